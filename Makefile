@@ -1,0 +1,63 @@
+# make run   - set everything up and run the API, the worker and Redis with demo data (SQLite)
+# make test  - set everything up and run lint, types, layering and the tests (SQLite + PostgreSQL)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench deps os-deps-run os-deps-test clean
+
+help:
+	@echo "make run    - install what is missing, migrate, load demo data, start Redis, the API and the worker"
+	@echo "make test   - install what is missing, then ruff, mypy, import-linter and pytest (SQLite + PostgreSQL)"
+	@echo "make openapi - regenerate openapi/openapi.json from the app"
+	@echo "make fuzz   - a longer schemathesis run over the whole API"
+
+$(UV):
+	@echo "==> creating the virtualenv in $(VENV)"
+	@python3 -m venv $(VENV)
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
+
+deps: $(UV)
+	@echo "==> installing Python dependencies from uv.lock"
+	@$(UV) sync --frozen --inexact --quiet
+
+os-deps-run:
+	@scripts/os-deps.sh run
+
+os-deps-test:
+	@scripts/os-deps.sh test
+
+run: os-deps-run deps
+	@$(VENV)/bin/pomoshnik dev
+
+lint: deps
+	@echo "==> ruff"
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check --quiet .
+
+typecheck: deps
+	@echo "==> mypy (strict)"
+	@$(VENV)/bin/mypy
+
+importlint: deps
+	@echo "==> import-linter (layers)"
+	@$(VENV)/bin/lint-imports --no-cache
+
+pytest: os-deps-test deps
+	@echo "==> pytest (SQLite and PostgreSQL, real Redis and SMTP)"
+	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: os-deps-test deps lint typecheck importlint pytest
+
+openapi: deps
+	@$(VENV)/bin/pomoshnik openapi
+
+fuzz: os-deps-test deps
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest tests/contract -m slow -p no:randomly -q
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,18 @@
+"""1C:Enterprise adapters: an in-memory stub (the OData client comes when the customer publishes it)."""
+
+from __future__ import annotations
+
+from app.adapters.onec.stub import CATALOGUE_FILE, CreditTerms, StubErp
+from app.core.config import OneCSettings
+from app.services.ports import Erp
+
+__all__ = ["CATALOGUE_FILE", "CreditTerms", "StubErp", "build_erp"]
+
+
+def build_erp(settings: OneCSettings) -> Erp:
+    """The 1C adapter the settings name; build it once per process and share it."""
+    if settings.adapter == "stub":
+        if settings.catalogue_file is not None:
+            return StubErp.from_file(settings.catalogue_file)
+        return StubErp.default()
+    raise ValueError(f"unknown 1C adapter {settings.adapter!r}")

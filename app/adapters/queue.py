@@ -1,0 +1,78 @@
+"""The job queue port on arq/Redis. Enqueue never blocks a request for long: when Redis is down the
+row stays due in the database and the worker's sweep sends it later."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+
+from app.core.logging import get_logger, request_id_var
+
+log = get_logger(__name__)
+
+
+class ArqQueue:
+    def __init__(self, url: str, queue_name: str, *, retry_after_failure: float = 5.0) -> None:
+        self.settings = RedisSettings.from_dsn(url)
+        self.settings.conn_timeout = 1
+        self.settings.conn_retries = 0
+        self.queue_name = queue_name
+        self.retry_after_failure = retry_after_failure
+        self._pool: ArqRedis | None = None
+        self._down_until = 0.0
+
+    async def _get_pool(self) -> ArqRedis | None:
+        if self._pool is not None:
+            return self._pool
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            self._pool = await create_pool(self.settings, default_queue_name=self.queue_name)
+        except (OSError, ConnectionError, TimeoutError) as exc:
+            self._mark_down(exc)
+            return None
+        except Exception as exc:  # redis raises its own connection errors
+            self._mark_down(exc)
+            return None
+        return self._pool
+
+    def _mark_down(self, exc: BaseException) -> None:
+        self._down_until = time.monotonic() + self.retry_after_failure
+        log.warning("queue.unavailable", error=type(exc).__name__)
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        pool = await self._get_pool()
+        if pool is None:
+            return False
+        try:
+            await pool.enqueue_job(function, *args, _job_id=job_id, request_id=request_id_var.get())
+        except Exception as exc:
+            self._mark_down(exc)
+            await self._drop_pool()
+            return False
+        return True
+
+    async def ping(self) -> bool:
+        pool = await self._get_pool()
+        if pool is None:
+            return False
+        try:
+            return bool(await pool.ping())
+        except Exception as exc:
+            self._mark_down(exc)
+            await self._drop_pool()
+            return False
+
+    async def _drop_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await pool.aclose()
+            except Exception:  # closing a broken connection may fail too; nothing to do about it
+                log.debug("queue.close_failed")
+
+    async def aclose(self) -> None:
+        await self._drop_pool()

@@ -1,0 +1,1 @@
+"""HTTP edge: routers per domain, dependencies, problem details, middleware."""

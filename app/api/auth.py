@@ -1,0 +1,90 @@
+"""Login and personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, status
+
+from app.api.deps import ActorDep, SettingsDep, UowDep, allow, public
+from app.schemas.common import problems
+from app.schemas.directory import (
+    EmployeeRead,
+    LoginRequest,
+    MeRead,
+    PersonalTokenCreate,
+    PersonalTokenCreated,
+    PersonalTokenRead,
+    TokenResponse,
+)
+from app.services.directory import AuthService
+from app.services.permissions import Permission, permissions_of
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    responses=problems(401, 422),
+    dependencies=[Depends(public("the login itself"))],
+    operation_id="login",
+)
+async def login(data: LoginRequest, uow: UowDep, settings: SettingsDep) -> TokenResponse:
+    """Exchange an email and password for a bearer token (a login session)."""
+    ttl = timedelta(minutes=settings.auth.session_ttl_minutes)
+    token, row = await AuthService(uow).login(data.email, data.password.get_secret_value(), ttl)
+    return TokenResponse(access_token=token, expires_at=row.expires_at)
+
+
+@router.get(
+    "/me",
+    response_model=MeRead,
+    responses=problems(401, 403),
+    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
+    operation_id="get_me",
+)
+async def me(actor: ActorDep) -> MeRead:
+    """Who the token belongs to, with the permissions its roles grant."""
+    read = EmployeeRead.model_validate(actor)
+    return MeRead(**read.model_dump(), permissions=sorted(permissions_of(actor.role_set)))
+
+
+@router.get(
+    "/tokens",
+    response_model=list[PersonalTokenRead],
+    responses=problems(401, 403),
+    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
+    operation_id="list_tokens",
+)
+async def list_tokens(actor: ActorDep, uow: UowDep) -> list[PersonalTokenRead]:
+    """Your tokens (sessions and personal), newest first, without their secrets."""
+    return [PersonalTokenRead.model_validate(t) for t in await AuthService(uow).list_tokens(actor.id)]
+
+
+@router.post(
+    "/tokens",
+    response_model=PersonalTokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
+    operation_id="create_token",
+)
+async def create_token(
+    data: PersonalTokenCreate, actor: ActorDep, uow: UowDep, settings: SettingsDep
+) -> PersonalTokenCreated:
+    """A personal API token for scripts; the secret is shown only in this response."""
+    token, row = await AuthService(uow).create_personal(actor.id, data, settings.auth.personal_token_max_days)
+    return PersonalTokenCreated.model_validate({**PersonalTokenRead.model_validate(row).model_dump(), "token": token})
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 403, 404, 409),
+    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
+    operation_id="revoke_token",
+)
+async def revoke_token(token_id: int, actor: ActorDep, uow: UowDep) -> None:
+    """Revoke one of your tokens; it stops working at once."""
+    await AuthService(uow).revoke(actor.id, token_id)

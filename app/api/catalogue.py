@@ -1,0 +1,49 @@
+"""The 1C catalogue: search products, their characteristics, prices and stock."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from app.api.deps import allow
+from app.schemas.catalogue import ProductStaffRead
+from app.schemas.common import problems
+from app.services.catalogue import CatalogueService
+from app.services.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
+
+READ = [Depends(allow(Permission.CATALOGUE_READ))]
+
+
+def catalogue(request: Request) -> CatalogueService:
+    return CatalogueService(request.app.state.erp)
+
+
+CatalogueDep = Annotated[CatalogueService, Depends(catalogue)]
+
+
+@router.get("/products", response_model=list[ProductStaffRead], responses=problems(401, 403, 422),
+            dependencies=READ, operation_id="search_products")
+async def search_products(
+    service: CatalogueDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="Name, model, article or color")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[ProductStaffRead]:
+    """Search the nomenclature (with its characteristic: model, color, size, height)."""
+    return [ProductStaffRead.model_validate(p) for p in await service.search(q, limit)]
+
+
+@router.get("/products/{product_id}", response_model=ProductStaffRead, responses=problems(401, 403, 404),
+            dependencies=READ, operation_id="get_product")
+async def get_product(product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep) -> ProductStaffRead:
+    """One catalogue item with its prices by category, purchase price and stock."""
+    return ProductStaffRead.model_validate(await service.get(product_id))
+
+
+@router.get("/price-categories", response_model=list[str], responses=problems(401, 403), dependencies=READ,
+            operation_id="list_price_categories")
+async def price_categories(service: CatalogueDep) -> list[str]:
+    """The price lists an order line can name."""
+    return await service.price_categories()

@@ -1,0 +1,44 @@
+"""The registry of work chats and the outbound message log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.api.deps import PageDep, SettingsDep, UowDep, allow
+from app.models.outbox import OutboundKind, OutboundStatus
+from app.schemas.common import Page, problems
+from app.schemas.outbox import ChannelRead, OutboundRead
+from app.services.outbox import OutboxService
+from app.services.permissions import Permission
+
+router = APIRouter(prefix="/api/v1", tags=["chats"])
+
+READ = [Depends(allow(Permission.CHATS_READ))]
+
+
+@router.get("/chats", response_model=list[ChannelRead], responses=problems(401, 403), dependencies=READ,
+            operation_id="list_chats")
+async def list_chats(settings: SettingsDep) -> list[ChannelRead]:
+    """The department's work chats, with the adapter each is routed through."""
+    return [
+        ChannelRead(key=key, title=channel.title, adapter=channel.adapter)
+        for key, channel in settings.chat.channels.items()
+    ]
+
+
+@router.get("/outbound", response_model=Page[OutboundRead], responses=problems(401, 403, 422), dependencies=READ,
+            operation_id="list_outbound")
+async def list_outbound(
+    uow: UowDep,
+    page: PageDep,
+    kind: OutboundKind | None = None,
+    channel: Annotated[str | None, Query(max_length=100)] = None,
+    status: OutboundStatus | None = None,
+) -> Page[OutboundRead]:
+    """Chat posts and emails the service sent or is about to send, newest first, with delivery state."""
+    result = await OutboxService(uow).list(
+        kind=kind, channel=channel, status=status, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[OutboundRead.model_validate(m) for m in result.items], next_cursor=result.next_cursor)

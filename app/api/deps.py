@@ -1,0 +1,135 @@
+"""Annotated dependencies: settings, the unit of work, the actor and its permissions, paging, ETags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.core.config import Settings
+from app.core.errors import FieldError, PreconditionFailed, Unauthenticated
+from app.core.logging import request_id_var
+from app.models.directory import Employee
+from app.schemas.common import Page
+from app.schemas.events import EventRead
+from app.services.directory import AuthService
+from app.services.history import HistoryService
+from app.services.permissions import Permission, require
+from app.services.unit_of_work import UnitOfWork
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """One unit of work per request; only this edge commits, and jobs leave after the commit."""
+    state = request.app.state
+    async with state.session_factory() as session:
+        uow = UnitOfWork(
+            session=session, clock=state.clock, calendar=state.calendar, request_id=request_id_var.get()
+        )
+        try:
+            yield uow
+        except BaseException:
+            await uow.rollback()
+            raise
+        await uow.commit(state.queue)
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+
+bearer = HTTPBearer(auto_error=False, description="A login session token or a personal API token")
+
+
+async def current_actor(
+    uow: UowDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Employee:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token")
+    actor = await AuthService(uow).authenticate(credentials.credentials)
+    uow.actor = actor
+    return actor
+
+
+ActorDep = Annotated[Employee, Depends(current_actor)]
+
+
+def allow(permission: Permission) -> Callable[..., Coroutine[Any, Any, Employee]]:
+    """A dependency that admits the caller only with ``permission`` (deny by default)."""
+
+    async def dependency(actor: ActorDep) -> Employee:
+        require(actor, permission)
+        return actor
+
+    dependency.__permission__ = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"allow_{permission.value.replace(':', '_')}"
+    return dependency
+
+
+def public(reason: str) -> Callable[[], None]:
+    """Marks a route that needs no token, with the reason (checked by the permission test)."""
+
+    def dependency() -> None:
+        return None
+
+    dependency.__public__ = reason  # type: ignore[attr-defined]
+    return dependency
+
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag of the version you read (e.g. `"3"`); a stale one gets 412',
+            max_length=64,
+        ),
+    ] = None,
+) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    match = _ETAG.match(value)
+    if match is None:
+        raise PreconditionFailed(f"If-Match {value!r} matches no version of this resource")
+    return int(match.group(1))
+
+
+IfMatchDep = Annotated[int | None, Depends(if_match)]
+
+
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = f'"{version}"'
+
+
+class PageParams:
+    def __init__(
+        self,
+        request: Request,
+        limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size (at most the configured maximum)")] = None,
+        cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page")] = None,
+    ) -> None:
+        settings: Settings = request.app.state.settings
+        if limit is not None and limit > settings.api.max_page_size:
+            raise FieldError("query.limit", f"must be at most {settings.api.max_page_size}")
+        self.limit = limit or settings.api.default_page_size
+        self.cursor = cursor
+
+
+PageDep = Annotated[PageParams, Depends()]
+
+
+async def history_page(uow: UnitOfWork, entity: str, entity_id: int, page: PageParams) -> Page[EventRead]:
+    """One page of an aggregate's history, oldest first."""
+    result = await HistoryService(uow).list(entity, entity_id, cursor=page.cursor, limit=page.limit)
+    return Page(items=[EventRead.model_validate(e) for e in result.items], next_cursor=result.next_cursor)

@@ -1,0 +1,127 @@
+"""Departments and employees."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.api.deps import IfMatchDep, PageDep, UowDep, allow, history_page, set_etag
+from app.models.directory import Role
+from app.schemas.common import Page, problems
+from app.schemas.directory import (
+    DepartmentCreate,
+    DepartmentRead,
+    DepartmentUpdate,
+    EmployeeCreate,
+    EmployeeRead,
+    EmployeeUpdate,
+)
+from app.schemas.events import EventRead
+from app.services.directory import DepartmentService, EmployeeService
+from app.services.permissions import Permission
+
+router = APIRouter(prefix="/api/v1", tags=["directory"])
+
+READ = [Depends(allow(Permission.DIRECTORY_READ))]
+WRITE = [Depends(allow(Permission.DIRECTORY_WRITE))]
+HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
+
+
+@router.get("/departments", response_model=list[DepartmentRead], responses=problems(401, 403),
+            dependencies=READ, operation_id="list_departments")
+async def list_departments(uow: UowDep) -> list[DepartmentRead]:
+    """All departments, by name."""
+    return [DepartmentRead.model_validate(d) for d in await DepartmentService(uow).list()]
+
+
+@router.post("/departments", response_model=DepartmentRead, status_code=status.HTTP_201_CREATED,
+             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_department")
+async def create_department(data: DepartmentCreate, uow: UowDep, response: Response) -> DepartmentRead:
+    """Add a department (admin)."""
+    department = await DepartmentService(uow).create(data)
+    set_etag(response, department.version)
+    return DepartmentRead.model_validate(department)
+
+
+@router.get("/departments/{department_id}", response_model=DepartmentRead, responses=problems(401, 403, 404),
+            dependencies=READ, operation_id="get_department")
+async def get_department(department_id: int, uow: UowDep, response: Response) -> DepartmentRead:
+    """One department."""
+    department = await DepartmentService(uow).get(department_id)
+    set_etag(response, department.version)
+    return DepartmentRead.model_validate(department)
+
+
+@router.patch("/departments/{department_id}", response_model=DepartmentRead,
+              responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE, operation_id="update_department")
+async def update_department(
+    department_id: int, data: DepartmentUpdate, uow: UowDep, version: IfMatchDep, response: Response
+) -> DepartmentRead:
+    """Rename a department (admin). Send `If-Match` with the ETag you read."""
+    department = await DepartmentService(uow).update(department_id, data, version)
+    set_etag(response, department.version)
+    return DepartmentRead.model_validate(department)
+
+
+@router.get("/departments/{department_id}/history", response_model=Page[EventRead],
+            responses=problems(401, 403, 404, 422), dependencies=HISTORY, operation_id="department_history")
+async def department_history(department_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every change of the department, oldest first."""
+    await DepartmentService(uow).get(department_id)
+    return await history_page(uow, "department", department_id, page)
+
+
+@router.get("/employees", response_model=Page[EmployeeRead], responses=problems(401, 403, 422),
+            dependencies=READ, operation_id="list_employees")
+async def list_employees(
+    uow: UowDep,
+    page: PageDep,
+    department_id: Annotated[int | None, Query(ge=1)] = None,
+    role: Role | None = None,
+    active: bool | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Part of the name, initials or email")] = None,
+) -> Page[EmployeeRead]:
+    """The directory: employees with their department, position, roles and contacts."""
+    result = await EmployeeService(uow).list(
+        department_id=department_id, role=role, active=active, q=q, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[EmployeeRead.model_validate(e) for e in result.items], next_cursor=result.next_cursor)
+
+
+@router.post("/employees", response_model=EmployeeRead, status_code=status.HTTP_201_CREATED,
+             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_employee")
+async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response) -> EmployeeRead:
+    """Add an employee (admin). A password lets them log in; without one, issue them a token."""
+    employee = await EmployeeService(uow).create(data)
+    set_etag(response, employee.version)
+    return EmployeeRead.model_validate(employee)
+
+
+@router.get("/employees/{employee_id}", response_model=EmployeeRead, responses=problems(401, 403, 404),
+            dependencies=READ, operation_id="get_employee")
+async def get_employee(employee_id: int, uow: UowDep, response: Response) -> EmployeeRead:
+    """One employee."""
+    employee = await EmployeeService(uow).get(employee_id)
+    set_etag(response, employee.version)
+    return EmployeeRead.model_validate(employee)
+
+
+@router.patch("/employees/{employee_id}", response_model=EmployeeRead,
+              responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE, operation_id="update_employee")
+async def update_employee(
+    employee_id: int, data: EmployeeUpdate, uow: UowDep, version: IfMatchDep, response: Response
+) -> EmployeeRead:
+    """Change an employee (admin). Deactivating revokes all their tokens."""
+    employee = await EmployeeService(uow).update(employee_id, data, version)
+    set_etag(response, employee.version)
+    return EmployeeRead.model_validate(employee)
+
+
+@router.get("/employees/{employee_id}/history", response_model=Page[EventRead],
+            responses=problems(401, 403, 404, 422), dependencies=HISTORY, operation_id="employee_history")
+async def employee_history(employee_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every change of the employee, oldest first."""
+    await EmployeeService(uow).get(employee_id)
+    return await history_page(uow, "employee", employee_id, page)
+

@@ -1,0 +1,73 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from app.api.deps import public
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+@router.get("/healthz", response_model=Health, dependencies=[Depends(public("liveness probe"))])
+async def healthz() -> Health:
+    """The process is up (says nothing of its dependencies)."""
+    return Health(status="ok")
+
+
+async def _check_db(request: Request) -> str:
+    try:
+        async with request.app.state.engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+        return "ok"
+    except Exception as exc:  # readiness reports any failure instead of raising it
+        return f"unavailable: {type(exc).__name__}"
+
+
+async def _check_redis(request: Request) -> str:
+    queue = request.app.state.queue
+    return "ok" if await queue.ping() else "unavailable"
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency is down"}},
+    dependencies=[Depends(public("readiness probe"))],
+)
+async def readyz(request: Request) -> Any:
+    """Ready when the database answers; Redis is reported too (the API keeps working without it)."""
+    db, redis = await asyncio.gather(_check_db(request), _check_redis(request))
+    checks = {"database": db, "redis": redis}
+    ready = db == "ok"
+    body = Readiness(status="ok" if ready and redis == "ok" else ("degraded" if ready else "unavailable"), checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
+    dependencies=[Depends(public("scraped by Prometheus on the internal network"))],
+)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process."""
+    return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+
+

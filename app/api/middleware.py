@@ -1,0 +1,224 @@
+"""ASGI middleware: request id, body size limit, Idempotency-Key replay, Prometheus metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import DomainError
+from app.core.logging import get_logger, request_id_var
+from app.services.idempotency import IdempotencyService
+from app.services.unit_of_work import UnitOfWork
+
+from .problems import domain_problem, http_problem
+
+log = get_logger(__name__)
+
+_SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestIdMiddleware:
+    """Takes X-Request-ID when it is sane, else makes one; binds it for logs, jobs and problems."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        rid = incoming if incoming and len(incoming) <= 64 and set(incoming) <= _SAFE_ID else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Refuses bodies over the limit with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = http_problem(413, f"the request body is larger than {self.max_bytes} bytes", scope.get("path"))
+        await response(scope, receive, send)
+
+
+class IdempotencyMiddleware:
+    """Replays the stored response of a creating POST sent again with the same Idempotency-Key."""
+
+    def __init__(self, app: ASGIApp, uow_factory: Callable[[], Awaitable[UnitOfWork]], ttl: timedelta) -> None:
+        self.app = app
+        self.uow_factory = uow_factory
+        self.ttl = ttl
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        if scope["type"] != "http" or scope["method"] != "POST" or key is None:
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if not key or len(key) > 255:
+            await http_problem(422, "Idempotency-Key must be 1 to 255 characters", path,
+                               errors=[{"field": "header.Idempotency-Key", "reason": "must be 1 to 255 characters",
+                                        "code": "invalid"}])(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+        auth = _header(scope, b"authorization") or ""
+        caller = hashlib.sha256(auth.encode()).hexdigest()
+        request_hash = hashlib.sha256(scope["method"].encode() + path.encode() + b"\n" + bytes(body)).hexdigest()
+
+        try:
+            uow = await self.uow_factory()
+            async with uow.session:
+                stored = await IdempotencyService(uow).begin(caller, key, "POST", path, request_hash, self.ttl)
+                await uow.commit(None)
+        except DomainError as exc:
+            await domain_problem(exc, path)(scope, receive, send)
+            return
+        if stored is not None:
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(stored.headers or "[]")]
+            headers.append((b"idempotent-replayed", b"true"))
+            await send({"type": "http.response.start", "status": stored.status_code, "headers": headers})
+            await send({"type": "http.response.body", "body": stored.body})
+            return
+
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        status = 500
+        headers_out: list[tuple[str, str]] = []
+        chunks: list[bytes] = []
+
+        async def capture_send(message: Message) -> None:
+            nonlocal status, headers_out
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers_out = [
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"x-request-id", b"content-length", b"date", b"server")
+                ]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        finally:
+            uow = await self.uow_factory()
+            async with uow.session:
+                service = IdempotencyService(uow)
+                if status < 500:
+                    await service.complete(caller, key, status, json.dumps(headers_out), b"".join(chunks))
+                else:
+                    await service.abandon(caller, key)
+                await uow.commit(None)
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.requests = Counter(
+            "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        finally:
+            route: Any = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.requests.labels(scope["method"], template, str(status)).inc()
+            self.latency.labels(scope["method"], template).observe(time.perf_counter() - started)

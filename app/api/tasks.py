@@ -1,0 +1,134 @@
+"""Tasks: my list, the team's list, and the actions of the task state machine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.api.deps import IfMatchDep, PageDep, UowDep, allow, history_page, set_etag
+from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.schemas.common import AwareDatetime, Page, problems
+from app.schemas.events import EventRead
+from app.schemas.tasks import MyTasks, TaskComplete, TaskCreate, TaskRead, TaskUpdate
+from app.services.permissions import Permission
+from app.services.tasks import TaskService, allowed_actions
+from app.services.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+
+READ = [Depends(allow(Permission.TASKS_READ_OWN))]
+WRITE = [Depends(allow(Permission.TASKS_WRITE))]
+
+
+def to_read(task: Task, now: datetime) -> TaskRead:
+    active = task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+    return TaskRead.model_validate(
+        {
+            **{c: getattr(task, c) for c in TaskRead.model_fields if c not in ("overdue", "allowed_actions")},
+            "overdue": active and task.due_at < now,
+            "allowed_actions": allowed_actions(task.status),
+        }
+    )
+
+
+def _one(task: Task, uow: UnitOfWork, response: Response) -> TaskRead:
+    set_etag(response, task.version)
+    return to_read(task, uow.clock.now())
+
+
+@router.get("/mine", response_model=MyTasks, responses=problems(401, 403, 422), dependencies=READ,
+            operation_id="my_tasks")
+async def my_tasks(
+    uow: UowDep, limit: Annotated[int, Query(ge=1, le=500, description="At most this many per bucket")] = 100
+) -> MyTasks:
+    """My open tasks: overdue, due today (Moscow time) and upcoming, each by deadline."""
+    buckets = await TaskService(uow).mine(limit)
+    now = uow.clock.now()
+    return MyTasks(
+        overdue=[to_read(t, now) for t in buckets.overdue],
+        today=[to_read(t, now) for t in buckets.today],
+        upcoming=[to_read(t, now) for t in buckets.upcoming],
+    )
+
+
+@router.get("", response_model=Page[TaskRead], responses=problems(401, 403, 422), dependencies=READ,
+            operation_id="list_tasks")
+async def list_tasks(
+    uow: UowDep,
+    page: PageDep,
+    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    status_: Annotated[TaskStatus | None, Query(alias="status")] = None,
+    kind: TaskKind | None = None,
+    subject_type: TaskSubject | None = None,
+    subject_id: Annotated[int | None, Query(ge=1)] = None,
+    due_before: AwareDatetime | None = None,
+) -> Page[TaskRead]:
+    """Tasks you may see (yours and those you set; all of them for heads), oldest first."""
+    result = await TaskService(uow).list(
+        assignee_id=assignee_id, status=status_, kind=kind, subject_type=subject_type, subject_id=subject_id,
+        due_before=due_before, cursor=page.cursor, limit=page.limit,
+    )
+    now = uow.clock.now()
+    return Page(items=[to_read(t, now) for t in result.items], next_cursor=result.next_cursor)
+
+
+@router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED,
+             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_task")
+async def create_task(data: TaskCreate, uow: UowDep, response: Response) -> TaskRead:
+    """Set a task. The deadline is exact (`due_at`) or counted in working days on the Russian
+    business calendar (`due_in_working_days`, at `due_time` Moscow time, 18:00 by default)."""
+    return _one(await TaskService(uow).create(data), uow, response)
+
+
+@router.get("/{task_id}", response_model=TaskRead, responses=problems(401, 403, 404), dependencies=READ,
+            operation_id="get_task")
+async def get_task(task_id: int, uow: UowDep, response: Response) -> TaskRead:
+    """One task with the actions allowed now."""
+    return _one(await TaskService(uow).get(task_id), uow, response)
+
+
+@router.patch("/{task_id}", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412, 422),
+              dependencies=WRITE, operation_id="update_task")
+async def update_task(task_id: int, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+    """Change an open task: title, description, assignee, deadline."""
+    return _one(await TaskService(uow).update(task_id, data, version), uow, response)
+
+
+@router.post("/{task_id}/start", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412),
+             dependencies=WRITE, operation_id="start_task")
+async def start_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+    """Take the task into work."""
+    return _one(await TaskService(uow).transition(task_id, "start", version), uow, response)
+
+
+@router.post("/{task_id}/complete", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412, 422),
+             dependencies=WRITE, operation_id="complete_task")
+async def complete_task(
+    task_id: int, data: TaskComplete, uow: UowDep, version: IfMatchDep, response: Response
+) -> TaskRead:
+    """Close the task with its outcome; a call says whether the person was reached."""
+    return _one(await TaskService(uow).transition(task_id, "complete", version, data), uow, response)
+
+
+@router.post("/{task_id}/cancel", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412),
+             dependencies=WRITE, operation_id="cancel_task")
+async def cancel_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+    """Cancel the task."""
+    return _one(await TaskService(uow).transition(task_id, "cancel", version), uow, response)
+
+
+@router.post("/{task_id}/reopen", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412),
+             dependencies=WRITE, operation_id="reopen_task")
+async def reopen_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+    """Open a done or cancelled task again (its outcome is cleared)."""
+    return _one(await TaskService(uow).transition(task_id, "reopen", version), uow, response)
+
+
+@router.get("/{task_id}/history", response_model=Page[EventRead], responses=problems(401, 403, 404, 422),
+            dependencies=READ, operation_id="task_history")
+async def task_history(task_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every change and transition of the task, oldest first."""
+    await TaskService(uow).get(task_id)
+    return await history_page(uow, "task", task_id, page)

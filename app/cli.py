@@ -1,0 +1,279 @@
+"""The `pomoshnik` command: serve, worker, migrate, seed-demo, users, openapi, dev."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+from urllib.parse import urlparse
+
+import typer
+from sqlalchemy import select
+
+from app.core.calendar import BusinessCalendar
+from app.core.clock import SystemClock
+from app.core.config import ROOT, VAR_DIR, Settings, get_settings
+from app.core.db import create_engine, create_session_factory, is_sqlite
+from app.models.directory import Department, Role
+from app.schemas.directory import EmployeeCreate
+from app.services.directory import AuthService, EmployeeService
+from app.services.seed import DEMO_PASSWORD, seed_demo, seed_reference
+from app.services.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+cli = typer.Typer(help="Pomoshnik: the sales service department's assistant.", no_args_is_help=True)
+users = typer.Typer(help="Employees who can log in, and their tokens.", no_args_is_help=True)
+cli.add_typer(users, name="users")
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+async def _in_uow(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    engine = create_engine(settings.db.url)
+    try:
+        async with create_session_factory(engine)() as session:
+            uow = UnitOfWork(session=session, clock=SystemClock(), calendar=BusinessCalendar())
+            result = await work(uow)
+            await uow.commit(None)
+            return result
+    finally:
+        await engine.dispose()
+
+
+def _ensure_var(settings: Settings) -> None:
+    if is_sqlite(settings.db.url):
+        path = settings.db.url.split("///", 1)[-1]
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def run_migrations(settings: Settings, revision: str = "head", downgrade: bool = False) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    _ensure_var(settings)
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["url"] = settings.db.url
+    config.attributes["configure_logger"] = False
+    if downgrade:
+        command.downgrade(config, revision)
+    else:
+        command.upgrade(config, revision)
+
+
+@cli.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to the revision instead")] = False,
+) -> None:
+    """Bring the database schema to a revision (head by default) and load the reference data."""
+    settings = get_settings()
+    run_migrations(settings, revision, downgrade=down)
+    if not down:
+        asyncio.run(_in_uow(settings, seed_reference))
+    _say(f"database at {revision if down else 'head'}: {_safe_url(settings.db.url)}")
+
+
+@cli.command("seed-demo")
+def seed_demo_cmd() -> None:
+    """Load the demo directory and clients once (invented people and companies)."""
+    loaded = asyncio.run(_in_uow(get_settings(), seed_demo))
+    _say("demo data loaded" if loaded else "demo data already present; nothing changed")
+
+
+@users.command("add")
+def users_add(
+    name: Annotated[str, typer.Option(help="Full name")],
+    email: Annotated[str, typer.Option(help="Email, also the login")],
+    role: Annotated[list[Role], typer.Option(help="Role; repeat for several")],
+    department: Annotated[str, typer.Option(help="Department code")] = "service",
+    position: Annotated[str | None, typer.Option(help="Position; the first role if omitted")] = None,
+    initials: Annotated[str | None, typer.Option(help="Initials code, e.g. ИПС; derived from the name")] = None,
+    password: Annotated[str | None, typer.Option(help="Password for login (or set none and use tokens)")] = None,
+    print_token: Annotated[bool, typer.Option("--print-token", help="Issue a token and print it last")] = False,
+    token_days: Annotated[int, typer.Option(help="Token lifetime in days")] = 90,
+) -> None:
+    """Add an employee; with --print-token the last line of output is a bearer token."""
+
+    async def work(uow: UnitOfWork) -> str | None:
+        dept_id = await uow.session.scalar(select(Department.id).where(Department.code == department))
+        if dept_id is None:
+            raise typer.BadParameter(f"no department '{department}' (run `pomoshnik migrate` first)")
+        derived = "".join(part[0] for part in name.split()[:3]).upper()
+        employee = await EmployeeService(uow).create(EmployeeCreate.model_validate({
+            "full_name": name, "email": email, "roles": role, "department_id": dept_id,
+            "position": position or role[0].value, "initials": initials or derived, "password": password,
+        }))
+        _say(f"added employee {employee.id}: {employee.full_name} <{employee.email}> roles={','.join(role)}")
+        if print_token:
+            return await AuthService(uow).issue_for_cli(employee.id, token_days)
+        return None
+
+    try:
+        token = asyncio.run(_in_uow(get_settings(), work))
+    except Exception as exc:
+        _say(f"error: {exc}")
+        raise typer.Exit(2) from None
+    if token:
+        typer.echo(token)
+
+
+@users.command("token")
+def users_token(
+    email: Annotated[str, typer.Option(help="The employee's email")],
+    days: Annotated[int, typer.Option(help="Lifetime in days")] = 90,
+) -> None:
+    """Issue a personal token for an existing employee and print it."""
+
+    async def work(uow: UnitOfWork) -> str:
+        employee = await EmployeeService(uow).by_email(email)
+        if employee is None:
+            raise typer.BadParameter(f"no employee with email {email}")
+        return await AuthService(uow).issue_for_cli(employee.id, days)
+
+    typer.echo(asyncio.run(_in_uow(get_settings(), work)))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Run the API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, access_log=False)
+
+
+@cli.command()
+def worker() -> None:
+    """Run the arq worker (jobs and the minute sweep)."""
+    from arq.worker import run_worker
+
+    from app.worker.settings import WorkerSettings
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+@cli.command()
+def openapi(out: Annotated[Path, typer.Option(help="Where to write the schema")] = ROOT / "openapi" / "openapi.json") -> None:
+    """Write the OpenAPI document (committed as openapi/openapi.json; a test fails on drift)."""
+    from app.main import create_app
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(create_app(Settings()).openapi(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _say(f"wrote {out}")
+
+
+def _safe_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
+
+
+def _redis_answers(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@cli.command()
+def dev(
+    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+) -> None:
+    """Everything for a newcomer: migrate, demo data, Redis if none answers, the API and the worker."""
+    settings = get_settings()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _say(f"==> migrating {_safe_url(settings.db.url)}")
+    run_migrations(settings)
+    asyncio.run(_in_uow(settings, seed_reference))
+    _say("==> loading demo data (once)")
+    asyncio.run(_in_uow(settings, seed_demo))
+
+    children: list[subprocess.Popen[bytes]] = []
+    if _redis_answers(settings.redis.url):
+        _say(f"==> Redis answers at {settings.redis.url}")
+    else:
+        redis_bin = shutil.which("redis-server")
+        if redis_bin is None:
+            _say("error: no Redis answers and redis-server is not installed (make run installs it)")
+            raise typer.Exit(1)
+        parsed = urlparse(settings.redis.url)
+        redis_dir = VAR_DIR / "redis"
+        redis_dir.mkdir(exist_ok=True)
+        _say(f"==> starting redis-server on port {parsed.port or 6379} (data in {redis_dir})")
+        children.append(subprocess.Popen(
+            [redis_bin, "--port", str(parsed.port or 6379), "--bind", "127.0.0.1", "--dir", str(redis_dir),
+             "--save", "60 1", "--appendonly", "no"], stdout=subprocess.DEVNULL))
+        for _ in range(50):
+            if _redis_answers(settings.redis.url):
+                break
+            time.sleep(0.1)
+
+    async def admin_token(uow: UnitOfWork) -> str:
+        admin = await EmployeeService(uow).by_email("kiselev.av@example.com")
+        assert admin is not None
+        return await AuthService(uow).issue_for_cli(admin.id, 30)
+
+    token = asyncio.run(_in_uow(settings, admin_token))
+    exe = [sys.executable, "-m", "app.cli"]
+    children.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)]))
+    children.append(subprocess.Popen([*exe, "worker"]))
+    base = f"http://{host}:{port}"
+    _say(
+        f"\n==> Pomoshnik is running\n"
+        f"    API docs:  {base}/docs\n    OpenAPI:   {base}/openapi.json\n    Health:    {base}/readyz\n"
+        f"    Demo logins: any *@example.com of the demo directory, password '{DEMO_PASSWORD}'\n"
+        f"    Admin token (30 days):\n      {token}\n"
+        f"    Try: curl -H 'Authorization: Bearer {token}' {base}/api/v1/clients\n"
+        f"    Ctrl-C stops everything started here.\n"
+    )
+
+    stop = False
+
+    def _stop(_signum: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stop and all(child.poll() is None for child in children):
+            time.sleep(0.3)
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        _say("==> stopped")
+
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

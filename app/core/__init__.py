@@ -1,0 +1,1 @@
+"""Framework-free primitives: configuration, database, errors, clock, calendar, logging, security."""

@@ -1,0 +1,148 @@
+"""One settings class for the whole service: environment variables with the ``APP_`` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = ROOT / "var"
+
+
+class DbSettings(BaseModel):
+    url: str = Field(
+        default=f"sqlite+aiosqlite:///{VAR_DIR / 'pomoshnik.sqlite3'}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user:pw@host/db",
+    )
+    echo: bool = False
+    pool_size: int = Field(default=10, ge=1, le=200)
+
+
+class RedisSettings(BaseModel):
+    url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis for the arq queue")
+    queue_name: str = "pomoshnik:queue"
+
+
+class AuthSettings(BaseModel):
+    session_ttl_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 30)
+    personal_token_max_days: int = Field(default=365, ge=1, le=3650)
+
+
+class ApiSettings(BaseModel):
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger request bodies get 413")
+    max_page_size: int = Field(default=200, ge=1, le=1000)
+    default_page_size: int = Field(default=50, ge=1, le=1000)
+    idempotency_ttl_hours: int = Field(default=48, ge=24)
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class SmtpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 1025
+    username: str | None = None
+    password: SecretStr | None = None
+    use_tls: bool = False
+    start_tls: bool = False
+    timeout_seconds: float = 30.0
+    sender: str = "Помощник <pomoshnik@example.com>"
+
+
+class ChatChannelSettings(BaseModel):
+    title: str
+    adapter: Literal["stub", "telegram"] = "stub"
+    chat_id: str = ""
+
+
+def _default_channels() -> dict[str, ChatChannelSettings]:
+    # The work chats the regulation names; keys are stable identifiers used in code.
+    titles = {
+        "document_errors": "Косяки в документах",
+        "workshop_logos": "Логотипы.ЩЦ",
+        "workshop": "Швейный цех",
+        "nonstandard_items": "Нестандартные позиции",
+        "workshop_specs": "Тех. задание швейный цех",
+        "delivery": "Доставка",
+        "warehouse_orders": "Заявки на склад",
+        "amo_service": "Сервис в AMO",
+    }
+    return {key: ChatChannelSettings(title=title) for key, title in titles.items()}
+
+
+class ChatSettings(BaseModel):
+    channels: dict[str, ChatChannelSettings] = Field(default_factory=_default_channels)
+    personal_adapter: Literal["stub", "telegram"] = Field(
+        default="stub", description="Adapter for direct messages to employees (their chat handle)"
+    )
+    stub_dir: Path = Field(default=VAR_DIR / "chat", description="Where the stub chat keeps messages")
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org"
+    timeout_seconds: float = 20.0
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+
+class OneCSettings(BaseModel):
+    adapter: Literal["stub"] = "stub"
+    catalogue_file: Path | None = Field(default=None, description="JSON catalogue for the stub")
+
+
+class AmoCrmSettings(BaseModel):
+    adapter: Literal["stub", "http"] = "stub"
+    subdomain: str = "example"
+    base_url: str | None = Field(default=None, description="Override of https://{subdomain}.amocrm.ru")
+    token: SecretStr | None = None
+    webhook_secret: SecretStr = SecretStr("change-me-webhook-secret")
+    account_id: str | None = None
+
+
+class PostSettings(BaseModel):
+    adapter: Literal["stub"] = "stub"
+
+
+class WorkerSettingsModel(BaseModel):
+    sweep_batch: int = Field(default=500, ge=1, le=10000)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    stuck_after_minutes: int = Field(default=10, ge=1)
+
+
+class CompanySettings(BaseModel):
+    name: str = "ООО «Спецодежда-Север»"
+    timezone: str = "Europe/Moscow"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="APP_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    log_level: str = "INFO"
+    log_json: bool = False
+    public_url: str = "http://127.0.0.1:8000"
+    db: DbSettings = Field(default_factory=DbSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    onec: OneCSettings = Field(default_factory=OneCSettings)
+    amocrm: AmoCrmSettings = Field(default_factory=AmoCrmSettings)
+    post: PostSettings = Field(default_factory=PostSettings)
+    worker: WorkerSettingsModel = Field(default_factory=WorkerSettingsModel)
+    company: CompanySettings = Field(default_factory=CompanySettings)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

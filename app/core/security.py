@@ -1,0 +1,39 @@
+"""Password and token primitives. Passwords: argon2. API tokens: random, stored as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+TOKEN_PREFIX = "pmk_"
+_password_hash = PasswordHash((Argon2Hasher(),))
+# Verifying against a fixed hash when the user does not exist keeps the timing the same.
+_DUMMY_HASH = _password_hash.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _password_hash.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _password_hash.verify(password, _DUMMY_HASH)
+        return False
+    return bool(_password_hash.verify(password, password_hash))
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 bits of entropy, so a fast hash is enough and keeps lookups indexable.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

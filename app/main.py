@@ -1,0 +1,110 @@
+"""The application factory: settings in, a configured FastAPI app out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CollectorRegistry
+
+from app.adapters.onec import build_erp
+from app.adapters.queue import ArqQueue
+from app.api import auth, catalogue, chats, clients, directory, health, problems, reference, tasks
+from app.api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, MetricsMiddleware, RequestIdMiddleware
+from app.core.calendar import BusinessCalendar
+from app.core.clock import Clock, SystemClock
+from app.core.config import Settings, get_settings
+from app.core.db import create_engine, create_session_factory
+from app.core.logging import configure_logging
+from app.services.ports import Erp, JobQueue
+from app.services.unit_of_work import UnitOfWork
+
+API_DESCRIPTION = """
+Pomoshnik runs the regulations of the sales service department: orders, invoices, proposals,
+workshop specs, receivables, the morning warehouse check and the daily report.
+
+* Authenticate with `Authorization: Bearer <token>` (`POST /api/v1/auth/token`, or a personal token).
+* Every error is `application/problem+json` (RFC 9457) with a stable `code` and the `request_id`;
+  422 carries `errors` with the field and the reason.
+* Creating POSTs accept `Idempotency-Key`; updates take `If-Match` with the `ETag` you read (412 if stale).
+* Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
+"""
+
+
+@dataclass
+class Overrides:
+    """Collaborators a test or a demo may replace."""
+
+    clock: Clock | None = None
+    queue: Any = None
+    erp: Erp | None = None
+
+
+def create_app(settings: Settings | None = None, overrides: Overrides | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    overrides = overrides or Overrides()
+    configure_logging(settings.log_level, settings.log_json)
+    engine = create_engine(settings.db.url, echo=settings.db.echo, pool_size=settings.db.pool_size)
+    session_factory = create_session_factory(engine)
+    queue: JobQueue = overrides.queue or ArqQueue(settings.redis.url, settings.redis.queue_name)
+    clock = overrides.clock or SystemClock()
+    calendar = BusinessCalendar()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        close = getattr(queue, "aclose", None)
+        if close is not None:
+            await close()
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Pomoshnik API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "auth", "description": "Login, the current user, personal API tokens"},
+            {"name": "directory", "description": "Departments and employees"},
+            {"name": "clients", "description": "Counterparties and their contacts"},
+            {"name": "tasks", "description": "Calls, reminders and checks of the regulation"},
+            {"name": "reference", "description": "Links, terms and abbreviations of the regulation"},
+            {"name": "catalogue", "description": "The 1C nomenclature"},
+            {"name": "chats", "description": "Work chats and outbound messages"},
+            {"name": "health", "description": "Probes and metrics"},
+        ],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.queue = queue
+    app.state.clock = clock
+    app.state.calendar = calendar
+    app.state.erp = overrides.erp or build_erp(settings.onec)
+    app.state.metrics_registry = CollectorRegistry()
+
+    async def uow_factory() -> UnitOfWork:
+        return UnitOfWork(session=session_factory(), clock=clock, calendar=calendar)
+
+    problems.install(app)
+    for router in (health, auth, directory, clients, tasks, reference, catalogue, chats):
+        app.include_router(router.router)
+
+    # Outermost last: request id → metrics → body limit → idempotency → CORS → routes.
+    if settings.api.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["ETag", "X-Request-ID"])
+    app.add_middleware(
+        IdempotencyMiddleware,
+        uow_factory=uow_factory,
+        ttl=timedelta(hours=settings.api.idempotency_ttl_hours),
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,25 @@
+"""SQLAlchemy models, one module per domain. Importing this package registers every table."""
+
+from app.models.clients import Client, ClientContact
+from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
+from app.models.events import Event
+from app.models.idempotency import IdempotencyRecord
+from app.models.outbox import OutboundMessage
+from app.models.reference import ReferenceLink, ReferenceTerm
+from app.models.tasks import Task
+
+__all__ = [
+    "ApiToken",
+    "Client",
+    "ClientContact",
+    "Department",
+    "Employee",
+    "EmployeeRole",
+    "Event",
+    "IdempotencyRecord",
+    "OutboundMessage",
+    "ReferenceLink",
+    "ReferenceTerm",
+    "Role",
+    "Task",
+]

@@ -1,0 +1,83 @@
+"""Clients (counterparties) and their contact persons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Base, Versioned, str_enum
+
+
+class ContactLevel(StrEnum):
+    """From the client's buyer up to its director: escalation calls go through every level."""
+
+    BUYER = "buyer"
+    SPECIALIST = "specialist"
+    CHIEF_ACCOUNTANT = "chief_accountant"
+    DEPUTY_DIRECTOR = "deputy_director"
+    DIRECTOR = "director"
+
+
+class PurchaseFrequency(StrEnum):
+    ONE_OFF = "one_off"
+    YEARLY = "yearly"
+    QUARTERLY = "quarterly"
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+
+
+class Potential(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Client(Versioned, Base):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("inn", "kpp"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    # Lower-cased copy of the name: case-insensitive search that behaves the same on every backend
+    # (SQLite's lower() does not fold Cyrillic).
+    name_search: Mapped[str] = mapped_column(String(300), index=True)
+    inn: Mapped[str] = mapped_column(String(12), index=True)
+    kpp: Mapped[str | None] = mapped_column(String(9))
+    legal_address: Mapped[str | None] = mapped_column(String(500))
+    actual_address: Mapped[str | None] = mapped_column(String(500))
+    delivery_addresses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    headcount: Mapped[int | None]
+    potential: Mapped[Potential | None] = mapped_column(str_enum(Potential))
+    purchase_frequency: Mapped[PurchaseFrequency | None] = mapped_column(str_enum(PurchaseFrequency))
+    payment_day: Mapped[int | None] = mapped_column(Integer)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"), index=True)
+    assistant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL"), index=True
+    )
+    onec_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    amocrm_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    contacts: Mapped[list[ClientContact]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ClientContact.id"
+    )
+
+
+class ClientContact(Base):
+    __tablename__ = "client_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[ContactLevel] = mapped_column(str_enum(ContactLevel))
+    phones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    messengers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)

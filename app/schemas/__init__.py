@@ -1,0 +1,1 @@
+"""The API contract (pydantic v2): XCreate, XUpdate, XRead per domain."""

@@ -1,0 +1,104 @@
+"""Shared pieces of the API contract: strict input models, pages, problems, validated scalars."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+
+
+class StrictModel(BaseModel):
+    """Input models: unknown fields are an error, strings are trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last")
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. `body.contacts.0.phones.1`")
+    reason: str
+    code: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable `code` and the request id."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str
+    request_id: str | None = None
+    errors: list[FieldProblem] | None = None
+    allowed_actions: list[str] | None = None
+
+
+def _phone(value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value, "RU")
+    except phonenumbers.NumberParseException:
+        raise ValueError("is not a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=5, max_length=32),
+    AfterValidator(_phone),
+    Field(examples=["+7 921 555-01-23"], description="Normalised to E.164"),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone offset, e.g. 2026-12-01T10:00:00+03:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+PROBLEM_MEDIA = "application/problem+json"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    412: "The resource has changed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    428: "Precondition required",
+    503: "Service unavailable",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the problems a route can answer with."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _TITLES.get(status, "Problem"),
+            "content": {PROBLEM_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

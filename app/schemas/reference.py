@@ -1,0 +1,63 @@
+"""The "useful" section: links, terms, abbreviations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AnyHttpUrl, Field
+
+from app.models.reference import LinkKind, TermKind
+from app.schemas.common import LongText, Name, ReadModel, StrictModel
+
+
+class LinkCreate(StrictModel):
+    kind: LinkKind
+    title: Name
+    url: AnyHttpUrl
+    description: LongText | None = None
+    position: int = Field(default=0, ge=0, le=10_000)
+
+
+class LinkUpdate(StrictModel):
+    kind: LinkKind | None = None
+    title: Name | None = None
+    url: AnyHttpUrl | None = None
+    description: LongText | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class LinkRead(ReadModel):
+    id: int
+    kind: LinkKind
+    title: str
+    url: str
+    description: str | None
+    position: int
+    version: int
+    updated_at: datetime
+
+
+class TermCreate(StrictModel):
+    kind: TermKind
+    term: Name
+    definition: LongText = Field(min_length=1)
+
+
+class TermUpdate(StrictModel):
+    kind: TermKind | None = None
+    term: Name | None = None
+    definition: LongText | None = Field(default=None, min_length=1)
+
+
+class TermRead(ReadModel):
+    id: int
+    kind: TermKind
+    term: str
+    definition: str
+    version: int
+    updated_at: datetime
+
+
+class Reference(ReadModel):
+    links: list[LinkRead]
+    terms: list[TermRead]

@@ -1,0 +1,66 @@
+"""Tasks: calls, reminders and checks with their outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from pydantic import Field
+
+from app.models.tasks import TaskKind, TaskStatus, TaskSubject
+from app.schemas.common import AwareDatetime, LongText, ReadModel, ShortText, StrictModel
+
+
+class TaskCreate(StrictModel):
+    kind: TaskKind
+    title: ShortText
+    description: LongText | None = None
+    subject_type: TaskSubject = TaskSubject.NONE
+    subject_id: int | None = Field(default=None, ge=1)
+    assignee_id: int = Field(ge=1)
+    due_at: AwareDatetime | None = Field(default=None, description="Exact deadline; or use due_in_working_days")
+    due_in_working_days: int | None = Field(
+        default=None, ge=0, le=250, description="Deadline in working days on the Russian business calendar"
+    )
+    due_time: time | None = Field(default=None, description="Local (Moscow) time for due_in_working_days; 18:00")
+
+
+class TaskUpdate(StrictModel):
+    title: ShortText | None = None
+    description: LongText | None = None
+    assignee_id: int | None = Field(default=None, ge=1)
+    due_at: AwareDatetime | None = None
+
+
+class TaskComplete(StrictModel):
+    reached: bool | None = Field(default=None, description="For calls: whether the person was reached")
+    result: LongText | None = None
+    next_step: LongText | None = None
+
+
+class TaskRead(ReadModel):
+    id: int
+    kind: TaskKind
+    title: str
+    description: str | None
+    subject_type: TaskSubject
+    subject_id: int | None
+    assignee_id: int
+    created_by_id: int | None
+    due_at: datetime
+    status: TaskStatus
+    overdue: bool
+    allowed_actions: list[str]
+    reached: bool | None
+    result: str | None
+    next_step: str | None
+    completed_at: datetime | None
+    notified_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MyTasks(ReadModel):
+    overdue: list[TaskRead]
+    today: list[TaskRead]
+    upcoming: list[TaskRead]

@@ -1,0 +1,26 @@
+"""Small helpers every service uses: optimistic concurrency, loading or 404."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from app.core.errors import NotFound, PreconditionFailed
+from app.services.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+
+def ensure_version(entity: Any, expected: int | None, what: str) -> None:
+    """Optimistic concurrency: an update that names a stale version changes nothing (412)."""
+    if expected is not None and entity.version != expected:
+        raise PreconditionFailed(
+            f"{what} is at version {entity.version}, the request was made against version {expected}",
+            current_version=entity.version,
+        )
+
+
+async def get_or_404(uow: UnitOfWork, model: type[T], ident: int, what: str, **options: Any) -> T:
+    obj = await uow.session.get(model, ident, **options)
+    if obj is None:
+        raise NotFound(what, ident)
+    return obj

@@ -1,0 +1,93 @@
+"""The history of every aggregate: who did what, when, from which state to which."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+
+from app.core.db import Base
+from app.models.events import Event
+from app.services.pagination import Page, decode_cursor, page_of
+from app.services.unit_of_work import UnitOfWork
+
+_SKIP = {"password_hash", "name_search"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Base) -> dict[str, Any]:
+    """The row's own columns as JSON-safe values (secrets and derived columns left out)."""
+    return {
+        col.key: _jsonable(getattr(obj, col.key))
+        for col in obj.__table__.columns  # type: ignore[attr-defined]
+        if col.key not in _SKIP
+    }
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that changed, on both sides."""
+    keys = [k for k in after if before.get(k) != after.get(k) and k not in {"updated_at", "version"}]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+class HistoryService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def record(
+        self,
+        entity_type: str,
+        entity_id: int,
+        action: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> Event:
+        event = Event(
+            occurred_at=self.uow.clock.now(),
+            actor_id=self.uow.actor.id if self.uow.actor else None,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            before=before,
+            after=after,
+            request_id=self.uow.request_id,
+        )
+        self.uow.session.add(event)
+        return event
+
+    def record_change(
+        self, entity_type: str, entity_id: int, before: dict[str, Any], after: dict[str, Any]
+    ) -> Event | None:
+        old, new = diff(before, after)
+        if not new:
+            return None
+        return self.record(entity_type, entity_id, "updated", old, new)
+
+    async def list(self, entity_type: str, entity_id: int, *, cursor: str | None, limit: int) -> Page[Event]:
+        query = (
+            select(Event)
+            .where(Event.entity_type == entity_type, Event.entity_id == entity_id)
+            .order_by(Event.id)
+            .limit(limit + 1)
+        )
+        if cursor is not None:
+            (after_id,) = decode_cursor(cursor, [int])
+            query = query.where(Event.id > after_id)
+        rows = (await self.uow.session.scalars(query)).all()
+        return page_of(rows, limit, lambda e: [e.id])

@@ -1,0 +1,158 @@
+"""Outbound messages: written in the business transaction, delivered by the worker after commit.
+
+Delivery is three short steps, none holding a transaction across the outside call: claim the row
+(status ``sending``), send, record the result. A row claimed by a worker that died is taken again
+after ``stuck_after``; an email keeps its Message-ID across attempts so receivers can tell a repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from app.core.errors import FieldError
+from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
+from app.services.pagination import Page, decode_cursor, page_of
+from app.services.unit_of_work import UnitOfWork
+
+DELIVER_JOB = "deliver_outbound"
+# Backoff between attempts: 1, 2, 4, ... minutes, capped at an hour.
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def job_id(message_id: int, attempts: int) -> str:
+    return f"outbound:{message_id}:{attempts}"
+
+
+class OutboxService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(
+        self,
+        *,
+        kind: OutboundKind,
+        channel: str,
+        recipient: str,
+        body: str,
+        dedupe_key: str,
+        subject: str | None = None,
+        payload: dict[str, object] | None = None,
+    ) -> OutboundMessage:
+        """Record a message to send once; the same dedupe key never makes a second message."""
+        existing = await self.uow.session.scalar(
+            select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return existing
+        now = self.uow.clock.now()
+        message = OutboundMessage(
+            dedupe_key=dedupe_key,
+            kind=kind,
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            payload=payload or {},
+            status=OutboundStatus.PENDING,
+            attempts=0,
+            request_id=self.uow.request_id,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        self.uow.session.add(message)
+        await self.uow.session.flush()
+        self.uow.after_commit(DELIVER_JOB, message.id, job_id=job_id(message.id, 0))
+        return message
+
+    async def due(self, batch: int, stuck_after: timedelta) -> Sequence[tuple[int, int]]:
+        """(id, attempts) of messages to (re)try now: pending and due, or claimed by a dead worker."""
+        now = self.uow.clock.now()
+        query = (
+            select(OutboundMessage.id, OutboundMessage.attempts)
+            .where(
+                or_(
+                    (OutboundMessage.status == OutboundStatus.PENDING) & (OutboundMessage.next_attempt_at <= now),
+                    (OutboundMessage.status == OutboundStatus.SENDING)
+                    & (OutboundMessage.next_attempt_at <= now - stuck_after),
+                )
+            )
+            .order_by(OutboundMessage.next_attempt_at)
+            .limit(batch)
+        )
+        return [(row.id, row.attempts) for row in await self.uow.session.execute(query)]
+
+    async def claim(self, message_id: int, stuck_after: timedelta) -> OutboundMessage | None:
+        """Take the row for sending; None when it is sent, failed for good, or another worker has it."""
+        now = self.uow.clock.now()
+        result = await self.uow.session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id == message_id,
+                or_(
+                    OutboundMessage.status == OutboundStatus.PENDING,
+                    (OutboundMessage.status == OutboundStatus.SENDING)
+                    & (OutboundMessage.next_attempt_at <= now - stuck_after),
+                ),
+            )
+            .values(status=OutboundStatus.SENDING, attempts=OutboundMessage.attempts + 1, next_attempt_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return await self.uow.session.get(OutboundMessage, message_id, populate_existing=True)
+
+    async def mark_sent(self, message_id: int, external_id: str | None) -> None:
+        await self.uow.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id)
+            .values(status=OutboundStatus.SENT, sent_at=self.uow.clock.now(), external_id=external_id, last_error=None)
+        )
+
+    async def mark_failed(
+        self, message_id: int, error: str, *, permanent: bool, retry_after: float | None, max_attempts: int
+    ) -> datetime | None:
+        """Record a failed attempt; returns when to try again, or None when it is given up."""
+        message = await self.uow.session.get(OutboundMessage, message_id, populate_existing=True)
+        if message is None:
+            return None
+        now = self.uow.clock.now()
+        if permanent or message.attempts >= max_attempts:
+            message.status = OutboundStatus.FAILED
+            message.last_error = error[:2000]
+            return None
+        backoff = min(timedelta(minutes=2 ** max(message.attempts - 1, 0)), MAX_BACKOFF)
+        if retry_after is not None:
+            backoff = max(backoff, timedelta(seconds=retry_after))
+        message.status = OutboundStatus.PENDING
+        message.last_error = error[:2000]
+        message.next_attempt_at = now + backoff
+        return message.next_attempt_at
+
+    async def list(
+        self,
+        *,
+        kind: OutboundKind | None,
+        channel: str | None,
+        status: OutboundStatus | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[OutboundMessage]:
+        query = select(OutboundMessage)
+        if kind is not None:
+            query = query.where(OutboundMessage.kind == kind)
+        if channel is not None:
+            query = query.where(OutboundMessage.channel == channel)
+        if status is not None:
+            query = query.where(OutboundMessage.status == status)
+        if cursor is not None:
+            (before_id,) = decode_cursor(cursor, [int])
+            query = query.where(OutboundMessage.id < before_id)
+        rows = (await self.uow.session.scalars(query.order_by(OutboundMessage.id.desc()).limit(limit + 1))).all()
+        return page_of(rows, limit, lambda m: [m.id])
+
+    @staticmethod
+    def check_channel(channel: str, known: dict[str, str]) -> None:
+        if channel != "personal" and channel not in known:
+            raise FieldError("channel", f"unknown channel; known: {', '.join(sorted(known))}")

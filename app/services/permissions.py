@@ -1,0 +1,76 @@
+"""The permission matrix: one place says which role may do what. Everything else is denied."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from app.core.errors import Forbidden
+from app.models.directory import Employee, Role
+
+
+class Permission(StrEnum):
+    DIRECTORY_READ = "directory:read"
+    DIRECTORY_WRITE = "directory:write"
+    CLIENTS_READ = "clients:read"
+    CLIENTS_READ_ALL = "clients:read_all"
+    CLIENTS_WRITE = "clients:write"
+    TASKS_READ_OWN = "tasks:read_own"
+    TASKS_READ_ALL = "tasks:read_all"
+    TASKS_WRITE = "tasks:write"
+    REFERENCE_READ = "reference:read"
+    REFERENCE_WRITE = "reference:write"
+    CATALOGUE_READ = "catalogue:read"
+    CHATS_READ = "chats:read"
+    TOKENS_OWN = "tokens:own"
+    HISTORY_READ = "history:read"
+
+
+_EVERYONE = {
+    Permission.DIRECTORY_READ,
+    Permission.TASKS_READ_OWN,
+    Permission.TASKS_WRITE,
+    Permission.REFERENCE_READ,
+    Permission.TOKENS_OWN,
+    Permission.CATALOGUE_READ,
+}
+
+_SALES = {Permission.CLIENTS_READ, Permission.CLIENTS_WRITE, Permission.HISTORY_READ}
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.DIRECTOR: frozenset(
+        _EVERYONE | _SALES | {Permission.CLIENTS_READ_ALL, Permission.TASKS_READ_ALL, Permission.CHATS_READ}
+    ),
+    Role.HEAD: frozenset(
+        _EVERYONE | _SALES | {Permission.CLIENTS_READ_ALL, Permission.TASKS_READ_ALL, Permission.CHATS_READ}
+    ),
+    Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
+    Role.ASSISTANT: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
+    Role.LAWYER: frozenset(
+        _EVERYONE | {Permission.CLIENTS_READ, Permission.CLIENTS_READ_ALL, Permission.HISTORY_READ}
+    ),
+    Role.ACCOUNTANT: frozenset(
+        _EVERYONE | {Permission.CLIENTS_READ, Permission.CLIENTS_READ_ALL, Permission.HISTORY_READ}
+    ),
+    Role.SUPPLY: frozenset(_EVERYONE | {Permission.CHATS_READ}),
+    Role.WAREHOUSE: frozenset(_EVERYONE | {Permission.CHATS_READ}),
+    Role.WORKSHOP: frozenset(_EVERYONE | {Permission.CHATS_READ}),
+    Role.DRIVER: frozenset(_EVERYONE),
+}
+
+
+def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= MATRIX.get(role, frozenset())
+    return frozenset(granted)
+
+
+def has(actor: Employee, permission: Permission) -> bool:
+    return actor.is_active and permission in permissions_of(actor.role_set)
+
+
+def require(actor: Employee, permission: Permission) -> None:
+    if not has(actor, permission):
+        raise Forbidden(f"the permission '{permission}' is required", permission=str(permission))

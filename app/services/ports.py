@@ -1,0 +1,235 @@
+"""What the services need from the outside world, as Protocols. Adapters implement them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+class JobQueue(Protocol):
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        """Hand a job to the queue; False when the queue is unreachable (the sweep retries later)."""
+        ...
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChatReceipt:
+    message_id: str
+
+
+class ChatError(Exception):
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Chat(Protocol):
+    async def send_message(self, chat_id: str, text: str) -> ChatReceipt: ...
+
+    async def send_document(
+        self, chat_id: str, filename: str, content: bytes, caption: str | None = None
+    ) -> ChatReceipt: ...
+
+
+# --- email ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    to: list[str]
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    message_id: str | None = None
+    reply_to: str | None = None
+
+
+class MailError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> str:
+        """Send and return the Message-ID."""
+        ...
+
+
+# --- 1C ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceCategoryPrice:
+    category: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Product:
+    """A nomenclature item with its characteristic (model, color, size, height)."""
+
+    id: str
+    sku: str
+    name: str
+    model: str
+    color: str
+    size: str
+    height: str
+    unit: str
+    purchase_price: Decimal
+    prices: tuple[PriceCategoryPrice, ...]
+    stock: int
+
+
+@dataclass(frozen=True)
+class ErpCounterparty:
+    id: str
+    name: str
+    inn: str
+    kpp: str | None
+
+
+@dataclass(frozen=True)
+class ErpInvoiceLine:
+    product_id: str | None
+    name: str
+    quantity: int
+    price: Decimal
+    vat_rate: Decimal
+    procure: bool
+
+
+@dataclass(frozen=True)
+class ErpInvoice:
+    number: str
+    date: date
+    counterparty_id: str
+    lines: tuple[ErpInvoiceLine, ...]
+
+
+@dataclass(frozen=True)
+class ErpPayment:
+    id: str
+    counterparty_id: str
+    amount: Decimal
+    paid_on: date
+    purpose: str
+
+
+@dataclass(frozen=True)
+class RequisitionEntry:
+    id: str
+    invoice_id: str
+    product_id: str | None
+    name: str
+    quantity: int
+    requested_on: date
+    expected_on: date | None
+    status: str
+
+
+class Erp(Protocol):
+    """1C:Enterprise: catalogue, stock, counterparties, invoices, reservations, requisitions, payments."""
+
+    async def search_products(self, query: str, limit: int = 20) -> list[Product]: ...
+
+    async def get_product(self, product_id: str) -> Product | None: ...
+
+    async def price_categories(self) -> list[str]: ...
+
+    async def stock(self, product_id: str) -> int: ...
+
+    async def upsert_counterparty(self, name: str, inn: str, kpp: str | None) -> ErpCounterparty: ...
+
+    async def create_invoice(self, invoice: ErpInvoice) -> str: ...
+
+    async def reserve(self, invoice_id: str, product_id: str, quantity: int) -> bool: ...
+
+    async def add_requisition(
+        self, invoice_id: str, product_id: str | None, name: str, quantity: int, requested_on: date
+    ) -> RequisitionEntry: ...
+
+    async def requisitions(self, invoice_id: str) -> list[RequisitionEntry]: ...
+
+    async def create_upd(self, invoice_id: str) -> str: ...
+
+    async def post_receipt(self, requisition_id: str, quantity: int) -> str: ...
+
+    async def payments_since(self, since: datetime) -> list[ErpPayment]: ...
+
+    async def set_credit_terms(
+        self, counterparty_id: str, deferment_days: int, credit_limit: Decimal, discount_percent: Decimal
+    ) -> None: ...
+
+
+# --- Russian Post -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackingOperation:
+    at: datetime
+    operation: str
+    attribute: str
+    place: str
+
+
+class PostTracker(Protocol):
+    async def history(self, barcode: str) -> list[TrackingOperation]: ...
+
+
+# --- amoCRM -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrmContact:
+    id: int
+    name: str
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CrmLead:
+    id: int
+    name: str
+    status_id: int
+    pipeline_id: int
+    price: int
+    responsible_user_id: int | None
+    custom_fields: dict[str, Any]
+    contacts: tuple[CrmContact, ...]
+
+
+class CrmError(Exception):
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class Crm(Protocol):
+    async def get_lead(self, lead_id: int) -> CrmLead | None: ...
+
+
+class ChatGateway(Protocol):
+    """Routes a message to the adapter and chat id configured for a channel of the registry."""
+
+    def channels(self) -> dict[str, str]:
+        """Channel key -> its title, as configured."""
+        ...
+
+    async def post(self, channel: str, recipient: str, text: str) -> ChatReceipt: ...

@@ -1,0 +1,267 @@
+"""Tasks: the regulation's calls, reminders and checks, with deadlines on the business calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Select, select, update
+
+from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
+from app.models.directory import Employee
+from app.models.outbox import OutboundKind
+from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.schemas.tasks import TaskComplete, TaskCreate, TaskUpdate
+from app.services.common import ensure_version
+from app.services.history import HistoryService, snapshot
+from app.services.outbox import OutboxService
+from app.services.pagination import Page, decode_cursor, page_of
+from app.services.permissions import Permission, has
+from app.services.unit_of_work import UnitOfWork
+
+DEFAULT_DUE_TIME = time(18, 0)
+
+# The task state machine, as data: action -> (states it is allowed from, state it leads to).
+TRANSITIONS: dict[str, tuple[frozenset[TaskStatus], TaskStatus]] = {
+    "start": (frozenset({TaskStatus.OPEN}), TaskStatus.IN_PROGRESS),
+    "complete": (frozenset({TaskStatus.OPEN, TaskStatus.IN_PROGRESS}), TaskStatus.DONE),
+    "cancel": (frozenset({TaskStatus.OPEN, TaskStatus.IN_PROGRESS}), TaskStatus.CANCELLED),
+    "reopen": (frozenset({TaskStatus.DONE, TaskStatus.CANCELLED}), TaskStatus.OPEN),
+}
+ACTIVE = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+
+
+def allowed_actions(status: TaskStatus) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+@dataclass
+class TaskBuckets:
+    overdue: list[Task]
+    today: list[Task]
+    upcoming: list[Task]
+
+
+class TaskService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.history = HistoryService(uow)
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def _visible(self, query: Select[tuple[Task]]) -> Select[tuple[Task]]:
+        actor = self.uow.actor
+        if actor is None or has(actor, Permission.TASKS_READ_ALL):
+            return query
+        return query.where((Task.assignee_id == actor.id) | (Task.created_by_id == actor.id))
+
+    async def get(self, task_id: int) -> Task:
+        task = await self.uow.session.scalar(self._visible(select(Task).where(Task.id == task_id)))
+        if task is None:
+            raise NotFound("task", task_id)
+        return task
+
+    async def list(
+        self,
+        *,
+        assignee_id: int | None,
+        status: TaskStatus | None,
+        kind: TaskKind | None,
+        subject_type: TaskSubject | None,
+        subject_id: int | None,
+        due_before: datetime | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[Task]:
+        query = self._visible(select(Task))
+        for column, value in (
+            (Task.assignee_id, assignee_id),
+            (Task.status, status),
+            (Task.kind, kind),
+            (Task.subject_type, subject_type),
+            (Task.subject_id, subject_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if due_before is not None:
+            query = query.where(Task.due_at < due_before)
+        if cursor is not None:
+            (after_id,) = decode_cursor(cursor, [int])
+            query = query.where(Task.id > after_id)
+        rows = (await self.uow.session.scalars(query.order_by(Task.id).limit(limit + 1))).all()
+        return page_of(rows, limit, lambda t: [t.id])
+
+    async def mine(self, limit: int) -> TaskBuckets:
+        """My tasks: overdue, due today (local day), upcoming — each ordered by deadline."""
+        actor = self.uow.actor
+        assert actor is not None
+        now = self.uow.clock.now()
+        cal = self.uow.calendar
+        today = cal.local_date(now)
+        end_of_today = cal.at(today + timedelta(days=1), time(0, 0))
+        base = select(Task).where(Task.assignee_id == actor.id, Task.status.in_(ACTIVE)).order_by(Task.due_at, Task.id)
+        session = self.uow.session
+        overdue = (await session.scalars(base.where(Task.due_at < now).limit(limit))).all()
+        today_rows = (
+            await session.scalars(base.where(Task.due_at >= now, Task.due_at < end_of_today).limit(limit))
+        ).all()
+        upcoming = (await session.scalars(base.where(Task.due_at >= end_of_today).limit(limit))).all()
+        return TaskBuckets(list(overdue), list(today_rows), list(upcoming))
+
+    # --- writing --------------------------------------------------------------------------------
+
+    async def _check_assignee(self, assignee_id: int, field: str = "assignee_id") -> None:
+        employee = await self.uow.session.get(Employee, assignee_id)
+        if employee is None:
+            raise FieldError(field, f"employee {assignee_id} does not exist")
+        if not employee.is_active:
+            raise FieldError(field, f"employee {assignee_id} is not active")
+
+    def deadline(self, *, due_at: datetime | None, working_days: int | None, at: time | None) -> datetime:
+        if due_at is not None:
+            return due_at
+        assert working_days is not None
+        return self.uow.calendar.due_after(self.uow.clock.now(), working_days, at or DEFAULT_DUE_TIME)
+
+    async def create(self, data: TaskCreate) -> Task:
+        if (data.due_at is None) == (data.due_in_working_days is None):
+            raise FieldError("due_at", "give exactly one of due_at and due_in_working_days")
+        if data.due_time is not None and data.due_in_working_days is None:
+            raise FieldError("due_time", "only goes with due_in_working_days")
+        if (data.subject_type == TaskSubject.NONE) != (data.subject_id is None):
+            raise FieldError("subject_id", "is required with a subject_type, and only then")
+        await self._check_assignee(data.assignee_id)
+        return await self.add(
+            kind=data.kind,
+            title=data.title,
+            description=data.description,
+            subject_type=data.subject_type,
+            subject_id=data.subject_id,
+            assignee_id=data.assignee_id,
+            due_at=self.deadline(due_at=data.due_at, working_days=data.due_in_working_days, at=data.due_time),
+        )
+
+    async def add(
+        self,
+        *,
+        kind: TaskKind,
+        title: str,
+        assignee_id: int,
+        due_at: datetime,
+        subject_type: TaskSubject = TaskSubject.NONE,
+        subject_id: int | None = None,
+        description: str | None = None,
+    ) -> Task:
+        """Create a task; the entry point later processes use for the regulation's deadlines."""
+        now = self.uow.clock.now()
+        task = Task(
+            kind=kind,
+            title=title,
+            description=description,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            assignee_id=assignee_id,
+            created_by_id=self.uow.actor.id if self.uow.actor else None,
+            due_at=due_at,
+            status=TaskStatus.OPEN,
+            created_at=now,
+            updated_at=now,
+        )
+        self.uow.session.add(task)
+        await self.uow.session.flush()
+        self.history.record("task", task.id, "created", None, snapshot(task))
+        return task
+
+    def _check_may_change(self, task: Task) -> None:
+        actor = self.uow.actor
+        if actor is None or has(actor, Permission.TASKS_READ_ALL):
+            return
+        if actor.id not in (task.assignee_id, task.created_by_id):
+            raise Forbidden("only the assignee, the author or a head may change this task")
+
+    async def update(self, task_id: int, data: TaskUpdate, if_match: int | None) -> Task:
+        task = await self.get(task_id)
+        ensure_version(task, if_match, "task")
+        self._check_may_change(task)
+        changes = data.model_dump(exclude_unset=True)
+        for required in ("title", "assignee_id", "due_at"):
+            if required in changes and changes[required] is None:
+                raise FieldError(required, "cannot be null")
+        if task.status not in ACTIVE and changes:
+            raise InvalidTransition("task", task.status, "update", allowed_actions(task.status))
+        if "assignee_id" in changes:
+            await self._check_assignee(changes["assignee_id"])
+        before = snapshot(task)
+        for key, value in changes.items():
+            setattr(task, key, value)
+        if {"due_at", "assignee_id"} & changes.keys():
+            task.notified_at = None  # a moved deadline or a new assignee deserves a new notice
+        if changes:
+            task.updated_at = self.uow.clock.now()
+            await self.uow.session.flush()
+            self.history.record_change("task", task.id, before, snapshot(task))
+        return task
+
+    async def transition(
+        self, task_id: int, action: str, if_match: int | None, outcome: TaskComplete | None = None
+    ) -> Task:
+        task = await self.get(task_id)
+        ensure_version(task, if_match, "task")
+        self._check_may_change(task)
+        sources, target = TRANSITIONS[action]
+        if task.status not in sources:
+            raise InvalidTransition("task", task.status, action, allowed_actions(task.status))
+        if action == "complete":
+            assert outcome is not None
+            if task.kind == TaskKind.CALL and outcome.reached is None:
+                raise FieldError("reached", "a call's outcome says whether the person was reached")
+            task.reached, task.result, task.next_step = outcome.reached, outcome.result, outcome.next_step
+        now = self.uow.clock.now()
+        before = task.status
+        task.status = target
+        task.completed_at = now if target == TaskStatus.DONE else None
+        if action == "reopen":
+            task.reached = task.result = task.next_step = None
+        task.updated_at = now
+        await self.uow.session.flush()
+        payload = {"status": target.value} | (outcome.model_dump(exclude_none=True) if outcome else {})
+        self.history.record("task", task.id, action, {"status": before.value}, payload)
+        return task
+
+    # --- the worker's sweep ---------------------------------------------------------------------
+
+    async def notify_due(self, batch: int) -> list[int]:
+        """Tasks that have fallen due get one chat notice to their assignee (never two)."""
+        now = self.uow.clock.now()
+        rows = (
+            await self.uow.session.execute(
+                select(Task, Employee)
+                .join(Employee, Employee.id == Task.assignee_id)
+                .where(Task.status.in_(ACTIVE), Task.notified_at.is_(None), Task.due_at <= now)
+                .order_by(Task.due_at)
+                .limit(batch)
+            )
+        ).all()
+        outbox = OutboxService(self.uow)
+        created: list[int] = []
+        for task, employee in rows:
+            local_due = task.due_at.astimezone(self.uow.calendar.tz).strftime("%d.%m.%Y %H:%M")
+            text = f"Срок задачи наступил: «{task.title}» (до {local_due}). Задача №{task.id}."
+            if employee.chat_handle:
+                message = await outbox.add(
+                    kind=OutboundKind.CHAT,
+                    channel="personal",
+                    recipient=employee.chat_handle,
+                    body=text,
+                    dedupe_key=f"task-due:{task.id}:{task.due_at.isoformat()}",
+                )
+                created.append(message.id)
+            await self.uow.session.execute(
+                update(Task).where(Task.id == task.id).values(notified_at=now)
+            )
+        return created
+
+    async def for_subject(self, subject_type: TaskSubject, subject_id: int) -> Sequence[Task]:
+        query = select(Task).where(Task.subject_type == subject_type, Task.subject_id == subject_id)
+        return (await self.uow.session.scalars(query.order_by(Task.id))).all()

@@ -1,0 +1,1 @@
+"""The arq worker: thin jobs around services, and the minute sweep that re-derives what is due."""

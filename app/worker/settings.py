@@ -1,0 +1,66 @@
+"""arq WorkerSettings: `arq app.worker.settings.WorkerSettings` (or `pomoshnik worker`)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from app.adapters.chat import build_chat_gateway
+from app.adapters.email import build_mailer
+from app.adapters.queue import ArqQueue
+from app.core.calendar import BusinessCalendar
+from app.core.clock import SystemClock
+from app.core.config import get_settings
+from app.core.db import create_engine, create_session_factory
+from app.core.logging import configure_logging, get_logger
+from app.worker.context import JobContext
+from app.worker.jobs import deliver_outbound, sweep
+
+log = get_logger(__name__)
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    engine = create_engine(settings.db.url, pool_size=settings.db.pool_size)
+    ctx["app"] = JobContext(
+        settings=settings,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        clock=SystemClock(),
+        calendar=BusinessCalendar(),
+        chat=build_chat_gateway(settings),
+        mailer=build_mailer(settings.smtp),
+        queue=ArqQueue(settings.redis.url, settings.redis.queue_name),
+    )
+    log.info("worker.started")
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    app: JobContext | None = ctx.get("app")
+    if app is None:
+        return
+    for resource in (app.chat, app.queue):
+        close = getattr(resource, "aclose", None)
+        if close is not None:
+            await close()
+    await app.engine.dispose()
+
+
+_settings = get_settings()
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Any]] = [deliver_outbound]
+    cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300)]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = RedisSettings.from_dsn(_settings.redis.url)
+    queue_name = _settings.redis.queue_name
+    max_jobs = 10
+    job_timeout = 120
+    max_tries = 5
+    keep_result = 3600
+    health_check_interval = 60

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the OS packages the service needs when they are missing (Debian/Ubuntu, as root).
+#   scripts/os-deps.sh run   -> Redis, and Pango, DejaVu fonts and HarfBuzz subsetting for WeasyPrint
+#   scripts/os-deps.sh test  -> the same, plus the PostgreSQL server the tests start
+set -euo pipefail
+purpose=${1:-run}
+packages=(redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core python3-venv)
+[ "$purpose" = test ] && packages+=(postgresql)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "==> OS packages present: ${packages[*]}"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "==> missing OS packages: ${missing[*]}" >&2
+  echo "    install them as root: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "==> installing OS packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian package starts a system-wide Redis/PostgreSQL; the project starts its own where needed.
+echo "==> OS packages installed"

@@ -1,0 +1,180 @@
+"""Shared fixtures: real PostgreSQL and Redis servers started here, SQLite, the app, users with tokens.
+
+Every test that asks for `db_url` runs twice: on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from pytest_postgresql import factories as pg_factories
+
+from pytest_redis import factories as redis_factories
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.cli import run_migrations
+from app.core.calendar import BusinessCalendar
+from app.core.clock import FixedClock
+from app.core.config import DbSettings, RedisSettings, Settings
+from app.core.db import Base, create_engine, create_session_factory
+from app.main import Overrides, create_app
+from app.models.directory import Department, Role
+from app.schemas.directory import EmployeeCreate
+from app.services.directory import AuthService, EmployeeService
+from app.services.seed import seed_reference
+from app.services.unit_of_work import UnitOfWork
+
+PG_CTL = Path(__file__).parent / "support" / "pg_ctl"
+# 2026-12-01 is a Tuesday, a working day; 10:00 in Moscow.
+NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+
+pg_server = pg_factories.postgresql_proc(executable=str(PG_CTL), port=None, user="postgres")
+redis_server = redis_factories.redis_proc(executable=shutil.which("redis-server"), port=None)
+
+
+def _create_pg_database(proc: Any, name: str) -> str:
+    with psycopg.connect(host=proc.host, port=proc.port, user=proc.user, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+asyncpg://{proc.user}@{proc.host}:{proc.port}/{name}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of each backend (schema made by the migrations, as in production)."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'pomoshnik.sqlite3'}"
+    else:
+        url = _create_pg_database(request.getfixturevalue("pg_server"), "pomoshnik_test")
+    run_migrations(Settings(db=DbSettings(url=url)))
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: Any) -> str:
+    return f"redis://{redis_server.host}:{redis_server.port}/0"
+
+
+class RecordingQueue:
+    """Collects enqueued jobs instead of sending them to Redis (API tests that need no worker)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, tuple[Any, ...], str]] = []
+
+    async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
+        self.jobs.append((function, args, job_id))
+        return True
+
+    async def ping(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def queue() -> RecordingQueue:
+    return RecordingQueue()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        db=DbSettings(url=db_url, pool_size=5),
+        redis=RedisSettings(url="redis://127.0.0.1:1/0"),
+        chat={"stub_dir": tmp_path / "chat"},  # type: ignore[arg-type]
+    )
+
+
+async def _wipe(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    async with session_factory() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            await session.execute(delete(table))
+        await session.commit()
+
+
+@pytest.fixture
+async def session_factory(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.db.url, pool_size=5)
+    factory = create_session_factory(engine)
+    await _wipe(factory)
+    async with factory() as session:
+        uow = UnitOfWork(session=session, clock=FixedClock(NOW), calendar=BusinessCalendar())
+        await seed_reference(uow)
+        await uow.commit(None)
+    yield factory
+    await engine.dispose()
+
+
+@pytest.fixture
+async def uow(session_factory: async_sessionmaker[AsyncSession], clock: FixedClock) -> AsyncIterator[UnitOfWork]:
+    async with session_factory() as session:
+        yield UnitOfWork(session=session, clock=clock, calendar=BusinessCalendar())
+
+
+@pytest.fixture
+async def app(settings: Settings, session_factory: Any, clock: FixedClock, queue: RecordingQueue) -> AsyncIterator[Any]:
+    application = create_app(settings, Overrides(clock=clock, queue=queue))
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@dataclass
+class User:
+    id: int
+    token: str
+    email: str
+    roles: list[Role]
+    department_id: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def make_user(session_factory: async_sessionmaker[AsyncSession], clock: FixedClock) -> Any:
+    counter = iter(range(1, 10_000))
+
+    async def factory(*roles: Role, department: str = "service", password: str | None = None,
+                      chat_handle: str | None = None) -> User:
+        n = next(counter)
+        async with session_factory() as session:
+            uow = UnitOfWork(session=session, clock=clock, calendar=BusinessCalendar())
+            dept = await session.get(Department, await _department_id(session, department))
+            assert dept is not None
+            email = f"{'-'.join(r.value for r in roles)}{n}@example.com"
+            employee = await EmployeeService(uow).create(EmployeeCreate.model_validate({
+                "full_name": f"Тестов Тест {n}", "initials": "ТТ", "department_id": dept.id,
+                "position": roles[0].value, "roles": list(roles), "email": email,
+                "password": password, "chat_handle": chat_handle,
+            }))
+            token = await AuthService(uow).issue_for_cli(employee.id, 30)
+            await uow.commit(None)
+        return User(employee.id, token, email, list(roles), dept.id, {"Authorization": f"Bearer {token}"})
+
+    return factory
+
+
+async def _department_id(session: AsyncSession, code: str) -> int:
+    from sqlalchemy import select
+
+    ident = await session.scalar(select(Department.id).where(Department.code == code))
+    assert ident is not None, f"no department {code}"
+    return int(ident)
