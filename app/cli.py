@@ -58,8 +58,9 @@ def _ensure_var(settings: Settings) -> None:
 
 
 def run_migrations(settings: Settings, revision: str = "head", downgrade: bool = False) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     _ensure_var(settings)
     config = Config(str(ROOT / "alembic.ini"))
@@ -98,9 +99,15 @@ def users_add(
     role: Annotated[list[Role], typer.Option(help="Role; repeat for several")],
     department: Annotated[str, typer.Option(help="Department code")] = "service",
     position: Annotated[str | None, typer.Option(help="Position; the first role if omitted")] = None,
-    initials: Annotated[str | None, typer.Option(help="Initials code, e.g. ИПС; derived from the name")] = None,
-    password: Annotated[str | None, typer.Option(help="Password for login (or set none and use tokens)")] = None,
-    print_token: Annotated[bool, typer.Option("--print-token", help="Issue a token and print it last")] = False,
+    initials: Annotated[
+        str | None, typer.Option(help="Initials code, e.g. ИПС; derived from the name")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password for login (or set none and use tokens)")
+    ] = None,
+    print_token: Annotated[
+        bool, typer.Option("--print-token", help="Issue a token and print it last")
+    ] = False,
     token_days: Annotated[int, typer.Option(help="Token lifetime in days")] = 90,
 ) -> None:
     """Add an employee; with --print-token the last line of output is a bearer token."""
@@ -110,10 +117,19 @@ def users_add(
         if dept_id is None:
             raise typer.BadParameter(f"no department '{department}' (run `pomoshnik migrate` first)")
         derived = "".join(part[0] for part in name.split()[:3]).upper()
-        employee = await EmployeeService(uow).create(EmployeeCreate.model_validate({
-            "full_name": name, "email": email, "roles": role, "department_id": dept_id,
-            "position": position or role[0].value, "initials": initials or derived, "password": password,
-        }))
+        employee = await EmployeeService(uow).create(
+            EmployeeCreate.model_validate(
+                {
+                    "full_name": name,
+                    "email": email,
+                    "roles": role,
+                    "department_id": dept_id,
+                    "position": position or role[0].value,
+                    "initials": initials or derived,
+                    "password": password,
+                }
+            )
+        )
         _say(f"added employee {employee.id}: {employee.full_name} <{employee.email}> roles={','.join(role)}")
         if print_token:
             return await AuthService(uow).issue_for_cli(employee.id, token_days)
@@ -153,8 +169,15 @@ def serve(
     """Run the API with uvicorn."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, access_log=False)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        access_log=False,
+    )
 
 
 @cli.command()
@@ -168,12 +191,16 @@ def worker() -> None:
 
 
 @cli.command()
-def openapi(out: Annotated[Path, typer.Option(help="Where to write the schema")] = ROOT / "openapi" / "openapi.json") -> None:
+def openapi(
+    out: Annotated[Path, typer.Option(help="Where to write the schema")] = ROOT / "openapi" / "openapi.json",
+) -> None:
     """Write the OpenAPI document (committed as openapi/openapi.json; a test fails on drift)."""
     from app.main import create_app
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(create_app(Settings()).openapi(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(create_app(Settings()).openapi(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     _say(f"wrote {out}")
 
 
@@ -187,7 +214,9 @@ def _safe_url(url: str) -> str:
 def _redis_answers(url: str) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1) as sock:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1
+        ) as sock:
             sock.sendall(b"PING\r\n")
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
@@ -220,9 +249,24 @@ def dev(
         redis_dir = VAR_DIR / "redis"
         redis_dir.mkdir(exist_ok=True)
         _say(f"==> starting redis-server on port {parsed.port or 6379} (data in {redis_dir})")
-        children.append(subprocess.Popen(
-            [redis_bin, "--port", str(parsed.port or 6379), "--bind", "127.0.0.1", "--dir", str(redis_dir),
-             "--save", "60 1", "--appendonly", "no"], stdout=subprocess.DEVNULL))
+        children.append(
+            subprocess.Popen(
+                [
+                    redis_bin,
+                    "--port",
+                    str(parsed.port or 6379),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(redis_dir),
+                    "--save",
+                    "60 1",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+        )
         for _ in range(50):
             if _redis_answers(settings.redis.url):
                 break
@@ -268,7 +312,6 @@ def dev(
             except subprocess.TimeoutExpired:
                 child.kill()
         _say("==> stopped")
-
 
 
 def main() -> None:

@@ -14,8 +14,13 @@ from prometheus_client import CollectorRegistry
 
 from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
-from app.api import auth, catalogue, chats, clients, directory, health, problems, reference, tasks
-from app.api.middleware import BodyLimitMiddleware, IdempotencyMiddleware, MetricsMiddleware, RequestIdMiddleware
+from app.api import auth, catalogue, chats, clients, directory, health, openapi, problems, reference, tasks
+from app.api.middleware import (
+    BodyLimitMiddleware,
+    IdempotencyMiddleware,
+    MetricsMiddleware,
+    RequestIdMiddleware,
+)
 from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
@@ -92,13 +97,19 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         return UnitOfWork(session=session_factory(), clock=clock, calendar=calendar)
 
     problems.install(app)
+    openapi.install(app)
     for router in (health, auth, directory, clients, tasks, reference, catalogue, chats):
         app.include_router(router.router)
 
     # Outermost last: request id → metrics → body limit → idempotency → CORS → routes.
     if settings.api.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"], expose_headers=["ETag", "X-Request-ID"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID"],
+        )
     app.add_middleware(
         IdempotencyMiddleware,
         uow_factory=uow_factory,

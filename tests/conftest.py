@@ -6,7 +6,7 @@ Every test that asks for `db_url` runs twice: on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +16,6 @@ import httpx
 import psycopg
 import pytest
 from pytest_postgresql import factories as pg_factories
-
 from pytest_redis import factories as redis_factories
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,7 +41,9 @@ redis_server = redis_factories.redis_proc(executable=shutil.which("redis-server"
 
 
 def _create_pg_database(proc: Any, name: str) -> str:
-    with psycopg.connect(host=proc.host, port=proc.port, user=proc.user, dbname="postgres", autocommit=True) as conn:
+    with psycopg.connect(
+        host=proc.host, port=proc.port, user=proc.user, dbname="postgres", autocommit=True
+    ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"postgresql+asyncpg://{proc.user}@{proc.host}:{proc.port}/{name}"
@@ -119,13 +120,17 @@ async def session_factory(settings: Settings) -> AsyncIterator[async_sessionmake
 
 
 @pytest.fixture
-async def uow(session_factory: async_sessionmaker[AsyncSession], clock: FixedClock) -> AsyncIterator[UnitOfWork]:
+async def uow(
+    session_factory: async_sessionmaker[AsyncSession], clock: FixedClock
+) -> AsyncIterator[UnitOfWork]:
     async with session_factory() as session:
         yield UnitOfWork(session=session, clock=clock, calendar=BusinessCalendar())
 
 
 @pytest.fixture
-async def app(settings: Settings, session_factory: Any, clock: FixedClock, queue: RecordingQueue) -> AsyncIterator[Any]:
+async def app(
+    settings: Settings, session_factory: Any, clock: FixedClock, queue: RecordingQueue
+) -> AsyncIterator[Any]:
     application = create_app(settings, Overrides(clock=clock, queue=queue))
     yield application
     await application.state.engine.dispose()
@@ -152,19 +157,29 @@ class User:
 def make_user(session_factory: async_sessionmaker[AsyncSession], clock: FixedClock) -> Any:
     counter = iter(range(1, 10_000))
 
-    async def factory(*roles: Role, department: str = "service", password: str | None = None,
-                      chat_handle: str | None = None) -> User:
+    async def factory(
+        *roles: Role, department: str = "service", password: str | None = None, chat_handle: str | None = None
+    ) -> User:
         n = next(counter)
         async with session_factory() as session:
             uow = UnitOfWork(session=session, clock=clock, calendar=BusinessCalendar())
             dept = await session.get(Department, await _department_id(session, department))
             assert dept is not None
             email = f"{'-'.join(r.value for r in roles)}{n}@example.com"
-            employee = await EmployeeService(uow).create(EmployeeCreate.model_validate({
-                "full_name": f"Тестов Тест {n}", "initials": "ТТ", "department_id": dept.id,
-                "position": roles[0].value, "roles": list(roles), "email": email,
-                "password": password, "chat_handle": chat_handle,
-            }))
+            employee = await EmployeeService(uow).create(
+                EmployeeCreate.model_validate(
+                    {
+                        "full_name": f"Тестов Тест {n}",
+                        "initials": "ТТ",
+                        "department_id": dept.id,
+                        "position": roles[0].value,
+                        "roles": list(roles),
+                        "email": email,
+                        "password": password,
+                        "chat_handle": chat_handle,
+                    }
+                )
+            )
             token = await AuthService(uow).issue_for_cli(employee.id, 30)
             await uow.commit(None)
         return User(employee.id, token, email, list(roles), dept.id, {"Authorization": f"Bearer {token}"})

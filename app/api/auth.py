@@ -75,7 +75,9 @@ async def create_token(
 ) -> PersonalTokenCreated:
     """A personal API token for scripts; the secret is shown only in this response."""
     token, row = await AuthService(uow).create_personal(actor.id, data, settings.auth.personal_token_max_days)
-    return PersonalTokenCreated.model_validate({**PersonalTokenRead.model_validate(row).model_dump(), "token": token})
+    return PersonalTokenCreated.model_validate(
+        {**PersonalTokenRead.model_validate(row).model_dump(), "token": token}
+    )
 
 
 @router.delete(

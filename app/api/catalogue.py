@@ -24,8 +24,13 @@ def catalogue(request: Request) -> CatalogueService:
 CatalogueDep = Annotated[CatalogueService, Depends(catalogue)]
 
 
-@router.get("/products", response_model=list[ProductStaffRead], responses=problems(401, 403, 422),
-            dependencies=READ, operation_id="search_products")
+@router.get(
+    "/products",
+    response_model=list[ProductStaffRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="search_products",
+)
 async def search_products(
     service: CatalogueDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Name, model, article or color")],
@@ -35,15 +40,27 @@ async def search_products(
     return [ProductStaffRead.model_validate(p) for p in await service.search(q, limit)]
 
 
-@router.get("/products/{product_id}", response_model=ProductStaffRead, responses=problems(401, 403, 404),
-            dependencies=READ, operation_id="get_product")
-async def get_product(product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep) -> ProductStaffRead:
+@router.get(
+    "/products/{product_id}",
+    response_model=ProductStaffRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_product",
+)
+async def get_product(
+    product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep
+) -> ProductStaffRead:
     """One catalogue item with its prices by category, purchase price and stock."""
     return ProductStaffRead.model_validate(await service.get(product_id))
 
 
-@router.get("/price-categories", response_model=list[str], responses=problems(401, 403), dependencies=READ,
-            operation_id="list_price_categories")
+@router.get(
+    "/price-categories",
+    response_model=list[str],
+    responses=problems(401, 403),
+    dependencies=READ,
+    operation_id="list_price_categories",
+)
 async def price_categories(service: CatalogueDep) -> list[str]:
     """The price lists an order line can name."""
     return await service.price_categories()

@@ -18,8 +18,13 @@ router = APIRouter(prefix="/api/v1", tags=["chats"])
 READ = [Depends(allow(Permission.CHATS_READ))]
 
 
-@router.get("/chats", response_model=list[ChannelRead], responses=problems(401, 403), dependencies=READ,
-            operation_id="list_chats")
+@router.get(
+    "/chats",
+    response_model=list[ChannelRead],
+    responses=problems(401, 403),
+    dependencies=READ,
+    operation_id="list_chats",
+)
 async def list_chats(settings: SettingsDep) -> list[ChannelRead]:
     """The department's work chats, with the adapter each is routed through."""
     return [
@@ -28,8 +33,13 @@ async def list_chats(settings: SettingsDep) -> list[ChannelRead]:
     ]
 
 
-@router.get("/outbound", response_model=Page[OutboundRead], responses=problems(401, 403, 422), dependencies=READ,
-            operation_id="list_outbound")
+@router.get(
+    "/outbound",
+    response_model=Page[OutboundRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="list_outbound",
+)
 async def list_outbound(
     uow: UowDep,
     page: PageDep,
@@ -38,7 +48,7 @@ async def list_outbound(
     status: OutboundStatus | None = None,
 ) -> Page[OutboundRead]:
     """Chat posts and emails the service sent or is about to send, newest first, with delivery state."""
-    result = await OutboxService(uow).list(
+    result = await OutboxService(uow).page(
         kind=kind, channel=channel, status=status, cursor=page.cursor, limit=page.limit
     )
     return Page(items=[OutboundRead.model_validate(m) for m in result.items], next_cursor=result.next_cursor)

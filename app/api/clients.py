@@ -25,12 +25,19 @@ def _read(client: Client, response: Response) -> ClientRead:
     return ClientRead.model_validate(client)
 
 
-@router.get("", response_model=Page[ClientRead], responses=problems(401, 403, 422), dependencies=READ,
-            operation_id="list_clients")
+@router.get(
+    "",
+    response_model=Page[ClientRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="list_clients",
+)
 async def list_clients(
     uow: UowDep,
     page: PageDep,
-    q: Annotated[str | None, Query(max_length=300, description="Part of the name, or the start of the INN")] = None,
+    q: Annotated[
+        str | None, Query(max_length=300, description="Part of the name, or the start of the INN")
+    ] = None,
     inn: Annotated[str | None, Query(pattern=r"^\d{10}(\d{2})?$")] = None,
     manager_id: Annotated[int | None, Query(ge=1)] = None,
     assistant_id: Annotated[int | None, Query(ge=1)] = None,
@@ -38,29 +45,51 @@ async def list_clients(
     purchase_frequency: PurchaseFrequency | None = None,
 ) -> Page[ClientRead]:
     """Clients you may see (your department's, or all for lawyers, accountants and heads), by name."""
-    result = await ClientService(uow).list(
-        q=q, inn=inn, manager_id=manager_id, assistant_id=assistant_id, potential=potential,
-        purchase_frequency=purchase_frequency, cursor=page.cursor, limit=page.limit,
+    result = await ClientService(uow).page(
+        q=q,
+        inn=inn,
+        manager_id=manager_id,
+        assistant_id=assistant_id,
+        potential=potential,
+        purchase_frequency=purchase_frequency,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return Page(items=[ClientRead.model_validate(c) for c in result.items], next_cursor=result.next_cursor)
 
 
-@router.post("", response_model=ClientRead, status_code=status.HTTP_201_CREATED,
-             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_client")
+@router.post(
+    "",
+    response_model=ClientRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="create_client",
+)
 async def create_client(data: ClientCreate, uow: UowDep, response: Response) -> ClientRead:
     """Add a client with its contacts. The INN's checksum is verified; INN+KPP must be unique."""
     return _read(await ClientService(uow).create(data), response)
 
 
-@router.get("/{client_id}", response_model=ClientRead, responses=problems(401, 403, 404), dependencies=READ,
-            operation_id="get_client")
+@router.get(
+    "/{client_id}",
+    response_model=ClientRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_client",
+)
 async def get_client(client_id: int, uow: UowDep, response: Response) -> ClientRead:
     """One client with its contacts."""
     return _read(await ClientService(uow).get(client_id), response)
 
 
-@router.patch("/{client_id}", response_model=ClientRead, responses=problems(401, 403, 404, 409, 412, 422),
-              dependencies=WRITE, operation_id="update_client")
+@router.patch(
+    "/{client_id}",
+    response_model=ClientRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="update_client",
+)
 async def update_client(
     client_id: int, data: ClientUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
@@ -68,8 +97,14 @@ async def update_client(
     return _read(await ClientService(uow).update(client_id, data, version), response)
 
 
-@router.post("/{client_id}/contacts", response_model=ClientRead, status_code=status.HTTP_201_CREATED,
-             responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE, operation_id="add_client_contact")
+@router.post(
+    "/{client_id}/contacts",
+    response_model=ClientRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="add_client_contact",
+)
 async def add_contact(
     client_id: int, data: ContactCreate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
@@ -77,9 +112,13 @@ async def add_contact(
     return _read(await ClientService(uow).add_contact(client_id, data, version), response)
 
 
-@router.put("/{client_id}/contacts/{contact_id}", response_model=ClientRead,
-            responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE,
-            operation_id="replace_client_contact")
+@router.put(
+    "/{client_id}/contacts/{contact_id}",
+    response_model=ClientRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="replace_client_contact",
+)
 async def replace_contact(
     client_id: int, contact_id: int, data: ContactCreate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
@@ -87,8 +126,13 @@ async def replace_contact(
     return _read(await ClientService(uow).replace_contact(client_id, contact_id, data, version), response)
 
 
-@router.delete("/{client_id}/contacts/{contact_id}", response_model=ClientRead,
-               responses=problems(401, 403, 404, 409, 412), dependencies=WRITE, operation_id="remove_client_contact")
+@router.delete(
+    "/{client_id}/contacts/{contact_id}",
+    response_model=ClientRead,
+    responses=problems(401, 403, 404, 409, 412),
+    dependencies=WRITE,
+    operation_id="remove_client_contact",
+)
 async def remove_contact(
     client_id: int, contact_id: int, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
@@ -96,8 +140,13 @@ async def remove_contact(
     return _read(await ClientService(uow).remove_contact(client_id, contact_id, version), response)
 
 
-@router.get("/{client_id}/history", response_model=Page[EventRead], responses=problems(401, 403, 404, 422),
-            dependencies=[Depends(allow(Permission.HISTORY_READ))], operation_id="client_history")
+@router.get(
+    "/{client_id}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=[Depends(allow(Permission.HISTORY_READ))],
+    operation_id="client_history",
+)
 async def client_history(client_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the client, oldest first."""
     await ClientService(uow).get(client_id)

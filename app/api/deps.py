@@ -53,7 +53,9 @@ async def current_actor(
     uow: UowDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Employee:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise Unauthenticated("send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token")
+        raise Unauthenticated(
+            "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token"
+        )
     actor = await AuthService(uow).authenticate(credentials.credentials)
     uow.actor = actor
     return actor
@@ -116,8 +118,12 @@ class PageParams:
     def __init__(
         self,
         request: Request,
-        limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size (at most the configured maximum)")] = None,
-        cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page")] = None,
+        limit: Annotated[
+            int | None, Query(ge=1, le=1000, description="Page size (at most the configured maximum)")
+        ] = None,
+        cursor: Annotated[
+            str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+        ] = None,
     ) -> None:
         settings: Settings = request.app.state.settings
         if limit is not None and limit > settings.api.max_page_size:
@@ -131,5 +137,5 @@ PageDep = Annotated[PageParams, Depends()]
 
 async def history_page(uow: UnitOfWork, entity: str, entity_id: int, page: PageParams) -> Page[EventRead]:
     """One page of an aggregate's history, oldest first."""
-    result = await HistoryService(uow).list(entity, entity_id, cursor=page.cursor, limit=page.limit)
+    result = await HistoryService(uow).page(entity, entity_id, cursor=page.cursor, limit=page.limit)
     return Page(items=[EventRead.model_validate(e) for e in result.items], next_cursor=result.next_cursor)

@@ -28,15 +28,26 @@ WRITE = [Depends(allow(Permission.DIRECTORY_WRITE))]
 HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
 
 
-@router.get("/departments", response_model=list[DepartmentRead], responses=problems(401, 403),
-            dependencies=READ, operation_id="list_departments")
+@router.get(
+    "/departments",
+    response_model=list[DepartmentRead],
+    responses=problems(401, 403),
+    dependencies=READ,
+    operation_id="list_departments",
+)
 async def list_departments(uow: UowDep) -> list[DepartmentRead]:
     """All departments, by name."""
-    return [DepartmentRead.model_validate(d) for d in await DepartmentService(uow).list()]
+    return [DepartmentRead.model_validate(d) for d in await DepartmentService(uow).all()]
 
 
-@router.post("/departments", response_model=DepartmentRead, status_code=status.HTTP_201_CREATED,
-             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_department")
+@router.post(
+    "/departments",
+    response_model=DepartmentRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="create_department",
+)
 async def create_department(data: DepartmentCreate, uow: UowDep, response: Response) -> DepartmentRead:
     """Add a department (admin)."""
     department = await DepartmentService(uow).create(data)
@@ -44,8 +55,13 @@ async def create_department(data: DepartmentCreate, uow: UowDep, response: Respo
     return DepartmentRead.model_validate(department)
 
 
-@router.get("/departments/{department_id}", response_model=DepartmentRead, responses=problems(401, 403, 404),
-            dependencies=READ, operation_id="get_department")
+@router.get(
+    "/departments/{department_id}",
+    response_model=DepartmentRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_department",
+)
 async def get_department(department_id: int, uow: UowDep, response: Response) -> DepartmentRead:
     """One department."""
     department = await DepartmentService(uow).get(department_id)
@@ -53,8 +69,13 @@ async def get_department(department_id: int, uow: UowDep, response: Response) ->
     return DepartmentRead.model_validate(department)
 
 
-@router.patch("/departments/{department_id}", response_model=DepartmentRead,
-              responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE, operation_id="update_department")
+@router.patch(
+    "/departments/{department_id}",
+    response_model=DepartmentRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="update_department",
+)
 async def update_department(
     department_id: int, data: DepartmentUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> DepartmentRead:
@@ -64,16 +85,26 @@ async def update_department(
     return DepartmentRead.model_validate(department)
 
 
-@router.get("/departments/{department_id}/history", response_model=Page[EventRead],
-            responses=problems(401, 403, 404, 422), dependencies=HISTORY, operation_id="department_history")
+@router.get(
+    "/departments/{department_id}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=HISTORY,
+    operation_id="department_history",
+)
 async def department_history(department_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the department, oldest first."""
     await DepartmentService(uow).get(department_id)
     return await history_page(uow, "department", department_id, page)
 
 
-@router.get("/employees", response_model=Page[EmployeeRead], responses=problems(401, 403, 422),
-            dependencies=READ, operation_id="list_employees")
+@router.get(
+    "/employees",
+    response_model=Page[EmployeeRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="list_employees",
+)
 async def list_employees(
     uow: UowDep,
     page: PageDep,
@@ -83,14 +114,20 @@ async def list_employees(
     q: Annotated[str | None, Query(max_length=100, description="Part of the name, initials or email")] = None,
 ) -> Page[EmployeeRead]:
     """The directory: employees with their department, position, roles and contacts."""
-    result = await EmployeeService(uow).list(
+    result = await EmployeeService(uow).page(
         department_id=department_id, role=role, active=active, q=q, cursor=page.cursor, limit=page.limit
     )
     return Page(items=[EmployeeRead.model_validate(e) for e in result.items], next_cursor=result.next_cursor)
 
 
-@router.post("/employees", response_model=EmployeeRead, status_code=status.HTTP_201_CREATED,
-             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_employee")
+@router.post(
+    "/employees",
+    response_model=EmployeeRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="create_employee",
+)
 async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response) -> EmployeeRead:
     """Add an employee (admin). A password lets them log in; without one, issue them a token."""
     employee = await EmployeeService(uow).create(data)
@@ -98,8 +135,13 @@ async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response)
     return EmployeeRead.model_validate(employee)
 
 
-@router.get("/employees/{employee_id}", response_model=EmployeeRead, responses=problems(401, 403, 404),
-            dependencies=READ, operation_id="get_employee")
+@router.get(
+    "/employees/{employee_id}",
+    response_model=EmployeeRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_employee",
+)
 async def get_employee(employee_id: int, uow: UowDep, response: Response) -> EmployeeRead:
     """One employee."""
     employee = await EmployeeService(uow).get(employee_id)
@@ -107,8 +149,13 @@ async def get_employee(employee_id: int, uow: UowDep, response: Response) -> Emp
     return EmployeeRead.model_validate(employee)
 
 
-@router.patch("/employees/{employee_id}", response_model=EmployeeRead,
-              responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE, operation_id="update_employee")
+@router.patch(
+    "/employees/{employee_id}",
+    response_model=EmployeeRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="update_employee",
+)
 async def update_employee(
     employee_id: int, data: EmployeeUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> EmployeeRead:
@@ -118,10 +165,14 @@ async def update_employee(
     return EmployeeRead.model_validate(employee)
 
 
-@router.get("/employees/{employee_id}/history", response_model=Page[EventRead],
-            responses=problems(401, 403, 404, 422), dependencies=HISTORY, operation_id="employee_history")
+@router.get(
+    "/employees/{employee_id}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=HISTORY,
+    operation_id="employee_history",
+)
 async def employee_history(employee_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the employee, oldest first."""
     await EmployeeService(uow).get(employee_id)
     return await history_page(uow, "employee", employee_id, page)
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
@@ -56,7 +56,9 @@ async def readyz(request: Request) -> Any:
     db, redis = await asyncio.gather(_check_db(request), _check_redis(request))
     checks = {"database": db, "redis": redis}
     ready = db == "ok"
-    body = Readiness(status="ok" if ready and redis == "ok" else ("degraded" if ready else "unavailable"), checks=checks)
+    body = Readiness(
+        status="ok" if ready and redis == "ok" else ("degraded" if ready else "unavailable"), checks=checks
+    )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
@@ -69,5 +71,3 @@ async def readyz(request: Request) -> Any:
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of this process."""
     return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
-
-

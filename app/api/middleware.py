@@ -102,14 +102,18 @@ class BodyLimitMiddleware:
                 await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = http_problem(413, f"the request body is larger than {self.max_bytes} bytes", scope.get("path"))
+        response = http_problem(
+            413, f"the request body is larger than {self.max_bytes} bytes", scope.get("path")
+        )
         await response(scope, receive, send)
 
 
 class IdempotencyMiddleware:
     """Replays the stored response of a creating POST sent again with the same Idempotency-Key."""
 
-    def __init__(self, app: ASGIApp, uow_factory: Callable[[], Awaitable[UnitOfWork]], ttl: timedelta) -> None:
+    def __init__(
+        self, app: ASGIApp, uow_factory: Callable[[], Awaitable[UnitOfWork]], ttl: timedelta
+    ) -> None:
         self.app = app
         self.uow_factory = uow_factory
         self.ttl = ttl
@@ -121,9 +125,18 @@ class IdempotencyMiddleware:
             return
         path = scope["path"]
         if not key or len(key) > 255:
-            await http_problem(422, "Idempotency-Key must be 1 to 255 characters", path,
-                               errors=[{"field": "header.Idempotency-Key", "reason": "must be 1 to 255 characters",
-                                        "code": "invalid"}])(scope, receive, send)
+            await http_problem(
+                422,
+                "Idempotency-Key must be 1 to 255 characters",
+                path,
+                errors=[
+                    {
+                        "field": "header.Idempotency-Key",
+                        "reason": "must be 1 to 255 characters",
+                        "code": "invalid",
+                    }
+                ],
+            )(scope, receive, send)
             return
         body = bytearray()
         more = True
@@ -135,18 +148,24 @@ class IdempotencyMiddleware:
             more = message.get("more_body", False)
         auth = _header(scope, b"authorization") or ""
         caller = hashlib.sha256(auth.encode()).hexdigest()
-        request_hash = hashlib.sha256(scope["method"].encode() + path.encode() + b"\n" + bytes(body)).hexdigest()
+        request_hash = hashlib.sha256(
+            scope["method"].encode() + path.encode() + b"\n" + bytes(body)
+        ).hexdigest()
 
         try:
             uow = await self.uow_factory()
             async with uow.session:
-                stored = await IdempotencyService(uow).begin(caller, key, "POST", path, request_hash, self.ttl)
+                stored = await IdempotencyService(uow).begin(
+                    caller, key, "POST", path, request_hash, self.ttl
+                )
                 await uow.commit(None)
         except DomainError as exc:
             await domain_problem(exc, path)(scope, receive, send)
             return
         if stored is not None:
-            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(stored.headers or "[]")]
+            headers = [
+                (k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(stored.headers or "[]")
+            ]
             headers.append((b"idempotent-replayed", b"true"))
             await send({"type": "http.response.start", "status": stored.status_code, "headers": headers})
             await send({"type": "http.response.body", "body": stored.body})
@@ -198,7 +217,10 @@ class MetricsMiddleware:
             "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry
         )
         self.latency = Histogram(
-            "http_request_duration_seconds", "HTTP request latency", ["method", "route"], registry=registry,
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
 

@@ -86,7 +86,9 @@ def domain_problem(exc: errors.DomainError, instance: str | None) -> JSONRespons
     extra.pop("action", None)
     extra.pop("current_version", None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem_response(status, exc.code, exc.title, exc.detail, instance=instance, headers=headers, **extra)
+    return problem_response(
+        status, exc.code, exc.title, exc.detail, instance=instance, headers=headers, **extra
+    )
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -101,7 +103,13 @@ def validation_problem(exc: RequestValidationError, instance: str | None) -> JSO
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
         if loc[:1] == ("body",) and len(loc) > 1:
             loc = loc[1:]
-        problems.append({"field": _field_path(loc), "reason": err.get("msg", "is invalid"), "code": err.get("type", "invalid")})
+        problems.append(
+            {
+                "field": _field_path(loc),
+                "reason": err.get("msg", "is invalid"),
+                "code": err.get("type", "invalid"),
+            }
+        )
     detail = "; ".join(f"{p['field']}: {p['reason']}" for p in problems[:5])
     return problem_response(422, "invalid_input", "Invalid input", detail, instance=instance, errors=problems)
 
@@ -121,13 +129,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return http_problem(412, "the resource was changed by another request; read it again", request.url.path)
+        return http_problem(
+            412, "the resource was changed by another request; read it again", request.url.path
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         log.info("db.integrity_conflict", error=str(exc.orig)[:300])
-        return http_problem(409, "the change conflicts with existing data (a duplicate or a missing reference)",
-                            request.url.path)
+        return http_problem(
+            409,
+            "the change conflicts with existing data (a duplicate or a missing reference)",
+            request.url.path,
+        )
 
     @app.exception_handler(InterfaceError)
     @app.exception_handler(OperationalError)

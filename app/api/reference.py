@@ -7,7 +7,15 @@ from fastapi import APIRouter, Depends, Response, status
 from app.api.deps import IfMatchDep, PageDep, UowDep, allow, history_page, set_etag
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
-from app.schemas.reference import LinkCreate, LinkRead, LinkUpdate, Reference, TermCreate, TermRead, TermUpdate
+from app.schemas.reference import (
+    LinkCreate,
+    LinkRead,
+    LinkUpdate,
+    Reference,
+    TermCreate,
+    TermRead,
+    TermUpdate,
+)
 from app.services.permissions import Permission
 from app.services.reference import ReferenceService
 
@@ -17,8 +25,13 @@ READ = [Depends(allow(Permission.REFERENCE_READ))]
 WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 
 
-@router.get("", response_model=Reference, responses=problems(401, 403), dependencies=READ,
-            operation_id="get_reference")
+@router.get(
+    "",
+    response_model=Reference,
+    responses=problems(401, 403),
+    dependencies=READ,
+    operation_id="get_reference",
+)
 async def get_reference(uow: UowDep) -> Reference:
     """Links (chats, the daily report, 1C training, the company site, the learning platform) and terms."""
     service = ReferenceService(uow)
@@ -28,8 +41,14 @@ async def get_reference(uow: UowDep) -> Reference:
     )
 
 
-@router.post("/links", response_model=LinkRead, status_code=status.HTTP_201_CREATED,
-             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_link")
+@router.post(
+    "/links",
+    response_model=LinkRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="create_link",
+)
 async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> LinkRead:
     """Add a link (admin)."""
     link = await ReferenceService(uow).create_link(data)
@@ -37,31 +56,54 @@ async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> Link
     return LinkRead.model_validate(link)
 
 
-@router.patch("/links/{link_id}", response_model=LinkRead, responses=problems(401, 403, 404, 409, 412, 422),
-              dependencies=WRITE, operation_id="update_link")
-async def update_link(link_id: int, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response) -> LinkRead:
+@router.patch(
+    "/links/{link_id}",
+    response_model=LinkRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="update_link",
+)
+async def update_link(
+    link_id: int, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response
+) -> LinkRead:
     """Change a link (admin)."""
     link = await ReferenceService(uow).update_link(link_id, data, version)
     set_etag(response, link.version)
     return LinkRead.model_validate(link)
 
 
-@router.delete("/links/{link_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=problems(401, 403, 404, 412), dependencies=WRITE, operation_id="delete_link")
+@router.delete(
+    "/links/{link_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 403, 404, 412),
+    dependencies=WRITE,
+    operation_id="delete_link",
+)
 async def delete_link(link_id: int, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a link (admin)."""
     await ReferenceService(uow).delete_link(link_id, version)
 
 
-@router.get("/links/{link_id}/history", response_model=Page[EventRead], responses=problems(401, 403, 422),
-            dependencies=READ, operation_id="link_history")
+@router.get(
+    "/links/{link_id}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="link_history",
+)
 async def link_history(link_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the link (kept after it is deleted)."""
     return await history_page(uow, "reference_link", link_id, page)
 
 
-@router.post("/terms", response_model=TermRead, status_code=status.HTTP_201_CREATED,
-             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_term")
+@router.post(
+    "/terms",
+    response_model=TermRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="create_term",
+)
 async def create_term(data: TermCreate, uow: UowDep, response: Response) -> TermRead:
     """Add a term or an abbreviation (admin)."""
     term = await ReferenceService(uow).create_term(data)
@@ -69,24 +111,41 @@ async def create_term(data: TermCreate, uow: UowDep, response: Response) -> Term
     return TermRead.model_validate(term)
 
 
-@router.patch("/terms/{term_id}", response_model=TermRead, responses=problems(401, 403, 404, 409, 412, 422),
-              dependencies=WRITE, operation_id="update_term")
-async def update_term(term_id: int, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response) -> TermRead:
+@router.patch(
+    "/terms/{term_id}",
+    response_model=TermRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="update_term",
+)
+async def update_term(
+    term_id: int, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response
+) -> TermRead:
     """Change a term (admin)."""
     term = await ReferenceService(uow).update_term(term_id, data, version)
     set_etag(response, term.version)
     return TermRead.model_validate(term)
 
 
-@router.delete("/terms/{term_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=problems(401, 403, 404, 412), dependencies=WRITE, operation_id="delete_term")
+@router.delete(
+    "/terms/{term_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(401, 403, 404, 412),
+    dependencies=WRITE,
+    operation_id="delete_term",
+)
 async def delete_term(term_id: int, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a term (admin)."""
     await ReferenceService(uow).delete_term(term_id, version)
 
 
-@router.get("/terms/{term_id}/history", response_model=Page[EventRead], responses=problems(401, 403, 422),
-            dependencies=READ, operation_id="term_history")
+@router.get(
+    "/terms/{term_id}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="term_history",
+)
 async def term_history(term_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the term (kept after it is deleted)."""
     return await history_page(uow, "reference_term", term_id, page)

@@ -38,8 +38,13 @@ def _one(task: Task, uow: UnitOfWork, response: Response) -> TaskRead:
     return to_read(task, uow.clock.now())
 
 
-@router.get("/mine", response_model=MyTasks, responses=problems(401, 403, 422), dependencies=READ,
-            operation_id="my_tasks")
+@router.get(
+    "/mine",
+    response_model=MyTasks,
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="my_tasks",
+)
 async def my_tasks(
     uow: UowDep, limit: Annotated[int, Query(ge=1, le=500, description="At most this many per bucket")] = 100
 ) -> MyTasks:
@@ -53,8 +58,13 @@ async def my_tasks(
     )
 
 
-@router.get("", response_model=Page[TaskRead], responses=problems(401, 403, 422), dependencies=READ,
-            operation_id="list_tasks")
+@router.get(
+    "",
+    response_model=Page[TaskRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="list_tasks",
+)
 async def list_tasks(
     uow: UowDep,
     page: PageDep,
@@ -66,45 +76,79 @@ async def list_tasks(
     due_before: AwareDatetime | None = None,
 ) -> Page[TaskRead]:
     """Tasks you may see (yours and those you set; all of them for heads), oldest first."""
-    result = await TaskService(uow).list(
-        assignee_id=assignee_id, status=status_, kind=kind, subject_type=subject_type, subject_id=subject_id,
-        due_before=due_before, cursor=page.cursor, limit=page.limit,
+    result = await TaskService(uow).page(
+        assignee_id=assignee_id,
+        status=status_,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        due_before=due_before,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     now = uow.clock.now()
     return Page(items=[to_read(t, now) for t in result.items], next_cursor=result.next_cursor)
 
 
-@router.post("", response_model=TaskRead, status_code=status.HTTP_201_CREATED,
-             responses=problems(401, 403, 409, 422), dependencies=WRITE, operation_id="create_task")
+@router.post(
+    "",
+    response_model=TaskRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="create_task",
+)
 async def create_task(data: TaskCreate, uow: UowDep, response: Response) -> TaskRead:
     """Set a task. The deadline is exact (`due_at`) or counted in working days on the Russian
     business calendar (`due_in_working_days`, at `due_time` Moscow time, 18:00 by default)."""
     return _one(await TaskService(uow).create(data), uow, response)
 
 
-@router.get("/{task_id}", response_model=TaskRead, responses=problems(401, 403, 404), dependencies=READ,
-            operation_id="get_task")
+@router.get(
+    "/{task_id}",
+    response_model=TaskRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_task",
+)
 async def get_task(task_id: int, uow: UowDep, response: Response) -> TaskRead:
     """One task with the actions allowed now."""
     return _one(await TaskService(uow).get(task_id), uow, response)
 
 
-@router.patch("/{task_id}", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412, 422),
-              dependencies=WRITE, operation_id="update_task")
-async def update_task(task_id: int, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+@router.patch(
+    "/{task_id}",
+    response_model=TaskRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="update_task",
+)
+async def update_task(
+    task_id: int, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response
+) -> TaskRead:
     """Change an open task: title, description, assignee, deadline."""
     return _one(await TaskService(uow).update(task_id, data, version), uow, response)
 
 
-@router.post("/{task_id}/start", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412),
-             dependencies=WRITE, operation_id="start_task")
+@router.post(
+    "/{task_id}/start",
+    response_model=TaskRead,
+    responses=problems(401, 403, 404, 409, 412),
+    dependencies=WRITE,
+    operation_id="start_task",
+)
 async def start_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Take the task into work."""
     return _one(await TaskService(uow).transition(task_id, "start", version), uow, response)
 
 
-@router.post("/{task_id}/complete", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412, 422),
-             dependencies=WRITE, operation_id="complete_task")
+@router.post(
+    "/{task_id}/complete",
+    response_model=TaskRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="complete_task",
+)
 async def complete_task(
     task_id: int, data: TaskComplete, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -112,22 +156,37 @@ async def complete_task(
     return _one(await TaskService(uow).transition(task_id, "complete", version, data), uow, response)
 
 
-@router.post("/{task_id}/cancel", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412),
-             dependencies=WRITE, operation_id="cancel_task")
+@router.post(
+    "/{task_id}/cancel",
+    response_model=TaskRead,
+    responses=problems(401, 403, 404, 409, 412),
+    dependencies=WRITE,
+    operation_id="cancel_task",
+)
 async def cancel_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Cancel the task."""
     return _one(await TaskService(uow).transition(task_id, "cancel", version), uow, response)
 
 
-@router.post("/{task_id}/reopen", response_model=TaskRead, responses=problems(401, 403, 404, 409, 412),
-             dependencies=WRITE, operation_id="reopen_task")
+@router.post(
+    "/{task_id}/reopen",
+    response_model=TaskRead,
+    responses=problems(401, 403, 404, 409, 412),
+    dependencies=WRITE,
+    operation_id="reopen_task",
+)
 async def reopen_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Open a done or cancelled task again (its outcome is cleared)."""
     return _one(await TaskService(uow).transition(task_id, "reopen", version), uow, response)
 
 
-@router.get("/{task_id}/history", response_model=Page[EventRead], responses=problems(401, 403, 404, 422),
-            dependencies=READ, operation_id="task_history")
+@router.get(
+    "/{task_id}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="task_history",
+)
 async def task_history(task_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the task, oldest first."""
     await TaskService(uow).get(task_id)

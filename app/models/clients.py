@@ -54,7 +54,9 @@ class Client(Versioned, Base):
     potential: Mapped[Potential | None] = mapped_column(str_enum(Potential))
     purchase_frequency: Mapped[PurchaseFrequency | None] = mapped_column(str_enum(PurchaseFrequency))
     payment_day: Mapped[int | None] = mapped_column(Integer)
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL"), index=True
+    )
     assistant_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )

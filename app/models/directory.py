@@ -64,9 +64,7 @@ class Employee(Versioned, Base):
 class EmployeeRole(Base):
     __tablename__ = "employee_roles"
 
-    employee_id: Mapped[int] = mapped_column(
-        ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
-    )
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(str_enum(Role), primary_key=True)
 
 

@@ -18,14 +18,17 @@ def _inn(value: str) -> str:
     try:
         return str(stdnum_inn.validate(value))
     except StdnumError as exc:
-        raise ValueError(f"is not a valid INN: {exc.message}") from None
+        raise ValueError(f"is not a valid INN: {exc}") from None
 
 
 Inn = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=10, max_length=12, pattern=r"^\d+$"),
     AfterValidator(_inn),
-    Field(examples=["7707083893"], description="10 digits (organisation) or 12 (entrepreneur), checksum verified"),
+    Field(
+        examples=["7707083893"],
+        description="10 digits (organisation) or 12 (entrepreneur), checksum verified",
+    ),
 ]
 Kpp = Annotated[
     str,

@@ -93,12 +93,5 @@ _TITLES = {
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the problems a route can answer with."""
-    return {
-        status: {
-            "model": Problem,
-            "description": _TITLES.get(status, "Problem"),
-            "content": {PROBLEM_MEDIA: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for status in statuses
-    }
+    """OpenAPI `responses` for the problems a route can answer with (served as problem+json)."""
+    return {status: {"model": Problem, "description": _TITLES.get(status, "Problem")} for status in statuses}

@@ -17,11 +17,15 @@ class TaskCreate(StrictModel):
     subject_type: TaskSubject = TaskSubject.NONE
     subject_id: int | None = Field(default=None, ge=1)
     assignee_id: int = Field(ge=1)
-    due_at: AwareDatetime | None = Field(default=None, description="Exact deadline; or use due_in_working_days")
+    due_at: AwareDatetime | None = Field(
+        default=None, description="Exact deadline; or use due_in_working_days"
+    )
     due_in_working_days: int | None = Field(
         default=None, ge=0, le=250, description="Deadline in working days on the Russian business calendar"
     )
-    due_time: time | None = Field(default=None, description="Local (Moscow) time for due_in_working_days; 18:00")
+    due_time: time | None = Field(
+        default=None, description="Local (Moscow) time for due_in_working_days; 18:00"
+    )
 
 
 class TaskUpdate(StrictModel):

@@ -36,7 +36,7 @@ class ClientService:
         assert self.uow.actor is not None, "client operations need an actor"
         return self.uow.actor
 
-    def _scoped(self, query: Select[tuple[Client]]) -> Select[tuple[Client]]:
+    def _scoped(self, query: Select[Any]) -> Select[Any]:
         """A manager or an assistant sees the clients of their department; lawyers, accountants,
         heads and the director see all."""
         if has(self.actor, Permission.CLIENTS_READ_ALL):
@@ -48,12 +48,12 @@ class ClientService:
         query = self._scoped(
             select(Client).options(selectinload(Client.contacts)).where(Client.id == client_id)
         )
-        client = await self.uow.session.scalar(query)
+        client: Client | None = await self.uow.session.scalar(query)
         if client is None:
             raise NotFound("client", client_id)
         return client
 
-    async def list(
+    async def page(
         self,
         *,
         q: str | None,
@@ -68,7 +68,12 @@ class ClientService:
         query = self._scoped(select(Client).options(selectinload(Client.contacts)))
         if q:
             needle = q.strip().lower()
-            query = query.where(or_(Client.name_search.contains(needle, autoescape=True), Client.inn.startswith(needle, autoescape=True)))
+            query = query.where(
+                or_(
+                    Client.name_search.contains(needle, autoescape=True),
+                    Client.inn.startswith(needle, autoescape=True),
+                )
+            )
         if inn:
             query = query.where(Client.inn == inn)
         if manager_id is not None:
@@ -106,8 +111,14 @@ class ClientService:
     async def _check_unique(self, values: dict[str, Any], exclude: int | None) -> None:
         checks: list[tuple[str, Any]] = []
         if values.get("inn") is not None:
-            checks.append(("inn", (Client.inn == values["inn"]) & (Client.kpp == values.get("kpp"))
-                           if values.get("kpp") else (Client.inn == values["inn"]) & Client.kpp.is_(None)))
+            checks.append(
+                (
+                    "inn",
+                    (Client.inn == values["inn"]) & (Client.kpp == values.get("kpp"))
+                    if values.get("kpp")
+                    else (Client.inn == values["inn"]) & Client.kpp.is_(None),
+                )
+            )
         for field, column in (("onec_id", Client.onec_id), ("amocrm_id", Client.amocrm_id)):
             if values.get(field) is not None:
                 checks.append((field, column == values[field]))
@@ -149,7 +160,8 @@ class ClientService:
             return await self.get(client_id)
         except NotFound:
             raise FieldError(
-                "manager_id", "the client would leave your department's list: assign someone of your department"
+                "manager_id",
+                "the client would leave your department's list: assign someone of your department",
             ) from None
 
     async def update(self, client_id: int, data: ClientUpdate, if_match: int | None) -> Client:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.core.errors import Conflict, FieldError, NotFound, Unauthenticated
@@ -32,7 +33,7 @@ class DepartmentService:
         self.uow = uow
         self.history = HistoryService(uow)
 
-    async def list(self) -> Sequence[Department]:
+    async def all(self) -> Sequence[Department]:
         return (await self.uow.session.scalars(select(Department).order_by(Department.name))).all()
 
     async def get(self, department_id: int) -> Department:
@@ -46,7 +47,9 @@ class DepartmentService:
             if exclude is not None:
                 query = query.where(Department.id != exclude)
             if await self.uow.session.scalar(query) is not None:
-                raise FieldError(field, f"a department with {field} '{value}' already exists", code="duplicate")
+                raise FieldError(
+                    field, f"a department with {field} '{value}' already exists", code="duplicate"
+                )
 
     async def create(self, data: DepartmentCreate) -> Department:
         await self._check_unique(data.code, data.name)
@@ -77,11 +80,11 @@ class EmployeeService:
         self.uow = uow
         self.history = HistoryService(uow)
 
-    def _query(self):  # type: ignore[no-untyped-def]
+    def _query(self) -> Select[Any]:
         return select(Employee).options(selectinload(Employee.roles))
 
     async def get(self, employee_id: int) -> Employee:
-        employee = await self.uow.session.scalar(self._query().where(Employee.id == employee_id))
+        employee: Employee | None = await self.uow.session.scalar(self._query().where(Employee.id == employee_id))
         if employee is None:
             raise NotFound("employee", employee_id)
         return employee
@@ -92,7 +95,7 @@ class EmployeeService:
         )
         return result
 
-    async def list(
+    async def page(
         self,
         *,
         department_id: int | None,
@@ -112,7 +115,9 @@ class EmployeeService:
         if q:
             pattern = f"%{q}%"
             query = query.where(
-                Employee.full_name.ilike(pattern) | Employee.initials.ilike(pattern) | Employee.email.ilike(pattern)
+                Employee.full_name.ilike(pattern)
+                | Employee.initials.ilike(pattern)
+                | Employee.email.ilike(pattern)
             )
         if cursor is not None:
             (after_id,) = decode_cursor(cursor, [int])

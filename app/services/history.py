@@ -35,7 +35,7 @@ def snapshot(obj: Base) -> dict[str, Any]:
     """The row's own columns as JSON-safe values (secrets and derived columns left out)."""
     return {
         col.key: _jsonable(getattr(obj, col.key))
-        for col in obj.__table__.columns  # type: ignore[attr-defined]
+        for col in obj.__table__.columns
         if col.key not in _SKIP
     }
 
@@ -79,7 +79,7 @@ class HistoryService:
             return None
         return self.record(entity_type, entity_id, "updated", old, new)
 
-    async def list(self, entity_type: str, entity_id: int, *, cursor: str | None, limit: int) -> Page[Event]:
+    async def page(self, entity_type: str, entity_id: int, *, cursor: str | None, limit: int) -> Page[Event]:
         query = (
             select(Event)
             .where(Event.entity_type == entity_type, Event.entity_id == entity_id)

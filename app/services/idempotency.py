@@ -45,8 +45,12 @@ class IdempotencyService:
                 async with session.begin_nested():
                     session.add(
                         IdempotencyRecord(
-                            caller=caller, key=key, method=method, path=path,
-                            request_hash=request_hash, created_at=now,
+                            caller=caller,
+                            key=key,
+                            method=method,
+                            path=path,
+                            request_hash=request_hash,
+                            created_at=now,
                         )
                     )
             except IntegrityError:
@@ -61,9 +65,12 @@ class IdempotencyService:
             existing.created_at = now
             return None
         if existing.status_code is None:
-            raise Conflict("a request with this Idempotency-Key is still being processed",
-                           code="idempotency_in_progress")
-        return StoredResponse(existing.status_code, existing.response_headers or "", existing.response_body or b"")
+            raise Conflict(
+                "a request with this Idempotency-Key is still being processed", code="idempotency_in_progress"
+            )
+        return StoredResponse(
+            existing.status_code, existing.response_headers or "", existing.response_body or b""
+        )
 
     async def complete(self, caller: str, key: str, status_code: int, headers: str, body: bytes) -> None:
         now = self.uow.clock.now()

@@ -74,7 +74,8 @@ class OutboxService:
             select(OutboundMessage.id, OutboundMessage.attempts)
             .where(
                 or_(
-                    (OutboundMessage.status == OutboundStatus.PENDING) & (OutboundMessage.next_attempt_at <= now),
+                    (OutboundMessage.status == OutboundStatus.PENDING)
+                    & (OutboundMessage.next_attempt_at <= now),
                     (OutboundMessage.status == OutboundStatus.SENDING)
                     & (OutboundMessage.next_attempt_at <= now - stuck_after),
                 )
@@ -107,7 +108,12 @@ class OutboxService:
         await self.uow.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == message_id)
-            .values(status=OutboundStatus.SENT, sent_at=self.uow.clock.now(), external_id=external_id, last_error=None)
+            .values(
+                status=OutboundStatus.SENT,
+                sent_at=self.uow.clock.now(),
+                external_id=external_id,
+                last_error=None,
+            )
         )
 
     async def mark_failed(
@@ -130,7 +136,7 @@ class OutboxService:
         message.next_attempt_at = now + backoff
         return message.next_attempt_at
 
-    async def list(
+    async def page(
         self,
         *,
         kind: OutboundKind | None,
@@ -149,7 +155,9 @@ class OutboxService:
         if cursor is not None:
             (before_id,) = decode_cursor(cursor, [int])
             query = query.where(OutboundMessage.id < before_id)
-        rows = (await self.uow.session.scalars(query.order_by(OutboundMessage.id.desc()).limit(limit + 1))).all()
+        rows = (
+            await self.uow.session.scalars(query.order_by(OutboundMessage.id.desc()).limit(limit + 1))
+        ).all()
         return page_of(rows, limit, lambda m: [m.id])
 
     @staticmethod

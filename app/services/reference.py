@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -13,6 +13,8 @@ from app.schemas.reference import LinkCreate, LinkUpdate, TermCreate, TermUpdate
 from app.services.common import ensure_version, get_or_404
 from app.services.history import HistoryService, snapshot
 from app.services.unit_of_work import UnitOfWork
+
+R = TypeVar("R", ReferenceLink, ReferenceTerm)
 
 
 class ReferenceService:
@@ -48,8 +50,13 @@ class ReferenceService:
     async def update_link(self, link_id: int, data: LinkUpdate, if_match: int | None) -> ReferenceLink:
         link = await get_or_404(self.uow, ReferenceLink, link_id, "link")
         ensure_version(link, if_match, "link")
-        return await self._apply(link, "reference_link", data.model_dump(exclude_unset=True, mode="json"),
-                                 required=("kind", "title", "url", "position"), unique="title")
+        return await self._apply(
+            link,
+            "reference_link",
+            data.model_dump(exclude_unset=True, mode="json"),
+            required=("kind", "title", "url", "position"),
+            unique="title",
+        )
 
     async def delete_link(self, link_id: int, if_match: int | None) -> None:
         link = await get_or_404(self.uow, ReferenceLink, link_id, "link")
@@ -68,8 +75,13 @@ class ReferenceService:
     async def update_term(self, term_id: int, data: TermUpdate, if_match: int | None) -> ReferenceTerm:
         term = await get_or_404(self.uow, ReferenceTerm, term_id, "term")
         ensure_version(term, if_match, "term")
-        return await self._apply(term, "reference_term", data.model_dump(exclude_unset=True, mode="json"),
-                                 required=("kind", "term", "definition"), unique="term")
+        return await self._apply(
+            term,
+            "reference_term",
+            data.model_dump(exclude_unset=True, mode="json"),
+            required=("kind", "term", "definition"),
+            unique="term",
+        )
 
     async def delete_term(self, term_id: int, if_match: int | None) -> None:
         term = await get_or_404(self.uow, ReferenceTerm, term_id, "term")
@@ -78,8 +90,8 @@ class ReferenceService:
         await self.uow.session.delete(term)
 
     async def _apply(
-        self, row: Any, entity: str, changes: dict[str, Any], *, required: tuple[str, ...], unique: str
-    ) -> Any:
+        self, row: R, entity: str, changes: dict[str, Any], *, required: tuple[str, ...], unique: str
+    ) -> R:
         for field in required:
             if field in changes and changes[field] is None:
                 raise FieldError(field, "cannot be null")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select, update
 
@@ -50,19 +51,19 @@ class TaskService:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def _visible(self, query: Select[tuple[Task]]) -> Select[tuple[Task]]:
+    def _visible(self, query: Select[Any]) -> Select[Any]:
         actor = self.uow.actor
         if actor is None or has(actor, Permission.TASKS_READ_ALL):
             return query
         return query.where((Task.assignee_id == actor.id) | (Task.created_by_id == actor.id))
 
     async def get(self, task_id: int) -> Task:
-        task = await self.uow.session.scalar(self._visible(select(Task).where(Task.id == task_id)))
+        task: Task | None = await self.uow.session.scalar(self._visible(select(Task).where(Task.id == task_id)))
         if task is None:
             raise NotFound("task", task_id)
         return task
 
-    async def list(
+    async def page(
         self,
         *,
         assignee_id: int | None,
@@ -100,7 +101,11 @@ class TaskService:
         cal = self.uow.calendar
         today = cal.local_date(now)
         end_of_today = cal.at(today + timedelta(days=1), time(0, 0))
-        base = select(Task).where(Task.assignee_id == actor.id, Task.status.in_(ACTIVE)).order_by(Task.due_at, Task.id)
+        base = (
+            select(Task)
+            .where(Task.assignee_id == actor.id, Task.status.in_(ACTIVE))
+            .order_by(Task.due_at, Task.id)
+        )
         session = self.uow.session
         overdue = (await session.scalars(base.where(Task.due_at < now).limit(limit))).all()
         today_rows = (
@@ -257,9 +262,7 @@ class TaskService:
                     dedupe_key=f"task-due:{task.id}:{task.due_at.isoformat()}",
                 )
                 created.append(message.id)
-            await self.uow.session.execute(
-                update(Task).where(Task.id == task.id).values(notified_at=now)
-            )
+            await self.uow.session.execute(update(Task).where(Task.id == task.id).values(notified_at=now))
         return created
 
     async def for_subject(self, subject_type: TaskSubject, subject_id: int) -> Sequence[Task]:

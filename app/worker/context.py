@@ -36,8 +36,9 @@ class JobContext:
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """One transaction; commits on success and only then enqueues the jobs it produced."""
         async with self.session_factory() as session:
-            uow = UnitOfWork(session=session, clock=self.clock, calendar=self.calendar,
-                             request_id=request_id_var.get())
+            uow = UnitOfWork(
+                session=session, clock=self.clock, calendar=self.calendar, request_id=request_id_var.get()
+            )
             try:
                 yield uow
             except BaseException:

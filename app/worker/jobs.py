@@ -41,7 +41,9 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int, request_id: str
                         to=[message.recipient],
                         subject=message.subject or "",
                         text=message.body,
-                        html=message.payload.get("html") if isinstance(message.payload.get("html"), str) else None,
+                        html=message.payload.get("html")
+                        if isinstance(message.payload.get("html"), str)
+                        else None,
                         message_id=f"<outbound-{message.id}@{domain}>",
                     )
                 )
@@ -51,7 +53,9 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int, request_id: str
             outbox = OutboxService(uow)
             if error is None:
                 await outbox.mark_sent(message.id, external_id)
-                log.info("outbound.sent", message_id=message.id, kind=message.kind.value, channel=message.channel)
+                log.info(
+                    "outbound.sent", message_id=message.id, kind=message.kind.value, channel=message.channel
+                )
                 return "sent"
             retry_at = await outbox.mark_failed(
                 message.id,

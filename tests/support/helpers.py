@@ -13,7 +13,9 @@ def problem(response: httpx.Response, status: int, field: str | None = None) -> 
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body: dict[str, Any] = response.json()
     assert body["status"] == status
-    assert body["title"] and body["code"] and body["type"]
+    assert body["title"]
+    assert body["code"]
+    assert body["type"]
     if field is not None:
         fields = [e["field"] for e in body.get("errors") or []]
         assert field in fields, (field, body)

@@ -1,0 +1,162 @@
+"""SmtpMailer against a real aiosmtpd server on loopback."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage as MimeMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.adapters.email import SmtpMailer, build_mailer
+from app.core.config import SmtpSettings
+from app.services.ports import Attachment, EmailMessage, MailError
+from tests.adapters.servers import free_port
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\r\n" + bytes(range(256)) * 40 + b"%%EOF\n"
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+    def parsed(self) -> MimeMessage:
+        message = email.message_from_bytes(self.content, policy=email.policy.default)
+        assert isinstance(message, MimeMessage)
+        return message
+
+
+@dataclass
+class RecordingHandler:
+    """Accepts mail; ``nobody@…`` is refused with 550, ``busy@…`` with 451."""
+
+    received: list[Received] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.startswith("nobody@"):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address  # noqa: UP031
+        if address.startswith("busy@"):
+            return "451 4.3.0 Mailbox temporarily unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 2.0.0 Ok: queued"
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[tuple[RecordingHandler, int]]:
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def handler(smtp_server: tuple[RecordingHandler, int]) -> RecordingHandler:
+    smtp_server[0].received.clear()
+    return smtp_server[0]
+
+
+@pytest.fixture
+def mailer(smtp_server: tuple[RecordingHandler, int]) -> SmtpMailer:
+    return SmtpMailer(
+        SmtpSettings(host="127.0.0.1", port=smtp_server[1], timeout_seconds=5, sender="Помощник <pomoshnik@specodezhda.example>")
+    )
+
+
+async def test_message_with_russian_subject_and_attachment(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+    message = EmailMessage(
+        to=["buyer@client.example", "manager@specodezhda.example"],
+        subject="Счёт на оплату № 125 от 27.11.2025 — ООО «Северный металл»",
+        text="Добрый день!\nВо вложении счёт на оплату.\nС уважением, отдел сервиса.",
+        html="<p>Добрый день!</p><p>Во вложении <b>счёт</b> на оплату.</p>",
+        attachments=[Attachment("Счёт № 125.pdf", PDF, "application/pdf")],
+        reply_to="manager@specodezhda.example",
+    )
+
+    message_id = await mailer.send(message)
+
+    assert len(handler.received) == 1
+    received = handler.received[0]
+    assert received.mail_from == "pomoshnik@specodezhda.example"
+    assert received.rcpt_tos == ["buyer@client.example", "manager@specodezhda.example"]
+    parsed = received.parsed()
+    assert parsed["Subject"] == message.subject
+    assert parsed["Message-ID"] == message_id
+    assert message_id.startswith("<") and message_id.endswith("@specodezhda.example>")
+    assert parsed["From"].addresses[0].display_name == "Помощник"
+    assert parsed["Reply-To"] == "manager@specodezhda.example"
+    plain = parsed.get_body(preferencelist=("plain",))
+    html = parsed.get_body(preferencelist=("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().replace("\r\n", "\n").rstrip("\n") == message.text
+    assert "<b>счёт</b>" in html.get_content()
+    attachments = list(parsed.iter_attachments())
+    assert len(attachments) == 1
+    assert attachments[0].get_filename() == "Счёт № 125.pdf"
+    assert attachments[0].get_content_type() == "application/pdf"
+    assert attachments[0].get_content() == PDF
+
+
+async def test_given_message_id_is_kept(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+    message_id = await mailer.send(
+        EmailMessage(to=["a@client.example"], subject="Повтор", text="текст", message_id="<outbox-17@pomoshnik.example>")
+    )
+    assert message_id == "<outbox-17@pomoshnik.example>"
+    assert handler.received[0].parsed()["Message-ID"] == "<outbox-17@pomoshnik.example>"
+
+
+async def test_a_subject_with_line_breaks_cannot_inject_headers(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+    await mailer.send(EmailMessage(to=["a@client.example"], subject="Счёт\r\nBcc: evil@example.com", text="т"))
+    parsed = handler.received[0].parsed()
+    assert parsed["Bcc"] is None
+    assert handler.received[0].rcpt_tos == ["a@client.example"]
+
+
+async def test_refused_recipient_is_permanent(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+    with pytest.raises(MailError) as caught:
+        await mailer.send(EmailMessage(to=["nobody@client.example"], subject="Претензия", text="текст"))
+    assert caught.value.permanent
+    assert "550" in str(caught.value)
+    assert handler.received == []
+
+
+async def test_temporarily_refused_recipient_is_transient(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+    with pytest.raises(MailError) as caught:
+        await mailer.send(EmailMessage(to=["busy@client.example"], subject="Претензия", text="текст"))
+    assert not caught.value.permanent
+    assert "451" in str(caught.value)
+
+
+async def test_partly_refused_recipients_still_send(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+    await mailer.send(
+        EmailMessage(to=["nobody@client.example", "buyer@client.example"], subject="Счёт", text="текст")
+    )
+    assert [r.rcpt_tos for r in handler.received] == [["buyer@client.example"]]
+
+
+async def test_unreachable_server_is_transient() -> None:
+    mailer = build_mailer(SmtpSettings(host="127.0.0.1", port=free_port(), timeout_seconds=2))
+    with pytest.raises(MailError) as caught:
+        await mailer.send(EmailMessage(to=["a@client.example"], subject="т", text="т"))
+    assert not caught.value.permanent
+
+
+async def test_no_recipients_is_permanent(mailer: SmtpMailer) -> None:
+    with pytest.raises(MailError) as caught:
+        await mailer.send(EmailMessage(to=[], subject="т", text="т"))
+    assert caught.value.permanent

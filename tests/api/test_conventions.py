@@ -1,0 +1,136 @@
+"""API conventions that hold for every route: permissions, problems, the committed OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from app.core.config import Settings
+from app.main import create_app
+from app.models.directory import Role
+from app.services.permissions import MATRIX, Permission
+from tests.support.helpers import problem
+
+OPENAPI_FILE = Path(__file__).parents[2] / "openapi" / "openapi.json"
+
+
+def _markers(dependant: Any) -> list[Any]:
+    found = []
+    for dep in dependant.dependencies:
+        call = dep.call
+        if hasattr(call, "__permission__") or hasattr(call, "__public__"):
+            found.append(call)
+        found.extend(_markers(dep))
+    return found
+
+
+def api_routes(routes: list[Any]) -> list[APIRoute]:
+    """The app's routes, with included routers flattened."""
+    flat: list[APIRoute] = []
+    for route in routes:
+        if hasattr(route, "original_router"):
+            flat.extend(api_routes(route.original_router.routes))
+        elif isinstance(route, APIRoute):
+            flat.append(route)
+    return flat
+
+
+def test_every_route_declares_a_permission_or_is_public() -> None:
+    app = create_app(Settings())
+    undeclared = []
+    routes = api_routes(app.routes)
+    assert len(routes) > 30
+    for route in routes:
+        if not _markers(route.dependant):
+            undeclared.append(f"{sorted(route.methods)} {route.path}")
+    assert undeclared == [], f"routes without a declared permission: {undeclared}"
+
+
+def test_public_routes_are_only_the_probes_and_login() -> None:
+    app = create_app(Settings())
+    public = sorted(
+        route.path
+        for route in api_routes(app.routes)
+        if any(hasattr(m, "__public__") for m in _markers(route.dependant))
+    )
+    assert public == ["/api/v1/auth/token", "/healthz", "/metrics", "/readyz"]
+
+
+def test_matrix_covers_every_role_and_admin_has_everything() -> None:
+    assert set(MATRIX) == set(Role)
+    assert MATRIX[Role.ADMIN] == frozenset(Permission)
+    # Approvals belong to their roles: the directory is written only by an admin.
+    writers = {role for role, perms in MATRIX.items() if Permission.DIRECTORY_WRITE in perms}
+    assert writers == {Role.ADMIN}
+
+
+def test_committed_openapi_matches_the_app() -> None:
+    current = create_app(Settings()).openapi()
+    committed = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(current)), "openapi/openapi.json is stale: run `make openapi`"
+
+
+def test_openapi_documents_problems_for_every_failure() -> None:
+    schema = create_app(Settings()).openapi()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if int(code) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"], (method, path, code)
+            if operation.get("security"):
+                assert "401" in operation["responses"], (method, path)
+
+
+async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient, make_user: Any) -> None:
+    user = await make_user(Role.ASSISTANT)
+    problem(await client.get("/api/v1/nothing-here", headers=user.headers), 404)
+    problem(await client.put("/api/v1/clients", headers=user.headers, json={}), 405)
+
+
+async def test_bad_tokens_get_401_problems(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/tasks/mine")
+    body = problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert body["request_id"] == response.headers["x-request-id"]
+    problem(await client.get("/api/v1/tasks/mine", headers={"Authorization": "Bearer nope"}), 401)
+    problem(await client.get("/api/v1/tasks/mine", headers={"Authorization": "Basic eDp5"}), 401)
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        (Role.WAREHOUSE, "/api/v1/clients", 403),
+        (Role.DRIVER, "/api/v1/outbound", 403),
+        (Role.ASSISTANT, "/api/v1/clients", 200),
+        (Role.LAWYER, "/api/v1/clients", 200),
+        (Role.DRIVER, "/api/v1/reference", 200),
+    ],
+)
+async def test_deny_by_default(client: httpx.AsyncClient, make_user: Any, role: Role, path: str, status: int) -> None:
+    user = await make_user(role)
+    response = await client.get(path, headers=user.headers)
+    assert response.status_code == status, response.text
+    if status == 403:
+        assert problem(response, 403)["code"] == "forbidden"
+
+
+async def test_request_id_is_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    response = await client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert response.headers["x-request-id"] != "bad id with spaces"
+
+
+async def test_metrics_and_readiness(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'http_requests_total{method="GET",route="/healthz",status="200"}' in metrics.text
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
