@@ -185,7 +185,10 @@ class FakeBotApi:
         result: dict[str, Any] = {
             "message_id": self.next_message_id,
             "from": {"id": 7000000001, "is_bot": True, "first_name": "Помощник", "username": "pomoshnik_bot"},
-            "chat": {"id": int(record.chat_id) if record.chat_id.lstrip("-").isdigit() else 1, "type": "group"},
+            "chat": {
+                "id": int(record.chat_id) if record.chat_id.lstrip("-").isdigit() else 1,
+                "type": "group",
+            },
             "date": int(time.time()),
         }
         if method == "sendMessage":
@@ -296,7 +299,11 @@ class FakeAmoCrm:
         embedded: dict[str, Any] = {"tags": [], "companies": []}
         if "contacts" in request.query_params.get("with", "").split(","):
             embedded["contacts"] = [
-                {"id": ref["id"], "is_main": ref["is_main"], "_links": self._link(f"/api/v4/contacts/{ref['id']}")}
+                {
+                    "id": ref["id"],
+                    "is_main": ref["is_main"],
+                    "_links": self._link(f"/api/v4/contacts/{ref['id']}"),
+                }
                 for ref in lead.get("contact_refs", [])
             ]
         body.pop("contact_refs", None)
@@ -318,7 +325,12 @@ class FakeAmoCrm:
     @staticmethod
     def _problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Response:
         return JSONResponse(
-            {"title": title, "type": "https://httpstatus.es/" + str(status), "status": status, "detail": detail},
+            {
+                "title": title,
+                "type": "https://httpstatus.es/" + str(status),
+                "status": status,
+                "detail": detail,
+            },
             status,
             headers=headers,
             media_type="application/problem+json",

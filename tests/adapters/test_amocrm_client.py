@@ -82,8 +82,13 @@ def contact_body(contact_id: int, name: str, phones: list[str], emails: list[str
             }
         )
     fields.append(
-        {"field_id": 1003, "field_name": "Должность", "field_code": "POSITION", "field_type": "text",
-         "values": [{"value": "Снабженец"}]}
+        {
+            "field_id": 1003,
+            "field_name": "Должность",
+            "field_code": "POSITION",
+            "field_type": "text",
+            "values": [{"value": "Снабженец"}],
+        }
     )
     return {
         "id": contact_id,
@@ -111,7 +116,9 @@ def fake(amo_server: tuple[FakeAmoCrm, str]) -> FakeAmoCrm:
 
 @pytest.fixture
 def settings(amo_server: tuple[FakeAmoCrm, str]) -> AmoCrmSettings:
-    return AmoCrmSettings(adapter="http", subdomain="testcompany", base_url=amo_server[1], token=SecretStr(TOKEN))
+    return AmoCrmSettings(
+        adapter="http", subdomain="testcompany", base_url=amo_server[1], token=SecretStr(TOKEN)
+    )
 
 
 @pytest.fixture
@@ -126,7 +133,10 @@ async def test_lead_with_contacts(crm: AmoCrmClient, fake: FakeAmoCrm) -> None:
         31000101, [{"id": 45000202, "is_main": False}, {"id": 45000201, "is_main": True}]
     )
     fake.contacts[45000201] = contact_body(
-        45000201, "Ковалёв Андрей Петрович", ["+79215550123", "+78125550000", "+79215550123"], ["snab@sever.example"]
+        45000201,
+        "Ковалёв Андрей Петрович",
+        ["+79215550123", "+78125550000", "+79215550123"],
+        ["snab@sever.example"],
     )
     fake.contacts[45000202] = contact_body(45000202, "Мартынов Игорь", ["+79115559014"], [])
 

@@ -103,7 +103,11 @@ def test_several_leads_and_actions_in_one_delivery() -> None:
     assert delivery.leads[2].updated_at == 1732700100
     assert delivery.leads[3].status_id == 143
     assert delivery.lead_ids() == [31000201, 31000202, 31000101, 31000099]
-    assert delivery.data["contacts"]["add"][0] == {"id": "45000300", "type": "contact", "name": "Петрова Анна"}
+    assert delivery.data["contacts"]["add"][0] == {
+        "id": "45000300",
+        "type": "contact",
+        "name": "Петрова Анна",
+    }
 
 
 def test_indexes_out_of_order_and_odd_keys_are_tolerated() -> None:

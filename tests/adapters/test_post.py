@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -60,7 +61,11 @@ def test_barcode_parts() -> None:
     domestic = parse_barcode("10100087654321")
     assert (domestic.kind, domestic.postal_index, domestic.country) == ("domestic", "101000", None)
     international = parse_barcode("CP123456785CN")
-    assert (international.kind, international.postal_index, international.country) == ("international", None, "CN")
+    assert (international.kind, international.postal_index, international.country) == (
+        "international",
+        None,
+        "CN",
+    )
 
 
 async def test_history_is_deterministic_and_plausible() -> None:
@@ -76,7 +81,7 @@ async def test_history_is_deterministic_and_plausible() -> None:
 
         assert first[0].operation == RECEPTION
         assert first[0].place.startswith("190000, Санкт-Петербург")
-        assert all(a.at < b.at for a, b in zip(first, first[1:], strict=False))
+        assert all(a.at < b.at for a, b in itertools.pairwise(first))
         assert all(isinstance(op.at, datetime) and op.at.tzinfo is not None for op in first)
         assert {op.operation for op in first} <= {RECEPTION, PROCESSING, ARRIVED_FOR_DELIVERY, DELIVERY}
         if first[-1].operation == DELIVERY:

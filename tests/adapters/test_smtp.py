@@ -17,7 +17,11 @@ from app.core.config import SmtpSettings
 from app.services.ports import Attachment, EmailMessage, MailError
 from tests.adapters.servers import free_port
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\r\n" + bytes(range(256)) * 40 + b"%%EOF\n"
+PDF = (
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\r\n"
+    + bytes(range(256)) * 40
+    + b"%%EOF\n"
+)
 
 
 @dataclass
@@ -38,17 +42,17 @@ class RecordingHandler:
 
     received: list[Received] = field(default_factory=list)
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         if address.startswith("nobody@"):
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address  # noqa: UP031
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         if address.startswith("busy@"):
             return "451 4.3.0 Mailbox temporarily unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 2.0.0 Ok: queued"
 
@@ -74,11 +78,18 @@ def handler(smtp_server: tuple[RecordingHandler, int]) -> RecordingHandler:
 @pytest.fixture
 def mailer(smtp_server: tuple[RecordingHandler, int]) -> SmtpMailer:
     return SmtpMailer(
-        SmtpSettings(host="127.0.0.1", port=smtp_server[1], timeout_seconds=5, sender="Помощник <pomoshnik@specodezhda.example>")
+        SmtpSettings(
+            host="127.0.0.1",
+            port=smtp_server[1],
+            timeout_seconds=5,
+            sender="Помощник <pomoshnik@specodezhda.example>",
+        )
     )
 
 
-async def test_message_with_russian_subject_and_attachment(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+async def test_message_with_russian_subject_and_attachment(
+    mailer: SmtpMailer, handler: RecordingHandler
+) -> None:
     message = EmailMessage(
         to=["buyer@client.example", "manager@specodezhda.example"],
         subject="Счёт на оплату № 125 от 27.11.2025 — ООО «Северный металл»",
@@ -97,12 +108,14 @@ async def test_message_with_russian_subject_and_attachment(mailer: SmtpMailer, h
     parsed = received.parsed()
     assert parsed["Subject"] == message.subject
     assert parsed["Message-ID"] == message_id
-    assert message_id.startswith("<") and message_id.endswith("@specodezhda.example>")
+    assert message_id.startswith("<")
+    assert message_id.endswith("@specodezhda.example>")
     assert parsed["From"].addresses[0].display_name == "Помощник"
     assert parsed["Reply-To"] == "manager@specodezhda.example"
     plain = parsed.get_body(preferencelist=("plain",))
     html = parsed.get_body(preferencelist=("html",))
-    assert plain is not None and html is not None
+    assert plain is not None
+    assert html is not None
     assert plain.get_content().replace("\r\n", "\n").rstrip("\n") == message.text
     assert "<b>счёт</b>" in html.get_content()
     attachments = list(parsed.iter_attachments())
@@ -114,14 +127,23 @@ async def test_message_with_russian_subject_and_attachment(mailer: SmtpMailer, h
 
 async def test_given_message_id_is_kept(mailer: SmtpMailer, handler: RecordingHandler) -> None:
     message_id = await mailer.send(
-        EmailMessage(to=["a@client.example"], subject="Повтор", text="текст", message_id="<outbox-17@pomoshnik.example>")
+        EmailMessage(
+            to=["a@client.example"],
+            subject="Повтор",
+            text="текст",
+            message_id="<outbox-17@pomoshnik.example>",
+        )
     )
     assert message_id == "<outbox-17@pomoshnik.example>"
     assert handler.received[0].parsed()["Message-ID"] == "<outbox-17@pomoshnik.example>"
 
 
-async def test_a_subject_with_line_breaks_cannot_inject_headers(mailer: SmtpMailer, handler: RecordingHandler) -> None:
-    await mailer.send(EmailMessage(to=["a@client.example"], subject="Счёт\r\nBcc: evil@example.com", text="т"))
+async def test_a_subject_with_line_breaks_cannot_inject_headers(
+    mailer: SmtpMailer, handler: RecordingHandler
+) -> None:
+    await mailer.send(
+        EmailMessage(to=["a@client.example"], subject="Счёт\r\nBcc: evil@example.com", text="т")
+    )
     parsed = handler.received[0].parsed()
     assert parsed["Bcc"] is None
     assert handler.received[0].rcpt_tos == ["a@client.example"]
@@ -135,7 +157,9 @@ async def test_refused_recipient_is_permanent(mailer: SmtpMailer, handler: Recor
     assert handler.received == []
 
 
-async def test_temporarily_refused_recipient_is_transient(mailer: SmtpMailer, handler: RecordingHandler) -> None:
+async def test_temporarily_refused_recipient_is_transient(
+    mailer: SmtpMailer, handler: RecordingHandler
+) -> None:
     with pytest.raises(MailError) as caught:
         await mailer.send(EmailMessage(to=["busy@client.example"], subject="Претензия", text="текст"))
     assert not caught.value.permanent

@@ -122,7 +122,9 @@ async def test_flood_control_waits_retry_after_then_succeeds(chat: TelegramChat,
     assert receipt.message_id == str(fake.next_message_id)
 
 
-async def test_flood_control_exhausted_reports_retry_after(bot_api: tuple[FakeBotApi, str], fake: FakeBotApi) -> None:
+async def test_flood_control_exhausted_reports_retry_after(
+    bot_api: tuple[FakeBotApi, str], fake: FakeBotApi
+) -> None:
     settings = TelegramSettings(token=SecretStr(TOKEN), base_url=bot_api[1], max_retries=0)
     fake.fail_once(429, "Too Many Requests: retry after 7", retry_after=7)
     async with TelegramChat(settings) as chat:
@@ -133,7 +135,9 @@ async def test_flood_control_exhausted_reports_retry_after(bot_api: tuple[FakeBo
     assert len(fake.requests) == 1
 
 
-async def test_a_long_flood_wait_is_not_slept_through(bot_api: tuple[FakeBotApi, str], fake: FakeBotApi) -> None:
+async def test_a_long_flood_wait_is_not_slept_through(
+    bot_api: tuple[FakeBotApi, str], fake: FakeBotApi
+) -> None:
     settings = TelegramSettings(token=SecretStr(TOKEN), base_url=bot_api[1], max_retries=3)
     fake.fail_once(429, "Too Many Requests: retry after 3600", retry_after=3600)
     async with TelegramChat(settings, max_wait_seconds=30) as chat:

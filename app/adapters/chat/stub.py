@@ -171,7 +171,10 @@ class StubChat:
                         (self.directory / folder / name).write_bytes(content)
                         entry["path"] = f"{folder}/{name}"
                     line = json.dumps(entry, ensure_ascii=False) + "\n"
-                    handle.seek(0, os.SEEK_END)
+                    if handle.seek(0, os.SEEK_END) > 0:
+                        handle.seek(-1, os.SEEK_END)
+                        if handle.read(1) != b"\n":
+                            line = "\n" + line  # end a line torn by a writer that died mid-write
                     handle.write(line.encode("utf-8"))
                     handle.flush()
                 finally:
