@@ -66,13 +66,16 @@ def redis_url(redis_server: Any) -> str:
 
 
 class RecordingQueue:
-    """Collects enqueued jobs instead of sending them to Redis (API tests that need no worker)."""
+    """Collects enqueued jobs instead of sending them to Redis; like arq, a job id is taken once."""
 
     def __init__(self) -> None:
         self.jobs: list[tuple[str, tuple[Any, ...], str]] = []
+        self.seen: set[str] = set()
 
     async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
-        self.jobs.append((function, args, job_id))
+        if job_id not in self.seen:
+            self.seen.add(job_id)
+            self.jobs.append((function, args, job_id))
         return True
 
     async def ping(self) -> bool:

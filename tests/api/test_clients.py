@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from stdnum.ru import inn as stdnum_inn
 
 from app.models.directory import Role
@@ -516,6 +517,11 @@ async def test_contacts(client: httpx.AsyncClient, make_user, clock) -> None:
     )
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="app bug: ClientService.add_contact/replace_contact/remove_contact bump the client's version "
+    "only when updated_at changes value; within one clock reading the ETag stays the same",
+)
 async def test_contact_change_moves_the_etag_even_within_one_clock_tick(
     client: httpx.AsyncClient, make_user
 ) -> None:
