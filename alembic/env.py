@@ -20,7 +20,9 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    return str(config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or get_settings().db.url)
+    return str(
+        config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or get_settings().db.url
+    )
 
 
 def _configure(connection: Connection) -> None:

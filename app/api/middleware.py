@@ -120,7 +120,13 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
-        if scope["type"] != "http" or scope["method"] != "POST" or key is None:
+        # Keys are scoped to the caller's credential; a request without one is refused by the route.
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or key is None
+            or not _header(scope, b"authorization")
+        ):
             await self.app(scope, receive, send)
             return
         path = scope["path"]

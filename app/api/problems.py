@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -69,9 +70,17 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA, headers=headers)
 
 
-def http_problem(status: int, detail: str | None, instance: str | None = None, **extra: Any) -> JSONResponse:
+def http_problem(
+    status: int,
+    detail: str | None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     code, title = _HTTP_CODES.get(status, ("error", "Error"))
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return problem_response(status, code, title, detail, instance=instance, headers=headers, **extra)
 
 
@@ -114,6 +123,30 @@ def validation_problem(exc: RequestValidationError, instance: str | None) -> JSO
     return problem_response(422, "invalid_input", "Invalid input", detail, instance=instance, errors=problems)
 
 
+def _flatten(routes: list[Any]) -> list[APIRoute]:
+    flat: list[APIRoute] = []
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            flat.extend(_flatten(original.routes))
+        elif isinstance(route, APIRoute):
+            flat.append(route)
+    return flat
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method any route serves on this path (routers split one path over several routes)."""
+    routes = _flatten(list(app.routes))
+    # A literal path (/tasks/mine) is its own resource even where a template (/tasks/{id}) matches it.
+    literal = [r for r in routes if r.path == path]
+    methods: set[str] = set()
+    for route in literal or [r for r in routes if r.path_regex.match(path)]:
+        methods |= route.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
@@ -125,7 +158,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return http_problem(exc.status_code, str(exc.detail) if exc.detail else None, request.url.path)
+        detail = str(exc.detail) if exc.detail else None
+        headers = dict(exc.headers or {})
+        if exc.status_code == 400:
+            # The body could not be read as JSON at all (e.g. not UTF-8): bad input like any other.
+            reason = "is not valid JSON text (UTF-8)"
+            return http_problem(
+                422,
+                f"body: {reason}",
+                request.url.path,
+                errors=[{"field": "body", "reason": reason, "code": "json_invalid"}],
+            )
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
+        return http_problem(exc.status_code, detail, request.url.path, headers=headers)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:

@@ -11,7 +11,7 @@ from app.core.errors import FieldError, NotFound
 from app.models.clients import Client, ClientContact, Potential, PurchaseFrequency
 from app.models.directory import Employee, Role
 from app.schemas.clients import ClientCreate, ClientUpdate, ContactCreate
-from app.services.common import ensure_version
+from app.services.common import ensure_version, touch
 from app.services.history import HistoryService, snapshot
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
@@ -197,7 +197,7 @@ class ClientService:
         ensure_version(client, if_match, "client")
         contact = _contact_row(data)
         client.contacts.append(contact)
-        client.updated_at = self.uow.clock.now()
+        touch(client, self.uow)
         await self.uow.session.flush()
         self.history.record("client", client.id, "contact_added", None, snapshot(contact))
         return client
@@ -213,7 +213,7 @@ class ClientService:
         before = snapshot(contact)
         for key, value in data.model_dump(mode="json").items():
             setattr(contact, key, value)
-        client.updated_at = self.uow.clock.now()
+        touch(client, self.uow)
         await self.uow.session.flush()
         self.history.record("client", client.id, "contact_changed", before, snapshot(contact))
         return client
@@ -226,7 +226,7 @@ class ClientService:
             raise NotFound("contact", contact_id)
         before = snapshot(contact)
         client.contacts.remove(contact)
-        client.updated_at = self.uow.clock.now()
+        touch(client, self.uow)
         await self.uow.session.flush()
         self.history.record("client", client.id, "contact_removed", before, None)
         return client

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy.orm.attributes import flag_modified
+
 from app.core.errors import NotFound, PreconditionFailed
 from app.services.unit_of_work import UnitOfWork
 
@@ -24,3 +26,10 @@ async def get_or_404(uow: UnitOfWork, model: type[T], ident: int, what: str, **o
     if obj is None:
         raise NotFound(what, ident)
     return obj
+
+
+def touch(entity: Any, uow: UnitOfWork) -> None:
+    """Mark a change of the aggregate: its version (the ETag) moves even when only its children
+    changed or the clock has not moved (a fixed clock, two changes within one tick)."""
+    entity.updated_at = uow.clock.now()
+    flag_modified(entity, "updated_at")

@@ -19,7 +19,7 @@ from app.schemas.directory import (
     EmployeeUpdate,
     PersonalTokenCreate,
 )
-from app.services.common import ensure_version, get_or_404
+from app.services.common import ensure_version, get_or_404, touch
 from app.services.history import HistoryService, snapshot
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.unit_of_work import UnitOfWork
@@ -84,7 +84,9 @@ class EmployeeService:
         return select(Employee).options(selectinload(Employee.roles))
 
     async def get(self, employee_id: int) -> Employee:
-        employee: Employee | None = await self.uow.session.scalar(self._query().where(Employee.id == employee_id))
+        employee: Employee | None = await self.uow.session.scalar(
+            self._query().where(Employee.id == employee_id)
+        )
         if employee is None:
             raise NotFound("employee", employee_id)
         return employee
@@ -181,7 +183,7 @@ class EmployeeService:
         if data.password is not None:
             employee.password_hash = hash_password(data.password.get_secret_value())
         if changes or roles is not None or password is not None:
-            employee.updated_at = self.uow.clock.now()
+            touch(employee, self.uow)
             await self.uow.session.flush()
             after = snapshot(employee) | {"roles": sorted(str(r) for r in employee.role_set)}
             self.history.record_change("employee", employee.id, before, after)

@@ -34,9 +34,7 @@ def _jsonable(value: Any) -> Any:
 def snapshot(obj: Base) -> dict[str, Any]:
     """The row's own columns as JSON-safe values (secrets and derived columns left out)."""
     return {
-        col.key: _jsonable(getattr(obj, col.key))
-        for col in obj.__table__.columns
-        if col.key not in _SKIP
+        col.key: _jsonable(getattr(obj, col.key)) for col in obj.__table__.columns if col.key not in _SKIP
     }
 
 

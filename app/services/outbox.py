@@ -40,13 +40,15 @@ class OutboxService:
         dedupe_key: str,
         subject: str | None = None,
         payload: dict[str, object] | None = None,
-    ) -> OutboundMessage:
-        """Record a message to send once; the same dedupe key never makes a second message."""
+    ) -> tuple[OutboundMessage, bool]:
+        """Record a message to send once; the same dedupe key never makes a second message.
+
+        Returns the message and whether this call created it."""
         existing = await self.uow.session.scalar(
             select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key)
         )
         if existing is not None:
-            return existing
+            return existing, False
         now = self.uow.clock.now()
         message = OutboundMessage(
             dedupe_key=dedupe_key,
@@ -65,7 +67,7 @@ class OutboxService:
         self.uow.session.add(message)
         await self.uow.session.flush()
         self.uow.after_commit(DELIVER_JOB, message.id, job_id=job_id(message.id, 0))
-        return message
+        return message, True
 
     async def due(self, batch: int, stuck_after: timedelta) -> Sequence[tuple[int, int]]:
         """(id, attempts) of messages to (re)try now: pending and due, or claimed by a dead worker."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select, update
@@ -58,7 +58,9 @@ class TaskService:
         return query.where((Task.assignee_id == actor.id) | (Task.created_by_id == actor.id))
 
     async def get(self, task_id: int) -> Task:
-        task: Task | None = await self.uow.session.scalar(self._visible(select(Task).where(Task.id == task_id)))
+        task: Task | None = await self.uow.session.scalar(
+            self._visible(select(Task).where(Task.id == task_id))
+        )
         if task is None:
             raise NotFound("task", task_id)
         return task
@@ -254,14 +256,18 @@ class TaskService:
             local_due = task.due_at.astimezone(self.uow.calendar.tz).strftime("%d.%m.%Y %H:%M")
             text = f"Срок задачи наступил: «{task.title}» (до {local_due}). Задача №{task.id}."
             if employee.chat_handle:
-                message = await outbox.add(
+                # One notice per task, assignee and deadline: a new assignee or a moved deadline
+                # gets its own notice, a repeated sweep gets none.
+                due_key = task.due_at.astimezone(UTC).isoformat()
+                message, new = await outbox.add(
                     kind=OutboundKind.CHAT,
                     channel="personal",
                     recipient=employee.chat_handle,
                     body=text,
-                    dedupe_key=f"task-due:{task.id}:{task.due_at.isoformat()}",
+                    dedupe_key=f"task-due:{task.id}:{task.assignee_id}:{due_key}",
                 )
-                created.append(message.id)
+                if new:
+                    created.append(message.id)
             await self.uow.session.execute(update(Task).where(Task.id == task.id).values(notified_at=now))
         return created
 

@@ -111,7 +111,9 @@ async def test_bad_tokens_get_401_problems(client: httpx.AsyncClient) -> None:
         (Role.DRIVER, "/api/v1/reference", 200),
     ],
 )
-async def test_deny_by_default(client: httpx.AsyncClient, make_user: Any, role: Role, path: str, status: int) -> None:
+async def test_deny_by_default(
+    client: httpx.AsyncClient, make_user: Any, role: Role, path: str, status: int
+) -> None:
     user = await make_user(role)
     response = await client.get(path, headers=user.headers)
     assert response.status_code == status, response.text

@@ -29,15 +29,20 @@ def _employee(department_id: int, **extra: Any) -> dict[str, Any]:
 
 async def test_admin_adds_an_employee_who_logs_in(client: httpx.AsyncClient, make_user: Any) -> None:
     admin = await make_user(Role.ADMIN)
-    created = await client.post("/api/v1/employees", headers=admin.headers, json=_employee(admin.department_id))
+    created = await client.post(
+        "/api/v1/employees", headers=admin.headers, json=_employee(admin.department_id)
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["phone"] == "+79215551234"
     assert body["roles"] == ["assistant"]
     assert created.headers["etag"] == '"1"'
-    assert "password" not in body and "password_hash" not in body
+    assert "password" not in body
+    assert "password_hash" not in body
 
-    login = await client.post("/api/v1/auth/token", json={"email": "Orlova@Example.com", "password": "correct horse battery"})
+    login = await client.post(
+        "/api/v1/auth/token", json={"email": "Orlova@Example.com", "password": "correct horse battery"}
+    )
     assert login.status_code == 200, login.text
     token = login.json()["access_token"]
     me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
@@ -53,14 +58,18 @@ async def test_admin_adds_an_employee_who_logs_in(client: httpx.AsyncClient, mak
 
 async def test_only_admin_writes_the_directory(client: httpx.AsyncClient, make_user: Any) -> None:
     head = await make_user(Role.HEAD)
-    response = await client.post("/api/v1/employees", headers=head.headers, json=_employee(head.department_id))
+    response = await client.post(
+        "/api/v1/employees", headers=head.headers, json=_employee(head.department_id)
+    )
     assert problem(response, 403)["code"] == "forbidden"
     listing = await client.get("/api/v1/employees", headers=head.headers)
     assert listing.status_code == 200
     assert listing.json()["items"][0]["id"] == head.id
 
 
-async def test_bad_employee_input_names_the_field_and_writes_nothing(client: httpx.AsyncClient, make_user: Any) -> None:
+async def test_bad_employee_input_names_the_field_and_writes_nothing(
+    client: httpx.AsyncClient, make_user: Any
+) -> None:
     admin = await make_user(Role.ADMIN)
     dept = admin.department_id
     cases = [
@@ -82,14 +91,20 @@ async def test_bad_employee_input_names_the_field_and_writes_nothing(client: htt
     assert [e["id"] for e in listing.json()["items"]] == [admin.id]
 
     malformed = await client.post(
-        "/api/v1/employees", headers=admin.headers | {"Content-Type": "application/json"}, content=b"{not json"
+        "/api/v1/employees",
+        headers=admin.headers | {"Content-Type": "application/json"},
+        content=b"{not json",
     )
     problem(malformed, 422)
 
 
-async def test_personal_tokens_expire_and_revoke(client: httpx.AsyncClient, make_user: Any, clock: FixedClock) -> None:
+async def test_personal_tokens_expire_and_revoke(
+    client: httpx.AsyncClient, make_user: Any, clock: FixedClock
+) -> None:
     user = await make_user(Role.MANAGER)
-    created = await client.post("/api/v1/auth/tokens", headers=user.headers, json={"name": "script", "expires_in_days": 2})
+    created = await client.post(
+        "/api/v1/auth/tokens", headers=user.headers, json={"name": "script", "expires_in_days": 2}
+    )
     assert created.status_code == 201, created.text
     token = created.json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -117,39 +132,70 @@ async def test_deactivating_revokes_every_token(client: httpx.AsyncClient, make_
     admin = await make_user(Role.ADMIN)
     user = await make_user(Role.ASSISTANT)
     assert (await client.get("/api/v1/auth/me", headers=user.headers)).status_code == 200
-    response = await client.patch(f"/api/v1/employees/{user.id}", headers=admin.headers, json={"is_active": False})
+    response = await client.patch(
+        f"/api/v1/employees/{user.id}", headers=admin.headers, json={"is_active": False}
+    )
     assert response.status_code == 200, response.text
     problem(await client.get("/api/v1/auth/me", headers=user.headers), 401)
 
 
 async def test_if_match_guards_updates(client: httpx.AsyncClient, make_user: Any) -> None:
     admin = await make_user(Role.ADMIN)
-    dept = await client.post("/api/v1/departments", headers=admin.headers, json={"code": "sales", "name": "Отдел продаж"})
+    dept = await client.post(
+        "/api/v1/departments", headers=admin.headers, json={"code": "sales", "name": "Отдел продаж"}
+    )
     assert dept.status_code == 201, dept.text
     url = f"/api/v1/departments/{dept.json()['id']}"
-    ok = await client.patch(url, headers=admin.headers | {"If-Match": '"1"'}, json={"name": "Отдел активных продаж"})
+    ok = await client.patch(
+        url, headers=admin.headers | {"If-Match": '"1"'}, json={"name": "Отдел активных продаж"}
+    )
     assert ok.status_code == 200
     assert ok.headers["etag"] == '"2"'
     stale = await client.patch(url, headers=admin.headers | {"If-Match": '"1"'}, json={"name": "Другое"})
     problem(stale, 412)
-    problem(await client.patch(url, headers=admin.headers | {"If-Match": "garbage"}, json={"name": "Другое"}), 412)
+    problem(
+        await client.patch(url, headers=admin.headers | {"If-Match": "garbage"}, json={"name": "Другое"}), 412
+    )
     assert (await client.get(url, headers=admin.headers)).json()["name"] == "Отдел активных продаж"
     history = (await client.get(f"{url}/history", headers=admin.headers)).json()["items"]
     assert [e["action"] for e in history] == ["created", "updated"]
     assert history[1]["before"] == {"name": "Отдел продаж"}
     assert history[1]["after"] == {"name": "Отдел активных продаж"}
     assert history[1]["actor_id"] == admin.id
-    problem(await client.post("/api/v1/departments", headers=admin.headers, json={"code": "sales2", "name": "Отдел активных продаж"}), 422, "name")
-    problem(await client.post("/api/v1/departments", headers=admin.headers, json={"code": "Продажи", "name": "X"}), 422, "code")
+    problem(
+        await client.post(
+            "/api/v1/departments",
+            headers=admin.headers,
+            json={"code": "sales2", "name": "Отдел активных продаж"},
+        ),
+        422,
+        "name",
+    )
+    problem(
+        await client.post(
+            "/api/v1/departments", headers=admin.headers, json={"code": "Продажи", "name": "X"}
+        ),
+        422,
+        "code",
+    )
 
 
-async def test_parallel_updates_with_the_same_if_match_one_wins(client: httpx.AsyncClient, make_user: Any) -> None:
+async def test_parallel_updates_with_the_same_if_match_one_wins(
+    client: httpx.AsyncClient, make_user: Any
+) -> None:
     admin = await make_user(Role.ADMIN)
-    dept = (await client.post("/api/v1/departments", headers=admin.headers, json={"code": "race", "name": "Гонка"})).json()
+    dept = (
+        await client.post(
+            "/api/v1/departments", headers=admin.headers, json={"code": "race", "name": "Гонка"}
+        )
+    ).json()
     url = f"/api/v1/departments/{dept['id']}"
-    results = await asyncio.gather(*[
-        client.patch(url, headers=admin.headers | {"If-Match": '"1"'}, json={"name": f"Гонка {i}"}) for i in range(8)
-    ])
+    results = await asyncio.gather(
+        *[
+            client.patch(url, headers=admin.headers | {"If-Match": '"1"'}, json={"name": f"Гонка {i}"})
+            for i in range(8)
+        ]
+    )
     statuses = sorted(r.status_code for r in results)
     assert statuses.count(200) == 1, [r.text for r in results]
     assert set(statuses) <= {200, 409, 412}
@@ -170,13 +216,18 @@ async def test_idempotency_key_replays_and_refuses_reuse(client: httpx.AsyncClie
     listing = (await client.get("/api/v1/departments", headers=admin.headers)).json()
     assert sum(d["code"] == "logistics" for d in listing) == 1
 
-    reused = await client.post("/api/v1/departments", headers=headers, json={"code": "other", "name": "Другой"})
+    reused = await client.post(
+        "/api/v1/departments", headers=headers, json={"code": "other", "name": "Другой"}
+    )
     assert problem(reused, 422, "Idempotency-Key")["code"] == "idempotency_key_reused"
 
     # Keys are per caller: another user's identical key is a new request.
     admin2 = await make_user(Role.ADMIN)
-    third = await client.post("/api/v1/departments", headers=admin2.headers | {"Idempotency-Key": "create-dept-1"},
-                              json={"code": "logistics2", "name": "Логистика 2"})
+    third = await client.post(
+        "/api/v1/departments",
+        headers=admin2.headers | {"Idempotency-Key": "create-dept-1"},
+        json={"code": "logistics2", "name": "Логистика 2"},
+    )
     assert third.status_code == 201
 
 
@@ -203,6 +254,19 @@ async def test_pagination_of_employees(client: httpx.AsyncClient, make_user: Any
             break
     assert len(seen) == 5
     assert seen == sorted(set(seen))
-    assert len((await client.get("/api/v1/employees", headers=admin.headers, params={"role": "assistant"})).json()["items"]) == 4
-    problem(await client.get("/api/v1/employees", headers=admin.headers, params={"limit": 5000}), 422, "query.limit")
-    problem(await client.get("/api/v1/employees", headers=admin.headers, params={"cursor": "!!"}), 422, "cursor")
+    assert (
+        len(
+            (
+                await client.get("/api/v1/employees", headers=admin.headers, params={"role": "assistant"})
+            ).json()["items"]
+        )
+        == 4
+    )
+    problem(
+        await client.get("/api/v1/employees", headers=admin.headers, params={"limit": 5000}),
+        422,
+        "query.limit",
+    )
+    problem(
+        await client.get("/api/v1/employees", headers=admin.headers, params={"cursor": "!!"}), 422, "cursor"
+    )

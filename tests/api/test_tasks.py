@@ -229,7 +229,9 @@ async def test_state_machine(client: httpx.AsyncClient, make_user, clock) -> Non
     assert conflict["allowed_actions"] == ["complete", "cancel"]
 
     problem(await client.post(f"{url}/complete", json={}, headers=me.headers), 422, "reached")
-    problem(await client.post(f"{url}/complete", json={"reached": "maybe"}, headers=me.headers), 422, "reached")
+    problem(
+        await client.post(f"{url}/complete", json={"reached": "maybe"}, headers=me.headers), 422, "reached"
+    )
     problem(
         await client.post(f"{url}/complete", json={"reached": True, "mood": "good"}, headers=me.headers),
         422,
@@ -289,7 +291,9 @@ async def test_state_machine(client: httpx.AsyncClient, make_user, clock) -> Non
 async def test_complete_without_start_and_non_call_outcome(client: httpx.AsyncClient, make_user) -> None:
     me = await make_user(Role.MANAGER)
     check = await create(client, me, kind="check", title="Проверить оплату")
-    response = await client.post(f"{URL}/{check['id']}/complete", json={"result": "Оплачено"}, headers=me.headers)
+    response = await client.post(
+        f"{URL}/{check['id']}/complete", json={"result": "Оплачено"}, headers=me.headers
+    )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "done"
     assert response.json()["reached"] is None
@@ -352,10 +356,14 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient, make_user) -> N
     ids = []
     for n in range(5):
         kind = "call" if n % 2 == 0 else "remind"
-        created = await create(client, me, kind=kind, title=f"Задача {n}", due_at=f"2026-12-0{n + 2}T12:00:00+03:00")
+        created = await create(
+            client, me, kind=kind, title=f"Задача {n}", due_at=f"2026-12-0{n + 2}T12:00:00+03:00"
+        )
         ids.append(created["id"])
     await client.post(f"{URL}/{ids[1]}/cancel", headers=me.headers)
-    subject = await create(client, me, subject_type="invoice", subject_id=77)
+    subject = await create(
+        client, me, subject_type="invoice", subject_id=77, due_at="2026-12-20T12:00:00+03:00"
+    )
 
     async def listed(**params: Any) -> list[int]:
         response = await client.get(URL, params=params, headers=me.headers)
@@ -395,7 +403,9 @@ async def test_update(client: httpx.AsyncClient, make_user, clock, session_facto
     task = await create(client, me)
     url = f"{URL}/{task['id']}"
 
-    problem(await client.patch(url, json={"due_at": "2026-12-05T10:00:00"}, headers=me.headers), 422, "due_at")
+    problem(
+        await client.patch(url, json={"due_at": "2026-12-05T10:00:00"}, headers=me.headers), 422, "due_at"
+    )
     problem(await client.patch(url, json={"due_at": None}, headers=me.headers), 422, "due_at")
     problem(await client.patch(url, json={"title": None}, headers=me.headers), 422, "title")
     problem(await client.patch(url, json={"assignee_id": None}, headers=me.headers), 422, "assignee_id")
@@ -465,7 +475,14 @@ async def test_history(client: httpx.AsyncClient, make_user, clock) -> None:
     assert response.status_code == 200, response.text
     events = response.json()["items"]
     assert [e["action"] for e in events] == ["created", "updated", "start", "complete", "reopen", "cancel"]
-    assert [e["actor_id"] for e in events] == [author.id, author.id, assignee.id, assignee.id, author.id, author.id]
+    assert [e["actor_id"] for e in events] == [
+        author.id,
+        author.id,
+        assignee.id,
+        assignee.id,
+        author.id,
+        author.id,
+    ]
     assert [instant(e["occurred_at"]) for e in events] == [
         datetime(2026, 12, 1, 7, m, tzinfo=UTC) for m in range(6)
     ]

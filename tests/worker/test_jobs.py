@@ -76,7 +76,9 @@ async def _task_due_now(ctx: JobContext, make_user: Any, handle: str | None = "s
     user = await make_user(*_roles(), chat_handle=handle)
     async with ctx.unit_of_work() as uow:
         task = await TaskService(uow).add(
-            kind=TaskKind.CALL, title="Позвонить клиенту: подтвердить оплату", assignee_id=user.id,
+            kind=TaskKind.CALL,
+            title="Позвонить клиенту: подтвердить оплату",
+            assignee_id=user.id,
             due_at=ctx.clock.now() - timedelta(minutes=1),
         )
     return task.id
@@ -106,17 +108,28 @@ async def test_due_task_is_posted_to_the_assignee_exactly_once(job_ctx: JobConte
     assert f"№{task_id}" in messages[0]["text"]
 
 
-async def test_email_reaches_the_smtp_server_once(job_ctx: JobContext, smtp: tuple[RecordingHandler, int]) -> None:
+async def test_email_reaches_the_smtp_server_once(
+    job_ctx: JobContext, smtp: tuple[RecordingHandler, int]
+) -> None:
     async with job_ctx.unit_of_work() as uow:
-        message = await OutboxService(uow).add(
-            kind=OutboundKind.EMAIL, channel="email", recipient="client@example.ru", subject="Счёт на оплату №15",
-            body="Добрый день! Направляем счёт.", dedupe_key="invoice-sent:15",
+        message, _ = await OutboxService(uow).add(
+            kind=OutboundKind.EMAIL,
+            channel="email",
+            recipient="client@example.ru",
+            subject="Счёт на оплату №15",
+            body="Добрый день! Направляем счёт.",
+            dedupe_key="invoice-sent:15",
         )
-        again = await OutboxService(uow).add(
-            kind=OutboundKind.EMAIL, channel="email", recipient="client@example.ru", subject="Счёт",
-            body="x", dedupe_key="invoice-sent:15",
+        again, created = await OutboxService(uow).add(
+            kind=OutboundKind.EMAIL,
+            channel="email",
+            recipient="client@example.ru",
+            subject="Счёт",
+            body="x",
+            dedupe_key="invoice-sent:15",
         )
         assert again.id == message.id
+        assert created is False
     assert await _run_enqueued(job_ctx) == ["sent"]
     assert await deliver_outbound({"app": job_ctx}, message.id) == "skipped"
     handler = smtp[0]
@@ -146,10 +159,12 @@ async def test_transient_failures_back_off_and_permanent_ones_stop(job_ctx: JobC
     flaky = FlakyChat()
     job_ctx.chat = flaky
     async with job_ctx.unit_of_work() as uow:
-        ok = await OutboxService(uow).add(kind=OutboundKind.CHAT, channel="delivery", recipient="",
-                                          body="Забрать груз", dedupe_key="t:1")
-        gone = await OutboxService(uow).add(kind=OutboundKind.CHAT, channel="personal", recipient="gone",
-                                            body="x", dedupe_key="t:2")
+        ok, _ = await OutboxService(uow).add(
+            kind=OutboundKind.CHAT, channel="delivery", recipient="", body="Забрать груз", dedupe_key="t:1"
+        )
+        gone, _ = await OutboxService(uow).add(
+            kind=OutboundKind.CHAT, channel="personal", recipient="gone", body="x", dedupe_key="t:2"
+        )
     assert await _run_enqueued(job_ctx) == ["retry", "failed"]
     async with job_ctx.session_factory() as session:
         row = await session.get(OutboundMessage, ok.id)
@@ -170,8 +185,13 @@ async def test_transient_failures_back_off_and_permanent_ones_stop(job_ctx: JobC
 
 async def test_a_claim_left_by_a_dead_worker_is_taken_again(job_ctx: JobContext) -> None:
     async with job_ctx.unit_of_work() as uow:
-        message = await OutboxService(uow).add(kind=OutboundKind.CHAT, channel="delivery", recipient="",
-                                               body="Доставка завтра", dedupe_key="t:dead")
+        message, _ = await OutboxService(uow).add(
+            kind=OutboundKind.CHAT,
+            channel="delivery",
+            recipient="",
+            body="Доставка завтра",
+            dedupe_key="t:dead",
+        )
     job_ctx.queue.jobs.clear()  # type: ignore[attr-defined]
     # A worker claims it and dies before recording the result.
     async with job_ctx.unit_of_work() as uow:
@@ -214,8 +234,9 @@ async def test_enqueue_without_redis_fails_fast_and_the_row_waits(job_ctx: JobCo
     job_ctx.queue = queue
     started = time.monotonic()
     async with job_ctx.unit_of_work() as uow:
-        await OutboxService(uow).add(kind=OutboundKind.CHAT, channel="delivery", recipient="", body="x",
-                                     dedupe_key="t:noredis")
+        await OutboxService(uow).add(
+            kind=OutboundKind.CHAT, channel="delivery", recipient="", body="x", dedupe_key="t:noredis"
+        )
     assert time.monotonic() - started < 3
     assert await queue.ping() is False
     async with job_ctx.session_factory() as session:

@@ -170,7 +170,7 @@ class AmoCrmClient:
         self._backoff = backoff_seconds
         self._max_wait = max_wait_seconds
         self._sleep = sleep
-        self._limiter = limiter or RateLimiter(10, sleep=sleep)
+        self._limiter = limiter or RateLimiter(REQUESTS_PER_SECOND, sleep=sleep)
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient(
             transport=transport, timeout=httpx.Timeout(timeout_seconds)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import mimetypes
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -165,12 +166,13 @@ class TelegramChat:
     ) -> ChatReceipt:
         if not filename:
             raise ChatError("document file name is empty", permanent=True)
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
         def request(target: str) -> dict[str, Any]:
             data = {"chat_id": target}
             if caption:
                 data["caption"] = truncate_caption(caption)
-            return {"data": data, "files": {"document": (filename, content, "application/octet-stream")}}
+            return {"data": data, "files": {"document": (filename, content, content_type)}}
 
         return await self._call("sendDocument", chat_id, request)
 
