@@ -30,7 +30,11 @@ from app.services.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 
-cli = typer.Typer(help="Pomoshnik: the sales service department's assistant.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Pomoshnik: the sales service department's assistant.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 users = typer.Typer(help="Employees who can log in, and their tokens.", no_args_is_help=True)
 cli.add_typer(users, name="users")
 

@@ -4,8 +4,10 @@
 #   scripts/os-deps.sh test  -> the same, plus the PostgreSQL server the tests start
 set -euo pipefail
 purpose=${1:-run}
-packages=(redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core python3-venv)
+packages=(redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 [ "$purpose" = test ] && packages+=(postgresql)
+# Debian's own Python needs python3-venv to make a virtualenv; other Pythons carry it.
+python3 -c "import ensurepip, venv" 2>/dev/null || packages+=(python3-venv)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, status
 
-from app.api.deps import ActorDep, SettingsDep, UowDep, allow, public
+from app.api.deps import ActorDep, PathId, SettingsDep, UowDep, allow, public
 from app.schemas.common import problems
 from app.schemas.directory import (
     EmployeeRead,
@@ -81,12 +81,12 @@ async def create_token(
 
 
 @router.delete(
-    "/tokens/{token_id}",
+    "/tokens/{token_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 403, 404, 409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="revoke_token",
 )
-async def revoke_token(token_id: int, actor: ActorDep, uow: UowDep) -> None:
+async def revoke_token(token_id: PathId, actor: ActorDep, uow: UowDep) -> None:
     """Revoke one of your tokens; it stops working at once."""
     await AuthService(uow).revoke(actor.id, token_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.api.deps import IfMatchDep, PageDep, UowDep, allow, history_page, set_etag
+from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.clients import Client, Potential, PurchaseFrequency
 from app.schemas.clients import ClientCreate, ClientRead, ClientUpdate, ContactCreate
 from app.schemas.common import Page, problems
@@ -39,8 +39,8 @@ async def list_clients(
         str | None, Query(max_length=300, description="Part of the name, or the start of the INN")
     ] = None,
     inn: Annotated[str | None, Query(pattern=r"^\d{10}(\d{2})?$")] = None,
-    manager_id: Annotated[int | None, Query(ge=1)] = None,
-    assistant_id: Annotated[int | None, Query(ge=1)] = None,
+    manager_id: QueryId = None,
+    assistant_id: QueryId = None,
     potential: Potential | None = None,
     purchase_frequency: PurchaseFrequency | None = None,
 ) -> Page[ClientRead]:
@@ -72,33 +72,33 @@ async def create_client(data: ClientCreate, uow: UowDep, response: Response) -> 
 
 
 @router.get(
-    "/{client_id}",
+    "/{client_id:int}",
     response_model=ClientRead,
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="get_client",
 )
-async def get_client(client_id: int, uow: UowDep, response: Response) -> ClientRead:
+async def get_client(client_id: PathId, uow: UowDep, response: Response) -> ClientRead:
     """One client with its contacts."""
     return _read(await ClientService(uow).get(client_id), response)
 
 
 @router.patch(
-    "/{client_id}",
+    "/{client_id:int}",
     response_model=ClientRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="update_client",
 )
 async def update_client(
-    client_id: int, data: ClientUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, data: ClientUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """Change the client's card. Send `If-Match` with the ETag you read."""
     return _read(await ClientService(uow).update(client_id, data, version), response)
 
 
 @router.post(
-    "/{client_id}/contacts",
+    "/{client_id:int}/contacts",
     response_model=ClientRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 412, 422),
@@ -106,48 +106,53 @@ async def update_client(
     operation_id="add_client_contact",
 )
 async def add_contact(
-    client_id: int, data: ContactCreate, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, data: ContactCreate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """Add a contact person (buyer … director) to the client."""
     return _read(await ClientService(uow).add_contact(client_id, data, version), response)
 
 
 @router.put(
-    "/{client_id}/contacts/{contact_id}",
+    "/{client_id:int}/contacts/{contact_id:int}",
     response_model=ClientRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="replace_client_contact",
 )
 async def replace_contact(
-    client_id: int, contact_id: int, data: ContactCreate, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId,
+    contact_id: PathId,
+    data: ContactCreate,
+    uow: UowDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> ClientRead:
     """Replace a contact person's details."""
     return _read(await ClientService(uow).replace_contact(client_id, contact_id, data, version), response)
 
 
 @router.delete(
-    "/{client_id}/contacts/{contact_id}",
+    "/{client_id:int}/contacts/{contact_id:int}",
     response_model=ClientRead,
     responses=problems(401, 403, 404, 409, 412),
     dependencies=WRITE,
     operation_id="remove_client_contact",
 )
 async def remove_contact(
-    client_id: int, contact_id: int, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, contact_id: PathId, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """Remove a contact person."""
     return _read(await ClientService(uow).remove_contact(client_id, contact_id, version), response)
 
 
 @router.get(
-    "/{client_id}/history",
+    "/{client_id:int}/history",
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
     operation_id="client_history",
 )
-async def client_history(client_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def client_history(client_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the client, oldest first."""
     await ClientService(uow).get(client_id)
     return await history_page(uow, "client", client_id, page)

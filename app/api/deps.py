@@ -6,11 +6,12 @@ import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
-from app.core.errors import FieldError, PreconditionFailed, Unauthenticated
+from app.core.db import MAX_ID
+from app.core.errors import FieldError, Unauthenticated
 from app.core.logging import request_id_var
 from app.models.directory import Employee
 from app.schemas.common import Page
@@ -87,6 +88,9 @@ def public(reason: str) -> Callable[[], None]:
 
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+# An If-Match that names no version we could have issued: the update must fail with 412, but only
+# after the request itself was found valid (a malformed body is still a 422).
+NO_VERSION = -1
 
 
 def if_match(
@@ -102,12 +106,13 @@ def if_match(
     if value is None or value.strip() == "*":
         return None
     match = _ETAG.match(value)
-    if match is None:
-        raise PreconditionFailed(f"If-Match {value!r} matches no version of this resource")
-    return int(match.group(1))
+    return int(match.group(1)) if match else NO_VERSION
 
 
 IfMatchDep = Annotated[int | None, Depends(if_match)]
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def set_etag(response: Response, version: int) -> None:

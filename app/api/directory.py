@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.api.deps import IfMatchDep, PageDep, UowDep, allow, history_page, set_etag
+from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.directory import Role
 from app.schemas.common import Page, problems
 from app.schemas.directory import (
@@ -56,13 +56,13 @@ async def create_department(data: DepartmentCreate, uow: UowDep, response: Respo
 
 
 @router.get(
-    "/departments/{department_id}",
+    "/departments/{department_id:int}",
     response_model=DepartmentRead,
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="get_department",
 )
-async def get_department(department_id: int, uow: UowDep, response: Response) -> DepartmentRead:
+async def get_department(department_id: PathId, uow: UowDep, response: Response) -> DepartmentRead:
     """One department."""
     department = await DepartmentService(uow).get(department_id)
     set_etag(response, department.version)
@@ -70,14 +70,14 @@ async def get_department(department_id: int, uow: UowDep, response: Response) ->
 
 
 @router.patch(
-    "/departments/{department_id}",
+    "/departments/{department_id:int}",
     response_model=DepartmentRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="update_department",
 )
 async def update_department(
-    department_id: int, data: DepartmentUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    department_id: PathId, data: DepartmentUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> DepartmentRead:
     """Rename a department (admin). Send `If-Match` with the ETag you read."""
     department = await DepartmentService(uow).update(department_id, data, version)
@@ -86,13 +86,13 @@ async def update_department(
 
 
 @router.get(
-    "/departments/{department_id}/history",
+    "/departments/{department_id:int}/history",
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=HISTORY,
     operation_id="department_history",
 )
-async def department_history(department_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def department_history(department_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the department, oldest first."""
     await DepartmentService(uow).get(department_id)
     return await history_page(uow, "department", department_id, page)
@@ -108,7 +108,7 @@ async def department_history(department_id: int, uow: UowDep, page: PageDep) -> 
 async def list_employees(
     uow: UowDep,
     page: PageDep,
-    department_id: Annotated[int | None, Query(ge=1)] = None,
+    department_id: QueryId = None,
     role: Role | None = None,
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the name, initials or email")] = None,
@@ -136,13 +136,13 @@ async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response)
 
 
 @router.get(
-    "/employees/{employee_id}",
+    "/employees/{employee_id:int}",
     response_model=EmployeeRead,
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="get_employee",
 )
-async def get_employee(employee_id: int, uow: UowDep, response: Response) -> EmployeeRead:
+async def get_employee(employee_id: PathId, uow: UowDep, response: Response) -> EmployeeRead:
     """One employee."""
     employee = await EmployeeService(uow).get(employee_id)
     set_etag(response, employee.version)
@@ -150,14 +150,14 @@ async def get_employee(employee_id: int, uow: UowDep, response: Response) -> Emp
 
 
 @router.patch(
-    "/employees/{employee_id}",
+    "/employees/{employee_id:int}",
     response_model=EmployeeRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="update_employee",
 )
 async def update_employee(
-    employee_id: int, data: EmployeeUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    employee_id: PathId, data: EmployeeUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> EmployeeRead:
     """Change an employee (admin). Deactivating revokes all their tokens."""
     employee = await EmployeeService(uow).update(employee_id, data, version)
@@ -166,13 +166,13 @@ async def update_employee(
 
 
 @router.get(
-    "/employees/{employee_id}/history",
+    "/employees/{employee_id:int}/history",
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=HISTORY,
     operation_id="employee_history",
 )
-async def employee_history(employee_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def employee_history(employee_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the employee, oldest first."""
     await EmployeeService(uow).get(employee_id)
     return await history_page(uow, "employee", employee_id, page)

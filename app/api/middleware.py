@@ -46,14 +46,26 @@ class RequestIdMiddleware:
         rid = incoming if incoming and len(incoming) <= 64 and set(incoming) <= _SAFE_ID else uuid.uuid4().hex
         token = request_id_var.set(rid)
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # The last line of defence, inside the request id: log it once, answer a 500 problem.
+            log.exception("request.failed", path=scope.get("path"))
+            if not started:
+                response = http_problem(
+                    500, "an unexpected error occurred; it has been logged", scope.get("path")
+                )
+                await response(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
 

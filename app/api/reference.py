@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response, status
 
-from app.api.deps import IfMatchDep, PageDep, UowDep, allow, history_page, set_etag
+from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, history_page, set_etag
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.reference import (
@@ -57,14 +57,14 @@ async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> Link
 
 
 @router.patch(
-    "/links/{link_id}",
+    "/links/{link_id:int}",
     response_model=LinkRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="update_link",
 )
 async def update_link(
-    link_id: int, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    link_id: PathId, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> LinkRead:
     """Change a link (admin)."""
     link = await ReferenceService(uow).update_link(link_id, data, version)
@@ -73,25 +73,25 @@ async def update_link(
 
 
 @router.delete(
-    "/links/{link_id}",
+    "/links/{link_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 403, 404, 412),
     dependencies=WRITE,
     operation_id="delete_link",
 )
-async def delete_link(link_id: int, uow: UowDep, version: IfMatchDep) -> None:
+async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a link (admin)."""
     await ReferenceService(uow).delete_link(link_id, version)
 
 
 @router.get(
-    "/links/{link_id}/history",
+    "/links/{link_id:int}/history",
     response_model=Page[EventRead],
     responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="link_history",
 )
-async def link_history(link_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the link (kept after it is deleted)."""
     return await history_page(uow, "reference_link", link_id, page)
 
@@ -112,14 +112,14 @@ async def create_term(data: TermCreate, uow: UowDep, response: Response) -> Term
 
 
 @router.patch(
-    "/terms/{term_id}",
+    "/terms/{term_id:int}",
     response_model=TermRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="update_term",
 )
 async def update_term(
-    term_id: int, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    term_id: PathId, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TermRead:
     """Change a term (admin)."""
     term = await ReferenceService(uow).update_term(term_id, data, version)
@@ -128,24 +128,24 @@ async def update_term(
 
 
 @router.delete(
-    "/terms/{term_id}",
+    "/terms/{term_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 403, 404, 412),
     dependencies=WRITE,
     operation_id="delete_term",
 )
-async def delete_term(term_id: int, uow: UowDep, version: IfMatchDep) -> None:
+async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a term (admin)."""
     await ReferenceService(uow).delete_term(term_id, version)
 
 
 @router.get(
-    "/terms/{term_id}/history",
+    "/terms/{term_id:int}/history",
     response_model=Page[EventRead],
     responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="term_history",
 )
-async def term_history(term_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def term_history(term_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the term (kept after it is deleted)."""
     return await history_page(uow, "reference_term", term_id, page)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.api.deps import IfMatchDep, PageDep, UowDep, allow, history_page, set_etag
+from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import AwareDatetime, Page, problems
 from app.schemas.events import EventRead
@@ -68,11 +68,11 @@ async def my_tasks(
 async def list_tasks(
     uow: UowDep,
     page: PageDep,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    assignee_id: QueryId = None,
     status_: Annotated[TaskStatus | None, Query(alias="status")] = None,
     kind: TaskKind | None = None,
     subject_type: TaskSubject | None = None,
-    subject_id: Annotated[int | None, Query(ge=1)] = None,
+    subject_id: QueryId = None,
     due_before: AwareDatetime | None = None,
 ) -> Page[TaskRead]:
     """Tasks you may see (yours and those you set; all of them for heads), oldest first."""
@@ -105,89 +105,89 @@ async def create_task(data: TaskCreate, uow: UowDep, response: Response) -> Task
 
 
 @router.get(
-    "/{task_id}",
+    "/{task_id:int}",
     response_model=TaskRead,
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="get_task",
 )
-async def get_task(task_id: int, uow: UowDep, response: Response) -> TaskRead:
+async def get_task(task_id: PathId, uow: UowDep, response: Response) -> TaskRead:
     """One task with the actions allowed now."""
     return _one(await TaskService(uow).get(task_id), uow, response)
 
 
 @router.patch(
-    "/{task_id}",
+    "/{task_id:int}",
     response_model=TaskRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="update_task",
 )
 async def update_task(
-    task_id: int, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    task_id: PathId, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
     """Change an open task: title, description, assignee, deadline."""
     return _one(await TaskService(uow).update(task_id, data, version), uow, response)
 
 
 @router.post(
-    "/{task_id}/start",
+    "/{task_id:int}/start",
     response_model=TaskRead,
     responses=problems(401, 403, 404, 409, 412),
     dependencies=WRITE,
     operation_id="start_task",
 )
-async def start_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+async def start_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Take the task into work."""
     return _one(await TaskService(uow).transition(task_id, "start", version), uow, response)
 
 
 @router.post(
-    "/{task_id}/complete",
+    "/{task_id:int}/complete",
     response_model=TaskRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="complete_task",
 )
 async def complete_task(
-    task_id: int, data: TaskComplete, uow: UowDep, version: IfMatchDep, response: Response
+    task_id: PathId, data: TaskComplete, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
     """Close the task with its outcome; a call says whether the person was reached."""
     return _one(await TaskService(uow).transition(task_id, "complete", version, data), uow, response)
 
 
 @router.post(
-    "/{task_id}/cancel",
+    "/{task_id:int}/cancel",
     response_model=TaskRead,
     responses=problems(401, 403, 404, 409, 412),
     dependencies=WRITE,
     operation_id="cancel_task",
 )
-async def cancel_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+async def cancel_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Cancel the task."""
     return _one(await TaskService(uow).transition(task_id, "cancel", version), uow, response)
 
 
 @router.post(
-    "/{task_id}/reopen",
+    "/{task_id:int}/reopen",
     response_model=TaskRead,
     responses=problems(401, 403, 404, 409, 412),
     dependencies=WRITE,
     operation_id="reopen_task",
 )
-async def reopen_task(task_id: int, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+async def reopen_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Open a done or cancelled task again (its outcome is cleared)."""
     return _one(await TaskService(uow).transition(task_id, "reopen", version), uow, response)
 
 
 @router.get(
-    "/{task_id}/history",
+    "/{task_id:int}/history",
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
     operation_id="task_history",
 )
-async def task_history(task_id: int, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def task_history(task_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the task, oldest first."""
     await TaskService(uow).get(task_id)
     return await history_page(uow, "task", task_id, page)

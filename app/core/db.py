@@ -21,6 +21,8 @@ NAMING_CONVENTION = {
 }
 
 KOPECK = Decimal("0.01")
+# Identifiers are 32-bit integers on every backend: larger numbers are refused as input.
+MAX_ID = 2_147_483_647
 
 
 class UTCDateTime(TypeDecorator[datetime]):

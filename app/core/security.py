@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -24,6 +25,15 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _password_hash.verify(password, _DUMMY_HASH)
         return False
     return bool(_password_hash.verify(password, password_hash))
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """argon2 is deliberately slow (tens of ms): keep it off the event loop."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_off_loop(password: str, password_hash: str | None) -> bool:
+    return await asyncio.to_thread(verify_password, password, password_hash)
 
 
 def new_token() -> str:

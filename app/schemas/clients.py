@@ -11,7 +11,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as stdnum_inn
 
 from app.models.clients import ContactLevel, Potential, PurchaseFrequency
-from app.schemas.common import LongText, Name, Phone, ReadModel, ShortText, StrictModel
+from app.schemas.common import Id, LongText, Name, Phone, ReadModel, ShortText, StrictModel
 
 
 def _inn(value: str) -> str:
@@ -83,8 +83,8 @@ class _ClientFields(StrictModel):
     payment_day: int | None = Field(
         default=None, ge=1, le=31, description="Day of the month the client pays on, if it has one"
     )
-    manager_id: int | None = Field(default=None, ge=1)
-    assistant_id: int | None = Field(default=None, ge=1)
+    manager_id: Id | None = None
+    assistant_id: Id | None = None
     onec_id: ExternalId | None = None
     amocrm_id: ExternalId | None = None
     comment: LongText | None = None

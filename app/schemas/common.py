@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from app.core.db import MAX_ID
 
 T = TypeVar("T")
 
@@ -62,9 +65,20 @@ Phone = Annotated[
     AfterValidator(_phone),
     Field(examples=["+7 921 555-01-23"], description="Normalised to E.164"),
 ]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+def _iso_only(value: object) -> object:
+    # pydantic would read a bare number as a Unix timestamp; the API speaks ISO 8601 only.
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", value)
+    ):
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2026-12-01T10:00:00+03:00")
+    return value
 
 
 def _aware(value: datetime) -> datetime:
@@ -73,7 +87,7 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_aware)]
 
 PROBLEM_MEDIA = "application/problem+json"
 

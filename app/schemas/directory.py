@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, EmailStr, Field, SecretStr, StringConstraints, field_validator
 
 from app.models.directory import Role
-from app.schemas.common import Name, Phone, ReadModel, StrictModel
+from app.schemas.common import Id, Name, Phone, ReadModel, StrictModel
 
 DepartmentCode = Annotated[
     str,
@@ -55,7 +55,7 @@ class DepartmentRead(ReadModel):
 class EmployeeCreate(StrictModel):
     full_name: Name
     initials: Initials
-    department_id: int = Field(ge=1)
+    department_id: Id
     position: Name
     roles: Roles
     email: EmailStr
@@ -68,7 +68,7 @@ class EmployeeCreate(StrictModel):
 class EmployeeUpdate(StrictModel):
     full_name: Name | None = None
     initials: Initials | None = None
-    department_id: int | None = Field(default=None, ge=1)
+    department_id: Id | None = None
     position: Name | None = None
     roles: Roles | None = None
     email: EmailStr | None = None

@@ -7,7 +7,7 @@ from datetime import datetime, time
 from pydantic import Field
 
 from app.models.tasks import TaskKind, TaskStatus, TaskSubject
-from app.schemas.common import AwareDatetime, LongText, ReadModel, ShortText, StrictModel
+from app.schemas.common import AwareDatetime, Id, LongText, ReadModel, ShortText, StrictModel
 
 
 class TaskCreate(StrictModel):
@@ -15,8 +15,8 @@ class TaskCreate(StrictModel):
     title: ShortText
     description: LongText | None = None
     subject_type: TaskSubject = TaskSubject.NONE
-    subject_id: int | None = Field(default=None, ge=1)
-    assignee_id: int = Field(ge=1)
+    subject_id: Id | None = None
+    assignee_id: Id
     due_at: AwareDatetime | None = Field(
         default=None, description="Exact deadline; or use due_in_working_days"
     )
@@ -31,7 +31,7 @@ class TaskCreate(StrictModel):
 class TaskUpdate(StrictModel):
     title: ShortText | None = None
     description: LongText | None = None
-    assignee_id: int | None = Field(default=None, ge=1)
+    assignee_id: Id | None = None
     due_at: AwareDatetime | None = None
 
 

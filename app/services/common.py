@@ -15,8 +15,9 @@ T = TypeVar("T")
 def ensure_version(entity: Any, expected: int | None, what: str) -> None:
     """Optimistic concurrency: an update that names a stale version changes nothing (412)."""
     if expected is not None and entity.version != expected:
+        against = f"version {expected}" if expected >= 0 else "an ETag this service never issued"
         raise PreconditionFailed(
-            f"{what} is at version {entity.version}, the request was made against version {expected}",
+            f"{what} is at version {entity.version}; the request was made against {against}",
             current_version=entity.version,
         )
 

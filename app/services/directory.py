@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.core.errors import Conflict, FieldError, NotFound, Unauthenticated
-from app.core.security import hash_password, hash_token, new_token, verify_password
+from app.core.security import hash_password_off_loop, hash_token, new_token, verify_password_off_loop
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.schemas.directory import (
     DepartmentCreate,
@@ -149,7 +149,9 @@ class EmployeeService:
             phone=data.phone,
             chat_handle=data.chat_handle,
             is_active=data.is_active,
-            password_hash=hash_password(data.password.get_secret_value()) if data.password else None,
+            password_hash=await hash_password_off_loop(data.password.get_secret_value())
+            if data.password
+            else None,
             created_at=now,
             updated_at=now,
             roles=[EmployeeRole(role=r) for r in data.roles],
@@ -181,7 +183,7 @@ class EmployeeService:
             keep = {r.role: r for r in employee.roles}
             employee.roles = [keep.get(r) or EmployeeRole(role=r) for r in roles]
         if data.password is not None:
-            employee.password_hash = hash_password(data.password.get_secret_value())
+            employee.password_hash = await hash_password_off_loop(data.password.get_secret_value())
         if changes or roles is not None or password is not None:
             touch(employee, self.uow)
             await self.uow.session.flush()
@@ -200,7 +202,7 @@ class AuthService:
 
     async def login(self, email: str, password: str, ttl: timedelta) -> tuple[str, ApiToken]:
         employee = await EmployeeService(self.uow).by_email(email)
-        valid = verify_password(password, employee.password_hash if employee else None)
+        valid = await verify_password_off_loop(password, employee.password_hash if employee else None)
         if employee is None or not valid or not employee.is_active:
             raise Unauthenticated("the email or the password is wrong, or the account is disabled")
         return self._issue(employee.id, "login", SESSION, ttl)

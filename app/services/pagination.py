@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from app.core.db import MAX_ID
 from app.core.errors import FieldError
 
 T = TypeVar("T")
@@ -28,10 +29,18 @@ def decode_cursor(cursor: str, types: Sequence[type]) -> list[Any]:
     if (
         not isinstance(values, list)
         or len(values) != len(types)
-        or not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, types, strict=True))
+        or not all(_fits(v, t) for v, t in zip(values, types, strict=True))
     ):
         raise FieldError("cursor", "is not a cursor returned by this list")
     return values
+
+
+def _fits(value: Any, kind: type) -> bool:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        return False
+    if isinstance(value, int):
+        return 0 <= value <= MAX_ID
+    return not isinstance(value, str) or len(value) <= 1000
 
 
 @dataclass
