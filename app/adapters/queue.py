@@ -70,7 +70,7 @@ class ArqQueue:
         pool, self._pool = self._pool, None
         if pool is not None:
             try:
-                await pool.aclose()  # type: ignore[attr-defined]  # arq's stubs predate redis 5
+                await pool.aclose()
             except Exception:  # closing a broken connection may fail too; nothing to do about it
                 log.debug("queue.close_failed")
 

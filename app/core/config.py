@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,12 +92,15 @@ class OneCSettings(BaseModel):
     catalogue_file: Path | None = Field(default=None, description="JSON catalogue for the stub")
 
 
+DEFAULT_WEBHOOK_SECRET = "change-me-webhook-secret"
+
+
 class AmoCrmSettings(BaseModel):
     adapter: Literal["stub", "http"] = "stub"
     subdomain: str = "example"
     base_url: str | None = Field(default=None, description="Override of https://{subdomain}.amocrm.ru")
     token: SecretStr | None = None
-    webhook_secret: SecretStr = SecretStr("change-me-webhook-secret")
+    webhook_secret: SecretStr = SecretStr(DEFAULT_WEBHOOK_SECRET)
     account_id: str | None = None
 
 
@@ -141,6 +144,14 @@ class Settings(BaseSettings):
     post: PostSettings = Field(default_factory=PostSettings)
     worker: WorkerSettingsModel = Field(default_factory=WorkerSettingsModel)
     company: CompanySettings = Field(default_factory=CompanySettings)
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.env == "prod" and self.amocrm.webhook_secret.get_secret_value() == DEFAULT_WEBHOOK_SECRET:
+            raise ValueError("APP_AMOCRM__WEBHOOK_SECRET must be set to a real secret when APP_ENV=prod")
+        if self.env == "prod" and self.db.url.startswith("sqlite"):
+            raise ValueError("APP_DB__URL must point to PostgreSQL when APP_ENV=prod")
+        return self
 
 
 @lru_cache

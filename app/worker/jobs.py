@@ -28,6 +28,9 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int, request_id: str
             message = await OutboxService(uow).claim(message_id, app.stuck_after)
         if message is None:
             return "skipped"
+        if request_id is None and message.request_id:
+            # Re-enqueued by the sweep: carry the id of the request that made the message.
+            request_id_var.set(message.request_id)
         error: Exception | None = None
         external_id: str | None = None
         try:

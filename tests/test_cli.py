@@ -1,0 +1,133 @@
+"""The `pomoshnik` command as a newcomer uses it: users add --print-token, and `dev` (make run)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.cli import run_migrations
+from app.core.config import DbSettings, Settings
+from app.main import create_app
+from tests.support.servers import free_port
+
+ROOT = Path(__file__).parents[1]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return (
+        os.environ
+        | {
+            "APP_DB__URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
+            "APP_CHAT__STUB_DIR": str(tmp_path / "chat"),
+            "APP_LOG_LEVEL": "WARNING",
+        }
+        | extra
+    )
+
+
+def _pomoshnik(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_users_add_prints_a_working_token_last(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    migrated = _pomoshnik(env, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    added = _pomoshnik(
+        env,
+        "users",
+        "add",
+        "--name",
+        "Орлова Мария Степановна",
+        "--email",
+        "orlova@example.com",
+        "--role",
+        "assistant",
+        "--role",
+        "manager",
+        "--print-token",
+    )
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"pmk_[A-Za-z0-9_-]{40,}", token)
+
+    app = create_app(Settings(db=DbSettings(url=env["APP_DB__URL"])))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    await app.state.engine.dispose()
+    assert me.status_code == 200, me.text
+    assert me.json()["roles"] == ["assistant", "manager"]
+    assert me.json()["initials"] == "ОМС"
+
+    duplicate = _pomoshnik(
+        env, "users", "add", "--name", "X Y", "--email", "orlova@example.com", "--role", "driver"
+    )
+    assert duplicate.returncode == 2
+    assert "email" in duplicate.stderr
+    unknown_role = _pomoshnik(
+        env, "users", "add", "--name", "X Y", "--email", "x@example.com", "--role", "janitor"
+    )
+    assert unknown_role.returncode != 0
+
+
+def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, redis_url: str) -> None:
+    port = free_port()
+    env = _env(tmp_path, APP_REDIS__URL=redis_url)
+    run_migrations(Settings(db=DbSettings(url=env["APP_DB__URL"])))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "dev", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output = ""
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
+        while "Ctrl-C" not in output and time.monotonic() < deadline:
+            output += process.stdout.readline()
+        token_match = re.search(r"(pmk_[A-Za-z0-9_-]{40,})", output)
+        assert token_match, output
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token_match.group(1)}"}
+        clients = httpx.get(f"{base}/api/v1/clients", headers=headers, timeout=5)
+        assert clients.status_code == 200, clients.text
+        assert len(clients.json()["items"]) == 5
+        anonymous = httpx.get(f"{base}/api/v1/clients", timeout=5)
+        assert anonymous.status_code == 401
+        assert anonymous.headers["content-type"].startswith("application/problem+json")
+        assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            rest, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("`pomoshnik dev` did not stop on Ctrl-C")
+    assert "stopped" in rest
+    assert process.returncode == 0
