@@ -14,7 +14,20 @@ from prometheus_client import CollectorRegistry
 
 from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
-from app.api import auth, catalogue, chats, clients, directory, health, openapi, problems, reference, tasks
+from app.api import (
+    auth,
+    catalogue,
+    chats,
+    clients,
+    directory,
+    health,
+    openapi,
+    orders,
+    problems,
+    reference,
+    tasks,
+    webhooks,
+)
 from app.api.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
@@ -77,10 +90,12 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             {"name": "auth", "description": "Login, the current user, personal API tokens"},
             {"name": "directory", "description": "Departments and employees"},
             {"name": "clients", "description": "Counterparties and their contacts"},
+            {"name": "orders", "description": "Orders from every channel: intake and clarification"},
             {"name": "tasks", "description": "Calls, reminders and checks of the regulation"},
             {"name": "reference", "description": "Links, terms and abbreviations of the regulation"},
             {"name": "catalogue", "description": "The 1C nomenclature"},
             {"name": "chats", "description": "Work chats and outbound messages"},
+            {"name": "webhooks", "description": "Inbound webhooks (amoCRM), each with its secret in the URL"},
             {"name": "health", "description": "Probes and metrics"},
         ],
     )
@@ -98,7 +113,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
 
     problems.install(app)
     openapi.install(app)
-    for router in (health, auth, directory, clients, tasks, reference, catalogue, chats):
+    for router in (health, auth, directory, clients, orders, tasks, reference, catalogue, chats, webhooks):
         app.include_router(router.router)
 
     # Outermost last: request id → metrics → body limit → idempotency → CORS → routes.

@@ -101,7 +101,11 @@ class AmoCrmSettings(BaseModel):
     base_url: str | None = Field(default=None, description="Override of https://{subdomain}.amocrm.ru")
     token: SecretStr | None = None
     webhook_secret: SecretStr = SecretStr(DEFAULT_WEBHOOK_SECRET)
-    account_id: str | None = None
+    account_id: str | None = Field(default=None, description="The only account[id] webhooks are taken from")
+    create_on_add: bool = Field(default=True, description="A new lead (leads[add]) creates an order")
+    order_status_ids: list[int] = Field(
+        default_factory=lambda: [142], description="Lead statuses (leads[status]) that create an order"
+    )
 
 
 class PostSettings(BaseModel):

@@ -4,6 +4,7 @@ from app.models.clients import Client, ClientContact
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.models.events import Event
 from app.models.idempotency import IdempotencyRecord
+from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.tasks import Task
@@ -17,9 +18,12 @@ __all__ = [
     "EmployeeRole",
     "Event",
     "IdempotencyRecord",
+    "Order",
+    "OrderLine",
     "OutboundMessage",
     "ReferenceLink",
     "ReferenceTerm",
     "Role",
     "Task",
+    "WebhookDelivery",
 ]

@@ -23,6 +23,9 @@ class Permission(StrEnum):
     CATALOGUE_READ = "catalogue:read"
     CHATS_READ = "chats:read"
     TOKENS_OWN = "tokens:own"
+    ORDERS_READ = "orders:read"
+    ORDERS_READ_ALL = "orders:read_all"
+    ORDERS_WRITE = "orders:write"
     HISTORY_READ = "history:read"
 
 
@@ -35,23 +38,38 @@ _EVERYONE = {
     Permission.CATALOGUE_READ,
 }
 
-_SALES = {Permission.CLIENTS_READ, Permission.CLIENTS_WRITE, Permission.HISTORY_READ}
+_SALES = {
+    Permission.CLIENTS_READ,
+    Permission.CLIENTS_WRITE,
+    Permission.HISTORY_READ,
+    Permission.ORDERS_READ,
+    Permission.ORDERS_WRITE,
+}
+_HEADS = {
+    Permission.CLIENTS_READ_ALL,
+    Permission.TASKS_READ_ALL,
+    Permission.CHATS_READ,
+    Permission.ORDERS_READ_ALL,
+}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.DIRECTOR: frozenset(
-        _EVERYONE | _SALES | {Permission.CLIENTS_READ_ALL, Permission.TASKS_READ_ALL, Permission.CHATS_READ}
-    ),
-    Role.HEAD: frozenset(
-        _EVERYONE | _SALES | {Permission.CLIENTS_READ_ALL, Permission.TASKS_READ_ALL, Permission.CHATS_READ}
-    ),
+    Role.DIRECTOR: frozenset(_EVERYONE | _SALES | _HEADS),
+    Role.HEAD: frozenset(_EVERYONE | _SALES | _HEADS),
     Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
     Role.ASSISTANT: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
     Role.LAWYER: frozenset(
         _EVERYONE | {Permission.CLIENTS_READ, Permission.CLIENTS_READ_ALL, Permission.HISTORY_READ}
     ),
     Role.ACCOUNTANT: frozenset(
-        _EVERYONE | {Permission.CLIENTS_READ, Permission.CLIENTS_READ_ALL, Permission.HISTORY_READ}
+        _EVERYONE
+        | {
+            Permission.CLIENTS_READ,
+            Permission.CLIENTS_READ_ALL,
+            Permission.HISTORY_READ,
+            Permission.ORDERS_READ,
+            Permission.ORDERS_READ_ALL,
+        }
     ),
     Role.SUPPLY: frozenset(_EVERYONE | {Permission.CHATS_READ}),
     Role.WAREHOUSE: frozenset(_EVERYONE | {Permission.CHATS_READ}),

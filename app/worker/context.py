@@ -13,7 +13,7 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.logging import request_id_var
-from app.services.ports import ChatGateway, JobQueue, Mailer
+from app.services.ports import ChatGateway, Crm, Erp, JobQueue, Mailer
 from app.services.unit_of_work import UnitOfWork
 
 
@@ -27,6 +27,8 @@ class JobContext:
     chat: ChatGateway
     mailer: Mailer
     queue: JobQueue
+    erp: Erp
+    crm: Crm
 
     @property
     def stuck_after(self) -> timedelta:

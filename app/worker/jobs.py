@@ -6,8 +6,9 @@ from typing import Any
 
 from app.core.logging import get_logger, request_id_var
 from app.models.outbox import OutboundKind
+from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
-from app.services.ports import ChatError, EmailMessage, MailError
+from app.services.ports import ChatError, CrmError, CrmLead, EmailMessage, MailError
 from app.services.tasks import TaskService
 from app.worker.context import JobContext
 
@@ -73,6 +74,38 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int, request_id: str
         request_id_var.reset(token)
 
 
+async def process_amocrm_delivery(
+    ctx: dict[str, Any], delivery_id: int, request_id: str | None = None
+) -> str:
+    """Read the delivery's leads through the amoCRM API (no transaction open), then make the orders."""
+    token = request_id_var.set(request_id)
+    try:
+        app = _ctx(ctx)
+        async with app.unit_of_work() as uow:
+            intake = AmoCrmIntake(uow, app.settings.amocrm)
+            delivery = await intake.claim(delivery_id)
+            lead_ids = intake.lead_ids_to_order(delivery) if delivery is not None else []
+        if delivery is None:
+            return "skipped"
+        leads: list[CrmLead] = []
+        try:
+            for lead_id in lead_ids:
+                lead = await app.crm.get_lead(lead_id)
+                if lead is not None:
+                    leads.append(lead)
+        except CrmError as exc:
+            async with app.unit_of_work() as uow:
+                await AmoCrmIntake(uow, app.settings.amocrm).record_failure(delivery_id, str(exc))
+            log.warning("amocrm.read_failed", delivery_id=delivery_id, error=str(exc)[:200])
+            return "retry"
+        async with app.unit_of_work() as uow:
+            order_ids = await AmoCrmIntake(uow, app.settings.amocrm).make_orders(delivery_id, leads, app.erp)
+        log.info("amocrm.delivery_processed", delivery_id=delivery_id, orders=order_ids)
+        return "processed"
+    finally:
+        request_id_var.reset(token)
+
+
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The minute cron: turn what fell due into rows, then (re)enqueue every due outbound row."""
     app = _ctx(ctx)
@@ -81,9 +114,14 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         notices = await TaskService(uow).notify_due(batch)
     async with app.unit_of_work() as uow:
         due = await OutboxService(uow).due(batch, app.stuck_after)
+        deliveries = await AmoCrmIntake(uow, app.settings.amocrm).due(batch)
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
+    for delivery_id, attempts in deliveries:
+        enqueued += await app.queue.enqueue(
+            PROCESS_JOB, delivery_id, job_id=f"amocrm:{delivery_id}:{attempts + 1}"
+        )
     if notices or due:
         log.info("sweep.done", task_notices=len(notices), outbound_due=len(due), enqueued=enqueued)
     return {"task_notices": len(notices), "outbound_due": len(due), "enqueued": enqueued}

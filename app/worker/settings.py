@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 from arq import cron
 from arq.connections import RedisSettings
 
+from app.adapters.amocrm import build_crm
 from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
+from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
 from app.core.calendar import BusinessCalendar
 from app.core.clock import SystemClock
@@ -16,7 +18,7 @@ from app.core.config import get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging, get_logger
 from app.worker.context import JobContext
-from app.worker.jobs import deliver_outbound, sweep
+from app.worker.jobs import deliver_outbound, process_amocrm_delivery, sweep
 
 log = get_logger(__name__)
 
@@ -34,6 +36,8 @@ async def startup(ctx: dict[str, Any]) -> None:
         chat=build_chat_gateway(settings),
         mailer=build_mailer(settings.smtp),
         queue=ArqQueue(settings.redis.url, settings.redis.queue_name),
+        erp=build_erp(settings.onec),
+        crm=build_crm(settings.amocrm),
     )
     log.info("worker.started")
 
@@ -42,7 +46,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     app: JobContext | None = ctx.get("app")
     if app is None:
         return
-    for resource in (app.chat, app.queue):
+    for resource in (app.chat, app.queue, app.crm):
         close = getattr(resource, "aclose", None)
         if close is not None:
             await close()
@@ -53,7 +57,7 @@ _settings = get_settings()
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [deliver_outbound]
+    functions: ClassVar[list[Any]] = [deliver_outbound, process_amocrm_delivery]
     cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300)]
     on_startup = startup
     on_shutdown = shutdown

@@ -15,8 +15,10 @@ from arq.worker import Worker
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.amocrm.stub import StubCrm
 from app.adapters.chat import StubChat, build_chat_gateway
 from app.adapters.email import build_mailer
+from app.adapters.onec.stub import StubErp
 from app.adapters.queue import ArqQueue
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
@@ -56,6 +58,8 @@ async def job_ctx(
         chat=chat,
         mailer=build_mailer(settings.smtp),
         queue=RecordingQueue(),
+        erp=StubErp.default(),
+        crm=StubCrm(),
     )
     yield ctx
     await chat.aclose()

@@ -1,0 +1,142 @@
+"""Orders from every channel: intake, clarification, cancellation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.models.orders import Order, OrderChannel, OrderStatus
+from app.schemas.common import Page, problems
+from app.schemas.events import EventRead
+from app.schemas.orders import OrderCancel, OrderClarify, OrderCreate, OrderLineRead, OrderRead
+from app.services.orders import OrderService, allowed_actions, missing_fields
+from app.services.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+READ = [Depends(allow(Permission.ORDERS_READ))]
+WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
+
+
+def service(request: Request, uow: UowDep) -> OrderService:
+    return OrderService(uow, request.app.state.erp)
+
+
+ServiceDep = Annotated[OrderService, Depends(service)]
+
+
+def to_read(order: Order) -> OrderRead:
+    return OrderRead(
+        **{
+            k: getattr(order, k)
+            for k in OrderRead.model_fields
+            if k not in ("allowed_actions", "problems", "lines")
+        },
+        allowed_actions=allowed_actions(order.status),
+        problems=list((order.problems or {}).get("order", [])),
+        lines=[
+            OrderLineRead.model_validate(
+                {
+                    **{k: getattr(line, k) for k in OrderLineRead.model_fields if k != "missing"},
+                    "missing": missing_fields(line),
+                }
+            )
+            for line in order.lines
+        ],
+    )
+
+
+def _one(order: Order, response: Response) -> OrderRead:
+    set_etag(response, order.version)
+    return to_read(order)
+
+
+@router.get(
+    "",
+    response_model=Page[OrderRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="list_orders",
+)
+async def list_orders(
+    orders: ServiceDep,
+    page: PageDep,
+    status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
+    channel: OrderChannel | None = None,
+    client_id: QueryId = None,
+) -> Page[OrderRead]:
+    """Orders you may see (your department's; all for heads and accountants), newest first."""
+    result = await orders.page(
+        status=status_, channel=channel, client_id=client_id, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[to_read(o) for o in result.items], next_cursor=result.next_cursor)
+
+
+@router.post(
+    "",
+    response_model=OrderRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="create_order",
+)
+async def create_order(data: OrderCreate, orders: ServiceDep, response: Response) -> OrderRead:
+    """Register an order from any channel. It is accepted only when it names the client and every
+    line names model, color, size, height and price category; otherwise it waits in
+    `needs_clarification` with what is missing, and the manager gets a task to clarify."""
+    return _one(await orders.create(data), response)
+
+
+@router.get(
+    "/{order_id:int}",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_order",
+)
+async def get_order(order_id: PathId, orders: ServiceDep, response: Response) -> OrderRead:
+    """One order with its lines, what each still lacks, and the actions allowed now."""
+    return _one(await orders.get(order_id), response)
+
+
+@router.post(
+    "/{order_id:int}/clarify",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="clarify_order",
+)
+async def clarify_order(
+    order_id: PathId, data: OrderClarify, orders: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """Record the manager's answer (the client, the lines in full); the order is checked again."""
+    return _one(await orders.clarify(order_id, data, version), response)
+
+
+@router.post(
+    "/{order_id:int}/cancel",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="cancel_order",
+)
+async def cancel_order(
+    order_id: PathId, data: OrderCancel, orders: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """Cancel the order, with the reason."""
+    return _one(await orders.cancel(order_id, data.reason, version), response)
+
+
+@router.get(
+    "/{order_id:int}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="order_history",
+)
+async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every change and transition of the order, oldest first."""
+    await orders.get(order_id)
+    return await history_page(uow, "order", order_id, page)

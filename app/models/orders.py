@@ -1,0 +1,101 @@
+"""Orders from every channel, their lines, and the raw webhook deliveries they may come from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Base, Versioned, str_enum
+
+
+class OrderChannel(StrEnum):
+    """The channels the regulation lists."""
+
+    AMOCRM = "amocrm"
+    WHATSAPP = "whatsapp"
+    MANAGER_CHAT = "manager_chat"
+    PAPER = "paper"
+    PHONE = "phone"
+    MAILBOX = "mailbox"
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "received"
+    NEEDS_CLARIFICATION = "needs_clarification"
+    ACCEPTED = "accepted"
+    CANCELLED = "cancelled"
+
+
+class Order(Versioned, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # One order per lead of an outside system, however often it is delivered.
+        UniqueConstraint("source", "external_id"),
+        Index("ix_orders_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[OrderChannel] = mapped_column(str_enum(OrderChannel))
+    source: Mapped[str] = mapped_column(String(32))  # "api" or the system it came from ("amocrm")
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus))
+    # Why the order waits: per-line missing fields and order-level gaps, as shown to the manager.
+    problems: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="OrderLine.position"
+    )
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    model: Mapped[str | None] = mapped_column(String(100))
+    color: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[str | None] = mapped_column(String(32))
+    height: Mapped[str | None] = mapped_column(String(32))
+    price_category: Mapped[str | None] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+    suggestions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class DeliveryStatus(StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class WebhookDelivery(Base):
+    """A raw inbound webhook, stored before anything else is done with it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status", "status", "received_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None]
+    order_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -1,0 +1,91 @@
+"""Orders and their lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from app.models.orders import OrderChannel, OrderStatus
+from app.schemas.common import Id, ReadModel, StrictModel
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class OrderLineIn(StrictModel):
+    product_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None
+    ) = Field(default=None, description="A 1C catalogue item; its characteristics fill the line")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = (
+        Field(default=None, description="Free text when the item is not (yet) matched in the catalogue")
+    )
+    model: Short | None = None
+    color: Short | None = None
+    size: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = None
+    height: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] | None = (
+        Field(default=None, description="Ростовка, e.g. 170-176")
+    )
+    price_category: Short | None = None
+    quantity: int = Field(ge=1, le=100_000)
+
+
+class OrderCreate(StrictModel):
+    channel: OrderChannel
+    client_id: Id | None = None
+    manager_id: Id | None = None
+    assistant_id: Id | None = None
+    raw_text: Annotated[str, StringConstraints(max_length=20_000)] | None = Field(
+        default=None, description="The order as it arrived (message text, call notes, …)"
+    )
+    lines: list[OrderLineIn] = Field(default_factory=list, max_length=200)
+
+
+class OrderClarify(StrictModel):
+    """What the manager answered: the client, and/or the lines in full."""
+
+    client_id: Id | None = None
+    lines: list[OrderLineIn] | None = Field(default=None, max_length=200)
+
+
+class OrderCancel(StrictModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class OrderLineRead(ReadModel):
+    position: int
+    product_id: str | None
+    name: str
+    model: str | None
+    color: str | None
+    size: str | None
+    height: str | None
+    price_category: str | None
+    quantity: int
+    missing: list[str] = Field(description="What the line still lacks to be accepted")
+    suggestions: list[dict[str, Any]] = Field(description="Catalogue items that may be what the line means")
+
+
+class OrderRead(ReadModel):
+    id: int
+    channel: OrderChannel
+    source: str
+    external_id: str | None
+    client_id: int | None
+    manager_id: int | None
+    assistant_id: int | None
+    taken_by_id: int | None
+    raw_text: str | None
+    status: OrderStatus
+    allowed_actions: list[str]
+    problems: list[str] = Field(description="Order-level gaps (no client, no lines)")
+    cancel_reason: str | None
+    lines: list[OrderLineRead]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookAccepted(ReadModel):
+    delivery_id: int
+    status: str

@@ -1,0 +1,1 @@
+"""Documents the assistant builds from service data: files for the warehouse, clients and chats."""

@@ -1,0 +1,355 @@
+"""Order processing, the intake part: an order from any channel is accepted only when it is complete.
+
+Regulation, process 1, steps 1–2: receive the order; accept it only if every line names the model,
+color, size, height (ростовка) and price category; otherwise ask the manager for what is missing
+(the order waits in "needs clarification").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.models.clients import Client
+from app.models.directory import Employee
+from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
+from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
+from app.services.common import ensure_version, touch
+from app.services.history import HistoryService, snapshot
+from app.services.pagination import Page, decode_cursor, page_of
+from app.services.permissions import Permission, has
+from app.services.ports import Erp
+from app.services.tasks import TaskService
+from app.services.unit_of_work import UnitOfWork
+
+# What every line must name before the order is accepted (regulation, process 1, step 2).
+REQUIRED_LINE_FIELDS = ("model", "color", "size", "height", "price_category")
+# "Ask the manager for what is missing": the clarification is due by the end of the next working day.
+CLARIFICATION_DUE_WORKING_DAYS = 1
+
+# The order state machine as data: action -> (states it is allowed from, state it leads to).
+# The intake part; invoicing, fulfilment and delivery extend this table.
+TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
+    # accept / request clarification happen by checking the order; the target depends on the check
+    "clarify": (frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION}), None),
+    "cancel": (
+        frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION, OrderStatus.ACCEPTED}),
+        OrderStatus.CANCELLED,
+    ),
+}
+
+
+def allowed_actions(status: OrderStatus) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+def missing_fields(line: OrderLine) -> list[str]:
+    return [f for f in REQUIRED_LINE_FIELDS if not getattr(line, f)]
+
+
+@dataclass
+class ResolvedLine:
+    values: dict[str, Any]
+
+
+class OrderService:
+    def __init__(self, uow: UnitOfWork, erp: Erp) -> None:
+        self.uow = uow
+        self.erp = erp
+        self.history = HistoryService(uow)
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def _visible(self, query: Select[Any]) -> Select[Any]:
+        actor = self.uow.actor
+        if actor is None or has(actor, Permission.ORDERS_READ_ALL):
+            return query
+        colleagues = select(Employee.id).where(Employee.department_id == actor.department_id)
+        return query.where(
+            or_(
+                Order.manager_id.in_(colleagues),
+                Order.assistant_id.in_(colleagues),
+                Order.taken_by_id.in_(colleagues),
+            )
+        )
+
+    async def get(self, order_id: int) -> Order:
+        query = self._visible(select(Order).options(selectinload(Order.lines)).where(Order.id == order_id))
+        order: Order | None = await self.uow.session.scalar(query)
+        if order is None:
+            raise NotFound("order", order_id)
+        return order
+
+    async def page(
+        self,
+        *,
+        status: OrderStatus | None,
+        channel: OrderChannel | None,
+        client_id: int | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[Order]:
+        query = self._visible(select(Order).options(selectinload(Order.lines)))
+        if status is not None:
+            query = query.where(Order.status == status)
+        if channel is not None:
+            query = query.where(Order.channel == channel)
+        if client_id is not None:
+            query = query.where(Order.client_id == client_id)
+        if cursor is not None:
+            (before_id,) = decode_cursor(cursor, [int])
+            query = query.where(Order.id < before_id)
+        rows = (await self.uow.session.scalars(query.order_by(Order.id.desc()).limit(limit + 1))).all()
+        return page_of(rows, limit, lambda o: [o.id])
+
+    # --- intake ---------------------------------------------------------------------------------
+
+    async def resolve_lines(self, lines: list[OrderLineIn], field: str = "lines") -> list[dict[str, Any]]:
+        """Check lines against the 1C catalogue before anything is written: a named product fills
+        the characteristics it has; a free-text line gets catalogue suggestions."""
+        categories = set(await self.erp.price_categories())
+        resolved: list[dict[str, Any]] = []
+        for index, line in enumerate(lines):
+            values = line.model_dump()
+            values["suggestions"] = []
+            if line.price_category is not None and line.price_category not in categories:
+                raise FieldError(
+                    f"{field}.{index}.price_category",
+                    f"unknown price category; known: {', '.join(sorted(categories))}",
+                )
+            if line.product_id is not None:
+                product = await self.erp.get_product(line.product_id)
+                if product is None:
+                    raise FieldError(f"{field}.{index}.product_id", "no such item in the 1C catalogue")
+                for key in ("model", "color", "size", "height"):
+                    values[key] = values[key] or getattr(product, key)
+                values["name"] = values["name"] or product.name
+            elif line.name is None:
+                raise FieldError(f"{field}.{index}.name", "a line needs a product_id or a name")
+            else:
+                matches = await self.erp.search_products(line.name, limit=5)
+                values["suggestions"] = [
+                    {
+                        "product_id": p.id,
+                        "name": p.name,
+                        "model": p.model,
+                        "color": p.color,
+                        "size": p.size,
+                        "height": p.height,
+                    }
+                    for p in matches
+                ]
+            resolved.append(values)
+        return resolved
+
+    async def _check_people(self, data: OrderCreate) -> Client | None:
+        client = None
+        if data.client_id is not None:
+            client = await self.uow.session.get(Client, data.client_id)
+            if client is None:
+                raise FieldError("client_id", f"client {data.client_id} does not exist")
+        for field in ("manager_id", "assistant_id"):
+            ident = getattr(data, field)
+            if ident is not None and await self.uow.session.get(Employee, ident) is None:
+                raise FieldError(field, f"employee {ident} does not exist")
+        return client
+
+    async def create(
+        self,
+        data: OrderCreate,
+        *,
+        source: str = "api",
+        external_id: str | None = None,
+        resolved: list[dict[str, Any]] | None = None,
+    ) -> Order:
+        """Receive an order (any channel), then check it: accepted, or waiting for clarification."""
+        client = await self._check_people(data)
+        lines = resolved if resolved is not None else await self.resolve_lines(data.lines)
+        now = self.uow.clock.now()
+        actor = self.uow.actor
+        order = Order(
+            channel=data.channel,
+            source=source,
+            external_id=external_id,
+            client_id=data.client_id,
+            manager_id=data.manager_id or (client.manager_id if client else None),
+            assistant_id=data.assistant_id or (client.assistant_id if client else None),
+            taken_by_id=actor.id if actor else None,
+            raw_text=data.raw_text,
+            status=OrderStatus.RECEIVED,
+            problems={},
+            created_at=now,
+            updated_at=now,
+            lines=[OrderLine(position=i + 1, **values) for i, values in enumerate(lines)],
+        )
+        self.uow.session.add(order)
+        await self.uow.session.flush()
+        self.history.record("order", order.id, "received", None, self._snapshot(order))
+        await self._check(order)
+        return order
+
+    async def create_once(self, data: OrderCreate, *, source: str, external_id: str) -> tuple[Order, bool]:
+        """The same outside lead never makes two orders, even when deliveries race."""
+        existing = await self._by_external(source, external_id)
+        if existing is not None:
+            return existing, False
+        resolved = await self.resolve_lines(data.lines)
+        try:
+            async with self.uow.session.begin_nested():
+                order = await self.create(data, source=source, external_id=external_id, resolved=resolved)
+        except IntegrityError:
+            raced = await self._by_external(source, external_id)
+            if raced is None:
+                raise
+            return raced, False
+        return order, True
+
+    async def _by_external(self, source: str, external_id: str) -> Order | None:
+        query = select(Order).options(selectinload(Order.lines))
+        found: Order | None = await self.uow.session.scalar(
+            query.where(Order.source == source, Order.external_id == external_id)
+        )
+        return found
+
+    async def clarify(self, order_id: int, data: OrderClarify, if_match: int | None) -> Order:
+        """The manager's answer: set the client and/or replace the lines, then check again."""
+        order = await self.get(order_id)
+        ensure_version(order, if_match, "order")
+        self._allow(order, "clarify")
+        before = self._snapshot(order)
+        if data.client_id is not None:
+            client = await self.uow.session.get(Client, data.client_id)
+            if client is None:
+                raise FieldError("client_id", f"client {data.client_id} does not exist")
+            order.client_id = client.id
+            order.manager_id = order.manager_id or client.manager_id
+            order.assistant_id = order.assistant_id or client.assistant_id
+        if data.lines is not None:
+            resolved = await self.resolve_lines(data.lines)
+            order.lines = [OrderLine(position=i + 1, **values) for i, values in enumerate(resolved)]
+        touch(order, self.uow)
+        await self.uow.session.flush()
+        self.history.record("order", order.id, "clarified", before, self._snapshot(order))
+        await self._check(order)
+        return order
+
+    async def cancel(self, order_id: int, reason: str, if_match: int | None) -> Order:
+        order = await self.get(order_id)
+        ensure_version(order, if_match, "order")
+        self._allow(order, "cancel")
+        before = order.status
+        order.status = OrderStatus.CANCELLED
+        order.cancel_reason = reason
+        touch(order, self.uow)
+        await self._close_clarification_tasks(order, "Заявка отменена")
+        await self.uow.session.flush()
+        self.history.record(
+            "order",
+            order.id,
+            "cancelled",
+            {"status": before.value},
+            {"status": order.status.value, "reason": reason},
+        )
+        return order
+
+    def _allow(self, order: Order, action: str) -> None:
+        sources, _ = TRANSITIONS[action]
+        if order.status not in sources:
+            raise InvalidTransition("order", order.status, action, allowed_actions(order.status))
+
+    # --- the check ------------------------------------------------------------------------------
+
+    async def _check(self, order: Order) -> None:
+        """Accept a complete order; otherwise it waits and the manager gets a task to clarify."""
+        gaps: list[str] = []
+        if order.client_id is None:
+            gaps.append("client")
+        if not order.lines:
+            gaps.append("lines")
+        incomplete = {line.position: missing_fields(line) for line in order.lines if missing_fields(line)}
+        before = order.status
+        order.problems = {"order": gaps, "lines": {str(k): v for k, v in incomplete.items()}}
+        if not gaps and not incomplete:
+            order.status = OrderStatus.ACCEPTED
+            await self._close_clarification_tasks(order, "Заявка уточнена и принята")
+        else:
+            order.status = OrderStatus.NEEDS_CLARIFICATION
+            await self._ask_for_clarification(order, gaps, incomplete)
+        touch(order, self.uow)
+        await self.uow.session.flush()
+        if order.status != before:
+            action = "accepted" if order.status == OrderStatus.ACCEPTED else "clarification_requested"
+            self.history.record(
+                "order",
+                order.id,
+                action,
+                {"status": before.value},
+                {"status": order.status.value, "problems": order.problems},
+            )
+
+    async def _ask_for_clarification(
+        self, order: Order, gaps: list[str], incomplete: dict[int, list[str]]
+    ) -> None:
+        assignee = order.manager_id or order.assistant_id or order.taken_by_id
+        if assignee is None:
+            return  # nobody to ask yet: the order stays in the "needs clarification" list
+        open_task = await self.uow.session.scalar(
+            select(Task).where(
+                Task.subject_type == TaskSubject.ORDER,
+                Task.subject_id == order.id,
+                Task.kind == TaskKind.CLARIFY,
+                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
+            )
+        )
+        if open_task is not None:
+            return
+        labels = {
+            "model": "модель",
+            "color": "цвет",
+            "size": "размер",
+            "height": "ростовка",
+            "price_category": "ценовая категория",
+        }
+        parts = []
+        if "client" in gaps:
+            parts.append("не указан клиент")
+        if "lines" in gaps:
+            parts.append("нет ни одной позиции")
+        for position, fields in incomplete.items():
+            parts.append(f"позиция {position}: " + ", ".join(labels[f] for f in fields))
+        await TaskService(self.uow).add(
+            kind=TaskKind.CLARIFY,
+            title=f"Уточнить заявку №{order.id}",
+            description="Не хватает: " + "; ".join(parts),
+            assignee_id=assignee,
+            due_at=self.uow.calendar.due_after(self.uow.clock.now(), CLARIFICATION_DUE_WORKING_DAYS),
+            subject_type=TaskSubject.ORDER,
+            subject_id=order.id,
+        )
+
+    async def _close_clarification_tasks(self, order: Order, result: str) -> None:
+        tasks = await self.uow.session.scalars(
+            select(Task).where(
+                Task.subject_type == TaskSubject.ORDER,
+                Task.subject_id == order.id,
+                Task.kind == TaskKind.CLARIFY,
+                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
+            )
+        )
+        now = self.uow.clock.now()
+        for task in tasks:
+            task.status = TaskStatus.DONE
+            task.result = result
+            task.completed_at = now
+            task.updated_at = now
+            self.history.record("task", task.id, "complete", None, {"status": "done", "result": result})
+
+    @staticmethod
+    def _snapshot(order: Order) -> dict[str, Any]:
+        return snapshot(order) | {"lines": [snapshot(line) for line in order.lines]}
