@@ -6,7 +6,7 @@ Every test that asks for `db_url` runs twice: on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +20,14 @@ from pytest_redis import factories as redis_factories
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.adapters.amocrm.stub import StubCrm
+from app.adapters.chat import build_chat_gateway
+from app.adapters.email import build_mailer
+from app.adapters.onec.stub import StubErp
 from app.cli import run_migrations
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
-from app.core.config import DbSettings, RedisSettings, Settings
+from app.core.config import DbSettings, RedisSettings, Settings, SmtpSettings
 from app.core.db import Base, create_engine, create_session_factory
 from app.main import Overrides, create_app
 from app.models.directory import Department, Role
@@ -31,10 +35,14 @@ from app.schemas.directory import EmployeeCreate
 from app.services.directory import AuthService, EmployeeService
 from app.services.seed import seed_reference
 from app.services.unit_of_work import UnitOfWork
+from app.worker.context import JobContext
+from tests.support.smtp import RecordingHandler, smtp_sink
 
 PG_CTL = Path(__file__).parent / "support" / "pg_ctl"
 # 2026-12-01 is a Tuesday, a working day; 10:00 in Moscow.
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+AMOCRM_SECRET = "s3cret-hook-token"
+AMOCRM_ACCOUNT = "29001234"
 
 pg_server = pg_factories.postgresql_proc(executable=str(PG_CTL), port=None, user="postgres")
 redis_server = redis_factories.redis_proc(executable=shutil.which("redis-server"), port=None)
@@ -99,6 +107,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         db=DbSettings(url=db_url, pool_size=5),
         redis=RedisSettings(url="redis://127.0.0.1:1/0"),
         chat={"stub_dir": tmp_path / "chat"},  # type: ignore[arg-type]
+        amocrm={"webhook_secret": AMOCRM_SECRET, "account_id": AMOCRM_ACCOUNT},  # type: ignore[arg-type]
     )
 
 
@@ -196,3 +205,34 @@ async def _department_id(session: AsyncSession, code: str) -> int:
     ident = await session.scalar(select(Department.id).where(Department.code == code))
     assert ident is not None, f"no department {code}"
     return int(ident)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[RecordingHandler, int]]:
+    with smtp_sink() as sink:
+        yield sink
+
+
+@pytest.fixture
+async def job_ctx(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FixedClock,
+    smtp: tuple[RecordingHandler, int],
+) -> AsyncIterator[JobContext]:
+    settings = settings.model_copy(update={"smtp": SmtpSettings(host="127.0.0.1", port=smtp[1])})
+    chat = build_chat_gateway(settings)
+    ctx = JobContext(
+        settings=settings,
+        engine=None,  # type: ignore[arg-type]
+        session_factory=session_factory,
+        clock=clock,
+        calendar=BusinessCalendar(),
+        chat=chat,
+        mailer=build_mailer(settings.smtp),
+        queue=RecordingQueue(),
+        erp=StubErp.default(),
+        crm=StubCrm(),
+    )
+    yield ctx
+    await chat.aclose()

@@ -6,23 +6,15 @@ Each job runs twice where it matters: the second run must do nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from arq.worker import Worker
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.adapters.amocrm.stub import StubCrm
-from app.adapters.chat import StubChat, build_chat_gateway
-from app.adapters.email import build_mailer
-from app.adapters.onec.stub import StubErp
+from app.adapters.chat import StubChat
 from app.adapters.queue import ArqQueue
-from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
-from app.core.config import Settings, SmtpSettings
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from app.models.tasks import TaskKind
 from app.services.outbox import OutboxService
@@ -31,38 +23,7 @@ from app.services.tasks import TaskService
 from app.worker.context import JobContext
 from app.worker.jobs import deliver_outbound, sweep
 from tests.conftest import RecordingQueue
-from tests.support.smtp import RecordingHandler, smtp_sink
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[RecordingHandler, int]]:
-    with smtp_sink() as sink:
-        yield sink
-
-
-@pytest.fixture
-async def job_ctx(
-    settings: Settings,
-    session_factory: async_sessionmaker[AsyncSession],
-    clock: FixedClock,
-    smtp: tuple[RecordingHandler, int],
-) -> AsyncIterator[JobContext]:
-    settings = settings.model_copy(update={"smtp": SmtpSettings(host="127.0.0.1", port=smtp[1])})
-    chat = build_chat_gateway(settings)
-    ctx = JobContext(
-        settings=settings,
-        engine=None,  # type: ignore[arg-type]
-        session_factory=session_factory,
-        clock=clock,
-        calendar=BusinessCalendar(),
-        chat=chat,
-        mailer=build_mailer(settings.smtp),
-        queue=RecordingQueue(),
-        erp=StubErp.default(),
-        crm=StubCrm(),
-    )
-    yield ctx
-    await chat.aclose()
+from tests.support.smtp import RecordingHandler
 
 
 async def _run_enqueued(ctx: JobContext) -> list[str]:

@@ -1,0 +1,162 @@
+"""amoCRM → order: the webhook as amoCRM sends it, stored and answered at once; the job reads the
+lead through the API port and makes one order per lead, however often or concurrently it arrives."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy import func, select
+
+from app.adapters.amocrm.stub import STATUS_NEW, STATUS_WON
+from app.models.directory import Role
+from app.models.orders import DeliveryStatus, Order, WebhookDelivery
+from app.worker.context import JobContext
+from app.worker.jobs import process_amocrm_delivery, sweep
+from tests.conftest import AMOCRM_ACCOUNT as ACCOUNT
+from tests.conftest import AMOCRM_SECRET as SECRET
+from tests.conftest import RecordingQueue
+from tests.support.helpers import problem
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _form(*leads: tuple[str, int, int], account: str = ACCOUNT) -> str:
+    pairs: list[tuple[str, str]] = []
+    counters: dict[str, int] = {}
+    for action, lead_id, status_id in leads:
+        i = counters.get(action, 0)
+        counters[action] = i + 1
+        pairs += [
+            (f"leads[{action}][{i}][id]", str(lead_id)),
+            (f"leads[{action}][{i}][status_id]", str(status_id)),
+            (f"leads[{action}][{i}][pipeline_id]", "7001001"),
+        ]
+    pairs += [("account[id]", account), ("account[subdomain]", "example")]
+    return urlencode(pairs)
+
+
+async def _deliveries(job_ctx: JobContext) -> list[WebhookDelivery]:
+    async with job_ctx.session_factory() as session:
+        return list((await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))).all())
+
+
+async def _orders(job_ctx: JobContext) -> list[Order]:
+    async with job_ctx.session_factory() as session:
+        return list((await session.scalars(select(Order).order_by(Order.id))).all())
+
+
+async def test_refused_deliveries_are_kept_as_rejected(
+    client: httpx.AsyncClient, job_ctx: JobContext
+) -> None:
+    body = _form(("add", 31_000_101, STATUS_NEW))
+    problem(await client.post("/webhooks/amocrm/wrong-secret", content=body, headers=FORM), 403)
+    problem(
+        await client.post(
+            f"/webhooks/amocrm/{SECRET}", content=_form(("add", 1, 1), account="666"), headers=FORM
+        ),
+        403,
+    )
+    problem(
+        await client.post(
+            f"/webhooks/amocrm/{SECRET}", content=body, headers={"Content-Type": "application/json"}
+        ),
+        415,
+    )
+    malformed = await client.post(f"/webhooks/amocrm/{SECRET}", content="leads[add][0][id]=abc", headers=FORM)
+    problem(malformed, 422, "body")
+    deliveries = await _deliveries(job_ctx)
+    assert [d.status for d in deliveries] == [DeliveryStatus.REJECTED] * 4
+    assert "secret" in (deliveries[0].reason or "")
+    assert "666" in (deliveries[1].reason or "")
+    assert await _orders(job_ctx) == []
+
+
+async def test_a_new_lead_becomes_an_order_once(
+    client: httpx.AsyncClient, job_ctx: JobContext, queue: RecordingQueue, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    manager = await make_user(Role.MANAGER)
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={
+            "name": "ООО «Северный металл»",
+            "inn": "7801234564",
+            "kpp": "780101001",
+            "manager_id": manager.id,
+        },
+    )
+    assert card.status_code == 201, card.text
+
+    body = _form(
+        ("add", 31_000_101, STATUS_NEW), ("status", 31_000_103, STATUS_WON), ("update", 31_000_102, 1)
+    )
+    response = await client.post(f"/webhooks/amocrm/{SECRET}", content=body, headers=FORM)
+    assert response.status_code == 200, response.text
+    delivery_id = response.json()["delivery_id"]
+    assert [(f, a) for f, a, _ in queue.jobs] == [("process_amocrm_delivery", (delivery_id,))]
+
+    assert await process_amocrm_delivery({"app": job_ctx}, delivery_id) == "processed"
+    assert await process_amocrm_delivery({"app": job_ctx}, delivery_id) == "skipped"
+    orders = await _orders(job_ctx)
+    # The new lead and the lead moved to "won"; the plain update makes none.
+    assert sorted(o.external_id for o in orders) == ["31000101", "31000103"]
+    first = next(o for o in orders if o.external_id == "31000101")
+    assert first.client_id == card.json()["id"]
+    assert first.manager_id == manager.id
+    assert first.channel == "amocrm"
+    assert "Ковалёв Андрей Петрович" in (first.raw_text or "")
+    assert first.status == "needs_clarification"  # amoCRM carries no lines: the manager is asked
+
+    # amoCRM repeats the delivery: a new raw row, but no new order.
+    again = await client.post(f"/webhooks/amocrm/{SECRET}", content=body, headers=FORM)
+    assert await process_amocrm_delivery({"app": job_ctx}, again.json()["delivery_id"]) == "processed"
+    assert len(await _orders(job_ctx)) == 2
+
+
+async def test_a_burst_of_identical_deliveries_makes_one_order(
+    client: httpx.AsyncClient, job_ctx: JobContext
+) -> None:
+    body = _form(("add", 31_000_102, STATUS_NEW))
+    responses = await asyncio.gather(
+        *[client.post(f"/webhooks/amocrm/{SECRET}", content=body, headers=FORM) for _ in range(20)]
+    )
+    assert {r.status_code for r in responses} == {200}
+    ids = [r.json()["delivery_id"] for r in responses]
+    results = await asyncio.gather(*[process_amocrm_delivery({"app": job_ctx}, i) for i in ids])
+    assert set(results) == {"processed"}
+    async with job_ctx.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Order)) == 1
+    assert {d.status for d in await _deliveries(job_ctx)} == {DeliveryStatus.PROCESSED}
+
+
+async def test_amocrm_down_is_retried_by_the_sweep(client: httpx.AsyncClient, job_ctx: JobContext) -> None:
+    from datetime import timedelta
+
+    from app.core.clock import FixedClock
+    from app.services.ports import CrmError
+
+    class DownCrm:
+        async def get_lead(self, lead_id: int) -> Any:
+            raise CrmError("503 Service Unavailable", status=503)
+
+    working = job_ctx.crm
+    job_ctx.crm = DownCrm()  # type: ignore[assignment]
+    response = await client.post(
+        f"/webhooks/amocrm/{SECRET}", content=_form(("add", 31_000_101, 1)), headers=FORM
+    )
+    delivery_id = response.json()["delivery_id"]
+    assert await process_amocrm_delivery({"app": job_ctx}, delivery_id) == "retry"
+    assert (await _deliveries(job_ctx))[0].status == DeliveryStatus.RECEIVED
+    job_ctx.crm = working
+    assert isinstance(job_ctx.clock, FixedClock)
+    job_ctx.clock.advance(timedelta(minutes=3))
+    job_queue = job_ctx.queue
+    assert isinstance(job_queue, RecordingQueue)
+    await sweep({"app": job_ctx})
+    assert any(f == "process_amocrm_delivery" for f, _, _ in job_queue.jobs)
+    assert await process_amocrm_delivery({"app": job_ctx}, delivery_id) == "processed"
+    assert len(await _orders(job_ctx)) == 1
