@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import signal
 import socket
@@ -29,6 +30,7 @@ from app.services.seed import DEMO_PASSWORD, seed_demo, seed_reference
 from app.services.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+DEMO_AMOCRM_ACCOUNT = "29001234"
 
 cli = typer.Typer(
     help="Pomoshnik: the sales service department's assistant.",
@@ -233,6 +235,10 @@ def dev(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
 ) -> None:
     """Everything for a newcomer: migrate, demo data, Redis if none answers, the API and the worker."""
+    # The demo amoCRM account: a webhook to /webhooks/amocrm/<secret> with this account id makes
+    # an order from the stub's leads (see the README). Real installations set their own.
+    os.environ.setdefault("APP_AMOCRM__ACCOUNT_ID", DEMO_AMOCRM_ACCOUNT)
+    get_settings.cache_clear()
     settings = get_settings()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _say(f"==> migrating {_safe_url(settings.db.url)}")
@@ -292,6 +298,8 @@ def dev(
         f"    Demo logins: any *@example.com of the demo directory, password '{DEMO_PASSWORD}'\n"
         f"    Admin token (30 days):\n      {token}\n"
         f"    Try: curl -H 'Authorization: Bearer {token}' {base}/api/v1/clients\n"
+        f"    amoCRM webhook: {base}/webhooks/amocrm/{settings.amocrm.webhook_secret.get_secret_value()}"
+        f" (account {settings.amocrm.account_id})\n"
         f"    Ctrl-C stops everything started here.\n"
     )
 

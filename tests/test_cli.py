@@ -122,6 +122,28 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
         assert anonymous.status_code == 401
         assert anonymous.headers["content-type"].startswith("application/problem+json")
         assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+
+        # The README's demo: a real-shaped amoCRM delivery; the worker makes the order.
+        hook = re.search(r"amoCRM webhook: (\S+)", output)
+        assert hook, output
+        form = (
+            "leads[add][0][id]=31000101&leads[add][0][status_id]=61000001&leads[add][0][pipeline_id]=7001001"
+            "&account[id]=29001234&account[subdomain]=example"
+        )
+        delivered = httpx.post(
+            hook.group(1),
+            content=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=5,
+        )
+        assert delivered.status_code == 200, delivered.text
+        orders: list[dict[str, object]] = []
+        for _ in range(100):
+            orders = httpx.get(f"{base}/api/v1/orders", headers=headers, timeout=5).json()["items"]
+            if orders:
+                break
+            time.sleep(0.2)
+        assert [o["external_id"] for o in orders] == ["31000101"]
     finally:
         process.send_signal(signal.SIGINT)
         try:
