@@ -136,3 +136,23 @@ async def test_metrics_and_readiness(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] == "ok"
+
+
+async def test_database_down_is_503_not_a_crash() -> None:
+    from app.core.config import DbSettings, RedisSettings
+    from app.main import Overrides
+    from tests.conftest import RecordingQueue
+
+    settings = Settings(
+        db=DbSettings(url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"),
+        redis=RedisSettings(url="redis://127.0.0.1:1/0"),
+    )
+    app = create_app(settings, Overrides(queue=RecordingQueue()))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        ready = await http.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("unavailable")
+        assert (await http.get("/healthz")).status_code == 200
+        response = await http.get("/api/v1/clients", headers={"Authorization": "Bearer pmk_x"})
+        assert problem(response, 503)["code"] == "unavailable"
+    await app.state.engine.dispose()
