@@ -1,0 +1,67 @@
+"""How money, quantities and dates are printed on Russian documents.
+
+Money: «1 234 567,89» — digits grouped by three with a no-break space (U+00A0, the separator CLDR
+gives for Russian; it also keeps a number from wrapping inside a table cell), comma as the decimal
+mark, always two kopeck digits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from app.services.invoicing.totals import KOPECK
+
+THOUSANDS_SEPARATOR = "\u00a0"
+
+_MONTHS_GENITIVE = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+
+
+def _group(digits: str) -> str:
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return THOUSANDS_SEPARATOR.join(groups)
+
+
+def whole_kopecks(amount: Decimal, name: str = "amount") -> Decimal:
+    """`amount` with exactly two places; refuses fractions of a kopeck instead of hiding them."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"{name}: expected Decimal, got {type(amount).__name__}")
+    if not amount.is_finite():
+        raise ValueError(f"{name}: must be a finite number, got {amount}")
+    quantized = amount.quantize(KOPECK)
+    if quantized != amount:
+        raise ValueError(f"{name}: {amount} is not a whole number of kopecks; round it first")
+    return quantized
+
+
+def format_rub(amount: Decimal) -> str:
+    """Money in the Russian style: Decimal("1234.5") → «1 234,50» (no-break space, comma)."""
+    value = whole_kopecks(amount)
+    sign = "-" if value < 0 else ""
+    roubles, kopecks = f"{abs(value):.2f}".split(".")
+    return f"{sign}{_group(roubles)},{kopecks}"
+
+
+def format_quantity(quantity: int) -> str:
+    """A whole quantity grouped like money: 12500 → «12 500»."""
+    sign = "-" if quantity < 0 else ""
+    return f"{sign}{_group(str(abs(quantity)))}"
+
+
+def format_date_ru(day: date) -> str:
+    """A date as printed in a document heading: «15 января 2026 г.»."""
+    return f"{day.day} {_MONTHS_GENITIVE[day.month - 1]} {day.year} г."
