@@ -21,6 +21,7 @@ from app.api import (
     clients,
     directory,
     health,
+    invoices,
     openapi,
     orders,
     problems,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             {"name": "directory", "description": "Departments and employees"},
             {"name": "clients", "description": "Counterparties and their contacts"},
             {"name": "orders", "description": "Orders from every channel: intake and clarification"},
+            {"name": "invoices", "description": "Invoices made from accepted orders, and their PDF"},
             {"name": "tasks", "description": "Calls, reminders and checks of the regulation"},
             {"name": "reference", "description": "Links, terms and abbreviations of the regulation"},
             {"name": "catalogue", "description": "The 1C nomenclature"},
@@ -113,7 +115,19 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
 
     problems.install(app)
     openapi.install(app)
-    for router in (health, auth, directory, clients, orders, tasks, reference, catalogue, chats, webhooks):
+    for router in (
+        health,
+        auth,
+        directory,
+        clients,
+        orders,
+        invoices,
+        tasks,
+        reference,
+        catalogue,
+        chats,
+        webhooks,
+    ):
         app.include_router(router.router)
 
     # Outermost last: request id → metrics → body limit → idempotency → CORS → routes.

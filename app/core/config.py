@@ -119,8 +119,22 @@ class WorkerSettingsModel(BaseModel):
 
 
 class CompanySettings(BaseModel):
+    """Our requisites as printed on invoices and letters (invented defaults for the demo)."""
+
     name: str = "ООО «Спецодежда-Север»"
     timezone: str = "Europe/Moscow"
+    inn: str = "3525000016"
+    kpp: str | None = "352501001"
+    address: str = "160000, г. Вологда, ул. Промышленная, д. 1"
+    bank_name: str = "ПАО «Примерный банк», г. Вологда"
+    bik: str = "041909000"
+    account: str = "40702810000000000001"
+    correspondent_account: str = "30101810900000000000"
+    director_name: str = "Лебедева И. П."
+    accountant_name: str = "Фролова Т. Н."
+    invoice_payment_working_days: int = Field(
+        default=5, ge=0, le=120, description="Payment term of an invoice when the client has no deferment"
+    )
 
 
 class Settings(BaseSettings):

@@ -4,6 +4,7 @@ from app.models.clients import Client, ClientContact
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.models.events import Event
 from app.models.idempotency import IdempotencyRecord
+from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine
 from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.reference import ReferenceLink, ReferenceTerm
@@ -18,6 +19,9 @@ __all__ = [
     "EmployeeRole",
     "Event",
     "IdempotencyRecord",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceLine",
     "Order",
     "OrderLine",
     "OutboundMessage",

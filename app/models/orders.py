@@ -27,6 +27,7 @@ class OrderStatus(StrEnum):
     RECEIVED = "received"
     NEEDS_CLARIFICATION = "needs_clarification"
     ACCEPTED = "accepted"
+    INVOICED = "invoiced"
     CANCELLED = "cancelled"
 
 
@@ -74,6 +75,8 @@ class OrderLine(Base):
     price_category: Mapped[str | None] = mapped_column(String(100))
     quantity: Mapped[int] = mapped_column(Integer)
     suggestions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Characteristics the catalogue item does not have (boots have no height): not asked for.
+    not_applicable: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class DeliveryStatus(StrEnum):

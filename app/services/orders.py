@@ -38,6 +38,7 @@ CLARIFICATION_DUE_WORKING_DAYS = 1
 TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     # accept / request clarification happen by checking the order; the target depends on the check
     "clarify": (frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION}), None),
+    "invoice": (frozenset({OrderStatus.ACCEPTED}), OrderStatus.INVOICED),
     "cancel": (
         frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION, OrderStatus.ACCEPTED}),
         OrderStatus.CANCELLED,
@@ -50,7 +51,7 @@ def allowed_actions(status: OrderStatus) -> list[str]:
 
 
 def missing_fields(line: OrderLine) -> list[str]:
-    return [f for f in REQUIRED_LINE_FIELDS if not getattr(line, f)]
+    return [f for f in REQUIRED_LINE_FIELDS if not getattr(line, f) and f not in (line.not_applicable or [])]
 
 
 @dataclass
@@ -66,7 +67,7 @@ class OrderService:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def _visible(self, query: Select[Any]) -> Select[Any]:
+    def visible(self, query: Select[Any]) -> Select[Any]:
         actor = self.uow.actor
         if actor is None or has(actor, Permission.ORDERS_READ_ALL):
             return query
@@ -80,7 +81,7 @@ class OrderService:
         )
 
     async def get(self, order_id: int) -> Order:
-        query = self._visible(select(Order).options(selectinload(Order.lines)).where(Order.id == order_id))
+        query = self.visible(select(Order).options(selectinload(Order.lines)).where(Order.id == order_id))
         order: Order | None = await self.uow.session.scalar(query)
         if order is None:
             raise NotFound("order", order_id)
@@ -95,7 +96,7 @@ class OrderService:
         cursor: str | None,
         limit: int,
     ) -> Page[Order]:
-        query = self._visible(select(Order).options(selectinload(Order.lines)))
+        query = self.visible(select(Order).options(selectinload(Order.lines)))
         if status is not None:
             query = query.where(Order.status == status)
         if channel is not None:
@@ -118,6 +119,7 @@ class OrderService:
         for index, line in enumerate(lines):
             values = line.model_dump()
             values["suggestions"] = []
+            values["not_applicable"] = []
             if line.price_category is not None and line.price_category not in categories:
                 raise FieldError(
                     f"{field}.{index}.price_category",
@@ -128,7 +130,9 @@ class OrderService:
                 if product is None:
                     raise FieldError(f"{field}.{index}.product_id", "no such item in the 1C catalogue")
                 for key in ("model", "color", "size", "height"):
-                    values[key] = values[key] or getattr(product, key)
+                    values[key] = values[key] or getattr(product, key) or None
+                    if not getattr(product, key) and not values[key]:
+                        values["not_applicable"].append(key)
                 values["name"] = values["name"] or product.name
             elif line.name is None:
                 raise FieldError(f"{field}.{index}.name", "a line needs a product_id or a name")
@@ -221,7 +225,7 @@ class OrderService:
         """The manager's answer: set the client and/or replace the lines, then check again."""
         order = await self.get(order_id)
         ensure_version(order, if_match, "order")
-        self._allow(order, "clarify")
+        self.allow(order, "clarify")
         before = self._snapshot(order)
         if data.client_id is not None:
             client = await self.uow.session.get(Client, data.client_id)
@@ -242,7 +246,7 @@ class OrderService:
     async def cancel(self, order_id: int, reason: str, if_match: int | None) -> Order:
         order = await self.get(order_id)
         ensure_version(order, if_match, "order")
-        self._allow(order, "cancel")
+        self.allow(order, "cancel")
         before = order.status
         order.status = OrderStatus.CANCELLED
         order.cancel_reason = reason
@@ -258,7 +262,7 @@ class OrderService:
         )
         return order
 
-    def _allow(self, order: Order, action: str) -> None:
+    def allow(self, order: Order, action: str) -> None:
         sources, _ = TRANSITIONS[action]
         if order.status not in sources:
             raise InvalidTransition("order", order.status, action, allowed_actions(order.status))

@@ -64,7 +64,7 @@ async def test_a_complete_order_is_accepted(client: httpx.AsyncClient, app: Any,
         product.height,
     )
     assert line["missing"] == []
-    assert order["allowed_actions"] == ["cancel"]
+    assert order["allowed_actions"] == ["invoice", "cancel"]
     history = (await client.get(f"{URL}/{order['id']}/history", headers=assistant.headers)).json()["items"]
     assert [e["action"] for e in history] == ["received", "accepted"]
 
@@ -112,7 +112,7 @@ async def test_an_incomplete_order_waits_and_the_manager_is_asked(
 
     again = await client.post(f"{URL}/{order['id']}/clarify", headers=assistant.headers, json={"lines": []})
     body = problem(again, 409)
-    assert body["allowed_actions"] == ["cancel"]
+    assert body["allowed_actions"] == ["invoice", "cancel"]
 
 
 async def test_an_order_without_client_or_lines_names_both(client: httpx.AsyncClient, make_user: Any) -> None:

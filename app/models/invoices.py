@@ -1,0 +1,68 @@
+"""Invoices (счета на оплату) made from accepted orders, numbered without gaps per year."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Base, Versioned, str_enum
+
+
+class InvoiceStatus(StrEnum):
+    ISSUED = "issued"
+
+
+class InvoiceCounter(Base):
+    """The last number given out in a year; bumped in the same transaction as the invoice insert,
+    so a rolled-back invoice gives its number back (no gaps)."""
+
+    __tablename__ = "invoice_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Invoice(Versioned, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("year", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    vat_rate: Mapped[int] = mapped_column(Integer)  # percent; Russian rates are whole numbers
+    total: Mapped[Decimal]
+    vat_total: Mapped[Decimal]
+    status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="InvoiceLine.position"
+    )
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(16))
+    price_category: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal]
+    discount_basis_points: Mapped[int] = mapped_column(Integer, default=0)  # 500 = 5 %
+    price: Mapped[Decimal]
+    amount: Mapped[Decimal]
+    vat_amount: Mapped[Decimal]

@@ -1,0 +1,146 @@
+"""Invoices from accepted orders: 1C prices by category, VAT of the day, gapless numbers, the PDF."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from pypdf import PdfReader
+
+from app.core.clock import FixedClock
+from app.models.directory import Role
+from app.services.seed import inn10
+from tests.support.helpers import problem
+
+
+async def _accepted_order(
+    client: httpx.AsyncClient, app: Any, user: Any, head: Any, *, inn: str
+) -> dict[str, Any]:
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={
+            "name": "ООО «Чистый Город»",
+            "inn": inn,
+            "kpp": "352801001",
+            "assistant_id": user.id,
+            "legal_address": "160000, г. Вологда, ул. Ленина, д. 1",
+        },
+    )
+    assert card.status_code == 201, card.text
+    suit = (await app.state.erp.search_products("Костюм", 1))[0]
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    order = await client.post(
+        "/api/v1/orders",
+        headers=user.headers,
+        json={
+            "channel": "mailbox",
+            "client_id": card.json()["id"],
+            "lines": [
+                {"product_id": suit.id, "price_category": "Оптовая", "quantity": 3},
+                {"product_id": glove.id, "price_category": "Розничная", "quantity": 12},
+            ],
+        },
+    )
+    assert order.status_code == 201, order.text
+    assert order.json()["status"] == "accepted"
+    return dict(order.json()) | {"_products": (suit, glove)}
+
+
+def _price(product: Any, category: str) -> Decimal:
+    return next(p.price for p in product.prices if p.category == category)
+
+
+async def test_invoice_from_an_accepted_order(client: httpx.AsyncClient, app: Any, make_user: Any) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order = await _accepted_order(client, app, assistant, head, inn=inn10("352804561"))
+    suit, glove = order["_products"]
+    response = await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)
+    assert response.status_code == 201, response.text
+    invoice = response.json()
+    assert invoice["number"] == "2026-000001"
+    assert invoice["vat_rate"] == 22
+    expected = _price(suit, "Оптовая") * 3 + _price(glove, "Розничная") * 12
+    assert Decimal(invoice["total"]) == expected
+    vat = sum(Decimal(line["vat_amount"]) for line in invoice["lines"])
+    assert Decimal(invoice["vat_total"]) == vat
+    assert invoice["issued_on"] == "2026-12-01"
+    assert invoice["due_on"] == "2026-12-08"  # five working days
+
+    after = (await client.get(f"/api/v1/orders/{order['id']}", headers=assistant.headers)).json()
+    assert after["status"] == "invoiced"
+    problem(await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers), 409)
+
+    pdf = await client.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=assistant.headers)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "2026-000001" in text
+    assert "Чистый Город" in text
+    assert suit.name in text.replace("\n", " ")
+    assert "22%" in text
+
+    history = (
+        await client.get(f"/api/v1/invoices/{invoice['id']}/history", headers=assistant.headers)
+    ).json()
+    assert [e["action"] for e in history["items"]] == ["issued"]
+
+
+async def test_numbers_run_without_gaps_and_restart_each_year(
+    client: httpx.AsyncClient, app: Any, make_user: Any, clock: FixedClock
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    first = await _accepted_order(client, app, assistant, head, inn=inn10("352804562"))
+    second = await _accepted_order(client, app, assistant, head, inn=inn10("352804563"))
+    # An order that cannot be invoiced (a free-text line) takes no number.
+    broken = await client.post(
+        "/api/v1/orders",
+        headers=assistant.headers,
+        json={
+            "channel": "phone",
+            "client_id": first["client_id"],
+            "lines": [
+                {
+                    "name": "Куртка",
+                    "model": "К-1",
+                    "color": "синий",
+                    "size": "52",
+                    "height": "170-176",
+                    "price_category": "Оптовая",
+                    "quantity": 1,
+                }
+            ],
+        },
+    )
+    assert broken.json()["status"] == "accepted"
+    refused = await client.post(f"/api/v1/orders/{broken.json()['id']}/invoice", headers=assistant.headers)
+    problem(refused, 422, "lines.0.product_id")
+    numbers = []
+    for order in (first, second):
+        response = await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)
+        numbers.append(response.json()["number"])
+    assert numbers == ["2026-000001", "2026-000002"]
+
+    clock.set(datetime(2027, 1, 11, 7, tzinfo=UTC))
+    head = await make_user(Role.HEAD)  # the tokens made in December have expired by now
+    assistant = await make_user(Role.ASSISTANT)
+    third = await _accepted_order(client, app, assistant, head, inn=inn10("352804564"))
+    response = await client.post(f"/api/v1/orders/{third['id']}/invoice", headers=assistant.headers)
+    assert response.json()["number"] == "2027-000001"
+
+
+async def test_vat_follows_the_date(
+    client: httpx.AsyncClient, app: Any, make_user: Any, clock: FixedClock
+) -> None:
+    clock.set(datetime(2025, 12, 31, 7, tzinfo=UTC))
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order = await _accepted_order(client, app, assistant, head, inn=inn10("352804565"))
+    response = await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)
+    assert response.json()["vat_rate"] == 20
+    assert response.json()["number"] == "2025-000001"
