@@ -20,8 +20,16 @@ from app.api.deps import (
 from app.models.invoices import Invoice
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
-from app.schemas.invoices import InvoiceRead
-from app.services.invoices import InvoiceService
+from app.schemas.invoices import (
+    InvoiceApprove,
+    InvoiceChangesRequested,
+    InvoiceLineRead,
+    InvoiceRead,
+    InvoiceRevise,
+    InvoiceRevisionRead,
+    InvoiceSend,
+)
+from app.services.invoices import InvoiceService, LineChange, invoice_actions
 from app.services.permissions import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["invoices"])
@@ -37,9 +45,22 @@ def service(request: Request, uow: UowDep, settings: SettingsDep) -> InvoiceServ
 ServiceDep = Annotated[InvoiceService, Depends(service)]
 
 
+def to_read(invoice: Invoice) -> InvoiceRead:
+    fields = {
+        k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in ("allowed_actions", "lines")
+    }
+    return InvoiceRead.model_validate(
+        fields
+        | {
+            "allowed_actions": invoice_actions(invoice.status),
+            "lines": [InvoiceLineRead.model_validate(x) for x in invoice.lines],
+        }
+    )
+
+
 def _one(invoice: Invoice, response: Response) -> InvoiceRead:
     set_etag(response, invoice.version)
-    return InvoiceRead.model_validate(invoice)
+    return to_read(invoice)
 
 
 @router.post(
@@ -68,7 +89,7 @@ async def invoice_order(
 async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
     result = await invoices.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
-    return Page(items=[InvoiceRead.model_validate(i) for i in result.items], next_cursor=result.next_cursor)
+    return Page(items=[to_read(i) for i in result.items], next_cursor=result.next_cursor)
 
 
 @router.get(
@@ -115,3 +136,79 @@ async def invoice_history(
     """Every change of the invoice, oldest first."""
     await invoices.get(invoice_id)
     return await history_page(uow, "invoice", invoice_id, page)
+
+
+_ACTION = problems(401, 403, 404, 409, 412, 422)
+
+
+@router.post(
+    "/invoices/{invoice_id:int}/send",
+    response_model=InvoiceRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="send_invoice",
+)
+async def send_invoice(
+    invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
+) -> InvoiceRead:
+    """Send the invoice to the client for approval by email, with the PDF (sent by the worker)."""
+    return _one(await invoices.send_for_approval(invoice_id, data.email, data.note, version), response)
+
+
+@router.post(
+    "/invoices/{invoice_id:int}/request-changes",
+    response_model=InvoiceRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="request_invoice_changes",
+)
+async def request_changes(
+    invoice_id: PathId,
+    data: InvoiceChangesRequested,
+    invoices: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> InvoiceRead:
+    """Record that the client did not approve, and what they want changed."""
+    return _one(await invoices.request_changes(invoice_id, data.comment, version), response)
+
+
+@router.post(
+    "/invoices/{invoice_id:int}/revise",
+    response_model=InvoiceRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="revise_invoice",
+)
+async def revise_invoice(
+    invoice_id: PathId, data: InvoiceRevise, invoices: ServiceDep, version: IfMatchDep, response: Response
+) -> InvoiceRead:
+    """Change quantities or discounts as the client asked; a new revision, to be sent again."""
+    changes = [LineChange(c.position, c.quantity, c.discount_percent) for c in data.lines]
+    return _one(await invoices.revise(invoice_id, changes, data.reason, version), response)
+
+
+@router.post(
+    "/invoices/{invoice_id:int}/approve",
+    response_model=InvoiceRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="approve_invoice",
+)
+async def approve_invoice(
+    invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
+) -> InvoiceRead:
+    """Record the client's approval: the order goes on to fulfilment."""
+    return _one(await invoices.approve(invoice_id, data.comment, version), response)
+
+
+@router.get(
+    "/invoices/{invoice_id:int}/revisions",
+    response_model=list[InvoiceRevisionRead],
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="invoice_revisions",
+)
+async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> list[InvoiceRevisionRead]:
+    """Every revision of the invoice as it was issued, to compare what changed."""
+    return [InvoiceRevisionRead.model_validate(r) for r in await invoices.revisions(invoice_id)]

@@ -4,7 +4,7 @@ from app.models.clients import Client, ClientContact
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.models.events import Event
 from app.models.idempotency import IdempotencyRecord
-from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine
+from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision
 from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.reference import ReferenceLink, ReferenceTerm
@@ -22,6 +22,7 @@ __all__ = [
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",
+    "InvoiceRevision",
     "Order",
     "OrderLine",
     "OutboundMessage",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Versioned, str_enum
@@ -14,6 +15,9 @@ from app.core.db import Base, Versioned, str_enum
 
 class InvoiceStatus(StrEnum):
     ISSUED = "issued"
+    SENT_FOR_APPROVAL = "sent_for_approval"
+    REVISION_REQUESTED = "revision_requested"
+    APPROVED = "approved"
 
 
 class InvoiceCounter(Base):
@@ -42,6 +46,10 @@ class Invoice(Versioned, Base):
     total: Mapped[Decimal]
     vat_total: Mapped[Decimal]
     status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    sent_to: Mapped[str | None] = mapped_column(String(254))
+    client_comment: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -66,3 +74,19 @@ class InvoiceLine(Base):
     price: Mapped[Decimal]
     amount: Mapped[Decimal]
     vat_amount: Mapped[Decimal]
+
+
+class InvoiceRevision(Base):
+    """Each revision of an invoice as it was issued: kept so revisions can be compared."""
+
+    __tablename__ = "invoice_revisions"
+    __table_args__ = (UniqueConstraint("invoice_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total: Mapped[Decimal]
+    vat_total: Mapped[Decimal]
+    created_at: Mapped[datetime]

@@ -28,6 +28,9 @@ class OrderStatus(StrEnum):
     NEEDS_CLARIFICATION = "needs_clarification"
     ACCEPTED = "accepted"
     INVOICED = "invoiced"
+    SENT_FOR_APPROVAL = "sent_for_approval"
+    REVISION = "revision"
+    APPROVED = "approved"
     CANCELLED = "cancelled"
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import EmailStr, Field, StringConstraints, model_validator
 
 from app.models.invoices import InvoiceStatus
-from app.schemas.common import ReadModel
+from app.schemas.common import ReadModel, StrictModel
 
 
 class InvoiceLineRead(ReadModel):
@@ -33,7 +36,56 @@ class InvoiceRead(ReadModel):
     total: Decimal
     vat_total: Decimal
     status: InvoiceStatus
+    allowed_actions: list[str]
+    revision: int
+    sent_to: str | None
+    client_comment: str | None
+    approved_at: datetime | None
     lines: list[InvoiceLineRead]
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class InvoiceRevisionRead(ReadModel):
+    revision: int
+    reason: str | None
+    lines: list[dict[str, Any]]
+    total: Decimal
+    vat_total: Decimal
+    created_at: datetime
+
+
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class InvoiceSend(StrictModel):
+    email: EmailStr | None = Field(
+        default=None, description="Where to send; the client's contact email if omitted"
+    )
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class InvoiceChangesRequested(StrictModel):
+    comment: Comment = Field(description="What the client wants changed")
+
+
+class InvoiceLineChange(StrictModel):
+    position: int = Field(ge=1, le=1000)
+    quantity: int | None = Field(default=None, ge=1, le=100_000)
+    discount_percent: Decimal | None = Field(default=None, ge=0, lt=100, decimal_places=2)
+
+    @model_validator(mode="after")
+    def _something(self) -> InvoiceLineChange:
+        if self.quantity is None and self.discount_percent is None:
+            raise ValueError("give a new quantity or discount_percent")
+        return self
+
+
+class InvoiceRevise(StrictModel):
+    reason: Comment
+    lines: list[InvoiceLineChange] = Field(min_length=1, max_length=200)
+
+
+class InvoiceApprove(StrictModel):
+    comment: Annotated[str, StringConstraints(max_length=5000)] | None = None

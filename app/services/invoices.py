@@ -7,6 +7,7 @@ totals are exact to the kopeck; numbers run without gaps within a year.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings
-from app.core.errors import FieldError, NotFound
-from app.models.clients import Client
-from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceStatus
-from app.models.orders import Order, OrderStatus
+from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.models.clients import Client, ClientContact
+from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
+from app.models.orders import Order
+from app.models.outbox import OutboundKind
 from app.services.common import ensure_version, touch
 from app.services.documents.invoice import (
     BuyerRequisites,
@@ -27,13 +29,37 @@ from app.services.documents.invoice import (
     render_invoice_pdf,
 )
 from app.services.history import HistoryService, snapshot
+from app.services.invoicing.format import format_rub
 from app.services.invoicing.numbering import format_invoice_number
 from app.services.invoicing.totals import LineInput, compute_totals
 from app.services.invoicing.vat import RUSSIA_VAT, VatSchedule
 from app.services.orders import OrderService
+from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.ports import Erp
 from app.services.unit_of_work import UnitOfWork
+
+# The invoice's own state machine: action -> (states it is allowed from, state it leads to).
+INVOICE_TRANSITIONS: dict[str, tuple[frozenset[InvoiceStatus], InvoiceStatus]] = {
+    "send": (
+        frozenset({InvoiceStatus.ISSUED, InvoiceStatus.SENT_FOR_APPROVAL}),
+        InvoiceStatus.SENT_FOR_APPROVAL,
+    ),
+    "request_changes": (frozenset({InvoiceStatus.SENT_FOR_APPROVAL}), InvoiceStatus.REVISION_REQUESTED),
+    "revise": (frozenset({InvoiceStatus.ISSUED, InvoiceStatus.REVISION_REQUESTED}), InvoiceStatus.ISSUED),
+    "approve": (frozenset({InvoiceStatus.SENT_FOR_APPROVAL}), InvoiceStatus.APPROVED),
+}
+
+
+def invoice_actions(status: InvoiceStatus) -> list[str]:
+    return [action for action, (sources, _) in INVOICE_TRANSITIONS.items() if status in sources]
+
+
+@dataclass(frozen=True)
+class LineChange:
+    position: int
+    quantity: int | None = None
+    discount_percent: Decimal | None = None
 
 
 class InvoiceService:
@@ -114,9 +140,9 @@ class InvoiceService:
             ],
         )
         self.uow.session.add(invoice)
-        before = order.status
-        order.status = OrderStatus.INVOICED
-        touch(order, self.uow)
+        await self.uow.session.flush()
+        self._keep_revision(invoice, reason=None)
+        orders.move(order, "invoice", {"invoice_id": invoice.id, "number": invoice.number})
         await self.uow.session.flush()
         self.history.record(
             "invoice",
@@ -125,14 +151,159 @@ class InvoiceService:
             None,
             snapshot(invoice) | {"lines": [snapshot(x) for x in invoice.lines]},
         )
+        return invoice
+
+    def _keep_revision(self, invoice: Invoice, reason: str | None) -> None:
+        self.uow.session.add(
+            InvoiceRevision(
+                invoice_id=invoice.id,
+                revision=invoice.revision,
+                reason=reason,
+                lines=[
+                    {
+                        "position": x.position,
+                        "name": x.name,
+                        "quantity": x.quantity,
+                        "unit_price": str(x.unit_price),
+                        "discount_percent": str(Decimal(x.discount_basis_points) / 100),
+                        "price": str(x.price),
+                        "amount": str(x.amount),
+                    }
+                    for x in invoice.lines
+                ],
+                total=invoice.total,
+                vat_total=invoice.vat_total,
+                created_at=self.uow.clock.now(),
+            )
+        )
+
+    # --- approval by the client (regulation, process 1, step 4) ----------------------------------
+
+    def _invoice_allow(self, invoice: Invoice, action: str) -> None:
+        sources, _ = INVOICE_TRANSITIONS[action]
+        if invoice.status not in sources:
+            raise InvalidTransition("invoice", invoice.status, action, invoice_actions(invoice.status))
+
+    async def _transition(
+        self, invoice: Invoice, action: str, order_action: str, if_match: int | None, payload: dict[str, Any]
+    ) -> Invoice:
+        ensure_version(invoice, if_match, "invoice")
+        self._invoice_allow(invoice, action)
+        orders = OrderService(self.uow, self.erp)
+        order = await orders.get(invoice.order_id)
+        orders.move(order, order_action, {"invoice_id": invoice.id} | payload)
+        before = invoice.status
+        invoice.status = INVOICE_TRANSITIONS[action][1]
+        touch(invoice, self.uow)
         self.history.record(
-            "order",
-            order.id,
-            "invoiced",
+            "invoice",
+            invoice.id,
+            action,
             {"status": before.value},
-            {"status": order.status.value, "invoice_id": invoice.id, "number": invoice.number},
+            {"status": invoice.status.value} | payload,
         )
         return invoice
+
+    async def send_for_approval(
+        self, invoice_id: int, to: str | None, note: str | None, if_match: int | None
+    ) -> Invoice:
+        """Email the invoice (the worker attaches the PDF) to the client for approval."""
+        invoice = await self.get(invoice_id)
+        recipient = to or await self._client_email(invoice.client_id)
+        await self._transition(invoice, "send", "send_for_approval", if_match, {"to": recipient})
+        invoice.sent_to = recipient
+        date_text = invoice.issued_on.strftime("%d.%m.%Y")
+        body = (
+            "Добрый день!\n\n"
+            f"Направляем счёт на оплату № {invoice.number} от {date_text} "
+            f"на сумму {format_rub(invoice.total)} руб. "
+            f"(в т.ч. НДС {invoice.vat_rate}%). Просим проверить счёт и подтвердить его ответным письмом.\n"
+            + (f"\n{note}\n" if note else "")
+            + f"\nС уважением,\n{self.company.name}"
+        )
+        await OutboxService(self.uow).add(
+            kind=OutboundKind.EMAIL,
+            channel="email",
+            recipient=recipient,
+            subject=f"Счёт на оплату № {invoice.number} от {date_text}",
+            body=body,
+            payload={"attachments": [{"kind": "invoice_pdf", "invoice_id": invoice.id}]},
+            dedupe_key=f"invoice-sent:{invoice.id}:{invoice.revision}:{recipient.lower()}",
+        )
+        await self.uow.session.flush()
+        return invoice
+
+    async def _client_email(self, client_id: int) -> str:
+        contacts = (
+            await self.uow.session.scalars(
+                select(ClientContact).where(ClientContact.client_id == client_id).order_by(ClientContact.id)
+            )
+        ).all()
+        for contact in contacts:
+            if contact.emails:
+                return str(contact.emails[0])
+        raise FieldError("email", "the client has no contact with an email: give the address to send to")
+
+    async def request_changes(self, invoice_id: int, comment: str, if_match: int | None) -> Invoice:
+        """The client did not approve: what they want changed is recorded."""
+        invoice = await self.get(invoice_id)
+        await self._transition(invoice, "request_changes", "request_revision", if_match, {"comment": comment})
+        invoice.client_comment = comment
+        await self.uow.session.flush()
+        return invoice
+
+    async def revise(
+        self, invoice_id: int, changes: list[LineChange], reason: str, if_match: int | None
+    ) -> Invoice:
+        """Change the invoice as the client asked; every previous revision is kept for comparison."""
+        invoice = await self.get(invoice_id)
+        ensure_version(invoice, if_match, "invoice")
+        self._invoice_allow(invoice, "revise")
+        by_position = {line.position: line for line in invoice.lines}
+        for index, change in enumerate(changes):
+            line = by_position.get(change.position)
+            if line is None:
+                raise FieldError(f"lines.{index}.position", f"the invoice has no line {change.position}")
+            if change.quantity is not None:
+                line.quantity = change.quantity
+            if change.discount_percent is not None:
+                line.discount_basis_points = int(change.discount_percent * 100)
+        totals = compute_totals(
+            [
+                LineInput(x.name, x.unit, x.quantity, x.unit_price, Decimal(x.discount_basis_points) / 100)
+                for x in invoice.lines
+            ],
+            Decimal(invoice.vat_rate),
+        )
+        for line, total in zip(invoice.lines, totals.lines, strict=True):
+            line.price, line.amount, line.vat_amount = total.price, total.amount, total.vat_amount
+        invoice.total, invoice.vat_total = totals.total, totals.vat_total
+        invoice.revision += 1
+        await self._transition(
+            invoice, "revise", "revise", None, {"revision": invoice.revision, "reason": reason}
+        )
+        await self.uow.session.flush()
+        self._keep_revision(invoice, reason)
+        return invoice
+
+    async def approve(self, invoice_id: int, comment: str | None, if_match: int | None) -> Invoice:
+        """The client approved the invoice: the order goes on to fulfilment."""
+        invoice = await self.get(invoice_id)
+        await self._transition(invoice, "approve", "approve", if_match, {"comment": comment})
+        invoice.approved_at = self.uow.clock.now()
+        if comment:
+            invoice.client_comment = comment
+        await self.uow.session.flush()
+        return invoice
+
+    async def revisions(self, invoice_id: int) -> list[InvoiceRevision]:
+        await self.get(invoice_id)
+        rows = await self.uow.session.scalars(
+            select(InvoiceRevision)
+            .where(InvoiceRevision.invoice_id == invoice_id)
+            .order_by(InvoiceRevision.revision)
+        )
+        return list(rows)
 
     async def _price_lines(self, order: Order) -> tuple[list[LineInput], list[dict[str, Any]]]:
         inputs: list[LineInput] = []

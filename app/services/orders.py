@@ -39,8 +39,26 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     # accept / request clarification happen by checking the order; the target depends on the check
     "clarify": (frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION}), None),
     "invoice": (frozenset({OrderStatus.ACCEPTED}), OrderStatus.INVOICED),
+    # Steps 3–4: the invoice goes to the client by email; not approved → changed as the client asks
+    # and sent again; approved → on to fulfilment. These act through the order's invoice.
+    "send_for_approval": (
+        frozenset({OrderStatus.INVOICED, OrderStatus.SENT_FOR_APPROVAL}),
+        OrderStatus.SENT_FOR_APPROVAL,
+    ),
+    "request_revision": (frozenset({OrderStatus.SENT_FOR_APPROVAL}), OrderStatus.REVISION),
+    "revise": (frozenset({OrderStatus.INVOICED, OrderStatus.REVISION}), OrderStatus.INVOICED),
+    "approve": (frozenset({OrderStatus.SENT_FOR_APPROVAL}), OrderStatus.APPROVED),
     "cancel": (
-        frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION, OrderStatus.ACCEPTED}),
+        frozenset(
+            {
+                OrderStatus.RECEIVED,
+                OrderStatus.NEEDS_CLARIFICATION,
+                OrderStatus.ACCEPTED,
+                OrderStatus.INVOICED,
+                OrderStatus.SENT_FOR_APPROVAL,
+                OrderStatus.REVISION,
+            }
+        ),
         OrderStatus.CANCELLED,
     ),
 }
@@ -266,6 +284,18 @@ class OrderService:
         sources, _ = TRANSITIONS[action]
         if order.status not in sources:
             raise InvalidTransition("order", order.status, action, allowed_actions(order.status))
+
+    def move(self, order: Order, action: str, payload: dict[str, Any] | None = None) -> None:
+        """Apply a transition of the table (checked) and write it to the history."""
+        self.allow(order, action)
+        _, target = TRANSITIONS[action]
+        assert target is not None
+        before = order.status
+        order.status = target
+        touch(order, self.uow)
+        self.history.record(
+            "order", order.id, action, {"status": before.value}, {"status": target.value} | (payload or {})
+        )
 
     # --- the check ------------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ from typing import Any
 from app.core.logging import get_logger, request_id_var
 from app.models.outbox import OutboundKind
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
+from app.services.invoices import InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
-from app.services.ports import ChatError, CrmError, CrmLead, EmailMessage, MailError
+from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
 from app.services.tasks import TaskService
 from app.worker.context import JobContext
 
@@ -45,6 +46,7 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int, request_id: str
                         to=[message.recipient],
                         subject=message.subject or "",
                         text=message.body,
+                        attachments=await _attachments(app, message.payload),
                         html=message.payload.get("html")
                         if isinstance(message.payload.get("html"), str)
                         else None,
@@ -104,6 +106,18 @@ async def process_amocrm_delivery(
         return "processed"
     finally:
         request_id_var.reset(token)
+
+
+async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachment]:
+    """Documents are made when the message goes out, from the rows as they are then."""
+    attachments: list[Attachment] = []
+    for spec in payload.get("attachments") or []:
+        if spec.get("kind") == "invoice_pdf":
+            async with app.unit_of_work() as uow:
+                service = InvoiceService(uow, app.erp, app.settings.company)
+                invoice, pdf = await service.pdf(int(spec["invoice_id"]))
+            attachments.append(Attachment(f"Счёт_{invoice.number}.pdf", pdf, "application/pdf"))
+    return attachments
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:

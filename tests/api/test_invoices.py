@@ -144,3 +144,77 @@ async def test_vat_follows_the_date(
     response = await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)
     assert response.json()["vat_rate"] == 20
     assert response.json()["number"] == "2025-000001"
+
+
+async def test_approval_with_a_revision_by_email(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: Any, smtp: Any
+) -> None:
+    from app.worker.jobs import deliver_outbound
+
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order = await _accepted_order(client, app, assistant, head, inn=inn10("352804566"))
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)).json()
+    url = f"/api/v1/invoices/{invoice['id']}"
+    assert invoice["allowed_actions"] == ["send", "revise"]
+
+    # The client card has no email: the address must be given.
+    problem(await client.post(f"{url}/send", headers=assistant.headers, json={}), 422, "email")
+    sent = await client.post(
+        f"{url}/send", headers=assistant.headers, json={"email": "buyer@client.example.ru"}
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "sent_for_approval"
+    assert (await client.get(f"/api/v1/orders/{order['id']}", headers=assistant.headers)).json()[
+        "status"
+    ] == ("sent_for_approval")
+    # The worker sends it with the PDF made at that moment.
+    jobs = [args for function, args, _ in queue.jobs if function == "deliver_outbound"]
+    assert await deliver_outbound({"app": job_ctx}, *jobs[-1]) == "sent"
+    received = smtp[0].received
+    assert len(received) == 1
+    message = received[0].parsed()
+    assert message["To"] == "buyer@client.example.ru"
+    assert message["Subject"] == f"Счёт на оплату № {invoice['number']} от 01.12.2026"
+    attachment = next(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(attachment.get_content())).pages)
+    assert invoice["number"] in pdf_text
+
+    changes = await client.post(
+        f"{url}/request-changes", headers=assistant.headers, json={"comment": "Костюмов нужно 5, скидка 5%"}
+    )
+    assert changes.json()["status"] == "revision_requested"
+    problem(await client.post(f"{url}/approve", headers=assistant.headers, json={}), 409)
+    revised = await client.post(
+        f"{url}/revise",
+        headers=assistant.headers,
+        json={
+            "reason": "по письму клиента",
+            "lines": [{"position": 1, "quantity": 5, "discount_percent": "5"}],
+        },
+    )
+    assert revised.status_code == 200, revised.text
+    body = revised.json()
+    assert body["revision"] == 2
+    assert body["lines"][0]["quantity"] == 5
+    assert Decimal(body["total"]) == sum(Decimal(x["amount"]) for x in body["lines"])
+    assert Decimal(body["total"]) != Decimal(invoice["total"])
+    revisions = (await client.get(f"{url}/revisions", headers=assistant.headers)).json()
+    assert [r["revision"] for r in revisions] == [1, 2]
+    assert revisions[0]["lines"][0]["quantity"] == 3
+    assert revisions[1]["reason"] == "по письму клиента"
+
+    await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buyer@client.example.ru"})
+    approved = await client.post(f"{url}/approve", headers=assistant.headers, json={"comment": "Согласовано"})
+    assert approved.json()["status"] == "approved"
+    after = (await client.get(f"/api/v1/orders/{order['id']}", headers=assistant.headers)).json()
+    assert after["status"] == "approved"
+    history = (await client.get(f"/api/v1/orders/{order['id']}/history", headers=assistant.headers)).json()
+    assert [e["action"] for e in history["items"]][-5:] == [
+        "send_for_approval",
+        "request_revision",
+        "revise",
+        "send_for_approval",
+        "approve",
+    ]
