@@ -26,6 +26,7 @@ from app.api import (
     orders,
     problems,
     reference,
+    requisitions,
     tasks,
     webhooks,
 )
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             {"name": "clients", "description": "Counterparties and their contacts"},
             {"name": "orders", "description": "Orders from every channel: intake and clarification"},
             {"name": "invoices", "description": "Invoices made from accepted orders, and their PDF"},
+            {"name": "requisitions", "description": "The requisition book: what supply procures, and when"},
             {"name": "tasks", "description": "Calls, reminders and checks of the regulation"},
             {"name": "reference", "description": "Links, terms and abbreviations of the regulation"},
             {"name": "catalogue", "description": "The 1C nomenclature"},
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         clients,
         orders,
         invoices,
+        requisitions,
         tasks,
         reference,
         catalogue,

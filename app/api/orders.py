@@ -11,6 +11,7 @@ from app.models.orders import Order, OrderChannel, OrderStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.orders import OrderCancel, OrderClarify, OrderCreate, OrderLineRead, OrderRead
+from app.services.fulfilment import FulfilmentService
 from app.services.orders import OrderService, allowed_actions, missing_fields
 from app.services.permissions import Permission
 
@@ -140,3 +141,19 @@ async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page:
     """Every change and transition of the order, oldest first."""
     await orders.get(order_id)
     return await history_page(uow, "order", order_id, page)
+
+
+@router.post(
+    "/{order_id:int}/fulfil",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="fulfil_order",
+)
+async def fulfil_order(
+    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """After the client approved the invoice: check stock for every line through 1C; in stock →
+    reserve, not in stock → procure separately (a requisition-book line for supply)."""
+    order = await FulfilmentService(orders.uow, request.app.state.erp).fulfil(order_id, version)
+    return _one(order, response)

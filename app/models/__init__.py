@@ -8,6 +8,7 @@ from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRev
 from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.reference import ReferenceLink, ReferenceTerm
+from app.models.requisitions import Requisition
 from app.models.tasks import Task
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "OutboundMessage",
     "ReferenceLink",
     "ReferenceTerm",
+    "Requisition",
     "Role",
     "Task",
     "WebhookDelivery",

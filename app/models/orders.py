@@ -31,6 +31,7 @@ class OrderStatus(StrEnum):
     SENT_FOR_APPROVAL = "sent_for_approval"
     REVISION = "revision"
     APPROVED = "approved"
+    FULFILMENT = "fulfilment"
     CANCELLED = "cancelled"
 
 
@@ -63,6 +64,13 @@ class Order(Versioned, Base):
     )
 
 
+class Fulfilment(StrEnum):
+    """Per line, after the invoice is approved: take from stock, or procure for this invoice."""
+
+    RESERVE = "reserve"
+    PROCURE = "procure"
+
+
 class OrderLine(Base):
     __tablename__ = "order_lines"
 
@@ -80,6 +88,9 @@ class OrderLine(Base):
     suggestions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Characteristics the catalogue item does not have (boots have no height): not asked for.
     not_applicable: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fulfilment: Mapped[Fulfilment | None] = mapped_column(str_enum(Fulfilment))
+    # The 1C reservation made for the line (None until the worker has made it).
+    reserved_ref: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeliveryStatus(StrEnum):

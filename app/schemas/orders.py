@@ -62,6 +62,8 @@ class OrderLineRead(ReadModel):
     height: str | None
     price_category: str | None
     quantity: int
+    fulfilment: str | None = Field(description="reserve (from stock) or procure (requisition book)")
+    reserved_ref: str | None = Field(description="The 1C reservation, once the worker has made it")
     missing: list[str] = Field(description="What the line still lacks to be accepted")
     suggestions: list[dict[str, Any]] = Field(description="Catalogue items that may be what the line means")
 

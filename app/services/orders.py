@@ -48,6 +48,8 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     "request_revision": (frozenset({OrderStatus.SENT_FOR_APPROVAL}), OrderStatus.REVISION),
     "revise": (frozenset({OrderStatus.INVOICED, OrderStatus.REVISION}), OrderStatus.INVOICED),
     "approve": (frozenset({OrderStatus.SENT_FOR_APPROVAL}), OrderStatus.APPROVED),
+    # Step 5: every line is reserved from stock or procured (requisition book).
+    "fulfil": (frozenset({OrderStatus.APPROVED}), OrderStatus.FULFILMENT),
     "cancel": (
         frozenset(
             {

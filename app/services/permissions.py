@@ -26,6 +26,8 @@ class Permission(StrEnum):
     ORDERS_READ = "orders:read"
     ORDERS_READ_ALL = "orders:read_all"
     ORDERS_WRITE = "orders:write"
+    REQUISITIONS_READ = "requisitions:read"
+    REQUISITIONS_WRITE = "requisitions:write"
     HISTORY_READ = "history:read"
 
 
@@ -44,6 +46,7 @@ _SALES = {
     Permission.HISTORY_READ,
     Permission.ORDERS_READ,
     Permission.ORDERS_WRITE,
+    Permission.REQUISITIONS_READ,
 }
 _HEADS = {
     Permission.CLIENTS_READ_ALL,
@@ -71,7 +74,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ_ALL,
         }
     ),
-    Role.SUPPLY: frozenset(_EVERYONE | {Permission.CHATS_READ}),
+    Role.SUPPLY: frozenset(
+        _EVERYONE | {Permission.CHATS_READ, Permission.REQUISITIONS_READ, Permission.REQUISITIONS_WRITE}
+    ),
     Role.WAREHOUSE: frozenset(_EVERYONE | {Permission.CHATS_READ}),
     Role.WORKSHOP: frozenset(_EVERYONE | {Permission.CHATS_READ}),
     Role.DRIVER: frozenset(_EVERYONE),

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.core.logging import get_logger, request_id_var
 from app.models.outbox import OutboundKind
+from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
@@ -108,6 +109,32 @@ async def process_amocrm_delivery(
         request_id_var.reset(token)
 
 
+async def sync_fulfilment(ctx: dict[str, Any], order_id: int, request_id: str | None = None) -> str:
+    """Make the order's reservations and requisition-book entries in 1C, then record them."""
+    token = request_id_var.set(request_id)
+    try:
+        app = _ctx(ctx)
+        async with app.unit_of_work() as uow:
+            number, lines, requisitions = await FulfilmentService(uow, app.erp).sync_plan(order_id)
+            work = [(line.id, line.product_id or "", line.quantity) for line in lines]
+            entries = [(r.id, r.product_id, r.name, r.quantity, r.requested_on) for r in requisitions]
+        if not work and not entries:
+            return "skipped"
+        reserved = {
+            line_id: await app.erp.reserve(number, product_id, qty) for line_id, product_id, qty in work
+        }
+        registered: dict[int, str] = {}
+        for requisition_id, product_id, name, qty, requested_on in entries:
+            entry = await app.erp.add_requisition(number, product_id, name, qty, requested_on)
+            registered[requisition_id] = entry.id
+        async with app.unit_of_work() as uow:
+            await FulfilmentService(uow, app.erp).record_sync(order_id, reserved, registered)
+        log.info("fulfilment.synced", order_id=order_id, reserved=len(reserved), requisitions=len(registered))
+        return "synced"
+    finally:
+        request_id_var.reset(token)
+
+
 async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachment]:
     """Documents are made when the message goes out, from the rows as they are then."""
     attachments: list[Attachment] = []
@@ -129,9 +156,15 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     async with app.unit_of_work() as uow:
         due = await OutboxService(uow).due(batch, app.stuck_after)
         deliveries = await AmoCrmIntake(uow, app.settings.amocrm).due(batch)
+        unsynced = await FulfilmentService(uow, app.erp).due_orders()
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
+    minute = app.clock.now().strftime("%Y%m%d%H%M")
+    for order_id in unsynced:
+        enqueued += await app.queue.enqueue(
+            SYNC_JOB, order_id, job_id=f"fulfilment:{order_id}:sweep:{minute}"
+        )
     for delivery_id, attempts in deliveries:
         enqueued += await app.queue.enqueue(
             PROCESS_JOB, delivery_id, job_id=f"amocrm:{delivery_id}:{attempts + 1}"

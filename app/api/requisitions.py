@@ -1,0 +1,137 @@
+"""The requisition book: supply orders, sets expected dates, records arrivals."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.models.requisitions import Requisition, RequisitionStatus
+from app.schemas.common import Page, problems
+from app.schemas.events import EventRead
+from app.schemas.requisitions import (
+    RequisitionArrived,
+    RequisitionCancel,
+    RequisitionExpected,
+    RequisitionOrdered,
+    RequisitionRead,
+)
+from app.services.permissions import Permission
+from app.services.requisitions import RequisitionService, allowed_actions
+
+router = APIRouter(prefix="/api/v1/requisitions", tags=["requisitions"])
+
+READ = [Depends(allow(Permission.REQUISITIONS_READ))]
+WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
+ACTION = problems(401, 403, 404, 409, 412, 422)
+
+
+def to_read(requisition: Requisition) -> RequisitionRead:
+    fields = {k: getattr(requisition, k) for k in RequisitionRead.model_fields if k != "allowed_actions"}
+    return RequisitionRead.model_validate(fields | {"allowed_actions": allowed_actions(requisition.status)})
+
+
+def _one(requisition: Requisition, response: Response) -> RequisitionRead:
+    set_etag(response, requisition.version)
+    return to_read(requisition)
+
+
+@router.get(
+    "",
+    response_model=Page[RequisitionRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="list_requisitions",
+)
+async def list_requisitions(
+    uow: UowDep, page: PageDep, status: RequisitionStatus | None = None, order_id: QueryId = None
+) -> Page[RequisitionRead]:
+    """The requisition book: lines to procure, oldest first."""
+    result = await RequisitionService(uow).page(
+        status=status, order_id=order_id, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
+
+
+@router.get(
+    "/{requisition_id:int}",
+    response_model=RequisitionRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_requisition",
+)
+async def get_requisition(requisition_id: PathId, uow: UowDep, response: Response) -> RequisitionRead:
+    """One line of the requisition book."""
+    return _one(await RequisitionService(uow).get(requisition_id), response)
+
+
+@router.post(
+    "/{requisition_id:int}/ordered",
+    response_model=RequisitionRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="requisition_ordered",
+)
+async def mark_ordered(
+    requisition_id: PathId, data: RequisitionOrdered, uow: UowDep, version: IfMatchDep, response: Response
+) -> RequisitionRead:
+    """Supply has ordered the goods."""
+    return _one(await RequisitionService(uow).mark_ordered(requisition_id, data.comment, version), response)
+
+
+@router.post(
+    "/{requisition_id:int}/expected",
+    response_model=RequisitionRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="requisition_expected",
+)
+async def set_expected(
+    requisition_id: PathId, data: RequisitionExpected, uow: UowDep, version: IfMatchDep, response: Response
+) -> RequisitionRead:
+    """Supply sets the expected date; the assistant gets a task to call the client with it."""
+    return _one(
+        await RequisitionService(uow).set_expected(requisition_id, data.expected_on, version), response
+    )
+
+
+@router.post(
+    "/{requisition_id:int}/arrived",
+    response_model=RequisitionRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="requisition_arrived",
+)
+async def mark_arrived(
+    requisition_id: PathId, data: RequisitionArrived, uow: UowDep, version: IfMatchDep, response: Response
+) -> RequisitionRead:
+    """The goods arrived (the morning warehouse check will record this too)."""
+    return _one(
+        await RequisitionService(uow).mark_arrived(requisition_id, data.arrived_on, version), response
+    )
+
+
+@router.post(
+    "/{requisition_id:int}/cancel",
+    response_model=RequisitionRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="cancel_requisition",
+)
+async def cancel_requisition(
+    requisition_id: PathId, data: RequisitionCancel, uow: UowDep, version: IfMatchDep, response: Response
+) -> RequisitionRead:
+    """Cancel the line, with the reason."""
+    return _one(await RequisitionService(uow).cancel(requisition_id, data.comment, version), response)
+
+
+@router.get(
+    "/{requisition_id:int}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="requisition_history",
+)
+async def requisition_history(requisition_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every change of the line, oldest first."""
+    await RequisitionService(uow).get(requisition_id)
+    return await history_page(uow, "requisition", requisition_id, page)

@@ -1,0 +1,48 @@
+"""The requisition book."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.models.requisitions import RequisitionStatus
+from app.schemas.common import ReadModel, StrictModel
+
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class RequisitionRead(ReadModel):
+    id: int
+    order_id: int
+    invoice_id: int
+    product_id: str | None
+    name: str
+    quantity: int
+    requested_on: date
+    expected_on: date | None
+    arrived_on: date | None
+    status: RequisitionStatus
+    allowed_actions: list[str]
+    onec_id: str | None
+    comment: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RequisitionOrdered(StrictModel):
+    comment: Comment | None = None
+
+
+class RequisitionExpected(StrictModel):
+    expected_on: date = Field(description="When supply expects the goods (today or later)")
+
+
+class RequisitionArrived(StrictModel):
+    arrived_on: date | None = Field(default=None, description="Today if omitted; never in the future")
+
+
+class RequisitionCancel(StrictModel):
+    comment: Comment

@@ -1,0 +1,164 @@
+"""Fulfilment of an approved invoice, line by line (regulation, process 1, step 5): a line in stock
+is reserved; a line not in stock is procured separately and goes into the requisition book."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.core.errors import FieldError
+from app.models.invoices import Invoice, InvoiceStatus
+from app.models.orders import Fulfilment, Order, OrderLine, OrderStatus
+from app.models.requisitions import Requisition, RequisitionStatus
+from app.services.common import ensure_version
+from app.services.history import HistoryService
+from app.services.orders import OrderService
+from app.services.ports import Erp
+from app.services.unit_of_work import UnitOfWork
+
+SYNC_JOB = "sync_fulfilment"
+# A sync the worker did not finish (1C down, the job lost) is taken again after this long.
+SYNC_RETRY_AFTER = timedelta(minutes=2)
+
+
+class FulfilmentService:
+    def __init__(self, uow: UnitOfWork, erp: Erp) -> None:
+        self.uow = uow
+        self.erp = erp
+        self.history = HistoryService(uow)
+
+    async def approved_invoice(self, order_id: int) -> Invoice:
+        invoice: Invoice | None = await self.uow.session.scalar(
+            select(Invoice).where(Invoice.order_id == order_id, Invoice.status == InvoiceStatus.APPROVED)
+        )
+        if invoice is None:
+            raise FieldError("invoice", "the order has no approved invoice")
+        return invoice
+
+    async def fulfil(self, order_id: int, if_match: int | None) -> Order:
+        """Check stock for every line through 1C and decide reserve or procure; the 1C side (the
+        reservations, the requisition-book entries) is done by the worker after the commit."""
+        orders = OrderService(self.uow, self.erp)
+        order = await orders.get(order_id)
+        ensure_version(order, if_match, "order")
+        orders.allow(order, "fulfil")
+        invoice = await self.approved_invoice(order.id)
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        now = self.uow.clock.now()
+        left: dict[str, int] = {}
+        decisions: dict[str, str] = {}
+        for line in order.lines:
+            assert line.product_id is not None  # an invoiced line always names its product
+            if line.product_id not in left:
+                left[line.product_id] = await self.erp.stock(line.product_id)
+            if left[line.product_id] >= line.quantity:
+                line.fulfilment = Fulfilment.RESERVE
+                left[line.product_id] -= line.quantity
+            else:
+                line.fulfilment = Fulfilment.PROCURE
+                self.uow.session.add(
+                    Requisition(
+                        order_id=order.id,
+                        invoice_id=invoice.id,
+                        order_line_id=line.id,
+                        product_id=line.product_id,
+                        name=line.name,
+                        quantity=line.quantity,
+                        requested_on=today,
+                        status=RequisitionStatus.REQUESTED,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            decisions[str(line.position)] = line.fulfilment.value
+        orders.move(order, "fulfil", {"lines": decisions})
+        await self.uow.session.flush()
+        self.uow.after_commit(SYNC_JOB, order.id, job_id=f"fulfilment:{order.id}:{order.version}")
+        return order
+
+    async def pending_sync(self) -> tuple[list[OrderLine], list[Requisition]]:
+        lines = (
+            await self.uow.session.scalars(
+                select(OrderLine)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(
+                    Order.status == OrderStatus.FULFILMENT,
+                    OrderLine.fulfilment == Fulfilment.RESERVE,
+                    OrderLine.reserved_ref.is_(None),
+                )
+            )
+        ).all()
+        requisitions = (
+            await self.uow.session.scalars(
+                select(Requisition).where(
+                    Requisition.onec_id.is_(None), Requisition.status != RequisitionStatus.CANCELLED
+                )
+            )
+        ).all()
+        return list(lines), list(requisitions)
+
+    async def due_orders(self) -> list[int]:
+        """Orders whose 1C side is still not done a while after the last change (for the sweep):
+        the job after the commit had its chance; two runs at once could reserve twice."""
+        lines, requisitions = await self.pending_sync()
+        candidates = {line.order_id for line in lines} | {r.order_id for r in requisitions}
+        if not candidates:
+            return []
+        cutoff = self.uow.clock.now() - SYNC_RETRY_AFTER
+        stale = await self.uow.session.scalars(
+            select(Order.id).where(Order.id.in_(candidates), Order.updated_at <= cutoff).order_by(Order.id)
+        )
+        return list(stale)
+
+    async def sync_plan(self, order_id: int) -> tuple[str, list[OrderLine], list[Requisition]]:
+        """What the worker still has to do in 1C for this order: reservations and requisitions."""
+        invoice = await self.approved_invoice(order_id)
+        lines, requisitions = await self.pending_sync()
+        return (
+            invoice.number,
+            [line for line in lines if line.order_id == order_id],
+            [r for r in requisitions if r.order_id == order_id],
+        )
+
+    async def record_sync(self, order_id: int, reserved: dict[int, bool], registered: dict[int, str]) -> None:
+        """Record what 1C did. A reservation 1C refused (the stock went meanwhile) turns the line
+        into a procured one, with its requisition-book entry (registered on the next run)."""
+        invoice = await self.approved_invoice(order_id)
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        now = self.uow.clock.now()
+        for line_id, ok in reserved.items():
+            line = await self.uow.session.get(OrderLine, line_id)
+            if line is None or line.reserved_ref is not None:
+                continue
+            if ok:
+                line.reserved_ref = f"{invoice.number}/{line.position}"
+                self.history.record("order", order_id, "line_reserved", None, {"position": line.position})
+            else:
+                line.fulfilment = Fulfilment.PROCURE
+                self.uow.session.add(
+                    Requisition(
+                        order_id=order_id,
+                        invoice_id=invoice.id,
+                        order_line_id=line.id,
+                        product_id=line.product_id,
+                        name=line.name,
+                        quantity=line.quantity,
+                        requested_on=today,
+                        status=RequisitionStatus.REQUESTED,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                self.history.record(
+                    "order",
+                    order_id,
+                    "line_procured",
+                    None,
+                    {"position": line.position, "reason": "1C refused the reservation"},
+                )
+        for requisition_id, onec_id in registered.items():
+            requisition = await self.uow.session.get(Requisition, requisition_id)
+            if requisition is not None and requisition.onec_id is None:
+                requisition.onec_id = onec_id
+        await self.uow.session.flush()

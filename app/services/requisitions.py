@@ -1,0 +1,117 @@
+"""The requisition book as supply works it (regulation, process 1, steps 8–10): supply orders the
+goods and sets the expected date; the assistant calls the client with it; the arrival is recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.models.orders import Order
+from app.models.requisitions import Requisition, RequisitionStatus
+from app.models.tasks import TaskKind, TaskSubject
+from app.services.common import ensure_version, touch
+from app.services.history import HistoryService, snapshot
+from app.services.pagination import Page, decode_cursor, page_of
+from app.services.tasks import TaskService
+from app.services.unit_of_work import UnitOfWork
+
+S = RequisitionStatus
+TRANSITIONS: dict[str, tuple[frozenset[RequisitionStatus], RequisitionStatus]] = {
+    "order": (frozenset({S.REQUESTED}), S.ORDERED),
+    "expect": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.EXPECTED),
+    "arrive": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.ARRIVED),
+    "cancel": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.CANCELLED),
+}
+# "Read the expected delivery dates in the requisition book and tell the client (call)": by the end
+# of the next working day after supply gives the date.
+CALL_WITH_DATE_WORKING_DAYS = 1
+
+
+def allowed_actions(status: RequisitionStatus) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+class RequisitionService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.history = HistoryService(uow)
+
+    async def get(self, requisition_id: int) -> Requisition:
+        requisition = await self.uow.session.get(Requisition, requisition_id)
+        if requisition is None:
+            raise NotFound("requisition", requisition_id)
+        return requisition
+
+    async def page(
+        self, *, status: RequisitionStatus | None, order_id: int | None, cursor: str | None, limit: int
+    ) -> Page[Requisition]:
+        query = select(Requisition)
+        if status is not None:
+            query = query.where(Requisition.status == status)
+        if order_id is not None:
+            query = query.where(Requisition.order_id == order_id)
+        if cursor is not None:
+            (after_id,) = decode_cursor(cursor, [int])
+            query = query.where(Requisition.id > after_id)
+        rows = (await self.uow.session.scalars(query.order_by(Requisition.id).limit(limit + 1))).all()
+        return page_of(rows, limit, lambda r: [r.id])
+
+    async def _move(
+        self, requisition_id: int, action: str, if_match: int | None, **changes: Any
+    ) -> Requisition:
+        requisition = await self.get(requisition_id)
+        ensure_version(requisition, if_match, "requisition")
+        sources, target = TRANSITIONS[action]
+        if requisition.status not in sources:
+            raise InvalidTransition(
+                "requisition", requisition.status, action, allowed_actions(requisition.status)
+            )
+        before = snapshot(requisition)
+        for key, value in changes.items():
+            setattr(requisition, key, value)
+        requisition.status = target
+        touch(requisition, self.uow)
+        await self.uow.session.flush()
+        self.history.record("requisition", requisition.id, action, before, snapshot(requisition))
+        return requisition
+
+    async def mark_ordered(
+        self, requisition_id: int, comment: str | None, if_match: int | None
+    ) -> Requisition:
+        return await self._move(requisition_id, "order", if_match, comment=comment)
+
+    async def set_expected(self, requisition_id: int, expected_on: date, if_match: int | None) -> Requisition:
+        """Supply gives the date; the assistant gets a call to tell the client."""
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        if expected_on < today:
+            raise FieldError("expected_on", "is in the past")
+        requisition = await self._move(requisition_id, "expect", if_match, expected_on=expected_on)
+        order = await self.uow.session.get(Order, requisition.order_id)
+        assignee = order and (order.assistant_id or order.taken_by_id or order.manager_id)
+        if assignee:
+            await TaskService(self.uow).add(
+                kind=TaskKind.CALL,
+                title=f"Сообщить клиенту срок поставки по заявке №{requisition.order_id}",
+                description=f"{requisition.name} — {requisition.quantity} шт., "
+                f"ожидается {expected_on:%d.%m.%Y}",
+                assignee_id=assignee,
+                due_at=self.uow.calendar.due_after(self.uow.clock.now(), CALL_WITH_DATE_WORKING_DAYS),
+                subject_type=TaskSubject.ORDER,
+                subject_id=requisition.order_id,
+            )
+        return requisition
+
+    async def mark_arrived(
+        self, requisition_id: int, arrived_on: date | None, if_match: int | None
+    ) -> Requisition:
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        day = arrived_on or today
+        if day > today:
+            raise FieldError("arrived_on", "is in the future")
+        return await self._move(requisition_id, "arrive", if_match, arrived_on=day)
+
+    async def cancel(self, requisition_id: int, comment: str, if_match: int | None) -> Requisition:
+        return await self._move(requisition_id, "cancel", if_match, comment=comment)
