@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -14,8 +15,10 @@ from app.schemas.orders import OrderCancel, OrderClarify, OrderCreate, OrderLine
 from app.services.fulfilment import FulfilmentService
 from app.services.orders import OrderService, allowed_actions, missing_fields
 from app.services.permissions import Permission
+from app.services.warehouse import WarehouseService
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
@@ -157,3 +160,52 @@ async def fulfil_order(
     reserve, not in stock → procure separately (a requisition-book line for supply)."""
     order = await FulfilmentService(orders.uow, request.app.state.erp).fulfil(order_id, version)
     return _one(order, response)
+
+
+@router.post(
+    "/{order_id:int}/send-to-warehouse",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="send_to_warehouse",
+)
+async def send_to_warehouse(
+    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """Post the invoice to the chat «Заявки на склад» as an Excel file (sent by the worker)."""
+    return _one(await WarehouseService(orders.uow, request.app.state.erp).send(order_id, version), response)
+
+
+@router.post(
+    "/{order_id:int}/warehouse-accepted",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412),
+    operation_id="warehouse_accepted",
+    dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
+)
+async def warehouse_accepted(
+    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """The warehouse's «Принято». When every line is reserved or has arrived the order is ready and
+    the assistant gets a call to tell the client; otherwise it waits for supply."""
+    return _one(await WarehouseService(orders.uow, request.app.state.erp).accept(order_id, version), response)
+
+
+@router.get(
+    "/{order_id:int}/warehouse.xlsx",
+    response_class=Response,
+    dependencies=READ,
+    operation_id="warehouse_document",
+    responses={
+        200: {"content": {XLSX: {}}, "description": "The order for the warehouse"},
+        **problems(401, 403, 404, 422),
+    },
+)
+async def warehouse_document(order_id: PathId, orders: ServiceDep, request: Request) -> Response:
+    """The Excel file the warehouse gets, as it would be made now."""
+    filename, content = await WarehouseService(orders.uow, request.app.state.erp).document(order_id)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.requisitions import Requisition, RequisitionStatus
@@ -25,6 +27,13 @@ WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
 ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
+def service(request: Request, uow: UowDep) -> RequisitionService:
+    return RequisitionService(uow, request.app.state.erp)
+
+
+ServiceDep = Annotated[RequisitionService, Depends(service)]
+
+
 def to_read(requisition: Requisition) -> RequisitionRead:
     fields = {k: getattr(requisition, k) for k in RequisitionRead.model_fields if k != "allowed_actions"}
     return RequisitionRead.model_validate(fields | {"allowed_actions": allowed_actions(requisition.status)})
@@ -43,12 +52,14 @@ def _one(requisition: Requisition, response: Response) -> RequisitionRead:
     operation_id="list_requisitions",
 )
 async def list_requisitions(
-    uow: UowDep, page: PageDep, status: RequisitionStatus | None = None, order_id: QueryId = None
+    request: Request,
+    requisitions: ServiceDep,
+    page: PageDep,
+    status: RequisitionStatus | None = None,
+    order_id: QueryId = None,
 ) -> Page[RequisitionRead]:
     """The requisition book: lines to procure, oldest first."""
-    result = await RequisitionService(uow).page(
-        status=status, order_id=order_id, cursor=page.cursor, limit=page.limit
-    )
+    result = await requisitions.page(status=status, order_id=order_id, cursor=page.cursor, limit=page.limit)
     return Page(items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
@@ -59,9 +70,11 @@ async def list_requisitions(
     dependencies=READ,
     operation_id="get_requisition",
 )
-async def get_requisition(requisition_id: PathId, uow: UowDep, response: Response) -> RequisitionRead:
+async def get_requisition(
+    requisition_id: PathId, requisitions: ServiceDep, response: Response
+) -> RequisitionRead:
     """One line of the requisition book."""
-    return _one(await RequisitionService(uow).get(requisition_id), response)
+    return _one(await requisitions.get(requisition_id), response)
 
 
 @router.post(
@@ -72,10 +85,18 @@ async def get_requisition(requisition_id: PathId, uow: UowDep, response: Respons
     operation_id="requisition_ordered",
 )
 async def mark_ordered(
-    requisition_id: PathId, data: RequisitionOrdered, uow: UowDep, version: IfMatchDep, response: Response
+    request: Request,
+    requisition_id: PathId,
+    data: RequisitionOrdered,
+    requisitions: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> RequisitionRead:
     """Supply has ordered the goods."""
-    return _one(await RequisitionService(uow).mark_ordered(requisition_id, data.comment, version), response)
+    return _one(
+        await requisitions.mark_ordered(requisition_id, data.comment, version),
+        response,
+    )
 
 
 @router.post(
@@ -86,11 +107,17 @@ async def mark_ordered(
     operation_id="requisition_expected",
 )
 async def set_expected(
-    requisition_id: PathId, data: RequisitionExpected, uow: UowDep, version: IfMatchDep, response: Response
+    request: Request,
+    requisition_id: PathId,
+    data: RequisitionExpected,
+    requisitions: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> RequisitionRead:
     """Supply sets the expected date; the assistant gets a task to call the client with it."""
     return _one(
-        await RequisitionService(uow).set_expected(requisition_id, data.expected_on, version), response
+        await requisitions.set_expected(requisition_id, data.expected_on, version),
+        response,
     )
 
 
@@ -102,11 +129,17 @@ async def set_expected(
     operation_id="requisition_arrived",
 )
 async def mark_arrived(
-    requisition_id: PathId, data: RequisitionArrived, uow: UowDep, version: IfMatchDep, response: Response
+    request: Request,
+    requisition_id: PathId,
+    data: RequisitionArrived,
+    requisitions: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> RequisitionRead:
     """The goods arrived (the morning warehouse check will record this too)."""
     return _one(
-        await RequisitionService(uow).mark_arrived(requisition_id, data.arrived_on, version), response
+        await requisitions.mark_arrived(requisition_id, data.arrived_on, version),
+        response,
     )
 
 
@@ -118,10 +151,18 @@ async def mark_arrived(
     operation_id="cancel_requisition",
 )
 async def cancel_requisition(
-    requisition_id: PathId, data: RequisitionCancel, uow: UowDep, version: IfMatchDep, response: Response
+    request: Request,
+    requisition_id: PathId,
+    data: RequisitionCancel,
+    requisitions: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> RequisitionRead:
     """Cancel the line, with the reason."""
-    return _one(await RequisitionService(uow).cancel(requisition_id, data.comment, version), response)
+    return _one(
+        await requisitions.cancel(requisition_id, data.comment, version),
+        response,
+    )
 
 
 @router.get(
@@ -131,7 +172,9 @@ async def cancel_requisition(
     dependencies=READ,
     operation_id="requisition_history",
 )
-async def requisition_history(requisition_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def requisition_history(
+    requisition_id: PathId, requisitions: ServiceDep, page: PageDep
+) -> Page[EventRead]:
     """Every change of the line, oldest first."""
-    await RequisitionService(uow).get(requisition_id)
-    return await history_page(uow, "requisition", requisition_id, page)
+    await requisitions.get(requisition_id)
+    return await history_page(requisitions.uow, "requisition", requisition_id, page)

@@ -32,6 +32,9 @@ class OrderStatus(StrEnum):
     REVISION = "revision"
     APPROVED = "approved"
     FULFILMENT = "fulfilment"
+    SENT_TO_WAREHOUSE = "sent_to_warehouse"
+    WAITING_FOR_SUPPLY = "waiting_for_supply"
+    READY = "ready"
     CANCELLED = "cancelled"
 
 

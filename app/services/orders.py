@@ -50,6 +50,11 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     "approve": (frozenset({OrderStatus.SENT_FOR_APPROVAL}), OrderStatus.APPROVED),
     # Step 5: every line is reserved from stock or procured (requisition book).
     "fulfil": (frozenset({OrderStatus.APPROVED}), OrderStatus.FULFILMENT),
+    # Steps 6–7: the invoice goes to the warehouse chat as Excel; the warehouse answers «Принято».
+    "send_to_warehouse": (frozenset({OrderStatus.FULFILMENT}), OrderStatus.SENT_TO_WAREHOUSE),
+    "warehouse_accept": (frozenset({OrderStatus.SENT_TO_WAREHOUSE}), OrderStatus.WAITING_FOR_SUPPLY),
+    # Step 11: everything on the invoice is reserved or has arrived.
+    "ready": (frozenset({OrderStatus.WAITING_FOR_SUPPLY}), OrderStatus.READY),
     "cancel": (
         frozenset(
             {
@@ -103,6 +108,16 @@ class OrderService:
     async def get(self, order_id: int) -> Order:
         query = self.visible(select(Order).options(selectinload(Order.lines)).where(Order.id == order_id))
         order: Order | None = await self.uow.session.scalar(query)
+        if order is None:
+            raise NotFound("order", order_id)
+        return order
+
+    async def get_for_system(self, order_id: int) -> Order:
+        """The order whoever acts: for consequences the system draws (an arrival makes it ready),
+        not for what a user may read."""
+        order: Order | None = await self.uow.session.scalar(
+            select(Order).options(selectinload(Order.lines)).where(Order.id == order_id)
+        )
         if order is None:
             raise NotFound("order", order_id)
         return order

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     ORDERS_WRITE = "orders:write"
     REQUISITIONS_READ = "requisitions:read"
     REQUISITIONS_WRITE = "requisitions:write"
+    WAREHOUSE_ACCEPT = "warehouse:accept"
     HISTORY_READ = "history:read"
 
 
@@ -77,7 +78,16 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.SUPPLY: frozenset(
         _EVERYONE | {Permission.CHATS_READ, Permission.REQUISITIONS_READ, Permission.REQUISITIONS_WRITE}
     ),
-    Role.WAREHOUSE: frozenset(_EVERYONE | {Permission.CHATS_READ}),
+    Role.WAREHOUSE: frozenset(
+        _EVERYONE
+        | {
+            Permission.CHATS_READ,
+            Permission.ORDERS_READ,
+            Permission.ORDERS_READ_ALL,
+            Permission.WAREHOUSE_ACCEPT,
+            Permission.REQUISITIONS_READ,
+        }
+    ),
     Role.WORKSHOP: frozenset(_EVERYONE | {Permission.CHATS_READ}),
     Role.DRIVER: frozenset(_EVERYONE),
 }

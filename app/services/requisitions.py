@@ -15,8 +15,10 @@ from app.models.tasks import TaskKind, TaskSubject
 from app.services.common import ensure_version, touch
 from app.services.history import HistoryService, snapshot
 from app.services.pagination import Page, decode_cursor, page_of
+from app.services.ports import Erp
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
+from app.services.warehouse import WarehouseService
 
 S = RequisitionStatus
 TRANSITIONS: dict[str, tuple[frozenset[RequisitionStatus], RequisitionStatus]] = {
@@ -35,8 +37,9 @@ def allowed_actions(status: RequisitionStatus) -> list[str]:
 
 
 class RequisitionService:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, erp: Erp) -> None:
         self.uow = uow
+        self.erp = erp
         self.history = HistoryService(uow)
 
     async def get(self, requisition_id: int) -> Requisition:
@@ -111,7 +114,10 @@ class RequisitionService:
         day = arrived_on or today
         if day > today:
             raise FieldError("arrived_on", "is in the future")
-        return await self._move(requisition_id, "arrive", if_match, arrived_on=day)
+        requisition = await self._move(requisition_id, "arrive", if_match, arrived_on=day)
+        # The last awaited line makes the order ready (and the assistant calls the client).
+        await WarehouseService(self.uow, self.erp).on_arrival(requisition.order_id)
+        return requisition
 
     async def cancel(self, requisition_id: int, comment: str, if_match: int | None) -> Requisition:
         return await self._move(requisition_id, "cancel", if_match, comment=comment)

@@ -12,6 +12,7 @@ from app.services.invoices import InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
 from app.services.tasks import TaskService
+from app.services.warehouse import WarehouseService
 from app.worker.context import JobContext
 
 log = get_logger(__name__)
@@ -37,7 +38,13 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int, request_id: str
         error: Exception | None = None
         external_id: str | None = None
         try:
-            if message.kind == OutboundKind.CHAT:
+            if message.kind == OutboundKind.CHAT and message.payload.get("document"):
+                filename, content = await _document(app, message.payload["document"])
+                receipt = await app.chat.post_document(
+                    message.channel, message.recipient, filename, content, caption=message.body
+                )
+                external_id = receipt.message_id
+            elif message.kind == OutboundKind.CHAT:
                 receipt = await app.chat.post(message.channel, message.recipient, message.body)
                 external_id = receipt.message_id
             else:
@@ -133,6 +140,14 @@ async def sync_fulfilment(ctx: dict[str, Any], order_id: int, request_id: str | 
         return "synced"
     finally:
         request_id_var.reset(token)
+
+
+async def _document(app: JobContext, spec: dict[str, Any]) -> tuple[str, bytes]:
+    """A file for a chat post, made when it goes out."""
+    if spec.get("kind") != "warehouse_xlsx":
+        raise ChatError(f"unknown document kind {spec.get('kind')!r}", permanent=True)
+    async with app.unit_of_work() as uow:
+        return await WarehouseService(uow, app.erp).document(int(spec["order_id"]))
 
 
 async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachment]:

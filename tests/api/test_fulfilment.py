@@ -124,7 +124,67 @@ async def test_fulfilment_reserve_and_procure(
     assert [e["action"] for e in history] == ["order", "expect", "arrive"]
 
 
-@pytest.mark.parametrize("role", [Role.WAREHOUSE, Role.DRIVER])
+@pytest.mark.parametrize("role", [Role.WORKSHOP, Role.DRIVER])
 async def test_the_book_is_closed_to_others(client: httpx.AsyncClient, make_user: Any, role: Role) -> None:
     user = await make_user(role)
     problem(await client.get("/api/v1/requisitions", headers=user.headers), 403)
+
+
+async def test_warehouse_excel_accepted_then_ready_when_supply_arrives(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: Any
+) -> None:
+    import io
+
+    import openpyxl
+
+    from app.adapters.chat import StubChat
+    from app.worker.jobs import deliver_outbound
+
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    supply = await make_user(Role.SUPPLY, department="supply")
+    keeper = await make_user(Role.WAREHOUSE, department="warehouse")
+    order, _in_stock, missing = await _approved_order(client, app, assistant, head)
+    url = f"/api/v1/orders/{order['id']}"
+    await client.post(f"{url}/fulfil", headers=assistant.headers)
+    problem(await client.post(f"{url}/warehouse-accepted", headers=keeper.headers), 409)
+    problem(await client.post(f"{url}/warehouse-accepted", headers=assistant.headers), 403)
+
+    sent = await client.post(f"{url}/send-to-warehouse", headers=assistant.headers)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "sent_to_warehouse"
+    function, args, _ = queue.jobs[-1]
+    assert function == "deliver_outbound"
+    assert await deliver_outbound({"app": job_ctx}, *args) == "sent"
+    posted = StubChat(job_ctx.settings.chat.stub_dir).read("warehouse_orders")
+    assert len(posted) == 1
+    assert posted[0]["kind"] == "document"
+    assert posted[0]["filename"].endswith(".xlsx")
+    assert "Принято" in posted[0]["caption"]
+    content = StubChat(job_ctx.settings.chat.stub_dir).document_content(posted[0])
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "Обеспечить обособленно" in cells
+    assert "Резерв" in cells
+    download = await client.get(f"{url}/warehouse.xlsx", headers=keeper.headers)
+    assert download.status_code == 200
+    assert download.content[:2] == b"PK"
+
+    accepted = await client.post(f"{url}/warehouse-accepted", headers=keeper.headers)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "waiting_for_supply"
+
+    book = (
+        await client.get("/api/v1/requisitions", headers=supply.headers, params={"order_id": order["id"]})
+    ).json()
+    assert [r["product_id"] for r in book["items"]] == [missing.id]
+    arrived = await client.post(
+        f"/api/v1/requisitions/{book['items'][0]['id']}/arrived", headers=supply.headers, json={}
+    )
+    assert arrived.status_code == 200, arrived.text
+    ready = (await client.get(url, headers=assistant.headers)).json()
+    assert ready["status"] == "ready"
+    tasks = (await client.get("/api/v1/tasks/mine", headers=assistant.headers)).json()
+    assert any("готова к отгрузке" in t["title"] for t in tasks["today"] + tasks["upcoming"])
+    history = (await client.get(f"{url}/history", headers=assistant.headers)).json()["items"]
+    assert [e["action"] for e in history][-4:] == ["fulfil", "send_to_warehouse", "warehouse_accept", "ready"]

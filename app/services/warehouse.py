@@ -1,0 +1,149 @@
+"""The order at the warehouse (regulation, process 1, steps 6–11): the invoice goes to the chat
+«Заявки на склад» as an Excel file; the warehouse answers «Принято»; when every line is reserved or
+has arrived the order is ready and the assistant calls the client."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.models.clients import Client
+from app.models.directory import Employee
+from app.models.orders import Fulfilment, Order, OrderStatus
+from app.models.outbox import OutboundKind
+from app.models.requisitions import Requisition, RequisitionStatus
+from app.models.tasks import TaskKind, TaskSubject
+from app.services.common import ensure_version
+from app.services.documents.warehouse_xlsx import (
+    WarehouseLine,
+    WarehouseOrderView,
+    build_warehouse_xlsx,
+    warehouse_filename,
+)
+from app.services.fulfilment import FulfilmentService
+from app.services.orders import OrderService
+from app.services.outbox import OutboxService
+from app.services.ports import Erp
+from app.services.tasks import TaskService
+from app.services.unit_of_work import UnitOfWork
+
+CHANNEL = "warehouse_orders"
+# "Tell the client the goods are ready (call)": by the end of the next working day.
+READY_CALL_WORKING_DAYS = 1
+
+
+class WarehouseService:
+    def __init__(self, uow: UnitOfWork, erp: Erp) -> None:
+        self.uow = uow
+        self.erp = erp
+        self.orders = OrderService(uow, erp)
+
+    async def send(self, order_id: int, if_match: int | None) -> Order:
+        """Post the invoice to «Заявки на склад» as Excel (made and sent by the worker)."""
+        order = await self.orders.get(order_id)
+        ensure_version(order, if_match, "order")
+        invoice = await FulfilmentService(self.uow, self.erp).approved_invoice(order.id)
+        self.orders.move(order, "send_to_warehouse", {"invoice": invoice.number})
+        await OutboxService(self.uow).add(
+            kind=OutboundKind.CHAT,
+            channel=CHANNEL,
+            recipient="",
+            body=f"Заявка на склад по счёту № {invoice.number}. Прошу подтвердить: «Принято».",
+            payload={"document": {"kind": "warehouse_xlsx", "order_id": order.id}},
+            dedupe_key=f"warehouse-order:{order.id}:{invoice.number}",
+        )
+        await self.uow.session.flush()
+        return order
+
+    async def accept(self, order_id: int, if_match: int | None) -> Order:
+        """The warehouse's «Принято»; an order with everything reserved is ready at once."""
+        order = await self.orders.get(order_id)
+        ensure_version(order, if_match, "order")
+        self.orders.move(order, "warehouse_accept")
+        await self.uow.session.flush()
+        await self.check_ready(order)
+        return order
+
+    async def check_ready(self, order: Order) -> bool:
+        """Ready when every line is reserved or its requisition has arrived; the assistant calls."""
+        if order.status != OrderStatus.WAITING_FOR_SUPPLY:
+            return False
+        arrived = set(
+            (
+                await self.uow.session.scalars(
+                    select(Requisition.order_line_id).where(
+                        Requisition.order_id == order.id, Requisition.status == RequisitionStatus.ARRIVED
+                    )
+                )
+            ).all()
+        )
+        if not all(line.fulfilment == Fulfilment.RESERVE or line.id in arrived for line in order.lines):
+            return False
+        self.orders.move(order, "ready")
+        assignee = order.assistant_id or order.taken_by_id or order.manager_id
+        if assignee is not None:
+            await TaskService(self.uow).add(
+                kind=TaskKind.CALL,
+                title=f"Сообщить клиенту: заявка №{order.id} готова к отгрузке",
+                description="Всё по счёту собрано. Согласовать с клиентом способ и время доставки.",
+                assignee_id=assignee,
+                due_at=self.uow.calendar.due_after(self.uow.clock.now(), READY_CALL_WORKING_DAYS),
+                subject_type=TaskSubject.ORDER,
+                subject_id=order.id,
+            )
+        await self.uow.session.flush()
+        return True
+
+    async def on_arrival(self, order_id: int) -> None:
+        order = await self.orders.get_for_system(order_id)
+        await self.check_ready(order)
+
+    async def document(self, order_id: int) -> tuple[str, bytes]:
+        """The Excel file for the warehouse, from the order as it is now."""
+        order = await self.orders.get(order_id)
+        invoice = await FulfilmentService(self.uow, self.erp).approved_invoice(order.id)
+        client = await self.uow.session.get(Client, order.client_id) if order.client_id else None
+        people = {
+            e.id: e.full_name
+            for e in await self.uow.session.scalars(
+                select(Employee).where(
+                    Employee.id.in_([i for i in (order.manager_id, order.assistant_id) if i])
+                )
+            )
+        }
+        expected = {
+            r.order_line_id: r.expected_on
+            for r in await self.uow.session.scalars(
+                select(Requisition).where(Requisition.order_id == order.id)
+            )
+        }
+        products = {
+            line.product_id: await self.erp.get_product(line.product_id)
+            for line in order.lines
+            if line.product_id
+        }
+        view = WarehouseOrderView(
+            invoice_number=invoice.number,
+            invoice_date=invoice.issued_on,
+            client_name=client.name if client else "—",
+            manager=people.get(order.manager_id or 0, "—"),
+            assistant=people.get(order.assistant_id or 0, "—"),
+            delivery_method=None,
+            comment=None,
+            lines=[
+                WarehouseLine(
+                    row=line.position,
+                    sku=(p.sku if (p := products.get(line.product_id or "")) else ""),
+                    name=line.name,
+                    model=line.model or "",
+                    color=line.color or "",
+                    size=line.size or "",
+                    height=line.height or "",
+                    unit=(p.unit if (p := products.get(line.product_id or "")) else "шт"),
+                    quantity=line.quantity,
+                    fulfilment=(line.fulfilment or Fulfilment.RESERVE).value,
+                    expected_on=expected.get(line.id),
+                )
+                for line in order.lines
+            ],
+        )
+        return warehouse_filename(view), build_warehouse_xlsx(view)
