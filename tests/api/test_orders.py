@@ -155,11 +155,11 @@ async def test_bad_order_input_changes_nothing(client: httpx.AsyncClient, app: A
 async def test_cancel_and_visibility(client: httpx.AsyncClient, make_user: Any) -> None:
     assistant = await make_user(Role.ASSISTANT)
     outsider = await make_user(Role.ASSISTANT, department="shop")
-    warehouse = await make_user(Role.WAREHOUSE)
+    workshop = await make_user(Role.WORKSHOP)
     created = (await client.post(URL, headers=assistant.headers, json={"channel": "paper"})).json()
     url = f"{URL}/{created['id']}"
     problem(await client.get(url, headers=outsider.headers), 404)
-    problem(await client.get(url, headers=warehouse.headers), 403)
+    problem(await client.get(url, headers=workshop.headers), 403)
     problem(
         await client.post(
             f"{url}/cancel", headers=assistant.headers | {"If-Match": '"999"'}, json={"reason": "Дубль"}
