@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers every table."""
 
 from app.models.clients import Client, ClientContact
+from app.models.deliveries import Delivery
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.models.events import Event
 from app.models.idempotency import IdempotencyRecord
@@ -15,6 +16,7 @@ __all__ = [
     "ApiToken",
     "Client",
     "ClientContact",
+    "Delivery",
     "Department",
     "Employee",
     "EmployeeRole",

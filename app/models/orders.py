@@ -35,6 +35,10 @@ class OrderStatus(StrEnum):
     SENT_TO_WAREHOUSE = "sent_to_warehouse"
     WAITING_FOR_SUPPLY = "waiting_for_supply"
     READY = "ready"
+    DELIVERY_AGREED = "delivery_agreed"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
     CANCELLED = "cancelled"
 
 

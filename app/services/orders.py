@@ -55,6 +55,11 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     "warehouse_accept": (frozenset({OrderStatus.SENT_TO_WAREHOUSE}), OrderStatus.WAITING_FOR_SUPPLY),
     # Step 11: everything on the invoice is reserved or has arrived.
     "ready": (frozenset({OrderStatus.WAITING_FOR_SUPPLY}), OrderStatus.READY),
+    # Step 12 and the exit: delivery agreed, shipped or handed over, received, the feedback call.
+    "agree_delivery": (frozenset({OrderStatus.READY}), OrderStatus.DELIVERY_AGREED),
+    "ship": (frozenset({OrderStatus.DELIVERY_AGREED}), OrderStatus.SHIPPED),
+    "receive": (frozenset({OrderStatus.SHIPPED}), OrderStatus.DELIVERED),
+    "close": (frozenset({OrderStatus.DELIVERED}), OrderStatus.CLOSED),
     "cancel": (
         frozenset(
             {

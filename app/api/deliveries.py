@@ -1,0 +1,138 @@
+"""Delivery of a ready order, its checklist, and the client's feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from app.api.deps import IfMatchDep, PathId, UowDep, allow, set_etag
+from app.api.orders import to_read
+from app.models.deliveries import Delivery
+from app.models.orders import Order
+from app.schemas.common import problems
+from app.schemas.deliveries import DeliveryAgree, DeliveryRead, OrderFeedback, OrderReceived
+from app.schemas.orders import OrderRead
+from app.services.deliveries import DeliveryService
+from app.services.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+READ = [Depends(allow(Permission.ORDERS_READ))]
+WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
+ACTION = problems(401, 403, 404, 409, 412, 422)
+
+
+def service(request: Request, uow: UowDep) -> DeliveryService:
+    return DeliveryService(uow, request.app.state.erp)
+
+
+ServiceDep = Annotated[DeliveryService, Depends(service)]
+
+
+def _delivery(delivery: Delivery, response: Response) -> DeliveryRead:
+    set_etag(response, delivery.version)
+    return DeliveryRead.model_validate(delivery)
+
+
+def _order(order: Order, response: Response) -> OrderRead:
+    set_etag(response, order.version)
+    return to_read(order)
+
+
+@router.post(
+    "/{order_id:int}/delivery",
+    response_model=DeliveryRead,
+    status_code=201,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="agree_delivery",
+)
+async def agree_delivery(
+    order_id: PathId, data: DeliveryAgree, deliveries: ServiceDep, version: IfMatchDep, response: Response
+) -> DeliveryRead:
+    """Record the delivery agreed with the client: own driver, transport company or pickup; the
+    date and time window; the address. The regulation's checklist for the method comes with it."""
+    delivery = await deliveries.agree(
+        order_id,
+        method=data.method,
+        planned_on=data.planned_on,
+        window_from=data.window_from,
+        window_to=data.window_to,
+        address=data.address,
+        carrier=data.carrier,
+        if_match=version,
+    )
+    return _delivery(delivery, response)
+
+
+@router.get(
+    "/{order_id:int}/delivery",
+    response_model=DeliveryRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_delivery",
+)
+async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Response) -> DeliveryRead:
+    """The agreed delivery with its checklist (who ticked what, and when)."""
+    return _delivery(await deliveries.of_order(order_id), response)
+
+
+@router.post(
+    "/{order_id:int}/delivery/checklist/{item}",
+    response_model=DeliveryRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="tick_delivery_item",
+)
+async def tick_item(
+    order_id: PathId,
+    item: Annotated[str, Path(max_length=64, pattern=r"^[a-z_]+$")],
+    deliveries: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> DeliveryRead:
+    """Tick an item of the checklist; `driver_message` also posts to the chat «Доставка»."""
+    return _delivery(await deliveries.tick(order_id, item, version), response)
+
+
+@router.post(
+    "/{order_id:int}/ship",
+    response_model=OrderRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="ship_order",
+)
+async def ship_order(
+    order_id: PathId, deliveries: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """Shipped or handed over; refused until every item of the checklist is ticked."""
+    return _order(await deliveries.ship(order_id, version), response)
+
+
+@router.post(
+    "/{order_id:int}/received",
+    response_model=OrderRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="order_received",
+)
+async def order_received(
+    order_id: PathId, data: OrderReceived, deliveries: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """The client received the goods; the feedback call is set for the next working day."""
+    return _order(await deliveries.received(order_id, data.received_on, version), response)
+
+
+@router.post(
+    "/{order_id:int}/feedback",
+    response_model=OrderRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="order_feedback",
+)
+async def order_feedback(
+    order_id: PathId, data: OrderFeedback, deliveries: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """The feedback call's outcome (rating, comment) closes the order."""
+    return _order(await deliveries.feedback(order_id, data.rating, data.comment, version), response)

@@ -1,0 +1,84 @@
+"""Delivery agreement and its checklist: bad input is refused, shipping waits for the checklist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from app.models.directory import Role
+from tests.api.test_fulfilment import _approved_order
+from tests.support.helpers import problem
+
+
+async def _ready_order(client: httpx.AsyncClient, app: Any, make_user: Any) -> tuple[int, Any]:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    keeper = await make_user(Role.WAREHOUSE, department="warehouse")
+    supply = await make_user(Role.SUPPLY, department="supply")
+    order, _, _ = await _approved_order(client, app, assistant, head)
+    url = f"/api/v1/orders/{order['id']}"
+    await client.post(f"{url}/fulfil", headers=assistant.headers)
+    await client.post(f"{url}/send-to-warehouse", headers=assistant.headers)
+    await client.post(f"{url}/warehouse-accepted", headers=keeper.headers)
+    book = (await client.get("/api/v1/requisitions", headers=supply.headers)).json()["items"]
+    await client.post(f"/api/v1/requisitions/{book[0]['id']}/arrived", headers=supply.headers, json={})
+    assert (await client.get(url, headers=assistant.headers)).json()["status"] == "ready"
+    return order["id"], assistant
+
+
+async def test_delivery_rules(client: httpx.AsyncClient, app: Any, make_user: Any) -> None:
+    order_id, assistant = await _ready_order(client, app, make_user)
+    h = assistant.headers
+    url = f"/api/v1/orders/{order_id}"
+    problem(await client.post(f"{url}/ship", headers=h), 404)  # no delivery agreed yet
+    bad = [
+        ({"method": "own_driver", "planned_on": "2026-11-30", "address": "x"}, "planned_on"),
+        ({"method": "transport_company", "planned_on": "2026-12-02"}, "carrier"),
+        ({"method": "own_driver", "planned_on": "2026-12-02"}, "address"),
+        (
+            {"method": "pickup", "planned_on": "2026-12-02", "window_from": "12:00", "window_to": "10:00"},
+            "window_to",
+        ),
+        ({"method": "drone", "planned_on": "2026-12-02"}, "method"),
+        ({"method": "pickup", "planned_on": "2026-02-30"}, "planned_on"),
+    ]
+    for payload, field in bad:
+        problem(await client.post(f"{url}/delivery", headers=h, json=payload), 422, field)
+
+    agreed = await client.post(
+        f"{url}/delivery",
+        headers=h,
+        json={"method": "transport_company", "carrier": "ТК «Деловые линии»", "planned_on": "2026-12-02"},
+    )
+    assert agreed.status_code == 201, agreed.text
+    keys = [x["key"] for x in agreed.json()["checklist"]]
+    assert keys == ["carrier_from_manager", "upd", "printed", "upd_to_warehouse", "driver_message"]
+    problem(
+        await client.post(
+            f"{url}/delivery", headers=h, json={"method": "pickup", "planned_on": "2026-12-02"}
+        ),
+        409,
+    )
+    problem(await client.post(f"{url}/delivery/checklist/shelf", headers=h), 422, "item")
+    ticked = await client.post(f"{url}/delivery/checklist/upd", headers=h)
+    assert ticked.json()["checklist"][1]["done_by"] == assistant.id
+    problem(await client.post(f"{url}/delivery/checklist/upd", headers=h), 409)
+    refused = problem(await client.post(f"{url}/ship", headers=h), 409)
+    assert "УПД распечатан" in refused["detail"]
+    for key in ("carrier_from_manager", "printed", "upd_to_warehouse", "driver_message"):
+        await client.post(f"{url}/delivery/checklist/{key}", headers=h)
+    assert (await client.post(f"{url}/ship", headers=h)).json()["status"] == "shipped"
+    problem(
+        await client.post(f"{url}/received", headers=h, json={"received_on": "2026-12-25"}),
+        422,
+        "received_on",
+    )
+    assert (await client.post(f"{url}/received", headers=h, json={})).json()["status"] == "delivered"
+    problem(await client.post(f"{url}/feedback", headers=h, json={"rating": 6}), 422, "rating")
+    closed = await client.post(
+        f"{url}/feedback", headers=h, json={"rating": 4, "comment": "Задержка на день"}
+    )
+    assert closed.json()["status"] == "closed"
+    delivery = (await client.get(f"{url}/delivery", headers=h)).json()
+    assert (delivery["rating"], delivery["feedback"]) == (4, "Задержка на день")
