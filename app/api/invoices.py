@@ -20,6 +20,7 @@ from app.api.deps import (
 from app.models.invoices import Invoice
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
+from app.schemas.flags import FlagRead
 from app.schemas.invoices import (
     InvoiceApprove,
     InvoiceChangesRequested,
@@ -29,6 +30,7 @@ from app.schemas.invoices import (
     InvoiceRevisionRead,
     InvoiceSend,
 )
+from app.services.flags import FlagService
 from app.services.invoices import InvoiceService, LineChange, invoice_actions
 from app.services.permissions import Permission
 
@@ -45,22 +47,25 @@ def service(request: Request, uow: UowDep, settings: SettingsDep) -> InvoiceServ
 ServiceDep = Annotated[InvoiceService, Depends(service)]
 
 
-def to_read(invoice: Invoice) -> InvoiceRead:
-    fields = {
-        k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in ("allowed_actions", "lines")
-    }
-    return InvoiceRead.model_validate(
-        fields
-        | {
-            "allowed_actions": invoice_actions(invoice.status),
-            "lines": [InvoiceLineRead.model_validate(x) for x in invoice.lines],
-        }
-    )
+async def to_reads(invoices: InvoiceService, rows: list[Invoice]) -> list[InvoiceRead]:
+    flags = await FlagService(invoices.uow).open_for_invoices([i.id for i in rows])
+    skip = ("allowed_actions", "lines", "open_flags")
+    return [
+        InvoiceRead.model_validate(
+            {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in skip}
+            | {
+                "allowed_actions": invoice_actions(invoice.status),
+                "lines": [InvoiceLineRead.model_validate(x) for x in invoice.lines],
+                "open_flags": [FlagRead.model_validate(f) for f in flags[invoice.id]],
+            }
+        )
+        for invoice in rows
+    ]
 
 
-def _one(invoice: Invoice, response: Response) -> InvoiceRead:
+async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -> InvoiceRead:
     set_etag(response, invoice.version)
-    return to_read(invoice)
+    return (await to_reads(invoices, [invoice]))[0]
 
 
 @router.post(
@@ -76,7 +81,7 @@ async def invoice_order(
 ) -> InvoiceRead:
     """Create the invoice of an accepted order: prices from the 1C price list of each line's price
     category, VAT by the rate in force today, the next number of the year."""
-    return _one(await invoices.create_from_order(order_id, version), response)
+    return await _one(invoices, await invoices.create_from_order(order_id, version), response)
 
 
 @router.get(
@@ -89,7 +94,7 @@ async def invoice_order(
 async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
     result = await invoices.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
-    return Page(items=[to_read(i) for i in result.items], next_cursor=result.next_cursor)
+    return Page(items=await to_reads(invoices, list(result.items)), next_cursor=result.next_cursor)
 
 
 @router.get(
@@ -101,7 +106,7 @@ async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId 
 )
 async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Response) -> InvoiceRead:
     """One invoice with its lines and totals."""
-    return _one(await invoices.get(invoice_id), response)
+    return await _one(invoices, await invoices.get(invoice_id), response)
 
 
 @router.get(
@@ -152,7 +157,9 @@ async def send_invoice(
     invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Send the invoice to the client for approval by email, with the PDF (sent by the worker)."""
-    return _one(await invoices.send_for_approval(invoice_id, data.email, data.note, version), response)
+    return await _one(
+        invoices, await invoices.send_for_approval(invoice_id, data.email, data.note, version), response
+    )
 
 
 @router.post(
@@ -170,7 +177,7 @@ async def request_changes(
     response: Response,
 ) -> InvoiceRead:
     """Record that the client did not approve, and what they want changed."""
-    return _one(await invoices.request_changes(invoice_id, data.comment, version), response)
+    return await _one(invoices, await invoices.request_changes(invoice_id, data.comment, version), response)
 
 
 @router.post(
@@ -185,7 +192,7 @@ async def revise_invoice(
 ) -> InvoiceRead:
     """Change quantities or discounts as the client asked; a new revision, to be sent again."""
     changes = [LineChange(c.position, c.quantity, c.discount_percent) for c in data.lines]
-    return _one(await invoices.revise(invoice_id, changes, data.reason, version), response)
+    return await _one(invoices, await invoices.revise(invoice_id, changes, data.reason, version), response)
 
 
 @router.post(
@@ -199,7 +206,7 @@ async def approve_invoice(
     invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Record the client's approval: the order goes on to fulfilment."""
-    return _one(await invoices.approve(invoice_id, data.comment, version), response)
+    return await _one(invoices, await invoices.approve(invoice_id, data.comment, version), response)
 
 
 @router.get(

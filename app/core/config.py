@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,6 +123,17 @@ class WorkerSettingsModel(BaseModel):
 class CompanySettings(BaseModel):
     """Our requisites as printed on invoices and letters (invented defaults for the demo)."""
 
+    @field_validator("vat_rates")
+    @classmethod
+    def _vat_rates(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("at least one VAT rate is needed")
+        for day, rate in value.items():
+            date.fromisoformat(day)
+            if not 0 <= Decimal(rate) < 100:
+                raise ValueError(f"VAT rate {rate} from {day} must be from 0 to under 100")
+        return value
+
     name: str = "ООО «Спецодежда-Север»"
     timezone: str = "Europe/Moscow"
     inn: str = "3525000016"
@@ -132,6 +145,10 @@ class CompanySettings(BaseModel):
     correspondent_account: str = "30101810900000000000"
     director_name: str = "Лебедева И. П."
     accountant_name: str = "Фролова Т. Н."
+    vat_rates: dict[str, str] = Field(
+        default_factory=lambda: {"2019-01-01": "20", "2026-01-01": "22"},
+        description="VAT in percent by the date it is in force from (JSON: ISO date -> rate)",
+    )
     invoice_payment_working_days: int = Field(
         default=5, ge=0, le=120, description="Payment term of an invoice when the client has no deferment"
     )

@@ -4,6 +4,7 @@ from app.models.clients import Client, ClientContact
 from app.models.deliveries import Delivery
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.models.events import Event
+from app.models.flags import DocumentFlag
 from app.models.idempotency import IdempotencyRecord
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision
 from app.models.orders import Order, OrderLine, WebhookDelivery
@@ -18,6 +19,7 @@ __all__ = [
     "ClientContact",
     "Delivery",
     "Department",
+    "DocumentFlag",
     "Employee",
     "EmployeeRole",
     "Event",

@@ -50,6 +50,7 @@ class Invoice(Versioned, Base):
     sent_to: Mapped[str | None] = mapped_column(String(254))
     client_comment: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[datetime | None]
+    onec_id: Mapped[str | None] = mapped_column(String(64))  # set by the worker once 1C has it
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -10,6 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints, model_validator
 
 from app.models.invoices import InvoiceStatus
 from app.schemas.common import ReadModel, StrictModel
+from app.schemas.flags import FlagRead
 
 
 class InvoiceLineRead(ReadModel):
@@ -41,6 +42,7 @@ class InvoiceRead(ReadModel):
     sent_to: str | None
     client_comment: str | None
     approved_at: datetime | None
+    open_flags: list[FlagRead] = Field(description="Mistakes flagged in this invoice and not fixed yet")
     lines: list[InvoiceLineRead]
     version: int
     created_at: datetime

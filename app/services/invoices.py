@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,11 +33,11 @@ from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.invoicing.numbering import format_invoice_number
 from app.services.invoicing.totals import LineInput, compute_totals
-from app.services.invoicing.vat import RUSSIA_VAT, VatSchedule
+from app.services.invoicing.vat import VatSchedule
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
-from app.services.ports import Erp
+from app.services.ports import Erp, ErpInvoice, ErpInvoiceLine
 from app.services.unit_of_work import UnitOfWork
 
 # The invoice's own state machine: action -> (states it is allowed from, state it leads to).
@@ -62,14 +63,18 @@ class LineChange:
     discount_percent: Decimal | None = None
 
 
+REGISTER_JOB = "register_invoice"
+REGISTER_RETRY_AFTER = timedelta(minutes=2)
+
+
 class InvoiceService:
     def __init__(
-        self, uow: UnitOfWork, erp: Erp, company: CompanySettings, vat: VatSchedule = RUSSIA_VAT
+        self, uow: UnitOfWork, erp: Erp, company: CompanySettings, vat: VatSchedule | None = None
     ) -> None:
         self.uow = uow
         self.erp = erp
         self.company = company
-        self.vat = vat
+        self.vat = vat or VatSchedule.from_rows(list(company.vat_rates.items()))
         self.history = HistoryService(uow)
 
     async def get(self, invoice_id: int) -> Invoice:
@@ -143,6 +148,8 @@ class InvoiceService:
         await self.uow.session.flush()
         self._keep_revision(invoice, reason=None)
         orders.move(order, "invoice", {"invoice_id": invoice.id, "number": invoice.number})
+        # "Create the invoice (in 1C)": the worker registers it through the 1C port after the commit.
+        self.uow.after_commit(REGISTER_JOB, invoice.id, job_id=f"invoice-1c:{invoice.id}")
         await self.uow.session.flush()
         self.history.record(
             "invoice",
@@ -379,3 +386,44 @@ class InvoiceService:
         )
         # WeasyPrint is CPU work of tens of milliseconds: keep it off the event loop.
         return invoice, await asyncio.to_thread(render_invoice_pdf, view)
+
+    async def unregistered(self, batch: int) -> list[int]:
+        """Invoices 1C does not have yet a while after issue (for the sweep)."""
+        cutoff = self.uow.clock.now() - REGISTER_RETRY_AFTER
+        rows = await self.uow.session.scalars(
+            select(Invoice.id)
+            .where(Invoice.onec_id.is_(None), Invoice.created_at <= cutoff)
+            .order_by(Invoice.id)
+            .limit(batch)
+        )
+        return list(rows)
+
+    async def erp_document(self, invoice_id: int) -> ErpInvoice | None:
+        """The invoice as 1C takes it; None when 1C already has it."""
+        invoice = await self.get(invoice_id)
+        if invoice.onec_id is not None:
+            return None
+        client = await self.uow.session.get(Client, invoice.client_id)
+        assert client is not None
+        return ErpInvoice(
+            number=invoice.number,
+            date=invoice.issued_on,
+            counterparty_id=client.onec_id or client.inn,
+            lines=tuple(
+                ErpInvoiceLine(
+                    product_id=x.product_id,
+                    name=x.name,
+                    quantity=x.quantity,
+                    price=x.price,
+                    vat_rate=Decimal(invoice.vat_rate),
+                    procure=False,
+                )
+                for x in invoice.lines
+            ),
+        )
+
+    async def record_registration(self, invoice_id: int, onec_id: str) -> None:
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is not None and invoice.onec_id is None:
+            invoice.onec_id = onec_id
+            self.history.record("invoice", invoice.id, "registered_in_1c", None, {"onec_id": onec_id})

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     REQUISITIONS_READ = "requisitions:read"
     REQUISITIONS_WRITE = "requisitions:write"
     WAREHOUSE_ACCEPT = "warehouse:accept"
+    DOCUMENT_FLAGS = "document_flags:write"
     HISTORY_READ = "history:read"
 
 
@@ -39,6 +40,7 @@ _EVERYONE = {
     Permission.REFERENCE_READ,
     Permission.TOKENS_OWN,
     Permission.CATALOGUE_READ,
+    Permission.DOCUMENT_FLAGS,
 }
 
 _SALES = {

@@ -8,7 +8,7 @@ from app.core.logging import get_logger, request_id_var
 from app.models.outbox import OutboundKind
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
-from app.services.invoices import InvoiceService
+from app.services.invoices import REGISTER_JOB, InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
 from app.services.tasks import TaskService
@@ -142,6 +142,23 @@ async def sync_fulfilment(ctx: dict[str, Any], order_id: int, request_id: str | 
         request_id_var.reset(token)
 
 
+async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str | None = None) -> str:
+    """Create the invoice in 1C through the port (once), then record the 1C id."""
+    token = request_id_var.set(request_id)
+    try:
+        app = _ctx(ctx)
+        async with app.unit_of_work() as uow:
+            document = await InvoiceService(uow, app.erp, app.settings.company).erp_document(invoice_id)
+        if document is None:
+            return "skipped"
+        onec_id = await app.erp.create_invoice(document)
+        async with app.unit_of_work() as uow:
+            await InvoiceService(uow, app.erp, app.settings.company).record_registration(invoice_id, onec_id)
+        return "registered"
+    finally:
+        request_id_var.reset(token)
+
+
 async def _document(app: JobContext, spec: dict[str, Any]) -> tuple[str, bytes]:
     """A file for a chat post, made when it goes out."""
     if spec.get("kind") != "warehouse_xlsx":
@@ -172,10 +189,15 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         due = await OutboxService(uow).due(batch, app.stuck_after)
         deliveries = await AmoCrmIntake(uow, app.settings.amocrm).due(batch)
         unsynced = await FulfilmentService(uow, app.erp).due_orders()
+        unregistered = await InvoiceService(uow, app.erp, app.settings.company).unregistered(batch)
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
     minute = app.clock.now().strftime("%Y%m%d%H%M")
+    for invoice_id in unregistered:
+        enqueued += await app.queue.enqueue(
+            REGISTER_JOB, invoice_id, job_id=f"invoice-1c:{invoice_id}:{minute}"
+        )
     for order_id in unsynced:
         enqueued += await app.queue.enqueue(
             SYNC_JOB, order_id, job_id=f"fulfilment:{order_id}:sweep:{minute}"

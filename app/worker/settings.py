@@ -18,7 +18,13 @@ from app.core.config import get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging, get_logger
 from app.worker.context import JobContext
-from app.worker.jobs import deliver_outbound, process_amocrm_delivery, sweep, sync_fulfilment
+from app.worker.jobs import (
+    deliver_outbound,
+    process_amocrm_delivery,
+    register_invoice,
+    sweep,
+    sync_fulfilment,
+)
 
 log = get_logger(__name__)
 
@@ -57,7 +63,12 @@ _settings = get_settings()
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [deliver_outbound, process_amocrm_delivery, sync_fulfilment]
+    functions: ClassVar[list[Any]] = [
+        deliver_outbound,
+        process_amocrm_delivery,
+        sync_fulfilment,
+        register_invoice,
+    ]
     cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300)]
     on_startup = startup
     on_shutdown = shutdown

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from app.adapters.chat import StubChat
 from app.models.directory import Role
-from app.worker.jobs import deliver_outbound, process_amocrm_delivery, sync_fulfilment
+from app.worker.jobs import deliver_outbound, process_amocrm_delivery, register_invoice, sync_fulfilment
 from tests.conftest import AMOCRM_ACCOUNT, AMOCRM_SECRET, RecordingQueue
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -23,6 +23,7 @@ async def _run_jobs(queue: RecordingQueue, job_ctx: Any) -> None:
         "deliver_outbound": deliver_outbound,
         "process_amocrm_delivery": process_amocrm_delivery,
         "sync_fulfilment": sync_fulfilment,
+        "register_invoice": register_invoice,
     }
     while queue.jobs:
         function, args, _ = queue.jobs.pop(0)

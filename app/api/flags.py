@@ -1,0 +1,73 @@
+"""Mistakes in documents, flagged by anyone, open until fixed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, set_etag
+from app.models.flags import DocumentFlag, DocumentKind, FlagStatus
+from app.schemas.common import Page, problems
+from app.schemas.flags import FlagCreate, FlagFix, FlagRead
+from app.services.flags import FlagService
+from app.services.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/document-flags", tags=["document flags"])
+
+ANYONE = [Depends(allow(Permission.DOCUMENT_FLAGS))]
+
+
+def _one(flag: DocumentFlag, response: Response) -> FlagRead:
+    set_etag(response, flag.version)
+    return FlagRead.model_validate(flag)
+
+
+@router.post(
+    "",
+    response_model=FlagRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=ANYONE,
+    operation_id="flag_document",
+)
+async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> FlagRead:
+    """Flag a document as wrong, saying what is wrong; it is posted to «Косяки в документах»."""
+    return _one(
+        await FlagService(uow).flag(data.document_kind, data.document_ref, data.description), response
+    )
+
+
+@router.get(
+    "",
+    response_model=Page[FlagRead],
+    responses=problems(401, 403, 422),
+    dependencies=ANYONE,
+    operation_id="list_document_flags",
+)
+async def list_flags(
+    uow: UowDep,
+    page: PageDep,
+    status: FlagStatus | None = None,
+    document_kind: DocumentKind | None = None,
+    document_ref: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[FlagRead]:
+    """Flags, oldest first; `status=open` for what still waits for a fix."""
+    result = await FlagService(uow).page(
+        status=status, kind=document_kind, ref=document_ref, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[FlagRead.model_validate(f) for f in result.items], next_cursor=result.next_cursor)
+
+
+@router.post(
+    "/{flag_id:int}/fixed",
+    response_model=FlagRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=ANYONE,
+    operation_id="fix_document_flag",
+)
+async def fix_flag(
+    flag_id: PathId, data: FlagFix, uow: UowDep, version: IfMatchDep, response: Response
+) -> FlagRead:
+    """Record the fix (what was done); the chat is told."""
+    return _one(await FlagService(uow).fix(flag_id, data.note, version), response)
