@@ -15,6 +15,7 @@ help:
 	@echo "make test   - install what is missing, then ruff, mypy, import-linter and pytest (SQLite + PostgreSQL)"
 	@echo "make openapi - regenerate openapi/openapi.json from the app"
 	@echo "make fuzz   - a longer schemathesis run over the whole API"
+	@echo "make bench  - the intake benchmark (ratio against a bare endpoint, p99 at 100 req/s)"
 
 $(UV):
 	@echo "==> creating the virtualenv in $(VENV)"
@@ -55,6 +56,10 @@ test: os-deps-test deps lint typecheck importlint pytest
 
 openapi: deps
 	@$(VENV)/bin/pomoshnik openapi
+
+bench: os-deps-test deps
+	@echo "==> benchmark: order intake against a bare FastAPI endpoint (PostgreSQL, Redis, uvicorn on loopback)"
+	@$(PY) bench/intake.py
 
 fuzz: os-deps-test deps
 	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest tests/contract -m slow -p no:randomly -q

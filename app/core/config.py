@@ -136,7 +136,7 @@ class CompanySettings(BaseModel):
 
     name: str = "ООО «Спецодежда-Север»"
     timezone: str = "Europe/Moscow"
-    inn: str = "3525000016"
+    inn: str = "3525000013"
     kpp: str | None = "352501001"
     address: str = "160000, г. Вологда, ул. Промышленная, д. 1"
     bank_name: str = "ПАО «Примерный банк», г. Вологда"

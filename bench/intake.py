@@ -1,0 +1,265 @@
+"""`make bench`: order intake end to end (a real uvicorn, PostgreSQL and Redis on loopback) against
+a bare FastAPI endpoint doing the same inserts with SQLAlchemy Core, measured in the same run.
+
+Prints the throughput ratio (goal ≥ 0.5) and the p99 latency at a paced 100 requests/s (goal
+< 50 ms), and writes the figures to bench/results/. Every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from pytest_postgresql.executors.proc import PostgreSQLExecutor
+
+ROOT = Path(__file__).resolve().parents[1]
+TOTAL = int(os.environ.get("BENCH_REQUESTS", "1500"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+RATE = int(os.environ.get("BENCH_RATE", "100"))
+PACED_SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_postgres(tmp: Path) -> tuple[PostgreSQLExecutor, str]:
+    port = free_port()
+    executor = PostgreSQLExecutor(
+        executable=str(ROOT / "tests" / "support" / "pg_ctl"),
+        host="127.0.0.1",
+        port=port,
+        datadir=str(tmp / "pgdata"),
+        unixsocketdir=tempfile.gettempdir(),
+        logfile=str(tmp / "pg" / "pg.log"),
+        startparams="-w",
+        dbname="bench",
+    )
+    executor.start()
+    with psycopg.connect(
+        host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute("CREATE DATABASE bench")
+    return executor, f"postgresql+asyncpg://postgres@127.0.0.1:{port}/bench"
+
+
+def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    binary = shutil.which("redis-server") or "redis-server"
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp), "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def start_server(target: str, env: dict[str, str], port: int, factory: bool) -> subprocess.Popen[bytes]:
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ] + (["--factory"] if factory else [])
+    process = subprocess.Popen(args, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{target} did not start")
+
+
+async def burst(url: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[float, list[float]]:
+    """TOTAL requests with CONCURRENCY in flight: throughput and latencies."""
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(TOTAL):
+        queue.put_nowait(i)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.post(url, json=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 201:
+                raise RuntimeError(f"{url}: {response.status_code} {response.text[:300]}")
+
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*[worker(client) for _ in range(CONCURRENCY)]), timeout=600)
+        elapsed = time.perf_counter() - started
+    return TOTAL / elapsed, latencies
+
+
+async def paced(url: str, headers: dict[str, str], body: dict[str, Any]) -> list[float]:
+    """RATE requests a second for PACED_SECONDS, each timed from its scheduled start."""
+    latencies: list[float] = []
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200), timeout=30) as client:
+
+        async def one(at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            response = await client.post(url, json=body, headers=headers)
+            latencies.append(time.perf_counter() - at)
+            if response.status_code != 201:
+                raise RuntimeError(f"{url}: {response.status_code}")
+
+        start = time.perf_counter() + 0.5
+        tasks = [one(start + i / RATE) for i in range(RATE * PACED_SECONDS)]
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=PACED_SECONDS + 120)
+    return latencies
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def measure(tmp: Path) -> dict[str, Any]:
+    pg, db_url = start_postgres(tmp)
+    redis, redis_url = start_redis(tmp)
+    env = os.environ | {
+        "APP_DB__URL": db_url,
+        "APP_REDIS__URL": redis_url,
+        "APP_LOG_LEVEL": "WARNING",
+        "APP_CHAT__STUB_DIR": str(tmp / "chat"),
+    }
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        cli = [sys.executable, "-m", "app.cli"]
+        subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True)
+        user = [
+            "--name",
+            "Бенчмарк Тест",
+            "--email",
+            "bench@example.com",
+            "--role",
+            "assistant",
+            "--role",
+            "head",
+        ]
+        added = subprocess.run(
+            [*cli, "users", "add", *user, "--print-token"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        headers = {"Authorization": f"Bearer {added.stdout.strip().splitlines()[-1]}"}
+        app_port, base_port = free_port(), free_port()
+        servers.append(start_server("app.main:create_app", env, app_port, factory=True))
+        servers.append(start_server("bench.baseline_app:app", env, base_port, factory=False))
+        app_url, base_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{base_port}"
+        card = {"name": "ООО «Нагрузка»", "inn": "3525000020", "kpp": "352501001"}
+        client = httpx.post(f"{app_url}/api/v1/clients", headers=headers, timeout=10, json=card)
+        client.raise_for_status()
+        query = {"q": "Костюм", "limit": 10}
+        products = httpx.get(
+            f"{app_url}/api/v1/catalogue/products", headers=headers, timeout=10, params=query
+        )
+        lines = [
+            {"product_id": item["id"], "price_category": "Оптовая", "quantity": 1 + i}
+            for i, item in enumerate((products.json() * 10)[:10])
+        ]
+        body = {"channel": "phone", "client_id": client.json()["id"], "lines": lines}
+        return asyncio.run(load(app_url, base_url, headers, body))
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=20)
+        redis.terminate()
+        redis.wait(timeout=20)
+        pg.stop()
+        # Let the executor go now, not at interpreter exit when psutil is already torn down.
+        del pg
+        gc.collect()
+
+
+async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    await burst(f"{app_url}/api/v1/orders", headers, body)  # warm-up
+    rounds = []
+    for _ in range(ROUNDS):
+        base_rps, base_lat = await burst(f"{base_url}/orders", {}, body)
+        full_rps, full_lat = await burst(f"{app_url}/api/v1/orders", headers, body)
+        rounds.append(
+            {
+                "baseline_rps": base_rps,
+                "intake_rps": full_rps,
+                "ratio": full_rps / base_rps,
+                "intake_p50_ms": p(full_lat, 0.5),
+                "baseline_p50_ms": p(base_lat, 0.5),
+            }
+        )
+    paced_lat = await paced(f"{app_url}/api/v1/orders", headers, body)
+    return {
+        "rounds": rounds,
+        "ratio_median": statistics.median(r["ratio"] for r in rounds),
+        "intake_rps_median": statistics.median(r["intake_rps"] for r in rounds),
+        "baseline_rps_median": statistics.median(r["baseline_rps"] for r in rounds),
+        "paced_rate": RATE,
+        "paced_p50_ms": p(paced_lat, 0.5),
+        "paced_p99_ms": p(paced_lat, 0.99),
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="pomoshnik-bench-") as tmp:
+        os.chmod(tmp, 0o755)
+        result = measure(Path(tmp))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    result |= {
+        "machine": machine,
+        "requests_per_round": TOTAL,
+        "concurrency": CONCURRENCY,
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    out = ROOT / "bench" / "results" / f"intake-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    ratio_ok = "met" if result["ratio_median"] >= 0.5 else "NOT met"
+    p99_ok = "met" if result["paced_p99_ms"] < 50 else "NOT met"
+    rate = f"{RATE} req/s"
+    print(f"\nOrder intake (10 lines, PostgreSQL, one uvicorn process) — {machine}")
+    print(f"{'measure':44} {'value':>12}  goal")
+    print(f"{'baseline (bare FastAPI + Core), req/s':44} {result['baseline_rps_median']:12.1f}")
+    print(f"{'intake (full path), req/s':44} {result['intake_rps_median']:12.1f}")
+    print(
+        f"{'ratio intake / baseline (median of rounds)':44} {result['ratio_median']:12.2f}"
+        f"  >= 0.5 ({ratio_ok})"
+    )
+    print(f"{'p50 at ' + rate + ', ms':44} {result['paced_p50_ms']:12.1f}")
+    print(f"{'p99 at ' + rate + ', ms':44} {result['paced_p99_ms']:12.1f}  < 50 ({p99_ok})")
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
