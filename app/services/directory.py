@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.errors import Conflict, FieldError, NotFound, Unauthenticated
 from app.core.security import hash_password_off_loop, hash_token, new_token, verify_password_off_loop
@@ -240,13 +240,25 @@ class AuthService:
     async def authenticate(self, token: str) -> Employee:
         """Resolve a bearer token to an active employee, or refuse with 401."""
         now = self.uow.clock.now()
-        row = await self.uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            raise Unauthenticated("the token is unknown, expired or revoked")
-        employee = await self.uow.session.scalar(
-            select(Employee).options(selectinload(Employee.roles)).where(Employee.id == row.employee_id)
+        # One round trip for the token, its employee and the roles (every request pays for this).
+        found = (
+            (
+                await self.uow.session.execute(
+                    select(ApiToken, Employee)
+                    .join(Employee, Employee.id == ApiToken.employee_id)
+                    .options(joinedload(Employee.roles))
+                    .where(ApiToken.token_hash == hash_token(token))
+                )
+            )
+            .unique()
+            .first()
         )
-        if employee is None or not employee.is_active:
+        if found is None:
+            raise Unauthenticated("the token is unknown, expired or revoked")
+        row, employee = found
+        if row.revoked_at is not None or row.expires_at <= now:
+            raise Unauthenticated("the token is unknown, expired or revoked")
+        if not employee.is_active:
             raise Unauthenticated("the account is disabled")
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
             # Coarse on purpose: a write per request would serialise every reader on one row.

@@ -232,11 +232,42 @@ class OrderService:
             updated_at=now,
             lines=[OrderLine(position=i + 1, **values) for i, values in enumerate(lines)],
         )
+        # Checked before the first write: a new order is inserted once, already accepted or waiting.
+        gaps, incomplete = self._gaps(order)
+        order.problems = {"order": gaps, "lines": {str(k): v for k, v in incomplete.items()}}
+        order.status = (
+            OrderStatus.ACCEPTED if not gaps and not incomplete else OrderStatus.NEEDS_CLARIFICATION
+        )
         self.uow.session.add(order)
         await self.uow.session.flush()
-        self.history.record("order", order.id, "received", None, self._snapshot(order))
-        await self._check(order)
+        self.history.record(
+            "order", order.id, "received", None, self._snapshot(order) | {"status": "received"}
+        )
+        self._record_check(order, OrderStatus.RECEIVED)
+        if order.status == OrderStatus.NEEDS_CLARIFICATION:
+            await self._ask_for_clarification(order, gaps, incomplete)
         return order
+
+    @staticmethod
+    def _gaps(order: Order) -> tuple[list[str], dict[int, list[str]]]:
+        gaps: list[str] = []
+        if order.client_id is None:
+            gaps.append("client")
+        if not order.lines:
+            gaps.append("lines")
+        incomplete = {line.position: missing_fields(line) for line in order.lines if missing_fields(line)}
+        return gaps, incomplete
+
+    def _record_check(self, order: Order, before: OrderStatus) -> None:
+        if order.status != before:
+            action = "accepted" if order.status == OrderStatus.ACCEPTED else "clarification_requested"
+            self.history.record(
+                "order",
+                order.id,
+                action,
+                {"status": before.value},
+                {"status": order.status.value, "problems": order.problems},
+            )
 
     async def create_once(self, data: OrderCreate, *, source: str, external_id: str) -> tuple[Order, bool]:
         """The same outside lead never makes two orders, even when deliveries race."""
@@ -323,12 +354,7 @@ class OrderService:
 
     async def _check(self, order: Order) -> None:
         """Accept a complete order; otherwise it waits and the manager gets a task to clarify."""
-        gaps: list[str] = []
-        if order.client_id is None:
-            gaps.append("client")
-        if not order.lines:
-            gaps.append("lines")
-        incomplete = {line.position: missing_fields(line) for line in order.lines if missing_fields(line)}
+        gaps, incomplete = self._gaps(order)
         before = order.status
         order.problems = {"order": gaps, "lines": {str(k): v for k, v in incomplete.items()}}
         if not gaps and not incomplete:
@@ -339,15 +365,7 @@ class OrderService:
             await self._ask_for_clarification(order, gaps, incomplete)
         touch(order, self.uow)
         await self.uow.session.flush()
-        if order.status != before:
-            action = "accepted" if order.status == OrderStatus.ACCEPTED else "clarification_requested"
-            self.history.record(
-                "order",
-                order.id,
-                action,
-                {"status": before.value},
-                {"status": order.status.value, "problems": order.problems},
-            )
+        self._record_check(order, before)
 
     async def _ask_for_clarification(
         self, order: Order, gaps: list[str], incomplete: dict[int, list[str]]
