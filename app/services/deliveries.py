@@ -25,7 +25,6 @@ from app.services.common import ensure_version, touch
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.ports import Erp
-from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
 CHECKLISTS: dict[DeliveryMethod, list[tuple[str, str]]] = {
@@ -186,17 +185,12 @@ class DeliveryService:
             raise FieldError("received_on", "is in the future")
         self.orders.move(order, "receive", {"received_on": day.isoformat()})
         delivery.received_on = day
-        assignee = order.assistant_id or order.taken_by_id or order.manager_id
-        if assignee is not None:
-            await TaskService(self.uow).add(
-                kind=TaskKind.CALL,
-                title=f"Обратная связь по заявке №{order.id}: всё ли хорошо",
-                description="Узнать у клиента, всё ли в порядке с товаром и доставкой; записать оценку.",
-                assignee_id=assignee,
-                due_at=self.uow.calendar.due_after(self.uow.clock.now(), FEEDBACK_CALL_WORKING_DAYS),
-                subject_type=TaskSubject.ORDER,
-                subject_id=order.id,
-            )
+        await self.orders.call_task(
+            order,
+            f"Обратная связь по заявке №{order.id}: всё ли хорошо",
+            "Узнать у клиента, всё ли в порядке с товаром и доставкой; записать оценку.",
+            FEEDBACK_CALL_WORKING_DAYS,
+        )
         await self.uow.session.flush()
         return order
 

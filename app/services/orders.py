@@ -333,6 +333,22 @@ class OrderService:
         )
         return order
 
+    async def call_task(self, order: Order, title: str, description: str, working_days: int) -> None:
+        """A call for whoever works the order (its assistant, else who took it, else its manager),
+        due in ``working_days`` on the business calendar."""
+        assignee = order.assistant_id or order.taken_by_id or order.manager_id
+        if assignee is None:
+            return
+        await TaskService(self.uow).add(
+            kind=TaskKind.CALL,
+            title=title,
+            description=description,
+            assignee_id=assignee,
+            due_at=self.uow.calendar.due_after(self.uow.clock.now(), working_days),
+            subject_type=TaskSubject.ORDER,
+            subject_id=order.id,
+        )
+
     def allow(self, order: Order, action: str) -> None:
         sources, _ = TRANSITIONS[action]
         if order.status not in sources:

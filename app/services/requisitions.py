@@ -11,12 +11,11 @@ from sqlalchemy import select
 from app.core.errors import FieldError, InvalidTransition, NotFound
 from app.models.orders import Order
 from app.models.requisitions import Requisition, RequisitionStatus
-from app.models.tasks import TaskKind, TaskSubject
 from app.services.common import ensure_version, touch
 from app.services.history import HistoryService, snapshot
+from app.services.orders import OrderService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.ports import Erp
-from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
 
@@ -93,17 +92,12 @@ class RequisitionService:
             raise FieldError("expected_on", "is in the past")
         requisition = await self._move(requisition_id, "expect", if_match, expected_on=expected_on)
         order = await self.uow.session.get(Order, requisition.order_id)
-        assignee = order and (order.assistant_id or order.taken_by_id or order.manager_id)
-        if assignee:
-            await TaskService(self.uow).add(
-                kind=TaskKind.CALL,
-                title=f"Сообщить клиенту срок поставки по заявке №{requisition.order_id}",
-                description=f"{requisition.name} — {requisition.quantity} шт., "
-                f"ожидается {expected_on:%d.%m.%Y}",
-                assignee_id=assignee,
-                due_at=self.uow.calendar.due_after(self.uow.clock.now(), CALL_WITH_DATE_WORKING_DAYS),
-                subject_type=TaskSubject.ORDER,
-                subject_id=requisition.order_id,
+        if order is not None:
+            await OrderService(self.uow, self.erp).call_task(
+                order,
+                f"Сообщить клиенту срок поставки по заявке №{requisition.order_id}",
+                f"{requisition.name} — {requisition.quantity} шт., ожидается {expected_on:%d.%m.%Y}",
+                CALL_WITH_DATE_WORKING_DAYS,
             )
         return requisition
 

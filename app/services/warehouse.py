@@ -11,7 +11,6 @@ from app.models.directory import Employee
 from app.models.orders import Fulfilment, Order, OrderStatus
 from app.models.outbox import OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
-from app.models.tasks import TaskKind, TaskSubject
 from app.services.common import ensure_version
 from app.services.documents.warehouse_xlsx import (
     WarehouseLine,
@@ -23,7 +22,6 @@ from app.services.fulfilment import FulfilmentService
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.ports import Erp
-from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
 CHANNEL = "warehouse_orders"
@@ -79,17 +77,12 @@ class WarehouseService:
         if not all(line.fulfilment == Fulfilment.RESERVE or line.id in arrived for line in order.lines):
             return False
         self.orders.move(order, "ready")
-        assignee = order.assistant_id or order.taken_by_id or order.manager_id
-        if assignee is not None:
-            await TaskService(self.uow).add(
-                kind=TaskKind.CALL,
-                title=f"Сообщить клиенту: заявка №{order.id} готова к отгрузке",
-                description="Всё по счёту собрано. Согласовать с клиентом способ и время доставки.",
-                assignee_id=assignee,
-                due_at=self.uow.calendar.due_after(self.uow.clock.now(), READY_CALL_WORKING_DAYS),
-                subject_type=TaskSubject.ORDER,
-                subject_id=order.id,
-            )
+        await self.orders.call_task(
+            order,
+            f"Сообщить клиенту: заявка №{order.id} готова к отгрузке",
+            "Всё по счёту собрано. Согласовать с клиентом способ и время доставки.",
+            READY_CALL_WORKING_DAYS,
+        )
         await self.uow.session.flush()
         return True
 
