@@ -245,7 +245,7 @@ class OrderService:
         )
         self._record_check(order, OrderStatus.RECEIVED)
         if order.status == OrderStatus.NEEDS_CLARIFICATION:
-            await self._ask_for_clarification(order, gaps, incomplete)
+            await self._ask_for_clarification(order, gaps, incomplete, new=True)
         return order
 
     @staticmethod
@@ -384,17 +384,22 @@ class OrderService:
         self._record_check(order, before)
 
     async def _ask_for_clarification(
-        self, order: Order, gaps: list[str], incomplete: dict[int, list[str]]
+        self, order: Order, gaps: list[str], incomplete: dict[int, list[str]], *, new: bool = False
     ) -> None:
         assignee = order.manager_id or order.assistant_id or order.taken_by_id
         if assignee is None:
             return  # nobody to ask yet: the order stays in the "needs clarification" list
-        open_task = await self.uow.session.scalar(
-            select(Task).where(
-                Task.subject_type == TaskSubject.ORDER,
-                Task.subject_id == order.id,
-                Task.kind == TaskKind.CLARIFY,
-                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
+        # A new order has no task yet; a clarified one may still have its open one.
+        open_task = (
+            None
+            if new
+            else await self.uow.session.scalar(
+                select(Task).where(
+                    Task.subject_type == TaskSubject.ORDER,
+                    Task.subject_id == order.id,
+                    Task.kind == TaskKind.CLARIFY,
+                    Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
+                )
             )
         )
         if open_task is not None:
