@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.core.errors import FieldError
 from app.models.invoices import Invoice, InvoiceStatus
@@ -77,49 +77,46 @@ class FulfilmentService:
         self.uow.after_commit(SYNC_JOB, order.id, job_id=f"fulfilment:{order.id}:{order.version}")
         return order
 
-    async def pending_sync(self) -> tuple[list[OrderLine], list[Requisition]]:
-        lines = (
-            await self.uow.session.scalars(
-                select(OrderLine)
-                .join(Order, Order.id == OrderLine.order_id)
-                .where(
-                    Order.status == OrderStatus.FULFILMENT,
-                    OrderLine.fulfilment == Fulfilment.RESERVE,
-                    OrderLine.reserved_ref.is_(None),
-                )
+    def _unsynced_lines(self) -> Select[OrderLine]:
+        # Whatever the order has moved on to (it may reach the warehouse before the worker runs),
+        # a reserved line waits for its 1C reservation until the order is cancelled.
+        return (
+            select(OrderLine)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Order.status != OrderStatus.CANCELLED,
+                OrderLine.fulfilment == Fulfilment.RESERVE,
+                OrderLine.reserved_ref.is_(None),
             )
-        ).all()
-        requisitions = (
-            await self.uow.session.scalars(
-                select(Requisition).where(
-                    Requisition.onec_id.is_(None), Requisition.status != RequisitionStatus.CANCELLED
-                )
-            )
-        ).all()
-        return list(lines), list(requisitions)
+        )
+
+    def _unsynced_requisitions(self) -> Select[Requisition]:
+        return select(Requisition).where(
+            Requisition.onec_id.is_(None), Requisition.status != RequisitionStatus.CANCELLED
+        )
 
     async def due_orders(self) -> list[int]:
         """Orders whose 1C side is still not done a while after the last change (for the sweep):
         the job after the commit had its chance; two runs at once could reserve twice."""
-        lines, requisitions = await self.pending_sync()
-        candidates = {line.order_id for line in lines} | {r.order_id for r in requisitions}
-        if not candidates:
-            return []
+        lines = self._unsynced_lines().with_only_columns(OrderLine.order_id)
+        requisitions = self._unsynced_requisitions().with_only_columns(Requisition.order_id)
         cutoff = self.uow.clock.now() - SYNC_RETRY_AFTER
         stale = await self.uow.session.scalars(
-            select(Order.id).where(Order.id.in_(candidates), Order.updated_at <= cutoff).order_by(Order.id)
+            select(Order.id)
+            .where(Order.id.in_(lines.union(requisitions).scalar_subquery()), Order.updated_at <= cutoff)
+            .order_by(Order.id)
         )
         return list(stale)
 
     async def sync_plan(self, order_id: int) -> tuple[str, list[OrderLine], list[Requisition]]:
         """What the worker still has to do in 1C for this order: reservations and requisitions."""
         invoice = await self.approved_invoice(order_id)
-        lines, requisitions = await self.pending_sync()
-        return (
-            invoice.number,
-            [line for line in lines if line.order_id == order_id],
-            [r for r in requisitions if r.order_id == order_id],
+        session = self.uow.session
+        lines = await session.scalars(self._unsynced_lines().where(OrderLine.order_id == order_id))
+        requisitions = await session.scalars(
+            self._unsynced_requisitions().where(Requisition.order_id == order_id)
         )
+        return invoice.number, list(lines), list(requisitions)
 
     async def record_sync(self, order_id: int, reserved: dict[int, bool], registered: dict[int, str]) -> None:
         """Record what 1C did. A reservation 1C refused (the stock went meanwhile) turns the line

@@ -32,7 +32,7 @@ from app.services.documents.invoice import (
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.invoicing.numbering import format_invoice_number
-from app.services.invoicing.totals import LineInput, compute_totals
+from app.services.invoicing.totals import InvoiceTotals, LineInput, compute_totals
 from app.services.invoicing.vat import VatSchedule
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
@@ -275,13 +275,7 @@ class InvoiceService:
                 line.quantity = change.quantity
             if change.discount_percent is not None:
                 line.discount_basis_points = int(change.discount_percent * 100)
-        totals = compute_totals(
-            [
-                LineInput(x.name, x.unit, x.quantity, x.unit_price, Decimal(x.discount_basis_points) / 100)
-                for x in invoice.lines
-            ],
-            Decimal(invoice.vat_rate),
-        )
+        totals = self._totals(invoice)
         for line, total in zip(invoice.lines, totals.lines, strict=True):
             line.price, line.amount, line.vat_amount = total.price, total.amount, total.vat_amount
         invoice.total, invoice.vat_total = totals.total, totals.vat_total
@@ -311,6 +305,17 @@ class InvoiceService:
             .order_by(InvoiceRevision.revision)
         )
         return list(rows)
+
+    @staticmethod
+    def _totals(invoice: Invoice) -> InvoiceTotals:
+        """The invoice's totals from its lines as they stand (discounts of a revision included)."""
+        return compute_totals(
+            [
+                LineInput(x.name, x.unit, x.quantity, x.unit_price, Decimal(x.discount_basis_points) / 100)
+                for x in invoice.lines
+            ],
+            Decimal(invoice.vat_rate),
+        )
 
     async def _price_lines(self, order: Order) -> tuple[list[LineInput], list[dict[str, Any]]]:
         inputs: list[LineInput] = []
@@ -376,10 +381,7 @@ class InvoiceService:
             number=invoice.number,
             issued_on=invoice.issued_on,
             due_on=invoice.due_on,
-            totals=compute_totals(
-                [LineInput(x.name, x.unit, x.quantity, x.unit_price) for x in invoice.lines],
-                Decimal(invoice.vat_rate),
-            ),
+            totals=self._totals(invoice),
             director_name=company.director_name,
             accountant_name=company.accountant_name,
             basis=f"Заявка №{invoice.order_id}",

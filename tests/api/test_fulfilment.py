@@ -188,3 +188,9 @@ async def test_warehouse_excel_accepted_then_ready_when_supply_arrives(
     assert any("готова к отгрузке" in t["title"] for t in tasks["today"] + tasks["upcoming"])
     history = (await client.get(f"{url}/history", headers=assistant.headers)).json()["items"]
     assert [e["action"] for e in history][-4:] == ["fulfil", "send_to_warehouse", "warehouse_accept", "ready"]
+
+    # The 1C side is made even when the order has moved on before the worker ran.
+    job_ctx.erp = app.state.erp
+    assert await sync_fulfilment({"app": job_ctx}, order["id"]) == "synced"
+    synced = (await client.get(url, headers=assistant.headers)).json()
+    assert synced["lines"][0]["reserved_ref"] is not None

@@ -200,6 +200,12 @@ async def test_approval_with_a_revision_by_email(
     assert body["lines"][0]["quantity"] == 5
     assert Decimal(body["total"]) == sum(Decimal(x["amount"]) for x in body["lines"])
     assert Decimal(body["total"]) != Decimal(invoice["total"])
+    # The PDF shows the revision as it stands, discount included.
+    from app.services.invoicing.format import format_rub
+
+    pdf = await client.get(f"{url}/pdf", headers=assistant.headers)
+    revised_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert format_rub(Decimal(body["total"])) in revised_text.replace("\xa0", "\u00a0")
     revisions = (await client.get(f"{url}/revisions", headers=assistant.headers)).json()
     assert [r["revision"] for r in revisions] == [1, 2]
     assert revisions[0]["lines"][0]["quantity"] == 3
