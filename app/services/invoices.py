@@ -84,7 +84,11 @@ class InvoiceService:
         if invoice is None:
             raise NotFound("invoice", invoice_id)
         # Visibility follows the order's: an invoice of an order you cannot see does not exist for you.
-        await OrderService(self.uow, self.erp).get(invoice.order_id)
+        visible = OrderService(self.uow, self.erp).visible(
+            select(Order.id).where(Order.id == invoice.order_id)
+        )
+        if await self.uow.session.scalar(visible) is None:
+            raise NotFound("invoice", invoice_id)
         return invoice
 
     async def page(self, *, client_id: int | None, cursor: str | None, limit: int) -> Page[Invoice]:

@@ -224,3 +224,17 @@ async def test_approval_with_a_revision_by_email(
         "send_for_approval",
         "approve",
     ]
+
+
+async def test_an_invoice_is_visible_as_its_order_is(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    outsider = await make_user(Role.ASSISTANT, department="shop")
+    order = await _accepted_order(client, app, assistant, head, inn=inn10("352804569"))
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)).json()
+    problem(await client.get(f"/api/v1/invoices/{invoice['id']}", headers=outsider.headers), 404)
+    problem(await client.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=outsider.headers), 404)
+    assert (await client.get("/api/v1/invoices", headers=outsider.headers)).json()["items"] == []
+    assert (await client.get(f"/api/v1/invoices/{invoice['id']}", headers=head.headers)).status_code == 200
