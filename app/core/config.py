@@ -108,6 +108,14 @@ class AmoCrmSettings(BaseModel):
     order_status_ids: list[int] = Field(
         default_factory=lambda: [142], description="Lead statuses (leads[status]) that create an order"
     )
+    responsible_users: dict[int, str] = Field(
+        default_factory=dict,
+        description="amoCRM user id → the email of the employee (a manager) who owns its leads here",
+    )
+    default_assignee: str | None = Field(
+        default=None,
+        description="Email of the employee who gets an amoCRM order nobody else owns (else a head)",
+    )
 
 
 class PostSettings(BaseModel):

@@ -137,6 +137,12 @@ class ClientService:
             raise FieldError("kpp", "an organisation (10-digit INN) needs its KPP")
 
     async def create(self, data: ClientCreate) -> Client:
+        client = await self.create_unchecked(data)
+        return await self._reload_visible(client.id)
+
+    async def create_unchecked(self, data: ClientCreate) -> Client:
+        """A new card, checked (INN/KPP, people, uniqueness) but not against who is asking: for
+        the system itself (amoCRM intake), which has no department."""
         values = data.model_dump(exclude={"contacts"}, mode="json")
         self._check_inn_kpp(data.inn, data.kpp)
         await self._check_people(data.manager_id, data.assistant_id)
@@ -153,7 +159,7 @@ class ClientService:
         self.uow.session.add(client)
         await self.uow.session.flush()
         self.history.record("client", client.id, "created", None, _full_snapshot(client))
-        return await self._reload_visible(client.id)
+        return client
 
     async def _reload_visible(self, client_id: int) -> Client:
         try:

@@ -7,17 +7,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qsl
 
-from sqlalchemy import select, update
+from pydantic import ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.adapters.amocrm.webhook import parse_webhook_form
 from app.core.config import AmoCrmSettings
+from app.core.errors import FieldError
+from app.core.logging import get_logger
 from app.core.security import constant_time_equals
 from app.models.clients import Client
+from app.models.directory import Employee, Role
 from app.models.orders import DeliveryStatus, OrderChannel, WebhookDelivery
+from app.schemas.clients import ClientCreate, ContactCreate
 from app.schemas.orders import OrderCreate
+from app.services.clients import ClientService
 from app.services.orders import OrderService
 from app.services.ports import CrmLead, Erp
 from app.services.unit_of_work import UnitOfWork
+
+log = get_logger(__name__)
 
 SOURCE = "amocrm"
 PROCESS_JOB = "process_amocrm_delivery"
@@ -116,14 +126,25 @@ class AmoCrmIntake:
         orders = OrderService(self.uow, erp)
         order_ids: list[int] = []
         for lead in leads:
-            client = await self._match_client(lead)
+            existing = await orders.by_external(SOURCE, str(lead.id))
+            if existing is not None:
+                order_ids.append(existing.id)
+                continue
+            manager = await self._responsible(lead)
+            client = await self._match_client(lead) or await self._new_client(lead, manager)
             data = OrderCreate(
                 channel=OrderChannel.AMOCRM,
                 client_id=client.id if client else None,
+                manager_id=manager.id if manager else None,
                 raw_text=_describe(lead),
                 lines=[],
             )
-            order, _ = await orders.create_once(data, source=SOURCE, external_id=str(lead.id))
+            order, _ = await orders.create_once(
+                data,
+                source=SOURCE,
+                external_id=str(lead.id),
+                taken_by_id=await self._fallback(manager, client),
+            )
             order_ids.append(order.id)
         delivery.status = DeliveryStatus.PROCESSED
         delivery.processed_at = self.uow.clock.now()
@@ -145,28 +166,110 @@ class AmoCrmIntake:
                 .values(received_at=self.uow.clock.now())
             )
 
+    async def _employee(self, email: str | None) -> Employee | None:
+        if not email:
+            return None
+        found: Employee | None = await self.uow.session.scalar(
+            select(Employee)
+            .options(selectinload(Employee.roles))
+            .where(func.lower(Employee.email) == email.strip().lower(), Employee.is_active.is_(True))
+        )
+        return found
+
+    async def _responsible(self, lead: CrmLead) -> Employee | None:
+        """The manager who owns the lead in amoCRM, through the configured user map."""
+        if lead.responsible_user_id is None:
+            return None
+        employee = await self._employee(self.settings.responsible_users.get(lead.responsible_user_id))
+        return employee if employee is not None and Role.MANAGER in employee.role_set else None
+
+    async def _fallback(self, manager: Employee | None, client: Client | None) -> int | None:
+        """Somebody must see an order that nobody owns: the configured employee, else the first
+        active department head."""
+        if manager is not None or (client is not None and (client.manager_id or client.assistant_id)):
+            return None
+        configured = await self._employee(self.settings.default_assignee)
+        if configured is not None:
+            return configured.id
+        head: int | None = await self.uow.session.scalar(
+            select(Employee.id)
+            .where(Employee.is_active.is_(True), Employee.roles.any(role=Role.HEAD))
+            .order_by(Employee.id)
+            .limit(1)
+        )
+        return head
+
     async def _match_client(self, lead: CrmLead) -> Client | None:
-        inn = next(iter(_field(lead, "ИНН", "INN")), None)
-        if inn:
+        """The client card of the lead's company: by its amoCRM id, else by INN (and KPP)."""
+        if lead.company is not None:
             found: Client | None = await self.uow.session.scalar(
-                select(Client).where(Client.inn == inn).order_by(Client.id).limit(1)
+                select(Client).where(Client.amocrm_id == str(lead.company.id))
             )
             if found is not None:
                 return found
-        return None
+        inn = next(iter(_field(lead, "ИНН", "INN")), None)
+        if not inn:
+            return None
+        kpp = next(iter(_field(lead, "КПП", "KPP")), None)
+        query = select(Client).where(Client.inn == inn.strip())
+        if kpp:
+            query = query.where(Client.kpp == kpp.strip())
+        return await self.uow.session.scalar(query.order_by(Client.id).limit(1))
+
+    async def _new_client(self, lead: CrmLead, manager: Employee | None) -> Client | None:
+        """A card for a company seen for the first time, when amoCRM gives enough to make a valid
+        one (name, a checksum-valid INN, the KPP of an organisation); else the order waits for the
+        client to be named by hand."""
+        inn = next(iter(_field(lead, "ИНН", "INN")), None)
+        if not inn:
+            return None
+        contacts: list[ContactCreate] = []
+        for contact in lead.contacts:
+            try:
+                contacts.append(
+                    ContactCreate(name=contact.name, phones=list(contact.phones), emails=list(contact.emails))
+                )
+            except ValidationError:
+                try:  # a malformed phone or address must not lose the person
+                    contacts.append(ContactCreate(name=contact.name))
+                except ValidationError:
+                    continue
+        address = next(iter(_field(lead, "Юридический адрес", "Адрес")), None)
+        try:
+            data = ClientCreate(
+                name=(lead.company.name if lead.company and lead.company.name else lead.name)[:300],
+                inn=inn,
+                kpp=next(iter(_field(lead, "КПП", "KPP")), None),
+                legal_address=address[:500] if address else None,
+                amocrm_id=str(lead.company.id) if lead.company else None,
+                manager_id=manager.id if manager else None,
+                contacts=contacts,
+            )
+            async with self.uow.session.begin_nested():
+                return await ClientService(self.uow).create_unchecked(data)
+        except IntegrityError:  # a parallel delivery made the same card first
+            return await self._match_client(lead)
+        except (ValidationError, FieldError) as exc:
+            log.info("amocrm.client_not_created", lead=lead.id, reason=str(exc)[:300])
+            return None
 
 
 def _field(lead: CrmLead, *names: str) -> list[str]:
-    for name in names:
-        values = lead.custom_fields.get(name)
-        if values:
-            return [str(v) for v in values]
+    """A field of the lead's company card, else of the lead itself."""
+    sources = [lead.company.custom_fields] if lead.company else []
+    for fields in [*sources, lead.custom_fields]:
+        for name in names:
+            values = fields.get(name)
+            if values:
+                return [str(v) for v in values]
     return []
 
 
 def _describe(lead: CrmLead) -> str:
     """The lead as the assistant reads it: name, amount, fields and contacts."""
     lines = [f"Сделка amoCRM №{lead.id}: {lead.name}", f"Бюджет: {lead.price} ₽"]
+    if lead.company is not None:
+        lines.append(f"Компания: {lead.company.name}")
     lines += [f"{name}: {', '.join(map(str, values))}" for name, values in lead.custom_fields.items()]
     for contact in lead.contacts:
         reach = ", ".join([*contact.phones, *contact.emails])

@@ -211,8 +211,10 @@ class OrderService:
         source: str = "api",
         external_id: str | None = None,
         resolved: list[dict[str, Any]] | None = None,
+        taken_by_id: int | None = None,
     ) -> Order:
-        """Receive an order (any channel), then check it: accepted, or waiting for clarification."""
+        """Receive an order (any channel), then check it: accepted, or waiting for clarification.
+        Who took it is the caller; the system (a webhook) names ``taken_by_id`` instead."""
         client = await self._check_people(data)
         lines = resolved if resolved is not None else await self.resolve_lines(data.lines)
         now = self.uow.clock.now()
@@ -224,7 +226,7 @@ class OrderService:
             client_id=data.client_id,
             manager_id=data.manager_id or (client.manager_id if client else None),
             assistant_id=data.assistant_id or (client.assistant_id if client else None),
-            taken_by_id=actor.id if actor else None,
+            taken_by_id=actor.id if actor else taken_by_id,
             raw_text=data.raw_text,
             status=OrderStatus.RECEIVED,
             problems={},
@@ -269,23 +271,31 @@ class OrderService:
                 {"status": order.status.value, "problems": order.problems},
             )
 
-    async def create_once(self, data: OrderCreate, *, source: str, external_id: str) -> tuple[Order, bool]:
+    async def create_once(
+        self, data: OrderCreate, *, source: str, external_id: str, taken_by_id: int | None = None
+    ) -> tuple[Order, bool]:
         """The same outside lead never makes two orders, even when deliveries race."""
-        existing = await self._by_external(source, external_id)
+        existing = await self.by_external(source, external_id)
         if existing is not None:
             return existing, False
         resolved = await self.resolve_lines(data.lines)
         try:
             async with self.uow.session.begin_nested():
-                order = await self.create(data, source=source, external_id=external_id, resolved=resolved)
+                order = await self.create(
+                    data,
+                    source=source,
+                    external_id=external_id,
+                    resolved=resolved,
+                    taken_by_id=taken_by_id,
+                )
         except IntegrityError:
-            raced = await self._by_external(source, external_id)
+            raced = await self.by_external(source, external_id)
             if raced is None:
                 raise
             return raced, False
         return order, True
 
-    async def _by_external(self, source: str, external_id: str) -> Order | None:
+    async def by_external(self, source: str, external_id: str) -> Order | None:
         query = select(Order).options(selectinload(Order.lines))
         found: Order | None = await self.uow.session.scalar(
             query.where(Order.source == source, Order.external_id == external_id)

@@ -204,6 +204,15 @@ class CrmContact:
 
 
 @dataclass(frozen=True)
+class CrmCompany:
+    """The lead's company card: its name and custom fields (INN, KPP, addresses, as configured)."""
+
+    id: int
+    name: str
+    custom_fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CrmLead:
     id: int
     name: str
@@ -213,6 +222,7 @@ class CrmLead:
     responsible_user_id: int | None
     custom_fields: dict[str, Any]
     contacts: tuple[CrmContact, ...]
+    company: CrmCompany | None = None
 
 
 class CrmError(Exception):

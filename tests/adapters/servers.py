@@ -187,7 +187,7 @@ class CrmRequest:
 
 @dataclass
 class FakeAmoCrm:
-    """``GET /api/v4/leads/{id}`` and ``GET /api/v4/contacts/{id}`` in amoCRM's hal+json shapes.
+    """``GET /api/v4/leads/{id}``, ``/contacts/{id}`` and ``/companies/{id}`` in amoCRM's hal+json shapes.
 
     Unknown ids answer 204 (as amoCRM does for an empty result); ids in ``gone`` answer 404
     problem+json; ``throttle`` is a count of 429 answers (``Retry-After: 1``) to give first.
@@ -197,6 +197,7 @@ class FakeAmoCrm:
     subdomain: str = "testcompany"
     leads: dict[int, dict[str, Any]] = field(default_factory=dict)
     contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    companies: dict[int, dict[str, Any]] = field(default_factory=dict)
     gone: set[int] = field(default_factory=set)
     throttle: int = 0
     requests: list[CrmRequest] = field(default_factory=list)
@@ -204,6 +205,7 @@ class FakeAmoCrm:
     def reset(self) -> None:
         self.leads.clear()
         self.contacts.clear()
+        self.companies.clear()
         self.gone.clear()
         self.throttle = 0
         self.requests.clear()
@@ -213,6 +215,7 @@ class FakeAmoCrm:
             routes=[
                 Route("/api/v4/leads/{id:int}", self._lead, methods=["GET"]),
                 Route("/api/v4/contacts/{id:int}", self._contact, methods=["GET"]),
+                Route("/api/v4/companies/{id:int}", self._company, methods=["GET"]),
             ]
         )
 
@@ -247,7 +250,14 @@ class FakeAmoCrm:
         if lead is None:
             return Response(status_code=204)
         body = dict(lead)
-        embedded: dict[str, Any] = {"tags": [], "companies": []}
+        # amoCRM embeds the lead's company always, its contacts only when asked (with=contacts).
+        embedded: dict[str, Any] = {
+            "tags": [],
+            "companies": [
+                {"id": ref, "_links": self._link(f"/api/v4/companies/{ref}")}
+                for ref in ([lead["company_ref"]] if lead.get("company_ref") else [])
+            ],
+        }
         if "contacts" in request.query_params.get("with", "").split(","):
             embedded["contacts"] = [
                 {
@@ -258,6 +268,7 @@ class FakeAmoCrm:
                 for ref in lead.get("contact_refs", [])
             ]
         body.pop("contact_refs", None)
+        body.pop("company_ref", None)
         body["_links"] = self._link(f"/api/v4/leads/{lead_id}")
         body["_embedded"] = embedded
         return JSONResponse(body, media_type="application/hal+json")
@@ -271,6 +282,17 @@ class FakeAmoCrm:
         if contact is None:
             return Response(status_code=204)
         body = dict(contact, _links=self._link(f"/api/v4/contacts/{contact_id}"))
+        return JSONResponse(body, media_type="application/hal+json")
+
+    async def _company(self, request: Request) -> Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        company_id: int = request.path_params["id"]
+        company = self.companies.get(company_id)
+        if company is None:
+            return Response(status_code=204)
+        body = dict(company, _links=self._link(f"/api/v4/companies/{company_id}"))
         return JSONResponse(body, media_type="application/hal+json")
 
     @staticmethod

@@ -252,3 +252,55 @@ async def test_build_crm_stub_has_demo_leads() -> None:
     assert lead is not None
     assert lead.contacts[0].emails
     assert await crm.get_lead(1) is None
+
+
+def company_body(company_id: int, name: str, inn: str, kpp: str) -> dict[str, Any]:
+    return {
+        "id": company_id,
+        "name": name,
+        "responsible_user_id": 8100001,
+        "group_id": 0,
+        "created_by": 8100001,
+        "updated_by": 8100001,
+        "created_at": 1732600000,
+        "updated_at": 1732610000,
+        "closest_task_at": None,
+        "is_deleted": False,
+        "custom_fields_values": [
+            {
+                "field_id": 4001,
+                "field_name": "ИНН",
+                "field_code": None,
+                "field_type": "text",
+                "values": [{"value": inn}],
+            },
+            {
+                "field_id": 4002,
+                "field_name": "КПП",
+                "field_code": None,
+                "field_type": "text",
+                "values": [{"value": kpp}],
+            },
+        ],
+        "account_id": 29000001,
+    }
+
+
+async def test_lead_with_its_company(crm: AmoCrmClient, fake: FakeAmoCrm) -> None:
+    fake.leads[9] = lead_body(9) | {"company_ref": 5501}
+    fake.companies[5501] = company_body(5501, "ООО «Северный металл»", "7801234564", "780101001")
+
+    lead = await crm.get_lead(9)
+
+    assert lead is not None
+    assert lead.company is not None
+    assert (lead.company.id, lead.company.name) == (5501, "ООО «Северный металл»")
+    assert lead.company.custom_fields == {"ИНН": ["7801234564"], "КПП": ["780101001"]}
+    assert [r.path for r in fake.requests] == ["/api/v4/leads/9", "/api/v4/companies/5501"]
+
+
+async def test_a_lead_without_a_company(crm: AmoCrmClient, fake: FakeAmoCrm) -> None:
+    fake.leads[10] = lead_body(10)
+    lead = await crm.get_lead(10)
+    assert lead is not None
+    assert lead.company is None

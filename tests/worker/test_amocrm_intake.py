@@ -4,6 +4,7 @@ lead through the API port and makes one order per lead, however often or concurr
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -160,3 +161,56 @@ async def test_amocrm_down_is_retried_by_the_sweep(client: httpx.AsyncClient, jo
     assert any(f == "process_amocrm_delivery" for f, _, _ in job_queue.jobs)
     assert await process_amocrm_delivery({"app": job_ctx}, delivery_id) == "processed"
     assert len(await _orders(job_ctx)) == 1
+
+
+async def test_a_company_seen_first_gets_a_client_card(
+    client: httpx.AsyncClient, job_ctx: JobContext, make_user: Any
+) -> None:
+    from sqlalchemy.orm import selectinload
+
+    from app.models.clients import Client
+    from app.models.tasks import Task
+
+    manager = await make_user(Role.MANAGER)
+    head = await make_user(Role.HEAD)
+    job_ctx.settings.amocrm.responsible_users = {8_100_001: manager.email.upper()}
+    # 31000101: a company card with INN and KPP, owned in amoCRM by a mapped user;
+    # 31000102: an organisation's INN without its KPP, owned by an unmapped user.
+    body = _form(("add", 31_000_101, STATUS_NEW), ("add", 31_000_102, STATUS_NEW))
+    response = await client.post(f"/webhooks/amocrm/{SECRET}", content=body, headers=FORM)
+    assert await process_amocrm_delivery({"app": job_ctx}, response.json()["delivery_id"]) == "processed"
+
+    async with job_ctx.session_factory() as session:
+        cards = list((await session.scalars(select(Client).options(selectinload(Client.contacts)))).all())
+        assert len(cards) == 1
+        card = cards[0]
+        assert (card.name, card.inn, card.kpp) == ("ООО «Северный металл»", "7801234564", "780101001")
+        assert (card.amocrm_id, card.manager_id) == ("52000301", manager.id)
+        contacts = card.contacts
+        assert [(c.name, c.phones, c.emails) for c in contacts] == [
+            ("Ковалёв Андрей Петрович", ["+79215550123"], ["snab@severmetall.example"])
+        ]
+        tasks = {t.subject_id: t for t in (await session.scalars(select(Task))).all()}
+    orders = {o.external_id: o for o in await _orders(job_ctx)}
+    first, second = orders["31000101"], orders["31000102"]
+    assert (first.client_id, first.manager_id) == (card.id, manager.id)
+    assert "client" not in first.problems["order"]
+    # No card can be made without the KPP; nobody owns the lead here, so a head is asked.
+    assert second.client_id is None
+    assert "client" in second.problems["order"]
+    assert (second.manager_id, second.taken_by_id) == (None, head.id)
+    assert tasks[first.id].assignee_id == manager.id
+    assert tasks[second.id].assignee_id == head.id
+
+    # Another lead of the same company finds the card by its amoCRM id, not a second card.
+    from app.adapters.amocrm.stub import StubCrm, demo_leads
+
+    assert isinstance(job_ctx.crm, StubCrm)
+    job_ctx.crm.put_lead(replace(demo_leads()[0], id=31_000_999, custom_fields={}))
+    response = await client.post(
+        f"/webhooks/amocrm/{SECRET}", content=_form(("add", 31_000_999, STATUS_NEW)), headers=FORM
+    )
+    assert await process_amocrm_delivery({"app": job_ctx}, response.json()["delivery_id"]) == "processed"
+    async with job_ctx.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Client)) == 1
+    assert {o.external_id: o.client_id for o in await _orders(job_ctx)}["31000999"] == card.id

@@ -1,7 +1,8 @@
 """amoCRM API v4 client: read a lead with its contacts.
 
 ``GET /api/v4/leads/{id}?with=contacts`` (hal+json) gives the lead and references to its contacts in
-``_embedded.contacts[{id, is_main}]``; each contact is read with ``GET /api/v4/contacts/{id}``. Auth is
+``_embedded.contacts[{id, is_main}]`` and to its company in ``_embedded.companies[{id}]``; each contact is
+read with ``GET /api/v4/contacts/{id}``, the company with ``GET /api/v4/companies/{id}``. Auth is
 a long-lived token of a private integration (``Authorization: Bearer …``). amoCRM allows 7 requests a
 second per integration and answers 429 beyond that: the client keeps under the limit itself and, on a
 429 anyway, waits (``Retry-After``) and tries again a bounded number of times.
@@ -20,7 +21,7 @@ import httpx
 
 from app.core.config import AmoCrmSettings
 from app.core.logging import get_logger
-from app.services.ports import CrmContact, CrmError, CrmLead
+from app.services.ports import CrmCompany, CrmContact, CrmError, CrmLead
 
 log = get_logger(__name__)
 
@@ -114,7 +115,17 @@ def parse_contact(body: dict[str, Any]) -> CrmContact:
     )
 
 
-def parse_lead(body: dict[str, Any], contacts: tuple[CrmContact, ...] = ()) -> CrmLead:
+def parse_company(body: dict[str, Any]) -> CrmCompany:
+    return CrmCompany(
+        id=int(body["id"]),
+        name=str(body.get("name") or "").strip(),
+        custom_fields=dict(parse_custom_fields(body.get("custom_fields_values"))),
+    )
+
+
+def parse_lead(
+    body: dict[str, Any], contacts: tuple[CrmContact, ...] = (), company: CrmCompany | None = None
+) -> CrmLead:
     responsible = body.get("responsible_user_id")
     return CrmLead(
         id=int(body["id"]),
@@ -125,7 +136,20 @@ def parse_lead(body: dict[str, Any], contacts: tuple[CrmContact, ...] = ()) -> C
         responsible_user_id=int(responsible) if responsible else None,
         custom_fields=dict(parse_custom_fields(body.get("custom_fields_values"))),
         contacts=contacts,
+        company=company,
     )
+
+
+def company_ref(body: dict[str, Any]) -> int | None:
+    """The id of the lead's company (a lead has at most one)."""
+    embedded = body.get("_embedded")
+    refs = embedded.get("companies") if isinstance(embedded, dict) else None
+    if not isinstance(refs, list):
+        return None
+    for ref in refs:
+        if isinstance(ref, dict) and ref.get("id") is not None:
+            return int(ref["id"])
+    return None
 
 
 def contact_refs(body: dict[str, Any]) -> list[int]:
@@ -195,8 +219,10 @@ class AmoCrmClient:
             contact = await self.get_contact(contact_id)
             if contact is not None:
                 contacts.append(contact)
+        company_id = company_ref(body)
+        company = await self.get_company(company_id) if company_id is not None else None
         try:
-            return parse_lead(body, tuple(contacts))
+            return parse_lead(body, tuple(contacts), company)
         except (KeyError, TypeError, ValueError) as exc:
             raise CrmError(f"amoCRM lead {lead_id}: unexpected body: {exc}", status=200) from exc
 
@@ -208,6 +234,15 @@ class AmoCrmClient:
             return parse_contact(body)
         except (KeyError, TypeError, ValueError) as exc:
             raise CrmError(f"amoCRM contact {contact_id}: unexpected body: {exc}", status=200) from exc
+
+    async def get_company(self, company_id: int) -> CrmCompany | None:
+        body = await self._get(f"/api/v4/companies/{int(company_id)}", None)
+        if body is None:
+            return None
+        try:
+            return parse_company(body)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CrmError(f"amoCRM company {company_id}: unexpected body: {exc}", status=200) from exc
 
     def _delay(self, attempt: int) -> float:
         return float(min(self._max_wait, self._backoff * (2**attempt)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.services.ports import CrmContact, CrmLead
+from app.services.ports import CrmCompany, CrmContact, CrmLead
 
 PIPELINE_SALES = 7_001_001
 STATUS_NEW = 61_000_001
@@ -22,11 +22,12 @@ def demo_leads() -> list[CrmLead]:
             pipeline_id=PIPELINE_SALES,
             price=186_000,
             responsible_user_id=8_100_001,
-            custom_fields={
-                "ИНН": ["7801234564"],
-                "Ценовая категория": ["Оптовая"],
-                "Источник": ["Сайт"],
-            },
+            custom_fields={"Ценовая категория": ["Оптовая"], "Источник": ["Сайт"]},
+            company=CrmCompany(
+                id=52_000_301,
+                name="ООО «Северный металл»",
+                custom_fields={"ИНН": ["7801234564"], "КПП": ["780101001"]},
+            ),
             contacts=(
                 CrmContact(
                     id=45_000_201,
