@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import SettingsDep, UowDep, public
 from app.api.problems import http_problem
 from app.schemas.common import problems
-from app.schemas.orders import WebhookAccepted
+from app.schemas.orders import ChatUpdateHandled, WebhookAccepted
+from app.services.inbound_chat import InboundChatService
 from app.services.intake import AmoCrmIntake
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -58,3 +59,58 @@ async def amocrm_webhook(
         return http_problem(verdict.status, verdict.rejected, request.url.path, errors=errors)
     accepted = WebhookAccepted(delivery_id=verdict.delivery.id, status=verdict.delivery.status.value)
     return JSONResponse(accepted.model_dump())
+
+
+@router.post(
+    "/telegram",
+    response_model=ChatUpdateHandled,
+    responses=problems(403, 413, 422),
+    dependencies=[Depends(public("Telegram authenticates with the secret_token header it was given"))],
+    operation_id="telegram_webhook",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "description": "A Telegram Bot API Update"},
+                    "example": {
+                        "update_id": 900000001,
+                        "message": {
+                            "message_id": 77,
+                            "date": 1796108400,
+                            "chat": {"id": -1001234567890, "type": "supergroup"},
+                            "from": {"id": 5550001, "is_bot": False, "username": "sklad_petrov"},
+                            "text": "Принято",
+                            "reply_to_message": {"message_id": 75},
+                        },
+                    },
+                }
+            },
+        }
+    },
+)
+async def telegram_webhook(
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    secret: Annotated[
+        str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token", max_length=256, include_in_schema=False)
+    ] = None,
+) -> JSONResponse:
+    """Messages of the work chats (set with `setWebhook(url, secret_token=…)`). The warehouse's
+    «Принято» — a reply to the posted invoice, or naming its number — accepts the order when the
+    sender is a warehouse employee known by their chat handle. Every update is kept with what was
+    done with it; anything not understood is answered 200 and ignored, so Telegram does not retry."""
+    body = await request.body()
+    verdict = await InboundChatService(uow, settings, request.app.state.erp).receive(
+        secret, body, request.headers.get("content-type")
+    )
+    if verdict.rejected is not None:
+        errors = (
+            [{"field": "body", "reason": verdict.rejected, "code": "malformed"}]
+            if verdict.status == 422
+            else None
+        )
+        return http_problem(verdict.status, verdict.rejected, request.url.path, errors=errors)
+    handled = ChatUpdateHandled(delivery_id=verdict.delivery.id, outcome=verdict.outcome)
+    return JSONResponse(handled.model_dump())

@@ -84,6 +84,11 @@ class ChatSettings(BaseModel):
 
 class TelegramSettings(BaseModel):
     token: SecretStr | None = None
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret_token given to setWebhook; Telegram sends it in "
+        "X-Telegram-Bot-Api-Secret-Token. Without it the chat webhook refuses everything",
+    )
     base_url: str = "https://api.telegram.org"
     timeout_seconds: float = 20.0
     max_retries: int = Field(default=3, ge=0, le=10)

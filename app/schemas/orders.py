@@ -91,3 +91,8 @@ class OrderRead(ReadModel):
 class WebhookAccepted(ReadModel):
     delivery_id: int
     status: str
+
+
+class ChatUpdateHandled(ReadModel):
+    delivery_id: int
+    outcome: str = Field(description="What was done: `done: …`, or `ignored: ` and the reason")

@@ -43,6 +43,11 @@ class Verdict:
     status: int
 
 
+def storable(text: str) -> str:
+    """Text as every backend stores it: PostgreSQL refuses NUL characters in text columns."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _form_pairs(body: str) -> list[tuple[str, str]]:
     return parse_qsl(body, keep_blank_values=True, strict_parsing=False)
 
@@ -55,7 +60,7 @@ class AmoCrmIntake:
     async def receive(self, token: str, body: bytes, content_type: str | None) -> Verdict:
         """Store the raw delivery (always), then judge it: wrong secret or account, or malformed,
         is refused and kept as rejected; a good one is queued for processing."""
-        text = body.decode("utf-8", errors="replace")
+        text = storable(body.decode("utf-8", errors="replace"))
         delivery = WebhookDelivery(
             source=SOURCE,
             received_at=self.uow.clock.now(),
@@ -106,7 +111,11 @@ class AmoCrmIntake:
         cutoff = self.uow.clock.now() - RETRY_AFTER
         rows = await self.uow.session.execute(
             select(WebhookDelivery.id, WebhookDelivery.attempts)
-            .where(WebhookDelivery.status == DeliveryStatus.RECEIVED, WebhookDelivery.received_at <= cutoff)
+            .where(
+                WebhookDelivery.source == SOURCE,
+                WebhookDelivery.status == DeliveryStatus.RECEIVED,
+                WebhookDelivery.received_at <= cutoff,
+            )
             .order_by(WebhookDelivery.id)
             .limit(batch)
         )
@@ -114,7 +123,7 @@ class AmoCrmIntake:
 
     async def claim(self, delivery_id: int) -> WebhookDelivery | None:
         delivery = await self.uow.session.get(WebhookDelivery, delivery_id)
-        if delivery is None or delivery.status != DeliveryStatus.RECEIVED:
+        if delivery is None or delivery.source != SOURCE or delivery.status != DeliveryStatus.RECEIVED:
             return None
         return delivery
 

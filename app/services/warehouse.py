@@ -46,7 +46,11 @@ class WarehouseService:
             channel=CHANNEL,
             recipient="",
             body=f"Заявка на склад по счёту № {invoice.number}. Прошу подтвердить: «Принято».",
-            payload={"document": {"kind": "warehouse_xlsx", "order_id": order.id}},
+            payload={
+                "document": {"kind": "warehouse_xlsx", "order_id": order.id},
+                # A reply «Принято» to this post in the chat accepts the order.
+                "reply": {"kind": "warehouse_accept", "order_id": order.id},
+            },
             dedupe_key=f"warehouse-order:{order.id}:{invoice.number}",
         )
         await self.uow.session.flush()
@@ -60,6 +64,17 @@ class WarehouseService:
         await self.uow.session.flush()
         await self.check_ready(order)
         return order
+
+    async def accept_from_chat(self, order_id: int) -> bool:
+        """«Принято» answered in the chat by a warehouse employee (the unit of work's actor);
+        a repeated answer, or one to an order that moved on, changes nothing."""
+        order = await self.orders.get_for_system(order_id)
+        if order.status != OrderStatus.SENT_TO_WAREHOUSE:
+            return False
+        self.orders.move(order, "warehouse_accept", {"via": "chat"})
+        await self.uow.session.flush()
+        await self.check_ready(order)
+        return True
 
     async def check_ready(self, order: Order) -> bool:
         """Ready when every line is reserved or its requisition has arrived; the assistant calls."""

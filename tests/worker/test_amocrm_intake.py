@@ -68,8 +68,10 @@ async def test_refused_deliveries_are_kept_as_rejected(
     )
     malformed = await client.post(f"/webhooks/amocrm/{SECRET}", content="leads[add][0][id]=abc", headers=FORM)
     problem(malformed, 422, "body")
+    nul = await client.post(f"/webhooks/amocrm/{SECRET}", content="leads[add][0][id]=\x00", headers=FORM)
+    problem(nul, 422, "body")
     deliveries = await _deliveries(job_ctx)
-    assert [d.status for d in deliveries] == [DeliveryStatus.REJECTED] * 4
+    assert [d.status for d in deliveries] == [DeliveryStatus.REJECTED] * 5
     assert "secret" in (deliveries[0].reason or "")
     assert "666" in (deliveries[1].reason or "")
     assert await _orders(job_ctx) == []
