@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
 from app.api.deps import (
     IfMatchDep,
@@ -24,11 +24,13 @@ from app.schemas.flags import FlagRead
 from app.schemas.invoices import (
     InvoiceApprove,
     InvoiceChangesRequested,
+    InvoiceCreate,
     InvoiceLineRead,
     InvoiceRead,
     InvoiceRevise,
     InvoiceRevisionRead,
     InvoiceSend,
+    RevisionComparison,
 )
 from app.services.flags import FlagService
 from app.services.invoices import InvoiceService, LineChange, invoice_actions
@@ -77,11 +79,17 @@ async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -
     operation_id="invoice_order",
 )
 async def invoice_order(
-    order_id: PathId, invoices: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId,
+    invoices: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+    data: Annotated[InvoiceCreate | None, Body()] = None,
 ) -> InvoiceRead:
     """Create the invoice of an accepted order: prices from the 1C price list of each line's price
-    category, VAT by the rate in force today, the next number of the year."""
-    return await _one(invoices, await invoices.create_from_order(order_id, version), response)
+    category, discounts agreed for some lines (optional body), VAT by the rate in force today, the
+    next number of the year."""
+    discounts = {d.position: d.discount_percent for d in data.discounts} if data else None
+    return await _one(invoices, await invoices.create_from_order(order_id, version, discounts), response)
 
 
 @router.get(
@@ -219,3 +227,25 @@ async def approve_invoice(
 async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> list[InvoiceRevisionRead]:
     """Every revision of the invoice as it was issued, to compare what changed."""
     return [InvoiceRevisionRead.model_validate(r) for r in await invoices.revisions(invoice_id)]
+
+
+@router.get(
+    "/invoices/{invoice_id:int}/revisions/compare",
+    response_model=RevisionComparison,
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="compare_invoice_revisions",
+)
+async def compare_invoice_revisions(
+    invoice_id: PathId,
+    invoices: ServiceDep,
+    older: Annotated[int, Query(alias="from", ge=1, le=10_000, description="The earlier revision")] = 1,
+    newer: Annotated[
+        int | None, Query(alias="to", ge=1, le=10_000, description="The later one; the latest if omitted")
+    ] = None,
+) -> RevisionComparison:
+    """Two revisions side by side: each line added, removed or changed (quantity, discount,
+    prices, amount) and the totals before and after."""
+    if newer is None:
+        newer = max(r.revision for r in await invoices.revisions(invoice_id))
+    return RevisionComparison.model_validate(await invoices.compare(invoice_id, older, newer))

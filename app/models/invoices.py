@@ -76,6 +76,10 @@ class InvoiceLine(Base):
     amount: Mapped[Decimal]
     vat_amount: Mapped[Decimal]
 
+    @property
+    def discount_percent(self) -> Decimal:
+        return Decimal(self.discount_basis_points) / 100
+
 
 class InvoiceRevision(Base):
     """Each revision of an invoice as it was issued: kept so revisions can be compared."""

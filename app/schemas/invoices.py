@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import EmailStr, Field, StringConstraints, model_validator
+from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from app.models.invoices import InvoiceStatus
 from app.schemas.common import ReadModel, StrictModel
@@ -21,7 +21,8 @@ class InvoiceLineRead(ReadModel):
     price_category: str
     quantity: int
     unit_price: Decimal
-    price: Decimal
+    discount_percent: Decimal
+    price: Decimal = Field(description="The unit price after the discount")
     amount: Decimal
     vat_amount: Decimal
 
@@ -82,6 +83,47 @@ class InvoiceLineChange(StrictModel):
         if self.quantity is None and self.discount_percent is None:
             raise ValueError("give a new quantity or discount_percent")
         return self
+
+
+class LineDiscount(StrictModel):
+    position: int = Field(ge=1, le=1000, description="The order line's position")
+    discount_percent: Decimal = Field(gt=0, lt=100, decimal_places=2)
+
+
+class InvoiceCreate(StrictModel):
+    discounts: list[LineDiscount] = Field(
+        default_factory=list, max_length=200, description="Discounts agreed for some lines, in percent"
+    )
+
+    @field_validator("discounts")
+    @classmethod
+    def _once_each(cls, discounts: list[LineDiscount]) -> list[LineDiscount]:
+        positions = [d.position for d in discounts]
+        if len(set(positions)) != len(positions):
+            raise ValueError("names a line twice")
+        return discounts
+
+
+class FieldChange(ReadModel):
+    before: Any
+    after: Any
+
+
+class LineComparison(ReadModel):
+    position: int
+    name: str
+    change: str = Field(description="`added`, `removed`, `changed` or `same`")
+    fields: dict[str, FieldChange] = Field(description="What changed: quantity, discount, prices, amount")
+
+
+class RevisionComparison(ReadModel):
+    invoice_id: int
+    from_revision: int
+    to_revision: int
+    reason: str | None = Field(description="Why the later revision was made")
+    lines: list[LineComparison]
+    total: FieldChange
+    vat_total: FieldChange
 
 
 class InvoiceRevise(StrictModel):

@@ -7,7 +7,7 @@ totals are exact to the kopeck; numbers run without gaps within a year.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -104,7 +104,9 @@ class InvoiceService:
         rows = (await self.uow.session.scalars(query.order_by(Invoice.id.desc()).limit(limit + 1))).all()
         return page_of(rows, limit, lambda i: [i.id])
 
-    async def create_from_order(self, order_id: int, if_match: int | None) -> Invoice:
+    async def create_from_order(
+        self, order_id: int, if_match: int | None, discounts: dict[int, Decimal] | None = None
+    ) -> Invoice:
         orders = OrderService(self.uow, self.erp)
         order = await orders.get(order_id)
         ensure_version(order, if_match, "order")
@@ -113,6 +115,14 @@ class InvoiceService:
         if client is None:
             raise FieldError("client_id", "the order has no client")
         inputs, details = await self._price_lines(order)
+        discounts = discounts or {}
+        for index, position in enumerate(discounts):
+            if not 1 <= position <= len(inputs):
+                raise FieldError(f"discounts.{index}.position", f"the order has no line {position}")
+        inputs = [
+            replace(line, discount_percent=discounts.get(i + 1, line.discount_percent))
+            for i, line in enumerate(inputs)
+        ]
         today = self.uow.calendar.local_date(self.uow.clock.now())
         totals = compute_totals(inputs, self.vat.rate_on(today))
         seq = await self._next_seq(today.year)
@@ -140,7 +150,7 @@ class InvoiceService:
                     price_category=detail["price_category"],
                     quantity=line.quantity,
                     unit_price=line.unit_price,
-                    discount_basis_points=0,
+                    discount_basis_points=int(inputs[i].discount_percent * 100),
                     price=line.price,
                     amount=line.amount,
                     vat_amount=line.vat_amount,
@@ -309,6 +319,37 @@ class InvoiceService:
             .order_by(InvoiceRevision.revision)
         )
         return list(rows)
+
+    async def compare(self, invoice_id: int, older: int, newer: int) -> dict[str, Any]:
+        """What changed between two revisions, line by line (matched by position)."""
+        by_number = {r.revision: r for r in await self.revisions(invoice_id)}
+        for field, number in (("from", older), ("to", newer)):
+            if number not in by_number:
+                raise FieldError(field, f"the invoice has no revision {number} (it has {sorted(by_number)})")
+        before, after = by_number[older], by_number[newer]
+        old_lines = {int(x["position"]): x for x in before.lines}
+        new_lines = {int(x["position"]): x for x in after.lines}
+        compared: list[dict[str, Any]] = []
+        for position in sorted(old_lines.keys() | new_lines.keys()):
+            old, new = old_lines.get(position), new_lines.get(position)
+            keys = ("quantity", "unit_price", "discount_percent", "price", "amount")
+            fields = {
+                key: {"before": (old or {}).get(key), "after": (new or {}).get(key)}
+                for key in keys
+                if (old or {}).get(key) != (new or {}).get(key)
+            }
+            change = "added" if old is None else "removed" if new is None else "changed" if fields else "same"
+            name = str((new or old or {}).get("name", ""))
+            compared.append({"position": position, "name": name, "change": change, "fields": fields})
+        return {
+            "invoice_id": invoice_id,
+            "from_revision": older,
+            "to_revision": newer,
+            "reason": after.reason,
+            "lines": compared,
+            "total": {"before": before.total, "after": after.total},
+            "vat_total": {"before": before.vat_total, "after": after.vat_total},
+        }
 
     @staticmethod
     def _totals(invoice: Invoice) -> InvoiceTotals:

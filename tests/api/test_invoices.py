@@ -210,6 +210,17 @@ async def test_approval_with_a_revision_by_email(
     assert [r["revision"] for r in revisions] == [1, 2]
     assert revisions[0]["lines"][0]["quantity"] == 3
     assert revisions[1]["reason"] == "по письму клиента"
+    compared = await client.get(f"{url}/revisions/compare", headers=assistant.headers, params={"from": 1})
+    assert compared.status_code == 200, compared.text
+    diff = compared.json()
+    assert (diff["from_revision"], diff["to_revision"], diff["reason"]) == (1, 2, "по письму клиента")
+    assert [(x["position"], x["change"]) for x in diff["lines"]] == [(1, "changed"), (2, "same")]
+    assert diff["lines"][0]["fields"]["quantity"] == {"before": 3, "after": 5}
+    assert diff["lines"][0]["fields"]["discount_percent"] == {"before": "0", "after": "5"}
+    assert Decimal(diff["total"]["after"]) == Decimal(body["total"])
+    assert Decimal(diff["total"]["before"]) == Decimal(invoice["total"])
+    missing = await client.get(f"{url}/revisions/compare", headers=assistant.headers, params={"to": 7})
+    problem(missing, 422, "to")
 
     await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buyer@client.example.ru"})
     approved = await client.post(f"{url}/approve", headers=assistant.headers, json={"comment": "Согласовано"})
@@ -238,3 +249,34 @@ async def test_an_invoice_is_visible_as_its_order_is(
     problem(await client.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=outsider.headers), 404)
     assert (await client.get("/api/v1/invoices", headers=outsider.headers)).json()["items"] == []
     assert (await client.get(f"/api/v1/invoices/{invoice['id']}", headers=head.headers)).status_code == 200
+
+
+async def test_discounts_agreed_before_the_invoice(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order = await _accepted_order(client, app, assistant, head, inn=inn10("352804599"))
+    suit, glove = order["_products"]
+    url = f"/api/v1/orders/{order['id']}/invoice"
+    for body, field in (
+        ({"discounts": [{"position": 3, "discount_percent": "5"}]}, "discounts.0.position"),
+        ({"discounts": [{"position": 1, "discount_percent": "100"}]}, "discounts.0.discount_percent"),
+        ({"discounts": [{"position": 1, "discount_percent": "5"}] * 2}, "discounts"),
+    ):
+        problem(await client.post(url, headers=assistant.headers, json=body), 422, field)
+    still = (await client.get(f"/api/v1/orders/{order['id']}", headers=assistant.headers)).json()
+    assert still["status"] == "accepted"
+
+    created = await client.post(
+        url, headers=assistant.headers, json={"discounts": [{"position": 1, "discount_percent": "10"}]}
+    )
+    assert created.status_code == 201, created.text
+    invoice = created.json()
+    first, second = invoice["lines"]
+    assert Decimal(first["discount_percent"]) == Decimal(10)
+    # 10% off the unit price, to the kopeck; the other line at the list price.
+    assert Decimal(first["price"]) == (_price(suit, "Оптовая") * Decimal("0.9")).quantize(Decimal("0.01"))
+    assert Decimal(first["amount"]) == Decimal(first["price"]) * 3
+    assert Decimal(second["price"]) == _price(glove, "Розничная")
+    assert Decimal(invoice["total"]) == Decimal(first["amount"]) + Decimal(second["amount"])
