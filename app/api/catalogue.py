@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
 READ = [Depends(allow(Permission.CATALOGUE_READ))]
 
 
-def catalogue(request: Request) -> CatalogueService:
+async def catalogue(request: Request) -> CatalogueService:
     return CatalogueService(request.app.state.erp)
 
 

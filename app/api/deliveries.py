@@ -23,7 +23,7 @@ WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
-def service(request: Request, uow: UowDep) -> DeliveryService:
+async def service(request: Request, uow: UowDep) -> DeliveryService:
     return DeliveryService(uow, request.app.state.erp)
 
 

@@ -22,7 +22,7 @@ from app.services.permissions import Permission, require
 from app.services.unit_of_work import UnitOfWork
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -77,10 +77,10 @@ def allow(permission: Permission) -> Callable[..., Coroutine[Any, Any, Employee]
     return dependency
 
 
-def public(reason: str) -> Callable[[], None]:
+def public(reason: str) -> Callable[[], Coroutine[Any, Any, None]]:
     """Marks a route that needs no token, with the reason (checked by the permission test)."""
 
-    def dependency() -> None:
+    async def dependency() -> None:
         return None
 
     dependency.__public__ = reason  # type: ignore[attr-defined]
@@ -93,7 +93,7 @@ _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 NO_VERSION = -1
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(
@@ -120,24 +120,29 @@ def set_etag(response: Response, version: int) -> None:
 
 
 class PageParams:
-    def __init__(
-        self,
-        request: Request,
-        limit: Annotated[
-            int | None, Query(ge=1, le=1000, description="Page size (at most the configured maximum)")
-        ] = None,
-        cursor: Annotated[
-            str | None, Query(max_length=512, description="`next_cursor` of the previous page")
-        ] = None,
-    ) -> None:
-        settings: Settings = request.app.state.settings
-        if limit is not None and limit > settings.api.max_page_size:
-            raise FieldError("query.limit", f"must be at most {settings.api.max_page_size}")
-        self.limit = limit or settings.api.default_page_size
+    def __init__(self, limit: int, cursor: str | None) -> None:
+        self.limit = limit
         self.cursor = cursor
 
 
-PageDep = Annotated[PageParams, Depends()]
+async def page_params(
+    request: Request,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="Page size (at most the configured maximum)")
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+    ] = None,
+) -> PageParams:
+    settings: Settings = request.app.state.settings
+    if limit is not None and limit > settings.api.max_page_size:
+        raise FieldError("query.limit", f"must be at most {settings.api.max_page_size}")
+    return PageParams(limit or settings.api.default_page_size, cursor)
+
+
+# Every dependency is a coroutine: a plain function would be run in the thread pool, a thread hop
+# per request for nothing.
+PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 async def history_page(uow: UnitOfWork, entity: str, entity_id: int, page: PageParams) -> Page[EventRead]:

@@ -42,7 +42,7 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-def service(request: Request, uow: UowDep, settings: SettingsDep) -> InvoiceService:
+async def service(request: Request, uow: UowDep, settings: SettingsDep) -> InvoiceService:
     return InvoiceService(uow, request.app.state.erp, settings.company)
 
 

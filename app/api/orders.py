@@ -24,7 +24,7 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-def service(request: Request, uow: UowDep) -> OrderService:
+async def service(request: Request, uow: UowDep) -> OrderService:
     return OrderService(uow, request.app.state.erp)
 
 

@@ -27,7 +27,7 @@ WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
 ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
-def service(request: Request, uow: UowDep) -> RequisitionService:
+async def service(request: Request, uow: UowDep) -> RequisitionService:
     return RequisitionService(uow, request.app.state.erp)
 
 
