@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.clients import Client, Potential, PurchaseFrequency
-from app.schemas.clients import ClientCreate, ClientRead, ClientUpdate, ContactCreate
+from app.schemas.clients import ClientCreate, ClientRead, ClientUpdate, ContactCreate, CreditTerms
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.services.clients import ClientService
@@ -95,6 +95,22 @@ async def update_client(
 ) -> ClientRead:
     """Change the client's card. Send `If-Match` with the ETag you read."""
     return _read(await ClientService(uow).update(client_id, data, version), response)
+
+
+@router.put(
+    "/{client_id:int}/credit-terms",
+    response_model=ClientRead,
+    responses=problems(401, 403, 404, 412, 422),
+    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    operation_id="set_client_credit_terms",
+)
+async def set_credit_terms(
+    client_id: PathId, data: CreditTerms, uow: UowDep, version: IfMatchDep, response: Response
+) -> ClientRead:
+    """The payment deferment and credit limit approved by the director or the department head,
+    from a date: invoices issued from then are due after the deferment (moved to the next working
+    day when it ends on a day off)."""
+    return _read(await ClientService(uow).set_credit_terms(client_id, data, version), response)
 
 
 @router.post(

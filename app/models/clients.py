@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Versioned, str_enum
@@ -54,6 +55,11 @@ class Client(Versioned, Base):
     potential: Mapped[Potential | None] = mapped_column(str_enum(Potential))
     purchase_frequency: Mapped[PurchaseFrequency | None] = mapped_column(str_enum(PurchaseFrequency))
     payment_day: Mapped[int | None] = mapped_column(Integer)
+    # Credit terms approved by the director or the department head: payment deferment in calendar
+    # days and the credit limit, in force from a date. None: prepayment by the company's default.
+    deferment_days: Mapped[int | None] = mapped_column(Integer)
+    credit_limit: Mapped[Decimal | None]
+    terms_from: Mapped[date | None] = mapped_column(Date)
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -96,6 +97,15 @@ class ClientCreate(_ClientFields):
     contacts: list[ContactCreate] = Field(default_factory=list, max_length=50)
 
 
+class CreditTerms(StrictModel):
+    deferment_days: int = Field(ge=0, le=365, description="Payment deferment in calendar days; 0: prepayment")
+    credit_limit: Decimal | None = Field(
+        default=None, gt=0, le=Decimal("1000000000"), decimal_places=2, description="None: no limit"
+    )
+    effective_from: date = Field(description="The first day of invoices the terms apply to")
+    reason: ShortText = Field(description="The decision: who approved, on what grounds")
+
+
 class ClientUpdate(_ClientFields):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
     inn: Inn | None = None
@@ -113,6 +123,9 @@ class ClientRead(ReadModel):
     potential: Potential | None
     purchase_frequency: PurchaseFrequency | None
     payment_day: int | None
+    deferment_days: int | None = Field(description="Approved payment deferment, calendar days")
+    credit_limit: Decimal | None
+    terms_from: date | None = Field(description="The day the approved terms apply from")
     manager_id: int | None
     assistant_id: int | None
     onec_id: str | None

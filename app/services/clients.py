@@ -10,9 +10,9 @@ from sqlalchemy.orm import selectinload
 from app.core.errors import FieldError, NotFound
 from app.models.clients import Client, ClientContact, Potential, PurchaseFrequency
 from app.models.directory import Employee, Role
-from app.schemas.clients import ClientCreate, ClientUpdate, ContactCreate
+from app.schemas.clients import ClientCreate, ClientUpdate, ContactCreate, CreditTerms
 from app.services.common import ensure_version, touch
-from app.services.history import HistoryService, snapshot
+from app.services.history import HistoryService, snapshot, snapshot_values
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
 from app.services.unit_of_work import UnitOfWork
@@ -169,6 +169,37 @@ class ClientService:
                 "manager_id",
                 "the client would leave your department's list: assign someone of your department",
             ) from None
+
+    async def set_credit_terms(self, client_id: int, data: CreditTerms, if_match: int | None) -> Client:
+        """The terms approved by the director or the department head (the permission says who):
+        invoices issued from ``effective_from`` are due after the deferment."""
+        client = await self.get(client_id)
+        ensure_version(client, if_match, "client")
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        if data.effective_from < today:
+            raise FieldError(
+                "effective_from", f"must be today ({today}) or later: issued invoices keep their terms"
+            )
+        before = {
+            "deferment_days": client.deferment_days,
+            "credit_limit": client.credit_limit,
+            "terms_from": client.terms_from,
+        }
+        client.deferment_days = data.deferment_days
+        client.credit_limit = data.credit_limit
+        client.terms_from = data.effective_from
+        touch(client, self.uow)
+        await self.uow.session.flush()
+        after = {
+            "deferment_days": client.deferment_days,
+            "credit_limit": client.credit_limit,
+            "terms_from": client.terms_from,
+            "reason": data.reason,
+        }
+        self.history.record(
+            "client", client.id, "credit_terms_set", snapshot_values(before), snapshot_values(after)
+        )
+        return client
 
     async def update(self, client_id: int, data: ClientUpdate, if_match: int | None) -> Client:
         client = await self.get(client_id)

@@ -38,6 +38,12 @@ def snapshot(obj: Base) -> dict[str, Any]:
     }
 
 
+def snapshot_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Any values as the history stores them (dates, money and enums as JSON)."""
+    result: dict[str, Any] = _jsonable(values)
+    return result
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, on both sides."""
     keys = [k for k in after if before.get(k) != after.get(k) and k not in {"updated_at", "version"}]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -134,7 +134,7 @@ class InvoiceService:
             order_id=order.id,
             client_id=client.id,
             issued_on=today,
-            due_on=self.uow.calendar.add_working_days(today, self.company.invoice_payment_working_days),
+            due_on=self.due_date(client, today),
             vat_rate=int(totals.vat_rate),
             total=totals.total,
             vat_total=totals.vat_total,
@@ -319,6 +319,16 @@ class InvoiceService:
             .order_by(InvoiceRevision.revision)
         )
         return list(rows)
+
+    def due_date(self, client: Client, issued_on: date) -> date:
+        """The client's approved deferment (calendar days, the end moved to the next working day,
+        Civil Code art. 193) when its terms apply on the day of issue; else the company's default
+        term for payment in advance, in working days."""
+        if client.deferment_days is not None and (
+            client.terms_from is None or client.terms_from <= issued_on
+        ):
+            return self.uow.calendar.next_working_day(issued_on + timedelta(days=client.deferment_days))
+        return self.uow.calendar.add_working_days(issued_on, self.company.invoice_payment_working_days)
 
     async def compare(self, invoice_id: int, older: int, newer: int) -> dict[str, Any]:
         """What changed between two revisions, line by line (matched by position)."""

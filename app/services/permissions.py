@@ -15,6 +15,7 @@ class Permission(StrEnum):
     CLIENTS_READ = "clients:read"
     CLIENTS_READ_ALL = "clients:read_all"
     CLIENTS_WRITE = "clients:write"
+    CREDIT_TERMS_APPROVE = "credit_terms:approve"
     TASKS_READ_OWN = "tasks:read_own"
     TASKS_READ_ALL = "tasks:read_all"
     TASKS_WRITE = "tasks:write"
@@ -52,6 +53,7 @@ _SALES = {
     Permission.REQUISITIONS_READ,
 }
 _HEADS = {
+    Permission.CREDIT_TERMS_APPROVE,
     Permission.CLIENTS_READ_ALL,
     Permission.TASKS_READ_ALL,
     Permission.CHATS_READ,

@@ -280,3 +280,42 @@ async def test_discounts_agreed_before_the_invoice(
     assert Decimal(first["amount"]) == Decimal(first["price"]) * 3
     assert Decimal(second["price"]) == _price(glove, "Розничная")
     assert Decimal(invoice["total"]) == Decimal(first["amount"]) + Decimal(second["amount"])
+
+
+async def test_the_due_date_follows_the_clients_approved_terms(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order = await _accepted_order(client, app, assistant, head, inn=inn10("352804611"))
+    card_url = f"/api/v1/clients/{order['client_id']}"
+    terms = {"deferment_days": 12, "credit_limit": "500000.00", "effective_from": "2026-12-01"}
+    terms_url = f"{card_url}/credit-terms"
+    # Only the director or the department head approves terms; not for days gone by.
+    problem(await client.put(terms_url, headers=assistant.headers, json=terms | {"reason": "x"}), 403)
+    past = terms | {"effective_from": "2026-11-30", "reason": "решение РО"}
+    problem(await client.put(terms_url, headers=head.headers, json=past), 422, "effective_from")
+    problem(
+        await client.put(
+            terms_url, headers=head.headers, json=terms | {"deferment_days": 400, "reason": "x"}
+        ),
+        422,
+        "deferment_days",
+    )
+    approved = await client.put(
+        terms_url, headers=head.headers, json=terms | {"reason": "решение РО от 01.12"}
+    )
+    assert approved.status_code == 200, approved.text
+    card = approved.json()
+    assert (card["deferment_days"], Decimal(card["credit_limit"]), card["terms_from"]) == (
+        12,
+        Decimal(500000),
+        "2026-12-01",
+    )
+
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)).json()
+    # 2026-12-01 + 12 days = Sunday 2026-12-13: payment is due the next working day (art. 193).
+    assert invoice["due_on"] == "2026-12-14"
+    history = (await client.get(f"{card_url}/history", headers=head.headers)).json()["items"]
+    assert history[-1]["action"] == "credit_terms_set"
+    assert history[-1]["after"]["reason"] == "решение РО от 01.12"
