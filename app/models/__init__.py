@@ -9,6 +9,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision
 from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
+from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
@@ -27,10 +28,13 @@ __all__ = [
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",
+    "InvoiceReminder",
     "InvoiceRevision",
     "Order",
     "OrderLine",
     "OutboundMessage",
+    "Payment",
+    "PaymentAllocation",
     "ReferenceLink",
     "ReferenceTerm",
     "Requisition",

@@ -45,6 +45,8 @@ class Invoice(Versioned, Base):
     vat_rate: Mapped[int] = mapped_column(Integer)  # percent; Russian rates are whole numbers
     total: Mapped[Decimal]
     vat_total: Mapped[Decimal]
+    paid_total: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    paid_at: Mapped[datetime | None]  # when the last kopeck came
     status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     sent_to: Mapped[str | None] = mapped_column(String(254))
@@ -57,6 +59,10 @@ class Invoice(Versioned, Base):
     lines: Mapped[list[InvoiceLine]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="InvoiceLine.position"
     )
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.total - self.paid_total
 
 
 class InvoiceLine(Base):

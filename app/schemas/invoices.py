@@ -37,6 +37,9 @@ class InvoiceRead(ReadModel):
     vat_rate: int
     total: Decimal
     vat_total: Decimal
+    paid_total: Decimal
+    outstanding: Decimal = Field(description="What is still owed")
+    paid_at: datetime | None
     status: InvoiceStatus
     allowed_actions: list[str]
     revision: int

@@ -44,6 +44,10 @@ class ClientService:
         colleagues = select(Employee.id).where(Employee.department_id == self.actor.department_id)
         return query.where(or_(Client.manager_id.in_(colleagues), Client.assistant_id.in_(colleagues)))
 
+    def visible_ids(self) -> Select[Any]:
+        """The ids of the clients the actor may see, as a subquery."""
+        return self._scoped(select(Client.id))
+
     async def get(self, client_id: int) -> Client:
         query = self._scoped(
             select(Client).options(selectinload(Client.contacts)).where(Client.id == client_id)

@@ -32,6 +32,8 @@ class Permission(StrEnum):
     WAREHOUSE_ACCEPT = "warehouse:accept"
     DOCUMENT_FLAGS = "document_flags:write"
     HISTORY_READ = "history:read"
+    PAYMENTS_READ = "payments:read"
+    PAYMENTS_WRITE = "payments:write"
 
 
 _EVERYONE = {
@@ -45,6 +47,7 @@ _EVERYONE = {
 }
 
 _SALES = {
+    Permission.PAYMENTS_READ,
     Permission.CLIENTS_READ,
     Permission.CLIENTS_WRITE,
     Permission.HISTORY_READ,
@@ -67,7 +70,13 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
     Role.ASSISTANT: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
     Role.LAWYER: frozenset(
-        _EVERYONE | {Permission.CLIENTS_READ, Permission.CLIENTS_READ_ALL, Permission.HISTORY_READ}
+        _EVERYONE
+        | {
+            Permission.CLIENTS_READ,
+            Permission.CLIENTS_READ_ALL,
+            Permission.HISTORY_READ,
+            Permission.PAYMENTS_READ,
+        }
     ),
     Role.ACCOUNTANT: frozenset(
         _EVERYONE
@@ -77,6 +86,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.HISTORY_READ,
             Permission.ORDERS_READ,
             Permission.ORDERS_READ_ALL,
+            Permission.PAYMENTS_READ,
+            Permission.PAYMENTS_WRITE,
         }
     ),
     Role.SUPPLY: frozenset(

@@ -10,6 +10,7 @@ from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
+from app.services.payments import PaymentScheduleService
 from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
 from app.services.tasks import TaskService
 from app.services.warehouse import WarehouseService
@@ -184,6 +185,8 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     app = _ctx(ctx)
     batch = app.settings.worker.sweep_batch
     async with app.unit_of_work() as uow:
+        reminders = await PaymentScheduleService(uow).make_due_tasks(batch)
+    async with app.unit_of_work() as uow:
         notices = await TaskService(uow).notify_due(batch)
     async with app.unit_of_work() as uow:
         due = await OutboxService(uow).due(batch, app.stuck_after)
@@ -206,6 +209,17 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         enqueued += await app.queue.enqueue(
             PROCESS_JOB, delivery_id, job_id=f"amocrm:{delivery_id}:{attempts + 1}"
         )
-    if notices or due:
-        log.info("sweep.done", task_notices=len(notices), outbound_due=len(due), enqueued=enqueued)
-    return {"task_notices": len(notices), "outbound_due": len(due), "enqueued": enqueued}
+    if notices or due or reminders:
+        log.info(
+            "sweep.done",
+            payment_reminders=reminders,
+            task_notices=len(notices),
+            outbound_due=len(due),
+            enqueued=enqueued,
+        )
+    return {
+        "payment_reminders": reminders,
+        "task_notices": len(notices),
+        "outbound_due": len(due),
+        "enqueued": enqueued,
+    }

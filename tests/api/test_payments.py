@@ -1,0 +1,162 @@
+"""Payments allocated to invoices (oldest first or as the accountant says, overpayment only on
+purpose), and the regulation's steps around the due date made once each by the sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from app.models.directory import Role
+from app.models.tasks import Task
+from app.services.seed import inn10
+from app.worker.jobs import sweep
+from tests.support.helpers import problem
+
+
+async def _two_approved_invoices(
+    client: httpx.AsyncClient, app: Any, assistant: Any, head: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={
+            "name": "ООО «Лесная артель»",
+            "inn": inn10("352811122"),
+            "kpp": "352801001",
+            "assistant_id": assistant.id,
+        },
+    )
+    assert card.status_code == 201, card.text
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    invoices = []
+    for quantity in (10, 20):
+        order = await client.post(
+            "/api/v1/orders",
+            headers=assistant.headers,
+            json={
+                "channel": "phone",
+                "client_id": card.json()["id"],
+                "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": quantity}],
+            },
+        )
+        invoice = (
+            await client.post(f"/api/v1/orders/{order.json()['id']}/invoice", headers=assistant.headers)
+        ).json()
+        url = f"/api/v1/invoices/{invoice['id']}"
+        await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@artel.example.ru"})
+        approved = await client.post(f"{url}/approve", headers=assistant.headers, json={})
+        assert approved.json()["status"] == "approved", approved.text
+        invoices.append(approved.json())
+    return card.json()["id"], invoices
+
+
+async def _invoice(client: httpx.AsyncClient, user: Any, invoice_id: int) -> dict[str, Any]:
+    return dict((await client.get(f"/api/v1/invoices/{invoice_id}", headers=user.headers)).json())
+
+
+async def test_payments_go_to_the_oldest_debt_first(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    accountant = await make_user(Role.ACCOUNTANT, department="finance")
+    client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
+    owed = Decimal(first["total"]) + Decimal(second["total"])
+    assert Decimal(first["outstanding"]) == Decimal(first["total"])
+
+    payment = {
+        "client_id": client_id,
+        "amount": str(owed + 1),
+        "paid_on": "2026-12-01",
+        "reference": "п/п 118",
+    }
+    problem(await client.post("/api/v1/payments", headers=assistant.headers, json=payment), 403)
+    refused = problem(
+        await client.post("/api/v1/payments", headers=accountant.headers, json=payment), 422, "amount"
+    )
+    assert refused["errors"][0]["code"] == "overpayment"
+    assert Decimal((await _invoice(client, assistant, first["id"]))["paid_total"]) == 0  # nothing written
+
+    part = Decimal(first["total"]) + Decimal("100.00")
+    recorded = await client.post(
+        "/api/v1/payments", headers=accountant.headers, json=payment | {"amount": str(part)}
+    )
+    assert recorded.status_code == 201, recorded.text
+    body = recorded.json()
+    assert [(a["invoice_id"], Decimal(a["amount"])) for a in body["allocations"]] == [
+        (first["id"], Decimal(first["total"])),
+        (second["id"], Decimal("100.00")),
+    ]
+    paid = await _invoice(client, assistant, first["id"])
+    assert (Decimal(paid["outstanding"]), paid["paid_at"] is not None) == (Decimal(0), True)
+    partly = await _invoice(client, assistant, second["id"])
+    assert Decimal(partly["outstanding"]) == Decimal(second["total"]) - Decimal("100.00")
+    assert partly["paid_at"] is None
+
+    # Named allocations: only this client's unpaid invoices, never more than is owed on one.
+    explicit = payment | {"amount": "50.00"}
+    for allocations, field in (
+        ([{"invoice_id": first["id"], "amount": "50.00"}], "allocations.0.invoice_id"),
+        ([{"invoice_id": second["id"], "amount": str(owed)}], "allocations.0.amount"),
+        ([{"invoice_id": second["id"], "amount": "30.00"}], "allocations"),
+    ):
+        answer = await client.post(
+            "/api/v1/payments", headers=accountant.headers, json=explicit | {"allocations": allocations}
+        )
+        problem(answer, 422, field)
+
+    # The rest and more: the advance is kept only when asked.
+    rest = Decimal(partly["outstanding"])
+    advance = {"amount": str(rest + 500), "keep_overpayment": True, "reference": "п/п 131"}
+    kept = await client.post("/api/v1/payments", headers=accountant.headers, json=payment | advance)
+    assert kept.status_code == 201, kept.text
+    assert Decimal(kept.json()["unallocated"]) == Decimal(500)
+    assert Decimal((await _invoice(client, assistant, second["id"]))["outstanding"]) == 0
+
+    listed = (
+        await client.get("/api/v1/payments", headers=assistant.headers, params={"client_id": client_id})
+    ).json()
+    assert [p["reference"] for p in listed["items"]] == ["п/п 131", "п/п 118"]
+    history = (await client.get(f"/api/v1/invoices/{second['id']}/history", headers=assistant.headers)).json()
+    assert [e["action"] for e in history["items"]][-2:] == ["partly_paid", "paid"]
+
+
+async def test_the_due_date_steps_are_made_once(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    accountant = await make_user(Role.ACCOUNTANT, department="finance")
+    client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
+    assert first["due_on"] == "2026-12-08"  # five working days from Tuesday 2026-12-01
+
+    async def tasks() -> list[tuple[int, str, str]]:
+        async with job_ctx.session_factory() as session:
+            rows = (
+                await session.scalars(select(Task).where(Task.subject_type == "invoice").order_by(Task.id))
+            ).all()
+        return [(t.subject_id or 0, t.title, t.due_at.isoformat()) for t in rows]
+
+    assert (await sweep({"app": job_ctx}))["payment_reminders"] == 4  # two steps before, per invoice
+    made = await tasks()
+    assert len(made) == 4
+    week = [t for t in made if "акт сверки" in t[1]]
+    day = [t for t in made if "подтвердить оплату" in t[1]]
+    assert {t[0] for t in week} == {t[0] for t in day} == {first["id"], second["id"]}
+    assert {t[2] for t in week} == {"2026-12-01T15:00:00+00:00"}  # today (a week before is today), 18:00 MSK
+    assert {t[2] for t in day} == {"2026-12-07T15:00:00+00:00"}  # Monday, the working day before
+    assert (await sweep({"app": job_ctx}))["payment_reminders"] == 0
+
+    # The first is paid in time; the day after the due date only the second gets the call.
+    paid = {"client_id": client_id, "amount": first["total"], "paid_on": "2026-12-07"}
+    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
+    clock.advance(timedelta(days=8))  # Wednesday 2026-12-09
+    assert (await sweep({"app": job_ctx}))["payment_reminders"] == 1
+    late = (await tasks())[-1]
+    assert late[0] == second["id"]
+    assert "не оплачен в срок" in late[1]
+    assert (await sweep({"app": job_ctx}))["payment_reminders"] == 0
