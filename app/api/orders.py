@@ -11,7 +11,14 @@ from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, hi
 from app.models.orders import Order, OrderChannel, OrderStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
-from app.schemas.orders import OrderCancel, OrderClarify, OrderCreate, OrderLineRead, OrderRead
+from app.schemas.orders import (
+    CreditApproval,
+    OrderCancel,
+    OrderClarify,
+    OrderCreate,
+    OrderLineRead,
+    OrderRead,
+)
 from app.services.fulfilment import FulfilmentService
 from app.services.orders import OrderService, allowed_actions, missing_fields
 from app.services.permissions import Permission
@@ -36,10 +43,15 @@ def to_read(order: Order) -> OrderRead:
         **{
             k: getattr(order, k)
             for k in OrderRead.model_fields
-            if k not in ("allowed_actions", "problems", "lines")
+            if k not in ("allowed_actions", "problems", "lines", "credit_hold")
         },
-        allowed_actions=allowed_actions(order.status),
+        allowed_actions=[
+            action
+            for action in allowed_actions(order.status)
+            if action != "approve_credit" or "credit" in (order.problems or {}).get("order", [])
+        ],
         problems=list((order.problems or {}).get("order", [])),
+        credit_hold=(order.problems or {}).get("credit"),
         lines=[
             OrderLineRead.model_validate(
                 {
@@ -131,6 +143,22 @@ async def cancel_order(
 ) -> OrderRead:
     """Cancel the order, with the reason."""
     return _one(await orders.cancel(order_id, data.reason, version), response)
+
+
+@router.post(
+    "/{order_id:int}/approve-credit",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    operation_id="approve_order_credit",
+)
+async def approve_order_credit(
+    order_id: PathId, data: CreditApproval, orders: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """The director or the department head takes an order of a client with an overdue debt or
+    over its credit limit, giving the reason; the order is checked again (and accepted when
+    nothing else is missing)."""
+    return _one(await orders.approve_credit(order_id, data.reason, version), response)
 
 
 @router.get(

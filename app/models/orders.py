@@ -62,6 +62,9 @@ class Order(Versioned, Base):
     status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus))
     # Why the order waits: per-line missing fields and order-level gaps, as shown to the manager.
     problems: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A head's permission to take the order despite the client's overdue debt or credit limit:
+    # {"by": employee id, "at": ISO time, "reason": text}.
+    credit_approved: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -52,6 +52,12 @@ class OrderCancel(StrictModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+class CreditApproval(StrictModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="Why the order is taken despite the debt (a promise, a guarantee letter, …)"
+    )
+
+
 class OrderLineRead(ReadModel):
     position: int
     product_id: str | None
@@ -80,7 +86,12 @@ class OrderRead(ReadModel):
     raw_text: str | None
     status: OrderStatus
     allowed_actions: list[str]
-    problems: list[str] = Field(description="Order-level gaps (no client, no lines)")
+    problems: list[str] = Field(description="Order-level gaps (no client, no lines, the client's credit)")
+    credit_hold: str | None = Field(
+        description="Why the client's credit stops the order (overdue debt, over the limit) until a head "
+        "approves it"
+    )
+    credit_approved: dict[str, Any] | None = Field(description="The head's approval: by, at, reason")
     cancel_reason: str | None
     lines: list[OrderLineRead]
     version: int

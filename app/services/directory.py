@@ -28,6 +28,17 @@ SESSION = "session"
 PERSONAL = "personal"
 
 
+async def first_active_with_role(uow: UnitOfWork, role: Role) -> int | None:
+    """The longest-serving active employee with the role (who gets what nobody else owns)."""
+    ident: int | None = await uow.session.scalar(
+        select(Employee.id)
+        .where(Employee.is_active.is_(True), Employee.roles.any(role=role))
+        .order_by(Employee.id)
+        .limit(1)
+    )
+    return ident
+
+
 class DepartmentService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow

@@ -23,6 +23,7 @@ from app.models.orders import DeliveryStatus, OrderChannel, WebhookDelivery
 from app.schemas.clients import ClientCreate, ContactCreate
 from app.schemas.orders import OrderCreate
 from app.services.clients import ClientService
+from app.services.directory import first_active_with_role
 from app.services.orders import OrderService
 from app.services.ports import CrmLead, Erp
 from app.services.unit_of_work import UnitOfWork
@@ -200,13 +201,7 @@ class AmoCrmIntake:
         configured = await self._employee(self.settings.default_assignee)
         if configured is not None:
             return configured.id
-        head: int | None = await self.uow.session.scalar(
-            select(Employee.id)
-            .where(Employee.is_active.is_(True), Employee.roles.any(role=Role.HEAD))
-            .order_by(Employee.id)
-            .limit(1)
-        )
-        return head
+        return await first_active_with_role(self.uow, Role.HEAD)
 
     async def _match_client(self, lead: CrmLead) -> Client | None:
         """The client card of the lead's company: by its amoCRM id, else by INN (and KPP)."""

@@ -8,20 +8,25 @@ color, size, height (ростовка) and price category; otherwise ask the man
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Integer, Select, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client
-from app.models.directory import Employee
+from app.models.directory import Employee, Role
+from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
 from app.services.common import ensure_version, touch
+from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
+from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
@@ -38,6 +43,8 @@ CLARIFICATION_DUE_WORKING_DAYS = 1
 TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     # accept / request clarification happen by checking the order; the target depends on the check
     "clarify": (frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION}), None),
+    # A client with an overdue debt or over its credit limit: a head lets the order in, with a reason.
+    "approve_credit": (frozenset({OrderStatus.NEEDS_CLARIFICATION}), None),
     "invoice": (frozenset({OrderStatus.ACCEPTED}), OrderStatus.INVOICED),
     # Steps 3–4: the invoice goes to the client by email; not approved → changed as the client asks
     # and sent again; approved → on to fulfilment. These act through the order's invoice.
@@ -192,17 +199,52 @@ class OrderService:
             resolved.append(values)
         return resolved
 
-    async def _check_people(self, data: OrderCreate) -> Client | None:
-        client = None
+    async def _client_with_credit(self, client_id: int) -> tuple[Client, str | None] | None:
+        """The client and, in the same query, why its credit stops a new order: an overdue debt,
+        or a debt at or over its approved limit (None when nothing does)."""
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        unpaid = (
+            (Invoice.client_id == Client.id)
+            & (Invoice.status == InvoiceStatus.APPROVED)
+            & (Invoice.paid_total < Invoice.total)
+        )
+        # Summed as the integer kopecks Money stores: exact, and the same on every backend.
+        owed_kopecks = type_coerce(Invoice.total, Integer) - type_coerce(Invoice.paid_total, Integer)
+        debt = select(func.coalesce(func.sum(owed_kopecks), 0)).where(unpaid)
+        overdue = select(func.min(Invoice.due_on)).where(unpaid, Invoice.due_on < today)
+        row = (
+            await self.uow.session.execute(
+                select(Client, debt.scalar_subquery(), overdue.scalar_subquery()).where(
+                    Client.id == client_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        client, owed, overdue_since = row
+        owed = (Decimal(owed) / 100).quantize(Decimal("0.01"))  # kopecks, as Money stores them
+        reasons = []
+        if overdue_since is not None:
+            since = (
+                overdue_since if isinstance(overdue_since, date) else date.fromisoformat(str(overdue_since))
+            )
+            reasons.append(f"просроченный долг (срок оплаты {since:%d.%m.%Y}), всего долг {format_rub(owed)}")
+        if client.credit_limit is not None and owed >= client.credit_limit:
+            reasons.append(f"долг {format_rub(owed)} при кредитном лимите {format_rub(client.credit_limit)}")
+        return client, "; ".join(reasons) or None
+
+    async def _check_people(self, data: OrderCreate) -> tuple[Client | None, str | None]:
+        client, credit = None, None
         if data.client_id is not None:
-            client = await self.uow.session.get(Client, data.client_id)
-            if client is None:
+            found = await self._client_with_credit(data.client_id)
+            if found is None:
                 raise FieldError("client_id", f"client {data.client_id} does not exist")
+            client, credit = found
         for field in ("manager_id", "assistant_id"):
             ident = getattr(data, field)
             if ident is not None and await self.uow.session.get(Employee, ident) is None:
                 raise FieldError(field, f"employee {ident} does not exist")
-        return client
+        return client, credit
 
     async def create(
         self,
@@ -215,7 +257,7 @@ class OrderService:
     ) -> Order:
         """Receive an order (any channel), then check it: accepted, or waiting for clarification.
         Who took it is the caller; the system (a webhook) names ``taken_by_id`` instead."""
-        client = await self._check_people(data)
+        client, credit = await self._check_people(data)
         lines = resolved if resolved is not None else await self.resolve_lines(data.lines)
         now = self.uow.clock.now()
         actor = self.uow.actor
@@ -236,7 +278,8 @@ class OrderService:
         )
         # Checked before the first write: a new order is inserted once, already accepted or waiting.
         gaps, incomplete = self._gaps(order)
-        order.problems = {"order": gaps, "lines": {str(k): v for k, v in incomplete.items()}}
+        order.problems = self._problems(gaps, incomplete, credit)
+        gaps = order.problems["order"]
         order.status = (
             OrderStatus.ACCEPTED if not gaps and not incomplete else OrderStatus.NEEDS_CLARIFICATION
         )
@@ -259,6 +302,14 @@ class OrderService:
             gaps.append("lines")
         incomplete = {line.position: missing_fields(line) for line in order.lines if missing_fields(line)}
         return gaps, incomplete
+
+    @staticmethod
+    def _problems(gaps: list[str], incomplete: dict[int, list[str]], credit: str | None) -> dict[str, Any]:
+        problems: dict[str, Any] = {"order": list(gaps), "lines": {str(k): v for k, v in incomplete.items()}}
+        if credit is not None:
+            problems["order"].append("credit")
+            problems["credit"] = credit
+        return problems
 
     def _record_check(self, order: Order, before: OrderStatus) -> None:
         if order.status != before:
@@ -312,6 +363,8 @@ class OrderService:
             client = await self.uow.session.get(Client, data.client_id)
             if client is None:
                 raise FieldError("client_id", f"client {data.client_id} does not exist")
+            if order.client_id != client.id:
+                order.credit_approved = None  # a head's permission was for the other client
             order.client_id = client.id
             order.manager_id = order.manager_id or client.manager_id
             order.assistant_id = order.assistant_id or client.assistant_id
@@ -322,6 +375,25 @@ class OrderService:
         await self.uow.session.flush()
         self.history.record("order", order.id, "clarified", before, self._snapshot(order))
         await self._check(order)
+        return order
+
+    async def approve_credit(self, order_id: int, reason: str, if_match: int | None) -> Order:
+        """A head takes the order despite the client's debt (permission checked at the edge)."""
+        order = await self.get(order_id)
+        ensure_version(order, if_match, "order")
+        self.allow(order, "approve_credit")
+        if "credit" not in (order.problems or {}).get("order", []):
+            raise Conflict("the order is not held for the client's credit: nothing to approve")
+        actor = self.uow.actor
+        order.credit_approved = {
+            "by": actor.id if actor else None,
+            "at": self.uow.clock.now().isoformat(),
+            "reason": reason,
+            "hold": order.problems.get("credit"),
+        }
+        self.history.record("order", order.id, "credit_approved", None, dict(order.credit_approved))
+        await self._check(order)
+        await self._close_tasks(order, TaskKind.ESCALATE, f"Разрешено: {reason}")
         return order
 
     async def cancel(self, order_id: int, reason: str, if_match: int | None) -> Order:
@@ -381,8 +453,13 @@ class OrderService:
     async def _check(self, order: Order) -> None:
         """Accept a complete order; otherwise it waits and the manager gets a task to clarify."""
         gaps, incomplete = self._gaps(order)
+        credit = None
+        if order.client_id is not None and order.credit_approved is None:
+            found = await self._client_with_credit(order.client_id)
+            credit = found[1] if found else None
         before = order.status
-        order.problems = {"order": gaps, "lines": {str(k): v for k, v in incomplete.items()}}
+        order.problems = self._problems(gaps, incomplete, credit)
+        gaps = order.problems["order"]
         if not gaps and not incomplete:
             order.status = OrderStatus.ACCEPTED
             await self._close_clarification_tasks(order, "Заявка уточнена и принята")
@@ -396,6 +473,8 @@ class OrderService:
     async def _ask_for_clarification(
         self, order: Order, gaps: list[str], incomplete: dict[int, list[str]], *, new: bool = False
     ) -> None:
+        if "credit" in gaps:
+            await self._ask_a_head(order)
         assignee = order.manager_id or order.assistant_id or order.taken_by_id
         if assignee is None:
             return  # nobody to ask yet: the order stays in the "needs clarification" list
@@ -422,6 +501,11 @@ class OrderService:
             "price_category": "ценовая категория",
         }
         parts = []
+        if "credit" in gaps:
+            parts.append(
+                "клиент с долгом — нужно разрешение руководителя: " + str(order.problems.get("credit"))
+            )
+            await self._ask_a_head(order)
         if "client" in gaps:
             parts.append("не указан клиент")
         if "lines" in gaps:
@@ -438,12 +522,44 @@ class OrderService:
             subject_id=order.id,
         )
 
+    async def _ask_a_head(self, order: Order) -> None:
+        """The order waits for a head's decision on the client's credit: one open task for it."""
+        head = await first_active_with_role(self.uow, Role.HEAD) or await first_active_with_role(
+            self.uow, Role.DIRECTOR
+        )
+        if head is None or await self._open_task(order, TaskKind.ESCALATE):
+            return
+        await TaskService(self.uow).add(
+            kind=TaskKind.ESCALATE,
+            title=f"Заявка №{order.id}: разрешить приём заявки клиента с долгом",
+            description=str(order.problems.get("credit"))
+            + ". Разрешить (с причиной) или отказать в приёме заявки.",
+            assignee_id=head,
+            due_at=self.uow.calendar.due_after(self.uow.clock.now(), CLARIFICATION_DUE_WORKING_DAYS),
+            subject_type=TaskSubject.ORDER,
+            subject_id=order.id,
+        )
+
+    async def _open_task(self, order: Order, kind: TaskKind) -> bool:
+        found = await self.uow.session.scalar(
+            select(Task.id).where(
+                Task.subject_type == TaskSubject.ORDER,
+                Task.subject_id == order.id,
+                Task.kind == kind,
+                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
+            )
+        )
+        return found is not None
+
     async def _close_clarification_tasks(self, order: Order, result: str) -> None:
+        await self._close_tasks(order, TaskKind.CLARIFY, result)
+
+    async def _close_tasks(self, order: Order, kind: TaskKind, result: str) -> None:
         tasks = await self.uow.session.scalars(
             select(Task).where(
                 Task.subject_type == TaskSubject.ORDER,
                 Task.subject_id == order.id,
-                Task.kind == TaskKind.CLARIFY,
+                Task.kind == kind,
                 Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
             )
         )

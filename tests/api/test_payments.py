@@ -160,3 +160,75 @@ async def test_the_due_date_steps_are_made_once(
     assert late[0] == second["id"]
     assert "не оплачен в срок" in late[1]
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 0
+
+
+async def test_a_client_in_debt_waits_for_a_head(
+    client: httpx.AsyncClient, app: Any, make_user: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    accountant = await make_user(Role.ACCOUNTANT, department="finance")
+    client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    order = {
+        "channel": "phone",
+        "client_id": client_id,
+        "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 1}],
+    }
+    # Not yet due: the order is taken at once.
+    taken = await client.post("/api/v1/orders", headers=assistant.headers, json=order)
+    assert taken.json()["status"] == "accepted", taken.text
+
+    clock.advance(timedelta(days=8))  # 2026-12-09: both invoices are a day overdue
+    held = await client.post("/api/v1/orders", headers=head.headers, json=order)
+    body = held.json()
+    assert body["status"] == "needs_clarification", held.text
+    assert body["problems"] == ["credit"]
+    assert "просроченный долг (срок оплаты 08.12.2026)" in body["credit_hold"]
+    assert "approve_credit" in body["allowed_actions"]
+    url = f"/api/v1/orders/{body['id']}"
+    async with app.state.session_factory() as session:
+        escalations = (
+            await session.scalars(select(Task).where(Task.subject_id == body["id"], Task.kind == "escalate"))
+        ).all()
+    assert [t.title for t in escalations] == [
+        f"Заявка №{body['id']}: разрешить приём заявки клиента с долгом"
+    ]
+
+    problem(await client.post(f"{url}/approve-credit", headers=assistant.headers, json={"reason": "x"}), 403)
+    problem(
+        await client.post(f"{url}/approve-credit", headers=head.headers, json={"reason": " "}), 422, "reason"
+    )
+    approved = await client.post(
+        f"{url}/approve-credit", headers=head.headers, json={"reason": "гарантийное письмо до 15.12"}
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "accepted"
+    assert approved.json()["credit_approved"]["reason"] == "гарантийное письмо до 15.12"
+    problem(await client.post(f"{url}/approve-credit", headers=head.headers, json={"reason": "x"}), 409)
+
+    # Paid up, but the debt left is at the credit limit: held again, for the limit this time.
+    paid = {"client_id": client_id, "amount": first["total"], "paid_on": "2026-12-09"}
+    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
+    terms = {
+        "deferment_days": 10,
+        "credit_limit": second["total"],
+        "effective_from": "2026-12-09",
+        "reason": "РО",
+    }
+    assert (
+        await client.put(f"/api/v1/clients/{client_id}/credit-terms", headers=head.headers, json=terms)
+    ).status_code == 200
+    paid_second = paid | {
+        "amount": second["total"],
+        "allocations": [{"invoice_id": second["id"], "amount": second["total"]}],
+    }
+    limit = (await client.post("/api/v1/orders", headers=head.headers, json=order)).json()
+    assert limit["problems"] == ["credit"]
+    assert "при кредитном лимите" in limit["credit_hold"]
+    assert "просроченный" in limit["credit_hold"]  # the second invoice is still overdue
+    assert (
+        await client.post("/api/v1/payments", headers=accountant.headers, json=paid_second)
+    ).status_code == 201
+    free = (await client.post("/api/v1/orders", headers=head.headers, json=order)).json()
+    assert (free["status"], free["credit_hold"]) == ("accepted", None)
