@@ -29,6 +29,7 @@ from app.services.common import touch
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, decode_cursor, page_of
+from app.services.ports import ErpPayment
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -131,6 +132,37 @@ class PaymentService:
             snapshot(payment) | {"allocations": [snapshot(a) for a in payment.allocations]},
         )
         return payment
+
+    async def import_from_erp(self, payments: list[ErpPayment]) -> tuple[int, list[str]]:
+        """1C's payments: each recorded once (its 1C id), allocated oldest first; money that came
+        is kept even beyond the debt. Returns how many were new, and the 1C ids of payments whose
+        counterparty matches no client (left for an accountant)."""
+        new, unmatched = 0, []
+        for entry in payments:
+            if await self._by_external(PaymentSource.ONEC, entry.id) is not None:
+                continue
+            client_id = await self.uow.session.scalar(
+                select(Client.id)
+                .where(
+                    (Client.onec_id == entry.counterparty_id)
+                    | (Client.onec_id.is_(None) & (Client.inn == entry.counterparty_id))
+                )
+                .order_by(Client.id)
+                .limit(1)
+            )
+            if client_id is None or entry.amount <= 0:
+                unmatched.append(entry.id)
+                continue
+            data = PaymentCreate(
+                client_id=client_id,
+                amount=entry.amount,
+                paid_on=entry.paid_on,
+                reference=(entry.purpose or "")[:300] or None,
+                keep_overpayment=True,
+            )
+            await self.record(data, source=PaymentSource.ONEC, external_id=entry.id)
+            new += 1
+        return new, unmatched
 
     @staticmethod
     def _explicit(data: PaymentCreate, invoices: list[Invoice]) -> list[tuple[Invoice, Decimal]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from app.core.logging import get_logger, request_id_var
@@ -10,7 +11,7 @@ from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
-from app.services.payments import PaymentScheduleService
+from app.services.payments import PaymentScheduleService, PaymentService
 from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
 from app.services.tasks import TaskService
 from app.services.warehouse import WarehouseService
@@ -158,6 +159,21 @@ async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str
         return "registered"
     finally:
         request_id_var.reset(token)
+
+
+# 1C is asked for the payments of the last days each time; a payment is recorded once by its 1C id.
+PAYMENTS_LOOKBACK = timedelta(days=3)
+
+
+async def import_payments(ctx: dict[str, Any]) -> dict[str, int]:
+    """The payments 1C has seen lately, recorded and allocated (the cron every 10 minutes)."""
+    app = _ctx(ctx)
+    entries = await app.erp.payments_since(app.clock.now() - PAYMENTS_LOOKBACK)
+    async with app.unit_of_work() as uow:
+        new, unmatched = await PaymentService(uow).import_from_erp(entries)
+    if new or unmatched:
+        log.info("payments.imported", new=new, unmatched=unmatched)
+    return {"new": new, "unmatched": len(unmatched)}
 
 
 async def _document(app: JobContext, spec: dict[str, Any]) -> tuple[str, bytes]:

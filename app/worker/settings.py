@@ -20,6 +20,7 @@ from app.core.logging import configure_logging, get_logger
 from app.worker.context import JobContext
 from app.worker.jobs import (
     deliver_outbound,
+    import_payments,
     process_amocrm_delivery,
     register_invoice,
     sweep,
@@ -69,7 +70,10 @@ class WorkerSettings:
         sync_fulfilment,
         register_invoice,
     ]
-    cron_jobs: ClassVar[list[Any]] = [cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300)]
+    cron_jobs: ClassVar[list[Any]] = [
+        cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),
+        cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(_settings.redis.url)

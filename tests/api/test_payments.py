@@ -232,3 +232,38 @@ async def test_a_client_in_debt_waits_for_a_head(
     ).status_code == 201
     free = (await client.post("/api/v1/orders", headers=head.headers, json=order)).json()
     assert (free["status"], free["credit_hold"]) == ("accepted", None)
+
+
+async def test_payments_from_1c_are_recorded_once(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    from app.worker.jobs import import_payments
+
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
+    card = (await client.get(f"/api/v1/clients/{client_id}", headers=head.headers)).json()
+    erp = job_ctx.erp
+    amount = Decimal(first["total"]) + Decimal(second["total"]) + Decimal("10.00")
+    erp.record_payment(
+        card["inn"],
+        amount,
+        clock.now().date(),
+        "Оплата по счетам",
+        payment_id="1c-pay-1",
+        recorded_at=clock.now(),
+    )
+    erp.record_payment(
+        "7700000000", Decimal("5.00"), clock.now().date(), payment_id="1c-pay-2", recorded_at=clock.now()
+    )
+
+    assert await import_payments({"app": job_ctx}) == {"new": 1, "unmatched": 1}
+    assert await import_payments({"app": job_ctx}) == {"new": 0, "unmatched": 1}
+    listed = (
+        await client.get("/api/v1/payments", headers=head.headers, params={"client_id": client_id})
+    ).json()
+    assert [(p["source"], p["external_id"], Decimal(p["unallocated"])) for p in listed["items"]] == [
+        ("1c", "1c-pay-1", Decimal("10.00"))  # the money came: the advance is kept
+    ]
+    for invoice in (first, second):
+        assert Decimal((await _invoice(client, head, invoice["id"]))["outstanding"]) == 0
