@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers every table."""
 
 from app.models.clients import Client, ClientContact
+from app.models.credit import CreditRequest
 from app.models.deliveries import Delivery
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.models.events import Event
@@ -18,6 +19,7 @@ __all__ = [
     "ApiToken",
     "Client",
     "ClientContact",
+    "CreditRequest",
     "Delivery",
     "Department",
     "DocumentFlag",

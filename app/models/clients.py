@@ -60,6 +60,7 @@ class Client(Versioned, Base):
     deferment_days: Mapped[int | None] = mapped_column(Integer)
     credit_limit: Mapped[Decimal | None]
     terms_from: Mapped[date | None] = mapped_column(Date)
+    discount_basis_points: Mapped[int | None] = mapped_column(Integer)  # the approved discount; 500 = 5 %
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
@@ -75,6 +76,11 @@ class Client(Versioned, Base):
     contacts: Mapped[list[ClientContact]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="ClientContact.id"
     )
+
+    @property
+    def discount_percent(self) -> Decimal | None:
+        bp = self.discount_basis_points
+        return None if bp is None else Decimal(bp) / 100
 
 
 class ClientContact(Base):

@@ -102,6 +102,7 @@ class CreditTerms(StrictModel):
     credit_limit: Decimal | None = Field(
         default=None, gt=0, le=Decimal("1000000000"), decimal_places=2, description="None: no limit"
     )
+    discount_percent: Decimal | None = Field(default=None, ge=0, lt=100, decimal_places=2)
     effective_from: date = Field(description="The first day of invoices the terms apply to")
     reason: ShortText = Field(description="The decision: who approved, on what grounds")
 
@@ -125,6 +126,7 @@ class ClientRead(ReadModel):
     payment_day: int | None
     deferment_days: int | None = Field(description="Approved payment deferment, calendar days")
     credit_limit: Decimal | None
+    discount_percent: Decimal | None = Field(description="The approved discount, applied to new invoices")
     terms_from: date | None = Field(description="The day the approved terms apply from")
     manager_id: int | None
     assistant_id: int | None

@@ -44,6 +44,13 @@ class ClientService:
         colleagues = select(Employee.id).where(Employee.department_id == self.actor.department_id)
         return query.where(or_(Client.manager_id.in_(colleagues), Client.assistant_id.in_(colleagues)))
 
+    async def get_for_system(self, client_id: int) -> Client:
+        """The card whoever acts (a job of the worker), not for what a user may read."""
+        client = await self.uow.session.get(Client, client_id)
+        if client is None:
+            raise NotFound("client", client_id)
+        return client
+
     def visible_ids(self) -> Select[Any]:
         """The ids of the clients the actor may see, as a subquery."""
         return self._scoped(select(Client.id))
@@ -179,31 +186,36 @@ class ClientService:
         invoices issued from ``effective_from`` are due after the deferment."""
         client = await self.get(client_id)
         ensure_version(client, if_match, "client")
+        await self.apply_terms(client, data)
+        return client
+
+    async def apply_terms(self, client: Client, data: CreditTerms, request_id: int | None = None) -> None:
         today = self.uow.calendar.local_date(self.uow.clock.now())
         if data.effective_from < today:
             raise FieldError(
                 "effective_from", f"must be today ({today}) or later: issued invoices keep their terms"
             )
-        before = {
-            "deferment_days": client.deferment_days,
-            "credit_limit": client.credit_limit,
-            "terms_from": client.terms_from,
-        }
+
+        def terms() -> dict[str, Any]:
+            return {
+                "deferment_days": client.deferment_days,
+                "credit_limit": client.credit_limit,
+                "discount_percent": client.discount_percent,
+                "terms_from": client.terms_from,
+            }
+
+        before = terms()
         client.deferment_days = data.deferment_days
         client.credit_limit = data.credit_limit
+        discount = data.discount_percent
+        client.discount_basis_points = None if discount is None else int(discount * 100)
         client.terms_from = data.effective_from
         touch(client, self.uow)
         await self.uow.session.flush()
-        after = {
-            "deferment_days": client.deferment_days,
-            "credit_limit": client.credit_limit,
-            "terms_from": client.terms_from,
-            "reason": data.reason,
-        }
+        after = terms() | {"reason": data.reason, "credit_request_id": request_id}
         self.history.record(
             "client", client.id, "credit_terms_set", snapshot_values(before), snapshot_values(after)
         )
-        return client
 
     async def update(self, client_id: int, data: ClientUpdate, if_match: int | None) -> Client:
         client = await self.get(client_id)

@@ -67,6 +67,10 @@ REGISTER_JOB = "register_invoice"
 REGISTER_RETRY_AFTER = timedelta(minutes=2)
 
 
+def _terms_in_force(client: Client, day: date) -> bool:
+    return client.terms_from is None or client.terms_from <= day
+
+
 class InvoiceService:
     def __init__(
         self, uow: UnitOfWork, erp: Erp, company: CompanySettings, vat: VatSchedule | None = None
@@ -119,11 +123,13 @@ class InvoiceService:
         for index, position in enumerate(discounts):
             if not 1 <= position <= len(inputs):
                 raise FieldError(f"discounts.{index}.position", f"the order has no line {position}")
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        # The client's approved discount, unless a line was agreed otherwise.
+        standing = client.discount_percent if _terms_in_force(client, today) else None
         inputs = [
-            replace(line, discount_percent=discounts.get(i + 1, line.discount_percent))
+            replace(line, discount_percent=discounts.get(i + 1, standing or line.discount_percent))
             for i, line in enumerate(inputs)
         ]
-        today = self.uow.calendar.local_date(self.uow.clock.now())
         totals = compute_totals(inputs, self.vat.rate_on(today))
         seq = await self._next_seq(today.year)
         now = self.uow.clock.now()

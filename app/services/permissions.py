@@ -16,6 +16,7 @@ class Permission(StrEnum):
     CLIENTS_READ_ALL = "clients:read_all"
     CLIENTS_WRITE = "clients:write"
     CREDIT_TERMS_APPROVE = "credit_terms:approve"
+    CREDIT_VERDICT = "credit_terms:verdict"
     TASKS_READ_OWN = "tasks:read_own"
     TASKS_READ_ALL = "tasks:read_all"
     TASKS_WRITE = "tasks:write"
@@ -76,6 +77,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.CLIENTS_READ_ALL,
             Permission.HISTORY_READ,
             Permission.PAYMENTS_READ,
+            Permission.CREDIT_VERDICT,
         }
     ),
     Role.ACCOUNTANT: frozenset(

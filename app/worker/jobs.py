@@ -7,6 +7,8 @@ from typing import Any
 
 from app.core.logging import get_logger, request_id_var
 from app.models.outbox import OutboundKind
+from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
+from app.services.credit import CreditService
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
@@ -176,6 +178,14 @@ async def import_payments(ctx: dict[str, Any]) -> dict[str, int]:
     return {"new": new, "unmatched": len(unmatched)}
 
 
+async def push_credit_terms(ctx: dict[str, Any], request_id: int) -> str:
+    """Approved credit terms written to the counterparty in 1C (the sweep retries what failed)."""
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        pushed = await CreditService(uow).push(request_id, app.erp)
+    return "pushed" if pushed else "skipped"
+
+
 async def _document(app: JobContext, spec: dict[str, Any]) -> tuple[str, bytes]:
     """A file for a chat post, made when it goes out."""
     if spec.get("kind") != "warehouse_xlsx":
@@ -209,6 +219,7 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         deliveries = await AmoCrmIntake(uow, app.settings.amocrm).due(batch)
         unsynced = await FulfilmentService(uow, app.erp).due_orders()
         unregistered = await InvoiceService(uow, app.erp, app.settings.company).unregistered(batch)
+        unpushed = await CreditService(uow).unpushed(batch)
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
@@ -216,6 +227,10 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     for invoice_id in unregistered:
         enqueued += await app.queue.enqueue(
             REGISTER_JOB, invoice_id, job_id=f"invoice-1c:{invoice_id}:{minute}"
+        )
+    for request_id in unpushed:
+        enqueued += await app.queue.enqueue(
+            CREDIT_PUSH_JOB, request_id, job_id=f"credit-1c:{request_id}:{minute}"
         )
     for order_id in unsynced:
         enqueued += await app.queue.enqueue(

@@ -22,6 +22,7 @@ from app.worker.jobs import (
     deliver_outbound,
     import_payments,
     process_amocrm_delivery,
+    push_credit_terms,
     register_invoice,
     sweep,
     sync_fulfilment,
@@ -69,6 +70,7 @@ class WorkerSettings:
         process_amocrm_delivery,
         sync_fulfilment,
         register_invoice,
+        push_credit_terms,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),

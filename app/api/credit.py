@@ -1,0 +1,137 @@
+"""Requests for credit terms: the dossier, the lawyer's verdict, the head's decision."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.models.credit import CreditRequest, CreditRequestStatus
+from app.schemas.common import Page, problems
+from app.schemas.credit import CreditDecision, CreditRequestCreate, CreditRequestRead, CreditVerdict
+from app.schemas.events import EventRead
+from app.services.credit import CreditService, credit_actions
+from app.services.permissions import Permission
+
+router = APIRouter(prefix="/api/v1/credit-requests", tags=["credit"])
+
+READ = [Depends(allow(Permission.CLIENTS_READ))]
+
+
+def _read(request: CreditRequest, response: Response | None = None) -> CreditRequestRead:
+    if response is not None:
+        set_etag(response, request.version)
+    fields = {k: getattr(request, k) for k in CreditRequestRead.model_fields if hasattr(request, k)}
+    return CreditRequestRead.model_validate(
+        fields
+        | {
+            "discount_percent": request.discount_basis_points / 100,
+            "allowed_actions": credit_actions(request.status),
+        }
+    )
+
+
+@router.post(
+    "",
+    response_model=CreditRequestRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 404, 422),
+    dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
+    operation_id="request_credit_terms",
+)
+async def request_credit_terms(
+    data: CreditRequestCreate, uow: UowDep, response: Response
+) -> CreditRequestRead:
+    """Ask for a payment deferment, a credit limit and a discount for a client. The client's card
+    (purchase frequency, headcount, potential) goes with it; the lawyer gets a task to check the
+    counterparty."""
+    return _read(await CreditService(uow).request(data), response)
+
+
+@router.get(
+    "",
+    response_model=Page[CreditRequestRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="list_credit_requests",
+)
+async def list_credit_requests(
+    uow: UowDep,
+    page: PageDep,
+    client_id: QueryId = None,
+    state: Annotated[CreditRequestStatus | None, Query(alias="status")] = None,
+) -> Page[CreditRequestRead]:
+    """Requests of the clients you may see, newest first."""
+    result = await CreditService(uow).page(
+        client_id=client_id, status=state, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[_read(r) for r in result.items], next_cursor=result.next_cursor)
+
+
+@router.get(
+    "/{request_id:int}",
+    response_model=CreditRequestRead,
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="get_credit_request",
+)
+async def get_credit_request(request_id: PathId, uow: UowDep, response: Response) -> CreditRequestRead:
+    """One request with its verdict and decision."""
+    return _read(await CreditService(uow).get(request_id), response)
+
+
+@router.post(
+    "/{request_id:int}/verdict",
+    response_model=CreditRequestRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=[Depends(allow(Permission.CREDIT_VERDICT))],
+    operation_id="credit_verdict",
+)
+async def credit_verdict(
+    request_id: PathId, data: CreditVerdict, uow: UowDep, version: IfMatchDep, response: Response
+) -> CreditRequestRead:
+    """The lawyer's verdict on the counterparty's reliability; a head then decides."""
+    return _read(await CreditService(uow).verdict(request_id, data, version), response)
+
+
+@router.post(
+    "/{request_id:int}/approve",
+    response_model=CreditRequestRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    operation_id="approve_credit_request",
+)
+async def approve_credit_request(
+    request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
+) -> CreditRequestRead:
+    """The director or the department head approves (after the lawyer's verdict): the terms are
+    the client's from `effective_from` and are written to 1C by the worker."""
+    return _read(await CreditService(uow).approve(request_id, data, version), response)
+
+
+@router.post(
+    "/{request_id:int}/reject",
+    response_model=CreditRequestRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    operation_id="reject_credit_request",
+)
+async def reject_credit_request(
+    request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
+) -> CreditRequestRead:
+    """The director or the department head refuses, with the reason."""
+    return _read(await CreditService(uow).reject(request_id, data, version), response)
+
+
+@router.get(
+    "/{request_id:int}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=[Depends(allow(Permission.HISTORY_READ))],
+    operation_id="credit_request_history",
+)
+async def credit_request_history(request_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every step of the request."""
+    await CreditService(uow).get(request_id)
+    return await history_page(uow, "credit_request", request_id, page)

@@ -1,0 +1,59 @@
+"""Credit terms requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.models.credit import CreditRequestStatus, Reliability
+from app.schemas.common import Id, ReadModel, StrictModel
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class CreditRequestCreate(StrictModel):
+    client_id: Id
+    deferment_days: int = Field(ge=1, le=365, description="The deferment asked for, calendar days")
+    credit_limit: Decimal | None = Field(default=None, gt=0, le=Decimal("1000000000"), decimal_places=2)
+    discount_percent: Decimal = Field(default=Decimal(0), ge=0, lt=100, decimal_places=2)
+    justification: Text = Field(description="Why the client should get it (history, volumes, promises)")
+
+
+class CreditVerdict(StrictModel):
+    verdict: Reliability
+    comment: Text = Field(description="What the check found (courts, arrears, bankruptcy, founders)")
+
+
+class CreditDecision(StrictModel):
+    effective_from: date | None = Field(default=None, description="For an approval; today if omitted")
+    comment: Text
+
+
+class CreditRequestRead(ReadModel):
+    id: int
+    client_id: int
+    requested_by_id: int | None
+    deferment_days: int
+    credit_limit: Decimal | None
+    discount_percent: Decimal
+    justification: str
+    purchase_frequency: str | None
+    headcount: int | None
+    potential: str | None
+    status: CreditRequestStatus
+    allowed_actions: list[str]
+    lawyer_verdict: Reliability | None
+    lawyer_comment: str | None
+    lawyer_id: int | None
+    reviewed_at: datetime | None
+    decided_by_id: int | None
+    decided_at: datetime | None
+    decision_comment: str | None
+    effective_from: date | None
+    pushed_to_1c_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,220 @@
+"""Credit terms before the first shipment (process 4, step 0): a request with its dossier, the
+lawyer's verdict on the counterparty, and the decision of the director or the department head.
+Approved terms become the client's from a date and are pushed to 1C by the worker."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from app.core.errors import InvalidTransition, NotFound
+from app.models.credit import CreditRequest, CreditRequestStatus
+from app.models.directory import Role
+from app.models.tasks import TaskKind, TaskSubject
+from app.schemas.clients import CreditTerms
+from app.schemas.credit import CreditDecision, CreditRequestCreate, CreditVerdict
+from app.services.clients import ClientService
+from app.services.common import ensure_version, touch
+from app.services.directory import first_active_with_role
+from app.services.history import HistoryService, snapshot
+from app.services.invoicing.format import format_rub
+from app.services.pagination import Page, decode_cursor, page_of
+from app.services.ports import Erp
+from app.services.tasks import TaskService
+from app.services.unit_of_work import UnitOfWork
+
+PUSH_JOB = "push_credit_terms"
+DECISION_WORKING_DAYS = 2
+
+S = CreditRequestStatus
+TRANSITIONS: dict[str, tuple[frozenset[CreditRequestStatus], CreditRequestStatus]] = {
+    "verdict": (frozenset({S.REQUESTED, S.REVIEWED}), S.REVIEWED),
+    "approve": (frozenset({S.REVIEWED}), S.APPROVED),
+    "reject": (frozenset({S.REQUESTED, S.REVIEWED}), S.REJECTED),
+}
+
+
+def credit_actions(status: CreditRequestStatus) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+class CreditService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.history = HistoryService(uow)
+
+    async def get(self, request_id: int) -> CreditRequest:
+        request = await self.uow.session.get(CreditRequest, request_id)
+        if request is None:
+            raise NotFound("credit request", request_id)
+        await ClientService(self.uow).get(request.client_id)  # visible only with its client
+        return request
+
+    async def page(
+        self, *, client_id: int | None, status: CreditRequestStatus | None, cursor: str | None, limit: int
+    ) -> Page[CreditRequest]:
+        query = select(CreditRequest).where(
+            CreditRequest.client_id.in_(ClientService(self.uow).visible_ids())
+        )
+        if client_id is not None:
+            query = query.where(CreditRequest.client_id == client_id)
+        if status is not None:
+            query = query.where(CreditRequest.status == status)
+        if cursor is not None:
+            (before_id,) = decode_cursor(cursor, [int])
+            query = query.where(CreditRequest.id < before_id)
+        rows = (
+            await self.uow.session.scalars(query.order_by(CreditRequest.id.desc()).limit(limit + 1))
+        ).all()
+        return page_of(rows, limit, lambda r: [r.id])
+
+    async def request(self, data: CreditRequestCreate) -> CreditRequest:
+        client = await ClientService(self.uow).get(data.client_id)
+        now = self.uow.clock.now()
+        request = CreditRequest(
+            client_id=client.id,
+            requested_by_id=self.uow.actor.id if self.uow.actor else None,
+            deferment_days=data.deferment_days,
+            credit_limit=data.credit_limit,
+            discount_basis_points=int(data.discount_percent * 100),
+            justification=data.justification,
+            purchase_frequency=client.purchase_frequency.value if client.purchase_frequency else None,
+            headcount=client.headcount,
+            potential=client.potential.value if client.potential else None,
+            status=S.REQUESTED,
+            created_at=now,
+            updated_at=now,
+        )
+        self.uow.session.add(request)
+        await self.uow.session.flush()
+        self.history.record("credit_request", request.id, "requested", None, snapshot(request))
+        limit = format_rub(data.credit_limit) if data.credit_limit is not None else "без лимита"
+        await self._task(
+            Role.LAWYER,
+            TaskKind.CHECK,
+            f"Проверить надёжность контрагента «{client.name}» (ИНН {client.inn})",
+            f"Запрошена отсрочка {data.deferment_days} дн., лимит {limit}. Дать заключение о надёжности.",
+            request,
+        )
+        return request
+
+    async def verdict(self, request_id: int, data: CreditVerdict, if_match: int | None) -> CreditRequest:
+        request = await self._for(request_id, "verdict", if_match)
+        actor = self.uow.actor
+        request.lawyer_verdict = data.verdict
+        request.lawyer_comment = data.comment
+        request.lawyer_id = actor.id if actor else None
+        request.reviewed_at = self.uow.clock.now()
+        first = request.status == S.REQUESTED
+        await self._move(request, "verdict", {"verdict": data.verdict.value, "comment": data.comment})
+        if first:
+            await self._task(
+                Role.HEAD,
+                TaskKind.CHECK,
+                f"Решение по отсрочке платежа: заявка №{request.id}",
+                f"Заключение юриста: {data.verdict.value}. {data.comment}",
+                request,
+            )
+        return request
+
+    async def approve(self, request_id: int, data: CreditDecision, if_match: int | None) -> CreditRequest:
+        request = await self._for(request_id, "approve", if_match)
+        client = await ClientService(self.uow).get(request.client_id)
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        terms = CreditTerms(
+            deferment_days=request.deferment_days,
+            credit_limit=request.credit_limit,
+            discount_percent=Decimal(request.discount_basis_points) / 100 or None,
+            effective_from=data.effective_from or today,
+            reason=f"Заявка на отсрочку №{request.id}: {data.comment}"[:500],
+        )
+        await ClientService(self.uow).apply_terms(client, terms, request.id)
+        self._decide(request, data)
+        request.effective_from = terms.effective_from
+        await self._move(
+            request, "approve", {"comment": data.comment, "effective_from": str(terms.effective_from)}
+        )
+        self.uow.after_commit(PUSH_JOB, request.id, job_id=f"credit-1c:{request.id}")
+        return request
+
+    async def reject(self, request_id: int, data: CreditDecision, if_match: int | None) -> CreditRequest:
+        request = await self._for(request_id, "reject", if_match)
+        self._decide(request, data)
+        await self._move(request, "reject", {"comment": data.comment})
+        return request
+
+    # --- 1C --------------------------------------------------------------------------------------
+
+    async def unpushed(self, batch: int) -> list[int]:
+        rows = await self.uow.session.scalars(
+            select(CreditRequest.id)
+            .where(CreditRequest.status == S.APPROVED, CreditRequest.pushed_to_1c_at.is_(None))
+            .order_by(CreditRequest.id)
+            .limit(batch)
+        )
+        return list(rows)
+
+    async def push(self, request_id: int, erp: Erp) -> bool:
+        """The approved terms written to the 1C counterparty (a repeat writes the same again)."""
+        request = await self.uow.session.get(CreditRequest, request_id)
+        if request is None or request.status != S.APPROVED or request.pushed_to_1c_at is not None:
+            return False
+        client = await ClientService(self.uow).get_for_system(request.client_id)
+        await erp.set_credit_terms(
+            client.onec_id or client.inn,
+            request.deferment_days,
+            request.credit_limit or Decimal(0),
+            Decimal(request.discount_basis_points) / 100,
+        )
+        request.pushed_to_1c_at = self.uow.clock.now()
+        self.history.record("credit_request", request.id, "pushed_to_1c", None, {})
+        return True
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    async def _for(self, request_id: int, action: str, if_match: int | None) -> CreditRequest:
+        request = await self.get(request_id)
+        ensure_version(request, if_match, "credit request")
+        sources, _ = TRANSITIONS[action]
+        if request.status not in sources:
+            raise InvalidTransition("credit request", request.status, action, credit_actions(request.status))
+        return request
+
+    def _decide(self, request: CreditRequest, data: CreditDecision) -> None:
+        request.decided_by_id = self.uow.actor.id if self.uow.actor else None
+        request.decided_at = self.uow.clock.now()
+        request.decision_comment = data.comment
+
+    async def _move(self, request: CreditRequest, action: str, payload: dict[str, Any]) -> None:
+        before = request.status
+        request.status = TRANSITIONS[action][1]
+        touch(request, self.uow)
+        await self.uow.session.flush()
+        self.history.record(
+            "credit_request",
+            request.id,
+            action,
+            {"status": before.value},
+            {"status": request.status.value} | payload,
+        )
+
+    async def _task(
+        self, role: Role, kind: TaskKind, title: str, description: str, request: CreditRequest
+    ) -> None:
+        assignee = await first_active_with_role(self.uow, role)
+        if assignee is None and role == Role.HEAD:
+            assignee = await first_active_with_role(self.uow, Role.DIRECTOR)
+        if assignee is None:
+            return
+        await TaskService(self.uow).add(
+            kind=kind,
+            title=title,
+            description=description,
+            assignee_id=assignee,
+            due_at=self.uow.calendar.due_after(self.uow.clock.now(), DECISION_WORKING_DAYS, time(18, 0)),
+            subject_type=TaskSubject.CLIENT,
+            subject_id=request.client_id,
+        )
