@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
+from app.adapters.storage import build_storage
 from app.api import (
     auth,
     catalogue,
@@ -27,6 +28,7 @@ from app.api import (
     openapi,
     orders,
     problems,
+    proposals,
     reference,
     requisitions,
     tasks,
@@ -43,7 +45,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
-from app.services.ports import Erp, JobQueue
+from app.services.ports import Erp, JobQueue, Storage
 from app.services.unit_of_work import UnitOfWork
 
 API_DESCRIPTION = """
@@ -65,6 +67,7 @@ class Overrides:
     clock: Clock | None = None
     queue: Any = None
     erp: Erp | None = None
+    storage: Storage | None = None
 
 
 def create_app(settings: Settings | None = None, overrides: Overrides | None = None) -> FastAPI:
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             {"name": "clients", "description": "Counterparties and their contacts"},
             {"name": "orders", "description": "Orders from every channel: intake and clarification"},
             {"name": "invoices", "description": "Invoices made from accepted orders, and their PDF"},
+            {"name": "proposals", "description": "Commercial proposals: priced tables with photos, the PDF"},
             {"name": "document flags", "description": "Mistakes in documents, open until fixed"},
             {"name": "requisitions", "description": "The requisition book: what supply procures, and when"},
             {"name": "tasks", "description": "Calls, reminders and checks of the regulation"},
@@ -113,6 +117,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.state.clock = clock
     app.state.calendar = calendar
     app.state.erp = overrides.erp or build_erp(settings.onec)
+    app.state.storage = overrides.storage or build_storage(settings.storage)
     app.state.metrics_registry = CollectorRegistry()
 
     async def uow_factory() -> UnitOfWork:
@@ -128,6 +133,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         orders,
         deliveries,
         invoices,
+        proposals,
         flags,
         requisitions,
         tasks,
@@ -152,7 +158,12 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         uow_factory=uow_factory,
         ttl=timedelta(hours=settings.api.idempotency_ttl_hours),
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.api.max_body_bytes,
+        # Photo uploads may be larger than a JSON body: their own bound, plus the form's envelope.
+        upload_max_bytes=settings.proposals.max_photo_bytes + 64 * 1024,
+    )
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     app.add_middleware(RequestIdMiddleware)
     return app

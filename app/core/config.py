@@ -140,6 +140,9 @@ class ProposalSettings(BaseModel):
         default=4, ge=1, le=24 * 14, description="A price request unanswered this long reminds supply"
     )
     validity_days: int = Field(default=14, ge=1, le=365, description="Validity printed when none is set")
+    default_price_category: str = Field(
+        default="Оптовая", description="1C price category of catalogue lines when the request names none"
+    )
 
 
 class WorkerSettingsModel(BaseModel):

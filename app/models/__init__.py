@@ -9,6 +9,7 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision
 from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
+from app.models.proposals import Proposal, ProposalDocument, ProposalLine
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
@@ -31,6 +32,9 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutboundMessage",
+    "Proposal",
+    "ProposalDocument",
+    "ProposalLine",
     "ReferenceLink",
     "ReferenceTerm",
     "Requisition",

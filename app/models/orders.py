@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +22,7 @@ class OrderChannel(StrEnum):
     PAPER = "paper"
     PHONE = "phone"
     MAILBOX = "mailbox"
+    PROPOSAL = "proposal"  # made from a commercial proposal the client accepted
 
 
 class OrderStatus(StrEnum):
@@ -63,6 +65,10 @@ class Order(Versioned, Base):
     # Why the order waits: per-line missing fields and order-level gaps, as shown to the manager.
     problems: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # The commercial proposal the order was made from, when it was.
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="RESTRICT"), unique=True
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -98,6 +104,9 @@ class OrderLine(Base):
     fulfilment: Mapped[Fulfilment | None] = mapped_column(str_enum(Fulfilment))
     # The 1C reservation made for the line (None until the worker has made it).
     reserved_ref: Mapped[str | None] = mapped_column(String(64))
+    # A price agreed before the order (a proposal's): the invoice takes it instead of the price list.
+    agreed_price: Mapped[Decimal | None]
+    unit: Mapped[str | None] = mapped_column(String(16))
 
 
 class DeliveryStatus(StrEnum):

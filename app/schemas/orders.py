@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
@@ -66,6 +67,7 @@ class OrderLineRead(ReadModel):
     reserved_ref: str | None = Field(description="The 1C reservation, once the worker has made it")
     missing: list[str] = Field(description="What the line still lacks to be accepted")
     suggestions: list[dict[str, Any]] = Field(description="Catalogue items that may be what the line means")
+    agreed_price: Decimal | None = Field(default=None, description="The price agreed in a proposal, if any")
 
 
 class OrderRead(ReadModel):
@@ -82,6 +84,7 @@ class OrderRead(ReadModel):
     allowed_actions: list[str]
     problems: list[str] = Field(description="Order-level gaps (no client, no lines)")
     cancel_reason: str | None
+    proposal_id: int | None = Field(default=None, description="The commercial proposal it was made from")
     lines: list[OrderLineRead]
     version: int
     created_at: datetime

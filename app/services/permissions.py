@@ -31,6 +31,10 @@ class Permission(StrEnum):
     WAREHOUSE_ACCEPT = "warehouse:accept"
     DOCUMENT_FLAGS = "document_flags:write"
     HISTORY_READ = "history:read"
+    PROPOSALS_READ = "proposals:read"
+    PROPOSALS_WRITE = "proposals:write"
+    PROPOSALS_PRICE = "proposals:price"  # supply answers price requests of non-standard positions
+    PROPOSALS_APPROVE_BELOW_COST = "proposals:approve_below_cost"
 
 
 _EVERYONE = {
@@ -50,12 +54,15 @@ _SALES = {
     Permission.ORDERS_READ,
     Permission.ORDERS_WRITE,
     Permission.REQUISITIONS_READ,
+    Permission.PROPOSALS_READ,
+    Permission.PROPOSALS_WRITE,
 }
 _HEADS = {
     Permission.CLIENTS_READ_ALL,
     Permission.TASKS_READ_ALL,
     Permission.CHATS_READ,
     Permission.ORDERS_READ_ALL,
+    Permission.PROPOSALS_APPROVE_BELOW_COST,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -78,7 +85,14 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.SUPPLY: frozenset(
-        _EVERYONE | {Permission.CHATS_READ, Permission.REQUISITIONS_READ, Permission.REQUISITIONS_WRITE}
+        _EVERYONE
+        | {
+            Permission.CHATS_READ,
+            Permission.REQUISITIONS_READ,
+            Permission.REQUISITIONS_WRITE,
+            Permission.PROPOSALS_READ,
+            Permission.PROPOSALS_PRICE,
+        }
     ),
     Role.WAREHOUSE: frozenset(
         _EVERYONE

@@ -11,7 +11,9 @@ from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
+from app.services.proposals import ProposalService
 from app.services.tasks import TaskService
+from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
 from app.worker.context import JobContext
 
@@ -176,7 +178,31 @@ async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachm
                 service = InvoiceService(uow, app.erp, app.settings.company)
                 invoice, pdf = await service.pdf(int(spec["invoice_id"]))
             attachments.append(Attachment(f"Счёт_{invoice.number}.pdf", pdf, "application/pdf"))
+        elif spec.get("kind") == "proposal_pdf":
+            attachments.append(await _proposal_pdf(app, int(spec["document_id"])))
     return attachments
+
+
+def _proposals(app: JobContext, uow: UnitOfWork) -> ProposalService:
+    return ProposalService(uow, app.erp, app.storage, app.settings.company, app.settings.proposals)
+
+
+async def _proposal_pdf(app: JobContext, document_id: int) -> Attachment:
+    """The proposal as it was sent: made from its kept view, stored once, then attached."""
+    async with app.unit_of_work() as uow:
+        service = _proposals(app, uow)
+        document = await service.document_for_sending(document_id)
+        if document is None:
+            raise MailError(f"proposal document {document_id} does not exist", permanent=True)
+        pdf = await service.sent_pdf(document)
+        stored = document.stored_at is not None
+    if not stored:
+        # Stored under a fixed key with no transaction open: a repeat stores the same bytes again.
+        await app.storage.put(document.storage_key, pdf, "application/pdf")
+        async with app.unit_of_work() as uow:
+            await _proposals(app, uow).record_stored(document_id)
+    name = f"КП_{document.proposal_id}_ред{document.revision}.pdf"
+    return Attachment(name, pdf, "application/pdf")
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
@@ -190,6 +216,11 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         deliveries = await AmoCrmIntake(uow, app.settings.amocrm).due(batch)
         unsynced = await FulfilmentService(uow, app.erp).due_orders()
         unregistered = await InvoiceService(uow, app.erp, app.settings.company).unregistered(batch)
+    async with app.unit_of_work() as uow:
+        # Unanswered price requests remind supply; proposals past their validity expire. Both are
+        # recorded on the rows they touch, so the next minute finds nothing left to do.
+        reminded = await _proposals(app, uow).remind_supply(batch)
+        expired = await _proposals(app, uow).expire_due(batch)
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
@@ -208,4 +239,10 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         )
     if notices or due:
         log.info("sweep.done", task_notices=len(notices), outbound_due=len(due), enqueued=enqueued)
-    return {"task_notices": len(notices), "outbound_due": len(due), "enqueued": enqueued}
+    return {
+        "task_notices": len(notices),
+        "outbound_due": len(due),
+        "enqueued": enqueued,
+        "supply_reminders": reminded,
+        "proposals_expired": expired,
+    }
