@@ -850,6 +850,8 @@ class ProposalService:
 
     async def view(self, proposal: Proposal, valid_until: date | None = None) -> ProposalView:
         """What the proposal prints now (prices, totals, validity; no purchase prices, no margins)."""
+        if not proposal.lines:
+            raise FieldError("lines", "the proposal has no lines yet", code="unpriced")
         unpriced = [line.position for line in proposal.lines if line.price is None]
         if unpriced:
             raise FieldError(
