@@ -15,7 +15,7 @@ from app.core.errors import FieldError
 ALLOWED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 # Pixels, not bytes: a small file can still decode into a huge bitmap ("decompression bomb").
 MAX_PIXELS = 40_000_000
-PRINT_SIZE = (800, 800)
+PRINT_SIZE = (480, 480)  # 30 mm cells: about 400 dpi
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def check_image(content: bytes, max_bytes: int, field: str = "file") -> CheckedI
 
 
 def print_copy(image: CheckedImage) -> bytes:
-    """A JPEG at most 800 px a side on white: what documents embed (fast to render, small PDFs)."""
+    """A JPEG at most 480 px a side on white: what documents embed (fast to render, small PDFs)."""
     with Image.open(io.BytesIO(image.content)) as source:
         source.load()
         picture = source.convert("RGBA") if source.mode in {"P", "LA", "PA"} else source

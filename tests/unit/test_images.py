@@ -50,4 +50,4 @@ def test_print_copy_is_a_small_jpeg_on_white() -> None:
     checked = check_image(picture("PNG", (2000, 1000), mode="RGBA"), 10_000_000)
     with Image.open(io.BytesIO(print_copy(checked))) as copy:
         assert copy.format == "JPEG"
-        assert copy.size == (800, 400)
+        assert copy.size == (480, 240)
