@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
 from app.core.db import KOPECK
-from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
 from app.models.clients import Client, ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
@@ -693,9 +693,17 @@ class ProposalService:
         return proposal
 
     async def approve(self, proposal_id: int, comment: str | None, if_match: int | None) -> Proposal:
-        """The manager approved the proposal as sent: it may go to the client."""
+        """The manager approved the proposal as sent: it may go to the client. Only its manager (or
+        a head) approves it."""
         proposal = await self.get(proposal_id)
         ensure_version(proposal, if_match, "proposal")
+        actor = self.uow.actor
+        if (
+            actor is not None
+            and actor.id != proposal.manager_id
+            and not has(actor, Permission.ORDERS_READ_ALL)
+        ):
+            raise Forbidden("only the proposal's manager or a head approves it")
         self._move(proposal, "approve", {"comment": comment})
         await self._close_tasks(proposal, "КП одобрено менеджером")
         await self.uow.session.flush()

@@ -214,6 +214,7 @@ async def test_flow_refusals_name_the_state_and_change_nothing(
     assert body["allowed_actions"] == ["edit", "send_to_manager"]
     assert "'priced'" in body["detail"]
     await client.post(f"/api/v1/proposals/{pid}/send-to-manager", headers=a, json={})
+    problem(await client.post(f"/api/v1/proposals/{pid}/approve", headers=a, json={}), 403)
     await client.post(f"/api/v1/proposals/{pid}/approve", headers=people["manager"].headers, json={})
     # The contact has no email and none is given: the problem names the field.
     problem(
