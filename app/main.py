@@ -83,9 +83,10 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        close = getattr(queue, "aclose", None)
-        if close is not None:
-            await close()
+        for resource in (queue, app.state.storage):
+            close = getattr(resource, "aclose", None)
+            if close is not None:
+                await close()
         await engine.dispose()
 
     app = FastAPI(

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from app.models.orders import OrderChannel, OrderStatus
 from app.schemas.common import Id, ReadModel, StrictModel
@@ -40,6 +40,13 @@ class OrderCreate(StrictModel):
         default=None, description="The order as it arrived (message text, call notes, …)"
     )
     lines: list[OrderLineIn] = Field(default_factory=list, max_length=200)
+
+    @field_validator("channel")
+    @classmethod
+    def _not_from_proposal(cls, value: OrderChannel) -> OrderChannel:
+        if value == OrderChannel.PROPOSAL:
+            raise ValueError("an order from a proposal is made by converting the accepted proposal")
+        return value
 
 
 class OrderClarify(StrictModel):

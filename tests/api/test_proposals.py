@@ -336,3 +336,14 @@ async def test_preview_is_escaped_html_with_inlined_photos_and_no_purchase_price
     pdf = await client.get(f"/api/v1/proposals/{pid}/pdf", headers=a)
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+async def test_orders_from_proposals_come_only_by_conversion(
+    client: httpx.AsyncClient, people: dict[str, Any]
+) -> None:
+    response = await client.post(
+        "/api/v1/orders",
+        headers=people["assistant"].headers,
+        json={"channel": "proposal", "client_id": people["client"]["id"], "lines": []},
+    )
+    problem(response, 422, "channel")
