@@ -15,7 +15,7 @@ from app.core.clock import FixedClock
 from app.models.directory import Role
 from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
-from app.worker.jobs import sweep
+from app.worker.jobs import deliver_outbound, sweep
 from tests.support.helpers import problem
 
 
@@ -347,3 +347,26 @@ async def test_orders_from_proposals_come_only_by_conversion(
         json={"channel": "proposal", "client_id": people["client"]["id"], "lines": []},
     )
     problem(response, 422, "channel")
+
+
+async def test_the_email_to_the_manager_goes_once_and_its_pdf_is_kept_once(
+    client: httpx.AsyncClient, app: Any, people: dict[str, Any], job_ctx: Any, queue: Any, smtp: Any
+) -> None:
+    job_ctx.storage = app.state.storage
+    proposal = await with_catalogue_line(client, app, people)
+    pid = proposal["id"]
+    await client.post(
+        f"/api/v1/proposals/{pid}/send-to-manager", headers=people["assistant"].headers, json={}
+    )
+    (message_id,) = [args[0] for function, args, _ in queue.jobs if function == "deliver_outbound"]
+    assert await deliver_outbound({"app": job_ctx}, message_id) == "sent"
+    assert await deliver_outbound({"app": job_ctx}, message_id) == "skipped"
+    handler, _ = smtp
+    assert len(handler.received) == 1
+    document = (
+        await client.get(f"/api/v1/proposals/{pid}/documents", headers=people["manager"].headers)
+    ).json()[0]
+    stored = await app.state.storage.get(f"documents/proposals/{pid}/r1-manager.pdf")
+    assert stored is not None
+    assert stored.content == next(handler.received[0].parsed().iter_attachments()).get_content()
+    assert document["stored_at"] is not None
