@@ -370,3 +370,31 @@ async def test_the_email_to_the_manager_goes_once_and_its_pdf_is_kept_once(
     assert stored is not None
     assert stored.content == next(handler.received[0].parsed().iter_attachments()).get_content()
     assert document["stored_at"] is not None
+
+
+async def test_lines_removed_renumber_and_a_new_markup_reprices(
+    client: httpx.AsyncClient, people: dict[str, Any]
+) -> None:
+    proposal = await new_proposal(client, people)
+    pid = proposal["id"]
+    a = people["assistant"].headers
+    for name, purchase in (("Каска", "300.00"), ("Очки", "150.00"), ("Наушники", "410.00")):
+        await client.post(
+            f"/api/v1/proposals/{pid}/lines",
+            headers=a,
+            json={"name": name, "quantity": 2, "purchase_price": purchase},
+        )
+    removed = await client.delete(f"/api/v1/proposals/{pid}/lines/1", headers=a)
+    assert removed.status_code == 200, removed.text
+    lines = removed.json()["lines"]
+    assert [(x["position"], x["name"], x["price"]) for x in lines] == [
+        (1, "Очки", "187.50"),
+        (2, "Наушники", "512.50"),
+    ]
+    repriced = (
+        await client.patch(f"/api/v1/proposals/{pid}", headers=a, json={"markup_percent": "10"})
+    ).json()
+    assert [x["price"] for x in repriced["lines"]] == ["165.00", "451.00"]
+    assert repriced["total"] == "1232.00"
+    assert repriced["margin_total"] == str(Decimal("15.00") * 2 + Decimal("41.00") * 2)
+    problem(await client.delete(f"/api/v1/proposals/{pid}/lines/3", headers=a), 404)
