@@ -488,6 +488,22 @@ class ProposalService:
         proposal, before = await self._editing(proposal_id, if_match)
         line = self._line(proposal, position)
         line.photo_key, line.photo_print_key = image.key, image.print_key
+        if line.nonstandard and line.purchase_price is None and line.price_requested_at is not None:
+            # Supply finds the item by its photo: it follows the open price request to the chat.
+            await OutboxService(self.uow).add(
+                kind=OutboundKind.CHAT,
+                channel=SUPPLY_CHANNEL,
+                recipient="",
+                body=f"Фото к запросу цены: КП №{proposal.id}, позиция {line.position}: {line.name}",
+                payload={
+                    "document": {
+                        "kind": "stored_file",
+                        "key": image.key,
+                        "filename": f"kp{proposal.id}-{line.position}.{image.extension}",
+                    }
+                },
+                dedupe_key=f"proposal-price-photo:{line.id}:{image.digest}",
+            )
         return await self._settle(proposal, "photo_set", before)
 
     async def photo(self, proposal_id: int, position: int) -> tuple[bytes, str]:

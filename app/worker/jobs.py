@@ -162,7 +162,12 @@ async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str
 
 
 async def _document(app: JobContext, spec: dict[str, Any]) -> tuple[str, bytes]:
-    """A file for a chat post, made when it goes out."""
+    """A file for a chat post, made (or read from storage) when it goes out."""
+    if spec.get("kind") == "stored_file":
+        stored = await app.storage.get(str(spec["key"]))
+        if stored is None:
+            raise ChatError(f"stored file {spec['key']!r} is gone", permanent=True)
+        return str(spec["filename"]), stored.content
     if spec.get("kind") != "warehouse_xlsx":
         raise ChatError(f"unknown document kind {spec.get('kind')!r}", permanent=True)
     async with app.unit_of_work() as uow:

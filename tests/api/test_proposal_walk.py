@@ -162,6 +162,11 @@ async def test_proposal_from_request_to_order_and_invoice(
     assert all(x["has_photo"] for x in proposal["lines"])
     photo = await client.get(f"/api/v1/proposals/{pid}/lines/2/photo", headers=a)
     assert photo.headers["content-type"] == "image/png"
+    # The non-standard position's photo follows its price request to the chat.
+    await run_jobs(queue, job_ctx)
+    posted = chat.read("nonstandard_items")[-1]
+    assert "Фото к запросу цены" in (posted.get("caption") or "")
+    assert chat.document_content(posted) == photo.content
 
     # No answer within the configured hours: supply is reminded, once per period.
     clock.advance(timedelta(hours=5))
