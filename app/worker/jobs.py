@@ -196,16 +196,16 @@ async def _proposal_pdf(app: JobContext, document_id: int) -> Attachment:
     """The proposal as it was sent: made from its kept view, stored once, then attached."""
     async with app.unit_of_work() as uow:
         service = _proposals(app, uow)
-        document = await service.document_for_sending(document_id)
+        document = await service.printing.document_for_sending(document_id)
         if document is None:
             raise MailError(f"proposal document {document_id} does not exist", permanent=True)
-        pdf = await service.sent_pdf(document)
+        pdf = await service.printing.sent_pdf(document)
         stored = document.stored_at is not None
     if not stored:
         # Stored under a fixed key with no transaction open: a repeat stores the same bytes again.
         await app.storage.put(document.storage_key, pdf, "application/pdf")
         async with app.unit_of_work() as uow:
-            await _proposals(app, uow).record_stored(document_id)
+            await _proposals(app, uow).printing.record_stored(document_id)
     name = f"КП_{document.proposal_id}_ред{document.revision}.pdf"
     return Attachment(name, pdf, "application/pdf")
 

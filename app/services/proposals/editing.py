@@ -1,17 +1,10 @@
-"""Commercial proposals (regulation, process 2, «Разработка КП»).
-
-A manager asks for a proposal (client, kind of workwear, number of models, markup); the assistant
-builds a table of photo, name and description, quantity and price. Catalogue prices already carry
-the markup; a position the catalogue lacks is priced by supply (asked in the chat «Нестандартные
-позиции») and gets the manager's markup. The proposal goes to the manager by email, then, once
-approved, to the client; accepted, it becomes an order and that order's invoice.
-"""
+"""Proposals: reading, the request, the lines, photos and prices."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -19,19 +12,16 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
-from app.core.db import KOPECK
-from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
+from app.core.errors import FieldError, InvalidTransition, NotFound
 from app.models.clients import Client, ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
-from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
+from app.models.orders import Order
 from app.models.outbox import OutboundKind
 from app.models.proposals import (
     PriceSource,
     Proposal,
-    ProposalDocument,
     ProposalLine,
-    ProposalStage,
     ProposalStatus,
 )
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
@@ -40,115 +30,27 @@ from app.schemas.proposals import (
     ProposalCreate,
     ProposalLineIn,
     ProposalLineUpdate,
-    ProposalSendToClient,
     ProposalUpdate,
     PurchasePriceAnswer,
 )
 from app.services.common import ensure_version, touch
-from app.services.documents.proposal import (
-    CompanyHeader,
-    ProposalLineView,
-    ProposalView,
-    data_url,
-    render_proposal_html,
-    render_proposal_pdf,
-)
 from app.services.history import HistoryService, snapshot
 from app.services.images import check_image, print_copy
-from app.services.invoices import InvoiceService
 from app.services.invoicing.format import format_rub
-from app.services.invoicing.vat import VatSchedule
-from app.services.orders import REQUIRED_LINE_FIELDS
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
 from app.services.ports import Erp, Storage
+from app.services.proposals.printing import ProposalPrinting
+from app.services.proposals.rules import (
+    EDITABLE,
+    SUPPLY_CHANNEL,
+    TRANSITIONS,
+    allowed_actions,
+    markup_price,
+)
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
-
-SUPPLY_CHANNEL = "nonstandard_items"  # «Нестандартные позиции»
-# Step 18–19: after sending, the client's answer is asked for within this many working days.
-CLIENT_ANSWER_WORKING_DAYS = 2
-# Step 17–18: the manager checks the proposal and says whom to send it to.
-MANAGER_CHECK_WORKING_DAYS = 1
-
-_EDITABLE = frozenset(
-    {
-        ProposalStatus.DRAFT,
-        ProposalStatus.PRICED,
-        ProposalStatus.SENT_TO_MANAGER,
-        ProposalStatus.APPROVED,
-        ProposalStatus.SENT_TO_CLIENT,
-    }
-)
-_SENT = frozenset({ProposalStatus.SENT_TO_MANAGER, ProposalStatus.APPROVED, ProposalStatus.SENT_TO_CLIENT})
-
-# The proposal's state machine: action -> (states it is allowed from, state it leads to).
-# "edit" leads to draft or priced, as the lines are; a change after sending makes a new revision.
-TRANSITIONS: dict[str, tuple[frozenset[ProposalStatus], ProposalStatus | None]] = {
-    "edit": (_EDITABLE, None),
-    "send_to_manager": (
-        frozenset({ProposalStatus.PRICED, ProposalStatus.SENT_TO_MANAGER}),
-        ProposalStatus.SENT_TO_MANAGER,
-    ),
-    "approve": (frozenset({ProposalStatus.SENT_TO_MANAGER}), ProposalStatus.APPROVED),
-    "send_to_client": (
-        frozenset({ProposalStatus.APPROVED, ProposalStatus.SENT_TO_CLIENT}),
-        ProposalStatus.SENT_TO_CLIENT,
-    ),
-    "accept": (frozenset({ProposalStatus.SENT_TO_CLIENT}), ProposalStatus.ACCEPTED),
-    "decline": (frozenset({ProposalStatus.SENT_TO_CLIENT}), ProposalStatus.DECLINED),
-    "expire": (frozenset({ProposalStatus.SENT_TO_CLIENT}), ProposalStatus.EXPIRED),
-    "convert": (frozenset({ProposalStatus.ACCEPTED}), ProposalStatus.CONVERTED),
-}
-# Taken by the minute sweep, never asked for through the API.
-SYSTEM_ACTIONS = frozenset({"expire"})
-
-
-def allowed_actions(status: ProposalStatus) -> list[str]:
-    return [
-        action
-        for action, (sources, _) in TRANSITIONS.items()
-        if status in sources and action not in SYSTEM_ACTIONS
-    ]
-
-
-def round_price(value: Decimal, rounding: str) -> Decimal:
-    """A selling price rounded as the company rounds: to the kopeck or to the whole ruble."""
-    step = Decimal(1) if rounding == "ruble" else KOPECK
-    return value.quantize(step, rounding=ROUND_HALF_UP).quantize(KOPECK)
-
-
-def markup_price(purchase: Decimal, markup_basis_points: int, rounding: str) -> Decimal:
-    """Purchase price plus the manager's markup (regulation, process 2, step 14)."""
-    return round_price(purchase * (1 + Decimal(markup_basis_points) / 10_000), rounding)
-
-
-def line_amount(line: ProposalLine) -> Decimal | None:
-    return None if line.price is None else (line.price * line.quantity).quantize(KOPECK)
-
-
-def line_margin(line: ProposalLine) -> Decimal | None:
-    if line.price is None or line.purchase_price is None:
-        return None
-    return line.price - line.purchase_price
-
-
-def proposal_total(proposal: Proposal) -> Decimal | None:
-    amounts = [line_amount(line) for line in proposal.lines]
-    if not amounts or any(a is None for a in amounts):
-        return None
-    return sum((a for a in amounts if a is not None), Decimal("0.00"))
-
-
-def proposal_margin(proposal: Proposal) -> Decimal | None:
-    margins = [line_margin(line) for line in proposal.lines]
-    if not margins or any(m is None for m in margins):
-        return None
-    return sum(
-        ((m * line.quantity) for m, line in zip(margins, proposal.lines, strict=True) if m is not None),
-        Decimal("0.00"),
-    )
 
 
 @dataclass(frozen=True)
@@ -157,7 +59,9 @@ class Links:
     invoice_id: int | None
 
 
-class ProposalService:
+class ProposalEditing:
+    """A proposal's content: the request, its lines, photos and prices (supply's included)."""
+
     def __init__(
         self,
         uow: UnitOfWork,
@@ -172,6 +76,7 @@ class ProposalService:
         self.company = company
         self.config = config
         self.history = HistoryService(uow)
+        self.printing = ProposalPrinting(uow, storage, company, config)
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -592,7 +497,7 @@ class ProposalService:
                     ProposalLine.purchase_price.is_(None),
                     ProposalLine.price_requested_at.is_not(None),
                     func.coalesce(ProposalLine.price_reminded_at, ProposalLine.price_requested_at) <= cutoff,
-                    Proposal.status.in_(_EDITABLE),
+                    Proposal.status.in_(EDITABLE),
                 )
                 .order_by(ProposalLine.id)
                 .limit(batch)
@@ -617,23 +522,7 @@ class ProposalService:
             self.history.record("proposal", proposal_id, "supply_reminded", None, {"position": line.position})
         return len(rows)
 
-    async def expire_due(self, batch: int) -> int:
-        """Proposals sent to the client and not answered by their validity date expire (the sweep)."""
-        today = self.uow.calendar.local_date(self.uow.clock.now())
-        proposals = (
-            await self.uow.session.scalars(
-                select(Proposal)
-                .where(Proposal.status == ProposalStatus.SENT_TO_CLIENT, Proposal.valid_until < today)
-                .order_by(Proposal.id)
-                .limit(batch)
-            )
-        ).all()
-        for proposal in proposals:
-            self._move(proposal, "expire", {"valid_until": str(proposal.valid_until)})
-            await self._close_tasks(proposal, "Срок действия КП истёк")
-        return len(proposals)
-
-    # --- the flow (steps 17–19) -----------------------------------------------------------------
+    # --- transitions and tasks (the journey uses them too) ---------------------------------------
 
     def _move(self, proposal: Proposal, action: str, payload: dict[str, Any] | None = None) -> None:
         self.allow(proposal, action)
@@ -665,358 +554,6 @@ class ProposalService:
             task.completed_at = now
             task.updated_at = now
             self.history.record("task", task.id, "complete", None, {"status": "done", "result": result})
-
-    async def send_to_manager(self, proposal_id: int, note: str | None, if_match: int | None) -> Proposal:
-        """Step 17: the priced proposal goes to the manager by email with its PDF; the manager gets a
-        task to check it and say whom to send it to."""
-        proposal = await self.get(proposal_id)
-        ensure_version(proposal, if_match, "proposal")
-        self.allow(proposal, "send_to_manager")
-        manager = await self.uow.session.get(Employee, proposal.manager_id)
-        assert manager is not None
-        client = await self.uow.session.get(Client, proposal.client_id)
-        assert client is not None
-        valid_until = proposal.valid_until or self._default_validity()
-        document = await self._document(proposal, ProposalStage.MANAGER, manager.email, valid_until)
-        await self._close_tasks(proposal, "КП отправлено менеджеру")
-        proposal.sent_revision = proposal.revision
-        self._move(proposal, "send_to_manager", {"to": manager.email, "document_id": document.id})
-        await OutboxService(self.uow).add(
-            kind=OutboundKind.EMAIL,
-            channel="email",
-            recipient=manager.email,
-            subject=f"КП №{proposal.id} для {client.name} (редакция {proposal.revision}) — на проверку",
-            body=(
-                f"Добрый день!\n\nКоммерческое предложение №{proposal.id} для {client.name} готово: "
-                f"{proposal.workwear_kind}, позиций: {len(proposal.lines)}, "
-                f"на сумму {format_rub(document.total)} руб. PDF во вложении.\n"
-                "Проверьте его и скажите, кому отправить клиенту."
-                + (f"\n\n{note}" if note else "")
-                + "\n\nПомощник"
-            ),
-            payload={"attachments": [{"kind": "proposal_pdf", "document_id": document.id}]},
-            dedupe_key=f"proposal-sent:{document.id}:{manager.email.lower()}",
-        )
-        await TaskService(self.uow).add(
-            kind=TaskKind.CHECK,
-            title=f"Проверить КП №{proposal.id} для {client.name} и сказать, кому отправить",
-            assignee_id=proposal.manager_id,
-            due_at=self.uow.calendar.due_after(self.uow.clock.now(), MANAGER_CHECK_WORKING_DAYS),
-            subject_type=TaskSubject.PROPOSAL,
-            subject_id=proposal.id,
-        )
-        await self.uow.session.flush()
-        return proposal
-
-    async def approve(self, proposal_id: int, comment: str | None, if_match: int | None) -> Proposal:
-        """The manager approved the proposal as sent: it may go to the client. Only its manager (or
-        a head) approves it."""
-        proposal = await self.get(proposal_id)
-        ensure_version(proposal, if_match, "proposal")
-        actor = self.uow.actor
-        if (
-            actor is not None
-            and actor.id != proposal.manager_id
-            and not has(actor, Permission.ORDERS_READ_ALL)
-        ):
-            raise Forbidden("only the proposal's manager or a head approves it")
-        self._move(proposal, "approve", {"comment": comment})
-        await self._close_tasks(proposal, "КП одобрено менеджером")
-        await self.uow.session.flush()
-        return proposal
-
-    async def send_to_client(
-        self, proposal_id: int, data: ProposalSendToClient, if_match: int | None
-    ) -> Proposal:
-        """Steps 18–19: to the contact the manager picked from the client's contacts, or to another
-        address the manager gave; the assistant gets a call to hear the client's answer."""
-        proposal = await self.get(proposal_id)
-        ensure_version(proposal, if_match, "proposal")
-        self.allow(proposal, "send_to_client")
-        today = self.uow.calendar.local_date(self.uow.clock.now())
-        valid_until = data.valid_until or proposal.valid_until or self._default_validity()
-        if valid_until < today:
-            raise FieldError("valid_until", "the validity date is in the past")
-        recipient, contact = await self._client_recipient(proposal, data)
-        client = await self.uow.session.get(Client, proposal.client_id)
-        assert client is not None
-        if contact is not None:
-            proposal.contact_id = contact.id
-        proposal.valid_until = valid_until
-        document = await self._document(proposal, ProposalStage.CLIENT, recipient, valid_until)
-        proposal.sent_to = recipient
-        proposal.sent_revision = proposal.revision
-        self._move(proposal, "send_to_client", {"to": recipient, "document_id": document.id})
-        await OutboxService(self.uow).add(
-            kind=OutboundKind.EMAIL,
-            channel="email",
-            recipient=recipient,
-            subject=f"Коммерческое предложение № {proposal.id} — {self.company.name}",
-            body=(
-                "Добрый день!\n\n"
-                f"Направляем коммерческое предложение № {proposal.id} ({proposal.workwear_kind}) "
-                f"на сумму {format_rub(document.total)} руб. Предложение действительно до "
-                f"{valid_until.strftime('%d.%m.%Y')}.\n"
-                + (f"\n{data.note}\n" if data.note else "")
-                + f"\nС уважением,\n{self.company.name}\n{self.company.phone}"
-            ),
-            payload={"attachments": [{"kind": "proposal_pdf", "document_id": document.id}]},
-            dedupe_key=f"proposal-sent:{document.id}:{recipient.lower()}",
-        )
-        await self._close_tasks(proposal, "КП отправлено клиенту")
-        await TaskService(self.uow).add(
-            kind=TaskKind.CALL,
-            title=f"Узнать решение {client.name} по КП №{proposal.id}",
-            assignee_id=proposal.assistant_id,
-            due_at=self.uow.calendar.due_after(self.uow.clock.now(), CLIENT_ANSWER_WORKING_DAYS),
-            subject_type=TaskSubject.PROPOSAL,
-            subject_id=proposal.id,
-        )
-        await self.uow.session.flush()
-        return proposal
-
-    async def _client_recipient(
-        self, proposal: Proposal, data: ProposalSendToClient
-    ) -> tuple[str, ClientContact | None]:
-        if data.email is not None:
-            return str(data.email), None
-        contact_id = data.contact_id or proposal.contact_id
-        if contact_id is None:
-            raise FieldError("contact_id", "pick a contact of the client or give an email")
-        contact = await self._contact(proposal.client_id, contact_id, "contact_id")
-        if not contact.emails:
-            raise FieldError("contact_id", "the contact has no email: give the address to send to")
-        return str(contact.emails[0]), contact
-
-    def _default_validity(self) -> date:
-        today = self.uow.calendar.local_date(self.uow.clock.now())
-        return today + timedelta(days=self.config.validity_days)
-
-    async def accept(self, proposal_id: int, comment: str | None, if_match: int | None) -> Proposal:
-        """The client accepted the proposal: it can be converted into an order."""
-        proposal = await self.get(proposal_id)
-        ensure_version(proposal, if_match, "proposal")
-        self._move(proposal, "accept", {"comment": comment})
-        await self._close_tasks(proposal, "Клиент принял КП")
-        await self.uow.session.flush()
-        return proposal
-
-    async def decline(self, proposal_id: int, comment: str | None, if_match: int | None) -> Proposal:
-        proposal = await self.get(proposal_id)
-        ensure_version(proposal, if_match, "proposal")
-        self._move(proposal, "decline", {"comment": comment})
-        await self._close_tasks(proposal, "Клиент отказался от КП")
-        await self.uow.session.flush()
-        return proposal
-
-    async def convert(self, proposal_id: int, if_match: int | None) -> tuple[Proposal, Order, Invoice]:
-        """The accepted proposal becomes an order (its lines, prices and client carried; accepted at
-        once, the prices being agreed) and the order's invoice, at the proposal's prices."""
-        proposal = await self.get(proposal_id)
-        ensure_version(proposal, if_match, "proposal")
-        self.allow(proposal, "convert")
-        actor = self.uow.actor
-        now = self.uow.clock.now()
-        lines: list[OrderLine] = []
-        for line in proposal.lines:
-            assert line.price is not None  # an accepted proposal was priced when it was sent
-            values: dict[str, Any] = {"model": None, "color": None, "size": None, "height": None}
-            if line.product_id is not None:
-                product = await self.erp.get_product(line.product_id)
-                if product is not None:
-                    values = {key: getattr(product, key) or None for key in values}
-            values["price_category"] = proposal.price_category if line.product_id else None
-            lines.append(
-                OrderLine(
-                    position=line.position,
-                    product_id=line.product_id,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit=line.unit,
-                    agreed_price=line.price,
-                    suggestions=[],
-                    # The proposal fixed the goods and the price: nothing is left to ask the manager.
-                    not_applicable=[f for f in REQUIRED_LINE_FIELDS if not values.get(f)],
-                    **values,
-                )
-            )
-        order = Order(
-            channel=OrderChannel.PROPOSAL,
-            source="proposal",
-            external_id=str(proposal.id),
-            proposal_id=proposal.id,
-            client_id=proposal.client_id,
-            manager_id=proposal.manager_id,
-            assistant_id=proposal.assistant_id,
-            taken_by_id=actor.id if actor else None,
-            raw_text=None,
-            status=OrderStatus.ACCEPTED,
-            problems={"order": [], "lines": {}},
-            created_at=now,
-            updated_at=now,
-            lines=lines,
-        )
-        self.uow.session.add(order)
-        await self.uow.session.flush()
-        self.history.record(
-            "order",
-            order.id,
-            "received",
-            None,
-            snapshot(order) | {"lines": [snapshot(x) for x in order.lines], "proposal_id": proposal.id},
-        )
-        invoice = await InvoiceService(self.uow, self.erp, self.company).create_from_order(order.id, None)
-        self._move(proposal, "convert", {"order_id": order.id, "invoice_id": invoice.id})
-        await self.uow.session.flush()
-        return proposal, order, invoice
-
-    # --- the document ---------------------------------------------------------------------------
-
-    async def view(self, proposal: Proposal, valid_until: date | None = None) -> ProposalView:
-        """What the proposal prints now (prices, totals, validity; no purchase prices, no margins)."""
-        if not proposal.lines:
-            raise FieldError("lines", "the proposal has no lines yet", code="unpriced")
-        unpriced = [line.position for line in proposal.lines if line.price is None]
-        if unpriced:
-            raise FieldError(
-                "lines", f"positions {', '.join(map(str, unpriced))} have no price yet", code="unpriced"
-            )
-        client = await self.uow.session.get(Client, proposal.client_id)
-        manager = await self.uow.session.get(Employee, proposal.manager_id)
-        assert client is not None
-        assert manager is not None
-        contact = (
-            await self.uow.session.get(ClientContact, proposal.contact_id) if proposal.contact_id else None
-        )
-        today = self.uow.calendar.local_date(self.uow.clock.now())
-        company = self.company
-        lines = tuple(
-            ProposalLineView(
-                number=index,
-                name=line.name,
-                description=line.description,
-                unit=line.unit,
-                quantity=line.quantity,
-                price=line.price or Decimal("0.00"),
-                amount=line_amount(line) or Decimal("0.00"),
-                photo_key=line.photo_print_key,
-            )
-            for index, line in enumerate(proposal.lines, start=1)
-        )
-        return ProposalView(
-            company=CompanyHeader(
-                name=company.name,
-                inn=company.inn,
-                kpp=company.kpp,
-                address=company.address,
-                phone=company.phone,
-                email=company.email,
-                bank_name=company.bank_name,
-                bik=company.bik,
-                account=company.account,
-                logo_key=company.logo_key,
-            ),
-            number=str(proposal.id),
-            revision=proposal.revision,
-            issued_on=today,
-            valid_until=valid_until or proposal.valid_until or self._default_validity(),
-            client_name=client.name,
-            contact_name=contact.name if contact else None,
-            workwear_kind=proposal.workwear_kind,
-            lines=lines,
-            total=sum((x.amount for x in lines), Decimal("0.00")),
-            vat_rate=VatSchedule.from_rows(list(company.vat_rates.items())).rate_on(today),
-            manager_name=manager.full_name,
-            manager_phone=manager.phone,
-            manager_email=manager.email,
-        )
-
-    async def _document(
-        self, proposal: Proposal, stage: ProposalStage, recipient: str, valid_until: date
-    ) -> ProposalDocument:
-        """Keep the proposal as it is sent: its printed view now, its PDF in storage once made."""
-        view = await self.view(proposal, valid_until)
-        existing = await self.uow.session.scalar(
-            select(ProposalDocument).where(
-                ProposalDocument.proposal_id == proposal.id,
-                ProposalDocument.revision == proposal.revision,
-                ProposalDocument.stage == stage,
-            )
-        )
-        if existing is not None:
-            # Sent again (to another address): the same revision is the same document, kept once.
-            return existing
-        document = ProposalDocument(
-            proposal_id=proposal.id,
-            revision=proposal.revision,
-            stage=stage,
-            recipient=recipient,
-            view=view.to_json(),
-            total=view.total,
-            storage_key=f"documents/proposals/{proposal.id}/r{proposal.revision}-{stage.value}.pdf",
-            created_at=self.uow.clock.now(),
-        )
-        self.uow.session.add(document)
-        await self.uow.session.flush()
-        return document
-
-    async def _pictures(self, view: ProposalView) -> dict[str, bytes]:
-        pictures: dict[str, bytes] = {}
-        for key in dict.fromkeys(view.photo_keys):
-            stored = await self.storage.get(key)
-            if stored is not None:
-                pictures[key] = stored.content
-        return pictures
-
-    async def preview_html(self, proposal_id: int) -> str:
-        """The proposal as a browser shows it: pictures inlined as data URLs, nothing fetched."""
-        view = await self.view(await self.get(proposal_id))
-        pictures = await self._pictures(view)
-
-        def inline(key: str) -> str | None:
-            content = pictures.get(key)
-            return data_url(content) if content is not None else None
-
-        return render_proposal_html(view, inline)
-
-    async def pdf(self, proposal_id: int) -> tuple[Proposal, bytes]:
-        proposal = await self.get(proposal_id)
-        view = await self.view(proposal)
-        pictures = await self._pictures(view)
-        return proposal, await asyncio.to_thread(render_proposal_pdf, view, pictures)
-
-    async def documents(self, proposal_id: int) -> list[ProposalDocument]:
-        await self.get(proposal_id)
-        rows = await self.uow.session.scalars(
-            select(ProposalDocument)
-            .where(ProposalDocument.proposal_id == proposal_id)
-            .order_by(ProposalDocument.id)
-        )
-        return list(rows)
-
-    async def document_pdf(self, proposal_id: int, document_id: int) -> tuple[ProposalDocument, bytes]:
-        """A proposal as it was sent: the stored PDF (made again from its kept view if the worker has
-        not stored it yet: the same document)."""
-        await self.get(proposal_id)
-        document = await self.uow.session.get(ProposalDocument, document_id)
-        if document is None or document.proposal_id != proposal_id:
-            raise NotFound("proposal document", document_id)
-        return document, await self.sent_pdf(document)
-
-    async def sent_pdf(self, document: ProposalDocument) -> bytes:
-        stored = await self.storage.get(document.storage_key)
-        if stored is not None:
-            return stored.content
-        view = ProposalView.from_json(document.view)
-        return await asyncio.to_thread(render_proposal_pdf, view, await self._pictures(view))
-
-    async def document_for_sending(self, document_id: int) -> ProposalDocument | None:
-        return await self.uow.session.get(ProposalDocument, document_id)
-
-    async def record_stored(self, document_id: int) -> None:
-        document = await self.uow.session.get(ProposalDocument, document_id)
-        if document is not None and document.stored_at is None:
-            document.stored_at = self.uow.clock.now()
 
     @staticmethod
     def _snapshot(proposal: Proposal) -> dict[str, Any]:
