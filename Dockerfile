@@ -8,7 +8,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY app ./app
 COPY alembic ./alembic
 COPY alembic.ini ./
-RUN uv sync --frozen --no-dev
+RUN uv sync --frozen --no-dev \
+ && mkdir -p /app/var/storage
 
 FROM python:3.11-slim-bookworm
 # WeasyPrint needs Pango and HarfBuzz (with subsetting); DejaVu covers Cyrillic.

@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench deps os-deps-run os-deps-test clean
+.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench bench-pdf deps os-deps-run os-deps-test clean
 
 help:
 	@echo "make run    - install what is missing, migrate, load demo data, start Redis, the API and the worker"
@@ -16,6 +16,7 @@ help:
 	@echo "make openapi - regenerate openapi/openapi.json from the app"
 	@echo "make fuzz   - a longer schemathesis run over the whole API"
 	@echo "make bench  - the intake benchmark (ratio against a bare endpoint, p99 at 100 req/s)"
+	@echo "make bench-pdf - the proposal PDF benchmark (20 lines with photos, and one line)"
 
 $(UV):
 	@echo "==> creating the virtualenv in $(VENV)"
@@ -66,3 +67,6 @@ fuzz: os-deps-test deps
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
+
+bench-pdf: deps
+	@$(PY) bench/proposal_pdf.py

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
+from app.adapters.storage import build_storage
 from app.api import (
     auth,
     catalogue,
@@ -29,6 +30,7 @@ from app.api import (
     orders,
     payments,
     problems,
+    proposals,
     reference,
     requisitions,
     tasks,
@@ -45,7 +47,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
-from app.services.ports import Erp, JobQueue
+from app.services.ports import Erp, JobQueue, Storage
 from app.services.unit_of_work import UnitOfWork
 
 API_DESCRIPTION = """
@@ -67,6 +69,7 @@ class Overrides:
     clock: Clock | None = None
     queue: Any = None
     erp: Erp | None = None
+    storage: Storage | None = None
 
 
 def create_app(settings: Settings | None = None, overrides: Overrides | None = None) -> FastAPI:
@@ -82,9 +85,10 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        close = getattr(queue, "aclose", None)
-        if close is not None:
-            await close()
+        for resource in (queue, app.state.storage):
+            close = getattr(resource, "aclose", None)
+            if close is not None:
+                await close()
         await engine.dispose()
 
     app = FastAPI(
@@ -98,6 +102,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             {"name": "clients", "description": "Counterparties and their contacts"},
             {"name": "orders", "description": "Orders from every channel: intake and clarification"},
             {"name": "invoices", "description": "Invoices made from accepted orders, and their PDF"},
+            {"name": "proposals", "description": "Commercial proposals: priced tables with photos, the PDF"},
             {"name": "document flags", "description": "Mistakes in documents, open until fixed"},
             {"name": "credit", "description": "Credit terms: requests, the lawyer's verdict, the decision"},
             {"name": "payments", "description": "Payments from clients, allocated to their invoices"},
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.state.clock = clock
     app.state.calendar = calendar
     app.state.erp = overrides.erp or build_erp(settings.onec)
+    app.state.storage = overrides.storage or build_storage(settings.storage)
     app.state.metrics_registry = CollectorRegistry()
 
     async def uow_factory() -> UnitOfWork:
@@ -134,6 +140,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         deliveries,
         invoices,
         payments,
+        proposals,
         flags,
         requisitions,
         tasks,
@@ -158,7 +165,12 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         uow_factory=uow_factory,
         ttl=timedelta(hours=settings.api.idempotency_ttl_hours),
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.api.max_body_bytes,
+        # Photo uploads may be larger than a JSON body: their own bound, plus the form's envelope.
+        upload_max_bytes=settings.proposals.max_photo_bytes + 64 * 1024,
+    )
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     app.add_middleware(RequestIdMiddleware)
     return app

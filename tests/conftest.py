@@ -24,6 +24,7 @@ from app.adapters.amocrm.stub import StubCrm
 from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
 from app.adapters.onec.stub import StubErp
+from app.adapters.storage import build_storage
 from app.cli import run_migrations
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
@@ -107,6 +108,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         db=DbSettings(url=db_url, pool_size=5),
         redis=RedisSettings(url="redis://127.0.0.1:1/0"),
         chat={"stub_dir": tmp_path / "chat"},  # type: ignore[arg-type]
+        storage={"local_dir": tmp_path / "storage"},  # type: ignore[arg-type]
         amocrm={"webhook_secret": AMOCRM_SECRET, "account_id": AMOCRM_ACCOUNT},  # type: ignore[arg-type]
     )
 
@@ -233,6 +235,7 @@ async def job_ctx(
         queue=RecordingQueue(),
         erp=StubErp.default(),
         crm=StubCrm(),
+        storage=build_storage(settings.storage),
     )
     yield ctx
     await chat.aclose()

@@ -127,6 +127,37 @@ class PostSettings(BaseModel):
     adapter: Literal["stub"] = "stub"
 
 
+class StorageSettings(BaseModel):
+    """Where files are kept: a local folder (default) or an S3-compatible bucket."""
+
+    backend: Literal["local", "s3"] = "local"
+    local_dir: Path = Field(default=VAR_DIR / "storage", description="Folder of the local backend")
+    s3_bucket: str = "pomoshnik"
+    s3_prefix: str = Field(default="", description="Prefix put before every key in the bucket")
+    s3_endpoint_url: str | None = Field(default=None, description="For S3-compatible stores (MinIO, Yandex)")
+    s3_region: str = "ru-central1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_timeout_seconds: float = Field(default=20.0, gt=0)
+
+
+class ProposalSettings(BaseModel):
+    """Commercial proposals (process 2)."""
+
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    max_markup_percent: Decimal = Field(default=Decimal(300), ge=0, le=10_000)
+    request_due_working_days: int = Field(
+        default=1, ge=0, le=30, description="When no deadline is given, the proposal is due in this many"
+    )
+    supply_reminder_hours: int = Field(
+        default=4, ge=1, le=24 * 14, description="A price request unanswered this long reminds supply"
+    )
+    validity_days: int = Field(default=14, ge=1, le=365, description="Validity printed when none is set")
+    default_price_category: str = Field(
+        default="Оптовая", description="1C price category of catalogue lines when the request names none"
+    )
+
+
 class WorkerSettingsModel(BaseModel):
     sweep_batch: int = Field(default=500, ge=1, le=10000)
     max_attempts: int = Field(default=8, ge=1, le=100)
@@ -165,6 +196,12 @@ class CompanySettings(BaseModel):
     invoice_payment_working_days: int = Field(
         default=5, ge=0, le=120, description="Payment term of an invoice when the client has no deferment"
     )
+    price_rounding: Literal["kopeck", "ruble"] = Field(
+        default="kopeck", description="How computed selling prices are rounded"
+    )
+    phone: str = "+7 (8172) 00-00-00"
+    email: str = "sales@example.com"
+    logo_key: str | None = Field(default=None, description="Storage key of the logo printed on proposals")
 
 
 class Settings(BaseSettings):
@@ -192,6 +229,8 @@ class Settings(BaseSettings):
     post: PostSettings = Field(default_factory=PostSettings)
     worker: WorkerSettingsModel = Field(default_factory=WorkerSettingsModel)
     company: CompanySettings = Field(default_factory=CompanySettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    proposals: ProposalSettings = Field(default_factory=ProposalSettings)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

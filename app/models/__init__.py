@@ -11,6 +11,7 @@ from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRev
 from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
+from app.models.proposals import Proposal, ProposalDocument, ProposalLine
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
@@ -37,6 +38,9 @@ __all__ = [
     "OutboundMessage",
     "Payment",
     "PaymentAllocation",
+    "Proposal",
+    "ProposalDocument",
+    "ProposalLine",
     "ReferenceLink",
     "ReferenceTerm",
     "Requisition",

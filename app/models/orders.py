@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +22,7 @@ class OrderChannel(StrEnum):
     PAPER = "paper"
     PHONE = "phone"
     MAILBOX = "mailbox"
+    PROPOSAL = "proposal"  # made from a commercial proposal the client accepted
 
 
 class OrderStatus(StrEnum):
@@ -66,6 +68,10 @@ class Order(Versioned, Base):
     # {"by": employee id, "at": ISO time, "reason": text}.
     credit_approved: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # The commercial proposal the order was made from, when it was.
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="RESTRICT"), unique=True
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -101,6 +107,9 @@ class OrderLine(Base):
     fulfilment: Mapped[Fulfilment | None] = mapped_column(str_enum(Fulfilment))
     # The 1C reservation made for the line (None until the worker has made it).
     reserved_ref: Mapped[str | None] = mapped_column(String(64))
+    # A price agreed before the order (a proposal's): the invoice takes it instead of the price list.
+    agreed_price: Mapped[Decimal | None]
+    unit: Mapped[str | None] = mapped_column(String(16))
 
 
 class DeliveryStatus(StrEnum):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from app.models.orders import OrderChannel, OrderStatus
 from app.schemas.common import Id, ReadModel, StrictModel
@@ -40,6 +41,13 @@ class OrderCreate(StrictModel):
     )
     lines: list[OrderLineIn] = Field(default_factory=list, max_length=200)
 
+    @field_validator("channel")
+    @classmethod
+    def _not_from_proposal(cls, value: OrderChannel) -> OrderChannel:
+        if value == OrderChannel.PROPOSAL:
+            raise ValueError("an order from a proposal is made by converting the accepted proposal")
+        return value
+
 
 class OrderClarify(StrictModel):
     """What the manager answered: the client, and/or the lines in full."""
@@ -72,6 +80,7 @@ class OrderLineRead(ReadModel):
     reserved_ref: str | None = Field(description="The 1C reservation, once the worker has made it")
     missing: list[str] = Field(description="What the line still lacks to be accepted")
     suggestions: list[dict[str, Any]] = Field(description="Catalogue items that may be what the line means")
+    agreed_price: Decimal | None = Field(default=None, description="The price agreed in a proposal, if any")
 
 
 class OrderRead(ReadModel):
@@ -93,6 +102,7 @@ class OrderRead(ReadModel):
     )
     credit_approved: dict[str, Any] | None = Field(description="The head's approval: by, at, reason")
     cancel_reason: str | None
+    proposal_id: int | None = Field(default=None, description="The commercial proposal it was made from")
     lines: list[OrderLineRead]
     version: int
     created_at: datetime

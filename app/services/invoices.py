@@ -383,6 +383,11 @@ class InvoiceService:
         details: list[dict[str, Any]] = []
         for index, line in enumerate(order.lines):
             field = f"lines.{index}"
+            if line.agreed_price is not None:
+                # Agreed before the order (an accepted proposal): that price, not the price list.
+                inputs.append(LineInput(line.name, line.unit or "шт", line.quantity, line.agreed_price))
+                details.append({"product_id": line.product_id, "price_category": line.price_category or "КП"})
+                continue
             if line.product_id is None:
                 raise FieldError(
                     f"{field}.product_id", "match the line to a 1C catalogue item before invoicing"

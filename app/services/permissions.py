@@ -35,6 +35,10 @@ class Permission(StrEnum):
     HISTORY_READ = "history:read"
     PAYMENTS_READ = "payments:read"
     PAYMENTS_WRITE = "payments:write"
+    PROPOSALS_READ = "proposals:read"
+    PROPOSALS_WRITE = "proposals:write"
+    PROPOSALS_PRICE = "proposals:price"  # supply answers price requests of non-standard positions
+    PROPOSALS_APPROVE_BELOW_COST = "proposals:approve_below_cost"
 
 
 _EVERYONE = {
@@ -55,6 +59,8 @@ _SALES = {
     Permission.ORDERS_READ,
     Permission.ORDERS_WRITE,
     Permission.REQUISITIONS_READ,
+    Permission.PROPOSALS_READ,
+    Permission.PROPOSALS_WRITE,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -62,6 +68,7 @@ _HEADS = {
     Permission.TASKS_READ_ALL,
     Permission.CHATS_READ,
     Permission.ORDERS_READ_ALL,
+    Permission.PROPOSALS_APPROVE_BELOW_COST,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -93,7 +100,14 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.SUPPLY: frozenset(
-        _EVERYONE | {Permission.CHATS_READ, Permission.REQUISITIONS_READ, Permission.REQUISITIONS_WRITE}
+        _EVERYONE
+        | {
+            Permission.CHATS_READ,
+            Permission.REQUISITIONS_READ,
+            Permission.REQUISITIONS_WRITE,
+            Permission.PROPOSALS_READ,
+            Permission.PROPOSALS_PRICE,
+        }
     ),
     Role.WAREHOUSE: frozenset(
         _EVERYONE

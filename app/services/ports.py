@@ -247,3 +247,30 @@ class ChatGateway(Protocol):
     async def post_document(
         self, channel: str, recipient: str, filename: str, content: bytes, caption: str | None = None
     ) -> ChatReceipt: ...
+
+
+# --- file storage -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    content: bytes
+    content_type: str
+
+
+class StorageError(Exception):
+    """The store could not be reached or refused the operation."""
+
+
+class Storage(Protocol):
+    """Files kept by key (photos, logos, documents as sent): a local folder or an S3 bucket.
+
+    Keys are relative paths of safe characters (``photos/ab12….jpg``); putting a key again replaces
+    the object, so a retried put is harmless."""
+
+    async def put(self, key: str, content: bytes, content_type: str) -> None: ...
+
+    async def get(self, key: str) -> StoredObject | None: ...
+
+    async def delete(self, key: str) -> None: ...

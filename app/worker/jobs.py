@@ -15,7 +15,9 @@ from app.services.invoices import REGISTER_JOB, InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.payments import PaymentScheduleService, PaymentService
 from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
+from app.services.proposals import ProposalService
 from app.services.tasks import TaskService
+from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
 from app.worker.context import JobContext
 
@@ -187,7 +189,12 @@ async def push_credit_terms(ctx: dict[str, Any], request_id: int) -> str:
 
 
 async def _document(app: JobContext, spec: dict[str, Any]) -> tuple[str, bytes]:
-    """A file for a chat post, made when it goes out."""
+    """A file for a chat post, made (or read from storage) when it goes out."""
+    if spec.get("kind") == "stored_file":
+        stored = await app.storage.get(str(spec["key"]))
+        if stored is None:
+            raise ChatError(f"stored file {spec['key']!r} is gone", permanent=True)
+        return str(spec["filename"]), stored.content
     if spec.get("kind") != "warehouse_xlsx":
         raise ChatError(f"unknown document kind {spec.get('kind')!r}", permanent=True)
     async with app.unit_of_work() as uow:
@@ -203,7 +210,31 @@ async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachm
                 service = InvoiceService(uow, app.erp, app.settings.company)
                 invoice, pdf = await service.pdf(int(spec["invoice_id"]))
             attachments.append(Attachment(f"Счёт_{invoice.number}.pdf", pdf, "application/pdf"))
+        elif spec.get("kind") == "proposal_pdf":
+            attachments.append(await _proposal_pdf(app, int(spec["document_id"])))
     return attachments
+
+
+def _proposals(app: JobContext, uow: UnitOfWork) -> ProposalService:
+    return ProposalService(uow, app.erp, app.storage, app.settings.company, app.settings.proposals)
+
+
+async def _proposal_pdf(app: JobContext, document_id: int) -> Attachment:
+    """The proposal as it was sent: made from its kept view, stored once, then attached."""
+    async with app.unit_of_work() as uow:
+        service = _proposals(app, uow)
+        document = await service.printing.document_for_sending(document_id)
+        if document is None:
+            raise MailError(f"proposal document {document_id} does not exist", permanent=True)
+        pdf = await service.printing.sent_pdf(document)
+        stored = document.stored_at is not None
+    if not stored:
+        # Stored under a fixed key with no transaction open: a repeat stores the same bytes again.
+        await app.storage.put(document.storage_key, pdf, "application/pdf")
+        async with app.unit_of_work() as uow:
+            await _proposals(app, uow).printing.record_stored(document_id)
+    name = f"КП_{document.proposal_id}_ред{document.revision}.pdf"
+    return Attachment(name, pdf, "application/pdf")
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
@@ -220,6 +251,11 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         unsynced = await FulfilmentService(uow, app.erp).due_orders()
         unregistered = await InvoiceService(uow, app.erp, app.settings.company).unregistered(batch)
         unpushed = await CreditService(uow).unpushed(batch)
+    async with app.unit_of_work() as uow:
+        # Unanswered price requests remind supply; proposals past their validity expire. Both are
+        # recorded on the rows they touch, so the next minute finds nothing left to do.
+        reminded = await _proposals(app, uow).remind_supply(batch)
+        expired = await _proposals(app, uow).expire_due(batch)
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
@@ -253,4 +289,6 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "task_notices": len(notices),
         "outbound_due": len(due),
         "enqueued": enqueued,
+        "supply_reminders": reminded,
+        "proposals_expired": expired,
     }

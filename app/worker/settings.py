@@ -12,6 +12,7 @@ from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
 from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
+from app.adapters.storage import build_storage
 from app.core.calendar import BusinessCalendar
 from app.core.clock import SystemClock
 from app.core.config import get_settings
@@ -46,6 +47,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         queue=ArqQueue(settings.redis.url, settings.redis.queue_name),
         erp=build_erp(settings.onec),
         crm=build_crm(settings.amocrm),
+        storage=build_storage(settings.storage),
     )
     log.info("worker.started")
 
@@ -54,7 +56,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     app: JobContext | None = ctx.get("app")
     if app is None:
         return
-    for resource in (app.chat, app.queue, app.crm):
+    for resource in (app.chat, app.queue, app.crm, app.storage):
         close = getattr(resource, "aclose", None)
         if close is not None:
             await close()

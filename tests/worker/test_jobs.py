@@ -62,7 +62,7 @@ async def test_due_task_is_posted_to_the_assignee_exactly_once(job_ctx: JobConte
     assert await _run_enqueued(job_ctx) == ["sent"]
     # The sweep and the job again: nothing new is posted.
     second = await sweep({"app": job_ctx})
-    assert second == {"payment_reminders": 0, "task_notices": 0, "outbound_due": 0, "enqueued": 0}
+    assert not any(second.values()), second
     async with job_ctx.session_factory() as session:
         message_id = (await session.scalars(select(OutboundMessage.id))).one()
     assert await deliver_outbound({"app": job_ctx}, message_id) == "skipped"

@@ -1,0 +1,486 @@
+"""Commercial proposals: the request, the priced lines with photos, supply's prices, the PDF, the flow."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi.responses import HTMLResponse
+
+from app.api.deps import (
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    SettingsDep,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
+from app.models.proposals import Proposal, ProposalStatus
+from app.schemas.common import Page, problems
+from app.schemas.events import EventRead
+from app.schemas.proposals import (
+    BelowCostApproval,
+    ProposalComment,
+    ProposalCreate,
+    ProposalDocumentRead,
+    ProposalLineIn,
+    ProposalLineRead,
+    ProposalLineUpdate,
+    ProposalRead,
+    ProposalSendToClient,
+    ProposalSendToManager,
+    ProposalUpdate,
+    PurchasePriceAnswer,
+)
+from app.services.permissions import Permission
+from app.services.proposals import (
+    ProposalService,
+    allowed_actions,
+    line_amount,
+    line_margin,
+    proposal_margin,
+    proposal_total,
+)
+
+router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
+
+READ = [Depends(allow(Permission.PROPOSALS_READ))]
+WRITE = [Depends(allow(Permission.PROPOSALS_WRITE))]
+PRICE = [Depends(allow(Permission.PROPOSALS_PRICE))]
+BELOW_COST = [Depends(allow(Permission.PROPOSALS_APPROVE_BELOW_COST))]
+
+Position = Annotated[int, Path(ge=1, le=1000)]
+
+
+def service(request: Request, uow: UowDep, settings: SettingsDep) -> ProposalService:
+    state = request.app.state
+    return ProposalService(uow, state.erp, state.storage, settings.company, settings.proposals)
+
+
+ServiceDep = Annotated[ProposalService, Depends(service)]
+
+
+def _times(value: Decimal | None, quantity: int) -> Decimal | None:
+    return None if value is None else value * quantity
+
+
+async def to_reads(proposals: ProposalService, rows: list[Proposal]) -> list[ProposalRead]:
+    links = await proposals.links([p.id for p in rows])
+    return [
+        ProposalRead(
+            id=p.id,
+            client_id=p.client_id,
+            contact_id=p.contact_id,
+            manager_id=p.manager_id,
+            assistant_id=p.assistant_id,
+            workwear_kind=p.workwear_kind,
+            models_count=p.models_count,
+            markup_percent=Decimal(p.markup_basis_points) / 100,
+            price_category=p.price_category,
+            due_at=p.due_at,
+            valid_until=p.valid_until,
+            status=p.status,
+            allowed_actions=allowed_actions(p.status),
+            revision=p.revision,
+            sent_revision=p.sent_revision,
+            sent_to=p.sent_to,
+            comment=p.comment,
+            total=proposal_total(p),
+            margin_total=proposal_margin(p),
+            unpriced_positions=[x.position for x in p.lines if x.price is None],
+            order_id=links[p.id].order_id,
+            invoice_id=links[p.id].invoice_id,
+            lines=[
+                ProposalLineRead(
+                    position=x.position,
+                    product_id=x.product_id,
+                    nonstandard=x.nonstandard,
+                    name=x.name,
+                    description=x.description,
+                    unit=x.unit,
+                    quantity=x.quantity,
+                    has_photo=x.photo_key is not None,
+                    purchase_price=x.purchase_price,
+                    price=x.price,
+                    price_source=x.price_source,
+                    amount=line_amount(x),
+                    margin=line_margin(x),
+                    margin_total=_times(line_margin(x), x.quantity),
+                    below_cost_approved_by_id=x.below_cost_approved_by_id,
+                    price_requested_at=x.price_requested_at,
+                    price_answered_at=x.price_answered_at,
+                )
+                for x in p.lines
+            ],
+            version=p.version,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+        )
+        for p in rows
+    ]
+
+
+async def _one(proposals: ProposalService, proposal: Proposal, response: Response) -> ProposalRead:
+    set_etag(response, proposal.version)
+    return (await to_reads(proposals, [proposal]))[0]
+
+
+_ACTION = problems(401, 403, 404, 409, 412, 422)
+
+
+@router.post(
+    "",
+    response_model=ProposalRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 422),
+    dependencies=WRITE,
+    operation_id="request_proposal",
+)
+async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response: Response) -> ProposalRead:
+    """A manager's request for a commercial proposal: client and contact, kind of workwear, number of
+    models, markup, deadline. The assistant gets a task due by the deadline."""
+    return await _one(proposals, await proposals.create(data), response)
+
+
+@router.get(
+    "",
+    response_model=Page[ProposalRead],
+    responses=problems(401, 403, 422),
+    dependencies=READ,
+    operation_id="list_proposals",
+)
+async def list_proposals(
+    proposals: ServiceDep,
+    page: PageDep,
+    status_: Annotated[ProposalStatus | None, Query(alias="status")] = None,
+    client_id: QueryId = None,
+) -> Page[ProposalRead]:
+    """Proposals you may see, newest first."""
+    result = await proposals.page(status=status_, client_id=client_id, cursor=page.cursor, limit=page.limit)
+    return Page(items=await to_reads(proposals, list(result.items)), next_cursor=result.next_cursor)
+
+
+@router.get(
+    "/{proposal_id:int}",
+    response_model=ProposalRead,
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="get_proposal",
+)
+async def get_proposal(proposal_id: PathId, proposals: ServiceDep, response: Response) -> ProposalRead:
+    """One proposal with its lines, totals and (for staff) purchase prices and margins."""
+    return await _one(proposals, await proposals.get(proposal_id), response)
+
+
+@router.patch(
+    "/{proposal_id:int}",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="update_proposal",
+)
+async def update_proposal(
+    proposal_id: PathId, data: ProposalUpdate, proposals: ServiceDep, version: IfMatchDep, response: Response
+) -> ProposalRead:
+    """Change the terms (contact, markup, validity…); a sent proposal gets a new revision."""
+    return await _one(proposals, await proposals.update(proposal_id, data, version), response)
+
+
+@router.post(
+    "/{proposal_id:int}/lines",
+    response_model=ProposalRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="add_proposal_line",
+)
+async def add_line(
+    proposal_id: PathId, data: ProposalLineIn, proposals: ServiceDep, version: IfMatchDep, response: Response
+) -> ProposalRead:
+    """Add a catalogue item or a non-standard position (which asks supply for its price in the chat
+    «Нестандартные позиции» unless its purchase price is given)."""
+    return await _one(proposals, await proposals.add_line(proposal_id, data, version), response)
+
+
+@router.patch(
+    "/{proposal_id:int}/lines/{position}",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="update_proposal_line",
+)
+async def update_line(
+    proposal_id: PathId,
+    position: Position,
+    data: ProposalLineUpdate,
+    proposals: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> ProposalRead:
+    """Change a line's name, description, quantity or price (never below the purchase price)."""
+    return await _one(proposals, await proposals.update_line(proposal_id, position, data, version), response)
+
+
+@router.delete(
+    "/{proposal_id:int}/lines/{position}",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="remove_proposal_line",
+)
+async def remove_line(
+    proposal_id: PathId, position: Position, proposals: ServiceDep, version: IfMatchDep, response: Response
+) -> ProposalRead:
+    """Remove a line; the lines after it move up."""
+    return await _one(proposals, await proposals.remove_line(proposal_id, position, version), response)
+
+
+@router.put(
+    "/{proposal_id:int}/lines/{position}/photo",
+    response_model=ProposalRead,
+    responses=problems(401, 403, 404, 409, 412, 413, 422),
+    dependencies=WRITE,
+    operation_id="set_proposal_line_photo",
+)
+async def set_photo(
+    proposal_id: PathId,
+    position: Position,
+    file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP picture")],
+    proposals: ServiceDep,
+    settings: SettingsDep,
+    version: IfMatchDep,
+    response: Response,
+) -> ProposalRead:
+    """Upload the line's photo (multipart form field `file`); its type is told by its content."""
+    content = await file.read(settings.proposals.max_photo_bytes + 1)
+    await file.close()
+    return await _one(proposals, await proposals.set_photo(proposal_id, position, content, version), response)
+
+
+@router.get(
+    "/{proposal_id:int}/lines/{position}/photo",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
+        **problems(401, 403, 404),
+    },
+    dependencies=READ,
+    operation_id="proposal_line_photo",
+)
+async def get_photo(proposal_id: PathId, position: Position, proposals: ServiceDep) -> Response:
+    """The line's photo as uploaded."""
+    content, content_type = await proposals.photo(proposal_id, position)
+    return Response(content, media_type=content_type)
+
+
+@router.post(
+    "/{proposal_id:int}/lines/{position}/purchase-price",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=PRICE,
+    operation_id="answer_proposal_price",
+)
+async def answer_price(
+    proposal_id: PathId,
+    position: Position,
+    data: PurchasePriceAnswer,
+    proposals: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> ProposalRead:
+    """Supply's answer to a price request: the purchase price; the line gets the manager's markup and
+    the assistant a task."""
+    return await _one(proposals, await proposals.answer_price(proposal_id, position, data, version), response)
+
+
+@router.post(
+    "/{proposal_id:int}/lines/{position}/approve-below-cost",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=BELOW_COST,
+    operation_id="approve_proposal_below_cost",
+)
+async def approve_below_cost(
+    proposal_id: PathId,
+    position: Position,
+    data: BelowCostApproval,
+    proposals: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> ProposalRead:
+    """A head approves selling the position below its purchase price, with the reason."""
+    return await _one(
+        proposals, await proposals.approve_below_cost(proposal_id, position, data, version), response
+    )
+
+
+@router.get(
+    "/{proposal_id:int}/preview",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **problems(401, 403, 404, 422)},
+    dependencies=READ,
+    operation_id="proposal_preview",
+)
+async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
+    """The proposal as an HTML page (photos inlined), as it would print now."""
+    return HTMLResponse(await proposals.preview_html(proposal_id))
+
+
+@router.get(
+    "/{proposal_id:int}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 422)},
+    dependencies=READ,
+    operation_id="proposal_pdf",
+)
+async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
+    """The proposal as a PDF, as it would print now."""
+    proposal, content = await proposals.pdf(proposal_id)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="proposal-{proposal.id}-r{proposal.revision}.pdf"'
+        },
+    )
+
+
+@router.get(
+    "/{proposal_id:int}/documents",
+    response_model=list[ProposalDocumentRead],
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="proposal_documents",
+)
+async def documents(proposal_id: PathId, proposals: ServiceDep) -> list[ProposalDocumentRead]:
+    """Every revision as it was sent, to the manager and to the client."""
+    return [ProposalDocumentRead.model_validate(d) for d in await proposals.documents(proposal_id)]
+
+
+@router.get(
+    "/{proposal_id:int}/documents/{document_id:int}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404)},
+    dependencies=READ,
+    operation_id="proposal_document_pdf",
+)
+async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: ServiceDep) -> Response:
+    """The PDF exactly as it was sent."""
+    document, content = await proposals.document_pdf(proposal_id, document_id)
+    filename = f"proposal-{proposal_id}-r{document.revision}-{document.stage.value}.pdf"
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/{proposal_id:int}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="proposal_history",
+)
+async def history(proposal_id: PathId, proposals: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every change of the proposal, oldest first."""
+    await proposals.get(proposal_id)
+    return await history_page(uow, "proposal", proposal_id, page)
+
+
+@router.post(
+    "/{proposal_id:int}/send-to-manager",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="send_proposal_to_manager",
+)
+async def send_to_manager(
+    proposal_id: PathId,
+    data: ProposalSendToManager,
+    proposals: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> ProposalRead:
+    """Email the priced proposal with its PDF to the manager for checking."""
+    return await _one(proposals, await proposals.send_to_manager(proposal_id, data.note, version), response)
+
+
+@router.post(
+    "/{proposal_id:int}/approve",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="approve_proposal",
+)
+async def approve(
+    proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
+) -> ProposalRead:
+    """The manager approves the proposal as sent to them."""
+    return await _one(proposals, await proposals.approve(proposal_id, data.comment, version), response)
+
+
+@router.post(
+    "/{proposal_id:int}/send-to-client",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="send_proposal_to_client",
+)
+async def send_to_client(
+    proposal_id: PathId,
+    data: ProposalSendToClient,
+    proposals: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> ProposalRead:
+    """Email the approved proposal with its PDF to a contact of the client or another address."""
+    return await _one(proposals, await proposals.send_to_client(proposal_id, data, version), response)
+
+
+@router.post(
+    "/{proposal_id:int}/accept",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="accept_proposal",
+)
+async def accept(
+    proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
+) -> ProposalRead:
+    """Record that the client accepted the proposal."""
+    return await _one(proposals, await proposals.accept(proposal_id, data.comment, version), response)
+
+
+@router.post(
+    "/{proposal_id:int}/decline",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="decline_proposal",
+)
+async def decline(
+    proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
+) -> ProposalRead:
+    """Record that the client declined the proposal."""
+    return await _one(proposals, await proposals.decline(proposal_id, data.comment, version), response)
+
+
+@router.post(
+    "/{proposal_id:int}/convert",
+    response_model=ProposalRead,
+    responses=_ACTION,
+    dependencies=WRITE,
+    operation_id="convert_proposal",
+)
+async def convert(
+    proposal_id: PathId, proposals: ServiceDep, version: IfMatchDep, response: Response
+) -> ProposalRead:
+    """Turn the accepted proposal into an order (lines, prices and client carried) and that order's
+    invoice at the proposal's prices; `order_id` and `invoice_id` name them."""
+    proposal, _, _ = await proposals.convert(proposal_id, version)
+    return await _one(proposals, proposal, response)

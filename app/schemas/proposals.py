@@ -1,0 +1,170 @@
+"""Commercial proposals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import EmailStr, Field, StringConstraints, model_validator
+
+from app.models.proposals import PriceSource, ProposalStage, ProposalStatus
+from app.schemas.common import Id, ReadModel, StrictModel
+
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
+Markup = Annotated[Decimal, Field(ge=0, decimal_places=2, description="Percent added to purchase prices")]
+LineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class ProposalCreate(StrictModel):
+    """A manager's request for a proposal (regulation, process 2, steps 1–2)."""
+
+    client_id: Id
+    contact_id: Id | None = Field(default=None, description="The client's contact it is meant for")
+    manager_id: Id | None = Field(default=None, description="The requesting manager; you if omitted")
+    assistant_id: Id | None = Field(
+        default=None, description="Who prepares it; the client's assistant if omitted"
+    )
+    workwear_kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    models_count: int = Field(ge=1, le=200, description="How many models the manager wants offered")
+    markup_percent: Markup
+    price_category: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="1C price category of catalogue lines (the configured default if omitted)"
+    )
+    deadline: date | None = Field(default=None, description="When it is due (a working day); next by default")
+    comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class ProposalUpdate(StrictModel):
+    contact_id: Id | None = None
+    workwear_kind: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
+    ) = None
+    models_count: int | None = Field(default=None, ge=1, le=200)
+    markup_percent: Markup | None = None
+    valid_until: date | None = None
+    comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class ProposalLineIn(StrictModel):
+    product_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="A 1C catalogue item; leave out for a non-standard position"
+    )
+    name: LineName | None = Field(default=None, description="The catalogue name if omitted")
+    description: Description | None = None
+    quantity: Quantity
+    price: Money | None = Field(
+        default=None, description="A selling price by hand; otherwise the catalogue's or purchase + markup"
+    )
+    purchase_price: Money | None = Field(
+        default=None, description="Known purchase price of a non-standard position (no request to supply)"
+    )
+
+    @model_validator(mode="after")
+    def _named(self) -> ProposalLineIn:
+        if self.product_id is None and self.name is None:
+            raise ValueError("a line needs a product_id or a name")
+        return self
+
+
+class ProposalLineUpdate(StrictModel):
+    name: LineName | None = None
+    description: Description | None = None
+    quantity: Quantity | None = None
+    price: Money | None = None
+
+
+class PurchasePriceAnswer(StrictModel):
+    purchase_price: Money = Field(description="Supply's purchase price of the position")
+    comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class BelowCostApproval(StrictModel):
+    price: Money = Field(description="The selling price approved although it is below the purchase price")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ProposalSendToManager(StrictModel):
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ProposalSendToClient(StrictModel):
+    contact_id: Id | None = Field(default=None, description="A contact of the client with an email")
+    email: EmailStr | None = Field(default=None, description="Another address the manager gave")
+    valid_until: date | None = Field(
+        default=None, description="Validity printed; the configured days if none"
+    )
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ProposalSendToClient:
+        if self.contact_id is not None and self.email is not None:
+            raise ValueError("give a contact_id or an email, not both")
+        return self
+
+
+class ProposalComment(StrictModel):
+    comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class ProposalLineRead(ReadModel):
+    position: int
+    product_id: str | None
+    nonstandard: bool
+    name: str
+    description: str | None
+    unit: str
+    quantity: int
+    has_photo: bool
+    purchase_price: Decimal | None = Field(description="Staff only: never printed")
+    price: Decimal | None
+    price_source: PriceSource | None
+    amount: Decimal | None
+    margin: Decimal | None = Field(
+        description="Per unit, price minus purchase price: staff only, never printed"
+    )
+    margin_total: Decimal | None
+    below_cost_approved_by_id: int | None
+    price_requested_at: datetime | None
+    price_answered_at: datetime | None
+
+
+class ProposalRead(ReadModel):
+    id: int
+    client_id: int
+    contact_id: int | None
+    manager_id: int
+    assistant_id: int
+    workwear_kind: str
+    models_count: int
+    markup_percent: Decimal
+    price_category: str | None
+    due_at: datetime
+    valid_until: date | None
+    status: ProposalStatus
+    allowed_actions: list[str]
+    revision: int
+    sent_revision: int | None
+    sent_to: str | None
+    comment: str | None
+    total: Decimal | None = Field(description="Null while a line has no price")
+    margin_total: Decimal | None
+    unpriced_positions: list[int]
+    order_id: int | None = Field(description="The order it was converted into")
+    invoice_id: int | None = Field(description="The invoice of that order")
+    lines: list[ProposalLineRead]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProposalDocumentRead(ReadModel):
+    id: int
+    revision: int
+    stage: ProposalStage
+    recipient: str
+    total: Decimal
+    created_at: datetime
+    stored_at: datetime | None

@@ -1,0 +1,79 @@
+"""Uploaded pictures: the type told by the content (never by the name or the header), bounded size,
+and a print copy small enough for documents to render fast."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from app.core.errors import FieldError
+
+ALLOWED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+# Pixels, not bytes: a small file can still decode into a huge bitmap ("decompression bomb").
+MAX_PIXELS = 40_000_000
+PRINT_SIZE = (480, 480)  # 30 mm cells: about 400 dpi
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    content: bytes
+    content_type: str
+    extension: str
+    digest: str
+    width: int
+    height: int
+
+    @property
+    def key(self) -> str:
+        return f"photos/{self.digest}.{self.extension}"
+
+    @property
+    def print_key(self) -> str:
+        return f"photos/{self.digest}-print.jpg"
+
+
+def check_image(content: bytes, max_bytes: int, field: str = "file") -> CheckedImage:
+    """A JPEG, PNG or WebP picture of at most ``max_bytes``; anything else is a FieldError."""
+    if not content:
+        raise FieldError(field, "the file is empty", code="not_an_image")
+    if len(content) > max_bytes:
+        raise FieldError(
+            field, f"the file is {len(content)} bytes; at most {max_bytes} are taken", code="file_too_large"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as probe:
+                kind = probe.format
+                width, height = probe.size
+                probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+        raise FieldError(field, "not a JPEG, PNG or WebP picture", code="not_an_image") from exc
+    if kind not in ALLOWED:
+        raise FieldError(field, f"{kind} pictures are not taken: JPEG, PNG or WebP", code="not_an_image")
+    if width * height > MAX_PIXELS:
+        raise FieldError(field, f"the picture is {width}×{height} pixels: too large", code="file_too_large")
+    content_type, extension = ALLOWED[kind]
+    digest = hashlib.sha256(content).hexdigest()[:32]
+    return CheckedImage(content, content_type, extension, digest, width, height)
+
+
+def print_copy(image: CheckedImage) -> bytes:
+    """A JPEG at most 480 px a side on white: what documents embed (fast to render, small PDFs)."""
+    with Image.open(io.BytesIO(image.content)) as source:
+        source.load()
+        picture = source.convert("RGBA") if source.mode in {"P", "LA", "PA"} else source
+        if picture.mode == "RGBA":
+            background = Image.new("RGB", picture.size, (255, 255, 255))
+            background.paste(picture, mask=picture.getchannel("A"))
+            picture = background
+        elif picture.mode != "RGB":
+            picture = picture.convert("RGB")
+        picture.thumbnail(PRINT_SIZE)
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=85, optimize=True)
+        return out.getvalue()

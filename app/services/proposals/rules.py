@@ -1,0 +1,95 @@
+"""The proposal's rules as data: its state machine, the deadlines of the regulation, the price rules."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.core.db import KOPECK
+from app.models.proposals import (
+    Proposal,
+    ProposalLine,
+    ProposalStatus,
+)
+
+SUPPLY_CHANNEL = "nonstandard_items"  # «Нестандартные позиции»
+# Step 18–19: after sending, the client's answer is asked for within this many working days.
+CLIENT_ANSWER_WORKING_DAYS = 2
+# Step 17–18: the manager checks the proposal and says whom to send it to.
+MANAGER_CHECK_WORKING_DAYS = 1
+
+EDITABLE = frozenset(
+    {
+        ProposalStatus.DRAFT,
+        ProposalStatus.PRICED,
+        ProposalStatus.SENT_TO_MANAGER,
+        ProposalStatus.APPROVED,
+        ProposalStatus.SENT_TO_CLIENT,
+    }
+)
+
+# The proposal's state machine: action -> (states it is allowed from, state it leads to).
+# "edit" leads to draft or priced, as the lines are; a change after sending makes a new revision.
+TRANSITIONS: dict[str, tuple[frozenset[ProposalStatus], ProposalStatus | None]] = {
+    "edit": (EDITABLE, None),
+    "send_to_manager": (
+        frozenset({ProposalStatus.PRICED, ProposalStatus.SENT_TO_MANAGER}),
+        ProposalStatus.SENT_TO_MANAGER,
+    ),
+    "approve": (frozenset({ProposalStatus.SENT_TO_MANAGER}), ProposalStatus.APPROVED),
+    "send_to_client": (
+        frozenset({ProposalStatus.APPROVED, ProposalStatus.SENT_TO_CLIENT}),
+        ProposalStatus.SENT_TO_CLIENT,
+    ),
+    "accept": (frozenset({ProposalStatus.SENT_TO_CLIENT}), ProposalStatus.ACCEPTED),
+    "decline": (frozenset({ProposalStatus.SENT_TO_CLIENT}), ProposalStatus.DECLINED),
+    "expire": (frozenset({ProposalStatus.SENT_TO_CLIENT}), ProposalStatus.EXPIRED),
+    "convert": (frozenset({ProposalStatus.ACCEPTED}), ProposalStatus.CONVERTED),
+}
+# Taken by the minute sweep, never asked for through the API.
+SYSTEM_ACTIONS = frozenset({"expire"})
+
+
+def allowed_actions(status: ProposalStatus) -> list[str]:
+    return [
+        action
+        for action, (sources, _) in TRANSITIONS.items()
+        if status in sources and action not in SYSTEM_ACTIONS
+    ]
+
+
+def round_price(value: Decimal, rounding: str) -> Decimal:
+    """A selling price rounded as the company rounds: to the kopeck or to the whole ruble."""
+    step = Decimal(1) if rounding == "ruble" else KOPECK
+    return value.quantize(step, rounding=ROUND_HALF_UP).quantize(KOPECK)
+
+
+def markup_price(purchase: Decimal, markup_basis_points: int, rounding: str) -> Decimal:
+    """Purchase price plus the manager's markup (regulation, process 2, step 14)."""
+    return round_price(purchase * (1 + Decimal(markup_basis_points) / 10_000), rounding)
+
+
+def line_amount(line: ProposalLine) -> Decimal | None:
+    return None if line.price is None else (line.price * line.quantity).quantize(KOPECK)
+
+
+def line_margin(line: ProposalLine) -> Decimal | None:
+    if line.price is None or line.purchase_price is None:
+        return None
+    return line.price - line.purchase_price
+
+
+def proposal_total(proposal: Proposal) -> Decimal | None:
+    amounts = [line_amount(line) for line in proposal.lines]
+    if not amounts or any(a is None for a in amounts):
+        return None
+    return sum((a for a in amounts if a is not None), Decimal("0.00"))
+
+
+def proposal_margin(proposal: Proposal) -> Decimal | None:
+    margins = [line_margin(line) for line in proposal.lines]
+    if not margins or any(m is None for m in margins):
+        return None
+    return sum(
+        ((m * line.quantity) for m, line in zip(margins, proposal.lines, strict=True) if m is not None),
+        Decimal("0.00"),
+    )
