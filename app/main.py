@@ -168,8 +168,10 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.api.max_body_bytes,
-        # Photo uploads may be larger than a JSON body: their own bound, plus the form's envelope.
-        upload_max_bytes=settings.proposals.max_photo_bytes + 64 * 1024,
+        # Uploads may be larger than a JSON body: their own bound, plus the form's envelope (the
+        # service then holds each kind of file to its own limit).
+        upload_max_bytes=max(settings.proposals.max_photo_bytes, settings.storage.max_document_bytes)
+        + 64 * 1024,
     )
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     app.add_middleware(RequestIdMiddleware)

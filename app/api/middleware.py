@@ -83,8 +83,12 @@ class BodyLimitMiddleware:
         self.upload_max_bytes = max(upload_max_bytes or max_bytes, max_bytes)
 
     def _limit(self, scope: Scope) -> int:
-        # File uploads (multipart PUTs to a …/photo resource) have their own, larger bound.
-        if scope["method"] == "PUT" and str(scope.get("path", "")).endswith("/photo"):
+        # File uploads (multipart PUTs to a …/photo resource, POSTs to …/attachments) have their
+        # own, larger bound.
+        path = str(scope.get("path", ""))
+        if (scope["method"] == "PUT" and path.endswith("/photo")) or (
+            scope["method"] == "POST" and path.endswith("/attachments")
+        ):
             return self.upload_max_bytes
         return self.max_bytes
 

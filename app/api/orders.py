@@ -5,14 +5,26 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
-from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    SettingsDep,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
+from app.core.config import Settings
 from app.models.orders import Order, OrderChannel, OrderStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.orders import (
     CreditApproval,
+    OrderAttachmentRead,
     OrderCancel,
     OrderClarify,
     OrderCreate,
@@ -20,6 +32,7 @@ from app.schemas.orders import (
     OrderRead,
 )
 from app.services.fulfilment import FulfilmentService
+from app.services.order_files import OrderFileService
 from app.services.orders import OrderService, allowed_actions, missing_fields
 from app.services.permissions import Permission
 from app.services.warehouse import WarehouseService
@@ -159,6 +172,66 @@ async def approve_order_credit(
     over its credit limit, giving the reason; the order is checked again (and accepted when
     nothing else is missing)."""
     return _one(await orders.approve_credit(order_id, data.reason, version), response)
+
+
+def _files(request: Request, orders: OrderService, settings: Settings) -> OrderFileService:
+    return OrderFileService(
+        orders.uow, orders, request.app.state.storage, settings.storage.max_document_bytes
+    )
+
+
+@router.post(
+    "/{order_id:int}/attachments",
+    response_model=OrderAttachmentRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 404, 413, 422),
+    dependencies=WRITE,
+    operation_id="attach_order_file",
+)
+async def attach_file(
+    order_id: PathId,
+    file: Annotated[UploadFile, File(description="PDF, a picture, Word, Excel or UTF-8 text")],
+    request: Request,
+    orders: ServiceDep,
+    settings: SettingsDep,
+) -> OrderAttachmentRead:
+    """Keep a file the order came with: a scan of the paper order, the letter from the shared
+    mailbox, the client's list (multipart form field `file`; the type is told by the content)."""
+    content = await file.read(settings.storage.max_document_bytes + 1)
+    await file.close()
+    attachment = await _files(request, orders, settings).add(order_id, file.filename, content)
+    return OrderAttachmentRead.model_validate(attachment)
+
+
+@router.get(
+    "/{order_id:int}/attachments",
+    response_model=list[OrderAttachmentRead],
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="order_attachments",
+)
+async def order_attachments(
+    order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
+) -> list[OrderAttachmentRead]:
+    """The files the order came with, oldest first."""
+    rows = await _files(request, orders, settings).list(order_id)
+    return [OrderAttachmentRead.model_validate(a) for a in rows]
+
+
+@router.get(
+    "/{order_id:int}/attachments/{attachment_id:int}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **problems(401, 403, 404)},
+    dependencies=READ,
+    operation_id="order_attachment_file",
+)
+async def order_attachment_file(
+    order_id: PathId, attachment_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
+) -> Response:
+    """The file as it was uploaded."""
+    attachment, content = await _files(request, orders, settings).content(order_id, attachment_id)
+    disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
+    return Response(content, media_type=attachment.content_type, headers={"Content-Disposition": disposition})
 
 
 @router.get(

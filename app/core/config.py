@@ -139,6 +139,12 @@ class StorageSettings(BaseModel):
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
     s3_timeout_seconds: float = Field(default=20.0, gt=0)
+    max_document_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        le=200 * 1024 * 1024,
+        description="Largest file attached to an order",
+    )
 
 
 class ProposalSettings(BaseModel):

@@ -8,7 +8,7 @@ from app.models.events import Event
 from app.models.flags import DocumentFlag
 from app.models.idempotency import IdempotencyRecord
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision
-from app.models.orders import Order, OrderLine, WebhookDelivery
+from app.models.orders import Order, OrderAttachment, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
 from app.models.proposals import Proposal, ProposalDocument, ProposalLine
@@ -34,6 +34,7 @@ __all__ = [
     "InvoiceReminder",
     "InvoiceRevision",
     "Order",
+    "OrderAttachment",
     "OrderLine",
     "OutboundMessage",
     "Payment",

@@ -117,3 +117,13 @@ class WebhookAccepted(ReadModel):
 class ChatUpdateHandled(ReadModel):
     delivery_id: int
     outcome: str = Field(description="What was done: `done: …`, or `ignored: ` and the reason")
+
+
+class OrderAttachmentRead(ReadModel):
+    id: int
+    order_id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_by_id: int | None
+    created_at: datetime
