@@ -11,6 +11,7 @@ from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRev
 from app.models.orders import Order, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
+from app.models.rates import KeyRate, KeyRateRefresh
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
@@ -32,6 +33,8 @@ __all__ = [
     "InvoiceLine",
     "InvoiceReminder",
     "InvoiceRevision",
+    "KeyRate",
+    "KeyRateRefresh",
     "Order",
     "OrderLine",
     "OutboundMessage",
