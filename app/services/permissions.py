@@ -35,6 +35,7 @@ class Permission(StrEnum):
     HISTORY_READ = "history:read"
     PAYMENTS_READ = "payments:read"
     PAYMENTS_WRITE = "payments:write"
+    PENALTIES_CALCULATE = "penalties:calculate"
 
 
 _EVERYONE = {
@@ -55,6 +56,7 @@ _SALES = {
     Permission.ORDERS_READ,
     Permission.ORDERS_WRITE,
     Permission.REQUISITIONS_READ,
+    Permission.PENALTIES_CALCULATE,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -78,6 +80,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.HISTORY_READ,
             Permission.PAYMENTS_READ,
             Permission.CREDIT_VERDICT,
+            Permission.PENALTIES_CALCULATE,
         }
     ),
     Role.ACCOUNTANT: frozenset(
@@ -90,6 +93,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ_ALL,
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_WRITE,
+            Permission.PENALTIES_CALCULATE,
         }
     ),
     Role.SUPPLY: frozenset(

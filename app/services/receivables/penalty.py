@@ -211,7 +211,7 @@ def calculate(request: Request, calendar: BusinessCalendar, timeline: RateTimeli
         if moratorium is not None and moratorium[0] <= first <= moratorium[1]:
             excluded.append(Excluded(first, last, days, "moratorium_2022"))
             continue
-        principal = debt_on(first)
+        principal = debt_on(first).quantize(KOPECK)
         if principal <= 0:
             break
         if key_rate:
