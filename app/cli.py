@@ -1,4 +1,4 @@
-"""The `pomoshnik` command: serve, worker, migrate, seed-demo, users, openapi, dev."""
+"""The `pomoshnik` command: serve, worker, migrate, seed-demo, users, rates, openapi, dev."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ from app.core.clock import SystemClock
 from app.core.config import ROOT, VAR_DIR, Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_sqlite
 from app.models.directory import Department, Role
+from app.models.rates import RateSource
 from app.schemas.directory import EmployeeCreate
 from app.services.directory import AuthService, EmployeeService
+from app.services.receivables.rates import KeyRateService, RatesFileError, parse_rates_csv
 from app.services.seed import DEMO_PASSWORD, seed_demo, seed_reference
 from app.services.unit_of_work import UnitOfWork
 
@@ -39,6 +41,8 @@ cli = typer.Typer(
 )
 users = typer.Typer(help="Employees who can log in, and their tokens.", no_args_is_help=True)
 cli.add_typer(users, name="users")
+rates = typer.Typer(help="The Bank of Russia key rate table used for penalties.", no_args_is_help=True)
+cli.add_typer(rates, name="rates")
 
 
 def _say(message: str) -> None:
@@ -164,6 +168,31 @@ def users_token(
         return await AuthService(uow).issue_for_cli(employee.id, days)
 
     typer.echo(asyncio.run(_in_uow(get_settings(), work)))
+
+
+@rates.command("import")
+def rates_import(
+    file: Annotated[Path, typer.Argument(help="CSV: effective_from,rate_percent[,status]; # comments")],
+) -> None:
+    """Add or correct key rates from a CSV file (rows not in the file stay as they are)."""
+    try:
+        rows = parse_rates_csv(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, RatesFileError) as exc:
+        _say(f"error: {file}: {exc}")
+        raise typer.Exit(2) from None
+
+    async def work(uow: UnitOfWork) -> int:
+        service = KeyRateService(uow)
+        changed = await service.upsert(rows, RateSource.IMPORT)
+        await service.record_refresh(RateSource.IMPORT, ok=True, changed=changed)
+        return changed
+
+    changed = asyncio.run(_in_uow(get_settings(), work))
+    last = rows[-1]
+    _say(
+        f"key rates: {len(rows)} rows read, {changed} added or changed; "
+        f"latest {last.rate_percent}% from {last.effective_from.isoformat()}"
+    )
 
 
 @cli.command()
