@@ -65,4 +65,5 @@ async def calculate_penalty(data: PenaltyCalculate, uow: UowDep) -> PenaltyResul
         uncapped_total=result.uncapped_total,
         cap_amount=result.cap_amount,
         key_rate_total=calculation.key_rate_total,
+        unconfirmed_rates=list(calculation.unconfirmed_rates),
     )

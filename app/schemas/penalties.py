@@ -82,3 +82,7 @@ class PenaltyResult(BaseModel):
         description="`contractual` only: the art. 395 interest on the same debt and days, for comparison "
         "(a court lowering the penalty under art. 333 may not go below it)"
     )
+    unconfirmed_rates: list[dt.date] = Field(
+        description="Key rates (by the day each is in force from) the art. 395 figure used that are not yet "
+        "confirmed against the Bank of Russia's history; check them before relying on the figure"
+    )

@@ -3,12 +3,15 @@ every refusal a 422 problem naming its field. The arithmetic itself is in tests/
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from app.models.directory import Role
+from app.models.rates import KeyRate
 from tests.support.helpers import problem
 
 URL = "/api/v1/penalties/calculate"
@@ -63,6 +66,7 @@ async def test_key_rate_interest_across_a_year_end(client: httpx.AsyncClient, ma
     assert (body["total"], body["days"], body["accrues_from"]) == ("1516.02", 35, "2023-12-12")
     assert body["key_rate_total"] is None
     assert body["excluded"] == []
+    assert body["unconfirmed_rates"] == []
 
 
 async def test_partial_payment_in_a_leap_year(client: httpx.AsyncClient, make_user: Any) -> None:
@@ -170,3 +174,25 @@ async def test_only_roles_that_handle_debts_may_calculate(client: httpx.AsyncCli
     for role in (Role.MANAGER, Role.ASSISTANT, Role.HEAD, Role.DIRECTOR, Role.LAWYER, Role.ACCOUNTANT):
         user = await make_user(role)
         assert (await client.post(URL, headers=user.headers, json=body)).status_code == 200
+
+
+async def test_rates_not_yet_confirmed_are_named(client: httpx.AsyncClient, make_user: Any) -> None:
+    user = await make_user(Role.LAWYER)
+    body = {"method": "key_rate", "principal": "100000", "due_date": "2026-03-02", "until": "2026-04-30"}
+    response = await client.post(URL, headers=user.headers, json=body)
+    assert response.status_code == 200, response.text
+    # 15.50 % (2026-02-16, confirmed) until 03-22, then the unconfirmed 15.00 % and 14.50 % rows
+    assert [p["rate_percent"] for p in response.json()["periods"]] == ["15.50", "15.00", "14.50"]
+    assert response.json()["unconfirmed_rates"] == ["2026-03-23", "2026-04-27"]
+
+
+async def test_a_day_the_table_has_no_rate_for_is_refused(
+    client: httpx.AsyncClient, make_user: Any, session_factory: Any
+) -> None:
+    async with session_factory() as session:
+        await session.execute(delete(KeyRate).where(KeyRate.effective_from < date(2017, 1, 1)))
+        await session.commit()
+    user = await make_user(Role.ACCOUNTANT)
+    body = {"method": "key_rate", "principal": "1000", "due_date": "2016-10-03", "until": "2017-02-01"}
+    answer = problem(await client.post(URL, headers=user.headers, json=body), 422, "due_date")
+    assert "no key rate is known for 2016-10-03 (the table has rates from 2017-03-27)" in answer["detail"]

@@ -72,6 +72,11 @@ class RateTimeline:
         index = bisect.bisect_right([row[0] for row in self.rows], day) - 1
         return self.rows[index][1] if index >= 0 else None
 
+    def in_force_since(self, day: date) -> date | None:
+        """The effective date of the row in force on ``day``."""
+        index = bisect.bisect_right([row[0] for row in self.rows], day) - 1
+        return self.rows[index][0] if index >= 0 else None
+
     def changes_within(self, first: date, last: date) -> list[date]:
         """Days in (first, last] on which a new rate comes into force."""
         return [day for day, _ in self.rows if first < day <= last]

@@ -115,6 +115,11 @@ class KeyRateService:
         rows = (await self.uow.session.execute(select(KeyRate.effective_from, KeyRate.rate_bp))).all()
         return RateTimeline.of((day, from_bp(bp)) for day, bp in rows)
 
+    async def unconfirmed(self) -> set[date]:
+        """The effective dates of rows not yet checked against the Bank of Russia."""
+        query = select(KeyRate.effective_from).where(KeyRate.status == RateStatus.UNCONFIRMED)
+        return set((await self.uow.session.scalars(query)).all())
+
     async def rows(self) -> Sequence[KeyRate]:
         return (await self.uow.session.scalars(select(KeyRate).order_by(KeyRate.effective_from))).all()
 
