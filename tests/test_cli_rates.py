@@ -1,15 +1,19 @@
-"""`pomoshnik rates import FILE.csv`: adds and corrects rows, a second run changes nothing, a bad file
-is refused with the row named and nothing written."""
+"""`pomoshnik rates import FILE.csv` and `pomoshnik rates refresh`: add and correct rows, a second run
+changes nothing, a bad file or a failing service is refused with the reason and nothing written."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
 from app.core.db import create_engine, create_session_factory
 from app.models.rates import KeyRate, KeyRateRefresh, RateSource, RateStatus
+from app.services.receivables.rates import packaged_rates
+from tests.adapters.cbr_server import PATH, FakeCbr
+from tests.support.servers import LoopbackServer
 from tests.test_cli import _env, _pomoshnik
 
 
@@ -76,3 +80,34 @@ async def test_a_bad_file_names_the_row_and_writes_nothing(tmp_path: Path) -> No
     missing = _pomoshnik(env, "rates", "import", str(tmp_path / "nowhere.csv"))
     assert missing.returncode == 2
     assert await _rates(env["APP_DB__URL"]) == before
+
+
+async def test_refresh_reads_the_bank_of_russia_service_and_a_second_run_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    fake = FakeCbr()
+    # The service publishes the packaged history (so every row it covers gets confirmed) and one
+    # decision the packaged table does not have.
+    decisions = [(r.effective_from, r.rate_percent) for r in packaged_rates()]
+    fake.reset([*decisions, (date(2026, 10, 26), Decimal("13.50"))])
+    with LoopbackServer(fake.app()) as server:
+        env = _env(tmp_path, APP_RATES__ADAPTER="cbr", APP_RATES__URL=server.url + PATH)
+        assert _pomoshnik(env, "migrate").returncode == 0
+        first = _pomoshnik(env, "rates", "refresh", "--days", "4000")
+        assert first.returncode == 0, first.stderr
+        # 2026-03-23, 04-27, 06-22 and 07-27 confirmed, and 2026-10-26 added
+        assert "5 rows added or changed; now 13.50%" in first.stderr
+        table = await _rates(env["APP_DB__URL"])
+        assert table[date(2026, 10, 26)] == (1350, RateStatus.CONFIRMED, RateSource.CBR)
+        assert {status for _, status, _ in table.values()} == {RateStatus.CONFIRMED}
+
+        second = _pomoshnik(env, "rates", "refresh", "--days", "4000")
+        assert second.returncode == 0, second.stderr
+        assert "0 rows added or changed" in second.stderr
+        assert await _rates(env["APP_DB__URL"]) == table
+
+        fake.failures.append(500)
+        failed = _pomoshnik(env, "rates", "refresh")
+        assert failed.returncode == 1
+        assert "SOAP fault" in failed.stderr
+    assert [c.soap_action for c in fake.calls] == ['"http://web.cbr.ru/KeyRateXML"'] * 3

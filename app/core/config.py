@@ -138,7 +138,7 @@ class KeyRateSettings(BaseModel):
     timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     max_retries: int = Field(default=2, ge=0, le=10)
     lookback_days: int = Field(
-        default=45, ge=7, le=3660, description="Each refresh reads the published rates of this many past days"
+        default=45, ge=7, le=5000, description="Each refresh reads the published rates of this many past days"
     )
     stale_after_days: int = Field(
         default=3, ge=1, le=90, description="No successful refresh for this long: readiness says `stale`"
