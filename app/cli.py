@@ -208,8 +208,9 @@ def rates_refresh(
     as the worker's daily job does."""
     settings = get_settings()
 
+    source = build_key_rate_source(settings.rates)
+
     async def fetch() -> list[KeyRateObservation]:
-        source = build_key_rate_source(settings.rates)
         try:
             today = BusinessCalendar().local_date(SystemClock().now())
             return await source.key_rates(today - timedelta(days=days), today)
@@ -229,7 +230,7 @@ def rates_refresh(
 
     async def work(uow: UnitOfWork) -> int:
         service = KeyRateService(uow)
-        changed = await service.merge_observations(observations)
+        changed = await service.merge_observations(observations, authoritative=source.authoritative)
         await service.record_refresh(RateSource.CBR, ok=True, changed=changed)
         return changed
 

@@ -251,6 +251,9 @@ class KeyRateError(Exception):
 
 
 class KeyRateSource(Protocol):
+    # True for the Bank of Russia's own service: its rates confirm the table's rows.
+    authoritative: bool
+
     async def key_rates(self, start: date, end: date) -> list[KeyRateObservation]:
         """The published daily key rates from ``start`` to ``end`` inclusive (working days only)."""
         ...

@@ -213,7 +213,7 @@ async def refresh_key_rates(ctx: dict[str, Any]) -> dict[str, Any]:
     async with app.unit_of_work() as uow:
         rates = KeyRateService(uow)
         if error is None:
-            changed = await rates.merge_observations(observations)
+            changed = await rates.merge_observations(observations, authoritative=app.key_rates.authoritative)
         await rates.record_refresh(RateSource.CBR, ok=error is None, changed=changed, error=error)
         staleness = await rates.staleness(timedelta(days=app.settings.rates.stale_after_days))
     if error is not None:

@@ -123,6 +123,8 @@ async def test_a_failed_refresh_is_recorded_and_the_table_goes_stale(
 
 async def test_an_empty_series_is_a_failure_not_a_silent_success(job_ctx: JobContext) -> None:
     class Silent:
+        authoritative = True
+
         async def key_rates(self, start: date, end: date) -> list[Any]:
             return []
 
@@ -131,10 +133,18 @@ async def test_an_empty_series_is_a_failure_not_a_silent_success(job_ctx: JobCon
     assert (await _refreshes(ctx))[0][2] == "no key rates published from 2026-10-17 to 2026-12-01"
 
 
-async def test_the_stub_source_refreshes_without_changes(job_ctx: JobContext) -> None:
+async def test_the_stub_source_refreshes_without_changes_and_confirms_nothing(job_ctx: JobContext) -> None:
     before = await _table(job_ctx)
     assert await refresh_key_rates({"app": job_ctx}) == {"ok": True, "changed": 0, "stale": False}
     assert await _table(job_ctx) == before
+
+    # Over a span with unconfirmed rows (2026-03-23 on): the stub serves the packaged table, so
+    # nothing changes, and it is not the Bank of Russia, so nothing gets confirmed.
+    rates = KeyRateSettings(lookback_days=400)
+    ctx = dataclasses.replace(job_ctx, settings=job_ctx.settings.model_copy(update={"rates": rates}))
+    assert await refresh_key_rates({"app": ctx}) == {"ok": True, "changed": 0, "stale": False}
+    assert await _table(ctx) == before
+    assert before[date(2026, 3, 23)][1] == RateStatus.UNCONFIRMED
 
 
 async def test_readiness_reports_the_key_rate_table(client: httpx.AsyncClient, job_ctx: JobContext) -> None:

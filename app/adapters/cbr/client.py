@@ -98,6 +98,8 @@ def parse_key_rates(content: bytes) -> list[KeyRateObservation]:
 class CbrKeyRates:
     """The ``KeyRateSource`` port on the Bank of Russia's DailyInfo web service."""
 
+    authoritative = True
+
     def __init__(
         self,
         settings: KeyRateSettings,

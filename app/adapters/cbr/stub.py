@@ -24,7 +24,9 @@ def _packaged() -> list[tuple[date, Decimal]]:
 
 
 class StubKeyRates:
-    """The ``KeyRateSource`` port in memory."""
+    """The ``KeyRateSource`` port in memory. It is not the Bank of Russia: it confirms nothing."""
+
+    authoritative = False
 
     def __init__(self, changes: Iterable[tuple[date, Decimal]] | None = None) -> None:
         self._changes = sorted(_packaged() if changes is None else changes)

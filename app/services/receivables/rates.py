@@ -156,26 +156,35 @@ class KeyRateService:
         await self.uow.session.flush()
         return changed
 
-    async def merge_observations(self, observations: Sequence[KeyRateObservation]) -> int:
-        """Take the Bank of Russia's daily series as the truth for the days it covers: every change
-        point it shows is stored, and every stored row within its span gets the rate the series gives
-        for that day, confirmed. Rows outside the span are not touched. Returns the rows changed."""
+    async def merge_observations(
+        self, observations: Sequence[KeyRateObservation], *, authoritative: bool = True
+    ) -> int:
+        """Take the published daily series as the truth for the days it covers: every change point it
+        shows is stored, and every stored row within its span gets the rate the series gives for that
+        day. Rows outside the span are not touched. Only an authoritative source (the Bank of Russia
+        itself, not the stub) confirms rows. Returns the rows changed."""
         points = change_points(observations)
         if not points:
             return 0
         first, last = points[0][0], max(o.day for o in observations)
         series = RateTimeline.of(points)
-        stored = await self.timeline()
-        candidates = sorted({day for day, _ in points} | {d for d, _ in stored.rows if first <= d <= last})
-        known = dict(stored.rows)
+        stored = {row.effective_from: row for row in await self.rows()}
+        candidates = sorted({day for day, _ in points} | {d for d in stored if first <= d <= last})
+        known = {day: from_bp(row.rate_bp) for day, row in stored.items()}
         updates: list[RateRow] = []
         for day in candidates:
             rate = series.rate_on(day)
             assert rate is not None  # every candidate is on or after the series' first day
             if day in known or RateTimeline.of(known.items()).rate_on(day) != rate:
-                updates.append(RateRow(day, rate, RateStatus.CONFIRMED))
+                if authoritative:
+                    status = RateStatus.CONFIRMED
+                elif day in stored and from_bp(stored[day].rate_bp) == rate:
+                    status = stored[day].status
+                else:
+                    status = RateStatus.UNCONFIRMED
+                updates.append(RateRow(day, rate, status))
                 known[day] = rate
-        return await self.upsert(updates, RateSource.CBR)
+        return await self.upsert(updates, RateSource.CBR if authoritative else RateSource.SEED)
 
     async def record_refresh(
         self, source: RateSource, *, ok: bool, changed: int = 0, error: str | None = None
