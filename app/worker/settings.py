@@ -78,8 +78,8 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),
         cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
-        # Daily, at 14:00 Moscow time: the Bank of Russia announces a decision at 13:30 and it takes
-        # effect on a later day, so the table has it before the first day it applies.
+        # Daily at 11:00 on the worker's clock (UTC in the image), 14:00 in Moscow: the Bank of Russia
+        # announces a decision at 13:30 and it takes effect on a later day, so the table has it in time.
         cron(
             refresh_key_rates, hour={11}, minute={0}, second=0, run_at_startup=True, unique=True, timeout=300
         ),
