@@ -145,6 +145,15 @@ def test_the_2022_moratorium_on_and_off() -> None:
     assert off.excluded == ()
 
 
+def test_a_debt_paid_during_the_moratorium_shows_it_only_until_the_payment() -> None:
+    result = key_rate(
+        "100000.00", date(2022, 3, 15), date(2022, 12, 1), Payment(date(2022, 5, 1), D("100000.00"))
+    )
+    # 03-16..03-31 at 20 % = 876.71 (as above); nothing after: the debt is paid on 05-01
+    assert rows(result) == [("2022-03-16", "2022-03-31", 16, "100000.00", "20.00", 365, "876.71")]
+    assert [(e.start, e.end, e.days) for e in result.excluded] == [(date(2022, 4, 1), date(2022, 5, 1), 31)]
+
+
 def test_the_moratorium_spares_only_debts_that_arose_before_it() -> None:
     # Due 2022-05-16: the debt arose during the moratorium, so interest runs from 05-17.
     result = key_rate("100000.00", date(2022, 5, 16), date(2022, 5, 26))

@@ -213,12 +213,12 @@ def calculate(request: Request, calendar: BusinessCalendar, timeline: RateTimeli
     for first, after in pairwise(bounds):
         last = after - timedelta(days=1)
         days = (after - first).days
-        if moratorium is not None and moratorium[0] <= first <= moratorium[1]:
-            excluded.append(Excluded(first, last, days, "moratorium_2022"))
-            continue
         principal = debt_on(first).quantize(KOPECK)
         if principal <= 0:
             break
+        if moratorium is not None and moratorium[0] <= first <= moratorium[1]:
+            excluded.append(Excluded(first, last, days, "moratorium_2022"))
+            continue
         if key_rate:
             assert timeline is not None
             rate = timeline.rate_on(first)
