@@ -110,14 +110,18 @@ def test_unreadable_answers_are_errors(content: bytes, message: str) -> None:
         parse_key_rates(content)
 
 
-def test_a_bad_row_is_an_error() -> None:
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [("шестнадцать", "cannot be read"), ("16.125", "out of range"), ("-1", "out of range")],
+)
+def test_a_bad_row_is_an_error(rate: str, message: str) -> None:
     body = (
         '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
         '<KeyRateXMLResponse xmlns="http://web.cbr.ru/"><KeyRateXMLResult><KeyRate xmlns="">'
-        "<KR><DT>2025-10-27T00:00:00+03:00</DT><Rate>шестнадцать</Rate></KR>"
+        f"<KR><DT>2025-10-27T00:00:00+03:00</DT><Rate>{rate}</Rate></KR>"
         "</KeyRate></KeyRateXMLResult></KeyRateXMLResponse></soap:Body></soap:Envelope>"
     ).encode()
-    with pytest.raises(KeyRateError, match="cannot be read"):
+    with pytest.raises(KeyRateError, match=message):
         parse_key_rates(body)
 
 

@@ -89,7 +89,7 @@ def parse_key_rates(content: bytes) -> list[KeyRateObservation]:
             rate = Decimal(raw_rate)
         except (ValueError, InvalidOperation):
             raise KeyRateError(f"a KR row cannot be read: DT={raw_day!r} Rate={raw_rate!r}") from None
-        if not rate.is_finite() or not 0 <= rate < 100:
+        if not rate.is_finite() or not 0 <= rate < 100 or rate != rate.quantize(Decimal("0.01")):
             raise KeyRateError(f"a KR row has a rate out of range: {raw_rate!r} on {raw_day}")
         observations[day] = KeyRateObservation(day, rate)
     return [observations[day] for day in sorted(observations)]

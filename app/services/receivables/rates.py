@@ -42,7 +42,11 @@ class RatesFileError(ValueError):
 
 
 def to_bp(rate: Decimal) -> int:
-    return int(rate * 100)
+    """Percent -> hundredths of a percent; a rate finer than that is refused, never truncated."""
+    hundredths = rate * 100
+    if hundredths != hundredths.to_integral_value():
+        raise ValueError(f"rate {rate}: the table keeps at most two decimals")
+    return int(hundredths)
 
 
 def from_bp(rate_bp: int) -> Decimal:
