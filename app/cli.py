@@ -1,4 +1,4 @@
-"""The `pomoshnik` command: serve, worker, migrate, seed-demo, users, openapi, dev."""
+"""The `pomoshnik` command: serve, worker, migrate, seed-demo, users, rates, openapi, dev."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 from urllib.parse import urlparse
@@ -19,13 +20,17 @@ from urllib.parse import urlparse
 import typer
 from sqlalchemy import select
 
+from app.adapters.cbr import build_key_rate_source
 from app.core.calendar import BusinessCalendar
 from app.core.clock import SystemClock
 from app.core.config import ROOT, VAR_DIR, Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_sqlite
 from app.models.directory import Department, Role
+from app.models.rates import RateSource
 from app.schemas.directory import EmployeeCreate
 from app.services.directory import AuthService, EmployeeService
+from app.services.ports import KeyRateError, KeyRateObservation
+from app.services.receivables.rates import KeyRateService, RatesFileError, parse_rates_csv
 from app.services.seed import DEMO_PASSWORD, seed_demo, seed_reference
 from app.services.unit_of_work import UnitOfWork
 
@@ -39,6 +44,8 @@ cli = typer.Typer(
 )
 users = typer.Typer(help="Employees who can log in, and their tokens.", no_args_is_help=True)
 cli.add_typer(users, name="users")
+rates = typer.Typer(help="The Bank of Russia key rate table used for penalties.", no_args_is_help=True)
+cli.add_typer(rates, name="rates")
 
 
 def _say(message: str) -> None:
@@ -164,6 +171,75 @@ def users_token(
         return await AuthService(uow).issue_for_cli(employee.id, days)
 
     typer.echo(asyncio.run(_in_uow(get_settings(), work)))
+
+
+@rates.command("import")
+def rates_import(
+    file: Annotated[Path, typer.Argument(help="CSV: effective_from,rate_percent[,status]; # comments")],
+) -> None:
+    """Add or correct key rates from a CSV file (rows not in the file stay as they are)."""
+    try:
+        rows = parse_rates_csv(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, RatesFileError) as exc:
+        _say(f"error: {file}: {exc}")
+        raise typer.Exit(2) from None
+
+    async def work(uow: UnitOfWork) -> int:
+        service = KeyRateService(uow)
+        changed = await service.upsert(rows, RateSource.IMPORT)
+        await service.record_refresh(RateSource.IMPORT, ok=True, changed=changed)
+        return changed
+
+    changed = asyncio.run(_in_uow(get_settings(), work))
+    last = rows[-1]
+    _say(
+        f"key rates: {len(rows)} rows read, {changed} added or changed; "
+        f"latest {last.rate_percent}% from {last.effective_from.isoformat()}"
+    )
+
+
+@rates.command("refresh")
+def rates_refresh(
+    days: Annotated[
+        int, typer.Option(min=1, max=5000, help="Days back to read (4000 checks the whole history)")
+    ] = 45,
+) -> None:
+    """Read the published key rates now (APP_RATES__ADAPTER: `cbr` or the `stub`) and store what changed,
+    as the worker's daily job does."""
+    settings = get_settings()
+
+    source = build_key_rate_source(settings.rates)
+
+    async def fetch() -> list[KeyRateObservation]:
+        try:
+            today = BusinessCalendar().local_date(SystemClock().now())
+            return await source.key_rates(today - timedelta(days=days), today)
+        finally:
+            close = getattr(source, "aclose", None)
+            if close is not None:
+                await close()
+
+    try:
+        observations = asyncio.run(fetch())
+    except KeyRateError as exc:
+        _say(f"error: {exc}")
+        raise typer.Exit(1) from None
+    if not observations:
+        _say(f"error: no key rates published in the last {days} days")
+        raise typer.Exit(1)
+
+    async def work(uow: UnitOfWork) -> int:
+        service = KeyRateService(uow)
+        changed = await service.merge_observations(observations, authoritative=source.authoritative)
+        await service.record_refresh(RateSource.CBR, ok=True, changed=changed)
+        return changed
+
+    changed = asyncio.run(_in_uow(settings, work))
+    first, last = observations[0], observations[-1]
+    _say(
+        f"key rates: {len(observations)} published days from {first.day.isoformat()} to "
+        f"{last.day.isoformat()} read, {changed} rows added or changed; now {last.rate_percent}%"
+    )
 
 
 @cli.command()

@@ -29,6 +29,7 @@ from app.api import (
     openapi,
     orders,
     payments,
+    penalties,
     problems,
     proposals,
     reference,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             {"name": "document flags", "description": "Mistakes in documents, open until fixed"},
             {"name": "credit", "description": "Credit terms: requests, the lawyer's verdict, the decision"},
             {"name": "payments", "description": "Payments from clients, allocated to their invoices"},
+            {"name": "penalties", "description": "Interest under art. 395 and contractual penalties"},
             {"name": "requisitions", "description": "The requisition book: what supply procures, and when"},
             {"name": "tasks", "description": "Calls, reminders and checks of the regulation"},
             {"name": "reference", "description": "Links, terms and abbreviations of the regulation"},
@@ -141,6 +143,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         invoices,
         payments,
         proposals,
+        penalties,
         flags,
         requisitions,
         tasks,
@@ -168,10 +171,9 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.api.max_body_bytes,
-        # Uploads may be larger than a JSON body: their own bound, plus the form's envelope (the
-        # service then holds each kind of file to its own limit).
-        upload_max_bytes=max(settings.proposals.max_photo_bytes, settings.storage.max_document_bytes)
-        + 64 * 1024,
+        # Uploads may be larger than a JSON body: their own bounds, plus the form's envelope.
+        upload_max_bytes=settings.proposals.max_photo_bytes + 64 * 1024,
+        document_max_bytes=settings.storage.max_document_bytes + 64 * 1024,
     )
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     app.add_middleware(RequestIdMiddleware)

@@ -21,6 +21,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.amocrm.stub import StubCrm
+from app.adapters.cbr import StubKeyRates
 from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
 from app.adapters.onec.stub import StubErp
@@ -236,6 +237,7 @@ async def job_ctx(
         erp=StubErp.default(),
         crm=StubCrm(),
         storage=build_storage(settings.storage),
+        key_rates=StubKeyRates(),
     )
     yield ctx
     await chat.aclose()

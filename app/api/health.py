@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,6 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.api.deps import public
+from app.services.receivables.rates import KeyRateService
+from app.services.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["health"])
 
@@ -45,6 +48,19 @@ async def _check_redis(request: Request) -> str:
     return "ok" if await queue.ping() else "unavailable"
 
 
+async def _check_key_rates(request: Request) -> str:
+    """Whether the key-rate table was refreshed recently (penalties would use old rates otherwise)."""
+    state = request.app.state
+    try:
+        async with state.session_factory() as session:
+            uow = UnitOfWork(session=session, clock=state.clock, calendar=state.calendar)
+            stale_after = timedelta(days=state.settings.rates.stale_after_days)
+            staleness = await asyncio.wait_for(KeyRateService(uow).staleness(stale_after), timeout=2)
+        return staleness.detail
+    except Exception as exc:  # readiness reports any failure instead of raising it
+        return f"unavailable: {type(exc).__name__}"
+
+
 @router.get(
     "/readyz",
     response_model=Readiness,
@@ -52,13 +68,17 @@ async def _check_redis(request: Request) -> str:
     dependencies=[Depends(public("readiness probe"))],
 )
 async def readyz(request: Request) -> Any:
-    """Ready when the database answers; Redis is reported too (the API keeps working without it)."""
-    db, redis = await asyncio.gather(_check_db(request), _check_redis(request))
-    checks = {"database": db, "redis": redis}
-    ready = db == "ok"
-    body = Readiness(
-        status="ok" if ready and redis == "ok" else ("degraded" if ready else "unavailable"), checks=checks
+    """Ready when the database answers. Redis and the key-rate table are reported too: without Redis
+    the API keeps working, and a key-rate table with no refresh for `APP_RATES__STALE_AFTER_DAYS`
+    days says `stale` (penalties still compute, on the rates it has); either makes the status
+    `degraded`."""
+    db, redis, key_rates = await asyncio.gather(
+        _check_db(request), _check_redis(request), _check_key_rates(request)
     )
+    checks = {"database": db, "redis": redis, "key_rates": key_rates}
+    ready = db == "ok"
+    healthy = ready and redis == "ok" and key_rates == "ok"
+    body = Readiness(status="ok" if healthy else ("degraded" if ready else "unavailable"), checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 

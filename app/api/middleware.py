@@ -77,19 +77,26 @@ class _TooLarge(Exception):
 class BodyLimitMiddleware:
     """Refuses bodies over the limit with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_max_bytes: int | None = None,
+        document_max_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_max_bytes = max(upload_max_bytes or max_bytes, max_bytes)
+        self.document_max_bytes = max(document_max_bytes or max_bytes, max_bytes)
 
     def _limit(self, scope: Scope) -> int:
-        # File uploads (multipart PUTs to a …/photo resource, POSTs to …/attachments) have their
-        # own, larger bound.
+        # File uploads have their own, larger bounds: photos (multipart PUTs to a …/photo resource)
+        # and documents (POSTs to …/attachments).
         path = str(scope.get("path", ""))
-        if (scope["method"] == "PUT" and path.endswith("/photo")) or (
-            scope["method"] == "POST" and path.endswith("/attachments")
-        ):
+        if scope["method"] == "PUT" and path.endswith("/photo"):
             return self.upload_max_bytes
+        if scope["method"] == "POST" and path.endswith("/attachments"):
+            return self.document_max_bytes
         return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

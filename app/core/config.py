@@ -164,6 +164,24 @@ class ProposalSettings(BaseModel):
     )
 
 
+class KeyRateSettings(BaseModel):
+    """Where the Bank of Russia key rate is refreshed from, and when the table counts as stale."""
+
+    adapter: Literal["stub", "cbr"] = Field(
+        default="stub",
+        description="`cbr`: the Bank of Russia's DailyInfo web service; `stub`: the packaged table",
+    )
+    url: str = "https://www.cbr.ru/DailyInfoWebServ/DailyInfo.asmx"
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    max_retries: int = Field(default=2, ge=0, le=10)
+    lookback_days: int = Field(
+        default=45, ge=7, le=5000, description="Each refresh reads the published rates of this many past days"
+    )
+    stale_after_days: int = Field(
+        default=3, ge=1, le=90, description="No successful refresh for this long: readiness says `stale`"
+    )
+
+
 class WorkerSettingsModel(BaseModel):
     sweep_batch: int = Field(default=500, ge=1, le=10000)
     max_attempts: int = Field(default=8, ge=1, le=100)
@@ -234,6 +252,7 @@ class Settings(BaseSettings):
     amocrm: AmoCrmSettings = Field(default_factory=AmoCrmSettings)
     post: PostSettings = Field(default_factory=PostSettings)
     worker: WorkerSettingsModel = Field(default_factory=WorkerSettingsModel)
+    rates: KeyRateSettings = Field(default_factory=KeyRateSettings)
     company: CompanySettings = Field(default_factory=CompanySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     proposals: ProposalSettings = Field(default_factory=ProposalSettings)

@@ -12,6 +12,7 @@ from app.models.orders import Order, OrderAttachment, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
 from app.models.proposals import Proposal, ProposalDocument, ProposalLine
+from app.models.rates import KeyRate, KeyRateRefresh
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
@@ -33,6 +34,8 @@ __all__ = [
     "InvoiceLine",
     "InvoiceReminder",
     "InvoiceRevision",
+    "KeyRate",
+    "KeyRateRefresh",
     "Order",
     "OrderAttachment",
     "OrderLine",

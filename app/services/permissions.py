@@ -39,6 +39,7 @@ class Permission(StrEnum):
     PROPOSALS_WRITE = "proposals:write"
     PROPOSALS_PRICE = "proposals:price"  # supply answers price requests of non-standard positions
     PROPOSALS_APPROVE_BELOW_COST = "proposals:approve_below_cost"
+    PENALTIES_CALCULATE = "penalties:calculate"
 
 
 _EVERYONE = {
@@ -61,6 +62,7 @@ _SALES = {
     Permission.REQUISITIONS_READ,
     Permission.PROPOSALS_READ,
     Permission.PROPOSALS_WRITE,
+    Permission.PENALTIES_CALCULATE,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -85,6 +87,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.HISTORY_READ,
             Permission.PAYMENTS_READ,
             Permission.CREDIT_VERDICT,
+            Permission.PENALTIES_CALCULATE,
         }
     ),
     Role.ACCOUNTANT: frozenset(
@@ -97,6 +100,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ_ALL,
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_WRITE,
+            Permission.PENALTIES_CALCULATE,
         }
     ),
     Role.SUPPLY: frozenset(

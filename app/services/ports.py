@@ -235,6 +235,30 @@ class Crm(Protocol):
     async def get_lead(self, lead_id: int) -> CrmLead | None: ...
 
 
+# --- Bank of Russia key rate -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyRateObservation:
+    """The key rate in percent a year as published for one day."""
+
+    day: date
+    rate_percent: Decimal
+
+
+class KeyRateError(Exception):
+    pass
+
+
+class KeyRateSource(Protocol):
+    # True for the Bank of Russia's own service: its rates confirm the table's rows.
+    authoritative: bool
+
+    async def key_rates(self, start: date, end: date) -> list[KeyRateObservation]:
+        """The published daily key rates from ``start`` to ``end`` inclusive (working days only)."""
+        ...
+
+
 class ChatGateway(Protocol):
     """Routes a message to the adapter and chat id configured for a channel of the registry."""
 

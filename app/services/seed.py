@@ -12,6 +12,7 @@ from app.schemas.directory import DepartmentCreate, EmployeeCreate
 from app.schemas.reference import LinkCreate, TermCreate
 from app.services.clients import ClientService
 from app.services.directory import DepartmentService, EmployeeService
+from app.services.receivables.rates import KeyRateService
 from app.services.reference import ReferenceService
 from app.services.unit_of_work import UnitOfWork
 
@@ -143,7 +144,7 @@ CLIENTS = [
 
 
 async def seed_reference(uow: UnitOfWork) -> None:
-    """Departments, links and terms; idempotent (adds only what is missing)."""
+    """Departments, links, terms and the key-rate history; idempotent (adds only what is missing)."""
     departments = DepartmentService(uow)
     existing = {d.code for d in await departments.all()}
     for code, name in DEPARTMENTS:
@@ -158,6 +159,7 @@ async def seed_reference(uow: UnitOfWork) -> None:
     if not await uow.session.scalar(select(func.count()).select_from(ReferenceTerm)):
         for term_kind, term, definition in TERMS:
             await reference.create_term(TermCreate(kind=term_kind, term=term, definition=definition))
+    await KeyRateService(uow).seed_if_empty()
 
 
 async def seed_demo(uow: UnitOfWork) -> bool:

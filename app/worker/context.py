@@ -13,7 +13,7 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.logging import request_id_var
-from app.services.ports import ChatGateway, Crm, Erp, JobQueue, Mailer, Storage
+from app.services.ports import ChatGateway, Crm, Erp, JobQueue, KeyRateSource, Mailer, Storage
 from app.services.unit_of_work import UnitOfWork
 
 
@@ -30,6 +30,7 @@ class JobContext:
     erp: Erp
     crm: Crm
     storage: Storage
+    key_rates: KeyRateSource
 
     @property
     def stuck_after(self) -> timedelta:

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.core.logging import get_logger, request_id_var
 from app.models.outbox import OutboundKind
+from app.models.rates import RateSource
 from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
 from app.services.credit import CreditService
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
@@ -14,8 +15,17 @@ from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.payments import PaymentScheduleService, PaymentService
-from app.services.ports import Attachment, ChatError, CrmError, CrmLead, EmailMessage, MailError
+from app.services.ports import (
+    Attachment,
+    ChatError,
+    CrmError,
+    CrmLead,
+    EmailMessage,
+    KeyRateError,
+    MailError,
+)
 from app.services.proposals import ProposalService
+from app.services.receivables.rates import KeyRateService
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
@@ -186,6 +196,38 @@ async def push_credit_terms(ctx: dict[str, Any], request_id: int) -> str:
     async with app.unit_of_work() as uow:
         pushed = await CreditService(uow).push(request_id, app.erp)
     return "pushed" if pushed else "skipped"
+
+
+async def refresh_key_rates(ctx: dict[str, Any]) -> dict[str, Any]:
+    """The daily cron: read the Bank of Russia's key rates of the last weeks (no transaction open),
+    store what changed, and warn when the table has not been refreshed for too long."""
+    app = _ctx(ctx)
+    today = app.calendar.local_date(app.clock.now())
+    start = today - timedelta(days=app.settings.rates.lookback_days)
+    error: str | None = None
+    try:
+        observations = await app.key_rates.key_rates(start, today)
+        if not observations:
+            error = f"no key rates published from {start.isoformat()} to {today.isoformat()}"
+    except KeyRateError as exc:
+        observations, error = [], str(exc)[:500]
+    changed = 0
+    async with app.unit_of_work() as uow:
+        rates = KeyRateService(uow)
+        if error is None:
+            changed = await rates.merge_observations(observations, authoritative=app.key_rates.authoritative)
+        await rates.record_refresh(RateSource.CBR, ok=error is None, changed=changed, error=error)
+        staleness = await rates.staleness(timedelta(days=app.settings.rates.stale_after_days))
+    if error is not None:
+        log.warning("key_rates.refresh_failed", error=error)
+    else:
+        log.info("key_rates.refreshed", observations=len(observations), changed=changed)
+    if staleness.stale:
+        last = staleness.last_refresh.isoformat() if staleness.last_refresh else None
+        log.warning(
+            "key_rates.stale", last_refresh=last, stale_after_days=app.settings.rates.stale_after_days
+        )
+    return {"ok": error is None, "changed": changed, "stale": staleness.stale}
 
 
 async def _document(app: JobContext, spec: dict[str, Any]) -> tuple[str, bytes]:

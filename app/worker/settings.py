@@ -8,6 +8,7 @@ from arq import cron
 from arq.connections import RedisSettings
 
 from app.adapters.amocrm import build_crm
+from app.adapters.cbr import build_key_rate_source
 from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
 from app.adapters.onec import build_erp
@@ -24,6 +25,7 @@ from app.worker.jobs import (
     import_payments,
     process_amocrm_delivery,
     push_credit_terms,
+    refresh_key_rates,
     register_invoice,
     sweep,
     sync_fulfilment,
@@ -48,6 +50,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         erp=build_erp(settings.onec),
         crm=build_crm(settings.amocrm),
         storage=build_storage(settings.storage),
+        key_rates=build_key_rate_source(settings.rates),
     )
     log.info("worker.started")
 
@@ -56,7 +59,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     app: JobContext | None = ctx.get("app")
     if app is None:
         return
-    for resource in (app.chat, app.queue, app.crm, app.storage):
+    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates):
         close = getattr(resource, "aclose", None)
         if close is not None:
             await close()
@@ -77,6 +80,11 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),
         cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
+        # Daily at 11:00 on the worker's clock (UTC in the image), 14:00 in Moscow: the Bank of Russia
+        # announces a decision at 13:30 and it takes effect on a later day, so the table has it in time.
+        cron(
+            refresh_key_rates, hour={11}, minute={0}, second=0, run_at_startup=True, unique=True, timeout=300
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown
