@@ -51,7 +51,7 @@ importlint: deps
 
 pytest: os-deps-test deps
 	@echo "==> pytest (SQLite and PostgreSQL, real Redis and SMTP)"
-	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@$(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 test: os-deps-test deps lint typecheck importlint pytest
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, String, bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.errors import Conflict, FieldError, NotFound, Unauthenticated
@@ -37,6 +37,15 @@ async def first_active_with_role(uow: UnitOfWork, role: Role) -> int | None:
         .limit(1)
     )
     return ident
+
+
+# Built once: every request asks it.
+_TOKEN_WITH_EMPLOYEE = (
+    select(ApiToken, Employee)
+    .join(Employee, Employee.id == ApiToken.employee_id)
+    .options(joinedload(Employee.roles))
+    .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
+)
 
 
 class DepartmentService:
@@ -253,14 +262,7 @@ class AuthService:
         now = self.uow.clock.now()
         # One round trip for the token, its employee and the roles (every request pays for this).
         found = (
-            (
-                await self.uow.session.execute(
-                    select(ApiToken, Employee)
-                    .join(Employee, Employee.id == ApiToken.employee_id)
-                    .options(joinedload(Employee.roles))
-                    .where(ApiToken.token_hash == hash_token(token))
-                )
-            )
+            (await self.uow.session.execute(_TOKEN_WITH_EMPLOYEE, {"token_hash": hash_token(token)}))
             .unique()
             .first()
         )

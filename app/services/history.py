@@ -31,11 +31,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_KEYS: dict[type, tuple[str, ...]] = {}
+
+
+def _keys(cls: type) -> tuple[str, ...]:
+    keys = _KEYS.get(cls)
+    if keys is None:
+        table = cls.__table__  # type: ignore[attr-defined]
+        keys = _KEYS[cls] = tuple(col.key for col in table.columns if col.key not in _SKIP)
+    return keys
+
+
 def snapshot(obj: Base) -> dict[str, Any]:
-    """The row's own columns as JSON-safe values (secrets and derived columns left out)."""
-    return {
-        col.key: _jsonable(getattr(obj, col.key)) for col in obj.__table__.columns if col.key not in _SKIP
-    }
+    """The row's own columns as JSON-safe values (secrets and derived columns left out). Read from
+    the loaded state where it is there (every history entry pays for this), else through the
+    attribute (which loads what is expired)."""
+    state = obj.__dict__
+    return {key: _jsonable(state[key] if key in state else getattr(obj, key)) for key in _keys(type(obj))}
 
 
 def snapshot_values(values: dict[str, Any]) -> dict[str, Any]:

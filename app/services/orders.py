@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Select, func, or_, select, type_coerce
+from sqlalchemy import Date, Integer, Select, bindparam, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -85,6 +85,25 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
 
 def allowed_actions(status: OrderStatus) -> list[str]:
     return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+def _client_with_credit_query() -> Select[Any]:
+    """The client with its debt (integer kopecks, as Money stores them: exact on every backend) and
+    the earliest due date it is overdue since. Built once: every new order asks it."""
+    unpaid = (
+        (Invoice.client_id == Client.id)
+        & (Invoice.status == InvoiceStatus.APPROVED)
+        & (Invoice.paid_total < Invoice.total)
+    )
+    owed_kopecks = type_coerce(Invoice.total, Integer) - type_coerce(Invoice.paid_total, Integer)
+    debt = select(func.coalesce(func.sum(owed_kopecks), 0)).where(unpaid)
+    overdue = select(func.min(Invoice.due_on)).where(unpaid, Invoice.due_on < bindparam("today", type_=Date))
+    return select(Client, debt.scalar_subquery(), overdue.scalar_subquery()).where(
+        Client.id == bindparam("client_id", type_=Integer)
+    )
+
+
+_CLIENT_WITH_CREDIT = _client_with_credit_query()
 
 
 def missing_fields(line: OrderLine) -> list[str]:
@@ -203,21 +222,8 @@ class OrderService:
         """The client and, in the same query, why its credit stops a new order: an overdue debt,
         or a debt at or over its approved limit (None when nothing does)."""
         today = self.uow.calendar.local_date(self.uow.clock.now())
-        unpaid = (
-            (Invoice.client_id == Client.id)
-            & (Invoice.status == InvoiceStatus.APPROVED)
-            & (Invoice.paid_total < Invoice.total)
-        )
-        # Summed as the integer kopecks Money stores: exact, and the same on every backend.
-        owed_kopecks = type_coerce(Invoice.total, Integer) - type_coerce(Invoice.paid_total, Integer)
-        debt = select(func.coalesce(func.sum(owed_kopecks), 0)).where(unpaid)
-        overdue = select(func.min(Invoice.due_on)).where(unpaid, Invoice.due_on < today)
         row = (
-            await self.uow.session.execute(
-                select(Client, debt.scalar_subquery(), overdue.scalar_subquery()).where(
-                    Client.id == client_id
-                )
-            )
+            await self.uow.session.execute(_CLIENT_WITH_CREDIT, {"client_id": client_id, "today": today})
         ).first()
         if row is None:
             return None
