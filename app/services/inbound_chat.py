@@ -38,6 +38,8 @@ SOURCE = "telegram"
 WAREHOUSE_CHANNEL = "warehouse_orders"
 # «Принято», «принял», «Приняли!», «ok, принято» — the word is what counts, not its ending.
 _ACCEPTED = re.compile(r"(?<![а-яё])принят[оаы]?|(?<![а-яё])принял[иа]?", re.IGNORECASE)
+# …but «не принято», «не приняли» says the opposite.
+_REFUSED = re.compile(r"(?<![а-яё])не\s+(?:принят|принял)", re.IGNORECASE)
 _NUMBER = re.compile(r"\d{1,20}(?:-\d{1,20})?")
 
 
@@ -136,7 +138,7 @@ class InboundChatService:
         channel = self._channel(message.chat.id)
         if channel is None:
             return f"ignored: chat {message.chat.id} is not a configured work chat", []
-        if not _ACCEPTED.search(words):
+        if not _ACCEPTED.search(words) or _REFUSED.search(words):
             return "ignored: not an answer we act on", []
         target = await self._target(channel, message, words)
         if target is None:

@@ -92,6 +92,7 @@ async def test_a_reply_принято_accepts_the_order(
         (update("Принято", username="pomoshnitsa", reply_to=reply), "may not accept"),
         (update("Принято", username="sklad_petrov", reply_to=reply + 999), "cannot tell"),
         (update("Посмотрю позже", username="sklad_petrov", reply_to=reply), "not an answer"),
+        (update("Не принято: нет места", username="sklad_petrov", reply_to=reply), "not an answer"),
     ):
         answered = await client.post(hook, json=body, headers=HEADERS)
         assert answered.status_code == 200, answered.text
@@ -123,7 +124,7 @@ async def test_a_reply_принято_accepts_the_order(
         kept = (
             await session.scalars(select(WebhookDelivery).where(WebhookDelivery.source == "telegram"))
         ).all()
-        assert len(kept) == 6
+        assert len(kept) == 7
         assert [d.order_ids for d in kept if d.order_ids] == [[order["id"]]]
     assert stranger_assistant.id != keeper.id
 
