@@ -34,3 +34,8 @@ def touch(entity: Any, uow: UnitOfWork) -> None:
     changed or the clock has not moved (a fixed clock, two changes within one tick)."""
     entity.updated_at = uow.clock.now()
     flag_modified(entity, "updated_at")
+
+
+def storable(text: str) -> str:
+    """Text as every backend stores it: PostgreSQL refuses NUL characters in text columns."""
+    return text.replace("\x00", "\ufffd")

@@ -21,7 +21,7 @@ from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
-from app.services.pagination import Page, decode_cursor, page_of
+from app.services.pagination import Page, newest_first
 from app.services.ports import Erp
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -63,13 +63,7 @@ class CreditService:
             query = query.where(CreditRequest.client_id == client_id)
         if status is not None:
             query = query.where(CreditRequest.status == status)
-        if cursor is not None:
-            (before_id,) = decode_cursor(cursor, [int])
-            query = query.where(CreditRequest.id < before_id)
-        rows = (
-            await self.uow.session.scalars(query.order_by(CreditRequest.id.desc()).limit(limit + 1))
-        ).all()
-        return page_of(rows, limit, lambda r: [r.id])
+        return await newest_first(self.uow.session, query, CreditRequest.id, cursor, limit)
 
     async def request(self, data: CreditRequestCreate) -> CreditRequest:
         client = await ClientService(self.uow).get(data.client_id)
@@ -204,9 +198,8 @@ class CreditService:
     async def _task(
         self, role: Role, kind: TaskKind, title: str, description: str, request: CreditRequest
     ) -> None:
-        assignee = await first_active_with_role(self.uow, role)
-        if assignee is None and role == Role.HEAD:
-            assignee = await first_active_with_role(self.uow, Role.DIRECTOR)
+        fallback = (Role.DIRECTOR,) if role == Role.HEAD else ()
+        assignee = await first_active_with_role(self.uow, role, *fallback)
         if assignee is None:
             return
         await TaskService(self.uow).add(

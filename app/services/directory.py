@@ -28,15 +28,19 @@ SESSION = "session"
 PERSONAL = "personal"
 
 
-async def first_active_with_role(uow: UnitOfWork, role: Role) -> int | None:
-    """The longest-serving active employee with the role (who gets what nobody else owns)."""
-    ident: int | None = await uow.session.scalar(
-        select(Employee.id)
-        .where(Employee.is_active.is_(True), Employee.roles.any(role=role))
-        .order_by(Employee.id)
-        .limit(1)
-    )
-    return ident
+async def first_active_with_role(uow: UnitOfWork, *roles: Role) -> int | None:
+    """The longest-serving active employee with the first of ``roles`` anyone has (who gets what
+    nobody else owns: a head, else the director)."""
+    for role in roles:
+        ident: int | None = await uow.session.scalar(
+            select(Employee.id)
+            .where(Employee.is_active.is_(True), Employee.roles.any(role=role))
+            .order_by(Employee.id)
+            .limit(1)
+        )
+        if ident is not None:
+            return ident
+    return None
 
 
 # Built once: every request asks it.

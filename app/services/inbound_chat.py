@@ -28,7 +28,7 @@ from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.models.orders import DeliveryStatus, Order, OrderStatus, WebhookDelivery
 from app.models.outbox import OutboundKind, OutboundMessage
-from app.services.intake import storable
+from app.services.common import storable
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
 from app.services.unit_of_work import UnitOfWork

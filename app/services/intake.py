@@ -23,6 +23,7 @@ from app.models.orders import DeliveryStatus, OrderChannel, WebhookDelivery
 from app.schemas.clients import ClientCreate, ContactCreate
 from app.schemas.orders import OrderCreate
 from app.services.clients import ClientService
+from app.services.common import storable
 from app.services.directory import first_active_with_role
 from app.services.orders import OrderService
 from app.services.ports import CrmLead, Erp
@@ -42,11 +43,6 @@ class Verdict:
     delivery: WebhookDelivery
     rejected: str | None  # the reason, when the delivery is refused
     status: int
-
-
-def storable(text: str) -> str:
-    """Text as every backend stores it: PostgreSQL refuses NUL characters in text columns."""
-    return text.replace("\x00", "\ufffd")
 
 
 def _form_pairs(body: str) -> list[tuple[str, str]]:

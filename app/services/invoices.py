@@ -36,7 +36,7 @@ from app.services.invoicing.totals import InvoiceTotals, LineInput, compute_tota
 from app.services.invoicing.vat import VatSchedule
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
-from app.services.pagination import Page, decode_cursor, page_of
+from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, ErpInvoice, ErpInvoiceLine
 from app.services.unit_of_work import UnitOfWork
 
@@ -102,11 +102,7 @@ class InvoiceService:
         )
         if client_id is not None:
             query = query.where(Invoice.client_id == client_id)
-        if cursor is not None:
-            (before_id,) = decode_cursor(cursor, [int])
-            query = query.where(Invoice.id < before_id)
-        rows = (await self.uow.session.scalars(query.order_by(Invoice.id.desc()).limit(limit + 1))).all()
-        return page_of(rows, limit, lambda i: [i.id])
+        return await newest_first(self.uow.session, query, Invoice.id, cursor, limit)
 
     async def create_from_order(
         self, order_id: int, if_match: int | None, discounts: dict[int, Decimal] | None = None

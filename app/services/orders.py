@@ -27,7 +27,7 @@ from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
-from app.services.pagination import Page, decode_cursor, page_of
+from app.services.pagination import Page, newest_first
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
 from app.services.tasks import TaskService
@@ -169,11 +169,7 @@ class OrderService:
             query = query.where(Order.channel == channel)
         if client_id is not None:
             query = query.where(Order.client_id == client_id)
-        if cursor is not None:
-            (before_id,) = decode_cursor(cursor, [int])
-            query = query.where(Order.id < before_id)
-        rows = (await self.uow.session.scalars(query.order_by(Order.id.desc()).limit(limit + 1))).all()
-        return page_of(rows, limit, lambda o: [o.id])
+        return await newest_first(self.uow.session, query, Order.id, cursor, limit)
 
     # --- intake ---------------------------------------------------------------------------------
 
@@ -485,19 +481,7 @@ class OrderService:
         if assignee is None:
             return  # nobody to ask yet: the order stays in the "needs clarification" list
         # A new order has no task yet; a clarified one may still have its open one.
-        open_task = (
-            None
-            if new
-            else await self.uow.session.scalar(
-                select(Task).where(
-                    Task.subject_type == TaskSubject.ORDER,
-                    Task.subject_id == order.id,
-                    Task.kind == TaskKind.CLARIFY,
-                    Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
-                )
-            )
-        )
-        if open_task is not None:
+        if not new and await self._open_task(order, TaskKind.CLARIFY):
             return
         labels = {
             "model": "модель",
@@ -530,9 +514,7 @@ class OrderService:
 
     async def _ask_a_head(self, order: Order) -> None:
         """The order waits for a head's decision on the client's credit: one open task for it."""
-        head = await first_active_with_role(self.uow, Role.HEAD) or await first_active_with_role(
-            self.uow, Role.DIRECTOR
-        )
+        head = await first_active_with_role(self.uow, Role.HEAD, Role.DIRECTOR)
         if head is None or await self._open_task(order, TaskKind.ESCALATE):
             return
         await TaskService(self.uow).add(
@@ -546,29 +528,24 @@ class OrderService:
             subject_id=order.id,
         )
 
-    async def _open_task(self, order: Order, kind: TaskKind) -> bool:
-        found = await self.uow.session.scalar(
-            select(Task.id).where(
-                Task.subject_type == TaskSubject.ORDER,
-                Task.subject_id == order.id,
-                Task.kind == kind,
-                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
-            )
+    @staticmethod
+    def _open_tasks(order: Order, kind: TaskKind) -> Select[Task]:
+        return select(Task).where(
+            Task.subject_type == TaskSubject.ORDER,
+            Task.subject_id == order.id,
+            Task.kind == kind,
+            Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
         )
+
+    async def _open_task(self, order: Order, kind: TaskKind) -> bool:
+        found = await self.uow.session.scalar(self._open_tasks(order, kind).with_only_columns(Task.id))
         return found is not None
 
     async def _close_clarification_tasks(self, order: Order, result: str) -> None:
         await self._close_tasks(order, TaskKind.CLARIFY, result)
 
     async def _close_tasks(self, order: Order, kind: TaskKind, result: str) -> None:
-        tasks = await self.uow.session.scalars(
-            select(Task).where(
-                Task.subject_type == TaskSubject.ORDER,
-                Task.subject_id == order.id,
-                Task.kind == kind,
-                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
-            )
-        )
+        tasks = await self.uow.session.scalars(self._open_tasks(order, kind))
         now = self.uow.clock.now()
         for task in tasks:
             task.status = TaskStatus.DONE

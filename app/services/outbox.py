@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 
 from app.core.errors import FieldError
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
-from app.services.pagination import Page, decode_cursor, page_of
+from app.services.pagination import Page, newest_first
 from app.services.unit_of_work import UnitOfWork
 
 DELIVER_JOB = "deliver_outbound"
@@ -154,13 +154,7 @@ class OutboxService:
             query = query.where(OutboundMessage.channel == channel)
         if status is not None:
             query = query.where(OutboundMessage.status == status)
-        if cursor is not None:
-            (before_id,) = decode_cursor(cursor, [int])
-            query = query.where(OutboundMessage.id < before_id)
-        rows = (
-            await self.uow.session.scalars(query.order_by(OutboundMessage.id.desc()).limit(limit + 1))
-        ).all()
-        return page_of(rows, limit, lambda m: [m.id])
+        return await newest_first(self.uow.session, query, OutboundMessage.id, cursor, limit)
 
     @staticmethod
     def check_channel(channel: str, known: dict[str, str]) -> None:

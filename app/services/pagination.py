@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.core.db import MAX_ID
 from app.core.errors import FieldError
 
@@ -54,3 +57,14 @@ def page_of(rows: Sequence[T], limit: int, key: Any) -> Page[T]:
     items = list(rows[:limit])
     next_cursor = encode_cursor(key(items[-1])) if len(rows) > limit and items else None
     return Page(items, next_cursor)
+
+
+async def newest_first(
+    session: AsyncSession, query: Select[Any], id_column: Any, cursor: str | None, limit: int
+) -> Page[Any]:
+    """One page of ``query`` by ``id_column`` descending (newest first), after ``cursor``."""
+    if cursor is not None:
+        (before_id,) = decode_cursor(cursor, [int])
+        query = query.where(id_column < before_id)
+    rows = (await session.scalars(query.order_by(id_column.desc()).limit(limit + 1))).all()
+    return page_of(rows, limit, lambda row: [getattr(row, id_column.key)])

@@ -28,7 +28,7 @@ from app.services.clients import ClientService
 from app.services.common import touch
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
-from app.services.pagination import Page, decode_cursor, page_of
+from app.services.pagination import Page, newest_first
 from app.services.ports import ErpPayment
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -75,6 +75,9 @@ class PaymentService:
             known = await self._by_external(source, external_id)
             if known is not None:
                 return known  # the same 1C document imported again
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        if data.paid_on > today:
+            raise FieldError("paid_on", f"is after today ({today}): money that has not come yet")
         client = await self._client(data.client_id)
         invoices = await self.open_invoices(client.id)
         owed = sum((i.outstanding for i in invoices), ZERO)
@@ -225,11 +228,7 @@ class PaymentService:
         else:
             visible = ClientService(self.uow).visible_ids()
             query = query.where(Payment.client_id.in_(visible))
-        if cursor is not None:
-            (after_id,) = decode_cursor(cursor, [int])
-            query = query.where(Payment.id < after_id)
-        rows = (await self.uow.session.scalars(query.order_by(Payment.id.desc()).limit(limit + 1))).all()
-        return page_of(rows, limit, lambda p: [p.id])
+        return await newest_first(self.uow.session, query, Payment.id, cursor, limit)
 
 
 @dataclass(frozen=True)

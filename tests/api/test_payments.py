@@ -79,6 +79,8 @@ async def test_payments_go_to_the_oldest_debt_first(
         await client.post("/api/v1/payments", headers=accountant.headers, json=payment), 422, "amount"
     )
     assert refused["errors"][0]["code"] == "overpayment"
+    tomorrow = payment | {"amount": "1.00", "paid_on": "2026-12-02"}
+    problem(await client.post("/api/v1/payments", headers=accountant.headers, json=tomorrow), 422, "paid_on")
     assert Decimal((await _invoice(client, assistant, first["id"]))["paid_total"]) == 0  # nothing written
 
     part = Decimal(first["total"]) + Decimal("100.00")
@@ -152,7 +154,7 @@ async def test_the_due_date_steps_are_made_once(
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 0
 
     # The first is paid in time; the day after the due date only the second gets the call.
-    paid = {"client_id": client_id, "amount": first["total"], "paid_on": "2026-12-07"}
+    paid = {"client_id": client_id, "amount": first["total"], "paid_on": "2026-12-01"}
     assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
     clock.advance(timedelta(days=8))  # Wednesday 2026-12-09
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 1

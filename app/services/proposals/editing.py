@@ -38,7 +38,7 @@ from app.services.history import HistoryService, snapshot
 from app.services.images import check_image, print_copy
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
-from app.services.pagination import Page, decode_cursor, page_of
+from app.services.pagination import Page, newest_first
 from app.services.permissions import Permission, has
 from app.services.ports import Erp, Storage
 from app.services.proposals.printing import ProposalPrinting
@@ -105,11 +105,7 @@ class ProposalEditing:
             query = query.where(Proposal.status == status)
         if client_id is not None:
             query = query.where(Proposal.client_id == client_id)
-        if cursor is not None:
-            (before_id,) = decode_cursor(cursor, [int])
-            query = query.where(Proposal.id < before_id)
-        rows = (await self.uow.session.scalars(query.order_by(Proposal.id.desc()).limit(limit + 1))).all()
-        return page_of(rows, limit, lambda p: [p.id])
+        return await newest_first(self.uow.session, query, Proposal.id, cursor, limit)
 
     async def links(self, proposal_ids: list[int]) -> dict[int, Links]:
         """The order each proposal became, and that order's invoice."""
