@@ -117,6 +117,12 @@ class AmoCrmSettings(BaseModel):
         default_factory=dict,
         description="amoCRM user id → the email of the employee (a manager) who owns its leads here",
     )
+    retry_after_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="A delivery still unprocessed this long after it came is handed to the worker again "
+        "(its job was lost, or Redis was down when it came)",
+    )
     default_assignee: str | None = Field(
         default=None,
         description="Email of the employee who gets an amoCRM order nobody else owns (else a head)",
@@ -185,7 +191,7 @@ class KeyRateSettings(BaseModel):
 class WorkerSettingsModel(BaseModel):
     sweep_batch: int = Field(default=500, ge=1, le=10000)
     max_attempts: int = Field(default=8, ge=1, le=100)
-    stuck_after_minutes: int = Field(default=10, ge=1)
+    stuck_after_minutes: float = Field(default=10, gt=0)
 
 
 class CompanySettings(BaseModel):

@@ -35,7 +35,6 @@ SOURCE = "amocrm"
 PROCESS_JOB = "process_amocrm_delivery"
 MAX_ATTEMPTS = 10
 # A delivery still "received" this long after its last try is taken again by the sweep.
-RETRY_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ class AmoCrmIntake:
 
     async def due(self, batch: int) -> list[tuple[int, int]]:
         """Deliveries whose processing did not finish (the job was lost, or amoCRM was down)."""
-        cutoff = self.uow.clock.now() - RETRY_AFTER
+        cutoff = self.uow.clock.now() - timedelta(seconds=self.settings.retry_after_seconds)
         rows = await self.uow.session.execute(
             select(WebhookDelivery.id, WebhookDelivery.attempts)
             .where(

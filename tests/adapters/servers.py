@@ -3,6 +3,8 @@ background thread, and fakes of the Telegram Bot API and of amoCRM API v4 speaki
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import time
 from collections import deque
@@ -80,6 +82,8 @@ class FakeBotApi:
     missing_chats: set[str] = field(default_factory=set)
     migrations: dict[str, int] = field(default_factory=dict)
     next_message_id: int = 100
+    holding: bool = False  # while set, requests wait unanswered (a slow chat); see ``held``
+    held: int = 0
 
     def reset(self) -> None:
         self.requests.clear()
@@ -102,6 +106,12 @@ class FakeBotApi:
         method = request.path_params["method"]
         content_type = request.headers.get("content-type", "")
         body = await request.body()
+        if self.holding:
+            self.held += 1
+            while self.holding:
+                await asyncio.sleep(0.02)
+            if await request.is_disconnected():  # the sender died before the chat took the message
+                return Response(status_code=499)
         record = BotRequest(method=method, chat_id="", at=time.monotonic())
         if content_type.startswith("application/json"):
             payload = json.loads(body)

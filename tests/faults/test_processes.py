@@ -1,0 +1,295 @@
+"""Faults with real processes: the API and the worker run as deployed (`pomoshnik serve`, `pomoshnik
+worker`) on a PostgreSQL server and a Redis server of their own, which these tests stop and start."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pytest_postgresql import factories as pg_factories
+from pytest_redis import factories as redis_factories
+
+from app.models.outbox import OutboundStatus
+from tests.adapters.servers import FakeBotApi
+from tests.conftest import AMOCRM_ACCOUNT, AMOCRM_SECRET, PG_CTL, _create_pg_database
+from tests.support.servers import LoopbackServer
+from tests.support.stack import Stack, wait_for
+
+fault_pg = pg_factories.postgresql_proc(executable=str(PG_CTL), port=None, user="postgres")
+fault_redis = redis_factories.redis_proc(executable=shutil.which("redis-server"), port=None)
+
+BOT_TOKEN = "7000000001:AAFakeTokenForTheFaultTests"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+NEW_LEAD = "leads[add][0][id]=31000101&leads[add][0][status_id]=61000001&leads[add][0][pipeline_id]=7001001"
+WON_LEAD = (
+    "leads[status][0][id]=31000103&leads[status][0][status_id]=142&leads[status][0][pipeline_id]=7001001"
+)
+ACCOUNT = f"&account[id]={AMOCRM_ACCOUNT}&account[subdomain]=example"
+
+_databases = iter(range(1, 1000))
+
+
+def _env(db_url: str, redis_url: str, tmp: Path) -> dict[str, str]:
+    import os
+
+    return os.environ | {
+        "APP_DB__URL": db_url,
+        "APP_REDIS__URL": redis_url,
+        "APP_CHAT__STUB_DIR": str(tmp / "chat"),
+        "APP_STORAGE__LOCAL_DIR": str(tmp / "storage"),
+        "APP_AMOCRM__WEBHOOK_SECRET": AMOCRM_SECRET,
+        "APP_AMOCRM__ACCOUNT_ID": AMOCRM_ACCOUNT,
+        "APP_AMOCRM__RETRY_AFTER_SECONDS": "1",  # the sweep takes over an unqueued delivery soon
+        "APP_LOG_LEVEL": "WARNING",
+        "APP_RATES__ADAPTER": "stub",
+    }
+
+
+@pytest.fixture(scope="module")
+def template(fault_pg: Any, fault_redis: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A migrated database with the demo data and a head's token, copied for each test."""
+    name = "pomoshnik_faults_template"
+    url = _create_pg_database(fault_pg, name)
+    tmp = tmp_path_factory.mktemp("template")
+    service = Stack(env=_env(url, f"redis://{fault_redis.host}:{fault_redis.port}/0", tmp), logs=tmp)
+    service.cli("migrate")
+    service.cli("seed-demo")
+    added = service.cli(
+        "users", "add", "--name", "Главная Ирина Петровна", "--email", "head@example.com",
+        "--role", "head", "--print-token",
+    )  # fmt: skip
+    return name, added.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def stack(fault_pg: Any, fault_redis: Any, template: tuple[str, str], tmp_path: Path) -> Iterator[Stack]:
+    import psycopg
+    import redis
+
+    name = f"pomoshnik_faults_{next(_databases)}"
+    with psycopg.connect(
+        host=fault_pg.host, port=fault_pg.port, user=fault_pg.user, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template[0]}"')
+    redis.Redis(host=fault_redis.host, port=fault_redis.port).flushall()
+    db_url = f"postgresql+asyncpg://{fault_pg.user}@{fault_pg.host}:{fault_pg.port}/{name}"
+    service = Stack(
+        env=_env(db_url, f"redis://{fault_redis.host}:{fault_redis.port}/0", tmp_path),
+        logs=tmp_path,
+        token=template[1],
+    )
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def _orders(stack: Stack) -> list[dict[str, Any]]:
+    response = stack.get("/api/v1/orders", params={"limit": 100})
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def _hook(stack: Stack, form: str) -> httpx.Response:
+    return httpx.post(f"{stack.url}/webhooks/amocrm/{AMOCRM_SECRET}", content=form + ACCOUNT, headers=FORM)
+
+
+def test_with_redis_stopped_the_api_keeps_taking_orders_and_the_work_goes_out_when_it_is_back(
+    stack: Stack, fault_redis: Any
+) -> None:
+    stack.start_api()
+    with fault_redis.stopped():
+        ready = httpx.get(f"{stack.url}/readyz", timeout=10)
+        assert ready.status_code == 200, ready.text  # degraded, not down: the API still serves
+        assert ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["redis"] == "unavailable"
+        for form in (NEW_LEAD, WON_LEAD):
+            taken = _hook(stack, form)
+            assert taken.status_code == 200, taken.text
+        clients = stack.get("/api/v1/clients")
+        assert clients.status_code == 200, clients.text
+        phone = stack.post(
+            "/api/v1/orders",
+            json={
+                "channel": "phone",
+                "client_id": clients.json()["items"][0]["id"],
+                "raw_text": "Звонок: уточнить размеры",
+            },
+        )
+        assert phone.status_code == 201, phone.text
+        assert [o["channel"] for o in _orders(stack)] == ["phone"]  # the deliveries wait for the worker
+
+    # Redis is back: the worker's sweep finds the deliveries the API could not enqueue.
+    stack.start_worker()
+    orders = wait_for(
+        lambda: len(found := _orders(stack)) == 3 and found,
+        timeout=60,
+        what=f"the amoCRM orders after Redis came back\n{stack.log('worker')}",
+    )
+    assert sorted(o["external_id"] for o in orders if o["channel"] == "amocrm") == ["31000101", "31000103"]
+
+
+def test_a_postgresql_restart_is_reported_answered_with_503_and_recovered_from(
+    stack: Stack, fault_pg: Any
+) -> None:
+    stack.start_api()
+    assert stack.get("/api/v1/clients").status_code == 200
+    with fault_pg.stopped():
+        ready = httpx.get(f"{stack.url}/readyz", timeout=10)
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["checks"]["database"].startswith("unavailable")
+        down = stack.get("/api/v1/clients")
+        assert down.status_code == 503, down.text
+        assert down.headers["content-type"].startswith("application/problem+json")
+        assert down.json()["status"] == 503
+        webhook = _hook(stack, NEW_LEAD)
+        assert webhook.status_code == 503  # amoCRM retries a delivery it could not hand over
+    # No restart of the API: its pool drops the dead connections and it serves again.
+    wait_for(
+        lambda: httpx.get(f"{stack.url}/readyz", timeout=5).status_code == 200,
+        timeout=30,
+        what="readiness after PostgreSQL came back",
+    )
+    assert stack.get("/api/v1/clients").status_code == 200
+    stack.start_worker()
+    assert _hook(stack, NEW_LEAD).status_code == 200
+    wait_for(lambda: len(_orders(stack)) == 1, timeout=60, what="the order after the restart")
+
+
+def test_fifty_identical_amocrm_deliveries_at_once_make_one_order(stack: Stack) -> None:
+    stack.start_api()
+    stack.start_worker()
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+            responses = await asyncio.gather(
+                *[
+                    http.post(f"/webhooks/amocrm/{AMOCRM_SECRET}", content=NEW_LEAD + ACCOUNT, headers=FORM)
+                    for _ in range(50)
+                ]
+            )
+        return [r.status_code for r in responses]
+
+    assert set(asyncio.run(burst())) == {200}
+    wait_for(lambda: _orders(stack), timeout=60, what=f"the order\n{stack.log('worker')}")
+
+    def all_processed() -> bool:
+        import psycopg
+
+        with psycopg.connect(stack.env["APP_DB__URL"].replace("+asyncpg", "")) as conn:
+            row = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status = 'processed') FROM webhook_deliveries"
+            ).fetchone()
+        assert row is not None
+        return bool(row[0] == 50 and row[1] == 50)
+
+    wait_for(all_processed, timeout=90, what=f"all 50 deliveries processed\n{stack.log('worker')}")
+    assert [o["external_id"] for o in _orders(stack)] == ["31000101"]
+
+
+def test_twenty_parallel_updates_with_the_same_if_match_one_wins_and_nothing_is_lost(stack: Stack) -> None:
+    stack.start_api()
+    card = stack.get("/api/v1/clients").json()["items"][0]
+    url = f"/api/v1/clients/{card['id']}"
+    version = stack.get(url).json()["version"]
+
+    async def race() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=stack.url, headers=stack.headers, timeout=30) as http:
+            return list(
+                await asyncio.gather(
+                    *[
+                        http.patch(
+                            url,
+                            json={"legal_address": f"г. Вологда, ул. Правки, д. {n}"},
+                            headers={"If-Match": f'"{version}"'},
+                        )
+                        for n in range(20)
+                    ]
+                )
+            )
+
+    responses = asyncio.run(race())
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] + [412] * 19, [r.text for r in responses if r.status_code not in (200, 412)]
+    winner = next(r for r in responses if r.status_code == 200).json()
+    for lost in (r for r in responses if r.status_code == 412):
+        assert lost.headers["content-type"].startswith("application/problem+json")
+    after = stack.get(url).json()
+    assert after["version"] == version + 1
+    assert after["legal_address"] == winner["legal_address"]
+    # The loser can re-read and apply its change on the new version.
+    retried = stack.get(url)
+    again = httpx.patch(
+        f"{stack.url}{url}",
+        json={"legal_address": "г. Вологда, ул. Повторная, д. 1"},
+        headers=stack.headers | {"If-Match": retried.headers["ETag"]},
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["version"] == version + 2
+
+
+@pytest.fixture
+def bot_api() -> Iterator[tuple[FakeBotApi, str]]:
+    fake = FakeBotApi(token=BOT_TOKEN)
+    with LoopbackServer(fake.app()) as server:
+        yield fake, server.url
+
+
+def test_a_worker_killed_while_posting_to_a_chat_posts_it_once_after_a_restart(
+    stack: Stack, bot_api: tuple[FakeBotApi, str]
+) -> None:
+    fake, bot_url = bot_api
+    stack.env |= {
+        "APP_TELEGRAM__TOKEN": BOT_TOKEN,
+        "APP_TELEGRAM__BASE_URL": bot_url,
+        "APP_TELEGRAM__MAX_RETRIES": "0",
+        "APP_CHAT__CHANNELS__DOCUMENT_ERRORS__ADAPTER": "telegram",
+        "APP_CHAT__CHANNELS__DOCUMENT_ERRORS__CHAT_ID": "-1001234567890",
+        "APP_CHAT__CHANNELS__DOCUMENT_ERRORS__TITLE": "Косяки в документах",
+        # A claim older than this is taken for a dead worker's (minutes; short for the test).
+        "APP_WORKER__STUCK_AFTER_MINUTES": "0.05",
+    }
+    stack.start_api()
+    fake.holding = True  # the chat takes the request but answers nothing until told
+    stack.start_worker()
+    flagged = stack.post(
+        "/api/v1/document-flags",
+        json={
+            "document_kind": "upd",
+            "document_ref": "УПД-1207",
+            "description": "В УПД неверный КПП покупателя",
+        },
+    )
+    assert flagged.status_code == 201, flagged.text
+    wait_for(lambda: fake.held >= 1, timeout=60, what=f"the worker's post\n{stack.log('worker')}")
+    stack.kill_worker()
+    fake.holding = False
+    assert not [r for r in fake.requests if r.method == "sendMessage"]  # it never got through
+
+    stack.start_worker()
+    wait_for(
+        lambda: len([r for r in fake.requests if r.method == "sendMessage"]) == 1,
+        timeout=60,
+        what=f"the post after the restart\n{stack.log('worker')}",
+    )
+    page = wait_for(
+        lambda: (
+            (items := stack.get("/api/v1/outbound", params={"limit": 100}).json()["items"])
+            and all(m["status"] == OutboundStatus.SENT.value for m in items)
+            and items
+        ),
+        timeout=30,
+        what="the outbound row marked sent",
+    )
+    assert len(page) == 1
+    assert page[0]["attempts"] == 2
+    # The killed job itself is retried by arq later and finds the row sent: still exactly one post.
+    assert len([r for r in fake.requests if r.method == "sendMessage"]) == 1
+    assert fake.requests[0].chat_id == "-1001234567890"
+    assert "неверный КПП" in (fake.requests[0].text or "")

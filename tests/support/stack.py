@@ -1,0 +1,118 @@
+"""The service as deployed, for fault tests: the API (`pomoshnik serve`) and the worker (`pomoshnik
+worker`) as real processes on their own PostgreSQL database and Redis, started and killed at will."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(check: Callable[[], Any], *, timeout: float, what: str, every: float = 0.2) -> Any:
+    """Poll ``check`` until it returns a truthy value; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+        except (httpx.TransportError, OSError) as exc:
+            last = exc
+        else:
+            if result:
+                return result
+            last = result
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last: {last!r}")
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    logs: Path
+    port: int = field(default_factory=free_port)
+    api: subprocess.Popen[bytes] | None = None
+    worker: subprocess.Popen[bytes] | None = None
+    token: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        with (self.logs / f"{name}.log").open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "app.cli", *args],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def log(self, name: str) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start_api(self) -> None:
+        self.api = self._spawn("api", "serve", "--port", str(self.port))
+        wait_for(
+            lambda: httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200,
+            timeout=60,
+            what=f"the API to start:\n{self.log('api')}",
+        )
+
+    def start_worker(self) -> None:
+        self.worker = self._spawn("worker", "worker")
+
+    def kill_worker(self) -> None:
+        """SIGKILL, as the kernel's OOM killer or a lost machine would: no shutdown code runs."""
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(timeout=10)
+        self.worker = None
+
+    def stop(self) -> None:
+        for process in (self.worker, self.api):
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        self.api = self.worker = None
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", headers=self.headers, timeout=10, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.post(f"{self.url}{path}", headers=self.headers, timeout=10, **kwargs)
