@@ -35,9 +35,20 @@ def _configure(connection: Connection) -> None:
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by copying it and dropping the old one; with foreign keys on,
+        # that drop would cascade into every referencing table (a downgrade emptied client_contacts).
+        # The pragma only takes effect outside a transaction, so it is set before one begins, and
+        # the keys are checked at the end instead.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")
 
 
 async def run_async() -> None:

@@ -4,7 +4,6 @@ background thread, and fakes of the Telegram Bot API and of amoCRM API v4 speaki
 from __future__ import annotations
 
 import asyncio
-
 import json
 import time
 from collections import deque
@@ -108,7 +107,7 @@ class FakeBotApi:
         body = await request.body()
         if self.holding:
             self.held += 1
-            while self.holding:
+            while self.holding:  # noqa: ASYNC110 (set from the test thread, not this loop)
                 await asyncio.sleep(0.02)
             if await request.is_disconnected():  # the sender died before the chat took the message
                 return Response(status_code=499)
