@@ -60,6 +60,8 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     # Steps 6–7: the invoice goes to the warehouse chat as Excel; the warehouse answers «Принято».
     "send_to_warehouse": (frozenset({OrderStatus.FULFILMENT}), OrderStatus.SENT_TO_WAREHOUSE),
     "warehouse_accept": (frozenset({OrderStatus.SENT_TO_WAREHOUSE}), OrderStatus.WAITING_FOR_SUPPLY),
+    # Process 3: the order of a workshop spec goes to the workshop chat instead; its «принято».
+    "workshop_accept": (frozenset({OrderStatus.FULFILMENT}), OrderStatus.WAITING_FOR_SUPPLY),
     # Step 11: everything on the invoice is reserved or has arrived.
     "ready": (frozenset({OrderStatus.WAITING_FOR_SUPPLY}), OrderStatus.READY),
     # Step 12 and the exit: delivery agreed, shipped or handed over, received, the feedback call.
