@@ -61,7 +61,10 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     "send_to_warehouse": (frozenset({OrderStatus.FULFILMENT}), OrderStatus.SENT_TO_WAREHOUSE),
     "warehouse_accept": (frozenset({OrderStatus.SENT_TO_WAREHOUSE}), OrderStatus.WAITING_FOR_SUPPLY),
     # Process 3: the order of a workshop spec goes to the workshop chat instead; its «принято».
-    "workshop_accept": (frozenset({OrderStatus.FULFILMENT}), OrderStatus.WAITING_FOR_SUPPLY),
+    "workshop_accept": (
+        frozenset({OrderStatus.FULFILMENT, OrderStatus.SENT_TO_WAREHOUSE}),
+        OrderStatus.WAITING_FOR_SUPPLY,
+    ),
     # Step 11: everything on the invoice is reserved or has arrived.
     "ready": (frozenset({OrderStatus.WAITING_FOR_SUPPLY}), OrderStatus.READY),
     # Step 12 and the exit: delivery agreed, shipped or handed over, received, the feedback call.

@@ -52,6 +52,7 @@ from app.services.fulfilment import FulfilmentService
 from app.services.history import HistoryService, snapshot
 from app.services.images import check_image, print_copy
 from app.services.order_files import clean_filename
+from app.services.orders import TRANSITIONS as ORDER_TRANSITIONS
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
@@ -72,6 +73,10 @@ CHANNELS = {
 # A spec is taken for an order whose invoice has not gone to the client yet: the manager checks the
 # invoice before the client sees it (steps 4–5).
 OPEN_ORDER_STATES = frozenset({OrderStatus.ACCEPTED, OrderStatus.INVOICED})
+# The order's lines are procured (the requisition book) and the goods not ready yet.
+PROCURED_ORDER_STATES = frozenset(
+    {OrderStatus.FULFILMENT, OrderStatus.SENT_TO_WAREHOUSE, OrderStatus.WAITING_FOR_SUPPLY}
+)
 EDITABLE = frozenset({S.RECEIVED, S.INVOICE_WITH_MANAGER, S.INVOICE_CHECKED, S.SIGNED})
 # The spec's state machine: action -> (states it is allowed from, state it leads to or None).
 TRANSITIONS: dict[str, tuple[frozenset[SpecStatus], SpecStatus | None]] = {
@@ -681,7 +686,7 @@ class SpecService:
         order = await self.orders.get(spec.order_id)
         if order.status == OrderStatus.APPROVED:
             order = await FulfilmentService(self.uow, self.erp).fulfil(order.id, None)
-        if order.status != OrderStatus.FULFILMENT:
+        if order.status not in PROCURED_ORDER_STATES:
             raise Conflict(f"order {order.id} is '{order.status.value}': it cannot go to the workshop now")
         channel = CHANNELS[spec.kind]
         client = await self.uow.session.get(Client, order.client_id) if order.client_id else None
@@ -730,7 +735,9 @@ class SpecService:
         spec.workshop_accepted_at = self.uow.clock.now()
         spec.workshop_accepted_by_id = actor.id if actor else None
         order = await self.orders.get_for_system(spec.order_id)
-        self.orders.move(order, "workshop_accept", {"spec_id": spec.id, "via": via})
+        # The order waits for the goods now, unless the warehouse's «Принято» already moved it on.
+        if order.status in ORDER_TRANSITIONS["workshop_accept"][0]:
+            self.orders.move(order, "workshop_accept", {"spec_id": spec.id, "via": via})
         await self.uow.session.flush()
 
     async def add_feedback(self, spec_id: int, text: str, *, via: str = "api") -> Spec:
