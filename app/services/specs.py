@@ -27,7 +27,7 @@ from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound, U
 from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
-from app.models.orders import Order, OrderStatus
+from app.models.orders import Order, OrderLine, OrderStatus
 from app.models.outbox import OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecKind, SpecStatus
@@ -400,7 +400,10 @@ class SpecService:
         ):
             tz = ZoneInfo(self.company.timezone)
             signature = Signature(
-                people.get(spec.signed_by_id, "—"), spec.signed_at.astimezone(tz), spec.signed_revision
+                people.get(spec.signed_by_id, "—"),
+                spec.signed_at.astimezone(tz),
+                spec.signed_revision,
+                on_paper=spec.signed_via == "scan",
             )
         return SpecView(
             company=self._header(),
@@ -536,17 +539,16 @@ class SpecService:
             raise Conflict(f"order {spec.order_id} has no invoice yet", code="no_invoice")
         await self.uow.session.refresh(invoice, ["lines"])
         client = await self.uow.session.get(Client, order.client_id) if order.client_id else None
-        entries = {
-            r.product_id: r
-            for r in await self.uow.session.scalars(
-                select(Requisition).where(
-                    Requisition.order_id == order.id, Requisition.status != RequisitionStatus.CANCELLED
-                )
-            )
-        }
+        # The invoice's lines are the order's, position for position; each has its book entry.
+        rows = await self.uow.session.execute(
+            select(OrderLine.position, Requisition)
+            .join(Requisition, Requisition.order_line_id == OrderLine.id)
+            .where(Requisition.order_id == order.id, Requisition.status != RequisitionStatus.CANCELLED)
+        )
+        entries: dict[int, Requisition] = {row[0]: row[1] for row in rows}
         lines = []
         for line in invoice.lines:
-            entry = entries.get(line.product_id)
+            entry = entries.get(line.position)
             lines.append(
                 ExtractLine(
                     number=line.position,

@@ -26,7 +26,7 @@ from app.worker.jobs import (
 )
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
-from tests.support.pdf import pdf_text
+from tests.support.pdf import image_xobjects, pdf_text
 
 JOBS = {
     "deliver_outbound": deliver_outbound,
@@ -237,6 +237,8 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     assert invoice["number"] in text
     for expected in PRINTED[kind]:
         assert expected in text, expected
+    # The logo is printed on both copies (one picture, drawn twice); the other kinds have none.
+    assert image_xobjects(document.content) == (1 if kind == "logo" else 0)
     extract = pdf_text((await client.get(f"{url}/requisition-extract", headers=a)).content)
     assert "Выписка из книги заявок" in extract
     assert invoice["number"] in extract
@@ -257,6 +259,8 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
         spec = signed.json()
         assert (spec["signed_via"], spec["signed_by_id"]) == ("scan", p.supply.id)
         expected_file = scan
+        reprinted = pdf_text((await client.get(f"{url}/pdf", headers=a)).content)
+        assert "подписано на бумаге, скан хранится: Тестов Тест" in reprinted
     else:
         signed = await client.post(f"{url}/sign", headers=p.supply.headers | if_match(spec))
         assert signed.status_code == 200, signed.text
@@ -293,6 +297,8 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     ).json()
     assert [r["quantity"] for r in book["items"]] == [10, 3]
     assert all(r["onec_id"] for r in book["items"])
+    extract = pdf_text((await client.get(f"{url}/requisition-extract", headers=a)).content)
+    assert extract.count("внесено в книгу заявок") == 2
 
     # 14. The workshop's «принято» and a remark.
     spec = (await client.get(url, headers=a)).json()

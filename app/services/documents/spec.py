@@ -56,6 +56,7 @@ class Signature:
     name: str
     at: datetime
     revision: int
+    on_paper: bool  # signed on paper, the scan kept; else signed in the system
 
 
 @dataclass(frozen=True, slots=True)
