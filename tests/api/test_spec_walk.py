@@ -17,6 +17,7 @@ from PIL import Image
 from app.adapters.chat import StubChat
 from app.adapters.onec.stub import REQUISITION_RECEIVED
 from app.models.directory import Role
+from app.models.invoices import Invoice
 from app.worker.jobs import (
     deliver_outbound,
     issue_spec_documents,
@@ -198,7 +199,11 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     invoice = (await client.post(f"/api/v1/orders/{oid}/invoice", headers=a)).json()
     early = await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
     assert problem(early, 409)["code"] == "invoice_not_checked"
-    await run_jobs(queue, job_ctx)  # the invoice is registered in 1C
+    await run_jobs(queue, job_ctx)  # the invoice is registered in 1C, every line «procure separately»
+    async with job_ctx.session_factory() as session:
+        onec_id = (await session.get(Invoice, invoice["id"])).onec_id
+    in_1c = app.state.erp.invoice(onec_id)
+    assert [line.procure for line in in_1c.lines] == [True, True]
 
     # 4. To the manager by email with its PDF; the manager checked it (supply gets the spec to sign).
     spec = (await client.post(f"{url}/invoice-to-manager", headers=a)).json()
