@@ -30,6 +30,7 @@ from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, newest_first
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
+from app.services.spec_closing import cancel_spec_of_order
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -411,6 +412,7 @@ class OrderService:
         order.status = OrderStatus.CANCELLED
         order.cancel_reason = reason
         touch(order, self.uow)
+        await cancel_spec_of_order(self.uow, order.id, reason)
         await self._close_clarification_tasks(order, "Заявка отменена")
         await self.uow.session.flush()
         self.history.record(

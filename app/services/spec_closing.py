@@ -1,6 +1,7 @@
-"""The exit of process 3: the client's feedback on the order closes its workshop spec.
+"""The end of process 3 through the order: the client's feedback on the order closes its workshop
+spec, and a cancelled order cancels it.
 
-Kept apart from the spec service so that delivery (which closes orders) need not import it."""
+Kept apart from the spec service so that orders and delivery need not import it."""
 
 from __future__ import annotations
 
@@ -25,4 +26,20 @@ async def close_spec_of_order(uow: UnitOfWork, order_id: int, rating: int, comme
         "close",
         {"status": before.value},
         {"status": SpecStatus.CLOSED.value, "rating": rating, "comment": comment},
+    )
+
+
+async def cancel_spec_of_order(uow: UnitOfWork, order_id: int, reason: str) -> None:
+    spec: Spec | None = await uow.session.scalar(select(Spec).where(Spec.order_id == order_id))
+    if spec is None or spec.status in (SpecStatus.CLOSED, SpecStatus.CANCELLED):
+        return
+    before = spec.status
+    spec.status = SpecStatus.CANCELLED
+    touch(spec, uow)
+    HistoryService(uow).record(
+        "spec",
+        spec.id,
+        "cancel",
+        {"status": before.value},
+        {"status": SpecStatus.CANCELLED.value, "reason": f"заявка отменена: {reason}"},
     )

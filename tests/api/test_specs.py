@@ -279,3 +279,26 @@ async def test_a_logo_spec_prints_only_with_its_logo(
     problem(await client.post(f"{url}/sign", headers=p.supply.headers), 422, "logo")
     after = (await client.get(url, headers=p.assistant.headers)).json()
     assert (after["status"], after["signed_by_id"]) == ("invoice_checked", None)
+
+
+async def test_a_cancelled_spec_or_order_goes_nowhere(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec = await _spec(client, p, order["id"], "tailoring")
+    url = f"/api/v1/specs/{spec['id']}"
+    problem(await client.post(f"{url}/cancel", headers=a, json={"reason": ""}), 422, "reason")
+    cancelled = await client.post(f"{url}/cancel", headers=a, json={"reason": "Клиент передумал"})
+    assert cancelled.json()["status"] == "cancelled", cancelled.text
+    assert cancelled.json()["allowed_actions"] == []
+    problem(await client.post(f"{url}/send", headers=a, json={}), 409)
+    # The order's own cancellation cancels its spec too.
+    other = await order_for_spec(client, app, p, inn=inn10("352507777"))
+    second = await _spec(client, p, other["id"], "logo")
+    await client.post(f"/api/v1/orders/{other['id']}/cancel", headers=a, json={"reason": "Дубль заявки"})
+    after = (await client.get(f"/api/v1/specs/{second['id']}", headers=a)).json()
+    assert after["status"] == "cancelled"
+    history = (await client.get(f"/api/v1/specs/{second['id']}/history", headers=a)).json()["items"]
+    assert history[-1]["action"] == "cancel"
