@@ -35,6 +35,7 @@ from app.api import (
     proposals,
     reference,
     requisitions,
+    specs,
     tasks,
     webhooks,
 )
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         penalties,
         flags,
         requisitions,
+        specs,
         tasks,
         reference,
         catalogue,

@@ -61,7 +61,8 @@ def to_read(order: Order) -> OrderRead:
         allowed_actions=[
             action
             for action in allowed_actions(order.status)
-            if action != "approve_credit" or "credit" in (order.problems or {}).get("order", [])
+            if (action != "approve_credit" or "credit" in (order.problems or {}).get("order", []))
+            and action != "workshop_accept"  # taken through the order's workshop spec
         ],
         problems=list((order.problems or {}).get("order", [])),
         credit_hold=(order.problems or {}).get("credit"),

@@ -15,6 +15,7 @@ from app.models.proposals import Proposal, ProposalDocument, ProposalLine
 from app.models.rates import KeyRate, KeyRateRefresh
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
+from app.models.specs import Spec
 from app.models.tasks import Task
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "ReferenceTerm",
     "Requisition",
     "Role",
+    "Spec",
     "Task",
     "WebhookDelivery",
 ]

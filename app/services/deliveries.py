@@ -25,6 +25,7 @@ from app.services.common import ensure_version, touch
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.ports import Erp
+from app.services.spec_closing import close_spec_of_order
 from app.services.unit_of_work import UnitOfWork
 
 CHECKLISTS: dict[DeliveryMethod, list[tuple[str, str]]] = {
@@ -215,5 +216,6 @@ class DeliveryService:
         for task in tasks:
             task.status, task.reached, task.result, task.completed_at = TaskStatus.DONE, True, comment, now
             task.updated_at = now
+        await close_spec_of_order(self.uow, order.id, rating, comment)
         await self.uow.session.flush()
         return order

@@ -4,6 +4,7 @@ list): the type is told by the content, never by the name or the header, and the
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -67,3 +68,35 @@ def _ooxml(content: bytes) -> CheckedFile | None:
         if any(name.startswith(prefix) for name in names):
             return CheckedFile(content_type, extension)
     return None
+
+
+_SVG_ROOT = re.compile(rb"<svg[\s>/]")
+_SVG_PROLOGUE = re.compile(
+    rb"^(?:\s|<\?xml[^>]{0,300}\?>|<!--.{0,2000}?-->|<!DOCTYPE\s+svg[^>]{0,500}>)*<svg", re.S
+)
+EPS_BINARY = b"\xc5\xd0\xd3\xc6"  # the DOS EPS header of a binary EPS
+
+
+def check_logo(content: bytes, max_bytes: int, field: str = "file") -> CheckedFile:
+    """A logo as designers send it: vector (PDF or Illustrator's PDF-compatible file, SVG, EPS) or
+    raster (JPEG, PNG, WebP); told by the content. Anything else is not a logo."""
+    if not content:
+        raise FieldError(field, "the file is empty", code="not_a_logo")
+    if len(content) > max_bytes:
+        raise FieldError(
+            field, f"the file is {len(content)} bytes; at most {max_bytes} are taken", code="file_too_large"
+        )
+    if content.startswith(b"%PDF-"):
+        return CheckedFile("application/pdf", "pdf")
+    if content.startswith(b"%!PS-Adobe") or content.startswith(EPS_BINARY):
+        return CheckedFile("application/postscript", "eps")
+    head = content[:8192].removeprefix(b"\xef\xbb\xbf")
+    if _SVG_PROLOGUE.match(head) and _SVG_ROOT.search(head) and b"\x00" not in content:
+        return CheckedFile("image/svg+xml", "svg")
+    try:
+        image = check_image(content, max_bytes, field)
+    except FieldError as exc:
+        raise FieldError(
+            field, "not a logo: send a PDF, SVG, EPS, JPEG, PNG or WebP file", code="not_a_logo"
+        ) from exc
+    return CheckedFile(image.content_type, image.extension)

@@ -11,6 +11,7 @@ from app.core.errors import FieldError
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Fulfilment, Order, OrderLine, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
+from app.models.specs import Spec, SpecStatus
 from app.services.common import ensure_version
 from app.services.history import HistoryService
 from app.services.orders import OrderService
@@ -48,9 +49,15 @@ class FulfilmentService:
         now = self.uow.clock.now()
         left: dict[str, int] = {}
         decisions: dict[str, str] = {}
+        # An order for a workshop spec is procured separately line by line (process 3, step 3).
+        for_spec = await self.uow.session.scalar(
+            select(Spec.id).where(Spec.order_id == order.id, Spec.status != SpecStatus.CANCELLED)
+        )
         for line in order.lines:
             assert line.product_id is not None  # an invoiced line always names its product
-            if line.product_id not in left:
+            if for_spec is not None:
+                left[line.product_id] = 0
+            elif line.product_id not in left:
                 left[line.product_id] = await self.erp.stock(line.product_id)
             if left[line.product_id] >= line.quantity:
                 line.fulfilment = Fulfilment.RESERVE

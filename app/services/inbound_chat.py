@@ -31,11 +31,13 @@ from app.models.outbox import OutboundKind, OutboundMessage
 from app.services.common import storable
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
+from app.services.specs import CHANNELS, SpecService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
 
 SOURCE = "telegram"
 WAREHOUSE_CHANNEL = "warehouse_orders"
+WORKSHOP_CHANNELS = frozenset(CHANNELS.values())
 # «Принято», «принял», «Приняли!», «ok, принято» — the word is what counts, not its ending.
 _ACCEPTED = re.compile(r"(?<![а-яё])принят[оаы]?|(?<![а-яё])принял[иа]?", re.IGNORECASE)
 # …but «не принято», «не приняли» says the opposite.
@@ -138,12 +140,18 @@ class InboundChatService:
         channel = self._channel(message.chat.id)
         if channel is None:
             return f"ignored: chat {message.chat.id} is not a configured work chat", []
-        if not _ACCEPTED.search(words) or _REFUSED.search(words):
+        accepted = bool(_ACCEPTED.search(words)) and not _REFUSED.search(words)
+        if not accepted and channel not in WORKSHOP_CHANNELS:
             return "ignored: not an answer we act on", []
         target = await self._target(channel, message, words)
         if target is None:
             return "ignored: cannot tell which post this answers", []
         kind, payload = target
+        if not accepted:
+            # Any other reply to a spec in a workshop chat is the workshop's remark on it.
+            if kind != "workshop_accept" or not words.strip():
+                return "ignored: not an answer we act on", []
+            kind, payload = "workshop_feedback", payload | {"text": words.strip()[:4000]}
         handler = _HANDLERS.get(kind)
         if handler is None:
             return f"ignored: a post of kind {kind!r} takes no answer", []
@@ -229,4 +237,39 @@ async def _warehouse_accept(service: InboundChatService, employee: Employee, pay
     )
 
 
-_HANDLERS: dict[str, Handler] = {"warehouse_accept": _warehouse_accept}
+def _specs(service: InboundChatService) -> SpecService:
+    settings = service.settings
+    return SpecService(service.uow, service.erp, None, settings.company, settings.storage.max_document_bytes)
+
+
+async def _workshop_accept(service: InboundChatService, employee: Employee, payload: dict[str, Any]) -> str:
+    spec_id = payload.get("spec_id")
+    if not isinstance(spec_id, int):
+        return "ignored: the post names no spec"
+    if not has(employee, Permission.SPECS_WORKSHOP):
+        return f"ignored: {employee.full_name} may not accept for the workshop"
+    accepted = await _specs(service).accept_from_chat(spec_id)
+    return (
+        f"done: spec {spec_id} accepted by the workshop"
+        if accepted
+        else f"ignored: spec {spec_id} is not waiting for the workshop"
+    )
+
+
+async def _workshop_feedback(service: InboundChatService, employee: Employee, payload: dict[str, Any]) -> str:
+    spec_id, text = payload.get("spec_id"), payload.get("text")
+    if not isinstance(spec_id, int) or not isinstance(text, str):
+        return "ignored: the post names no spec"
+    if not has(employee, Permission.SPECS_WORKSHOP):
+        return f"ignored: {employee.full_name} does not speak for the workshop"
+    kept = await _specs(service).feedback_from_chat(spec_id, text)
+    return (
+        f"done: workshop remark kept on spec {spec_id}" if kept else f"ignored: spec {spec_id} was not sent"
+    )
+
+
+_HANDLERS: dict[str, Handler] = {
+    "warehouse_accept": _warehouse_accept,
+    "workshop_accept": _workshop_accept,
+    "workshop_feedback": _workshop_feedback,
+}

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings
-from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client, ClientContact
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
 from app.models.outbox import OutboundKind
+from app.models.specs import Spec, SpecStatus
 from app.services.common import ensure_version, touch
 from app.services.documents.invoice import (
     BuyerRequisites,
@@ -232,6 +233,7 @@ class InvoiceService:
     ) -> Invoice:
         """Email the invoice (the worker attaches the PDF) to the client for approval."""
         invoice = await self.get(invoice_id)
+        await self._checked_by_manager(invoice)
         recipient = to or await self._client_email(invoice.client_id)
         await self._transition(invoice, "send", "send_for_approval", if_match, {"to": recipient})
         invoice.sent_to = recipient
@@ -255,6 +257,23 @@ class InvoiceService:
         )
         await self.uow.session.flush()
         return invoice
+
+    async def _checked_by_manager(self, invoice: Invoice) -> None:
+        """The invoice of a workshop spec goes to the client only after the manager checked it
+        (regulation, process 3, steps 4–5)."""
+        spec = await self._spec(invoice.order_id)
+        if spec is not None and spec.status in (SpecStatus.RECEIVED, SpecStatus.INVOICE_WITH_MANAGER):
+            raise Conflict(
+                f"the invoice is for workshop spec {spec.id}: "
+                "the manager checks it before the client gets it",
+                code="invoice_not_checked",
+            )
+
+    async def _spec(self, order_id: int) -> Spec | None:
+        spec: Spec | None = await self.uow.session.scalar(
+            select(Spec).where(Spec.order_id == order_id, Spec.status != SpecStatus.CANCELLED)
+        )
+        return spec
 
     async def _client_email(self, client_id: int) -> str:
         contacts = (
@@ -469,6 +488,8 @@ class InvoiceService:
             return None
         client = await self.uow.session.get(Client, invoice.client_id)
         assert client is not None
+        # A workshop spec's invoice is entered «procure separately»: it lands in the requisition book.
+        procure = await self._spec(invoice.order_id) is not None
         return ErpInvoice(
             number=invoice.number,
             date=invoice.issued_on,
@@ -480,7 +501,7 @@ class InvoiceService:
                     quantity=x.quantity,
                     price=x.price,
                     vat_rate=Decimal(invoice.vat_rate),
-                    procure=False,
+                    procure=procure,
                 )
                 for x in invoice.lines
             ),

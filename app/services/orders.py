@@ -30,6 +30,7 @@ from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, newest_first
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
+from app.services.spec_closing import cancel_spec_of_order
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -60,6 +61,11 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     # Steps 6–7: the invoice goes to the warehouse chat as Excel; the warehouse answers «Принято».
     "send_to_warehouse": (frozenset({OrderStatus.FULFILMENT}), OrderStatus.SENT_TO_WAREHOUSE),
     "warehouse_accept": (frozenset({OrderStatus.SENT_TO_WAREHOUSE}), OrderStatus.WAITING_FOR_SUPPLY),
+    # Process 3: the order of a workshop spec goes to the workshop chat instead; its «принято».
+    "workshop_accept": (
+        frozenset({OrderStatus.FULFILMENT, OrderStatus.SENT_TO_WAREHOUSE}),
+        OrderStatus.WAITING_FOR_SUPPLY,
+    ),
     # Step 11: everything on the invoice is reserved or has arrived.
     "ready": (frozenset({OrderStatus.WAITING_FOR_SUPPLY}), OrderStatus.READY),
     # Step 12 and the exit: delivery agreed, shipped or handed over, received, the feedback call.
@@ -406,6 +412,7 @@ class OrderService:
         order.status = OrderStatus.CANCELLED
         order.cancel_reason = reason
         touch(order, self.uow)
+        await cancel_spec_of_order(self.uow, order.id, reason)
         await self._close_clarification_tasks(order, "Заявка отменена")
         await self.uow.session.flush()
         self.history.record(

@@ -40,6 +40,11 @@ class Permission(StrEnum):
     PROPOSALS_PRICE = "proposals:price"  # supply answers price requests of non-standard positions
     PROPOSALS_APPROVE_BELOW_COST = "proposals:approve_below_cost"
     PENALTIES_CALCULATE = "penalties:calculate"
+    SPECS_READ = "specs:read"
+    SPECS_WRITE = "specs:write"
+    SPECS_SIGN = "specs:sign"  # only supply signs a workshop spec
+    SPECS_WORKSHOP = "specs:workshop"  # the workshop's «принято» and remarks
+    SPECS_GOODS_READY = "specs:goods_ready"  # the warehouse reports a spec's goods ready
 
 
 _EVERYONE = {
@@ -63,6 +68,8 @@ _SALES = {
     Permission.PROPOSALS_READ,
     Permission.PROPOSALS_WRITE,
     Permission.PENALTIES_CALCULATE,
+    Permission.SPECS_READ,
+    Permission.SPECS_WRITE,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -111,6 +118,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.REQUISITIONS_WRITE,
             Permission.PROPOSALS_READ,
             Permission.PROPOSALS_PRICE,
+            Permission.SPECS_READ,
+            Permission.SPECS_SIGN,
         }
     ),
     Role.WAREHOUSE: frozenset(
@@ -121,9 +130,13 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ_ALL,
             Permission.WAREHOUSE_ACCEPT,
             Permission.REQUISITIONS_READ,
+            Permission.SPECS_READ,
+            Permission.SPECS_GOODS_READY,
         }
     ),
-    Role.WORKSHOP: frozenset(_EVERYONE | {Permission.CHATS_READ}),
+    Role.WORKSHOP: frozenset(
+        _EVERYONE | {Permission.CHATS_READ, Permission.SPECS_READ, Permission.SPECS_WORKSHOP}
+    ),
     Role.DRIVER: frozenset(_EVERYONE),
 }
 

@@ -26,6 +26,9 @@ from app.services.ports import (
 )
 from app.services.proposals import ProposalService
 from app.services.receivables.rates import KeyRateService
+from app.services.specs import DOCUMENTS_JOB as SPEC_DOCUMENTS_JOB
+from app.services.specs import RECEIPTS_JOB as SPEC_RECEIPTS_JOB
+from app.services.specs import SpecService
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
@@ -175,6 +178,49 @@ async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str
         request_id_var.reset(token)
 
 
+def _specs(app: JobContext, uow: UnitOfWork) -> SpecService:
+    settings = app.settings
+    return SpecService(uow, app.erp, app.storage, settings.company, settings.storage.max_document_bytes)
+
+
+async def post_spec_receipts(ctx: dict[str, Any], spec_id: int, request_id: str | None = None) -> str:
+    """Post in 1C the receipt of a spec's goods the warehouse reported ready, entry by entry, once."""
+    token = request_id_var.set(request_id)
+    try:
+        app = _ctx(ctx)
+        async with app.unit_of_work() as uow:
+            plan = await _specs(app, uow).receipts_plan(spec_id)
+        if not plan:
+            return "skipped"
+        posted = {
+            requisition_id: await app.erp.post_receipt(onec_id, qty) for requisition_id, onec_id, qty in plan
+        }
+        async with app.unit_of_work() as uow:
+            await _specs(app, uow).record_receipts(spec_id, posted)
+        log.info("spec.receipts_posted", spec_id=spec_id, receipts=len(posted))
+        return "posted"
+    finally:
+        request_id_var.reset(token)
+
+
+async def issue_spec_documents(ctx: dict[str, Any], spec_id: int, request_id: str | None = None) -> str:
+    """Make the shipping document (УПД) in 1C for a spec's invoice, once, and record it."""
+    token = request_id_var.set(request_id)
+    try:
+        app = _ctx(ctx)
+        async with app.unit_of_work() as uow:
+            invoice_onec_id = await _specs(app, uow).documents_plan(spec_id)
+        if invoice_onec_id is None:
+            return "skipped"
+        upd_id = await app.erp.create_upd(invoice_onec_id)
+        async with app.unit_of_work() as uow:
+            await _specs(app, uow).record_documents(spec_id, upd_id)
+        log.info("spec.documents_issued", spec_id=spec_id)
+        return "issued"
+    finally:
+        request_id_var.reset(token)
+
+
 # 1C is asked for the payments of the last days each time; a payment is recorded once by its 1C id.
 PAYMENTS_LOOKBACK = timedelta(days=3)
 
@@ -293,6 +339,7 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         unsynced = await FulfilmentService(uow, app.erp).due_orders()
         unregistered = await InvoiceService(uow, app.erp, app.settings.company).unregistered(batch)
         unpushed = await CreditService(uow).unpushed(batch)
+        spec_receipts, spec_documents = await _specs(app, uow).due_jobs()
     async with app.unit_of_work() as uow:
         # Unanswered price requests remind supply; proposals past their validity expire. Both are
         # recorded on the rows they touch, so the next minute finds nothing left to do.
@@ -313,6 +360,14 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     for order_id in unsynced:
         enqueued += await app.queue.enqueue(
             SYNC_JOB, order_id, job_id=f"fulfilment:{order_id}:sweep:{minute}"
+        )
+    for spec_id in spec_receipts:
+        enqueued += await app.queue.enqueue(
+            SPEC_RECEIPTS_JOB, spec_id, job_id=f"spec-receipts:{spec_id}:{minute}"
+        )
+    for spec_id in spec_documents:
+        enqueued += await app.queue.enqueue(
+            SPEC_DOCUMENTS_JOB, spec_id, job_id=f"spec-upd:{spec_id}:{minute}"
         )
     for delivery_id, attempts in deliveries:
         enqueued += await app.queue.enqueue(

@@ -23,6 +23,8 @@ from app.worker.context import JobContext
 from app.worker.jobs import (
     deliver_outbound,
     import_payments,
+    issue_spec_documents,
+    post_spec_receipts,
     process_amocrm_delivery,
     push_credit_terms,
     refresh_key_rates,
@@ -76,6 +78,8 @@ class WorkerSettings:
         sync_fulfilment,
         register_invoice,
         push_credit_terms,
+        post_spec_receipts,
+        issue_spec_documents,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),

@@ -1,0 +1,134 @@
+"""The specification for the sewing workshop (техническое задание в швейный цех) and the extract
+of the requisition book for it, as PDFs.
+
+The spec is printed twice in one file (regulation, process 3, steps 9 and 11): one copy goes to
+supply, one is kept. Both copies carry the company's header and, once signed in the system, who
+signed which revision and when. A raster logo is printed from its print copy read through the
+storage port; nothing else is fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from weasyprint import HTML
+
+from app.services.documents.invoice import _environment, _font_config
+from app.services.documents.proposal import CompanyHeader, StorageURLFetcher, storage_url
+
+SPEC_TEMPLATE = "spec.html"
+EXTRACT_TEMPLATE = "requisition_extract.html"
+COPIES = ("Экземпляр отдела снабжения", "Экземпляр отдела сервиса (остаётся у помощника)")
+KIND_TITLES = {
+    "logo": "Нанесение логотипа",
+    "tailoring": "Пошив по индивидуальным меркам",
+    "manufacturing": "Изготовление изделий",
+}
+LOGO_METHODS = {
+    "embroidery": "вышивка",
+    "screen_print": "шелкография",
+    "heat_transfer": "термотрансфер",
+    "dtf_print": "DTF-печать",
+    "sublimation": "сублимация",
+    "patch": "шеврон",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A label and its value, printed as one row of the spec's fields."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    head: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    foot: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    name: str
+    at: datetime
+    revision: int
+    on_paper: bool  # signed on paper, the scan kept; else signed in the system
+
+
+@dataclass(frozen=True, slots=True)
+class SpecView:
+    company: CompanyHeader
+    number: int
+    revision: int
+    kind: str
+    issued_on: date
+    client_name: str
+    order_id: int
+    invoice: str
+    manager: str
+    assistant: str
+    received_via: str
+    due_on: date | None
+    fields: tuple[Row, ...]
+    table_title: str
+    table: Table
+    comment: str | None
+    logo_key: str | None  # a raster logo's print copy
+    logo_file: str | None  # the logo file's name, printed when it cannot be shown (vector)
+    signature: Signature | None
+    copies: tuple[str, ...] = COPIES
+
+    @property
+    def kind_title(self) -> str:
+        return KIND_TITLES[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractLine:
+    number: int
+    name: str
+    quantity: int
+    unit: str
+    requested_on: date | None
+    expected_on: date | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractView:
+    company: CompanyHeader
+    spec_number: int
+    kind: str
+    issued_on: date
+    client_name: str
+    order_id: int
+    invoice: str
+    lines: tuple[ExtractLine, ...]
+
+    @property
+    def kind_title(self) -> str:
+        return KIND_TITLES[self.kind]
+
+
+def render_spec_html(view: SpecView) -> str:
+    template = _environment().get_template(SPEC_TEMPLATE)
+    return template.render(spec=view, photo_src=storage_url)
+
+
+def render_spec_pdf(view: SpecView, pictures: Mapping[str, bytes]) -> bytes:
+    """Both copies of the spec in one A4 file; ``pictures`` maps storage keys to their bytes."""
+    document = HTML(string=render_spec_html(view), base_url=None, url_fetcher=StorageURLFetcher(pictures))
+    pdf: bytes = document.write_pdf(font_config=_font_config())
+    return pdf
+
+
+def render_extract_pdf(view: ExtractView, pictures: Mapping[str, bytes]) -> bytes:
+    """The requisition-book extract for the spec (one copy)."""
+    html = _environment().get_template(EXTRACT_TEMPLATE).render(extract=view, photo_src=storage_url)
+    document = HTML(string=html, base_url=None, url_fetcher=StorageURLFetcher(pictures))
+    pdf: bytes = document.write_pdf(font_config=_font_config())
+    return pdf

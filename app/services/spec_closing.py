@@ -1,0 +1,45 @@
+"""The end of process 3 through the order: the client's feedback on the order closes its workshop
+spec, and a cancelled order cancels it.
+
+Kept apart from the spec service so that orders and delivery need not import it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.models.specs import Spec, SpecStatus
+from app.services.common import touch
+from app.services.history import HistoryService
+from app.services.unit_of_work import UnitOfWork
+
+
+async def close_spec_of_order(uow: UnitOfWork, order_id: int, rating: int, comment: str | None) -> None:
+    spec: Spec | None = await uow.session.scalar(select(Spec).where(Spec.order_id == order_id))
+    if spec is None or spec.status in (SpecStatus.CLOSED, SpecStatus.CANCELLED):
+        return
+    before = spec.status
+    spec.status = SpecStatus.CLOSED
+    touch(spec, uow)
+    HistoryService(uow).record(
+        "spec",
+        spec.id,
+        "close",
+        {"status": before.value},
+        {"status": SpecStatus.CLOSED.value, "rating": rating, "comment": comment},
+    )
+
+
+async def cancel_spec_of_order(uow: UnitOfWork, order_id: int, reason: str) -> None:
+    spec: Spec | None = await uow.session.scalar(select(Spec).where(Spec.order_id == order_id))
+    if spec is None or spec.status in (SpecStatus.CLOSED, SpecStatus.CANCELLED):
+        return
+    before = spec.status
+    spec.status = SpecStatus.CANCELLED
+    touch(spec, uow)
+    HistoryService(uow).record(
+        "spec",
+        spec.id,
+        "cancel",
+        {"status": before.value},
+        {"status": SpecStatus.CANCELLED.value, "reason": f"заявка отменена: {reason}"},
+    )

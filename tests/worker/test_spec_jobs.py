@@ -1,0 +1,72 @@
+"""The 1C steps of a workshop spec survive a lost job: the minute sweep takes them again, and a job
+run twice does its work once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from app.worker.jobs import issue_spec_documents, post_spec_receipts, sweep
+from tests.api.test_spec_walk import DETAILS, order_for_spec, people, run_jobs
+from tests.conftest import RecordingQueue
+
+
+async def test_lost_receipt_and_upd_jobs_are_taken_again_by_the_sweep(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: RecordingQueue, clock: Any
+) -> None:
+    job_ctx.erp = app.state.erp
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec = (
+        await client.post(
+            "/api/v1/specs",
+            headers=a,
+            json={"order_id": order["id"], "received_via": "email", "details": DETAILS["manufacturing"]},
+        )
+    ).json()
+    url = f"/api/v1/specs/{spec['id']}"
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
+    await client.post(f"{url}/invoice-to-manager", headers=a)
+    await client.post(f"{url}/invoice-checked", headers=a)
+    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
+    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    await client.post(f"{url}/sign", headers=p.supply.headers)
+    await client.post(f"{url}/send", headers=a, json={})
+    await run_jobs(queue, job_ctx)
+    await client.post(f"{url}/workshop-accepted", headers=p.workshop.headers)
+    await client.post(f"{url}/goods-ready", headers=p.keeper.headers)
+    assert [f for f, _, _ in queue.jobs] == ["post_spec_receipts"]
+    queue.jobs.clear()  # Redis lost the job
+
+    # Too early for the sweep; later it enqueues the receipt job, which posts once.
+    assert not [j for j in job_ctx.queue.jobs if j[0] == "post_spec_receipts"]
+    await sweep({"app": job_ctx})
+    assert not [j for j in job_ctx.queue.jobs if j[0] == "post_spec_receipts"]
+    clock.advance(timedelta(minutes=3))
+    await sweep({"app": job_ctx})
+    receipt_jobs = [j for j in job_ctx.queue.jobs if j[0] == "post_spec_receipts"]
+    assert [args for _, args, _ in receipt_jobs] == [(spec["id"],)]
+    assert await post_spec_receipts({"app": job_ctx}, spec["id"]) == "posted"
+    assert await post_spec_receipts({"app": job_ctx}, spec["id"]) == "skipped"
+    assert len((await client.get(url, headers=a)).json()["receipts"]) == 2
+
+    # The УПД: its job lost too, taken again by the sweep, made once.
+    await client.post(f"{url}/shipping-documents", headers=a)
+    queue.jobs.clear()
+    job_ctx.queue.jobs.clear()
+    clock.advance(timedelta(minutes=3))
+    await sweep({"app": job_ctx})
+    upd_jobs = [j for j in job_ctx.queue.jobs if j[0] == "issue_spec_documents"]
+    assert [args for _, args, _ in upd_jobs] == [(spec["id"],)]
+    assert not [j for j in job_ctx.queue.jobs if j[0] == "post_spec_receipts"]
+    assert await issue_spec_documents({"app": job_ctx}, spec["id"]) == "issued"
+    assert await issue_spec_documents({"app": job_ctx}, spec["id"]) == "skipped"
+    done = (await client.get(url, headers=a)).json()
+    assert done["status"] == "documents_issued"
+    job_ctx.queue.jobs.clear()
+    clock.advance(timedelta(minutes=3))
+    await sweep({"app": job_ctx})
+    assert not [j for j in job_ctx.queue.jobs if j[0] in ("post_spec_receipts", "issue_spec_documents")]
