@@ -1,5 +1,6 @@
-"""The baseline of the intake benchmark: a bare FastAPI endpoint that inserts the same rows as the
-full intake (an order, its lines, two history events) with SQLAlchemy Core, and nothing else."""
+"""The baseline of the intake benchmark: bare FastAPI endpoints that insert the same rows as the
+full intake (an order, its lines, two history events; an amoCRM delivery) with SQLAlchemy Core, and
+nothing else."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import insert
 
 from app.core.db import create_engine
 from app.models.events import Event
-from app.models.orders import Order, OrderLine
+from app.models.orders import Order, OrderLine, WebhookDelivery
 
 engine = create_engine(os.environ["APP_DB__URL"], pool_size=10)
 app = FastAPI()
@@ -76,3 +77,26 @@ async def create(body: Body) -> dict[str, Any]:
             ],
         )
     return {"id": order_id}
+
+
+@app.post("/webhooks/amocrm")
+async def webhook(request: Request) -> dict[str, Any]:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    async with engine.begin() as conn:
+        delivery_id = (
+            await conn.execute(
+                insert(WebhookDelivery).returning(WebhookDelivery.id),
+                [
+                    {
+                        "source": "amocrm",
+                        "received_at": datetime.now(UTC),
+                        "content_type": request.headers.get("content-type", ""),
+                        "body": body,
+                        "status": "received",
+                        "attempts": 0,
+                        "order_ids": [],
+                    }
+                ],
+            )
+        ).scalar_one()
+    return {"delivery_id": delivery_id}

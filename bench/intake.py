@@ -35,6 +35,14 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 # Both servers run as deployed: one uvicorn worker process per core (the service and the baseline
 # alike, so the ratio compares like with like).
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+WEBHOOK_SECRET = "bench-webhook-secret"
+AMOCRM_ACCOUNT = "29001234"
+# A new lead as amoCRM posts it (application/x-www-form-urlencoded); the service stores the raw
+# delivery, checks the secret and the account, parses it and queues the job that makes the order.
+AMOCRM_FORM = (
+    "leads[add][0][id]=31000101&leads[add][0][status_id]=61000001&leads[add][0][pipeline_id]=7001001"
+    f"&account[id]={AMOCRM_ACCOUNT}&account[subdomain]=example"
+)
 
 
 def free_port() -> int:
@@ -109,8 +117,12 @@ def start_server(target: str, env: dict[str, str], port: int, factory: bool) -> 
     raise RuntimeError(f"{target} did not start")
 
 
-async def burst(url: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[float, list[float]]:
-    """TOTAL requests with CONCURRENCY in flight: throughput and latencies."""
+async def burst(
+    url: str, headers: dict[str, str], body: dict[str, Any] | str, expect: int = 201
+) -> tuple[float, list[float]]:
+    """TOTAL requests with CONCURRENCY in flight: throughput and latencies. A dict is sent as JSON,
+    a string as it is (the amoCRM form)."""
+    payload: dict[str, Any] = {"json": body} if isinstance(body, dict) else {"content": body}
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(TOTAL):
@@ -120,9 +132,9 @@ async def burst(url: str, headers: dict[str, str], body: dict[str, Any]) -> tupl
         while not queue.empty():
             queue.get_nowait()
             started = time.perf_counter()
-            response = await client.post(url, json=body, headers=headers)
+            response = await client.post(url, headers=headers, **payload)
             latencies.append(time.perf_counter() - started)
-            if response.status_code != 201:
+            if response.status_code != expect:
                 raise RuntimeError(f"{url}: {response.status_code} {response.text[:300]}")
 
     limits = httpx.Limits(max_connections=CONCURRENCY)
@@ -151,6 +163,14 @@ async def paced(url: str, headers: dict[str, str], body: dict[str, Any]) -> list
     return latencies
 
 
+def worker_rss_mb(server: subprocess.Popen[bytes]) -> float:
+    """The resident memory of the largest uvicorn worker process of a server, in MB."""
+    import psutil
+
+    processes = psutil.Process(server.pid).children(recursive=True) or [psutil.Process(server.pid)]
+    return max(p.memory_info().rss for p in processes) / 2**20
+
+
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -164,6 +184,8 @@ def measure(tmp: Path) -> dict[str, Any]:
         "APP_REDIS__URL": redis_url,
         "APP_LOG_LEVEL": "WARNING",
         "APP_CHAT__STUB_DIR": str(tmp / "chat"),
+        "APP_AMOCRM__WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "APP_AMOCRM__ACCOUNT_ID": AMOCRM_ACCOUNT,
     }
     servers: list[subprocess.Popen[bytes]] = []
     try:
@@ -204,7 +226,9 @@ def measure(tmp: Path) -> dict[str, Any]:
             for i, item in enumerate((products.json() * 10)[:10])
         ]
         body = {"channel": "phone", "client_id": client.json()["id"], "lines": lines}
-        return asyncio.run(load(app_url, base_url, headers, body))
+        result = asyncio.run(load(app_url, base_url, headers, body))
+        result["api_rss_mb"] = worker_rss_mb(servers[0])
+        return result
     finally:
         for server in servers:
             server.terminate()
@@ -233,8 +257,27 @@ async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[
                 "baseline_p50_ms": p(base_lat, 0.5),
             }
         )
+    hook = {"Content-Type": "application/x-www-form-urlencoded"}
+    webhook_rounds = []
+    for _ in range(ROUNDS):
+        base_rps, _ = await burst(f"{base_url}/webhooks/amocrm", hook, AMOCRM_FORM, expect=200)
+        full_rps, full_lat = await burst(
+            f"{app_url}/webhooks/amocrm/{WEBHOOK_SECRET}", hook, AMOCRM_FORM, expect=200
+        )
+        webhook_rounds.append(
+            {
+                "baseline_rps": base_rps,
+                "webhook_rps": full_rps,
+                "ratio": full_rps / base_rps,
+                "webhook_p50_ms": p(full_lat, 0.5),
+            }
+        )
     paced_lat = await paced(f"{app_url}/api/v1/orders", headers, body)
     return {
+        "webhook_rounds": webhook_rounds,
+        "webhook_ratio_median": statistics.median(r["ratio"] for r in webhook_rounds),
+        "webhook_rps_median": statistics.median(r["webhook_rps"] for r in webhook_rounds),
+        "webhook_baseline_rps_median": statistics.median(r["baseline_rps"] for r in webhook_rounds),
         "rounds": rounds,
         "ratio_median": statistics.median(r["ratio"] for r in rounds),
         "intake_rps_median": statistics.median(r["intake_rps"] for r in rounds),
@@ -272,6 +315,17 @@ def main() -> None:
     )
     print(f"{'p50 at ' + rate + ', ms':44} {result['paced_p50_ms']:12.1f}")
     print(f"{'p99 at ' + rate + ', ms':44} {result['paced_p99_ms']:12.1f}  < 50 ({p99_ok})")
+    hook_ok = "met" if result["webhook_ratio_median"] >= 0.5 else "NOT met"
+    print(
+        f"{'amoCRM webhook baseline (Core insert), req/s':44} {result['webhook_baseline_rps_median']:12.1f}"
+    )
+    print(f"{'amoCRM webhook (stored, checked, queued), req/s':44} {result['webhook_rps_median']:12.1f}")
+    print(
+        f"{'ratio webhook / baseline (median of rounds)':44} {result['webhook_ratio_median']:12.2f}"
+        f"  >= 0.5 ({hook_ok})"
+    )
+    rss_ok = "met" if result["api_rss_mb"] < 200 else "NOT met"
+    print(f"{'API worker process RSS after the run, MB':44} {result['api_rss_mb']:12.1f}  < 200 ({rss_ok})")
     print(f"written to {out.relative_to(ROOT)}")
 
 
