@@ -13,6 +13,7 @@ from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
 from app.models.proposals import Proposal, ProposalDocument, ProposalLine
 from app.models.rates import KeyRate, KeyRateRefresh
+from app.models.reconciliations import DebtAcknowledgement, LimitationWarning, ReconciliationAct
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
@@ -22,6 +23,7 @@ __all__ = [
     "Client",
     "ClientContact",
     "CreditRequest",
+    "DebtAcknowledgement",
     "Delivery",
     "Department",
     "DocumentFlag",
@@ -36,6 +38,7 @@ __all__ = [
     "InvoiceRevision",
     "KeyRate",
     "KeyRateRefresh",
+    "LimitationWarning",
     "Order",
     "OrderAttachment",
     "OrderLine",
@@ -45,6 +48,7 @@ __all__ = [
     "Proposal",
     "ProposalDocument",
     "ProposalLine",
+    "ReconciliationAct",
     "ReferenceLink",
     "ReferenceTerm",
     "Requisition",

@@ -40,6 +40,8 @@ class Permission(StrEnum):
     PROPOSALS_PRICE = "proposals:price"  # supply answers price requests of non-standard positions
     PROPOSALS_APPROVE_BELOW_COST = "proposals:approve_below_cost"
     PENALTIES_CALCULATE = "penalties:calculate"
+    RECONCILIATION_WRITE = "reconciliation:write"  # make, send and record reconciliation acts
+    RECEIVABLES_REPORTS = "reports:receivables"  # aging and DSO
 
 
 _EVERYONE = {
@@ -63,6 +65,7 @@ _SALES = {
     Permission.PROPOSALS_READ,
     Permission.PROPOSALS_WRITE,
     Permission.PENALTIES_CALCULATE,
+    Permission.RECONCILIATION_WRITE,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -71,6 +74,7 @@ _HEADS = {
     Permission.CHATS_READ,
     Permission.ORDERS_READ_ALL,
     Permission.PROPOSALS_APPROVE_BELOW_COST,
+    Permission.RECEIVABLES_REPORTS,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -101,6 +105,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_WRITE,
             Permission.PENALTIES_CALCULATE,
+            Permission.RECONCILIATION_WRITE,
+            Permission.RECEIVABLES_REPORTS,
         }
     ),
     Role.SUPPLY: frozenset(
