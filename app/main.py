@@ -17,6 +17,7 @@ from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
 from app.adapters.storage import build_storage
 from app.api import (
+    aging,
     auth,
     catalogue,
     chats,
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         proposals,
         penalties,
         reconciliations,
+        aging,
         flags,
         requisitions,
         tasks,
