@@ -81,9 +81,15 @@ def upgrade() -> None:
     with op.batch_alter_table('limitation_warnings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_limitation_warnings_invoice_id'), ['invoice_id'], unique=False)
 
+    op.create_table('sweep_marks',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_sweep_marks'))
+    )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_client_issued', ['client_id', 'issued_on'], unique=False)
         batch_op.create_index('ix_invoices_issued_on', ['issued_on'], unique=False)
+        batch_op.create_index('ix_invoices_unregistered', ['id'], unique=False, postgresql_where=sa.text('onec_id IS NULL'), sqlite_where=sa.text('onec_id IS NULL'))
         batch_op.create_index('ix_invoices_open_debt', ['due_on', 'client_id', 'total', 'paid_total'], unique=False, postgresql_where=sa.text("status = 'approved' AND paid_total < total"), sqlite_where=sa.text("status = 'approved' AND paid_total < total"))
 
     with op.batch_alter_table('payments', schema=None) as batch_op:
@@ -99,9 +105,11 @@ def downgrade() -> None:
 
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index('ix_invoices_open_debt', postgresql_where=sa.text("status = 'approved' AND paid_total < total"), sqlite_where=sa.text("status = 'approved' AND paid_total < total"))
+        batch_op.drop_index('ix_invoices_unregistered', postgresql_where=sa.text('onec_id IS NULL'), sqlite_where=sa.text('onec_id IS NULL'))
         batch_op.drop_index('ix_invoices_issued_on')
         batch_op.drop_index('ix_invoices_client_issued')
 
+    op.drop_table('sweep_marks')
     with op.batch_alter_table('limitation_warnings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_limitation_warnings_invoice_id'))
 

@@ -13,7 +13,12 @@ from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
 from app.models.proposals import Proposal, ProposalDocument, ProposalLine
 from app.models.rates import KeyRate, KeyRateRefresh
-from app.models.reconciliations import DebtAcknowledgement, LimitationWarning, ReconciliationAct
+from app.models.reconciliations import (
+    DebtAcknowledgement,
+    LimitationWarning,
+    ReconciliationAct,
+    SweepMark,
+)
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
@@ -53,6 +58,7 @@ __all__ = [
     "ReferenceTerm",
     "Requisition",
     "Role",
+    "SweepMark",
     "Task",
     "WebhookDelivery",
 ]

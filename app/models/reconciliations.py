@@ -98,6 +98,16 @@ class LimitationWarning(Base):
     created_at: Mapped[datetime]
 
 
+class SweepMark(Base):
+    """A date-driven step of the sweep that has nothing left to do today: later runs that day skip
+    its queries (a new period, and so new work, begins only with a new day)."""
+
+    __tablename__ = "sweep_marks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    done_on: Mapped[date] = mapped_column(Date)
+
+
 # Indexes the receivables reports, the ledger and the sweep need on the invoices and payments
 # tables (declared here, with the queries that use them, to leave those models as they are).
 # The open debt: approved invoices not fully paid, a small part of all invoices; the aging report
@@ -112,5 +122,12 @@ Index(
     sqlite_where=text("status = 'approved' AND paid_total < total"),
 )
 Index("ix_invoices_client_issued", Invoice.client_id, Invoice.issued_on)
+# The sweep's «not yet in 1C» look-up: without it, it walks every invoice to find none.
+Index(
+    "ix_invoices_unregistered",
+    Invoice.id,
+    postgresql_where=text("onec_id IS NULL"),
+    sqlite_where=text("onec_id IS NULL"),
+)
 Index("ix_invoices_issued_on", Invoice.issued_on)
 Index("ix_payments_paid_on", Payment.paid_on)

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, select, type_coerce, union_all
 
 from app.models.clients import Client
 from app.models.directory import Department, Employee
@@ -129,10 +129,11 @@ class AgingService:
             grouped = grouped.outerjoin(Employee, Employee.id == Client.manager_id)
         inner = grouped.group_by(key).subquery()
         total = sum((inner.c[name] for name in BUCKETS), literal(0))
-        report = (
+        # The totals over every group ride along as window sums; the names are looked up only for
+        # the rows shown (after the limit), not for every debtor.
+        shown = (
             select(
                 inner.c.key,
-                name_query(inner.c.key),
                 *(inner.c[name] for name in BUCKETS),
                 total.label("total"),
                 inner.c.invoices,
@@ -141,7 +142,17 @@ class AgingService:
             )
             .order_by(total.desc(), inner.c.key)
             .limit(limit)
+            .subquery()
         )
+        report = select(
+            shown.c.key,
+            name_query(shown.c.key),
+            *(shown.c[name] for name in BUCKETS),
+            shown.c.total,
+            shown.c.invoices,
+            *(shown.c[f"all_{name}"] for name in BUCKETS),
+            shown.c.groups,
+        ).order_by(shown.c.total.desc(), shown.c.key)
         result = (await self.uow.session.execute(report)).all()
         rows = [
             AgingRow(
@@ -170,38 +181,52 @@ class AgingService:
         sales (approved invoices issued) in the period, times its days."""
         today = self._today()
         start = today - timedelta(days=days - 1)
-        sold = and_(Invoice.issued_on >= start, Invoice.issued_on <= today)
         if group_by == DsoGroupBy.COMPANY:
             key: Any = literal(None)
         else:
-            key, _ = self._grouping(GroupBy(group_by.value))
-        grouped = (
+            key, name_query = self._grouping(GroupBy(group_by.value))
+
+        def part(owed: Any, sales: Any, *where: ColumnElement[bool]) -> Any:
+            # Two index-friendly halves (the open debt, the period's sales) instead of one OR.
+            query = select(key.label("key"), owed.label("owed"), sales.label("sales")).select_from(Invoice)
+            if group_by != DsoGroupBy.COMPANY:
+                query = query.join(Client, Client.id == Invoice.client_id)
+            if group_by == DsoGroupBy.DEPARTMENT:
+                query = query.outerjoin(Employee, Employee.id == Client.manager_id)
+            return query.where(*where)
+
+        both = union_all(
+            part(type_coerce(_outstanding(), BigInteger()), literal(0), _open()),
+            part(
+                literal(0),
+                type_coerce(Invoice.total, BigInteger()),
+                Invoice.status == InvoiceStatus.APPROVED,
+                Invoice.issued_on >= start,
+                Invoice.issued_on <= today,
+            ),
+        ).subquery()
+        sums = (
             select(
-                key.label("key"),
-                _kopecks(case((Invoice.paid_total < Invoice.total, _outstanding()), else_=0)).label("owed"),
-                _kopecks(case((sold, Invoice.total), else_=0)).label("sales"),
+                both.c.key,
+                type_coerce(func.sum(both.c.owed), BigInteger()).label("owed"),
+                type_coerce(func.sum(both.c.sales), BigInteger()).label("sales"),
             )
-            .select_from(Invoice)
-            .where(Invoice.status == InvoiceStatus.APPROVED, or_(Invoice.paid_total < Invoice.total, sold))
+            .group_by(both.c.key)
+            .subquery()
         )
-        if group_by != DsoGroupBy.COMPANY:
-            grouped = grouped.join(Client, Client.id == Invoice.client_id)
-        if group_by == DsoGroupBy.DEPARTMENT:
-            grouped = grouped.outerjoin(Employee, Employee.id == Client.manager_id)
         if group_by == DsoGroupBy.COMPANY:
-            inner = grouped.subquery()
-            query = select(inner.c.key, literal(None), inner.c.owed, inner.c.sales)
+            query = select(sums.c.key, literal(None), sums.c.owed, sums.c.sales)
         else:
-            inner = grouped.group_by(key).subquery()
-            _, name_query = self._grouping(GroupBy(group_by.value))
-            query = select(inner.c.key, name_query(inner.c.key), inner.c.owed, inner.c.sales).order_by(
-                inner.c.owed.desc(), inner.c.key
+            query = select(sums.c.key, name_query(sums.c.key), sums.c.owed, sums.c.sales).order_by(
+                sums.c.owed.desc(), sums.c.key
             )
         rows = []
         for row in (await self.uow.session.execute(query)).all():
             owed, sales = _rub(row[2]), _rub(row[3])
             dso = (owed / sales * days).quantize(Decimal("0.1"), ROUND_HALF_UP) if sales > 0 else None
             rows.append(DsoRow(key=row[0], name=row[1], receivables=owed, sales=sales, dso=dso))
+        if group_by == DsoGroupBy.COMPANY and not rows:  # nothing owed, nothing sold
+            rows.append(DsoRow(None, None, Decimal("0.00"), Decimal("0.00"), None))
         return DsoReport(as_of=today, days=days, date_from=start, group_by=group_by, rows=rows)
 
     @staticmethod

@@ -23,6 +23,7 @@ from app.models.reconciliations import (
     ActStatus,
     DebtAcknowledgement,
     ReconciliationAct,
+    SweepMark,
 )
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.reconciliations import ActCreate, ActDiscrepancy, ActSend, ActSign
@@ -47,6 +48,7 @@ from app.services.unit_of_work import UnitOfWork
 # в месяц по клиенту. От 10 документов в месяц — ежемесячно. Запрашивать ежеквартальные акты сверки
 # у всех клиентов.» The documents counted are the sales documents of the month (approved invoices).
 MONTHLY_FROM_DOCUMENTS = 10
+SCHEDULE_MARK = "reconciliation_acts"
 # After sending: the assistant follows up for the signed act within this many working days.
 SIGNED_ACT_WORKING_DAYS = 5
 # The contact an act goes to: the client's chief accountant first, then up the ladder.
@@ -226,8 +228,13 @@ class ReconciliationService:
         """Make the acts the regulation asks for, once each: for the last month to every client with
         ten or more documents in it, and for the last quarter to every client with a movement in it
         or a debt. Each is sent when the client has a contact e-mail; otherwise its assistant gets a
-        task to send it."""
+        task to send it. A run that leaves nothing undone marks the day, and the day's later runs
+        skip the queries: an act falls due with a new period, so with a new day (a movement dated
+        back into the last period is taken the next day)."""
         today = self._today()
+        mark = await self.uow.session.get(SweepMark, SCHEDULE_MARK)
+        if mark is not None and mark.done_on == today:
+            return 0
         made = 0
         month_start, month_end = last_month(today)
         monthly = (
@@ -261,6 +268,11 @@ class ReconciliationService:
         made += await self._schedule(
             quarterly, ActPeriodicity.QUARTERLY, quarter_start, quarter_end, max(batch - made, 0)
         )
+        if made < batch:
+            if mark is None:
+                self.uow.session.add(SweepMark(name=SCHEDULE_MARK, done_on=today))
+            else:
+                mark.done_on = today
         return made
 
     async def _schedule(
