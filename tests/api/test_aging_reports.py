@@ -166,3 +166,11 @@ async def test_dso_for_the_company_managers_and_departments(
     problem(
         await client.get("/api/v1/reports/dso", headers=head.headers, params={"days": 3}), 422, "query.days"
     )
+
+
+async def test_reports_with_no_debt_at_all(client: httpx.AsyncClient, make_user: Any) -> None:
+    head = await make_user(Role.HEAD)
+    aging = (await client.get("/api/v1/reports/aging", headers=head.headers)).json()
+    assert (aging["rows"], D(aging["total"]), aging["groups"]) == ([], D(0), 0)
+    [row] = (await client.get("/api/v1/reports/dso", headers=head.headers)).json()["rows"]
+    assert (D(row["receivables"]), D(row["sales"]), row["dso"]) == (D(0), D(0), None)

@@ -333,3 +333,28 @@ async def test_the_limitation_period_is_watched_and_restarted_by_a_signed_act(
         (date(2026, 12, 1), date(2029, 12, 1)),
         (date(2026, 12, 1), date(2029, 12, 1)),
     ]
+
+
+async def test_a_movement_dated_back_into_the_quarter_gets_its_act_the_next_day(
+    client: httpx.AsyncClient, make_user: Any, job_ctx: Any, clock: Any, session_factory: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    first = await _client(client, head, assistant, "ООО «Ранний»", "352811305")
+    await add_invoice(
+        session_factory, first, issued_on=date(2026, 8, 3), due_on=date(2026, 8, 13), total="300.00"
+    )
+    assert (await sweep({"app": job_ctx}))["reconciliation_acts"] == 1
+    # The day's schedule is done: a sale entered later today, dated back into the quarter, waits.
+    late = await _client(client, head, assistant, "ООО «Поздний»", "352811306")
+    await add_invoice(
+        session_factory, late, issued_on=date(2026, 9, 30), due_on=date(2026, 10, 10), total="450.00"
+    )
+    assert (await sweep({"app": job_ctx}))["reconciliation_acts"] == 0
+    clock.advance(timedelta(days=1))
+    assert (await sweep({"app": job_ctx}))["reconciliation_acts"] == 1
+    assert (await sweep({"app": job_ctx}))["reconciliation_acts"] == 0
+    acts = (await client.get(ACTS, headers=assistant.headers, params={"client_id": late})).json()["items"]
+    assert [(a["periodicity"], a["period_end"], a["closing_balance"]) for a in acts] == [
+        ("quarterly", "2026-09-30", "450.00")
+    ]
