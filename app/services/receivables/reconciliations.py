@@ -336,7 +336,13 @@ class ReconciliationService:
         self.uow.session.add(act)
         await self.uow.session.flush()
         act.view = self._view(act, client, ledger).to_json()
-        self.history.record("reconciliation_act", act.id, "generated", None, snapshot(act))
+        self.history.record(
+            "reconciliation_act",
+            act.id,
+            "generated",
+            None,
+            {k: v for k, v in snapshot(act).items() if k != "view"},
+        )
         return act
 
     async def _regenerate(self, act: ReconciliationAct, client: Client) -> None:
