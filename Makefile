@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench bench-pdf deps os-deps-run os-deps-test clean
+.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench bench-pdf bench-receivables deps os-deps-run os-deps-test clean
 
 help:
 	@echo "make run    - install what is missing, migrate, load demo data, start Redis, the API and the worker"
@@ -17,6 +17,7 @@ help:
 	@echo "make fuzz   - a longer schemathesis run over the whole API"
 	@echo "make bench  - the intake benchmark (ratio against a bare endpoint, p99 at 100 req/s)"
 	@echo "make bench-pdf - the proposal PDF benchmark (20 lines with photos, and one line)"
+	@echo "make bench-receivables - aging, DSO, the ledger and the daily sweep over 1M invoices (PostgreSQL)"
 
 $(UV):
 	@echo "==> creating the virtualenv in $(VENV)"
@@ -70,3 +71,7 @@ clean:
 
 bench-pdf: deps
 	@$(PY) bench/proposal_pdf.py
+
+bench-receivables: os-deps-test deps
+	@echo "==> benchmark: receivables at scale (100k clients, 1M invoices, 1M payments on PostgreSQL)"
+	@$(PY) bench/receivables.py

@@ -17,6 +17,7 @@ from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
 from app.adapters.storage import build_storage
 from app.api import (
+    aging,
     auth,
     catalogue,
     chats,
@@ -33,6 +34,7 @@ from app.api import (
     penalties,
     problems,
     proposals,
+    reconciliations,
     reference,
     requisitions,
     specs,
@@ -153,6 +155,8 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         payments,
         proposals,
         penalties,
+        reconciliations,
+        aging,
         flags,
         requisitions,
         specs,

@@ -13,6 +13,12 @@ from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
 from app.models.proposals import Proposal, ProposalDocument, ProposalLine
 from app.models.rates import KeyRate, KeyRateRefresh
+from app.models.reconciliations import (
+    DebtAcknowledgement,
+    LimitationWarning,
+    ReconciliationAct,
+    SweepMark,
+)
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.requisitions import Requisition
 from app.models.specs import Spec
@@ -23,6 +29,7 @@ __all__ = [
     "Client",
     "ClientContact",
     "CreditRequest",
+    "DebtAcknowledgement",
     "Delivery",
     "Department",
     "DocumentFlag",
@@ -37,6 +44,7 @@ __all__ = [
     "InvoiceRevision",
     "KeyRate",
     "KeyRateRefresh",
+    "LimitationWarning",
     "Order",
     "OrderAttachment",
     "OrderLine",
@@ -46,11 +54,13 @@ __all__ = [
     "Proposal",
     "ProposalDocument",
     "ProposalLine",
+    "ReconciliationAct",
     "ReferenceLink",
     "ReferenceTerm",
     "Requisition",
     "Role",
     "Spec",
+    "SweepMark",
     "Task",
     "WebhookDelivery",
 ]

@@ -45,6 +45,8 @@ class Permission(StrEnum):
     SPECS_SIGN = "specs:sign"  # only supply signs a workshop spec
     SPECS_WORKSHOP = "specs:workshop"  # the workshop's «принято» and remarks
     SPECS_GOODS_READY = "specs:goods_ready"  # the warehouse reports a spec's goods ready
+    RECONCILIATION_WRITE = "reconciliation:write"  # make, send and record reconciliation acts
+    RECEIVABLES_REPORTS = "reports:receivables"  # aging and DSO
 
 
 _EVERYONE = {
@@ -70,6 +72,7 @@ _SALES = {
     Permission.PENALTIES_CALCULATE,
     Permission.SPECS_READ,
     Permission.SPECS_WRITE,
+    Permission.RECONCILIATION_WRITE,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -78,6 +81,7 @@ _HEADS = {
     Permission.CHATS_READ,
     Permission.ORDERS_READ_ALL,
     Permission.PROPOSALS_APPROVE_BELOW_COST,
+    Permission.RECEIVABLES_REPORTS,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -108,6 +112,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_WRITE,
             Permission.PENALTIES_CALCULATE,
+            Permission.RECONCILIATION_WRITE,
+            Permission.RECEIVABLES_REPORTS,
         }
     ),
     Role.SUPPLY: frozenset(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from app.models.outbox import OutboundKind
 from app.models.rates import RateSource
 from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
 from app.services.credit import CreditService
+from app.services.documents.reconciliation import ActView, render_act_pdf
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
@@ -25,7 +27,9 @@ from app.services.ports import (
     MailError,
 )
 from app.services.proposals import ProposalService
+from app.services.receivables.limitation import LimitationService
 from app.services.receivables.rates import KeyRateService
+from app.services.receivables.reconciliations import ReconciliationService
 from app.services.specs import DOCUMENTS_JOB as SPEC_DOCUMENTS_JOB
 from app.services.specs import RECEIPTS_JOB as SPEC_RECEIPTS_JOB
 from app.services.specs import SpecService
@@ -300,6 +304,11 @@ async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachm
             attachments.append(Attachment(f"Счёт_{invoice.number}.pdf", pdf, "application/pdf"))
         elif spec.get("kind") == "proposal_pdf":
             attachments.append(await _proposal_pdf(app, int(spec["document_id"])))
+        elif spec.get("kind") == "reconciliation_act_pdf":
+            # The act as it was when sent: its view travels with the message.
+            view = ActView.from_json(spec["view"])
+            pdf = await asyncio.to_thread(render_act_pdf, view)
+            attachments.append(Attachment(f"Акт_сверки_{view.number}.pdf", pdf, "application/pdf"))
     return attachments
 
 
@@ -331,6 +340,10 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     batch = app.settings.worker.sweep_batch
     async with app.unit_of_work() as uow:
         reminders = await PaymentScheduleService(uow).make_due_tasks(batch)
+    async with app.unit_of_work() as uow:
+        acts = await ReconciliationService(uow, app.settings.company).schedule_due(batch)
+    async with app.unit_of_work() as uow:
+        limitation = await LimitationService(uow).warn_due(batch)
     async with app.unit_of_work() as uow:
         notices = await TaskService(uow).notify_due(batch)
     async with app.unit_of_work() as uow:
@@ -388,4 +401,6 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "enqueued": enqueued,
         "supply_reminders": reminded,
         "proposals_expired": expired,
+        "reconciliation_acts": acts,
+        "limitation_warnings": limitation,
     }

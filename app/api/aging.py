@@ -1,0 +1,80 @@
+"""Receivables reports for the heads and finance: aging and DSO, computed in SQL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.api.deps import UowDep, allow
+from app.schemas.aging import AgingBuckets, AgingReportRead, AgingRowRead, DsoReportRead, DsoRowRead
+from app.schemas.common import problems
+from app.services.permissions import Permission
+from app.services.receivables.aging import DSO_DEFAULT_DAYS, AgingService, DsoGroupBy, GroupBy
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+REPORTS = [Depends(allow(Permission.RECEIVABLES_REPORTS))]
+
+
+@router.get(
+    "/aging",
+    response_model=AgingReportRead,
+    responses=problems(401, 403, 422),
+    dependencies=REPORTS,
+    operation_id="aging_report",
+)
+async def aging_report(
+    uow: UowDep,
+    group_by: GroupBy = GroupBy.CLIENT,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Groups shown, largest debt first")] = 100,
+) -> AgingReportRead:
+    """The open debt of approved invoices by days past the due date (current, 1–30, 31–60, 61–90,
+    over 90) per client, manager (the client's) or department (the manager's), as of today."""
+    report = await AgingService(uow).aging(group_by, limit)
+    return AgingReportRead(
+        as_of=report.as_of,
+        group_by=report.group_by.value,
+        rows=[
+            AgingRowRead(
+                key=r.key,
+                name=r.name,
+                buckets=AgingBuckets.model_validate(r.buckets),
+                total=r.total,
+                invoices=r.invoices,
+            )
+            for r in report.rows
+        ],
+        totals=AgingBuckets.model_validate(report.totals),
+        total=report.total,
+        groups=report.groups,
+    )
+
+
+@router.get(
+    "/dso",
+    response_model=DsoReportRead,
+    responses=problems(401, 403, 422),
+    dependencies=REPORTS,
+    operation_id="dso_report",
+)
+async def dso_report(
+    uow: UowDep,
+    group_by: DsoGroupBy = DsoGroupBy.COMPANY,
+    days: Annotated[
+        int, Query(ge=7, le=366, description="The period of sales, ending today")
+    ] = DSO_DEFAULT_DAYS,
+) -> DsoReportRead:
+    """Days sales outstanding: the open debt now divided by the sales of the last `days` days, times
+    `days`; for the company, per manager or per department."""
+    report = await AgingService(uow).dso(group_by, days)
+    return DsoReportRead(
+        as_of=report.as_of,
+        days=report.days,
+        date_from=report.date_from,
+        group_by=report.group_by.value,
+        rows=[
+            DsoRowRead(key=r.key, name=r.name, receivables=r.receivables, sales=r.sales, dso=r.dso)
+            for r in report.rows
+        ],
+    )

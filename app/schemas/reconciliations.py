@@ -1,0 +1,86 @@
+"""Reconciliation acts and a client's ledger of settlements."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import EmailStr, Field, StringConstraints
+
+from app.models.reconciliations import ActPeriodicity, ActStatus
+from app.schemas.common import Id, ReadModel, StrictModel
+
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class LedgerEntryRead(ReadModel):
+    on: date
+    kind: Literal["invoice", "payment"]
+    document_id: int
+    number: str = Field(description="The invoice's number, or the payment order's reference")
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal = Field(description="After this document; positive: the client owes us")
+
+
+class LedgerRead(ReadModel):
+    client_id: int
+    date_from: date
+    date_to: date
+    opening_balance: Decimal = Field(description="Positive: the client owes us; negative: its advance")
+    entries: list[LedgerEntryRead]
+    debit_total: Decimal
+    credit_total: Decimal
+    closing_balance: Decimal
+    in_favour_of: Literal["company", "client"] | None = Field(
+        description="Whose favour the closing balance is in; null when it is zero"
+    )
+
+
+class ActCreate(StrictModel):
+    client_id: Id
+    date_from: date
+    date_to: date
+    email: EmailStr | None = Field(
+        default=None,
+        description="Send it at once to this address (else to the client's contact with an e-mail, "
+        "if any; with none the act waits as a draft)",
+    )
+
+
+class ActSend(StrictModel):
+    email: EmailStr | None = Field(
+        default=None, description="Where to send; the client's contact e-mail if omitted"
+    )
+
+
+class ActSign(StrictModel):
+    signed_on: date = Field(description="The date the client signed the act")
+    note: Notes | None = None
+
+
+class ActDiscrepancy(StrictModel):
+    notes: Notes = Field(description="What the client's figures differ in")
+
+
+class ActRead(ReadModel):
+    id: int
+    client_id: int
+    periodicity: ActPeriodicity
+    period_start: date
+    period_end: date
+    status: ActStatus
+    revision: int
+    opening_balance: Decimal
+    debit_total: Decimal
+    credit_total: Decimal
+    closing_balance: Decimal
+    recipient: str | None
+    sent_at: datetime | None
+    signed_on: date | None
+    discrepancy_notes: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    allowed_actions: list[str]
