@@ -34,8 +34,11 @@ from app.api import (
     problems,
     proposals,
     reference,
+    reports,
     requisitions,
+    statistics,
     tasks,
+    warehouse_checks,
     webhooks,
 )
 from app.api.middleware import (
@@ -158,6 +161,9 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         reference,
         catalogue,
         chats,
+        warehouse_checks,
+        reports,
+        statistics,
         webhooks,
     ):
         app.include_router(router.router)

@@ -14,14 +14,17 @@ from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
 from app.models.proposals import Proposal, ProposalDocument, ProposalLine
 from app.models.rates import KeyRate, KeyRateRefresh
 from app.models.reference import ReferenceLink, ReferenceTerm
+from app.models.reports import DailyReport
 from app.models.requisitions import Requisition
 from app.models.tasks import Task
+from app.models.warehouse_checks import WarehouseCheck, WarehouseCheckItem
 
 __all__ = [
     "ApiToken",
     "Client",
     "ClientContact",
     "CreditRequest",
+    "DailyReport",
     "Delivery",
     "Department",
     "DocumentFlag",
@@ -50,5 +53,7 @@ __all__ = [
     "Requisition",
     "Role",
     "Task",
+    "WarehouseCheck",
+    "WarehouseCheckItem",
     "WebhookDelivery",
 ]

@@ -40,6 +40,11 @@ class Permission(StrEnum):
     PROPOSALS_PRICE = "proposals:price"  # supply answers price requests of non-standard positions
     PROPOSALS_APPROVE_BELOW_COST = "proposals:approve_below_cost"
     PENALTIES_CALCULATE = "penalties:calculate"
+    WAREHOUSE_CHECKS = "warehouse_checks:work"
+    REPORTS_WRITE = "reports:write"
+    REPORTS_READ_ALL = "reports:read_all"
+    STATISTICS_READ = "statistics:read"
+    STATISTICS_READ_ALL = "statistics:read_all"
 
 
 _EVERYONE = {
@@ -63,6 +68,9 @@ _SALES = {
     Permission.PROPOSALS_READ,
     Permission.PROPOSALS_WRITE,
     Permission.PENALTIES_CALCULATE,
+    Permission.WAREHOUSE_CHECKS,
+    Permission.REPORTS_WRITE,
+    Permission.STATISTICS_READ,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -71,13 +79,15 @@ _HEADS = {
     Permission.CHATS_READ,
     Permission.ORDERS_READ_ALL,
     Permission.PROPOSALS_APPROVE_BELOW_COST,
+    Permission.REPORTS_READ_ALL,
+    Permission.STATISTICS_READ_ALL,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.DIRECTOR: frozenset(_EVERYONE | _SALES | _HEADS),
     Role.HEAD: frozenset(_EVERYONE | _SALES | _HEADS),
-    Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
+    Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ, Permission.REPORTS_READ_ALL}),
     Role.ASSISTANT: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
     Role.LAWYER: frozenset(
         _EVERYONE
@@ -120,6 +130,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ,
             Permission.ORDERS_READ_ALL,
             Permission.WAREHOUSE_ACCEPT,
+            Permission.WAREHOUSE_CHECKS,
             Permission.REQUISITIONS_READ,
         }
     ),
