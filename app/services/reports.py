@@ -40,6 +40,8 @@ from app.services.unit_of_work import UnitOfWork
 
 # "В конце рабочего дня": a report not submitted by 18:00 local becomes a reminder task.
 END_OF_DAY = time(18, 0)
+# The service keeps no history before this day.
+FIRST_DAY = date(2000, 1, 1)
 # An export covers at most a quarter.
 MAX_EXPORT_DAYS = 92
 
@@ -259,11 +261,16 @@ class DailyReportService:
     def _today(self) -> date:
         return self.uow.calendar.local_date(self.uow.clock.now())
 
+    def _check_day(self, day: date) -> None:
+        if day > self._today():
+            raise FieldError("day", "is in the future")
+        if day < FIRST_DAY:
+            raise FieldError("day", f"is before {FIRST_DAY.isoformat()}")
+
     async def compile(self, employee_id: int, day: date) -> dict[str, Figures]:
         """The day's figures of one person, compiled now from the history."""
         self._may_read(employee_id)
-        if day > self._today():
-            raise FieldError("day", "is in the future")
+        self._check_day(day)
         if await self.uow.session.get(Employee, employee_id) is None:
             raise FieldError("employee_id", f"employee {employee_id} does not exist")
         cal = self.uow.calendar
@@ -308,8 +315,7 @@ class DailyReportService:
         """The assistant submits the day's report to their manager: the figures are kept as they
         are now, with the assistant's own words; the manager is told in the chat."""
         actor = self._actor()
-        if day > self._today():
-            raise FieldError("day", "is in the future")
+        self._check_day(day)
         manager = await self.uow.session.scalar(
             select(Employee).options(selectinload(Employee.roles)).where(Employee.id == manager_id)
         )
@@ -461,6 +467,8 @@ class DailyReportService:
 
     async def export(self, date_from: date, date_to: date, employee_id: int | None) -> bytes:
         """Submitted reports of the period as the department's spreadsheet: a sheet per person."""
+        if date_from < FIRST_DAY:
+            raise FieldError("date_from", f"is before {FIRST_DAY.isoformat()}")
         if date_to < date_from:
             raise FieldError("date_to", "is before date_from")
         if (date_to - date_from).days >= MAX_EXPORT_DAYS:

@@ -349,6 +349,14 @@ async def test_a_working_week(
             },
         )
     assert paid.status_code == 201, paid.text
+    # The call to tell the manager order A is picked was due on Tuesday: made on Wednesday, late.
+    async with session_factory() as session:
+        ready_call = await session.scalar(
+            select(Task.id).where(Task.subject_id == order_a["id"], Task.title.like("Сообщить менеджеру%"))
+        )
+    clock.set(at(WED, 10))
+    late = await client.post(f"/api/v1/tasks/{ready_call}/complete", headers=a, json={"reached": False})
+    assert late.status_code == 200, late.text
     clock.set(at(WED, 17))
     wednesday = await client.post(
         "/api/v1/daily-reports",
@@ -356,6 +364,8 @@ async def test_a_working_week(
         json={"day": "2026-12-02", "manager_id": manager.id, "text": "Оплата по счёту"},
     )
     assert wednesday.json()["figures"]["payments"] == {"collected": "1000.00", "payments": 1}
+    assert wednesday.json()["figures"]["calls"] == {"made": 1, "reached": 0, "not_reached": 1}
+    assert wednesday.json()["figures"]["tasks"]["done"] == 1
     problem(
         await client.post(
             f"/api/v1/daily-reports/{wednesday.json()['id']}/feedback",
@@ -409,6 +419,9 @@ async def test_a_working_week(
     assert orders["by_employee"] == [
         {"employee_id": assistant.id, "received": 3, "invoiced": 2, "delivered": 0}
     ]
+    # Steps with deadlines: the date call done in time, the call to tell the manager about A a day
+    # late; open and overdue: B's clarification, the ready calls of A and C, the manager call for C.
+    assert orders["on_time"] == {"done_on_time": 1, "done_late": 1, "overdue_open": 4, "share_on_time": 0.167}
     checks = sections["warehouse_checks"]["measures"]
     assert (checks["sheets"], checks["started_by_9"], checks["done"], checks["positions"]) == (1, 0, 1, 3)
     assert (checks["marked_set_aside_warehouse"], checks["marked_arrived"], checks["marked_missing"]) == (

@@ -16,6 +16,9 @@ from app.services.statistics.sections import SECTIONS, Scope, SectionResult
 from app.services.unit_of_work import UnitOfWork
 
 MAX_PERIOD_DAYS = 366
+# The days a period may cover: the service keeps no history before 2000 and none after 2100.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 
 @dataclass
@@ -36,6 +39,10 @@ class StatisticsService:
     ) -> Statistics:
         """Every process's measures over [date_from, date_to] (local days), for one employee, one
         department or everybody. Without the permission to read everybody's, one's own."""
+        if date_from < FIRST_DAY:
+            raise FieldError("date_from", f"is before {FIRST_DAY.isoformat()}")
+        if date_to > LAST_DAY:
+            raise FieldError("date_to", f"is after {LAST_DAY.isoformat()}")
         if date_to < date_from:
             raise FieldError("date_to", "is before date_from")
         if (date_to - date_from).days >= MAX_PERIOD_DAYS:
