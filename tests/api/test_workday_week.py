@@ -92,9 +92,26 @@ async def test_a_working_week(
             "kpp": "352501001",
             "manager_id": manager.id,
             "assistant_id": assistant.id,
+            "contacts": [
+                {"name": "Смирнова Ольга Петровна", "level": "buyer", "emails": ["snab@chlz.example"]}
+            ],
         },
     )
     client_id = card.json()["id"]
+    # The manager asks for a proposal, due on Wednesday.
+    asked = await client.post(
+        "/api/v1/proposals",
+        headers=manager.headers,
+        json={
+            "client_id": client_id,
+            "contact_id": card.json()["contacts"][0]["id"],
+            "workwear_kind": "зимние костюмы",
+            "models_count": 1,
+            "markup_percent": "25",
+            "deadline": "2026-12-02",
+        },
+    )
+    assert asked.status_code == 201, asked.text
     order_a = await _order(
         client,
         a,
@@ -323,6 +340,36 @@ async def test_a_working_week(
     assert (await sweep({"app": job_ctx}))["report_reminders"] == 2
     assert (await sweep({"app": job_ctx}))["report_reminders"] == 0
 
+    # The proposal: priced from the catalogue, to the manager, approved, to the client at 12:00.
+    clock.set(at(TUE, 11))
+    pid = asked.json()["id"]
+    proposal = (
+        await client.post(
+            f"/api/v1/proposals/{pid}/lines",
+            headers=a | {"If-Match": f'"{asked.json()["version"]}"'},
+            json={"product_id": in_stock[0].id, "quantity": 10},
+        )
+    ).json()
+    proposal = (
+        await client.post(
+            f"/api/v1/proposals/{pid}/send-to-manager",
+            headers=a | {"If-Match": f'"{proposal["version"]}"'},
+            json={},
+        )
+    ).json()
+    proposal = (
+        await client.post(f"/api/v1/proposals/{pid}/approve", headers=manager.headers, json={})
+    ).json()
+    clock.set(at(TUE, 12))
+    proposal = (
+        await client.post(
+            f"/api/v1/proposals/{pid}/send-to-client",
+            headers=a | {"If-Match": f'"{proposal["version"]}"'},
+            json={"contact_id": card.json()["contacts"][0]["id"]},
+        )
+    ).json()
+    assert proposal["status"] == "sent_to_client", proposal
+
     # --- Wednesday: the sheet started at 8:45 (no reminder), a payment, a report with feedback.
     clock.set(at(WED, 8, 40))
     assert (await sweep({"app": job_ctx}))["check_sheets"] == 0  # nothing left at the warehouse to check
@@ -366,6 +413,10 @@ async def test_a_working_week(
     assert wednesday.json()["figures"]["payments"] == {"collected": "1000.00", "payments": 1}
     assert wednesday.json()["figures"]["calls"] == {"made": 1, "reached": 0, "not_reached": 1}
     assert wednesday.json()["figures"]["tasks"]["done"] == 1
+    tuesday = (
+        await client.get("/api/v1/daily-reports/figures", headers=a, params={"day": "2026-12-01"})
+    ).json()
+    assert (tuesday["figures"]["proposals"], tuesday["figures"]["letters"]) == ({"sent": 1}, {"sent": 2})
     problem(
         await client.post(
             f"/api/v1/daily-reports/{wednesday.json()['id']}/feedback",
@@ -422,6 +473,25 @@ async def test_a_working_week(
     # Steps with deadlines: the date call done in time, the call to tell the manager about A a day
     # late; open and overdue: B's clarification, the ready calls of A and C, the manager call for C.
     assert orders["on_time"] == {"done_on_time": 1, "done_late": 1, "overdue_open": 4, "share_on_time": 0.167}
+    proposals = sections["proposals"]
+    assert {
+        k: proposals["measures"][k] for k in ("requested", "sent_to_manager", "sent_to_client", "accepted")
+    } == {
+        "requested": 1,
+        "sent_to_manager": 1,
+        "sent_to_client": 1,
+        "accepted": 0,
+    }
+    # Requested Monday 10:00, sent to the client Tuesday 12:00, before Wednesday's deadline.
+    assert proposals["cycle_hours"] == {"requested_to_sent": 26.0}
+    assert proposals["measures"]["sent_by_deadline_share"] == 1.0
+    # Prepared and checked in time; asking the client for a decision is overdue by Friday.
+    assert proposals["on_time"] == {
+        "done_on_time": 2,
+        "done_late": 0,
+        "overdue_open": 1,
+        "share_on_time": 0.667,
+    }
     checks = sections["warehouse_checks"]["measures"]
     assert (checks["sheets"], checks["started_by_9"], checks["done"], checks["positions"]) == (1, 0, 1, 3)
     assert (checks["marked_set_aside_warehouse"], checks["marked_arrived"], checks["marked_missing"]) == (
@@ -486,6 +556,10 @@ async def test_a_working_week(
     assert "Доля на уточнении 0.333" in text
     assert "Заявка → счёт, ч 1" in text
     assert "Собрано, руб. 1000.00" in text
+    assert "Запрос → отправка КП, ч 26" in text
+    assert "Получено 3" in text
+    assert "Готово 2" in text
+    assert "Листов сверки 1" in text
     assert image_xobjects(report_pdf.content) >= 4
 
     # The daily report's PDF and the week's XLSX, a sheet per person.
