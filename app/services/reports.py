@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -29,7 +29,7 @@ from app.models.proposals import Proposal
 from app.models.reports import DailyReport, ReportStatus
 from app.models.tasks import Task, TaskKind, TaskStatus
 from app.services.common import ensure_version
-from app.services.documents.daily_report import ReportView, render_report_pdf, render_reports_xlsx
+from app.services.documents.daily_report import CallView, ReportView, render_report_pdf, render_reports_xlsx
 from app.services.history import HistoryService, snapshot
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
@@ -460,9 +460,29 @@ class DailyReportService:
             for r in reports
         ]
 
+    async def _calls(self, employee_id: int, day: date) -> tuple[CallView, ...]:
+        """The day's calls with their outcomes, in the order they were made."""
+        cal = self.uow.calendar
+        rows = (
+            await self.uow.session.execute(
+                select(Task.title, Task.reached, Task.result)
+                .where(
+                    Task.assignee_id == employee_id,
+                    Task.kind == TaskKind.CALL,
+                    Task.status == TaskStatus.DONE,
+                    Task.completed_at >= cal.at(day, time(0)),
+                    Task.completed_at < cal.at(day + timedelta(days=1), time(0)),
+                )
+                .order_by(Task.completed_at, Task.id)
+            )
+        ).all()
+        return tuple(CallView(title, reached, result) for title, reached, result in rows)
+
     async def pdf(self, report_id: int) -> tuple[DailyReport, bytes]:
+        """The report as printed, with the day's calls and their outcomes."""
         report = await self.get(report_id)
         (view,) = await self._views([report])
+        view = replace(view, calls=await self._calls(report.employee_id, report.day))
         return report, await asyncio.to_thread(render_report_pdf, view)
 
     async def export(self, date_from: date, date_to: date, employee_id: int | None) -> bytes:

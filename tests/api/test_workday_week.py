@@ -568,6 +568,8 @@ async def test_a_working_week(
     assert "Получено заявок 3" in text
     assert "Отправлено на уточнение 1" in text
     assert "Три заявки, два счёта согласованы" in text
+    assert "Звонки и их итоги" in text
+    assert "Клиент знает" in text
     exported = await client.get("/api/v1/daily-reports/export", headers=manager.headers, params=week)
     assert exported.status_code == 200, exported.text
     book = openpyxl.load_workbook(io.BytesIO(exported.content))

@@ -51,6 +51,13 @@ def measure_label(section: str, measure: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class CallView:
+    title: str
+    reached: bool | None
+    result: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     employee: str
     day: date
@@ -59,6 +66,7 @@ class ReportView:
     text: str | None
     manager: str | None
     feedback: str | None
+    calls: tuple[CallView, ...] = ()
 
     def rows(self) -> list[tuple[str, int | Decimal]]:
         return [(measure_label(s, m), v) for s, measures in self.figures.items() for m, v in measures.items()]
