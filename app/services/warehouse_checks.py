@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from app.core.errors import FieldError, InvalidTransition, NotFound
@@ -45,6 +45,7 @@ from app.services.history import HistoryService
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
+from app.services.permissions import Permission, has
 from app.services.ports import Erp
 from app.services.requisitions import RequisitionService
 from app.services.tasks import TaskService
@@ -92,11 +93,21 @@ class WarehouseCheckService:
 
     # --- reading --------------------------------------------------------------------------------
 
+    def visible(self, query: Select[WarehouseCheck]) -> Select[WarehouseCheck]:
+        """An assistant sees their own sheets, a keeper the sheets they check; the warehouse and
+        the heads see every sheet."""
+        actor = self.uow.actor
+        if actor is None or has(actor, Permission.ORDERS_READ_ALL):
+            return query
+        return query.where((WarehouseCheck.assistant_id == actor.id) | (WarehouseCheck.keeper_id == actor.id))
+
     async def get(self, check_id: int) -> WarehouseCheck:
         check = await self.uow.session.scalar(
-            select(WarehouseCheck)
-            .options(selectinload(WarehouseCheck.items))
-            .where(WarehouseCheck.id == check_id)
+            self.visible(
+                select(WarehouseCheck)
+                .options(selectinload(WarehouseCheck.items))
+                .where(WarehouseCheck.id == check_id)
+            )
         )
         if check is None:
             raise NotFound("warehouse_check", check_id)
@@ -105,7 +116,7 @@ class WarehouseCheckService:
     async def page(
         self, *, day: date | None, assistant_id: int | None, cursor: str | None, limit: int
     ) -> Page[WarehouseCheck]:
-        query = select(WarehouseCheck).options(selectinload(WarehouseCheck.items))
+        query = self.visible(select(WarehouseCheck).options(selectinload(WarehouseCheck.items)))
         if day is not None:
             query = query.where(WarehouseCheck.day == day)
         if assistant_id is not None:

@@ -81,6 +81,13 @@ async def test_no_sheet_and_no_reminder_on_a_day_off_and_the_keeper_is_kept(
     (sheet,) = (await client.get("/api/v1/warehouse-checks", headers=assistant.headers)).json()["items"]
     assert sheet["keeper_id"] == first_keeper.id
     url = f"/api/v1/warehouse-checks/{sheet['id']}"
+    # Another assistant neither lists nor opens it; the warehouse and the heads see every sheet.
+    other = await make_user(Role.ASSISTANT)
+    assert (await client.get("/api/v1/warehouse-checks", headers=other.headers)).json()["items"] == []
+    problem(await client.get(url, headers=other.headers), 404)
+    problem(await client.post(f"{url}/start", headers=other.headers), 404)
+    assert (await client.get(url, headers=own_keeper.headers)).status_code == 200
+    assert (await client.get(url, headers=head.headers)).status_code == 200
     problem(
         await client.post(f"{url}/keeper", headers=assistant.headers, json={"keeper_id": head.id}),
         422,
