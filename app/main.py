@@ -36,9 +36,12 @@ from app.api import (
     proposals,
     reconciliations,
     reference,
+    reports,
     requisitions,
     specs,
+    statistics,
     tasks,
+    warehouse_checks,
     webhooks,
 )
 from app.api.middleware import (
@@ -164,6 +167,9 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         reference,
         catalogue,
         chats,
+        warehouse_checks,
+        reports,
+        statistics,
         webhooks,
     ):
         app.include_router(router.router)

@@ -20,15 +20,18 @@ from app.models.reconciliations import (
     SweepMark,
 )
 from app.models.reference import ReferenceLink, ReferenceTerm
+from app.models.reports import DailyReport
 from app.models.requisitions import Requisition
 from app.models.specs import Spec
 from app.models.tasks import Task
+from app.models.warehouse_checks import WarehouseCheck, WarehouseCheckItem
 
 __all__ = [
     "ApiToken",
     "Client",
     "ClientContact",
     "CreditRequest",
+    "DailyReport",
     "DebtAcknowledgement",
     "Delivery",
     "Department",
@@ -62,5 +65,7 @@ __all__ = [
     "Spec",
     "SweepMark",
     "Task",
+    "WarehouseCheck",
+    "WarehouseCheckItem",
     "WebhookDelivery",
 ]

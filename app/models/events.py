@@ -13,7 +13,11 @@ from app.core.db import Base
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_entity", "entity_type", "entity_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_entity", "entity_type", "entity_id", "id"),
+        # The statistics and the daily report count a kind of step over a period.
+        Index("ix_events_step_time", "entity_type", "action", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     occurred_at: Mapped[datetime]

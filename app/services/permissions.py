@@ -47,6 +47,11 @@ class Permission(StrEnum):
     SPECS_GOODS_READY = "specs:goods_ready"  # the warehouse reports a spec's goods ready
     RECONCILIATION_WRITE = "reconciliation:write"  # make, send and record reconciliation acts
     RECEIVABLES_REPORTS = "reports:receivables"  # aging and DSO
+    WAREHOUSE_CHECKS = "warehouse_checks:work"
+    REPORTS_WRITE = "reports:write"
+    REPORTS_READ_ALL = "reports:read_all"
+    STATISTICS_READ = "statistics:read"
+    STATISTICS_READ_ALL = "statistics:read_all"
 
 
 _EVERYONE = {
@@ -73,6 +78,9 @@ _SALES = {
     Permission.SPECS_READ,
     Permission.SPECS_WRITE,
     Permission.RECONCILIATION_WRITE,
+    Permission.WAREHOUSE_CHECKS,
+    Permission.REPORTS_WRITE,
+    Permission.STATISTICS_READ,
 }
 _HEADS = {
     Permission.CREDIT_TERMS_APPROVE,
@@ -82,13 +90,15 @@ _HEADS = {
     Permission.ORDERS_READ_ALL,
     Permission.PROPOSALS_APPROVE_BELOW_COST,
     Permission.RECEIVABLES_REPORTS,
+    Permission.REPORTS_READ_ALL,
+    Permission.STATISTICS_READ_ALL,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.DIRECTOR: frozenset(_EVERYONE | _SALES | _HEADS),
     Role.HEAD: frozenset(_EVERYONE | _SALES | _HEADS),
-    Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
+    Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ, Permission.REPORTS_READ_ALL}),
     Role.ASSISTANT: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
     Role.LAWYER: frozenset(
         _EVERYONE
@@ -135,6 +145,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ORDERS_READ,
             Permission.ORDERS_READ_ALL,
             Permission.WAREHOUSE_ACCEPT,
+            Permission.WAREHOUSE_CHECKS,
             Permission.REQUISITIONS_READ,
             Permission.SPECS_READ,
             Permission.SPECS_GOODS_READY,

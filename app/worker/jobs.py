@@ -30,12 +30,14 @@ from app.services.proposals import ProposalService
 from app.services.receivables.limitation import LimitationService
 from app.services.receivables.rates import KeyRateService
 from app.services.receivables.reconciliations import ReconciliationService
+from app.services.reports import DailyReportService
 from app.services.specs import DOCUMENTS_JOB as SPEC_DOCUMENTS_JOB
 from app.services.specs import RECEIPTS_JOB as SPEC_RECEIPTS_JOB
 from app.services.specs import SpecService
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
+from app.services.warehouse_checks import WarehouseCheckService
 from app.worker.context import JobContext
 
 log = get_logger(__name__)
@@ -345,6 +347,11 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     async with app.unit_of_work() as uow:
         limitation = await LimitationService(uow).warn_due(batch)
     async with app.unit_of_work() as uow:
+        # The working day: the morning check sheets at 8:30, a reminder for a sheet not started by
+        # 9:00, and one for a daily report not submitted by the end of the day.
+        sheets, unstarted = await WarehouseCheckService(uow, app.erp).make_due(batch)
+        unreported = await DailyReportService(uow).remind_unsubmitted(batch)
+    async with app.unit_of_work() as uow:
         notices = await TaskService(uow).notify_due(batch)
     async with app.unit_of_work() as uow:
         due = await OutboxService(uow).due(batch, app.stuck_after)
@@ -403,4 +410,7 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "proposals_expired": expired,
         "reconciliation_acts": acts,
         "limitation_warnings": limitation,
+        "check_sheets": sheets,
+        "check_reminders": unstarted,
+        "report_reminders": unreported,
     }

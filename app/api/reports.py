@@ -1,0 +1,147 @@
+"""The assistant's daily report: the day's figures, submitting, the manager's feedback, exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.api.deps import ActorDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, set_etag
+from app.models.reports import DailyReport
+from app.schemas.common import Page, problems
+from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
+from app.services.permissions import Permission
+from app.services.reports import DailyReportService, figures_of, report_actions
+
+router = APIRouter(prefix="/api/v1/daily-reports", tags=["daily reports"])
+
+WRITE = [Depends(allow(Permission.REPORTS_WRITE))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def to_read(report: DailyReport) -> DailyReportRead:
+    fields = {k: getattr(report, k) for k in DailyReportRead.model_fields if hasattr(report, k)}
+    return DailyReportRead.model_validate(
+        fields | {"allowed_actions": report_actions(report.status), "figures": figures_of(report.figures)}
+    )
+
+
+@router.get(
+    "/figures",
+    response_model=DailyFigures,
+    responses=problems(401, 403, 422),
+    dependencies=WRITE,
+    operation_id="daily_report_figures",
+)
+async def daily_report_figures(
+    uow: UowDep, actor: ActorDep, day: Annotated[date, Query()], employee_id: QueryId = None
+) -> DailyFigures:
+    """The day's figures as they are now, compiled from the history (one's own without
+    `employee_id`)."""
+    who = employee_id or actor.id
+    figures = await DailyReportService(uow).compile(who, day)
+    return DailyFigures(employee_id=who, day=day, figures=figures)
+
+
+@router.post(
+    "",
+    response_model=DailyReportRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 409, 422),
+    dependencies=WRITE,
+    operation_id="submit_daily_report",
+)
+async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Response) -> DailyReportRead:
+    """Submit one's report for a day to a manager: the figures are kept as compiled now, with the
+    text; the manager is told in the chat."""
+    report = await DailyReportService(uow).submit(data.day, data.text, data.manager_id)
+    set_etag(response, report.version)
+    return to_read(report)
+
+
+@router.get(
+    "",
+    response_model=Page[DailyReportRead],
+    responses=problems(401, 403, 422),
+    dependencies=WRITE,
+    operation_id="list_daily_reports",
+)
+async def list_daily_reports(
+    uow: UowDep, page: PageDep, employee_id: QueryId = None, day: Annotated[date | None, Query()] = None
+) -> Page[DailyReportRead]:
+    """Reports one may read: one's own and those sent to one; a manager or a head reads all."""
+    result = await DailyReportService(uow).page(
+        employee_id=employee_id, day=day, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "A sheet per person"}, **problems(401, 403, 422)},
+    dependencies=WRITE,
+    operation_id="export_daily_reports",
+)
+async def export_daily_reports(
+    uow: UowDep,
+    date_from: Annotated[date, Query()],
+    date_to: Annotated[date, Query()],
+    employee_id: QueryId = None,
+) -> Response:
+    """The submitted reports of a period as the department's spreadsheet (XLSX, a sheet per person)."""
+    content = await DailyReportService(uow).export(date_from, date_to, employee_id)
+    filename = f"daily-reports-{date_from.isoformat()}-{date_to.isoformat()}.xlsx"
+    return Response(
+        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get(
+    "/{report_id:int}",
+    response_model=DailyReportRead,
+    responses=problems(401, 403, 404, 422),
+    dependencies=WRITE,
+    operation_id="get_daily_report",
+)
+async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -> DailyReportRead:
+    """One report with its feedback."""
+    report = await DailyReportService(uow).get(report_id)
+    set_etag(response, report.version)
+    return to_read(report)
+
+
+@router.get(
+    "/{report_id:int}/pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The report"},
+        **problems(401, 403, 404),
+    },
+    dependencies=WRITE,
+    operation_id="daily_report_pdf",
+)
+async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
+    """The report as a PDF."""
+    report, pdf = await DailyReportService(uow).pdf(report_id)
+    filename = f"daily-report-{report.day.isoformat()}-{report.employee_id}.pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
+
+
+@router.post(
+    "/{report_id:int}/feedback",
+    response_model=DailyReportRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=WRITE,
+    operation_id="daily_report_feedback",
+)
+async def daily_report_feedback(
+    report_id: PathId, data: DailyReportFeedback, uow: UowDep, version: IfMatchDep, response: Response
+) -> DailyReportRead:
+    """The manager's feedback on the report (kept with it)."""
+    report = await DailyReportService(uow).feedback(report_id, data.feedback, version)
+    set_etag(response, report.version)
+    return to_read(report)

@@ -1,0 +1,185 @@
+"""The morning check with the warehouse: the day's sheets, the marks per position, the printout."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.models.warehouse_checks import PRESENT_MARKS, WarehouseCheck
+from app.schemas.common import Page, problems
+from app.schemas.events import EventRead
+from app.schemas.warehouse_checks import CheckKeeper, CheckMarks, CheckPicked, WarehouseCheckRead
+from app.services.permissions import Permission
+from app.services.warehouse_checks import Mark, WarehouseCheckService, check_actions
+
+router = APIRouter(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
+
+WORK = [Depends(allow(Permission.WAREHOUSE_CHECKS))]
+ACTION = problems(401, 403, 404, 409, 412, 422)
+
+
+async def service(request: Request, uow: UowDep) -> WarehouseCheckService:
+    return WarehouseCheckService(uow, request.app.state.erp)
+
+
+ServiceDep = Annotated[WarehouseCheckService, Depends(service)]
+
+
+def to_read(check: WarehouseCheck) -> WarehouseCheckRead:
+    orders: dict[int, bool] = {}
+    for item in check.items:
+        orders[item.order_id] = orders.get(item.order_id, True) and item.mark in PRESENT_MARKS
+    fields = {k: getattr(check, k) for k in WarehouseCheckRead.model_fields if hasattr(check, k)}
+    return WarehouseCheckRead.model_validate(
+        fields
+        | {
+            "allowed_actions": check_actions(check.status),
+            "picked_order_ids": sorted(o for o, done in orders.items() if done),
+            "items": list(check.items),
+        }
+    )
+
+
+def _one(check: WarehouseCheck, response: Response) -> WarehouseCheckRead:
+    set_etag(response, check.version)
+    return to_read(check)
+
+
+@router.get(
+    "",
+    response_model=Page[WarehouseCheckRead],
+    responses=problems(401, 403, 422),
+    dependencies=WORK,
+    operation_id="list_warehouse_checks",
+)
+async def list_warehouse_checks(
+    checks: ServiceDep,
+    page: PageDep,
+    day: Annotated[date | None, Query()] = None,
+    assistant_id: QueryId = None,
+) -> Page[WarehouseCheckRead]:
+    """The check sheets, by day and assistant (made by the worker at 8:30 every working day)."""
+    result = await checks.page(day=day, assistant_id=assistant_id, cursor=page.cursor, limit=page.limit)
+    return Page(items=[to_read(c) for c in result.items], next_cursor=result.next_cursor)
+
+
+@router.get(
+    "/{check_id:int}",
+    response_model=WarehouseCheckRead,
+    responses=problems(401, 403, 404, 422),
+    dependencies=WORK,
+    operation_id="get_warehouse_check",
+)
+async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Response) -> WarehouseCheckRead:
+    """One sheet with every position and its mark."""
+    return _one(await checks.get(check_id), response)
+
+
+@router.get(
+    "/{check_id:int}/pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The sheet to print"},
+        **problems(401, 403, 404),
+    },
+    dependencies=WORK,
+    operation_id="warehouse_check_pdf",
+)
+async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
+    """The check sheet as a PDF, printed and taken to the keeper."""
+    check, pdf = await checks.pdf(check_id)
+    filename = f"warehouse-check-{check.day.isoformat()}-{check.assistant_id}.pdf"
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
+
+
+@router.post(
+    "/{check_id:int}/start",
+    response_model=WarehouseCheckRead,
+    responses=ACTION,
+    dependencies=WORK,
+    operation_id="start_warehouse_check",
+)
+async def start_warehouse_check(
+    check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
+) -> WarehouseCheckRead:
+    """The assistant and the keeper begin the check."""
+    return _one(await checks.start(check_id, version), response)
+
+
+@router.post(
+    "/{check_id:int}/keeper",
+    response_model=WarehouseCheckRead,
+    responses=ACTION,
+    dependencies=WORK,
+    operation_id="set_warehouse_check_keeper",
+)
+async def set_warehouse_check_keeper(
+    check_id: PathId, data: CheckKeeper, checks: ServiceDep, version: IfMatchDep, response: Response
+) -> WarehouseCheckRead:
+    """The keeper the assistant checks with (the next sheets keep them)."""
+    return _one(await checks.set_keeper(check_id, data.keeper_id, version), response)
+
+
+@router.post(
+    "/{check_id:int}/marks",
+    response_model=WarehouseCheckRead,
+    responses=ACTION,
+    dependencies=WORK,
+    operation_id="mark_warehouse_check",
+)
+async def mark_warehouse_check(
+    check_id: PathId, data: CheckMarks, checks: ServiceDep, version: IfMatchDep, response: Response
+) -> WarehouseCheckRead:
+    """Marks per position: set aside in the warehouse or in the shop, arrived yesterday, missing.
+    Arrivals are recorded in the requisition book; an invoice with every position there is picked
+    and its manager is told (a chat message and a call task)."""
+    marks = [Mark(m.item_id, m.mark) for m in data.marks]
+    return _one(await checks.mark(check_id, marks, version), response)
+
+
+@router.post(
+    "/{check_id:int}/picked",
+    response_model=WarehouseCheckRead,
+    responses=ACTION,
+    dependencies=WORK,
+    operation_id="warehouse_check_picked",
+)
+async def warehouse_check_picked(
+    check_id: PathId, data: CheckPicked, checks: ServiceDep, version: IfMatchDep, response: Response
+) -> WarehouseCheckRead:
+    """The keeper's «собрано» for an invoice left on the sheet: it is picked, the manager is told."""
+    return _one(await checks.picked(check_id, data.order_id, version), response)
+
+
+@router.post(
+    "/{check_id:int}/complete",
+    response_model=WarehouseCheckRead,
+    responses=ACTION,
+    dependencies=WORK,
+    operation_id="complete_warehouse_check",
+)
+async def complete_warehouse_check(
+    check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
+) -> WarehouseCheckRead:
+    """The check is done (every position has a mark)."""
+    return _one(await checks.complete(check_id, version), response)
+
+
+@router.get(
+    "/{check_id:int}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))],
+    operation_id="warehouse_check_history",
+)
+async def warehouse_check_history(
+    check_id: PathId, checks: ServiceDep, uow: UowDep, page: PageDep
+) -> Page[EventRead]:
+    """Every step of the sheet."""
+    await checks.get(check_id)
+    return await history_page(uow, "warehouse_check", check_id, page)

@@ -1,0 +1,50 @@
+"""The assistant's daily report."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.models.reports import ReportStatus
+from app.schemas.common import Id, ReadModel, StrictModel
+
+ReportText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Figures = dict[str, dict[str, int | Decimal]]
+
+
+class DailyFigures(ReadModel):
+    employee_id: int
+    day: date
+    figures: Figures = Field(description="Per section of the report (orders, invoices, ...), its counts")
+
+
+class DailyReportSubmit(StrictModel):
+    day: date
+    manager_id: Id = Field(description="The manager the report goes to")
+    text: ReportText | None = Field(default=None, description="The assistant's own words about the day")
+
+
+class DailyReportFeedback(StrictModel):
+    feedback: ReportText
+
+
+class DailyReportRead(ReadModel):
+    id: int
+    employee_id: int
+    day: date
+    status: ReportStatus
+    allowed_actions: list[str]
+    figures: Figures
+    text: str | None
+    manager_id: int | None
+    submitted_at: datetime | None
+    feedback: str | None
+    feedback_by_id: int | None
+    feedback_at: datetime | None
+    reminded_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

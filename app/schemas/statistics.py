@@ -1,0 +1,43 @@
+"""The statistics of every process."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+
+class OnTimeRead(BaseModel):
+    done_on_time: int
+    done_late: int
+    overdue_open: int
+    share_on_time: float | None
+
+
+class EmployeeThroughput(BaseModel):
+    employee_id: int
+    received: int
+    invoiced: int
+    delivered: int
+
+
+class SectionRead(BaseModel):
+    key: str = Field(
+        description="The process: orders, proposals, receivables, warehouse_checks, daily_reports, ..."
+    )
+    title: str
+    measures: dict[str, int | float | Decimal | None] = Field(
+        description="Counts, shares (0..1) and money (decimal strings)"
+    )
+    cycle_hours: dict[str, float | None] = Field(description="Average hours between the process's steps")
+    on_time: OnTimeRead | None = Field(description="Steps with the regulation's deadlines that fell due")
+    by_employee: list[EmployeeThroughput]
+
+
+class StatisticsRead(BaseModel):
+    date_from: date
+    date_to: date
+    employee_id: int | None
+    department_id: int | None
+    sections: list[SectionRead]

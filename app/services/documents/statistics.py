@@ -1,0 +1,135 @@
+"""The statistics report as a PDF: a table and a chart per process. Charts are drawn with
+matplotlib (its Agg renderer, no display) as PNG and served to WeasyPrint by the page's own fetcher."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # the backend is chosen before the figure is imported
+
+from app.services.documents.workday_pages import render_pdf
+from app.services.statistics.sections import SectionResult
+
+MEASURE_LABELS = {
+    "received": "Получено",
+    "accepted": "Принято",
+    "sent_for_clarification": "На уточнение",
+    "invoiced": "Выставлен счёт",
+    "approved": "Согласовано",
+    "ready": "Готово",
+    "delivered": "Доставлено",
+    "closed": "Закрыто",
+    "cancelled": "Отменено",
+    "clarification_share": "Доля на уточнении",
+    "requested": "Запрошено",
+    "sent_to_manager": "Менеджеру",
+    "sent_to_client": "Клиенту",
+    "declined": "Отказ",
+    "converted": "В счёт",
+    "expired": "Истекло",
+    "sent_by_deadline_share": "Доля в срок",
+    "collected": "Собрано, руб.",
+    "invoiced_approved": "Выставлено, руб.",
+    "outstanding": "Задолженность, руб.",
+    "overdue": "Просрочено, руб.",
+    "overdue_invoices": "Просроченных счетов",
+    "overdue_share": "Доля просроченной",
+    "dso_days": "DSO, дней",
+    "sheets": "Листов сверки",
+    "started_by_9": "Начато до 9:00",
+    "done": "Завершено",
+    "positions": "Позиций",
+    "marked_pending": "Без отметки",
+    "marked_set_aside_warehouse": "Отложено на складе",
+    "marked_set_aside_shop": "Отложено в магазине",
+    "marked_arrived": "Пришло вчера",
+    "marked_missing": "Нет в наличии",
+    "started_by_9_share": "Доля начатых до 9:00",
+    "reports": "Отчётов",
+    "submitted": "Отправлено",
+    "submitted_same_day": "В тот же день",
+    "with_feedback": "С обратной связью",
+    "submitted_same_day_share": "Доля в тот же день",
+}
+CYCLE_LABELS = {
+    "received_to_invoiced": "Заявка → счёт",
+    "invoiced_to_approved": "Счёт → согласование",
+    "approved_to_ready": "Согласование → готовность",
+    "ready_to_delivered": "Готовность → доставка",
+    "received_to_delivered": "Заявка → доставка",
+    "requested_to_sent": "Запрос → отправка КП",
+}
+
+
+@dataclass(frozen=True)
+class StatisticsView:
+    date_from: date
+    date_to: date
+    scope: str
+    sections: list[SectionResult]
+    names: dict[int, str]
+
+
+def label(key: str) -> str:
+    return MEASURE_LABELS.get(key, CYCLE_LABELS.get(key, key))
+
+
+def shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _bar_chart(title: str, labels: list[str], values: list[float]) -> bytes:
+    figure = Figure(figsize=(7.0, 0.4 + 0.32 * max(len(labels), 1)), dpi=110)
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))
+    axes.barh(positions, values, color="#4a78b5")
+    axes.set_yticks(positions, labels)
+    axes.invert_yaxis()
+    axes.set_title(title, fontsize=10)
+    for y, value in zip(positions, values, strict=True):
+        axes.annotate(
+            f"{value:g}", (value, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8
+        )
+    axes.tick_params(labelsize=8)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def charts(view: StatisticsView) -> dict[str, bytes]:
+    """A chart of each section's counts and one of its cycle times (where it has any)."""
+    drawn: dict[str, bytes] = {}
+    for section in view.sections:
+        counts = [
+            (k, v) for k, v in section.measures.items() if isinstance(v, int) and not k.endswith("_share")
+        ]
+        if counts:
+            drawn[f"{section.key}-counts"] = _bar_chart(
+                section.title, [label(k) for k, _ in counts], [float(v) for _, v in counts]
+            )
+        cycles = [(k, v) for k, v in section.cycle_hours.items() if v is not None]
+        if cycles:
+            drawn[f"{section.key}-cycle"] = _bar_chart(
+                f"{section.title}: среднее время, ч", [label(k) for k, _ in cycles], [v for _, v in cycles]
+            )
+    return drawn
+
+
+def render_statistics_pdf(view: StatisticsView) -> bytes:
+    drawn = charts(view)
+    return render_pdf("statistics.html", drawn, report=view, charts=sorted(drawn), label=label, shown=shown)

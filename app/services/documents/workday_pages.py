@@ -1,0 +1,60 @@
+"""The pages of the working day (the check sheet, the daily report, the statistics): one Jinja2
+environment, one stylesheet, WeasyPrint with a fetcher that serves only the charts made for the page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from app.services.invoicing.format import format_date_ru, format_rub
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+CHART_SCHEME = "chart:"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["rub"] = format_rub
+    env.filters["ru_date"] = format_date_ru
+    env.filters["short_date"] = lambda d: d.strftime("%d.%m.%Y") if d else "—"
+    return env
+
+
+@cache
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+class ChartURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
+    """Serves ``chart:NAME`` from the charts drawn for this page; refuses every other URL."""
+
+    def __init__(self, charts: Mapping[str, bytes]) -> None:
+        super().__init__()
+        self.charts = charts
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        content = self.charts.get(url.removeprefix(CHART_SCHEME)) if url.startswith(CHART_SCHEME) else None
+        if content is None:
+            raise ValueError(f"documents fetch only their own charts: {url[:80]}")
+        return URLFetcherResponse(url, body=content, headers={"Content-Type": "image/png"})
+
+
+def render_pdf(template: str, pictures: Mapping[str, bytes] | None = None, **context: Any) -> bytes:
+    html = environment().get_template(template).render(**context)
+    document = HTML(string=html, base_url=None, url_fetcher=ChartURLFetcher(pictures or {}))
+    pdf: bytes = document.write_pdf(font_config=_font_config())
+    return pdf

@@ -1,0 +1,509 @@
+"""The assistant's daily report (regulation, process 6: «Отчёт о проделанной работе за день»).
+
+At the end of each working day the report is filled from the day's orders and sent to the manager;
+the manager gives feedback. The figures are compiled in SQL from the history of the day; the
+assistant adds their own words. A process built later adds its own section to ``REPORT_SECTIONS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
+from app.models.directory import Employee, Role
+from app.models.events import Event
+from app.models.invoices import Invoice
+from app.models.orders import Order
+from app.models.outbox import OutboundKind
+from app.models.payments import Payment, PaymentAllocation
+from app.models.proposals import Proposal
+from app.models.reports import DailyReport, ReportStatus
+from app.models.tasks import Task, TaskKind, TaskStatus
+from app.services.common import ensure_version
+from app.services.documents.daily_report import CallView, ReportView, render_report_pdf, render_reports_xlsx
+from app.services.history import HistoryService, snapshot
+from app.services.outbox import OutboxService
+from app.services.pagination import Page, decode_cursor, page_of
+from app.services.permissions import Permission, has
+from app.services.statistics.sql import kopecks, roubles
+from app.services.tasks import ACTIVE, TaskService
+from app.services.unit_of_work import UnitOfWork
+
+# "В конце рабочего дня": a report not submitted by 18:00 local becomes a reminder task.
+END_OF_DAY = time(18, 0)
+# The service keeps no history before this day.
+FIRST_DAY = date(2000, 1, 1)
+# An export covers at most a quarter.
+MAX_EXPORT_DAYS = 92
+
+order_owner = func.coalesce(Order.assistant_id, Order.taken_by_id, Order.manager_id)
+
+S = ReportStatus
+TRANSITIONS: dict[str, tuple[frozenset[ReportStatus], ReportStatus]] = {
+    "submit": (frozenset({S.DRAFT}), S.SUBMITTED),
+    "feedback": (frozenset({S.SUBMITTED, S.REVIEWED}), S.REVIEWED),
+}
+
+
+def report_actions(status: ReportStatus) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+@dataclass(frozen=True)
+class Window:
+    employee_id: int
+    day: date
+    start: datetime
+    end: datetime
+    now: datetime
+
+
+Figures = dict[str, int | Decimal]
+
+
+class ReportSection(Protocol):
+    key: ClassVar[str]
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures: ...
+
+
+def _in_day(column: Any, w: Window) -> Any:
+    return (column >= w.start) & (column < w.end)
+
+
+async def _owned_events(
+    session: AsyncSession, w: Window, entity_type: str, join: Any, on: Any, owner: Any, actions: Sequence[str]
+) -> dict[str, int]:
+    query = (
+        select(Event.action, func.count(func.distinct(Event.entity_id)))
+        .join(join, on)
+        .where(
+            Event.entity_type == entity_type,
+            Event.action.in_(actions),
+            _in_day(Event.occurred_at, w),
+            owner == w.employee_id,
+        )
+        .group_by(Event.action)
+    )
+    counts = {r[0]: r[1] for r in (await session.execute(query)).all()}
+    return {a: int(counts.get(a, 0)) for a in actions}
+
+
+class OrdersFigures:
+    key: ClassVar[str] = "orders"
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        on = (Event.entity_type == "order") & (Event.entity_id == Order.id)
+        c = await _owned_events(
+            session, w, "order", Order, on, order_owner, ("received", "accepted", "clarification_requested")
+        )
+        return {
+            "received": c["received"],
+            "accepted": c["accepted"],
+            "sent_for_clarification": c["clarification_requested"],
+        }
+
+
+class InvoicesFigures:
+    key: ClassVar[str] = "invoices"
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        on = (Event.entity_type == "invoice") & (Event.entity_id == Invoice.id)
+        query = (
+            select(Event.action, func.count(func.distinct(Event.entity_id)))
+            .join(Invoice, on)
+            .join(Order, Order.id == Invoice.order_id)
+            .where(
+                Event.entity_type == "invoice",
+                Event.action.in_(("issued", "approve")),
+                _in_day(Event.occurred_at, w),
+                order_owner == w.employee_id,
+            )
+            .group_by(Event.action)
+        )
+        counts = {r[0]: r[1] for r in (await session.execute(query)).all()}
+        return {"issued": int(counts.get("issued", 0)), "approved": int(counts.get("approve", 0))}
+
+
+class ProposalsFigures:
+    key: ClassVar[str] = "proposals"
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        on = (Event.entity_type == "proposal") & (Event.entity_id == Proposal.id)
+        c = await _owned_events(
+            session, w, "proposal", Proposal, on, Proposal.assistant_id, ("send_to_client",)
+        )
+        return {"sent": c["send_to_client"]}
+
+
+class CallsFigures:
+    key: ClassVar[str] = "calls"
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        row = (
+            await session.execute(
+                select(
+                    func.count(Task.id),
+                    func.count(case((Task.reached.is_(True), 1))),
+                    func.count(case((Task.reached.is_(False), 1))),
+                ).where(
+                    Task.assignee_id == w.employee_id,
+                    Task.kind == TaskKind.CALL,
+                    Task.status == TaskStatus.DONE,
+                    _in_day(Task.completed_at, w),
+                )
+            )
+        ).one()
+        return {"made": int(row[0]), "reached": int(row[1]), "not_reached": int(row[2])}
+
+
+class TasksFigures:
+    key: ClassVar[str] = "tasks"
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        # Overdue: still open at the end of the day (or now, while the day runs) past their deadline.
+        cutoff = min(w.end, w.now)
+        row = (
+            await session.execute(
+                select(
+                    func.count(case((Task.status == TaskStatus.DONE, 1))),
+                    func.count(case((Task.status.in_(ACTIVE) & (Task.due_at < cutoff), 1))),
+                ).where(
+                    Task.assignee_id == w.employee_id,
+                    (_in_day(Task.completed_at, w)) | Task.status.in_(ACTIVE),
+                )
+            )
+        ).one()
+        return {"done": int(row[0]), "overdue": int(row[1])}
+
+
+class PaymentsFigures:
+    key: ClassVar[str] = "payments"
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        row = (
+            await session.execute(
+                select(
+                    func.coalesce(func.sum(kopecks(PaymentAllocation.amount)), 0),
+                    func.count(func.distinct(PaymentAllocation.payment_id)),
+                )
+                .join(Payment, Payment.id == PaymentAllocation.payment_id)
+                .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+                .join(Order, Order.id == Invoice.order_id)
+                .where(Payment.paid_on == w.day, order_owner == w.employee_id)
+            )
+        ).one()
+        return {"collected": roubles(row[0]), "payments": int(row[1])}
+
+
+class LettersFigures:
+    key: ClassVar[str] = "letters"
+    # The emails the regulation's steps send: the invoice to the client, the proposal to the
+    # manager and to the client.
+    SENDING = (("invoice", "send"), ("proposal", "send_to_manager"), ("proposal", "send_to_client"))
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        sent = await session.scalar(
+            select(func.count(Event.id)).where(
+                Event.actor_id == w.employee_id,
+                _in_day(Event.occurred_at, w),
+                or_(*[(Event.entity_type == t) & (Event.action == a) for t, a in self.SENDING]),
+            )
+        )
+        return {"sent": int(sent or 0)}
+
+
+REPORT_SECTIONS: list[ReportSection] = [
+    OrdersFigures(),
+    InvoicesFigures(),
+    ProposalsFigures(),
+    CallsFigures(),
+    TasksFigures(),
+    PaymentsFigures(),
+    LettersFigures(),
+]
+
+
+def _jsonable(figures: dict[str, Figures]) -> dict[str, dict[str, Any]]:
+    return {k: {m: str(v) if isinstance(v, Decimal) else v for m, v in s.items()} for k, s in figures.items()}
+
+
+def figures_of(stored: dict[str, Any]) -> dict[str, Figures]:
+    return {
+        k: {m: Decimal(v) if isinstance(v, str) else int(v) for m, v in s.items()} for k, s in stored.items()
+    }
+
+
+class DailyReportService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.history = HistoryService(uow)
+
+    def _actor(self) -> Employee:
+        actor = self.uow.actor
+        assert actor is not None
+        return actor
+
+    def _may_read(self, employee_id: int) -> None:
+        actor = self._actor()
+        if actor.id != employee_id and not has(actor, Permission.REPORTS_READ_ALL):
+            raise Forbidden("only the assistant themself, a manager or a head reads this report")
+
+    def _today(self) -> date:
+        return self.uow.calendar.local_date(self.uow.clock.now())
+
+    def _check_day(self, day: date) -> None:
+        if day > self._today():
+            raise FieldError("day", "is in the future")
+        if day < FIRST_DAY:
+            raise FieldError("day", f"is before {FIRST_DAY.isoformat()}")
+
+    async def compile(self, employee_id: int, day: date) -> dict[str, Figures]:
+        """The day's figures of one person, compiled now from the history."""
+        self._may_read(employee_id)
+        self._check_day(day)
+        if await self.uow.session.get(Employee, employee_id) is None:
+            raise FieldError("employee_id", f"employee {employee_id} does not exist")
+        cal = self.uow.calendar
+        window = Window(
+            employee_id,
+            day,
+            cal.at(day, time(0)),
+            cal.at(day + timedelta(days=1), time(0)),
+            self.uow.clock.now(),
+        )
+        return {section.key: await section.compute(self.uow.session, window) for section in REPORT_SECTIONS}
+
+    async def get(self, report_id: int) -> DailyReport:
+        report = await self.uow.session.get(DailyReport, report_id)
+        if report is None:
+            raise NotFound("daily_report", report_id)
+        actor = self._actor()
+        if actor.id not in (report.employee_id, report.manager_id) and not has(
+            actor, Permission.REPORTS_READ_ALL
+        ):
+            raise NotFound("daily_report", report_id)
+        return report
+
+    async def page(
+        self, *, employee_id: int | None, day: date | None, cursor: str | None, limit: int
+    ) -> Page[DailyReport]:
+        query = select(DailyReport)
+        actor = self._actor()
+        if not has(actor, Permission.REPORTS_READ_ALL):
+            query = query.where((DailyReport.employee_id == actor.id) | (DailyReport.manager_id == actor.id))
+        if employee_id is not None:
+            query = query.where(DailyReport.employee_id == employee_id)
+        if day is not None:
+            query = query.where(DailyReport.day == day)
+        if cursor is not None:
+            (after_id,) = decode_cursor(cursor, [int])
+            query = query.where(DailyReport.id > after_id)
+        rows = (await self.uow.session.scalars(query.order_by(DailyReport.id).limit(limit + 1))).all()
+        return page_of(rows, limit, lambda r: [r.id])
+
+    async def submit(self, day: date, text: str | None, manager_id: int) -> DailyReport:
+        """The assistant submits the day's report to their manager: the figures are kept as they
+        are now, with the assistant's own words; the manager is told in the chat."""
+        actor = self._actor()
+        self._check_day(day)
+        manager = await self.uow.session.scalar(
+            select(Employee).options(selectinload(Employee.roles)).where(Employee.id == manager_id)
+        )
+        if (
+            manager is None
+            or not manager.is_active
+            or not (manager.role_set & {Role.MANAGER, Role.HEAD, Role.DIRECTOR})
+        ):
+            raise FieldError("manager_id", f"employee {manager_id} is not an active manager or head")
+        figures = await self.compile(actor.id, day)
+        now = self.uow.clock.now()
+        report = await self.uow.session.scalar(
+            select(DailyReport).where(DailyReport.employee_id == actor.id, DailyReport.day == day)
+        )
+        if report is None:
+            report = DailyReport(
+                employee_id=actor.id,
+                day=day,
+                status=ReportStatus.DRAFT,
+                figures={},
+                created_at=now,
+                updated_at=now,
+            )
+            self.uow.session.add(report)
+        if report.status not in TRANSITIONS["submit"][0]:
+            raise InvalidTransition("daily_report", report.status, "submit", report_actions(report.status))
+        report.figures = _jsonable(figures)
+        report.text = text
+        report.manager_id = manager_id
+        report.submitted_at = now
+        report.status = ReportStatus.SUBMITTED
+        report.updated_at = now
+        await self.uow.session.flush()
+        self.history.record("daily_report", report.id, "submit", None, snapshot(report))
+        if manager.chat_handle:
+            await OutboxService(self.uow).add(
+                kind=OutboundKind.CHAT,
+                channel="personal",
+                recipient=manager.chat_handle,
+                body=f"Отчёт помощника {actor.full_name} за {day:%d.%m.%Y} отправлен. Отчёт №{report.id}.",
+                dedupe_key=f"daily-report:{report.id}:submitted",
+            )
+        return report
+
+    async def feedback(self, report_id: int, text: str, if_match: int | None) -> DailyReport:
+        """The manager's answer to the report, kept with it."""
+        report = await self.get(report_id)
+        ensure_version(report, if_match, "daily_report")
+        actor = self._actor()
+        if actor.id != report.manager_id and not actor.role_set & {Role.HEAD, Role.DIRECTOR}:
+            raise Forbidden("only the manager the report was sent to, or a head, answers it")
+        if actor.id == report.employee_id:
+            raise Forbidden("a report is answered by the manager, not by its author")
+        if report.status not in TRANSITIONS["feedback"][0]:
+            raise InvalidTransition("daily_report", report.status, "feedback", report_actions(report.status))
+        before = report.status
+        report.feedback, report.feedback_by_id, report.feedback_at = text, actor.id, self.uow.clock.now()
+        report.status = ReportStatus.REVIEWED
+        report.updated_at = self.uow.clock.now()
+        await self.uow.session.flush()
+        self.history.record(
+            "daily_report",
+            report.id,
+            "feedback",
+            {"status": before.value},
+            {"status": "reviewed", "feedback": text},
+        )
+        return report
+
+    # --- the worker's sweep ---------------------------------------------------------------------
+
+    async def remind_unsubmitted(self, batch: int) -> int:
+        """From the end of a working day: every active assistant without a submitted report gets
+        a reminder task, once (recorded on the day's report row)."""
+        now = self.uow.clock.now()
+        cal = self.uow.calendar
+        today = cal.local_date(now)
+        if not cal.is_working_day(today) or now < cal.at(today, END_OF_DAY):
+            return 0
+        done = select(DailyReport.employee_id).where(
+            DailyReport.day == today,
+            (DailyReport.submitted_at.is_not(None)) | (DailyReport.reminded_at.is_not(None)),
+        )
+        assistants = (
+            await self.uow.session.scalars(
+                select(Employee.id)
+                .where(
+                    Employee.is_active.is_(True),
+                    Employee.roles.any(role=Role.ASSISTANT),
+                    Employee.id.not_in(done),
+                )
+                .order_by(Employee.id)
+                .limit(batch)
+            )
+        ).all()
+        tasks = TaskService(self.uow)
+        for employee_id in assistants:
+            report = await self.uow.session.scalar(
+                select(DailyReport).where(DailyReport.employee_id == employee_id, DailyReport.day == today)
+            )
+            if report is None:
+                report = DailyReport(
+                    employee_id=employee_id,
+                    day=today,
+                    status=ReportStatus.DRAFT,
+                    figures={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                self.uow.session.add(report)
+            report.reminded_at = now
+            report.updated_at = now
+            await self.uow.session.flush()
+            task = await tasks.add(
+                kind=TaskKind.REMIND,
+                title=f"Отчёт за {today:%d.%m.%Y} не отправлен",
+                description="Заполните отчёт помощника за день и отправьте его своему менеджеру.",
+                assignee_id=employee_id,
+                due_at=now,
+            )
+            self.history.record("daily_report", report.id, "reminded", None, {"task_id": task.id})
+        return len(assistants)
+
+    # --- exports --------------------------------------------------------------------------------
+
+    async def _views(self, reports: Sequence[DailyReport]) -> list[ReportView]:
+        ids = {r.employee_id for r in reports} | {r.manager_id for r in reports if r.manager_id}
+        names = {
+            e.id: e.full_name
+            for e in await self.uow.session.scalars(select(Employee).where(Employee.id.in_(ids)))
+        }
+        return [
+            ReportView(
+                employee=names.get(r.employee_id, "—"),
+                day=r.day,
+                status=r.status.value,
+                figures=figures_of(r.figures),
+                text=r.text,
+                manager=names.get(r.manager_id or 0),
+                feedback=r.feedback,
+            )
+            for r in reports
+        ]
+
+    async def _calls(self, employee_id: int, day: date) -> tuple[CallView, ...]:
+        """The day's calls with their outcomes, in the order they were made."""
+        cal = self.uow.calendar
+        rows = (
+            await self.uow.session.execute(
+                select(Task.title, Task.reached, Task.result)
+                .where(
+                    Task.assignee_id == employee_id,
+                    Task.kind == TaskKind.CALL,
+                    Task.status == TaskStatus.DONE,
+                    Task.completed_at >= cal.at(day, time(0)),
+                    Task.completed_at < cal.at(day + timedelta(days=1), time(0)),
+                )
+                .order_by(Task.completed_at, Task.id)
+            )
+        ).all()
+        return tuple(CallView(title, reached, result) for title, reached, result in rows)
+
+    async def pdf(self, report_id: int) -> tuple[DailyReport, bytes]:
+        """The report as printed, with the day's calls and their outcomes."""
+        report = await self.get(report_id)
+        (view,) = await self._views([report])
+        view = replace(view, calls=await self._calls(report.employee_id, report.day))
+        return report, await asyncio.to_thread(render_report_pdf, view)
+
+    async def export(self, date_from: date, date_to: date, employee_id: int | None) -> bytes:
+        """Submitted reports of the period as the department's spreadsheet: a sheet per person."""
+        if date_from < FIRST_DAY:
+            raise FieldError("date_from", f"is before {FIRST_DAY.isoformat()}")
+        if date_to < date_from:
+            raise FieldError("date_to", "is before date_from")
+        if (date_to - date_from).days >= MAX_EXPORT_DAYS:
+            raise FieldError("date_to", f"an export covers at most {MAX_EXPORT_DAYS} days")
+        if employee_id is not None:
+            self._may_read(employee_id)
+        elif not has(self._actor(), Permission.REPORTS_READ_ALL):
+            employee_id = self._actor().id
+        query = select(DailyReport).where(
+            DailyReport.day >= date_from, DailyReport.day <= date_to, DailyReport.submitted_at.is_not(None)
+        )
+        if employee_id is not None:
+            query = query.where(DailyReport.employee_id == employee_id)
+        reports = (
+            await self.uow.session.scalars(query.order_by(DailyReport.employee_id, DailyReport.day))
+        ).all()
+        views = await self._views(reports)
+        return await asyncio.to_thread(render_reports_xlsx, views, [s.key for s in REPORT_SECTIONS])

@@ -1,0 +1,91 @@
+"""The working day's documents from their view-models: the check sheet, the daily reports'
+spreadsheet and the statistics report, read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+
+from app.services.documents.daily_report import ReportView, render_reports_xlsx
+from app.services.documents.statistics import StatisticsView, charts, render_statistics_pdf
+from app.services.documents.warehouse_check import (
+    CheckInvoiceView,
+    CheckLineView,
+    CheckSheetView,
+    render_check_pdf,
+)
+from app.services.statistics.sections import OnTime, SectionResult
+from tests.support.pdf import image_xobjects, pdf_text
+
+
+def test_an_empty_sheet_says_so_and_a_full_one_lists_every_mark() -> None:
+    empty = pdf_text(render_check_pdf(CheckSheetView(date(2026, 12, 1), "Орлова Анна", "—", [])))
+    assert "Счетов для сверки нет." in empty
+    line = CheckLineView(1, "Костюм «Механик» <летний>", 4, "procure", date(2026, 12, 2), "set_aside_shop")
+    sheet = CheckSheetView(
+        date(2026, 12, 1),
+        "Орлова Анна",
+        "Котова Вера",
+        [CheckInvoiceView(7, "С-2026-00012", "ООО «Ромашка»", [line])],
+    )
+    text = pdf_text(render_check_pdf(sheet))
+    assert "Костюм «Механик» <летний>" in text  # escaped in the HTML, printed as written
+    assert "Отложено в магазине" in text
+    assert "02.12.2026" in text
+    assert "Кладовщик: Котова Вера" in text
+
+
+def _report(name: str, day: int, received: int) -> ReportView:
+    return ReportView(
+        employee=name,
+        day=date(2026, 12, day),
+        status="submitted",
+        figures={"orders": {"received": received}, "payments": {"collected": Decimal("12.50")}},
+        text="Текст\x07с управляющим символом",
+        manager="Иванова Ирина",
+        feedback=None,
+    )
+
+
+def test_a_sheet_per_person_with_excel_safe_unique_titles() -> None:
+    long_name = "Константинопольская-Ворошиловградская Анастасия: [стажёр]"
+    views = [_report(long_name, 1, 2), _report(long_name, 2, 5), _report(long_name[:28] + "Х", 1, 1)]
+    book = openpyxl.load_workbook(io.BytesIO(render_reports_xlsx(views, ["orders", "payments"])))
+    assert len(book.sheetnames) == 2
+    assert all(len(title) <= 31 and not set(title) & set("[]:*?/\\") for title in book.sheetnames)
+    first = list(book[book.sheetnames[0]].iter_rows(values_only=True))
+    assert first[0][:3] == ("Дата", "Получено заявок", "Оплачено, руб.")
+    assert [(r[0].date(), r[1], r[2]) for r in first[1:]] == [
+        (date(2026, 12, 1), 2, 12.5),
+        (date(2026, 12, 2), 5, 12.5),
+    ]
+    assert first[1][3] == "Текстс управляющим символом"
+
+
+def test_the_statistics_report_draws_a_chart_per_section_with_counts() -> None:
+    sections = [
+        SectionResult(
+            "orders",
+            "Обработка заявок",
+            {"received": 0, "clarification_share": None},
+            {"received_to_invoiced": None},
+        ),
+        SectionResult(
+            "receivables",
+            "Дебиторская задолженность",
+            {"collected": Decimal("0.00")},
+            on_time=OnTime(1, 2, 3),
+        ),
+        SectionResult("specs", "ТЗ в ШЦ", {"signed": 4}, {"spec_to_signed": 5.5}),
+    ]
+    view = StatisticsView(date(2026, 12, 1), date(2026, 12, 31), "все сотрудники", sections, {})
+    assert sorted(charts(view)) == ["orders-counts", "specs-counts", "specs-cycle"]
+    pdf = render_statistics_pdf(view)
+    text = pdf_text(pdf)
+    assert "Доля на уточнении —" in text
+    assert "Шагов с опозданием 2" in text
+    assert "signed 4" in text  # a section added later shows its own keys until it names them
+    assert image_xobjects(pdf) == 3
