@@ -27,6 +27,7 @@ from app.models.outbox import OutboundKind
 from app.models.payments import Payment, PaymentAllocation
 from app.models.proposals import Proposal
 from app.models.reports import DailyReport, ReportStatus
+from app.models.specs import Spec
 from app.models.tasks import Task, TaskKind, TaskStatus
 from app.services.common import ensure_version
 from app.services.documents.daily_report import CallView, ReportView, render_report_pdf, render_reports_xlsx
@@ -145,6 +146,30 @@ class ProposalsFigures:
         return {"sent": c["send_to_client"]}
 
 
+class SpecsFigures:
+    key: ClassVar[str] = "specs"
+
+    async def compute(self, session: AsyncSession, w: Window) -> Figures:
+        actions = ("sign", "upload_signed_scan", "send_to_workshop")
+        query = (
+            select(Event.action, func.count(func.distinct(Event.entity_id)))
+            .join(Spec, (Event.entity_type == "spec") & (Event.entity_id == Spec.id))
+            .join(Order, Order.id == Spec.order_id)
+            .where(
+                Event.entity_type == "spec",
+                Event.action.in_(actions),
+                _in_day(Event.occurred_at, w),
+                order_owner == w.employee_id,
+            )
+            .group_by(Event.action)
+        )
+        counts = {r[0]: int(r[1]) for r in (await session.execute(query)).all()}
+        return {
+            "signed": counts.get("sign", 0) + counts.get("upload_signed_scan", 0),
+            "sent": counts.get("send_to_workshop", 0),
+        }
+
+
 class CallsFigures:
     key: ClassVar[str] = "calls"
 
@@ -226,6 +251,7 @@ REPORT_SECTIONS: list[ReportSection] = [
     OrdersFigures(),
     InvoicesFigures(),
     ProposalsFigures(),
+    SpecsFigures(),
     CallsFigures(),
     TasksFigures(),
     PaymentsFigures(),

@@ -382,3 +382,27 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
         "close",
     ):
         assert step in history, step
+
+    # The day in the assistant's report and in the statistics of process 3.
+    day = {"day": "2026-12-01"}
+    figures = await client.get("/api/v1/daily-reports/figures", headers=a, params=day)
+    assert figures.status_code == 200, figures.text
+    assert figures.json()["figures"]["specs"] == {"signed": 1, "sent": 1}
+    period = {"date_from": "2026-12-01", "date_to": "2026-12-01", "employee_id": p.assistant.id}
+    stats = await client.get("/api/v1/statistics", headers=a, params=period)
+    assert stats.status_code == 200, stats.text
+    section = next(s for s in stats.json()["sections"] if s["key"] == "specs")
+    assert section["measures"] == {
+        "received": 1,
+        "signed": 1,
+        "signed_on_paper": 1 if kind == "tailoring" else 0,
+        "sent_to_workshop": 1,
+        "accepted_by_workshop": 1,
+        "workshop_feedback": 1,
+        "goods_ready": 1,
+        "documents_issued": 1,
+        "closed": 1,
+        "cancelled": 0,
+    }
+    # The clock stands still in this walk: every step took no time.
+    assert set(section["cycle_hours"].values()) == {0.0}

@@ -79,7 +79,7 @@ def test_the_statistics_report_draws_a_chart_per_section_with_counts() -> None:
             {"collected": Decimal("0.00")},
             on_time=OnTime(1, 2, 3),
         ),
-        SectionResult("specs", "ТЗ в ШЦ", {"signed": 4}, {"spec_to_signed": 5.5}),
+        SectionResult("specs", "ТЗ в ШЦ", {"signed": 4, "not_named_yet": 7}, {"spec_to_signed": 5.5}),
     ]
     view = StatisticsView(date(2026, 12, 1), date(2026, 12, 31), "все сотрудники", sections, {})
     assert sorted(charts(view)) == ["orders-counts", "specs-counts", "specs-cycle"]
@@ -87,5 +87,7 @@ def test_the_statistics_report_draws_a_chart_per_section_with_counts() -> None:
     text = pdf_text(pdf)
     assert "Доля на уточнении —" in text
     assert "Шагов с опозданием 2" in text
-    assert "signed 4" in text  # a section added later shows its own keys until it names them
+    assert "Подписано снабжением 4" in text
+    assert "ТЗ → подпись, ч 5.5" in text
+    assert "not_named_yet 7" in text  # a measure with no Russian label yet shows its own key
     assert image_xobjects(pdf) == 3

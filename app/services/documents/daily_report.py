@@ -33,6 +33,8 @@ MEASURE_LABELS = {
     ("invoices", "issued"): "Выставлено счетов",
     ("invoices", "approved"): "Согласовано счетов",
     ("proposals", "sent"): "Отправлено КП",
+    ("specs", "signed"): "ТЗ подписано снабжением",
+    ("specs", "sent"): "ТЗ отправлено в цех",
     ("calls", "made"): "Звонков сделано",
     ("calls", "reached"): "Дозвонились",
     ("calls", "not_reached"): "Не дозвонились",

@@ -58,6 +58,13 @@ MEASURE_LABELS = {
     "submitted_same_day": "В тот же день",
     "with_feedback": "С обратной связью",
     "submitted_same_day_share": "Доля в тот же день",
+    "signed": "Подписано снабжением",
+    "signed_on_paper": "Из них на бумаге",
+    "sent_to_workshop": "Отправлено в цех",
+    "accepted_by_workshop": "Принято цехом",
+    "workshop_feedback": "Замечаний цеха",
+    "goods_ready": "Товар готов",
+    "documents_issued": "Документы оформлены",
 }
 CYCLE_LABELS = {
     "received_to_invoiced": "Заявка → счёт",
@@ -66,6 +73,11 @@ CYCLE_LABELS = {
     "ready_to_delivered": "Готовность → доставка",
     "received_to_delivered": "Заявка → доставка",
     "requested_to_sent": "Запрос → отправка КП",
+    "spec_to_signed": "ТЗ → подпись",
+    "signed_to_sent": "Подпись → отправка в цех",
+    "sent_to_accepted": "Отправка → принято цехом",
+    "accepted_to_ready": "Принято цехом → готово",
+    "spec_to_closed": "ТЗ → закрытие",
 }
 
 

@@ -20,6 +20,7 @@ from app.models.orders import Order
 from app.models.payments import Payment, PaymentAllocation
 from app.models.proposals import Proposal
 from app.models.reports import DailyReport, ReportStatus
+from app.models.specs import Spec
 from app.models.tasks import Task, TaskStatus, TaskSubject
 from app.models.warehouse_checks import CheckStatus, ItemMark, WarehouseCheck, WarehouseCheckItem
 from app.services.statistics.sql import epoch, hours, kopecks, roubles
@@ -278,6 +279,97 @@ class ProposalsSection:
         )
 
 
+SPEC_EVENT = (Event.entity_id == Spec.id) & (Event.entity_type == "spec")
+
+
+class SpecsSection:
+    """Process 3, specifications for the sewing workshop: received, signed by supply (in the system or
+    on paper), sent to the workshop, accepted there, goods ready, closed; the cycle spec → signed →
+    sent → accepted → ready."""
+
+    key: ClassVar[str] = "specs"
+    title: ClassVar[str] = "ТЗ в швейный цех"
+    ACTIONS = (
+        "received",
+        "sign",
+        "upload_signed_scan",
+        "send_to_workshop",
+        "workshop_accept",
+        "workshop_feedback",
+        "goods_ready",
+        "documents_issued",
+        "close",
+        "cancel",
+    )
+    CYCLE = (
+        ("spec_to_signed", "received", "signed"),
+        ("signed_to_sent", "signed", "send_to_workshop"),
+        ("sent_to_accepted", "send_to_workshop", "workshop_accept"),
+        ("accepted_to_ready", "workshop_accept", "goods_ready"),
+        ("spec_to_closed", "received", "close"),
+    )
+
+    async def compute(self, session: AsyncSession, scope: Scope) -> SectionResult:
+        query = (
+            select(Event.action, func.count(func.distinct(Event.entity_id)))
+            .join(Spec, SPEC_EVENT)
+            .join(Order, Order.id == Spec.order_id)
+            .where(
+                Event.entity_type == "spec",
+                Event.action.in_(self.ACTIONS),
+                Event.occurred_at >= scope.start,
+                Event.occurred_at < scope.end,
+            )
+            .group_by(Event.action)
+        )
+        found = {r[0]: int(r[1]) for r in (await session.execute(scope.owned(query, ORDER_OWNER))).all()}
+        counts = {a: found.get(a, 0) for a in self.ACTIONS}
+        received_ids = scope.owned(
+            select(Spec.id)
+            .join(Order, Order.id == Spec.order_id)
+            .join(Event, SPEC_EVENT)
+            .where(
+                Event.action == "received", Event.occurred_at >= scope.start, Event.occurred_at < scope.end
+            ),
+            ORDER_OWNER,
+        )
+        signed = case((Event.action.in_(("sign", "upload_signed_scan")), epoch(Event.occurred_at)))
+        firsts = (
+            select(
+                Event.entity_id.label("id"),
+                func.min(signed).label("signed"),
+                *[
+                    func.min(case((Event.action == a, epoch(Event.occurred_at)))).label(a)
+                    for a in ("received", "send_to_workshop", "workshop_accept", "goods_ready", "close")
+                ],
+            )
+            .where(Event.entity_type == "spec", Event.entity_id.in_(received_ids))
+            .group_by(Event.entity_id)
+            .subquery()
+        )
+        row = (
+            await session.execute(select(*[func.avg(firsts.c[b] - firsts.c[a]) for _, a, b in self.CYCLE]))
+        ).one()
+        return SectionResult(
+            key=self.key,
+            title=self.title,
+            measures={
+                "received": counts["received"],
+                "signed": counts["sign"] + counts["upload_signed_scan"],
+                "signed_on_paper": counts["upload_signed_scan"],
+                "sent_to_workshop": counts["send_to_workshop"],
+                "accepted_by_workshop": counts["workshop_accept"],
+                "workshop_feedback": counts["workshop_feedback"],
+                "goods_ready": counts["goods_ready"],
+                "documents_issued": counts["documents_issued"],
+                "closed": counts["close"],
+                "cancelled": counts["cancel"],
+            },
+            cycle_hours={name: hours(value) for (name, _, _), value in zip(self.CYCLE, row, strict=True)},
+            on_time=await on_time(session, scope, (TaskSubject.SPEC,)),
+        )
+
+
 class ReceivablesSection:
     """Process 4, receivables: money collected, what is owed and overdue, DSO. The collection
     cases by stage come as their own section with the cases."""
@@ -413,6 +505,7 @@ class DailyReportsSection:
 SECTIONS: list[Section] = [
     OrdersSection(),
     ProposalsSection(),
+    SpecsSection(),
     ReceivablesSection(),
     WarehouseChecksSection(),
     DailyReportsSection(),
