@@ -107,13 +107,17 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
         token_match = re.search(r"(pmk_[A-Za-z0-9_-]{40,})", output)
         assert token_match, output
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        # The API imports the whole app first: on a busy machine that takes a while.
+        ready_by = time.monotonic() + 90
+        while time.monotonic() < ready_by:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
+        else:
+            pytest.fail(f"the API of `pomoshnik dev` did not become ready:\n{output}")
         headers = {"Authorization": f"Bearer {token_match.group(1)}"}
         clients = httpx.get(f"{base}/api/v1/clients", headers=headers, timeout=5)
         assert clients.status_code == 200, clients.text

@@ -115,6 +115,15 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A PDF shown in the browser (inline), saved under ``filename``."""
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
 def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = f'"{version}"'
 

@@ -15,6 +15,7 @@ from app.api.deps import (
     UowDep,
     allow,
     history_page,
+    pdf_response,
     set_etag,
 )
 from app.models.invoices import Invoice
@@ -131,9 +132,7 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     """The invoice as a PDF («Счёт на оплату»)."""
     invoice, pdf = await invoices.pdf(invoice_id)
     filename = f"invoice-{invoice.number}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
+    return pdf_response(pdf, f'inline; filename="{filename}"')
 
 
 @router.get(

@@ -17,6 +17,7 @@ from app.api.deps import (
     UowDep,
     allow,
     history_page,
+    pdf_response,
     set_etag,
 )
 from app.models.proposals import Proposal, ProposalStatus
@@ -340,13 +341,7 @@ async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
 async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
     """The proposal as a PDF, as it would print now."""
     proposal, content = await proposals.pdf(proposal_id)
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="proposal-{proposal.id}-r{proposal.revision}.pdf"'
-        },
-    )
+    return pdf_response(content, f'inline; filename="proposal-{proposal.id}-r{proposal.revision}.pdf"')
 
 
 @router.get(
@@ -372,11 +367,7 @@ async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: Serv
     """The PDF exactly as it was sent."""
     document, content = await proposals.document_pdf(proposal_id, document_id)
     filename = f"proposal-{proposal_id}-r{document.revision}-{document.stage.value}.pdf"
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return pdf_response(content, f'inline; filename="{filename}"')
 
 
 @router.get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -16,10 +15,11 @@ from app.api.deps import (
     UowDep,
     allow,
     history_page,
+    pdf_response,
     set_etag,
 )
 from app.models.reconciliations import ActStatus, ReconciliationAct
-from app.schemas.common import Page, problems
+from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
 from app.schemas.reconciliations import (
     ActCreate,
@@ -64,8 +64,10 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
 async def client_ledger(
     client_id: PathId,
     acts: ServiceDep,
-    date_from: Annotated[date | None, Query(description="First day; the quarter's first by default")] = None,
-    date_to: Annotated[date | None, Query(description="Last day, inclusive; today by default")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(description="First day; the quarter's first by default")
+    ] = None,
+    date_to: Annotated[IsoDate | None, Query(description="Last day, inclusive; today by default")] = None,
 ) -> LedgerRead:
     """The client's settlements for a period (at most three years): the opening balance, each approved
     invoice (debit) and payment (credit) with the balance after it, the turnover and the closing
@@ -154,9 +156,7 @@ async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
     """The act as a PDF («Акт сверки взаимных расчётов»), as it was last generated."""
     act, pdf = await acts.pdf(act_id)
     filename = f"reconciliation-act-{act.id}-r{act.revision}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
+    return pdf_response(pdf, f'inline; filename="{filename}"')
 
 
 @router.post(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.api.deps import ActorDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, set_etag
+from app.api.deps import ActorDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, pdf_response, set_etag
 from app.models.reports import DailyReport
-from app.schemas.common import Page, problems
+from app.schemas.common import IsoDate, Page, problems
 from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
 from app.services.permissions import Permission
 from app.services.reports import DailyReportService, figures_of, report_actions
@@ -35,7 +34,7 @@ def to_read(report: DailyReport) -> DailyReportRead:
     operation_id="daily_report_figures",
 )
 async def daily_report_figures(
-    uow: UowDep, actor: ActorDep, day: Annotated[date, Query()], employee_id: QueryId = None
+    uow: UowDep, actor: ActorDep, day: Annotated[IsoDate, Query()], employee_id: QueryId = None
 ) -> DailyFigures:
     """The day's figures as they are now, compiled from the history (one's own without
     `employee_id`)."""
@@ -68,7 +67,7 @@ async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Re
     operation_id="list_daily_reports",
 )
 async def list_daily_reports(
-    uow: UowDep, page: PageDep, employee_id: QueryId = None, day: Annotated[date | None, Query()] = None
+    uow: UowDep, page: PageDep, employee_id: QueryId = None, day: Annotated[IsoDate | None, Query()] = None
 ) -> Page[DailyReportRead]:
     """Reports one may read: one's own and those sent to one; a manager or a head reads all."""
     result = await DailyReportService(uow).page(
@@ -86,8 +85,8 @@ async def list_daily_reports(
 )
 async def export_daily_reports(
     uow: UowDep,
-    date_from: Annotated[date, Query()],
-    date_to: Annotated[date, Query()],
+    date_from: Annotated[IsoDate, Query()],
+    date_to: Annotated[IsoDate, Query()],
     employee_id: QueryId = None,
 ) -> Response:
     """The submitted reports of a period as the department's spreadsheet (XLSX, a sheet per person)."""
@@ -126,9 +125,7 @@ async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
     """The report as a PDF."""
     report, pdf = await DailyReportService(uow).pdf(report_id)
     filename = f"daily-report-{report.day.isoformat()}-{report.employee_id}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
+    return pdf_response(pdf, f'inline; filename="{filename}"')
 
 
 @router.post(

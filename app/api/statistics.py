@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.deps import QueryId, UowDep, allow
-from app.schemas.common import problems
+from app.api.deps import QueryId, UowDep, allow, pdf_response
+from app.schemas.common import IsoDate, problems
 from app.schemas.statistics import StatisticsRead
 from app.services.permissions import Permission
 from app.services.statistics import StatisticsService
@@ -16,8 +15,8 @@ from app.services.statistics import StatisticsService
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 
 READ = [Depends(allow(Permission.STATISTICS_READ))]
-DateFrom = Annotated[date, Query(description="First local day of the period")]
-DateTo = Annotated[date, Query(description="Last local day of the period (included)")]
+DateFrom = Annotated[IsoDate, Query(description="First local day of the period")]
+DateTo = Annotated[IsoDate, Query(description="Last local day of the period (included)")]
 
 
 @router.get(
@@ -86,6 +85,4 @@ async def statistics_pdf(
     """The same statistics as a PDF report, a table and charts per process."""
     pdf = await StatisticsService(uow).pdf(date_from, date_to, employee_id, department_id)
     filename = f"statistics-{date_from.isoformat()}-{date_to.isoformat()}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
+    return pdf_response(pdf, f'inline; filename="{filename}"')

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    UowDep,
+    allow,
+    history_page,
+    pdf_response,
+    set_etag,
+)
 from app.models.warehouse_checks import PRESENT_MARKS, WarehouseCheck
-from app.schemas.common import Page, problems
+from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
 from app.schemas.warehouse_checks import CheckKeeper, CheckMarks, CheckPicked, WarehouseCheckRead
 from app.services.permissions import Permission
@@ -58,7 +67,7 @@ def _one(check: WarehouseCheck, response: Response) -> WarehouseCheckRead:
 async def list_warehouse_checks(
     checks: ServiceDep,
     page: PageDep,
-    day: Annotated[date | None, Query()] = None,
+    day: Annotated[IsoDate | None, Query()] = None,
     assistant_id: QueryId = None,
 ) -> Page[WarehouseCheckRead]:
     """The check sheets, by day and assistant (made by the worker at 8:30 every working day)."""
@@ -92,9 +101,7 @@ async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     """The check sheet as a PDF, printed and taken to the keeper."""
     check, pdf = await checks.pdf(check_id)
     filename = f"warehouse-check-{check.day.isoformat()}-{check.assistant_id}.pdf"
-    return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
-    )
+    return pdf_response(pdf, f'inline; filename="{filename}"')
 
 
 @router.post(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from pydantic import Field
 
-from app.schemas.common import ReadModel
+from app.schemas.common import IsoDate, ReadModel
 
 
 class AgingBuckets(ReadModel):
@@ -27,7 +26,7 @@ class AgingRowRead(ReadModel):
 
 
 class AgingReportRead(ReadModel):
-    as_of: date
+    as_of: IsoDate
     group_by: str
     rows: list[AgingRowRead] = Field(description="The largest debts first, at most `limit`")
     totals: AgingBuckets = Field(description="Over every group, not only the rows shown")
@@ -44,8 +43,8 @@ class DsoRowRead(ReadModel):
 
 
 class DsoReportRead(ReadModel):
-    as_of: date
+    as_of: IsoDate
     days: int
-    date_from: date
+    date_from: IsoDate
     group_by: str
     rows: list[DsoRowRead]

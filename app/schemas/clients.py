@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -12,7 +12,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as stdnum_inn
 
 from app.models.clients import ContactLevel, Potential, PurchaseFrequency
-from app.schemas.common import Id, LongText, Name, Phone, ReadModel, ShortText, StrictModel
+from app.schemas.common import Id, IsoDate, LongText, Name, Phone, ReadModel, ShortText, StrictModel
 
 
 def _inn(value: str) -> str:
@@ -103,7 +103,7 @@ class CreditTerms(StrictModel):
         default=None, gt=0, le=Decimal("1000000000"), decimal_places=2, description="None: no limit"
     )
     discount_percent: Decimal | None = Field(default=None, ge=0, lt=100, decimal_places=2)
-    effective_from: date = Field(description="The first day of invoices the terms apply to")
+    effective_from: IsoDate = Field(description="The first day of invoices the terms apply to")
     reason: ShortText = Field(description="The decision: who approved, on what grounds")
 
 
@@ -127,7 +127,7 @@ class ClientRead(ReadModel):
     deferment_days: int | None = Field(description="Approved payment deferment, calendar days")
     credit_limit: Decimal | None
     discount_percent: Decimal | None = Field(description="The approved discount, applied to new invoices")
-    terms_from: date | None = Field(description="The day the approved terms apply from")
+    terms_from: IsoDate | None = Field(description="The day the approved terms apply from")
     manager_id: int | None
     assistant_id: int | None
     onec_id: str | None

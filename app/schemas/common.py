@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import phonenumbers
@@ -88,6 +88,18 @@ def _aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_aware)]
+
+
+def _iso_date_only(value: object) -> object:
+    # As with date-times: a bare number would be read as a Unix timestamp (0 → 1970-01-01).
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", value)
+    ):
+        raise ValueError("must be an ISO 8601 date, e.g. 2026-12-01")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 PROBLEM_MEDIA = "application/problem+json"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.credit import CreditRequestStatus, Reliability
-from app.schemas.common import Id, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
@@ -28,7 +28,7 @@ class CreditVerdict(StrictModel):
 
 
 class CreditDecision(StrictModel):
-    effective_from: date | None = Field(default=None, description="For an approval; today if omitted")
+    effective_from: IsoDate | None = Field(default=None, description="For an approval; today if omitted")
     comment: Text
 
 
@@ -52,7 +52,7 @@ class CreditRequestRead(ReadModel):
     decided_by_id: int | None
     decided_at: datetime | None
     decision_comment: str | None
-    effective_from: date | None
+    effective_from: IsoDate | None
     pushed_to_1c_at: datetime | None
     version: int
     created_at: datetime

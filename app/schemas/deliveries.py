@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.deliveries import DeliveryMethod
-from app.schemas.common import ReadModel, StrictModel
+from app.schemas.common import IsoDate, ReadModel, StrictModel
 
 
 class DeliveryAgree(StrictModel):
     method: DeliveryMethod
-    planned_on: date = Field(description="Today or later")
+    planned_on: IsoDate = Field(description="Today or later")
     window_from: time | None = None
     window_to: time | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = (
@@ -39,19 +39,19 @@ class DeliveryRead(ReadModel):
     order_id: int
     method: DeliveryMethod
     carrier: str | None
-    planned_on: date
+    planned_on: IsoDate
     window_from: time | None
     window_to: time | None
     address: str | None
     checklist: list[ChecklistItem]
-    received_on: date | None
+    received_on: IsoDate | None
     rating: int | None
     feedback: str | None
     version: int
 
 
 class OrderReceived(StrictModel):
-    received_on: date | None = Field(default=None, description="Today if omitted; never in the future")
+    received_on: IsoDate | None = Field(default=None, description="Today if omitted; never in the future")
 
 
 class OrderFeedback(StrictModel):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from app.models.invoices import InvoiceStatus
-from app.schemas.common import ReadModel, StrictModel
+from app.schemas.common import IsoDate, ReadModel, StrictModel
 from app.schemas.flags import FlagRead
 
 
@@ -32,8 +32,8 @@ class InvoiceRead(ReadModel):
     number: str
     order_id: int
     client_id: int
-    issued_on: date
-    due_on: date
+    issued_on: IsoDate
+    due_on: IsoDate
     vat_rate: int
     total: Decimal
     vat_total: Decimal

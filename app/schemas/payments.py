@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
 from app.models.payments import PaymentSource
-from app.schemas.common import Id, LongText, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, LongText, ReadModel, StrictModel
 
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Amount = Annotated[Decimal, Field(gt=0, le=Decimal("10000000000"), decimal_places=2)]
@@ -23,7 +23,7 @@ class AllocationCreate(StrictModel):
 class PaymentCreate(StrictModel):
     client_id: Id
     amount: Amount
-    paid_on: date = Field(description="The day the money came (the bank statement's date)")
+    paid_on: IsoDate = Field(description="The day the money came (the bank statement's date)")
     reference: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None
     ) = Field(default=None, description="The payment order's number and purpose")
@@ -56,7 +56,7 @@ class PaymentRead(ReadModel):
     id: int
     client_id: int
     amount: Decimal
-    paid_on: date
+    paid_on: IsoDate
     source: PaymentSource
     external_id: str | None
     reference: str | None

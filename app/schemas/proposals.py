@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
 from app.models.proposals import PriceSource, ProposalStage, ProposalStatus
-from app.schemas.common import Id, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
 Markup = Annotated[Decimal, Field(ge=0, decimal_places=2, description="Percent added to purchase prices")]
@@ -33,7 +33,9 @@ class ProposalCreate(StrictModel):
     price_category: Annotated[str, StringConstraints(max_length=100)] | None = Field(
         default=None, description="1C price category of catalogue lines (the configured default if omitted)"
     )
-    deadline: date | None = Field(default=None, description="When it is due (a working day); next by default")
+    deadline: IsoDate | None = Field(
+        default=None, description="When it is due (a working day); next by default"
+    )
     comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
 
 
@@ -44,7 +46,7 @@ class ProposalUpdate(StrictModel):
     ) = None
     models_count: int | None = Field(default=None, ge=1, le=200)
     markup_percent: Markup | None = None
-    valid_until: date | None = None
+    valid_until: IsoDate | None = None
     comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
 
 
@@ -93,7 +95,7 @@ class ProposalSendToManager(StrictModel):
 class ProposalSendToClient(StrictModel):
     contact_id: Id | None = Field(default=None, description="A contact of the client with an email")
     email: EmailStr | None = Field(default=None, description="Another address the manager gave")
-    valid_until: date | None = Field(
+    valid_until: IsoDate | None = Field(
         default=None, description="Validity printed; the configured days if none"
     )
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
@@ -142,7 +144,7 @@ class ProposalRead(ReadModel):
     markup_percent: Decimal
     price_category: str | None
     due_at: datetime
-    valid_until: date | None
+    valid_until: IsoDate | None
     status: ProposalStatus
     allowed_actions: list[str]
     revision: int

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints
 
 from app.models.reconciliations import ActPeriodicity, ActStatus
-from app.schemas.common import Id, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
 
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
 class LedgerEntryRead(ReadModel):
-    on: date
+    on: IsoDate
     kind: Literal["invoice", "payment"]
     document_id: int
     number: str = Field(description="The invoice's number, or the payment order's reference")
@@ -26,8 +26,8 @@ class LedgerEntryRead(ReadModel):
 
 class LedgerRead(ReadModel):
     client_id: int
-    date_from: date
-    date_to: date
+    date_from: IsoDate
+    date_to: IsoDate
     opening_balance: Decimal = Field(description="Positive: the client owes us; negative: its advance")
     entries: list[LedgerEntryRead]
     debit_total: Decimal
@@ -40,8 +40,8 @@ class LedgerRead(ReadModel):
 
 class ActCreate(StrictModel):
     client_id: Id
-    date_from: date
-    date_to: date
+    date_from: IsoDate
+    date_to: IsoDate
     email: EmailStr | None = Field(
         default=None,
         description="Send it at once to this address (else to the client's contact with an e-mail, "
@@ -56,7 +56,7 @@ class ActSend(StrictModel):
 
 
 class ActSign(StrictModel):
-    signed_on: date = Field(description="The date the client signed the act")
+    signed_on: IsoDate = Field(description="The date the client signed the act")
     note: Notes | None = None
 
 
@@ -68,8 +68,8 @@ class ActRead(ReadModel):
     id: int
     client_id: int
     periodicity: ActPeriodicity
-    period_start: date
-    period_end: date
+    period_start: IsoDate
+    period_end: IsoDate
     status: ActStatus
     revision: int
     opening_balance: Decimal
@@ -78,7 +78,7 @@ class ActRead(ReadModel):
     closing_balance: Decimal
     recipient: str | None
     sent_at: datetime | None
-    signed_on: date | None
+    signed_on: IsoDate | None
     discrepancy_notes: str | None
     created_at: datetime
     updated_at: datetime

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.reports import ReportStatus
-from app.schemas.common import Id, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
 
 ReportText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Figures = dict[str, dict[str, int | Decimal]]
@@ -17,12 +17,12 @@ Figures = dict[str, dict[str, int | Decimal]]
 
 class DailyFigures(ReadModel):
     employee_id: int
-    day: date
+    day: IsoDate
     figures: Figures = Field(description="Per section of the report (orders, invoices, ...), its counts")
 
 
 class DailyReportSubmit(StrictModel):
-    day: date
+    day: IsoDate
     manager_id: Id = Field(description="The manager the report goes to")
     text: ReportText | None = Field(default=None, description="The assistant's own words about the day")
 
@@ -34,7 +34,7 @@ class DailyReportFeedback(StrictModel):
 class DailyReportRead(ReadModel):
     id: int
     employee_id: int
-    day: date
+    day: IsoDate
     status: ReportStatus
     allowed_actions: list[str]
     figures: Figures

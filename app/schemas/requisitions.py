@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.requisitions import RequisitionStatus
-from app.schemas.common import ReadModel, StrictModel
+from app.schemas.common import IsoDate, ReadModel, StrictModel
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -20,9 +20,9 @@ class RequisitionRead(ReadModel):
     product_id: str | None
     name: str
     quantity: int
-    requested_on: date
-    expected_on: date | None
-    arrived_on: date | None
+    requested_on: IsoDate
+    expected_on: IsoDate | None
+    arrived_on: IsoDate | None
     status: RequisitionStatus
     allowed_actions: list[str]
     onec_id: str | None
@@ -37,11 +37,11 @@ class RequisitionOrdered(StrictModel):
 
 
 class RequisitionExpected(StrictModel):
-    expected_on: date = Field(description="When supply expects the goods (today or later)")
+    expected_on: IsoDate = Field(description="When supply expects the goods (today or later)")
 
 
 class RequisitionArrived(StrictModel):
-    arrived_on: date | None = Field(default=None, description="Today if omitted; never in the future")
+    arrived_on: IsoDate | None = Field(default=None, description="Today if omitted; never in the future")
 
 
 class RequisitionCancel(StrictModel):

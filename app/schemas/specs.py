@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from app.models.orders import OrderStatus
 from app.models.specs import SpecKind, SpecReceivedVia, SpecStatus
-from app.schemas.common import Id, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
 
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -124,7 +124,7 @@ class SpecCreate(StrictModel):
 
     order_id: Id = Field(description="The order (and through it the invoice) the spec is for")
     received_via: SpecReceivedVia
-    due_on: date | None = Field(default=None, description="When the manager wants it done")
+    due_on: IsoDate | None = Field(default=None, description="When the manager wants it done")
     comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
     details: SpecDetails
 
@@ -133,7 +133,7 @@ class SpecUpdate(StrictModel):
     """New details: the spec's next revision (a signature of an earlier one no longer counts)."""
 
     details: SpecDetails
-    due_on: date | None = None
+    due_on: IsoDate | None = None
     comment: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
@@ -165,7 +165,7 @@ class SpecRead(ReadModel):
     received_via: SpecReceivedVia
     status: SpecStatus
     revision: int
-    due_on: date | None
+    due_on: IsoDate | None
     comment: str | None
     details: dict[str, Any]
     logo_filename: str | None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
+
+from app.schemas.common import IsoDate
 
 
 class OnTimeRead(BaseModel):
@@ -36,8 +37,8 @@ class SectionRead(BaseModel):
 
 
 class StatisticsRead(BaseModel):
-    date_from: date
-    date_to: date
+    date_from: IsoDate
+    date_to: IsoDate
     employee_id: int | None
     department_id: int | None
     sections: list[SectionRead]

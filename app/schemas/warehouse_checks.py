@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import Field
 
 from app.models.warehouse_checks import CheckStatus, ItemMark
-from app.schemas.common import Id, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
 
 
 class CheckItemRead(ReadModel):
@@ -20,7 +20,7 @@ class CheckItemRead(ReadModel):
     name: str
     quantity: int
     fulfilment: str = Field(description="reserve (from stock) or procure (the requisition book)")
-    expected_on: date | None
+    expected_on: IsoDate | None
     mark: ItemMark
     marked_by_id: int | None
     marked_at: datetime | None
@@ -28,7 +28,7 @@ class CheckItemRead(ReadModel):
 
 class WarehouseCheckRead(ReadModel):
     id: int
-    day: date
+    day: IsoDate
     assistant_id: int
     keeper_id: int | None
     status: CheckStatus

@@ -163,3 +163,22 @@ async def test_database_down_is_503_not_a_crash() -> None:
         response = await http.get("/api/v1/clients", headers={"Authorization": "Bearer pmk_x"})
         assert problem(response, 503)["code"] == "unavailable"
     await app.state.engine.dispose()
+
+
+async def test_dates_are_iso_8601_only_a_number_is_not_a_day(
+    client: httpx.AsyncClient, make_user: Any
+) -> None:
+    """pydantic reads a bare number as a Unix timestamp (0 is 1970-01-01); the API refuses it."""
+    head = await make_user(Role.HEAD)
+    refused = await client.get("/api/v1/daily-reports", headers=head.headers, params={"day": "0"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "query.day"
+    assert "ISO 8601 date" in refused.json()["errors"][0]["reason"]
+    taken = await client.get("/api/v1/daily-reports", headers=head.headers, params={"day": "2026-12-01"})
+    assert taken.status_code == 200, taken.text
+
+    accountant = await make_user(Role.ACCOUNTANT)
+    body = {"client_id": 1, "amount": "100.00", "paid_on": 0, "reference": "п/п 1"}
+    paid = await client.post("/api/v1/payments", headers=accountant.headers, json=body)
+    assert paid.status_code == 422, paid.text
+    assert "paid_on" in [e["field"] for e in paid.json()["errors"]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.services.documents.invoice import _environment, _font_config
+from app.services.documents.views import view_json
 
 PROPOSAL_TEMPLATE = "proposal.html"
 STORAGE_SCHEME = "storage:"
@@ -77,18 +78,7 @@ class ProposalView:
         return keys
 
     def to_json(self) -> dict[str, Any]:
-        def plain(value: Any) -> Any:
-            if isinstance(value, Decimal):
-                return str(value)
-            if isinstance(value, date):
-                return value.isoformat()
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            if isinstance(value, list | tuple):
-                return [plain(v) for v in value]
-            return value
-
-        return dict(plain(asdict(self)))
+        return view_json(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProposalView:

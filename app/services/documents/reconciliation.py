@@ -7,12 +7,13 @@ generated, so the PDF the client received can be made again unchanged. It fetche
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from app.services.documents.invoice import _environment, html_to_pdf
+from app.services.documents.views import view_json
 
 ACT_TEMPLATE = "reconciliation_act.html"
 
@@ -94,18 +95,7 @@ class ActView:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        def plain(value: Any) -> Any:
-            if isinstance(value, Decimal):
-                return str(value)
-            if isinstance(value, date):
-                return value.isoformat()
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            if isinstance(value, list | tuple):
-                return [plain(v) for v in value]
-            return value
-
-        return dict(plain(asdict(self)))
+        return view_json(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ActView:
