@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers every table."""
 
 from app.models.clients import Client, ClientContact
+from app.models.collection import CollectionCall, CollectionCase, CollectionFile, CollectionStep
 from app.models.credit import CreditRequest
 from app.models.deliveries import Delivery
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
@@ -21,6 +22,10 @@ __all__ = [
     "ApiToken",
     "Client",
     "ClientContact",
+    "CollectionCall",
+    "CollectionCase",
+    "CollectionFile",
+    "CollectionStep",
     "CreditRequest",
     "Delivery",
     "Department",

@@ -40,6 +40,10 @@ class Permission(StrEnum):
     PROPOSALS_PRICE = "proposals:price"  # supply answers price requests of non-standard positions
     PROPOSALS_APPROVE_BELOW_COST = "proposals:approve_below_cost"
     PENALTIES_CALCULATE = "penalties:calculate"
+    COLLECTION_READ = "collection:read"
+    COLLECTION_WRITE = "collection:write"
+    COLLECTION_CLAIM = "collection:claim"  # the lawyer: edits and approves claims, records the court
+    COLLECTION_CLOSE = "collection:close"  # settled or written off: a head decides
 
 
 _EVERYONE = {
@@ -63,8 +67,11 @@ _SALES = {
     Permission.PROPOSALS_READ,
     Permission.PROPOSALS_WRITE,
     Permission.PENALTIES_CALCULATE,
+    Permission.COLLECTION_READ,
+    Permission.COLLECTION_WRITE,
 }
 _HEADS = {
+    Permission.COLLECTION_CLOSE,
     Permission.CREDIT_TERMS_APPROVE,
     Permission.CLIENTS_READ_ALL,
     Permission.TASKS_READ_ALL,
@@ -88,6 +95,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.PAYMENTS_READ,
             Permission.CREDIT_VERDICT,
             Permission.PENALTIES_CALCULATE,
+            Permission.COLLECTION_READ,
+            Permission.COLLECTION_WRITE,
+            Permission.COLLECTION_CLAIM,
         }
     ),
     Role.ACCOUNTANT: frozenset(
@@ -101,6 +111,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.PAYMENTS_READ,
             Permission.PAYMENTS_WRITE,
             Permission.PENALTIES_CALCULATE,
+            Permission.COLLECTION_READ,
         }
     ),
     Role.SUPPLY: frozenset(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.adapters.post.barcodes import (
     Barcode,
+    domestic_check_digit,
     is_valid_barcode,
     normalize_barcode,
     parse_barcode,
@@ -18,6 +19,7 @@ __all__ = [
     "Barcode",
     "StubPostTracker",
     "build_post_tracker",
+    "domestic_check_digit",
     "is_valid_barcode",
     "normalize_barcode",
     "parse_barcode",
