@@ -63,7 +63,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     app: JobContext | None = ctx.get("app")
     if app is None:
         return
-    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates):
+    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates, app.post):
         close = getattr(resource, "aclose", None)
         if close is not None:
             await close()

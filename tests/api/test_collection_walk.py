@@ -11,36 +11,27 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from sqlalchemy import select
 
+from app.adapters.post import RussianPostTracker
 from app.core.calendar import BusinessCalendar
+from app.core.config import PostSettings
 from app.models.directory import Role
 from app.models.outbox import OutboundMessage
 from app.models.tasks import Task
 from app.services.directory import AuthService
 from app.services.invoicing.format import format_rub
-from app.services.ports import TrackingOperation
 from app.services.receivables import collection_policy as policy
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound, draft_claim_letter, sweep, track_claim_letters
+from tests.adapters.post_server import PATH, FakeRussianPost, Operation
 from tests.support.helpers import problem
 from tests.support.pdf import pdf_text
 
 CAL = BusinessCalendar()
 SCAN = b"%PDF-1.4\n% a scanned letter\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 TRACKING = "10100087654329"
-
-
-class FakePost:
-    """The post port as the tests need it: the history given, and every number asked for."""
-
-    def __init__(self) -> None:
-        self.operations: list[TrackingOperation] = []
-        self.asked: list[str] = []
-
-    async def history(self, barcode: str) -> list[TrackingOperation]:
-        self.asked.append(barcode)
-        return list(self.operations)
 
 
 def text_of(pdf: bytes) -> str:
@@ -98,8 +89,16 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any, smtp: Any
 ) -> None:
     handler, _port = smtp
-    post = FakePost()
-    job_ctx.post = post
+    post = FakeRussianPost()
+    job_ctx.post = RussianPostTracker(
+        PostSettings(
+            adapter="russianpost",
+            url=f"http://post.test{PATH}",
+            login=post.login,
+            password=SecretStr(post.password),
+        ),
+        transport=httpx.ASGITransport(app=post.app()),
+    )
     head = await make_user(Role.HEAD)
     assistant = await make_user(Role.ASSISTANT)
     lawyer = await make_user(Role.LAWYER, department="administration")
@@ -371,7 +370,7 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     assert [e["action"] for e in history["items"]].count("send_claim") == 1
 
     # --- tracking: 5 calendar days, then followed up at the post office; delivered later ---------
-    post.operations = [TrackingOperation(at(date(2026, 12, 29)), "Приём", "Единичный", "160000, Вологда")]
+    post.histories[TRACKING] = [Operation(at(date(2026, 12, 29)), "Приём", "Единичный", "160000", "Вологда")]
     assert await track_claim_letters({"app": job_ctx}) == {"tracked": 1, "failed": 0}
     await _renew(job_ctx, head, assistant, lawyer, accountant)
     followup_day = policy.tracking_check_on(date(2026, 12, 29), CAL)
@@ -380,9 +379,8 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     clock.set(at(followup_day))
     assert await _sweep_twice(job_ctx) == (0, 1)
     assert "не вручена" in (await _tasks(job_ctx, case["id"]))[-1].title
-    post.operations.append(
-        TrackingOperation(at(followup_day), "Вручение", "Вручение адресату", "160001, Вологда")
-    )
+    delivery = Operation(at(followup_day), "Вручение", "Вручение адресату", "160001", "Вологда")
+    post.histories[TRACKING].append(delivery)
     assert await track_claim_letters({"app": job_ctx}) == {"tracked": 1, "failed": 0}
     assert await track_claim_letters({"app": job_ctx}) == {"tracked": 0, "failed": 0}  # nothing left to track
     assert post.asked == [TRACKING, TRACKING]
@@ -471,3 +469,4 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     assert counts["closed"] == (1, "0.00")
     assert counts["in_court"] == (0, "0.00")
     assert await _sweep_twice(job_ctx) == (0, 0)  # nothing overdue: no new case
+    await job_ctx.post.aclose()

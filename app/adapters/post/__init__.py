@@ -1,4 +1,4 @@
-"""Russian Post adapters: identifier validation and a tracking stub (the SOAP client needs a login)."""
+"""Russian Post adapters: identifier validation, its tracking service (SOAP) and a tracking stub."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from app.adapters.post.barcodes import (
     validate_barcode,
 )
 from app.adapters.post.stub import StubPostTracker
+from app.adapters.post.tracking import RussianPostTracker
 from app.core.config import PostSettings
 from app.services.ports import PostTracker
 
 __all__ = [
     "Barcode",
+    "RussianPostTracker",
     "StubPostTracker",
     "build_post_tracker",
     "domestic_check_digit",
@@ -31,4 +33,6 @@ __all__ = [
 def build_post_tracker(settings: PostSettings) -> PostTracker:
     if settings.adapter == "stub":
         return StubPostTracker()
+    if settings.adapter == "russianpost":
+        return RussianPostTracker(settings)
     raise ValueError(f"unknown Russian Post adapter {settings.adapter!r}")
