@@ -58,7 +58,7 @@ async def _read(
     if response is not None:
         set_etag(response, case.version)
     fields = {k: getattr(case, k) for k in CaseRead.model_fields if hasattr(case, k)}
-    debt = (await service.overdue(case.client_id)).debt
+    debt = (await service.case_debt(case.id)).debt
     return CaseRead.model_validate(
         fields | {"allowed_actions": case_actions(case.stage), "overdue_debt": debt}
     )

@@ -1,7 +1,13 @@
 """SQLAlchemy models, one module per domain. Importing this package registers every table."""
 
 from app.models.clients import Client, ClientContact
-from app.models.collection import CollectionCall, CollectionCase, CollectionFile, CollectionStep
+from app.models.collection import (
+    CollectionCall,
+    CollectionCase,
+    CollectionCaseInvoice,
+    CollectionFile,
+    CollectionStep,
+)
 from app.models.credit import CreditRequest
 from app.models.deliveries import Delivery
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
@@ -24,6 +30,7 @@ __all__ = [
     "ClientContact",
     "CollectionCall",
     "CollectionCase",
+    "CollectionCaseInvoice",
     "CollectionFile",
     "CollectionStep",
     "CreditRequest",

@@ -65,7 +65,7 @@ class CollectionCase(Versioned, Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
     opened_on: Mapped[date] = mapped_column(Date)
     debt_at_open: Mapped[Decimal]
-    invoice_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # overdue when it opened
+    invoice_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # its invoices (as in the links)
     # Guarantee letter.
     promised_on: Mapped[date | None] = mapped_column(Date)
     guarantee_file_id: Mapped[int | None] = mapped_column(Integer)
@@ -103,6 +103,18 @@ class CollectionCase(Versioned, Base):
     close_comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class CollectionCaseInvoice(Base):
+    """An overdue invoice belongs to one case: the one open when it fell overdue, or a new one.
+    An invoice of a case closed as settled or written off never opens another."""
+
+    __tablename__ = "collection_case_invoices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"), unique=True)
+    added_on: Mapped[date] = mapped_column(Date)
 
 
 class CollectionStep(Base):

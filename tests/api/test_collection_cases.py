@@ -1,7 +1,7 @@
 """The collection case's other paths and its bad input: a refused guarantee letter escalates at
 once; a scan that is no document, a promised date too far or past, a claim sent before the lawyer
 approved it or with a bad postal number are refused naming the field, and nothing changes; only the
-lawyer edits and approves a claim, only a head closes a case; a new overdue episode opens a new case."""
+lawyer edits and approves a claim, only a head closes a case; a settled invoice opens no new case."""
 
 from __future__ import annotations
 
@@ -165,19 +165,60 @@ async def test_bad_input_changes_nothing_and_roles_are_kept(
     assert (settled.json()["stage"], settled.json()["close_reason"]) == ("closed", "settled"), settled.text
     assert all(t.status in ("done", "cancelled") for t in await _tasks(job_ctx, case["id"]))
 
-    # The debt is still overdue: the next sweep opens the client's second episode.
-    assert (await sweep({"app": job_ctx}))["cases_opened"] == 1
+    # Its invoice was settled with the case: no new case for it; a later payment closes nothing more.
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
+    paid = {"client_id": client_id, "amount": case["invoice"]["total"], "paid_on": "2026-12-14"}
+    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
     listed = (
         await client.get("/api/v1/collection-cases", headers=head.headers, params={"client_id": client_id})
     ).json()["items"]
-    assert [(c["episode"], c["stage"]) for c in listed] == [(2, "guarantee_requested"), (1, "closed")]
-    paid = {"client_id": client_id, "amount": case["invoice"]["total"], "paid_on": "2026-12-14"}
-    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
-    second = (await client.get(f"/api/v1/collection-cases/{listed[0]['id']}", headers=head.headers)).json()
-    assert (second["stage"], second["close_reason"], Decimal(second["overdue_debt"])) == ("closed", "paid", 0)
+    assert [(c["episode"], c["stage"], c["close_reason"]) for c in listed] == [(1, "closed", "settled")]
 
 
 async def _tasks(job_ctx: Any, case_id: int) -> list[Task]:
     async with job_ctx.session_factory() as session:
         query = select(Task).where(Task.subject_type == "debt", Task.subject_id == case_id).order_by(Task.id)
         return list((await session.scalars(query)).all())
+
+
+async def test_an_invoice_falling_overdue_joins_the_open_case(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352866677")
+    assert case["invoice_ids"] == [case["invoice"]["id"]]
+    # A second invoice, issued on Wednesday the 9th: due five working days later, on the 16th.
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    order = await client.post(
+        "/api/v1/orders",
+        headers=head.headers,
+        json={
+            "channel": "phone",
+            "client_id": client_id,
+            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 3}],
+        },
+    )
+    assert order.json()["problems"] == ["credit"], order.text  # the debt holds it: a head lets it through
+    order_url = f"/api/v1/orders/{order.json()['id']}"
+    let = await client.post(
+        f"{order_url}/approve-credit", headers=head.headers, json={"reason": "Обещали оплату"}
+    )
+    assert let.status_code == 200, let.text
+    invoice = (await client.post(f"{order_url}/invoice", headers=head.headers)).json()
+    url = f"/api/v1/invoices/{invoice['id']}"
+    await client.post(f"{url}/send", headers=head.headers, json={"email": "buh@klen.example.ru"})
+    invoice = (await client.post(f"{url}/approve", headers=head.headers, json={})).json()
+    assert invoice["due_on"] == "2026-12-16"
+    clock.set(datetime(2026, 12, 17, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
+    joined = (await client.get(f"/api/v1/collection-cases/{case['id']}", headers=head.headers)).json()
+    assert joined["invoice_ids"] == [case["invoice"]["id"], invoice["id"]]
+    assert Decimal(joined["overdue_debt"]) == Decimal(case["invoice"]["total"]) + Decimal(invoice["total"])
+    history = (
+        await client.get(f"/api/v1/collection-cases/{case['id']}/history", headers=head.headers)
+    ).json()
+    assert [e["after"] for e in history["items"] if e["action"] == "invoices_added"] == [
+        {"invoice_ids": [invoice["id"]]}
+    ]

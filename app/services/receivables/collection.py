@@ -30,6 +30,7 @@ from app.models.collection import (
     CloseReason,
     CollectionCall,
     CollectionCase,
+    CollectionCaseInvoice,
     CollectionFile,
     CollectionStep,
 )
@@ -164,6 +165,16 @@ class CollectionService:
         calendar = self.uow.calendar
         return Overdue([i for i in rows if policy.overdue_from(i.due_on, calendar) <= day])
 
+    async def case_debt(self, case_id: int) -> Overdue:
+        """The case's invoices still unpaid."""
+        rows = await self.uow.session.scalars(
+            select(Invoice)
+            .join(CollectionCaseInvoice, CollectionCaseInvoice.invoice_id == Invoice.id)
+            .where(CollectionCaseInvoice.case_id == case_id, Invoice.paid_total < Invoice.total)
+            .order_by(Invoice.due_on, Invoice.id)
+        )
+        return Overdue(list(rows))
+
     async def calls(self, case_id: int) -> Sequence[CollectionCall]:
         await self.get(case_id)
         query = select(CollectionCall).where(CollectionCall.case_id == case_id).order_by(CollectionCall.id)
@@ -175,13 +186,11 @@ class CollectionService:
         return (await self.uow.session.scalars(query)).all()
 
     async def by_stage(self) -> list[tuple[CaseStage, int, Decimal]]:
-        """Cases of the visible clients by stage, with the overdue debt of the open ones (in SQL)."""
-        today = self.today
+        """Cases of the visible clients by stage, with the unpaid debt of the open ones (in SQL)."""
         overdue = and_(
-            Invoice.client_id == CollectionCase.client_id,
-            Invoice.status == InvoiceStatus.APPROVED,
+            CollectionCaseInvoice.case_id == CollectionCase.id,
+            Invoice.id == CollectionCaseInvoice.invoice_id,
             Invoice.paid_total < Invoice.total,
-            Invoice.due_on < today,
             CollectionCase.stage != CaseStage.CLOSED,
         )
         debt = (
@@ -192,6 +201,7 @@ class CollectionService:
                     0,
                 )
             )
+            .select_from(CollectionCaseInvoice, Invoice)
             .where(overdue)
             .correlate(CollectionCase)
             .scalar_subquery()
@@ -213,29 +223,57 @@ class CollectionService:
     # --- the sweep --------------------------------------------------------------------------------
 
     async def open_due(self, batch: int) -> int:
-        """A case for every client with an overdue debt and no open case."""
+        """Every invoice that fell overdue joins a case: the client's open one, or a new one (and
+        the request for a guarantee letter goes out). Returns how many cases were opened."""
         today = self.today
-        open_case = exists().where(
-            CollectionCase.client_id == Invoice.client_id, CollectionCase.stage != CaseStage.CLOSED
-        )
-        client_ids = await self.uow.session.scalars(
-            select(Invoice.client_id)
-            .distinct()
-            .where(
-                Invoice.status == InvoiceStatus.APPROVED,
-                Invoice.paid_total < Invoice.total,
-                Invoice.due_on < today,
-                ~open_case,
+        calendar = self.uow.calendar
+        linked = exists().where(CollectionCaseInvoice.invoice_id == Invoice.id)
+        rows = (
+            await self.uow.session.scalars(
+                select(Invoice)
+                .where(
+                    Invoice.status == InvoiceStatus.APPROVED,
+                    Invoice.paid_total < Invoice.total,
+                    Invoice.due_on < today,
+                    ~linked,
+                )
+                .order_by(Invoice.client_id, Invoice.due_on, Invoice.id)
+                .limit(batch)
             )
-            .limit(batch)
-        )
+        ).all()
+        by_client: dict[int, list[Invoice]] = {}
+        for invoice in rows:
+            if policy.overdue_from(invoice.due_on, calendar) <= today:
+                by_client.setdefault(invoice.client_id, []).append(invoice)
         opened = 0
-        for client_id in list(client_ids):
-            debt = await self.overdue(client_id, today)
-            if debt.invoices:
-                await self._open(client_id, debt)
+        for client_id, invoices in by_client.items():
+            case = await self.uow.session.scalar(
+                select(CollectionCase).where(
+                    CollectionCase.client_id == client_id, CollectionCase.stage != S.CLOSED
+                )
+            )
+            if case is None:
+                await self._open(client_id, Overdue(invoices))
                 opened += 1
+            else:
+                await self._link(case, invoices)
+                touch(case, self.uow)
+                self.history.record(
+                    "collection_case",
+                    case.id,
+                    "invoices_added",
+                    None,
+                    {"invoice_ids": [i.id for i in invoices]},
+                )
         return opened
+
+    async def _link(self, case: CollectionCase, invoices: list[Invoice]) -> None:
+        for invoice in invoices:
+            self.uow.session.add(
+                CollectionCaseInvoice(case_id=case.id, invoice_id=invoice.id, added_on=self.today)
+            )
+        case.invoice_ids = [*case.invoice_ids, *(i.id for i in invoices)]
+        await self.uow.session.flush()
 
     async def _open(self, client_id: int, debt: Overdue) -> CollectionCase:
         client = await ClientService(self.uow).get_for_system(client_id)
@@ -257,7 +295,7 @@ class CollectionService:
             assignee_id=assignee,
             opened_on=self.today,
             debt_at_open=debt.debt,
-            invoice_ids=[i.id for i in debt.invoices],
+            invoice_ids=[],
             tracking=[],
             hearings=[],
             created_at=now,
@@ -265,6 +303,7 @@ class CollectionService:
         )
         self.uow.session.add(case)
         await self.uow.session.flush()
+        await self._link(case, debt.invoices)
         self.history.record("collection_case", case.id, "opened", None, snapshot(case))
         contact = await self._letter_contact(client_id)
         numbers = ", ".join(f"№ {i.number}" for i in debt.invoices)
@@ -378,7 +417,7 @@ class CollectionService:
     async def _breach(self, case: CollectionCase, today: date, why: str) -> int:
         """The promise is broken (or refused): a call for the reason, the head gets the case."""
         client = await ClientService(self.uow).get_for_system(case.client_id)
-        debt = await self.overdue(case.client_id, today)
+        debt = await self.case_debt(case.id)
         before = case.stage
         case.stage = S.ESCALATED
         case.breached_on = today
@@ -471,7 +510,7 @@ class CollectionService:
         )
 
     async def _court_ready(self, case: CollectionCase, today: date) -> int:
-        debt = await self.overdue(case.client_id, today)
+        debt = await self.case_debt(case.id)
         client = await ClientService(self.uow).get_for_system(case.client_id)
         before = case.stage
         case.stage = S.COURT_READY
@@ -698,7 +737,7 @@ class CollectionService:
             return False
         client = await ClientService(self.uow).get_for_system(case.client_id)
         today = self.today
-        debt = await self.overdue(case.client_id, today)
+        debt = await self.case_debt(case.id)
         rows: list[dict[str, Any]] = []
         periods: list[dict[str, Any]] = []
         penalty_total = ZERO
@@ -897,7 +936,7 @@ class CollectionService:
         if case is None:
             return None
         client = await ClientService(self.uow).get_for_system(case.client_id)
-        debt = await self.overdue(case.client_id)
+        debt = await self.case_debt(case.id)
         return {
             "supplier_name": company.name,
             "supplier_inn": company.inn,
@@ -1025,7 +1064,7 @@ class CollectionService:
         self, case_id: int, reason: CloseReason, comment: str, if_match: int | None
     ) -> CollectionCase:
         case = await self._for(case_id, "close", if_match)
-        if reason == CloseReason.PAID and (await self.overdue(case.client_id)).debt > 0:
+        if reason == CloseReason.PAID and (await self.case_debt(case.id)).debt > 0:
             raise FieldError("reason", "the overdue debt is not paid: close as settled or written off")
         await self._close(case, reason, comment)
         return case
@@ -1046,7 +1085,7 @@ class CollectionService:
         )
         if case is None:
             return
-        left = (await self.overdue(client_id)).debt
+        left = (await self.case_debt(case.id)).debt
         self.history.record(
             "collection_case",
             case.id,
