@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from redis.asyncio import Redis
 from sqlalchemy import select, update
 
 from app.adapters.queue import ArqQueue
@@ -153,7 +154,7 @@ async def _approved_case(ctx: JobContext, assistant_id: int) -> int:
 
 
 def _start_worker(
-    ctx: JobContext, redis_url: str, queue_name: str, smtp_port: int
+    ctx: JobContext, redis_url: str, queue_name: str, smtp_port: int, log: Path
 ) -> subprocess.Popen[bytes]:
     settings = ctx.settings
     env = os.environ | {
@@ -176,13 +177,17 @@ def _start_worker(
     )
 
 
-async def _wait(condition: Any, seconds: float, what: str) -> None:
+async def _wait(condition: Any, seconds: float, what: str, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if await condition():
             return
         await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}; the workers said:\n{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:] if log.exists() else ""
 
 
 async def _message(ctx: JobContext, message_id: int) -> OutboundMessage:
@@ -193,13 +198,19 @@ async def _message(ctx: JobContext, message_id: int) -> OutboundMessage:
 
 
 async def test_claim_letter_is_emailed_once_though_the_worker_is_killed_mid_send(
-    job_ctx: JobContext, redis_url: str, make_user: Any
+    job_ctx: JobContext, redis_url: str, make_user: Any, tmp_path: Path
 ) -> None:
+    log = tmp_path / "workers.log"
     job_ctx.clock = FixedClock(datetime.now(UTC))
     handler = HoldingHandler()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
+    # arq keys its jobs by id alone, whatever the queue: an earlier test's "outbound:1:0" would
+    # swallow this one's, so the test starts on an empty Redis.
+    redis = Redis.from_url(redis_url)
+    await redis.flushdb()
+    await redis.aclose()
     queue_name = f"pomoshnik:claim:{os.getpid()}:{time.monotonic_ns()}"
     arq_queue = ArqQueue(redis_url, queue_name)
     workers: list[subprocess.Popen[bytes]] = []
@@ -220,12 +231,12 @@ async def test_claim_letter_is_emailed_once_though_the_worker_is_killed_mid_send
         assert await arq_queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, 0))
 
         # The first worker claims the email, keeps the PDF, and is killed while talking to the server.
-        workers.append(_start_worker(job_ctx, redis_url, queue_name, port))
+        workers.append(_start_worker(job_ctx, redis_url, queue_name, port, log))
 
         async def held() -> bool:
             return handler.held.is_set()
 
-        await _wait(held, 180, "the first SMTP conversation")
+        await _wait(held, 180, "the first SMTP conversation", log)
         workers[0].send_signal(signal.SIGKILL)
         assert workers[0].wait(timeout=10) == -signal.SIGKILL
         handler.release.set()
@@ -249,14 +260,14 @@ async def test_claim_letter_is_emailed_once_though_the_worker_is_killed_mid_send
             )
             await session.commit()
         job_ctx.queue = arq_queue
-        workers.append(_start_worker(job_ctx, redis_url, queue_name, port))
+        workers.append(_start_worker(job_ctx, redis_url, queue_name, port, log))
         job_ctx.clock = FixedClock(datetime.now(UTC))
         assert (await sweep({"app": job_ctx}))["outbound_due"] == 1
 
         async def sent() -> bool:
             return (await _message(job_ctx, message_id)).status == OutboundStatus.SENT
 
-        await _wait(sent, 180, "the email to be sent by the restarted worker")
+        await _wait(sent, 180, "the email to be sent by the restarted worker", log)
         # Later sweeps and the first job's retry find it sent: still one email.
         job_ctx.clock = FixedClock(datetime.now(UTC) + timedelta(hours=1))
         assert (await sweep({"app": job_ctx}))["outbound_due"] == 0
@@ -290,3 +301,6 @@ async def test_claim_letter_is_emailed_once_though_the_worker_is_killed_mid_send
         handler.release.set()
         controller.stop()
         await arq_queue.aclose()
+        redis = Redis.from_url(redis_url)
+        await redis.flushdb()  # and leaves none of its job ids to the tests after it
+        await redis.aclose()
