@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, distinct, exists, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, Integer, and_, distinct, exists, func, or_, select, type_coerce, update
 
 from app.adapters.post import parse_barcode
 from app.core.config import CompanySettings
@@ -57,6 +57,9 @@ from app.services.tasks import ACTIVE, TaskService
 from app.services.unit_of_work import UnitOfWork
 
 DRAFT_JOB = "draft_claim_letter"
+# The confirmation call is due the working day before the promised date: with the new-year holidays
+# that day can be this many days earlier.
+LOOK_AHEAD_DAYS = 12
 DELIVERED_OPERATION = "Вручение"
 ZERO = Decimal(0)
 S = CaseStage
@@ -348,20 +351,48 @@ class CollectionService:
         today = self.today
         cases = (
             await self.uow.session.scalars(
-                select(CollectionCase)
-                .where(
-                    CollectionCase.stage.in_(
-                        [S.GUARANTEE_RECEIVED, S.WAITING, S.CLAIM_SENT, S.DELIVERED, S.IN_COURT]
-                    )
-                )
-                .order_by(CollectionCase.id)
-                .limit(batch)
+                select(CollectionCase).where(self._due(today)).order_by(CollectionCase.id).limit(batch)
             )
         ).all()
         made = 0
         for case in cases:
             made += await self._advance(case, today)
         return made
+
+    def _due(self, today: date) -> ColumnElement[bool]:
+        """Only the cases that may have a step due today, so the batch is never filled by cases
+        that wait (a court case between checkpoints, a letter on its way): a rough cut in SQL,
+        the exact deadline from the policy in ``_advance``."""
+
+        def done(step: str) -> ColumnElement[bool]:
+            return exists().where(CollectionStep.case_id == CollectionCase.id, CollectionStep.step == step)
+
+        stage = CollectionCase.stage
+        sent = CollectionCase.claim_sent_on
+        conditions = [
+            (stage == S.GUARANTEE_RECEIVED)
+            & (
+                (CollectionCase.promised_on < today)
+                | (
+                    (CollectionCase.promised_on <= today + timedelta(days=LOOK_AHEAD_DAYS))
+                    & ~done("promise_call")
+                )
+            ),
+            (stage == S.WAITING) & (CollectionCase.negotiated_on < today),
+            stage.in_([S.CLAIM_SENT, S.DELIVERED])
+            & (sent <= today - timedelta(days=policy.TRACKING_DAYS))
+            & (
+                (CollectionCase.court_allowed_on <= today)
+                | (
+                    (stage == S.CLAIM_SENT)
+                    & CollectionCase.delivered_on.is_(None)
+                    & ~done("tracking_followup")
+                )
+            ),
+        ]
+        if today in policy.checkpoint_days(today, today, self.uow.calendar):
+            conditions.append((stage == S.IN_COURT) & ~done(f"checkpoint:{today.isoformat()}"))
+        return or_(*conditions)
 
     async def _advance(self, case: CollectionCase, today: date) -> int:
         calendar = self.uow.calendar
