@@ -29,6 +29,7 @@ from app.schemas.collection import (
     CaseRead,
     ClaimEdit,
     ClaimSend,
+    CourtDocument,
     CourtUpdate,
     DeliveryReceipt,
     GuaranteeReceived,
@@ -343,6 +344,19 @@ async def court(
     service = CollectionService(uow)
     changes = data.model_dump(exclude_none=True, mode="json")
     return await _read(service, await service.court(case_id, changes, version), response)
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/court-package",
+    response_model=list[CourtDocument],
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="collection_court_package",
+)
+async def court_package(case_id: PathId, uow: UowDep) -> list[CourtDocument]:
+    """The documents for the lawyer: the claim and its calculation, the proof of sending with the
+    tracking history, the delivery receipt and other scans, the invoices."""
+    return [CourtDocument.model_validate(d) for d in await CollectionService(uow).court_package(case_id)]
 
 
 @router.post(

@@ -147,6 +147,15 @@ class CaseFileRead(ReadModel):
     created_at: datetime
 
 
+class CourtDocument(ReadModel):
+    kind: str
+    title: str
+    date: str
+    url: str | None = None
+    sha256: str | None = None
+    tracking: list[dict[str, Any]] | None = None
+
+
 class StageCount(ReadModel):
     stage: CaseStage
     cases: int

@@ -6,6 +6,7 @@ and closure by payment. Every sweep is run twice: the second makes nothing."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -361,8 +362,6 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
         assert expected in claim_text, expected
     kept = await client.get(f"{case_url}/claim.pdf", headers=head.headers)
     assert kept.content == pdf  # the sent PDF, byte for byte
-    import hashlib
-
     assert (await client.get(case_url, headers=head.headers)).json()["claim_pdf_sha256"] == hashlib.sha256(
         pdf
     ).hexdigest()
@@ -413,6 +412,17 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     await _renew(job_ctx, head, assistant, lawyer, accountant)
     assert await _sweep_twice(job_ctx) == (0, 2)
     assert (await client.get(case_url, headers=lawyer.headers)).json()["stage"] == "court_ready"
+    package = (await client.get(f"{case_url}/court-package", headers=lawyer.headers)).json()
+    assert [d["kind"] for d in package] == [
+        "claim_letter",
+        "proof_of_sending",
+        "guarantee_letter",
+        "delivery_receipt",
+        "invoice",
+    ]
+    assert package[0]["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert len(package[1]["tracking"]) == 2
+    assert (await client.get(package[-1]["url"], headers=head.headers)).status_code == 200
     problem(
         await client.post(f"{case_url}/court", headers=lawyer.headers, json={"court_name": "АС"}),
         422,

@@ -188,6 +188,59 @@ class CollectionService:
         query = select(CollectionFile).where(CollectionFile.case_id == case_id).order_by(CollectionFile.id)
         return (await self.uow.session.scalars(query)).all()
 
+    async def court_package(self, case_id: int) -> list[dict[str, Any]]:
+        """The documents the lawyer takes to court, each with where to get it: the claim and its
+        calculation, the proof of sending (the postal identifier and its tracking history), the
+        delivery receipt, the guarantee letter, the invoices (their УПД, the acts and the contract
+        are in 1C and the client's file)."""
+        case = await self.get(case_id)
+        base = f"/api/v1/collection-cases/{case.id}"
+        documents: list[dict[str, Any]] = []
+        if case.claim_sent_on is not None:
+            documents.append(
+                {
+                    "kind": "claim_letter",
+                    "title": "Претензия с расчётом процентов по ст. 395 ГК РФ (приложение)",
+                    "date": case.claim_sent_on.isoformat(),
+                    "url": f"{base}/claim.pdf",
+                    "sha256": case.claim_pdf_sha256,
+                }
+            )
+            documents.append(
+                {
+                    "kind": "proof_of_sending",
+                    "title": f"Заказное письмо с уведомлением, почтовый идентификатор {case.tracking_number}",
+                    "date": case.claim_sent_on.isoformat(),
+                    "tracking": case.tracking,
+                }
+            )
+        for row in await self.files(case.id):
+            documents.append(
+                {
+                    "kind": row.kind.value,
+                    "title": row.filename,
+                    "date": row.created_at.date().isoformat(),
+                    "url": f"{base}/attachments/{row.id}",
+                }
+            )
+        invoices = await self.uow.session.scalars(
+            select(Invoice)
+            .join(CollectionCaseInvoice, CollectionCaseInvoice.invoice_id == Invoice.id)
+            .where(CollectionCaseInvoice.case_id == case.id)
+            .order_by(Invoice.due_on, Invoice.id)
+        )
+        for invoice in invoices:
+            documents.append(
+                {
+                    "kind": "invoice",
+                    "title": f"Счёт № {invoice.number}: {format_rub(invoice.total)}, оплачено "
+                    f"{format_rub(invoice.paid_total)}, срок {_d(invoice.due_on)}; УПД к нему — в 1С",
+                    "date": invoice.issued_on.isoformat(),
+                    "url": f"/api/v1/invoices/{invoice.id}/pdf",
+                }
+            )
+        return documents
+
     async def by_stage(self) -> list[tuple[CaseStage, int, Decimal]]:
         """Cases of the visible clients by stage, with the unpaid debt of the open ones (in SQL)."""
         overdue = and_(
