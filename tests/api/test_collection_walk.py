@@ -231,6 +231,7 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     for expected in (
         f"Сумма задолженности: {format_rub(total)}",
         "оплата обещана до 23.12.2026",
+        f"Скан письма: {case_url}/attachments/{letter}",
         "просрочка 9 дн.",
         "снабженец: Ершова Анна",
         "главный бухгалтер: Кречетова Ольга",

@@ -550,6 +550,10 @@ class CollectionService:
             lines.append("Гарантийное письмо: клиент отказался его дать.")
         elif case.promised_on is not None:
             lines.append(f"Гарантийное письмо: оплата обещана до {_d(case.promised_on)}, не выполнено.")
+            if case.guarantee_file_id is not None:
+                lines.append(
+                    f"Скан письма: /api/v1/collection-cases/{case.id}/attachments/{case.guarantee_file_id}"
+                )
         else:
             lines.append("Гарантийное письмо не получено.")
         lines.append("Контакты (звонки на всех уровнях, от снабженца до руководителя):")
