@@ -130,7 +130,14 @@ class AmoCrmSettings(BaseModel):
 
 
 class PostSettings(BaseModel):
-    adapter: Literal["stub"] = "stub"
+    """Russian Post tracking: `russianpost` is its single-item tracking service (SOAP 1.2,
+    getOperationHistory), which needs the login and password the post issues; `stub` invents."""
+
+    adapter: Literal["stub", "russianpost"] = "stub"
+    url: str = "https://tracking.russianpost.ru/rtm34"
+    login: str = ""
+    password: SecretStr = SecretStr("")
+    timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
 
 class StorageSettings(BaseModel):

@@ -1,6 +1,13 @@
 """SQLAlchemy models, one module per domain. Importing this package registers every table."""
 
 from app.models.clients import Client, ClientContact
+from app.models.collection import (
+    CollectionCall,
+    CollectionCase,
+    CollectionCaseInvoice,
+    CollectionFile,
+    CollectionStep,
+)
 from app.models.credit import CreditRequest
 from app.models.deliveries import Delivery
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
@@ -30,6 +37,11 @@ __all__ = [
     "ApiToken",
     "Client",
     "ClientContact",
+    "CollectionCall",
+    "CollectionCase",
+    "CollectionCaseInvoice",
+    "CollectionFile",
+    "CollectionStep",
     "CreditRequest",
     "DailyReport",
     "DebtAcknowledgement",

@@ -30,6 +30,7 @@ from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, newest_first
 from app.services.ports import ErpPayment
+from app.services.receivables.collection import CollectionService
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -134,6 +135,7 @@ class PaymentService:
             None,
             snapshot(payment) | {"allocations": [snapshot(a) for a in payment.allocations]},
         )
+        await CollectionService(self.uow).on_payment(client.id, payment)
         return payment
 
     async def import_from_erp(self, payments: list[ErpPayment]) -> tuple[int, list[str]]:

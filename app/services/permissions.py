@@ -52,6 +52,10 @@ class Permission(StrEnum):
     REPORTS_READ_ALL = "reports:read_all"
     STATISTICS_READ = "statistics:read"
     STATISTICS_READ_ALL = "statistics:read_all"
+    COLLECTION_READ = "collection:read"
+    COLLECTION_WRITE = "collection:write"
+    COLLECTION_CLAIM = "collection:claim"  # the lawyer: edits and approves claims, records the court
+    COLLECTION_CLOSE = "collection:close"  # settled or written off: a head decides
 
 
 _EVERYONE = {
@@ -81,8 +85,11 @@ _SALES = {
     Permission.WAREHOUSE_CHECKS,
     Permission.REPORTS_WRITE,
     Permission.STATISTICS_READ,
+    Permission.COLLECTION_READ,
+    Permission.COLLECTION_WRITE,
 }
 _HEADS = {
+    Permission.COLLECTION_CLOSE,
     Permission.CREDIT_TERMS_APPROVE,
     Permission.CLIENTS_READ_ALL,
     Permission.TASKS_READ_ALL,
@@ -109,6 +116,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.PAYMENTS_READ,
             Permission.CREDIT_VERDICT,
             Permission.PENALTIES_CALCULATE,
+            Permission.COLLECTION_READ,
+            Permission.COLLECTION_WRITE,
+            Permission.COLLECTION_CLAIM,
         }
     ),
     Role.ACCOUNTANT: frozenset(
@@ -124,6 +134,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.PENALTIES_CALCULATE,
             Permission.RECONCILIATION_WRITE,
             Permission.RECEIVABLES_REPORTS,
+            Permission.COLLECTION_READ,
         }
     ),
     Role.SUPPLY: frozenset(

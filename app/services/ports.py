@@ -188,6 +188,10 @@ class TrackingOperation:
     place: str
 
 
+class TrackingError(Exception):
+    """The post's tracking service could not answer (network, HTTP, a SOAP fault)."""
+
+
 class PostTracker(Protocol):
     async def history(self, barcode: str) -> list[TrackingOperation]: ...
 

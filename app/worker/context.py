@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.adapters.post import StubPostTracker
 from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.logging import request_id_var
-from app.services.ports import ChatGateway, Crm, Erp, JobQueue, KeyRateSource, Mailer, Storage
+from app.services.ports import (
+    ChatGateway,
+    Crm,
+    Erp,
+    JobQueue,
+    KeyRateSource,
+    Mailer,
+    PostTracker,
+    Storage,
+)
 from app.services.unit_of_work import UnitOfWork
 
 
@@ -31,6 +41,7 @@ class JobContext:
     crm: Crm
     storage: Storage
     key_rates: KeyRateSource
+    post: PostTracker = field(default_factory=StubPostTracker)
 
     @property
     def stuck_after(self) -> timedelta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from app.models.outbox import OutboundKind
 from app.models.rates import RateSource
 from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
 from app.services.credit import CreditService
+from app.services.documents.collection import render_claim_pdf, render_guarantee_sample_pdf
 from app.services.documents.reconciliation import ActView, render_act_pdf
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
@@ -25,8 +27,10 @@ from app.services.ports import (
     EmailMessage,
     KeyRateError,
     MailError,
+    TrackingOperation,
 )
 from app.services.proposals import ProposalService
+from app.services.receivables.collection import DRAFT_JOB, CollectionService
 from app.services.receivables.limitation import LimitationService
 from app.services.receivables.rates import KeyRateService
 from app.services.receivables.reconciliations import ReconciliationService
@@ -311,6 +315,20 @@ async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachm
             view = ActView.from_json(spec["view"])
             pdf = await asyncio.to_thread(render_act_pdf, view)
             attachments.append(Attachment(f"Акт_сверки_{view.number}.pdf", pdf, "application/pdf"))
+        elif spec.get("kind") == "claim_pdf":
+            attachments.append(await _claim_pdf(app, int(spec["case_id"])))
+        elif spec.get("kind") == "guarantee_sample_pdf":
+            async with app.unit_of_work() as uow:
+                sample = await CollectionService(uow).guarantee_sample(
+                    int(spec["case_id"]), app.settings.company
+                )
+            if sample is None:
+                raise MailError(f"collection case {spec['case_id']} does not exist", permanent=True)
+            attachments.append(
+                Attachment(
+                    "Образец_гарантийного_письма.pdf", render_guarantee_sample_pdf(sample), "application/pdf"
+                )
+            )
     return attachments
 
 
@@ -336,6 +354,58 @@ async def _proposal_pdf(app: JobContext, document_id: int) -> Attachment:
     return Attachment(name, pdf, "application/pdf")
 
 
+async def _claim_pdf(app: JobContext, case_id: int) -> Attachment:
+    """The claim as the lawyer approved it: made once, kept in storage byte for byte, and every
+    attempt to send attaches the kept bytes."""
+    async with app.unit_of_work() as uow:
+        claim = await CollectionService(uow).claim_for_sending(case_id)
+    if claim is None:
+        raise MailError(f"collection case {case_id} has no approved claim letter", permanent=True)
+    stored = await app.storage.get(claim.key) if claim.stored else None
+    if stored is None:
+        # Stored under a fixed key with no transaction open; recorded only after it is there, so a
+        # repeat after a crash stores again before anything is sent.
+        pdf = render_claim_pdf(claim.view, claim.text)
+        await app.storage.put(claim.key, pdf, "application/pdf")
+        async with app.unit_of_work() as uow:
+            await CollectionService(uow).record_claim_stored(case_id, hashlib.sha256(pdf).hexdigest())
+        stored = await app.storage.get(claim.key)
+        if stored is None:
+            raise MailError(f"the claim letter of case {case_id} was not kept in storage")
+    return Attachment(f"Претензия_{claim.number}.pdf", stored.content, "application/pdf")
+
+
+async def draft_claim_letter(ctx: dict[str, Any], case_id: int, request_id: str | None = None) -> str:
+    """The claim letter's draft with the penalty calculation, for the lawyer to check (once)."""
+    token = request_id_var.set(request_id)
+    try:
+        app = _ctx(ctx)
+        async with app.unit_of_work() as uow:
+            drafted = await CollectionService(uow).draft_claim(case_id, app.settings.company)
+        return "drafted" if drafted else "skipped"
+    finally:
+        request_id_var.reset(token)
+
+
+async def track_claim_letters(ctx: dict[str, Any]) -> dict[str, int]:
+    """The hourly cron: each posted claim letter's history from the post (no transaction open
+    while asking), recorded; a letter handed over moves its case on."""
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        letters = await CollectionService(uow).to_track(app.settings.worker.sweep_batch)
+    tracked = failed = 0
+    for case_id, barcode in letters:
+        try:
+            operations: list[TrackingOperation] = await app.post.history(barcode)
+        except Exception as exc:
+            failed += 1
+            log.warning("post.tracking_failed", case_id=case_id, error=str(exc)[:200])
+            continue
+        async with app.unit_of_work() as uow:
+            tracked += await CollectionService(uow).record_tracking(case_id, operations)
+    return {"tracked": tracked, "failed": failed}
+
+
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The minute cron: turn what fell due into rows, then (re)enqueue every due outbound row."""
     app = _ctx(ctx)
@@ -352,6 +422,9 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         sheets, unstarted = await WarehouseCheckService(uow, app.erp).make_due(batch)
         unreported = await DailyReportService(uow).remind_unsubmitted(batch)
     async with app.unit_of_work() as uow:
+        cases_opened = await CollectionService(uow).open_due(batch)
+        case_steps = await CollectionService(uow).advance(batch)
+    async with app.unit_of_work() as uow:
         notices = await TaskService(uow).notify_due(batch)
     async with app.unit_of_work() as uow:
         due = await OutboxService(uow).due(batch, app.stuck_after)
@@ -360,6 +433,7 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         unregistered = await InvoiceService(uow, app.erp, app.settings.company).unregistered(batch)
         unpushed = await CreditService(uow).unpushed(batch)
         spec_receipts, spec_documents = await _specs(app, uow).due_jobs()
+        undrafted = await CollectionService(uow).undrafted(batch)
     async with app.unit_of_work() as uow:
         # Unanswered price requests remind supply; proposals past their validity expire. Both are
         # recorded on the rows they touch, so the next minute finds nothing left to do.
@@ -377,6 +451,8 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         enqueued += await app.queue.enqueue(
             CREDIT_PUSH_JOB, request_id, job_id=f"credit-1c:{request_id}:{minute}"
         )
+    for case_id in undrafted:
+        enqueued += await app.queue.enqueue(DRAFT_JOB, case_id, job_id=f"claim-draft:{case_id}:{minute}")
     for order_id in unsynced:
         enqueued += await app.queue.enqueue(
             SYNC_JOB, order_id, job_id=f"fulfilment:{order_id}:sweep:{minute}"
@@ -413,4 +489,6 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "check_sheets": sheets,
         "check_reminders": unstarted,
         "report_reminders": unreported,
+        "cases_opened": cases_opened,
+        "case_steps": case_steps,
     }

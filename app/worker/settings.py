@@ -12,6 +12,7 @@ from app.adapters.cbr import build_key_rate_source
 from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
 from app.adapters.onec import build_erp
+from app.adapters.post import build_post_tracker
 from app.adapters.queue import ArqQueue
 from app.adapters.storage import build_storage
 from app.core.calendar import BusinessCalendar
@@ -22,6 +23,7 @@ from app.core.logging import configure_logging, get_logger
 from app.worker.context import JobContext
 from app.worker.jobs import (
     deliver_outbound,
+    draft_claim_letter,
     import_payments,
     issue_spec_documents,
     post_spec_receipts,
@@ -31,6 +33,7 @@ from app.worker.jobs import (
     register_invoice,
     sweep,
     sync_fulfilment,
+    track_claim_letters,
 )
 
 log = get_logger(__name__)
@@ -53,6 +56,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         crm=build_crm(settings.amocrm),
         storage=build_storage(settings.storage),
         key_rates=build_key_rate_source(settings.rates),
+        post=build_post_tracker(settings.post),
     )
     log.info("worker.started")
 
@@ -61,7 +65,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     app: JobContext | None = ctx.get("app")
     if app is None:
         return
-    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates):
+    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates, app.post):
         close = getattr(resource, "aclose", None)
         if close is not None:
             await close()
@@ -80,9 +84,11 @@ class WorkerSettings:
         push_credit_terms,
         post_spec_receipts,
         issue_spec_documents,
+        draft_claim_letter,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),
+        cron(track_claim_letters, minute={5}, second=0, unique=True, timeout=300),
         cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
         # Daily at 11:00 on the worker's clock (UTC in the image), 14:00 in Moscow: the Bank of Russia
         # announces a decision at 13:30 and it takes effect on a later day, so the table has it in time.

@@ -10,6 +10,7 @@ import pytest
 from app.adapters.post import (
     StubPostTracker,
     build_post_tracker,
+    domestic_check_digit,
     is_valid_barcode,
     parse_barcode,
     s10_check_digit,
@@ -31,7 +32,7 @@ def test_s10_check_digit_rule() -> None:
 
 @pytest.mark.parametrize(
     "barcode",
-    ["AA473124829GB", "RA123456785RU", "ra 123 456 785 ru", "80111587002938", "8011 1587 0029 38"],
+    ["AA473124829GB", "RA123456785RU", "ra 123 456 785 ru", "80111587002939", "8011 1587 0029 39"],
 )
 def test_valid_barcodes(barcode: str) -> None:
     assert is_valid_barcode(barcode)
@@ -42,9 +43,11 @@ def test_valid_barcodes(barcode: str) -> None:
     ("barcode", "reason"),
     [
         ("RA123456784RU", "check digit"),
+        ("80111587002938", "check digit"),
+        ("10100087654321", "check digit"),
         ("AA473124828GB", "check digit"),
         ("8011158700293", "not a postal item id"),
-        ("801115870029381", "not a postal item id"),
+        ("801115870029391", "not a postal item id"),
         ("R1123456785RU", "not a postal item id"),
         ("RA12345678RU", "not a postal item id"),
         ("", "not a postal item id"),
@@ -57,8 +60,20 @@ def test_invalid_barcodes(barcode: str, reason: str) -> None:
         validate_barcode(barcode)
 
 
+def test_domestic_check_digit() -> None:
+    # Odd places three times, even places once: 1·3+0+1·3+0+0+0+8·3+7+6·3+5+4·3+3+2·3 = 81 -> 9.
+    assert domestic_check_digit("1010008765432") == 9
+    assert domestic_check_digit("8011158700293") == 9
+    assert domestic_check_digit("0000000000000") == 0
+    # The domestic identifier used as the example of Russian Post's tracking service
+    # (getOperationHistory), 109440 22 44032 1, carries the digit this rule gives.
+    assert domestic_check_digit("1094402244032") == 1
+    with pytest.raises(ValueError, match="13 digits"):
+        domestic_check_digit("123")
+
+
 def test_barcode_parts() -> None:
-    domestic = parse_barcode("10100087654321")
+    domestic = parse_barcode("10100087654329")
     assert (domestic.kind, domestic.postal_index, domestic.country) == ("domestic", "101000", None)
     international = parse_barcode("CP123456785CN")
     assert (international.kind, international.postal_index, international.country) == (
@@ -73,7 +88,8 @@ async def test_history_is_deterministic_and_plausible() -> None:
     assert isinstance(tracker, StubPostTracker)
     histories = {}
     for n in range(40):
-        barcode = f"190000{n:08d}"
+        body = f"1900000{n:06d}"
+        barcode = f"{body}{domestic_check_digit(body)}"
         first = await tracker.history(barcode)
         again = await StubPostTracker().history(barcode)
         assert first == again

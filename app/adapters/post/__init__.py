@@ -1,9 +1,10 @@
-"""Russian Post adapters: identifier validation and a tracking stub (the SOAP client needs a login)."""
+"""Russian Post adapters: identifier validation, its tracking service (SOAP) and a tracking stub."""
 
 from __future__ import annotations
 
 from app.adapters.post.barcodes import (
     Barcode,
+    domestic_check_digit,
     is_valid_barcode,
     normalize_barcode,
     parse_barcode,
@@ -11,13 +12,16 @@ from app.adapters.post.barcodes import (
     validate_barcode,
 )
 from app.adapters.post.stub import StubPostTracker
+from app.adapters.post.tracking import RussianPostTracker
 from app.core.config import PostSettings
 from app.services.ports import PostTracker
 
 __all__ = [
     "Barcode",
+    "RussianPostTracker",
     "StubPostTracker",
     "build_post_tracker",
+    "domestic_check_digit",
     "is_valid_barcode",
     "normalize_barcode",
     "parse_barcode",
@@ -29,4 +33,6 @@ __all__ = [
 def build_post_tracker(settings: PostSettings) -> PostTracker:
     if settings.adapter == "stub":
         return StubPostTracker()
+    if settings.adapter == "russianpost":
+        return RussianPostTracker(settings)
     raise ValueError(f"unknown Russian Post adapter {settings.adapter!r}")

@@ -1,0 +1,388 @@
+"""Collection cases (process 4, "when a debt is overdue"): the guarantee letter, the escalation,
+the negotiation calls, the claim letter, the post, the court; and the cases by stage."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+
+from app.api.deps import (
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    SettingsDep,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
+from app.core.errors import Conflict
+from app.models.collection import CaseFileKind, CaseStage, CollectionCase
+from app.schemas.collection import (
+    CallCreate,
+    CallRead,
+    CaseClose,
+    CaseFileRead,
+    CaseRead,
+    ClaimEdit,
+    ClaimSend,
+    CourtDocument,
+    CourtUpdate,
+    DeliveryReceipt,
+    GuaranteeReceived,
+    GuaranteeRefused,
+    NegotiationDone,
+    StageCount,
+)
+from app.schemas.common import Page, problems
+from app.schemas.events import EventRead
+from app.services.documents.collection import render_claim_pdf
+from app.services.permissions import Permission
+from app.services.receivables.collection import CollectionService, case_actions
+
+router = APIRouter(tags=["collection"])
+PREFIX = "/api/v1/collection-cases"
+
+READ = [Depends(allow(Permission.COLLECTION_READ))]
+WRITE = [Depends(allow(Permission.COLLECTION_WRITE))]
+CLAIM = [Depends(allow(Permission.COLLECTION_CLAIM))]
+CLOSE = [Depends(allow(Permission.COLLECTION_CLOSE))]
+ACTION = problems(401, 403, 404, 409, 412, 422)
+
+
+async def _read(
+    service: CollectionService, case: CollectionCase, response: Response | None = None
+) -> CaseRead:
+    if response is not None:
+        set_etag(response, case.version)
+    fields = {k: getattr(case, k) for k in CaseRead.model_fields if hasattr(case, k)}
+    debt = (await service.case_debt(case.id)).debt
+    return CaseRead.model_validate(
+        fields | {"allowed_actions": case_actions(case.stage), "overdue_debt": debt}
+    )
+
+
+@router.get(
+    PREFIX,
+    response_model=Page[CaseRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="list_collection_cases",
+)
+async def list_cases(
+    uow: UowDep,
+    page: PageDep,
+    client_id: QueryId = None,
+    stage: Annotated[CaseStage | None, Query()] = None,
+) -> Page[CaseRead]:
+    """Cases of the clients you may see, newest first. The worker opens a case for a client whose
+    debt is overdue and emails the request for a guarantee letter with a sample to fill in."""
+    service = CollectionService(uow)
+    result = await service.page(client_id=client_id, stage=stage, cursor=page.cursor, limit=page.limit)
+    return Page(items=[await _read(service, c) for c in result.items], next_cursor=result.next_cursor)
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}",
+    response_model=CaseRead,
+    responses=problems(401, 403, 404, 422),
+    dependencies=READ,
+    operation_id="get_collection_case",
+)
+async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead:
+    """One case with its stage, the guarantee letter, the claim letter, the post and the court."""
+    service = CollectionService(uow)
+    return await _read(service, await service.get(case_id), response)
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/history",
+    response_model=Page[EventRead],
+    responses=problems(401, 403, 404, 422),
+    dependencies=[Depends(allow(Permission.HISTORY_READ))],
+    operation_id="collection_case_history",
+)
+async def case_history(case_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+    """Every step of the case."""
+    await CollectionService(uow).get(case_id)
+    return await history_page(uow, "collection_case", case_id, page)
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/attachments",
+    response_model=CaseFileRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(401, 403, 404, 413, 422),
+    dependencies=WRITE,
+    operation_id="attach_collection_file",
+)
+async def attach_file(
+    case_id: PathId,
+    kind: Annotated[CaseFileKind, Form()],
+    file: Annotated[UploadFile, File(description="A scan: PDF or a picture")],
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+) -> CaseFileRead:
+    """Keep a scan with the case: the guarantee letter, the delivery receipt, court papers."""
+    limit = settings.storage.max_document_bytes
+    content = await file.read(limit + 1)
+    await file.close()
+    row = await CollectionService(uow).add_file(
+        case_id, kind, file.filename, content, request.app.state.storage, limit
+    )
+    return CaseFileRead.model_validate(row)
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/attachments",
+    response_model=list[CaseFileRead],
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="collection_files",
+)
+async def list_files(case_id: PathId, uow: UowDep) -> list[CaseFileRead]:
+    """The case's scans, oldest first."""
+    return [CaseFileRead.model_validate(f) for f in await CollectionService(uow).files(case_id)]
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/attachments/{{file_id:int}}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **problems(401, 403, 404)},
+    dependencies=READ,
+    operation_id="collection_file",
+)
+async def get_file(case_id: PathId, file_id: PathId, request: Request, uow: UowDep) -> Response:
+    """The scan as it was uploaded."""
+    row, content = await CollectionService(uow).file_content(case_id, file_id, request.app.state.storage)
+    disposition = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    return Response(content, media_type=row.content_type, headers={"Content-Disposition": disposition})
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/guarantee",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="receive_guarantee_letter",
+)
+async def receive_guarantee(
+    case_id: PathId, data: GuaranteeReceived, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """The guarantee letter came: its scan and the promised date (no more than 7 calendar days
+    ahead). The worker makes the confirmation call the working day before it, and escalates to the
+    department head the day after it if the money has not come."""
+    service = CollectionService(uow)
+    case = await service.receive_guarantee(case_id, data.promised_on, data.file_id, version)
+    return await _read(service, case, response)
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/guarantee-refusal",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="refuse_guarantee_letter",
+)
+async def refuse_guarantee(
+    case_id: PathId, data: GuaranteeRefused, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """The client will not give a guarantee letter (or took back its promise): escalated at once."""
+    service = CollectionService(uow)
+    return await _read(service, await service.refuse_guarantee(case_id, data.comment, version), response)
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/calls",
+    response_model=list[CallRead],
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="collection_calls",
+)
+async def list_calls(case_id: PathId, uow: UowDep) -> list[CallRead]:
+    """The negotiation calls, oldest first."""
+    return [CallRead.model_validate(c) for c in await CollectionService(uow).calls(case_id)]
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/calls",
+    response_model=CallRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="log_collection_call",
+)
+async def log_call(case_id: PathId, data: CallCreate, uow: UowDep) -> CallRead:
+    """A negotiation call after the escalation, at one level of the client's people."""
+    call = await CollectionService(uow).log_call(
+        case_id,
+        level=data.level,
+        contact_id=data.contact_id,
+        reached=data.reached,
+        result=data.result,
+        promised_on=data.promised_on,
+    )
+    return CallRead.model_validate(call)
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/negotiation-done",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="finish_collection_negotiation",
+)
+async def finish_negotiation(
+    case_id: PathId, data: NegotiationDone, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """The negotiations are over: 2 working days of waiting, then the lawyer is asked for the claim."""
+    service = CollectionService(uow)
+    return await _read(service, await service.finish_negotiation(case_id, data.comment, version), response)
+
+
+@router.patch(
+    f"{PREFIX}/{{case_id:int}}/claim",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=CLAIM,
+    operation_id="edit_claim_letter",
+)
+async def edit_claim(
+    case_id: PathId, data: ClaimEdit, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """The lawyer edits the worker's draft (the text, the contract it rests on) before approving."""
+    service = CollectionService(uow)
+    return await _read(
+        service, await service.edit_claim(case_id, data.text, data.contract, version), response
+    )
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/claim.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 409)},
+    dependencies=READ,
+    operation_id="claim_letter_pdf",
+)
+async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
+    """The claim letter: as it was sent (the kept bytes) once sent, else a preview of the draft."""
+    service = CollectionService(uow)
+    case = await service.get(case_id)
+    content: bytes | None = None
+    if case.claim_pdf_key is not None and case.claim_pdf_stored_at is not None:
+        stored = await request.app.state.storage.get(case.claim_pdf_key)
+        content = stored.content if stored is not None else None
+    if content is None:
+        if case.claim_view is None or case.claim_text is None:
+            raise Conflict("the claim letter's draft is not ready yet")
+        content = render_claim_pdf(case.claim_view, case.claim_text)
+    return Response(content, media_type="application/pdf")
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/claim/approve",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=CLAIM,
+    operation_id="approve_claim_letter",
+)
+async def approve_claim(case_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> CaseRead:
+    """The lawyer approves the claim letter; the assistant sends it the same day."""
+    service = CollectionService(uow)
+    return await _read(service, await service.approve_claim(case_id, version), response)
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/claim/send",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="send_claim_letter",
+)
+async def send_claim(
+    case_id: PathId, data: ClaimSend, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """Record the approved claim as sent: the registered letter's postal identifier (14 digits,
+    check digit verified) and the email with the PDF, which the worker sends exactly once. A second
+    call changes nothing (409)."""
+    service = CollectionService(uow)
+    case = await service.send_claim(case_id, data.tracking_number, data.email, version)
+    return await _read(service, case, response)
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/delivery-receipt",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=WRITE,
+    operation_id="record_delivery_receipt",
+)
+async def delivery_receipt(
+    case_id: PathId, data: DeliveryReceipt, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """The delivery receipt (уведомление о вручении) is back: its scan is kept with the case."""
+    service = CollectionService(uow)
+    return await _read(service, await service.record_delivery(case_id, data.file_id, version), response)
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/court",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=CLAIM,
+    operation_id="record_court_stage",
+)
+async def court(
+    case_id: PathId, data: CourtUpdate, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """The lawyer records the court: the case number when filed, then hearings, the judgment and
+    the enforcement. A checkpoint with the department head is made twice a week."""
+    service = CollectionService(uow)
+    changes = data.model_dump(exclude_none=True, mode="json")
+    return await _read(service, await service.court(case_id, changes, version), response)
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/court-package",
+    response_model=list[CourtDocument],
+    responses=problems(401, 403, 404),
+    dependencies=READ,
+    operation_id="collection_court_package",
+)
+async def court_package(case_id: PathId, uow: UowDep) -> list[CourtDocument]:
+    """The documents for the lawyer: the claim and its calculation, the proof of sending with the
+    tracking history, the delivery receipt and other scans, the invoices."""
+    return [CourtDocument.model_validate(d) for d in await CollectionService(uow).court_package(case_id)]
+
+
+@router.post(
+    f"{PREFIX}/{{case_id:int}}/close",
+    response_model=CaseRead,
+    responses=ACTION,
+    dependencies=CLOSE,
+    operation_id="close_collection_case",
+)
+async def close(
+    case_id: PathId, data: CaseClose, uow: UowDep, version: IfMatchDep, response: Response
+) -> CaseRead:
+    """A head closes the case as settled or written off (a payment of the whole overdue debt closes
+    it as paid by itself)."""
+    service = CollectionService(uow)
+    return await _read(service, await service.close(case_id, data.reason, data.comment, version), response)
+
+
+@router.get(
+    "/api/v1/reports/collection-cases-by-stage",
+    response_model=list[StageCount],
+    responses=problems(401, 403),
+    dependencies=READ,
+    operation_id="collection_cases_by_stage",
+)
+async def cases_by_stage(uow: UowDep) -> list[StageCount]:
+    """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL)."""
+    rows = await CollectionService(uow).by_stage()
+    return [StageCount(stage=stage, cases=count, overdue_debt=debt) for stage, count, debt in rows]

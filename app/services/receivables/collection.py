@@ -1,0 +1,1303 @@
+"""The collection case (process 4, "when a debt is overdue"): one per client and overdue episode.
+
+A state machine over the regulation's steps. People move it by actions (the guarantee letter came,
+a negotiation call, the lawyer approves the claim, it is sent, the court); the worker's sweep moves
+it by time (the call before the promised date, the breach and the escalation, the end of the wait,
+the 30 days after the claim, the checkpoints in court). Every deadline comes from
+``collection_policy``; every step is a task for the right person and a history event, made once.
+Any payment updates the open case; a payment of the whole overdue debt closes it at any stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, and_, distinct, exists, func, or_, select, type_coerce, update
+
+from app.adapters.post import parse_barcode
+from app.core.config import CompanySettings
+from app.core.db import KOPECK
+from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
+from app.models.clients import Client, ClientContact, ContactLevel
+from app.models.collection import (
+    CaseFileKind,
+    CaseStage,
+    CloseReason,
+    CollectionCall,
+    CollectionCase,
+    CollectionCaseInvoice,
+    CollectionFile,
+    CollectionStep,
+)
+from app.models.directory import Role
+from app.models.invoices import Invoice, InvoiceStatus
+from app.models.outbox import OutboundKind
+from app.models.payments import Payment, PaymentAllocation
+from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.services.clients import ClientService
+from app.services.common import ensure_version, storable, touch
+from app.services.directory import first_active_with_role
+from app.services.files import check_document
+from app.services.history import HistoryService, snapshot
+from app.services.invoicing.format import format_rub
+from app.services.invoicing.words import amount_in_words
+from app.services.outbox import OutboxService
+from app.services.pagination import Page, newest_first
+from app.services.ports import Storage, TrackingOperation
+from app.services.receivables import collection_policy as policy
+from app.services.receivables.penalties import PenaltyService
+from app.services.receivables.penalty import Method, Request
+from app.services.receivables.penalty import Payment as PenaltyPayment
+from app.services.tasks import ACTIVE, TaskService
+from app.services.unit_of_work import UnitOfWork
+
+DRAFT_JOB = "draft_claim_letter"
+# The confirmation call is due the working day before the promised date: with the new-year holidays
+# that day can be this many days earlier.
+LOOK_AHEAD_DAYS = 12
+DELIVERED_OPERATION = "Вручение"
+ZERO = Decimal(0)
+S = CaseStage
+
+# action -> (stages it is allowed from, stage it leads to; None: stays)
+TRANSITIONS: dict[str, tuple[frozenset[CaseStage], CaseStage | None]] = {
+    "receive_guarantee": (frozenset({S.GUARANTEE_REQUESTED}), S.GUARANTEE_RECEIVED),
+    "refuse_guarantee": (frozenset({S.GUARANTEE_REQUESTED, S.GUARANTEE_RECEIVED}), S.ESCALATED),
+    "log_call": (frozenset({S.ESCALATED, S.WAITING}), None),
+    "finish_negotiation": (frozenset({S.ESCALATED}), S.WAITING),
+    "edit_claim": (frozenset({S.CLAIM_REQUESTED}), None),
+    "approve_claim": (frozenset({S.CLAIM_REQUESTED}), S.CLAIM_APPROVED),
+    "send_claim": (frozenset({S.CLAIM_APPROVED}), S.CLAIM_SENT),
+    "record_delivery": (frozenset({S.CLAIM_SENT, S.DELIVERED, S.COURT_READY}), None),
+    "court": (frozenset({S.COURT_READY, S.IN_COURT}), S.IN_COURT),
+    "close": (frozenset(set(S) - {S.CLOSED}), S.CLOSED),
+}
+
+# Whom the guarantee letter request goes to, in order of preference.
+LETTER_LEVELS = (
+    ContactLevel.CHIEF_ACCOUNTANT,
+    ContactLevel.DIRECTOR,
+    ContactLevel.DEPUTY_DIRECTOR,
+    ContactLevel.BUYER,
+    ContactLevel.SPECIALIST,
+)
+LEVEL_NAMES = {
+    ContactLevel.BUYER: "снабженец",
+    ContactLevel.SPECIALIST: "специалист",
+    ContactLevel.CHIEF_ACCOUNTANT: "главный бухгалтер",
+    ContactLevel.DEPUTY_DIRECTOR: "заместитель директора",
+    ContactLevel.DIRECTOR: "директор",
+}
+
+
+def case_actions(stage: CaseStage) -> list[str]:
+    return [action for action, (sources, _) in TRANSITIONS.items() if stage in sources]
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+@dataclass(frozen=True)
+class Overdue:
+    invoices: list[Invoice]
+
+    @property
+    def debt(self) -> Decimal:
+        return sum((i.outstanding for i in self.invoices), ZERO)
+
+
+@dataclass(frozen=True)
+class ClaimToSend:
+    key: str
+    stored: bool
+    view: dict[str, Any]
+    text: str
+    number: str
+
+
+class CollectionService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.history = HistoryService(uow)
+        self.tasks = TaskService(uow)
+
+    @property
+    def today(self) -> date:
+        return self.uow.calendar.local_date(self.uow.clock.now())
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    async def get(self, case_id: int) -> CollectionCase:
+        case = await self.uow.session.get(CollectionCase, case_id)
+        if case is None:
+            raise NotFound("collection case", case_id)
+        await ClientService(self.uow).get(case.client_id)  # visible only with its client
+        return case
+
+    async def page(
+        self, *, client_id: int | None, stage: CaseStage | None, cursor: str | None, limit: int
+    ) -> Page[CollectionCase]:
+        query = select(CollectionCase).where(
+            CollectionCase.client_id.in_(ClientService(self.uow).visible_ids())
+        )
+        if client_id is not None:
+            query = query.where(CollectionCase.client_id == client_id)
+        if stage is not None:
+            query = query.where(CollectionCase.stage == stage)
+        return await newest_first(self.uow.session, query, CollectionCase.id, cursor, limit)
+
+    async def overdue(self, client_id: int, today: date | None = None) -> Overdue:
+        """The client's approved invoices unpaid past their due date (art. 193 applied)."""
+        day = today or self.today
+        rows = await self.uow.session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.client_id == client_id,
+                Invoice.status == InvoiceStatus.APPROVED,
+                Invoice.paid_total < Invoice.total,
+                Invoice.due_on < day,
+            )
+            .order_by(Invoice.due_on, Invoice.id)
+        )
+        calendar = self.uow.calendar
+        return Overdue([i for i in rows if policy.overdue_from(i.due_on, calendar) <= day])
+
+    async def case_debt(self, case_id: int) -> Overdue:
+        """The case's invoices still unpaid."""
+        rows = await self.uow.session.scalars(
+            select(Invoice)
+            .join(CollectionCaseInvoice, CollectionCaseInvoice.invoice_id == Invoice.id)
+            .where(CollectionCaseInvoice.case_id == case_id, Invoice.paid_total < Invoice.total)
+            .order_by(Invoice.due_on, Invoice.id)
+        )
+        return Overdue(list(rows))
+
+    async def calls(self, case_id: int) -> Sequence[CollectionCall]:
+        await self.get(case_id)
+        query = select(CollectionCall).where(CollectionCall.case_id == case_id).order_by(CollectionCall.id)
+        return (await self.uow.session.scalars(query)).all()
+
+    async def files(self, case_id: int) -> Sequence[CollectionFile]:
+        await self.get(case_id)
+        query = select(CollectionFile).where(CollectionFile.case_id == case_id).order_by(CollectionFile.id)
+        return (await self.uow.session.scalars(query)).all()
+
+    async def court_package(self, case_id: int) -> list[dict[str, Any]]:
+        """The documents the lawyer takes to court, each with where to get it: the claim and its
+        calculation, the proof of sending (the postal identifier and its tracking history), the
+        delivery receipt, the guarantee letter, the invoices (their УПД, the acts and the contract
+        are in 1C and the client's file)."""
+        case = await self.get(case_id)
+        base = f"/api/v1/collection-cases/{case.id}"
+        documents: list[dict[str, Any]] = []
+        if case.claim_sent_on is not None:
+            documents.append(
+                {
+                    "kind": "claim_letter",
+                    "title": "Претензия с расчётом процентов по ст. 395 ГК РФ (приложение)",
+                    "date": case.claim_sent_on.isoformat(),
+                    "url": f"{base}/claim.pdf",
+                    "sha256": case.claim_pdf_sha256,
+                }
+            )
+            documents.append(
+                {
+                    "kind": "proof_of_sending",
+                    "title": f"Заказное письмо с уведомлением, почтовый идентификатор {case.tracking_number}",
+                    "date": case.claim_sent_on.isoformat(),
+                    "tracking": case.tracking,
+                }
+            )
+        for row in await self.files(case.id):
+            documents.append(
+                {
+                    "kind": row.kind.value,
+                    "title": row.filename,
+                    "date": row.created_at.date().isoformat(),
+                    "url": f"{base}/attachments/{row.id}",
+                }
+            )
+        invoices = await self.uow.session.scalars(
+            select(Invoice)
+            .join(CollectionCaseInvoice, CollectionCaseInvoice.invoice_id == Invoice.id)
+            .where(CollectionCaseInvoice.case_id == case.id)
+            .order_by(Invoice.due_on, Invoice.id)
+        )
+        for invoice in invoices:
+            documents.append(
+                {
+                    "kind": "invoice",
+                    "title": f"Счёт № {invoice.number}: {format_rub(invoice.total)}, оплачено "
+                    f"{format_rub(invoice.paid_total)}, срок {_d(invoice.due_on)}; УПД к нему — в 1С",
+                    "date": invoice.issued_on.isoformat(),
+                    "url": f"/api/v1/invoices/{invoice.id}/pdf",
+                }
+            )
+        return documents
+
+    async def by_stage(self) -> list[tuple[CaseStage, int, Decimal]]:
+        """Cases of the visible clients by stage, with the unpaid debt of the open ones (in SQL)."""
+        overdue = and_(
+            CollectionCaseInvoice.case_id == CollectionCase.id,
+            Invoice.id == CollectionCaseInvoice.invoice_id,
+            Invoice.paid_total < Invoice.total,
+            CollectionCase.stage != CaseStage.CLOSED,
+        )
+        debt = (
+            # Kopecks as the columns store them, whichever backend sums them.
+            select(
+                func.coalesce(
+                    func.sum(type_coerce(Invoice.total, Integer) - type_coerce(Invoice.paid_total, Integer)),
+                    0,
+                )
+            )
+            .select_from(CollectionCaseInvoice, Invoice)
+            .where(overdue)
+            .correlate(CollectionCase)
+            .scalar_subquery()
+        )
+        rows = await self.uow.session.execute(
+            select(
+                CollectionCase.stage,
+                func.count(distinct(CollectionCase.id)),
+                func.sum(type_coerce(debt, Integer)),
+            )
+            .where(CollectionCase.client_id.in_(ClientService(self.uow).visible_ids()))
+            .group_by(CollectionCase.stage)
+        )
+        found = {
+            stage: (count, (Decimal(int(total or 0)) / 100).quantize(KOPECK)) for stage, count, total in rows
+        }
+        return [(stage, *found.get(stage, (0, ZERO.quantize(KOPECK)))) for stage in CaseStage]
+
+    # --- the sweep --------------------------------------------------------------------------------
+
+    async def open_due(self, batch: int) -> int:
+        """Every invoice that fell overdue joins a case: the client's open one, or a new one (and
+        the request for a guarantee letter goes out). Returns how many cases were opened."""
+        today = self.today
+        calendar = self.uow.calendar
+        linked = exists().where(CollectionCaseInvoice.invoice_id == Invoice.id)
+        rows = (
+            await self.uow.session.scalars(
+                select(Invoice)
+                .where(
+                    Invoice.status == InvoiceStatus.APPROVED,
+                    Invoice.paid_total < Invoice.total,
+                    Invoice.due_on < today,
+                    ~linked,
+                )
+                .order_by(Invoice.client_id, Invoice.due_on, Invoice.id)
+                .limit(batch)
+            )
+        ).all()
+        by_client: dict[int, list[Invoice]] = {}
+        for invoice in rows:
+            if policy.overdue_from(invoice.due_on, calendar) <= today:
+                by_client.setdefault(invoice.client_id, []).append(invoice)
+        opened = 0
+        for client_id, invoices in by_client.items():
+            case = await self.uow.session.scalar(
+                select(CollectionCase).where(
+                    CollectionCase.client_id == client_id, CollectionCase.stage != S.CLOSED
+                )
+            )
+            if case is None:
+                await self._open(client_id, Overdue(invoices))
+                opened += 1
+            else:
+                await self._link(case, invoices)
+                touch(case, self.uow)
+                self.history.record(
+                    "collection_case",
+                    case.id,
+                    "invoices_added",
+                    None,
+                    {"invoice_ids": [i.id for i in invoices]},
+                )
+        return opened
+
+    async def _link(self, case: CollectionCase, invoices: list[Invoice]) -> None:
+        for invoice in invoices:
+            self.uow.session.add(
+                CollectionCaseInvoice(case_id=case.id, invoice_id=invoice.id, added_on=self.today)
+            )
+        case.invoice_ids = [*case.invoice_ids, *(i.id for i in invoices)]
+        await self.uow.session.flush()
+
+    async def _open(self, client_id: int, debt: Overdue) -> CollectionCase:
+        client = await ClientService(self.uow).get_for_system(client_id)
+        episode = await self.uow.session.scalar(
+            select(func.coalesce(func.max(CollectionCase.episode), 0)).where(
+                CollectionCase.client_id == client_id
+            )
+        )
+        now = self.uow.clock.now()
+        assignee = (
+            client.assistant_id
+            or client.manager_id
+            or await first_active_with_role(self.uow, Role.ASSISTANT, Role.HEAD, Role.DIRECTOR)
+        )
+        case = CollectionCase(
+            client_id=client_id,
+            episode=int(episode or 0) + 1,
+            stage=S.GUARANTEE_REQUESTED,
+            assignee_id=assignee,
+            opened_on=self.today,
+            debt_at_open=debt.debt,
+            invoice_ids=[],
+            tracking=[],
+            hearings=[],
+            created_at=now,
+            updated_at=now,
+        )
+        self.uow.session.add(case)
+        await self.uow.session.flush()
+        await self._link(case, debt.invoices)
+        self.history.record("collection_case", case.id, "opened", None, snapshot(case))
+        contact = await self._letter_contact(client_id)
+        numbers = ", ".join(f"№ {i.number}" for i in debt.invoices)
+        if contact is not None:
+            email = contact.emails[0]
+            await OutboxService(self.uow).add(
+                kind=OutboundKind.EMAIL,
+                channel="email",
+                recipient=email,
+                subject=f"Просроченная задолженность {format_rub(debt.debt)}: просим гарантийное письмо",
+                body=_guarantee_request_text(client, contact, debt, self.today),
+                dedupe_key=f"collection:{case.id}:guarantee-request",
+                payload={"attachments": [{"kind": "guarantee_sample_pdf", "case_id": case.id}]},
+            )
+            how = f"Запрос с образцом письма отправлен на {email}."
+        else:
+            how = "У клиента нет контакта с почтой: запросить письмо по телефону и прислать образец."
+        await self._step(
+            case,
+            "guarantee_request",
+            assignee,
+            TaskKind.REQUEST_DOCUMENT,
+            f"Получить гарантийное письмо от «{client.name}»",
+            f"Просрочено {format_rub(debt.debt)} по счетам {numbers}. {how} Письмо — на бланке клиента, "
+            f"дата оплаты не позднее {policy.GUARANTEE_MAX_DAYS} календарных дней от получения.",
+            self.uow.calendar.add_working_days(self.today, 1),
+        )
+        return case
+
+    async def undrafted(self, batch: int) -> list[int]:
+        """Cases whose claim draft the worker has not made yet (its job lost or failed)."""
+        rows = await self.uow.session.scalars(
+            select(CollectionCase.id)
+            .where(CollectionCase.stage == S.CLAIM_REQUESTED, CollectionCase.claim_drafted_at.is_(None))
+            .order_by(CollectionCase.id)
+            .limit(batch)
+        )
+        return list(rows)
+
+    async def advance(self, batch: int) -> int:
+        """The steps that fell due on open cases, each made once."""
+        today = self.today
+        cases = (
+            await self.uow.session.scalars(
+                select(CollectionCase).where(self._due(today)).order_by(CollectionCase.id).limit(batch)
+            )
+        ).all()
+        made = 0
+        for case in cases:
+            made += await self._advance(case, today)
+        return made
+
+    def _due(self, today: date) -> ColumnElement[bool]:
+        """Only the cases that may have a step due today, so the batch is never filled by cases
+        that wait (a court case between checkpoints, a letter on its way): a rough cut in SQL,
+        the exact deadline from the policy in ``_advance``."""
+
+        def done(step: str) -> ColumnElement[bool]:
+            return exists().where(CollectionStep.case_id == CollectionCase.id, CollectionStep.step == step)
+
+        stage = CollectionCase.stage
+        sent = CollectionCase.claim_sent_on
+        conditions = [
+            (stage == S.GUARANTEE_RECEIVED)
+            & (
+                (CollectionCase.promised_on < today)
+                | (
+                    (CollectionCase.promised_on <= today + timedelta(days=LOOK_AHEAD_DAYS))
+                    & ~done("promise_call")
+                )
+            ),
+            (stage == S.WAITING) & (CollectionCase.negotiated_on < today),
+            stage.in_([S.CLAIM_SENT, S.DELIVERED])
+            & (sent <= today - timedelta(days=policy.TRACKING_DAYS))
+            & (
+                (CollectionCase.court_allowed_on <= today)
+                | (
+                    (stage == S.CLAIM_SENT)
+                    & CollectionCase.delivered_on.is_(None)
+                    & ~done("tracking_followup")
+                )
+            ),
+        ]
+        if today in policy.checkpoint_days(today, today, self.uow.calendar):
+            conditions.append((stage == S.IN_COURT) & ~done(f"checkpoint:{today.isoformat()}"))
+        return or_(*conditions)
+
+    async def _advance(self, case: CollectionCase, today: date) -> int:
+        calendar = self.uow.calendar
+        made = 0
+        if case.stage == S.GUARANTEE_RECEIVED and case.promised_on is not None:
+            call_on = policy.confirmation_call_on(case.promised_on, calendar)
+            if today >= call_on and case.promised_on >= today:
+                made += await self._step(
+                    case,
+                    "promise_call",
+                    case.assignee_id,
+                    TaskKind.CALL,
+                    f"Позвонить клиенту: подтвердить оплату по гарантийному письму до {_d(case.promised_on)}",
+                    f"Клиент обещал оплатить {_d(case.promised_on)}. Подтвердить платёж.",
+                    call_on,
+                )
+            if today >= policy.breach_on(case.promised_on, calendar):
+                made += await self._breach(case, today, "нарушен срок гарантийного письма")
+        elif case.stage == S.WAITING and case.negotiated_on is not None:
+            if today >= policy.wait_ends(case.negotiated_on, calendar):
+                made += await self._request_claim(case, today)
+        elif case.stage in (S.CLAIM_SENT, S.DELIVERED) and case.claim_sent_on is not None:
+            if (
+                case.stage == S.CLAIM_SENT
+                and case.delivered_on is None
+                and today >= policy.tracking_check_on(case.claim_sent_on, calendar)
+            ):
+                made += await self._step(
+                    case,
+                    "tracking_followup",
+                    case.assignee_id,
+                    TaskKind.CHECK,
+                    f"Претензия не вручена за {policy.TRACKING_DAYS} дней: выяснить на почте",
+                    f"Письмо {case.tracking_number} отправлено {_d(case.claim_sent_on)}. "
+                    "Проверить на сайте Почты России и в отделении, где оно.",
+                    today,
+                )
+            if case.court_allowed_on is not None and today >= case.court_allowed_on:
+                made += await self._court_ready(case, today)
+        elif case.stage == S.IN_COURT and today in policy.checkpoint_days(today, today, calendar):
+            head = await first_active_with_role(self.uow, Role.HEAD, Role.DIRECTOR)
+            made += await self._step(
+                case,
+                f"checkpoint:{today.isoformat()}",
+                head,
+                TaskKind.CHECK,
+                f"Контрольная точка по судебной задолженности (дело {case.court_case_number or '—'})",
+                "Сверить с юристом и помощником: стадия дела, заседания, оплаты, следующий шаг.",
+                today,
+            )
+        return made
+
+    async def _breach(self, case: CollectionCase, today: date, why: str) -> int:
+        """The promise is broken (or refused): a call for the reason, the head gets the case."""
+        client = await ClientService(self.uow).get_for_system(case.client_id)
+        debt = await self.case_debt(case.id)
+        before = case.stage
+        case.stage = S.ESCALATED
+        case.breached_on = today
+        touch(case, self.uow)
+        await self.uow.session.flush()
+        self.history.record(
+            "collection_case",
+            case.id,
+            "escalated",
+            {"stage": before.value},
+            {"stage": case.stage.value, "reason": why, "debt": str(debt.debt)},
+        )
+        made = await self._step(
+            case,
+            "breach_call",
+            case.assignee_id,
+            TaskKind.CALL,
+            f"«{client.name}» не оплатил: позвонить и выяснить причину",
+            f"{why.capitalize()}. Долг {format_rub(debt.debt)}.",
+            today,
+        )
+        head = await first_active_with_role(self.uow, Role.HEAD, Role.DIRECTOR)
+        made += await self._step(
+            case,
+            "escalation",
+            head,
+            TaskKind.ESCALATE,
+            f"Просроченная задолженность «{client.name}»: {format_rub(debt.debt)}",
+            await self._escalation_text(case, client, debt, today, why),
+            policy.escalation_due(today, self.uow.calendar),
+        )
+        return made
+
+    async def _escalation_text(
+        self, case: CollectionCase, client: Client, debt: Overdue, today: date, why: str
+    ) -> str:
+        calendar = self.uow.calendar
+        lines = [f"Причина: {why}.", f"Сумма задолженности: {format_rub(debt.debt)}."]
+        for invoice in debt.invoices:
+            days = policy.days_overdue(invoice.due_on, today, calendar)
+            lines.append(
+                f"Счёт № {invoice.number} от {_d(invoice.issued_on)}: срок {_d(invoice.due_on)}, "
+                f"долг {format_rub(invoice.outstanding)}, просрочка {days} дн."
+            )
+        if case.guarantee_refused:
+            lines.append("Гарантийное письмо: клиент отказался его дать.")
+        elif case.promised_on is not None:
+            lines.append(f"Гарантийное письмо: оплата обещана до {_d(case.promised_on)}, не выполнено.")
+            if case.guarantee_file_id is not None:
+                lines.append(
+                    f"Скан письма: /api/v1/collection-cases/{case.id}/attachments/{case.guarantee_file_id}"
+                )
+        else:
+            lines.append("Гарантийное письмо не получено.")
+        lines.append("Контакты (звонки на всех уровнях, от снабженца до руководителя):")
+        contacts = (
+            await self.uow.session.scalars(
+                select(ClientContact).where(ClientContact.client_id == client.id).order_by(ClientContact.id)
+            )
+        ).all()
+        order = list(ContactLevel)
+        for contact in sorted(contacts, key=lambda c: order.index(c.level)):
+            reach = ", ".join([*contact.phones, *contact.emails]) or "нет телефона и почты"
+            lines.append(f"— {LEVEL_NAMES[contact.level]}: {contact.name} ({reach})")
+        if not contacts:
+            lines.append("— контактов в карточке нет")
+        return "\n".join(lines)
+
+    async def _request_claim(self, case: CollectionCase, today: date) -> int:
+        client = await ClientService(self.uow).get_for_system(case.client_id)
+        before = case.stage
+        case.stage = S.CLAIM_REQUESTED
+        case.claim_requested_on = today
+        touch(case, self.uow)
+        await self.uow.session.flush()
+        self.history.record(
+            "collection_case",
+            case.id,
+            "claim_requested",
+            {"stage": before.value},
+            {"stage": case.stage.value},
+        )
+        lawyer = await first_active_with_role(self.uow, Role.LAWYER, Role.HEAD, Role.DIRECTOR)
+        self.uow.after_commit(DRAFT_JOB, case.id, job_id=f"claim-draft:{case.id}")
+        return await self._step(
+            case,
+            "claim_request",
+            lawyer,
+            TaskKind.REQUEST_DOCUMENT,
+            f"Подготовить претензию и расчёт неустойки: «{client.name}»",
+            "Черновик претензии с расчётом процентов по ст. 395 ГК РФ готовит система; проверить, "
+            "при необходимости исправить текст и утвердить. Претензия уходит в день утверждения.",
+            policy.claim_prepare_due(today, self.uow.calendar),
+        )
+
+    async def _court_ready(self, case: CollectionCase, today: date) -> int:
+        debt = await self.case_debt(case.id)
+        client = await ClientService(self.uow).get_for_system(case.client_id)
+        before = case.stage
+        case.stage = S.COURT_READY
+        touch(case, self.uow)
+        await self.uow.session.flush()
+        self.history.record(
+            "collection_case",
+            case.id,
+            "court_ready",
+            {"stage": before.value},
+            {"stage": case.stage.value, "debt": str(debt.debt)},
+        )
+        made = await self._step(
+            case,
+            "court_documents",
+            case.assignee_id,
+            TaskKind.SEND_DOCUMENT,
+            f"Документы для юриста: «{client.name}», долг {format_rub(debt.debt)}",
+            "Претензионный срок истёк. Передать юристу: претензию, доказательства отправки (квитанция, "
+            "трек-номер и история), уведомление о вручении, счета, УПД, акты сверки, договор, расчёт.",
+            self.uow.calendar.add_working_days(today, 1),
+        )
+        lawyer = await first_active_with_role(self.uow, Role.LAWYER, Role.HEAD, Role.DIRECTOR)
+        made += await self._step(
+            case,
+            "court_filing",
+            lawyer,
+            TaskKind.CHECK,
+            f"Иск к «{client.name}»: претензионный срок истёк {_d(today)}",
+            f"Претензия отправлена {_d(case.claim_sent_on or today)}, оплаты нет. Подготовить иск.",
+            self.uow.calendar.add_working_days(today, 3),
+        )
+        return made
+
+    async def _step(
+        self,
+        case: CollectionCase,
+        step: str,
+        assignee: int | None,
+        kind: TaskKind,
+        title: str,
+        description: str,
+        day: date,
+    ) -> int:
+        """One step of the case: its task (when someone can take it) and its row, made once."""
+        known = await self.uow.session.scalar(
+            select(CollectionStep.id).where(CollectionStep.case_id == case.id, CollectionStep.step == step)
+        )
+        if known is not None:
+            return 0
+        task_id = None
+        if assignee is not None:
+            due = max(self.uow.calendar.next_working_day(day), self.uow.calendar.next_working_day(self.today))
+            task = await self.tasks.add(
+                kind=kind,
+                title=title[:300],
+                description=description,
+                assignee_id=assignee,
+                due_at=self.uow.calendar.at(due, policy.DUE_TIME),
+                subject_type=TaskSubject.DEBT,
+                subject_id=case.id,
+            )
+            task_id = task.id
+        self.uow.session.add(
+            CollectionStep(case_id=case.id, step=step, task_id=task_id, created_at=self.uow.clock.now())
+        )
+        await self.uow.session.flush()
+        self.history.record("collection_case", case.id, "step", None, {"step": step, "task_id": task_id})
+        return 1
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    async def _for(self, case_id: int, action: str, if_match: int | None) -> CollectionCase:
+        case = await self.get(case_id)
+        ensure_version(case, if_match, "collection case")
+        sources, _ = TRANSITIONS[action]
+        if case.stage not in sources:
+            raise InvalidTransition("collection case", case.stage, action, case_actions(case.stage))
+        return case
+
+    async def _move(self, case: CollectionCase, action: str, payload: dict[str, Any]) -> None:
+        before = case.stage
+        target = TRANSITIONS[action][1]
+        if target is not None:
+            case.stage = target
+        touch(case, self.uow)
+        await self.uow.session.flush()
+        self.history.record(
+            "collection_case", case.id, action, {"stage": before.value}, {"stage": case.stage.value} | payload
+        )
+
+    async def add_file(
+        self,
+        case_id: int,
+        kind: CaseFileKind,
+        filename: str | None,
+        content: bytes,
+        storage: Storage,
+        max_bytes: int,
+    ) -> CollectionFile:
+        case = await self.get(case_id)
+        checked = check_document(content, max_bytes)
+        digest = hashlib.sha256(content).hexdigest()
+        key = f"documents/collection/{case.id}/{digest}.{checked.extension}"
+        await storage.put(key, content, checked.content_type)
+        name = (filename or "").strip().replace("/", "_").replace("\\", "_")[:200]
+        row = CollectionFile(
+            case_id=case.id,
+            kind=kind,
+            filename=storable(name) or f"{kind.value}.{checked.extension}",
+            content_type=checked.content_type,
+            size=len(content),
+            storage_key=key,
+            uploaded_by_id=self.uow.actor.id if self.uow.actor else None,
+            created_at=self.uow.clock.now(),
+        )
+        self.uow.session.add(row)
+        await self.uow.session.flush()
+        self.history.record("collection_case", case.id, "file_added", None, snapshot(row))
+        return row
+
+    async def file_content(
+        self, case_id: int, file_id: int, storage: Storage
+    ) -> tuple[CollectionFile, bytes]:
+        await self.get(case_id)
+        row = await self.uow.session.get(CollectionFile, file_id)
+        if row is None or row.case_id != case_id:
+            raise NotFound("collection case file", file_id)
+        stored = await storage.get(row.storage_key)
+        if stored is None:
+            raise NotFound("collection case file", file_id)
+        return row, stored.content
+
+    async def _file(
+        self, case: CollectionCase, file_id: int, kind: CaseFileKind, field: str
+    ) -> CollectionFile:
+        row = await self.uow.session.get(CollectionFile, file_id)
+        if row is None or row.case_id != case.id:
+            raise FieldError(field, f"file {file_id} is not a file of this case")
+        if row.kind != kind:
+            raise FieldError(field, f"file {file_id} is a {row.kind.value}, not a {kind.value}")
+        return row
+
+    async def receive_guarantee(
+        self, case_id: int, promised_on: date, file_id: int, if_match: int | None
+    ) -> CollectionCase:
+        case = await self._for(case_id, "receive_guarantee", if_match)
+        reason = policy.check_promise(promised_on, self.today)
+        if reason is not None:
+            raise FieldError("promised_on", reason)
+        await self._file(case, file_id, CaseFileKind.GUARANTEE_LETTER, "file_id")
+        case.promised_on = promised_on
+        case.guarantee_file_id = file_id
+        await self._move(
+            case, "receive_guarantee", {"promised_on": promised_on.isoformat(), "file_id": file_id}
+        )
+        await self._close_step_tasks(case, "guarantee_request")
+        return case
+
+    async def refuse_guarantee(self, case_id: int, comment: str, if_match: int | None) -> CollectionCase:
+        case = await self._for(case_id, "refuse_guarantee", if_match)
+        case.guarantee_refused = True
+        self.history.record("collection_case", case.id, "guarantee_refused", None, {"comment": comment})
+        await self._breach(case, self.today, f"клиент отказался от гарантийного письма: {comment}")
+        await self._close_step_tasks(case, "guarantee_request")
+        return case
+
+    async def log_call(
+        self,
+        case_id: int,
+        *,
+        level: ContactLevel,
+        contact_id: int | None,
+        reached: bool,
+        result: str,
+        promised_on: date | None,
+    ) -> CollectionCall:
+        case = await self._for(case_id, "log_call", None)
+        if contact_id is not None:
+            contact = await self.uow.session.get(ClientContact, contact_id)
+            if contact is None or contact.client_id != case.client_id:
+                raise FieldError("contact_id", f"contact {contact_id} is not a contact of this client")
+            if contact.level != level:
+                raise FieldError(
+                    "level", f"contact {contact_id} is a {contact.level.value}, not a {level.value}"
+                )
+        if promised_on is not None and (reason := policy.check_promise(promised_on, self.today)):
+            raise FieldError("promised_on", reason)
+        call = CollectionCall(
+            case_id=case.id,
+            level=level.value,
+            contact_id=contact_id,
+            reached=reached,
+            result=result,
+            promised_on=promised_on,
+            called_by_id=self.uow.actor.id if self.uow.actor else None,
+            created_at=self.uow.clock.now(),
+        )
+        self.uow.session.add(call)
+        await self._move(case, "log_call", {"call": snapshot_call(call)})
+        return call
+
+    async def finish_negotiation(self, case_id: int, comment: str, if_match: int | None) -> CollectionCase:
+        case = await self._for(case_id, "finish_negotiation", if_match)
+        calls = await self.uow.session.scalar(
+            select(func.count()).select_from(CollectionCall).where(CollectionCall.case_id == case.id)
+        )
+        if not calls:
+            raise Conflict("log the negotiation calls first: none is recorded for this case")
+        case.negotiated_on = self.today
+        waits = policy.wait_ends(self.today, self.uow.calendar)
+        await self._move(
+            case, "finish_negotiation", {"comment": comment, "claim_requested_on": waits.isoformat()}
+        )
+        return case
+
+    # --- the claim letter -------------------------------------------------------------------------
+
+    async def draft_claim(self, case_id: int, company: CompanySettings) -> bool:
+        """The worker's draft: the debt, the invoices, the interest under art. 395 up to today, and
+        the letter's text; the lawyer edits it before approving. Done once."""
+        case = await self.uow.session.get(CollectionCase, case_id)
+        if case is None or case.stage != S.CLAIM_REQUESTED or case.claim_drafted_at is not None:
+            return False
+        client = await ClientService(self.uow).get_for_system(case.client_id)
+        today = self.today
+        debt = await self.case_debt(case.id)
+        rows: list[dict[str, Any]] = []
+        periods: list[dict[str, Any]] = []
+        penalty_total = ZERO
+        error = None
+        calendar = self.uow.calendar
+        for invoice in debt.invoices:
+            paid = await self.uow.session.execute(
+                select(Payment.paid_on, PaymentAllocation.amount)
+                .join(Payment, Payment.id == PaymentAllocation.payment_id)
+                .where(PaymentAllocation.invoice_id == invoice.id)
+                .order_by(Payment.paid_on)
+            )
+            penalty = ZERO
+            try:
+                calc = await PenaltyService(self.uow).calculate(
+                    Request(
+                        method=Method.KEY_RATE,
+                        principal=invoice.total,
+                        due_date=invoice.due_on,
+                        until=today,
+                        payments=tuple(PenaltyPayment(day, amount) for day, amount in paid),
+                    )
+                )
+            except FieldError as exc:
+                error = f"счёт № {invoice.number}: {exc.detail}"
+            else:
+                penalty = calc.result.total
+                periods += [
+                    {
+                        "invoice": invoice.number,
+                        "start": p.start.isoformat(),
+                        "end": p.end.isoformat(),
+                        "days": p.days,
+                        "principal": str(p.principal),
+                        "rate": str(p.rate_percent),
+                        "days_in_year": p.days_in_year,
+                        "amount": str(p.amount),
+                    }
+                    for p in calc.result.periods
+                ]
+            penalty_total += penalty
+            rows.append(
+                {
+                    "number": invoice.number,
+                    "issued_on": invoice.issued_on.isoformat(),
+                    "due_on": invoice.due_on.isoformat(),
+                    "total": str(invoice.total),
+                    "paid": str(invoice.paid_total),
+                    "debt": str(invoice.outstanding),
+                    "days_overdue": policy.days_overdue(invoice.due_on, today, calendar),
+                    "penalty": str(penalty),
+                }
+            )
+        view: dict[str, Any] = {
+            "number": f"{case.id}-{case.episode}",
+            "date": today.isoformat(),
+            "until": today.isoformat(),
+            "supplier": {
+                "name": company.name,
+                "inn": company.inn,
+                "kpp": company.kpp,
+                "address": company.address,
+                "bank_name": company.bank_name,
+                "bik": company.bik,
+                "account": company.account,
+                "correspondent_account": company.correspondent_account,
+                "director_name": company.director_name,
+            },
+            "buyer": {
+                "name": client.name,
+                "inn": client.inn,
+                "kpp": client.kpp,
+                "address": client.legal_address or client.actual_address or "",
+            },
+            "contract": None,
+            "invoices": rows,
+            "periods": periods,
+            "debt": str(debt.debt),
+            "penalty": str(penalty_total),
+            "total": str(debt.debt + penalty_total),
+            "days_overdue": max((r["days_overdue"] for r in rows), default=0),
+            "pay_within_days": policy.CLAIM_PAYMENT_TERM_DAYS,
+        }
+        case.claim_view = view
+        case.claim_text = claim_text(view)
+        case.claim_error = error
+        case.claim_drafted_at = self.uow.clock.now()
+        touch(case, self.uow)
+        await self.uow.session.flush()
+        self.history.record(
+            "collection_case",
+            case.id,
+            "claim_drafted",
+            None,
+            {"debt": view["debt"], "penalty": view["penalty"], "error": error},
+        )
+        return True
+
+    async def edit_claim(
+        self, case_id: int, text: str | None, contract: str | None, if_match: int | None
+    ) -> CollectionCase:
+        case = await self._for(case_id, "edit_claim", if_match)
+        if case.claim_view is None:
+            raise Conflict("the draft is not ready yet: the worker is preparing it")
+        before = {"text": case.claim_text, "contract": case.claim_view.get("contract")}
+        if text is not None:
+            case.claim_text = text
+        if contract is not None:
+            case.claim_view = case.claim_view | {"contract": contract}
+        await self._move(case, "edit_claim", {"before": before})
+        return case
+
+    async def approve_claim(self, case_id: int, if_match: int | None) -> CollectionCase:
+        case = await self._for(case_id, "approve_claim", if_match)
+        if case.claim_view is None or not case.claim_text:
+            raise Conflict("the draft is not ready yet: the worker is preparing it")
+        case.claim_approved_by_id = self.uow.actor.id if self.uow.actor else None
+        case.claim_approved_at = self.uow.clock.now()
+        await self._move(case, "approve_claim", {})
+        await self._close_step_tasks(case, "claim_request")
+        client = await ClientService(self.uow).get_for_system(case.client_id)
+        await self._step(
+            case,
+            "claim_send",
+            case.assignee_id,
+            TaskKind.SEND_DOCUMENT,
+            f"Отправить претензию «{client.name}» сегодня: почтой с уведомлением и по e-mail",
+            "Отправить заказным письмом с уведомлением о вручении, внести трек-номер — письмо по e-mail "
+            "с PDF уйдёт автоматически.",
+            self.today,
+        )
+        return case
+
+    async def send_claim(
+        self, case_id: int, tracking_number: str, email: str | None, if_match: int | None
+    ) -> CollectionCase:
+        """Record the dispatch once: the registered letter's number and the email with the PDF (sent
+        by the worker exactly once). A second click finds the case sent and changes nothing."""
+        case = await self.get(case_id)
+        ensure_version(case, if_match, "collection case")
+        if case.stage == S.CLAIM_REQUESTED:
+            raise Conflict("the lawyer has not approved the claim letter yet", code="claim_not_approved")
+        case = await self._for(case_id, "send_claim", if_match)
+        try:
+            barcode = parse_barcode(tracking_number)
+        except ValueError as exc:
+            raise FieldError("tracking_number", str(exc), code="bad_tracking_number") from exc
+        if barcode.kind != "domestic":
+            raise FieldError(
+                "tracking_number", "a registered letter in Russia has a 14-digit domestic number"
+            )
+        recipient = email
+        if recipient is None:
+            contact = await self._letter_contact(case.client_id)
+            if contact is None:
+                raise FieldError("email", "the client has no contact with an email: give the address")
+            recipient = contact.emails[0]
+        client = await ClientService(self.uow).get_for_system(case.client_id)
+        today = self.today
+        message, _ = await OutboxService(self.uow).add(
+            kind=OutboundKind.EMAIL,
+            channel="email",
+            recipient=recipient,
+            subject=f"Претензия № {case.claim_view['number'] if case.claim_view else case.id} "
+            f"о погашении задолженности",
+            body=(
+                f"Уважаемые коллеги!\n\nНаправляем претензию о погашении задолженности «{client.name}» "
+                f"(во вложении, PDF). Оригинал отправлен заказным письмом с уведомлением о вручении, "
+                f"почтовый идентификатор {barcode.value}.\n\nС уважением,\nотдел продаж"
+            ),
+            dedupe_key=f"collection:{case.id}:claim",
+            payload={"attachments": [{"kind": "claim_pdf", "case_id": case.id}]},
+        )
+        case.tracking_number = barcode.value
+        case.claim_sent_on = today
+        case.claim_sent_by_id = self.uow.actor.id if self.uow.actor else None
+        case.claim_message_id = message.id
+        case.claim_pdf_key = f"documents/collection/{case.id}/claim.pdf"
+        case.court_allowed_on = policy.court_allowed_on(today, self.uow.calendar)
+        await self._move(
+            case,
+            "send_claim",
+            {
+                "tracking_number": barcode.value,
+                "email": recipient,
+                "message_id": message.id,
+                "court_allowed_on": case.court_allowed_on.isoformat(),
+            },
+        )
+        await self._close_step_tasks(case, "claim_send")
+        return case
+
+    async def guarantee_sample(self, case_id: int, company: CompanySettings) -> dict[str, Any] | None:
+        """What the sample guarantee letter prints: the debt as it is when the email goes out."""
+        case = await self.uow.session.get(CollectionCase, case_id)
+        if case is None:
+            return None
+        client = await ClientService(self.uow).get_for_system(case.client_id)
+        debt = await self.case_debt(case.id)
+        return {
+            "supplier_name": company.name,
+            "supplier_inn": company.inn,
+            "supplier_director": company.director_name,
+            "client_name": client.name,
+            "client_inn": client.inn,
+            "client_kpp": client.kpp,
+            "debt": str(debt.debt),
+            "invoices": [
+                {
+                    "number": i.number,
+                    "issued_on": i.issued_on.isoformat(),
+                    "due_on": i.due_on.isoformat(),
+                    "debt": str(i.outstanding),
+                }
+                for i in debt.invoices
+            ],
+            "latest": policy.latest_promise(self.today).isoformat(),
+        }
+
+    async def claim_for_sending(self, case_id: int) -> ClaimToSend | None:
+        case = await self.uow.session.get(CollectionCase, case_id)
+        if case is None or case.claim_view is None or case.claim_text is None or case.claim_pdf_key is None:
+            return None
+        return ClaimToSend(
+            key=case.claim_pdf_key,
+            stored=case.claim_pdf_stored_at is not None,
+            view=case.claim_view,
+            text=case.claim_text,
+            number=str(case.claim_view.get("number", case.id)),
+        )
+
+    async def record_claim_stored(self, case_id: int, digest: str) -> None:
+        """The sent PDF is in storage: its hash is kept with the case, once."""
+        await self.uow.session.execute(
+            update(CollectionCase)
+            .where(CollectionCase.id == case_id, CollectionCase.claim_pdf_stored_at.is_(None))
+            .values(claim_pdf_sha256=digest, claim_pdf_stored_at=self.uow.clock.now())
+        )
+
+    # --- the post ---------------------------------------------------------------------------------
+
+    async def to_track(self, batch: int) -> list[tuple[int, str]]:
+        rows = await self.uow.session.execute(
+            select(CollectionCase.id, CollectionCase.tracking_number)
+            .where(
+                CollectionCase.stage == S.CLAIM_SENT,
+                CollectionCase.delivered_on.is_(None),
+                CollectionCase.tracking_number.is_not(None),
+            )
+            .order_by(CollectionCase.tracking_checked_at.is_not(None), CollectionCase.tracking_checked_at)
+            .limit(batch)
+        )
+        return [(row[0], row[1]) for row in rows if row[1] is not None]
+
+    async def record_tracking(self, case_id: int, operations: list[TrackingOperation]) -> bool:
+        """The letter's history as the post gives it; delivered when it was handed over."""
+        case = await self.uow.session.get(CollectionCase, case_id)
+        if case is None or case.stage != S.CLAIM_SENT:
+            return False
+        history = [
+            {"at": o.at.isoformat(), "operation": o.operation, "attribute": o.attribute, "place": o.place}
+            for o in operations
+        ]
+        case.tracking_checked_at = self.uow.clock.now()
+        changed = history != case.tracking
+        case.tracking = history
+        handed = [o for o in operations if o.operation == DELIVERED_OPERATION]
+        if handed:
+            case.delivered_on = self.uow.calendar.local_date(handed[0].at)
+            case.stage = S.DELIVERED
+            touch(case, self.uow)
+            await self.uow.session.flush()
+            self.history.record(
+                "collection_case",
+                case.id,
+                "delivered",
+                {"stage": S.CLAIM_SENT.value},
+                {"stage": case.stage.value, "delivered_on": case.delivered_on.isoformat()},
+            )
+            await self._close_step_tasks(case, "tracking_followup")
+            await self._step(
+                case,
+                "delivery_receipt",
+                case.assignee_id,
+                TaskKind.CHECK,
+                "Претензия вручена: получить уведомление о вручении, следить за оплатой",
+                f"Вручено {_d(case.delivered_on)}. Суд возможен с {_d(case.court_allowed_on or self.today)}.",
+                self.today,
+            )
+        elif changed:
+            touch(case, self.uow)
+            self.history.record("collection_case", case.id, "tracked", None, {"operations": len(history)})
+        return True
+
+    async def record_delivery(self, case_id: int, file_id: int, if_match: int | None) -> CollectionCase:
+        """The delivery receipt (уведомление о вручении) came back: its scan is kept with the case."""
+        case = await self._for(case_id, "record_delivery", if_match)
+        row = await self._file(case, file_id, CaseFileKind.DELIVERY_RECEIPT, "file_id")
+        case.receipt_file_id = row.id
+        if case.stage == S.CLAIM_SENT:
+            case.stage = S.DELIVERED
+            case.delivered_on = case.delivered_on or self.today
+        await self._move(case, "record_delivery", {"file_id": row.id})
+        await self._close_step_tasks(case, "delivery_receipt")
+        return case
+
+    # --- court and closing ------------------------------------------------------------------------
+
+    async def court(self, case_id: int, changes: dict[str, Any], if_match: int | None) -> CollectionCase:
+        case = await self._for(case_id, "court", if_match)
+        if case.stage == S.COURT_READY and not changes.get("court_case_number"):
+            raise FieldError("court_case_number", "the case number is required when the claim is filed")
+        before = {k: getattr(case, k) for k in ("court_case_number", "court_name", "judgment", "enforcement")}
+        for key in ("court_case_number", "court_name", "judgment", "enforcement"):
+            if changes.get(key) is not None:
+                setattr(case, key, changes[key])
+        if changes.get("hearing") is not None:
+            case.hearings = [*case.hearings, changes["hearing"]]
+        await self._move(case, "court", {"before": before, "changes": changes})
+        await self._close_step_tasks(case, "court_filing")
+        return case
+
+    async def close(
+        self, case_id: int, reason: CloseReason, comment: str, if_match: int | None
+    ) -> CollectionCase:
+        case = await self._for(case_id, "close", if_match)
+        if reason == CloseReason.PAID and (await self.case_debt(case.id)).debt > 0:
+            raise FieldError("reason", "the overdue debt is not paid: close as settled or written off")
+        await self._close(case, reason, comment)
+        return case
+
+    async def _close(self, case: CollectionCase, reason: CloseReason, comment: str | None) -> None:
+        case.closed_at = self.uow.clock.now()
+        case.close_reason = reason
+        case.close_comment = comment
+        await self._move(case, "close", {"reason": reason.value, "comment": comment})
+        await self._cancel_open_tasks(case)
+
+    async def on_payment(self, client_id: int, payment: Payment) -> None:
+        """A payment of the client: the open case records it, and closes when nothing is overdue."""
+        case = await self.uow.session.scalar(
+            select(CollectionCase).where(
+                CollectionCase.client_id == client_id, CollectionCase.stage != S.CLOSED
+            )
+        )
+        if case is None:
+            return
+        left = (await self.case_debt(case.id)).debt
+        self.history.record(
+            "collection_case",
+            case.id,
+            "payment",
+            None,
+            {"payment_id": payment.id, "amount": str(payment.amount), "overdue_left": str(left)},
+        )
+        if left == 0:
+            await self._close(case, CloseReason.PAID, f"оплачено платежом № {payment.id}")
+        else:
+            touch(case, self.uow)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    async def _letter_contact(self, client_id: int) -> ClientContact | None:
+        contacts = (
+            await self.uow.session.scalars(select(ClientContact).where(ClientContact.client_id == client_id))
+        ).all()
+        with_email = [c for c in contacts if c.emails]
+        for level in LETTER_LEVELS:
+            for contact in with_email:
+                if contact.level == level:
+                    return contact
+        return None
+
+    async def _step_tasks(self, case: CollectionCase, step: str | None) -> list[Task]:
+        query = select(Task).where(
+            Task.subject_type == TaskSubject.DEBT, Task.subject_id == case.id, Task.status.in_(ACTIVE)
+        )
+        if step is not None:
+            query = query.where(
+                Task.id.in_(
+                    select(CollectionStep.task_id).where(
+                        CollectionStep.case_id == case.id, CollectionStep.step == step
+                    )
+                )
+            )
+        return list((await self.uow.session.scalars(query)).all())
+
+    async def _close_step_tasks(self, case: CollectionCase, step: str) -> None:
+        """The task of a step someone has just done is done."""
+        await self._end_tasks(await self._step_tasks(case, step), TaskStatus.DONE, "complete")
+
+    async def _cancel_open_tasks(self, case: CollectionCase) -> None:
+        await self._end_tasks(await self._step_tasks(case, None), TaskStatus.CANCELLED, "cancel")
+
+    async def _end_tasks(self, tasks: list[Task], status: TaskStatus, action: str) -> None:
+        now = self.uow.clock.now()
+        for task in tasks:
+            before = task.status
+            task.status = status
+            task.completed_at = now if status == TaskStatus.DONE else None
+            task.updated_at = now
+            self.history.record(
+                "task",
+                task.id,
+                action,
+                {"status": before.value},
+                {"status": status.value, "by": "collection"},
+            )
+        if tasks:
+            await self.uow.session.flush()
+
+
+def snapshot_call(call: CollectionCall) -> dict[str, Any]:
+    return {
+        "level": call.level,
+        "contact_id": call.contact_id,
+        "reached": call.reached,
+        "result": call.result,
+        "promised_on": call.promised_on.isoformat() if call.promised_on else None,
+    }
+
+
+def _guarantee_request_text(client: Client, contact: ClientContact, debt: Overdue, today: date) -> str:
+    lines = [
+        f"Здравствуйте, {contact.name}!",
+        "",
+        f"По данным нашего учёта у «{client.name}» просрочена оплата {format_rub(debt.debt)}:",
+    ]
+    for invoice in debt.invoices:
+        lines.append(
+            f"— счёт № {invoice.number} от {_d(invoice.issued_on)}, срок оплаты {_d(invoice.due_on)}, "
+            f"к оплате {format_rub(invoice.outstanding)};"
+        )
+    latest = policy.latest_promise(today)
+    lines += [
+        "",
+        "Просим оплатить задолженность или направить гарантийное письмо на официальном бланке "
+        f"организации с датой оплаты не позднее {_d(latest)} (не более {policy.GUARANTEE_MAX_DAYS} "
+        "календарных дней). Образец письма — во вложении.",
+        "",
+        "С уважением,",
+        "отдел продаж",
+    ]
+    return "\n".join(lines)
+
+
+def claim_text(view: dict[str, Any]) -> str:
+    """The claim's body as the lawyer edits it (the requisites and the tables are printed around it)."""
+    debt = Decimal(view["debt"])
+    penalty = Decimal(view["penalty"])
+    total = Decimal(view["total"])
+    contract = view.get("contract")
+    basis = f"В рамках {contract} " if contract else "По счетам, указанным ниже, "
+    numbers = ", ".join(
+        f"№ {r['number']} от {_d(date.fromisoformat(r['issued_on']))}" for r in view["invoices"]
+    )
+    return "\n\n".join(
+        [
+            f"{basis}{view['supplier']['name']} (Поставщик) поставил {view['buyer']['name']} (Покупатель) "
+            f"товар, что подтверждается универсальными передаточными документами к счетам {numbers}. "
+            "Товар принят Покупателем без замечаний.",
+            f"Покупатель в установленный срок товар не оплатил. Задолженность составляет "
+            f"{format_rub(debt)} ({amount_in_words(debt)}), просрочка — до {view['days_overdue']} дн.",
+            "В соответствии со ст. 395 Гражданского кодекса РФ за пользование чужими денежными средствами "
+            f"начислены проценты по {_d(date.fromisoformat(view['until']))} в размере {format_rub(penalty)} "
+            f"({amount_in_words(penalty)}); расчёт приложен.",
+            f"На основании ст. 309, 310, 395, 486 ГК РФ требуем в течение {view['pay_within_days']} "
+            f"календарных дней с момента получения настоящей претензии оплатить задолженность и проценты, "
+            f"всего {format_rub(total)} ({amount_in_words(total)}), по реквизитам, указанным ниже.",
+            "В случае неисполнения требования Поставщик обратится в арбитражный суд по истечении 30 "
+            "календарных дней со дня направления претензии (ч. 5 ст. 4 АПК РФ) с иском о взыскании "
+            "задолженности, процентов по день фактической оплаты, а также судебных расходов "
+            "(государственной пошлины и расходов на представителя), которые будут отнесены на Покупателя.",
+        ]
+    )

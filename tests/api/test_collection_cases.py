@@ -1,0 +1,224 @@
+"""The collection case's other paths and its bad input: a refused guarantee letter escalates at
+once; a scan that is no document, a promised date too far or past, a claim sent before the lawyer
+approved it or with a bad postal number are refused naming the field, and nothing changes; only the
+lawyer edits and approves a claim, only a head closes a case; a settled invoice opens no new case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from app.models.directory import Role
+from app.models.tasks import Task
+from app.services.seed import inn10
+from app.worker.jobs import draft_claim_letter, sweep
+from tests.support.helpers import problem
+
+SCAN = b"%PDF-1.4\n% a scanned letter\n%%EOF\n"
+
+
+async def _overdue_case(
+    client: httpx.AsyncClient, app: Any, job_ctx: Any, clock: Any, head: Any, assistant: Any, inn: str
+) -> tuple[int, dict[str, Any]]:
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={"name": "ООО «Клён и Ко»", "inn": inn10(inn), "kpp": "352801001", "assistant_id": assistant.id},
+    )
+    assert card.status_code == 201, card.text
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    order = await client.post(
+        "/api/v1/orders",
+        headers=assistant.headers,
+        json={
+            "channel": "phone",
+            "client_id": card.json()["id"],
+            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 5}],
+        },
+    )
+    invoice = (
+        await client.post(f"/api/v1/orders/{order.json()['id']}/invoice", headers=assistant.headers)
+    ).json()
+    url = f"/api/v1/invoices/{invoice['id']}"
+    await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@klen.example.ru"})
+    invoice = (await client.post(f"{url}/approve", headers=assistant.headers, json={})).json()
+    assert invoice["due_on"] == "2026-12-08"
+    clock.set(datetime(2026, 12, 9, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 1
+    cases = await client.get(
+        "/api/v1/collection-cases", headers=assistant.headers, params={"client_id": card.json()["id"]}
+    )
+    return card.json()["id"], cases.json()["items"][0] | {"invoice": invoice}
+
+
+async def test_bad_input_changes_nothing_and_roles_are_kept(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    other = await make_user(Role.ASSISTANT, department="shop")
+    lawyer = await make_user(Role.LAWYER, department="administration")
+    accountant = await make_user(Role.ACCOUNTANT, department="finance")
+    client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352855566")
+    url = f"/api/v1/collection-cases/{case['id']}"
+    assert case["stage"] == "guarantee_requested"
+    # No contact with an email: the task says to ask by phone, no email is queued.
+    [task] = await _tasks(job_ctx, case["id"])
+    assert "по телефону" in (task.description or "")
+
+    # An assistant of another department does not see the case; the accountant reads but does not act.
+    problem(await client.get(url, headers=other.headers), 404)
+    assert (await client.get(url, headers=accountant.headers)).status_code == 200
+    problem(
+        await client.post(f"{url}/guarantee-refusal", headers=accountant.headers, json={"comment": "x"}), 403
+    )
+
+    # A file that is no document; a guarantee letter without its scan; dates in the past or too far.
+    bad_file = await client.post(
+        f"{url}/attachments",
+        headers=assistant.headers,
+        data={"kind": "guarantee_letter"},
+        files={"file": ("scan.pdf", b"\x00\x01binary", "application/pdf")},
+    )
+    problem(bad_file, 422, "file")
+    version = (await client.get(url, headers=assistant.headers)).json()["version"]
+    for body, field in (
+        ({"promised_on": "2026-12-10", "file_id": 999}, "file_id"),
+        ({"promised_on": "2026-12-08", "file_id": 1}, "promised_on"),
+        ({"promised_on": "2026-12-17", "file_id": 1}, "promised_on"),
+    ):
+        problem(await client.post(f"{url}/guarantee", headers=assistant.headers, json=body), 422, field)
+    scan = await client.post(
+        f"{url}/attachments",
+        headers=assistant.headers,
+        data={"kind": "delivery_receipt"},
+        files={"file": ("receipt.pdf", SCAN, "application/pdf")},
+    )
+    wrong_kind = {"promised_on": "2026-12-10", "file_id": scan.json()["id"]}
+    problem(await client.post(f"{url}/guarantee", headers=assistant.headers, json=wrong_kind), 422, "file_id")
+    same = (await client.get(url, headers=assistant.headers)).json()
+    assert (same["stage"], same["promised_on"], same["version"]) == ("guarantee_requested", None, version)
+    files = (await client.get(f"{url}/attachments", headers=assistant.headers)).json()
+    assert [f["kind"] for f in files] == ["delivery_receipt"]
+    download = await client.get(f"{url}/attachments/{files[0]['id']}", headers=assistant.headers)
+    assert download.content == SCAN
+
+    # Steps out of order are conflicts that name what is allowed.
+    answer = problem(await client.post(f"{url}/claim/approve", headers=lawyer.headers), 409)
+    assert answer["allowed_actions"] == ["receive_guarantee", "refuse_guarantee", "close"]
+    problem(
+        await client.post(f"{url}/claim/send", headers=assistant.headers, json={"tracking_number": "x"}), 409
+    )
+
+    # The client refuses a guarantee letter: escalated at once, the head gets the data.
+    refused = await client.post(
+        f"{url}/guarantee-refusal", headers=assistant.headers, json={"comment": "Денег нет до января"}
+    )
+    assert refused.json()["stage"] == "escalated", refused.text
+    escalation = [t for t in await _tasks(job_ctx, case["id"]) if t.kind == "escalate"]
+    assert [t.assignee_id for t in escalation] == [head.id]
+    assert "отказался" in (escalation[0].description or "")
+    call = {"level": "director", "reached": True, "result": "Обещал", "promised_on": "2026-12-30"}
+    problem(await client.post(f"{url}/calls", headers=assistant.headers, json=call), 422, "promised_on")
+    call["promised_on"] = "2026-12-15"
+    assert (await client.post(f"{url}/calls", headers=assistant.headers, json=call)).status_code == 201
+    await client.post(f"{url}/negotiation-done", headers=assistant.headers, json={"comment": "Итог"})
+    clock.set(datetime(2026, 12, 14, 7, 0, tzinfo=UTC))  # Thursday 10th and Friday 11th waited
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 1
+    problem(await client.post(f"{url}/claim/approve", headers=lawyer.headers), 409)  # no draft yet
+    assert await draft_claim_letter({"app": job_ctx}, case["id"]) == "drafted"
+    problem(await client.post(f"{url}/claim/approve", headers=assistant.headers), 403)
+    problem(await client.patch(f"{url}/claim", headers=lawyer.headers, json={"text": ""}), 422, "text")
+    approved = await client.post(f"{url}/claim/approve", headers=lawyer.headers)
+    assert approved.status_code == 200, approved.text
+    version = approved.json()["version"]
+    for number in ("1010008765432", "RA123456785RU", "10100087654321"):
+        problem(
+            await client.post(
+                f"{url}/claim/send", headers=assistant.headers, json={"tracking_number": number}
+            ),
+            422,
+            "tracking_number",
+        )
+    # No email for the client: the address must be given.
+    problem(
+        await client.post(
+            f"{url}/claim/send", headers=assistant.headers, json={"tracking_number": "10100087654329"}
+        ),
+        422,
+        "email",
+    )
+    same = (await client.get(url, headers=assistant.headers)).json()
+    assert (same["stage"], same["tracking_number"], same["version"]) == ("claim_approved", None, version)
+
+    # Only a head closes a case, and "paid" only when it is paid.
+    close = {"reason": "paid", "comment": "Оплачено"}
+    problem(await client.post(f"{url}/close", headers=assistant.headers, json=close), 403)
+    problem(await client.post(f"{url}/close", headers=head.headers, json=close), 422, "reason")
+    settled = await client.post(
+        f"{url}/close", headers=head.headers, json={"reason": "settled", "comment": "Мировое соглашение"}
+    )
+    assert (settled.json()["stage"], settled.json()["close_reason"]) == ("closed", "settled"), settled.text
+    assert all(t.status in ("done", "cancelled") for t in await _tasks(job_ctx, case["id"]))
+
+    # Its invoice was settled with the case: no new case for it; a later payment closes nothing more.
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
+    paid = {"client_id": client_id, "amount": case["invoice"]["total"], "paid_on": "2026-12-14"}
+    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
+    listed = (
+        await client.get("/api/v1/collection-cases", headers=head.headers, params={"client_id": client_id})
+    ).json()["items"]
+    assert [(c["episode"], c["stage"], c["close_reason"]) for c in listed] == [(1, "closed", "settled")]
+
+
+async def _tasks(job_ctx: Any, case_id: int) -> list[Task]:
+    async with job_ctx.session_factory() as session:
+        query = select(Task).where(Task.subject_type == "debt", Task.subject_id == case_id).order_by(Task.id)
+        return list((await session.scalars(query)).all())
+
+
+async def test_an_invoice_falling_overdue_joins_the_open_case(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352866677")
+    assert case["invoice_ids"] == [case["invoice"]["id"]]
+    # A second invoice, issued on Wednesday the 9th: due five working days later, on the 16th.
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    order = await client.post(
+        "/api/v1/orders",
+        headers=head.headers,
+        json={
+            "channel": "phone",
+            "client_id": client_id,
+            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 3}],
+        },
+    )
+    assert order.json()["problems"] == ["credit"], order.text  # the debt holds it: a head lets it through
+    order_url = f"/api/v1/orders/{order.json()['id']}"
+    let = await client.post(
+        f"{order_url}/approve-credit", headers=head.headers, json={"reason": "Обещали оплату"}
+    )
+    assert let.status_code == 200, let.text
+    invoice = (await client.post(f"{order_url}/invoice", headers=head.headers)).json()
+    url = f"/api/v1/invoices/{invoice['id']}"
+    await client.post(f"{url}/send", headers=head.headers, json={"email": "buh@klen.example.ru"})
+    invoice = (await client.post(f"{url}/approve", headers=head.headers, json={})).json()
+    assert invoice["due_on"] == "2026-12-16"
+    clock.set(datetime(2026, 12, 17, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
+    joined = (await client.get(f"/api/v1/collection-cases/{case['id']}", headers=head.headers)).json()
+    assert joined["invoice_ids"] == [case["invoice"]["id"], invoice["id"]]
+    assert Decimal(joined["overdue_debt"]) == Decimal(case["invoice"]["total"]) + Decimal(invoice["total"])
+    history = (
+        await client.get(f"/api/v1/collection-cases/{case['id']}/history", headers=head.headers)
+    ).json()
+    assert [e["after"] for e in history["items"] if e["action"] == "invoices_added"] == [
+        {"invoice_ids": [invoice["id"]]}
+    ]
