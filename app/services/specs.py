@@ -59,6 +59,7 @@ from app.services.pagination import Page, newest_first
 from app.services.permissions import Permission, has
 from app.services.ports import Erp, Storage
 from app.services.requisitions import RequisitionService
+from app.services.svg import drawable_svg
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -277,8 +278,14 @@ class SpecService:
         checked = check_logo(content, self.max_bytes)
         digest = hashlib.sha256(content).hexdigest()
         key = f"specs/{spec.id}/logo-{digest}.{checked.extension}"
+        # What the spec prints: a small JPEG of a raster logo, or the SVG with only its drawing
+        # kept. A PDF or EPS logo prints by its file name; the workshop gets the file itself.
         print_key: str | None = None
-        if checked.content_type.startswith("image/") and checked.extension != "svg":
+        if checked.extension == "svg":
+            drawing = drawable_svg(content)
+            print_key = f"specs/{spec.id}/logo-{digest}-print.svg"
+            await self.storage.put(print_key, drawing, "image/svg+xml")
+        elif checked.content_type.startswith("image/"):
             picture = print_copy(check_image(content, self.max_bytes))
             print_key = f"specs/{spec.id}/logo-{digest}-print.jpg"
             await self.storage.put(print_key, picture, "image/jpeg")
@@ -710,6 +717,20 @@ class SpecService:
             },
             dedupe_key=f"spec-workshop:{spec.id}:{spec.revision}",
         )
+        if spec.kind == SpecKind.LOGO and spec.logo_key is not None:
+            # The logo file as the designer sent it (a vector original prints only by its name).
+            await OutboxService(self.uow).add(
+                kind=OutboundKind.CHAT,
+                channel=channel,
+                recipient="",
+                body=(
+                    f"ТЗ № {spec.id} (ред. {spec.revision}): файл логотипа — оригинал «{spec.logo_filename}»."
+                ),
+                payload={
+                    "document": {"kind": "stored_file", "key": spec.logo_key, "filename": spec.logo_filename}
+                },
+                dedupe_key=f"spec-workshop-logo:{spec.id}:{spec.revision}",
+            )
         spec.channel, spec.sent_at = channel, self.uow.clock.now()
         self._move(spec, "send_to_workshop", {"channel": channel, "revision": spec.revision})
         await self.uow.session.flush()
