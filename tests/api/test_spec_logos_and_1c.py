@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.core.errors import FieldError
 from app.models.outbox import OutboundMessage
 from app.services.svg import drawable_svg
-from tests.api.test_spec_walk import DETAILS, order_for_spec, people
+from tests.api.test_spec_walk import DETAILS, if_match, order_for_spec, people, run_jobs
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
 from tests.support.pdf import pdf_text
@@ -108,6 +108,67 @@ async def test_an_svg_that_declares_entities_or_is_broken_is_refused(
     # Entities are refused by the drawing's own check too, not only by the upload's sniffing.
     with pytest.raises(FieldError, match="entities"):
         drawable_svg(bomb)
+
+
+async def _to_goods_ready(
+    client: httpx.AsyncClient, app: Any, p: Any, job_ctx: Any, queue: RecordingQueue
+) -> tuple[int, str]:
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec = (
+        await client.post(
+            "/api/v1/specs",
+            headers=a,
+            json={"order_id": order["id"], "received_via": "email", "details": DETAILS["manufacturing"]},
+        )
+    ).json()
+    url = f"/api/v1/specs/{spec['id']}"
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
+    await client.post(f"{url}/invoice-to-manager", headers=a)
+    await client.post(f"{url}/invoice-checked", headers=a)
+    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
+    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    await client.post(f"{url}/sign", headers=p.supply.headers)
+    await client.post(f"{url}/send", headers=a, json={})
+    await run_jobs(queue, job_ctx)
+    await client.post(f"{url}/workshop-accepted", headers=p.workshop.headers)
+    ready = await client.post(f"{url}/goods-ready", headers=p.keeper.headers)
+    assert ready.json()["status"] == "goods_ready", ready.text
+    await run_jobs(queue, job_ctx)
+    return int(order["id"]), url
+
+
+async def test_delivery_waits_for_the_shipping_documents_of_the_spec(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: RecordingQueue
+) -> None:
+    job_ctx.erp = app.state.erp
+    p = await people(make_user)
+    a = p.assistant.headers
+    oid, url = await _to_goods_ready(client, app, p, job_ctx, queue)
+    order = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()
+    assert order["status"] == "ready"
+    agree = {"method": "pickup", "planned_on": "2026-12-02"}
+
+    refused = await client.post(f"/api/v1/orders/{oid}/delivery", headers=a | if_match(order), json=agree)
+    body = problem(refused, 409)
+    assert body["code"] == "no_shipping_documents"
+    assert "УПД" in body["detail"]
+    # Asked for but not made in 1C yet: still refused.
+    await client.post(f"{url}/shipping-documents", headers=a)
+    assert (
+        problem(await client.post(f"/api/v1/orders/{oid}/delivery", headers=a, json=agree), 409)["code"]
+        == "no_shipping_documents"
+    )
+    after = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()
+    assert (after["status"], after["version"]) == ("ready", order["version"])
+    problem(await client.get(f"/api/v1/orders/{oid}/delivery", headers=a), 404)
+
+    # 1C made the УПД: delivery is agreed.
+    await run_jobs(queue, job_ctx)
+    assert (await client.get(url, headers=a)).json()["status"] == "documents_issued"
+    agreed = await client.post(f"/api/v1/orders/{oid}/delivery", headers=a, json=agree)
+    assert agreed.status_code in (200, 201), agreed.text
+    assert (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()["status"] == "delivery_agreed"
 
 
 async def test_the_logo_original_posts_once_with_the_spec(
