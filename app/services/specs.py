@@ -51,6 +51,7 @@ from app.services.files import check_document, check_logo
 from app.services.fulfilment import FulfilmentService
 from app.services.history import HistoryService, snapshot
 from app.services.images import check_image, print_copy
+from app.services.invoices import InvoiceService
 from app.services.order_files import clean_filename
 from app.services.orders import TRANSITIONS as ORDER_TRANSITIONS
 from app.services.orders import OrderService
@@ -219,6 +220,13 @@ class SpecService:
         await self.uow.session.flush()
         self.history.record("spec", spec.id, "received", None, snapshot(spec))
         self.history.record("order", order.id, "spec_received", None, {"spec_id": spec.id})
+        invoice: Invoice | None = await self.uow.session.scalar(
+            select(Invoice).where(Invoice.order_id == order.id)
+        )
+        if invoice is not None and invoice.onec_id is not None and not invoice.onec_procure:
+            # 1C has the invoice as it was before the spec: it is written again, every line
+            # «procure separately», so that it lands in the requisition book (step 3).
+            InvoiceService(self.uow, self.erp, self.company).request_procure(invoice)
         return spec
 
     def allow(self, spec: Spec, action: str) -> None:

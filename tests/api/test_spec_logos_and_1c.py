@@ -6,6 +6,7 @@ separately», once."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -13,8 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from app.core.errors import FieldError
+from app.models.events import Event
+from app.models.invoices import Invoice
 from app.models.outbox import OutboundMessage
 from app.services.svg import drawable_svg
+from app.worker.jobs import register_invoice, sweep
 from tests.api.test_spec_walk import DETAILS, if_match, order_for_spec, people, run_jobs
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
@@ -169,6 +173,97 @@ async def test_delivery_waits_for_the_shipping_documents_of_the_spec(
     agreed = await client.post(f"/api/v1/orders/{oid}/delivery", headers=a, json=agree)
     assert agreed.status_code in (200, 201), agreed.text
     assert (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()["status"] == "delivery_agreed"
+
+
+async def test_a_spec_for_an_invoice_1c_has_writes_it_again_procure_separately_once(
+    client: httpx.AsyncClient,
+    app: Any,
+    make_user: Any,
+    job_ctx: Any,
+    queue: RecordingQueue,
+    session_factory: Any,
+    clock: Any,
+    monkeypatch: Any,
+) -> None:
+    erp = job_ctx.erp = app.state.erp
+    writes: list[str] = []
+    update = erp.update_invoice
+
+    async def counted(invoice_id: str, invoice: Any) -> None:
+        writes.append(invoice_id)
+        await update(invoice_id, invoice)
+
+    monkeypatch.setattr(erp, "update_invoice", counted)
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
+    assert await run_jobs(queue, job_ctx) == ["register_invoice"]
+    async with session_factory() as session:
+        onec_id = (await session.get(Invoice, invoice["id"])).onec_id
+    assert [line.procure for line in erp.invoice(onec_id).lines] == [False, False]
+
+    # The spec comes after the invoice reached 1C: it is written again, every line «procure separately».
+    created = await client.post(
+        "/api/v1/specs",
+        headers=a,
+        json={"order_id": order["id"], "received_via": "in_person", "details": DETAILS["tailoring"]},
+    )
+    assert created.status_code == 201, created.text
+    assert [(f, args) for f, args, _ in queue.jobs] == [("register_invoice", (invoice["id"],))]
+    assert await run_jobs(queue, job_ctx) == ["register_invoice"]
+    assert writes == [onec_id]
+    assert [line.procure for line in erp.invoice(onec_id).lines] == [True, True]
+
+    # Run again, or found by the sweep later: nothing more goes to 1C.
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "skipped"
+    clock.advance(timedelta(minutes=5))
+    await sweep({"app": job_ctx})
+    assert not [j for j in job_ctx.queue.jobs if j[0] == "register_invoice"]
+    assert writes == [onec_id]
+    async with session_factory() as session:
+        stored = await session.get(Invoice, invoice["id"])
+        assert (stored.onec_id, stored.onec_procure) == (onec_id, True)
+        actions = list(
+            await session.scalars(
+                select(Event.action).where(Event.entity_type == "invoice", Event.entity_id == invoice["id"])
+            )
+        )
+    assert actions.count("procure_separately_in_1c") == 1
+
+
+async def test_a_lost_procure_job_is_taken_again_by_the_sweep(
+    client: httpx.AsyncClient,
+    app: Any,
+    make_user: Any,
+    job_ctx: Any,
+    queue: RecordingQueue,
+    clock: Any,
+    session_factory: Any,
+) -> None:
+    erp = job_ctx.erp = app.state.erp
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
+    await run_jobs(queue, job_ctx)
+    await client.post(
+        "/api/v1/specs",
+        headers=a,
+        json={"order_id": order["id"], "received_via": "in_person", "details": DETAILS["logo"]},
+    )
+    queue.jobs.clear()  # Redis lost the job
+    await sweep({"app": job_ctx})
+    assert not [j for j in job_ctx.queue.jobs if j[0] == "register_invoice"]  # too early
+    clock.advance(timedelta(minutes=3))
+    await sweep({"app": job_ctx})
+    jobs = [j for j in job_ctx.queue.jobs if j[0] == "register_invoice"]
+    assert [args for _, args, _ in jobs] == [(invoice["id"],)]
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "procure_separately"
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "skipped"
+    async with session_factory() as session:
+        onec_id = (await session.get(Invoice, invoice["id"])).onec_id
+    assert [line.procure for line in erp.invoice(onec_id).lines] == [True, True]
 
 
 async def test_the_logo_original_posts_once_with_the_spec(
