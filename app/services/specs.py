@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,6 +199,7 @@ class SpecService:
             )
         if await self.uow.session.scalar(select(Spec.id).where(Spec.order_id == order.id)) is not None:
             raise Conflict(f"order {order.id} already has a spec", code="duplicate")
+        self._check_due_on(data.due_on)
         now = self.uow.clock.now()
         actor = self.uow.actor
         spec = Spec(
@@ -228,6 +229,10 @@ class SpecService:
             # «procure separately», so that it lands in the requisition book (step 3).
             InvoiceService(self.uow, self.erp, self.company).request_procure(invoice)
         return spec
+
+    def _check_due_on(self, due_on: date | None) -> None:
+        if due_on is not None and due_on < self.uow.calendar.local_date(self.uow.clock.now()):
+            raise FieldError("due_on", "the due date is in the past")
 
     def allow(self, spec: Spec, action: str) -> None:
         sources, _ = TRANSITIONS[action]
@@ -267,6 +272,8 @@ class SpecService:
             raise FieldError(
                 "details.kind", f"the spec is a {spec.kind.value} spec; the kind does not change"
             )
+        if data.due_on != spec.due_on:
+            self._check_due_on(data.due_on)
         before = snapshot(spec)
         spec.details = data.details.model_dump(mode="json")
         spec.due_on = data.due_on if data.due_on is not None else spec.due_on

@@ -302,3 +302,37 @@ async def test_a_cancelled_spec_or_order_goes_nowhere(
     assert after["status"] == "cancelled"
     history = (await client.get(f"/api/v1/specs/{second['id']}/history", headers=a)).json()["items"]
     assert history[-1]["action"] == "cancel"
+
+
+async def test_a_due_date_in_the_past_is_refused_and_nothing_changes(
+    client: httpx.AsyncClient, app: Any, make_user: Any, session_factory: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    late = await client.post(
+        "/api/v1/specs",
+        headers=a,
+        json={
+            "order_id": order["id"],
+            "received_via": "in_person",
+            "due_on": "2026-11-30",
+            "details": DETAILS["logo"],
+        },
+    )
+    assert "in the past" in problem(late, 422, "due_on")["detail"]
+    assert await _count(session_factory, Spec) == 0
+    spec = await _spec(client, p, order["id"], "logo")
+    url = f"/api/v1/specs/{spec['id']}"
+    moved = await client.patch(
+        url, headers=a | if_match(spec), json={"details": DETAILS["logo"], "due_on": "2026-11-01"}
+    )
+    problem(moved, 422, "due_on")
+    after = (await client.get(url, headers=a)).json()
+    assert (after["due_on"], after["revision"], after["version"]) == (None, 1, spec["version"])
+    # Today is still in time.
+    today = await client.patch(
+        url, headers=a | if_match(spec), json={"details": DETAILS["logo"], "due_on": "2026-12-01"}
+    )
+    assert today.status_code == 200, today.text
+    assert today.json()["due_on"] == "2026-12-01"
