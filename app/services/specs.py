@@ -742,7 +742,9 @@ class SpecService:
                     f"ТЗ № {spec.id} (ред. {spec.revision}): файл логотипа — оригинал «{spec.logo_filename}»."
                 ),
                 payload={
-                    "document": {"kind": "stored_file", "key": spec.logo_key, "filename": spec.logo_filename}
+                    "document": {"kind": "stored_file", "key": spec.logo_key, "filename": spec.logo_filename},
+                    # An answer to the logo file counts as one to the spec.
+                    "reply": {"kind": "workshop_accept", "spec_id": spec.id, "order_id": order.id},
                 },
                 dedupe_key=f"spec-workshop-logo:{spec.id}:{spec.revision}",
             )

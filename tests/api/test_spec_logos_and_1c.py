@@ -297,3 +297,13 @@ async def test_the_logo_original_posts_once_with_the_spec(
     key = f"specs/{spec['id']}/logo-{hashlib.sha256(PDF_LOGO).hexdigest()}.pdf"
     assert documents[1] == {"kind": "stored_file", "key": key, "filename": "logo-vector.pdf"}
     assert documents[0]["filename"].endswith("_подписано.pdf")
+    # «Принято» or a remark answering either post is the workshop's answer on the spec.
+    assert (
+        posts[1].payload["reply"]
+        == posts[0].payload["reply"]
+        == {
+            "kind": "workshop_accept",
+            "spec_id": spec["id"],
+            "order_id": oid,
+        }
+    )
