@@ -250,8 +250,9 @@ class SpecService:
             "spec", spec.id, action, {"status": before.value}, {"status": spec.status.value} | (payload or {})
         )
 
-    def _new_revision(self, spec: Spec, reason: str) -> None:
-        """The document changed: the next revision; a signature of an earlier one no longer counts."""
+    async def _new_revision(self, spec: Spec, reason: str) -> None:
+        """The document changed: the next revision; a signature of an earlier one no longer counts,
+        and supply gets the spec to check and sign again."""
         spec.revision += 1
         if spec.status == S.SIGNED:
             spec.status = S.INVOICE_CHECKED
@@ -261,6 +262,9 @@ class SpecService:
                 "signature_void",
                 {"signed_revision": spec.signed_revision},
                 {"revision": spec.revision, "reason": reason},
+            )
+            await self._sign_task(
+                spec, f"Подписать заново ТЗ в швейный цех № {spec.id} (ред. {spec.revision})"
             )
 
     async def update(self, spec_id: int, data: SpecUpdate, if_match: int | None) -> Spec:
@@ -278,7 +282,7 @@ class SpecService:
         spec.details = data.details.model_dump(mode="json")
         spec.due_on = data.due_on if data.due_on is not None else spec.due_on
         spec.comment = data.comment if data.comment is not None else spec.comment
-        self._new_revision(spec, "details changed")
+        await self._new_revision(spec, "details changed")
         touch(spec, self.uow)
         await self.uow.session.flush()
         self.history.record_change("spec", spec.id, before, snapshot(spec))
@@ -309,7 +313,7 @@ class SpecService:
         spec.logo_key, spec.logo_print_key = key, print_key
         spec.logo_filename = clean_filename(filename, checked.extension)
         spec.logo_content_type = checked.content_type
-        self._new_revision(spec, "logo replaced")
+        await self._new_revision(spec, "logo replaced")
         self._move(spec, "upload_logo", {"logo": spec.logo_filename, "revision": spec.revision})
         await self.uow.session.flush()
         return spec
@@ -370,11 +374,17 @@ class SpecService:
         spec = await self.get(spec_id)
         ensure_version(spec, if_match, "spec")
         self._move(spec, "invoice_checked")
+        await self._sign_task(spec, f"Проверить и подписать ТЗ в швейный цех № {spec.id}")
+        await self.uow.session.flush()
+        return spec
+
+    async def _sign_task(self, spec: Spec, title: str) -> None:
+        """Supply checks and signs the spec by the end of the next working day (step 10)."""
         supply = await first_active_with_role(self.uow, Role.SUPPLY)
         if supply is not None:
             await TaskService(self.uow).add(
                 kind=TaskKind.CHECK,
-                title=f"Проверить и подписать ТЗ в швейный цех № {spec.id}",
+                title=title,
                 description=(
                     f"Заявка № {spec.order_id}. Подписать в системе или на бумаге (скан загрузит помощник)."
                 ),
@@ -383,8 +393,6 @@ class SpecService:
                 subject_type=TaskSubject.SPEC,
                 subject_id=spec.id,
             )
-        await self.uow.session.flush()
-        return spec
 
     # --- the documents --------------------------------------------------------------------------
 

@@ -336,3 +336,35 @@ async def test_a_due_date_in_the_past_is_refused_and_nothing_changes(
     )
     assert today.status_code == 200, today.text
     assert today.json()["due_on"] == "2026-12-01"
+
+
+async def test_a_signature_made_void_by_a_change_gives_supply_the_spec_to_sign_again(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec, _ = await _checked(client, p, order["id"], "tailoring")
+    url = f"/api/v1/specs/{spec['id']}"
+
+    async def sign_tasks() -> list[tuple[str, str]]:
+        items = (await client.get("/api/v1/tasks", headers=p.supply.headers)).json()["items"]
+        return sorted(
+            (t["title"], t["status"])
+            for t in items
+            if t["subject_type"] == "spec" and t["subject_id"] == spec["id"]
+        )
+
+    signed = (await client.post(f"{url}/sign", headers=p.supply.headers)).json()
+    assert [status for _, status in await sign_tasks()] == ["done"]
+    changed = await client.patch(
+        url, headers=a | if_match(signed), json={"details": _with("tailoring", color="голубой")}
+    )
+    assert changed.json()["status"] == "invoice_checked", changed.text
+    assert (await sign_tasks())[0] == (f"Подписать заново ТЗ в швейный цех № {spec['id']} (ред. 2)", "open")
+    # A change to an unsigned spec makes no second task; signing closes the open one.
+    again = await client.patch(url, headers=a, json={"details": _with("tailoring", color="синий")})
+    assert again.json()["revision"] == 3, again.text
+    assert len(await sign_tasks()) == 2
+    await client.post(f"{url}/sign", headers=p.supply.headers)
+    assert [status for _, status in await sign_tasks()] == ["done", "done"]
