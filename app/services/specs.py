@@ -349,7 +349,12 @@ class SpecService:
         order = await self.orders.get(spec.order_id)
         manager = await self.uow.session.get(Employee, order.manager_id) if order.manager_id else None
         if manager is None or not manager.email:
-            raise FieldError("manager", "the order has no manager with an email to check the invoice")
+            # Nothing in the request to correct: the order's manager (or their email) is missing.
+            raise Conflict(
+                f"order {order.id} has no manager with an email to check the invoice: "
+                "set the manager (and their email) first",
+                code="no_manager_email",
+            )
         client = await self.uow.session.get(Client, order.client_id) if order.client_id else None
         await OutboxService(self.uow).add(
             kind=OutboundKind.EMAIL,

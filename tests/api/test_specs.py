@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from app.models.orders import Order
 from app.models.outbox import OutboundMessage
 from app.models.specs import Spec
 from app.services.seed import inn10
@@ -368,3 +369,23 @@ async def test_a_signature_made_void_by_a_change_gives_supply_the_spec_to_sign_a
     assert len(await sign_tasks()) == 2
     await client.post(f"{url}/sign", headers=p.supply.headers)
     assert [status for _, status in await sign_tasks()] == ["done", "done"]
+
+
+async def test_the_invoice_goes_to_the_manager_only_when_the_order_has_one(
+    client: httpx.AsyncClient, app: Any, make_user: Any, session_factory: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec = await _spec(client, p, order["id"], "manufacturing")
+    await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)
+    async with session_factory() as session:
+        await session.execute(update(Order).where(Order.id == order["id"]).values(manager_id=None))
+        await session.commit()
+    url = f"/api/v1/specs/{spec['id']}"
+    body = problem(await client.post(f"{url}/invoice-to-manager", headers=a), 409)
+    assert body["code"] == "no_manager_email"
+    assert "manager" in body["detail"]
+    after = (await client.get(url, headers=a)).json()
+    assert (after["status"], after["version"]) == ("received", spec["version"])
+    assert await _count(session_factory, OutboundMessage) == 0
