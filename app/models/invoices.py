@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Versioned, str_enum
@@ -53,6 +53,8 @@ class Invoice(Versioned, Base):
     client_comment: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[datetime | None]
     onec_id: Mapped[str | None] = mapped_column(String(64))  # set by the worker once 1C has it
+    # 1C has every line «procure separately» (a workshop spec's invoice: the requisition book).
+    onec_procure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

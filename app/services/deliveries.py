@@ -25,7 +25,7 @@ from app.services.common import ensure_version, touch
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.ports import Erp
-from app.services.spec_closing import close_spec_of_order
+from app.services.spec_closing import close_spec_of_order, ensure_spec_documents
 from app.services.unit_of_work import UnitOfWork
 
 CHECKLISTS: dict[DeliveryMethod, list[tuple[str, str]]] = {
@@ -82,6 +82,7 @@ class DeliveryService:
     ) -> Delivery:
         order = await self.orders.get(order_id)
         ensure_version(order, if_match, "order")
+        await ensure_spec_documents(self.uow, order.id)
         today = self.uow.calendar.local_date(self.uow.clock.now())
         if planned_on < today:
             raise FieldError("planned_on", "is in the past")

@@ -471,7 +471,8 @@ class InvoiceService:
         return invoice, await asyncio.to_thread(render_invoice_pdf, view)
 
     async def unregistered(self, batch: int) -> list[int]:
-        """Invoices 1C does not have yet a while after issue (for the sweep)."""
+        """Invoices 1C does not have yet a while after issue, and those 1C has but not yet «procure
+        separately» a while after their workshop spec was taken (for the sweep)."""
         cutoff = self.uow.clock.now() - REGISTER_RETRY_AFTER
         rows = await self.uow.session.scalars(
             select(Invoice.id)
@@ -479,13 +480,37 @@ class InvoiceService:
             .order_by(Invoice.id)
             .limit(batch)
         )
-        return list(rows)
+        to_procure = await self.uow.session.scalars(
+            select(Invoice.id)
+            .join(Spec, Spec.order_id == Invoice.order_id)
+            .where(
+                Invoice.onec_id.is_not(None),
+                Invoice.onec_procure.is_(False),
+                Spec.status.notin_((SpecStatus.CANCELLED, SpecStatus.CLOSED)),
+                Spec.created_at <= cutoff,
+            )
+            .order_by(Invoice.id)
+            .limit(batch)
+        )
+        return list(rows) + list(to_procure)
 
     async def erp_document(self, invoice_id: int) -> ErpInvoice | None:
         """The invoice as 1C takes it; None when 1C already has it."""
         invoice = await self.get(invoice_id)
         if invoice.onec_id is not None:
             return None
+        return await self._erp_invoice(invoice)
+
+    async def erp_procure_update(self, invoice_id: int) -> tuple[str, ErpInvoice] | None:
+        """The invoice to write again in 1C with every line «procure separately», with its 1C id:
+        a workshop spec was taken for an order whose invoice 1C already had (regulation, process 3,
+        step 3). None when there is nothing to do."""
+        invoice = await self.get(invoice_id)
+        if invoice.onec_id is None or invoice.onec_procure or await self._spec(invoice.order_id) is None:
+            return None
+        return invoice.onec_id, await self._erp_invoice(invoice)
+
+    async def _erp_invoice(self, invoice: Invoice) -> ErpInvoice:
         client = await self.uow.session.get(Client, invoice.client_id)
         assert client is not None
         # A workshop spec's invoice is entered «procure separately»: it lands in the requisition book.
@@ -507,8 +532,25 @@ class InvoiceService:
             ),
         )
 
-    async def record_registration(self, invoice_id: int, onec_id: str) -> None:
+    async def record_registration(self, invoice_id: int, onec_id: str, *, procure: bool = False) -> None:
         invoice = await self.uow.session.get(Invoice, invoice_id)
         if invoice is not None and invoice.onec_id is None:
-            invoice.onec_id = onec_id
-            self.history.record("invoice", invoice.id, "registered_in_1c", None, {"onec_id": onec_id})
+            invoice.onec_id, invoice.onec_procure = onec_id, procure
+            self.history.record(
+                "invoice", invoice.id, "registered_in_1c", None, {"onec_id": onec_id, "procure": procure}
+            )
+            if not procure and await self._spec(invoice.order_id) is not None:
+                # The spec was taken while the invoice was on its way to 1C: write it again.
+                self.request_procure(invoice)
+
+    def request_procure(self, invoice: Invoice) -> None:
+        """Have the worker write the invoice again in 1C with every line «procure separately»."""
+        self.uow.after_commit(REGISTER_JOB, invoice.id, job_id=f"invoice-1c-procure:{invoice.id}")
+
+    async def record_procure(self, invoice_id: int) -> None:
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is not None and not invoice.onec_procure:
+            invoice.onec_procure = True
+            self.history.record(
+                "invoice", invoice.id, "procure_separately_in_1c", None, {"onec_id": invoice.onec_id}
+            )

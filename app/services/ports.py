@@ -158,6 +158,11 @@ class Erp(Protocol):
 
     async def create_invoice(self, invoice: ErpInvoice) -> str: ...
 
+    async def update_invoice(self, invoice_id: str, invoice: ErpInvoice) -> None:
+        """Write the invoice 1C has under ``invoice_id`` again (its lines' reserve / procure choice);
+        the same document twice leaves 1C as once."""
+        ...
+
     async def reserve(self, invoice_id: str, product_id: str, quantity: int) -> bool: ...
 
     async def add_requisition(

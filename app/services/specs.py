@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,6 +51,7 @@ from app.services.files import check_document, check_logo
 from app.services.fulfilment import FulfilmentService
 from app.services.history import HistoryService, snapshot
 from app.services.images import check_image, print_copy
+from app.services.invoices import InvoiceService
 from app.services.order_files import clean_filename
 from app.services.orders import TRANSITIONS as ORDER_TRANSITIONS
 from app.services.orders import OrderService
@@ -59,6 +60,7 @@ from app.services.pagination import Page, newest_first
 from app.services.permissions import Permission, has
 from app.services.ports import Erp, Storage
 from app.services.requisitions import RequisitionService
+from app.services.svg import drawable_svg
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -197,6 +199,7 @@ class SpecService:
             )
         if await self.uow.session.scalar(select(Spec.id).where(Spec.order_id == order.id)) is not None:
             raise Conflict(f"order {order.id} already has a spec", code="duplicate")
+        self._check_due_on(data.due_on)
         now = self.uow.clock.now()
         actor = self.uow.actor
         spec = Spec(
@@ -218,7 +221,18 @@ class SpecService:
         await self.uow.session.flush()
         self.history.record("spec", spec.id, "received", None, snapshot(spec))
         self.history.record("order", order.id, "spec_received", None, {"spec_id": spec.id})
+        invoice: Invoice | None = await self.uow.session.scalar(
+            select(Invoice).where(Invoice.order_id == order.id)
+        )
+        if invoice is not None and invoice.onec_id is not None and not invoice.onec_procure:
+            # 1C has the invoice as it was before the spec: it is written again, every line
+            # «procure separately», so that it lands in the requisition book (step 3).
+            InvoiceService(self.uow, self.erp, self.company).request_procure(invoice)
         return spec
+
+    def _check_due_on(self, due_on: date | None) -> None:
+        if due_on is not None and due_on < self.uow.calendar.local_date(self.uow.clock.now()):
+            raise FieldError("due_on", "the due date is in the past")
 
     def allow(self, spec: Spec, action: str) -> None:
         sources, _ = TRANSITIONS[action]
@@ -236,8 +250,9 @@ class SpecService:
             "spec", spec.id, action, {"status": before.value}, {"status": spec.status.value} | (payload or {})
         )
 
-    def _new_revision(self, spec: Spec, reason: str) -> None:
-        """The document changed: the next revision; a signature of an earlier one no longer counts."""
+    async def _new_revision(self, spec: Spec, reason: str) -> None:
+        """The document changed: the next revision; a signature of an earlier one no longer counts,
+        and supply gets the spec to check and sign again."""
         spec.revision += 1
         if spec.status == S.SIGNED:
             spec.status = S.INVOICE_CHECKED
@@ -247,6 +262,9 @@ class SpecService:
                 "signature_void",
                 {"signed_revision": spec.signed_revision},
                 {"revision": spec.revision, "reason": reason},
+            )
+            await self._sign_task(
+                spec, f"Подписать заново ТЗ в швейный цех № {spec.id} (ред. {spec.revision})"
             )
 
     async def update(self, spec_id: int, data: SpecUpdate, if_match: int | None) -> Spec:
@@ -258,11 +276,13 @@ class SpecService:
             raise FieldError(
                 "details.kind", f"the spec is a {spec.kind.value} spec; the kind does not change"
             )
+        if data.due_on != spec.due_on:
+            self._check_due_on(data.due_on)
         before = snapshot(spec)
         spec.details = data.details.model_dump(mode="json")
         spec.due_on = data.due_on if data.due_on is not None else spec.due_on
         spec.comment = data.comment if data.comment is not None else spec.comment
-        self._new_revision(spec, "details changed")
+        await self._new_revision(spec, "details changed")
         touch(spec, self.uow)
         await self.uow.session.flush()
         self.history.record_change("spec", spec.id, before, snapshot(spec))
@@ -277,8 +297,14 @@ class SpecService:
         checked = check_logo(content, self.max_bytes)
         digest = hashlib.sha256(content).hexdigest()
         key = f"specs/{spec.id}/logo-{digest}.{checked.extension}"
+        # What the spec prints: a small JPEG of a raster logo, or the SVG with only its drawing
+        # kept. A PDF or EPS logo prints by its file name; the workshop gets the file itself.
         print_key: str | None = None
-        if checked.content_type.startswith("image/") and checked.extension != "svg":
+        if checked.extension == "svg":
+            drawing = drawable_svg(content)
+            print_key = f"specs/{spec.id}/logo-{digest}-print.svg"
+            await self.storage.put(print_key, drawing, "image/svg+xml")
+        elif checked.content_type.startswith("image/"):
             picture = print_copy(check_image(content, self.max_bytes))
             print_key = f"specs/{spec.id}/logo-{digest}-print.jpg"
             await self.storage.put(print_key, picture, "image/jpeg")
@@ -287,7 +313,7 @@ class SpecService:
         spec.logo_key, spec.logo_print_key = key, print_key
         spec.logo_filename = clean_filename(filename, checked.extension)
         spec.logo_content_type = checked.content_type
-        self._new_revision(spec, "logo replaced")
+        await self._new_revision(spec, "logo replaced")
         self._move(spec, "upload_logo", {"logo": spec.logo_filename, "revision": spec.revision})
         await self.uow.session.flush()
         return spec
@@ -323,7 +349,12 @@ class SpecService:
         order = await self.orders.get(spec.order_id)
         manager = await self.uow.session.get(Employee, order.manager_id) if order.manager_id else None
         if manager is None or not manager.email:
-            raise FieldError("manager", "the order has no manager with an email to check the invoice")
+            # Nothing in the request to correct: the order's manager (or their email) is missing.
+            raise Conflict(
+                f"order {order.id} has no manager with an email to check the invoice: "
+                "set the manager (and their email) first",
+                code="no_manager_email",
+            )
         client = await self.uow.session.get(Client, order.client_id) if order.client_id else None
         await OutboxService(self.uow).add(
             kind=OutboundKind.EMAIL,
@@ -348,11 +379,17 @@ class SpecService:
         spec = await self.get(spec_id)
         ensure_version(spec, if_match, "spec")
         self._move(spec, "invoice_checked")
+        await self._sign_task(spec, f"Проверить и подписать ТЗ в швейный цех № {spec.id}")
+        await self.uow.session.flush()
+        return spec
+
+    async def _sign_task(self, spec: Spec, title: str) -> None:
+        """Supply checks and signs the spec by the end of the next working day (step 10)."""
         supply = await first_active_with_role(self.uow, Role.SUPPLY)
         if supply is not None:
             await TaskService(self.uow).add(
                 kind=TaskKind.CHECK,
-                title=f"Проверить и подписать ТЗ в швейный цех № {spec.id}",
+                title=title,
                 description=(
                     f"Заявка № {spec.order_id}. Подписать в системе или на бумаге (скан загрузит помощник)."
                 ),
@@ -361,8 +398,6 @@ class SpecService:
                 subject_type=TaskSubject.SPEC,
                 subject_id=spec.id,
             )
-        await self.uow.session.flush()
-        return spec
 
     # --- the documents --------------------------------------------------------------------------
 
@@ -710,6 +745,22 @@ class SpecService:
             },
             dedupe_key=f"spec-workshop:{spec.id}:{spec.revision}",
         )
+        if spec.kind == SpecKind.LOGO and spec.logo_key is not None:
+            # The logo file as the designer sent it (a vector original prints only by its name).
+            await OutboxService(self.uow).add(
+                kind=OutboundKind.CHAT,
+                channel=channel,
+                recipient="",
+                body=(
+                    f"ТЗ № {spec.id} (ред. {spec.revision}): файл логотипа — оригинал «{spec.logo_filename}»."
+                ),
+                payload={
+                    "document": {"kind": "stored_file", "key": spec.logo_key, "filename": spec.logo_filename},
+                    # An answer to the logo file counts as one to the spec.
+                    "reply": {"kind": "workshop_accept", "spec_id": spec.id, "order_id": order.id},
+                },
+                dedupe_key=f"spec-workshop-logo:{spec.id}:{spec.revision}",
+            )
         spec.channel, spec.sent_at = channel, self.uow.clock.now()
         self._move(spec, "send_to_workshop", {"channel": channel, "revision": spec.revision})
         await self.uow.session.flush()

@@ -172,18 +172,31 @@ async def sync_fulfilment(ctx: dict[str, Any], order_id: int, request_id: str | 
 
 
 async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str | None = None) -> str:
-    """Create the invoice in 1C through the port (once), then record the 1C id."""
+    """Create the invoice in 1C through the port (once), then record the 1C id; or, for an invoice
+    1C has whose order got a workshop spec since, write it again with every line «procure
+    separately» (once)."""
     token = request_id_var.set(request_id)
     try:
         app = _ctx(ctx)
         async with app.unit_of_work() as uow:
-            document = await InvoiceService(uow, app.erp, app.settings.company).erp_document(invoice_id)
-        if document is None:
+            invoices = InvoiceService(uow, app.erp, app.settings.company)
+            document = await invoices.erp_document(invoice_id)
+            update = None if document is not None else await invoices.erp_procure_update(invoice_id)
+        if document is not None:
+            onec_id = await app.erp.create_invoice(document)
+            procure = bool(document.lines) and all(line.procure for line in document.lines)
+            async with app.unit_of_work() as uow:
+                await InvoiceService(uow, app.erp, app.settings.company).record_registration(
+                    invoice_id, onec_id, procure=procure
+                )
+            return "registered"
+        if update is None:
             return "skipped"
-        onec_id = await app.erp.create_invoice(document)
+        await app.erp.update_invoice(*update)
         async with app.unit_of_work() as uow:
-            await InvoiceService(uow, app.erp, app.settings.company).record_registration(invoice_id, onec_id)
-        return "registered"
+            await InvoiceService(uow, app.erp, app.settings.company).record_procure(invoice_id)
+        log.info("invoice.procure_separately", invoice_id=invoice_id)
+        return "procure_separately"
     finally:
         request_id_var.reset(token)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -189,3 +190,20 @@ async def test_from_file_and_build_erp(tmp_path: Path) -> None:
     path.write_text('{"products": [{"sku": "no id"}]}', encoding="utf-8")
     with pytest.raises(ValueError, match="missing field 'id'"):
         StubErp.from_file(path)
+
+
+async def test_an_invoice_is_written_again_in_place(erp: StubErp) -> None:
+    invoice_id = await erp.create_invoice(invoice())
+    procured = ErpInvoice(
+        number="125",
+        date=date(2025, 11, 27),
+        counterparty_id=invoice().counterparty_id,
+        lines=tuple(replace(line, procure=True) for line in invoice().lines),
+    )
+    await erp.update_invoice(invoice_id, procured)
+    await erp.update_invoice(invoice_id, procured)
+    stored = erp.invoice(invoice_id)
+    assert stored is not None
+    assert [line.procure for line in stored.lines] == [True]
+    with pytest.raises(ValueError, match="no invoice"):
+        await erp.update_invoice(str(uuid.uuid4()), procured)

@@ -289,10 +289,14 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     await run_jobs(queue, job_ctx)
     chat = StubChat(job_ctx.settings.chat.stub_dir)
     posts = chat.read(CHAT[kind])
-    assert len(posts) == 1
+    # A logo spec's post is followed by the logo file as it was sent.
+    assert len(posts) == (2 if kind == "logo" else 1)
     assert f"ТЗ № {sid}" in posts[0]["caption"]
     assert "Принято" in posts[0]["caption"]
     assert chat.document_content(posts[0]) == expected_file
+    if kind == "logo":
+        assert "оригинал «logo.png»" in posts[1]["caption"]
+        assert chat.document_content(posts[1]) == png()
     other = "workshop_specs" if kind == "logo" else "workshop_logos"
     assert chat.read(other) == []
     order = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()

@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from app.models.orders import Order
 from app.models.outbox import OutboundMessage
 from app.models.specs import Spec
 from app.services.seed import inn10
@@ -302,3 +303,89 @@ async def test_a_cancelled_spec_or_order_goes_nowhere(
     assert after["status"] == "cancelled"
     history = (await client.get(f"/api/v1/specs/{second['id']}/history", headers=a)).json()["items"]
     assert history[-1]["action"] == "cancel"
+
+
+async def test_a_due_date_in_the_past_is_refused_and_nothing_changes(
+    client: httpx.AsyncClient, app: Any, make_user: Any, session_factory: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    late = await client.post(
+        "/api/v1/specs",
+        headers=a,
+        json={
+            "order_id": order["id"],
+            "received_via": "in_person",
+            "due_on": "2026-11-30",
+            "details": DETAILS["logo"],
+        },
+    )
+    assert "in the past" in problem(late, 422, "due_on")["detail"]
+    assert await _count(session_factory, Spec) == 0
+    spec = await _spec(client, p, order["id"], "logo")
+    url = f"/api/v1/specs/{spec['id']}"
+    moved = await client.patch(
+        url, headers=a | if_match(spec), json={"details": DETAILS["logo"], "due_on": "2026-11-01"}
+    )
+    problem(moved, 422, "due_on")
+    after = (await client.get(url, headers=a)).json()
+    assert (after["due_on"], after["revision"], after["version"]) == (None, 1, spec["version"])
+    # Today is still in time.
+    today = await client.patch(
+        url, headers=a | if_match(spec), json={"details": DETAILS["logo"], "due_on": "2026-12-01"}
+    )
+    assert today.status_code == 200, today.text
+    assert today.json()["due_on"] == "2026-12-01"
+
+
+async def test_a_signature_made_void_by_a_change_gives_supply_the_spec_to_sign_again(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec, _ = await _checked(client, p, order["id"], "tailoring")
+    url = f"/api/v1/specs/{spec['id']}"
+
+    async def sign_tasks() -> list[tuple[str, str]]:
+        items = (await client.get("/api/v1/tasks", headers=p.supply.headers)).json()["items"]
+        return sorted(
+            (t["title"], t["status"])
+            for t in items
+            if t["subject_type"] == "spec" and t["subject_id"] == spec["id"]
+        )
+
+    signed = (await client.post(f"{url}/sign", headers=p.supply.headers)).json()
+    assert [status for _, status in await sign_tasks()] == ["done"]
+    changed = await client.patch(
+        url, headers=a | if_match(signed), json={"details": _with("tailoring", color="голубой")}
+    )
+    assert changed.json()["status"] == "invoice_checked", changed.text
+    assert (await sign_tasks())[0] == (f"Подписать заново ТЗ в швейный цех № {spec['id']} (ред. 2)", "open")
+    # A change to an unsigned spec makes no second task; signing closes the open one.
+    again = await client.patch(url, headers=a, json={"details": _with("tailoring", color="синий")})
+    assert again.json()["revision"] == 3, again.text
+    assert len(await sign_tasks()) == 2
+    await client.post(f"{url}/sign", headers=p.supply.headers)
+    assert [status for _, status in await sign_tasks()] == ["done", "done"]
+
+
+async def test_the_invoice_goes_to_the_manager_only_when_the_order_has_one(
+    client: httpx.AsyncClient, app: Any, make_user: Any, session_factory: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec = await _spec(client, p, order["id"], "manufacturing")
+    await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)
+    async with session_factory() as session:
+        await session.execute(update(Order).where(Order.id == order["id"]).values(manager_id=None))
+        await session.commit()
+    url = f"/api/v1/specs/{spec['id']}"
+    body = problem(await client.post(f"{url}/invoice-to-manager", headers=a), 409)
+    assert body["code"] == "no_manager_email"
+    assert "manager" in body["detail"]
+    after = (await client.get(url, headers=a)).json()
+    assert (after["status"], after["version"]) == ("received", spec["version"])
+    assert await _count(session_factory, OutboundMessage) == 0

@@ -240,6 +240,12 @@ class StubErp:
             self._reservations[invoice_id] = []
         return invoice_id
 
+    async def update_invoice(self, invoice_id: str, invoice: ErpInvoice) -> None:
+        with self._lock:
+            if invoice_id not in self._invoices:
+                raise ValueError(f"1C has no invoice {invoice_id}")
+            self._invoices[invoice_id] = invoice
+
     async def reserve(self, invoice_id: str, product_id: str, quantity: int) -> bool:
         """Take ``quantity`` from free stock for the invoice; False when there is not enough."""
         if quantity <= 0:

@@ -128,7 +128,8 @@ def render_proposal_html(view: ProposalView, photo_src: Callable[[str], str | No
 
 
 class StorageURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
-    """Serves ``storage:KEY`` from pictures read beforehand through the storage port; refuses the rest."""
+    """Serves ``storage:KEY`` from pictures read beforehand through the storage port; refuses the rest.
+    A key ending in ``.svg`` is a drawing made safe beforehand (app/services/svg.py)."""
 
     def __init__(self, pictures: Mapping[str, bytes]) -> None:
         super().__init__()
@@ -141,7 +142,8 @@ class StorageURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships n
         content = self.pictures.get(key)
         if content is None:
             raise ValueError(f"no such stored picture: {key[:80]}")
-        return URLFetcherResponse(url, body=content, headers={"Content-Type": "image/jpeg"})
+        content_type = "image/svg+xml" if key.endswith(".svg") else "image/jpeg"
+        return URLFetcherResponse(url, body=content, headers={"Content-Type": content_type})
 
 
 def render_proposal_pdf(view: ProposalView, pictures: Mapping[str, bytes]) -> bytes:
