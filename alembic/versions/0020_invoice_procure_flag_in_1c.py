@@ -1,7 +1,7 @@
 """invoice procure flag in 1C: whether 1C has every line of the invoice «procure separately»
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0017
 Create Date: 2026-11-28 00:57:41.654094
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0020'
-down_revision: str | None = '0018'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
