@@ -233,8 +233,14 @@ class PaymentsFigures:
 class LettersFigures:
     key: ClassVar[str] = "letters"
     # The emails the regulation's steps send: the invoice to the client, the proposal to the
-    # manager and to the client.
-    SENDING = (("invoice", "send"), ("proposal", "send_to_manager"), ("proposal", "send_to_client"))
+    # manager and to the client, a reconciliation act, a claim letter.
+    SENDING = (
+        ("invoice", "send"),
+        ("proposal", "send_to_manager"),
+        ("proposal", "send_to_client"),
+        ("reconciliation_act", "send"),
+        ("collection_case", "send_claim"),
+    )
 
     async def compute(self, session: AsyncSession, w: Window) -> Figures:
         sent = await session.scalar(

@@ -368,6 +368,11 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     ).hexdigest()
     history = (await client.get(f"{case_url}/history", headers=head.headers, params={"limit": 100})).json()
     assert [e["action"] for e in history["items"]].count("send_claim") == 1
+    # The claim letter is among the letters of the assistant's day.
+    day = {"day": "2026-12-29"}
+    figures = await client.get("/api/v1/daily-reports/figures", headers=assistant.headers, params=day)
+    assert figures.status_code == 200, figures.text
+    assert figures.json()["figures"]["letters"] == {"sent": 1}
 
     # --- tracking: 5 calendar days, then followed up at the post office; delivered later ---------
     post.histories[TRACKING] = [Operation(at(date(2026, 12, 29)), "Приём", "Единичный", "160000", "Вологда")]
@@ -480,4 +485,14 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     assert counts["closed"] == (1, "0.00")
     assert counts["in_court"] == (0, "0.00")
     assert await _sweep_twice(job_ctx) == (0, 0)  # nothing overdue: no new case
+
+    # The statistics of the episode: one case opened, one claim sent, closed by payment, none open.
+    period = {"date_from": case["opened_on"], "date_to": today}
+    stats = await client.get("/api/v1/statistics", headers=head.headers, params=period)
+    assert stats.status_code == 200, stats.text
+    section = next(s for s in stats.json()["sections"] if s["key"] == "collection")
+    measures = section["measures"]
+    assert (measures["cases_opened"], measures["claims_sent"], measures["closed_paid"]) == (1, 1, 1)
+    assert (measures["closed_settled"], measures["closed_written_off"]) == (0, 0)
+    assert {k: v for k, v in measures.items() if k.startswith("stage_") and v} == {}
     await job_ctx.post.aclose()

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.collection import CaseStage, CloseReason, CollectionCase
 from app.models.events import Event
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order
@@ -428,6 +429,41 @@ class ReceivablesSection:
         )
 
 
+class CollectionSection:
+    """Process 4, the overdue debt: collection cases opened, claim letters sent, cases closed by how,
+    and the open cases by stage (now); steps on time."""
+
+    key: ClassVar[str] = "collection"
+    title: ClassVar[str] = "Работа с просроченной задолженностью"
+
+    async def compute(self, session: AsyncSession, scope: Scope) -> SectionResult:
+        case_ = CollectionCase
+        in_period = (case_.closed_at >= scope.start) & (case_.closed_at < scope.end)
+        open_stages = [s for s in CaseStage if s != CaseStage.CLOSED]
+        query = select(
+            func.count(case(((case_.opened_on >= scope.date_from) & (case_.opened_on <= scope.date_to), 1))),
+            func.count(
+                case(((case_.claim_sent_on >= scope.date_from) & (case_.claim_sent_on <= scope.date_to), 1))
+            ),
+            *[func.count(case((in_period & (case_.close_reason == r), 1))) for r in CloseReason],
+            *[func.count(case((case_.stage == s, 1))) for s in open_stages],
+        )
+        row = (await session.execute(scope.owned(query, case_.assignee_id))).one()
+        closed = dict(zip(CloseReason, row[2 : 2 + len(CloseReason)], strict=True))
+        stages = dict(zip(open_stages, row[2 + len(CloseReason) :], strict=True))
+        return SectionResult(
+            key=self.key,
+            title=self.title,
+            measures={
+                "cases_opened": int(row[0]),
+                "claims_sent": int(row[1]),
+                **{f"closed_{r.value}": int(n) for r, n in closed.items()},
+                **{f"stage_{s.value}": int(n) for s, n in stages.items()},
+            },
+            on_time=await on_time(session, scope, (TaskSubject.DEBT,)),
+        )
+
+
 class WarehouseChecksSection:
     """Process 5, the morning check: sheets made, started by 9:00, done, positions marked."""
 
@@ -507,6 +543,7 @@ SECTIONS: list[Section] = [
     ProposalsSection(),
     SpecsSection(),
     ReceivablesSection(),
+    CollectionSection(),
     WarehouseChecksSection(),
     DailyReportsSection(),
 ]
