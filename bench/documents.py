@@ -7,7 +7,7 @@ heavier the document is than that floor; the absolute milliseconds are the goals
 - the reconciliation act of 500 lines (250 sales and 250 payments over a year): < 2 s;
 - the claim letter, when its module is in the code (else a 'not built' line).
 
-Run: .venv/bin/python bench/documents.py [--runs 10]
+Run: .venv/bin/python bench/documents.py [--runs 10] (about two minutes)
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import importlib
 import importlib.util
+import os
 import sys
 import tempfile
 import time
@@ -282,7 +283,12 @@ def measure(runs: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=10, help="timed runs of each document (x3 under 100 ms)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=int(os.environ.get("BENCH_DOC_RUNS", "10")),
+        help="timed runs of each document, x3 for those under 100 ms (BENCH_DOC_RUNS)",
+    )
     args = parser.parse_args()
     result = measure(max(3, min(args.runs, 200)))
     result |= {"machine": machine(), "runs": args.runs, "when": time.strftime("%Y-%m-%d %H:%M")}
