@@ -258,7 +258,7 @@ def main() -> None:
     ratio_ok = verdict(result["ratio_median"] >= 0.5)
     p99_ok = verdict(result["paced_p99_ms"] < 50)
     rate = f"{RATE} req/s"
-    print(f"\nOrder intake (10 lines, PostgreSQL, {WORKERS} uvicorn worker(s) each) — {machine}")
+    print(f"\nOrder intake (10 lines, PostgreSQL, {WORKERS} uvicorn worker(s) each) — {result['machine']}")
     print(f"{'measure':44} {'value':>12}  goal")
     print(f"{'baseline (bare FastAPI + Core), req/s':44} {result['baseline_rps_median']:12.1f}")
     print(f"{'intake (full path), req/s':44} {result['intake_rps_median']:12.1f}")
