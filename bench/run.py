@@ -108,6 +108,10 @@ def documents_rows(r: Mapping[str, Any]) -> list[Row]:
         Row("documents", f"PDF: {key.replace('_', ' ')}", "ms", None, status="not built")
         for key in r.get("not_built", [])
     ]
+    rows += [
+        Row("documents", f"PDF: {key.replace('_', ' ')}: {error}", "ms", None, status="failed")
+        for key, error in r.get("failed", {}).items()
+    ]
     return rows
 
 

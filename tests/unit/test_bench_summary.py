@@ -36,6 +36,7 @@ DOCUMENTS: dict[str, Any] = {
         },
     },
     "not_built": ["claim_letter"],
+    "failed": {},
 }
 
 
@@ -62,6 +63,13 @@ def test_a_limit_is_strict_and_a_missing_document_is_not_built() -> None:
     assert rows["PDF: reconciliation act, 500 lines"]["status"] == "NOT met"  # exactly 2 s is not < 2 s
     claim = rows["PDF: claim letter"]
     assert (claim["status"], claim["value"]) == ("not built", None)
+
+
+def test_a_document_that_failed_to_render_is_a_failed_row_beside_the_timed_ones() -> None:
+    broken = DOCUMENTS | {"not_built": [], "failed": {"claim_letter": "KeyError('buyer')"}}
+    result = summary({"documents": (broken, None, 40.0)}, "w", "m")
+    assert by_measure(result)["PDF: claim letter: KeyError('buyer')"]["status"] == "failed"
+    assert result["counts"] == {"met": 1, "NOT met": 1, "not built": 0, "failed": 1}
 
 
 def test_a_failed_or_unreadable_benchmark_is_a_failed_row_and_the_others_still_count() -> None:
