@@ -3,8 +3,10 @@ such, and the table laid out the same way every time."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from bench.documents import act_view, baseline_html, claim_view
 from bench.run import BENCHES, Row, environment, goal_text, judged, summary, table
 
 INTAKE: dict[str, Any] = {
@@ -116,3 +118,16 @@ def test_bench_scale_shrinks_only_the_receivables_dataset(monkeypatch: Any) -> N
     assert (scaled["BENCH_CLIENTS"], scaled["BENCH_INVOICES"]) == ("10000", "100000")
     assert "BENCH_INVOICES" not in environment("documents")
     assert [b.name for b in BENCHES] == ["intake", "receivables", "documents", "worker"]
+
+
+def test_the_documents_timed_are_the_sizes_their_goals_name() -> None:
+    act = act_view()
+    assert len(act.entries) == 500
+    assert act.closing == act.opening + act.debit_total - act.credit_total
+    assert [e.number for e in act.entries] == list(range(1, 501))
+    claim = claim_view(invoices=12)
+    assert len(claim["invoices"]) == len(claim["periods"]) == 12
+    assert claim["total"] == str(Decimal(claim["debt"]) + Decimal(claim["penalty"]))
+    floor = baseline_html("reconciliation_act.css")
+    assert "size: A4 landscape" in floor  # the act's own stylesheet
+    assert floor.count("<p>") == 1
