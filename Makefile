@@ -8,14 +8,17 @@ UV := $(VENV)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench bench-pdf bench-receivables deps os-deps-run os-deps-test clean
+.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables deps os-deps-run os-deps-test clean
 
 help:
 	@echo "make run    - install what is missing, migrate, load demo data, start Redis, the API and the worker"
 	@echo "make test   - install what is missing, then ruff, mypy, import-linter and pytest (SQLite + PostgreSQL)"
 	@echo "make openapi - regenerate openapi/openapi.json from the app"
 	@echo "make fuzz   - a longer schemathesis run over the whole API"
-	@echo "make bench  - the intake benchmark (ratio against a bare endpoint, p99 at 100 req/s)"
+	@echo "make bench  - every benchmark, then one table of every goal (about 15 min; BENCH_SCALE=0.1 for less data)"
+	@echo "make bench-intake - order intake and the amoCRM webhook against a bare endpoint, p99 at 100 req/s"
+	@echo "make bench-docs - the document PDFs (proposals, a 500-line reconciliation act) against a one-page floor"
+	@echo "make bench-worker - the arq worker's memory through a batch of e-mails with acts"
 	@echo "make bench-pdf - the proposal PDF benchmark (20 lines with photos, and one line)"
 	@echo "make bench-receivables - aging, DSO, the ledger and the daily sweep over 1M invoices (PostgreSQL)"
 
@@ -60,8 +63,18 @@ openapi: deps
 	@$(VENV)/bin/pomoshnik openapi
 
 bench: os-deps-test deps
+	@echo "==> benchmarks: intake, receivables, documents, worker memory; one summary table at the end"
+	@$(PY) bench/run.py
+
+bench-intake: os-deps-test deps
 	@echo "==> benchmark: order intake against a bare FastAPI endpoint (PostgreSQL, Redis, uvicorn on loopback)"
 	@$(PY) bench/intake.py
+
+bench-docs: os-deps-test deps
+	@$(PY) bench/documents.py
+
+bench-worker: os-deps-test deps
+	@$(PY) bench/worker_memory.py
 
 fuzz: os-deps-test deps
 	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest tests/contract -m slow -p no:randomly -q

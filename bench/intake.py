@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import os
-import platform
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,11 +18,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psycopg
-from pytest_postgresql.executors.proc import PostgreSQLExecutor
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    free_port,
+    machine,
+    rss_mb,
+    shown,
+    start_postgres,
+    start_redis,
+    verdict,
+    write_result,
+)
+
 TOTAL = int(os.environ.get("BENCH_REQUESTS", "1500"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 RATE = int(os.environ.get("BENCH_RATE", "100"))
@@ -43,50 +50,6 @@ AMOCRM_FORM = (
     "leads[add][0][id]=31000101&leads[add][0][status_id]=61000001&leads[add][0][pipeline_id]=7001001"
     f"&account[id]={AMOCRM_ACCOUNT}&account[subdomain]=example"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_postgres(tmp: Path) -> tuple[PostgreSQLExecutor, str]:
-    port = free_port()
-    executor = PostgreSQLExecutor(
-        executable=str(ROOT / "tests" / "support" / "pg_ctl"),
-        host="127.0.0.1",
-        port=port,
-        datadir=str(tmp / "pgdata"),
-        unixsocketdir=tempfile.gettempdir(),
-        logfile=str(tmp / "pg" / "pg.log"),
-        startparams="-w",
-        dbname="bench",
-    )
-    executor.start()
-    deadline = time.monotonic() + 30
-    while True:  # "the database system is starting up" for a moment after pg_ctl returns
-        try:
-            with psycopg.connect(
-                host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True
-            ) as conn:
-                conn.execute("CREATE DATABASE bench")
-            break
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    return executor, f"postgresql+asyncpg://postgres@127.0.0.1:{port}/bench"
-
-
-def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    binary = shutil.which("redis-server") or "redis-server"
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp), "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )
-    return process, f"redis://127.0.0.1:{port}/0"
 
 
 def start_server(target: str, env: dict[str, str], port: int, factory: bool) -> subprocess.Popen[bytes]:
@@ -163,14 +126,6 @@ async def paced(url: str, headers: dict[str, str], body: dict[str, Any]) -> list
     return latencies
 
 
-def worker_rss_mb(server: subprocess.Popen[bytes]) -> float:
-    """The resident memory of the largest uvicorn worker process of a server, in MB."""
-    import psutil
-
-    processes = psutil.Process(server.pid).children(recursive=True) or [psutil.Process(server.pid)]
-    return max(p.memory_info().rss for p in processes) / 2**20
-
-
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -227,7 +182,7 @@ def measure(tmp: Path) -> dict[str, Any]:
         ]
         body = {"channel": "phone", "client_id": client.json()["id"], "lines": lines}
         result = asyncio.run(load(app_url, base_url, headers, body))
-        result["api_rss_mb"] = worker_rss_mb(servers[0])
+        result["api_rss_mb"] = rss_mb(servers[0].pid, children=True)
         return result
     finally:
         for server in servers:
@@ -292,20 +247,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pomoshnik-bench-") as tmp:
         os.chmod(tmp, 0o755)
         result = measure(Path(tmp))
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     result |= {
-        "machine": machine,
+        "machine": machine(),
         "requests_per_round": TOTAL,
         "concurrency": CONCURRENCY,
         "workers": WORKERS,
         "when": time.strftime("%Y-%m-%d %H:%M"),
     }
-    out = ROOT / "bench" / "results" / f"intake-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    ratio_ok = "met" if result["ratio_median"] >= 0.5 else "NOT met"
-    p99_ok = "met" if result["paced_p99_ms"] < 50 else "NOT met"
+    out = write_result("intake", result)
+    ratio_ok = verdict(result["ratio_median"] >= 0.5)
+    p99_ok = verdict(result["paced_p99_ms"] < 50)
     rate = f"{RATE} req/s"
-    print(f"\nOrder intake (10 lines, PostgreSQL, {WORKERS} uvicorn worker(s) each) — {machine}")
+    print(f"\nOrder intake (10 lines, PostgreSQL, {WORKERS} uvicorn worker(s) each) — {result['machine']}")
     print(f"{'measure':44} {'value':>12}  goal")
     print(f"{'baseline (bare FastAPI + Core), req/s':44} {result['baseline_rps_median']:12.1f}")
     print(f"{'intake (full path), req/s':44} {result['intake_rps_median']:12.1f}")
@@ -315,7 +268,7 @@ def main() -> None:
     )
     print(f"{'p50 at ' + rate + ', ms':44} {result['paced_p50_ms']:12.1f}")
     print(f"{'p99 at ' + rate + ', ms':44} {result['paced_p99_ms']:12.1f}  < 50 ({p99_ok})")
-    hook_ok = "met" if result["webhook_ratio_median"] >= 0.5 else "NOT met"
+    hook_ok = verdict(result["webhook_ratio_median"] >= 0.5)
     print(
         f"{'amoCRM webhook baseline (Core insert), req/s':44} {result['webhook_baseline_rps_median']:12.1f}"
     )
@@ -324,9 +277,9 @@ def main() -> None:
         f"{'ratio webhook / baseline (median of rounds)':44} {result['webhook_ratio_median']:12.2f}"
         f"  >= 0.5 ({hook_ok})"
     )
-    rss_ok = "met" if result["api_rss_mb"] < 200 else "NOT met"
+    rss_ok = verdict(result["api_rss_mb"] < 200)
     print(f"{'API worker process RSS after the run, MB':44} {result['api_rss_mb']:12.1f}  < 200 ({rss_ok})")
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {shown(out)}")
 
 
 if __name__ == "__main__":

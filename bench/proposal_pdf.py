@@ -12,9 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -36,6 +33,7 @@ from app.services.documents.proposal import (  # noqa: E402
     render_proposal_pdf,
 )
 from app.services.images import check_image, print_copy  # noqa: E402
+from bench.common import machine, shown, verdict, write_result  # noqa: E402
 
 COMPANY = CompanyHeader(
     name="ООО «Спецодежда-Север»",
@@ -100,15 +98,20 @@ def view(keys: list[str]) -> ProposalView:
     )
 
 
+async def render_from_storage(storage: LocalStorage, document: ProposalView) -> bytes:
+    """The proposal's PDF with its photos read through the storage port, as the service does."""
+    pictures: dict[str, bytes] = {}
+    for key in document.photo_keys:
+        stored = await storage.get(key)
+        if stored is not None:
+            pictures[key] = stored.content
+    return render_proposal_pdf(document, pictures)
+
+
 async def timed(storage: LocalStorage, document: ProposalView, runs: int) -> tuple[list[float], int]:
     async def once() -> tuple[float, int]:
         started = time.perf_counter()
-        pictures: dict[str, bytes] = {}
-        for key in document.photo_keys:
-            stored = await storage.get(key)
-            if stored is not None:
-                pictures[key] = stored.content
-        pdf = render_proposal_pdf(document, pictures)
+        pdf = await render_from_storage(storage, document)
         return (time.perf_counter() - started) * 1000, len(pdf)
 
     await once()  # warm-up: fonts, templates, image decoders
@@ -141,13 +144,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     result = asyncio.run(measure(max(1, min(args.runs, 500))))
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    result |= {"machine": machine, "when": time.strftime("%Y-%m-%d %H:%M")}
-    out = ROOT / "bench" / "results" / f"proposal-pdf-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    big_ok = "met" if float(str(result["twenty_lines_median_ms"])) < 500 else "NOT met"
-    small_ok = "met" if float(str(result["one_line_median_ms"])) < 100 else "NOT met"
-    print(f"\nProposal PDF, warm, photos read through the storage port — {machine}")
+    result |= {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
+    out = write_result("proposal-pdf", result)
+    big_ok = verdict(float(str(result["twenty_lines_median_ms"])) < 500)
+    small_ok = verdict(float(str(result["one_line_median_ms"])) < 100)
+    print(f"\nProposal PDF, warm, photos read through the storage port — {result['machine']}")
     print(f"{'measure':40} {'median':>9} {'max':>9}  goal")
     print(
         f"{'20 lines, 20 photos, ms':40} {result['twenty_lines_median_ms']:>9} "
@@ -157,7 +158,7 @@ def main() -> None:
         f"{'1 line, 1 photo, ms':40} {result['one_line_median_ms']:>9} {result['one_line_max_ms']:>9}"
         f"  < 100 ({small_ok})"
     )
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {shown(out)}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import gc
 import io
 import json
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -69,7 +68,7 @@ from app.services.tasks import TaskService  # noqa: E402
 from app.services.unit_of_work import UnitOfWork  # noqa: E402
 from app.worker.context import JobContext  # noqa: E402
 from app.worker.jobs import sweep  # noqa: E402
-from bench.intake import free_port, start_postgres  # noqa: E402
+from bench.common import free_port, machine, shown, start_postgres, verdict, write_result  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100000"))
 INVOICES = int(os.environ.get("BENCH_INVOICES", "1000000"))
@@ -471,19 +470,16 @@ def main() -> None:
             pg.stop()
             del pg
             gc.collect()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    result |= {"machine": machine, "runs": RUNS, "when": time.strftime("%Y-%m-%d %H:%M")} | {
+    result |= {"machine": machine(), "runs": RUNS, "when": time.strftime("%Y-%m-%d %H:%M")} | {
         "sweep_runs": result.pop("runs")
     }
-    out = ROOT / "bench" / "results" / f"receivables-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+    out = write_result("receivables", result)
     api = result["api"]
     aging = max(api[k]["median_ms"] for k in ("aging_by_client", "aging_by_manager", "aging_by_department"))
 
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "NOT met"
-
-    print(f"\nReceivables at scale ({CLIENTS} clients, {INVOICES} invoices and payments) — {machine}")
+    print(
+        f"\nReceivables at scale ({CLIENTS} clients, {INVOICES} invoices and payments) — {result['machine']}"
+    )
     print(f"{'measure':48} {'value':>12}  goal")
     print(f"{'data generated and loaded (COPY), s':48} {result['data']['generate_seconds']:12.1f}  < 120")
     for name, timing in api.items():
@@ -500,7 +496,7 @@ def main() -> None:
         print(f"{'  ' + step + ', ms':48} {ms:12.1f}")
     rss = result["api_rss_mb_max"]
     print(f"{'API process RSS, max MB':48} {rss:12.1f}  < 200 ({verdict(rss < 200)})")
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {shown(out)}")
 
 
 if __name__ == "__main__":
