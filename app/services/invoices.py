@@ -6,7 +6,6 @@ totals are exact to the kopeck; numbers run without gaps within a year.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,6 +29,7 @@ from app.services.documents.invoice import (
     build_invoice_view,
     render_invoice_pdf,
 )
+from app.services.documents.rendering import render
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.invoicing.numbering import format_invoice_number
@@ -468,7 +468,7 @@ class InvoiceService:
             basis=f"Заявка №{invoice.order_id}",
         )
         # WeasyPrint is CPU work of tens of milliseconds: keep it off the event loop.
-        return invoice, await asyncio.to_thread(render_invoice_pdf, view)
+        return invoice, await render(render_invoice_pdf, view)
 
     async def unregistered(self, batch: int) -> list[int]:
         """Invoices 1C does not have yet a while after issue, and those 1C has but not yet «procure

@@ -9,7 +9,6 @@ says so. 7. Tell the manager the order is picked.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -35,6 +34,7 @@ from app.models.warehouse_checks import (
 )
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
+from app.services.documents.rendering import render
 from app.services.documents.warehouse_check import (
     CheckInvoiceView,
     CheckLineView,
@@ -486,4 +486,4 @@ class WarehouseCheckService:
                 for order_id in order_ids
             ],
         )
-        return check, await asyncio.to_thread(render_check_pdf, view)
+        return check, await render(render_check_pdf, view)

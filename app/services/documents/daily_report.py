@@ -10,10 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-
 from app.services.documents.workday_pages import render_pdf
 
 SECTION_LABELS = {
@@ -79,6 +75,8 @@ def render_report_pdf(view: ReportView) -> bytes:
 
 
 def _cell(text: str | None) -> str | None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return None if text is None else ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
@@ -96,6 +94,10 @@ def _sheet_title(name: str, taken: set[str]) -> str:
 def render_reports_xlsx(views: Sequence[ReportView], section_keys: Sequence[str]) -> bytes:
     """One sheet per person (named by the person), one row per day, a column per figure, then the
     assistant's text and the manager's feedback."""
+    # Imported here: openpyxl pulls in numpy, which a process that never exports need not carry.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     book = Workbook()
     book.remove(book.active)
     people: dict[str, list[ReportView]] = {}

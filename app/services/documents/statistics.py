@@ -1,5 +1,6 @@
 """The statistics report as a PDF: a table and a chart per process. Charts are drawn with
-matplotlib (its Agg renderer, no display) as PNG and served to WeasyPrint by the page's own fetcher."""
+matplotlib (a bare Figure, drawn by its Agg renderer: no display) as PNG and served to WeasyPrint
+by the page's own fetcher."""
 
 from __future__ import annotations
 
@@ -8,12 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure  # the backend is chosen before the figure is imported
 
 from app.services.documents.workday_pages import render_pdf
 from app.services.statistics.sections import SectionResult
@@ -120,6 +115,10 @@ def shown(value: Any) -> str:
 
 
 def _bar_chart(title: str, labels: list[str], values: list[float]) -> bytes:
+    # matplotlib (and numpy under it) is imported when a chart is drawn, not when the service starts:
+    # together they are some 60 MB in every API and worker process that never draws one.
+    from matplotlib.figure import Figure  # a bare Figure draws with Agg: no display, no pyplot
+
     figure = Figure(figsize=(7.0, 0.4 + 0.32 * max(len(labels), 1)), dpi=110)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))

@@ -13,13 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.writer.excel import ExcelWriter
-
 SHEET_TITLE = "Заявка"
 AUTHOR = "Помощник"
 DATE_FORMAT = "DD.MM.YYYY"
@@ -55,10 +48,6 @@ FIRST_LINE_ROW = TABLE_HEADER_ROW + 1
 QUANTITY_COLUMN = 9
 LAST_COLUMN = len(COLUMNS)
 
-_THIN = Side(style="thin", color="000000")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill(fill_type="solid", start_color="D9D9D9", end_color="D9D9D9")
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^0-9A-Za-zА-Яа-яЁё._-]+")
 
 
@@ -91,6 +80,11 @@ class WarehouseOrderView:
 
 def build_warehouse_xlsx(view: WarehouseOrderView) -> bytes:
     """The .xlsx bytes of the warehouse order; raises ValueError on an unknown fulfilment."""
+    # openpyxl is imported here, not with the module: it pulls in numpy when numpy is installed,
+    # some 15 MB in every process that never writes a spreadsheet.
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
     stamp = datetime.combine(view.invoice_date, time())
     workbook = Workbook()
     workbook.properties.creator = AUTHOR
@@ -124,44 +118,52 @@ def _title(view: WarehouseOrderView) -> str:
 
 
 def _write_header(sheet: Any, view: WarehouseOrderView) -> None:
+    from openpyxl.styles import Alignment, Font
+
     title = _put(sheet, TITLE_ROW, 1, _title(view))
     title.font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=LAST_COLUMN)
     values = (view.client_name, view.manager, view.assistant, view.delivery_method, view.comment)
     for offset, (label, value) in enumerate(zip(HEADER_LABELS, values, strict=True), start=1):
         row = TITLE_ROW + offset
-        _put(sheet, row, 1, label).font = _BOLD
+        _put(sheet, row, 1, label).font = Font(bold=True)
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
         _put(sheet, row, 3, value or EMPTY).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=row, start_column=3, end_row=row, end_column=LAST_COLUMN)
 
 
 def _write_table(sheet: Any, lines: list[WarehouseLine]) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    bold = Font(bold=True)
+    header_fill = PatternFill(fill_type="solid", start_color="D9D9D9", end_color="D9D9D9")
     for column, (header, _, _) in enumerate(COLUMNS, start=1):
         cell = _put(sheet, TABLE_HEADER_ROW, column, header)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
+        cell.font = bold
+        cell.fill = header_fill
+        cell.border = border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
     for index, line in enumerate(lines):
         row = FIRST_LINE_ROW + index
         for column, value in enumerate(_line_values(line), start=1):
             cell = _put(sheet, row, column, value)
-            cell.border = _BORDER
+            cell.border = border
             cell.alignment = Alignment(vertical="top", wrap_text=column in WRAPPED_COLUMNS)
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
 
     total_row = FIRST_LINE_ROW + len(lines)
     for column in range(1, LAST_COLUMN + 1):
-        sheet.cell(row=total_row, column=column).border = _BORDER
+        sheet.cell(row=total_row, column=column).border = border
     label = _put(sheet, total_row, 1, TOTAL_LABEL)
-    label.font = _BOLD
+    label.font = bold
     label.alignment = Alignment(horizontal="right")
     sheet.merge_cells(start_row=total_row, start_column=1, end_row=total_row, end_column=QUANTITY_COLUMN - 1)
     # A number, not =SUM(): chat previews and readers without a calculation engine show it as is.
-    _put(sheet, total_row, QUANTITY_COLUMN, sum(line.quantity for line in lines)).font = _BOLD
+    _put(sheet, total_row, QUANTITY_COLUMN, sum(line.quantity for line in lines)).font = bold
 
     sheet.freeze_panes = sheet.cell(row=FIRST_LINE_ROW, column=1).coordinate
 
@@ -188,6 +190,8 @@ def _line_values(line: WarehouseLine) -> tuple[str | int | date | None, ...]:
 
 def _put(sheet: Any, row: int, column: int, value: str | int | date | None) -> Any:
     """Write one cell; text always stays text, so «=…» from a client's name is never a formula."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL_TEXT]
@@ -200,6 +204,8 @@ def _put(sheet: Any, row: int, column: int, value: str | int | date | None) -> A
 
 
 def _set_widths(sheet: Any, lines: list[WarehouseLine]) -> None:
+    from openpyxl.utils import get_column_letter
+
     for column, (header, least, most) in enumerate(COLUMNS, start=1):
         texts = [header] + [_shown(value) for value in (_line_values(line)[column - 1] for line in lines)]
         longest = max(len(text) for text in texts)
@@ -215,6 +221,9 @@ def _shown(value: str | int | date | None) -> str:
 
 
 def _set_print(sheet: Any, last_row: int) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1

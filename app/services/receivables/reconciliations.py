@@ -5,7 +5,6 @@ again from the day it was signed (Civil Code art. 203)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -36,6 +35,7 @@ from app.services.documents.reconciliation import (
     ActView,
     render_act_pdf,
 )
+from app.services.documents.rendering import render
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
@@ -124,7 +124,7 @@ class ReconciliationService:
 
     async def pdf(self, act_id: int) -> tuple[ReconciliationAct, bytes]:
         act = await self.get(act_id)
-        return act, await asyncio.to_thread(render_act_pdf, ActView.from_json(act.view))
+        return act, await render(render_act_pdf, ActView.from_json(act.view))
 
     # --- making and sending ----------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from app.core.errors import FieldError, Forbidden
 from app.models.directory import Department, Employee
+from app.services.documents.rendering import render
 from app.services.documents.statistics import StatisticsView, render_statistics_pdf
 from app.services.permissions import Permission, has
 from app.services.statistics.sections import SECTIONS, Scope, SectionResult
@@ -96,4 +96,4 @@ class StatisticsService:
             sections=stats.sections,
             names=names,
         )
-        return await asyncio.to_thread(render_statistics_pdf, view)
+        return await render(render_statistics_pdf, view)
