@@ -49,6 +49,7 @@ from app.api.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
     MetricsMiddleware,
+    NulInUrlMiddleware,
     RequestIdMiddleware,
 )
 from app.core.calendar import BusinessCalendar
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         upload_max_bytes=settings.proposals.max_photo_bytes + 64 * 1024,
         document_max_bytes=settings.storage.max_document_bytes + 64 * 1024,
     )
+    app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     app.add_middleware(RequestIdMiddleware)
     return app

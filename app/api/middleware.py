@@ -1,4 +1,5 @@
-"""ASGI middleware: request id, body size limit, Idempotency-Key replay, Prometheus metrics."""
+"""ASGI middleware: request id, NUL characters in the URL, body size limit, Idempotency-Key replay,
+Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, FieldError
 from app.core.logging import get_logger, request_id_var
 from app.services.idempotency import IdempotencyService
 from app.services.unit_of_work import UnitOfWork
@@ -68,6 +70,33 @@ class RequestIdMiddleware:
                 await response(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
+
+
+class NulInUrlMiddleware:
+    """A NUL character (%00) in the path or a query parameter is a 422 naming it, before any route
+    runs: PostgreSQL cannot take one in text, and a search would end as a 500."""
+
+    REASON = "must not contain the NUL character (U+0000)"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            field: str | None = None
+            if "\x00" in scope.get("path", ""):
+                field = "path"
+            else:
+                query = scope.get("query_string", b"").decode("latin-1")
+                if "%00" in query or "\x00" in query:
+                    pairs = parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace")
+                    name = next((k for k, v in pairs if "\x00" in k or "\x00" in v), None)
+                    if name is not None:
+                        field = f"query.{name.replace(chr(0), '')}"
+            if field is not None:
+                await domain_problem(FieldError(field, self.REASON), scope.get("path"))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class _TooLarge(Exception):

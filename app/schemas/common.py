@@ -7,17 +7,43 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from app.core.db import MAX_ID
 
 T = TypeVar("T")
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False  # numbers, dates, nested models (they check their own fields)
+
+
 class StrictModel(BaseModel):
-    """Input models: unknown fields are an error, strings are trimmed."""
+    """Input models: unknown fields are an error, strings are trimmed, and no text carries a NUL
+    character (PostgreSQL cannot store one in text; it would be a 500 instead of a 422)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("must not contain the NUL character (U+0000)")
+        return value
 
 
 class ReadModel(BaseModel):

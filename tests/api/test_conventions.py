@@ -182,3 +182,20 @@ async def test_dates_are_iso_8601_only_a_number_is_not_a_day(
     paid = await client.post("/api/v1/payments", headers=accountant.headers, json=body)
     assert paid.status_code == 422, paid.text
     assert "paid_on" in [e["field"] for e in paid.json()["errors"]]
+
+
+async def test_a_nul_character_in_text_is_a_422_not_a_server_error(
+    client: httpx.AsyncClient, make_user: Any
+) -> None:
+    """PostgreSQL cannot store U+0000 in text; found by the stateful contract run as a 500."""
+    admin = await make_user(Role.ADMIN)
+    link = {"kind": "chat", "title": "Чат\x00склада", "url": "https://example.com/chat"}
+    refused = await client.post("/api/v1/reference/links", headers=admin.headers, json=link)
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["title"]
+    assert "NUL" in refused.json()["errors"][0]["reason"]
+    listed = await client.get("/api/v1/reference/links", headers=admin.headers)
+    assert "Чат" not in listed.text  # nothing was stored
+    searched = await client.get("/api/v1/clients", headers=admin.headers, params={"q": "ООО\x00"})
+    assert searched.status_code == 422, searched.text
+    assert [e["field"] for e in searched.json()["errors"]] == ["query.q"]
