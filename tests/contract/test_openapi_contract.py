@@ -26,7 +26,7 @@ from app.models.directory import Role
 from tests.conftest import RecordingQueue
 from tests.support.servers import LoopbackServer
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 
 
 @dataclass
