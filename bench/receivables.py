@@ -57,15 +57,18 @@ from app.services.fulfilment import FulfilmentService  # noqa: E402
 from app.services.invoices import InvoiceService  # noqa: E402
 from app.services.outbox import OutboxService  # noqa: E402
 from app.services.payments import PaymentScheduleService  # noqa: E402
+from app.services.receivables.collection import CollectionService  # noqa: E402
 from app.services.receivables.limitation import LimitationService, warning_cutoff  # noqa: E402
 from app.services.receivables.reconciliations import (  # noqa: E402
     ReconciliationService,
     last_month,
     last_quarter,
 )
+from app.services.reports import DailyReportService  # noqa: E402
 from app.services.seed import inn10  # noqa: E402
 from app.services.tasks import TaskService  # noqa: E402
 from app.services.unit_of_work import UnitOfWork  # noqa: E402
+from app.services.warehouse_checks import WarehouseCheckService  # noqa: E402
 from app.worker.context import JobContext  # noqa: E402
 from app.worker.jobs import sweep  # noqa: E402
 from bench.common import free_port, machine, shown, start_postgres, verdict, write_result  # noqa: E402
@@ -304,7 +307,17 @@ async def run_sweeps(db_url: str, tmp: Path) -> dict[str, Any]:
         storage=build_storage(settings.storage),
         key_rates=StubKeyRates(),
     )
-    made_keys = ("payment_reminders", "reconciliation_acts", "limitation_warnings", "supply_reminders")
+    made_keys = (
+        "payment_reminders",
+        "reconciliation_acts",
+        "limitation_warnings",
+        "supply_reminders",
+        "cases_opened",
+        "case_steps",
+        "check_sheets",
+        "check_reminders",
+        "report_reminders",
+    )
     runs: list[dict[str, Any]] = []
     started = time.perf_counter()
     while len(runs) < 200:
@@ -353,6 +366,11 @@ async def _profile_steps(ctx: JobContext) -> dict[str, float]:
             batch
         ),
         "credit_unpushed": lambda uow: CreditService(uow).unpushed(batch),
+        "collection_open": lambda uow: CollectionService(uow).open_due(batch),
+        "collection_advance": lambda uow: CollectionService(uow).advance(batch),
+        "collection_undrafted": lambda uow: CollectionService(uow).undrafted(batch),
+        "check_sheets": lambda uow: WarehouseCheckService(uow, ctx.erp).make_due(batch),
+        "report_reminders": lambda uow: DailyReportService(uow).remind_unsubmitted(batch),
     }
     timings: dict[str, float] = {}
     for name, step in steps.items():
