@@ -132,7 +132,7 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     """The invoice as a PDF («Счёт на оплату»)."""
     invoice, pdf = await invoices.pdf(invoice_id)
     filename = f"invoice-{invoice.number}.pdf"
-    return pdf_response(pdf, f'inline; filename="{filename}"')
+    return pdf_response(pdf, filename)
 
 
 @router.get(

@@ -341,7 +341,7 @@ async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
 async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
     """The proposal as a PDF, as it would print now."""
     proposal, content = await proposals.pdf(proposal_id)
-    return pdf_response(content, f'inline; filename="proposal-{proposal.id}-r{proposal.revision}.pdf"')
+    return pdf_response(content, f"proposal-{proposal.id}-r{proposal.revision}.pdf")
 
 
 @router.get(
@@ -367,7 +367,7 @@ async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: Serv
     """The PDF exactly as it was sent."""
     document, content = await proposals.document_pdf(proposal_id, document_id)
     filename = f"proposal-{proposal_id}-r{document.revision}-{document.stage.value}.pdf"
-    return pdf_response(content, f'inline; filename="{filename}"')
+    return pdf_response(content, filename)
 
 
 @router.get(

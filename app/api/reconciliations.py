@@ -156,7 +156,7 @@ async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
     """The act as a PDF («Акт сверки взаимных расчётов»), as it was last generated."""
     act, pdf = await acts.pdf(act_id)
     filename = f"reconciliation-act-{act.id}-r{act.revision}.pdf"
-    return pdf_response(pdf, f'inline; filename="{filename}"')
+    return pdf_response(pdf, filename)
 
 
 @router.post(

@@ -125,7 +125,7 @@ async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
     """The report as a PDF."""
     report, pdf = await DailyReportService(uow).pdf(report_id)
     filename = f"daily-report-{report.day.isoformat()}-{report.employee_id}.pdf"
-    return pdf_response(pdf, f'inline; filename="{filename}"')
+    return pdf_response(pdf, filename)
 
 
 @router.post(

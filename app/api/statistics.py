@@ -85,4 +85,4 @@ async def statistics_pdf(
     """The same statistics as a PDF report, a table and charts per process."""
     pdf = await StatisticsService(uow).pdf(date_from, date_to, employee_id, department_id)
     filename = f"statistics-{date_from.isoformat()}-{date_to.isoformat()}.pdf"
-    return pdf_response(pdf, f'inline; filename="{filename}"')
+    return pdf_response(pdf, filename)

@@ -101,7 +101,7 @@ async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     """The check sheet as a PDF, printed and taken to the keeper."""
     check, pdf = await checks.pdf(check_id)
     filename = f"warehouse-check-{check.day.isoformat()}-{check.assistant_id}.pdf"
-    return pdf_response(pdf, f'inline; filename="{filename}"')
+    return pdf_response(pdf, filename)
 
 
 @router.post(

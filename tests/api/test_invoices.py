@@ -78,6 +78,7 @@ async def test_invoice_from_an_accepted_order(client: httpx.AsyncClient, app: An
     pdf = await client.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=assistant.headers)
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'inline; filename="invoice-{invoice["number"]}.pdf"'
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "2026-000001" in text
     assert "Чистый Город" in text

@@ -162,6 +162,8 @@ async def test_acts_scheduled_sent_disputed_and_signed(
     ):
         assert expected in text.replace("\u00a0", " "), expected
     served = await client.get(f"{ACTS}/{monthly['id']}/pdf", headers=assistant.headers)
+    disposition = f'inline; filename="reconciliation-act-{monthly["id"]}-r1.pdf"'
+    assert served.headers["content-disposition"] == disposition
     assert served.headers["content-type"] == "application/pdf"
     assert "Сальдо конечное" in pdf_text(served.content)
 
