@@ -238,9 +238,29 @@ def generate(dsn: str, today: date) -> dict[str, Any]:
 
 def _steady_state(conn: psycopg.Connection[Any], today: date, heavy: list[int]) -> None:
     """What the sweep had done by yesterday: the reminders of past steps, the acts already made,
-    the limitation warnings already due."""
+    the limitation warnings already due, and the collection cases of the debt overdue by then
+    (each with its guarantee letter requested)."""
     yesterday = today - timedelta(days=1)
     open_debt = "status = 'approved' AND paid_total < total"
+    overdue = f"{open_debt} AND due_on <= %(y)s::date - 1"
+    conn.execute(
+        f"""INSERT INTO collection_cases (client_id, episode, stage, opened_on, debt_at_open,
+            invoice_ids, guarantee_refused, tracking, hearings, created_at, updated_at, version)
+        SELECT client_id, 1, 'guarantee_requested', %(y)s, sum(total - paid_total), '[]', false,
+               '[]', '[]', now(), now(), 1
+          FROM invoices WHERE {overdue} GROUP BY client_id""",
+        {"y": yesterday},
+    )
+    conn.execute(
+        """INSERT INTO collection_case_invoices (case_id, invoice_id, added_on)
+        SELECT c.id, i.id, %(y)s FROM invoices i JOIN collection_cases c ON c.client_id = i.client_id
+         WHERE i.status = 'approved' AND i.paid_total < i.total AND i.due_on <= %(y)s::date - 1""",
+        {"y": yesterday},
+    )
+    conn.execute(
+        "INSERT INTO collection_steps (case_id, step, created_at) "
+        "SELECT id, 'guarantee_request', now() FROM collection_cases"
+    )
     conn.execute(
         f"""INSERT INTO invoice_reminders (invoice_id, step, created_at)
         SELECT id, 'week_before', now() FROM invoices
