@@ -4,7 +4,6 @@ the negotiation calls, the claim letter, the post, the court; and the cases by s
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
@@ -16,6 +15,7 @@ from app.api.deps import (
     SettingsDep,
     UowDep,
     allow,
+    file_response,
     history_page,
     pdf_response,
     set_etag,
@@ -161,8 +161,7 @@ async def list_files(case_id: PathId, uow: UowDep) -> list[CaseFileRead]:
 async def get_file(case_id: PathId, file_id: PathId, request: Request, uow: UowDep) -> Response:
     """The scan as it was uploaded."""
     row, content = await CollectionService(uow).file_content(case_id, file_id, request.app.state.storage)
-    disposition = f"attachment; filename*=UTF-8''{quote(row.filename)}"
-    return Response(content, media_type=row.content_type, headers={"Content-Disposition": disposition})
+    return file_response(content, row.content_type, row.filename)
 
 
 @router.post(

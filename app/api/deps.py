@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -113,6 +114,17 @@ IfMatchDep = Annotated[int | None, Depends(if_match)]
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+
+def file_response(
+    content: bytes, media_type: str, filename: str, disposition: str = "attachment"
+) -> Response:
+    """A stored or generated file for download, its name in RFC 5987 form (Cyrillic names survive)."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 def pdf_response(content: bytes, filename: str) -> Response:

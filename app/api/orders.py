@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
@@ -15,6 +14,7 @@ from app.api.deps import (
     SettingsDep,
     UowDep,
     allow,
+    file_response,
     history_page,
     set_etag,
 )
@@ -231,8 +231,7 @@ async def order_attachment_file(
 ) -> Response:
     """The file as it was uploaded."""
     attachment, content = await _files(request, orders, settings).content(order_id, attachment_id)
-    disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
-    return Response(content, media_type=attachment.content_type, headers={"Content-Disposition": disposition})
+    return file_response(content, attachment.content_type, attachment.filename)
 
 
 @router.get(
@@ -306,8 +305,4 @@ async def warehouse_accepted(
 async def warehouse_document(order_id: PathId, orders: ServiceDep, request: Request) -> Response:
     """The Excel file the warehouse gets, as it would be made now."""
     filename, content = await WarehouseService(orders.uow, request.app.state.erp).document(order_id)
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+    return file_response(content, XLSX, filename)

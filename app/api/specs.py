@@ -4,11 +4,20 @@ supply, the workshop chat and its «принято», the goods ready and the sh
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
-from app.api.deps import IfMatchDep, PageDep, PathId, SettingsDep, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    IfMatchDep,
+    PageDep,
+    PathId,
+    SettingsDep,
+    UowDep,
+    allow,
+    file_response,
+    history_page,
+    set_etag,
+)
 from app.core.db import MAX_ID
 from app.models.specs import Spec, SpecKind, SpecStatus
 from app.schemas.common import Page, problems
@@ -63,11 +72,7 @@ async def _read(specs: SpecService, spec: Spec, response: Response | None = None
 
 
 def _file(filename: str, content_type: str, content: bytes, disposition: str = "attachment") -> Response:
-    return Response(
-        content,
-        media_type=content_type,
-        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"},
-    )
+    return file_response(content, content_type, filename, disposition)
 
 
 @router.post(
