@@ -111,13 +111,15 @@ class SweepMark(Base):
 # Indexes the receivables reports, the ledger and the sweep need on the invoices and payments
 # tables (declared here, with the queries that use them, to leave those models as they are).
 # The open debt: approved invoices not fully paid, a small part of all invoices; the aging report
-# and the limitation and reminder sweeps read only this index.
+# and the limitation, reminder and collection sweeps read only this index (the id last, so that
+# the sweeps' anti-joins against what was already made read the index alone).
 Index(
     "ix_invoices_open_debt",
     Invoice.due_on,
     Invoice.client_id,
     Invoice.total,
     Invoice.paid_total,
+    Invoice.id,
     postgresql_where=text("status = 'approved' AND paid_total < total"),
     sqlite_where=text("status = 'approved' AND paid_total < total"),
 )

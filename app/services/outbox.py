@@ -8,6 +8,7 @@ after ``stuck_after``; an email keeps its Message-ID across attempts so receiver
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -24,6 +25,19 @@ MAX_BACKOFF = timedelta(hours=1)
 
 def job_id(message_id: int, attempts: int) -> str:
     return f"outbound:{message_id}:{attempts}"
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to record, as ``OutboxService.add`` takes it."""
+
+    kind: OutboundKind
+    channel: str
+    recipient: str
+    body: str
+    dedupe_key: str
+    subject: str | None = None
+    payload: dict[str, object] | None = None
 
 
 class OutboxService:
@@ -44,30 +58,54 @@ class OutboxService:
         """Record a message to send once; the same dedupe key never makes a second message.
 
         Returns the message and whether this call created it."""
-        existing = await self.uow.session.scalar(
-            select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key)
+        (added,) = await self.add_many(
+            [NewMessage(kind, channel, recipient, body, dedupe_key, subject, payload)]
         )
-        if existing is not None:
-            return existing, False
+        return added
+
+    async def add_many(self, drafts: Sequence[NewMessage]) -> list[tuple[OutboundMessage, bool]]:
+        """``add`` for many messages in one query and one flush: each with whether it was created."""
+        if not drafts:
+            return []
+        keys = {d.dedupe_key for d in drafts}
+        existing = {
+            m.dedupe_key: m
+            for m in await self.uow.session.scalars(
+                select(OutboundMessage).where(OutboundMessage.dedupe_key.in_(sorted(keys)))
+            )
+        }
         now = self.uow.clock.now()
-        message = OutboundMessage(
-            dedupe_key=dedupe_key,
-            kind=kind,
-            channel=channel,
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            payload=payload or {},
-            status=OutboundStatus.PENDING,
-            attempts=0,
-            request_id=self.uow.request_id,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        self.uow.session.add(message)
-        await self.uow.session.flush()
-        self.uow.after_commit(DELIVER_JOB, message.id, job_id=job_id(message.id, 0))
-        return message, True
+        made: dict[str, OutboundMessage] = {}
+        for d in drafts:
+            if d.dedupe_key in existing or d.dedupe_key in made:
+                continue
+            made[d.dedupe_key] = OutboundMessage(
+                dedupe_key=d.dedupe_key,
+                kind=d.kind,
+                channel=d.channel,
+                recipient=d.recipient,
+                subject=d.subject,
+                body=d.body,
+                payload=d.payload or {},
+                status=OutboundStatus.PENDING,
+                attempts=0,
+                request_id=self.uow.request_id,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        if made:
+            self.uow.session.add_all(made.values())
+            await self.uow.session.flush()
+            for message in made.values():
+                self.uow.after_commit(DELIVER_JOB, message.id, job_id=job_id(message.id, 0))
+        # A key given twice is created by its first draft only.
+        fresh = set(made)
+        result: list[tuple[OutboundMessage, bool]] = []
+        for d in drafts:
+            key = d.dedupe_key
+            result.append((existing.get(key) or made[key], key in fresh))
+            fresh.discard(key)
+        return result
 
     async def due(self, batch: int, stuck_after: timedelta) -> Sequence[tuple[int, int]]:
         """(id, attempts) of messages to (re)try now: pending and due, or claimed by a dead worker."""

@@ -31,7 +31,7 @@ from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, newest_first
 from app.services.ports import ErpPayment
 from app.services.receivables.collection import CollectionService
-from app.services.tasks import TaskService
+from app.services.tasks import NewTask, TaskService
 from app.services.unit_of_work import UnitOfWork
 
 ZERO = Decimal(0)
@@ -239,17 +239,22 @@ class _Step:
     kind: TaskKind
     # The step is due from (due_on + start) and makes sense until (due_on + until), calendar days.
     start: int
-    until: int | None
+    until: int
 
 
 # Steps before the due date are made this many days early, so that a call due on the working day
 # before a long holiday is on the list in time; the task itself is due on its working day.
 LEAD_DAYS = 10
 
+# The call after the due date is made within a month of it: an invoice that falls unpaid later (a
+# payment returned, an approval after the due date) is the collection case's, which every overdue
+# invoice joins; and the sweep does not look at years of settled history every minute.
+DAY_AFTER_UNTIL = 30
+
 STEPS = (
     _Step(ReminderStep.WEEK_BEFORE, TaskKind.REQUEST_DOCUMENT, -7, -1),
     _Step(ReminderStep.DAY_BEFORE, TaskKind.CALL, -1, 0),
-    _Step(ReminderStep.DAY_AFTER, TaskKind.CALL, 1, None),
+    _Step(ReminderStep.DAY_AFTER, TaskKind.CALL, 1, DAY_AFTER_UNTIL),
 )
 
 
@@ -273,10 +278,9 @@ class PaymentScheduleService:
             Invoice.status == InvoiceStatus.APPROVED,
             Invoice.paid_total < Invoice.total,
             Invoice.due_on <= today - timedelta(days=step.start - lead),
+            Invoice.due_on >= today - timedelta(days=step.until),
             ~done,
         ]
-        if step.until is not None:
-            conditions.append(Invoice.due_on >= today - timedelta(days=step.until))
         rows = (
             await self.uow.session.execute(
                 select(Invoice, Order.assistant_id, Order.manager_id, Order.taken_by_id, Client.payment_day)
@@ -287,14 +291,12 @@ class PaymentScheduleService:
                 .limit(batch)
             )
         ).all()
-        tasks = TaskService(self.uow)
-        now = self.uow.clock.now()
+        drafts: dict[int, NewTask] = {}
         for invoice, assistant_id, manager_id, taken_by_id, payment_day in rows:
             assignee = assistant_id or manager_id or taken_by_id
-            task_id = None
             if assignee is not None:
                 title, description = _texts(step.step, invoice, payment_day)
-                task = await tasks.add(
+                drafts[invoice.id] = NewTask(
                     kind=step.kind,
                     title=title,
                     description=description,
@@ -303,10 +305,15 @@ class PaymentScheduleService:
                     subject_type=TaskSubject.INVOICE,
                     subject_id=invoice.id,
                 )
-                task_id = task.id
-            self.uow.session.add(
-                InvoiceReminder(invoice_id=invoice.id, step=step.step, task_id=task_id, created_at=now)
+        tasks = await TaskService(self.uow).add_many(list(drafts.values()))
+        task_ids = {task.subject_id: task.id for task in tasks}
+        now = self.uow.clock.now()
+        self.uow.session.add_all(
+            InvoiceReminder(
+                invoice_id=invoice.id, step=step.step, task_id=task_ids.get(invoice.id), created_at=now
             )
+            for invoice, *_ in rows
+        )
         await self.uow.session.flush()
         return len(rows)
 

@@ -37,6 +37,19 @@ def allowed_actions(status: TaskStatus) -> list[str]:
     return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
 
 
+@dataclass(frozen=True)
+class NewTask:
+    """A task to create, as ``TaskService.add`` takes it."""
+
+    kind: TaskKind
+    title: str
+    assignee_id: int
+    due_at: datetime
+    subject_type: TaskSubject = TaskSubject.NONE
+    subject_id: int | None = None
+    description: str | None = None
+
+
 @dataclass
 class TaskBuckets:
     overdue: list[Task]
@@ -161,24 +174,38 @@ class TaskService:
         description: str | None = None,
     ) -> Task:
         """Create a task; the entry point later processes use for the regulation's deadlines."""
-        now = self.uow.clock.now()
-        task = Task(
-            kind=kind,
-            title=title,
-            description=description,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            assignee_id=assignee_id,
-            created_by_id=self.uow.actor.id if self.uow.actor else None,
-            due_at=due_at,
-            status=TaskStatus.OPEN,
-            created_at=now,
-            updated_at=now,
+        (task,) = await self.add_many(
+            [NewTask(kind, title, assignee_id, due_at, subject_type, subject_id, description)]
         )
-        self.uow.session.add(task)
-        await self.uow.session.flush()
-        self.history.record("task", task.id, "created", None, snapshot(task))
         return task
+
+    async def add_many(self, drafts: Sequence[NewTask]) -> list[Task]:
+        """Create tasks in one flush (the sweep makes hundreds at a time), each with its history."""
+        now = self.uow.clock.now()
+        author = self.uow.actor.id if self.uow.actor else None
+        tasks = [
+            Task(
+                kind=d.kind,
+                title=d.title,
+                description=d.description,
+                subject_type=d.subject_type,
+                subject_id=d.subject_id,
+                assignee_id=d.assignee_id,
+                created_by_id=author,
+                due_at=d.due_at,
+                status=TaskStatus.OPEN,
+                created_at=now,
+                updated_at=now,
+            )
+            for d in drafts
+        ]
+        if not tasks:
+            return tasks
+        self.uow.session.add_all(tasks)
+        await self.uow.session.flush()
+        for task in tasks:
+            self.history.record("task", task.id, "created", None, snapshot(task))
+        return tasks
 
     def _check_may_change(self, task: Task) -> None:
         actor = self.uow.actor

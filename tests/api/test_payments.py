@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from app.models.collection import CollectionCase
 from app.models.directory import Role
 from app.models.tasks import Task
 from app.services.seed import inn10
@@ -162,6 +163,26 @@ async def test_the_due_date_steps_are_made_once(
     assert late[0] == second["id"]
     assert "не оплачен в срок" in late[1]
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 0
+
+
+async def test_an_invoice_long_overdue_goes_to_its_case_not_to_a_day_after_call(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
+    # Nothing swept while they fell due (2026-12-08) and for 31 days after: the steps around the
+    # due date are past their time; the overdue debt joins a collection case.
+    clock.advance(timedelta(days=38))  # 2027-01-08
+    result = await sweep({"app": job_ctx})
+    assert result["payment_reminders"] == 0
+    assert result["cases_opened"] == 1
+    async with job_ctx.session_factory() as session:
+        cases = (
+            await session.scalars(select(CollectionCase).where(CollectionCase.client_id == client_id))
+        ).all()
+    assert [sorted(c.invoice_ids) for c in cases] == [sorted([first["id"], second["id"]])]
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
 
 
 async def test_a_client_in_debt_waits_for_a_head(

@@ -46,14 +46,14 @@ from app.services.files import check_document
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.invoicing.words import amount_in_words
-from app.services.outbox import OutboxService
+from app.services.outbox import NewMessage, OutboxService
 from app.services.pagination import Page, newest_first
 from app.services.ports import Storage, TrackingOperation
 from app.services.receivables import collection_policy as policy
 from app.services.receivables.penalties import PenaltyService
 from app.services.receivables.penalty import Method, Request
 from app.services.receivables.penalty import Payment as PenaltyPayment
-from app.services.tasks import ACTIVE, TaskService
+from app.services.tasks import ACTIVE, NewTask, TaskService
 from app.services.unit_of_work import UnitOfWork
 
 DRAFT_JOB = "draft_claim_letter"
@@ -110,6 +110,17 @@ class Overdue:
     @property
     def debt(self) -> Decimal:
         return sum((i.outstanding for i in self.invoices), ZERO)
+
+
+@dataclass(frozen=True)
+class _NewStep:
+    case: CollectionCase
+    step: str
+    assignee: int | None
+    kind: TaskKind
+    title: str
+    description: str
+    day: date
 
 
 @dataclass(frozen=True)
@@ -280,114 +291,157 @@ class CollectionService:
 
     async def open_due(self, batch: int) -> int:
         """Every invoice that fell overdue joins a case: the client's open one, or a new one (and
-        the request for a guarantee letter goes out). Returns how many cases were opened."""
+        the request for a guarantee letter goes out). Returns how many cases were opened.
+
+        Up to ``batch`` clients at a time, those with the oldest such invoice first, each with all
+        of its invoices, so that a case opens with the whole overdue debt. The clients are found
+        with one anti-join over the open debt (its partial index holds the invoice id): most
+        overdue invoices are in a case already, and one pass over them costs less than a probe
+        each."""
         today = self.today
         calendar = self.uow.calendar
-        linked = exists().where(CollectionCaseInvoice.invoice_id == Invoice.id)
+        unlinked = and_(
+            Invoice.status == InvoiceStatus.APPROVED,
+            Invoice.paid_total < Invoice.total,
+            Invoice.due_on < today,
+            ~exists().where(CollectionCaseInvoice.invoice_id == Invoice.id),
+        )
+        clients = (
+            await self.uow.session.scalars(
+                select(Invoice.client_id)
+                .where(unlinked)
+                .group_by(Invoice.client_id)
+                .order_by(func.min(Invoice.due_on), Invoice.client_id)
+                .limit(batch)
+            )
+        ).all()
+        if not clients:
+            return 0
         rows = (
             await self.uow.session.scalars(
                 select(Invoice)
-                .where(
-                    Invoice.status == InvoiceStatus.APPROVED,
-                    Invoice.paid_total < Invoice.total,
-                    Invoice.due_on < today,
-                    ~linked,
-                )
+                .where(unlinked, Invoice.client_id.in_(clients))
                 .order_by(Invoice.client_id, Invoice.due_on, Invoice.id)
-                .limit(batch)
             )
         ).all()
         by_client: dict[int, list[Invoice]] = {}
         for invoice in rows:
             if policy.overdue_from(invoice.due_on, calendar) <= today:
                 by_client.setdefault(invoice.client_id, []).append(invoice)
-        opened = 0
-        for client_id, invoices in by_client.items():
-            case = await self.uow.session.scalar(
+        if not by_client:
+            return 0
+        open_cases = {
+            case.client_id: case
+            for case in await self.uow.session.scalars(
                 select(CollectionCase).where(
-                    CollectionCase.client_id == client_id, CollectionCase.stage != S.CLOSED
+                    CollectionCase.client_id.in_(list(by_client)), CollectionCase.stage != S.CLOSED
                 )
             )
+        }
+        for client_id, invoices in by_client.items():
+            case = open_cases.get(client_id)
             if case is None:
-                await self._open(client_id, Overdue(invoices))
-                opened += 1
-            else:
-                await self._link(case, invoices)
-                touch(case, self.uow)
-                self.history.record(
-                    "collection_case",
-                    case.id,
-                    "invoices_added",
-                    None,
-                    {"invoice_ids": [i.id for i in invoices]},
-                )
-        return opened
-
-    async def _link(self, case: CollectionCase, invoices: list[Invoice]) -> None:
-        for invoice in invoices:
-            self.uow.session.add(
-                CollectionCaseInvoice(case_id=case.id, invoice_id=invoice.id, added_on=self.today)
+                continue
+            self._link(case, invoices)
+            touch(case, self.uow)
+            self.history.record(
+                "collection_case", case.id, "invoices_added", None, {"invoice_ids": [i.id for i in invoices]}
             )
+        opening = {
+            client_id: Overdue(invoices)
+            for client_id, invoices in by_client.items()
+            if client_id not in open_cases
+        }
+        await self._open_many(opening)
+        await self.uow.session.flush()
+        return len(opening)
+
+    def _link(self, case: CollectionCase, invoices: list[Invoice]) -> None:
+        self.uow.session.add_all(
+            CollectionCaseInvoice(case_id=case.id, invoice_id=invoice.id, added_on=self.today)
+            for invoice in invoices
+        )
         case.invoice_ids = [*case.invoice_ids, *(i.id for i in invoices)]
-        await self.uow.session.flush()
 
-    async def _open(self, client_id: int, debt: Overdue) -> CollectionCase:
-        client = await ClientService(self.uow).get_for_system(client_id)
-        episode = await self.uow.session.scalar(
-            select(func.coalesce(func.max(CollectionCase.episode), 0)).where(
-                CollectionCase.client_id == client_id
+    async def _open_many(self, opening: dict[int, Overdue]) -> None:
+        """New cases for these clients, each with the request for a guarantee letter and its step:
+        a few queries and flushes for all of them (a first day may open thousands)."""
+        if not opening:
+            return
+        ids = list(opening)
+        clients = {c.id: c for c in await self.uow.session.scalars(select(Client).where(Client.id.in_(ids)))}
+        episodes: dict[int, int] = {
+            client_id: int(episode)
+            for client_id, episode in await self.uow.session.execute(
+                select(CollectionCase.client_id, func.max(CollectionCase.episode))
+                .where(CollectionCase.client_id.in_(ids))
+                .group_by(CollectionCase.client_id)
             )
-        )
+        }
+        contacts = await self._letter_contacts(ids)
+        fallback: int | None = None
+        if any(not (c.assistant_id or c.manager_id) for c in clients.values()):
+            fallback = await first_active_with_role(self.uow, Role.ASSISTANT, Role.HEAD, Role.DIRECTOR)
         now = self.uow.clock.now()
-        assignee = (
-            client.assistant_id
-            or client.manager_id
-            or await first_active_with_role(self.uow, Role.ASSISTANT, Role.HEAD, Role.DIRECTOR)
-        )
-        case = CollectionCase(
-            client_id=client_id,
-            episode=int(episode or 0) + 1,
-            stage=S.GUARANTEE_REQUESTED,
-            assignee_id=assignee,
-            opened_on=self.today,
-            debt_at_open=debt.debt,
-            invoice_ids=[],
-            tracking=[],
-            hearings=[],
-            created_at=now,
-            updated_at=now,
-        )
-        self.uow.session.add(case)
-        await self.uow.session.flush()
-        await self._link(case, debt.invoices)
-        self.history.record("collection_case", case.id, "opened", None, snapshot(case))
-        contact = await self._letter_contact(client_id)
-        numbers = ", ".join(f"№ {i.number}" for i in debt.invoices)
-        if contact is not None:
-            email = contact.emails[0]
-            await OutboxService(self.uow).add(
-                kind=OutboundKind.EMAIL,
-                channel="email",
-                recipient=email,
-                subject=f"Просроченная задолженность {format_rub(debt.debt)}: просим гарантийное письмо",
-                body=_guarantee_request_text(client, contact, debt, self.today),
-                dedupe_key=f"collection:{case.id}:guarantee-request",
-                payload={"attachments": [{"kind": "guarantee_sample_pdf", "case_id": case.id}]},
+        cases: dict[int, CollectionCase] = {}
+        for client_id, debt in opening.items():
+            client = clients[client_id]
+            cases[client_id] = CollectionCase(
+                client_id=client_id,
+                episode=episodes.get(client_id, 0) + 1,
+                stage=S.GUARANTEE_REQUESTED,
+                assignee_id=client.assistant_id or client.manager_id or fallback,
+                opened_on=self.today,
+                debt_at_open=debt.debt,
+                invoice_ids=[],
+                tracking=[],
+                hearings=[],
+                created_at=now,
+                updated_at=now,
             )
-            how = f"Запрос с образцом письма отправлен на {email}."
-        else:
-            how = "У клиента нет контакта с почтой: запросить письмо по телефону и прислать образец."
-        await self._step(
-            case,
-            "guarantee_request",
-            assignee,
-            TaskKind.REQUEST_DOCUMENT,
-            f"Получить гарантийное письмо от «{client.name}»",
-            f"Просрочено {format_rub(debt.debt)} по счетам {numbers}. {how} Письмо — на бланке клиента, "
-            f"дата оплаты не позднее {policy.GUARANTEE_MAX_DAYS} календарных дней от получения.",
-            self.uow.calendar.add_working_days(self.today, 1),
-        )
-        return case
+        self.uow.session.add_all(cases.values())
+        await self.uow.session.flush()
+        messages: list[NewMessage] = []
+        steps: list[_NewStep] = []
+        for client_id, case in cases.items():
+            client, debt = clients[client_id], opening[client_id]
+            self._link(case, debt.invoices)
+            self.history.record("collection_case", case.id, "opened", None, snapshot(case))
+            contact = contacts.get(client_id)
+            if contact is not None:
+                email = contact.emails[0]
+                messages.append(
+                    NewMessage(
+                        kind=OutboundKind.EMAIL,
+                        channel="email",
+                        recipient=email,
+                        subject=(
+                            f"Просроченная задолженность {format_rub(debt.debt)}: просим гарантийное письмо"
+                        ),
+                        body=_guarantee_request_text(client, contact, debt, self.today),
+                        dedupe_key=f"collection:{case.id}:guarantee-request",
+                        payload={"attachments": [{"kind": "guarantee_sample_pdf", "case_id": case.id}]},
+                    )
+                )
+                how = f"Запрос с образцом письма отправлен на {email}."
+            else:
+                how = "У клиента нет контакта с почтой: запросить письмо по телефону и прислать образец."
+            numbers = ", ".join(f"№ {i.number}" for i in debt.invoices)
+            steps.append(
+                _NewStep(
+                    case,
+                    "guarantee_request",
+                    case.assignee_id,
+                    TaskKind.REQUEST_DOCUMENT,
+                    f"Получить гарантийное письмо от «{client.name}»",
+                    f"Просрочено {format_rub(debt.debt)} по счетам {numbers}. {how} Письмо — на бланке "
+                    f"клиента, дата оплаты не позднее {policy.GUARANTEE_MAX_DAYS} календарных дней от "
+                    "получения.",
+                    self.uow.calendar.add_working_days(self.today, 1),
+                )
+            )
+        await OutboxService(self.uow).add_many(messages)
+        await self._add_steps(steps)
 
     async def undrafted(self, batch: int) -> list[int]:
         """Cases whose claim draft the worker has not made yet (its job lost or failed)."""
@@ -649,25 +703,37 @@ class CollectionService:
         )
         if known is not None:
             return 0
-        task_id = None
-        if assignee is not None:
-            due = max(self.uow.calendar.next_working_day(day), self.uow.calendar.next_working_day(self.today))
-            task = await self.tasks.add(
-                kind=kind,
-                title=title[:300],
-                description=description,
-                assignee_id=assignee,
-                due_at=self.uow.calendar.at(due, policy.DUE_TIME),
-                subject_type=TaskSubject.DEBT,
-                subject_id=case.id,
-            )
-            task_id = task.id
-        self.uow.session.add(
-            CollectionStep(case_id=case.id, step=step, task_id=task_id, created_at=self.uow.clock.now())
+        await self._add_steps([_NewStep(case, step, assignee, kind, title, description, day)])
+        return 1
+
+    async def _add_steps(self, steps: Sequence[_NewStep]) -> None:
+        """Steps not made yet: their tasks in one flush, their rows in another."""
+        calendar = self.uow.calendar
+        drafts: dict[int, NewTask] = {}
+        for index, s in enumerate(steps):
+            if s.assignee is not None:
+                due = max(calendar.next_working_day(s.day), calendar.next_working_day(self.today))
+                drafts[index] = NewTask(
+                    kind=s.kind,
+                    title=s.title[:300],
+                    description=s.description,
+                    assignee_id=s.assignee,
+                    due_at=calendar.at(due, policy.DUE_TIME),
+                    subject_type=TaskSubject.DEBT,
+                    subject_id=s.case.id,
+                )
+        tasks = await self.tasks.add_many(list(drafts.values()))
+        task_ids = {index: task.id for index, task in zip(drafts, tasks, strict=True)}
+        now = self.uow.clock.now()
+        self.uow.session.add_all(
+            CollectionStep(case_id=s.case.id, step=s.step, task_id=task_ids.get(index), created_at=now)
+            for index, s in enumerate(steps)
         )
         await self.uow.session.flush()
-        self.history.record("collection_case", case.id, "step", None, {"step": step, "task_id": task_id})
-        return 1
+        for index, s in enumerate(steps):
+            self.history.record(
+                "collection_case", s.case.id, "step", None, {"step": s.step, "task_id": task_ids.get(index)}
+            )
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -1189,15 +1255,26 @@ class CollectionService:
     # --- helpers ----------------------------------------------------------------------------------
 
     async def _letter_contact(self, client_id: int) -> ClientContact | None:
+        return (await self._letter_contacts([client_id])).get(client_id)
+
+    async def _letter_contacts(self, client_ids: Sequence[int]) -> dict[int, ClientContact]:
+        """Whom each client's letters go to: the first contact with an e-mail, by level."""
         contacts = (
-            await self.uow.session.scalars(select(ClientContact).where(ClientContact.client_id == client_id))
+            await self.uow.session.scalars(
+                select(ClientContact)
+                .where(ClientContact.client_id.in_(client_ids))
+                .order_by(ClientContact.id)
+            )
         ).all()
-        with_email = [c for c in contacts if c.emails]
-        for level in LETTER_LEVELS:
-            for contact in with_email:
-                if contact.level == level:
-                    return contact
-        return None
+        rank = {level: index for index, level in enumerate(LETTER_LEVELS)}
+        chosen: dict[int, ClientContact] = {}
+        for contact in contacts:
+            if not contact.emails or contact.level not in rank:
+                continue
+            best = chosen.get(contact.client_id)
+            if best is None or rank[contact.level] < rank[best.level]:
+                chosen[contact.client_id] = contact
+        return chosen
 
     async def _step_tasks(self, case: CollectionCase, step: str | None) -> list[Task]:
         query = select(Task).where(
