@@ -44,6 +44,8 @@ async def admin_headers(make_user: Any) -> dict[str, str]:
 @pytest.fixture
 def live(settings: Settings, admin_headers: dict[str, str]) -> Iterator[Live]:
     app = create_app(settings, Overrides(queue=RecordingQueue()))
+    # Built here, once (the app keeps it): the loaders then read it at once, on a busy machine too.
+    app.openapi()
     with LoopbackServer(app, lifespan="on") as server:
         yield Live(server.url, admin_headers)
 

@@ -357,11 +357,14 @@ class CollectionService:
         return len(opening)
 
     def _link(self, case: CollectionCase, invoices: list[Invoice]) -> None:
+        self._link_rows(case, invoices)
+        case.invoice_ids = [*case.invoice_ids, *(i.id for i in invoices)]
+
+    def _link_rows(self, case: CollectionCase, invoices: list[Invoice]) -> None:
         self.uow.session.add_all(
             CollectionCaseInvoice(case_id=case.id, invoice_id=invoice.id, added_on=self.today)
             for invoice in invoices
         )
-        case.invoice_ids = [*case.invoice_ids, *(i.id for i in invoices)]
 
     async def _open_many(self, opening: dict[int, Overdue]) -> None:
         """New cases for these clients, each with the request for a guarantee letter and its step:
@@ -393,7 +396,7 @@ class CollectionService:
                 assignee_id=client.assistant_id or client.manager_id or fallback,
                 opened_on=self.today,
                 debt_at_open=debt.debt,
-                invoice_ids=[],
+                invoice_ids=[i.id for i in debt.invoices],
                 tracking=[],
                 hearings=[],
                 created_at=now,
@@ -405,7 +408,7 @@ class CollectionService:
         steps: list[_NewStep] = []
         for client_id, case in cases.items():
             client, debt = clients[client_id], opening[client_id]
-            self._link(case, debt.invoices)
+            self._link_rows(case, debt.invoices)
             self.history.record("collection_case", case.id, "opened", None, snapshot(case))
             contact = contacts.get(client_id)
             if contact is not None:
