@@ -72,6 +72,8 @@ class CollectionCase(Versioned, Base):
     guarantee_refused: Mapped[bool] = mapped_column(Boolean, default=False)
     breached_on: Mapped[date | None] = mapped_column(Date)
     negotiated_on: Mapped[date | None] = mapped_column(Date)
+    # The end of the wait after the negotiations: 2 working days, or past a date promised in them.
+    wait_ends_on: Mapped[date | None] = mapped_column(Date)
     # Claim letter: drafted by the worker, edited and approved by the lawyer, sent once.
     claim_requested_on: Mapped[date | None] = mapped_column(Date)
     claim_view: Mapped[dict[str, Any] | None] = mapped_column(JSON)

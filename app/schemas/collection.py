@@ -96,6 +96,10 @@ class CaseRead(ReadModel):
     guarantee_refused: bool
     breached_on: date | None
     negotiated_on: date | None
+    wait_ends_on: date | None = Field(
+        description="After the negotiations: the day the lawyer is asked for the claim letter if no "
+        "money came (2 working days, or the working day after the latest date promised in the calls)"
+    )
     claim_requested_on: date | None
     claim_view: dict[str, Any] | None
     claim_text: str | None

@@ -126,8 +126,16 @@ async def test_bad_input_changes_nothing_and_roles_are_kept(
     problem(await client.post(f"{url}/calls", headers=assistant.headers, json=call), 422, "promised_on")
     call["promised_on"] = "2026-12-15"
     assert (await client.post(f"{url}/calls", headers=assistant.headers, json=call)).status_code == 201
-    await client.post(f"{url}/negotiation-done", headers=assistant.headers, json={"comment": "Итог"})
-    clock.set(datetime(2026, 12, 14, 7, 0, tzinfo=UTC))  # Thursday 10th and Friday 11th waited
+    # The promise gets its confirmation call the working day before, as a guarantee letter's does.
+    promise = [t for t in await _tasks(job_ctx, case["id"]) if "обещанную в переговорах" in t.title]
+    assert [(t.kind, t.due_at.date().isoformat()) for t in promise] == [("call", "2026-12-14")]
+    assert "директор" in (promise[0].description or "")
+    done = await client.post(f"{url}/negotiation-done", headers=assistant.headers, json={"comment": "Итог"})
+    # Two working days would end on Monday the 14th; the promise moves the end past Tuesday the 15th.
+    assert done.json()["wait_ends_on"] == "2026-12-16", done.text
+    clock.set(datetime(2026, 12, 14, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 0
+    clock.set(datetime(2026, 12, 16, 7, 0, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["case_steps"] == 1
     problem(await client.post(f"{url}/claim/approve", headers=lawyer.headers), 409)  # no draft yet
     assert await draft_claim_letter({"app": job_ctx}, case["id"]) == "drafted"

@@ -522,7 +522,7 @@ class CollectionService:
             if today >= policy.breach_on(case.promised_on, calendar):
                 made += await self._breach(case, today, "нарушен срок гарантийного письма")
         elif case.stage == S.WAITING and case.negotiated_on is not None:
-            if today >= policy.wait_ends(case.negotiated_on, calendar):
+            if today >= (case.wait_ends_on or policy.wait_ends(case.negotiated_on, calendar)):
                 made += await self._request_claim(case, today)
         elif case.stage in (S.CLAIM_SENT, S.DELIVERED) and case.claim_sent_on is not None:
             if (
@@ -868,6 +868,18 @@ class CollectionService:
         )
         self.uow.session.add(call)
         await self._move(case, "log_call", {"call": snapshot_call(call)})
+        if promised_on is not None:
+            # The promise is checked as a guarantee letter's is: a call the working day before.
+            await self._step(
+                case,
+                f"promise_call:{promised_on.isoformat()}",
+                case.assignee_id,
+                TaskKind.CALL,
+                f"Позвонить клиенту: подтвердить оплату до {_d(promised_on)}, обещанную в переговорах",
+                f"В переговорах ({LEVEL_NAMES[level]}) клиент обещал "
+                f"оплатить до {_d(promised_on)}. Подтвердить платёж.",
+                policy.confirmation_call_on(promised_on, self.uow.calendar),
+            )
         return call
 
     async def finish_negotiation(self, case_id: int, comment: str, if_match: int | None) -> CollectionCase:
@@ -879,6 +891,14 @@ class CollectionService:
             raise Conflict("log the negotiation calls first: none is recorded for this case")
         case.negotiated_on = self.today
         waits = policy.wait_ends(self.today, self.uow.calendar)
+        promised = await self.uow.session.scalar(
+            select(func.max(CollectionCall.promised_on)).where(CollectionCall.case_id == case.id)
+        )
+        if promised is not None:
+            # A date the client named in the calls is waited for: the claim is asked for only if
+            # the money has not come by then.
+            waits = max(waits, policy.breach_on(promised, self.uow.calendar))
+        case.wait_ends_on = waits
         await self._move(
             case, "finish_negotiation", {"comment": comment, "claim_requested_on": waits.isoformat()}
         )
