@@ -44,6 +44,7 @@ from app.services.documents.collection import render_claim_pdf
 from app.services.documents.rendering import render
 from app.services.permissions import Permission
 from app.services.receivables.collection import CollectionService, case_actions
+from app.services.receivables.court_archive import CourtArchive
 
 router = APIRouter(tags=["collection"])
 PREFIX = "/api/v1/collection-cases"
@@ -358,6 +359,27 @@ async def court_package(case_id: PathId, uow: UowDep) -> list[CourtDocument]:
     """The documents for the lawyer: the claim and its calculation, the proof of sending with the
     tracking history, the delivery receipt and other scans, the invoices."""
     return [CourtDocument.model_validate(d) for d in await CollectionService(uow).court_package(case_id)]
+
+
+@router.get(
+    f"{PREFIX}/{{case_id:int}}/court-package.zip",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The documents and their index"},
+        **problems(401, 403, 404, 409),
+    },
+    dependencies=READ,
+    operation_id="collection_court_package_zip",
+)
+async def court_package_zip(
+    case_id: PathId, request: Request, uow: UowDep, settings: SettingsDep
+) -> Response:
+    """The court package in one archive: the index (опись), the claim letter as it was sent, the
+    tracking history as a table, the scans, and the invoices printed. 409 when a document's
+    content is missing from storage."""
+    archive = CourtArchive(uow, request.app.state.storage, request.app.state.erp, settings.company)
+    filename, content = await archive.build(case_id)
+    return file_response(content, "application/zip", filename)
 
 
 @router.post(

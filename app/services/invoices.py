@@ -439,6 +439,10 @@ class InvoiceService:
 
     async def pdf(self, invoice_id: int) -> tuple[Invoice, bytes]:
         invoice = await self.get(invoice_id)
+        return invoice, await self.render_pdf(invoice)
+
+    async def render_pdf(self, invoice: Invoice) -> bytes:
+        """The invoice as printed, for whoever may read it (the caller has checked)."""
         client = await self.uow.session.get(Client, invoice.client_id)
         assert client is not None
         company = self.company
@@ -468,7 +472,7 @@ class InvoiceService:
             basis=f"Заявка №{invoice.order_id}",
         )
         # WeasyPrint is CPU work of tens of milliseconds: keep it off the event loop.
-        return invoice, await render(render_invoice_pdf, view)
+        return await render(render_invoice_pdf, view)
 
     async def unregistered(self, batch: int) -> list[int]:
         """Invoices 1C does not have yet a while after issue, and those 1C has but not yet «procure

@@ -7,6 +7,8 @@ and closure by payment. Every sweep is run twice: the second makes nothing."""
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -429,6 +431,30 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     assert package[0]["sha256"] == hashlib.sha256(pdf).hexdigest()
     assert len(package[1]["tracking"]) == 2
     assert (await client.get(package[-1]["url"], headers=head.headers)).status_code == 200
+    # The same package in one archive for the lawyer: the index, then each document in its order.
+    archive = await client.get(f"{case_url}/court-package.zip", headers=lawyer.headers)
+    assert archive.status_code == 200, archive.text
+    assert archive.headers["content-type"] == "application/zip"
+    assert "filename*=UTF-8''" in archive.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+        index_name, *names = zipped.namelist()
+        assert index_name == "00_Опись.txt"
+        assert [n[:3] for n in names] == ["01_", "02_", "03_", "04_", "05_"]
+        assert names[0].endswith(".pdf")
+        assert names[1].endswith(".csv")
+        assert names[4].endswith(".pdf")
+        assert zipped.read(names[0]) == pdf  # the claim as it was sent, byte for byte
+        tracking_rows = zipped.read(names[1]).decode("utf-8-sig").strip().splitlines()
+        assert len(tracking_rows) == 3
+        assert tracking_rows[0].startswith("Дата и время")
+        index = zipped.read("00_Опись.txt").decode("utf-8-sig")
+        assert "1. Претензия" in index
+        assert "Всего документов: 5." in index
+        assert all(name in index for name in names)
+        assert "Счёт" in text_of(zipped.read(names[4]))
+    problem(
+        await client.get("/api/v1/collection-cases/999999/court-package.zip", headers=lawyer.headers), 404
+    )
     problem(
         await client.post(f"{case_url}/court", headers=lawyer.headers, json={"court_name": "АС"}),
         422,

@@ -113,6 +113,20 @@ class Overdue:
 
 
 @dataclass(frozen=True)
+class CourtItem:
+    """One document of the court package: what the index shows, and where its content is."""
+
+    kind: str
+    title: str
+    date: str
+    url: str | None = None
+    sha256: str | None = None
+    tracking: list[dict[str, Any]] | None = None
+    storage_key: str | None = None
+    invoice_id: int | None = None
+
+
+@dataclass(frozen=True)
 class _NewStep:
     case: CollectionCase
     step: str
@@ -199,40 +213,42 @@ class CollectionService:
         query = select(CollectionFile).where(CollectionFile.case_id == case_id).order_by(CollectionFile.id)
         return (await self.uow.session.scalars(query)).all()
 
-    async def court_package(self, case_id: int) -> list[dict[str, Any]]:
+    async def court_package(self, case_id: int) -> list[CourtItem]:
         """The documents the lawyer takes to court, each with where to get it: the claim and its
         calculation, the proof of sending (the postal identifier and its tracking history), the
         delivery receipt, the guarantee letter, the invoices (their УПД, the acts and the contract
         are in 1C and the client's file)."""
         case = await self.get(case_id)
         base = f"/api/v1/collection-cases/{case.id}"
-        documents: list[dict[str, Any]] = []
+        documents: list[CourtItem] = []
         if case.claim_sent_on is not None:
             documents.append(
-                {
-                    "kind": "claim_letter",
-                    "title": "Претензия с расчётом процентов по ст. 395 ГК РФ (приложение)",
-                    "date": case.claim_sent_on.isoformat(),
-                    "url": f"{base}/claim.pdf",
-                    "sha256": case.claim_pdf_sha256,
-                }
+                CourtItem(
+                    kind="claim_letter",
+                    title="Претензия с расчётом процентов по ст. 395 ГК РФ (приложение)",
+                    date=case.claim_sent_on.isoformat(),
+                    url=f"{base}/claim.pdf",
+                    sha256=case.claim_pdf_sha256,
+                    storage_key=case.claim_pdf_key if case.claim_pdf_stored_at is not None else None,
+                )
             )
             documents.append(
-                {
-                    "kind": "proof_of_sending",
-                    "title": f"Заказное письмо с уведомлением, почтовый идентификатор {case.tracking_number}",
-                    "date": case.claim_sent_on.isoformat(),
-                    "tracking": case.tracking,
-                }
+                CourtItem(
+                    kind="proof_of_sending",
+                    title=f"Заказное письмо с уведомлением, почтовый идентификатор {case.tracking_number}",
+                    date=case.claim_sent_on.isoformat(),
+                    tracking=case.tracking,
+                )
             )
         for row in await self.files(case.id):
             documents.append(
-                {
-                    "kind": row.kind.value,
-                    "title": row.filename,
-                    "date": row.created_at.date().isoformat(),
-                    "url": f"{base}/attachments/{row.id}",
-                }
+                CourtItem(
+                    kind=row.kind.value,
+                    title=row.filename,
+                    date=row.created_at.date().isoformat(),
+                    url=f"{base}/attachments/{row.id}",
+                    storage_key=row.storage_key,
+                )
             )
         invoices = await self.uow.session.scalars(
             select(Invoice)
@@ -242,13 +258,14 @@ class CollectionService:
         )
         for invoice in invoices:
             documents.append(
-                {
-                    "kind": "invoice",
-                    "title": f"Счёт № {invoice.number}: {format_rub(invoice.total)}, оплачено "
+                CourtItem(
+                    kind="invoice",
+                    title=f"Счёт № {invoice.number}: {format_rub(invoice.total)}, оплачено "
                     f"{format_rub(invoice.paid_total)}, срок {_d(invoice.due_on)}; УПД к нему — в 1С",
-                    "date": invoice.issued_on.isoformat(),
-                    "url": f"/api/v1/invoices/{invoice.id}/pdf",
-                }
+                    date=invoice.issued_on.isoformat(),
+                    url=f"/api/v1/invoices/{invoice.id}/pdf",
+                    invoice_id=invoice.id,
+                )
             )
         return documents
 
