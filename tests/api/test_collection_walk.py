@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.adapters.post import RussianPostTracker
 from app.core.calendar import BusinessCalendar
 from app.core.config import PostSettings
+from app.models.collection import CollectionFile
 from app.models.directory import Role
 from app.models.outbox import OutboundMessage
 from app.models.tasks import Task
@@ -455,6 +456,17 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     problem(
         await client.get("/api/v1/collection-cases/999999/court-package.zip", headers=lawyer.headers), 404
     )
+    # A scan lost from storage: the archive is refused, never made without it.
+    scans = (await client.get(f"{case_url}/attachments", headers=lawyer.headers)).json()
+    async with job_ctx.session_factory() as session:
+        lost = await session.get(CollectionFile, scans[-1]["id"])
+        assert lost is not None
+        key = lost.storage_key
+    kept = await app.state.storage.get(key)
+    await app.state.storage.delete(key)
+    answer = problem(await client.get(f"{case_url}/court-package.zip", headers=lawyer.headers), 409)
+    assert "missing from storage" in answer["detail"]
+    await app.state.storage.put(key, kept.content, kept.content_type)
     problem(
         await client.post(f"{case_url}/court", headers=lawyer.headers, json={"court_name": "АС"}),
         422,
