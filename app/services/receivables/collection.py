@@ -11,7 +11,7 @@ Any payment updates the open case; a payment of the whole overdue debt closes it
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -151,6 +151,11 @@ class CollectionService:
         self.uow = uow
         self.history = HistoryService(uow)
         self.tasks = TaskService(uow)
+        # While the sweep advances a batch of cases: the steps they have (read once for the
+        # batch) and the new ones (written together at its end).
+        self._known_steps: set[tuple[int, str]] | None = None
+        self._pending_steps: list[_NewStep] | None = None
+        self._holders: dict[tuple[Role, ...], int | None] = {}
 
     @property
     def today(self) -> date:
@@ -401,7 +406,7 @@ class CollectionService:
         contacts = await self._letter_contacts(ids)
         fallback: int | None = None
         if any(not (c.assistant_id or c.manager_id) for c in clients.values()):
-            fallback = await first_active_with_role(self.uow, Role.ASSISTANT, Role.HEAD, Role.DIRECTOR)
+            fallback = await self._holder(Role.ASSISTANT, Role.HEAD, Role.DIRECTOR)
         now = self.uow.clock.now()
         cases: dict[int, CollectionCase] = {}
         for client_id, debt in opening.items():
@@ -481,43 +486,82 @@ class CollectionService:
                 select(CollectionCase).where(self._due(today)).order_by(CollectionCase.id).limit(batch)
             )
         ).all()
+        if not cases:
+            return 0
+        ids = [case.id for case in cases]
+        steps = await self.uow.session.execute(
+            select(CollectionStep.case_id, CollectionStep.step).where(CollectionStep.case_id.in_(ids))
+        )
+        # Their clients into the session at once (the steps' texts name them); held while it runs.
+        clients = (
+            await self.uow.session.scalars(select(Client).where(Client.id.in_({c.client_id for c in cases})))
+        ).all()
+        self._known_steps = {(case_id, step) for case_id, step in steps}
+        self._pending_steps = []
         made = 0
-        for case in cases:
-            made += await self._advance(case, today)
+        try:
+            for case in cases:
+                made += await self._advance(case, today)
+            await self._write_pending_steps()
+        finally:
+            self._known_steps = self._pending_steps = None
+        del clients
         return made
 
     def _due(self, today: date) -> ColumnElement[bool]:
-        """Only the cases that may have a step due today, so the batch is never filled by cases
-        that wait (a court case between checkpoints, a letter on its way): a rough cut in SQL,
-        the exact deadline from the policy in ``_advance``."""
+        """Exactly the cases with a step due today, so that the batch is never filled by cases that
+        wait (a promise days ahead, a letter on its way, a court case between checkpoints) while a
+        case behind them has its step due. The policy's deadlines are on the business calendar,
+        which SQL does not have; each grows with the date it counts from, so each becomes a bound
+        on that date, found here: "the call is due" is "promised on or before the latest date whose
+        call day has come"."""
+        calendar = self.uow.calendar
 
         def done(step: str) -> ColumnElement[bool]:
             return exists().where(CollectionStep.case_id == CollectionCase.id, CollectionStep.step == step)
 
+        def latest(start: date, deadline: Callable[[date], date]) -> date:
+            return _latest_day(today, start, deadline)
+
         stage = CollectionCase.stage
-        sent = CollectionCase.claim_sent_on
+        promised = CollectionCase.promised_on
+        month_ago = today - timedelta(days=31)
         conditions = [
             (stage == S.GUARANTEE_RECEIVED)
             & (
-                (CollectionCase.promised_on < today)
+                (promised <= latest(month_ago, lambda d: policy.breach_on(d, calendar)))
                 | (
-                    (CollectionCase.promised_on <= today + timedelta(days=LOOK_AHEAD_DAYS))
+                    (promised >= today)
+                    & (promised <= latest(today, lambda d: policy.confirmation_call_on(d, calendar)))
                     & ~done("promise_call")
                 )
             ),
-            (stage == S.WAITING) & (CollectionCase.negotiated_on < today),
+            (stage == S.WAITING)
+            & (
+                (CollectionCase.wait_ends_on <= today)
+                | (
+                    CollectionCase.wait_ends_on.is_(None)
+                    & (
+                        CollectionCase.negotiated_on
+                        <= latest(month_ago, lambda d: policy.wait_ends(d, calendar))
+                    )
+                )
+            ),
             stage.in_([S.CLAIM_SENT, S.DELIVERED])
-            & (sent <= today - timedelta(days=policy.TRACKING_DAYS))
             & (
                 (CollectionCase.court_allowed_on <= today)
                 | (
                     (stage == S.CLAIM_SENT)
                     & CollectionCase.delivered_on.is_(None)
+                    & (
+                        CollectionCase.claim_sent_on
+                        <= latest(month_ago, lambda d: policy.tracking_check_on(d, calendar))
+                    )
                     & ~done("tracking_followup")
                 )
             ),
         ]
-        if today in policy.checkpoint_days(today, today, self.uow.calendar):
+        if today in policy.checkpoint_days(today, today, calendar):
             conditions.append((stage == S.IN_COURT) & ~done(f"checkpoint:{today.isoformat()}"))
         return or_(*conditions)
 
@@ -560,7 +604,7 @@ class CollectionService:
             if case.court_allowed_on is not None and today >= case.court_allowed_on:
                 made += await self._court_ready(case, today)
         elif case.stage == S.IN_COURT and today in policy.checkpoint_days(today, today, calendar):
-            head = await first_active_with_role(self.uow, Role.HEAD, Role.DIRECTOR)
+            head = await self._holder(Role.HEAD, Role.DIRECTOR)
             made += await self._step(
                 case,
                 f"checkpoint:{today.isoformat()}",
@@ -597,7 +641,7 @@ class CollectionService:
             f"{why.capitalize()}. Долг {format_rub(debt.debt)}.",
             today,
         )
-        head = await first_active_with_role(self.uow, Role.HEAD, Role.DIRECTOR)
+        head = await self._holder(Role.HEAD, Role.DIRECTOR)
         made += await self._step(
             case,
             "escalation",
@@ -658,7 +702,7 @@ class CollectionService:
             {"stage": before.value},
             {"stage": case.stage.value},
         )
-        lawyer = await first_active_with_role(self.uow, Role.LAWYER, Role.HEAD, Role.DIRECTOR)
+        lawyer = await self._holder(Role.LAWYER, Role.HEAD, Role.DIRECTOR)
         self.uow.after_commit(DRAFT_JOB, case.id, job_id=f"claim-draft:{case.id}")
         return await self._step(
             case,
@@ -695,7 +739,7 @@ class CollectionService:
             "трек-номер и история), уведомление о вручении, счета, УПД, акты сверки, договор, расчёт.",
             self.uow.calendar.add_working_days(today, 1),
         )
-        lawyer = await first_active_with_role(self.uow, Role.LAWYER, Role.HEAD, Role.DIRECTOR)
+        lawyer = await self._holder(Role.LAWYER, Role.HEAD, Role.DIRECTOR)
         made += await self._step(
             case,
             "court_filing",
@@ -718,13 +762,29 @@ class CollectionService:
         day: date,
     ) -> int:
         """One step of the case: its task (when someone can take it) and its row, made once."""
-        known = await self.uow.session.scalar(
-            select(CollectionStep.id).where(CollectionStep.case_id == case.id, CollectionStep.step == step)
-        )
-        if known is not None:
-            return 0
-        await self._add_steps([_NewStep(case, step, assignee, kind, title, description, day)])
+        if self._known_steps is not None:
+            if (case.id, step) in self._known_steps:
+                return 0
+            self._known_steps.add((case.id, step))
+        else:
+            known = await self.uow.session.scalar(
+                select(CollectionStep.id).where(
+                    CollectionStep.case_id == case.id, CollectionStep.step == step
+                )
+            )
+            if known is not None:
+                return 0
+        new = _NewStep(case, step, assignee, kind, title, description, day)
+        if self._pending_steps is not None:
+            self._pending_steps.append(new)
+        else:
+            await self._add_steps([new])
         return 1
+
+    async def _write_pending_steps(self) -> None:
+        if self._pending_steps:
+            pending, self._pending_steps = self._pending_steps, []
+            await self._add_steps(pending)
 
     async def _add_steps(self, steps: Sequence[_NewStep]) -> None:
         """Steps not made yet: their tasks in one flush, their rows in another."""
@@ -1294,6 +1354,12 @@ class CollectionService:
 
     # --- helpers ----------------------------------------------------------------------------------
 
+    async def _holder(self, *roles: Role) -> int | None:
+        """Who gets what nobody else owns (``first_active_with_role``), asked once per service."""
+        if roles not in self._holders:
+            self._holders[roles] = await first_active_with_role(self.uow, *roles)
+        return self._holders[roles]
+
     async def _letter_contact(self, client_id: int) -> ClientContact | None:
         return (await self._letter_contacts([client_id])).get(client_id)
 
@@ -1317,6 +1383,7 @@ class CollectionService:
         return chosen
 
     async def _step_tasks(self, case: CollectionCase, step: str | None) -> list[Task]:
+        await self._write_pending_steps()
         query = select(Task).where(
             Task.subject_type == TaskSubject.DEBT, Task.subject_id == case.id, Task.status.in_(ACTIVE)
         )
@@ -1363,6 +1430,18 @@ def snapshot_call(call: CollectionCall) -> dict[str, Any]:
         "result": call.result,
         "promised_on": call.promised_on.isoformat() if call.promised_on else None,
     }
+
+
+def _latest_day(today: date, start: date, deadline: Callable[[date], date], span: int = 62) -> date:
+    """The latest day from ``start`` on whose ``deadline`` has come by ``today`` (the deadline
+    never falls as the day grows); the day before ``start`` when even its deadline is ahead."""
+    latest = start - timedelta(days=1)
+    for offset in range(span):
+        day = start + timedelta(days=offset)
+        if deadline(day) > today:
+            break
+        latest = day
+    return latest
 
 
 def _guarantee_request_text(client: Client, contact: ClientContact, debt: Overdue, today: date) -> str:
