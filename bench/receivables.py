@@ -13,7 +13,9 @@ payments, loaded with COPY; then, as of today:
 The data is a steady state: what the sweep would have done by yesterday is there (the reminders of
 past steps, the acts of the last quarter and month, the limitation warnings already due), and the
 sweep does today's share: the steps falling due today, the monthly acts of 50 clients with twelve
-invoices last month, the invoices whose limitation period now ends within 90 days.
+invoices last month, the invoices whose limitation period now ends within 90 days, the cases of the
+debt that fell overdue since, and the steps of the open cases due today (a call to confirm a
+promised payment, a broken guarantee letter escalated, a claim letter followed up at the post).
 Results go to bench/results/. Scale down for a trial with BENCH_CLIENTS / BENCH_INVOICES.
 """
 
@@ -260,6 +262,24 @@ def _steady_state(conn: psycopg.Connection[Any], today: date, heavy: list[int]) 
     conn.execute(
         "INSERT INTO collection_steps (case_id, step, created_at) "
         "SELECT id, 'guarantee_request', now() FROM collection_cases"
+    )
+    # Some of the cases have moved on and have today's step: one in forty has a guarantee letter
+    # whose payment date is the next working day (the call to confirm it), one in forty a letter
+    # broken a week ago (the call, the escalation to the head with the dossier), one in forty a
+    # claim sent six days ago and not delivered (the follow-up at the post office).
+    promised = BusinessCalendar().next_working_day(today + timedelta(days=1))
+    conn.execute(
+        "UPDATE collection_cases SET stage = 'guarantee_received', promised_on = %(p)s WHERE id %% 40 = 1",
+        {"p": promised},
+    )
+    conn.execute(
+        "UPDATE collection_cases SET stage = 'guarantee_received', promised_on = %(p)s WHERE id %% 40 = 2",
+        {"p": today - timedelta(days=7)},
+    )
+    conn.execute(
+        "UPDATE collection_cases SET stage = 'claim_sent', claim_sent_on = %(s)s, "
+        "tracking_number = '10100087654329', court_allowed_on = %(c)s WHERE id %% 40 = 3",
+        {"s": today - timedelta(days=6), "c": today + timedelta(days=24)},
     )
     conn.execute(
         f"""INSERT INTO invoice_reminders (invoice_id, step, created_at)
