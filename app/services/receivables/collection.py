@@ -156,6 +156,9 @@ class CollectionService:
         self._known_steps: set[tuple[int, str]] | None = None
         self._pending_steps: list[_NewStep] | None = None
         self._holders: dict[tuple[Role, ...], int | None] = {}
+        # Read once for the batch the sweep advances: its cases' unpaid invoices and contacts.
+        self._debts: dict[int, Overdue] | None = None
+        self._contacts: dict[int, list[ClientContact]] | None = None
 
     @property
     def today(self) -> date:
@@ -200,6 +203,8 @@ class CollectionService:
 
     async def case_debt(self, case_id: int) -> Overdue:
         """The case's invoices still unpaid."""
+        if self._debts is not None and case_id in self._debts:
+            return self._debts[case_id]
         rows = await self.uow.session.scalars(
             select(Invoice)
             .join(CollectionCaseInvoice, CollectionCaseInvoice.invoice_id == Invoice.id)
@@ -498,6 +503,22 @@ class CollectionService:
         ).all()
         self._known_steps = {(case_id, step) for case_id, step in steps}
         self._pending_steps = []
+        self._debts = {case_id: Overdue([]) for case_id in ids}
+        unpaid = await self.uow.session.execute(
+            select(CollectionCaseInvoice.case_id, Invoice)
+            .join(Invoice, Invoice.id == CollectionCaseInvoice.invoice_id)
+            .where(CollectionCaseInvoice.case_id.in_(ids), Invoice.paid_total < Invoice.total)
+            .order_by(Invoice.due_on, Invoice.id)
+        )
+        for case_id, invoice in unpaid:
+            self._debts[case_id].invoices.append(invoice)
+        self._contacts = {}
+        for contact in await self.uow.session.scalars(
+            select(ClientContact)
+            .where(ClientContact.client_id.in_({c.client_id for c in cases}))
+            .order_by(ClientContact.id)
+        ):
+            self._contacts.setdefault(contact.client_id, []).append(contact)
         made = 0
         try:
             for case in cases:
@@ -505,6 +526,7 @@ class CollectionService:
             await self._write_pending_steps()
         finally:
             self._known_steps = self._pending_steps = None
+            self._debts = self._contacts = None
         del clients
         return made
 
@@ -624,7 +646,6 @@ class CollectionService:
         case.stage = S.ESCALATED
         case.breached_on = today
         touch(case, self.uow)
-        await self.uow.session.flush()
         self.history.record(
             "collection_case",
             case.id,
@@ -675,11 +696,16 @@ class CollectionService:
         else:
             lines.append("Гарантийное письмо не получено.")
         lines.append("Контакты (звонки на всех уровнях, от снабженца до руководителя):")
-        contacts = (
-            await self.uow.session.scalars(
-                select(ClientContact).where(ClientContact.client_id == client.id).order_by(ClientContact.id)
-            )
-        ).all()
+        if self._contacts is not None:
+            contacts: Sequence[ClientContact] = self._contacts.get(client.id, [])
+        else:
+            contacts = (
+                await self.uow.session.scalars(
+                    select(ClientContact)
+                    .where(ClientContact.client_id == client.id)
+                    .order_by(ClientContact.id)
+                )
+            ).all()
         order = list(ContactLevel)
         for contact in sorted(contacts, key=lambda c: order.index(c.level)):
             reach = ", ".join([*contact.phones, *contact.emails]) or "нет телефона и почты"
