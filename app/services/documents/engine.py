@@ -70,6 +70,8 @@ def write_pdf(html: str, url_fetcher: URLFetcher, stylesheet_name: str | None = 
     """``html`` as PDF bytes; ``stylesheet_name`` is the family's stylesheet when the page does not
     inline it; every URL goes through ``url_fetcher``."""
     document = _DocumentHTML(string=html, base_url=None, url_fetcher=url_fetcher)
+    # WeasyPrint cascades a sheet given here as the user's: for a page with no stylesheet of its
+    # own that is the same as an inlined one (both beat the user agent's; no !important is used).
     sheets = [stylesheet(stylesheet_name)] if stylesheet_name else None
     pdf: bytes = document.write_pdf(font_config=font_config(), stylesheets=sheets)
     return pdf
