@@ -13,7 +13,7 @@ from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
 from app.services.credit import CreditService
 from app.services.documents.collection import render_claim_pdf, render_guarantee_sample_pdf
 from app.services.documents.reconciliation import ActView, render_act_pdf
-from app.services.documents.rendering import render
+from app.services.documents.rendering import render, render_large
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
@@ -326,7 +326,7 @@ async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachm
         elif spec.get("kind") == "reconciliation_act_pdf":
             # The act as it was when sent: its view travels with the message.
             view = ActView.from_json(spec["view"])
-            pdf = await render(render_act_pdf, view)
+            pdf = await render_large(render_act_pdf, view)
             attachments.append(Attachment(f"Акт_сверки_{view.number}.pdf", pdf, "application/pdf"))
         elif spec.get("kind") == "claim_pdf":
             attachments.append(await _claim_pdf(app, int(spec["case_id"])))

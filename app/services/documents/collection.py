@@ -13,12 +13,14 @@ from typing import Any
 
 import jinja2
 
-from app.services.documents.invoice import TEMPLATES_DIR, html_to_pdf
+from app.services.documents.engine import TEMPLATES_DIR
+from app.services.documents.invoice import html_to_pdf
 from app.services.invoicing.format import format_date_ru, format_rub
 from app.services.invoicing.words import amount_in_words
 
 CLAIM_TEMPLATE = "claim.html"
 GUARANTEE_TEMPLATE = "guarantee_sample.html"
+STYLESHEET = "collection.css"
 
 
 def _date(value: str | date) -> str:
@@ -60,8 +62,8 @@ def render_claim_html(view: dict[str, Any], text: str) -> str:
 
 
 def render_claim_pdf(view: dict[str, Any], text: str) -> bytes:
-    return html_to_pdf(render_claim_html(view, text))
+    return html_to_pdf(render_claim_html(view, text), STYLESHEET)
 
 
 def render_guarantee_sample_pdf(sample: dict[str, Any]) -> bytes:
-    return html_to_pdf(_environment().get_template(GUARANTEE_TEMPLATE).render(letter=sample))
+    return html_to_pdf(_environment().get_template(GUARANTEE_TEMPLATE).render(letter=sample), STYLESHEET)

@@ -11,19 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any, NoReturn
 
 import jinja2
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from app.services.documents.engine import TEMPLATES_DIR, write_pdf
 from app.services.invoicing.format import format_date_ru, format_quantity, format_rub
 from app.services.invoicing.totals import InvoiceTotals
 from app.services.invoicing.words import amount_in_words
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 INVOICE_TEMPLATE = "invoice.html"
 
 
@@ -164,17 +161,10 @@ class RefusingURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships 
         raise ValueError(f"URL fetching is disabled for documents: {url}")
 
 
-@cache
-def _font_config() -> FontConfiguration:
-    # Building a FontConfiguration scans fontconfig; do it once per process.
-    return FontConfiguration()
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Render a document page to PDF bytes without fetching any URL."""
-    document = HTML(string=html, base_url=None, url_fetcher=RefusingURLFetcher())
-    pdf: bytes = document.write_pdf(font_config=_font_config())
-    return pdf
+def html_to_pdf(html: str, stylesheet: str | None = None) -> bytes:
+    """Render a document page to PDF bytes without fetching any URL; ``stylesheet`` names the
+    family's stylesheet when the page does not inline it."""
+    return write_pdf(html, RefusingURLFetcher(), stylesheet)
 
 
 def render_invoice_pdf(view: InvoiceView) -> bytes:

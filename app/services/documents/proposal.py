@@ -15,13 +15,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from app.services.documents.invoice import _environment, _font_config
+from app.services.documents.engine import write_pdf
+from app.services.documents.invoice import _environment
 from app.services.documents.views import view_json
 
 PROPOSAL_TEMPLATE = "proposal.html"
+PROPOSAL_STYLESHEET = "proposal.css"
 STORAGE_SCHEME = "storage:"
 
 
@@ -120,11 +121,14 @@ def data_url(picture: bytes, content_type: str = "image/jpeg") -> str:
     return f"data:{content_type};base64,{base64.b64encode(picture).decode()}"
 
 
-def render_proposal_html(view: ProposalView, photo_src: Callable[[str], str | None] = storage_url) -> str:
+def render_proposal_html(
+    view: ProposalView, photo_src: Callable[[str], str | None] = storage_url, *, inline_css: bool = True
+) -> str:
     """The proposal page; ``photo_src`` turns a storage key into what the page's <img> shows
-    (``storage:`` URLs for the PDF, data URLs for a browser preview)."""
+    (``storage:`` URLs for the PDF, data URLs for a browser preview). A preview carries its
+    stylesheet; the PDF renderer brings it parsed once (``inline_css=False``)."""
     template = _environment().get_template(PROPOSAL_TEMPLATE)
-    return template.render(proposal=view, photo_src=photo_src)
+    return template.render(proposal=view, photo_src=photo_src, inline_css=inline_css)
 
 
 class StorageURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
@@ -148,7 +152,5 @@ class StorageURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships n
 
 def render_proposal_pdf(view: ProposalView, pictures: Mapping[str, bytes]) -> bytes:
     """The proposal as an A4 PDF; ``pictures`` maps the view's photo keys to their bytes."""
-    html = render_proposal_html(view)
-    document = HTML(string=html, base_url=None, url_fetcher=StorageURLFetcher(pictures))
-    pdf: bytes = document.write_pdf(font_config=_font_config())
-    return pdf
+    html = render_proposal_html(view, inline_css=False)
+    return write_pdf(html, StorageURLFetcher(pictures), PROPOSAL_STYLESHEET)

@@ -16,6 +16,7 @@ from app.services.documents.invoice import _environment, html_to_pdf
 from app.services.documents.views import view_json
 
 ACT_TEMPLATE = "reconciliation_act.html"
+ACT_STYLESHEET = "reconciliation_act.css"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,4 +135,4 @@ def render_act_html(view: ActView) -> str:
 
 def render_act_pdf(view: ActView) -> bytes:
     """The act as an A4 PDF."""
-    return html_to_pdf(render_act_html(view))
+    return html_to_pdf(render_act_html(view), ACT_STYLESHEET)

@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from weasyprint import HTML
-
-from app.services.documents.invoice import _environment, _font_config
+from app.services.documents.engine import write_pdf
+from app.services.documents.invoice import _environment
 from app.services.documents.proposal import CompanyHeader, StorageURLFetcher, storage_url
 
 SPEC_TEMPLATE = "spec.html"
@@ -122,14 +121,10 @@ def render_spec_html(view: SpecView) -> str:
 
 def render_spec_pdf(view: SpecView, pictures: Mapping[str, bytes]) -> bytes:
     """Both copies of the spec in one A4 file; ``pictures`` maps storage keys to their bytes."""
-    document = HTML(string=render_spec_html(view), base_url=None, url_fetcher=StorageURLFetcher(pictures))
-    pdf: bytes = document.write_pdf(font_config=_font_config())
-    return pdf
+    return write_pdf(render_spec_html(view), StorageURLFetcher(pictures))
 
 
 def render_extract_pdf(view: ExtractView, pictures: Mapping[str, bytes]) -> bytes:
     """The requisition-book extract for the spec (one copy)."""
     html = _environment().get_template(EXTRACT_TEMPLATE).render(extract=view, photo_src=storage_url)
-    document = HTML(string=html, base_url=None, url_fetcher=StorageURLFetcher(pictures))
-    pdf: bytes = document.write_pdf(font_config=_font_config())
-    return pdf
+    return write_pdf(html, StorageURLFetcher(pictures))

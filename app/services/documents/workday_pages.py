@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from app.services.documents.engine import TEMPLATES_DIR, write_pdf
 from app.services.invoicing.format import format_date_ru, format_rub
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 CHART_SCHEME = "chart:"
 
 
@@ -34,11 +31,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-@cache
-def _font_config() -> FontConfiguration:
-    return FontConfiguration()
-
-
 class ChartURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
     """Serves ``chart:NAME`` from the charts drawn for this page; refuses every other URL."""
 
@@ -55,6 +47,4 @@ class ChartURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no 
 
 def render_pdf(template: str, pictures: Mapping[str, bytes] | None = None, **context: Any) -> bytes:
     html = environment().get_template(template).render(**context)
-    document = HTML(string=html, base_url=None, url_fetcher=ChartURLFetcher(pictures or {}))
-    pdf: bytes = document.write_pdf(font_config=_font_config())
-    return pdf
+    return write_pdf(html, ChartURLFetcher(pictures or {}))
