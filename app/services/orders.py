@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, bindparam, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.core.db import insert_persistent
 from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client
 from app.models.directory import Employee, Role
@@ -114,6 +116,21 @@ _CLIENT_WITH_CREDIT = _client_with_credit_query()
 
 def missing_fields(line: OrderLine) -> list[str]:
     return [f for f in REQUIRED_LINE_FIELDS if not getattr(line, f) and f not in (line.not_applicable or [])]
+
+
+def missing_fields_of(values: dict[str, Any]) -> list[str]:
+    """``missing_fields`` of a line not yet written (its values)."""
+    skip = values.get("not_applicable") or []
+    return [f for f in REQUIRED_LINE_FIELDS if not values.get(f) and f not in skip]
+
+
+# The line columns an intake line does not set (a line from a proposal does).
+_LINE_DEFAULTS: dict[str, Any] = {
+    "fulfilment": None,
+    "reserved_ref": None,
+    "agreed_price": None,
+    "unit": None,
+}
 
 
 @dataclass
@@ -269,34 +286,48 @@ class OrderService:
         lines = resolved if resolved is not None else await self.resolve_lines(data.lines)
         now = self.uow.clock.now()
         actor = self.uow.actor
-        order = Order(
-            channel=data.channel,
-            source=source,
-            external_id=external_id,
-            client_id=data.client_id,
-            manager_id=data.manager_id or (client.manager_id if client else None),
-            assistant_id=data.assistant_id or (client.assistant_id if client else None),
-            taken_by_id=actor.id if actor else taken_by_id,
-            raw_text=data.raw_text,
-            status=OrderStatus.RECEIVED,
-            problems={},
-            created_at=now,
-            updated_at=now,
-            lines=[OrderLine(position=i + 1, **values) for i, values in enumerate(lines)],
-        )
+        line_rows = [{"position": i + 1, **_LINE_DEFAULTS, **values} for i, values in enumerate(lines)]
         # Checked before the first write: a new order is inserted once, already accepted or waiting.
-        gaps, incomplete = self._gaps(order)
-        order.problems = self._problems(gaps, incomplete, credit)
-        gaps = order.problems["order"]
-        order.status = (
-            OrderStatus.ACCEPTED if not gaps and not incomplete else OrderStatus.NEEDS_CLARIFICATION
-        )
-        self.uow.session.add(order)
-        await self.uow.session.flush()
-        self.history.record(
-            "order", order.id, "received", None, self._snapshot(order) | {"status": "received"}
-        )
-        self._record_check(order, OrderStatus.RECEIVED)
+        gaps = [] if data.client_id is not None else ["client"]
+        if not line_rows:
+            gaps.append("lines")
+        incomplete = {row["position"]: missing_fields_of(row) for row in line_rows if missing_fields_of(row)}
+        problems = self._problems(gaps, incomplete, credit)
+        gaps = problems["order"]
+        status = OrderStatus.ACCEPTED if not gaps and not incomplete else OrderStatus.NEEDS_CLARIFICATION
+        order_row = {
+            "channel": data.channel,
+            "source": source,
+            "external_id": external_id,
+            "client_id": data.client_id,
+            "manager_id": data.manager_id or (client.manager_id if client else None),
+            "assistant_id": data.assistant_id or (client.assistant_id if client else None),
+            "taken_by_id": actor.id if actor else taken_by_id,
+            "raw_text": data.raw_text,
+            "status": status,
+            "problems": problems,
+            "credit_approved": None,
+            "cancel_reason": None,
+            "proposal_id": None,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        # The order, its lines and its events are three statements, not the unit of work's flush
+        # (which cost most of the CPU of an intake); the order and its lines are the session's.
+        session = self.uow.session
+        await session.flush()  # whatever the caller left pending goes first (the client it made)
+        (order,) = await insert_persistent(session, Order, [order_row])
+        for row in line_rows:
+            row["order_id"] = order.id
+        order_lines = await insert_persistent(session, OrderLine, line_rows)
+        set_committed_value(order, "lines", order_lines)
+        received = self._snapshot(order) | {"status": OrderStatus.RECEIVED.value}
+        events = [self.history.row("order", order.id, "received", None, received)]
+        check = self._check_event(order, OrderStatus.RECEIVED)
+        if check is not None:
+            events.append(check)
+        await self.history.insert(events)
         if order.status == OrderStatus.NEEDS_CLARIFICATION:
             await self._ask_for_clarification(order, gaps, incomplete, new=True)
         return order
@@ -319,16 +350,23 @@ class OrderService:
             problems["credit"] = credit
         return problems
 
+    def _check_event(self, order: Order, before: OrderStatus) -> dict[str, Any] | None:
+        """The history row of the check, when it moved the order."""
+        if order.status == before:
+            return None
+        action = "accepted" if order.status == OrderStatus.ACCEPTED else "clarification_requested"
+        return self.history.row(
+            "order",
+            order.id,
+            action,
+            {"status": before.value},
+            {"status": order.status.value, "problems": order.problems},
+        )
+
     def _record_check(self, order: Order, before: OrderStatus) -> None:
-        if order.status != before:
-            action = "accepted" if order.status == OrderStatus.ACCEPTED else "clarification_requested"
-            self.history.record(
-                "order",
-                order.id,
-                action,
-                {"status": before.value},
-                {"status": order.status.value, "problems": order.problems},
-            )
+        event = self._check_event(order, before)
+        if event is not None:
+            self.history.add_row(event)
 
     async def create_once(
         self, data: OrderCreate, *, source: str, external_id: str, taken_by_id: int | None = None
