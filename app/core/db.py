@@ -138,15 +138,16 @@ async def insert_persistent(session: AsyncSession, cls: type[T], rows: list[dict
     as a query would have loaded them, in the order given.
 
     For a hot path that writes many new rows: the unit of work (object construction, flush
-    planning, attribute history) costs several times the statement itself. Every row must give
-    every column but the primary key, with the values the database keeps (the objects are built
-    from them, not read back); relationships are left unloaded (set them with
-    ``set_committed_value``)."""
+    planning, attribute history) costs several times the statement itself. What is pending in the
+    session is flushed first, as before a query. Every row must give every column but the primary
+    key, with the values the database keeps (the objects are built from them, not read back);
+    relationships are left unloaded (set them with ``set_committed_value``)."""
     if not rows:
         return []
     statement, key, columns = _insert_of(cls)
     if missing := columns - rows[0].keys():
         raise ValueError(f"{cls.__name__}: no value for {', '.join(sorted(missing))}")
+    await session.flush()  # what is pending goes first: the rows may refer to it
     connection = await session.connection()
     idents = (await connection.execute(statement, rows)).scalars().all()
     new = inspect(cls).class_manager.new_instance

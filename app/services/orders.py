@@ -331,7 +331,6 @@ class OrderService:
         # The order, its lines and its events are three statements, not the unit of work's flush
         # (which cost most of the CPU of an intake); the order and its lines are the session's.
         session = self.uow.session
-        await session.flush()  # whatever the caller left pending goes first (the client it made)
         (order,) = await insert_persistent(session, Order, [order_row])
         for row in line_rows:
             row["order_id"] = order.id
