@@ -109,7 +109,7 @@ def _ping(dbapi_connection: Any) -> bool:
     protocol: the driver adapter's own ping wraps it in BEGIN and ROLLBACK (for pgbouncer's
     transaction mode, which is not used here), three round trips on every request."""
     try:
-        dbapi_connection.run_async(lambda connection: connection.execute(";"))
+        dbapi_connection.run_async(lambda connection: connection.execute("SELECT 1"))
     except Exception:
         # Said again by the adapter's own ping, in the terms the pool acts on (a disconnect or not).
         dbapi_connection.ping()
