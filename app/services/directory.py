@@ -45,7 +45,8 @@ async def first_active_with_role(uow: UnitOfWork, *roles: Role) -> int | None:
 
 # Built once: every request asks it.
 _TOKEN_WITH_EMPLOYEE = (
-    select(ApiToken, Employee)
+    # The token's columns, not the entity: only the employee is kept for the request.
+    select(ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at, Employee)
     .join(Employee, Employee.id == ApiToken.employee_id)
     .options(joinedload(Employee.roles))
     .where(ApiToken.token_hash == bindparam("token_hash", type_=String))
@@ -272,15 +273,15 @@ class AuthService:
         )
         if found is None:
             raise Unauthenticated("the token is unknown, expired or revoked")
-        row, employee = found
-        if row.revoked_at is not None or row.expires_at <= now:
+        token_id, revoked_at, expires_at, last_used_at, employee = found
+        if revoked_at is not None or expires_at <= now:
             raise Unauthenticated("the token is unknown, expired or revoked")
         if not employee.is_active:
             raise Unauthenticated("the account is disabled")
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        if last_used_at is None or now - last_used_at > timedelta(minutes=5):
             # Coarse on purpose: a write per request would serialise every reader on one row.
             await self.uow.session.execute(
-                update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
             )
         return employee
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.adapters.amocrm.webhook import parse_webhook_form
 from app.core.config import AmoCrmSettings
+from app.core.db import insert_persistent
 from app.core.errors import FieldError
 from app.core.logging import get_logger
 from app.core.security import constant_time_equals
@@ -57,21 +58,19 @@ class AmoCrmIntake:
         """Store the raw delivery (always), then judge it: wrong secret or account, or malformed,
         is refused and kept as rejected; a good one is queued for processing."""
         text = storable(body.decode("utf-8", errors="replace"))
-        delivery = WebhookDelivery(
-            source=SOURCE,
-            received_at=self.uow.clock.now(),
-            content_type=(content_type or "")[:200],
-            body=text,
-            status=DeliveryStatus.RECEIVED,
-            attempts=0,
-            order_ids=[],
-        )
-        self.uow.session.add(delivery)
         reason, status = self._judge(token, text, content_type)
-        if reason is not None:
-            delivery.status = DeliveryStatus.REJECTED
-            delivery.reason = reason
-        await self.uow.session.flush()
+        row = {
+            "source": SOURCE,
+            "received_at": self.uow.clock.now(),
+            "content_type": (content_type or "")[:200],
+            "body": text,
+            "status": DeliveryStatus.RECEIVED if reason is None else DeliveryStatus.REJECTED,
+            "reason": reason,
+            "attempts": 0,
+            "processed_at": None,
+            "order_ids": [],
+        }
+        (delivery,) = await insert_persistent(self.uow.session, WebhookDelivery, [row])
         if reason is None:
             self.uow.after_commit(PROCESS_JOB, delivery.id, job_id=f"amocrm:{delivery.id}:0")
         return Verdict(delivery, reason, status)
