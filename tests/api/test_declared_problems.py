@@ -1,0 +1,282 @@
+"""The problems the OpenAPI declares, reached route by route from the committed document.
+
+Each test walks every operation of ``openapi/openapi.json`` that declares a status and makes the
+request that must get it: 413 for a body over the limit, 422 for a value outside the schema, 404 for
+an identifier that names nothing, 409 for an Idempotency-Key still being processed. One client and
+one user per test (on each database); ``tests/support/declared.py`` checks over the whole suite that
+nothing declared is left unreached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from app.core.db import MAX_ID
+from app.models.directory import Role
+from app.services.idempotency import IdempotencyService
+from app.services.unit_of_work import UnitOfWork
+from tests.support.declared import OPENAPI_FILE
+from tests.support.helpers import problem
+
+SPEC: dict[str, Any] = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
+# An 8×8 red PNG: a picture every upload of a photo, a logo or a scan accepts.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000080000000808020000004b6d29dc00000014494441"
+    "54789c633c2127c7800d3061151db41200d0ca01143e63a8990000000049454e44ae426082"
+)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    spec: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.spec["operationId"])
+
+    def declares(self, status: int) -> bool:
+        return str(status) in self.spec["responses"]
+
+    def parameters(self, where: str) -> list[dict[str, Any]]:
+        return [p for p in self.spec.get("parameters", []) if p["in"] == where]
+
+    @property
+    def body_media(self) -> str | None:
+        body = self.spec.get("requestBody")
+        return next(iter(body["content"])) if body else None
+
+    def body_schema(self) -> dict[str, Any]:
+        body = self.spec["requestBody"]["content"]
+        return resolve(next(iter(body.values()))["schema"])
+
+    def url(self, **values: Any) -> str:
+        """The path with every parameter filled: ``values`` by name, else a value the schema allows."""
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in values:
+                return str(values[name])
+            param = next(p for p in self.parameters("path") if p["name"] == name)
+            return str(sample(param["schema"]))
+
+        return re.sub(r"\{([^}]+)\}", fill, self.path)
+
+
+def operations(status: int) -> Iterator[Operation]:
+    """The operations that declare ``status``, the public probes and webhooks aside."""
+    for path, methods in SPEC["paths"].items():
+        for method, spec in methods.items():
+            if str(status) in spec["responses"] and spec.get("security"):
+                yield Operation(method.upper(), path, spec)
+
+
+def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+# Values a schema alone does not tell: patterns and the few fields with checks of their own.
+_PATTERNS = {
+    r"^\d{4}[0-9A-Z]{2}\d{3}$": "352501001",
+    r"^\d+$": "1",
+    r"^[a-z][a-z0-9_]{1,31}$": "sample_code",
+    r"^[А-ЯЁA-Z]{2,4}$": "ИВП",
+    r"^\d{3}(-\d{3})?$": "001",
+    r"^[a-z_]+$": "sample",
+}
+_FORMATS = {
+    "date": "2026-12-02",
+    "date-time": "2026-12-02T10:00:00+03:00",
+    "time": "10:00:00",
+    "email": "sample@example.com",
+    "uri": "https://example.com/sample",
+    "password": "Sample-passw0rd!",
+}
+
+
+def sample(schema: dict[str, Any]) -> Any:
+    """The smallest value the schema accepts: required properties only, the first of a choice."""
+    schema = resolve(schema)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            choices = [c for c in schema[key] if resolve(c).get("type") != "null"]
+            return sample(choices[0])
+    if "allOf" in schema:
+        return sample(schema["allOf"][0])
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: sample(schema["properties"][name]) for name in schema.get("required", [])}
+    if kind == "array":
+        return [sample(schema["items"]) for _ in range(schema.get("minItems", 0))]
+    if kind == "integer":
+        return max(int(schema.get("minimum", 1)), int(schema.get("exclusiveMinimum", 0)) + 1)
+    if kind == "number":
+        return max(float(schema.get("minimum", 1)), float(schema.get("exclusiveMinimum", 0)) + 1)
+    if kind == "boolean":
+        return False
+    if kind == "string":
+        if schema.get("pattern") in _PATTERNS:
+            return _PATTERNS[schema["pattern"]]
+        if schema.get("format") in _FORMATS:
+            return _FORMATS[schema["format"]]
+        return "Образец"[: schema.get("maxLength", 7)].ljust(schema.get("minLength", 0), "о")
+    raise AssertionError(f"no sample for {schema}")
+
+
+# Where the smallest valid body is still refused by a rule of the model: the fields that satisfy it.
+BODY_FIELDS: dict[str, dict[str, Any]] = {
+    "record_payment": {"paid_on": "2026-11-30"},
+    "revise_invoice": {"lines": [{"position": 1, "quantity": 1}]},
+    "add_proposal_line": {"name": "Куртка рабочая"},
+}
+
+
+def request_args(op: Operation, body: Any = None) -> dict[str, Any]:
+    """The body (a valid one unless ``body`` is given) and the required query of a request."""
+    args: dict[str, Any] = {
+        "params": {p["name"]: sample(p["schema"]) for p in op.parameters("query") if p.get("required")}
+    }
+    media = op.body_media
+    if media == "application/json":
+        args["json"] = {**sample(op.body_schema()), **BODY_FIELDS.get(op.id, {})} if body is None else body
+    elif media == "multipart/form-data":
+        schema = op.body_schema()
+        files = {n for n, s in schema["properties"].items() if "contentMediaType" in resolve(s)}
+        args["files"] = dict.fromkeys(files, ("sample.png", PNG, "image/png"))
+        args["data"] = {
+            n: sample(schema["properties"][n]) for n in schema.get("required", []) if n not in files
+        }
+    return args
+
+
+@pytest.fixture
+async def everyone(make_user: Any) -> Any:
+    """An employee with every role: no permission or role check stands before the one under test."""
+    return await make_user(*Role)
+
+
+async def test_a_body_over_the_limit_is_413_on_every_route_that_takes_one(
+    client: httpx.AsyncClient, everyone: Any, settings: Any
+) -> None:
+    too_large = b"{" + b" " * (60 * 1024 * 1024) + b"}"
+    reached = []
+    for op in operations(413):
+        response = await client.request(
+            op.method,
+            op.url(),
+            content=too_large,
+            headers={**everyone.headers, "Content-Type": op.body_media or "application/json"},
+        )
+        problem(response, 413)
+        reached.append(op.id)
+    assert len(reached) >= 80
+
+
+async def test_a_value_outside_the_schema_is_422_on_every_route_that_takes_one(
+    client: httpx.AsyncClient, everyone: Any
+) -> None:
+    reached = []
+    for op in operations(422):
+        ids = [p for p in op.parameters("path") if p["schema"].get("minimum") == 1]
+        names = [p for p in op.parameters("path") if "maxLength" in p["schema"]]
+        query = op.parameters("query")
+        args = request_args(op)
+        if ids:
+            url, field = op.url(**{ids[0]["name"]: 0}), f"path.{ids[0]['name']}"
+        elif names:
+            name = names[0]["name"]
+            url, field = op.url(**{name: "x" * (names[0]["schema"]["maxLength"] + 1)}), f"path.{name}"
+        elif op.body_media == "application/json":
+            url, field = op.url(), "body"
+            args["json"] = ["not", "an", "object"]
+        elif query:
+            url, field = op.url(), f"query.{query[0]['name']}"
+            args["params"][query[0]["name"]] = "x" * 10_000
+        else:
+            raise AssertionError(f"{op.method} {op.path} declares 422 but takes nothing to refuse")
+        response = await client.request(op.method, url, headers=everyone.headers, **args)
+        assert response.status_code == 422, (op.method, op.path, response.text)
+        assert field in [e["field"] for e in problem(response, 422)["errors"]], (op.id, response.text)
+        reached.append(op.id)
+    assert len(reached) >= 150
+
+
+def _missing_ids(op: Operation) -> dict[str, Any]:
+    """Every identifier of the path at its largest: no such rows in a test database."""
+    values: dict[str, Any] = {}
+    for param in op.parameters("path"):
+        schema = param["schema"]
+        if schema.get("type") == "integer":
+            values[param["name"]] = schema.get("maximum", MAX_ID)
+        else:
+            values[param["name"]] = "no_such_thing"
+    return values
+
+
+async def test_an_identifier_that_names_nothing_is_404_on_every_route_with_one(
+    client: httpx.AsyncClient, everyone: Any
+) -> None:
+    wrong = []
+    reached = 0
+    for op in operations(404):
+        args = request_args(op)
+        if not op.parameters("path"):
+            # A list filtered by something that does not exist (e.g. a client).
+            ids = [p["name"] for p in op.parameters("query") if p["name"].endswith("_id")]
+            args["params"].update(dict.fromkeys(ids, MAX_ID))
+        response = await client.request(
+            op.method, op.url(**_missing_ids(op)), headers=everyone.headers, **args
+        )
+        if response.status_code != 404:
+            wrong.append((op.method, op.path, response.status_code, response.text[:300]))
+            continue
+        problem(response, 404)
+        reached += 1
+    assert wrong == [], "\n".join(map(str, wrong))
+    assert reached >= 140
+
+
+async def test_an_idempotency_key_in_flight_is_409_on_every_route_that_takes_one(
+    client: httpx.AsyncClient, everyone: Any, uow: UnitOfWork
+) -> None:
+    """The first request with the key is still running (its reservation is made here, as the
+    middleware makes it): the same request again is refused with 409 and nothing is created."""
+    caller = hashlib.sha256(everyone.headers["Authorization"].encode()).hexdigest()
+    reached = []
+    for op in operations(409):
+        if not any(p["name"] == "Idempotency-Key" for p in op.parameters("header")):
+            continue
+        args = request_args(op)
+        path = op.url(**{p["name"]: 1 for p in op.parameters("path")})
+        request = client.build_request(op.method, path, headers=everyone.headers, **args)
+        body = request.read()
+        key = f"in-flight-{op.id}"
+        digest = hashlib.sha256(b"POST" + path.encode() + b"\n" + body).hexdigest()
+        assert (
+            await IdempotencyService(uow).begin(caller, key, "POST", path, digest, timedelta(hours=1)) is None
+        )
+        await uow.commit(None)
+        request.headers["Idempotency-Key"] = key
+        response = await client.send(request)
+        assert problem(response, 409)["code"] == "idempotency_in_progress", (op.id, response.text)
+        reached.append(op.id)
+    assert len(reached) >= 8
