@@ -29,7 +29,7 @@ WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 @router.get(
     "",
     response_model=Reference,
-    responses=problems(401, 403),
+    responses=problems(401),
     dependencies=READ,
     operation_id="get_reference",
 )
@@ -88,7 +88,7 @@ async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None
 @router.get(
     "/links/{link_id:int}/history",
     response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 404, 422),
     dependencies=READ,
     operation_id="link_history",
 )
@@ -146,7 +146,7 @@ async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None
 @router.get(
     "/terms/{term_id:int}/history",
     response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 404, 422),
     dependencies=READ,
     operation_id="term_history",
 )
