@@ -15,10 +15,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from app.core.db import MAX_ID
 from app.models.directory import Role
@@ -280,3 +282,145 @@ async def test_an_idempotency_key_in_flight_is_409_on_every_route_that_takes_one
         assert problem(response, 409)["code"] == "idempotency_in_progress", (op.id, response.text)
         reached.append(op.id)
     assert len(reached) >= 8
+
+
+async def _made(client: httpx.AsyncClient, user: Any, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await client.post(url, headers=user.headers, json=body)
+    assert response.status_code in (200, 201), (url, response.text)
+    made: dict[str, Any] = response.json()
+    return made
+
+
+async def world(client: httpx.AsyncClient, app: Any, uow: UnitOfWork, user: Any) -> dict[str, Any]:
+    """One resource of every kind a route acts on, made as the service makes it (through the API
+    where there is a route that creates it; the ones the worker makes, as rows)."""
+    from app.models.collection import CaseStage, CollectionCase
+    from app.models.deliveries import Delivery, DeliveryMethod
+    from app.models.orders import OrderLine
+    from app.models.requisitions import Requisition, RequisitionStatus
+    from app.models.warehouse_checks import CheckStatus, WarehouseCheck
+    from app.services.seed import inn10
+
+    v1 = "/api/v1"
+    card = await _made(
+        client,
+        user,
+        f"{v1}/clients",
+        {
+            "name": "ООО «Образец»",
+            "inn": inn10("352507777"),
+            "kpp": "352501001",
+            "manager_id": user.id,
+            "assistant_id": user.id,
+        },
+    )
+    ids: dict[str, Any] = {"client_id": card["id"], "employee_id": user.id}
+    ids["department_id"] = user.department_id
+    contact = await _made(
+        client,
+        user,
+        f"{v1}/clients/{card['id']}/contacts",
+        {"name": "Соколов Андрей", "emails": ["supply@client.example.ru"]},
+    )
+    ids["contact_id"] = contact["id"]
+    credit = sample(resolve({"$ref": "#/components/schemas/CreditRequestCreate"}))
+    ids["request_id"] = (
+        await _made(client, user, f"{v1}/credit-requests", {**credit, "client_id": card["id"]})
+    )["id"]
+    product = (await app.state.erp.search_products("Костюм", 5))[0]
+    new_order = {
+        "channel": "phone",
+        "client_id": card["id"],
+        "raw_text": "Звонок: 10 костюмов",
+        "lines": [{"product_id": product.id, "price_category": "Оптовая", "quantity": 10}],
+    }
+    order = await _made(client, user, f"{v1}/orders", new_order)
+    ids["order_id"] = order["id"]
+    ids["item"] = "documents"
+    invoiced = await _made(client, user, f"{v1}/orders/{order['id']}/invoice", {})
+    ids["invoice_id"] = invoiced["id"]
+    proposal = sample(resolve({"$ref": "#/components/schemas/ProposalCreate"}))
+    ids["proposal_id"] = (
+        await _made(client, user, f"{v1}/proposals", {**proposal, "client_id": card["id"]})
+    )["id"]
+    await _made(client, user, f"{v1}/proposals/{ids['proposal_id']}/lines", {"quantity": 1, "name": "Куртка"})
+    ids["position"] = 1
+    act = {"client_id": card["id"], "date_from": "2026-11-01", "date_to": "2026-11-30"}
+    ids["act_id"] = (await _made(client, user, f"{v1}/reconciliation-acts", act))["id"]
+    spec = sample(resolve({"$ref": "#/components/schemas/SpecCreate"}))
+    # A spec on an order of its own: its invoice would wait for the manager's check.
+    for_spec = await _made(client, user, f"{v1}/orders", new_order)
+    await _made(client, user, f"{v1}/orders/{for_spec['id']}/invoice", {})
+    ids["spec_id"] = (await _made(client, user, f"{v1}/specs", {**spec, "order_id": for_spec["id"]}))["id"]
+
+    task = {
+        "kind": "call",
+        "title": "Позвонить",
+        "assignee_id": user.id,
+        "due_at": "2026-12-03T15:00:00+03:00",
+    }
+    ids["task_id"] = (await _made(client, user, f"{v1}/tasks", task))["id"]
+    flag = {"document_kind": "invoice", "document_ref": invoiced["number"], "description": "Не та цена"}
+    ids["flag_id"] = (await _made(client, user, f"{v1}/document-flags", flag))["id"]
+    report = {"day": "2026-12-01", "manager_id": user.id}
+    ids["report_id"] = (await _made(client, user, f"{v1}/daily-reports", report))["id"]
+    reference = (await client.get(f"{v1}/reference", headers=user.headers)).json()
+    ids["link_id"] = reference["links"][0]["id"]
+    ids["term_id"] = reference["terms"][0]["id"]
+    now = uow.clock.now()
+    case = CollectionCase(
+        client_id=card["id"],
+        episode=1,
+        stage=CaseStage.GUARANTEE_REQUESTED,
+        opened_on=now.date(),
+        debt_at_open=Decimal("1000.00"),
+        created_at=now,
+        updated_at=now,
+    )
+    check = WarehouseCheck(
+        day=now.date(), assistant_id=user.id, status=CheckStatus.OPEN, created_at=now, updated_at=now
+    )
+    # The delivery agreed for the order (the order's walk to it is the feature tests' business).
+    delivery = Delivery(
+        order_id=order["id"],
+        method=DeliveryMethod.OWN_DRIVER,
+        planned_on=now.date(),
+        checklist=[{"key": ids["item"], "title": "Документы", "done_by": None, "done_at": None}],
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add_all([case, check, delivery])
+    await uow.session.flush()
+    ids["case_id"], ids["check_id"] = case.id, check.id
+    line_id = await uow.session.scalar(select(OrderLine.id).where(OrderLine.order_id == order["id"]))
+    requisition = Requisition(
+        order_id=order["id"],
+        invoice_id=ids["invoice_id"],
+        order_line_id=line_id,
+        name="Костюм",
+        quantity=10,
+        requested_on=now.date(),
+        status=RequisitionStatus.REQUESTED,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(requisition)
+    await uow.session.flush()
+    ids["requisition_id"] = requisition.id
+    await uow.commit(None)
+    return ids
+
+
+async def test_a_stale_if_match_is_412_on_every_route_that_takes_one(
+    client: httpx.AsyncClient, app: Any, everyone: Any, uow: UnitOfWork
+) -> None:
+    ids = await world(client, app, uow, everyone)
+    wrong = []
+    for op in operations(412):
+        headers = {**everyone.headers, "If-Match": '"999999"'}
+        response = await client.request(op.method, op.url(**ids), headers=headers, **request_args(op))
+        if response.status_code != 412:
+            wrong.append((op.method, op.path, response.status_code, response.text[:300]))
+            continue
+        problem(response, 412)
+    assert wrong == [], "\n".join(map(str, wrong))
