@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.core.db import MAX_ID
 from app.models.directory import Role
@@ -76,11 +76,11 @@ class Operation:
         return re.sub(r"\{([^}]+)\}", fill, self.path)
 
 
-def operations(status: int) -> Iterator[Operation]:
-    """The operations that declare ``status``, the public probes and webhooks aside."""
+def operations(status: int, *, public: bool = False) -> Iterator[Operation]:
+    """The operations that declare ``status``; the public ones (login, webhooks) only if asked."""
     for path, methods in SPEC["paths"].items():
         for method, spec in methods.items():
-            if str(status) in spec["responses"] and spec.get("security"):
+            if str(status) in spec["responses"] and (public or spec.get("security")):
                 yield Operation(method.upper(), path, spec)
 
 
@@ -149,17 +149,24 @@ BODY_FIELDS: dict[str, dict[str, Any]] = {
     "record_payment": {"paid_on": "2026-11-30"},
     "revise_invoice": {"lines": [{"position": 1, "quantity": 1}]},
     "add_proposal_line": {"name": "Куртка рабочая"},
+    "complete_task": {"reached": True},
+    "update_task": {"title": "Перезвонить"},
+    "sign_reconciliation_act": {"signed_on": "2026-12-01"},
 }
 
 
-def request_args(op: Operation, body: Any = None) -> dict[str, Any]:
-    """The body (a valid one unless ``body`` is given) and the required query of a request."""
+def request_args(op: Operation, body: Any = None, ids: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The body (a valid one unless ``body`` is given) and the required query of a request; the
+    body's fields that name a resource of ``ids`` (``order_id``…) name that one."""
     args: dict[str, Any] = {
         "params": {p["name"]: sample(p["schema"]) for p in op.parameters("query") if p.get("required")}
     }
     media = op.body_media
     if media == "application/json":
-        args["json"] = {**sample(op.body_schema()), **BODY_FIELDS.get(op.id, {})} if body is None else body
+        if body is None:
+            body = {**sample(op.body_schema()), **BODY_FIELDS.get(op.id, {})}
+            body.update({k: v for k, v in (ids or {}).items() if k in body and k.endswith("_id")})
+        args["json"] = body
     elif media == "multipart/form-data":
         schema = op.body_schema()
         files = {n for n, s in schema["properties"].items() if "contentMediaType" in resolve(s)}
@@ -181,7 +188,7 @@ async def test_a_body_over_the_limit_is_413_on_every_route_that_takes_one(
 ) -> None:
     too_large = b"{" + b" " * (60 * 1024 * 1024) + b"}"
     reached = []
-    for op in operations(413):
+    for op in operations(413, public=True):
         response = await client.request(
             op.method,
             op.url(),
@@ -191,6 +198,14 @@ async def test_a_body_over_the_limit_is_413_on_every_route_that_takes_one(
         problem(response, 413)
         reached.append(op.id)
     assert len(reached) >= 80
+
+
+async def test_the_amocrm_webhook_takes_only_a_form(client: httpx.AsyncClient) -> None:
+    """amoCRM posts form-encoded deliveries; JSON (or anything else) is 415."""
+    from tests.conftest import AMOCRM_SECRET
+
+    refused = await client.post(f"/webhooks/amocrm/{AMOCRM_SECRET}", json={"leads": {"add": [{"id": "1"}]}})
+    assert problem(refused, 415)["code"] == "unsupported_media_type", refused.text
 
 
 async def test_a_value_outside_the_schema_is_422_on_every_route_that_takes_one(
@@ -291,14 +306,19 @@ async def _made(client: httpx.AsyncClient, user: Any, url: str, body: dict[str, 
     return made
 
 
-async def world(client: httpx.AsyncClient, app: Any, uow: UnitOfWork, user: Any) -> dict[str, Any]:
+async def world(
+    client: httpx.AsyncClient, app: Any, uow: UnitOfWork, user: Any, manager: Any
+) -> dict[str, Any]:
     """One resource of every kind a route acts on, made as the service makes it (through the API
     where there is a route that creates it; the ones the worker makes, as rows)."""
     from app.models.collection import CaseStage, CollectionCase
     from app.models.deliveries import Delivery, DeliveryMethod
+    from app.models.invoices import Invoice, InvoiceStatus
     from app.models.orders import OrderLine
+    from app.models.proposals import Proposal, ProposalStatus
+    from app.models.reports import DailyReport, ReportStatus
     from app.models.requisitions import Requisition, RequisitionStatus
-    from app.models.warehouse_checks import CheckStatus, WarehouseCheck
+    from app.models.warehouse_checks import CheckStatus, ItemMark, WarehouseCheck, WarehouseCheckItem
     from app.services.seed import inn10
 
     v1 = "/api/v1"
@@ -316,6 +336,7 @@ async def world(client: httpx.AsyncClient, app: Any, uow: UnitOfWork, user: Any)
     )
     ids: dict[str, Any] = {"client_id": card["id"], "employee_id": user.id}
     ids["department_id"] = user.department_id
+    ids["token_id"] = (await _made(client, user, f"{v1}/auth/tokens", {"name": "Интеграция"}))["id"]
     contact = await _made(
         client,
         user,
@@ -362,7 +383,7 @@ async def world(client: httpx.AsyncClient, app: Any, uow: UnitOfWork, user: Any)
     ids["task_id"] = (await _made(client, user, f"{v1}/tasks", task))["id"]
     flag = {"document_kind": "invoice", "document_ref": invoiced["number"], "description": "Не та цена"}
     ids["flag_id"] = (await _made(client, user, f"{v1}/document-flags", flag))["id"]
-    report = {"day": "2026-12-01", "manager_id": user.id}
+    report = {"day": "2026-12-01", "manager_id": manager.id}
     ids["report_id"] = (await _made(client, user, f"{v1}/daily-reports", report))["id"]
     reference = (await client.get(f"{v1}/reference", headers=user.headers)).json()
     ids["link_id"] = reference["links"][0]["id"]
@@ -407,14 +428,49 @@ async def world(client: httpx.AsyncClient, app: Any, uow: UnitOfWork, user: Any)
     uow.session.add(requisition)
     await uow.session.flush()
     ids["requisition_id"] = requisition.id
+    item = WarehouseCheckItem(
+        check_id=check.id,
+        order_id=order["id"],
+        invoice_id=ids["invoice_id"],
+        order_line_id=line_id,
+        position=1,
+        name="Костюм",
+        quantity=10,
+        fulfilment="reserve",
+        mark=ItemMark.PENDING,
+    )
+    uow.session.add(item)
+    await uow.session.flush()
+    ids["item_id"] = item.id
+    await uow.commit(None)
+    # The same kinds further along, put there directly (the walks there are the feature tests'):
+    # a proposal the client declined, an order whose invoice is approved, a spec on an order with no
+    # invoice yet, and the report as the worker drafts it.
+    declined = await _made(client, user, f"{v1}/proposals", {**proposal, "client_id": card["id"]})
+    await _made(client, user, f"{v1}/proposals/{declined['id']}/lines", {"quantity": 1, "name": "Куртка"})
+    approved = await _made(client, user, f"{v1}/orders", new_order)
+    approved_invoice = await _made(client, user, f"{v1}/orders/{approved['id']}/invoice", {})
+    bare = await _made(client, user, f"{v1}/orders", new_order)
+    bare_spec = await _made(client, user, f"{v1}/specs", {**spec, "order_id": bare["id"]})
+    session = uow.session
+    await session.execute(
+        update(Proposal).where(Proposal.id == declined["id"]).values(status=ProposalStatus.DECLINED)
+    )
+    await session.execute(
+        update(Invoice).where(Invoice.id == approved_invoice["id"]).values(status=InvoiceStatus.APPROVED)
+    )
+    await session.execute(
+        update(DailyReport).where(DailyReport.id == ids["report_id"]).values(status=ReportStatus.DRAFT)
+    )
+    ids["further"] = {"proposal_id": declined["id"], "order_id": approved["id"], "spec_id": bare_spec["id"]}
     await uow.commit(None)
     return ids
 
 
 async def test_a_stale_if_match_is_412_on_every_route_that_takes_one(
-    client: httpx.AsyncClient, app: Any, everyone: Any, uow: UnitOfWork
+    client: httpx.AsyncClient, app: Any, everyone: Any, uow: UnitOfWork, make_user: Any
 ) -> None:
-    ids = await world(client, app, uow, everyone)
+    ids = await world(client, app, uow, everyone, await make_user(Role.MANAGER))
     wrong = []
     for op in operations(412):
         headers = {**everyone.headers, "If-Match": '"999999"'}
@@ -424,3 +480,85 @@ async def test_a_stale_if_match_is_412_on_every_route_that_takes_one(
             continue
         problem(response, 412)
     assert wrong == [], "\n".join(map(str, wrong))
+
+
+async def test_an_action_the_state_does_not_allow_is_409_on_every_route_that_declares_it(
+    client: httpx.AsyncClient, app: Any, everyone: Any, uow: UnitOfWork, make_user: Any
+) -> None:
+    """Every action on a resource of every kind is tried in turn, then all of them again in the
+    reverse order, then once more: each action meets, at one of those moments, a state that does
+    not allow it, and is refused with 409 (a try that is accepted moves the resource on). Removals
+    come last, so that the resource is there for the rest."""
+    manager = await make_user(Role.MANAGER)
+    ids = await world(client, app, uow, everyone, manager)
+    bodies = {"mark_warehouse_check": {"marks": [{"item_id": ids["item_id"], "mark": "arrived"}]}}
+    actors = {"daily_report_feedback": manager}  # a report is answered by its manager
+    actions = [
+        op
+        for op in operations(409)
+        if op.parameters("path") and not any(p["name"] == "Idempotency-Key" for p in op.parameters("header"))
+    ]
+    changes = [op for op in actions if op.method != "DELETE"]
+    removals = [op for op in actions if op.method == "DELETE"]
+    reached: set[str] = set()
+    further = ids | ids["further"]
+    for order, at in ((changes, ids), (changes[::-1], ids), (changes + removals, ids), (actions, further)):
+        for op in order:
+            headers = (actors.get(op.id) or everyone).headers
+            args = request_args(op, bodies.get(op.id), at)
+            response = await client.request(op.method, op.url(**at), headers=headers, **args)
+            if response.status_code == 409:
+                problem(response, 409)
+                reached.add(op.id)
+    # A change that names a unique value another row holds is 422 by the service's own check; the
+    # 409 of these routes is the race past that check (the next test).
+    races = {"update_client", "update_department", "update_employee", "update_link", "update_term"}
+    never = sorted({op.id for op in actions} - reached - races)
+    assert never == [], never
+    assert races <= {op.id for op in actions}
+
+
+async def test_a_duplicate_that_races_past_the_check_is_409_not_a_server_error(
+    client: httpx.AsyncClient, everyone: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests take the same unique value at once: both pass the service's check before either
+    has written, and the database refuses the second. The race is made by letting the check see
+    nothing (as it would before the other commit); the answer must be a 409 problem, not a 500."""
+    from app.services.clients import ClientService
+    from app.services.directory import DepartmentService, EmployeeService
+    from app.services.reference import ReferenceService
+    from app.services.seed import inn10
+
+    async def sees_nothing(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    other = await make_user(Role.MANAGER)
+    cards = [
+        await _made(
+            client,
+            everyone,
+            "/api/v1/clients",
+            {"name": f"ООО «Гонка {n}»", "inn": inn10(f"35250888{n}"), "kpp": "352501001"},
+        )
+        for n in (1, 2)
+    ]
+    departments = (await client.get("/api/v1/departments", headers=everyone.headers)).json()
+    taken = next(d for d in departments if d["id"] != everyone.department_id)
+    reference = (await client.get("/api/v1/reference", headers=everyone.headers)).json()
+    links, terms = reference["links"], reference["terms"]
+    for service, check in (
+        (DepartmentService, "_check_unique"),
+        (EmployeeService, "_check_email"),
+        (ClientService, "_check_unique"),
+        (ReferenceService, "_unique"),
+    ):
+        monkeypatch.setattr(service, check, sees_nothing)
+    for url, body in (
+        (f"/api/v1/departments/{everyone.department_id}", {"code": taken["code"]}),
+        (f"/api/v1/employees/{everyone.id}", {"email": other.email}),
+        (f"/api/v1/clients/{cards[0]['id']}", {"inn": cards[1]["inn"]}),
+        (f"/api/v1/reference/links/{links[0]['id']}", {"title": links[1]["title"]}),
+        (f"/api/v1/reference/terms/{terms[0]['id']}", {"term": terms[1]["term"]}),
+    ):
+        refused = await client.patch(url, json=body, headers=everyone.headers)
+        assert problem(refused, 409)["code"] == "conflict", (url, refused.text)
