@@ -7,9 +7,10 @@ one FastAPI matched (``scope["route"]``), or, for a response given by a middlewa
 
 Each pytest-xdist worker writes what it saw to its own file in a run directory; the controller (or a
 run without xdist) merges the files at the end. With ``POMOSHNIK_CHECK_DECLARED=1`` (``make test``
-sets it) the session then fails unless every 4xx/5xx status declared on every operation of
-``openapi/openapi.json`` was seen, and lists what was not, on the terminal and in
-``var/declared-responses-missing.txt``. Running one file leaves the check off.
+sets it) a run of the whole suite then fails unless every 4xx/5xx status declared on every operation
+of ``openapi/openapi.json`` was seen, and lists what was not, on the terminal and in
+``var/declared-responses-missing.txt``. Without the variable, or when only some tests are chosen
+(paths, ``-k``, ``-m``), there is no check.
 """
 
 from __future__ import annotations
@@ -124,6 +125,14 @@ def _run_dir(config: pytest.Config) -> Path:
     return run_dir
 
 
+def _subset(config: pytest.Config) -> bool:
+    """Only some of the tests were chosen (paths, -k, -m): what they miss says nothing."""
+    chosen = {str(Path(a).resolve()) for a in config.args}
+    everything = {str((config.rootpath / p).resolve()) for p in config.getini("testpaths")}
+    chosen_part = chosen != everything or bool(config.option.keyword) or bool(config.option.markexpr)
+    return chosen_part or bool(config.option.collectonly)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         _run_dir(config)
@@ -142,6 +151,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     (run_dir / f"{_worker_id(config)}.json").write_text(json.dumps(sorted(SEEN)), encoding="utf-8")
     if hasattr(config, "workerinput") or os.environ.get(CHECK_ENV) != "1":
         return
+    if _subset(config):
+        config._declared_skipped = True  # type: ignore[attr-defined]
+        return
     seen: set[Seen] = set()
     for part in run_dir.glob("*.json"):
         seen |= {(m, p, int(s)) for m, p, s in json.loads(part.read_text(encoding="utf-8"))}
@@ -154,6 +166,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if getattr(config, "_declared_skipped", False):
+        terminalreporter.write_line(f"{CHECK_ENV}: a part of the suite was run, the check is skipped")
+        return
     gaps: list[Seen] | None = getattr(config, "_declared_gaps", None)
     if gaps is None:
         return
