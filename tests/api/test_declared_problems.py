@@ -562,3 +562,22 @@ async def test_a_duplicate_that_races_past_the_check_is_409_not_a_server_error(
     ):
         refused = await client.patch(url, json=body, headers=everyone.headers)
         assert problem(refused, 409)["code"] == "conflict", (url, refused.text)
+
+
+def test_412_is_declared_exactly_where_a_route_reads_if_match() -> None:
+    """A stale If-Match can only be met by a route that reads it, and every such route says so."""
+    from app.api.deps import if_match
+    from app.core.config import Settings
+    from app.main import create_app
+    from tests.support.declared import api_routes, template
+
+    def reads_if_match(dependant: Any) -> bool:
+        return any(d.call is if_match or reads_if_match(d) for d in dependant.dependencies)
+
+    wrong = []
+    for route in api_routes(create_app(Settings()).routes):
+        for method in route.methods:
+            declared = "412" in SPEC["paths"][template(route.path)][method.lower()]["responses"]
+            if declared != reads_if_match(route.dependant):
+                wrong.append((method, route.path, declared))
+    assert wrong == []
