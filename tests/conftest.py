@@ -40,6 +40,9 @@ from app.services.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from tests.support.smtp import RecordingHandler, smtp_sink
 
+# Records every response of the app under test; `make test` checks every declared problem was met.
+pytest_plugins = ["tests.support.declared"]
+
 PG_CTL = Path(__file__).parent / "support" / "pg_ctl"
 # 2026-12-01 is a Tuesday, a working day; 10:00 in Moscow.
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)

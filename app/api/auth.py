@@ -40,7 +40,7 @@ async def login(data: LoginRequest, uow: UowDep, settings: SettingsDep) -> Token
 @router.get(
     "/me",
     response_model=MeRead,
-    responses=problems(401, 403),
+    responses=problems(401),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="get_me",
 )
@@ -53,7 +53,7 @@ async def me(actor: ActorDep) -> MeRead:
 @router.get(
     "/tokens",
     response_model=list[PersonalTokenRead],
-    responses=problems(401, 403),
+    responses=problems(401),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="list_tokens",
 )
@@ -66,7 +66,7 @@ async def list_tokens(actor: ActorDep, uow: UowDep) -> list[PersonalTokenRead]:
     "/tokens",
     response_model=PersonalTokenCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
+    responses=problems(401, 409, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="create_token",
 )
@@ -83,7 +83,7 @@ async def create_token(
 @router.delete(
     "/tokens/{token_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(401, 403, 404, 409),
+    responses=problems(401, 404, 409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="revoke_token",
 )

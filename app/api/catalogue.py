@@ -27,7 +27,7 @@ CatalogueDep = Annotated[CatalogueService, Depends(catalogue)]
 @router.get(
     "/products",
     response_model=list[ProductStaffRead],
-    responses=problems(401, 403, 422),
+    responses=problems(401, 422),
     dependencies=READ,
     operation_id="search_products",
 )
@@ -43,7 +43,7 @@ async def search_products(
 @router.get(
     "/products/{product_id}",
     response_model=ProductStaffRead,
-    responses=problems(401, 403, 404),
+    responses=problems(401, 404),
     dependencies=READ,
     operation_id="get_product",
 )
@@ -57,7 +57,7 @@ async def get_product(
 @router.get(
     "/price-categories",
     response_model=list[str],
-    responses=problems(401, 403),
+    responses=problems(401),
     dependencies=READ,
     operation_id="list_price_categories",
 )

@@ -131,7 +131,7 @@ async def add_contact(
 @router.put(
     "/{client_id:int}/contacts/{contact_id:int}",
     response_model=ClientRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(401, 403, 404, 412, 422),
     dependencies=WRITE,
     operation_id="replace_client_contact",
 )
@@ -150,7 +150,7 @@ async def replace_contact(
 @router.delete(
     "/{client_id:int}/contacts/{contact_id:int}",
     response_model=ClientRead,
-    responses=problems(401, 403, 404, 409, 412),
+    responses=problems(401, 403, 404, 412),
     dependencies=WRITE,
     operation_id="remove_client_contact",
 )

@@ -214,7 +214,7 @@ async def list_calls(case_id: PathId, uow: UowDep) -> list[CallRead]:
     f"{PREFIX}/{{case_id:int}}/calls",
     response_model=CallRead,
     status_code=status.HTTP_201_CREATED,
-    responses=ACTION,
+    responses=problems(401, 403, 404, 409, 422),  # adds a call, the case's version is not asked
     dependencies=WRITE,
     operation_id="log_collection_call",
 )

@@ -31,7 +31,7 @@ HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
 @router.get(
     "/departments",
     response_model=list[DepartmentRead],
-    responses=problems(401, 403),
+    responses=problems(401),
     dependencies=READ,
     operation_id="list_departments",
 )
@@ -58,7 +58,7 @@ async def create_department(data: DepartmentCreate, uow: UowDep, response: Respo
 @router.get(
     "/departments/{department_id:int}",
     response_model=DepartmentRead,
-    responses=problems(401, 403, 404),
+    responses=problems(401, 404),
     dependencies=READ,
     operation_id="get_department",
 )
@@ -88,7 +88,7 @@ async def update_department(
 @router.get(
     "/departments/{department_id:int}/history",
     response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 404, 422),
     dependencies=HISTORY,
     operation_id="department_history",
 )
@@ -101,7 +101,7 @@ async def department_history(department_id: PathId, uow: UowDep, page: PageDep) 
 @router.get(
     "/employees",
     response_model=Page[EmployeeRead],
-    responses=problems(401, 403, 422),
+    responses=problems(401, 422),
     dependencies=READ,
     operation_id="list_employees",
 )
@@ -138,7 +138,7 @@ async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response)
 @router.get(
     "/employees/{employee_id:int}",
     response_model=EmployeeRead,
-    responses=problems(401, 403, 404),
+    responses=problems(401, 404),
     dependencies=READ,
     operation_id="get_employee",
 )
@@ -168,7 +168,7 @@ async def update_employee(
 @router.get(
     "/employees/{employee_id:int}/history",
     response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 404, 422),
     dependencies=HISTORY,
     operation_id="employee_history",
 )

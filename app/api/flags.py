@@ -27,7 +27,7 @@ def _one(flag: DocumentFlag, response: Response) -> FlagRead:
     "",
     response_model=FlagRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
+    responses=problems(401, 409, 422),
     dependencies=ANYONE,
     operation_id="flag_document",
 )
@@ -41,7 +41,7 @@ async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> Fl
 @router.get(
     "",
     response_model=Page[FlagRead],
-    responses=problems(401, 403, 422),
+    responses=problems(401, 422),
     dependencies=ANYONE,
     operation_id="list_document_flags",
 )
@@ -62,7 +62,7 @@ async def list_flags(
 @router.post(
     "/{flag_id:int}/fixed",
     response_model=FlagRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(401, 404, 409, 412, 422),
     dependencies=ANYONE,
     operation_id="fix_document_flag",
 )

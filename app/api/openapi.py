@@ -43,7 +43,11 @@ def install(app: FastAPI) -> None:
                     _ensure(responses, 401, "Authentication required")
                 if operation.get("parameters") or operation.get("requestBody"):
                     _ensure(responses, 422, "Invalid input")
-                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                # An identifier in the path may name nothing (a secret in a webhook's path is a 403).
+                if any(
+                    p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+                    for p in operation.get("parameters", [])
+                ):
                     _ensure(responses, 404, "Not found (or an identifier that is not a number)")
                 if operation.get("requestBody"):
                     _ensure(responses, 413, "Request body too large")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, history_page, set_etag
+from app.core.errors import NotFound
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.reference import (
@@ -28,7 +29,7 @@ WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 @router.get(
     "",
     response_model=Reference,
-    responses=problems(401, 403),
+    responses=problems(401),
     dependencies=READ,
     operation_id="get_reference",
 )
@@ -87,13 +88,16 @@ async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None
 @router.get(
     "/links/{link_id:int}/history",
     response_model=Page[EventRead],
-    responses=problems(401, 403, 422),
+    responses=problems(401, 404, 422),
     dependencies=READ,
     operation_id="link_history",
 )
 async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the link (kept after it is deleted)."""
-    return await history_page(uow, "reference_link", link_id, page)
+    history = await history_page(uow, "reference_link", link_id, page)
+    if not history.items and page.cursor is None:
+        raise NotFound("link", link_id)  # never created: a deleted one still has its history
+    return history
 
 
 @router.post(
@@ -142,10 +146,13 @@ async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None
 @router.get(
     "/terms/{term_id:int}/history",
     response_model=Page[EventRead],
-    responses=problems(401, 403, 422),
+    responses=problems(401, 404, 422),
     dependencies=READ,
     operation_id="term_history",
 )
 async def term_history(term_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the term (kept after it is deleted)."""
-    return await history_page(uow, "reference_term", term_id, page)
+    history = await history_page(uow, "reference_term", term_id, page)
+    if not history.items and page.cursor is None:
+        raise NotFound("term", term_id)  # never created: a deleted one still has its history
+    return history

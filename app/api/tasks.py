@@ -41,7 +41,7 @@ def _one(task: Task, uow: UnitOfWork, response: Response) -> TaskRead:
 @router.get(
     "/mine",
     response_model=MyTasks,
-    responses=problems(401, 403, 422),
+    responses=problems(401, 422),
     dependencies=READ,
     operation_id="my_tasks",
 )
@@ -61,7 +61,7 @@ async def my_tasks(
 @router.get(
     "",
     response_model=Page[TaskRead],
-    responses=problems(401, 403, 422),
+    responses=problems(401, 422),
     dependencies=READ,
     operation_id="list_tasks",
 )
@@ -94,7 +94,7 @@ async def list_tasks(
     "",
     response_model=TaskRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
+    responses=problems(401, 409, 422),
     dependencies=WRITE,
     operation_id="create_task",
 )
@@ -107,7 +107,7 @@ async def create_task(data: TaskCreate, uow: UowDep, response: Response) -> Task
 @router.get(
     "/{task_id:int}",
     response_model=TaskRead,
-    responses=problems(401, 403, 404),
+    responses=problems(401, 404),
     dependencies=READ,
     operation_id="get_task",
 )
@@ -119,7 +119,7 @@ async def get_task(task_id: PathId, uow: UowDep, response: Response) -> TaskRead
 @router.patch(
     "/{task_id:int}",
     response_model=TaskRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(401, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="update_task",
 )
@@ -133,7 +133,7 @@ async def update_task(
 @router.post(
     "/{task_id:int}/start",
     response_model=TaskRead,
-    responses=problems(401, 403, 404, 409, 412),
+    responses=problems(401, 404, 409, 412),
     dependencies=WRITE,
     operation_id="start_task",
 )
@@ -145,7 +145,7 @@ async def start_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response
 @router.post(
     "/{task_id:int}/complete",
     response_model=TaskRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(401, 404, 409, 412, 422),
     dependencies=WRITE,
     operation_id="complete_task",
 )
@@ -159,7 +159,7 @@ async def complete_task(
 @router.post(
     "/{task_id:int}/cancel",
     response_model=TaskRead,
-    responses=problems(401, 403, 404, 409, 412),
+    responses=problems(401, 404, 409, 412),
     dependencies=WRITE,
     operation_id="cancel_task",
 )
@@ -171,7 +171,7 @@ async def cancel_task(task_id: PathId, uow: UowDep, version: IfMatchDep, respons
 @router.post(
     "/{task_id:int}/reopen",
     response_model=TaskRead,
-    responses=problems(401, 403, 404, 409, 412),
+    responses=problems(401, 404, 409, 412),
     dependencies=WRITE,
     operation_id="reopen_task",
 )
@@ -183,7 +183,7 @@ async def reopen_task(task_id: PathId, uow: UowDep, version: IfMatchDep, respons
 @router.get(
     "/{task_id:int}/history",
     response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
+    responses=problems(401, 404, 422),
     dependencies=READ,
     operation_id="task_history",
 )

@@ -121,7 +121,7 @@ async def start_warehouse_check(
 @router.post(
     "/{check_id:int}/keeper",
     response_model=WarehouseCheckRead,
-    responses=ACTION,
+    responses=problems(401, 403, 404, 412, 422),  # in any state of the sheet
     dependencies=WORK,
     operation_id="set_warehouse_check_keeper",
 )
@@ -152,7 +152,7 @@ async def mark_warehouse_check(
 @router.post(
     "/{check_id:int}/picked",
     response_model=WarehouseCheckRead,
-    responses=ACTION,
+    responses=problems(401, 403, 404, 412, 422),  # in any state, after the check too
     dependencies=WORK,
     operation_id="warehouse_check_picked",
 )

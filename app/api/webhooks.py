@@ -40,7 +40,9 @@ async def amocrm_webhook(
     request: Request,
     uow: UowDep,
     settings: SettingsDep,
-    token: Annotated[str, Path(max_length=200)],
+    # One path segment, as the route matches it: a secret that is empty or holds a slash names no
+    # route at all (404 before this operation), so the schema says what can reach it.
+    token: Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^/]+$")],
 ) -> JSONResponse:
     """What amoCRM sends (form-encoded, `leads[add][0][id]=…`, `account[id]=…`). The delivery is
     stored and answered at once; the orders are made by a job (one order per lead, however often

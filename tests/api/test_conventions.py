@@ -8,12 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 
 from app.core.config import Settings
 from app.main import create_app
 from app.models.directory import Role
 from app.services.permissions import MATRIX, Permission
+from tests.support.declared import api_routes
 from tests.support.helpers import problem
 
 OPENAPI_FILE = Path(__file__).parents[2] / "openapi" / "openapi.json"
@@ -27,17 +27,6 @@ def _markers(dependant: Any) -> list[Any]:
             found.append(call)
         found.extend(_markers(dep))
     return found
-
-
-def api_routes(routes: list[Any]) -> list[APIRoute]:
-    """The app's routes, with included routers flattened."""
-    flat: list[APIRoute] = []
-    for route in routes:
-        if hasattr(route, "original_router"):
-            flat.extend(api_routes(route.original_router.routes))
-        elif isinstance(route, APIRoute):
-            flat.append(route)
-    return flat
 
 
 def test_every_route_declares_a_permission_or_is_public() -> None:

@@ -180,6 +180,7 @@ class CollectionService:
             CollectionCase.client_id.in_(ClientService(self.uow).visible_ids())
         )
         if client_id is not None:
+            await ClientService(self.uow).get(client_id)  # a client that does not exist: 404
             query = query.where(CollectionCase.client_id == client_id)
         if stage is not None:
             query = query.where(CollectionCase.stage == stage)

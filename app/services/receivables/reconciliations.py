@@ -108,6 +108,7 @@ class ReconciliationService:
             ReconciliationAct.client_id.in_(ClientService(self.uow).visible_ids())
         )
         if client_id is not None:
+            await ClientService(self.uow).get(client_id)  # a client that does not exist: 404
             query = query.where(ReconciliationAct.client_id == client_id)
         if status is not None:
             query = query.where(ReconciliationAct.status == status)
