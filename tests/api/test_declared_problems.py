@@ -513,7 +513,9 @@ async def test_an_action_the_state_does_not_allow_is_409_on_every_route_that_dec
     # A change that names a unique value another row holds is 422 by the service's own check; the
     # 409 of these routes is the race past that check (the next test).
     races = {"update_client", "update_department", "update_employee", "update_link", "update_term"}
-    never = sorted({op.id for op in actions} - reached - races)
+    # The court package's 409 is a document lost from storage, not a state (the collection walk).
+    lost = {"collection_court_package_zip"}
+    never = sorted({op.id for op in actions} - reached - races - lost)
     assert never == [], never
     assert races <= {op.id for op in actions}
 
