@@ -87,6 +87,8 @@ def receivables_rows(r: Mapping[str, Any]) -> list[Row]:
     data = r["data"]
     scale = f"{data['invoices']:,} invoices".replace(",", " ")
     return [
+        Row("receivables", "receivables data generated and loaded (COPY)", "s",
+            _num(data["generate_seconds"]), op="<", limit=120),
         Row("receivables", f"aging report, slowest grouping ({scale})", "ms", _num(aging), op="<", limit=500),
         Row("receivables", "DSO by department", "ms", _num(api["dso_by_department"]["median_ms"])),
         Row("receivables", "a client's ledger, one year", "ms", _num(api["ledger_one_year"]["median_ms"])),
