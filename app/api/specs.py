@@ -137,7 +137,7 @@ async def update_spec(
 @router.put(
     "/{spec_id:int}/logo",
     response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 413, 422),
+    responses=problems(401, 403, 404, 409, 412, 413, 422),
     dependencies=WRITE,
     operation_id="upload_spec_logo",
 )
@@ -146,13 +146,14 @@ async def upload_spec_logo(
     file: Annotated[UploadFile, File(description="PDF, SVG, EPS, JPEG, PNG or WebP")],
     specs: ServiceDep,
     settings: SettingsDep,
+    version: IfMatchDep,
     response: Response,
 ) -> SpecRead:
     """The logo file of a logo spec (multipart form field `file`; the type is told by the content).
-    A new logo makes a new revision."""
+    A new logo makes a new revision; with `If-Match`, only over the version you read."""
     content = await file.read(settings.storage.max_document_bytes + 1)
     await file.close()
-    return await _read(specs, await specs.upload_logo(spec_id, file.filename, content), response)
+    return await _read(specs, await specs.upload_logo(spec_id, file.filename, content, version), response)
 
 
 @router.get(

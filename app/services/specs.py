@@ -288,9 +288,12 @@ class SpecService:
         self.history.record_change("spec", spec.id, before, snapshot(spec))
         return spec
 
-    async def upload_logo(self, spec_id: int, filename: str | None, content: bytes) -> Spec:
+    async def upload_logo(
+        self, spec_id: int, filename: str | None, content: bytes, if_match: int | None = None
+    ) -> Spec:
         """The logo file (vector or raster), told by its content and kept in the file store."""
         spec = await self.get(spec_id)
+        ensure_version(spec, if_match, "spec")
         self.allow(spec, "upload_logo")
         if spec.kind != SpecKind.LOGO:
             raise Conflict(f"a {spec.kind.value} spec has no logo", code="not_a_logo_spec")
