@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from app.core.errors import FieldError, NotFound
 from app.models.clients import Client, ClientContact, Potential, PurchaseFrequency
@@ -54,6 +54,17 @@ class ClientService:
     def visible_ids(self) -> Select[Any]:
         """The ids of the clients the actor may see, as a subquery."""
         return self._scoped(select(Client.id))
+
+    async def of_clients(
+        self, query: Select[Any], client_column: InstrumentedAttribute[int], client_id: int | None
+    ) -> Select[Any]:
+        """``query`` over a client's rows (credit requests, payments, acts, cases) narrowed to the
+        clients the actor may see, or to one of them: a client that does not exist, or that the
+        actor may not see, is a 404."""
+        if client_id is not None:
+            await self.get(client_id)
+            return query.where(client_column == client_id)
+        return query.where(client_column.in_(self.visible_ids()))
 
     async def get(self, client_id: int) -> Client:
         query = self._scoped(

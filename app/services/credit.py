@@ -56,12 +56,9 @@ class CreditService:
     async def page(
         self, *, client_id: int | None, status: CreditRequestStatus | None, cursor: str | None, limit: int
     ) -> Page[CreditRequest]:
-        query = select(CreditRequest).where(
-            CreditRequest.client_id.in_(ClientService(self.uow).visible_ids())
+        query = await ClientService(self.uow).of_clients(
+            select(CreditRequest), CreditRequest.client_id, client_id
         )
-        if client_id is not None:
-            await ClientService(self.uow).get(client_id)  # a client that does not exist: 404
-            query = query.where(CreditRequest.client_id == client_id)
         if status is not None:
             query = query.where(CreditRequest.status == status)
         return await newest_first(self.uow.session, query, CreditRequest.id, cursor, limit)

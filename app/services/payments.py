@@ -223,13 +223,9 @@ class PaymentService:
         return payment
 
     async def page(self, *, client_id: int | None, cursor: str | None, limit: int) -> Page[Payment]:
-        query = select(Payment).options(selectinload(Payment.allocations))
-        if client_id is not None:
-            await ClientService(self.uow).get(client_id)
-            query = query.where(Payment.client_id == client_id)
-        else:
-            visible = ClientService(self.uow).visible_ids()
-            query = query.where(Payment.client_id.in_(visible))
+        query = await ClientService(self.uow).of_clients(
+            select(Payment).options(selectinload(Payment.allocations)), Payment.client_id, client_id
+        )
         return await newest_first(self.uow.session, query, Payment.id, cursor, limit)
 
 

@@ -176,12 +176,9 @@ class CollectionService:
     async def page(
         self, *, client_id: int | None, stage: CaseStage | None, cursor: str | None, limit: int
     ) -> Page[CollectionCase]:
-        query = select(CollectionCase).where(
-            CollectionCase.client_id.in_(ClientService(self.uow).visible_ids())
+        query = await ClientService(self.uow).of_clients(
+            select(CollectionCase), CollectionCase.client_id, client_id
         )
-        if client_id is not None:
-            await ClientService(self.uow).get(client_id)  # a client that does not exist: 404
-            query = query.where(CollectionCase.client_id == client_id)
         if stage is not None:
             query = query.where(CollectionCase.stage == stage)
         return await newest_first(self.uow.session, query, CollectionCase.id, cursor, limit)

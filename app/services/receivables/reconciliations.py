@@ -104,12 +104,9 @@ class ReconciliationService:
     async def page(
         self, *, client_id: int | None, status: ActStatus | None, cursor: str | None, limit: int
     ) -> Page[ReconciliationAct]:
-        query = select(ReconciliationAct).where(
-            ReconciliationAct.client_id.in_(ClientService(self.uow).visible_ids())
+        query = await ClientService(self.uow).of_clients(
+            select(ReconciliationAct), ReconciliationAct.client_id, client_id
         )
-        if client_id is not None:
-            await ClientService(self.uow).get(client_id)  # a client that does not exist: 404
-            query = query.where(ReconciliationAct.client_id == client_id)
         if status is not None:
             query = query.where(ReconciliationAct.status == status)
         return await newest_first(self.uow.session, query, ReconciliationAct.id, cursor, limit)
