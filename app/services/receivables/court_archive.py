@@ -45,7 +45,6 @@ class CourtArchive:
     async def build(self, case_id: int) -> tuple[str, bytes]:
         """(file name, ZIP bytes). A document whose content is lost from storage is a conflict,
         never a package silently missing it."""
-        case = await self.collection.get(case_id)
         items = await self.collection.court_package(case_id)
         invoice_ids = [i.invoice_id for i in items if i.invoice_id is not None]
         invoices = {
@@ -54,7 +53,7 @@ class CourtArchive:
                 select(Invoice).options(selectinload(Invoice.lines)).where(Invoice.id.in_(invoice_ids))
             )
         }
-        index = [f"Опись документов по делу о взыскании задолженности № {case.id}", ""]
+        index = [f"Опись документов по делу о взыскании задолженности № {case_id}", ""]
         files: list[tuple[str, bytes]] = []
         for number, item in enumerate(items, start=1):
             name, content = await self._document(number, item, invoices)
@@ -66,7 +65,7 @@ class CourtArchive:
             archive.writestr("00_Опись.txt", "\r\n".join(index).encode("utf-8-sig"))
             for name, content in files:
                 archive.writestr(name, content)
-        return f"Дело_{case.id}_документы_для_суда.zip", buffer.getvalue()
+        return f"Дело_{case_id}_документы_для_суда.zip", buffer.getvalue()
 
     async def _document(
         self, number: int, item: CourtItem, invoices: dict[int, Invoice]
