@@ -246,20 +246,14 @@ def rates_refresh(
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes, each with its own socket on the port")
+    ] = 1,
 ) -> None:
     """Run the API with uvicorn."""
-    import uvicorn
+    from app.serve import serve as run
 
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        access_log=False,
-    )
+    raise typer.Exit(run(host, port, workers))
 
 
 @cli.command()

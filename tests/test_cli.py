@@ -1,22 +1,26 @@
-"""The `pomoshnik` command as a newcomer uses it: users add --print-token, and `dev` (make run)."""
+"""The `pomoshnik` command as a newcomer uses it: users add --print-token, and `dev` (make run);
+`serve` with several workers as the image runs it."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from app.cli import run_migrations
 from app.core.config import DbSettings, Settings
 from app.main import create_app
 from tests.support.servers import free_port
+from tests.support.stack import wait_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -157,3 +161,94 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
             pytest.fail("`pomoshnik dev` did not stop on Ctrl-C")
     assert "stopped" in rest
     assert process.returncode == 0
+
+
+def _workers(parent: psutil.Process) -> list[psutil.Process]:
+    """The serving children of `pomoshnik serve` (not multiprocessing's resource tracker)."""
+    return [p for p in parent.children() if "resource_tracker" not in " ".join(p.cmdline())]
+
+
+def test_serve_spreads_connections_over_its_workers_and_replaces_a_dead_one(tmp_path: Path) -> None:
+    port = free_port()
+    env = _env(tmp_path)
+    run_migrations(Settings(db=DbSettings(url=env["APP_DB__URL"])))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    parent = psutil.Process(process.pid)
+    base = f"http://127.0.0.1:{port}"
+
+    def serving(count: int) -> bool:
+        if len(_workers(parent)) != count:
+            return False
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(lambda: serving(2), timeout=90, what="two workers serving")
+        time.sleep(1)  # the second worker's socket may join a moment after the first answers
+        # Sixteen clients, each on its own connection: each worker's socket takes some of them
+        # (with one shared socket, uvloop's accept gives nearly all to one worker).
+        clients = [httpx.Client(base_url=base, timeout=5) for _ in range(16)]
+        try:
+            for client in clients:
+                assert client.get("/healthz").status_code == 200
+            held = {
+                worker.pid: sum(
+                    1
+                    for c in worker.net_connections("tcp")
+                    if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+                )
+                for worker in _workers(parent)
+            }
+        finally:
+            for client in clients:
+                client.close()
+        assert len(held) == 2, held
+        assert all(held.values()), held
+        assert sum(held.values()) == 16, held
+
+        # A worker that dies is replaced; the port keeps answering.
+        victim = _workers(parent)[0]
+        victim.kill()
+        victim.wait(10)
+        wait_for(
+            lambda: serving(2) and victim.pid not in {w.pid for w in _workers(parent)},
+            timeout=90,
+            what="a new worker in place of the dead one",
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, err = process.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("`pomoshnik serve` did not stop on SIGTERM")
+    assert process.returncode == 0, err.decode(errors="replace")
+    assert "starting another" in err.decode(errors="replace")
+
+
+def test_serve_stops_when_its_workers_cannot_listen(tmp_path: Path) -> None:
+    """A taken port is a failed start: the supervisor exits with an error, it does not respawn."""
+    env = _env(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+    assert done.returncode == 1, done.stderr
+    assert "cannot listen" in done.stderr
