@@ -78,6 +78,32 @@ def summary_ms(samples: list[float]) -> dict[str, float | int]:
     }
 
 
+def cpu_steadiness(seconds: float = 5.0) -> dict[str, float | int]:
+    """How steady the CPU is, idle: the same small piece of Python work (about half a millisecond)
+    done over and over for ``seconds``; a piece that took three times the median or more ran in a
+    slow window. On the shared virtual machines this runs on, such windows come every second or
+    two, last tens of milliseconds and slow everything in them several times over, which puts a
+    floor under any p99 of a few milliseconds' work, whatever the service does."""
+    durations: list[float] = []
+    starts: list[float] = []
+    end = time.perf_counter() + seconds
+    while (started := time.perf_counter()) < end:
+        table = {i: str(i) for i in range(3000)}
+        del table
+        starts.append(started)
+        durations.append(time.perf_counter() - started)
+    median = statistics.median(durations)
+    slow = [(at, took) for at, took in zip(starts, durations, strict=True) if took >= 3 * median]
+    episodes = sum(1 for i, (at, _) in enumerate(slow) if i == 0 or at - slow[i - 1][0] > 0.1)
+    return {
+        "seconds": seconds,
+        "median_piece_ms": round(median * 1000, 3),
+        "slow_share": sum(took for _, took in slow) / seconds,
+        "worst_x": max((took for _, took in slow), default=median) / median,
+        "episodes": episodes,
+    }
+
+
 def rss_mb(pid: int, children: bool = False) -> float:
     """A process's resident memory in MB; with ``children``, the largest of its child processes
     (uvicorn's workers) or the process itself when it has none."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import statistics
 import subprocess
@@ -21,9 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 
 from bench.common import (  # noqa: E402
+    cpu_steadiness,
     free_port,
     machine,
     rss_mb,
@@ -38,6 +41,7 @@ TOTAL = int(os.environ.get("BENCH_REQUESTS", "1500"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 RATE = int(os.environ.get("BENCH_RATE", "100"))
 PACED_SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 # Both servers run as deployed: one uvicorn worker process per core (the service and the baseline
 # alike, so the ratio compares like with like).
@@ -53,21 +57,13 @@ AMOCRM_FORM = (
 
 
 def start_server(target: str, env: dict[str, str], port: int, factory: bool) -> subprocess.Popen[bytes]:
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--workers",
-        str(WORKERS),
-    ] + (["--factory"] if factory else [])
+    """``target`` served as `pomoshnik serve` serves the API: WORKERS processes, each with its own
+    socket on the port (app/serve.py)."""
+    code = (
+        "import sys; from app.serve import serve; "
+        f"sys.exit(serve('127.0.0.1', {port}, {WORKERS}, {target!r}, {factory!r}))"
+    )
+    args = [sys.executable, "-c", code]
     process = subprocess.Popen(args, env=env, cwd=ROOT)
     deadline = time.monotonic() + 120  # each worker imports the whole app; slow on a busy machine
     while time.monotonic() < deadline:
@@ -85,45 +81,62 @@ async def burst(
 ) -> tuple[float, list[float]]:
     """TOTAL requests with CONCURRENCY in flight: throughput and latencies. A dict is sent as JSON,
     a string as it is (the amoCRM form)."""
-    payload: dict[str, Any] = {"json": body} if isinstance(body, dict) else {"content": body}
+    data, sent_headers = _payload(headers, body)
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(TOTAL):
         queue.put_nowait(i)
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(session: aiohttp.ClientSession) -> None:
         while not queue.empty():
             queue.get_nowait()
             started = time.perf_counter()
-            response = await client.post(url, headers=headers, **payload)
+            async with session.post(url, data=data, headers=sent_headers) as response:
+                text = await response.text()
             latencies.append(time.perf_counter() - started)
-            if response.status_code != expect:
-                raise RuntimeError(f"{url}: {response.status_code} {response.text[:300]}")
+            if response.status != expect:
+                raise RuntimeError(f"{url}: {response.status} {text[:300]}")
 
-    limits = httpx.Limits(max_connections=CONCURRENCY)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*[worker(client) for _ in range(CONCURRENCY)]), timeout=600)
+        await asyncio.wait_for(asyncio.gather(*[worker(session) for _ in range(CONCURRENCY)]), timeout=600)
         elapsed = time.perf_counter() - started
     return TOTAL / elapsed, latencies
 
 
 async def paced(url: str, headers: dict[str, str], body: dict[str, Any]) -> list[float]:
-    """RATE requests a second for PACED_SECONDS, each timed from its scheduled start."""
+    """RATE requests a second for PACED_SECONDS, each timed from its scheduled start (a request that
+    waits for its client's previous one counts the wait). The requests come from CLIENTS independent
+    clients in turn, each with its own keep-alive connection, as many users and integrations do; one
+    pooled client would carry nearly all of them over the one or two connections it reuses."""
+    data, sent_headers = _payload(headers, body)
     latencies: list[float] = []
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200), timeout=30) as client:
+    sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) for _ in range(CLIENTS)]
+    try:
 
-        async def one(at: float) -> None:
+        async def one(i: int, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
-            response = await client.post(url, json=body, headers=headers)
+            async with sessions[i % CLIENTS].post(url, data=data, headers=sent_headers) as response:
+                await response.read()
             latencies.append(time.perf_counter() - at)
-            if response.status_code != 201:
-                raise RuntimeError(f"{url}: {response.status_code}")
+            if response.status != 201:
+                raise RuntimeError(f"{url}: {response.status}")
 
         start = time.perf_counter() + 0.5
-        tasks = [one(start + i / RATE) for i in range(RATE * PACED_SECONDS)]
+        tasks = [one(i, start + i / RATE) for i in range(RATE * PACED_SECONDS)]
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=PACED_SECONDS + 120)
+    finally:
+        for session in sessions:
+            await session.close()
     return latencies
+
+
+def _payload(headers: dict[str, str], body: dict[str, Any] | str) -> tuple[bytes, dict[str, str]]:
+    """The request body as bytes, once: a dict as JSON, a string (the amoCRM form) as it is."""
+    if isinstance(body, str):
+        return body.encode(), headers
+    return json.dumps(body).encode(), headers | {"Content-Type": "application/json"}
 
 
 def p(values: list[float], q: float) -> float:
@@ -227,6 +240,8 @@ async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[
                 "webhook_p50_ms": p(full_lat, 0.5),
             }
         )
+    # The bare endpoint at the same pace first: the part of the p99 that is the machine's.
+    base_paced_lat = await paced(f"{base_url}/orders", {}, body)
     paced_lat = await paced(f"{app_url}/api/v1/orders", headers, body)
     return {
         "webhook_rounds": webhook_rounds,
@@ -240,13 +255,17 @@ async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[
         "paced_rate": RATE,
         "paced_p50_ms": p(paced_lat, 0.5),
         "paced_p99_ms": p(paced_lat, 0.99),
+        "baseline_paced_p50_ms": p(base_paced_lat, 0.5),
+        "baseline_paced_p99_ms": p(base_paced_lat, 0.99),
     }
 
 
 def main() -> None:
+    steadiness = cpu_steadiness()
     with tempfile.TemporaryDirectory(prefix="pomoshnik-bench-") as tmp:
         os.chmod(tmp, 0o755)
         result = measure(Path(tmp))
+    result["cpu_steadiness"] = steadiness
     result |= {
         "machine": machine(),
         "requests_per_round": TOTAL,
@@ -268,6 +287,13 @@ def main() -> None:
     )
     print(f"{'p50 at ' + rate + ', ms':44} {result['paced_p50_ms']:12.1f}")
     print(f"{'p99 at ' + rate + ', ms':44} {result['paced_p99_ms']:12.1f}  < 50 ({p99_ok})")
+    base_p50, base_p99 = result["baseline_paced_p50_ms"], result["baseline_paced_p99_ms"]
+    print(f"{'baseline p50 / p99 at ' + rate + ', ms':44} {base_p50:5.1f} / {base_p99:4.1f}")
+    steady = result["cpu_steadiness"]
+    print(
+        f"{'machine: CPU ran >= 3x slow, share of time':44} {steady['slow_share']:12.1%}"
+        f"  (worst {steady['worst_x']:.0f}x, {steady['episodes']} episodes in {steady['seconds']:.0f} s)"
+    )
     hook_ok = verdict(result["webhook_ratio_median"] >= 0.5)
     print(
         f"{'amoCRM webhook baseline (Core insert), req/s':44} {result['webhook_baseline_rps_median']:12.1f}"

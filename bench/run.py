@@ -68,16 +68,25 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _ratio(value: Any, baseline: Any) -> float | None:
+    return None if value is None or not baseline else float(value) / float(baseline)
+
+
 def intake_rows(r: Mapping[str, Any]) -> list[Row]:
     rate = r.get("paced_rate", 100)
+    # The bare endpoint's p99 at the same pace, in the same run: how much of the p99 is the machine.
+    base_p99 = r.get("baseline_paced_p99_ms")
+    steady = r.get("cpu_steadiness")
     return [
         Row("intake", "order intake throughput (10 lines)", "req/s", _num(r["intake_rps_median"]),
             _num(r["baseline_rps_median"]), _num(r["ratio_median"]), "ratio", ">=", 0.5),
         Row("intake", f"order intake p99 at a paced {rate} req/s", "ms", _num(r["paced_p99_ms"]),
-            op="<", limit=50),
+            _num(base_p99), _ratio(r["paced_p99_ms"], base_p99), op="<", limit=50),
         Row("intake", "amoCRM webhook throughput", "req/s", _num(r["webhook_rps_median"]),
             _num(r["webhook_baseline_rps_median"]), _num(r["webhook_ratio_median"]), "ratio", ">=", 0.5),
         Row("intake", "API worker RSS after the intake run", "MB", _num(r["api_rss_mb"]), op="<", limit=200),
+        Row("intake", "machine, idle: time the CPU ran >= 3x slow", "%",
+            _num(None if steady is None else round(100 * steady["slow_share"], 1))),
     ]  # fmt: skip
 
 
