@@ -131,3 +131,20 @@ def test_the_documents_timed_are_the_sizes_their_goals_name() -> None:
     floor = baseline_html("reconciliation_act.css")
     assert "size: A4 landscape" in floor  # the act's own stylesheet
     assert floor.count("<p>") == 1
+
+
+def test_the_intake_p99_is_judged_on_its_value_with_the_bare_endpoint_beside_it() -> None:
+    from bench.run import intake_rows
+
+    rows = {
+        row.measure: judged(row)
+        for row in intake_rows(
+            INTAKE | {"baseline_paced_p99_ms": 40.0, "cpu_steadiness": {"slow_share": 0.046}}
+        )
+    }
+    p99 = rows["order intake p99 at a paced 100 req/s"]
+    assert (p99.value, p99.baseline, p99.ratio, p99.status) == (180.0, 40.0, 4.5, "NOT met")
+    machine = rows["machine, idle: time the CPU ran >= 3x slow"]
+    assert (machine.value, machine.status) == (4.6, "no goal")
+    # A result written before these figures existed still makes its rows.
+    assert judged(intake_rows(INTAKE)[1]).baseline is None
