@@ -57,6 +57,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
+from app.services.actor_cache import ActorCache
 from app.services.ports import Erp, JobQueue, Storage
 from app.services.unit_of_work import UnitOfWork
 
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.state.session_factory = session_factory
     app.state.queue = queue
     app.state.clock = clock
+    app.state.actors = ActorCache(settings.auth.actor_cache_seconds)
     app.state.calendar = calendar
     app.state.erp = overrides.erp or build_erp(settings.onec)
     app.state.storage = overrides.storage or build_storage(settings.storage)

@@ -36,7 +36,11 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     state = request.app.state
     async with state.session_factory() as session:
         uow = UnitOfWork(
-            session=session, clock=state.clock, calendar=state.calendar, request_id=request_id_var.get()
+            session=session,
+            clock=state.clock,
+            calendar=state.calendar,
+            request_id=request_id_var.get(),
+            actors=state.actors,
         )
         try:
             yield uow

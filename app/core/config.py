@@ -32,6 +32,14 @@ class RedisSettings(BaseModel):
 class AuthSettings(BaseModel):
     session_ttl_minutes: int = Field(default=12 * 60, ge=1, le=60 * 24 * 30)
     personal_token_max_days: int = Field(default=365, ge=1, le=3650)
+    actor_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long an API process remembers who a bearer token is (0: never). A token "
+        "revoked or an employee disabled or changed through another process is refused after at "
+        "most this long; through the same process, at once.",
+    )
 
 
 class ApiSettings(BaseModel):

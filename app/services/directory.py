@@ -210,6 +210,7 @@ class EmployeeService:
         if data.password is not None:
             employee.password_hash = await hash_password_off_loop(data.password.get_secret_value())
         if changes or roles is not None or password is not None:
+            self.uow.forget_actors = True  # its roles, department or access may have changed
             touch(employee, self.uow)
             await self.uow.session.flush()
             after = snapshot(employee) | {"roles": sorted(str(r) for r in employee.role_set)}
@@ -265,9 +266,13 @@ class AuthService:
     async def authenticate(self, token: str) -> Employee:
         """Resolve a bearer token to an active employee, or refuse with 401."""
         now = self.uow.clock.now()
-        # One round trip for the token, its employee and the roles (every request pays for this).
+        token_hash = hash_token(token)
+        actors = self.uow.actors
+        if actors is not None and (known := actors.get(token_hash, now)) is not None:
+            return known[1]
+        # One round trip for the token, its employee and the roles.
         found = (
-            (await self.uow.session.execute(_TOKEN_WITH_EMPLOYEE, {"token_hash": hash_token(token)}))
+            (await self.uow.session.execute(_TOKEN_WITH_EMPLOYEE, {"token_hash": token_hash}))
             .unique()
             .first()
         )
@@ -283,6 +288,8 @@ class AuthService:
             await self.uow.session.execute(
                 update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
             )
+        if actors is not None:
+            actors.put(token_hash, token_id, expires_at, employee)
         return employee
 
     async def list_tokens(self, employee_id: int) -> Sequence[ApiToken]:
@@ -296,10 +303,12 @@ class AuthService:
         if row.revoked_at is not None:
             raise Conflict("the token is already revoked")
         row.revoked_at = self.uow.clock.now()
+        self.uow.forget_actors = True
         HistoryService(self.uow).record("employee", employee_id, "token_revoked", None, {"token_id": row.id})
         return row
 
     async def revoke_all(self, employee_id: int) -> None:
+        self.uow.forget_actors = True
         await self.uow.session.execute(
             update(ApiToken)
             .where(ApiToken.employee_id == employee_id, ApiToken.revoked_at.is_(None))

@@ -11,6 +11,7 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.logging import get_logger
 from app.models.directory import Employee
+from app.services.actor_cache import ActorCache
 from app.services.ports import JobQueue
 
 log = get_logger(__name__)
@@ -31,6 +32,8 @@ class UnitOfWork:
     actor: Employee | None = None
     request_id: str | None = None
     jobs: list[PendingJob] = field(default_factory=list)
+    actors: ActorCache | None = None
+    forget_actors: bool = False  # a token or an employee changed: the cache is cleared on commit
 
     def after_commit(self, function: str, *args: Any, job_id: str) -> None:
         """Queue a job to be enqueued once the transaction has committed (never before)."""
@@ -39,6 +42,9 @@ class UnitOfWork:
 
     async def commit(self, queue: JobQueue | None) -> None:
         await self.session.commit()
+        if self.forget_actors and self.actors is not None:
+            self.actors.clear()
+            self.forget_actors = False
         jobs, self.jobs = self.jobs, []
         if queue is None:
             return

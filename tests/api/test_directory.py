@@ -7,9 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
 from app.core.clock import FixedClock
-from app.models.directory import Role
+from app.core.config import Settings
+from app.main import Overrides, create_app
+from app.models.directory import ApiToken, Role
 from tests.support.helpers import problem
 
 
@@ -270,3 +273,39 @@ async def test_pagination_of_employees(client: httpx.AsyncClient, make_user: Any
     problem(
         await client.get("/api/v1/employees", headers=admin.headers, params={"cursor": "!!"}), 422, "cursor"
     )
+
+
+async def test_a_role_change_applies_to_the_next_request(client: httpx.AsyncClient, make_user: Any) -> None:
+    """Who a token is, is remembered a few seconds; a change through this process forgets it."""
+    admin = await make_user(Role.ADMIN)
+    user = await make_user(Role.MANAGER)
+    assert (await client.get("/api/v1/auth/me", headers=user.headers)).json()["roles"] == ["manager"]
+    version = (await client.get(f"/api/v1/employees/{user.id}", headers=admin.headers)).headers["ETag"]
+    changed = await client.patch(
+        f"/api/v1/employees/{user.id}",
+        headers=admin.headers | {"If-Match": version},
+        json={"roles": ["assistant"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await client.get("/api/v1/auth/me", headers=user.headers)).json()["roles"] == ["assistant"]
+
+
+async def test_a_token_revoked_by_another_process_is_refused_within_the_cache_time(
+    settings: Settings, session_factory: Any, clock: FixedClock, queue: Any, make_user: Any
+) -> None:
+    settings.auth.actor_cache_seconds = 0.3
+    app = create_app(settings, Overrides(clock=clock, queue=queue))
+    user = await make_user(Role.MANAGER)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            assert (await client.get("/api/v1/auth/me", headers=user.headers)).status_code == 200
+            # Another process (the CLI, another worker) revokes it: this one has not heard.
+            async with session_factory() as session:
+                await session.execute(update(ApiToken).values(revoked_at=clock.now()))
+                await session.commit()
+            assert (await client.get("/api/v1/auth/me", headers=user.headers)).status_code == 200
+            await asyncio.sleep(0.35)
+            problem(await client.get("/api/v1/auth/me", headers=user.headers), 401)
+    finally:
+        await app.state.engine.dispose()
