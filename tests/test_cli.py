@@ -236,19 +236,17 @@ def test_serve_spreads_connections_over_its_workers_and_replaces_a_dead_one(tmp_
 
 
 def test_serve_stops_when_its_workers_cannot_listen(tmp_path: Path) -> None:
-    """A taken port is a failed start: the supervisor exits with an error, it does not respawn."""
+    """A taken port is a failed start: the supervisor exits with an error, it does not respawn.
+    (The supervisor is called without the CLI around it, which the test above goes through: each
+    spawned worker imports its parent's main module, and the CLI's imports the whole app.)"""
     env = _env(tmp_path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        code = f"import sys; from app.serve import serve; sys.exit(serve('127.0.0.1', {port}, 2))"
         done = subprocess.run(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=90,
+            [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=90
         )
     assert done.returncode == 1, done.stderr
     assert "cannot listen" in done.stderr

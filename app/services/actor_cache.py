@@ -27,7 +27,6 @@ _COLUMNS = tuple(attr.key for attr in inspect(Employee).column_attrs)
 @dataclass(frozen=True)
 class _Known:
     until: float  # time.monotonic()
-    token_id: int
     expires_at: datetime
     employee: dict[str, Any]
     roles: tuple[Role, ...]
@@ -39,24 +38,23 @@ class ActorCache:
         self.size = size
         self._known: dict[str, _Known] = {}
 
-    def get(self, token_hash: str, now: datetime) -> tuple[int, Employee] | None:
-        """The token's id and a fresh copy of its employee, if checked lately and not expired."""
+    def get(self, token_hash: str, now: datetime) -> Employee | None:
+        """A fresh copy of the token's employee, if the token was checked lately and has not expired."""
         known = self._known.get(token_hash)
         if known is None:
             return None
         if known.until <= time.monotonic() or known.expires_at <= now:
             self._known.pop(token_hash, None)
             return None
-        return known.token_id, _employee(known.employee, known.roles)
+        return _employee(known.employee, known.roles)
 
-    def put(self, token_hash: str, token_id: int, expires_at: datetime, employee: Employee) -> None:
+    def put(self, token_hash: str, expires_at: datetime, employee: Employee) -> None:
         if self.seconds <= 0:
             return
         if len(self._known) >= self.size:
             self._known.clear()  # a flood of distinct tokens: start over rather than grow
         self._known[token_hash] = _Known(
             until=time.monotonic() + self.seconds,
-            token_id=token_id,
             expires_at=expires_at,
             employee={key: employee.__dict__[key] for key in _COLUMNS},
             roles=tuple(role.role for role in employee.roles),

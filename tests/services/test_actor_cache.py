@@ -34,33 +34,31 @@ def _employee() -> Employee:
 
 def test_each_hit_is_its_own_detached_copy() -> None:
     cache = ActorCache(seconds=60)
-    cache.put("h", 11, NOW + timedelta(days=1), _employee())
+    cache.put("h", NOW + timedelta(days=1), _employee())
     first, second = cache.get("h", NOW), cache.get("h", NOW)
     assert first is not None
     assert second is not None
-    assert first[0] == 11
-    assert first[1] is not second[1]
-    assert first[1].role_set == {Role.MANAGER, Role.HEAD}
-    assert (first[1].id, first[1].version, first[1].full_name) == (7, 3, "Тестов Тест")
-    state = inspect(first[1])
-    assert state.detached
-    assert all(inspect(role).detached for role in first[1].roles)
+    assert first is not second
+    assert first.role_set == {Role.MANAGER, Role.HEAD}
+    assert (first.id, first.version, first.full_name) == (7, 3, "Тестов Тест")
+    assert inspect(first).detached
+    assert all(inspect(role).detached for role in first.roles)
 
 
 def test_an_expired_token_is_not_answered_from_the_cache() -> None:
     cache = ActorCache(seconds=60)
-    cache.put("h", 11, NOW + timedelta(minutes=1), _employee())
+    cache.put("h", NOW + timedelta(minutes=1), _employee())
     assert cache.get("h", NOW + timedelta(minutes=2)) is None
     assert cache.get("h", NOW) is None  # and it is gone
 
 
 def test_nothing_is_kept_when_the_cache_is_off_or_cleared() -> None:
     off = ActorCache(seconds=0)
-    off.put("h", 11, NOW + timedelta(days=1), _employee())
+    off.put("h", NOW + timedelta(days=1), _employee())
     assert off.get("h", NOW) is None
     on = ActorCache(seconds=60, size=2)
     for key in ("a", "b", "c"):
-        on.put(key, 1, NOW + timedelta(days=1), _employee())
+        on.put(key, NOW + timedelta(days=1), _employee())
     assert on.get("a", NOW) is None  # full: started over
     assert on.get("c", NOW) is not None
     on.clear()
