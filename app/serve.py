@@ -40,7 +40,8 @@ def serve(host: str, port: int, workers: int, app: str = APP, factory: bool = Tr
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         import uvicorn
 
-        uvicorn.run(app, **_uvicorn_options(host, port, factory))
+        # Without SO_REUSEPORT (not Linux), uvicorn's own supervisor and its one shared socket.
+        uvicorn.run(app, workers=workers, **_uvicorn_options(host, port, factory))
         return 0
     _configure_logging()
     return Supervisor(host, port, workers, app, factory).run()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -46,6 +47,17 @@ def _pomoshnik(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
         text=True,
         timeout=60,
     )
+
+
+def _stop(process: subprocess.Popen[Any], signum: int, failure: str) -> tuple[Any, Any]:
+    """Signal a process started in its own session and collect its output; if it does not stop
+    within 40 s, kill its whole group and fail with ``failure``."""
+    process.send_signal(signum)
+    try:
+        return process.communicate(timeout=40)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(failure)
 
 
 async def test_users_add_prints_a_working_token_last(tmp_path: Path) -> None:
@@ -153,12 +165,7 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
             time.sleep(0.2)
         assert [o["external_id"] for o in orders] == ["31000101"]
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            rest, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail("`pomoshnik dev` did not stop on Ctrl-C")
+        rest, _ = _stop(process, signal.SIGINT, "`pomoshnik dev` did not stop on Ctrl-C")
     assert "stopped" in rest
     assert process.returncode == 0
 
@@ -225,12 +232,7 @@ def test_serve_spreads_connections_over_its_workers_and_replaces_a_dead_one(tmp_
             what="a new worker in place of the dead one",
         )
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _, err = process.communicate(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            pytest.fail("`pomoshnik serve` did not stop on SIGTERM")
+        _, err = _stop(process, signal.SIGTERM, "`pomoshnik serve` did not stop on SIGTERM")
     assert process.returncode == 0, err.decode(errors="replace")
     assert "starting another" in err.decode(errors="replace")
 
@@ -250,3 +252,16 @@ def test_serve_stops_when_its_workers_cannot_listen(tmp_path: Path) -> None:
         )
     assert done.returncode == 1, done.stderr
     assert "cannot listen" in done.stderr
+
+
+def test_serve_without_reuseport_keeps_the_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system has no SO_REUSEPORT, uvicorn's own supervisor runs the workers asked for."""
+    import uvicorn
+
+    from app import serve as serving
+
+    ran: dict[str, Any] = {}
+    monkeypatch.delattr(serving.socket, "SO_REUSEPORT")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options, app=app))
+    assert serving.serve("127.0.0.1", 8000, 3) == 0
+    assert (ran["app"], ran["workers"], ran["factory"]) == (serving.APP, 3, True)
