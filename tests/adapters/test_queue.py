@@ -1,0 +1,80 @@
+"""The job queue on a real Redis, read by a real arq worker: a job enqueued in one round trip is the
+job arq itself would have queued, and a job id is taken once, as arq takes it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from arq.connections import ArqRedis
+from arq.worker import Worker, func
+
+from app.adapters.queue import ArqQueue
+from app.core.logging import request_id_var
+
+SEEN: list[tuple[tuple[Any, ...], str | None]] = []
+
+
+async def remember(ctx: dict[str, Any], *args: Any, request_id: str | None = None) -> str:
+    SEEN.append((args, request_id))
+    return "done"
+
+
+async def _run(queue: ArqQueue) -> Worker:
+    worker = Worker(
+        functions=[func(remember, name="remember")],
+        redis_settings=queue.settings,
+        queue_name=queue.queue_name,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    await worker.main()
+    await worker.close()
+    return worker
+
+
+async def test_a_queued_job_runs_once_with_its_arguments(redis_url: str) -> None:
+    SEEN.clear()
+    queue = ArqQueue(redis_url, f"pomoshnik:test:{uuid.uuid4().hex}")
+    token = request_id_var.set("req-queue-1")
+    try:
+        assert await queue.enqueue("remember", 41, "Заказ", job_id="remember:41")
+        # Delivered twice before the worker ran: still one job.
+        assert await queue.enqueue("remember", 41, "Заказ", job_id="remember:41")
+        pool = queue._pool
+        assert isinstance(pool, ArqRedis)
+        queued = await pool.queued_jobs(queue_name=queue.queue_name)
+        assert [(j.job_id, j.function, j.args, j.kwargs) for j in queued] == [
+            ("remember:41", "remember", (41, "Заказ"), {"request_id": "req-queue-1"})
+        ]
+        ttl = await pool.pttl("arq:job:remember:41")
+        assert 0 < ttl <= pool.expires_extra_ms
+
+        worker = await _run(queue)
+        assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+        assert SEEN == [((41, "Заказ"), "req-queue-1")]
+
+        # Its result is kept: the same id is not run again; a new id is.
+        assert await queue.enqueue("remember", 41, "Заказ", job_id="remember:41")
+        assert await queue.enqueue("remember", 42, "Заказ", job_id="remember:42")
+        worker = await _run(queue)
+        assert worker.jobs_complete == 1
+        assert SEEN[1:] == [((42, "Заказ"), "req-queue-1")]
+    finally:
+        request_id_var.reset(token)
+        await queue.aclose()
+
+
+async def test_the_script_is_loaded_again_after_redis_forgets_it(redis_url: str) -> None:
+    queue = ArqQueue(redis_url, f"pomoshnik:test:{uuid.uuid4().hex}")
+    try:
+        assert await queue.enqueue("remember", 1, job_id="remember:flush:1")
+        pool = queue._pool
+        assert isinstance(pool, ArqRedis)
+        await pool.script_flush()
+        assert await queue.enqueue("remember", 2, job_id="remember:flush:2")
+        queued = await pool.queued_jobs(queue_name=queue.queue_name)
+        assert sorted(j.job_id for j in queued) == ["remember:flush:1", "remember:flush:2"]
+    finally:
+        await queue.aclose()
