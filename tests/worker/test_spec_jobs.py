@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from app.worker.jobs import issue_spec_documents, post_spec_receipts, sweep
-from tests.api.test_spec_walk import DETAILS, order_for_spec, people, run_jobs
+from tests.api.test_spec_walk import DETAILS, JOBS, order_for_spec, people, run_jobs
 from tests.conftest import RecordingQueue
 
 
@@ -70,3 +70,76 @@ async def test_lost_receipt_and_upd_jobs_are_taken_again_by_the_sweep(
     clock.advance(timedelta(minutes=3))
     await sweep({"app": job_ctx})
     assert not [j for j in job_ctx.queue.jobs if j[0] in ("post_spec_receipts", "issue_spec_documents")]
+
+
+async def test_requisitions_1c_missed_are_registered_then_received_before_the_upd(
+    client: httpx.AsyncClient,
+    app: Any,
+    make_user: Any,
+    job_ctx: Any,
+    queue: RecordingQueue,
+    clock: Any,
+    monkeypatch: Any,
+) -> None:
+    """1C is down when the spec's requisitions are to be written there: the goods still come, but
+    the УПД waits (409 no_receipt) until the sweep has registered the requisitions in 1C and
+    posted their receipt; then it is made once."""
+    erp = job_ctx.erp = app.state.erp
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec = (
+        await client.post(
+            "/api/v1/specs",
+            headers=a,
+            json={"order_id": order["id"], "received_via": "email", "details": DETAILS["manufacturing"]},
+        )
+    ).json()
+    url = f"/api/v1/specs/{spec['id']}"
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
+    await client.post(f"{url}/invoice-to-manager", headers=a)
+    await client.post(f"{url}/invoice-checked", headers=a)
+    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
+    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    await client.post(f"{url}/sign", headers=p.supply.headers)
+    await client.post(f"{url}/send", headers=a, json={})
+
+    async def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise httpx.ConnectError("1C is not answering")
+
+    add_requisition = erp.add_requisition
+    monkeypatch.setattr(erp, "add_requisition", unavailable)
+    while queue.jobs:
+        function, args, _ = queue.jobs.pop(0)
+        try:
+            await JOBS[function]({"app": job_ctx}, *args)
+        except httpx.ConnectError:
+            assert function == "sync_fulfilment"
+    await client.post(f"{url}/workshop-accepted", headers=p.workshop.headers)
+    assert (await client.post(f"{url}/goods-ready", headers=p.keeper.headers)).status_code == 200
+    # Nothing in 1C to receive against: the receipt job has nothing it can post yet.
+    assert await post_spec_receipts({"app": job_ctx}, spec["id"]) == "skipped"
+    refused = await client.post(f"{url}/shipping-documents", headers=a)
+    assert (refused.status_code, refused.json()["code"]) == (409, "no_receipt")
+
+    # 1C answers again: the sweep registers the requisitions, then the receipt is posted.
+    monkeypatch.setattr(erp, "add_requisition", add_requisition)
+    queue.jobs.clear()
+    ran = []
+    for _ in range(2):  # the requisitions, then (in the same sweep or the next) their receipt
+        clock.advance(timedelta(minutes=5))
+        await sweep({"app": job_ctx})
+        while job_ctx.queue.jobs:
+            function, args, _ = job_ctx.queue.jobs.pop(0)
+            ran.append((function, await JOBS[function]({"app": job_ctx}, *args)))
+    assert [r for r in ran if r[1] != "skipped"] == [
+        ("sync_fulfilment", "synced"),
+        ("post_spec_receipts", "posted"),
+    ]
+    assert len((await client.get(url, headers=a)).json()["receipts"]) == 2
+
+    queue.jobs.clear()
+    assert (await client.post(f"{url}/shipping-documents", headers=a)).status_code == 200
+    assert [f for f, _, _ in queue.jobs] == ["issue_spec_documents"]
+    assert await issue_spec_documents({"app": job_ctx}, spec["id"]) == "issued"
+    assert (await client.get(url, headers=a)).json()["status"] == "documents_issued"
