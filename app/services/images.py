@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from app.core.errors import FieldError
 
@@ -77,3 +78,52 @@ def print_copy(image: CheckedImage) -> bytes:
         out = io.BytesIO()
         picture.save(out, "JPEG", quality=85, optimize=True)
         return out.getvalue()
+
+
+# PDFium may not be entered from two threads at once, even for different documents.
+_PDFIUM = threading.Lock()
+PDF_RENDER_SIDE = 2 * max(PRINT_SIZE)  # drawn at twice the print size, then scaled down smoothly
+MAX_PDF_SCALE = 8.0  # a tiny page is not blown up into a huge bitmap
+
+
+def pdf_print_copy(content: bytes) -> bytes | None:
+    """The first page of a PDF logo as a print copy (a JPEG as ``print_copy`` makes), its white
+    margins trimmed; None when PDFium cannot draw it (broken, encrypted, no pages), so that the
+    document names the file instead. CPU-bound: call it off the event loop."""
+    import pypdfium2 as pdfium  # 4.5 MB of library: loaded by the first PDF logo, not by every process
+
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(content)
+        except pdfium.PdfiumError:
+            return None
+        try:
+            if len(document) == 0:
+                return None
+            page = document[0]
+            width, height = page.get_size()
+            if width <= 0 or height <= 0:
+                return None
+            scale = min(PDF_RENDER_SIDE / max(width, height), MAX_PDF_SCALE)
+            picture = page.render(scale=scale, fill_color=(255, 255, 255, 255)).to_pil().convert("RGB")
+        except pdfium.PdfiumError:
+            return None
+        finally:
+            document.close()
+    drawn = ImageChops.difference(picture, Image.new("RGB", picture.size, (255, 255, 255))).getbbox()
+    if drawn is None:
+        return None  # a blank page: nothing to print
+    pad = max(picture.size) // 50
+    left, top, right, bottom = drawn
+    picture = picture.crop(
+        (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(picture.width, right + pad),
+            min(picture.height, bottom + pad),
+        )
+    )
+    picture.thumbnail(PRINT_SIZE)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()

@@ -12,6 +12,7 @@ walks its own steps (the call, delivery, the client's feedback), and the feedbac
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
@@ -50,7 +51,7 @@ from app.services.documents.spec import (
 from app.services.files import check_document, check_logo
 from app.services.fulfilment import FulfilmentService
 from app.services.history import HistoryService, snapshot
-from app.services.images import check_image, print_copy
+from app.services.images import check_image, pdf_print_copy, print_copy
 from app.services.invoices import InvoiceService
 from app.services.order_files import clean_filename
 from app.services.orders import TRANSITIONS as ORDER_TRANSITIONS
@@ -300,8 +301,9 @@ class SpecService:
         checked = check_logo(content, self.max_bytes)
         digest = hashlib.sha256(content).hexdigest()
         key = f"specs/{spec.id}/logo-{digest}.{checked.extension}"
-        # What the spec prints: a small JPEG of a raster logo, or the SVG with only its drawing
-        # kept. A PDF or EPS logo prints by its file name; the workshop gets the file itself.
+        # What the spec prints: a small JPEG of a raster logo or of a PDF logo's first page, or the
+        # SVG with only its drawing kept. An EPS logo (or a PDF that cannot be drawn) prints by its
+        # file name. The workshop gets the original file in any case.
         print_key: str | None = None
         if checked.extension == "svg":
             drawing = drawable_svg(content)
@@ -311,6 +313,11 @@ class SpecService:
             picture = print_copy(check_image(content, self.max_bytes))
             print_key = f"specs/{spec.id}/logo-{digest}-print.jpg"
             await self.storage.put(print_key, picture, "image/jpeg")
+        elif checked.extension == "pdf":
+            drawn = await asyncio.to_thread(pdf_print_copy, content)
+            if drawn is not None:
+                print_key = f"specs/{spec.id}/logo-{digest}-print.jpg"
+                await self.storage.put(print_key, drawn, "image/jpeg")
         # Stored by content: a retried or refused upload leaves at most the same bytes again.
         await self.storage.put(key, content, checked.content_type)
         spec.logo_key, spec.logo_print_key = key, print_key

@@ -1,7 +1,7 @@
-"""A vector logo on the spec: an SVG is drawn (with only its drawing kept), a PDF or EPS one is named
-and its original goes to the workshop. Delivery waits for the spec's shipping documents. A spec taken
-for an order whose invoice 1C already has writes that invoice again, every line «procure
-separately», once."""
+"""A vector logo on the spec: an SVG is drawn (with only its drawing kept), a PDF from its first page;
+one that cannot be drawn is named; the original goes to the workshop. Delivery waits for the spec's
+shipping documents. A spec taken for an order whose invoice 1C already has writes that invoice
+again, every line «procure separately», once."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from app.worker.jobs import register_invoice, sweep
 from tests.api.test_spec_walk import DETAILS, if_match, order_for_spec, people, run_jobs
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
-from tests.support.pdf import pdf_text
+from tests.support.logos import pdf_logo
+from tests.support.pdf import image_xobjects, pdf_text
 
 SVG = """<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
@@ -86,6 +87,34 @@ async def test_a_pdf_logo_is_named_and_noted_as_attached(
     text = pdf_text((await client.get(f"{url}/pdf", headers=a)).content)
     assert text.count("Файл логотипа: logo-vector.pdf") == 2
     assert text.count("Векторный оригинал логотипа приложен к сообщению в чат цеха") == 2
+
+
+async def test_a_pdf_logo_is_drawn_from_its_first_page(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    p = await people(make_user)
+    url = await _logo_spec(client, app, p)
+    a = p.assistant.headers
+    unreadable = await client.put(f"{url}/logo", headers=a, files={"file": ("logo-vector.pdf", PDF_LOGO)})
+    named_only = image_xobjects((await client.get(f"{url}/pdf", headers=a)).content)
+    logo = pdf_logo()
+    taken = await client.put(
+        f"{url}/logo", headers=a | if_match(unreadable.json()), files={"file": ("знак ВСМ.pdf", logo)}
+    )
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["logo_content_type"] == "application/pdf"
+    # The original is kept and given back as sent; the print copy is a picture of its first page.
+    assert (await client.get(f"{url}/logo", headers=a)).content == logo
+    digest = hashlib.sha256(logo).hexdigest()
+    stored = await app.state.storage.get(f"specs/{taken.json()['id']}/logo-{digest}-print.jpg")
+    assert stored is not None
+    assert stored.content_type == "image/jpeg"
+
+    spec_pdf = (await client.get(f"{url}/pdf", headers=a)).content
+    assert image_xobjects(spec_pdf) == named_only + 1  # the one picture, on both copies
+    text = pdf_text(spec_pdf)
+    assert text.count("Файл логотипа: знак ВСМ.pdf") == 2
+    assert "Векторный оригинал" not in text
 
 
 async def test_an_svg_that_declares_entities_or_is_broken_is_refused(

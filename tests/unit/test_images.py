@@ -6,9 +6,12 @@ import io
 
 import pytest
 from PIL import Image
+from pypdf import PdfWriter
+from weasyprint import HTML
 
 from app.core.errors import FieldError
-from app.services.images import check_image, print_copy
+from app.services.images import check_image, pdf_print_copy, print_copy
+from tests.support.logos import LOGO_BLUE, pdf_logo
 
 
 def picture(kind: str, size: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
@@ -51,3 +54,37 @@ def test_print_copy_is_a_small_jpeg_on_white() -> None:
     with Image.open(io.BytesIO(print_copy(checked))) as copy:
         assert copy.format == "JPEG"
         assert copy.size == (480, 240)
+
+
+def test_a_pdf_logo_is_drawn_from_its_first_page_with_the_margins_trimmed() -> None:
+    copy = pdf_print_copy(pdf_logo(page_mm=(200, 120), plate_mm=(120, 40)))
+    assert copy is not None
+    with Image.open(io.BytesIO(copy)) as drawn:
+        assert drawn.format == "JPEG"
+        assert max(drawn.size) == 480
+        # The white page around the plate is cut off (a little margin stays): the picture has the
+        # plate's proportions, 3:1, not the page's 5:3.
+        assert 2.6 < drawn.width / drawn.height < 3.0
+        rgb = drawn.convert("RGB")
+        plate = rgb.getpixel((drawn.width // 8, drawn.height // 2))
+        assert all(abs(got - want) < 25 for got, want in zip(plate, LOGO_BLUE, strict=True)), plate
+        assert min(rgb.getpixel((1, 1))) > 240  # the margin left around it is white
+
+
+def test_a_huge_or_tiny_pdf_page_makes_a_bounded_picture() -> None:
+    for page, plate in (((5000, 5000), (4000, 4000)), ((10, 6), (8, 4))):
+        copy = pdf_print_copy(pdf_logo(page_mm=page, plate_mm=plate))
+        assert copy is not None
+        with Image.open(io.BytesIO(copy)) as drawn:
+            assert max(drawn.size) <= 480
+
+
+def test_a_pdf_that_cannot_be_drawn_gives_no_print_copy() -> None:
+    broken = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    blank = HTML(string="<p></p>").write_pdf()
+    writer = PdfWriter(clone_from=io.BytesIO(pdf_logo()))
+    writer.encrypt("секрет")
+    locked = io.BytesIO()
+    writer.write(locked)
+    for content in (broken, blank, locked.getvalue(), b"%PDF-1.7\n" + b"\x00" * 100):
+        assert pdf_print_copy(content) is None

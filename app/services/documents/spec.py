@@ -3,9 +3,10 @@ of the requisition book for it, as PDFs.
 
 The spec is printed twice in one file (regulation, process 3, steps 9 and 11): one copy goes to
 supply, one is kept. Both copies carry the company's header and, once signed in the system, who
-signed which revision and when. A raster logo is printed from its print copy, an SVG logo from its
-copy with only the drawing kept (app/services/svg.py), both read through the storage port; nothing
-else is fetched. A PDF or EPS logo is printed by its file name, the original going to the workshop.
+signed which revision and when. A raster or PDF logo is printed from its print copy (a JPEG; a
+PDF's first page drawn by PDFium), an SVG logo from its copy with only the drawing kept
+(app/services/svg.py), both read through the storage port; nothing else is fetched. An EPS logo, or
+a PDF that could not be drawn, is printed by its file name, the original going to the workshop.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class SpecView:
     table: Table
     comment: str | None
     logo_key: str | None  # the logo's print copy: a raster logo's JPEG, or an SVG made safe
-    logo_file: str | None  # the logo file's name; a PDF or EPS logo is printed by it alone
+    logo_file: str | None  # the logo file's name; an EPS logo is printed by it alone
     signature: Signature | None
     copies: tuple[str, ...] = COPIES
 
