@@ -78,7 +78,7 @@ class SpecView:
     table_title: str
     table: Table
     comment: str | None
-    logo_key: str | None  # the logo's print copy: a raster logo's JPEG, or an SVG made safe
+    logo_key: str | None  # the print copy: a JPEG of a raster logo or a PDF logo, or an SVG made safe
     logo_file: str | None  # the logo file's name; an EPS logo is printed by it alone
     signature: Signature | None
     copies: tuple[str, ...] = COPIES
