@@ -41,7 +41,7 @@ from app.worker.context import JobContext
 from tests.support.smtp import RecordingHandler, smtp_sink
 
 # Records every response of the app under test; `make test` checks every declared problem was met.
-pytest_plugins = ["tests.support.declared"]
+pytest_plugins = ["tests.support.declared", "tests.support.cli"]
 
 PG_CTL = Path(__file__).parent / "support" / "pg_ctl"
 # 2026-12-01 is a Tuesday, a working day; 10:00 in Moscow.

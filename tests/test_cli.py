@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ import pytest
 from app.cli import run_migrations
 from app.core.config import DbSettings, Settings
 from app.main import create_app
+from tests.support.cli import Ran
 from tests.support.servers import free_port
 from tests.support.stack import wait_for
 
@@ -60,10 +63,11 @@ def _stop(process: subprocess.Popen[Any], signum: int, failure: str) -> tuple[An
         pytest.fail(failure)
 
 
-async def test_users_add_prints_a_working_token_last(tmp_path: Path) -> None:
+def test_users_add_prints_a_working_token_last(tmp_path: Path, pomoshnik: Callable[..., Ran]) -> None:
     env = _env(tmp_path)
-    migrated = _pomoshnik(env, "migrate")
+    migrated = pomoshnik(env, "migrate")
     assert migrated.returncode == 0, migrated.stderr
+    # The real program: the token is the last line of its standard output.
     added = _pomoshnik(
         env,
         "users",
@@ -82,20 +86,26 @@ async def test_users_add_prints_a_working_token_last(tmp_path: Path) -> None:
     token = added.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"pmk_[A-Za-z0-9_-]{40,}", token)
 
-    app = create_app(Settings(db=DbSettings(url=env["APP_DB__URL"])))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
-    await app.state.engine.dispose()
+    async def who(token: str) -> httpx.Response:
+        app = create_app(Settings(db=DbSettings(url=env["APP_DB__URL"])))
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                return await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        finally:
+            await app.state.engine.dispose()
+
+    me = asyncio.run(who(token))
     assert me.status_code == 200, me.text
     assert me.json()["roles"] == ["assistant", "manager"]
     assert me.json()["initials"] == "ОМС"
 
-    duplicate = _pomoshnik(
+    duplicate = pomoshnik(
         env, "users", "add", "--name", "X Y", "--email", "orlova@example.com", "--role", "driver"
     )
     assert duplicate.returncode == 2
     assert "email" in duplicate.stderr
-    unknown_role = _pomoshnik(
+    unknown_role = pomoshnik(
         env, "users", "add", "--name", "X Y", "--email", "x@example.com", "--role", "janitor"
     )
     assert unknown_role.returncode != 0
