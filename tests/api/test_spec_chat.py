@@ -15,7 +15,7 @@ from app.core.config import ChatChannelSettings, Settings, TelegramSettings
 from app.models.directory import Role
 from app.models.outbox import OutboundMessage
 from app.worker.jobs import deliver_outbound
-from tests.api.test_spec_walk import DETAILS, order_for_spec, people, png
+from tests.api.test_spec_walk import people, png, spec_with_approved_invoice
 from tests.conftest import RecordingQueue
 
 SECRET = "tg-hook-Secret_2"
@@ -62,20 +62,7 @@ async def test_the_workshop_accepts_and_remarks_in_its_chat(
     p = await people(make_user)
     await make_user(Role.WAREHOUSE, department="warehouse", chat_handle="@sklad_ivanov")
     a = p.assistant.headers
-    order = await order_for_spec(client, app, p)
-    spec = (
-        await client.post(
-            "/api/v1/specs",
-            headers=a,
-            json={"order_id": order["id"], "received_via": "in_person", "details": DETAILS["logo"]},
-        )
-    ).json()
-    url = f"/api/v1/specs/{spec['id']}"
-    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
-    await client.post(f"{url}/invoice-to-manager", headers=a)
-    await client.post(f"{url}/invoice-checked", headers=a)
-    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
-    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    order, url = await spec_with_approved_invoice(client, app, p, "logo", received_via="in_person")
     await client.put(f"{url}/logo", headers=a, files={"file": ("logo.png", png())})
     await client.post(f"{url}/sign", headers=p.supply.headers)
     sent = await client.post(f"{url}/send", headers=a, json={})

@@ -19,7 +19,14 @@ from app.models.invoices import Invoice
 from app.models.outbox import OutboundMessage
 from app.services.svg import drawable_svg
 from app.worker.jobs import register_invoice, sweep
-from tests.api.test_spec_walk import DETAILS, if_match, order_for_spec, people, run_jobs
+from tests.api.test_spec_walk import (
+    DETAILS,
+    if_match,
+    order_for_spec,
+    people,
+    run_jobs,
+    spec_with_approved_invoice,
+)
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
 from tests.support.logos import pdf_logo
@@ -147,20 +154,7 @@ async def _to_goods_ready(
     client: httpx.AsyncClient, app: Any, p: Any, job_ctx: Any, queue: RecordingQueue
 ) -> tuple[int, str]:
     a = p.assistant.headers
-    order = await order_for_spec(client, app, p)
-    spec = (
-        await client.post(
-            "/api/v1/specs",
-            headers=a,
-            json={"order_id": order["id"], "received_via": "email", "details": DETAILS["manufacturing"]},
-        )
-    ).json()
-    url = f"/api/v1/specs/{spec['id']}"
-    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
-    await client.post(f"{url}/invoice-to-manager", headers=a)
-    await client.post(f"{url}/invoice-checked", headers=a)
-    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
-    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    order, url = await spec_with_approved_invoice(client, app, p, "manufacturing")
     await client.post(f"{url}/sign", headers=p.supply.headers)
     await client.post(f"{url}/send", headers=a, json={})
     await run_jobs(queue, job_ctx)

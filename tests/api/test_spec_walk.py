@@ -163,6 +163,29 @@ async def order_for_spec(
     return dict(order.json())
 
 
+async def spec_with_approved_invoice(
+    client: httpx.AsyncClient, app: Any, p: Any, kind: str, received_via: str = "email"
+) -> tuple[dict[str, Any], str]:
+    """A spec of ``kind`` taken for a new order, its invoice checked by the manager and approved by
+    the client (steps 1-6): the order, and the spec's URL."""
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    created = await client.post(
+        "/api/v1/specs",
+        headers=a,
+        json={"order_id": order["id"], "received_via": received_via, "details": DETAILS[kind]},
+    )
+    assert created.status_code == 201, created.text
+    url = f"/api/v1/specs/{created.json()['id']}"
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
+    for step in (f"{url}/invoice-to-manager", f"{url}/invoice-checked"):
+        assert (await client.post(step, headers=a)).status_code == 200, step
+    for step in ("send", "approve"):
+        done = await client.post(f"/api/v1/invoices/{invoice['id']}/{step}", headers=a, json={})
+        assert done.status_code == 200, done.text
+    return order, url
+
+
 @pytest.mark.parametrize("kind", ["logo", "tailoring", "manufacturing"])
 async def test_spec_from_the_managers_request_to_the_clients_feedback(
     kind: str,

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from app.worker.jobs import issue_spec_documents, post_spec_receipts, sweep
-from tests.api.test_spec_walk import DETAILS, JOBS, order_for_spec, people, run_jobs
+from tests.api.test_spec_walk import JOBS, people, run_jobs, spec_with_approved_invoice
 from tests.conftest import RecordingQueue
 
 
@@ -19,20 +19,8 @@ async def test_lost_receipt_and_upd_jobs_are_taken_again_by_the_sweep(
     job_ctx.erp = app.state.erp
     p = await people(make_user)
     a = p.assistant.headers
-    order = await order_for_spec(client, app, p)
-    spec = (
-        await client.post(
-            "/api/v1/specs",
-            headers=a,
-            json={"order_id": order["id"], "received_via": "email", "details": DETAILS["manufacturing"]},
-        )
-    ).json()
-    url = f"/api/v1/specs/{spec['id']}"
-    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
-    await client.post(f"{url}/invoice-to-manager", headers=a)
-    await client.post(f"{url}/invoice-checked", headers=a)
-    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
-    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    _, url = await spec_with_approved_invoice(client, app, p, "manufacturing")
+    spec_id = int(url.rsplit("/", 1)[1])
     await client.post(f"{url}/sign", headers=p.supply.headers)
     await client.post(f"{url}/send", headers=a, json={})
     await run_jobs(queue, job_ctx)
@@ -48,9 +36,9 @@ async def test_lost_receipt_and_upd_jobs_are_taken_again_by_the_sweep(
     clock.advance(timedelta(minutes=3))
     await sweep({"app": job_ctx})
     receipt_jobs = [j for j in job_ctx.queue.jobs if j[0] == "post_spec_receipts"]
-    assert [args for _, args, _ in receipt_jobs] == [(spec["id"],)]
-    assert await post_spec_receipts({"app": job_ctx}, spec["id"]) == "posted"
-    assert await post_spec_receipts({"app": job_ctx}, spec["id"]) == "skipped"
+    assert [args for _, args, _ in receipt_jobs] == [(spec_id,)]
+    assert await post_spec_receipts({"app": job_ctx}, spec_id) == "posted"
+    assert await post_spec_receipts({"app": job_ctx}, spec_id) == "skipped"
     assert len((await client.get(url, headers=a)).json()["receipts"]) == 2
 
     # The УПД: its job lost too, taken again by the sweep, made once.
@@ -60,10 +48,10 @@ async def test_lost_receipt_and_upd_jobs_are_taken_again_by_the_sweep(
     clock.advance(timedelta(minutes=3))
     await sweep({"app": job_ctx})
     upd_jobs = [j for j in job_ctx.queue.jobs if j[0] == "issue_spec_documents"]
-    assert [args for _, args, _ in upd_jobs] == [(spec["id"],)]
+    assert [args for _, args, _ in upd_jobs] == [(spec_id,)]
     assert not [j for j in job_ctx.queue.jobs if j[0] == "post_spec_receipts"]
-    assert await issue_spec_documents({"app": job_ctx}, spec["id"]) == "issued"
-    assert await issue_spec_documents({"app": job_ctx}, spec["id"]) == "skipped"
+    assert await issue_spec_documents({"app": job_ctx}, spec_id) == "issued"
+    assert await issue_spec_documents({"app": job_ctx}, spec_id) == "skipped"
     done = (await client.get(url, headers=a)).json()
     assert done["status"] == "documents_issued"
     job_ctx.queue.jobs.clear()
@@ -87,20 +75,8 @@ async def test_requisitions_1c_missed_are_registered_then_received_before_the_up
     erp = job_ctx.erp = app.state.erp
     p = await people(make_user)
     a = p.assistant.headers
-    order = await order_for_spec(client, app, p)
-    spec = (
-        await client.post(
-            "/api/v1/specs",
-            headers=a,
-            json={"order_id": order["id"], "received_via": "email", "details": DETAILS["manufacturing"]},
-        )
-    ).json()
-    url = f"/api/v1/specs/{spec['id']}"
-    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
-    await client.post(f"{url}/invoice-to-manager", headers=a)
-    await client.post(f"{url}/invoice-checked", headers=a)
-    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
-    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    _, url = await spec_with_approved_invoice(client, app, p, "manufacturing")
+    spec_id = int(url.rsplit("/", 1)[1])
     await client.post(f"{url}/sign", headers=p.supply.headers)
     await client.post(f"{url}/send", headers=a, json={})
 
@@ -118,7 +94,7 @@ async def test_requisitions_1c_missed_are_registered_then_received_before_the_up
     await client.post(f"{url}/workshop-accepted", headers=p.workshop.headers)
     assert (await client.post(f"{url}/goods-ready", headers=p.keeper.headers)).status_code == 200
     # Nothing in 1C to receive against: the receipt job has nothing it can post yet.
-    assert await post_spec_receipts({"app": job_ctx}, spec["id"]) == "skipped"
+    assert await post_spec_receipts({"app": job_ctx}, spec_id) == "skipped"
     refused = await client.post(f"{url}/shipping-documents", headers=a)
     assert (refused.status_code, refused.json()["code"]) == (409, "no_receipt")
 
@@ -141,5 +117,5 @@ async def test_requisitions_1c_missed_are_registered_then_received_before_the_up
     queue.jobs.clear()
     assert (await client.post(f"{url}/shipping-documents", headers=a)).status_code == 200
     assert [f for f, _, _ in queue.jobs] == ["issue_spec_documents"]
-    assert await issue_spec_documents({"app": job_ctx}, spec["id"]) == "issued"
+    assert await issue_spec_documents({"app": job_ctx}, spec_id) == "issued"
     assert (await client.get(url, headers=a)).json()["status"] == "documents_issued"
