@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 
+from app.adapters.notices import RedisNotices
 from app.adapters.onec import build_erp
 from app.adapters.queue import ArqQueue
 from app.adapters.storage import build_storage
@@ -57,7 +60,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
-from app.services.actor_cache import ActorCache
+from app.services.actor_cache import ACTORS_CHANGED, ActorCache
 from app.services.ports import Erp, JobQueue, Storage
 from app.services.unit_of_work import UnitOfWork
 
@@ -81,6 +84,7 @@ class Overrides:
     queue: Any = None
     erp: Erp | None = None
     storage: Storage | None = None
+    notices: RedisNotices | None = None
 
 
 def create_app(settings: Settings | None = None, overrides: Overrides | None = None) -> FastAPI:
@@ -93,8 +97,14 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     clock = overrides.clock or SystemClock()
     calendar = BusinessCalendar()
 
+    notices = overrides.notices or RedisNotices(settings.redis.url, settings.redis.queue_name)
+    actors = ActorCache(settings.auth.actor_cache_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Who a token is, changed through another process: forgotten here as soon as it is told.
+        app.state.notices_heard = asyncio.Event()  # set while subscribed
+        listening = asyncio.create_task(notices.listen(ACTORS_CHANGED, actors.clear, app.state.notices_heard))
         if settings.env != "test":
             # What is loaded at start lives as long as the process: out of the collector's sight
             # (gc.freeze), and collections less often. Each request makes many short-lived objects
@@ -103,7 +113,10 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             gc.freeze()
             gc.set_threshold(20_000, 20, 50)
         yield
-        for resource in (queue, app.state.storage):
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
+        for resource in (queue, notices, app.state.storage):
             close = getattr(resource, "aclose", None)
             if close is not None:
                 await close()
@@ -139,7 +152,8 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.state.session_factory = session_factory
     app.state.queue = queue
     app.state.clock = clock
-    app.state.actors = ActorCache(settings.auth.actor_cache_seconds)
+    app.state.actors = actors
+    app.state.notices = notices
     app.state.calendar = calendar
     app.state.erp = overrides.erp or build_erp(settings.onec)
     app.state.storage = overrides.storage or build_storage(settings.storage)

@@ -41,6 +41,7 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
             calendar=state.calendar,
             request_id=request_id_var.get(),
             actors=state.actors,
+            notices=state.notices,
         )
         try:
             yield uow

@@ -37,8 +37,9 @@ class AuthSettings(BaseModel):
         ge=0,
         le=60,
         description="How long an API process remembers who a bearer token is (0: never). A token "
-        "revoked or an employee disabled or changed through another process is refused after at "
-        "most this long; through the same process, at once.",
+        "revoked or an employee disabled or changed is refused at once: by the process that made "
+        "the change, and by the others when Redis carries its notice; a process that missed the "
+        "notice (Redis down) refuses it after at most this long.",
     )
 
 

@@ -5,7 +5,11 @@ ORM load, about a sixth of the CPU of taking an order. Within ``seconds`` of a c
 token is answered from here: the token's own expiry is still checked each time, and each request
 gets its own copy of the employee (detached, never shared), so nothing one request does to it is
 seen by another. What changes a token or an employee through this process clears the cache when
-its transaction commits; through another process, it takes effect after at most ``seconds``.
+its transaction commits, and the other processes are told (a notice over Redis, ACTORS_CHANGED);
+a process that has not heard, Redis being down, forgets after at most ``seconds``.
+
+A check that read the database before the cache was cleared must not put back what it read:
+``generation`` is taken before the read and ``put`` keeps nothing if a clear came in between.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.models.directory import Employee, EmployeeRole, Role
 
 _COLUMNS = tuple(attr.key for attr in inspect(Employee).column_attrs)
+ACTORS_CHANGED = "actors-changed"  # the notice topic: a token or an employee changed somewhere
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class ActorCache:
         self.seconds = seconds
         self.size = size
         self._known: dict[str, _Known] = {}
+        self.generation = 0  # one more at every clear
 
     def get(self, token_hash: str, now: datetime) -> Employee | None:
         """A fresh copy of the token's employee, if the token was checked lately and has not expired."""
@@ -48,8 +54,10 @@ class ActorCache:
             return None
         return _employee(known.employee, known.roles)
 
-    def put(self, token_hash: str, expires_at: datetime, employee: Employee) -> None:
-        if self.seconds <= 0:
+    def put(self, token_hash: str, expires_at: datetime, employee: Employee, generation: int) -> None:
+        """Remember what a check read, unless the cache was cleared since ``generation`` was taken
+        (before the read): what it read may be what the clear was about."""
+        if self.seconds <= 0 or generation != self.generation:
             return
         if len(self._known) >= self.size:
             self._known.clear()  # a flood of distinct tokens: start over rather than grow
@@ -62,6 +70,7 @@ class ActorCache:
 
     def clear(self) -> None:
         self._known.clear()
+        self.generation += 1
 
 
 def _detached(cls: type[Any], values: dict[str, Any]) -> Any:

@@ -270,6 +270,7 @@ class AuthService:
         actors = self.uow.actors
         if actors is not None and (known := actors.get(token_hash, now)) is not None:
             return known
+        generation = actors.generation if actors is not None else 0
         # One round trip for the token, its employee and the roles.
         found = (
             (await self.uow.session.execute(_TOKEN_WITH_EMPLOYEE, {"token_hash": token_hash}))
@@ -289,7 +290,7 @@ class AuthService:
                 update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
             )
         if actors is not None:
-            actors.put(token_hash, expires_at, employee)
+            actors.put(token_hash, expires_at, employee, generation)
         return employee
 
     async def list_tokens(self, employee_id: int) -> Sequence[ApiToken]:

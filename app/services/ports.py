@@ -14,6 +14,15 @@ class JobQueue(Protocol):
         ...
 
 
+class Notices(Protocol):
+    """Short notices between the processes of the service ("who a token is has changed")."""
+
+    async def publish(self, topic: str) -> bool:
+        """Tell every listening process; False when the notice could not be sent (each process
+        then relies on its own expiry)."""
+        ...
+
+
 # --- chat -------------------------------------------------------------------------------------
 
 

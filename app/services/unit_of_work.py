@@ -11,8 +11,8 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.logging import get_logger
 from app.models.directory import Employee
-from app.services.actor_cache import ActorCache
-from app.services.ports import JobQueue
+from app.services.actor_cache import ACTORS_CHANGED, ActorCache
+from app.services.ports import JobQueue, Notices
 
 log = get_logger(__name__)
 
@@ -33,7 +33,8 @@ class UnitOfWork:
     request_id: str | None = None
     jobs: list[PendingJob] = field(default_factory=list)
     actors: ActorCache | None = None
-    forget_actors: bool = False  # a token or an employee changed: the cache is cleared on commit
+    forget_actors: bool = False  # a token or an employee changed: the caches are cleared on commit
+    notices: Notices | None = None  # how the other processes are told
 
     def after_commit(self, function: str, *args: Any, job_id: str) -> None:
         """Queue a job to be enqueued once the transaction has committed (never before)."""
@@ -42,9 +43,12 @@ class UnitOfWork:
 
     async def commit(self, queue: JobQueue | None) -> None:
         await self.session.commit()
-        if self.forget_actors and self.actors is not None:
-            self.actors.clear()
+        if self.forget_actors:
             self.forget_actors = False
+            if self.actors is not None:
+                self.actors.clear()
+            if self.notices is not None:
+                await self.notices.publish(ACTORS_CHANGED)
         jobs, self.jobs = self.jobs, []
         if queue is None:
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 from sqlalchemy import update
 
 from app.core.clock import FixedClock
-from app.core.config import Settings
+from app.core.config import RedisSettings, Settings
 from app.main import Overrides, create_app
 from app.models.directory import ApiToken, Role
 from tests.support.helpers import problem
@@ -309,3 +310,57 @@ async def test_a_token_revoked_by_another_process_is_refused_within_the_cache_ti
             problem(await client.get("/api/v1/auth/me", headers=user.headers), 401)
     finally:
         await app.state.engine.dispose()
+
+
+async def test_a_change_through_another_process_applies_at_once_when_redis_carries_the_notice(
+    settings: Settings, clock: FixedClock, queue: Any, make_user: Any, redis_url: str
+) -> None:
+    """Two API processes (two apps here) on one database and one Redis, each remembering tokens for
+    a minute: what one changes, the other applies to its next request."""
+    settings.auth.actor_cache_seconds = 60
+    settings.redis = RedisSettings(url=redis_url, queue_name=f"pomoshnik:test:{uuid.uuid4().hex}")
+    one, other = (create_app(settings, Overrides(clock=clock, queue=queue)) for _ in range(2))
+    admin = await make_user(Role.ADMIN)
+    user = await make_user(Role.MANAGER)
+    try:
+        async with (
+            one.router.lifespan_context(one),
+            other.router.lifespan_context(other),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=one), base_url="http://one") as first,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://other") as second,
+        ):
+            await asyncio.wait_for(other.state.notices_heard.wait(), 10)
+            assert (await second.get("/api/v1/auth/me", headers=user.headers)).json()["roles"] == ["manager"]
+
+            async def me_on_the_other() -> httpx.Response:
+                deadline = asyncio.get_running_loop().time() + 5
+                while True:
+                    me = await second.get("/api/v1/auth/me", headers=user.headers)
+                    if me.status_code != 200 or me.json()["roles"] != ["manager"]:
+                        return me
+                    assert asyncio.get_running_loop().time() < deadline, "the other process did not hear"
+                    await asyncio.sleep(0.02)
+
+            version = (await first.get(f"/api/v1/employees/{user.id}", headers=admin.headers)).headers["ETag"]
+            changed = await first.patch(
+                f"/api/v1/employees/{user.id}",
+                headers=admin.headers | {"If-Match": version},
+                json={"roles": ["assistant"]},
+            )
+            assert changed.status_code == 200, changed.text
+            assert (await me_on_the_other()).json()["roles"] == ["assistant"]
+
+            disabled = await first.patch(
+                f"/api/v1/employees/{user.id}",
+                headers=admin.headers | {"If-Match": changed.headers["ETag"]},
+                json={"is_active": False},
+            )
+            assert disabled.status_code == 200, disabled.text
+            deadline = asyncio.get_running_loop().time() + 5
+            while (await second.get("/api/v1/auth/me", headers=user.headers)).status_code == 200:
+                assert asyncio.get_running_loop().time() < deadline, "a disabled employee still let in"
+                await asyncio.sleep(0.02)
+            problem(await second.get("/api/v1/auth/me", headers=user.headers), 401)
+    finally:
+        for app in (one, other):
+            await app.state.engine.dispose()
