@@ -276,18 +276,20 @@ async def test_pagination_of_employees(client: httpx.AsyncClient, make_user: Any
     )
 
 
+async def _patch_employee(client: httpx.AsyncClient, admin: Any, employee_id: int, **changes: Any) -> None:
+    """Change an employee as an admin would: read its ETag, then PATCH with it."""
+    url = f"/api/v1/employees/{employee_id}"
+    version = (await client.get(url, headers=admin.headers)).headers["ETag"]
+    changed = await client.patch(url, headers=admin.headers | {"If-Match": version}, json=changes)
+    assert changed.status_code == 200, changed.text
+
+
 async def test_a_role_change_applies_to_the_next_request(client: httpx.AsyncClient, make_user: Any) -> None:
     """Who a token is, is remembered a few seconds; a change through this process forgets it."""
     admin = await make_user(Role.ADMIN)
     user = await make_user(Role.MANAGER)
     assert (await client.get("/api/v1/auth/me", headers=user.headers)).json()["roles"] == ["manager"]
-    version = (await client.get(f"/api/v1/employees/{user.id}", headers=admin.headers)).headers["ETag"]
-    changed = await client.patch(
-        f"/api/v1/employees/{user.id}",
-        headers=admin.headers | {"If-Match": version},
-        json={"roles": ["assistant"]},
-    )
-    assert changed.status_code == 200, changed.text
+    await _patch_employee(client, admin, user.id, roles=["assistant"])
     assert (await client.get("/api/v1/auth/me", headers=user.headers)).json()["roles"] == ["assistant"]
 
 
@@ -341,21 +343,10 @@ async def test_a_change_through_another_process_applies_at_once_when_redis_carri
                     assert asyncio.get_running_loop().time() < deadline, "the other process did not hear"
                     await asyncio.sleep(0.02)
 
-            version = (await first.get(f"/api/v1/employees/{user.id}", headers=admin.headers)).headers["ETag"]
-            changed = await first.patch(
-                f"/api/v1/employees/{user.id}",
-                headers=admin.headers | {"If-Match": version},
-                json={"roles": ["assistant"]},
-            )
-            assert changed.status_code == 200, changed.text
+            await _patch_employee(first, admin, user.id, roles=["assistant"])
             assert (await me_on_the_other()).json()["roles"] == ["assistant"]
 
-            disabled = await first.patch(
-                f"/api/v1/employees/{user.id}",
-                headers=admin.headers | {"If-Match": changed.headers["ETag"]},
-                json={"is_active": False},
-            )
-            assert disabled.status_code == 200, disabled.text
+            await _patch_employee(first, admin, user.id, is_active=False)
             deadline = asyncio.get_running_loop().time() + 5
             while (await second.get("/api/v1/auth/me", headers=user.headers)).status_code == 200:
                 assert asyncio.get_running_loop().time() < deadline, "a disabled employee still let in"
