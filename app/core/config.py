@@ -25,7 +25,10 @@ class DbSettings(BaseModel):
 
 
 class RedisSettings(BaseModel):
-    url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis for the arq queue")
+    url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis for the arq queue and the notices between processes",
+    )
     queue_name: str = "pomoshnik:queue"
 
 
