@@ -55,7 +55,7 @@ importlint: deps
 
 pytest: os-deps-test deps
 	@echo "==> pytest (SQLite and PostgreSQL, real Redis and SMTP)"
-	@POMOSHNIK_CHECK_DECLARED=$${POMOSHNIK_CHECK_DECLARED:-1} $(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	@POMOSHNIK_CHECK_DECLARED=$${POMOSHNIK_CHECK_DECLARED:-1} $(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} --dist worksteal $(PYTEST_ARGS)
 
 test: os-deps-test deps lint typecheck importlint pytest
 
