@@ -10,11 +10,11 @@ Redis is down the notice is dropped and the next one is tried a few seconds late
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 
 from redis.asyncio import Redis
 
+from app.adapters.redis_backoff import Backoff, close_quietly
 from app.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -29,7 +29,7 @@ class RedisNotices:
         self.url = url
         self.namespace = namespace
         self._client: Redis | None = None
-        self._down_until = 0.0
+        self.backoff = Backoff(RETRY_AFTER_FAILURE)
 
     def channel(self, topic: str) -> str:
         return f"{self.namespace}:notice:{topic}"
@@ -41,17 +41,16 @@ class RedisNotices:
         return client
 
     async def publish(self, topic: str) -> bool:
-        if time.monotonic() < self._down_until:
+        if self.backoff.waiting:
             return False
         if self._client is None:
             self._client = self._connect()
         try:
             await self._client.publish(self.channel(topic), b"")
         except Exception as exc:  # redis raises its own connection and timeout errors
-            self._down_until = time.monotonic() + RETRY_AFTER_FAILURE
-            log.warning("notice.not_sent", topic=topic, error=type(exc).__name__)
+            self.backoff.failed("notice.not_sent", exc, topic=topic)
             client, self._client = self._client, None
-            await _close(client)
+            await close_quietly(client)
             return False
         return True
 
@@ -84,17 +83,8 @@ class RedisNotices:
                     log.warning("notice.listen_lost", topic=topic, error=type(exc).__name__)
                 await asyncio.sleep(delay)
             finally:
-                await _close(client)
+                await close_quietly(client)
 
     async def aclose(self) -> None:
         client, self._client = self._client, None
-        await _close(client)
-
-
-async def _close(client: Redis | None) -> None:
-    if client is None:
-        return
-    try:
-        await client.aclose()
-    except Exception:  # closing a broken connection may fail too; nothing to do about it
-        log.debug("notice.close_failed")
+        await close_quietly(client)

@@ -12,9 +12,8 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from redis.commands.core import AsyncScript
 
-from app.core.logging import get_logger, request_id_var
-
-log = get_logger(__name__)
+from app.adapters.redis_backoff import Backoff, close_quietly
+from app.core.logging import request_id_var
 
 # arq's enqueue_job in one round trip: the same keys, the same serialized job and the same rule (a
 # job id that is queued, running or has a result is not queued again), checked and written
@@ -34,30 +33,22 @@ class ArqQueue:
         self.settings.conn_timeout = 1
         self.settings.conn_retries = 0
         self.queue_name = queue_name
-        self.retry_after_failure = retry_after_failure
+        self.backoff = Backoff(retry_after_failure)
         self._pool: ArqRedis | None = None
         self._enqueue: AsyncScript | None = None
-        self._down_until = 0.0
 
     async def _get_pool(self) -> ArqRedis | None:
         if self._pool is not None:
             return self._pool
-        if time.monotonic() < self._down_until:
+        if self.backoff.waiting:
             return None
         try:
             self._pool = await create_pool(self.settings, default_queue_name=self.queue_name)
             self._enqueue = self._pool.register_script(_ENQUEUE)
-        except (OSError, ConnectionError, TimeoutError) as exc:
-            self._mark_down(exc)
-            return None
-        except Exception as exc:  # redis raises its own connection errors
-            self._mark_down(exc)
+        except Exception as exc:  # OSError, TimeoutError or redis's own connection errors
+            self.backoff.failed("queue.unavailable", exc)
             return None
         return self._pool
-
-    def _mark_down(self, exc: BaseException) -> None:
-        self._down_until = time.monotonic() + self.retry_after_failure
-        log.warning("queue.unavailable", error=type(exc).__name__)
 
     async def enqueue(self, function: str, *args: Any, job_id: str) -> bool:
         pool = await self._get_pool()
@@ -72,7 +63,7 @@ class ArqQueue:
         try:
             await script(keys=keys, args=[job, pool.expires_extra_ms, job_id, now_ms])
         except Exception as exc:
-            self._mark_down(exc)
+            self.backoff.failed("queue.unavailable", exc)
             await self._drop_pool()
             return False
         return True
@@ -84,18 +75,14 @@ class ArqQueue:
         try:
             return bool(await pool.ping())
         except Exception as exc:
-            self._mark_down(exc)
+            self.backoff.failed("queue.unavailable", exc)
             await self._drop_pool()
             return False
 
     async def _drop_pool(self) -> None:
         pool, self._pool = self._pool, None
         self._enqueue = None
-        if pool is not None:
-            try:
-                await pool.aclose()
-            except Exception:  # closing a broken connection may fail too; nothing to do about it
-                log.debug("queue.close_failed")
+        await close_quietly(pool)
 
     async def aclose(self) -> None:
         await self._drop_pool()
