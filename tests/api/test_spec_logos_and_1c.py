@@ -25,7 +25,7 @@ from tests.api.test_spec_walk import (
     order_for_spec,
     people,
     run_jobs,
-    spec_with_approved_invoice,
+    spec_at_goods_ready,
 )
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
@@ -150,28 +150,15 @@ async def test_an_svg_that_declares_entities_or_is_broken_is_refused(
         drawable_svg(bomb)
 
 
-async def _to_goods_ready(
-    client: httpx.AsyncClient, app: Any, p: Any, job_ctx: Any, queue: RecordingQueue
-) -> tuple[int, str]:
-    a = p.assistant.headers
-    order, url = await spec_with_approved_invoice(client, app, p, "manufacturing")
-    await client.post(f"{url}/sign", headers=p.supply.headers)
-    await client.post(f"{url}/send", headers=a, json={})
-    await run_jobs(queue, job_ctx)
-    await client.post(f"{url}/workshop-accepted", headers=p.workshop.headers)
-    ready = await client.post(f"{url}/goods-ready", headers=p.keeper.headers)
-    assert ready.json()["status"] == "goods_ready", ready.text
-    await run_jobs(queue, job_ctx)
-    return int(order["id"]), url
-
-
 async def test_delivery_waits_for_the_shipping_documents_of_the_spec(
     client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: RecordingQueue
 ) -> None:
     job_ctx.erp = app.state.erp
     p = await people(make_user)
     a = p.assistant.headers
-    oid, url = await _to_goods_ready(client, app, p, job_ctx, queue)
+    spec_order, url = await spec_at_goods_ready(client, app, p, job_ctx, queue)
+    await run_jobs(queue, job_ctx)
+    oid = int(spec_order["id"])
     order = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()
     assert order["status"] == "ready"
     agree = {"method": "pickup", "planned_on": "2026-12-02"}

@@ -186,6 +186,21 @@ async def spec_with_approved_invoice(
     return order, url
 
 
+async def spec_at_goods_ready(
+    client: httpx.AsyncClient, app: Any, p: Any, job_ctx: Any, queue: RecordingQueue
+) -> tuple[dict[str, Any], str]:
+    """A manufacturing spec signed, posted to the workshop, accepted there and its goods reported
+    ready (steps 1-15); the jobs the report queued are left in ``queue``. The order, the spec's URL."""
+    order, url = await spec_with_approved_invoice(client, app, p, "manufacturing")
+    await client.post(f"{url}/sign", headers=p.supply.headers)
+    await client.post(f"{url}/send", headers=p.assistant.headers, json={})
+    await run_jobs(queue, job_ctx)
+    await client.post(f"{url}/workshop-accepted", headers=p.workshop.headers)
+    ready = await client.post(f"{url}/goods-ready", headers=p.keeper.headers)
+    assert ready.json()["status"] == "goods_ready", ready.text
+    return order, url
+
+
 @pytest.mark.parametrize("kind", ["logo", "tailoring", "manufacturing"])
 async def test_spec_from_the_managers_request_to_the_clients_feedback(
     kind: str,

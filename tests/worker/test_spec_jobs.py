@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from app.worker.jobs import issue_spec_documents, post_spec_receipts, sweep
-from tests.api.test_spec_walk import JOBS, people, run_jobs, spec_with_approved_invoice
+from tests.api.test_spec_walk import JOBS, people, spec_at_goods_ready, spec_with_approved_invoice
 from tests.conftest import RecordingQueue
 
 
@@ -19,13 +19,8 @@ async def test_lost_receipt_and_upd_jobs_are_taken_again_by_the_sweep(
     job_ctx.erp = app.state.erp
     p = await people(make_user)
     a = p.assistant.headers
-    _, url = await spec_with_approved_invoice(client, app, p, "manufacturing")
+    _, url = await spec_at_goods_ready(client, app, p, job_ctx, queue)
     spec_id = int(url.rsplit("/", 1)[1])
-    await client.post(f"{url}/sign", headers=p.supply.headers)
-    await client.post(f"{url}/send", headers=a, json={})
-    await run_jobs(queue, job_ctx)
-    await client.post(f"{url}/workshop-accepted", headers=p.workshop.headers)
-    await client.post(f"{url}/goods-ready", headers=p.keeper.headers)
     assert [f for f, _, _ in queue.jobs] == ["post_spec_receipts"]
     queue.jobs.clear()  # Redis lost the job
 
