@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, event, insert, inspect
+from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, event, exc, insert, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, make_transient_to_detached, mapped_column
@@ -96,23 +97,59 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
             cursor.close()
 
         return engine
+    # LIFO: the connection just returned is the next one out, so a quiet hour keeps one or two warm
+    # connections and the rest go idle (and are checked before use) instead of all rotating.
     engine = create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_use_lifo=True
     )
-    engine.sync_engine.dialect.do_ping = _ping  # type: ignore[method-assign]
+    dialect = engine.dialect
+
+    def check_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        _check_if_idle(dialect, dbapi_connection, record)
+
+    event.listen(engine.sync_engine, "checkin", _returned)
+    event.listen(engine.sync_engine, "checkout", check_if_idle)
     return engine
 
 
-def _ping(dbapi_connection: Any) -> bool:
-    """The pool's check of a connection before every checkout (a dead one, after a restart of
-    PostgreSQL, invalidates the pool instead of failing the request). One round trip of the simple
-    protocol: the driver adapter's own ping wraps it in BEGIN and ROLLBACK (for pgbouncer's
-    transaction mode, which is not used here), three round trips on every request."""
+# A pooled connection that has been idle this long is checked with a round trip before use.
+IDLE_BEFORE_CHECK = 1.0
+
+
+def _returned(dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["returned_at"] = time.monotonic()
+
+
+def _check_if_idle(dialect: Dialect, dbapi_connection: Any, record: Any) -> None:
+    """The pool's check of a connection before use, for connections that sat idle: a dead one
+    (after a restart of PostgreSQL) invalidates the pool instead of failing the request.
+
+    SQLAlchemy's pre-ping checks every checkout, one round trip per request (three with the asyncpg
+    adapter's own ping, which wraps it in BEGIN and ROLLBACK). A connection returned to the pool
+    less than ``IDLE_BEFORE_CHECK`` ago was working then; if PostgreSQL went away since, the request
+    using it fails as it would have failed mid-way, and the disconnect invalidates the pool for the
+    next ones. A new connection is not checked at all: it has just connected."""
+    returned_at = record.info.get("returned_at")
+    if returned_at is None or time.monotonic() - returned_at < IDLE_BEFORE_CHECK:
+        return
+    if not _ping(dialect, dbapi_connection):
+        raise exc.InvalidatePoolError("the connection did not answer its check")
+
+
+def _ping(dialect: Dialect, dbapi_connection: Any) -> bool:
+    """One round trip of the simple protocol; False when the connection is gone, the error when it
+    is something else."""
     try:
         dbapi_connection.run_async(lambda connection: connection.execute("SELECT 1"))
     except Exception:
-        # Said again by the adapter's own ping, in the terms the pool acts on (a disconnect or not).
-        dbapi_connection.ping()
+        # Said again by the adapter's own ping, in the terms the dialect judges (a disconnect or not).
+        try:
+            dbapi_connection.ping()
+        except dbapi_connection.dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                return False
+            raise
     return True
 
 

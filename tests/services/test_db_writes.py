@@ -1,18 +1,22 @@
 """The database primitives of the hot paths: rows inserted without the unit of work come back as
-the session's persistent objects, and the pool's pre-ping is the one round trip it claims to be."""
+the session's persistent objects, and the pool checks a connection that sat idle, with one round
+trip, and no other."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core.db import _ping, create_engine, insert_persistent, is_sqlite
+from app.core import db
+from app.core.db import create_engine, insert_persistent, is_sqlite
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
 
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
@@ -98,9 +102,90 @@ async def test_a_row_without_every_column_is_refused_before_anything_is_written(
         assert await session.scalar(select(Order.id)) is None
 
 
-async def test_the_pre_ping_is_one_statement_not_the_adapters_transaction(db_url: str) -> None:
+def _postgres_only(db_url: str) -> None:
     if is_sqlite(db_url):
-        pytest.skip("the pre-ping is PostgreSQL's")
+        pytest.skip("the pool's check is PostgreSQL's (SQLite has no connection to lose)")
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int(await connection.scalar(text("SELECT pg_backend_pid()")))
+
+
+async def _terminate(db_url: str, pid: int) -> None:
+    other = create_engine(db_url, pool_size=1)
+    try:
+        async with other.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        await other.dispose()
+
+
+async def test_a_connection_is_checked_only_after_it_sat_idle(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check is a round trip; under load a connection comes back within milliseconds and is
+    used again without one."""
+    _postgres_only(db_url)
+    checks: list[object] = []
+    ping = db._ping
+
+    def counted(dialect: Any, dbapi_connection: Any) -> bool:
+        checks.append(dbapi_connection)
+        return ping(dialect, dbapi_connection)
+
+    monkeypatch.setattr(db, "_ping", counted)
+    monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 0.2)
+    engine = create_engine(db_url)
+    try:
+        first = await _backend_pid(engine)  # a new connection: not checked
+        assert await _backend_pid(engine) == first  # back a moment ago: not checked
+        assert checks == []
+        await asyncio.sleep(0.3)
+        assert await _backend_pid(engine) == first  # idle: checked once, and alive
+        assert len(checks) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_an_idle_connection_that_died_is_replaced_before_use(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart of PostgreSQL, or its administrator ending a session, while the connection sat in
+    the pool: the request gets a new connection, not an error."""
+    _postgres_only(db_url)
+    monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 0.2)
+    engine = create_engine(db_url)
+    try:
+        dead = await _backend_pid(engine)
+        await _terminate(db_url, dead)
+        await asyncio.sleep(0.3)
+        assert await _backend_pid(engine) != dead
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_that_died_in_its_last_second_fails_one_request_and_no_more(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The price of not checking a connection that was working a moment ago: the one request that
+    takes it fails as if PostgreSQL had gone away mid-way, and the pool is renewed for the next."""
+    _postgres_only(db_url)
+    monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 3600.0)
+    engine = create_engine(db_url)
+    try:
+        dead = await _backend_pid(engine)
+        await _terminate(db_url, dead)
+        with pytest.raises(DBAPIError) as failed:
+            await _backend_pid(engine)
+        assert failed.value.connection_invalidated
+        assert await _backend_pid(engine) != dead
+    finally:
+        await engine.dispose()
+
+
+async def test_the_check_is_one_statement_not_the_adapters_transaction(db_url: str) -> None:
+    _postgres_only(db_url)
     engine = create_engine(db_url)
     try:
         async with engine.connect() as connection:
@@ -110,8 +195,8 @@ async def test_the_pre_ping_is_one_statement_not_the_adapters_transaction(db_url
                 run_async = raw.run_async  # type: ignore[union-attr]
 
                 def ping(self) -> None:
-                    raise AssertionError("the ping fell back to the adapter's")
+                    raise AssertionError("the check fell back to the adapter's ping")
 
-            assert await connection.run_sync(lambda _: _ping(Watched()))
+            assert await connection.run_sync(lambda _: db._ping(engine.dialect, Watched()))
     finally:
         await engine.dispose()
