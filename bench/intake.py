@@ -2,7 +2,8 @@
 a bare FastAPI endpoint doing the same inserts with SQLAlchemy Core, measured in the same run.
 
 Prints the throughput ratio (goal ≥ 0.5) and the p99 latency at a paced 100 requests/s (goal
-< 50 ms), and writes the figures to bench/results/. Every loop is bounded in count and time.
+< 50 ms; the median of three 15-second runs), and writes the figures to bench/results/. Every
+loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ RATE = int(os.environ.get("BENCH_RATE", "100"))
 PACED_SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# The paced runs are repeated too: one 15-second run's p99 is its 15 slowest requests, and a slow
+# window of the machine more or less decides it.
+PACED_ROUNDS = int(os.environ.get("BENCH_PACED_ROUNDS", "3"))
 # Both servers run as deployed: one uvicorn worker process per core (the service and the baseline
 # alike, so the ratio compares like with like).
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
@@ -240,9 +244,19 @@ async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[
                 "webhook_p50_ms": p(full_lat, 0.5),
             }
         )
-    # The bare endpoint at the same pace first: the part of the p99 that is the machine's.
-    base_paced_lat = await paced(f"{base_url}/orders", {}, body)
-    paced_lat = await paced(f"{app_url}/api/v1/orders", headers, body)
+    # The bare endpoint at the same pace first, in each round: the part of the p99 that is the machine's.
+    paced_rounds = []
+    for _ in range(PACED_ROUNDS):
+        base_paced_lat = await paced(f"{base_url}/orders", {}, body)
+        paced_lat = await paced(f"{app_url}/api/v1/orders", headers, body)
+        paced_rounds.append(
+            {
+                "p50_ms": p(paced_lat, 0.5),
+                "p99_ms": p(paced_lat, 0.99),
+                "baseline_p50_ms": p(base_paced_lat, 0.5),
+                "baseline_p99_ms": p(base_paced_lat, 0.99),
+            }
+        )
     return {
         "webhook_rounds": webhook_rounds,
         "webhook_ratio_median": statistics.median(r["ratio"] for r in webhook_rounds),
@@ -253,10 +267,11 @@ async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[
         "intake_rps_median": statistics.median(r["intake_rps"] for r in rounds),
         "baseline_rps_median": statistics.median(r["baseline_rps"] for r in rounds),
         "paced_rate": RATE,
-        "paced_p50_ms": p(paced_lat, 0.5),
-        "paced_p99_ms": p(paced_lat, 0.99),
-        "baseline_paced_p50_ms": p(base_paced_lat, 0.5),
-        "baseline_paced_p99_ms": p(base_paced_lat, 0.99),
+        "paced_rounds": paced_rounds,
+        "paced_p50_ms": statistics.median(r["p50_ms"] for r in paced_rounds),
+        "paced_p99_ms": statistics.median(r["p99_ms"] for r in paced_rounds),
+        "baseline_paced_p50_ms": statistics.median(r["baseline_p50_ms"] for r in paced_rounds),
+        "baseline_paced_p99_ms": statistics.median(r["baseline_p99_ms"] for r in paced_rounds),
     }
 
 
@@ -285,8 +300,11 @@ def main() -> None:
         f"{'ratio intake / baseline (median of rounds)':44} {result['ratio_median']:12.2f}"
         f"  >= 0.5 ({ratio_ok})"
     )
-    print(f"{'p50 at ' + rate + ', ms':44} {result['paced_p50_ms']:12.1f}")
-    print(f"{'p99 at ' + rate + ', ms':44} {result['paced_p99_ms']:12.1f}  < 50 ({p99_ok})")
+    rounds = ", ".join(f"{r['p99_ms']:.1f}" for r in result["paced_rounds"])
+    print(f"{'p50 at ' + rate + ', ms (median of rounds)':44} {result['paced_p50_ms']:12.1f}")
+    p99 = result["paced_p99_ms"]
+    print(f"{'p99 at ' + rate + ', ms (median of rounds)':44} {p99:12.1f}  < 50 ({p99_ok})")
+    print(f"{'p99 of each round, ms':44} {rounds:>12}")
     base_p50, base_p99 = result["baseline_paced_p50_ms"], result["baseline_paced_p99_ms"]
     print(f"{'baseline p50 / p99 at ' + rate + ', ms':44} {base_p50:5.1f} / {base_p99:4.1f}")
     steady = result["cpu_steadiness"]
