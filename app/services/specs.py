@@ -12,7 +12,6 @@ walks its own steps (the call, delivery, the client's feedback), and the feedbac
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
@@ -51,7 +50,7 @@ from app.services.documents.spec import (
 from app.services.files import check_document, check_logo
 from app.services.fulfilment import FulfilmentService
 from app.services.history import HistoryService, snapshot
-from app.services.images import check_image, pdf_print_copy, print_copy
+from app.services.images import check_image, draw_pdf_logo, print_copy
 from app.services.invoices import InvoiceService
 from app.services.order_files import clean_filename
 from app.services.orders import TRANSITIONS as ORDER_TRANSITIONS
@@ -314,7 +313,7 @@ class SpecService:
             print_key = f"specs/{spec.id}/logo-{digest}-print.jpg"
             await self.storage.put(print_key, picture, "image/jpeg")
         elif checked.extension == "pdf":
-            drawn = await asyncio.to_thread(pdf_print_copy, content)
+            drawn = await draw_pdf_logo(content)
             if drawn is not None:
                 print_key = f"specs/{spec.id}/logo-{digest}-print.jpg"
                 await self.storage.put(print_key, drawn, "image/jpeg")

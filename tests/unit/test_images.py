@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import sys
 
+import psutil
 import pytest
 from PIL import Image
 from pypdf import PdfWriter
+from structlog.testing import capture_logs
 from weasyprint import HTML
 
 from app.core.errors import FieldError
-from app.services.images import check_image, pdf_print_copy, print_copy
+from app.services import images
+from app.services.images import check_image, draw_pdf_logo, pdf_print_copy, print_copy
 from tests.support.logos import LOGO_BLUE, pdf_logo
 
 
@@ -88,3 +94,67 @@ def test_a_pdf_that_cannot_be_drawn_gives_no_print_copy() -> None:
     writer.write(locked)
     for content in (broken, blank, locked.getvalue(), b"%PDF-1.7\n" + b"\x00" * 100):
         assert pdf_print_copy(content) is None
+
+
+def _drawing_children() -> list[psutil.Process]:
+    """This process's children running the drawing command (servers that other tests of the same
+    process started are its children too)."""
+    found = []
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if child.cmdline() == list(images._DRAW_COMMAND) and child.status() != psutil.STATUS_ZOMBIE:
+                found.append(child)
+    return found
+
+
+async def test_a_pdf_logo_is_drawn_in_a_process_of_its_own() -> None:
+    content = pdf_logo(page_mm=(200, 120), plate_mm=(120, 40))
+    assert await draw_pdf_logo(content) == pdf_print_copy(content)
+    assert await draw_pdf_logo(b"%PDF-1.7\n" + b"\x00" * 100) is None  # undrawable: no picture
+    assert _drawing_children() == []
+
+
+async def test_a_drawing_that_overruns_its_time_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PDF made to keep PDFium busy costs its own process, for ``seconds``, and no picture."""
+    monkeypatch.setattr(images, "_DRAW_COMMAND", (sys.executable, "-c", "while True: pass"))
+    with capture_logs() as logs:
+        assert await draw_pdf_logo(pdf_logo(), seconds=0.5) is None
+    assert _drawing_children() == []
+    assert [entry["event"] for entry in logs] == ["pdf_logo.too_slow"]
+
+
+async def test_a_drawing_given_up_by_its_request_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(images, "_DRAW_COMMAND", (sys.executable, "-c", "import time; time.sleep(60)"))
+    drawing = asyncio.create_task(draw_pdf_logo(pdf_logo()))
+    for _ in range(100):  # the child started
+        if _drawing_children():
+            break
+        await asyncio.sleep(0.05)
+    (child,) = _drawing_children()
+    drawing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await drawing
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    assert _drawing_children() == []
+
+
+async def test_a_drawing_that_crashes_or_runs_out_of_memory_gives_no_picture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PDFium dying on a hostile file, or reaching the child's memory bound, leaves the API running:
+    the spec names the file, and the log says why."""
+    crash = "import os; os.abort()"
+    greedy = (
+        "from app.services import images; "
+        "images.pdf_print_copy = lambda content: bytes(2 * images.PDF_DRAW_MEMORY); "
+        "images._draw_from_stdin()"
+    )
+    for code, error in ((crash, ""), (greedy, "MemoryError")):
+        monkeypatch.setattr(images, "_DRAW_COMMAND", (sys.executable, "-c", code))
+        with capture_logs() as logs:
+            assert await draw_pdf_logo(pdf_logo()) is None
+        (entry,) = logs
+        assert entry["event"] == "pdf_logo.failed"
+        assert entry["exit_code"] != 0
+        assert error in entry["error"]
+    assert _drawing_children() == []
