@@ -7,12 +7,11 @@ import asyncio
 import contextlib
 import hashlib
 import io
-import resource
 import sys
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from app.core.errors import FieldError
 from app.core.logging import get_logger
@@ -86,20 +85,16 @@ def print_copy(image: CheckedImage) -> bytes:
         return out.getvalue()
 
 
-PDF_RENDER_SIDE = 2 * max(PRINT_SIZE)  # drawn at twice the print size, then scaled down smoothly
-MAX_PDF_SCALE = 8.0  # a tiny page is not blown up into a huge bitmap
-
-
 # A drawing of a PDF logo runs in a process of its own, bounded in time and memory.
 PDF_DRAW_SECONDS = 10.0
-PDF_DRAW_MEMORY = 1 << 30  # address space, bytes
-_DRAW_COMMAND = (sys.executable, "-m", "app.services.images")
+_DRAW_COMMAND = (sys.executable, "-m", "app.services.pdf_logo", str(max(PRINT_SIZE)))
 
 
 async def draw_pdf_logo(content: bytes, seconds: float = PDF_DRAW_SECONDS) -> bytes | None:
-    """``pdf_print_copy`` in a child process: PDFium parses a file from outside, and a PDF made to
-    keep it busy, to eat memory or to crash it costs that process, killed after ``seconds``, not the
-    API's. None then, as for any PDF that cannot be drawn (the document names the file instead)."""
+    """A PDF logo's print copy, drawn by ``app.services.pdf_logo`` in a child process: PDFium parses
+    a file from outside, and a PDF made to keep it busy, to eat memory or to crash it costs that
+    process, killed after ``seconds``, not the API's. None then, as for any PDF that cannot be
+    drawn (the document names the file instead)."""
     process = await asyncio.create_subprocess_exec(
         *_DRAW_COMMAND,
         stdin=asyncio.subprocess.PIPE,
@@ -121,59 +116,3 @@ async def draw_pdf_logo(content: bytes, seconds: float = PDF_DRAW_SECONDS) -> by
         log.warning("pdf_logo.failed", exit_code=process.returncode, error=reason[0][:300], size=len(content))
         return None
     return drawn or None
-
-
-def pdf_print_copy(content: bytes) -> bytes | None:
-    """The first page of a PDF logo as a print copy (a JPEG as ``print_copy`` makes), its white
-    margins trimmed; None when PDFium cannot draw it (broken, encrypted, no pages), so that the
-    document names the file instead. PDFium may not be entered from two threads at once: the
-    service calls this through ``draw_pdf_logo``, one process a drawing."""
-    import pypdfium2 as pdfium  # 4.5 MB of library: loaded where a PDF is drawn, not by every process
-
-    try:
-        document = pdfium.PdfDocument(content)
-    except pdfium.PdfiumError:
-        return None
-    try:
-        if len(document) == 0:
-            return None
-        page = document[0]
-        width, height = page.get_size()
-        if width <= 0 or height <= 0:
-            return None
-        scale = min(PDF_RENDER_SIDE / max(width, height), MAX_PDF_SCALE)
-        picture = page.render(scale=scale, fill_color=(255, 255, 255, 255)).to_pil().convert("RGB")
-    except pdfium.PdfiumError:
-        return None
-    finally:
-        document.close()
-    drawn = ImageChops.difference(picture, Image.new("RGB", picture.size, (255, 255, 255))).getbbox()
-    if drawn is None:
-        return None  # a blank page: nothing to print
-    pad = max(picture.size) // 50
-    left, top, right, bottom = drawn
-    picture = picture.crop(
-        (
-            max(0, left - pad),
-            max(0, top - pad),
-            min(picture.width, right + pad),
-            min(picture.height, bottom + pad),
-        )
-    )
-    picture.thumbnail(PRINT_SIZE)
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=85, optimize=True)
-    return out.getvalue()
-
-
-def _draw_from_stdin() -> int:
-    """The child of ``draw_pdf_logo``: the PDF on stdin, the JPEG (or nothing) on stdout."""
-    resource.setrlimit(resource.RLIMIT_AS, (PDF_DRAW_MEMORY, PDF_DRAW_MEMORY))
-    drawn = pdf_print_copy(sys.stdin.buffer.read())
-    if drawn is not None:
-        sys.stdout.buffer.write(drawn)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_draw_from_stdin())

@@ -16,7 +16,8 @@ from weasyprint import HTML
 
 from app.core.errors import FieldError
 from app.services import images
-from app.services.images import check_image, draw_pdf_logo, pdf_print_copy, print_copy
+from app.services.images import check_image, draw_pdf_logo, print_copy
+from app.services.pdf_logo import pdf_print_copy
 from tests.support.logos import LOGO_BLUE, pdf_logo
 
 
@@ -145,9 +146,9 @@ async def test_a_drawing_that_crashes_or_runs_out_of_memory_gives_no_picture(
     the spec names the file, and the log says why."""
     crash = "import os; os.abort()"
     greedy = (
-        "from app.services import images; "
-        "images.pdf_print_copy = lambda content: bytes(2 * images.PDF_DRAW_MEMORY); "
-        "images._draw_from_stdin()"
+        "import sys; from app.services import pdf_logo; "
+        "pdf_logo.pdf_print_copy = lambda content, side: bytes(2 * pdf_logo.MEMORY); "
+        "sys.exit(pdf_logo.main([]))"
     )
     for code, error in ((crash, ""), (greedy, "MemoryError")):
         monkeypatch.setattr(images, "_DRAW_COMMAND", (sys.executable, "-c", code))
