@@ -9,6 +9,7 @@ loop is bounded in count and time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+import psutil  # noqa: E402
 
 from bench.common import (  # noqa: E402
     cpu_steadiness,
@@ -43,7 +46,7 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 RATE = int(os.environ.get("BENCH_RATE", "100"))
 PACED_SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 # The paced runs are repeated too: one 15-second run's p99 is its 15 slowest requests, and a slow
 # window of the machine more or less decides it.
 PACED_ROUNDS = int(os.environ.get("BENCH_PACED_ROUNDS", "3"))
@@ -136,11 +139,22 @@ async def paced(url: str, headers: dict[str, str], body: dict[str, Any]) -> list
     return latencies
 
 
+def _per_request(before: dict[str, float], after: dict[str, float], server: str, n: int) -> dict[str, float]:
+    return {
+        name: round((after[name] - before[name]) * 1000 / n, 2) for name in (server, "postgres", "client")
+    }
+
+
 def _payload(headers: dict[str, str], body: dict[str, Any] | str) -> tuple[bytes, dict[str, str]]:
     """The request body as bytes, once: a dict as JSON, a string (the amoCRM form) as it is."""
     if isinstance(body, str):
         return body.encode(), headers
     return json.dumps(body).encode(), headers | {"Content-Type": "application/json"}
+
+
+def _median_of(rounds: Iterable[dict[str, float]]) -> dict[str, float]:
+    listed = list(rounds)
+    return {name: statistics.median(r[name] for r in listed) for name in listed[0]}
 
 
 def p(values: list[float], q: float) -> float:
@@ -198,7 +212,8 @@ def measure(tmp: Path) -> dict[str, Any]:
             for i, item in enumerate((products.json() * 10)[:10])
         ]
         body = {"channel": "phone", "client_id": client.json()["id"], "lines": lines}
-        result = asyncio.run(load(app_url, base_url, headers, body))
+        groups = {"service": servers[0].pid, "baseline": servers[1].pid}
+        result = asyncio.run(load(app_url, base_url, headers, body, lambda: cpu_by_process(groups)))
         result["api_rss_mb"] = rss_mb(servers[0].pid, children=True)
         return result
     finally:
@@ -214,7 +229,31 @@ def measure(tmp: Path) -> dict[str, Any]:
         gc.collect()
 
 
-async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+def cpu_by_process(servers: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each server's processes, PostgreSQL's and this client's."""
+
+    def used(process: psutil.Process) -> float:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            return float(times.user + times.system)
+        return 0.0
+
+    totals = {}
+    for name, pid in servers.items():
+        supervisor = psutil.Process(pid)
+        totals[name] = used(supervisor) + sum(used(child) for child in supervisor.children(recursive=True))
+    totals["postgres"] = sum(used(p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres")
+    totals["client"] = used(psutil.Process())
+    return totals
+
+
+async def load(
+    app_url: str,
+    base_url: str,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    cpu: Callable[[], dict[str, float]],
+) -> dict[str, Any]:
     await burst(f"{app_url}/api/v1/orders", headers, body)  # warm-up
     rounds = []
     for _ in range(ROUNDS):
@@ -246,15 +285,21 @@ async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[
         )
     # The bare endpoint at the same pace first, in each round: the part of the p99 that is the machine's.
     paced_rounds = []
+    # And the CPU each request cost every process: what a slow window of the machine multiplies.
     for _ in range(PACED_ROUNDS):
+        before = cpu()
         base_paced_lat = await paced(f"{base_url}/orders", {}, body)
+        middle = cpu()
         paced_lat = await paced(f"{app_url}/api/v1/orders", headers, body)
+        after = cpu()
         paced_rounds.append(
             {
                 "p50_ms": p(paced_lat, 0.5),
                 "p99_ms": p(paced_lat, 0.99),
                 "baseline_p50_ms": p(base_paced_lat, 0.5),
                 "baseline_p99_ms": p(base_paced_lat, 0.99),
+                "cpu_ms_per_request": _per_request(middle, after, "service", len(paced_lat)),
+                "baseline_cpu_ms_per_request": _per_request(before, middle, "baseline", len(base_paced_lat)),
             }
         )
     return {
@@ -272,6 +317,10 @@ async def load(app_url: str, base_url: str, headers: dict[str, str], body: dict[
         "paced_p99_ms": statistics.median(r["p99_ms"] for r in paced_rounds),
         "baseline_paced_p50_ms": statistics.median(r["baseline_p50_ms"] for r in paced_rounds),
         "baseline_paced_p99_ms": statistics.median(r["baseline_p99_ms"] for r in paced_rounds),
+        "paced_cpu_ms_per_request": _median_of(r["cpu_ms_per_request"] for r in paced_rounds),
+        "baseline_paced_cpu_ms_per_request": _median_of(
+            r["baseline_cpu_ms_per_request"] for r in paced_rounds
+        ),
     }
 
 
@@ -307,6 +356,12 @@ def main() -> None:
     print(f"{'p99 of each round, ms':44} {rounds:>12}")
     base_p50, base_p99 = result["baseline_paced_p50_ms"], result["baseline_paced_p99_ms"]
     print(f"{'baseline p50 / p99 at ' + rate + ', ms':44} {base_p50:5.1f} / {base_p99:4.1f}")
+    mine, bare = result["paced_cpu_ms_per_request"], result["baseline_paced_cpu_ms_per_request"]
+    print(
+        f"{'CPU per request at ' + rate + ', ms':44} server {mine['service']:.2f}"
+        f" (bare {bare['baseline']:.2f}), PostgreSQL {mine['postgres']:.2f}"
+        f" ({bare['postgres']:.2f}), client {mine['client']:.2f}"
+    )
     steady = result["cpu_steadiness"]
     print(
         f"{'machine: CPU ran >= 3x slow, share of time':44} {steady['slow_share']:12.1%}"
