@@ -5,6 +5,7 @@ trip, and no other."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -102,9 +103,15 @@ async def test_a_row_without_every_column_is_refused_before_anything_is_written(
         assert await session.scalar(select(Order.id)) is None
 
 
-def _postgres_only(db_url: str) -> None:
+@pytest.fixture
+async def pg_engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """The service's engine on PostgreSQL: the pool's check is PostgreSQL's (SQLite has no
+    connection to lose)."""
     if is_sqlite(db_url):
-        pytest.skip("the pool's check is PostgreSQL's (SQLite has no connection to lose)")
+        pytest.skip("the pool's check is PostgreSQL's")
+    engine = create_engine(db_url)
+    yield engine
+    await engine.dispose()
 
 
 async def _backend_pid(engine: AsyncEngine) -> int:
@@ -122,11 +129,10 @@ async def _terminate(db_url: str, pid: int) -> None:
 
 
 async def test_a_connection_is_checked_only_after_it_sat_idle(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The check is a round trip; under load a connection comes back within milliseconds and is
     used again without one."""
-    _postgres_only(db_url)
     checks: list[object] = []
     ping = db._ping
 
@@ -136,67 +142,48 @@ async def test_a_connection_is_checked_only_after_it_sat_idle(
 
     monkeypatch.setattr(db, "_ping", counted)
     monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 0.2)
-    engine = create_engine(db_url)
-    try:
-        first = await _backend_pid(engine)  # a new connection: not checked
-        assert await _backend_pid(engine) == first  # back a moment ago: not checked
-        assert checks == []
-        await asyncio.sleep(0.3)
-        assert await _backend_pid(engine) == first  # idle: checked once, and alive
-        assert len(checks) == 1
-    finally:
-        await engine.dispose()
+    first = await _backend_pid(pg_engine)  # a new connection: not checked
+    assert await _backend_pid(pg_engine) == first  # back a moment ago: not checked
+    assert checks == []
+    await asyncio.sleep(0.3)
+    assert await _backend_pid(pg_engine) == first  # idle: checked once, and alive
+    assert len(checks) == 1
 
 
 async def test_an_idle_connection_that_died_is_replaced_before_use(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    db_url: str, pg_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A restart of PostgreSQL, or its administrator ending a session, while the connection sat in
     the pool: the request gets a new connection, not an error."""
-    _postgres_only(db_url)
     monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 0.2)
-    engine = create_engine(db_url)
-    try:
-        dead = await _backend_pid(engine)
-        await _terminate(db_url, dead)
-        await asyncio.sleep(0.3)
-        assert await _backend_pid(engine) != dead
-    finally:
-        await engine.dispose()
+    dead = await _backend_pid(pg_engine)
+    await _terminate(db_url, dead)
+    await asyncio.sleep(0.3)
+    assert await _backend_pid(pg_engine) != dead
 
 
 async def test_a_connection_that_died_in_its_last_second_fails_one_request_and_no_more(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    db_url: str, pg_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The price of not checking a connection that was working a moment ago: the one request that
     takes it fails as if PostgreSQL had gone away mid-way, and the pool is renewed for the next."""
-    _postgres_only(db_url)
     monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 3600.0)
-    engine = create_engine(db_url)
-    try:
-        dead = await _backend_pid(engine)
-        await _terminate(db_url, dead)
-        with pytest.raises(DBAPIError) as failed:
-            await _backend_pid(engine)
-        assert failed.value.connection_invalidated
-        assert await _backend_pid(engine) != dead
-    finally:
-        await engine.dispose()
+    dead = await _backend_pid(pg_engine)
+    await _terminate(db_url, dead)
+    with pytest.raises(DBAPIError) as failed:
+        await _backend_pid(pg_engine)
+    assert failed.value.connection_invalidated
+    assert await _backend_pid(pg_engine) != dead
 
 
-async def test_the_check_is_one_statement_not_the_adapters_transaction(db_url: str) -> None:
-    _postgres_only(db_url)
-    engine = create_engine(db_url)
-    try:
-        async with engine.connect() as connection:
-            raw = (await connection.get_raw_connection()).dbapi_connection
+async def test_the_check_is_one_statement_not_the_adapters_transaction(pg_engine: AsyncEngine) -> None:
+    async with pg_engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).dbapi_connection
 
-            class Watched:
-                run_async = raw.run_async  # type: ignore[union-attr]
+        class Watched:
+            run_async = raw.run_async  # type: ignore[union-attr]
 
-                def ping(self) -> None:
-                    raise AssertionError("the check fell back to the adapter's ping")
+            def ping(self) -> None:
+                raise AssertionError("the check fell back to the adapter's ping")
 
-            assert await connection.run_sync(lambda _: db._ping(engine.dialect, Watched()))
-    finally:
-        await engine.dispose()
+        assert await connection.run_sync(lambda _: db._ping(pg_engine.dialect, Watched()))
