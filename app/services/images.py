@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import hashlib
 import io
+import os
 import sys
 import warnings
 from dataclasses import dataclass
@@ -85,9 +86,12 @@ def print_copy(image: CheckedImage) -> bytes:
         return out.getvalue()
 
 
-# A drawing of a PDF logo runs in a process of its own, bounded in time and memory.
+# A drawing of a PDF logo runs in a process of its own, bounded in time and memory, with no more
+# of the environment than it takes to start (no database URL, no tokens), at most two at once.
 PDF_DRAW_SECONDS = 10.0
 _DRAW_COMMAND = (sys.executable, "-m", "app.services.pdf_logo", str(max(PRINT_SIZE)))
+_DRAW_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG")
+_DRAWINGS = asyncio.Semaphore(2)
 
 
 async def draw_pdf_logo(content: bytes, seconds: float = PDF_DRAW_SECONDS) -> bytes | None:
@@ -95,11 +99,17 @@ async def draw_pdf_logo(content: bytes, seconds: float = PDF_DRAW_SECONDS) -> by
     a file from outside, and a PDF made to keep it busy, to eat memory or to crash it costs that
     process, killed after ``seconds``, not the API's. None then, as for any PDF that cannot be
     drawn (the document names the file instead)."""
+    async with _DRAWINGS:
+        return await _draw(content, seconds)
+
+
+async def _draw(content: bytes, seconds: float) -> bytes | None:
     process = await asyncio.create_subprocess_exec(
         *_DRAW_COMMAND,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={name: os.environ[name] for name in _DRAW_ENVIRONMENT if name in os.environ},
     )
     try:
         drawn, error = await asyncio.wait_for(process.communicate(content), seconds)

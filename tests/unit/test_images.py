@@ -159,3 +159,28 @@ async def test_a_drawing_that_crashes_or_runs_out_of_memory_gives_no_picture(
         assert entry["exit_code"] != 0
         assert error in entry["error"]
     assert _drawing_children() == []
+
+
+async def test_the_drawing_child_gets_no_secrets_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PDFium reads a file from outside: the child that runs it is not given the database URL or
+    any token of the service."""
+    monkeypatch.setenv("APP_DB__URL", "postgresql://service:secret@db/pomoshnik")
+    shown = "import os, sys; sys.stdout.write(repr(sorted(os.environ)))"
+    monkeypatch.setattr(images, "_DRAW_COMMAND", (sys.executable, "-c", shown))
+    seen = await draw_pdf_logo(pdf_logo())
+    assert seen is not None
+    assert b"APP_DB__URL" not in seen
+    assert b"PATH" in seen
+
+
+async def test_at_most_two_drawings_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(images, "_DRAW_COMMAND", (sys.executable, "-c", "import time; time.sleep(0.6)"))
+    drawings = [asyncio.create_task(draw_pdf_logo(pdf_logo())) for _ in range(5)]
+    most = 0
+    while not all(drawing.done() for drawing in drawings):
+        most = max(most, len(_drawing_children()))
+        await asyncio.sleep(0.02)
+    assert await asyncio.gather(*drawings) == [None] * 5
+    assert most == 2
