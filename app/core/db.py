@@ -185,9 +185,14 @@ def _insert_of(cls: type[Base]) -> tuple[ReturningInsert[Any], str, frozenset[st
     return found
 
 
-async def insert_persistent(session: AsyncSession, cls: type[T], rows: list[dict[str, Any]]) -> list[T]:
+async def insert_persistent(
+    session: AsyncSession, cls: type[T], rows: list[dict[str, Any]], *, attach: bool = True
+) -> list[T]:
     """Insert rows with one Core statement and give them back as persistent objects of the session,
-    as a query would have loaded them, in the order given.
+    as a query would have loaded them, in the order given; with ``attach=False``, as detached
+    objects instead, for rows nothing changes before the commit (keeping objects in the session
+    costs its bookkeeping at the add, the flush before the commit and the close: 0.6 ms of an
+    order's 5).
 
     For a hot path that writes many new rows: the unit of work (object construction, flush
     planning, attribute history) costs several times the statement itself. What is pending in the
@@ -211,5 +216,6 @@ async def insert_persistent(session: AsyncSession, cls: type[T], rows: list[dict
         obj.__dict__[key] = ident
         make_transient_to_detached(obj)
         objects.append(obj)
-    session.add_all(objects)
+    if attach:
+        session.add_all(objects)
     return objects

@@ -296,7 +296,8 @@ class OrderService:
         taken_by_id: int | None = None,
     ) -> Order:
         """Receive an order (any channel), then check it: accepted, or waiting for clarification.
-        Who took it is the caller; the system (a webhook) names ``taken_by_id`` instead."""
+        Who took it is the caller; the system (a webhook) names ``taken_by_id`` instead. The order
+        given back is detached from the session, for reading: load it again to change it."""
         client, credit = await self._check_people(data)
         lines = resolved if resolved is not None else await self.resolve_lines(data.lines)
         now = self.uow.clock.now()
@@ -329,12 +330,13 @@ class OrderService:
             "version": 1,
         }
         # The order, its lines and its events are three statements, not the unit of work's flush
-        # (which cost most of the CPU of an intake); the order and its lines are the session's.
+        # (which cost most of the CPU of an intake). Nothing below changes the new order or its
+        # lines, so they are not put in the session: they come back detached, fully loaded.
         session = self.uow.session
-        (order,) = await insert_persistent(session, Order, [order_row])
+        (order,) = await insert_persistent(session, Order, [order_row], attach=False)
         for row in line_rows:
             row["order_id"] = order.id
-        order_lines = await insert_persistent(session, OrderLine, line_rows)
+        order_lines = await insert_persistent(session, OrderLine, line_rows, attach=False)
         set_committed_value(order, "lines", order_lines)
         received = self._snapshot(order) | {"status": OrderStatus.RECEIVED.value}
         events = [self.history.row("order", order.id, "received", None, received)]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
@@ -90,6 +90,31 @@ async def test_inserted_rows_are_persistent_objects_the_unit_of_work_then_update
         assert (stored.status, stored.version, stored.raw_text) == (OrderStatus.ACCEPTED, 2, "по телефону")
         assert stored.created_at == NOW
         assert [(line.position, line.quantity) for line in stored.lines] == [(1, 1), (2, 20), (3, 3)]
+
+
+async def test_rows_inserted_unattached_are_written_and_read_as_detached_objects(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """For rows nothing changes before the commit: written, readable, and outside the session."""
+    async with session_factory() as session:
+        (order,) = await insert_persistent(session, Order, [order_row()], attach=False)
+        lines = await insert_persistent(session, OrderLine, [line_row(order.id, 1)], attach=False)
+        set_committed_value(order, "lines", lines)
+        assert order not in session
+        assert inspect(order).detached
+        assert (order.status, order.raw_text, order.lines[0].name) == (
+            OrderStatus.NEEDS_CLARIFICATION,
+            "по телефону",
+            "Костюм 1",
+        )
+        loaded = await session.get(Order, order.id)  # the session loads its own copy
+        assert loaded is not None
+        assert loaded is not order
+        assert loaded.raw_text == "по телефону"
+        await session.commit()
+
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(OrderLine)) == 1
 
 
 async def test_a_row_without_every_column_is_refused_before_anything_is_written(
