@@ -191,8 +191,8 @@ async def insert_persistent(
     """Insert rows with one Core statement and give them back as persistent objects of the session,
     as a query would have loaded them, in the order given; with ``attach=False``, as detached
     objects instead, for rows nothing changes before the commit (keeping objects in the session
-    costs its bookkeeping at the add, the flush before the commit and the close: 0.6 ms of an
-    order's 5).
+    costs its bookkeeping at the add, the flush before the commit and the close: about a tenth of
+    an order's CPU).
 
     For a hot path that writes many new rows: the unit of work (object construction, flush
     planning, attribute history) costs several times the statement itself. What is pending in the
