@@ -16,13 +16,14 @@ from PIL import Image, UnidentifiedImageError
 
 from app.core.errors import FieldError
 from app.core.logging import get_logger
+from app.services.pdf_logo import PRINT_SIDE
 
 log = get_logger(__name__)
 
 ALLOWED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 # Pixels, not bytes: a small file can still decode into a huge bitmap ("decompression bomb").
 MAX_PIXELS = 40_000_000
-PRINT_SIZE = (480, 480)  # 30 mm cells: about 400 dpi
+PRINT_SIZE = (PRINT_SIDE, PRINT_SIDE)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def print_copy(image: CheckedImage) -> bytes:
 # A drawing of a PDF logo runs in a process of its own, bounded in time and memory, with no more
 # of the environment than it takes to start (no database URL, no tokens), at most two at once.
 PDF_DRAW_SECONDS = 10.0
-_DRAW_COMMAND = (sys.executable, "-m", "app.services.pdf_logo", str(max(PRINT_SIZE)))
+_DRAW_COMMAND = (sys.executable, "-m", "app.services.pdf_logo")
 _DRAW_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG")
 _DRAWINGS = asyncio.Semaphore(2)
 

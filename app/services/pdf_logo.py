@@ -14,11 +14,12 @@ import sys
 
 from PIL import Image, ImageChops
 
+PRINT_SIDE = 480  # the print copy of any picture, pixels a side (30 mm cells: about 400 dpi)
 MAX_SCALE = 8.0  # a tiny page is not blown up into a huge bitmap
 MEMORY = 1 << 30  # the child's address space, bytes
 
 
-def pdf_print_copy(content: bytes, side: int = 480) -> bytes | None:
+def pdf_print_copy(content: bytes, side: int = PRINT_SIDE) -> bytes | None:
     """The first page of a PDF as a JPEG at most ``side`` pixels a side (drawn at twice that, then
     scaled down smoothly), its white margins trimmed; None when PDFium cannot draw it (broken,
     encrypted, no pages) or the page is blank."""
@@ -60,13 +61,13 @@ def pdf_print_copy(content: bytes, side: int = 480) -> bytes | None:
     return out.getvalue()
 
 
-def main(argv: list[str]) -> int:
+def main() -> int:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-    drawn = pdf_print_copy(sys.stdin.buffer.read(), int(argv[0]) if argv else 480)
+    drawn = pdf_print_copy(sys.stdin.buffer.read())
     if drawn is not None:
         sys.stdout.buffer.write(drawn)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -147,8 +147,8 @@ async def test_a_drawing_that_crashes_or_runs_out_of_memory_gives_no_picture(
     crash = "import os; os.abort()"
     greedy = (
         "import sys; from app.services import pdf_logo; "
-        "pdf_logo.pdf_print_copy = lambda content, side: bytes(2 * pdf_logo.MEMORY); "
-        "sys.exit(pdf_logo.main([]))"
+        "pdf_logo.pdf_print_copy = lambda content: bytes(2 * pdf_logo.MEMORY); "
+        "sys.exit(pdf_logo.main())"
     )
     for code, error in ((crash, ""), (greedy, "MemoryError")):
         monkeypatch.setattr(images, "_DRAW_COMMAND", (sys.executable, "-c", code))
