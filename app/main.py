@@ -84,7 +84,6 @@ class Overrides:
     queue: Any = None
     erp: Erp | None = None
     storage: Storage | None = None
-    notices: RedisNotices | None = None
 
 
 def create_app(settings: Settings | None = None, overrides: Overrides | None = None) -> FastAPI:
@@ -97,7 +96,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     clock = overrides.clock or SystemClock()
     calendar = BusinessCalendar()
 
-    notices = overrides.notices or RedisNotices(settings.redis.url, settings.redis.queue_name)
+    notices = RedisNotices(settings.redis.url, settings.redis.queue_name)
     actors = ActorCache(settings.auth.actor_cache_seconds)
 
     @asynccontextmanager
