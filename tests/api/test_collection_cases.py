@@ -230,3 +230,76 @@ async def test_an_invoice_falling_overdue_joins_the_open_case(
     assert [e["after"] for e in history["items"] if e["action"] == "invoices_added"] == [
         {"invoice_ids": [invoice["id"]]}
     ]
+
+
+async def test_a_claim_charges_interest_on_what_was_owed_at_the_due_date(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    """A part paid before the due date (a prepayment) lowers the principal the interest of art. 395
+    runs on; the claim is drafted with its interest, not refused for a payment before the delay."""
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    lawyer = await make_user(Role.LAWYER, department="administration")
+    accountant = await make_user(Role.ACCOUNTANT, department="finance")
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={
+            "name": "ООО «Ясень»",
+            "inn": inn10("352877788"),
+            "kpp": "352801001",
+            "assistant_id": assistant.id,
+        },
+    )
+    client_id = card.json()["id"]
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    order = await client.post(
+        "/api/v1/orders",
+        headers=assistant.headers,
+        json={
+            "channel": "phone",
+            "client_id": client_id,
+            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 40}],
+        },
+    )
+    invoice = (
+        await client.post(f"/api/v1/orders/{order.json()['id']}/invoice", headers=assistant.headers)
+    ).json()
+    url = f"/api/v1/invoices/{invoice['id']}"
+    await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@yasen.example.ru"})
+    invoice = (await client.post(f"{url}/approve", headers=assistant.headers, json={})).json()
+    assert invoice["due_on"] == "2026-12-08"
+    total = Decimal(invoice["total"])
+    prepaid = (total / 4).quantize(Decimal("0.01"))
+    paid = {"client_id": client_id, "amount": str(prepaid), "paid_on": "2026-12-01"}
+    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
+
+    clock.set(datetime(2026, 12, 9, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["cases_opened"] == 1
+    cases = await client.get(
+        "/api/v1/collection-cases", headers=head.headers, params={"client_id": client_id}
+    )
+    case_url = f"/api/v1/collection-cases/{cases.json()['items'][0]['id']}"
+    refused = await client.post(
+        f"{case_url}/guarantee-refusal", headers=assistant.headers, json={"comment": "Нет"}
+    )
+    assert refused.json()["stage"] == "escalated", refused.text
+    call = {"level": "director", "reached": True, "result": "Платить не будут"}
+    assert (await client.post(f"{case_url}/calls", headers=assistant.headers, json=call)).status_code == 201
+    done = await client.post(
+        f"{case_url}/negotiation-done", headers=assistant.headers, json={"comment": "Итог"}
+    )
+    clock.set(datetime.fromisoformat(done.json()["wait_ends_on"]).replace(hour=7, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 1
+    case_id = int(case_url.rsplit("/", 1)[1])
+    assert await draft_claim_letter({"app": job_ctx}, case_id) == "drafted"
+
+    drafted = (await client.get(case_url, headers=lawyer.headers)).json()
+    assert drafted["claim_error"] is None
+    view = drafted["claim_view"]
+    assert Decimal(view["debt"]) == total - prepaid
+    # Interest from the day after the due date, on the three quarters still owed then.
+    assert view["periods"][0]["start"] == "2026-12-09"
+    assert {Decimal(p["principal"]) for p in view["periods"]} == {total - prepaid}
+    assert Decimal(view["penalty"]) > 0
+    assert Decimal(view["total"]) == total - prepaid + Decimal(view["penalty"])

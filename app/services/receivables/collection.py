@@ -1029,14 +1029,20 @@ class CollectionService:
                 .order_by(Payment.paid_on)
             )
             penalty = ZERO
+            # Interest runs on what was still owed when the invoice fell due: a prepayment or a part
+            # paid before then lowers the principal; what came later lowers it from its day.
+            payments = [(day, amount) for day, amount in paid]
+            owed = invoice.total - sum((a for day, a in payments if day < invoice.due_on), ZERO)
             try:
                 calc = await PenaltyService(self.uow).calculate(
                     Request(
                         method=Method.KEY_RATE,
-                        principal=invoice.total,
+                        principal=owed,
                         due_date=invoice.due_on,
                         until=today,
-                        payments=tuple(PenaltyPayment(day, amount) for day, amount in paid),
+                        payments=tuple(
+                            PenaltyPayment(day, amount) for day, amount in payments if day >= invoice.due_on
+                        ),
                     )
                 )
             except FieldError as exc:
