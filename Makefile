@@ -77,7 +77,7 @@ bench-worker: os-deps-test deps
 	@$(PY) bench/worker_memory.py
 
 fuzz: os-deps-test deps
-	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest tests/contract -m slow -p no:randomly -q
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest tests/contract -q
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
