@@ -38,10 +38,13 @@ from app.services.warehouse import WarehouseService
 SOURCE = "telegram"
 WAREHOUSE_CHANNEL = "warehouse_orders"
 WORKSHOP_CHANNELS = frozenset(CHANNELS.values())
-# «Принято», «принял», «Приняли!», «ok, принято» — the word is what counts, not its ending.
-_ACCEPTED = re.compile(r"(?<![а-яё])принят[оаы]?|(?<![а-яё])принял[иа]?", re.IGNORECASE)
-# …but «не принято», «не приняли» says the opposite.
-_REFUSED = re.compile(r"(?<![а-яё])не\s+(?:принят|принял)", re.IGNORECASE)
+# «Принято», «принят», «Приняли!», «ok, принято в работу» — a whole word of the done deed; not
+# «принять» or «принятие», which a refusal uses as readily («Принять не можем»).
+_ACCEPTED = re.compile(r"(?<![а-яё])(?:принят[оаы]?|принял[иа]?)(?![а-яё])", re.IGNORECASE)
+# …but any negation or refusal says the opposite: «не принято», «не примем», «отказ», «нет места».
+_REFUSED = re.compile(
+    r"(?<![а-яё])(?:не|нету?|нельзя|невозможн[а-яё]*|отка[зж][а-яё]*)(?![а-яё])", re.IGNORECASE
+)
 _NUMBER = re.compile(r"\d{1,20}(?:-\d{1,20})?")
 
 

@@ -146,6 +146,39 @@ async def test_the_invoice_number_names_the_order_without_a_reply(
     assert status == "waiting_for_supply"
 
 
+@pytest.mark.parametrize(
+    ("text", "accepts"),
+    [
+        ("Не можем принять, нет места", False),
+        ("Принять не можем", False),
+        ("принятие невозможно", False),
+        ("Принято", True),
+        ("принято 👍", True),
+        ("Приняли, собираем", True),
+    ],
+)
+async def test_only_a_real_принято_accepts_the_only_order_waiting(
+    client: httpx.AsyncClient,
+    app: Any,
+    make_user: Any,
+    job_ctx: Any,
+    queue: RecordingQueue,
+    text: str,
+    accepts: bool,
+) -> None:
+    # No reply and no invoice number: the message answers the only order waiting, if it accepts.
+    await make_user(Role.WAREHOUSE, department="warehouse", chat_handle="@sklad_petrov")
+    order, assistant, _ = await _sent_to_warehouse(client, app, make_user, job_ctx, queue)
+    answered = await client.post(
+        "/webhooks/telegram", json=update(text, username="sklad_petrov"), headers=HEADERS
+    )
+    assert answered.status_code == 200, answered.text
+    outcome = answered.json()["outcome"]
+    assert outcome.startswith("done:") if accepts else outcome == "ignored: not an answer we act on"
+    status = (await client.get(f"/api/v1/orders/{order['id']}", headers=assistant.headers)).json()["status"]
+    assert status == ("waiting_for_supply" if accepts else "sent_to_warehouse")
+
+
 async def test_a_wrong_secret_or_body_is_refused_and_kept(client: httpx.AsyncClient, job_ctx: Any) -> None:
     body = update("Принято", username="x")
     problem(await client.post("/webhooks/telegram", json=body), 403)
