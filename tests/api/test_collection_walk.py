@@ -183,6 +183,10 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
 
     request_mail = await _message(job_ctx, f"collection:{case['id']}:guarantee-request")
     assert request_mail.recipient == "buh@berezdvor.example.ru"
+    amount = f"{format_rub(total)} руб."
+    assert request_mail.subject == f"Просроченная задолженность {amount}: просим гарантийное письмо"
+    assert f"просрочена оплата {amount}:" in request_mail.body
+    assert f"к оплате {amount};" in request_mail.body
     assert await deliver_outbound({"app": job_ctx}, request_mail.id) == "sent"
     assert await deliver_outbound({"app": job_ctx}, request_mail.id) == "skipped"
     [received] = handler.received

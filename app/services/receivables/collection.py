@@ -444,7 +444,8 @@ class CollectionService:
                         channel="email",
                         recipient=email,
                         subject=(
-                            f"Просроченная задолженность {format_rub(debt.debt)}: просим гарантийное письмо"
+                            f"Просроченная задолженность {format_rub(debt.debt)} руб.: "
+                            "просим гарантийное письмо"
                         ),
                         body=_guarantee_request_text(client, contact, debt, self.today),
                         dedupe_key=f"collection:{case.id}:guarantee-request",
@@ -1478,12 +1479,12 @@ def _guarantee_request_text(client: Client, contact: ClientContact, debt: Overdu
     lines = [
         f"Здравствуйте, {contact.name}!",
         "",
-        f"По данным нашего учёта у «{client.name}» просрочена оплата {format_rub(debt.debt)}:",
+        f"По данным нашего учёта у «{client.name}» просрочена оплата {format_rub(debt.debt)} руб.:",
     ]
     for invoice in debt.invoices:
         lines.append(
             f"— счёт № {invoice.number} от {_d(invoice.issued_on)}, срок оплаты {_d(invoice.due_on)}, "
-            f"к оплате {format_rub(invoice.outstanding)};"
+            f"к оплате {format_rub(invoice.outstanding)} руб.;"
         )
     latest = policy.latest_promise(today)
     lines += [
