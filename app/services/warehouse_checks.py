@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -47,6 +47,7 @@ from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
+from app.services.reports import order_owner
 from app.services.requisitions import RequisitionService
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -59,7 +60,8 @@ START_BY = time(9, 0)
 # A worker that was down at 8:30 still makes the morning's sheets until noon; a sheet made later in
 # the day would serve no morning check.
 SHEETS_UNTIL = time(12, 0)
-# "Tell the manager the order is picked (call, in person)": the same working day.
+# "Tell the manager the order is picked (call, in person)": the same working day, or the next one
+# when the keeper reports it after the end of the working day.
 TELL_MANAGER_WORKING_DAYS = 0
 # Orders whose invoices the check looks at: at the warehouse, being picked or waiting for supply.
 CHECKED_STATUSES = (OrderStatus.SENT_TO_WAREHOUSE, OrderStatus.WAITING_FOR_SUPPLY)
@@ -130,9 +132,10 @@ class WarehouseCheckService:
     # --- the worker's sweep ---------------------------------------------------------------------
 
     async def make_due(self, batch: int) -> tuple[int, int]:
-        """On a working day from 8:30 local: a sheet for every assistant with invoices to check;
-        from 9:00: a reminder for every sheet not started. Both recorded on the rows, so the next
-        minute finds nothing left to do."""
+        """On a working day from 8:30 local: a sheet for every assistant with invoices to check
+        (an order is on the sheet of whoever works it, as in the daily report: its assistant, else
+        who took it, else its manager); from 9:00: a reminder for every sheet not started. Both
+        recorded on the rows, so the next minute finds nothing left to do."""
         now = self.uow.clock.now()
         cal = self.uow.calendar
         today = cal.local_date(now)
@@ -143,16 +146,16 @@ class WarehouseCheckService:
         if now < cal.at(today, SHEETS_UNTIL):
             assistants = (
                 await self.uow.session.scalars(
-                    select(Order.assistant_id)
+                    select(order_owner)
                     .where(
                         Order.status.in_(CHECKED_STATUSES),
-                        Order.assistant_id.is_not(None),
-                        Order.assistant_id.not_in(
+                        order_owner.is_not(None),
+                        order_owner.not_in(
                             select(WarehouseCheck.assistant_id).where(WarehouseCheck.day == today)
                         ),
                     )
                     .distinct()
-                    .order_by(Order.assistant_id)
+                    .order_by(order_owner)
                     .limit(batch)
                 )
             ).all()
@@ -204,7 +207,7 @@ class WarehouseCheckService:
             await self.uow.session.scalars(
                 select(Order)
                 .options(selectinload(Order.lines))
-                .where(Order.assistant_id == assistant_id, Order.status.in_(CHECKED_STATUSES))
+                .where(order_owner == assistant_id, Order.status.in_(CHECKED_STATUSES))
                 .order_by(Order.id)
             )
         ).all()
@@ -378,8 +381,11 @@ class WarehouseCheckService:
                     RequisitionStatus.ARRIVED,
                     RequisitionStatus.CANCELLED,
                 ):
-                    # "Arrived yesterday" is dated the day before; goods found set aside came today.
-                    arrived_on = today - timedelta(days=1) if mark == ItemMark.ARRIVED else today
+                    # "Arrived yesterday" is dated the working day before; goods found set aside
+                    # came today.
+                    arrived_on = (
+                        self.uow.calendar.add_working_days(today, -1) if mark == ItemMark.ARRIVED else today
+                    )
                     await requisitions.mark_arrived(requisition.id, arrived_on, None)
         touch(check, self.uow)
         await self.uow.session.flush()
@@ -430,13 +436,20 @@ class WarehouseCheckService:
             title=f"Сообщить менеджеру: заявка №{order_id} собрана",
             description=text,
             assignee_id=check.assistant_id,
-            due_at=self.uow.calendar.due_after(self.uow.clock.now(), TELL_MANAGER_WORKING_DAYS),
+            due_at=self._tell_manager_due(),
             subject_type=TaskSubject.ORDER,
             subject_id=order_id,
         )
         self.history.record(
             "order", order_id, "picked", None, {"warehouse_check_id": check.id, "invoice": invoice.number}
         )
+
+    def _tell_manager_due(self) -> datetime:
+        """The end of today's working day while there is some of it left, else the end of the
+        next working day: a task made after hours is not overdue at birth."""
+        now = self.uow.clock.now()
+        due = self.uow.calendar.due_after(now, TELL_MANAGER_WORKING_DAYS)
+        return due if due > now else self.uow.calendar.due_after(now, TELL_MANAGER_WORKING_DAYS + 1)
 
     # --- the printed sheet ----------------------------------------------------------------------
 
