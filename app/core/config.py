@@ -150,6 +150,12 @@ class PostSettings(BaseModel):
     login: str = ""
     password: SecretStr = SecretStr("")
     timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    daily_requests: int = Field(
+        default=100,
+        ge=24,
+        description="Tracking requests a day the post allows (100 without a contract); the hourly "
+        "job asks for its share, the letters checked longest ago first",
+    )
 
 
 class StorageSettings(BaseModel):

@@ -397,12 +397,19 @@ async def draft_claim_letter(ctx: dict[str, Any], case_id: int, request_id: str 
         request_id_var.reset(token)
 
 
+# track_claim_letters runs once an hour (worker/settings.py).
+TRACKING_RUNS_A_DAY = 24
+
+
 async def track_claim_letters(ctx: dict[str, Any]) -> dict[str, int]:
     """The hourly cron: each posted claim letter's history from the post (no transaction open
-    while asking), recorded; a letter handed over moves its case on."""
+    while asking), recorded; a letter handed over moves its case on. A run asks for no more than
+    its share of the post's daily allowance (APP_POST__DAILY_REQUESTS), the letters checked
+    longest ago first: with more letters on the way than that, each is checked less often."""
     app = _ctx(ctx)
+    share = app.settings.post.daily_requests // TRACKING_RUNS_A_DAY
     async with app.unit_of_work() as uow:
-        letters = await CollectionService(uow).to_track(app.settings.worker.sweep_batch)
+        letters = await CollectionService(uow).to_track(min(app.settings.worker.sweep_batch, share))
     tracked = failed = 0
     for case_id, barcode in letters:
         try:

@@ -6,7 +6,8 @@ Each job runs twice where it matters: the second run must do nothing.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from arq.worker import Worker
@@ -15,13 +16,16 @@ from sqlalchemy import select
 from app.adapters.chat import StubChat
 from app.adapters.queue import ArqQueue
 from app.core.clock import FixedClock
+from app.models.collection import CaseStage, CollectionCase
+from app.models.directory import Role
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from app.models.tasks import TaskKind
 from app.services.outbox import OutboxService
 from app.services.ports import ChatError, ChatReceipt
+from app.services.seed import inn10
 from app.services.tasks import TaskService
 from app.worker.context import JobContext
-from app.worker.jobs import deliver_outbound, sweep
+from app.worker.jobs import deliver_outbound, sweep, track_claim_letters
 from tests.conftest import RecordingQueue
 from tests.support.smtp import RecordingHandler
 
@@ -208,3 +212,53 @@ async def test_enqueue_without_redis_fails_fast_and_the_row_waits(job_ctx: JobCo
         rows = (await session.scalars(select(OutboundMessage))).all()
         assert [r.status for r in rows] == [OutboundStatus.PENDING]
     await queue.aclose()
+
+
+async def test_tracking_asks_the_post_for_its_hourly_share_oldest_checked_first(
+    job_ctx: JobContext, client: Any, make_user: Any
+) -> None:
+    """Russian Post answers 100 tracking requests a day without a contract: the hourly run asks for
+    four letters at most, those checked longest ago (never checked first); the rest wait their turn."""
+    head = await make_user(Role.HEAD)
+    asked: list[str] = []
+
+    class Post:
+        async def history(self, barcode: str) -> list[Any]:
+            asked.append(barcode)
+            return []
+
+    job_ctx.post = Post()  # type: ignore[assignment]
+    now = job_ctx.clock.now()
+    checked = [None, None, now - timedelta(hours=5), now - timedelta(hours=9), now - timedelta(hours=1), None]
+    numbers = [f"1010008765{i:04d}" for i in range(len(checked))]
+    async with job_ctx.session_factory() as session:
+        for i, (number, at) in enumerate(zip(numbers, checked, strict=True)):
+            card = await client.post(
+                "/api/v1/clients",
+                headers=head.headers,
+                json={"name": f"ООО «Почта {i}»", "inn": inn10(f"35299{i:04d}"), "kpp": "352801001"},
+            )
+            assert card.status_code == 201, card.text
+            session.add(
+                CollectionCase(
+                    client_id=card.json()["id"],
+                    episode=1,
+                    stage=CaseStage.CLAIM_SENT,
+                    opened_on=date(2026, 11, 2),
+                    debt_at_open=Decimal("1000.00"),
+                    invoice_ids=[],
+                    tracking_number=number,
+                    tracking_checked_at=at,
+                    created_at=datetime(2026, 11, 2, tzinfo=UTC),
+                    updated_at=datetime(2026, 11, 2, tzinfo=UTC),
+                )
+            )
+        await session.commit()
+
+    assert job_ctx.settings.post.daily_requests == 100
+    assert await track_claim_letters({"app": job_ctx}) == {"tracked": 4, "failed": 0}
+    assert set(asked[:3]) == {numbers[0], numbers[1], numbers[5]}
+    assert asked[3] == numbers[3]
+    # The next hour: the two left, then the oldest of those just checked.
+    assert await track_claim_letters({"app": job_ctx}) == {"tracked": 4, "failed": 0}
+    assert asked[4:6] == [numbers[2], numbers[4]]
