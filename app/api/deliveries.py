@@ -92,7 +92,8 @@ async def tick_item(
     version: IfMatchDep,
     response: Response,
 ) -> DeliveryRead:
-    """Tick an item of the checklist; `driver_message` also posts to the chat «Доставка»."""
+    """Tick an item of the checklist; `driver_message` also posts to the chat «Доставка», and is
+    refused (409, naming them) until every item before it is ticked."""
     return _delivery(await deliveries.tick(order_id, item, version), response)
 
 

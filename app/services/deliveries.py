@@ -122,7 +122,8 @@ class DeliveryService:
         return delivery
 
     async def tick(self, order_id: int, item: str, if_match: int | None) -> Delivery:
-        """Tick one item of the checklist, with who and when; the driver's message is sent to the chat."""
+        """Tick one item of the checklist, with who and when; the driver's message is sent to the chat,
+        and only after every item before it on the checklist is ticked."""
         delivery = await self.of_order(order_id)
         ensure_version(delivery, if_match, "delivery")
         entry = next((x for x in delivery.checklist if x["key"] == item), None)
@@ -131,6 +132,12 @@ class DeliveryService:
             raise FieldError("item", f"not on the checklist of this delivery ({keys})")
         if entry["done_at"] is not None:
             raise Conflict(f"«{entry['title']}» is already ticked")
+        if item == "driver_message":
+            # The driver is messaged last: only once everything before it on the checklist is done.
+            before = delivery.checklist[: delivery.checklist.index(entry)]
+            undone = [x["title"] for x in before if x["done_at"] is None]
+            if undone:
+                raise Conflict("tick these items first: " + "; ".join(undone), missing=undone)
         actor = self.uow.actor
         entry["done_by"] = actor.id if actor else None
         entry["done_at"] = self.uow.clock.now().isoformat()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from app.models.directory import Role
+from app.models.outbox import OutboundMessage
 from tests.api.test_fulfilment import _approved_order
 from tests.support.helpers import problem
 
@@ -66,6 +68,9 @@ async def test_delivery_rules(client: httpx.AsyncClient, app: Any, make_user: An
     problem(await client.post(f"{url}/delivery/checklist/upd", headers=h), 409)
     refused = problem(await client.post(f"{url}/ship", headers=h), 409)
     assert "УПД распечатан" in refused["detail"]
+    # The driver is told to take the goods to the carrier only with the УПД at the warehouse.
+    early = problem(await client.post(f"{url}/delivery/checklist/driver_message", headers=h), 409)
+    assert "УПД отнесён на склад" in early["detail"]
     for key in ("carrier_from_manager", "printed", "upd_to_warehouse", "driver_message"):
         await client.post(f"{url}/delivery/checklist/{key}", headers=h)
     assert (await client.post(f"{url}/ship", headers=h)).json()["status"] == "shipped"
@@ -82,3 +87,40 @@ async def test_delivery_rules(client: httpx.AsyncClient, app: Any, make_user: An
     assert closed.json()["status"] == "closed"
     delivery = (await client.get(f"{url}/delivery", headers=h)).json()
     assert (delivery["rating"], delivery["feedback"]) == (4, "Задержка на день")
+
+
+async def test_the_driver_is_messaged_only_after_the_documents_are_on_the_shelf(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any
+) -> None:
+    order_id, assistant = await _ready_order(client, app, make_user)
+    h = assistant.headers
+    url = f"/api/v1/orders/{order_id}"
+    agreed = await client.post(
+        f"{url}/delivery",
+        headers=h,
+        json={"method": "own_driver", "planned_on": "2026-12-02", "address": "г. Череповец, ул. Мира, 1"},
+    )
+    assert agreed.status_code == 201, agreed.text
+
+    async def driver_posts() -> list[OutboundMessage]:
+        async with job_ctx.session_factory() as session:
+            query = select(OutboundMessage).where(OutboundMessage.channel == "delivery")
+            return list((await session.scalars(query)).all())
+
+    for key in ("invoice", "upd", "certificates", "contract", "printed"):
+        assert (await client.post(f"{url}/delivery/checklist/{key}", headers=h)).status_code == 200
+    # The documents are printed but not on the driver's shelf yet: no message, nothing written.
+    before = (await client.get(f"{url}/delivery", headers=h)).json()
+    refused = problem(await client.post(f"{url}/delivery/checklist/driver_message", headers=h), 409)
+    assert "Документы на полке водителя" in refused["detail"]
+    assert "Документы распечатаны" not in refused["detail"]
+    assert (await client.get(f"{url}/delivery", headers=h)).json() == before
+    assert await driver_posts() == []
+
+    assert (await client.post(f"{url}/delivery/checklist/on_driver_shelf", headers=h)).status_code == 200
+    ticked = await client.post(f"{url}/delivery/checklist/driver_message", headers=h)
+    assert ticked.status_code == 200, ticked.text
+    assert all(x["done_at"] for x in ticked.json()["checklist"])
+    problem(await client.post(f"{url}/delivery/checklist/driver_message", headers=h), 409)
+    [post] = await driver_posts()
+    assert "Документы на полке водителя" in post.body
