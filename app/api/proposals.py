@@ -472,6 +472,8 @@ async def convert(
     proposal_id: PathId, proposals: ServiceDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
     """Turn the accepted proposal into an order (lines, prices and client carried) and that order's
-    invoice at the proposal's prices; `order_id` and `invoice_id` name them."""
+    invoice at the proposal's prices; `order_id` and `invoice_id` name them. A client whose credit
+    stops a new order gets the order held for a head (`invoice_id` stays null until the order is
+    accepted and invoiced)."""
     proposal, _, _ = await proposals.convert(proposal_id, version)
     return await _one(proposals, proposal, response)

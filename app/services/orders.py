@@ -251,6 +251,24 @@ class OrderService:
             resolved.append(values)
         return resolved
 
+    async def credit_hold(self, client_id: int) -> str | None:
+        """Why the client's credit stops a new order (an overdue debt, or a debt at or over its
+        limit), or None when nothing does."""
+        found = await self._client_with_credit(client_id)
+        return found[1] if found else None
+
+    async def hold_for_credit(self, order: Order) -> None:
+        """A new order made elsewhere (a converted proposal) and held for its client's credit,
+        ``problems`` made by ``credit_problems``: its check in the history and the head's decision
+        asked for, as intake holds one."""
+        self._record_check(order, OrderStatus.RECEIVED)
+        await self._ask_for_clarification(order, order.problems["order"], {}, new=True)
+
+    @classmethod
+    def credit_problems(cls, credit: str | None) -> dict[str, Any]:
+        """The problems of a new order whose lines are complete: its credit hold, if any."""
+        return cls._problems([], {}, credit)
+
     async def _client_with_credit(self, client_id: int) -> tuple[ClientPeople, str | None] | None:
         """The client's manager and assistant and, in the same query, why its credit stops a new
         order: an overdue debt, or a debt at or over its approved limit (None when nothing does)."""

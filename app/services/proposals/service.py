@@ -27,7 +27,7 @@ from app.services.common import ensure_version
 from app.services.history import snapshot
 from app.services.invoices import InvoiceService
 from app.services.invoicing.format import format_rub
-from app.services.orders import REQUIRED_LINE_FIELDS
+from app.services.orders import REQUIRED_LINE_FIELDS, OrderService
 from app.services.outbox import OutboxService
 from app.services.permissions import Permission, has
 from app.services.proposals.editing import ProposalEditing
@@ -180,14 +180,18 @@ class ProposalService(ProposalEditing):
         await self.uow.session.flush()
         return proposal
 
-    async def convert(self, proposal_id: int, if_match: int | None) -> tuple[Proposal, Order, Invoice]:
+    async def convert(self, proposal_id: int, if_match: int | None) -> tuple[Proposal, Order, Invoice | None]:
         """The accepted proposal becomes an order (its lines, prices and client carried; accepted at
-        once, the prices being agreed) and the order's invoice, at the proposal's prices."""
+        once, the prices being agreed) and the order's invoice, at the proposal's prices. A client
+        whose credit stops a new order (an overdue debt, or a debt at its limit) gets the order
+        held as any new order is: it waits for a head, and no invoice is issued until then."""
         proposal = await self.get(proposal_id)
         ensure_version(proposal, if_match, "proposal")
         self.allow(proposal, "convert")
         actor = self.uow.actor
         now = self.uow.clock.now()
+        orders = OrderService(self.uow, self.erp)
+        credit = await orders.credit_hold(proposal.client_id)
         lines: list[OrderLine] = []
         for line in proposal.lines:
             assert line.price is not None  # an accepted proposal was priced when it was sent
@@ -221,8 +225,8 @@ class ProposalService(ProposalEditing):
             assistant_id=proposal.assistant_id,
             taken_by_id=actor.id if actor else None,
             raw_text=None,
-            status=OrderStatus.ACCEPTED,
-            problems={"order": [], "lines": {}},
+            status=OrderStatus.ACCEPTED if credit is None else OrderStatus.NEEDS_CLARIFICATION,
+            problems=orders.credit_problems(credit),
             created_at=now,
             updated_at=now,
             lines=lines,
@@ -234,10 +238,18 @@ class ProposalService(ProposalEditing):
             order.id,
             "received",
             None,
-            snapshot(order) | {"lines": [snapshot(x) for x in order.lines], "proposal_id": proposal.id},
+            snapshot(order)
+            | {"lines": [snapshot(x) for x in order.lines], "proposal_id": proposal.id}
+            | ({} if credit is None else {"status": OrderStatus.RECEIVED.value}),
         )
-        invoice = await InvoiceService(self.uow, self.erp, self.company).create_from_order(order.id, None)
-        self._move(proposal, "convert", {"order_id": order.id, "invoice_id": invoice.id})
+        invoice = None
+        if credit is None:
+            invoice = await InvoiceService(self.uow, self.erp, self.company).create_from_order(order.id, None)
+        else:
+            # Held for the client's credit as an intake order is (a head decides); the invoice is
+            # issued once the order is accepted.
+            await orders.hold_for_credit(order)
+        self._move(proposal, "convert", {"order_id": order.id, "invoice_id": invoice.id if invoice else None})
         await self.uow.session.flush()
         return proposal, order, invoice
 

@@ -1,0 +1,121 @@
+"""A proposal converted for a client in debt: the order is held for a head as any new order is, and
+its invoice is issued only once the head lets the order in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from app.models.directory import Role
+from app.models.invoices import Invoice
+from app.models.tasks import Task
+from app.services.seed import inn10
+
+
+def if_match(body: dict[str, Any]) -> dict[str, str]:
+    return {"If-Match": f'"{body["version"]}"'}
+
+
+async def test_a_proposal_converted_for_a_client_with_an_overdue_invoice_is_held_without_an_invoice(
+    client: httpx.AsyncClient, app: Any, make_user: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    manager = await make_user(Role.MANAGER)
+    assistant = await make_user(Role.ASSISTANT)
+    a = assistant.headers
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={
+            "name": "ООО «Северная верфь»",
+            "inn": inn10("352812233"),
+            "kpp": "352801001",
+            "manager_id": manager.id,
+            "assistant_id": assistant.id,
+        },
+    )
+    assert card.status_code == 201, card.text
+    client_id = card.json()["id"]
+    # An invoice approved on Tuesday 2026-12-01, due on 2026-12-08 and never paid.
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    earlier = await client.post(
+        "/api/v1/orders",
+        headers=a,
+        json={
+            "channel": "phone",
+            "client_id": client_id,
+            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 10}],
+        },
+    )
+    invoice = (await client.post(f"/api/v1/orders/{earlier.json()['id']}/invoice", headers=a)).json()
+    url = f"/api/v1/invoices/{invoice['id']}"
+    await client.post(f"{url}/send", headers=a, json={"email": "buh@verf.example.ru"})
+    assert (await client.post(f"{url}/approve", headers=a, json={})).json()["due_on"] == "2026-12-08"
+
+    clock.advance(timedelta(days=8))  # 2026-12-09: the invoice is a day overdue
+    suit = (await app.state.erp.search_products("Костюм", 1))[0]
+    proposal = (
+        await client.post(
+            "/api/v1/proposals",
+            headers=manager.headers,
+            json={
+                "client_id": client_id,
+                "workwear_kind": "костюмы",
+                "models_count": 1,
+                "markup_percent": "25",
+            },
+        )
+    ).json()
+    proposal = (
+        await client.post(
+            f"/api/v1/proposals/{proposal['id']}/lines",
+            headers=a | if_match(proposal),
+            json={"product_id": suit.id, "quantity": 4},
+        )
+    ).json()
+    pid = proposal["id"]
+    await client.post(f"/api/v1/proposals/{pid}/send-to-manager", headers=a, json={})
+    await client.post(f"/api/v1/proposals/{pid}/approve", headers=manager.headers, json={})
+    sent = await client.post(
+        f"/api/v1/proposals/{pid}/send-to-client", headers=a, json={"email": "snab@verf.example.ru"}
+    )
+    assert sent.json()["status"] == "sent_to_client", sent.text
+    await client.post(f"/api/v1/proposals/{pid}/accept", headers=a, json={})
+
+    converted = await client.post(f"/api/v1/proposals/{pid}/convert", headers=a)
+    assert converted.status_code == 200, converted.text
+    proposal = converted.json()
+    assert (proposal["status"], proposal["invoice_id"]) == ("converted", None)
+    order_url = f"/api/v1/orders/{proposal['order_id']}"
+    order = (await client.get(order_url, headers=a)).json()
+    assert (order["status"], order["problems"]) == ("needs_clarification", ["credit"])
+    assert "просроченный долг (срок оплаты 08.12.2026)" in order["credit_hold"]
+    assert "approve_credit" in order["allowed_actions"]
+    history = (await client.get(f"{order_url}/history", headers=a)).json()["items"]
+    assert [e["action"] for e in history] == ["received", "clarification_requested"]
+    async with app.state.session_factory() as session:
+        invoices = await session.scalar(
+            select(func.count()).select_from(Invoice).where(Invoice.order_id == order["id"])
+        )
+        escalations = (
+            await session.scalars(
+                select(Task.title).where(Task.subject_id == order["id"], Task.kind == "escalate")
+            )
+        ).all()
+    assert invoices == 0
+    assert escalations == [f"Заявка №{order['id']}: разрешить приём заявки клиента с долгом"]
+
+    # A head lets it in: the order is accepted and its invoice issued at the proposal's prices.
+    approved = await client.post(
+        f"{order_url}/approve-credit", headers=head.headers, json={"reason": "Оплата обещана до 11.12"}
+    )
+    assert approved.json()["status"] == "accepted", approved.text
+    issued = await client.post(f"{order_url}/invoice", headers=a)
+    assert issued.status_code == 201, issued.text
+    assert Decimal(issued.json()["total"]) == Decimal(proposal["total"])
+    linked = (await client.get(f"/api/v1/proposals/{pid}", headers=a)).json()
+    assert linked["invoice_id"] == issued.json()["id"]
