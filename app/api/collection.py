@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from app.api.deps import (
+    STORED_FILE,
     IfMatchDep,
     PageDep,
     PathId,
@@ -155,7 +156,7 @@ async def list_files(case_id: PathId, uow: UowDep) -> list[CaseFileRead]:
 @router.get(
     f"{PREFIX}/{{case_id:int}}/attachments/{{file_id:int}}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **problems(401, 403, 404)},
+    responses={**STORED_FILE, **problems(401, 403, 404)},
     dependencies=READ,
     operation_id="collection_file",
 )

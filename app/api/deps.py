@@ -121,6 +121,16 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
+# The 200 of a route that gives back a file as it was uploaded: with the content type it came with
+# (a scan, a photo, a text), so any type, not one.
+STORED_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The file as it was uploaded, with its own content type",
+    }
+}
+
+
 def file_response(
     content: bytes, media_type: str, filename: str, disposition: str = "attachment"
 ) -> Response:

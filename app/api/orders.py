@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
 from app.api.deps import (
+    STORED_FILE,
     IfMatchDep,
     PageDep,
     PathId,
@@ -222,7 +223,7 @@ async def order_attachments(
 @router.get(
     "/{order_id:int}/attachments/{attachment_id:int}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **problems(401, 403, 404)},
+    responses={**STORED_FILE, **problems(401, 403, 404)},
     dependencies=READ,
     operation_id="order_attachment_file",
 )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from app.api.deps import (
+    STORED_FILE,
     IfMatchDep,
     PageDep,
     PathId,
@@ -33,9 +34,6 @@ READ = [Depends(allow(Permission.SPECS_READ))]
 WRITE = [Depends(allow(Permission.SPECS_WRITE))]
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The document as printed"}
-}
-FILE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/octet-stream": {}}, "description": "The file as kept"}
 }
 
 
@@ -159,7 +157,7 @@ async def upload_spec_logo(
 @router.get(
     "/{spec_id:int}/logo",
     response_class=Response,
-    responses={**FILE, **problems(401, 403, 404)},
+    responses={**STORED_FILE, **problems(401, 403, 404)},
     dependencies=READ,
     operation_id="spec_logo",
 )
@@ -263,7 +261,7 @@ async def upload_signed_spec_scan(
 @router.get(
     "/{spec_id:int}/signed-file",
     response_class=Response,
-    responses={**FILE, **problems(401, 403, 404)},
+    responses={**STORED_FILE, **problems(401, 403, 404)},
     dependencies=READ,
     operation_id="spec_signed_file",
 )

@@ -28,7 +28,7 @@ def _xlsx() -> bytes:
     return out.getvalue()
 
 
-async def test_files_the_order_came_with(client: httpx.AsyncClient, make_user: Any) -> None:
+async def test_files_the_order_came_with(client: httpx.AsyncClient, app: Any, make_user: Any) -> None:
     assistant = await make_user(Role.ASSISTANT)
     stranger = await make_user(Role.ASSISTANT, department="shop")
     order = await client.post(
@@ -62,10 +62,14 @@ async def test_files_the_order_came_with(client: httpx.AsyncClient, make_user: A
         ("etc_список.xlsx", uploads[2][2]),  # no path survives
         ("письмо.txt", "text/plain; charset=utf-8"),
     ]
+    # Each comes back with the type it was kept with, which the API documents as any type.
+    route = app.openapi()["paths"]["/api/v1/orders/{order_id}/attachments/{attachment_id}"]["get"]
+    assert list(route["responses"]["200"]["content"]) == ["*/*"]
     for attachment, (_, content, _) in zip(listed, uploads, strict=True):
         back = await client.get(f"{url}/{attachment['id']}", headers=assistant.headers)
         assert back.status_code == 200
         assert back.content == content
+        assert back.headers["content-type"] == attachment["content_type"]
         assert back.headers["content-disposition"].endswith(quote(attachment["filename"]))
 
     # Not a document we take; empty; another department's order.
