@@ -40,7 +40,7 @@ async def login(data: LoginRequest, uow: UowDep, settings: SettingsDep) -> Token
 @router.get(
     "/me",
     response_model=MeRead,
-    responses=problems(401),
+    responses=problems(401, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="get_me",
 )
@@ -53,7 +53,7 @@ async def me(actor: ActorDep) -> MeRead:
 @router.get(
     "/tokens",
     response_model=list[PersonalTokenRead],
-    responses=problems(401),
+    responses=problems(401, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="list_tokens",
 )

@@ -57,7 +57,7 @@ async def get_product(
 @router.get(
     "/price-categories",
     response_model=list[str],
-    responses=problems(401),
+    responses=problems(401, 422),
     dependencies=READ,
     operation_id="list_price_categories",
 )

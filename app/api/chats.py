@@ -21,7 +21,7 @@ READ = [Depends(allow(Permission.CHATS_READ))]
 @router.get(
     "/chats",
     response_model=list[ChannelRead],
-    responses=problems(401, 403),
+    responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="list_chats",
 )

@@ -402,7 +402,7 @@ async def close(
 @router.get(
     "/api/v1/reports/collection-cases-by-stage",
     response_model=list[StageCount],
-    responses=problems(401, 403),
+    responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="collection_cases_by_stage",
 )

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
@@ -21,6 +23,45 @@ from app.services.directory import AuthService
 from app.services.history import HistoryService
 from app.services.permissions import Permission, require
 from app.services.unit_of_work import UnitOfWork
+
+
+async def known_query_only(request: Request) -> None:
+    """Every /api/ route refuses a query parameter it does not take, naming it (422): a misspelt
+    filter (`?stauts=approved`) would otherwise be ignored and the whole list given back. What a
+    route takes is what the OpenAPI document says it takes."""
+    if not request.scope.get("query_string"):
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not route.path_format.startswith("/api/"):
+        return
+    known = _query_parameters(request, route.path_format)
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", name),
+                    "msg": f"not a parameter of this operation (it takes: {takes})",
+                    "input": request.query_params[name],
+                }
+                for name in unknown
+            ]
+        )
+
+
+def _query_parameters(request: Request, path: str) -> frozenset[str]:
+    """The query parameters the OpenAPI document gives this path and method, read once."""
+    method = "get" if request.method == "HEAD" else request.method.lower()
+    known: dict[tuple[str, str], frozenset[str]] | None = getattr(request.app.state, "query_parameters", None)
+    if known is None:
+        known = request.app.state.query_parameters = {
+            (name, verb): frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
+            for name, operations in request.app.openapi()["paths"].items()
+            for verb, operation in operations.items()
+        }
+    return known.get((path, method), frozenset())
 
 
 async def get_settings_dep(request: Request) -> Settings:

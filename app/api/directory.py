@@ -31,7 +31,7 @@ HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
 @router.get(
     "/departments",
     response_model=list[DepartmentRead],
-    responses=problems(401),
+    responses=problems(401, 422),
     dependencies=READ,
     operation_id="list_departments",
 )

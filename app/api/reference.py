@@ -29,7 +29,7 @@ WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 @router.get(
     "",
     response_model=Reference,
-    responses=problems(401),
+    responses=problems(401, 422),
     dependencies=READ,
     operation_id="get_reference",
 )

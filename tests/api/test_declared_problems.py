@@ -20,10 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.core.db import MAX_ID
 from app.models.directory import Role
+from app.models.events import Event
 from app.services.idempotency import IdempotencyService
 from app.services.unit_of_work import UnitOfWork
 from tests.support.declared import OPENAPI_FILE
@@ -228,6 +229,9 @@ async def test_a_value_outside_the_schema_is_422_on_every_route_that_takes_one(
         elif query:
             url, field = op.url(), f"query.{query[0]['name']}"
             args["params"][query[0]["name"]] = "x" * 10_000
+        elif op.path.startswith("/api/"):
+            url, field = op.url(), "query.no_such_parameter"  # it takes none: any is refused
+            args["params"]["no_such_parameter"] = "1"
         else:
             raise AssertionError(f"{op.method} {op.path} declares 422 but takes nothing to refuse")
         response = await client.request(op.method, url, headers=everyone.headers, **args)
@@ -235,6 +239,34 @@ async def test_a_value_outside_the_schema_is_422_on_every_route_that_takes_one(
         assert field in [e["field"] for e in problem(response, 422)["errors"]], (op.id, response.text)
         reached.append(op.id)
     assert len(reached) >= 150
+
+
+async def test_a_query_parameter_a_route_does_not_take_is_422_and_changes_nothing(
+    client: httpx.AsyncClient, everyone: Any, session_factory: Any
+) -> None:
+    """A misspelt filter is refused, naming it and what the route takes, on every /api/ route (the
+    request otherwise valid), before anything is written; the webhooks and probes are not asked."""
+    async with session_factory() as session:
+        events = await session.scalar(select(func.count()).select_from(Event))
+    tried = 0
+    for path, methods in SPEC["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, spec in methods.items():
+            op = Operation(method.upper(), path, spec)
+            args = request_args(op)
+            args["params"]["stauts"] = "approved"
+            response = await client.request(op.method, op.url(), headers=everyone.headers, **args)
+            answer = problem(response, 422)
+            assert [e["field"] for e in answer["errors"]] == ["query.stauts"], (op.id, response.text)
+            takes = sorted(p["name"] for p in op.parameters("query"))
+            assert f"(it takes: {', '.join(takes) or 'none'})" in answer["errors"][0]["reason"], op.id
+            tried += 1
+    assert tried >= 190
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Event)) == events
+    # The probes and the webhooks take what they are sent.
+    assert (await client.get("/healthz", params={"stauts": "x"})).status_code == 200
 
 
 def _missing_ids(op: Operation) -> dict[str, Any]:
