@@ -142,7 +142,8 @@ async def get_order(order_id: PathId, orders: ServiceDep, response: Response) ->
 async def clarify_order(
     order_id: PathId, data: OrderClarify, orders: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
-    """Record the manager's answer (the client, the lines in full); the order is checked again."""
+    """Record the manager's answer (the client, the lines in full); the order is checked again.
+    Allowed until the order is invoiced: an accepted free-text line is matched to its 1C item here."""
     return _one(await orders.clarify(order_id, data, version), response)
 
 

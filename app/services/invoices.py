@@ -405,7 +405,9 @@ class InvoiceService:
                 continue
             if line.product_id is None:
                 raise FieldError(
-                    f"{field}.product_id", "match the line to a 1C catalogue item before invoicing"
+                    f"{field}.product_id",
+                    "match the line to a 1C catalogue item before invoicing (clarify the order's lines "
+                    "with a product_id; the line's suggestions name candidates)",
                 )
             product = await self.erp.get_product(line.product_id)
             if product is None:

@@ -44,8 +44,13 @@ CLARIFICATION_DUE_WORKING_DAYS = 1
 # The order state machine as data: action -> (states it is allowed from, state it leads to).
 # The intake part; invoicing, fulfilment and delivery extend this table.
 TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
-    # accept / request clarification happen by checking the order; the target depends on the check
-    "clarify": (frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION}), None),
+    # accept / request clarification happen by checking the order; the target depends on the check.
+    # An accepted order may still be clarified until it is invoiced: a free-text line that names
+    # all five fields is accepted, and is matched to its 1C item before the invoice can be made.
+    "clarify": (
+        frozenset({OrderStatus.RECEIVED, OrderStatus.NEEDS_CLARIFICATION, OrderStatus.ACCEPTED}),
+        None,
+    ),
     # A client with an overdue debt or over its credit limit: a head lets the order in, with a reason.
     "approve_credit": (frozenset({OrderStatus.NEEDS_CLARIFICATION}), None),
     "invoice": (frozenset({OrderStatus.ACCEPTED}), OrderStatus.INVOICED),

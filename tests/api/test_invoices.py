@@ -119,13 +119,27 @@ async def test_numbers_run_without_gaps_and_restart_each_year(
         },
     )
     assert broken.json()["status"] == "accepted"
+    assert "clarify" in broken.json()["allowed_actions"]
     refused = await client.post(f"/api/v1/orders/{broken.json()['id']}/invoice", headers=assistant.headers)
     problem(refused, 422, "lines.0.product_id")
+    assert (await client.get(f"/api/v1/orders/{broken.json()['id']}", headers=assistant.headers)).json()[
+        "status"
+    ] == "accepted"  # nothing changed
     numbers = []
     for order in (first, second):
         response = await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)
         numbers.append(response.json()["number"])
     assert numbers == ["2026-000001", "2026-000002"]
+    # Its line matched to the 1C item (the order accepted all along), it is invoiced: the next number.
+    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
+    matched = await client.post(
+        f"/api/v1/orders/{broken.json()['id']}/clarify",
+        headers=assistant.headers,
+        json={"lines": [{"product_id": glove.id, "price_category": "Оптовая", "quantity": 1}]},
+    )
+    assert matched.json()["status"] == "accepted", matched.text
+    third = await client.post(f"/api/v1/orders/{broken.json()['id']}/invoice", headers=assistant.headers)
+    assert third.json()["number"] == "2026-000003", third.text
 
     clock.set(datetime(2027, 1, 11, 7, tzinfo=UTC))
     head = await make_user(Role.HEAD)  # the tokens made in December have expired by now

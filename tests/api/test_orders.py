@@ -64,7 +64,7 @@ async def test_a_complete_order_is_accepted(client: httpx.AsyncClient, app: Any,
         product.height,
     )
     assert line["missing"] == []
-    assert order["allowed_actions"] == ["invoice", "cancel"]
+    assert order["allowed_actions"] == ["clarify", "invoice", "cancel"]
     history = (await client.get(f"{URL}/{order['id']}/history", headers=assistant.headers)).json()["items"]
     assert [e["action"] for e in history] == ["received", "accepted"]
 
@@ -110,9 +110,14 @@ async def test_an_incomplete_order_waits_and_the_manager_is_asked(
     task = (await client.get(f"/api/v1/tasks/{clarify[0]['id']}", headers=manager.headers)).json()
     assert task["status"] == "done"
 
+    # Accepted, it may still be clarified until it is invoiced; then no more.
+    assert answered.json()["allowed_actions"] == ["clarify", "invoice", "cancel"]
+    invoiced = await client.post(f"{URL}/{order['id']}/invoice", headers=assistant.headers)
+    assert invoiced.status_code == 201, invoiced.text
     again = await client.post(f"{URL}/{order['id']}/clarify", headers=assistant.headers, json={"lines": []})
     body = problem(again, 409)
-    assert body["allowed_actions"] == ["invoice", "cancel"]
+    assert "clarify" not in body["allowed_actions"]
+    assert body["allowed_actions"] == ["send_for_approval", "revise", "cancel"]
 
 
 async def test_an_order_without_client_or_lines_names_both(client: httpx.AsyncClient, make_user: Any) -> None:
