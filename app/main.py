@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 
@@ -48,7 +48,6 @@ from app.api import (
     warehouse_checks,
     webhooks,
 )
-from app.api.deps import known_query_only
 from app.api.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
@@ -124,7 +123,6 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
 
     app = FastAPI(
         title="Pomoshnik API",
-        dependencies=[Depends(known_query_only)],
         version="1.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,

@@ -25,10 +25,12 @@ from app.services.permissions import Permission, require
 from app.services.unit_of_work import UnitOfWork
 
 
-async def known_query_only(request: Request) -> None:
+def known_query_only(request: Request) -> None:
     """Every /api/ route refuses a query parameter it does not take, naming it (422): a misspelt
     filter (`?stauts=approved`) would otherwise be ignored and the whole list given back. What a
-    route takes is what the OpenAPI document says it takes."""
+    route takes is what the OpenAPI document says it takes. Called by `allow` and `public`, which
+    every route has: after the token and the permission, as FastAPI's own validation comes after
+    them, and before anything is read or written."""
     if not request.scope.get("query_string"):
         return
     route = request.scope.get("route")
@@ -115,8 +117,9 @@ ActorDep = Annotated[Employee, Depends(current_actor)]
 def allow(permission: Permission) -> Callable[..., Coroutine[Any, Any, Employee]]:
     """A dependency that admits the caller only with ``permission`` (deny by default)."""
 
-    async def dependency(actor: ActorDep) -> Employee:
+    async def dependency(actor: ActorDep, request: Request) -> Employee:
         require(actor, permission)
+        known_query_only(request)
         return actor
 
     dependency.__permission__ = permission  # type: ignore[attr-defined]
@@ -127,8 +130,8 @@ def allow(permission: Permission) -> Callable[..., Coroutine[Any, Any, Employee]
 def public(reason: str) -> Callable[[], Coroutine[Any, Any, None]]:
     """Marks a route that needs no token, with the reason (checked by the permission test)."""
 
-    async def dependency() -> None:
-        return None
+    async def dependency(request: Request) -> None:
+        known_query_only(request)
 
     dependency.__public__ = reason  # type: ignore[attr-defined]
     return dependency
