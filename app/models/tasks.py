@@ -30,6 +30,7 @@ class TaskSubject(StrEnum):
     SPEC = "spec"
     DEBT = "debt"
     REQUISITION = "requisition"
+    DAILY_REPORT = "daily_report"
     NONE = "none"
 
 

@@ -27,7 +27,7 @@ from app.models.payments import Payment, PaymentAllocation
 from app.models.proposals import Proposal
 from app.models.reports import DailyReport, ReportStatus
 from app.models.specs import Spec
-from app.models.tasks import Task, TaskKind, TaskStatus
+from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.services.common import ensure_version
 from app.services.documents.daily_report import CallView, ReportView, render_report_pdf, render_reports_xlsx
 from app.services.documents.rendering import render
@@ -41,6 +41,8 @@ from app.services.unit_of_work import UnitOfWork
 
 # "В конце рабочего дня": a report not submitted by 18:00 local becomes a reminder task.
 END_OF_DAY = time(18, 0)
+# "Feedback on the report" (process 6): the manager answers by the end of the next working day.
+FEEDBACK_WORKING_DAYS = 1
 # The service keeps no history before this day.
 FIRST_DAY = date(2000, 1, 1)
 # An export covers at most a quarter.
@@ -382,14 +384,37 @@ class DailyReportService:
         report.updated_at = now
         await self.uow.session.flush()
         self.history.record("daily_report", report.id, "submit", None, snapshot(report))
+        notice = f"Отчёт помощника {actor.full_name} за {day:%d.%m.%Y} отправлен. Отчёт №{report.id}."
+        # The manager is told in the chat, or by e-mail without a chat handle, and gets the answer
+        # to give as a task: the feedback closes it.
         if manager.chat_handle:
             await OutboxService(self.uow).add(
                 kind=OutboundKind.CHAT,
                 channel="personal",
                 recipient=manager.chat_handle,
-                body=f"Отчёт помощника {actor.full_name} за {day:%d.%m.%Y} отправлен. Отчёт №{report.id}.",
+                body=notice,
                 dedupe_key=f"daily-report:{report.id}:submitted",
             )
+        elif manager.email:
+            await OutboxService(self.uow).add(
+                kind=OutboundKind.EMAIL,
+                channel="email",
+                recipient=manager.email,
+                subject=f"Отчёт помощника {actor.full_name} за {day:%d.%m.%Y}",
+                body="\n\n".join(
+                    part for part in (notice, text, "Дайте обратную связь по отчёту в «Помощнике».") if part
+                ),
+                dedupe_key=f"daily-report:{report.id}:submitted",
+            )
+        await TaskService(self.uow).add(
+            kind=TaskKind.CHECK,
+            title=f"Обратная связь по отчёту: {actor.full_name}, {day:%d.%m.%Y}",
+            description=f"Прочитайте отчёт №{report.id} и ответьте помощнику.",
+            assignee_id=manager.id,
+            due_at=self.uow.calendar.due_after(now, FEEDBACK_WORKING_DAYS),
+            subject_type=TaskSubject.DAILY_REPORT,
+            subject_id=report.id,
+        )
         return report
 
     async def feedback(self, report_id: int, text: str, if_match: int | None) -> DailyReport:
@@ -415,6 +440,11 @@ class DailyReportService:
             {"status": before.value},
             {"status": "reviewed", "feedback": text},
         )
+        for task in await TaskService(self.uow).for_subject(TaskSubject.DAILY_REPORT, report.id):
+            if task.status in ACTIVE:
+                task.status, task.result, task.completed_at = TaskStatus.DONE, "Ответ дан", report.feedback_at
+                task.updated_at = report.feedback_at
+                self.history.record("task", task.id, "complete", None, {"status": "done"})
         return report
 
     # --- the worker's sweep ---------------------------------------------------------------------

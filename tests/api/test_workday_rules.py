@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from app.core.calendar import MOSCOW
 from app.models.directory import Role
+from app.models.outbox import OutboundMessage
 from app.services.seed import inn10
 from app.worker.jobs import sweep
 from tests.support.helpers import problem
@@ -216,3 +218,36 @@ async def test_a_driver_sees_none_of_it(client: httpx.AsyncClient, make_user: An
         ),
         403,
     )
+
+
+async def test_a_submitted_report_asks_its_manager_for_feedback(
+    client: httpx.AsyncClient, make_user: Any, session_factory: Any
+) -> None:
+    """Process 6: the report goes to the manager (by e-mail when the manager has no chat handle),
+    who gets the feedback to give as a task, due the next working day; the answer closes it."""
+    assistant = await make_user(Role.ASSISTANT)
+    manager = await make_user(Role.MANAGER)  # no chat handle
+    submitted = await client.post(
+        "/api/v1/daily-reports",
+        headers=assistant.headers,
+        json={"day": "2026-12-01", "manager_id": manager.id, "text": "Обзвонила трёх клиентов"},
+    )
+    assert submitted.status_code == 201, submitted.text
+    report = submitted.json()
+    async with session_factory() as session:
+        [mail] = (
+            await session.scalars(select(OutboundMessage).where(OutboundMessage.recipient == manager.email))
+        ).all()
+    assert (mail.kind, mail.subject) == ("email", "Отчёт помощника Тестов Тест 1 за 01.12.2026")
+    assert "Обзвонила трёх клиентов" in mail.body
+    tasks = (await client.get("/api/v1/tasks/mine", headers=manager.headers)).json()
+    [task] = [t for bucket in tasks.values() for t in bucket if t["subject_type"] == "daily_report"]
+    assert (task["subject_id"], task["kind"], task["status"]) == (report["id"], "check", "open")
+    assert task["due_at"] == "2026-12-02T15:00:00Z"  # the end of the next working day, Moscow time
+
+    answered = await client.post(
+        f"/api/v1/daily-reports/{report['id']}/feedback", headers=manager.headers, json={"feedback": "Хорошо"}
+    )
+    assert answered.json()["status"] == "reviewed", answered.text
+    closed = (await client.get(f"/api/v1/tasks/{task['id']}", headers=manager.headers)).json()
+    assert closed["status"] == "done"
