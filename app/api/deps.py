@@ -127,7 +127,7 @@ def allow(permission: Permission) -> Callable[..., Coroutine[Any, Any, Employee]
     return dependency
 
 
-def public(reason: str) -> Callable[[], Coroutine[Any, Any, None]]:
+def public(reason: str) -> Callable[[Request], Coroutine[Any, Any, None]]:
     """Marks a route that needs no token, with the reason (checked by the permission test)."""
 
     async def dependency(request: Request) -> None:
