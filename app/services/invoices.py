@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ScalarSelect, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import QueryableAttribute, selectinload
 
 from app.core.config import CompanySettings
 from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client, ClientContact
+from app.models.events import Event
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
 from app.models.outbox import OutboundKind
@@ -66,10 +67,26 @@ class LineChange:
 
 REGISTER_JOB = "register_invoice"
 REGISTER_RETRY_AFTER = timedelta(minutes=2)
+# The history entries of the invoice's writes to 1C; each names the revision written.
+WRITTEN_TO_1C = ("registered_in_1c", "procure_separately_in_1c", "revised_in_1c")
 
 
 def _terms_in_force(client: Client, day: date) -> bool:
     return client.terms_from is None or client.terms_from <= day
+
+
+def _revision_in_1c(invoice_id: QueryableAttribute[int] | int) -> ScalarSelect[int]:
+    """The latest revision of the invoice written to 1C, as its history records it; 1 for an
+    invoice 1C got before revisions were written there (or does not have)."""
+    return (
+        select(func.coalesce(func.max(Event.after["revision"].as_integer()), 1))
+        .where(
+            Event.entity_type == "invoice",
+            Event.entity_id == invoice_id,
+            Event.action.in_(WRITTEN_TO_1C),
+        )
+        .scalar_subquery()
+    )
 
 
 class InvoiceService:
@@ -297,17 +314,29 @@ class InvoiceService:
     async def revise(
         self, invoice_id: int, changes: list[LineChange], reason: str, if_match: int | None
     ) -> Invoice:
-        """Change the invoice as the client asked; every previous revision is kept for comparison."""
+        """Change the invoice as the client asked; every previous revision is kept for comparison.
+        The order's lines take the agreed quantities (fulfilment, the warehouse's file and the
+        morning check read them), and the worker writes the revision to 1C after the commit."""
         invoice = await self.get(invoice_id)
         ensure_version(invoice, if_match, "invoice")
         self._invoice_allow(invoice, "revise")
+        order = await OrderService(self.uow, self.erp).get(invoice.order_id)
         by_position = {line.position: line for line in invoice.lines}
+        quantities: dict[str, dict[str, int]] = {}
         for index, change in enumerate(changes):
             line = by_position.get(change.position)
             if line is None:
                 raise FieldError(f"lines.{index}.position", f"the invoice has no line {change.position}")
             if change.quantity is not None:
-                line.quantity = change.quantity
+                # At least 1, as the request's schema has it: a revision changes a line, it does not
+                # drop one (1C refuses to reserve or requisition 0, and the warehouse would get it).
+                if change.quantity < 1:
+                    raise FieldError(f"lines.{index}.quantity", "a line keeps a quantity of at least 1")
+                # Invoice line n was made from the order's n-th line (create_from_order).
+                ordered = order.lines[line.position - 1]
+                if ordered.quantity != change.quantity:
+                    quantities[str(line.position)] = {"before": ordered.quantity, "after": change.quantity}
+                line.quantity = ordered.quantity = change.quantity
             if change.discount_percent is not None:
                 line.discount_basis_points = int(change.discount_percent * 100)
         totals = self._totals(invoice)
@@ -315,11 +344,14 @@ class InvoiceService:
             line.price, line.amount, line.vat_amount = total.price, total.amount, total.vat_amount
         invoice.total, invoice.vat_total = totals.total, totals.vat_total
         invoice.revision += 1
-        await self._transition(
-            invoice, "revise", "revise", None, {"revision": invoice.revision, "reason": reason}
-        )
+        # The order's history keeps the quantities the revision changed on its lines.
+        payload = {"revision": invoice.revision, "reason": reason, "quantities": quantities}
+        await self._transition(invoice, "revise", "revise", None, payload)
         await self.uow.session.flush()
         self._keep_revision(invoice, reason)
+        if invoice.onec_id is not None:
+            self.request_revision(invoice)
+        # Else 1C gets the invoice as it stands when the worker registers it (record_registration).
         return invoice
 
     async def approve(self, invoice_id: int, comment: str | None, if_match: int | None) -> Invoice:
@@ -477,8 +509,9 @@ class InvoiceService:
         return await render(render_invoice_pdf, view)
 
     async def unregistered(self, batch: int) -> list[int]:
-        """Invoices 1C does not have yet a while after issue, and those 1C has but not yet «procure
-        separately» a while after their workshop spec was taken (for the sweep)."""
+        """Invoices 1C does not have yet a while after issue, those 1C has but not yet «procure
+        separately» a while after their workshop spec was taken, and those 1C has in an earlier
+        revision a while after the client's revision (for the sweep)."""
         cutoff = self.uow.clock.now() - REGISTER_RETRY_AFTER
         rows = await self.uow.session.scalars(
             select(Invoice.id)
@@ -498,23 +531,46 @@ class InvoiceService:
             .order_by(Invoice.id)
             .limit(batch)
         )
-        return list(rows) + list(to_procure)
+        to_revise = await self.uow.session.scalars(
+            select(Invoice.id)
+            .where(
+                Invoice.onec_id.is_not(None),
+                Invoice.revision > 1,
+                Invoice.updated_at <= cutoff,
+                Invoice.revision > _revision_in_1c(Invoice.id),
+            )
+            .order_by(Invoice.id)
+            .limit(batch)
+        )
+        return list(dict.fromkeys([*rows, *to_procure, *to_revise]))
 
-    async def erp_document(self, invoice_id: int) -> ErpInvoice | None:
-        """The invoice as 1C takes it; None when 1C already has it."""
+    async def erp_document(self, invoice_id: int) -> tuple[int, ErpInvoice] | None:
+        """The invoice as 1C takes it, with its revision; None when 1C already has it."""
         invoice = await self.get(invoice_id)
         if invoice.onec_id is not None:
             return None
-        return await self._erp_invoice(invoice)
+        return invoice.revision, await self._erp_invoice(invoice)
 
-    async def erp_procure_update(self, invoice_id: int) -> tuple[str, ErpInvoice] | None:
-        """The invoice to write again in 1C with every line «procure separately», with its 1C id:
-        a workshop spec was taken for an order whose invoice 1C already had (regulation, process 3,
-        step 3). None when there is nothing to do."""
+    async def erp_procure_update(self, invoice_id: int) -> tuple[str, int, ErpInvoice] | None:
+        """The invoice to write again in 1C with every line «procure separately», with its 1C id and
+        revision: a workshop spec was taken for an order whose invoice 1C already had (regulation,
+        process 3, step 3). None when there is nothing to do."""
         invoice = await self.get(invoice_id)
         if invoice.onec_id is None or invoice.onec_procure or await self._spec(invoice.order_id) is None:
             return None
-        return invoice.onec_id, await self._erp_invoice(invoice)
+        return invoice.onec_id, invoice.revision, await self._erp_invoice(invoice)
+
+    async def erp_revision_update(self, invoice_id: int) -> tuple[str, int, ErpInvoice] | None:
+        """The invoice to write again in 1C as the client's revision has it, with its 1C id and
+        revision: 1C has an earlier revision (regulation, process 1, step 4). None when 1C has this
+        one."""
+        invoice = await self.get(invoice_id)
+        if invoice.onec_id is None or invoice.revision <= await self._written_revision(invoice.id):
+            return None
+        return invoice.onec_id, invoice.revision, await self._erp_invoice(invoice)
+
+    async def _written_revision(self, invoice_id: int) -> int:
+        return int(await self.uow.session.scalar(select(_revision_in_1c(invoice_id))) or 1)
 
     async def _erp_invoice(self, invoice: Invoice) -> ErpInvoice:
         client = await self.uow.session.get(Client, invoice.client_id)
@@ -538,25 +594,54 @@ class InvoiceService:
             ),
         )
 
-    async def record_registration(self, invoice_id: int, onec_id: str, *, procure: bool = False) -> None:
+    async def record_registration(
+        self, invoice_id: int, onec_id: str, revision: int, *, procure: bool = False
+    ) -> None:
         invoice = await self.uow.session.get(Invoice, invoice_id)
         if invoice is not None and invoice.onec_id is None:
             invoice.onec_id, invoice.onec_procure = onec_id, procure
             self.history.record(
-                "invoice", invoice.id, "registered_in_1c", None, {"onec_id": onec_id, "procure": procure}
+                "invoice",
+                invoice.id,
+                "registered_in_1c",
+                None,
+                {"onec_id": onec_id, "procure": procure, "revision": revision},
             )
             if not procure and await self._spec(invoice.order_id) is not None:
                 # The spec was taken while the invoice was on its way to 1C: write it again.
                 self.request_procure(invoice)
+            elif revision < invoice.revision:
+                # Revised while it was on its way to 1C: the revision is written too.
+                self.request_revision(invoice)
 
     def request_procure(self, invoice: Invoice) -> None:
         """Have the worker write the invoice again in 1C with every line «procure separately»."""
         self.uow.after_commit(REGISTER_JOB, invoice.id, job_id=f"invoice-1c-procure:{invoice.id}")
 
-    async def record_procure(self, invoice_id: int) -> None:
+    def request_revision(self, invoice: Invoice) -> None:
+        """Have the worker write the invoice's current revision to 1C (once for each revision)."""
+        job_id = f"invoice-1c-revision:{invoice.id}:{invoice.revision}"
+        self.uow.after_commit(REGISTER_JOB, invoice.id, job_id=job_id)
+
+    async def record_procure(self, invoice_id: int, revision: int) -> None:
         invoice = await self.uow.session.get(Invoice, invoice_id)
         if invoice is not None and not invoice.onec_procure:
             invoice.onec_procure = True
             self.history.record(
-                "invoice", invoice.id, "procure_separately_in_1c", None, {"onec_id": invoice.onec_id}
+                "invoice",
+                invoice.id,
+                "procure_separately_in_1c",
+                None,
+                {"onec_id": invoice.onec_id, "revision": revision},
+            )
+
+    async def record_revision(self, invoice_id: int, revision: int) -> None:
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is not None and revision > await self._written_revision(invoice.id):
+            self.history.record(
+                "invoice",
+                invoice.id,
+                "revised_in_1c",
+                None,
+                {"onec_id": invoice.onec_id, "revision": revision},
             )

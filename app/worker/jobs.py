@@ -174,7 +174,8 @@ async def sync_fulfilment(ctx: dict[str, Any], order_id: int, request_id: str | 
 async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str | None = None) -> str:
     """Create the invoice in 1C through the port (once), then record the 1C id; or, for an invoice
     1C has whose order got a workshop spec since, write it again with every line «procure
-    separately» (once)."""
+    separately» (once); or, for one the client had revised since 1C got it, write the revision
+    (once for each revision)."""
     token = request_id_var.set(request_id)
     try:
         app = _ctx(ctx)
@@ -182,21 +183,33 @@ async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str
             invoices = InvoiceService(uow, app.erp, app.settings.company)
             document = await invoices.erp_document(invoice_id)
             update = None if document is not None else await invoices.erp_procure_update(invoice_id)
+            revised = None
+            if document is None and update is None:
+                revised = await invoices.erp_revision_update(invoice_id)
         if document is not None:
-            onec_id = await app.erp.create_invoice(document)
-            procure = bool(document.lines) and all(line.procure for line in document.lines)
+            revision, erp_invoice = document
+            onec_id = await app.erp.create_invoice(erp_invoice)
+            procure = bool(erp_invoice.lines) and all(line.procure for line in erp_invoice.lines)
             async with app.unit_of_work() as uow:
                 await InvoiceService(uow, app.erp, app.settings.company).record_registration(
-                    invoice_id, onec_id, procure=procure
+                    invoice_id, onec_id, revision, procure=procure
                 )
             return "registered"
-        if update is None:
+        if update is not None:
+            onec_id, revision, erp_invoice = update
+            await app.erp.update_invoice(onec_id, erp_invoice)
+            async with app.unit_of_work() as uow:
+                await InvoiceService(uow, app.erp, app.settings.company).record_procure(invoice_id, revision)
+            log.info("invoice.procure_separately", invoice_id=invoice_id)
+            return "procure_separately"
+        if revised is None:
             return "skipped"
-        await app.erp.update_invoice(*update)
+        onec_id, revision, erp_invoice = revised
+        await app.erp.update_invoice(onec_id, erp_invoice)
         async with app.unit_of_work() as uow:
-            await InvoiceService(uow, app.erp, app.settings.company).record_procure(invoice_id)
-        log.info("invoice.procure_separately", invoice_id=invoice_id)
-        return "procure_separately"
+            await InvoiceService(uow, app.erp, app.settings.company).record_revision(invoice_id, revision)
+        log.info("invoice.revised_in_1c", invoice_id=invoice_id, revision=revision)
+        return "revised"
     finally:
         request_id_var.reset(token)
 
