@@ -8,7 +8,14 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.clients import Client, Potential, PurchaseFrequency
-from app.schemas.clients import ClientCreate, ClientRead, ClientUpdate, ContactCreate, CreditTerms
+from app.schemas.clients import (
+    ClientCreate,
+    ClientRead,
+    ClientUpdate,
+    ContactCreate,
+    ContractTerms,
+    CreditTerms,
+)
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.services.clients import ClientService
@@ -111,6 +118,22 @@ async def set_credit_terms(
     from a date: invoices issued from then are due after the deferment (moved to the next working
     day when it ends on a day off)."""
     return _read(await ClientService(uow).set_credit_terms(client_id, data, version), response)
+
+
+@router.put(
+    "/{client_id:int}/contract-terms",
+    response_model=ClientRead,
+    responses=problems(401, 403, 404, 412, 422),
+    dependencies=[Depends(allow(Permission.CONTRACT_TERMS_WRITE))],
+    operation_id="set_client_contract_terms",
+)
+async def set_contract_terms(
+    client_id: PathId, data: ContractTerms, uow: UowDep, version: IfMatchDep, response: Response
+) -> ClientRead:
+    """The supply contract (number, date) and its penalty for late payment, set by the lawyer or a
+    head: a percent of the overdue sum a day, optionally capped at a percent of it. A claim letter
+    then charges that penalty (art. 330) instead of the interest of art. 395 (art. 395 p. 4)."""
+    return _read(await ClientService(uow).set_contract_terms(client_id, data, version), response)
 
 
 @router.post(

@@ -61,6 +61,12 @@ class Client(Versioned, Base):
     credit_limit: Mapped[Decimal | None]
     terms_from: Mapped[date | None] = mapped_column(Date)
     discount_basis_points: Mapped[int | None] = mapped_column(Integer)  # the approved discount; 500 = 5 %
+    # The supply contract and its penalty (неустойка) for late payment, set by the lawyer or a head:
+    # a claim letter charges that penalty instead of the interest of art. 395 (art. 395 p. 4).
+    contract_number: Mapped[str | None] = mapped_column(String(64))
+    contract_date: Mapped[date | None] = mapped_column(Date)
+    penalty_rate_ppm: Mapped[int | None] = mapped_column(Integer)  # of the debt a day; 1000 = 0.1 %
+    penalty_cap_basis_points: Mapped[int | None] = mapped_column(Integer)  # of the debt; 1000 = 10 %
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
@@ -80,6 +86,16 @@ class Client(Versioned, Base):
     @property
     def discount_percent(self) -> Decimal | None:
         bp = self.discount_basis_points
+        return None if bp is None else Decimal(bp) / 100
+
+    @property
+    def penalty_rate_per_day_percent(self) -> Decimal | None:
+        ppm = self.penalty_rate_ppm
+        return None if ppm is None else Decimal(ppm) / 10_000
+
+    @property
+    def penalty_cap_percent(self) -> Decimal | None:
+        bp = self.penalty_cap_basis_points
         return None if bp is None else Decimal(bp) / 100
 
 

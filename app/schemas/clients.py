@@ -107,6 +107,30 @@ class CreditTerms(StrictModel):
     reason: ShortText = Field(description="The decision: who approved, on what grounds")
 
 
+class ContractTerms(StrictModel):
+    """The supply contract and its penalty for late payment; send them all (null clears)."""
+
+    contract_number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None
+    ) = Field(default=None, examples=["17/2026"], description="The contract's number, without «№»")
+    contract_date: IsoDate | None = Field(default=None, description="The day the contract was signed")
+    penalty_rate_per_day_percent: Decimal | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        decimal_places=4,
+        description="The contract's penalty (неустойка), percent of the overdue sum a day, e.g. 0.1; "
+        "a claim letter charges it instead of the interest of art. 395. Needs the contract's number and date",
+    )
+    penalty_cap_percent: Decimal | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        decimal_places=2,
+        description="The penalty is at most this percent of the overdue sum, e.g. 10; needs the rate",
+    )
+
+
 class ClientUpdate(_ClientFields):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
     inn: Inn | None = None
@@ -128,6 +152,12 @@ class ClientRead(ReadModel):
     credit_limit: Decimal | None
     discount_percent: Decimal | None = Field(description="The approved discount, applied to new invoices")
     terms_from: IsoDate | None = Field(description="The day the approved terms apply from")
+    contract_number: str | None
+    contract_date: IsoDate | None
+    penalty_rate_per_day_percent: Decimal | None = Field(
+        description="The contract's penalty, percent a day; a claim letter charges it instead of art. 395"
+    )
+    penalty_cap_percent: Decimal | None = Field(description="The penalty's cap, percent of the overdue sum")
     manager_id: int | None
     assistant_id: int | None
     onec_id: str | None

@@ -10,7 +10,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from app.core.errors import FieldError, NotFound
 from app.models.clients import Client, ClientContact, Potential, PurchaseFrequency
 from app.models.directory import Employee, Role
-from app.schemas.clients import ClientCreate, ClientUpdate, ContactCreate, CreditTerms
+from app.schemas.clients import ClientCreate, ClientUpdate, ContactCreate, ContractTerms, CreditTerms
 from app.services.common import ensure_version, touch
 from app.services.history import HistoryService, snapshot, snapshot_values
 from app.services.pagination import Page, decode_cursor, page_of
@@ -227,6 +227,52 @@ class ClientService:
         self.history.record(
             "client", client.id, "credit_terms_set", snapshot_values(before), snapshot_values(after)
         )
+
+    async def set_contract_terms(self, client_id: int, data: ContractTerms, if_match: int | None) -> Client:
+        """The contract and its penalty for late payment (the lawyer or a head): a claim letter
+        charges that penalty instead of the interest of art. 395 (art. 395 p. 4)."""
+        client = await self.get(client_id)
+        ensure_version(client, if_match, "client")
+        self._check_contract_terms(data)
+
+        def terms() -> dict[str, Any]:
+            return {
+                "contract_number": client.contract_number,
+                "contract_date": client.contract_date,
+                "penalty_rate_per_day_percent": client.penalty_rate_per_day_percent,
+                "penalty_cap_percent": client.penalty_cap_percent,
+            }
+
+        before = terms()
+        rate, cap = data.penalty_rate_per_day_percent, data.penalty_cap_percent
+        client.contract_number = data.contract_number
+        client.contract_date = data.contract_date
+        client.penalty_rate_ppm = None if rate is None else int(rate * 10_000)
+        client.penalty_cap_basis_points = None if cap is None else int(cap * 100)
+        touch(client, self.uow)
+        await self.uow.session.flush()
+        self.history.record(
+            "client", client.id, "contract_terms_set", snapshot_values(before), snapshot_values(terms())
+        )
+        return client
+
+    def _check_contract_terms(self, data: ContractTerms) -> None:
+        """The rules of the penalty calculator's contractual method (its bounds are the schema's): a
+        penalty rests on a contract the claim can cite, a cap on a rate."""
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        if data.contract_date is not None and data.contract_date > today:
+            raise FieldError("contract_date", f"must be today ({today}) or earlier")
+        if data.penalty_rate_per_day_percent is not None and (
+            data.contract_number is None or data.contract_date is None
+        ):
+            raise FieldError(
+                "penalty_rate_per_day_percent",
+                "needs the contract that sets it: contract_number and contract_date",
+            )
+        if data.penalty_cap_percent is not None and data.penalty_rate_per_day_percent is None:
+            raise FieldError("penalty_cap_percent", "caps a penalty rate: needs penalty_rate_per_day_percent")
+        if data.contract_date is not None and data.contract_number is None:
+            raise FieldError("contract_date", "needs contract_number")
 
     async def update(self, client_id: int, data: ClientUpdate, if_match: int | None) -> Client:
         client = await self.get(client_id)

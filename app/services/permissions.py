@@ -17,6 +17,7 @@ class Permission(StrEnum):
     CLIENTS_WRITE = "clients:write"
     CREDIT_TERMS_APPROVE = "credit_terms:approve"
     CREDIT_VERDICT = "credit_terms:verdict"
+    CONTRACT_TERMS_WRITE = "contract_terms:write"  # the contract and its penalty: the lawyer, a head
     TASKS_READ_OWN = "tasks:read_own"
     TASKS_READ_ALL = "tasks:read_all"
     TASKS_WRITE = "tasks:write"
@@ -91,6 +92,7 @@ _SALES = {
 _HEADS = {
     Permission.COLLECTION_CLOSE,
     Permission.CREDIT_TERMS_APPROVE,
+    Permission.CONTRACT_TERMS_WRITE,
     Permission.CLIENTS_READ_ALL,
     Permission.TASKS_READ_ALL,
     Permission.CHATS_READ,
@@ -115,6 +117,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.HISTORY_READ,
             Permission.PAYMENTS_READ,
             Permission.CREDIT_VERDICT,
+            Permission.CONTRACT_TERMS_WRITE,
             Permission.PENALTIES_CALCULATE,
             Permission.COLLECTION_READ,
             Permission.COLLECTION_WRITE,

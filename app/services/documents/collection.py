@@ -1,5 +1,6 @@
 """The collection case's documents as PDFs: the sample guarantee letter the client copies onto its
-letterhead, and the claim letter (претензия) with its calculation of interest attached.
+letterhead, and the claim letter (претензия) with its calculation attached: the contract's penalty
+(неустойка) when the client's contract sets one, else the interest of art. 395.
 
 Both templates see only plain values (the case's kept view and text), autoescape everything and are
 rendered without fetching any URL, like the invoice."""
@@ -40,6 +41,11 @@ def _long_date(value: str | date) -> str:
     return format_date_ru(date.fromisoformat(value) if isinstance(value, str) else value)
 
 
+def _percent(value: str | Decimal) -> str:
+    """0.1000 → «0,1», 10.00 → «10»."""
+    return f"{Decimal(value).normalize():f}".replace(".", ",")
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -53,6 +59,7 @@ def _environment() -> jinja2.Environment:
     env.filters["words"] = _words
     env.filters["d"] = _date
     env.filters["long_date"] = _long_date
+    env.filters["percent"] = _percent
     return env
 
 

@@ -103,6 +103,19 @@ def _d(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
+def _percent(value: str | Decimal) -> str:
+    """A percent as a Russian letter prints it: 0.1000 → «0,1», 10.00 → «10»."""
+    return f"{Decimal(value).normalize():f}".replace(".", ",")
+
+
+def _contract_of(client: Client) -> str | None:
+    """The client's contract as the claim cites it: «договора № 17/2026 от 01.12.2026»."""
+    if client.contract_number is None:
+        return None
+    dated = f" от {_d(client.contract_date)}" if client.contract_date is not None else ""
+    return f"договора № {client.contract_number}{dated}"
+
+
 @dataclass(frozen=True)
 class Overdue:
     invoices: list[Invoice]
@@ -1009,12 +1022,15 @@ class CollectionService:
     # --- the claim letter -------------------------------------------------------------------------
 
     async def draft_claim(self, case_id: int, company: CompanySettings) -> bool:
-        """The worker's draft: the debt, the invoices, the interest under art. 395 up to today, and
-        the letter's text; the lawyer edits it before approving. Done once."""
+        """The worker's draft: the debt, the invoices, up to today the penalty the client's contract
+        sets (art. 330) or else the interest under art. 395 (its p. 4), and the letter's text; the
+        lawyer edits it before approving. Done once."""
         case = await self.uow.session.get(CollectionCase, case_id)
         if case is None or case.stage != S.CLAIM_REQUESTED or case.claim_drafted_at is not None:
             return False
         client = await ClientService(self.uow).get_for_system(case.client_id)
+        rate, cap = client.penalty_rate_per_day_percent, client.penalty_cap_percent
+        method = Method.KEY_RATE if rate is None else Method.CONTRACTUAL
         today = self.today
         debt = await self.case_debt(case.id)
         rows: list[dict[str, Any]] = []
@@ -1029,7 +1045,7 @@ class CollectionService:
                 .where(PaymentAllocation.invoice_id == invoice.id)
                 .order_by(Payment.paid_on)
             )
-            penalty = ZERO
+            penalty = uncapped = ZERO
             # Interest runs on what was still owed when the invoice fell due: a prepayment or a part
             # paid before then lowers the principal; what came later lowers it from its day.
             payments = [(day, amount) for day, amount in paid]
@@ -1037,19 +1053,22 @@ class CollectionService:
             try:
                 calc = await PenaltyService(self.uow).calculate(
                     Request(
-                        method=Method.KEY_RATE,
+                        method=method,
                         principal=owed,
                         due_date=invoice.due_on,
                         until=today,
                         payments=tuple(
                             PenaltyPayment(day, amount) for day, amount in payments if day >= invoice.due_on
                         ),
+                        rate_per_day_percent=rate,
+                        cap_percent=cap,
                     )
                 )
             except FieldError as exc:
                 error = f"счёт № {invoice.number}: {exc.detail}"
             else:
                 penalty = calc.result.total
+                uncapped = calc.result.uncapped_total
                 periods += [
                     {
                         "invoice": invoice.number,
@@ -1064,18 +1083,20 @@ class CollectionService:
                     for p in calc.result.periods
                 ]
             penalty_total += penalty
-            rows.append(
-                {
-                    "number": invoice.number,
-                    "issued_on": invoice.issued_on.isoformat(),
-                    "due_on": invoice.due_on.isoformat(),
-                    "total": str(invoice.total),
-                    "paid": str(invoice.paid_total),
-                    "debt": str(invoice.outstanding),
-                    "days_overdue": policy.days_overdue(invoice.due_on, today, calendar),
-                    "penalty": str(penalty),
-                }
-            )
+            row: dict[str, Any] = {
+                "number": invoice.number,
+                "issued_on": invoice.issued_on.isoformat(),
+                "due_on": invoice.due_on.isoformat(),
+                "total": str(invoice.total),
+                "paid": str(invoice.paid_total),
+                "debt": str(invoice.outstanding),
+                "days_overdue": policy.days_overdue(invoice.due_on, today, calendar),
+                "penalty": str(penalty),
+            }
+            if method is Method.CONTRACTUAL:  # the cap cut the penalty: the appendix says so
+                row["capped"] = penalty < uncapped
+                row["uncapped_penalty"] = str(uncapped)
+            rows.append(row)
         view: dict[str, Any] = {
             "number": f"{case.id}-{case.episode}",
             "date": today.isoformat(),
@@ -1097,7 +1118,16 @@ class CollectionService:
                 "kpp": client.kpp,
                 "address": client.legal_address or client.actual_address or "",
             },
-            "contract": None,
+            "basis": "key_rate" if method is Method.KEY_RATE else "contract",
+            "contract": _contract_of(client),
+            "penalty_terms": None
+            if rate is None
+            else {
+                "contract_number": client.contract_number,
+                "contract_date": client.contract_date.isoformat() if client.contract_date else None,
+                "rate_per_day_percent": str(rate),
+                "cap_percent": None if cap is None else str(cap),
+            },
             "invoices": rows,
             "periods": periods,
             "debt": str(debt.debt),
@@ -1117,7 +1147,7 @@ class CollectionService:
             case.id,
             "claim_drafted",
             None,
-            {"debt": view["debt"], "penalty": view["penalty"], "error": error},
+            {"debt": view["debt"], "penalty": view["penalty"], "basis": view["basis"], "error": error},
         )
         return True
 
@@ -1509,6 +1539,28 @@ def claim_text(view: dict[str, Any]) -> str:
     numbers = ", ".join(
         f"№ {r['number']} от {_d(date.fromisoformat(r['issued_on']))}" for r in view["invoices"]
     )
+    until = _d(date.fromisoformat(view["until"]))
+    terms = view.get("penalty_terms")
+    if view.get("basis") == "contract" and terms is not None:
+        # The contract's penalty is claimed instead of the interest (art. 395 p. 4, art. 330).
+        signed = _d(date.fromisoformat(terms["contract_date"]))
+        cap = terms["cap_percent"]
+        capped = f", но не более {_percent(cap)} % суммы долга" if cap else ""
+        charged = (
+            f"В соответствии со ст. 330 Гражданского кодекса РФ и договором № {terms['contract_number']} "
+            f"от {signed} за просрочку оплаты начислена неустойка "
+            f"{_percent(terms['rate_per_day_percent'])} % от неоплаченной суммы за каждый день просрочки"
+            f"{capped}, по {until} в размере {format_rub(penalty)} ({amount_in_words(penalty)}); "
+            "расчёт приложен."
+        )
+        articles, what, of_what = "309, 310, 330, 486", "неустойку", "неустойки"
+    else:
+        charged = (
+            "В соответствии со ст. 395 Гражданского кодекса РФ за пользование чужими денежными средствами "
+            f"начислены проценты по {until} в размере {format_rub(penalty)} "
+            f"({amount_in_words(penalty)}); расчёт приложен."
+        )
+        articles, what, of_what = "309, 310, 395, 486", "проценты", "процентов"
     return "\n\n".join(
         [
             f"{basis}{view['supplier']['name']} (Поставщик) поставил {view['buyer']['name']} (Покупатель) "
@@ -1516,15 +1568,13 @@ def claim_text(view: dict[str, Any]) -> str:
             "Товар принят Покупателем без замечаний.",
             f"Покупатель в установленный срок товар не оплатил. Задолженность составляет "
             f"{format_rub(debt)} ({amount_in_words(debt)}), просрочка — до {view['days_overdue']} дн.",
-            "В соответствии со ст. 395 Гражданского кодекса РФ за пользование чужими денежными средствами "
-            f"начислены проценты по {_d(date.fromisoformat(view['until']))} в размере {format_rub(penalty)} "
-            f"({amount_in_words(penalty)}); расчёт приложен.",
-            f"На основании ст. 309, 310, 395, 486 ГК РФ требуем в течение {view['pay_within_days']} "
-            f"календарных дней с момента получения настоящей претензии оплатить задолженность и проценты, "
+            charged,
+            f"На основании ст. {articles} ГК РФ требуем в течение {view['pay_within_days']} "
+            f"календарных дней с момента получения настоящей претензии оплатить задолженность и {what}, "
             f"всего {format_rub(total)} ({amount_in_words(total)}), по реквизитам, указанным ниже.",
             "В случае неисполнения требования Поставщик обратится в арбитражный суд по истечении 30 "
             "календарных дней со дня направления претензии (ч. 5 ст. 4 АПК РФ) с иском о взыскании "
-            "задолженности, процентов по день фактической оплаты, а также судебных расходов "
+            f"задолженности, {of_what} по день фактической оплаты, а также судебных расходов "
             "(государственной пошлины и расходов на представителя), которые будут отнесены на Покупателя.",
         ]
     )
