@@ -18,6 +18,8 @@ class InvoiceStatus(StrEnum):
     SENT_FOR_APPROVAL = "sent_for_approval"
     REVISION_REQUESTED = "revision_requested"
     APPROVED = "approved"
+    # Its order was cancelled: the number stays taken (no gaps), the invoice is no debt.
+    CANCELLED = "cancelled"
 
 
 class InvoiceCounter(Base):

@@ -23,12 +23,15 @@ from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
+from app.models.outbox import OutboundKind
+from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
+from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
@@ -36,6 +39,8 @@ from app.services.spec_closing import cancel_spec_of_order
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
+# The chat «Заявки на склад».
+WAREHOUSE_CHANNEL = "warehouse_orders"
 # What every line must name before the order is accepted (regulation, process 1, step 2).
 REQUIRED_LINE_FIELDS = ("model", "color", "size", "height", "price_category")
 # "Ask the manager for what is missing": the clarification is due by the end of the next working day.
@@ -80,6 +85,8 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
     "ship": (frozenset({OrderStatus.DELIVERY_AGREED}), OrderStatus.SHIPPED),
     "receive": (frozenset({OrderStatus.SHIPPED}), OrderStatus.DELIVERED),
     "close": (frozenset({OrderStatus.DELIVERED}), OrderStatus.CLOSED),
+    # Until delivery is agreed. After the client approved the invoice, cancelling also unwinds
+    # what the order set going (OrderService.cancel); an invoice with payments is refunded first.
     "cancel": (
         frozenset(
             {
@@ -89,11 +96,22 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
                 OrderStatus.INVOICED,
                 OrderStatus.SENT_FOR_APPROVAL,
                 OrderStatus.REVISION,
+                OrderStatus.APPROVED,
+                OrderStatus.FULFILMENT,
+                OrderStatus.SENT_TO_WAREHOUSE,
+                OrderStatus.WAITING_FOR_SUPPLY,
+                OrderStatus.READY,
             }
         ),
         OrderStatus.CANCELLED,
     ),
 }
+# The states in which the warehouse has the order (its file was posted to «Заявки на склад»).
+AT_THE_WAREHOUSE = frozenset(
+    {OrderStatus.SENT_TO_WAREHOUSE, OrderStatus.WAITING_FOR_SUPPLY, OrderStatus.READY}
+)
+# "Take the reservation off and mark the invoice cancelled in 1C": the same or the next working day.
+UNDO_IN_1C_WORKING_DAYS = 1
 
 
 def allowed_actions(status: OrderStatus) -> list[str]:
@@ -482,9 +500,22 @@ class OrderService:
         return order
 
     async def cancel(self, order_id: int, reason: str, if_match: int | None) -> Order:
+        """The client withdraws (or the goods cannot be had), until delivery is agreed. The order's
+        invoice is cancelled with it (its number stays taken), so it is never chased as a debt; one
+        with payments is refused until the refund is agreed. Past the client's approval, what the
+        order set going is unwound: open requisitions cancelled, the warehouse told in its chat,
+        open tasks on the order cancelled, and the assistant asked to undo the reserve in 1C."""
         order = await self.get(order_id)
         ensure_version(order, if_match, "order")
         self.allow(order, "cancel")
+        invoice = await self.uow.session.scalar(
+            select(Invoice).where(Invoice.order_id == order.id, Invoice.status != InvoiceStatus.CANCELLED)
+        )
+        if invoice is not None and invoice.paid_total > 0:
+            raise Conflict(
+                f"invoice № {invoice.number} has {format_rub(invoice.paid_total)} руб. paid: agree the "
+                "refund with accounting before the order is cancelled"
+            )
         before = order.status
         order.status = OrderStatus.CANCELLED
         order.cancel_reason = reason
@@ -499,7 +530,76 @@ class OrderService:
             {"status": before.value},
             {"status": order.status.value, "reason": reason},
         )
+        if invoice is not None:
+            await self._cancel_invoice(order, invoice, before, reason)
         return order
+
+    async def _cancel_invoice(self, order: Order, invoice: Invoice, before: OrderStatus, reason: str) -> None:
+        now = self.uow.clock.now()
+        was = invoice.status
+        invoice.status = InvoiceStatus.CANCELLED
+        touch(invoice, self.uow)
+        self.history.record(
+            "invoice",
+            invoice.id,
+            "cancelled",
+            {"status": was.value},
+            {"status": "cancelled", "reason": reason},
+        )
+        if was != InvoiceStatus.APPROVED:
+            return
+        requisitions = await self.uow.session.scalars(
+            select(Requisition).where(
+                Requisition.order_id == order.id,
+                Requisition.status.in_(
+                    (RequisitionStatus.REQUESTED, RequisitionStatus.ORDERED, RequisitionStatus.EXPECTED)
+                ),
+            )
+        )
+        for requisition in requisitions:
+            requisition.status = RequisitionStatus.CANCELLED
+            requisition.comment = f"Заявка №{order.id} отменена: {reason}"
+            touch(requisition, self.uow)
+            self.history.record(
+                "requisition",
+                requisition.id,
+                "cancel",
+                None,
+                {"status": "cancelled", "comment": requisition.comment},
+            )
+        tasks = await self.uow.session.scalars(
+            select(Task).where(
+                Task.subject_type == TaskSubject.ORDER,
+                Task.subject_id == order.id,
+                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
+            )
+        )
+        for task in tasks:
+            task.status, task.result, task.completed_at, task.updated_at = (
+                TaskStatus.CANCELLED,
+                "Заявка отменена",
+                now,
+                now,
+            )
+            self.history.record("task", task.id, "cancel", None, {"status": "cancelled"})
+        if before in AT_THE_WAREHOUSE:
+            await OutboxService(self.uow).add(
+                kind=OutboundKind.CHAT,
+                channel=WAREHOUSE_CHANNEL,
+                recipient="",
+                body=(
+                    f"Заявка по счёту № {invoice.number} отменена: {reason}. "
+                    "Не собирать; отложенное вернуть на склад."
+                ),
+                dedupe_key=f"warehouse-order:{order.id}:{invoice.number}:cancelled",
+            )
+        await self.call_task(
+            order,
+            f"Отменить в 1С счёт № {invoice.number} (заявка №{order.id} отменена)",
+            "Снять резерв по счёту и отметить счёт отменённым в 1С; заявки на закупку по нему отменены.",
+            UNDO_IN_1C_WORKING_DAYS,
+        )
+        await self.uow.session.flush()
 
     async def call_task(self, order: Order, title: str, description: str, working_days: int) -> None:
         """A call for whoever works the order (its assistant, else who took it, else its manager),

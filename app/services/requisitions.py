@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.core.errors import FieldError, InvalidTransition, NotFound
-from app.models.orders import Order
+from app.models.orders import Order, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.services.common import ensure_version, touch
 from app.services.history import HistoryService, snapshot
@@ -114,4 +114,17 @@ class RequisitionService:
         return requisition
 
     async def cancel(self, requisition_id: int, comment: str, if_match: int | None) -> Requisition:
-        return await self._move(requisition_id, "cancel", if_match, comment=comment)
+        """Supply cannot get the goods: the order would wait for them for ever, so the assistant
+        gets a call to agree with the client what instead (a replacement on a new invoice, or the
+        order cancelled)."""
+        requisition = await self._move(requisition_id, "cancel", if_match, comment=comment)
+        order = await self.uow.session.get(Order, requisition.order_id)
+        if order is not None and order.status != OrderStatus.CANCELLED:
+            await OrderService(self.uow, self.erp).call_task(
+                order,
+                f"Позиция не будет поставлена по заявке №{order.id}",
+                f"{requisition.name} — {requisition.quantity} шт.: {comment}. Согласовать с клиентом "
+                "замену (новым счётом) или отмену заявки.",
+                CALL_WITH_DATE_WORKING_DAYS,
+            )
+        return requisition

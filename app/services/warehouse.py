@@ -19,12 +19,12 @@ from app.services.documents.warehouse_xlsx import (
     warehouse_filename,
 )
 from app.services.fulfilment import FulfilmentService
-from app.services.orders import OrderService
+from app.services.orders import WAREHOUSE_CHANNEL, OrderService
 from app.services.outbox import OutboxService
 from app.services.ports import Erp
 from app.services.unit_of_work import UnitOfWork
 
-CHANNEL = "warehouse_orders"
+CHANNEL = WAREHOUSE_CHANNEL
 # "Tell the client the goods are ready (call)": by the end of the next working day.
 READY_CALL_WORKING_DAYS = 1
 
@@ -39,6 +39,7 @@ class WarehouseService:
         """Post the invoice to «Заявки на склад» as Excel (made and sent by the worker)."""
         order = await self.orders.get(order_id)
         ensure_version(order, if_match, "order")
+        self.orders.allow(order, "send_to_warehouse")  # the state first: a cancelled order is a 409
         invoice = await FulfilmentService(self.uow, self.erp).approved_invoice(order.id)
         self.orders.move(order, "send_to_warehouse", {"invoice": invoice.number})
         await OutboxService(self.uow).add(
