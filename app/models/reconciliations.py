@@ -131,5 +131,12 @@ Index(
     postgresql_where=text("onec_id IS NULL"),
     sqlite_where=text("onec_id IS NULL"),
 )
+# The sweep's «revised since 1C got it» look-up: the few revised invoices, not every invoice.
+Index(
+    "ix_invoices_revised_in_1c",
+    Invoice.id,
+    postgresql_where=text("revision > 1 AND onec_id IS NOT NULL"),
+    sqlite_where=text("revision > 1 AND onec_id IS NOT NULL"),
+)
 Index("ix_invoices_issued_on", Invoice.issued_on)
 Index("ix_payments_paid_on", Payment.paid_on)
