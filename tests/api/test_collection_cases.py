@@ -1,7 +1,8 @@
 """The collection case's other paths and its bad input: a refused guarantee letter escalates at
-once; a scan that is no document, a promised date too far or past, a claim sent before the lawyer
-approved it or with a bad postal number are refused naming the field, and nothing changes; only the
-lawyer edits and approves a claim, only a head closes a case; a settled invoice opens no new case."""
+once, one not sent within two working days the next working day; a scan that is no document, a
+promised date too far or past, a claim sent before the lawyer approved it or with a bad postal number
+are refused naming the field, and nothing changes; only the lawyer edits and approves a claim, only a
+head closes a case; a settled invoice opens no new case."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from app.models.directory import Role
 from app.models.tasks import Task
+from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep
 from tests.support.helpers import problem
@@ -303,3 +305,94 @@ async def test_a_claim_charges_interest_on_what_was_owed_at_the_due_date(
     assert {Decimal(p["principal"]) for p in view["periods"]} == {total - prepaid}
     assert Decimal(view["penalty"]) > 0
     assert Decimal(view["total"]) == total - prepaid + Decimal(view["penalty"])
+
+
+async def test_a_guarantee_letter_not_sent_in_time_escalates_as_a_refusal(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    """The request went out on Wednesday the 9th: two working days for the letter (Thursday, Friday).
+    None came: the sweep of Monday the 14th escalates the case as a refusal would, once."""
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    _client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352888899")
+    url = f"/api/v1/collection-cases/{case['id']}"
+    # Friday the 11th is the client's last day to answer; the weekend adds none: the case waits.
+    for day in (10, 11, 13):
+        clock.set(datetime(2026, 12, day, 7, 0, tzinfo=UTC))
+        assert (await sweep({"app": job_ctx}))["case_steps"] == 0
+    assert (await client.get(url, headers=assistant.headers)).json()["stage"] == "guarantee_requested"
+
+    clock.set(datetime(2026, 12, 14, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 2
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 0
+    escalated = (await client.get(url, headers=assistant.headers)).json()
+    assert (escalated["stage"], escalated["breached_on"], escalated["guarantee_refused"]) == (
+        "escalated",
+        "2026-12-14",
+        False,
+    )
+    request, call, escalation = await _tasks(job_ctx, case["id"])
+    assert request.status == "done"  # the request's step is over, as on a refusal
+    assert (call.kind, call.assignee_id) == ("call", assistant.id)
+    assert (escalation.kind, escalation.assignee_id) == ("escalate", head.id)
+    assert escalation.due_at.date().isoformat() == "2026-12-15"  # within one working day
+    text = escalation.description or ""
+    for expected in (
+        "Причина: клиент не прислал гарантийное письмо в срок (запрошено 09.12.2026).",
+        f"Сумма задолженности: {format_rub(Decimal(case['invoice']['total']))}.",
+        "просрочка 6 дн.",
+        "Гарантийное письмо не получено.",
+        "контактов в карточке нет",
+    ):
+        assert expected in text, (expected, text)
+    history = (await client.get(f"{url}/history", headers=head.headers)).json()
+    [event] = [e for e in history["items"] if e["action"] == "escalated"]
+    assert (event["before"], event["after"]["stage"]) == ({"stage": "guarantee_requested"}, "escalated")
+    assert "не прислал гарантийное письмо в срок" in event["after"]["reason"]
+
+    # Escalated, it stays so: later sweeps make nothing more for it.
+    clock.set(datetime(2026, 12, 15, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 0
+    assert len(await _tasks(job_ctx, case["id"])) == 3
+
+
+async def test_a_guarantee_letter_received_in_time_stops_the_deadline(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    """A letter received on the answer's last day keeps the case on its promise: no escalation."""
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    _client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352899900")
+    url = f"/api/v1/collection-cases/{case['id']}"
+    clock.set(datetime(2026, 12, 11, 7, 0, tzinfo=UTC))  # Friday: the last day for the answer
+    scan = await client.post(
+        f"{url}/attachments",
+        headers=assistant.headers,
+        data={"kind": "guarantee_letter"},
+        files={"file": ("letter.pdf", SCAN, "application/pdf")},
+    )
+    letter = {"promised_on": "2026-12-17", "file_id": scan.json()["id"]}
+    received = await client.post(f"{url}/guarantee", headers=assistant.headers, json=letter)
+    assert received.json()["stage"] == "guarantee_received", received.text
+
+    clock.set(datetime(2026, 12, 14, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 0
+    assert (await client.get(url, headers=head.headers)).json()["stage"] == "guarantee_received"
+    assert [(t.kind, t.status) for t in await _tasks(job_ctx, case["id"])] == [("request_document", "done")]
+
+
+async def test_a_refused_case_is_not_escalated_again_when_the_answer_time_runs_out(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    _client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352811100")
+    url = f"/api/v1/collection-cases/{case['id']}"
+    refusal = {"comment": "Нет"}
+    refused = await client.post(f"{url}/guarantee-refusal", headers=assistant.headers, json=refusal)
+    assert refused.json()["stage"] == "escalated", refused.text
+    clock.set(datetime(2026, 12, 14, 7, 0, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 0
+    same = (await client.get(url, headers=head.headers)).json()
+    assert (same["stage"], same["breached_on"]) == ("escalated", "2026-12-09")
+    assert [t.kind for t in await _tasks(job_ctx, case["id"])] == ["request_document", "call", "escalate"]

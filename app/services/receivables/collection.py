@@ -2,9 +2,10 @@
 
 A state machine over the regulation's steps. People move it by actions (the guarantee letter came,
 a negotiation call, the lawyer approves the claim, it is sent, the court); the worker's sweep moves
-it by time (the call before the promised date, the breach and the escalation, the end of the wait,
-the 30 days after the claim, the checkpoints in court). Every deadline comes from
-``collection_policy``; every step is a task for the right person and a history event, made once.
+it by time (a guarantee letter not sent in time, the call before the promised date, the breach and
+the escalation, the end of the wait, the 30 days after the claim, the checkpoints in court). Every
+deadline comes from ``collection_policy``; every step is a task for the right person and a history
+event, made once.
 Any payment updates the open case; a payment of the whole overdue debt closes it at any stage.
 """
 
@@ -561,6 +562,11 @@ class CollectionService:
         promised = CollectionCase.promised_on
         month_ago = today - timedelta(days=31)
         conditions = [
+            (stage == S.GUARANTEE_REQUESTED)
+            & (
+                CollectionCase.opened_on  # the day the request went out
+                <= latest(month_ago, lambda d: policy.guarantee_overdue_on(d, calendar))
+            ),
             (stage == S.GUARANTEE_RECEIVED)
             & (
                 (promised <= latest(month_ago, lambda d: policy.breach_on(d, calendar)))
@@ -602,7 +608,11 @@ class CollectionService:
     async def _advance(self, case: CollectionCase, today: date) -> int:
         calendar = self.uow.calendar
         made = 0
-        if case.stage == S.GUARANTEE_RECEIVED and case.promised_on is not None:
+        if case.stage == S.GUARANTEE_REQUESTED:
+            if today >= policy.guarantee_overdue_on(case.opened_on, calendar):
+                why = f"клиент не прислал гарантийное письмо в срок (запрошено {_d(case.opened_on)})"
+                made += await self._no_guarantee(case, today, why)
+        elif case.stage == S.GUARANTEE_RECEIVED and case.promised_on is not None:
             call_on = policy.confirmation_call_on(case.promised_on, calendar)
             if today >= call_on and case.promised_on >= today:
                 made += await self._step(
@@ -946,9 +956,15 @@ class CollectionService:
         case = await self._for(case_id, "refuse_guarantee", if_match)
         case.guarantee_refused = True
         self.history.record("collection_case", case.id, "guarantee_refused", None, {"comment": comment})
-        await self._breach(case, self.today, f"клиент отказался от гарантийного письма: {comment}")
-        await self._close_step_tasks(case, "guarantee_request")
+        await self._no_guarantee(case, self.today, f"клиент отказался от гарантийного письма: {comment}")
         return case
+
+    async def _no_guarantee(self, case: CollectionCase, today: date, why: str) -> int:
+        """No guarantee letter: refused, or not sent in time (the sweep). The case escalates as on a
+        broken promise, and the request's task is over."""
+        made = await self._breach(case, today, why)
+        await self._close_step_tasks(case, "guarantee_request")
+        return made
 
     async def log_call(
         self,

@@ -6,6 +6,9 @@ Pure functions of dates and the business calendar, so each rule is checked by un
   after the next working day (Civil Code art. 193: paying on that working day is on time).
 * The guarantee letter promises payment no more than 7 calendar days ahead of the day it is
   received (the regulation: "не более чем на 7 календарных дней").
+* A letter not received within 2 working days of the request counts as refused: the next working
+  day after them the case escalates as on a refusal (the target is no overdue debt, so a request
+  nobody answers must not keep the case waiting).
 * The confirmation call: the working day before the promised date.
 * The promise is broken when nothing came by the end of the promised date (art. 193 again): the
   call to find out why is the next working day after it, and the head gets the case within one
@@ -29,6 +32,10 @@ from datetime import date, time, timedelta
 from app.core.calendar import BusinessCalendar
 
 GUARANTEE_MAX_DAYS = 7
+# The answer to the request for a guarantee letter: one working day for the assistant's task to get
+# it (due the working day after the request), one more for the client to sign and send it; with no
+# letter by the end of the second working day the case escalates, as a refusal does.
+GUARANTEE_ANSWER_WORKING_DAYS = 2
 WAIT_WORKING_DAYS = 2
 CLAIM_PREPARE_WORKING_DAYS = 1
 ESCALATION_WORKING_DAYS = 1
@@ -58,6 +65,13 @@ def check_promise(promised_on: date, today: date) -> str | None:
             f"the latest is {latest_promise(today).isoformat()}"
         )
     return None
+
+
+def guarantee_overdue_on(requested_on: date, calendar: BusinessCalendar) -> date:
+    """The day a guarantee letter requested on ``requested_on`` and not received counts as refused:
+    the next working day after the working days given for the answer."""
+    answer_by = calendar.add_working_days(requested_on, GUARANTEE_ANSWER_WORKING_DAYS)
+    return calendar.next_working_day(answer_by + timedelta(days=1))
 
 
 def confirmation_call_on(promised_on: date, calendar: BusinessCalendar) -> date:
