@@ -18,7 +18,7 @@ class CaseStage(StrEnum):
 
     GUARANTEE_REQUESTED = "guarantee_requested"  # the request for a guarantee letter is emailed
     GUARANTEE_RECEIVED = "guarantee_received"  # the scan is in, with the promised date
-    ESCALATED = "escalated"  # promise broken, refused or not sent in time: the head has the data, calls
+    ESCALATED = "escalated"  # no letter, or its promise broken: the head has the data, calls at every level
     WAITING = "waiting"  # negotiations done: two working days for the money
     CLAIM_REQUESTED = "claim_requested"  # the lawyer prepares the claim letter and the calculation
     CLAIM_APPROVED = "claim_approved"  # the lawyer approved it: it goes out the same day
