@@ -535,7 +535,6 @@ class OrderService:
         return order
 
     async def _cancel_invoice(self, order: Order, invoice: Invoice, before: OrderStatus, reason: str) -> None:
-        now = self.uow.clock.now()
         was = invoice.status
         invoice.status = InvoiceStatus.CANCELLED
         touch(invoice, self.uow)
@@ -567,21 +566,9 @@ class OrderService:
                 None,
                 {"status": "cancelled", "comment": requisition.comment},
             )
-        tasks = await self.uow.session.scalars(
-            select(Task).where(
-                Task.subject_type == TaskSubject.ORDER,
-                Task.subject_id == order.id,
-                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
-            )
+        await TaskService(self.uow).end_open(
+            TaskSubject.ORDER, order.id, TaskStatus.CANCELLED, "Заявка отменена"
         )
-        for task in tasks:
-            task.status, task.result, task.completed_at, task.updated_at = (
-                TaskStatus.CANCELLED,
-                "Заявка отменена",
-                now,
-                now,
-            )
-            self.history.record("task", task.id, "cancel", None, {"status": "cancelled"})
         if before in AT_THE_WAREHOUSE:
             await OutboxService(self.uow).add(
                 kind=OutboundKind.CHAT,
@@ -729,14 +716,7 @@ class OrderService:
         await self._close_tasks(order, TaskKind.CLARIFY, result)
 
     async def _close_tasks(self, order: Order, kind: TaskKind, result: str) -> None:
-        tasks = await self.uow.session.scalars(self._open_tasks(order, kind))
-        now = self.uow.clock.now()
-        for task in tasks:
-            task.status = TaskStatus.DONE
-            task.result = result
-            task.completed_at = now
-            task.updated_at = now
-            self.history.record("task", task.id, "complete", None, {"status": "done", "result": result})
+        await TaskService(self.uow).end_open(TaskSubject.ORDER, order.id, TaskStatus.DONE, result, kind=kind)
 
     @staticmethod
     def _snapshot(order: Order) -> dict[str, Any]:

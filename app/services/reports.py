@@ -440,11 +440,8 @@ class DailyReportService:
             {"status": before.value},
             {"status": "reviewed", "feedback": text},
         )
-        for task in await TaskService(self.uow).for_subject(TaskSubject.DAILY_REPORT, report.id):
-            if task.status in ACTIVE:
-                task.status, task.result, task.completed_at = TaskStatus.DONE, "Ответ дан", report.feedback_at
-                task.updated_at = report.feedback_at
-                self.history.record("task", task.id, "complete", None, {"status": "done"})
+        tasks = TaskService(self.uow)
+        await tasks.end_open(TaskSubject.DAILY_REPORT, report.id, TaskStatus.DONE, "Ответ дан")
         return report
 
     # --- the worker's sweep ---------------------------------------------------------------------

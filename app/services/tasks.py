@@ -298,6 +298,31 @@ class TaskService:
             await self.uow.session.execute(update(Task).where(Task.id == task.id).values(notified_at=now))
         return created
 
+    async def end_open(
+        self,
+        subject_type: TaskSubject,
+        subject_id: int,
+        status: TaskStatus,
+        result: str,
+        *,
+        kind: TaskKind | None = None,
+    ) -> list[Task]:
+        """End a subject's open tasks (of ``kind``, or all): done with ``result`` when what they
+        asked for happened, or cancelled when it no longer will; each with its history entry."""
+        query = select(Task).where(
+            Task.subject_type == subject_type, Task.subject_id == subject_id, Task.status.in_(ACTIVE)
+        )
+        if kind is not None:
+            query = query.where(Task.kind == kind)
+        tasks = list((await self.uow.session.scalars(query.order_by(Task.id))).all())
+        now = self.uow.clock.now()
+        action = "complete" if status == TaskStatus.DONE else "cancel"
+        for task in tasks:
+            task.status, task.result, task.updated_at = status, result, now
+            task.completed_at = now if status == TaskStatus.DONE else None
+            self.history.record("task", task.id, action, None, {"status": status.value, "result": result})
+        return tasks
+
     async def for_subject(self, subject_type: TaskSubject, subject_id: int) -> Sequence[Task]:
         query = select(Task).where(Task.subject_type == subject_type, Task.subject_id == subject_id)
         return (await self.uow.session.scalars(query.order_by(Task.id))).all()

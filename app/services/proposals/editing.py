@@ -24,7 +24,7 @@ from app.models.proposals import (
     ProposalLine,
     ProposalStatus,
 )
-from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.models.tasks import TaskKind, TaskStatus, TaskSubject
 from app.schemas.proposals import (
     BelowCostApproval,
     ProposalCreate,
@@ -536,20 +536,7 @@ class ProposalEditing:
         )
 
     async def _close_tasks(self, proposal: Proposal, result: str) -> None:
-        tasks = await self.uow.session.scalars(
-            select(Task).where(
-                Task.subject_type == TaskSubject.PROPOSAL,
-                Task.subject_id == proposal.id,
-                Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
-            )
-        )
-        now = self.uow.clock.now()
-        for task in tasks:
-            task.status = TaskStatus.DONE
-            task.result = result
-            task.completed_at = now
-            task.updated_at = now
-            self.history.record("task", task.id, "complete", None, {"status": "done", "result": result})
+        await TaskService(self.uow).end_open(TaskSubject.PROPOSAL, proposal.id, TaskStatus.DONE, result)
 
     @staticmethod
     def _snapshot(proposal: Proposal) -> dict[str, Any]:
