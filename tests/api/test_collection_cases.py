@@ -6,6 +6,7 @@ head closes a case; a settled invoice opens no new case."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,8 +25,19 @@ SCAN = b"%PDF-1.4\n% a scanned letter\n%%EOF\n"
 
 
 async def _overdue_case(
-    client: httpx.AsyncClient, app: Any, job_ctx: Any, clock: Any, head: Any, assistant: Any, inn: str
+    client: httpx.AsyncClient,
+    app: Any,
+    job_ctx: Any,
+    clock: Any,
+    head: Any,
+    assistant: Any,
+    inn: str,
+    *,
+    quantity: int = 5,
+    before_due: Callable[[int, dict[str, Any]], Awaitable[None]] | None = None,
 ) -> tuple[int, dict[str, Any]]:
+    """A client with one approved invoice due on Tuesday the 8th, unpaid (``before_due`` may pay a
+    part of it first), and the case the sweep opens for it on Wednesday the 9th."""
     card = await client.post(
         "/api/v1/clients",
         headers=head.headers,
@@ -39,7 +51,7 @@ async def _overdue_case(
         json={
             "channel": "phone",
             "client_id": card.json()["id"],
-            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 5}],
+            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": quantity}],
         },
     )
     invoice = (
@@ -49,6 +61,8 @@ async def _overdue_case(
     await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@klen.example.ru"})
     invoice = (await client.post(f"{url}/approve", headers=assistant.headers, json={})).json()
     assert invoice["due_on"] == "2026-12-08"
+    if before_due is not None:
+        await before_due(card.json()["id"], invoice)
     clock.set(datetime(2026, 12, 9, 7, 0, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["cases_opened"] == 1
     cases = await client.get(
@@ -243,45 +257,21 @@ async def test_a_claim_charges_interest_on_what_was_owed_at_the_due_date(
     assistant = await make_user(Role.ASSISTANT)
     lawyer = await make_user(Role.LAWYER, department="administration")
     accountant = await make_user(Role.ACCOUNTANT, department="finance")
-    card = await client.post(
-        "/api/v1/clients",
-        headers=head.headers,
-        json={
-            "name": "ООО «Ясень»",
-            "inn": inn10("352877788"),
-            "kpp": "352801001",
-            "assistant_id": assistant.id,
-        },
-    )
-    client_id = card.json()["id"]
-    glove = (await app.state.erp.search_products("Перчатки", 1))[0]
-    order = await client.post(
-        "/api/v1/orders",
-        headers=assistant.headers,
-        json={
-            "channel": "phone",
-            "client_id": client_id,
-            "lines": [{"product_id": glove.id, "price_category": "Розничная", "quantity": 40}],
-        },
-    )
-    invoice = (
-        await client.post(f"/api/v1/orders/{order.json()['id']}/invoice", headers=assistant.headers)
-    ).json()
-    url = f"/api/v1/invoices/{invoice['id']}"
-    await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@yasen.example.ru"})
-    invoice = (await client.post(f"{url}/approve", headers=assistant.headers, json={})).json()
-    assert invoice["due_on"] == "2026-12-08"
-    total = Decimal(invoice["total"])
-    prepaid = (total / 4).quantize(Decimal("0.01"))
-    paid = {"client_id": client_id, "amount": str(prepaid), "paid_on": "2026-12-01"}
-    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
+    paid: dict[str, Decimal] = {}
 
-    clock.set(datetime(2026, 12, 9, 7, 0, tzinfo=UTC))
-    assert (await sweep({"app": job_ctx}))["cases_opened"] == 1
-    cases = await client.get(
-        "/api/v1/collection-cases", headers=head.headers, params={"client_id": client_id}
+    async def prepay(client_id: int, invoice: dict[str, Any]) -> None:
+        paid["total"] = Decimal(invoice["total"])
+        paid["prepaid"] = (paid["total"] / 4).quantize(Decimal("0.01"))
+        payment = {"client_id": client_id, "amount": str(paid["prepaid"]), "paid_on": "2026-12-01"}
+        recorded = await client.post("/api/v1/payments", headers=accountant.headers, json=payment)
+        assert recorded.status_code == 201, recorded.text
+
+    _client_id, case = await _overdue_case(
+        client, app, job_ctx, clock, head, assistant, "352877788", quantity=40, before_due=prepay
     )
-    case_url = f"/api/v1/collection-cases/{cases.json()['items'][0]['id']}"
+    total, prepaid = paid["total"], paid["prepaid"]
+    case_id = case["id"]
+    case_url = f"/api/v1/collection-cases/{case_id}"
     refused = await client.post(
         f"{case_url}/guarantee-refusal", headers=assistant.headers, json={"comment": "Нет"}
     )
@@ -293,7 +283,6 @@ async def test_a_claim_charges_interest_on_what_was_owed_at_the_due_date(
     )
     clock.set(datetime.fromisoformat(done.json()["wait_ends_on"]).replace(hour=7, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["case_steps"] == 1
-    case_id = int(case_url.rsplit("/", 1)[1])
     assert await draft_claim_letter({"app": job_ctx}, case_id) == "drafted"
 
     drafted = (await client.get(case_url, headers=lawyer.headers)).json()
