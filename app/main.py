@@ -71,6 +71,7 @@ workshop specs, receivables, the morning warehouse check and the daily report.
 * Authenticate with `Authorization: Bearer <token>` (`POST /api/v1/auth/token`, or a personal token).
 * Every error is `application/problem+json` (RFC 9457) with a stable `code` and the `request_id`;
   422 carries `errors` with the field and the reason.
+* A query parameter an operation does not take is refused (422, `query.<name>`), not ignored.
 * Creating POSTs accept `Idempotency-Key`; updates take `If-Match` with the `ETag` you read (412 if stale).
 * Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
 """
