@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Versioned, str_enum
@@ -57,6 +57,8 @@ class Invoice(Versioned, Base):
     onec_id: Mapped[str | None] = mapped_column(String(64))  # set by the worker once 1C has it
     # 1C has every line «procure separately» (a workshop spec's invoice: the requisition book).
     onec_procure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The revision 1C has (from registration on): below ``revision``, the worker writes the client's.
+    onec_revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

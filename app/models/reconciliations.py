@@ -135,8 +135,8 @@ Index(
 Index(
     "ix_invoices_revised_in_1c",
     Invoice.id,
-    postgresql_where=text("revision > 1 AND onec_id IS NOT NULL"),
-    sqlite_where=text("revision > 1 AND onec_id IS NOT NULL"),
+    postgresql_where=text("onec_id IS NOT NULL AND revision > onec_revision"),
+    sqlite_where=text("onec_id IS NOT NULL AND revision > onec_revision"),
 )
 Index("ix_invoices_issued_on", Invoice.issued_on)
 Index("ix_payments_paid_on", Payment.paid_on)

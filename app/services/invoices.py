@@ -11,14 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, insert, literal_column, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import QueryableAttribute, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings
 from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client, ClientContact
-from app.models.events import Event
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
 from app.models.outbox import OutboundKind
@@ -67,26 +66,10 @@ class LineChange:
 
 REGISTER_JOB = "register_invoice"
 REGISTER_RETRY_AFTER = timedelta(minutes=2)
-# The history entries of the invoice's writes to 1C; each names the revision written.
-WRITTEN_TO_1C = ("registered_in_1c", "procure_separately_in_1c", "revised_in_1c")
 
 
 def _terms_in_force(client: Client, day: date) -> bool:
     return client.terms_from is None or client.terms_from <= day
-
-
-def _revision_in_1c(invoice_id: QueryableAttribute[int] | int) -> ScalarSelect[int]:
-    """The latest revision of the invoice written to 1C, as its history records it; 1 for an
-    invoice 1C got before revisions were written there (or does not have)."""
-    return (
-        select(func.coalesce(func.max(Event.after["revision"].as_integer()), 1))
-        .where(
-            Event.entity_type == "invoice",
-            Event.entity_id == invoice_id,
-            Event.action.in_(WRITTEN_TO_1C),
-        )
-        .scalar_subquery()
-    )
 
 
 class InvoiceService:
@@ -534,11 +517,10 @@ class InvoiceService:
         to_revise = await self.uow.session.scalars(
             select(Invoice.id)
             .where(
-                # Written out, not bound, so that the planner takes the partial index (its predicate).
+                # The partial index's predicate, as it is written there.
                 Invoice.onec_id.is_not(None),
-                Invoice.revision > literal_column("1"),
+                Invoice.revision > Invoice.onec_revision,
                 Invoice.updated_at <= cutoff,
-                Invoice.revision > _revision_in_1c(Invoice.id),
             )
             .order_by(Invoice.id)
             .limit(batch)
@@ -566,12 +548,9 @@ class InvoiceService:
         revision: 1C has an earlier revision (regulation, process 1, step 4). None when 1C has this
         one."""
         invoice = await self.get(invoice_id)
-        if invoice.onec_id is None or invoice.revision <= await self._written_revision(invoice.id):
+        if invoice.onec_id is None or invoice.revision <= invoice.onec_revision:
             return None
         return invoice.onec_id, invoice.revision, await self._erp_invoice(invoice)
-
-    async def _written_revision(self, invoice_id: int) -> int:
-        return int(await self.uow.session.scalar(select(_revision_in_1c(invoice_id))) or 1)
 
     async def _erp_invoice(self, invoice: Invoice) -> ErpInvoice:
         client = await self.uow.session.get(Client, invoice.client_id)
@@ -600,7 +579,7 @@ class InvoiceService:
     ) -> None:
         invoice = await self.uow.session.get(Invoice, invoice_id)
         if invoice is not None and invoice.onec_id is None:
-            invoice.onec_id, invoice.onec_procure = onec_id, procure
+            invoice.onec_id, invoice.onec_procure, invoice.onec_revision = onec_id, procure, revision
             self.history.record(
                 "invoice",
                 invoice.id,
@@ -628,6 +607,7 @@ class InvoiceService:
         invoice = await self.uow.session.get(Invoice, invoice_id)
         if invoice is not None and not invoice.onec_procure:
             invoice.onec_procure = True
+            invoice.onec_revision = max(invoice.onec_revision, revision)
             self.history.record(
                 "invoice",
                 invoice.id,
@@ -638,7 +618,8 @@ class InvoiceService:
 
     async def record_revision(self, invoice_id: int, revision: int) -> None:
         invoice = await self.uow.session.get(Invoice, invoice_id)
-        if invoice is not None and revision > await self._written_revision(invoice.id):
+        if invoice is not None and revision > invoice.onec_revision:
+            invoice.onec_revision = revision
             self.history.record(
                 "invoice",
                 invoice.id,
