@@ -75,5 +75,11 @@ class BusinessCalendar:
         return datetime.combine(day, clock_time, tzinfo=self.tz)
 
     def due_after(self, start: datetime, working_days: int, clock_time: time = time(18, 0)) -> datetime:
-        """The deadline ``working_days`` business days after ``start``, at ``clock_time`` local."""
-        return self.at(self.add_working_days(self.local_date(start), working_days), clock_time)
+        """The deadline ``working_days`` business days after ``start``, at ``clock_time`` local.
+        "The same working day" (0) asked after that hour is the next working day's: a deadline is
+        never already past when it is set."""
+        day = self.local_date(start)
+        due = self.at(self.add_working_days(day, working_days), clock_time)
+        if working_days == 0 and due <= start:
+            due = self.at(self.add_working_days(day, 1), clock_time)
+        return due

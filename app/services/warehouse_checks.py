@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -436,20 +436,13 @@ class WarehouseCheckService:
             title=f"Сообщить менеджеру: заявка №{order_id} собрана",
             description=text,
             assignee_id=check.assistant_id,
-            due_at=self._tell_manager_due(),
+            due_at=self.uow.calendar.due_after(self.uow.clock.now(), TELL_MANAGER_WORKING_DAYS),
             subject_type=TaskSubject.ORDER,
             subject_id=order_id,
         )
         self.history.record(
             "order", order_id, "picked", None, {"warehouse_check_id": check.id, "invoice": invoice.number}
         )
-
-    def _tell_manager_due(self) -> datetime:
-        """The end of today's working day while there is some of it left, else the end of the
-        next working day: a task made after hours is not overdue at birth."""
-        now = self.uow.clock.now()
-        due = self.uow.calendar.due_after(now, TELL_MANAGER_WORKING_DAYS)
-        return due if due > now else self.uow.calendar.due_after(now, TELL_MANAGER_WORKING_DAYS + 1)
 
     # --- the printed sheet ----------------------------------------------------------------------
 

@@ -109,6 +109,10 @@ def test_due_after() -> None:
     assert due == datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
     assert cal.due_after(start, 1, time(9, 30)) == datetime(2026, 12, 2, 6, 30, tzinfo=UTC)
     assert cal.due_after(start, 0) == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    # "The same working day" asked after its end (Tuesday 19:00 in Moscow): Wednesday's.
+    assert cal.due_after(datetime(2026, 12, 1, 16, 0, tzinfo=UTC), 0) == datetime(
+        2026, 12, 2, 15, 0, tzinfo=UTC
+    )
     # Late evening UTC is already the next day in Moscow: counting starts from the Moscow date.
     late = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)  # Friday 01:00 in Moscow
     assert cal.due_after(late, 1) == datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
