@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response, params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,16 +28,15 @@ from app.services.unit_of_work import UnitOfWork
 
 def known_query_only(request: Request) -> None:
     """Every /api/ route refuses a query parameter it does not take, naming it (422): a misspelt
-    filter (`?stauts=approved`) would otherwise be ignored and the whole list given back. What a
-    route takes is what the OpenAPI document says it takes. Called by `allow` and `public`, which
-    every route has: after the token and the permission, as FastAPI's own validation comes after
-    them, and before anything is read or written."""
+    filter (`?stauts=approved`) would otherwise be ignored and the whole list given back. Called by
+    `allow` and `public`, which every route has: after the token and the permission, as FastAPI's
+    own validation comes after them, and before anything is read or written."""
     if not request.scope.get("query_string"):
         return
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.path_format.startswith("/api/"):
         return
-    known = _query_parameters(request, route.path_format)
+    known = _query_parameters(route)
     unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
     if unknown:
         takes = ", ".join(sorted(known)) or "none"
@@ -53,17 +53,16 @@ def known_query_only(request: Request) -> None:
         )
 
 
-def _query_parameters(request: Request, path: str) -> frozenset[str]:
-    """The query parameters the OpenAPI document gives this path and method, read once."""
-    method = "get" if request.method == "HEAD" else request.method.lower()
-    known: dict[tuple[str, str], frozenset[str]] | None = getattr(request.app.state, "query_parameters", None)
+def _query_parameters(route: APIRoute) -> frozenset[str]:
+    """The query parameters the route takes, its dependencies' included: what FastAPI's OpenAPI
+    document lists for it (the same flattening), read once per route and kept on it, without
+    building the document (1.5 s for this API)."""
+    known: frozenset[str] | None = getattr(route, "query_parameters", None)
     if known is None:
-        known = request.app.state.query_parameters = {
-            (name, verb): frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
-            for name, operations in request.app.openapi()["paths"].items()
-            for verb, operation in operations.items()
-        }
-    return known.get((path, method), frozenset())
+        fields = get_flat_params(route.dependant)
+        known = frozenset(field.alias for field in fields if isinstance(field.field_info, params.Query))
+        route.query_parameters = known  # type: ignore[attr-defined]
+    return known
 
 
 async def get_settings_dep(request: Request) -> Settings:
