@@ -33,10 +33,10 @@ from app.services.permissions import Permission, has
 from app.services.ports import Erp
 from app.services.specs import CHANNELS, SpecService
 from app.services.unit_of_work import UnitOfWork
+from app.services.warehouse import CHANNEL as WAREHOUSE_CHANNEL
 from app.services.warehouse import WarehouseService
 
 SOURCE = "telegram"
-WAREHOUSE_CHANNEL = "warehouse_orders"
 WORKSHOP_CHANNELS = frozenset(CHANNELS.values())
 # «Принято», «принят», «Приняли!», «ok, принято в работу» — a whole word of the done deed; not
 # «принять» or «принятие», which a refusal uses as readily («Принять не можем»).
