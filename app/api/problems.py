@@ -25,6 +25,7 @@ STATUS_OF: list[tuple[type[errors.DomainError], int]] = [
     (errors.PreconditionFailed, 412),
     (errors.Conflict, 409),
     (errors.FieldError, 422),
+    (errors.TooManyRequests, 429),
     (errors.Unavailable, 503),
     (errors.DomainError, 400),
 ]
@@ -42,6 +43,7 @@ _HTTP_CODES = {
     415: ("unsupported_media_type", "Unsupported media type"),
     422: ("invalid_input", "Invalid input"),
     428: ("precondition_required", "Precondition required"),
+    429: ("too_many_requests", "Too many requests"),
     500: ("internal_error", "Internal error"),
     503: ("unavailable", "Service unavailable"),
 }
@@ -95,6 +97,8 @@ def domain_problem(exc: errors.DomainError, instance: str | None) -> JSONRespons
     extra.pop("action", None)
     extra.pop("current_version", None)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if (retry_after := extra.pop("retry_after", None)) is not None:
+        headers = {"Retry-After": str(retry_after)}
     return problem_response(
         status, exc.code, exc.title, exc.detail, instance=instance, headers=headers, **extra
     )

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import SettingsDep, UowDep, public
 from app.api.problems import http_problem
+from app.core.security import address_key
 from app.schemas.common import problems
 from app.schemas.orders import ChatUpdateHandled, WebhookAccepted
 from app.services.inbound_chat import InboundChatService
@@ -17,10 +18,15 @@ from app.services.intake import AmoCrmIntake
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
+def _address(request: Request) -> str:
+    """Where the delivery came from (behind a trusted proxy, what it forwarded)."""
+    return address_key(request.client.host if request.client else None)
+
+
 @router.post(
     "/amocrm/{token}",
     response_model=WebhookAccepted,
-    responses=problems(403, 413, 415, 422),
+    responses=problems(403, 413, 415, 422, 429),
     dependencies=[Depends(public("amoCRM cannot send a bearer token: the secret is in the URL"))],
     operation_id="amocrm_webhook",
     openapi_extra={
@@ -46,10 +52,12 @@ async def amocrm_webhook(
 ) -> JSONResponse:
     """What amoCRM sends (form-encoded, `leads[add][0][id]=…`, `account[id]=…`). The delivery is
     stored and answered at once; the orders are made by a job (one order per lead, however often
-    it is delivered). A wrong secret or account is refused and the delivery kept as rejected."""
+    it is delivered). A wrong secret or account is refused and the delivery kept as rejected, with
+    only the beginning of its body; an address with too many refused lately gets 429 (Retry-After)
+    and nothing is kept."""
     body = await request.body()
-    verdict = await AmoCrmIntake(uow, settings.amocrm).receive(
-        token, body, request.headers.get("content-type")
+    verdict = await AmoCrmIntake(uow, settings.amocrm, settings.webhooks).receive(
+        token, body, request.headers.get("content-type"), _address(request)
     )
     if verdict.rejected is not None:
         # Returned, not raised: the rejected delivery is kept (the unit of work commits it).
@@ -66,7 +74,7 @@ async def amocrm_webhook(
 @router.post(
     "/telegram",
     response_model=ChatUpdateHandled,
-    responses=problems(403, 413, 422),
+    responses=problems(403, 413, 422, 429),
     dependencies=[Depends(public("Telegram authenticates with the secret_token header it was given"))],
     operation_id="telegram_webhook",
     openapi_extra={
@@ -102,10 +110,12 @@ async def telegram_webhook(
     """Messages of the work chats (set with `setWebhook(url, secret_token=…)`). The warehouse's
     «Принято» — a reply to the posted invoice, or naming its number — accepts the order when the
     sender is a warehouse employee known by their chat handle. Every update is kept with what was
-    done with it; anything not understood is answered 200 and ignored, so Telegram does not retry."""
+    done with it; anything not understood is answered 200 and ignored, so Telegram does not retry.
+    A refused update (wrong secret, not an Update) keeps only the beginning of its body; an address
+    with too many refused lately gets 429 (Retry-After) and nothing is kept."""
     body = await request.body()
     verdict = await InboundChatService(uow, settings, request.app.state.erp).receive(
-        secret, body, request.headers.get("content-type")
+        secret, body, request.headers.get("content-type"), _address(request)
     )
     if verdict.rejected is not None:
         errors = (

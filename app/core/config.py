@@ -141,6 +141,30 @@ class AmoCrmSettings(BaseModel):
     )
 
 
+class WebhookSettings(BaseModel):
+    """What the webhooks (amoCRM, Telegram) keep of the deliveries they refuse, and how many they
+    take from one source address."""
+
+    refused_excerpt_bytes: int = Field(
+        default=2048,
+        ge=0,
+        le=65_536,
+        description="A refused delivery keeps only this much of its body (and its full length)",
+    )
+    refused_per_window: int = Field(
+        default=30,
+        ge=1,
+        le=100_000,
+        description="Refused deliveries kept per source address within the window; beyond them the "
+        "address is answered 429 with Retry-After and nothing is stored (accepted deliveries are "
+        "never limited: amoCRM and Telegram send from addresses shared by all their customers)",
+    )
+    refused_window_seconds: int = Field(default=600, ge=1, le=86_400)
+    refused_keep_days: int = Field(
+        default=14, ge=1, le=3650, description="Refused deliveries older than this are deleted by the sweep"
+    )
+
+
 class PostSettings(BaseModel):
     """Russian Post tracking: `russianpost` is its single-item tracking service (SOAP 1.2,
     getOperationHistory), which needs the login and password the post issues; `stub` invents."""
@@ -282,6 +306,7 @@ class Settings(BaseSettings):
     onec: OneCSettings = Field(default_factory=OneCSettings)
     amocrm: AmoCrmSettings = Field(default_factory=AmoCrmSettings)
     post: PostSettings = Field(default_factory=PostSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     worker: WorkerSettingsModel = Field(default_factory=WorkerSettingsModel)
     rates: KeyRateSettings = Field(default_factory=KeyRateSettings)
     company: CompanySettings = Field(default_factory=CompanySettings)

@@ -72,6 +72,16 @@ class FieldError(DomainError):
         self.reason = reason
 
 
+class TooManyRequests(DomainError):
+    """Refused before any work is done: the caller may try again after ``retry_after`` seconds."""
+
+    code = "too_many_requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=max(1, retry_after))
+
+
 class Unavailable(DomainError):
     code = "unavailable"
     title = "A dependency is unavailable"

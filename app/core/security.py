@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import secrets
 
 from pwdlib import PasswordHash
@@ -34,6 +35,22 @@ async def hash_password_off_loop(password: str) -> str:
 
 async def verify_password_off_loop(password: str, password_hash: str | None) -> bool:
     return await asyncio.to_thread(verify_password, password, password_hash)
+
+
+def address_key(host: str | None) -> str:
+    """The source address a limit counts: an IPv4 address, or the /64 network of an IPv6 one (one
+    machine commonly has a whole /64 to pick from)."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def new_token() -> str:

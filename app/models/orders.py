@@ -123,13 +123,20 @@ class WebhookDelivery(Base):
     """A raw inbound webhook, stored before anything else is done with it."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_status", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_status", "status", "received_at"),
+        # How many deliveries one address had refused lately: the limit counts them on every refusal.
+        Index("ix_webhook_deliveries_source_address", "source_address", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime]
     content_type: Mapped[str | None] = mapped_column(String(200))
+    # Whole when accepted; of a refused delivery only its beginning (body_length says how long it was).
     body: Mapped[str] = mapped_column(Text)
+    body_length: Mapped[int | None] = mapped_column(Integer)
+    source_address: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus))
     reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

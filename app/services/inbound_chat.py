@@ -31,6 +31,7 @@ from app.models.outbox import OutboundKind, OutboundMessage
 from app.services.common import storable
 from app.services.permissions import Permission, has
 from app.services.ports import Erp
+from app.services.refused_deliveries import RefusedDeliveries
 from app.services.specs import CHANNELS, SpecService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import CHANNEL as WAREHOUSE_CHANNEL
@@ -103,7 +104,12 @@ class InboundChatService:
         self.settings = settings
         self.erp = erp
 
-    async def receive(self, secret: str | None, body: bytes, content_type: str | None) -> ChatVerdict:
+    async def receive(
+        self, secret: str | None, body: bytes, content_type: str | None, address: str = "unknown"
+    ) -> ChatVerdict:
+        """Judge the update and store it: a refused one (wrong secret, not an Update) with only the
+        beginning of its body — unless its address had too many refused lately (429, nothing
+        stored); a good one whole, with what was done with it."""
         text = storable(body.decode("utf-8", errors="replace"))
         now = self.uow.clock.now()
         delivery = WebhookDelivery(
@@ -111,23 +117,30 @@ class InboundChatService:
             received_at=now,
             content_type=(content_type or "")[:200],
             body=text,
+            body_length=len(body),
+            source_address=address,
             status=DeliveryStatus.REJECTED,
             attempts=1,
             order_ids=[],
             processed_at=now,
         )
-        self.uow.session.add(delivery)
         expected = self.settings.telegram.webhook_secret
+        update: TgUpdate | None = None
         if expected is None or not constant_time_equals(secret or "", expected.get_secret_value()):
-            delivery.reason = "wrong or missing X-Telegram-Bot-Api-Secret-Token"
+            reason, status = "wrong or missing X-Telegram-Bot-Api-Secret-Token", 403
+        else:
+            try:
+                update = TgUpdate.model_validate(json.loads(text))
+            except (ValueError, ValidationError) as exc:
+                reason, status = f"not a Telegram Update: {str(exc)[:300]}", 422
+        if update is None:
+            refusals = RefusedDeliveries(self.uow, self.settings.webhooks)
+            await refusals.check_limit(address)
+            delivery.body, delivery.reason = refusals.excerpt(body), refusals.reason(reason)
+            self.uow.session.add(delivery)
             await self.uow.session.flush()
-            return ChatVerdict(delivery, delivery.reason, 403, "rejected")
-        try:
-            update = TgUpdate.model_validate(json.loads(text))
-        except (ValueError, ValidationError) as exc:
-            delivery.reason = storable(f"not a Telegram Update: {str(exc)[:300]}")
-            await self.uow.session.flush()
-            return ChatVerdict(delivery, delivery.reason, 422, "rejected")
+            return ChatVerdict(delivery, delivery.reason, status, "rejected")
+        self.uow.session.add(delivery)
         delivery.status = DeliveryStatus.PROCESSED
         outcome, order_ids = await self._handle(update)
         delivery.reason = storable(outcome)

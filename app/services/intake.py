@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.adapters.amocrm.webhook import parse_webhook_form
-from app.core.config import AmoCrmSettings
+from app.core.config import AmoCrmSettings, WebhookSettings
 from app.core.db import insert_persistent
 from app.core.errors import FieldError
 from app.core.logging import get_logger
@@ -28,6 +28,7 @@ from app.services.common import storable
 from app.services.directory import first_active_with_role
 from app.services.orders import OrderService
 from app.services.ports import CrmLead, Erp
+from app.services.refused_deliveries import RefusedDeliveries
 from app.services.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)
@@ -50,20 +51,32 @@ def _form_pairs(body: str) -> list[tuple[str, str]]:
 
 
 class AmoCrmIntake:
-    def __init__(self, uow: UnitOfWork, settings: AmoCrmSettings) -> None:
+    def __init__(
+        self, uow: UnitOfWork, settings: AmoCrmSettings, webhooks: WebhookSettings | None = None
+    ) -> None:
         self.uow = uow
         self.settings = settings
+        self.webhooks = webhooks or WebhookSettings()
 
-    async def receive(self, token: str, body: bytes, content_type: str | None) -> Verdict:
-        """Store the raw delivery (always), then judge it: wrong secret or account, or malformed,
-        is refused and kept as rejected; a good one is queued for processing."""
+    async def receive(
+        self, token: str, body: bytes, content_type: str | None, address: str = "unknown"
+    ) -> Verdict:
+        """Judge the delivery and store it: a good one whole, queued for processing; one with a
+        wrong secret or account, or malformed, as rejected with only the beginning of its body —
+        unless its address had too many refused lately (429, nothing stored)."""
         text = storable(body.decode("utf-8", errors="replace"))
         reason, status = self._judge(token, text, content_type)
+        if reason is not None:
+            refusals = RefusedDeliveries(self.uow, self.webhooks)
+            await refusals.check_limit(address)
+            text, reason = refusals.excerpt(body), refusals.reason(reason)
         row = {
             "source": SOURCE,
             "received_at": self.uow.clock.now(),
             "content_type": (content_type or "")[:200],
             "body": text,
+            "body_length": len(body),
+            "source_address": address,
             "status": DeliveryStatus.RECEIVED if reason is None else DeliveryStatus.REJECTED,
             "reason": reason,
             "attempts": 0,

@@ -34,6 +34,7 @@ from app.services.receivables.collection import DRAFT_JOB, CollectionService
 from app.services.receivables.limitation import LimitationService
 from app.services.receivables.rates import KeyRateService
 from app.services.receivables.reconciliations import ReconciliationService
+from app.services.refused_deliveries import RefusedDeliveries
 from app.services.reports import DailyReportService
 from app.services.specs import DOCUMENTS_JOB as SPEC_DOCUMENTS_JOB
 from app.services.specs import RECEIPTS_JOB as SPEC_RECEIPTS_JOB
@@ -436,6 +437,13 @@ async def track_claim_letters(ctx: dict[str, Any]) -> dict[str, int]:
     return {"tracked": tracked, "failed": failed}
 
 
+async def _prune_refused(app: JobContext) -> int:
+    """What anonymous callers left past its keeping time (refused webhook deliveries), so that it
+    does not grow without bound."""
+    async with app.unit_of_work() as uow:
+        return await RefusedDeliveries(uow, app.settings.webhooks).prune(app.settings.worker.sweep_batch)
+
+
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The minute cron: turn what fell due into rows, then (re)enqueue every due outbound row."""
     app = _ctx(ctx)
@@ -469,6 +477,7 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         # recorded on the rows they touch, so the next minute finds nothing left to do.
         reminded = await _proposals(app, uow).remind_supply(batch)
         expired = await _proposals(app, uow).expire_due(batch)
+    refused_pruned = await _prune_refused(app)
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
@@ -521,4 +530,5 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "report_reminders": unreported,
         "cases_opened": cases_opened,
         "case_steps": case_steps,
+        "refused_deliveries_pruned": refused_pruned,
     }
