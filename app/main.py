@@ -60,6 +60,7 @@ from app.core.clock import Clock, SystemClock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
+from app.core.security import PasswordHashing
 from app.services.actor_cache import ACTORS_CHANGED, ActorCache
 from app.services.ports import Erp, JobQueue, Storage
 from app.services.unit_of_work import UnitOfWork
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             if close is not None:
                 await close()
         await engine.dispose()
+        app.state.password_hashing.close()
 
     app = FastAPI(
         title="Pomoshnik API",
@@ -158,6 +160,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.state.erp = overrides.erp or build_erp(settings.onec)
     app.state.storage = overrides.storage or build_storage(settings.storage)
     app.state.metrics_registry = CollectorRegistry()
+    app.state.password_hashing = PasswordHashing(settings.auth.max_concurrent_hashing)
 
     async def uow_factory() -> UnitOfWork:
         return UnitOfWork(session=session_factory(), clock=clock, calendar=calendar)

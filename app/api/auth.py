@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import JSONResponse
 
 from app.api.deps import ActorDep, PathId, SettingsDep, UowDep, allow, public
+from app.api.problems import http_problem
+from app.core.security import address_key
 from app.schemas.common import problems
 from app.schemas.directory import (
     EmployeeRead,
@@ -26,15 +29,32 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 @router.post(
     "/token",
     response_model=TokenResponse,
-    responses=problems(401, 422),
+    responses=problems(401, 422, 429),
     dependencies=[Depends(public("the login itself"))],
     operation_id="login",
 )
-async def login(data: LoginRequest, uow: UowDep, settings: SettingsDep) -> TokenResponse:
-    """Exchange an email and password for a bearer token (a login session)."""
+async def login(
+    data: LoginRequest, request: Request, uow: UowDep, settings: SettingsDep
+) -> TokenResponse | JSONResponse:
+    """Exchange an email and password for a bearer token (a login session).
+
+    Failed logins are limited per account and per source address (`APP_AUTH__LOGIN_FAILURES` in
+    `APP_AUTH__LOGIN_WINDOW_SECONDS`): the next attempts are answered 429 with `Retry-After`, even
+    with the right password, for a lock-out that doubles each time in a row. A login that finds
+    every password check of the server busy is answered 429 (`Retry-After: 1`) at once."""
     ttl = timedelta(minutes=settings.auth.session_ttl_minutes)
-    token, row = await AuthService(uow).login(data.email, data.password.get_secret_value(), ttl)
-    return TokenResponse(access_token=token, expires_at=row.expires_at)
+    outcome = await AuthService(uow).login(
+        data.email,
+        data.password.get_secret_value(),
+        ttl,
+        address=address_key(request.client.host if request.client else None),
+        hashing=request.app.state.password_hashing,
+        limits=settings.auth,
+    )
+    if outcome.token is None or outcome.row is None:
+        # Returned, not raised: the failure is counted (the unit of work commits it).
+        return http_problem(401, outcome.refused, request.url.path)
+    return TokenResponse(access_token=outcome.token, expires_at=outcome.row.expires_at)
 
 
 @router.get(

@@ -44,6 +44,33 @@ class AuthSettings(BaseModel):
         "the change, and by the others when Redis carries its notice; a process that missed the "
         "notice (Redis down) refuses it after at most this long.",
     )
+    max_concurrent_hashing: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Password checks (argon2, about 64 MiB and tens of ms each) run at once in one API "
+        "process; a login that finds them all busy is answered 429 at once instead of queueing",
+    )
+    login_failures: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Failed logins allowed per account and per source address within the window; "
+        "the next ones are locked out (429 with Retry-After, even with the right password)",
+    )
+    login_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    lockout_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="The first lock-out; each further one in a row lasts twice as long",
+    )
+    max_lockout_seconds: int = Field(
+        default=3600,
+        ge=1,
+        le=7 * 86_400,
+        description="The longest lock-out; a quiet spell this long starts the doubling again",
+    )
 
 
 class ApiSettings(BaseModel):

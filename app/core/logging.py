@@ -34,8 +34,12 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
         processors.append(
             structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
         )
+    # A logger keeps the processor list it was first used with (cached): the list is changed in
+    # place, so that a later configuration (another app in the process, a test's capture) reaches it.
+    configured: list[structlog.typing.Processor] = structlog.get_config()["processors"]
+    configured[:] = processors
     structlog.configure(
-        processors=processors,
+        processors=configured,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,

@@ -7,9 +7,17 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.core.errors import TooManyRequests
+
+T = TypeVar("T")
 
 TOKEN_PREFIX = "pmk_"
 _password_hash = PasswordHash((Argon2Hasher(),))
@@ -33,8 +41,42 @@ async def hash_password_off_loop(password: str) -> str:
     return await asyncio.to_thread(hash_password, password)
 
 
-async def verify_password_off_loop(password: str, password_hash: str | None) -> bool:
-    return await asyncio.to_thread(verify_password, password, password_hash)
+class PasswordHashing:
+    """At most ``size`` argon2 runs at once in this process, on threads of their own; a run asked
+    for while all are busy is refused at once (429) instead of queueing without bound: each run
+    holds about 64 MiB and a core for tens of milliseconds.
+
+    A slot is taken before the run is submitted and given back when the run ends or is cancelled
+    before it starts (the future's callback), not when its caller stops waiting: a client that
+    hangs up does not free a slot whose hash is still running."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        # Public so that a test can hold every slot.
+        self.slots = threading.BoundedSemaphore(size)
+        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="argon2")
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        return await self._run(verify_password, password, password_hash)
+
+    async def hash(self, password: str) -> str:
+        return await self._run(hash_password, password)
+
+    async def _run(self, function: Callable[..., T], *args: object) -> T:
+        if not self.slots.acquire(blocking=False):
+            raise TooManyRequests(
+                "too many logins are being checked at once; try again in a second", retry_after=1
+            )
+        try:
+            future: Future[T] = self._executor.submit(function, *args)
+        except BaseException:
+            self.slots.release()
+            raise
+        future.add_done_callback(lambda _: self.slots.release())
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def address_key(host: str | None) -> str:

@@ -84,3 +84,19 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginCounter(Base):
+    """Failed logins of one account or one source address (``key``), shared by every API process:
+    the failures in the current window, and the lock-out they led to."""
+
+    __tablename__ = "login_counters"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))  # "account:<email>" or "address:<ip or /64>"
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime]
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    lockouts: Mapped[int] = mapped_column(Integer)  # in a row: each one lasts twice as long
+    locked_until: Mapped[datetime | None]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, String, bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.config import AuthSettings
 from app.core.errors import Conflict, FieldError, NotFound, Unauthenticated
-from app.core.security import hash_password_off_loop, hash_token, new_token, verify_password_off_loop
+from app.core.security import PasswordHashing, hash_password_off_loop, hash_token, new_token
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.schemas.directory import (
     DepartmentCreate,
@@ -21,11 +23,19 @@ from app.schemas.directory import (
 )
 from app.services.common import ensure_version, get_or_404, touch
 from app.services.history import HistoryService, snapshot
+from app.services.login_throttle import LoginThrottle, login_keys
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.unit_of_work import UnitOfWork
 
 SESSION = "session"
 PERSONAL = "personal"
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str | None
+    row: ApiToken | None
+    refused: str | None  # why, when the login is refused
 
 
 async def first_active_with_role(uow: UnitOfWork, *roles: Role) -> int | None:
@@ -226,12 +236,32 @@ class AuthService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    async def login(self, email: str, password: str, ttl: timedelta) -> tuple[str, ApiToken]:
+    async def login(
+        self,
+        email: str,
+        password: str,
+        ttl: timedelta,
+        *,
+        address: str,
+        hashing: PasswordHashing,
+        limits: AuthSettings,
+    ) -> Login:
+        """A login session for the right email and password. Failed logins are counted per
+        account and per source address: past the limit both are locked out for a while (429
+        with Retry-After, even with the right password), and the password is not even checked;
+        when every password check of the process is busy the login is refused at once (429).
+        A refusal is returned, not raised, so that its count is committed."""
+        throttle = LoginThrottle(self.uow, limits)
+        keys = login_keys(email, address)
+        await throttle.check(keys)
         employee = await EmployeeService(self.uow).by_email(email)
-        valid = await verify_password_off_loop(password, employee.password_hash if employee else None)
+        valid = await hashing.verify(password, employee.password_hash if employee else None)
         if employee is None or not valid or not employee.is_active:
-            raise Unauthenticated("the email or the password is wrong, or the account is disabled")
-        return self._issue(employee.id, "login", SESSION, ttl)
+            await throttle.failed(keys)
+            return Login(None, None, "the email or the password is wrong, or the account is disabled")
+        await throttle.succeeded(keys)
+        token, row = self._issue(employee.id, "login", SESSION, ttl)
+        return Login(token, row, None)
 
     def _issue(self, employee_id: int, name: str, kind: str, ttl: timedelta) -> tuple[str, ApiToken]:
         now = self.uow.clock.now()

@@ -17,6 +17,7 @@ from app.services.documents.rendering import render, render_large
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
+from app.services.login_throttle import LoginThrottle
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.payments import PaymentScheduleService, PaymentService
 from app.services.ports import (
@@ -437,11 +438,14 @@ async def track_claim_letters(ctx: dict[str, Any]) -> dict[str, int]:
     return {"tracked": tracked, "failed": failed}
 
 
-async def _prune_refused(app: JobContext) -> int:
-    """What anonymous callers left past its keeping time (refused webhook deliveries), so that it
-    does not grow without bound."""
+async def _prune_refused(app: JobContext) -> tuple[int, int]:
+    """What anonymous callers left past its keeping time: refused webhook deliveries, and login
+    counters with nothing left in them, so that neither grows without bound."""
+    batch = app.settings.worker.sweep_batch
     async with app.unit_of_work() as uow:
-        return await RefusedDeliveries(uow, app.settings.webhooks).prune(app.settings.worker.sweep_batch)
+        deliveries = await RefusedDeliveries(uow, app.settings.webhooks).prune(batch)
+        counters = await LoginThrottle(uow, app.settings.auth).prune(batch)
+    return deliveries, counters
 
 
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
@@ -477,7 +481,7 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         # recorded on the rows they touch, so the next minute finds nothing left to do.
         reminded = await _proposals(app, uow).remind_supply(batch)
         expired = await _proposals(app, uow).expire_due(batch)
-    refused_pruned = await _prune_refused(app)
+    refused_pruned, login_counters_pruned = await _prune_refused(app)
     enqueued = 0
     for message_id, attempts in due:
         enqueued += await app.queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, attempts))
@@ -531,4 +535,5 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         "cases_opened": cases_opened,
         "case_steps": case_steps,
         "refused_deliveries_pruned": refused_pruned,
+        "login_counters_pruned": login_counters_pruned,
     }
