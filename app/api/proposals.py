@@ -137,7 +137,7 @@ _ACTION = problems(401, 403, 404, 409, 412, 422)
     "",
     response_model=ProposalRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 422),
+    responses=problems(401, 403, 404, 422),
     dependencies=WRITE,
     operation_id="request_proposal",
 )

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, InvalidTransition
 from app.models.clients import Client, ClientContact
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
@@ -39,6 +39,7 @@ from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, ErpInvoice, ErpInvoiceLine
+from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
 
 # The invoice's own state machine: action -> (states it is allowed from, state it leads to).
@@ -83,24 +84,10 @@ class InvoiceService:
         self.history = HistoryService(uow)
 
     async def get(self, invoice_id: int) -> Invoice:
-        invoice: Invoice | None = await self.uow.session.scalar(
-            select(Invoice).options(selectinload(Invoice.lines)).where(Invoice.id == invoice_id)
-        )
-        if invoice is None:
-            raise NotFound("invoice", invoice_id)
-        # Visibility follows the order's: an invoice of an order you cannot see does not exist for you.
-        visible = OrderService(self.uow, self.erp).visible(
-            select(Order.id).where(Order.id == invoice.order_id)
-        )
-        if await self.uow.session.scalar(visible) is None:
-            raise NotFound("invoice", invoice_id)
-        return invoice
+        return await Scope(self.uow).invoice(invoice_id)
 
     async def page(self, *, client_id: int | None, cursor: str | None, limit: int) -> Page[Invoice]:
-        visible_orders = OrderService(self.uow, self.erp).visible(select(Order.id))
-        query = (
-            select(Invoice).options(selectinload(Invoice.lines)).where(Invoice.order_id.in_(visible_orders))
-        )
+        query = Scope(self.uow).invoices(select(Invoice).options(selectinload(Invoice.lines)))
         if client_id is not None:
             query = query.where(Invoice.client_id == client_id)
         return await newest_first(self.uow.session, query, Invoice.id, cursor, limit)

@@ -104,7 +104,12 @@ async def test_request_needs_an_assistant_and_a_working_day(
     other = await client.post(
         "/api/v1/clients",
         headers=people["head"].headers,
-        json={"name": "ИП Соколов", "inn": inn10("352511111"), "kpp": "352501001"},
+        json={
+            "name": "ИП Соколов",
+            "inn": inn10("352511111"),
+            "kpp": "352501001",
+            "manager_id": people["manager"].id,
+        },
     )
     base = {"workwear_kind": "перчатки", "models_count": 1, "markup_percent": "10"}
     headers = people["manager"].headers

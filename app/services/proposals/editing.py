@@ -8,12 +8,12 @@ from datetime import time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
 from app.core.errors import FieldError, InvalidTransition, NotFound
-from app.models.clients import Client, ClientContact
+from app.models.clients import ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.models.orders import Order
@@ -39,7 +39,6 @@ from app.services.images import check_image, print_copy
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
-from app.services.permissions import Permission, has
 from app.services.ports import Erp, Storage
 from app.services.proposals.printing import ProposalPrinting
 from app.services.proposals.rules import (
@@ -49,6 +48,7 @@ from app.services.proposals.rules import (
     allowed_actions,
     markup_price,
 )
+from app.services.scope import Scope
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -81,21 +81,10 @@ class ProposalEditing:
     # --- reading --------------------------------------------------------------------------------
 
     def visible(self, query: Select[Any]) -> Select[Any]:
-        """Heads and supply see every proposal; others those their department works on."""
-        actor = self.uow.actor
-        if actor is None or has(actor, Permission.ORDERS_READ_ALL) or has(actor, Permission.PROPOSALS_PRICE):
-            return query
-        colleagues = select(Employee.id).where(Employee.department_id == actor.department_id)
-        return query.where(or_(Proposal.manager_id.in_(colleagues), Proposal.assistant_id.in_(colleagues)))
+        return Scope(self.uow).proposals(query)
 
     async def get(self, proposal_id: int) -> Proposal:
-        query = self.visible(
-            select(Proposal).options(selectinload(Proposal.lines)).where(Proposal.id == proposal_id)
-        )
-        proposal: Proposal | None = await self.uow.session.scalar(query)
-        if proposal is None:
-            raise NotFound("proposal", proposal_id)
-        return proposal
+        return await Scope(self.uow).proposal(proposal_id)
 
     async def page(
         self, *, status: ProposalStatus | None, client_id: int | None, cursor: str | None, limit: int
@@ -128,12 +117,11 @@ class ProposalEditing:
         """A manager's request becomes a proposal owned by an assistant, with a task due by the
         deadline (a working day; the next one when none is given)."""
         actor = self.uow.actor
-        client = await self.uow.session.get(Client, data.client_id)
-        if client is None:
-            raise FieldError("client_id", f"client {data.client_id} does not exist")
+        client = await Scope(self.uow).client(data.client_id)
         if data.contact_id is not None:
             await self._contact(client.id, data.contact_id, "contact_id")
-        manager_id = data.manager_id or client.manager_id or (actor.id if actor else None)
+        # The requesting manager is the caller unless named (the client's manager when the system asks).
+        manager_id = data.manager_id or (actor.id if actor else None) or client.manager_id
         if manager_id is None or await self.uow.session.get(Employee, manager_id) is None:
             raise FieldError("manager_id", "name the manager who asks for the proposal")
         assistant_id = data.assistant_id or client.assistant_id
