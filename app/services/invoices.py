@@ -6,6 +6,7 @@ totals are exact to the kopeck; numbers run without gaps within a year.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -115,6 +116,16 @@ class InvoiceService:
             for i, line in enumerate(inputs)
         ]
         totals = compute_totals(inputs, self.vat.rate_on(today))
+        fields = {p: f"discounts.{n}.discount_percent" for n, p in enumerate(discounts)}
+        await self._refuse_below_cost(
+            (
+                fields.get(i + 1, f"lines.{i}.discount_percent"),
+                detail["product_id"],
+                inputs[i].discount_percent,
+                line.price,
+            )
+            for i, (line, detail) in enumerate(zip(totals.lines, details, strict=True))
+        )
         seq = await self._next_seq(today.year)
         now = self.uow.clock.now()
         invoice = Invoice(
@@ -310,6 +321,17 @@ class InvoiceService:
             if change.discount_percent is not None:
                 line.discount_basis_points = int(change.discount_percent * 100)
         totals = self._totals(invoice)
+        discounted = {c.position: i for i, c in enumerate(changes) if c.discount_percent is not None}
+        await self._refuse_below_cost(
+            (
+                f"lines.{discounted[line.position]}.discount_percent",
+                line.product_id,
+                Decimal(line.discount_basis_points) / 100,
+                total.price,
+            )
+            for line, total in zip(invoice.lines, totals.lines, strict=True)
+            if line.position in discounted
+        )
         for line, total in zip(invoice.lines, totals.lines, strict=True):
             line.price, line.amount, line.vat_amount = total.price, total.amount, total.vat_amount
         invoice.total, invoice.vat_total = totals.total, totals.vat_total
@@ -383,6 +405,23 @@ class InvoiceService:
             "total": {"before": before.total, "after": after.total},
             "vat_total": {"before": before.vat_total, "after": after.vat_total},
         }
+
+    async def _refuse_below_cost(self, lines: Iterable[tuple[str, str | None, Decimal, Decimal]]) -> None:
+        """A discount may not take a line's price below what the goods cost us (the purchase
+        price in 1C): such a line is refused, naming its field and the purchase price. Lines
+        (field, 1C item, discount percent, unit price after the discount)."""
+        for field, product_id, discount, price in lines:
+            if not discount or product_id is None:
+                continue
+            product = await self.erp.get_product(product_id)
+            if product is None or price >= product.purchase_price:
+                continue
+            raise FieldError(
+                field,
+                f"the price after a {discount}% discount, {format_rub(price)}, is below the purchase "
+                f"price {format_rub(product.purchase_price)}",
+                code="below_cost",
+            )
 
     @staticmethod
     def _totals(invoice: Invoice) -> InvoiceTotals:

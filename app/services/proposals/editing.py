@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
-from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
 from app.models.clients import ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
@@ -456,8 +456,14 @@ class ProposalEditing:
     async def approve_below_cost(
         self, proposal_id: int, position: int, data: BelowCostApproval, if_match: int | None
     ) -> Proposal:
-        """A head's approval to sell a position below its purchase price."""
+        """A head's approval to sell a position below its purchase price: never the head's own
+        proposal (one who asked for or prepares it), which another head or the director approves."""
         proposal, before = await self._editing(proposal_id, if_match)
+        actor = self.uow.actor
+        if actor is not None and actor.id in (proposal.manager_id, proposal.assistant_id):
+            raise Forbidden(
+                "a below-cost price on your own proposal is approved by another head or the director"
+            )
         line = self._line(proposal, position)
         if line.purchase_price is None:
             raise FieldError("position", "the position has no purchase price yet")
