@@ -21,7 +21,7 @@ from app.core.errors import Conflict, FieldError, InvalidTransition
 from app.models.clients import Client, ClientContact
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.specs import Spec, SpecStatus
 from app.services.common import ensure_version, touch
 from app.services.documents.invoice import (
@@ -252,6 +252,7 @@ class InvoiceService:
             body=body,
             payload={"attachments": [{"kind": "invoice_pdf", "invoice_id": invoice.id}]},
             dedupe_key=f"invoice-sent:{invoice.id}:{invoice.revision}:{recipient.lower()}",
+            about=(MessageAbout.INVOICE, invoice.id),
         )
         await self.uow.session.flush()
         return invoice

@@ -23,7 +23,7 @@ from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
@@ -564,6 +564,7 @@ class OrderService:
                     "Не собирать; отложенное вернуть на склад."
                 ),
                 dedupe_key=f"warehouse-order:{order.id}:{invoice.number}:cancelled",
+                about=(MessageAbout.ORDER, order.id),
             )
         await self.call_task(
             order,

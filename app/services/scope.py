@@ -20,6 +20,7 @@ from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.models.orders import Order
 from app.models.proposals import Proposal
+from app.models.specs import Spec
 from app.services.permissions import Permission, has
 from app.services.unit_of_work import UnitOfWork
 
@@ -75,6 +76,14 @@ class Scope:
         if colleagues is None or self._sees_all(Permission.ORDERS_READ_ALL, Permission.PROPOSALS_PRICE):
             return query
         return query.where(or_(Proposal.manager_id.in_(colleagues), Proposal.assistant_id.in_(colleagues)))
+
+    def specs(self, query: Select[Any]) -> Select[Any]:
+        """Sales staff see the specs of the orders they see; supply, the warehouse and the
+        workshop work every spec."""
+        actor = self.uow.actor
+        if actor is None or not has(actor, Permission.ORDERS_READ) or has(actor, Permission.ORDERS_READ_ALL):
+            return query
+        return query.where(Spec.order_id.in_(self.orders(select(Order.id))))
 
     # --- look-ups by id: the row, or a 404 for what does not exist or may not be seen ---------
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select, update
 
 from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
 from app.models.directory import Employee
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.tasks import TaskComplete, TaskCreate, TaskUpdate
 from app.services.common import ensure_version
@@ -309,6 +309,7 @@ class TaskService:
                     recipient=employee.chat_handle,
                     body=text,
                     dedupe_key=f"task-due:{task.id}:{task.assignee_id}:{due_key}",
+                    about=(MessageAbout.TASK, task.id),
                 )
                 if new:
                     created.append(message.id)

@@ -17,7 +17,7 @@ from app.models.clients import ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.models.orders import Order
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.proposals import (
     PriceSource,
     Proposal,
@@ -392,6 +392,7 @@ class ProposalEditing:
                     }
                 },
                 dedupe_key=f"proposal-price-photo:{line.id}:{image.digest}",
+                about=(MessageAbout.PROPOSAL, proposal.id),
             )
         return await self._settle(proposal, "photo_set", before)
 
@@ -419,6 +420,7 @@ class ProposalEditing:
             recipient="",
             body=text,
             dedupe_key=f"proposal-price-request:{line.id}",
+            about=(MessageAbout.PROPOSAL, proposal.id),
         )
 
     async def answer_price(
@@ -508,6 +510,7 @@ class ProposalEditing:
                     f"{self.uow.calendar.local_date(asked).strftime('%d.%m.%Y')}."
                 ),
                 dedupe_key=f"proposal-price-reminder:{line.id}:{line.reminders}",
+                about=(MessageAbout.PROPOSAL, proposal_id),
             )
             self.history.record("proposal", proposal_id, "supply_reminded", None, {"position": line.position})
         return len(rows)
