@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from app.api.deps import allow
+from app.api.deps import ActorDep, allow
+from app.models.directory import Employee
 from app.schemas.catalogue import ProductStaffRead
 from app.schemas.common import problems
 from app.services.catalogue import CatalogueService
-from app.services.permissions import Permission
+from app.services.permissions import Permission, prices
+from app.services.ports import Product
 
 router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
 
@@ -24,6 +26,12 @@ async def catalogue(request: Request) -> CatalogueService:
 CatalogueDep = Annotated[CatalogueService, Depends(catalogue)]
 
 
+def _read(product: Product, actor: Employee) -> ProductStaffRead:
+    """The item as the caller may see it: the purchase price only to who prices."""
+    read = ProductStaffRead.model_validate(product)
+    return read if prices(actor) else read.model_copy(update={"purchase_price": None})
+
+
 @router.get(
     "/products",
     response_model=list[ProductStaffRead],
@@ -33,11 +41,12 @@ CatalogueDep = Annotated[CatalogueService, Depends(catalogue)]
 )
 async def search_products(
     service: CatalogueDep,
+    actor: ActorDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Name, model, article or color")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[ProductStaffRead]:
     """Search the nomenclature (with its characteristic: model, color, size, height)."""
-    return [ProductStaffRead.model_validate(p) for p in await service.search(q, limit)]
+    return [_read(p, actor) for p in await service.search(q, limit)]
 
 
 @router.get(
@@ -48,10 +57,11 @@ async def search_products(
     operation_id="get_product",
 )
 async def get_product(
-    product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep
+    product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep, actor: ActorDep
 ) -> ProductStaffRead:
-    """One catalogue item with its prices by category, purchase price and stock."""
-    return ProductStaffRead.model_validate(await service.get(product_id))
+    """One catalogue item with its prices by category, stock and (to the roles that price) its
+    purchase price."""
+    return _read(await service.get(product_id), actor)
 
 
 @router.get(

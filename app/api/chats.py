@@ -47,7 +47,9 @@ async def list_outbound(
     channel: Annotated[str | None, Query(max_length=100)] = None,
     status: OutboundStatus | None = None,
 ) -> Page[OutboundRead]:
-    """Chat posts and emails the service sent or is about to send, newest first, with delivery state."""
+    """Chat posts and emails the service sent or is about to send, newest first, with delivery state:
+    those about a subject you may read (an order, an invoice, a debt's case… of your department, as
+    your role reads them), and the work chats' posts about nothing else."""
     result = await OutboxService(uow).page(
         kind=kind, channel=channel, status=status, cursor=page.cursor, limit=page.limit
     )

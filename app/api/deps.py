@@ -174,23 +174,29 @@ STORED_FILE: dict[int | str, dict[str, Any]] = {
 }
 
 
+# A browser must take a file for the type we send, never guess it from the content (an uploaded
+# "photo" that is really HTML would run as a page of ours).
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
 def file_response(
     content: bytes, media_type: str, filename: str, disposition: str = "attachment"
 ) -> Response:
-    """A stored or generated file for download, its name in RFC 5987 form (Cyrillic names survive)."""
+    """A stored or generated file for download, its name in RFC 5987 form (Cyrillic names survive).
+    A stored upload always goes as an attachment (saved, not opened in our origin)."""
     return Response(
         content,
         media_type=media_type,
-        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"},
+        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}", **NOSNIFF},
     )
 
 
 def pdf_response(content: bytes, filename: str) -> Response:
-    """A PDF shown in the browser (inline), saved under ``filename``."""
+    """A PDF we render, shown in the browser (inline), saved under ``filename``."""
     return Response(
         content,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={"Content-Disposition": f'inline; filename="{filename}"', **NOSNIFF},
     )
 
 

@@ -109,7 +109,7 @@ async def list_orders(
     "",
     response_model=OrderRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
     dependencies=WRITE,
     operation_id="create_order",
 )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, Up
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import (
+    NOSNIFF,
     IfMatchDep,
     PageDep,
     PathId,
@@ -16,6 +17,7 @@ from app.api.deps import (
     SettingsDep,
     UowDep,
     allow,
+    file_response,
     history_page,
     pdf_response,
     set_etag,
@@ -137,7 +139,7 @@ _ACTION = problems(401, 403, 404, 409, 412, 422)
     "",
     response_model=ProposalRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 422),
+    responses=problems(401, 403, 404, 422),
     dependencies=WRITE,
     operation_id="request_proposal",
 )
@@ -275,7 +277,8 @@ async def set_photo(
 async def get_photo(proposal_id: PathId, position: Position, proposals: ServiceDep) -> Response:
     """The line's photo as uploaded."""
     content, content_type = await proposals.photo(proposal_id, position)
-    return Response(content, media_type=content_type)
+    extension = content_type.rsplit("/", 1)[-1]
+    return file_response(content, content_type, f"proposal-{proposal_id}-{position}.{extension}")
 
 
 @router.post(
@@ -328,7 +331,7 @@ async def approve_below_cost(
 )
 async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
     """The proposal as an HTML page (photos inlined), as it would print now."""
-    return HTMLResponse(await proposals.preview_html(proposal_id))
+    return HTMLResponse(await proposals.preview_html(proposal_id), headers=NOSNIFF)
 
 
 @router.get(

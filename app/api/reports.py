@@ -6,7 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.api.deps import ActorDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, pdf_response, set_etag
+from app.api.deps import (
+    ActorDep,
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    UowDep,
+    allow,
+    file_response,
+    pdf_response,
+    set_etag,
+)
 from app.models.reports import DailyReport
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
@@ -92,9 +103,7 @@ async def export_daily_reports(
     """The submitted reports of a period as the department's spreadsheet (XLSX, a sheet per person)."""
     content = await DailyReportService(uow).export(date_from, date_to, employee_id)
     filename = f"daily-reports-{date_from.isoformat()}-{date_to.isoformat()}.xlsx"
-    return Response(
-        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return file_response(content, XLSX, filename)
 
 
 @router.get(

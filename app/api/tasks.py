@@ -94,7 +94,7 @@ async def list_tasks(
     "",
     response_model=TaskRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 409, 422),
+    responses=problems(401, 404, 409, 422),
     dependencies=WRITE,
     operation_id="create_task",
 )

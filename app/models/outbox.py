@@ -24,6 +24,19 @@ class OutboundStatus(StrEnum):
     FAILED = "failed"
 
 
+class MessageAbout(StrEnum):
+    """What a message is about: who may read it follows that subject (its permission and department)."""
+
+    ORDER = "order"
+    INVOICE = "invoice"
+    PROPOSAL = "proposal"
+    SPEC = "spec"
+    COLLECTION_CASE = "collection_case"
+    RECONCILIATION_ACT = "reconciliation_act"
+    TASK = "task"
+    DAILY_REPORT = "daily_report"
+
+
 class OutboundMessage(Base):
     __tablename__ = "outbound_messages"
     __table_args__ = (Index("ix_outbound_messages_due", "status", "next_attempt_at"),)
@@ -45,3 +58,6 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Its subject; none for a post to a work chat about nothing one may not read (a document flag).
+    about: Mapped[MessageAbout | None] = mapped_column(str_enum(MessageAbout))
+    about_id: Mapped[int | None] = mapped_column(Integer)

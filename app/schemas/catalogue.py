@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PriceRead(BaseModel):
@@ -30,4 +30,6 @@ class ProductRead(BaseModel):
 
 
 class ProductStaffRead(ProductRead):
-    purchase_price: Decimal
+    purchase_price: Decimal | None = Field(
+        description="What the item costs us: given to the roles that price (sales, supply), null to others"
+    )

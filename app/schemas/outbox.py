@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.models.outbox import OutboundKind, OutboundStatus
+from pydantic import Field
+
+from app.models.outbox import MessageAbout, OutboundKind, OutboundStatus
 from app.schemas.common import ReadModel
 
 
@@ -28,3 +30,5 @@ class OutboundRead(ReadModel):
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None
+    about: MessageAbout | None = Field(description="What it is about: who may read it follows that")
+    about_id: int | None

@@ -14,7 +14,7 @@ from app.schemas.clients import ClientCreate, ClientUpdate, ContactCreate, Contr
 from app.services.common import ensure_version, touch
 from app.services.history import HistoryService, snapshot, snapshot_values
 from app.services.pagination import Page, decode_cursor, page_of
-from app.services.permissions import Permission, has
+from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
 
 
@@ -37,12 +37,7 @@ class ClientService:
         return self.uow.actor
 
     def _scoped(self, query: Select[Any]) -> Select[Any]:
-        """A manager or an assistant sees the clients of their department; lawyers, accountants,
-        heads and the director see all."""
-        if has(self.actor, Permission.CLIENTS_READ_ALL):
-            return query
-        colleagues = select(Employee.id).where(Employee.department_id == self.actor.department_id)
-        return query.where(or_(Client.manager_id.in_(colleagues), Client.assistant_id.in_(colleagues)))
+        return Scope(self.uow).clients(query)
 
     async def get_for_system(self, client_id: int) -> Client:
         """The card whoever acts (a job of the worker), not for what a user may read."""
@@ -67,13 +62,7 @@ class ClientService:
         return query.where(client_column.in_(self.visible_ids()))
 
     async def get(self, client_id: int) -> Client:
-        query = self._scoped(
-            select(Client).options(selectinload(Client.contacts)).where(Client.id == client_id)
-        )
-        client: Client | None = await self.uow.session.scalar(query)
-        if client is None:
-            raise NotFound("client", client_id)
-        return client
+        return await Scope(self.uow).client(client_id)
 
     async def page(
         self,

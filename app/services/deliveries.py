@@ -19,7 +19,7 @@ from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client
 from app.models.deliveries import Delivery, DeliveryMethod
 from app.models.orders import Order
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.services.common import ensure_version, touch
 from app.services.orders import OrderService
@@ -169,6 +169,7 @@ class DeliveryService:
             recipient="",
             body=text,
             dedupe_key=f"delivery-driver:{delivery.id}",
+            about=(MessageAbout.ORDER, delivery.order_id),
         )
 
     async def ship(self, order_id: int, if_match: int | None) -> Order:

@@ -6,6 +6,7 @@ totals are exact to the kopeck; numbers run without gaps within a year.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, InvalidTransition
 from app.models.clients import Client, ClientContact
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.specs import Spec, SpecStatus
 from app.services.common import ensure_version, touch
 from app.services.documents.invoice import (
@@ -39,6 +40,7 @@ from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, ErpInvoice, ErpInvoiceLine
+from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
 
 # The invoice's own state machine: action -> (states it is allowed from, state it leads to).
@@ -83,24 +85,10 @@ class InvoiceService:
         self.history = HistoryService(uow)
 
     async def get(self, invoice_id: int) -> Invoice:
-        invoice: Invoice | None = await self.uow.session.scalar(
-            select(Invoice).options(selectinload(Invoice.lines)).where(Invoice.id == invoice_id)
-        )
-        if invoice is None:
-            raise NotFound("invoice", invoice_id)
-        # Visibility follows the order's: an invoice of an order you cannot see does not exist for you.
-        visible = OrderService(self.uow, self.erp).visible(
-            select(Order.id).where(Order.id == invoice.order_id)
-        )
-        if await self.uow.session.scalar(visible) is None:
-            raise NotFound("invoice", invoice_id)
-        return invoice
+        return await Scope(self.uow).invoice(invoice_id)
 
     async def page(self, *, client_id: int | None, cursor: str | None, limit: int) -> Page[Invoice]:
-        visible_orders = OrderService(self.uow, self.erp).visible(select(Order.id))
-        query = (
-            select(Invoice).options(selectinload(Invoice.lines)).where(Invoice.order_id.in_(visible_orders))
-        )
+        query = Scope(self.uow).invoices(select(Invoice).options(selectinload(Invoice.lines)))
         if client_id is not None:
             query = query.where(Invoice.client_id == client_id)
         return await newest_first(self.uow.session, query, Invoice.id, cursor, limit)
@@ -128,6 +116,16 @@ class InvoiceService:
             for i, line in enumerate(inputs)
         ]
         totals = compute_totals(inputs, self.vat.rate_on(today))
+        fields = {p: f"discounts.{n}.discount_percent" for n, p in enumerate(discounts)}
+        await self._refuse_below_cost(
+            (
+                fields.get(i + 1, f"lines.{i}.discount_percent"),
+                detail["product_id"],
+                inputs[i].discount_percent,
+                line.price,
+            )
+            for i, (line, detail) in enumerate(zip(totals.lines, details, strict=True))
+        )
         seq = await self._next_seq(today.year)
         now = self.uow.clock.now()
         invoice = Invoice(
@@ -254,6 +252,7 @@ class InvoiceService:
             body=body,
             payload={"attachments": [{"kind": "invoice_pdf", "invoice_id": invoice.id}]},
             dedupe_key=f"invoice-sent:{invoice.id}:{invoice.revision}:{recipient.lower()}",
+            about=(MessageAbout.INVOICE, invoice.id),
         )
         await self.uow.session.flush()
         return invoice
@@ -323,6 +322,17 @@ class InvoiceService:
             if change.discount_percent is not None:
                 line.discount_basis_points = int(change.discount_percent * 100)
         totals = self._totals(invoice)
+        discounted = {c.position: i for i, c in enumerate(changes) if c.discount_percent is not None}
+        await self._refuse_below_cost(
+            (
+                f"lines.{discounted[line.position]}.discount_percent",
+                line.product_id,
+                Decimal(line.discount_basis_points) / 100,
+                total.price,
+            )
+            for line, total in zip(invoice.lines, totals.lines, strict=True)
+            if line.position in discounted
+        )
         for line, total in zip(invoice.lines, totals.lines, strict=True):
             line.price, line.amount, line.vat_amount = total.price, total.amount, total.vat_amount
         invoice.total, invoice.vat_total = totals.total, totals.vat_total
@@ -396,6 +406,23 @@ class InvoiceService:
             "total": {"before": before.total, "after": after.total},
             "vat_total": {"before": before.vat_total, "after": after.vat_total},
         }
+
+    async def _refuse_below_cost(self, lines: Iterable[tuple[str, str | None, Decimal, Decimal]]) -> None:
+        """A discount may not take a line's price below what the goods cost us (the purchase
+        price in 1C): such a line is refused, naming its field and the purchase price. Lines
+        (field, 1C item, discount percent, unit price after the discount)."""
+        for field, product_id, discount, price in lines:
+            if not discount or product_id is None:
+                continue
+            product = await self.erp.get_product(product_id)
+            if product is None or price >= product.purchase_price:
+                continue
+            raise FieldError(
+                field,
+                f"the price after a {discount}% discount, {format_rub(price)}, is below the purchase "
+                f"price {format_rub(product.purchase_price)}",
+                code="below_cost",
+            )
 
     @staticmethod
     def _totals(invoice: Invoice) -> InvoiceTotals:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Select, bindparam, func, or_, select, type_coerce
+from sqlalchemy import Date, Integer, Select, bindparam, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,7 +23,7 @@ from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
@@ -33,8 +33,8 @@ from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
-from app.services.permissions import Permission, has
 from app.services.ports import Erp
+from app.services.scope import Scope
 from app.services.spec_closing import cancel_spec_of_order
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -184,24 +184,10 @@ class OrderService:
     # --- reading --------------------------------------------------------------------------------
 
     def visible(self, query: Select[Any]) -> Select[Any]:
-        actor = self.uow.actor
-        if actor is None or has(actor, Permission.ORDERS_READ_ALL):
-            return query
-        colleagues = select(Employee.id).where(Employee.department_id == actor.department_id)
-        return query.where(
-            or_(
-                Order.manager_id.in_(colleagues),
-                Order.assistant_id.in_(colleagues),
-                Order.taken_by_id.in_(colleagues),
-            )
-        )
+        return Scope(self.uow).orders(query)
 
     async def get(self, order_id: int) -> Order:
-        query = self.visible(select(Order).options(selectinload(Order.lines)).where(Order.id == order_id))
-        order: Order | None = await self.uow.session.scalar(query)
-        if order is None:
-            raise NotFound("order", order_id)
-        return order
+        return await Scope(self.uow).order(order_id)
 
     async def get_for_system(self, order_id: int) -> Order:
         """The order whoever acts: for consequences the system draws (an arrival makes it ready),
@@ -317,9 +303,10 @@ class OrderService:
     async def _check_people(self, data: OrderCreate) -> tuple[ClientPeople | None, str | None]:
         client, credit = None, None
         if data.client_id is not None:
+            await Scope(self.uow).client(data.client_id)  # 404 for a client the caller may not see
             found = await self._client_with_credit(data.client_id)
             if found is None:
-                raise FieldError("client_id", f"client {data.client_id} does not exist")
+                raise NotFound("client", data.client_id)
             client, credit = found
         for field in ("manager_id", "assistant_id"):
             ident = getattr(data, field)
@@ -463,9 +450,7 @@ class OrderService:
         self.allow(order, "clarify")
         before = self._snapshot(order)
         if data.client_id is not None:
-            client = await self.uow.session.get(Client, data.client_id)
-            if client is None:
-                raise FieldError("client_id", f"client {data.client_id} does not exist")
+            client = await Scope(self.uow).client(data.client_id)
             if order.client_id != client.id:
                 order.credit_approved = None  # a head's permission was for the other client
             order.client_id = client.id
@@ -579,6 +564,7 @@ class OrderService:
                     "Не собирать; отложенное вернуть на склад."
                 ),
                 dedupe_key=f"warehouse-order:{order.id}:{invoice.number}:cancelled",
+                about=(MessageAbout.ORDER, order.id),
             )
         await self.call_task(
             order,

@@ -10,12 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from app.core.errors import FieldError
-from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
+from app.models.clients import Client
+from app.models.collection import CollectionCase
+from app.models.invoices import Invoice
+from app.models.orders import Order
+from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, OutboundStatus
+from app.models.proposals import Proposal
+from app.models.reconciliations import ReconciliationAct
+from app.models.reports import DailyReport
+from app.models.specs import Spec
+from app.models.tasks import Task
 from app.services.pagination import Page, newest_first
+from app.services.permissions import Permission, has
+from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
 
 DELIVER_JOB = "deliver_outbound"
@@ -38,6 +50,7 @@ class NewMessage:
     dedupe_key: str
     subject: str | None = None
     payload: dict[str, object] | None = None
+    about: tuple[MessageAbout, int] | None = None  # its subject: who may read it follows that
 
 
 class OutboxService:
@@ -54,12 +67,13 @@ class OutboxService:
         dedupe_key: str,
         subject: str | None = None,
         payload: dict[str, object] | None = None,
+        about: tuple[MessageAbout, int] | None = None,
     ) -> tuple[OutboundMessage, bool]:
         """Record a message to send once; the same dedupe key never makes a second message.
 
         Returns the message and whether this call created it."""
         (added,) = await self.add_many(
-            [NewMessage(kind, channel, recipient, body, dedupe_key, subject, payload)]
+            [NewMessage(kind, channel, recipient, body, dedupe_key, subject, payload, about)]
         )
         return added
 
@@ -87,6 +101,8 @@ class OutboxService:
                 subject=d.subject,
                 body=d.body,
                 payload=d.payload or {},
+                about=d.about[0] if d.about else None,
+                about_id=d.about[1] if d.about else None,
                 status=OutboundStatus.PENDING,
                 attempts=0,
                 request_id=self.uow.request_id,
@@ -185,7 +201,7 @@ class OutboxService:
         cursor: str | None,
         limit: int,
     ) -> Page[OutboundMessage]:
-        query = select(OutboundMessage)
+        query = self._readable(select(OutboundMessage))
         if kind is not None:
             query = query.where(OutboundMessage.kind == kind)
         if channel is not None:
@@ -193,6 +209,56 @@ class OutboxService:
         if status is not None:
             query = query.where(OutboundMessage.status == status)
         return await newest_first(self.uow.session, query, OutboundMessage.id, cursor, limit)
+
+    def _readable(self, query: Select[Any]) -> Select[Any]:
+        """The messages the actor may read: who may read one follows what it is about (the
+        subject's permission and department), not access to the chats. A message about no subject
+        is a post to a work chat; an e-mail recorded before subjects were kept is read only by
+        whoever reads every client (it may be a debt's)."""
+        actor = self.uow.actor
+        if actor is None:
+            return query
+        scope = Scope(self.uow)
+        about, ident = OutboundMessage.about, OutboundMessage.about_id
+
+        def of(kind: MessageAbout, visible: Select[Any]) -> ColumnElement[bool]:
+            return (about == kind) & ident.in_(visible)
+
+        def clients_of(row_id: Any, client_id: Any) -> Select[Any]:
+            return select(row_id).where(client_id.in_(scope.clients(select(Client.id))))
+
+        allowed: list[ColumnElement[bool]] = [about.is_(None) & (OutboundMessage.kind == OutboundKind.CHAT)]
+        if has(actor, Permission.CLIENTS_READ_ALL):
+            allowed.append(about.is_(None))
+        if has(actor, Permission.ORDERS_READ):
+            allowed.append(of(MessageAbout.ORDER, scope.orders(select(Order.id))))
+            allowed.append(of(MessageAbout.INVOICE, scope.invoices(select(Invoice.id))))
+        if has(actor, Permission.PROPOSALS_READ):
+            allowed.append(of(MessageAbout.PROPOSAL, scope.proposals(select(Proposal.id))))
+        if has(actor, Permission.SPECS_READ):
+            allowed.append(of(MessageAbout.SPEC, scope.specs(select(Spec.id))))
+        if has(actor, Permission.COLLECTION_READ):
+            allowed.append(
+                of(MessageAbout.COLLECTION_CASE, clients_of(CollectionCase.id, CollectionCase.client_id))
+            )
+        if has(actor, Permission.CLIENTS_READ):
+            allowed.append(
+                of(
+                    MessageAbout.RECONCILIATION_ACT,
+                    clients_of(ReconciliationAct.id, ReconciliationAct.client_id),
+                )
+            )
+        tasks = select(Task.id)
+        if not has(actor, Permission.TASKS_READ_ALL):
+            tasks = tasks.where(Task.assignee_id == actor.id)
+        allowed.append(of(MessageAbout.TASK, tasks))
+        reports = select(DailyReport.id)
+        if not has(actor, Permission.REPORTS_READ_ALL):
+            reports = reports.where(
+                (DailyReport.employee_id == actor.id) | (DailyReport.manager_id == actor.id)
+            )
+        allowed.append(of(MessageAbout.DAILY_REPORT, reports))
+        return query.where(or_(*allowed))
 
     @staticmethod
     def check_channel(channel: str, known: dict[str, str]) -> None:

@@ -183,6 +183,12 @@ def has(actor: Employee, permission: Permission) -> bool:
     return actor.is_active and permission in permissions_of(actor.role_set)
 
 
+def prices(actor: Employee) -> bool:
+    """Who prices (sales set a proposal's prices, supply answers purchase prices) sees what goods
+    cost us; drivers, the warehouse, the workshop, accounting and the lawyer do not."""
+    return has(actor, Permission.PROPOSALS_WRITE) or has(actor, Permission.PROPOSALS_PRICE)
+
+
 def require(actor: Employee, permission: Permission) -> None:
     if not has(actor, permission):
         raise Forbidden(f"the permission '{permission}' is required", permission=str(permission))

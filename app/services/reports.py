@@ -22,7 +22,7 @@ from app.models.directory import Employee, Role
 from app.models.events import Event
 from app.models.invoices import Invoice
 from app.models.orders import Order
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment, PaymentAllocation
 from app.models.proposals import Proposal
 from app.models.reports import DailyReport, ReportStatus
@@ -394,6 +394,7 @@ class DailyReportService:
                 recipient=manager.chat_handle,
                 body=notice,
                 dedupe_key=f"daily-report:{report.id}:submitted",
+                about=(MessageAbout.DAILY_REPORT, report.id),
             )
         elif manager.email:
             await OutboxService(self.uow).add(
@@ -405,6 +406,7 @@ class DailyReportService:
                     part for part in (notice, text, "Дайте обратную связь по отчёту в «Помощнике».") if part
                 ),
                 dedupe_key=f"daily-report:{report.id}:submitted",
+                about=(MessageAbout.DAILY_REPORT, report.id),
             )
         await TaskService(self.uow).add(
             kind=TaskKind.CHECK,

@@ -27,7 +27,7 @@ from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order, OrderLine, OrderStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecKind, SpecStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
@@ -57,9 +57,9 @@ from app.services.orders import TRANSITIONS as ORDER_TRANSITIONS
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
-from app.services.permissions import Permission, has
 from app.services.ports import Erp, Storage
 from app.services.requisitions import RequisitionService
+from app.services.scope import Scope
 from app.services.svg import drawable_svg
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -153,12 +153,7 @@ class SpecService:
     # --- reading --------------------------------------------------------------------------------
 
     def visible(self, query: Select[Any]) -> Select[Any]:
-        """Sales staff see the specs of the orders they see; supply, the warehouse and the
-        workshop work every spec."""
-        actor = self.uow.actor
-        if actor is None or not has(actor, Permission.ORDERS_READ) or has(actor, Permission.ORDERS_READ_ALL):
-            return query
-        return query.where(Spec.order_id.in_(self.orders.visible(select(Order.id))))
+        return Scope(self.uow).specs(query)
 
     async def get(self, spec_id: int) -> Spec:
         spec: Spec | None = await self.uow.session.scalar(
@@ -378,6 +373,7 @@ class SpecService:
             ),
             payload={"attachments": [{"kind": "invoice_pdf", "invoice_id": invoice.id}]},
             dedupe_key=f"spec-invoice-manager:{spec.id}:{invoice.id}:{invoice.revision}",
+            about=(MessageAbout.SPEC, spec.id),
         )
         self._move(spec, "send_invoice_to_manager", {"invoice": invoice.number, "to": manager.email})
         await self.uow.session.flush()
@@ -753,6 +749,7 @@ class SpecService:
                 "reply": {"kind": "workshop_accept", "spec_id": spec.id, "order_id": order.id},
             },
             dedupe_key=f"spec-workshop:{spec.id}:{spec.revision}",
+            about=(MessageAbout.SPEC, spec.id),
         )
         if spec.kind == SpecKind.LOGO and spec.logo_key is not None:
             # The logo file as the designer sent it (a vector original prints only by its name).
@@ -769,6 +766,7 @@ class SpecService:
                     "reply": {"kind": "workshop_accept", "spec_id": spec.id, "order_id": order.id},
                 },
                 dedupe_key=f"spec-workshop-logo:{spec.id}:{spec.revision}",
+                about=(MessageAbout.SPEC, spec.id),
             )
         spec.channel, spec.sent_at = channel, self.uow.clock.now()
         self._move(spec, "send_to_workshop", {"channel": channel, "revision": spec.revision})

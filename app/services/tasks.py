@@ -11,7 +11,7 @@ from sqlalchemy import Select, select, update
 
 from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
 from app.models.directory import Employee
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.tasks import TaskComplete, TaskCreate, TaskUpdate
 from app.services.common import ensure_version
@@ -19,6 +19,7 @@ from app.services.history import HistoryService, snapshot
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
+from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
 
 DEFAULT_DUE_TIME = time(18, 0)
@@ -138,6 +139,21 @@ class TaskService:
         if not employee.is_active:
             raise FieldError(field, f"employee {assignee_id} is not active")
 
+    async def _check_subject(self, subject_type: TaskSubject, subject_id: int | None) -> None:
+        """A task names only a subject the caller may see (404 otherwise, as a read would)."""
+        if subject_id is None:
+            return
+        scope = Scope(self.uow)
+        lookups = {
+            TaskSubject.CLIENT: scope.client,
+            TaskSubject.ORDER: scope.order,
+            TaskSubject.INVOICE: scope.invoice,
+            TaskSubject.PROPOSAL: scope.proposal,
+        }
+        lookup = lookups.get(subject_type)
+        if lookup is not None:
+            await lookup(subject_id)
+
     def deadline(self, *, due_at: datetime | None, working_days: int | None, at: time | None) -> datetime:
         if due_at is not None:
             return due_at
@@ -151,6 +167,7 @@ class TaskService:
             raise FieldError("due_time", "only goes with due_in_working_days")
         if (data.subject_type == TaskSubject.NONE) != (data.subject_id is None):
             raise FieldError("subject_id", "is required with a subject_type, and only then")
+        await self._check_subject(data.subject_type, data.subject_id)
         await self._check_assignee(data.assignee_id)
         return await self.add(
             kind=data.kind,
@@ -292,6 +309,7 @@ class TaskService:
                     recipient=employee.chat_handle,
                     body=text,
                     dedupe_key=f"task-due:{task.id}:{task.assignee_id}:{due_key}",
+                    about=(MessageAbout.TASK, task.id),
                 )
                 if new:
                     created.append(message.id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.models.clients import Client
 from app.models.directory import Employee
 from app.models.orders import Fulfilment, Order, OrderStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.services.common import ensure_version
 from app.services.documents.warehouse_xlsx import (
@@ -53,6 +53,7 @@ class WarehouseService:
                 "reply": {"kind": "warehouse_accept", "order_id": order.id},
             },
             dedupe_key=f"warehouse-order:{order.id}:{invoice.number}",
+            about=(MessageAbout.ORDER, order.id),
         )
         await self.uow.session.flush()
         return order

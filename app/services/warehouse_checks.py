@@ -22,7 +22,7 @@ from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice
 from app.models.orders import Fulfilment, Order, OrderStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.tasks import TaskKind, TaskSubject
 from app.models.warehouse_checks import (
@@ -430,6 +430,7 @@ class WarehouseCheckService:
                 recipient=manager.chat_handle,
                 body=text,
                 dedupe_key=f"warehouse-check-picked:{check.id}:{order_id}",
+                about=(MessageAbout.ORDER, order_id),
             )
         await TaskService(self.uow).add(
             kind=TaskKind.CALL,

@@ -152,6 +152,7 @@ BODY_FIELDS: dict[str, dict[str, Any]] = {
     "add_proposal_line": {"name": "Куртка рабочая"},
     "complete_task": {"reached": True},
     "update_task": {"title": "Перезвонить"},
+    "create_task": {"due_in_working_days": 1},
     "sign_reconciliation_act": {"signed_on": "2026-12-01"},
 }
 
@@ -269,6 +270,9 @@ async def test_a_query_parameter_a_route_does_not_take_is_422_and_changes_nothin
     assert (await client.get("/healthz", params={"stauts": "x"})).status_code == 200
 
 
+_NAMED_IN_BODY = {"client_id", "order_id", "invoice_id", "proposal_id", "subject_id"}
+
+
 def _missing_ids(op: Operation) -> dict[str, Any]:
     """Every identifier of the path at its largest: no such rows in a test database."""
     values: dict[str, Any] = {}
@@ -292,6 +296,12 @@ async def test_an_identifier_that_names_nothing_is_404_on_every_route_with_one(
             # A list filtered by something that does not exist (e.g. a client).
             ids = [p["name"] for p in op.parameters("query") if p["name"].endswith("_id")]
             args["params"].update(dict.fromkeys(ids, MAX_ID))
+            # A new row naming a client, an order… that does not exist (or a task's subject).
+            if "json" in args:
+                named = [k for k in resolve(op.body_schema()).get("properties", {}) if k in _NAMED_IN_BODY]
+                args["json"].update(dict.fromkeys(named, MAX_ID))
+                if "subject_id" in args["json"]:
+                    args["json"]["subject_type"] = "client"
         response = await client.request(
             op.method, op.url(**_missing_ids(op)), headers=everyone.headers, **args
         )

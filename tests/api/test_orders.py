@@ -149,11 +149,14 @@ async def test_bad_order_input_changes_nothing(client: httpx.AsyncClient, app: A
             "lines.0.price_category",
         ),
         ({"channel": "phone", "lines": [{"quantity": 1}]}, "lines.0.name"),
-        ({"channel": "phone", "client_id": 999999}, "client_id"),
         ({"channel": "phone", "extra": 1}, "extra"),
     ]
     for payload, field in cases:
         problem(await client.post(URL, headers=assistant.headers, json=payload), 422, field)
+    # A client that does not exist is not found, as one of another department is.
+    problem(
+        await client.post(URL, headers=assistant.headers, json={"channel": "phone", "client_id": 999999}), 404
+    )
     assert (await client.get(URL, headers=assistant.headers)).json()["items"] == []
 
 

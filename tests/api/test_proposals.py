@@ -104,7 +104,12 @@ async def test_request_needs_an_assistant_and_a_working_day(
     other = await client.post(
         "/api/v1/clients",
         headers=people["head"].headers,
-        json={"name": "ИП Соколов", "inn": inn10("352511111"), "kpp": "352501001"},
+        json={
+            "name": "ИП Соколов",
+            "inn": inn10("352511111"),
+            "kpp": "352501001",
+            "manager_id": people["manager"].id,
+        },
     )
     base = {"workwear_kind": "перчатки", "models_count": 1, "markup_percent": "10"}
     headers = people["manager"].headers
@@ -398,3 +403,30 @@ async def test_lines_removed_renumber_and_a_new_markup_reprices(
     assert repriced["total"] == "1232.00"
     assert repriced["margin_total"] == str(Decimal("15.00") * 2 + Decimal("41.00") * 2)
     problem(await client.delete(f"/api/v1/proposals/{pid}/lines/3", headers=a), 404)
+
+
+async def test_a_head_may_not_approve_a_below_cost_price_on_their_own_proposal(
+    client: httpx.AsyncClient, app: Any, people: dict[str, Any], make_user: Any
+) -> None:
+    head = people["head"]
+    own = await new_proposal(client, people | {"manager": head})
+    assert own["manager_id"] == head.id  # the caller asks, as the request's description says
+    suit = (await app.state.erp.search_products("Костюм", 1))[0]
+    added = await client.post(
+        f"/api/v1/proposals/{own['id']}/lines",
+        headers=people["assistant"].headers,
+        json={"product_id": suit.id, "quantity": 2},
+    )
+    assert added.status_code == 201, added.text
+    line = added.json()["lines"][0]
+    cheap = str(Decimal(line["purchase_price"]) - 1)
+    approval = {"price": cheap, "reason": "Пробная партия для нового клиента"}
+    url = f"/api/v1/proposals/{own['id']}/lines/1/approve-below-cost"
+    refused = problem(await client.post(url, headers=head.headers, json=approval), 403)
+    assert "another head" in refused["detail"]
+    after = (await client.get(f"/api/v1/proposals/{own['id']}", headers=head.headers)).json()
+    assert (after["version"], after["lines"][0]["price"]) == (added.json()["version"], line["price"])
+    other = await make_user(Role.HEAD)
+    approved = await client.post(url, headers=other.headers, json=approval)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["lines"][0]["below_cost_approved_by_id"] == other.id

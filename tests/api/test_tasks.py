@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import update
 
 from app.models.directory import Employee, Role
+from app.services.seed import inn10
 from tests.support.helpers import problem
 
 URL = "/api/v1/tasks"
@@ -48,6 +49,17 @@ def with_etag(user: Any, version: int) -> dict[str, str]:
 async def test_create_with_exact_deadline(client: httpx.AsyncClient, make_user) -> None:
     author = await make_user(Role.ASSISTANT)
     manager = await make_user(Role.MANAGER)
+    card = await client.post(
+        "/api/v1/clients",
+        headers=manager.headers,
+        json={
+            "name": "ООО «Северная Стройгруппа»",
+            "inn": inn10("352804444"),
+            "kpp": "352801001",
+            "manager_id": manager.id,
+        },
+    )
+    assert card.status_code == 201, card.text
     response = await client.post(
         URL,
         json={
@@ -57,7 +69,7 @@ async def test_create_with_exact_deadline(client: httpx.AsyncClient, make_user) 
             "assignee_id": manager.id,
             "due_at": "2026-12-03T15:00:00+03:00",
             "subject_type": "client",
-            "subject_id": 42,
+            "subject_id": card.json()["id"],
         },
         headers=author.headers,
     )
@@ -72,7 +84,7 @@ async def test_create_with_exact_deadline(client: httpx.AsyncClient, make_user) 
     assert data["assignee_id"] == manager.id
     assert data["created_by_id"] == author.id
     assert data["subject_type"] == "client"
-    assert data["subject_id"] == 42
+    assert data["subject_id"] == card.json()["id"]
     assert data["overdue"] is False
     assert data["allowed_actions"] == ACTIVE_OPEN
     assert data["reached"] is None
@@ -361,9 +373,7 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient, make_user) -> N
         )
         ids.append(created["id"])
     await client.post(f"{URL}/{ids[1]}/cancel", headers=me.headers)
-    subject = await create(
-        client, me, subject_type="invoice", subject_id=77, due_at="2026-12-20T12:00:00+03:00"
-    )
+    subject = await create(client, me, subject_type="spec", subject_id=77, due_at="2026-12-20T12:00:00+03:00")
 
     async def listed(**params: Any) -> list[int]:
         response = await client.get(URL, params=params, headers=me.headers)
@@ -374,7 +384,7 @@ async def test_list_filters_and_pages(client: httpx.AsyncClient, make_user) -> N
     assert await listed(kind="remind") == [ids[1], ids[3]]
     assert await listed(status="cancelled") == [ids[1]]
     assert await listed(status="open", kind="call") == [ids[0], ids[2], ids[4], subject["id"]]
-    assert await listed(subject_type="invoice", subject_id=77) == [subject["id"]]
+    assert await listed(subject_type="spec", subject_id=77) == [subject["id"]]
     assert await listed(due_before="2026-12-04T12:00:00+03:00") == [ids[0], ids[1]]
     problem(
         await client.get(URL, params={"due_before": "2026-12-04T12:00:00"}, headers=me.headers),

@@ -8,16 +8,16 @@ from datetime import time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
-from app.core.errors import FieldError, InvalidTransition, NotFound
-from app.models.clients import Client, ClientContact
+from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
+from app.models.clients import ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.models.orders import Order
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.proposals import (
     PriceSource,
     Proposal,
@@ -39,7 +39,6 @@ from app.services.images import check_image, print_copy
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
-from app.services.permissions import Permission, has
 from app.services.ports import Erp, Storage
 from app.services.proposals.printing import ProposalPrinting
 from app.services.proposals.rules import (
@@ -49,6 +48,7 @@ from app.services.proposals.rules import (
     allowed_actions,
     markup_price,
 )
+from app.services.scope import Scope
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -81,21 +81,10 @@ class ProposalEditing:
     # --- reading --------------------------------------------------------------------------------
 
     def visible(self, query: Select[Any]) -> Select[Any]:
-        """Heads and supply see every proposal; others those their department works on."""
-        actor = self.uow.actor
-        if actor is None or has(actor, Permission.ORDERS_READ_ALL) or has(actor, Permission.PROPOSALS_PRICE):
-            return query
-        colleagues = select(Employee.id).where(Employee.department_id == actor.department_id)
-        return query.where(or_(Proposal.manager_id.in_(colleagues), Proposal.assistant_id.in_(colleagues)))
+        return Scope(self.uow).proposals(query)
 
     async def get(self, proposal_id: int) -> Proposal:
-        query = self.visible(
-            select(Proposal).options(selectinload(Proposal.lines)).where(Proposal.id == proposal_id)
-        )
-        proposal: Proposal | None = await self.uow.session.scalar(query)
-        if proposal is None:
-            raise NotFound("proposal", proposal_id)
-        return proposal
+        return await Scope(self.uow).proposal(proposal_id)
 
     async def page(
         self, *, status: ProposalStatus | None, client_id: int | None, cursor: str | None, limit: int
@@ -128,12 +117,11 @@ class ProposalEditing:
         """A manager's request becomes a proposal owned by an assistant, with a task due by the
         deadline (a working day; the next one when none is given)."""
         actor = self.uow.actor
-        client = await self.uow.session.get(Client, data.client_id)
-        if client is None:
-            raise FieldError("client_id", f"client {data.client_id} does not exist")
+        client = await Scope(self.uow).client(data.client_id)
         if data.contact_id is not None:
             await self._contact(client.id, data.contact_id, "contact_id")
-        manager_id = data.manager_id or client.manager_id or (actor.id if actor else None)
+        # The requesting manager is the caller unless named (the client's manager when the system asks).
+        manager_id = data.manager_id or (actor.id if actor else None) or client.manager_id
         if manager_id is None or await self.uow.session.get(Employee, manager_id) is None:
             raise FieldError("manager_id", "name the manager who asks for the proposal")
         assistant_id = data.assistant_id or client.assistant_id
@@ -404,6 +392,7 @@ class ProposalEditing:
                     }
                 },
                 dedupe_key=f"proposal-price-photo:{line.id}:{image.digest}",
+                about=(MessageAbout.PROPOSAL, proposal.id),
             )
         return await self._settle(proposal, "photo_set", before)
 
@@ -431,6 +420,7 @@ class ProposalEditing:
             recipient="",
             body=text,
             dedupe_key=f"proposal-price-request:{line.id}",
+            about=(MessageAbout.PROPOSAL, proposal.id),
         )
 
     async def answer_price(
@@ -468,8 +458,14 @@ class ProposalEditing:
     async def approve_below_cost(
         self, proposal_id: int, position: int, data: BelowCostApproval, if_match: int | None
     ) -> Proposal:
-        """A head's approval to sell a position below its purchase price."""
+        """A head's approval to sell a position below its purchase price: never the head's own
+        proposal (one who asked for or prepares it), which another head or the director approves."""
         proposal, before = await self._editing(proposal_id, if_match)
+        actor = self.uow.actor
+        if actor is not None and actor.id in (proposal.manager_id, proposal.assistant_id):
+            raise Forbidden(
+                "a below-cost price on your own proposal is approved by another head or the director"
+            )
         line = self._line(proposal, position)
         if line.purchase_price is None:
             raise FieldError("position", "the position has no purchase price yet")
@@ -514,6 +510,7 @@ class ProposalEditing:
                     f"{self.uow.calendar.local_date(asked).strftime('%d.%m.%Y')}."
                 ),
                 dedupe_key=f"proposal-price-reminder:{line.id}:{line.reminders}",
+                about=(MessageAbout.PROPOSAL, proposal_id),
             )
             self.history.record("proposal", proposal_id, "supply_reminded", None, {"position": line.position})
         return len(rows)

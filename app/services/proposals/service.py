@@ -12,7 +12,7 @@ from app.models.clients import Client, ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.proposals import (
     Proposal,
     ProposalDocument,
@@ -71,6 +71,7 @@ class ProposalService(ProposalEditing):
             ),
             payload={"attachments": [{"kind": "proposal_pdf", "document_id": document.id}]},
             dedupe_key=f"proposal-sent:{document.id}:{manager.email.lower()}",
+            about=(MessageAbout.PROPOSAL, proposal.id),
         )
         await TaskService(self.uow).add(
             kind=TaskKind.CHECK,
@@ -137,6 +138,7 @@ class ProposalService(ProposalEditing):
             ),
             payload={"attachments": [{"kind": "proposal_pdf", "document_id": document.id}]},
             dedupe_key=f"proposal-sent:{document.id}:{recipient.lower()}",
+            about=(MessageAbout.PROPOSAL, proposal.id),
         )
         await self._close_tasks(proposal, "КП отправлено клиенту")
         await TaskService(self.uow).add(

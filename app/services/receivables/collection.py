@@ -37,7 +37,7 @@ from app.models.collection import (
 )
 from app.models.directory import Role
 from app.models.invoices import Invoice, InvoiceStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment, PaymentAllocation
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.services.clients import ClientService
@@ -463,6 +463,7 @@ class CollectionService:
                         ),
                         body=_guarantee_request_text(client, contact, debt, self.today),
                         dedupe_key=f"collection:{case.id}:guarantee-request",
+                        about=(MessageAbout.COLLECTION_CASE, case.id),
                         payload={"attachments": [{"kind": "guarantee_sample_pdf", "case_id": case.id}]},
                     )
                 )
@@ -1240,6 +1241,7 @@ class CollectionService:
                 f"почтовый идентификатор {barcode.value}.\n\nС уважением,\nотдел продаж"
             ),
             dedupe_key=f"collection:{case.id}:claim",
+            about=(MessageAbout.COLLECTION_CASE, case.id),
             payload={"attachments": [{"kind": "claim_pdf", "case_id": case.id}]},
         )
         case.tracking_number = barcode.value

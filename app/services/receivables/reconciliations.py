@@ -14,7 +14,7 @@ from app.core.config import CompanySettings
 from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client, ClientContact, ContactLevel
 from app.models.invoices import Invoice, InvoiceStatus
-from app.models.outbox import OutboundKind
+from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment
 from app.models.reconciliations import (
     AcknowledgementSource,
@@ -418,6 +418,7 @@ class ReconciliationService:
                 f"С уважением,\n{self.company.name}\n{self.company.phone}"
             ),
             dedupe_key=f"reconciliation-act:{act.id}:r{act.revision}",
+            about=(MessageAbout.RECONCILIATION_ACT, act.id),
             payload={
                 "attachments": [
                     {"kind": "reconciliation_act_pdf", "act_id": act.id, "view": act.view},
