@@ -13,7 +13,7 @@ from arq.jobs import serialize_job
 from redis.commands.core import AsyncScript
 
 from app.adapters.redis_backoff import Backoff, close_quietly
-from app.core.logging import request_id_var
+from app.core.logging import JOB_REQUEST_ID, request_id_var
 
 # arq's enqueue_job in one round trip: the same keys, the same serialized job and the same rule (a
 # job id that is queued, running or has a result is not queued again), checked and written
@@ -57,7 +57,12 @@ class ArqQueue:
             return False
         now_ms = int(time.time() * 1000)
         job = serialize_job(
-            function, args, {"request_id": request_id_var.get()}, None, now_ms, serializer=pool.job_serializer
+            function,
+            args,
+            {JOB_REQUEST_ID: request_id_var.get()},
+            None,
+            now_ms,
+            serializer=pool.job_serializer,
         )
         keys = [job_key_prefix + job_id, result_key_prefix + job_id, self.queue_name]
         try:

@@ -10,13 +10,13 @@ from arq.connections import ArqRedis
 from arq.worker import Worker, func
 
 from app.adapters.queue import ArqQueue
-from app.core.logging import request_id_var
+from app.core.logging import JOB_REQUEST_ID, request_id_var
 
 SEEN: list[tuple[tuple[Any, ...], str | None]] = []
 
 
-async def remember(ctx: dict[str, Any], *args: Any, request_id: str | None = None) -> str:
-    SEEN.append((args, request_id))
+async def remember(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> str:
+    SEEN.append((args, kwargs.get(JOB_REQUEST_ID)))
     return "done"
 
 
@@ -46,7 +46,7 @@ async def test_a_queued_job_runs_once_with_its_arguments(redis_url: str) -> None
         assert isinstance(pool, ArqRedis)
         queued = await pool.queued_jobs(queue_name=queue.queue_name)
         assert [(j.job_id, j.function, j.args, j.kwargs) for j in queued] == [
-            ("remember:41", "remember", (41, "Заказ"), {"request_id": "req-queue-1"})
+            ("remember:41", "remember", (41, "Заказ"), {JOB_REQUEST_ID: "req-queue-1"})
         ]
         ttl = await pool.pttl("arq:job:remember:41")
         assert 0 < ttl <= pool.expires_extra_ms
