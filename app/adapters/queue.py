@@ -28,6 +28,9 @@ return 1
 
 
 class ArqQueue:
+    """Jobs on the queue ``queue_name``. arq keys a job by its id alone, whatever its queue, so the
+    ids carry the queue's name: two installations on one Redis never take each other's ids."""
+
     def __init__(self, url: str, queue_name: str, *, retry_after_failure: float = 5.0) -> None:
         self.settings = RedisSettings.from_dsn(url)
         self.settings.conn_timeout = 1
@@ -64,14 +67,19 @@ class ArqQueue:
             now_ms,
             serializer=pool.job_serializer,
         )
-        keys = [job_key_prefix + job_id, result_key_prefix + job_id, self.queue_name]
+        ident = self.job_id(job_id)
+        keys = [job_key_prefix + ident, result_key_prefix + ident, self.queue_name]
         try:
-            await script(keys=keys, args=[job, pool.expires_extra_ms, job_id, now_ms])
+            await script(keys=keys, args=[job, pool.expires_extra_ms, ident, now_ms])
         except Exception as exc:
             self.backoff.failed("queue.unavailable", exc)
             await self._drop_pool()
             return False
         return True
+
+    def job_id(self, job_id: str) -> str:
+        """The id arq knows the job by."""
+        return f"{self.queue_name}:{job_id}"
 
     async def ping(self) -> bool:
         pool = await self._get_pool()

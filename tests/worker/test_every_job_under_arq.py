@@ -70,6 +70,8 @@ async def test_every_registered_job_and_cron_job_runs_under_a_real_arq_worker(
     assert not unknown, f"give the test the arguments of {unknown}"
     crons = [cron.name for cron in WorkerSettings.cron_jobs]
     assert len(crons) >= 4
+    # A cron run's job id is named after its cron job: the installation's queue is in it.
+    assert all(f":{WorkerSettings.queue_name}:" in name for name in crons)
 
     queue = ArqQueue(redis_url, f"pomoshnik:test:every:{uuid.uuid4().hex}")
     run = uuid.uuid4().hex
@@ -106,13 +108,14 @@ async def test_every_registered_job_and_cron_job_runs_under_a_real_arq_worker(
         await worker.main()
         await worker.close()
         assert worker.jobs_failed == 0
-        assert set(queued.values()) <= set(done)
+        assert {queue.job_id(ident) for ident in queued.values()} <= set(done)
         # The results of the jobs (arq keeps no result of a cron job).
         pool = await queue._get_pool()
         assert pool is not None
         results: dict[str, Any] = {}
         for name in filter(None, names):
-            info = await Job(queued[name], pool, _queue_name=queue.queue_name).result_info()
+            job = Job(queue.job_id(queued[name]), pool, _queue_name=queue.queue_name)
+            info = await job.result_info()
             assert info is not None, name
             results[name] = (info.success, info.result)
         assert {name for name, (ok, _) in results.items() if not ok} == set()
