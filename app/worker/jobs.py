@@ -88,6 +88,15 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int) -> str:
         request_id_var.set(message.request_id)
     error: Exception | None = None
     external_id: str | None = None
+    recorded = False
+
+    async def record_sent(sent_id: str) -> None:
+        # The mail server has taken the email: recorded at once, in its own short transaction.
+        nonlocal recorded
+        async with app.unit_of_work() as uow:
+            await OutboxService(uow).mark_sent(message.id, sent_id)
+        recorded = True
+
     try:
         if message.kind == OutboundKind.CHAT and message.payload.get("document"):
             filename, content = await _document(app, message.payload["document"])
@@ -110,17 +119,19 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int) -> str:
                     if isinstance(message.payload.get("html"), str)
                     else None,
                     message_id=f"<outbound-{message.id}@{domain}>",
-                )
+                ),
+                accepted=record_sent,
             )
     except (ChatError, MailError) as exc:
         error = exc
+    if error is None:
+        if not recorded:
+            async with app.unit_of_work() as uow:
+                await OutboxService(uow).mark_sent(message.id, external_id)
+        log.info("outbound.sent", message_id=message.id, kind=message.kind.value, channel=message.channel)
+        return "sent"
     async with app.unit_of_work() as uow:
-        outbox = OutboxService(uow)
-        if error is None:
-            await outbox.mark_sent(message.id, external_id)
-            log.info("outbound.sent", message_id=message.id, kind=message.kind.value, channel=message.channel)
-            return "sent"
-        retry_at = await outbox.mark_failed(
+        retry_at = await OutboxService(uow).mark_failed(
             message.id,
             str(error),
             permanent=getattr(error, "permanent", False),
