@@ -38,7 +38,7 @@ os-deps-test:
 	@scripts/os-deps.sh test
 
 run: os-deps-run deps
-	@$(VENV)/bin/pomoshnik dev
+	@$(VENV)/bin/pomoshnik dev --port $${PORT:-8000}
 
 lint: deps
 	@echo "==> ruff"

@@ -33,6 +33,7 @@ from app.services.ports import KeyRateError, KeyRateObservation
 from app.services.receivables.rates import KeyRateService, RatesFileError, parse_rates_csv
 from app.services.seed import DEMO_PASSWORD, seed_demo, seed_reference
 from app.services.unit_of_work import UnitOfWork
+from app.supervise import Children
 
 T = TypeVar("T")
 DEMO_AMOCRM_ACCOUNT = "29001234"
@@ -258,12 +259,14 @@ def serve(
 
 @cli.command()
 def worker() -> None:
-    """Run the arq worker (jobs and the minute sweep)."""
-    from arq.worker import run_worker
-
+    """Run the arq worker (jobs and the minute sweep); it waits out a Redis outage and reconnects."""
+    from app.core.logging import configure_logging
+    from app.worker.runner import ReconnectingWorker
     from app.worker.settings import WorkerSettings
 
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(ReconnectingWorker(WorkerSettings).run())
 
 
 @cli.command()
@@ -317,7 +320,7 @@ def dev(
     _say("==> loading demo data (once)")
     asyncio.run(_in_uow(settings, seed_demo))
 
-    children: list[subprocess.Popen[bytes]] = []
+    children = Children(say=_say)
     if _redis_answers(settings.redis.url):
         _say(f"==> Redis answers at {settings.redis.url}")
     else:
@@ -329,23 +332,22 @@ def dev(
         redis_dir = VAR_DIR / "redis"
         redis_dir.mkdir(exist_ok=True)
         _say(f"==> starting redis-server on port {parsed.port or 6379} (data in {redis_dir})")
-        children.append(
-            subprocess.Popen(
-                [
-                    redis_bin,
-                    "--port",
-                    str(parsed.port or 6379),
-                    "--bind",
-                    "127.0.0.1",
-                    "--dir",
-                    str(redis_dir),
-                    "--save",
-                    "60 1",
-                    "--appendonly",
-                    "no",
-                ],
-                stdout=subprocess.DEVNULL,
-            )
+        children.start(
+            "redis-server",
+            [
+                redis_bin,
+                "--port",
+                str(parsed.port or 6379),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(redis_dir),
+                "--save",
+                "60 1",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
         )
         for _ in range(50):
             if _redis_answers(settings.redis.url):
@@ -359,8 +361,8 @@ def dev(
 
     token = asyncio.run(_in_uow(settings, admin_token))
     exe = [sys.executable, "-m", "app.cli"]
-    children.append(subprocess.Popen([*exe, "serve", "--host", host, "--port", str(port)]))
-    children.append(subprocess.Popen([*exe, "worker"]))
+    children.start("the API", [*exe, "serve", "--host", host, "--port", str(port)])
+    children.start("the worker", [*exe, "worker"])
     base = f"http://{host}:{port}"
     _say(
         f"\n==> Pomoshnik is running\n"
@@ -370,7 +372,7 @@ def dev(
         f"    Try: curl -H 'Authorization: Bearer {token}' {base}/api/v1/clients\n"
         f"    amoCRM webhook: {base}/webhooks/amocrm/{settings.amocrm.webhook_secret.get_secret_value()}"
         f" (account {settings.amocrm.account_id})\n"
-        f"    Ctrl-C stops everything started here.\n"
+        f"    Ctrl-C stops everything started here; a process that dies is started again.\n"
     )
 
     stop = False
@@ -381,19 +383,13 @@ def dev(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    status = 1
     try:
-        while not stop and all(child.poll() is None for child in children):
-            time.sleep(0.3)
+        status = children.run(lambda: stop)
     finally:
-        for child in reversed(children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in reversed(children):
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        children.stop()
         _say("==> stopped")
+    raise typer.Exit(status)
 
 
 def main() -> None:

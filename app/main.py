@@ -75,6 +75,9 @@ workshop specs, receivables, the morning warehouse check and the daily report.
 * A query parameter an operation does not take is refused (422, `query.<name>`), not ignored.
 * Creating POSTs accept `Idempotency-Key`; updates take `If-Match` with the `ETag` you read (412 if stale).
 * Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
+* Emails and chat posts are sent by a worker after the change that makes them is committed, at
+  least once: sent is recorded the moment the server takes a message, and only a worker that dies
+  before that record sends it again (an email with the same Message-ID). See `GET /api/v1/outbound`.
 """
 
 

@@ -174,10 +174,50 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
                 break
             time.sleep(0.2)
         assert [o["external_id"] for o in orders] == ["31000101"]
+
+        # The worker dies (the OOM killer, say): `make run` says so, starts it again, and carries on.
+        [worker] = [p for p in psutil.Process(process.pid).children() if "worker" in p.cmdline()]
+        worker.kill()
+        output += _read_until(process, "starting the worker again", 60)
+        assert "the worker exited with status -9; starting it again in 1 s" in output
+        won = form.replace("leads[add][0][id]=31000101", "leads[add][0][id]=31000102")
+        delivered = httpx.post(
+            hook.group(1),
+            content=won,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=5,
+        )
+        assert delivered.status_code == 200, delivered.text
+        for _ in range(300):
+            orders = httpx.get(f"{base}/api/v1/orders", headers=headers, timeout=5).json()["items"]
+            if len(orders) == 2:
+                break
+            time.sleep(0.2)
+        assert sorted(o["external_id"] for o in orders) == ["31000101", "31000102"]
     finally:
         rest, _ = _stop(process, signal.SIGINT, "`pomoshnik dev` did not stop on Ctrl-C")
     assert "stopped" in rest
     assert process.returncode == 0
+
+
+def _read_until(process: subprocess.Popen[str], text: str, seconds: float) -> str:
+    """What the process writes until a line with ``text`` (or ``seconds`` pass: then fail)."""
+    import selectors
+
+    assert process.stdout is not None
+    said = ""
+    deadline = time.monotonic() + seconds
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while text not in said:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(timeout=left):
+                pytest.fail(f"waited {seconds:.0f} s for {text!r}; it said:\n{said}")
+            line = process.stdout.readline()
+            if not line:
+                pytest.fail(f"it ended before saying {text!r}:\n{said}")
+            said += line
+    return said
 
 
 def _workers(parent: psutil.Process) -> list[psutil.Process]:

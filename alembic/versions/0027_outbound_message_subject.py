@@ -1,7 +1,7 @@
 """outbound messages: what each is about, so that who may read it follows its subject
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-07 04:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = "0027"
-down_revision: str | None = "0024"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,7 +13,7 @@ from arq.jobs import serialize_job
 from redis.commands.core import AsyncScript
 
 from app.adapters.redis_backoff import Backoff, close_quietly
-from app.core.logging import request_id_var
+from app.core.logging import JOB_REQUEST_ID, request_id_var
 
 # arq's enqueue_job in one round trip: the same keys, the same serialized job and the same rule (a
 # job id that is queued, running or has a result is not queued again), checked and written
@@ -28,6 +28,9 @@ return 1
 
 
 class ArqQueue:
+    """Jobs on the queue ``queue_name``. arq keys a job by its id alone, whatever its queue, so the
+    ids carry the queue's name: two installations on one Redis never take each other's ids."""
+
     def __init__(self, url: str, queue_name: str, *, retry_after_failure: float = 5.0) -> None:
         self.settings = RedisSettings.from_dsn(url)
         self.settings.conn_timeout = 1
@@ -57,16 +60,26 @@ class ArqQueue:
             return False
         now_ms = int(time.time() * 1000)
         job = serialize_job(
-            function, args, {"request_id": request_id_var.get()}, None, now_ms, serializer=pool.job_serializer
+            function,
+            args,
+            {JOB_REQUEST_ID: request_id_var.get()},
+            None,
+            now_ms,
+            serializer=pool.job_serializer,
         )
-        keys = [job_key_prefix + job_id, result_key_prefix + job_id, self.queue_name]
+        ident = self.job_id(job_id)
+        keys = [job_key_prefix + ident, result_key_prefix + ident, self.queue_name]
         try:
-            await script(keys=keys, args=[job, pool.expires_extra_ms, job_id, now_ms])
+            await script(keys=keys, args=[job, pool.expires_extra_ms, ident, now_ms])
         except Exception as exc:
             self.backoff.failed("queue.unavailable", exc)
             await self._drop_pool()
             return False
         return True
+
+    def job_id(self, job_id: str) -> str:
+        """The id arq knows the job by."""
+        return f"{self.queue_name}:{job_id}"
 
     async def ping(self) -> bool:
         pool = await self._get_pool()

@@ -49,7 +49,13 @@ async def list_outbound(
 ) -> Page[OutboundRead]:
     """Chat posts and emails the service sent or is about to send, newest first, with delivery state:
     those about a subject you may read (an order, an invoice, a debt's case… of your department, as
-    your role reads them), and the work chats' posts about nothing else."""
+    your role reads them), and the work chats' posts about nothing else.
+
+    A message is `pending`, then `sending` (committed before the outside call), then `sent` (committed
+    as soon as the mail server or the chat has taken it) or back to `pending` with a later attempt,
+    or `failed` for good. Delivery is at least once: a worker that dies between the server taking a
+    message and that commit leaves it `sending`, and it is sent again (an email with the same
+    Message-ID) once the claim is older than the stuck-claim limit."""
     result = await OutboxService(uow).page(
         kind=kind, channel=channel, status=status, cursor=page.cursor, limit=page.limit
     )

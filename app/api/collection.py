@@ -310,8 +310,10 @@ async def send_claim(
     case_id: PathId, data: ClaimSend, uow: UowDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """Record the approved claim as sent: the registered letter's postal identifier (14 digits,
-    check digit verified) and the email with the PDF, which the worker sends exactly once. A second
-    call changes nothing (409)."""
+    check digit verified) and the email with the PDF, which the worker sends once. A second call
+    changes nothing (409). The email goes out at least once: only a worker that dies between the
+    mail server's acceptance of it and the record of that (one database write) leaves it to be sent
+    again, with the same Message-ID."""
     service = CollectionService(uow)
     case = await service.send_claim(case_id, data.tracking_number, data.email, version)
     return await _read(service, case, response)

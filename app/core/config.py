@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -29,7 +30,11 @@ class RedisSettings(BaseModel):
         default="redis://127.0.0.1:6379/0",
         description="Redis for the arq queue and the notices between processes",
     )
-    queue_name: str = "pomoshnik:queue"
+    queue_name: str = Field(
+        default="",
+        description="The arq queue of this installation; its jobs' ids carry it too. Empty: `pomoshnik:` "
+        "and a digest of the database URL, so two installations on one Redis never share a queue",
+    )
 
 
 class AuthSettings(BaseModel):
@@ -339,6 +344,13 @@ class Settings(BaseSettings):
     company: CompanySettings = Field(default_factory=CompanySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     proposals: ProposalSettings = Field(default_factory=ProposalSettings)
+
+    @model_validator(mode="after")
+    def _queue_of_this_installation(self) -> Settings:
+        if not self.redis.queue_name:
+            digest = hashlib.sha256(self.db.url.encode()).hexdigest()[:12]
+            self.redis.queue_name = f"pomoshnik:{digest}"
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

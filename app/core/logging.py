@@ -10,6 +10,10 @@ import structlog
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
+# The keyword a queued job carries the request id under. It is not a Python identifier, so no job's
+# own parameter can have this name: the worker takes it off before calling the job (app/worker).
+JOB_REQUEST_ID = "pomoshnik.request_id"
+
 
 def _add_request_id(
     _logger: object, _name: str, event_dict: structlog.typing.EventDict

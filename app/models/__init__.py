@@ -29,12 +29,14 @@ from app.models.reconciliations import (
 from app.models.reference import ReferenceLink, ReferenceTerm
 from app.models.reports import DailyReport
 from app.models.requisitions import Requisition
+from app.models.seeds import AppliedSeed
 from app.models.specs import Spec
 from app.models.tasks import Task
 from app.models.warehouse_checks import WarehouseCheck, WarehouseCheckItem
 
 __all__ = [
     "ApiToken",
+    "AppliedSeed",
     "Client",
     "ClientContact",
     "CollectionCall",

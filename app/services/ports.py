@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -74,8 +75,12 @@ class MailError(Exception):
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> str:
-        """Send and return the Message-ID."""
+    async def send(
+        self, message: EmailMessage, *, accepted: Callable[[str], Awaitable[None]] | None = None
+    ) -> str:
+        """Send and return the Message-ID. ``accepted`` (given the Message-ID) is awaited the
+        moment the server has taken the message, before anything else, so that the caller can
+        record it as sent while the window for a duplicate after a crash is smallest."""
         ...
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy import func, select
 
 from app.models.clients import ContactLevel, Potential, PurchaseFrequency
 from app.models.directory import Employee, Role
-from app.models.reference import LinkKind, ReferenceLink, ReferenceTerm, TermKind
+from app.models.reference import LinkKind, TermKind
+from app.models.seeds import AppliedSeed
 from app.schemas.clients import ClientCreate, ContactCreate, Messenger, MessengerKind
 from app.schemas.directory import DepartmentCreate, EmployeeCreate
 from app.schemas.reference import LinkCreate, TermCreate
@@ -101,6 +104,7 @@ EMPLOYEES = [
 ]
 
 DEMO_PASSWORD = "demo-password"
+DEMO_SEED = "demo"
 
 
 def inn10(first9: str) -> str:
@@ -143,30 +147,69 @@ CLIENTS = [
 ]
 
 
-async def seed_reference(uow: UnitOfWork) -> None:
-    """Departments, links, terms and the key-rate history; idempotent (adds only what is missing)."""
+async def _departments(uow: UnitOfWork) -> None:
     departments = DepartmentService(uow)
-    existing = {d.code for d in await departments.all()}
+    existing = await departments.all()
+    codes, names = {d.code for d in existing}, {d.name for d in existing}
     for code, name in DEPARTMENTS:
-        if code not in existing:
+        if code not in codes and name not in names:
             await departments.create(DepartmentCreate(code=code, name=name))
+
+
+async def _links(uow: UnitOfWork) -> None:
     reference = ReferenceService(uow)
-    if not await uow.session.scalar(select(func.count()).select_from(ReferenceLink)):
-        for position, (kind, title, url) in enumerate(LINKS):
-            await reference.create_link(
-                LinkCreate.model_validate({"kind": kind, "title": title, "url": url, "position": position})
-            )
-    if not await uow.session.scalar(select(func.count()).select_from(ReferenceTerm)):
-        for term_kind, term, definition in TERMS:
-            await reference.create_term(TermCreate(kind=term_kind, term=term, definition=definition))
+    for position, (kind, title, url) in enumerate(LINKS):
+        await reference.create_link(
+            LinkCreate.model_validate({"kind": kind, "title": title, "url": url, "position": position})
+        )
+
+
+async def _terms(uow: UnitOfWork) -> None:
+    reference = ReferenceService(uow)
+    for term_kind, term, definition in TERMS:
+        await reference.create_term(TermCreate(kind=term_kind, term=term, definition=definition))
+
+
+async def _key_rates(uow: UnitOfWork) -> None:
     await KeyRateService(uow).seed_if_empty()
 
 
+# The reference data every installation starts with, by the name it is recorded under once loaded
+# (the migration that made the record marks what an older installation already had).
+REFERENCE_SEEDS: list[tuple[str, Callable[[UnitOfWork], Awaitable[None]]]] = [
+    ("departments", _departments),
+    ("reference_links", _links),
+    ("reference_terms", _terms),
+    ("key_rates", _key_rates),
+]
+
+
+async def seed_reference(uow: UnitOfWork) -> list[str]:
+    """Departments, links, terms and the key-rate history, each loaded once in an installation's
+    life and recorded: what people change or remove afterwards stays as they left it, and a start
+    never fails on it. Returns the seeds applied now."""
+    applied = set(await uow.session.scalars(select(AppliedSeed.name)))
+    now = uow.clock.now()
+    done: list[str] = []
+    for name, seed in REFERENCE_SEEDS:
+        if name in applied:
+            continue
+        await seed(uow)
+        uow.session.add(AppliedSeed(name=name, applied_at=now))
+        done.append(name)
+    await uow.session.flush()
+    return done
+
+
 async def seed_demo(uow: UnitOfWork) -> bool:
-    """Invented people and clients, once: returns False when the directory already has people."""
+    """Invented people and clients, once: returns False when they were loaded before or the
+    directory already has people."""
     await seed_reference(uow)
+    if await uow.session.get(AppliedSeed, DEMO_SEED) is not None:
+        return False
     if await uow.session.scalar(select(func.count()).select_from(Employee)):
         return False
+    uow.session.add(AppliedSeed(name=DEMO_SEED, applied_at=uow.clock.now()))
     department_ids = {d.code: d.id for d in await DepartmentService(uow).all()}
     people = EmployeeService(uow)
     by_initials: dict[str, Employee] = {}

@@ -1,12 +1,18 @@
-"""Jobs. Each takes ids, re-reads state, and exits when its work is already done."""
+"""Jobs. Each takes ids, re-reads state, and exits when its work is already done.
+
+The id of the request that queued a job travels beside its arguments (``JOB_REQUEST_ID``) and is
+set by ``correlated``, which every job here is wrapped in, so a job's own parameters may
+have any name."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
-from app.core.logging import get_logger, request_id_var
+from app.core.logging import JOB_REQUEST_ID, get_logger, request_id_var
 from app.models.outbox import OutboundKind
 from app.models.rates import RateSource
 from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
@@ -47,6 +53,23 @@ from app.services.warehouse_checks import WarehouseCheckService
 from app.worker.context import JobContext
 
 log = get_logger(__name__)
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def correlated(job: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """``job`` as arq runs it: the request id it was queued with, taken off its keywords, is the
+    request id of everything it logs and records."""
+
+    @functools.wraps(job)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        token = request_id_var.set(cast(str | None, kwargs.pop(JOB_REQUEST_ID, None)))
+        try:
+            return await job(*args, **kwargs)
+        finally:
+            request_id_var.reset(token)
+
+    return run
 
 
 def _ctx(ctx: dict[str, Any]) -> JobContext:
@@ -54,166 +77,159 @@ def _ctx(ctx: dict[str, Any]) -> JobContext:
     return job_ctx
 
 
-async def deliver_outbound(ctx: dict[str, Any], message_id: int, request_id: str | None = None) -> str:
+@correlated
+async def deliver_outbound(ctx: dict[str, Any], message_id: int) -> str:
     """Send one outbound message: claim it, send it with no transaction open, record the result."""
-    token = request_id_var.set(request_id)
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        message = await OutboxService(uow).claim(message_id, app.stuck_after)
+    if message is None:
+        return "skipped"
+    if request_id_var.get() is None and message.request_id:
+        # Re-enqueued by the sweep: carry the id of the request that made the message.
+        request_id_var.set(message.request_id)
+    error: Exception | None = None
+    external_id: str | None = None
+    recorded = False
+
+    async def record_sent(sent_id: str) -> None:
+        # The mail server has taken the email: recorded at once, in its own short transaction.
+        nonlocal recorded
+        async with app.unit_of_work() as uow:
+            await OutboxService(uow).mark_sent(message.id, sent_id)
+        recorded = True
+
     try:
-        app = _ctx(ctx)
-        async with app.unit_of_work() as uow:
-            message = await OutboxService(uow).claim(message_id, app.stuck_after)
-        if message is None:
-            return "skipped"
-        if request_id is None and message.request_id:
-            # Re-enqueued by the sweep: carry the id of the request that made the message.
-            request_id_var.set(message.request_id)
-        error: Exception | None = None
-        external_id: str | None = None
-        try:
-            if message.kind == OutboundKind.CHAT and message.payload.get("document"):
-                filename, content = await _document(app, message.payload["document"])
-                receipt = await app.chat.post_document(
-                    message.channel, message.recipient, filename, content, caption=message.body
-                )
-                external_id = receipt.message_id
-            elif message.kind == OutboundKind.CHAT:
-                receipt = await app.chat.post(message.channel, message.recipient, message.body)
-                external_id = receipt.message_id
-            else:
-                domain = app.settings.smtp.sender.rsplit("@", 1)[-1].strip(">") or "pomoshnik.local"
-                external_id = await app.mailer.send(
-                    EmailMessage(
-                        to=[message.recipient],
-                        subject=message.subject or "",
-                        text=message.body,
-                        attachments=await _attachments(app, message.payload),
-                        html=message.payload.get("html")
-                        if isinstance(message.payload.get("html"), str)
-                        else None,
-                        message_id=f"<outbound-{message.id}@{domain}>",
-                    )
-                )
-        except (ChatError, MailError) as exc:
-            error = exc
-        async with app.unit_of_work() as uow:
-            outbox = OutboxService(uow)
-            if error is None:
-                await outbox.mark_sent(message.id, external_id)
-                log.info(
-                    "outbound.sent", message_id=message.id, kind=message.kind.value, channel=message.channel
-                )
-                return "sent"
-            retry_at = await outbox.mark_failed(
-                message.id,
-                str(error),
-                permanent=getattr(error, "permanent", False),
-                retry_after=getattr(error, "retry_after", None),
-                max_attempts=app.settings.worker.max_attempts,
+        if message.kind == OutboundKind.CHAT and message.payload.get("document"):
+            filename, content = await _document(app, message.payload["document"])
+            receipt = await app.chat.post_document(
+                message.channel, message.recipient, filename, content, caption=message.body
             )
-        log.warning("outbound.failed", message_id=message.id, error=str(error)[:200], retry_at=str(retry_at))
-        return "failed" if retry_at is None else "retry"
-    finally:
-        request_id_var.reset(token)
-
-
-async def process_amocrm_delivery(
-    ctx: dict[str, Any], delivery_id: int, request_id: str | None = None
-) -> str:
-    """Read the delivery's leads through the amoCRM API (no transaction open), then make the orders."""
-    token = request_id_var.set(request_id)
-    try:
-        app = _ctx(ctx)
-        async with app.unit_of_work() as uow:
-            intake = AmoCrmIntake(uow, app.settings.amocrm)
-            delivery = await intake.claim(delivery_id)
-            lead_ids = intake.lead_ids_to_order(delivery) if delivery is not None else []
-        if delivery is None:
-            return "skipped"
-        leads: list[CrmLead] = []
-        try:
-            for lead_id in lead_ids:
-                lead = await app.crm.get_lead(lead_id)
-                if lead is not None:
-                    leads.append(lead)
-        except CrmError as exc:
+            external_id = receipt.message_id
+        elif message.kind == OutboundKind.CHAT:
+            receipt = await app.chat.post(message.channel, message.recipient, message.body)
+            external_id = receipt.message_id
+        else:
+            domain = app.settings.smtp.sender.rsplit("@", 1)[-1].strip(">") or "pomoshnik.local"
+            external_id = await app.mailer.send(
+                EmailMessage(
+                    to=[message.recipient],
+                    subject=message.subject or "",
+                    text=message.body,
+                    attachments=await _attachments(app, message.payload),
+                    html=message.payload.get("html")
+                    if isinstance(message.payload.get("html"), str)
+                    else None,
+                    message_id=f"<outbound-{message.id}@{domain}>",
+                ),
+                accepted=record_sent,
+            )
+    except (ChatError, MailError) as exc:
+        error = exc
+    if error is None:
+        if not recorded:
             async with app.unit_of_work() as uow:
-                await AmoCrmIntake(uow, app.settings.amocrm).record_failure(delivery_id, str(exc))
-            log.warning("amocrm.read_failed", delivery_id=delivery_id, error=str(exc)[:200])
-            return "retry"
-        async with app.unit_of_work() as uow:
-            order_ids = await AmoCrmIntake(uow, app.settings.amocrm).make_orders(delivery_id, leads, app.erp)
-        log.info("amocrm.delivery_processed", delivery_id=delivery_id, orders=order_ids)
-        return "processed"
-    finally:
-        request_id_var.reset(token)
+                await OutboxService(uow).mark_sent(message.id, external_id)
+        log.info("outbound.sent", message_id=message.id, kind=message.kind.value, channel=message.channel)
+        return "sent"
+    async with app.unit_of_work() as uow:
+        retry_at = await OutboxService(uow).mark_failed(
+            message.id,
+            str(error),
+            permanent=getattr(error, "permanent", False),
+            retry_after=getattr(error, "retry_after", None),
+            max_attempts=app.settings.worker.max_attempts,
+        )
+    log.warning("outbound.failed", message_id=message.id, error=str(error)[:200], retry_at=str(retry_at))
+    return "failed" if retry_at is None else "retry"
 
 
-async def sync_fulfilment(ctx: dict[str, Any], order_id: int, request_id: str | None = None) -> str:
-    """Make the order's reservations and requisition-book entries in 1C, then record them."""
-    token = request_id_var.set(request_id)
+@correlated
+async def process_amocrm_delivery(ctx: dict[str, Any], delivery_id: int) -> str:
+    """Read the delivery's leads through the amoCRM API (no transaction open), then make the orders."""
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        intake = AmoCrmIntake(uow, app.settings.amocrm)
+        delivery = await intake.claim(delivery_id)
+        lead_ids = intake.lead_ids_to_order(delivery) if delivery is not None else []
+    if delivery is None:
+        return "skipped"
+    leads: list[CrmLead] = []
     try:
-        app = _ctx(ctx)
+        for lead_id in lead_ids:
+            lead = await app.crm.get_lead(lead_id)
+            if lead is not None:
+                leads.append(lead)
+    except CrmError as exc:
         async with app.unit_of_work() as uow:
-            number, lines, requisitions = await FulfilmentService(uow, app.erp).sync_plan(order_id)
-            work = [(line.id, line.product_id or "", line.quantity) for line in lines]
-            entries = [(r.id, r.product_id, r.name, r.quantity, r.requested_on) for r in requisitions]
-        if not work and not entries:
-            return "skipped"
-        reserved = {
-            line_id: await app.erp.reserve(number, product_id, qty) for line_id, product_id, qty in work
-        }
-        registered: dict[int, str] = {}
-        for requisition_id, product_id, name, qty, requested_on in entries:
-            entry = await app.erp.add_requisition(number, product_id, name, qty, requested_on)
-            registered[requisition_id] = entry.id
-        async with app.unit_of_work() as uow:
-            await FulfilmentService(uow, app.erp).record_sync(order_id, reserved, registered)
-        log.info("fulfilment.synced", order_id=order_id, reserved=len(reserved), requisitions=len(registered))
-        return "synced"
-    finally:
-        request_id_var.reset(token)
+            await AmoCrmIntake(uow, app.settings.amocrm).record_failure(delivery_id, str(exc))
+        log.warning("amocrm.read_failed", delivery_id=delivery_id, error=str(exc)[:200])
+        return "retry"
+    async with app.unit_of_work() as uow:
+        order_ids = await AmoCrmIntake(uow, app.settings.amocrm).make_orders(delivery_id, leads, app.erp)
+    log.info("amocrm.delivery_processed", delivery_id=delivery_id, orders=order_ids)
+    return "processed"
 
 
-async def register_invoice(ctx: dict[str, Any], invoice_id: int, request_id: str | None = None) -> str:
+@correlated
+async def sync_fulfilment(ctx: dict[str, Any], order_id: int) -> str:
+    """Make the order's reservations and requisition-book entries in 1C, then record them."""
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        number, lines, requisitions = await FulfilmentService(uow, app.erp).sync_plan(order_id)
+        work = [(line.id, line.product_id or "", line.quantity) for line in lines]
+        entries = [(r.id, r.product_id, r.name, r.quantity, r.requested_on) for r in requisitions]
+    if not work and not entries:
+        return "skipped"
+    reserved = {line_id: await app.erp.reserve(number, product_id, qty) for line_id, product_id, qty in work}
+    registered: dict[int, str] = {}
+    for requisition_id, product_id, name, qty, requested_on in entries:
+        entry = await app.erp.add_requisition(number, product_id, name, qty, requested_on)
+        registered[requisition_id] = entry.id
+    async with app.unit_of_work() as uow:
+        await FulfilmentService(uow, app.erp).record_sync(order_id, reserved, registered)
+    log.info("fulfilment.synced", order_id=order_id, reserved=len(reserved), requisitions=len(registered))
+    return "synced"
+
+
+@correlated
+async def register_invoice(ctx: dict[str, Any], invoice_id: int) -> str:
     """Create the invoice in 1C through the port (once), then record the 1C id; or, for an invoice
     1C has whose order got a workshop spec since, write it again with every line «procure
     separately» (once); or, for one the client had revised since 1C got it, write the revision
     (once for each revision)."""
-    token = request_id_var.set(request_id)
-    try:
-        app = _ctx(ctx)
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        invoices = InvoiceService(uow, app.erp, app.settings.company)
+        document = await invoices.erp_document(invoice_id)
+        update = None if document is not None else await invoices.erp_procure_update(invoice_id)
+        revised = None
+        if document is None and update is None:
+            revised = await invoices.erp_revision_update(invoice_id)
+    if document is not None:
+        revision, erp_invoice = document
+        onec_id = await app.erp.create_invoice(erp_invoice)
+        procure = bool(erp_invoice.lines) and all(line.procure for line in erp_invoice.lines)
         async with app.unit_of_work() as uow:
-            invoices = InvoiceService(uow, app.erp, app.settings.company)
-            document = await invoices.erp_document(invoice_id)
-            update = None if document is not None else await invoices.erp_procure_update(invoice_id)
-            revised = None
-            if document is None and update is None:
-                revised = await invoices.erp_revision_update(invoice_id)
-        if document is not None:
-            revision, erp_invoice = document
-            onec_id = await app.erp.create_invoice(erp_invoice)
-            procure = bool(erp_invoice.lines) and all(line.procure for line in erp_invoice.lines)
-            async with app.unit_of_work() as uow:
-                await InvoiceService(uow, app.erp, app.settings.company).record_registration(
-                    invoice_id, onec_id, revision, procure=procure
-                )
-            return "registered"
-        if update is not None:
-            onec_id, revision, erp_invoice = update
-            await app.erp.update_invoice(onec_id, erp_invoice)
-            async with app.unit_of_work() as uow:
-                await InvoiceService(uow, app.erp, app.settings.company).record_procure(invoice_id, revision)
-            log.info("invoice.procure_separately", invoice_id=invoice_id)
-            return "procure_separately"
-        if revised is None:
-            return "skipped"
-        onec_id, revision, erp_invoice = revised
+            await InvoiceService(uow, app.erp, app.settings.company).record_registration(
+                invoice_id, onec_id, revision, procure=procure
+            )
+        return "registered"
+    if update is not None:
+        onec_id, revision, erp_invoice = update
         await app.erp.update_invoice(onec_id, erp_invoice)
         async with app.unit_of_work() as uow:
-            await InvoiceService(uow, app.erp, app.settings.company).record_revision(invoice_id, revision)
-        log.info("invoice.revised_in_1c", invoice_id=invoice_id, revision=revision)
-        return "revised"
-    finally:
-        request_id_var.reset(token)
+            await InvoiceService(uow, app.erp, app.settings.company).record_procure(invoice_id, revision)
+        log.info("invoice.procure_separately", invoice_id=invoice_id)
+        return "procure_separately"
+    if revised is None:
+        return "skipped"
+    onec_id, revision, erp_invoice = revised
+    await app.erp.update_invoice(onec_id, erp_invoice)
+    async with app.unit_of_work() as uow:
+        await InvoiceService(uow, app.erp, app.settings.company).record_revision(invoice_id, revision)
+    log.info("invoice.revised_in_1c", invoice_id=invoice_id, revision=revision)
+    return "revised"
 
 
 def _specs(app: JobContext, uow: UnitOfWork) -> SpecService:
@@ -221,48 +237,43 @@ def _specs(app: JobContext, uow: UnitOfWork) -> SpecService:
     return SpecService(uow, app.erp, app.storage, settings.company, settings.storage.max_document_bytes)
 
 
-async def post_spec_receipts(ctx: dict[str, Any], spec_id: int, request_id: str | None = None) -> str:
+@correlated
+async def post_spec_receipts(ctx: dict[str, Any], spec_id: int) -> str:
     """Post in 1C the receipt of a spec's goods the warehouse reported ready, entry by entry, once."""
-    token = request_id_var.set(request_id)
-    try:
-        app = _ctx(ctx)
-        async with app.unit_of_work() as uow:
-            plan = await _specs(app, uow).receipts_plan(spec_id)
-        if not plan:
-            return "skipped"
-        posted = {
-            requisition_id: await app.erp.post_receipt(onec_id, qty) for requisition_id, onec_id, qty in plan
-        }
-        async with app.unit_of_work() as uow:
-            await _specs(app, uow).record_receipts(spec_id, posted)
-        log.info("spec.receipts_posted", spec_id=spec_id, receipts=len(posted))
-        return "posted"
-    finally:
-        request_id_var.reset(token)
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        plan = await _specs(app, uow).receipts_plan(spec_id)
+    if not plan:
+        return "skipped"
+    posted = {
+        requisition_id: await app.erp.post_receipt(onec_id, qty) for requisition_id, onec_id, qty in plan
+    }
+    async with app.unit_of_work() as uow:
+        await _specs(app, uow).record_receipts(spec_id, posted)
+    log.info("spec.receipts_posted", spec_id=spec_id, receipts=len(posted))
+    return "posted"
 
 
-async def issue_spec_documents(ctx: dict[str, Any], spec_id: int, request_id: str | None = None) -> str:
+@correlated
+async def issue_spec_documents(ctx: dict[str, Any], spec_id: int) -> str:
     """Make the shipping document (УПД) in 1C for a spec's invoice, once, and record it."""
-    token = request_id_var.set(request_id)
-    try:
-        app = _ctx(ctx)
-        async with app.unit_of_work() as uow:
-            invoice_onec_id = await _specs(app, uow).documents_plan(spec_id)
-        if invoice_onec_id is None:
-            return "skipped"
-        upd_id = await app.erp.create_upd(invoice_onec_id)
-        async with app.unit_of_work() as uow:
-            await _specs(app, uow).record_documents(spec_id, upd_id)
-        log.info("spec.documents_issued", spec_id=spec_id)
-        return "issued"
-    finally:
-        request_id_var.reset(token)
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        invoice_onec_id = await _specs(app, uow).documents_plan(spec_id)
+    if invoice_onec_id is None:
+        return "skipped"
+    upd_id = await app.erp.create_upd(invoice_onec_id)
+    async with app.unit_of_work() as uow:
+        await _specs(app, uow).record_documents(spec_id, upd_id)
+    log.info("spec.documents_issued", spec_id=spec_id)
+    return "issued"
 
 
 # 1C is asked for the payments of the last days each time; a payment is recorded once by its 1C id.
 PAYMENTS_LOOKBACK = timedelta(days=3)
 
 
+@correlated
 async def import_payments(ctx: dict[str, Any]) -> dict[str, int]:
     """The payments 1C has seen lately, recorded and allocated (the cron every 10 minutes)."""
     app = _ctx(ctx)
@@ -274,14 +285,16 @@ async def import_payments(ctx: dict[str, Any]) -> dict[str, int]:
     return {"new": new, "unmatched": len(unmatched)}
 
 
-async def push_credit_terms(ctx: dict[str, Any], request_id: int) -> str:
+@correlated
+async def push_credit_terms(ctx: dict[str, Any], credit_request_id: int) -> str:
     """Approved credit terms written to the counterparty in 1C (the sweep retries what failed)."""
     app = _ctx(ctx)
     async with app.unit_of_work() as uow:
-        pushed = await CreditService(uow).push(request_id, app.erp)
+        pushed = await CreditService(uow).push(credit_request_id, app.erp)
     return "pushed" if pushed else "skipped"
 
 
+@correlated
 async def refresh_key_rates(ctx: dict[str, Any]) -> dict[str, Any]:
     """The daily cron: read the Bank of Russia's key rates of the last weeks (no transaction open),
     store what changed, and warn when the table has not been refreshed for too long."""
@@ -400,22 +413,20 @@ async def _claim_pdf(app: JobContext, case_id: int) -> Attachment:
     return Attachment(f"Претензия_{claim.number}.pdf", stored.content, "application/pdf")
 
 
-async def draft_claim_letter(ctx: dict[str, Any], case_id: int, request_id: str | None = None) -> str:
+@correlated
+async def draft_claim_letter(ctx: dict[str, Any], case_id: int) -> str:
     """The claim letter's draft with the penalty calculation, for the lawyer to check (once)."""
-    token = request_id_var.set(request_id)
-    try:
-        app = _ctx(ctx)
-        async with app.unit_of_work() as uow:
-            drafted = await CollectionService(uow).draft_claim(case_id, app.settings.company)
-        return "drafted" if drafted else "skipped"
-    finally:
-        request_id_var.reset(token)
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        drafted = await CollectionService(uow).draft_claim(case_id, app.settings.company)
+    return "drafted" if drafted else "skipped"
 
 
 # track_claim_letters runs once an hour (worker/settings.py).
 TRACKING_RUNS_A_DAY = 24
 
 
+@correlated
 async def track_claim_letters(ctx: dict[str, Any]) -> dict[str, int]:
     """The hourly cron: each posted claim letter's history from the post (no transaction open
     while asking), recorded; a letter handed over moves its case on. A run asks for no more than
@@ -448,6 +459,7 @@ async def _prune_refused(app: JobContext) -> tuple[int, int]:
     return deliveries, counters
 
 
+@correlated
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     """The minute cron: turn what fell due into rows, then (re)enqueue every due outbound row."""
     app = _ctx(ctx)
@@ -490,9 +502,9 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
         enqueued += await app.queue.enqueue(
             REGISTER_JOB, invoice_id, job_id=f"invoice-1c:{invoice_id}:{minute}"
         )
-    for request_id in unpushed:
+    for credit_request_id in unpushed:
         enqueued += await app.queue.enqueue(
-            CREDIT_PUSH_JOB, request_id, job_id=f"credit-1c:{request_id}:{minute}"
+            CREDIT_PUSH_JOB, credit_request_id, job_id=f"credit-1c:{credit_request_id}:{minute}"
         )
     for case_id in undrafted:
         enqueued += await app.queue.enqueue(DRAFT_JOB, case_id, job_id=f"claim-draft:{case_id}:{minute}")

@@ -75,6 +75,12 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 _settings = get_settings()
 
 
+def _cron(job: Any, **schedule: Any) -> Any:
+    # arq names a cron run's job id after the cron job: the queue's name in it keeps the runs of two
+    # installations on one Redis apart (else one's sweep of a minute would stand in for the other's).
+    return cron(job, name=f"cron:{_settings.redis.queue_name}:{job.__qualname__}", **schedule)
+
+
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
         deliver_outbound,
@@ -87,12 +93,12 @@ class WorkerSettings:
         draft_claim_letter,
     ]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),
-        cron(track_claim_letters, minute={5}, second=0, unique=True, timeout=300),
-        cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
+        _cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),
+        _cron(track_claim_letters, minute={5}, second=0, unique=True, timeout=300),
+        _cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
         # Daily at 11:00 on the worker's clock (UTC in the image), 14:00 in Moscow: the Bank of Russia
         # announces a decision at 13:30 and it takes effect on a later day, so the table has it in time.
-        cron(
+        _cron(
             refresh_key_rates, hour={11}, minute={0}, second=0, run_at_startup=True, unique=True, timeout=300
         ),
     ]

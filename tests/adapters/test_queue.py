@@ -10,13 +10,14 @@ from arq.connections import ArqRedis
 from arq.worker import Worker, func
 
 from app.adapters.queue import ArqQueue
-from app.core.logging import request_id_var
+from app.core.config import DbSettings, RedisSettings, Settings
+from app.core.logging import JOB_REQUEST_ID, request_id_var
 
 SEEN: list[tuple[tuple[Any, ...], str | None]] = []
 
 
-async def remember(ctx: dict[str, Any], *args: Any, request_id: str | None = None) -> str:
-    SEEN.append((args, request_id))
+async def remember(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> str:
+    SEEN.append((args, kwargs.get(JOB_REQUEST_ID)))
     return "done"
 
 
@@ -46,9 +47,10 @@ async def test_a_queued_job_runs_once_with_its_arguments(redis_url: str) -> None
         assert isinstance(pool, ArqRedis)
         queued = await pool.queued_jobs(queue_name=queue.queue_name)
         assert [(j.job_id, j.function, j.args, j.kwargs) for j in queued] == [
-            ("remember:41", "remember", (41, "Заказ"), {"request_id": "req-queue-1"})
+            (queue.job_id("remember:41"), "remember", (41, "Заказ"), {JOB_REQUEST_ID: "req-queue-1"})
         ]
-        ttl = await pool.pttl("arq:job:remember:41")
+        assert queue.job_id("remember:41") == f"{queue.queue_name}:remember:41"
+        ttl = await pool.pttl(f"arq:job:{queue.job_id('remember:41')}")
         assert 0 < ttl <= pool.expires_extra_ms
 
         worker = await _run(queue)
@@ -75,6 +77,35 @@ async def test_the_script_is_loaded_again_after_redis_forgets_it(redis_url: str)
         await pool.script_flush()
         assert await queue.enqueue("remember", 2, job_id="remember:flush:2")
         queued = await pool.queued_jobs(queue_name=queue.queue_name)
-        assert sorted(j.job_id for j in queued) == ["remember:flush:1", "remember:flush:2"]
+        assert sorted(j.job_id for j in queued) == [
+            queue.job_id("remember:flush:1"),
+            queue.job_id("remember:flush:2"),
+        ]
     finally:
         await queue.aclose()
+
+
+async def test_two_installations_on_one_redis_have_a_queue_each(redis_url: str, tmp_path: Any) -> None:
+    """Two installations (two databases) on one Redis: each has its own queue by default, the same
+    job id in both is two jobs, and each worker runs only its own installation's."""
+    first, second = (
+        Settings(db=DbSettings(url=f"sqlite+aiosqlite:///{tmp_path / name}.sqlite3"))
+        for name in ("first", "second")
+    )
+    assert first.redis.queue_name != second.redis.queue_name
+    assert first.redis.queue_name == Settings(db=first.db).redis.queue_name  # stable
+    named = Settings(db=first.db, redis=RedisSettings(queue_name="pomoshnik:shop"))
+    assert named.redis.queue_name == "pomoshnik:shop"
+
+    SEEN.clear()
+    queues = [ArqQueue(redis_url, s.redis.queue_name) for s in (first, second)]
+    try:
+        for n, queue in enumerate(queues, start=1):
+            assert await queue.enqueue("remember", n, job_id="outbound:1:0")
+        await _run(queues[0])
+        assert [args for args, _ in SEEN] == [(1,)]
+        await _run(queues[1])
+        assert [args for args, _ in SEEN] == [(1,), (2,)]
+    finally:
+        for queue in queues:
+            await queue.aclose()

@@ -4,20 +4,26 @@ worker`) on a PostgreSQL server and a Redis server of their own, which these tes
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import shutil
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from pytest_postgresql import factories as pg_factories
 from pytest_redis import factories as redis_factories
 
 from app.models.outbox import OutboundStatus
 from tests.adapters.servers import FakeBotApi
 from tests.conftest import AMOCRM_ACCOUNT, AMOCRM_SECRET, PG_CTL, _create_pg_database
-from tests.support.servers import LoopbackServer
+from tests.support.servers import LoopbackServer, free_port
 from tests.support.stack import Stack, wait_for
 
 fault_pg = pg_factories.postgresql_proc(executable=str(PG_CTL), port=None, user="postgres")
@@ -293,3 +299,203 @@ def test_a_worker_killed_while_posting_to_a_chat_posts_it_once_after_a_restart(
     assert len([r for r in fake.requests if r.method == "sendMessage"]) == 1
     assert fake.requests[0].chat_id == "-1001234567890"
     assert "неверный КПП" in (fake.requests[0].text or "")
+
+
+@dataclass
+class SlowMailServer:
+    """An SMTP server that takes a moment over each message, so that sends are in flight when a
+    worker is killed; records each message's Message-ID."""
+
+    message_ids: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(0.2)
+        parsed = email.message_from_bytes(bytes(envelope.content), policy=email.policy.default)
+        self.message_ids.append(str(parsed["Message-ID"]))
+        return "250 2.0.0 Ok: queued"
+
+
+async def _approved_claims(db_url: str, count: int) -> list[int]:
+    """Collection cases whose claim letter the lawyer has approved (the steps before are walked by
+    the collection tests), one client each."""
+    from app.core.db import create_engine, create_session_factory
+    from app.models.clients import Client, ClientContact, ContactLevel
+    from app.models.collection import CaseStage, CollectionCase
+    from app.services.receivables.collection import claim_text
+    from app.services.seed import inn10
+    from tests.worker.test_claim_sent_once import _view
+
+    engine = create_engine(db_url)
+    now = datetime.now(UTC)
+    try:
+        async with create_session_factory(engine)() as session:
+            cases = []
+            for n in range(count):
+                name = f"ООО «Должник {n + 1}»"
+                client = Client(
+                    name=name,
+                    name_search=name.lower(),
+                    inn=inn10(f"3528777{n:02d}"),
+                    delivery_addresses=[],
+                    created_at=now,
+                    updated_at=now,
+                    contacts=[
+                        ClientContact(
+                            name="Сорокина Вера",
+                            level=ContactLevel.CHIEF_ACCOUNTANT,
+                            phones=[],
+                            emails=[f"buh{n}@debtor.example.ru"],
+                            messengers=[],
+                        )
+                    ],
+                )
+                session.add(client)
+                await session.flush()
+                view = _view() | {"number": f"{n + 1}-1"}
+                case = CollectionCase(
+                    client_id=client.id,
+                    episode=1,
+                    stage=CaseStage.CLAIM_APPROVED,
+                    opened_on=now.date(),
+                    debt_at_open=view["debt"],
+                    invoice_ids=[],
+                    tracking=[],
+                    hearings=[],
+                    claim_view=view,
+                    claim_text=claim_text(view),
+                    claim_approved_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(case)
+                cases.append(case)
+            await session.commit()
+            return [case.id for case in cases]
+    finally:
+        await engine.dispose()
+
+
+def _send_invoice(api: Stack, invoice_id: int, to: str) -> httpx.Response:
+    """The worker may write the new invoice meanwhile (its 1C registration): a 412 says so, and the
+    client reads it again and tries again, as the problem tells it to."""
+    return wait_for(
+        lambda: (
+            (sent := api.post(f"/api/v1/invoices/{invoice_id}/send", json={"email": to})).status_code != 412
+            and sent
+        ),
+        timeout=30,
+        what=f"invoice {invoice_id} sent",
+    )
+
+
+def _db(stack: Stack, query: str) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(stack.env["APP_DB__URL"].replace("+asyncpg", "")) as conn:
+        return list(conn.execute(query).fetchall())
+
+
+def test_two_apis_and_two_workers_do_each_job_once_and_send_each_email_once_though_a_worker_is_killed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The way the service scales past one machine: two API processes and two workers on one
+    PostgreSQL and one Redis, under a load of amoCRM orders (each delivered twice, to both APIs),
+    orders with invoices emailed, and claim letters emailed; one worker is killed (SIGKILL) while
+    emails are going out and started again."""
+    from app.adapters.post.barcodes import domestic_check_digit
+
+    sink = SlowMailServer()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    stack.env |= {
+        "APP_SMTP__HOST": "127.0.0.1",
+        "APP_SMTP__PORT": str(controller.port),
+        # A claim older than this is taken for a dead worker's (minutes; short for the test).
+        "APP_WORKER__STUCK_AFTER_MINUTES": "0.02",
+    }
+    (tmp_path / "second").mkdir()
+    second = Stack(env=stack.env, logs=tmp_path / "second", token=stack.token)
+    try:
+        # All four at once: they start in parallel.
+        stack.api = stack._spawn("api", "serve", "--port", str(stack.port))
+        second.api = second._spawn("api", "serve", "--port", str(second.port))
+        stack.start_worker()
+        second.start_worker()
+        for api in (stack, second):
+            wait_for(
+                lambda api=api: httpx.get(f"{api.url}/healthz", timeout=2).status_code == 200,  # type: ignore[misc]
+                timeout=60,
+                what=f"the API to start:\n{api.log('api')}",
+            )
+        cases = asyncio.run(_approved_claims(stack.env["APP_DB__URL"], 4))
+        clients = [c["id"] for c in stack.get("/api/v1/clients", params={"limit": 5}).json()["items"]]
+        suit = stack.get("/api/v1/catalogue/products", params={"q": "Костюм", "limit": 1}).json()[0]
+
+        # The load, spread over both APIs: three amoCRM leads, each delivered to both; five orders
+        # whose invoices are emailed; four claim letters emailed.
+        for api in (stack, second):
+            for form in (NEW_LEAD, WON_LEAD, NEW_LEAD.replace("31000101", "31000102")):
+                assert _hook(api, form).status_code == 200
+        for n, client_id in enumerate(clients):
+            api = (stack, second)[n % 2]
+            order = api.post(
+                "/api/v1/orders",
+                json={
+                    "channel": "phone",
+                    "client_id": client_id,
+                    "lines": [{"product_id": suit["id"], "price_category": "Оптовая", "quantity": n + 1}],
+                },
+            )
+            assert order.status_code == 201, order.text
+            invoice = api.post(f"/api/v1/orders/{order.json()['id']}/invoice")
+            email = f"buyer{n}@client.example.ru"
+            assert invoice.status_code == 201, invoice.text
+            sent = _send_invoice(api, invoice.json()["id"], email)
+            assert sent.status_code == 200, sent.text
+        for n, case_id in enumerate(cases):
+            api = (stack, second)[n % 2]
+            number = f"1010008765{n:03d}"
+            claim = api.post(
+                f"/api/v1/collection-cases/{case_id}/claim/send",
+                json={"tracking_number": number + str(domestic_check_digit(number))},
+            )
+            assert claim.status_code == 200, claim.text
+        emails = len(clients) + len(cases)
+
+        # Mid-way: some emails are out, some not; the first worker dies with whatever it holds.
+        wait_for(lambda: sink.message_ids, timeout=60, what=f"the first email\n{stack.log('worker')}")
+        stack.kill_worker()
+        received_at_kill = len(sink.message_ids)
+        assert received_at_kill < emails  # mid-way
+        stack.start_worker()  # its start-up sweep takes over what the dead one held
+
+        def done() -> bool:
+            outbound = _db(stack, "SELECT status FROM outbound_messages WHERE kind = 'email'")
+            deliveries = _db(stack, "SELECT status FROM webhook_deliveries")
+            return (
+                len(outbound) == emails
+                and all(status == "sent" for (status,) in outbound)
+                and len(deliveries) == 6
+                and all(status == "processed" for (status,) in deliveries)
+            )
+
+        wait_for(done, timeout=90, what=f"every email sent\n{stack.log('worker')}\n{second.log('worker')}")
+
+        orders = _db(stack, "SELECT channel, external_id FROM orders")
+        assert sorted(e for c, e in orders if c == "amocrm") == ["31000101", "31000102", "31000103"]
+        assert len([c for c, _ in orders if c == "phone"]) == len(clients)
+        rows = _db(stack, "SELECT external_id, attempts FROM outbound_messages WHERE kind = 'email'")
+        sent_ids = Counter(sink.message_ids)
+        assert set(sent_ids) == {external_id for external_id, _ in rows}
+        # Each email once, but for what the guarantee allows: an email the dead worker had handed
+        # to the server but not yet recorded goes again, with the same Message-ID, on a new attempt.
+        attempts = dict(rows)
+        repeated = {mid: n for mid, n in sent_ids.items() if n > 1}
+        assert all(n == 2 and attempts[mid] >= 2 for mid, n in repeated.items()), (repeated, attempts)
+        assert sum(sent_ids.values()) == emails + len(repeated)
+        assert set(repeated) <= set(sink.message_ids[:received_at_kill])  # the server had it first then
+        claims = _db(stack, "SELECT count(*) FROM events WHERE action = 'send_claim'")
+        assert claims == [(len(cases),)]
+    finally:
+        second.stop()
+        controller.stop()

@@ -121,3 +121,48 @@ async def test_a_round_trip_of_the_later_migrations_on_the_demo_data_loses_no_ro
     after = await contents()
     assert set(after) == set(before)
     assert _project(after, middle) == middle
+
+
+async def test_an_installation_seeded_before_the_record_is_not_seeded_again(fresh_url: str) -> None:
+    """An installation whose start-up seed ran before seeds were recorded: the migration records
+    what it already has, so its directory (here: one department renamed from the seed's) stays as
+    it is, and what it lacks is still loaded once."""
+    import asyncio
+
+    from sqlalchemy import func, select, text
+
+    from app.core.calendar import BusinessCalendar
+    from app.core.clock import SystemClock
+    from app.core.db import create_session_factory
+    from app.models.directory import Department
+    from app.models.reference import ReferenceLink
+    from app.models.seeds import AppliedSeed
+    from app.services.seed import seed_reference
+    from app.services.unit_of_work import UnitOfWork
+
+    settings = Settings(db=DbSettings(url=fresh_url))
+    await asyncio.to_thread(run_migrations, settings, "0024")
+    engine = create_engine(fresh_url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO departments (code, name, created_at, updated_at, version) "
+                "VALUES ('retail', 'Магазин', :now, :now, 2)"
+            ),
+            {"now": SystemClock().now()},
+        )
+    await engine.dispose()
+    await asyncio.to_thread(run_migrations, settings)
+    engine = create_engine(fresh_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            uow = UnitOfWork(session=session, clock=SystemClock(), calendar=BusinessCalendar())
+            assert await seed_reference(uow) == ["reference_links", "reference_terms", "key_rates"]
+            await uow.commit(None)
+            codes = (await session.scalars(select(Department.code))).all()
+            assert list(codes) == ["retail"]
+            assert await session.scalar(select(func.count()).select_from(ReferenceLink)) == 12
+            applied = set((await session.scalars(select(AppliedSeed.name))).all())
+            assert applied == {"departments", "reference_links", "reference_terms", "key_rates"}
+    finally:
+        await engine.dispose()

@@ -30,9 +30,9 @@ from app.models.clients import Client, ClientContact, ContactLevel
 from app.models.collection import CaseStage, CollectionCase
 from app.models.directory import Role
 from app.models.events import Event
-from app.models.outbox import OutboundMessage, OutboundStatus
+from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from app.services.directory import AuthService
-from app.services.outbox import DELIVER_JOB, job_id
+from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.receivables.collection import CollectionService, claim_text
 from app.services.seed import inn10
 from app.worker.context import JobContext
@@ -304,3 +304,74 @@ async def test_claim_letter_is_emailed_once_though_the_worker_is_killed_mid_send
         redis = Redis.from_url(redis_url)
         await redis.flushdb()  # and leaves none of its job ids to the tests after it
         await redis.aclose()
+
+
+@dataclass
+class HoldAtQuitHandler:
+    """Takes the message (250), then holds the session at QUIT until released."""
+
+    received: list[Received] = field(default_factory=list)
+    at_quit: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 2.0.0 Ok: queued"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        self.at_quit.set()
+        await asyncio.to_thread(self.release.wait, 240)
+        return "221 Bye"
+
+
+async def test_an_email_the_server_took_is_recorded_sent_before_the_session_ends(
+    job_ctx: JobContext, redis_url: str, tmp_path: Path
+) -> None:
+    """The worker is killed after the server's 250 to the message, while it says QUIT: the row is
+    already `sent`, so nothing sends the email again (what is left of the window for a repeat is
+    the one UPDATE and COMMIT between that 250 and the record)."""
+    log = tmp_path / "workers.log"
+    job_ctx.clock = FixedClock(datetime.now(UTC))
+    handler = HoldAtQuitHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    queue_name = f"pomoshnik:quit:{os.getpid()}:{time.monotonic_ns()}"
+    arq_queue = ArqQueue(redis_url, queue_name)
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        async with job_ctx.unit_of_work() as uow:
+            message, _ = await OutboxService(uow).add(
+                kind=OutboundKind.EMAIL,
+                channel="email",
+                recipient="buh@ryabina.example.ru",
+                subject="Акт сверки",
+                body="Добрый день! Направляем акт сверки.",
+                dedupe_key="quit:1",
+            )
+        assert await arq_queue.enqueue(DELIVER_JOB, message.id, job_id=job_id(message.id, 0))
+        worker = _start_worker(job_ctx, redis_url, queue_name, port, log)
+
+        async def at_quit() -> bool:
+            return handler.at_quit.is_set()
+
+        await _wait(at_quit, 180, "the worker to say QUIT", log)
+        assert len(handler.received) == 1
+        worker.send_signal(signal.SIGKILL)
+        assert worker.wait(timeout=10) == -signal.SIGKILL
+        handler.release.set()
+        sent = await _message(job_ctx, message.id)
+        assert (sent.status, sent.attempts) == (OutboundStatus.SENT, 1)
+        assert sent.external_id == f"<outbound-{message.id}@example.com>"
+        # Long after any claim could be taken for a dead worker's, the sweep has nothing to send.
+        job_ctx.queue = arq_queue
+        job_ctx.clock = FixedClock(datetime.now(UTC) + job_ctx.stuck_after + timedelta(hours=1))
+        assert (await sweep({"app": job_ctx}))["outbound_due"] == 0
+        assert len(handler.received) == 1
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+        handler.release.set()
+        controller.stop()
+        await arq_queue.aclose()

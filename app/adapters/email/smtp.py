@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage as MimeMessage
 
@@ -23,6 +24,9 @@ from app.core.logging import get_logger
 from app.services.ports import EmailMessage, MailError
 
 log = get_logger(__name__)
+
+# Called with the Message-ID as soon as the server has taken the message, before the session ends.
+Accepted = Callable[[str], Awaitable[None]]
 
 
 def _single_line(value: str) -> str:
@@ -80,27 +84,29 @@ class SmtpMailer:
         self._envelope_sender = email.utils.parseaddr(settings.sender)[1]
         self._domain = domain or sender_domain(settings.sender)
 
-    async def send(self, message: EmailMessage) -> str:
+    async def send(self, message: EmailMessage, *, accepted: Accepted | None = None) -> str:
         mime = build_mime(message, sender=self._settings.sender, domain=self._domain)
         message_id = str(mime["Message-ID"])
         settings = self._settings
         with_auth = bool(settings.username) and settings.password is not None
-        username = settings.username if with_auth else None
-        password = settings.password.get_secret_value() if with_auth and settings.password else None
+        client = aiosmtplib.SMTP(
+            hostname=settings.host,
+            port=settings.port,
+            use_tls=settings.use_tls,
+            start_tls=settings.start_tls,
+            timeout=settings.timeout_seconds,
+            username=settings.username if with_auth else None,
+            password=settings.password.get_secret_value() if with_auth and settings.password else None,
+        )
         try:
-            refused, _ = await aiosmtplib.send(
+            await client.connect()
+            refused, _ = await client.send_message(
                 mime,
                 sender=self._envelope_sender or None,
                 recipients=[address.strip() for address in message.to],
-                hostname=settings.host,
-                port=settings.port,
-                use_tls=settings.use_tls,
-                start_tls=settings.start_tls,
-                timeout=settings.timeout_seconds,
-                username=username,
-                password=password,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
+            client.close()
             codes = [refusal.code for refusal in exc.recipients]
             details = "; ".join(
                 f"{refusal.recipient}: {refusal.code} {refusal.message}" for refusal in exc.recipients
@@ -109,15 +115,30 @@ class SmtpMailer:
                 f"all recipients refused: {details}", permanent=bool(codes) and all(c >= 500 for c in codes)
             ) from exc
         except aiosmtplib.SMTPRecipientRefused as exc:
+            client.close()
             raise MailError(
                 f"recipient refused: {exc.recipient}: {exc.code} {exc.message}", permanent=exc.code >= 500
             ) from exc
         except aiosmtplib.SMTPDataError as exc:
+            client.close()
             raise MailError(f"message refused: {exc.code} {exc.message}", permanent=exc.code >= 500) from exc
         except aiosmtplib.SMTPResponseException as exc:
+            client.close()
             raise MailError(f"SMTP server answered {exc.code} {exc.message}") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
+            client.close()
             raise MailError(f"SMTP failure: {type(exc).__name__}: {exc}") from exc
+        try:
+            # The server has answered 250 to the message: it is sent. ``accepted`` records that
+            # before anything else happens (QUIT is one more round trip), so the time in which a
+            # crash leaves a sent message looking unsent is as short as it can be.
+            if accepted is not None:
+                await accepted(message_id)
+        finally:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
         if refused:
             # Some recipients took it: the message is sent; a retry would duplicate it for them.
             log.warning(
