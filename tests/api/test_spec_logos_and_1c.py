@@ -29,7 +29,7 @@ from tests.api.test_spec_walk import (
 )
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
-from tests.support.logos import pdf_logo
+from tests.support.logos import bomb_png, pdf_logo
 from tests.support.pdf import image_xobjects, pdf_text
 
 SVG = """<?xml version="1.0" encoding="UTF-8"?>
@@ -148,6 +148,23 @@ async def test_an_svg_that_declares_entities_or_is_broken_is_refused(
     # Entities are refused by the drawing's own check too, not only by the upload's sniffing.
     with pytest.raises(FieldError, match="entities"):
         drawable_svg(bomb)
+
+
+async def test_a_picture_logo_too_large_to_decode_is_refused_as_too_large(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    p = await people(make_user)
+    url = await _logo_spec(client, app, p)
+    a = p.assistant.headers
+    before = (await client.get(url, headers=a)).json()
+    body = problem(
+        await client.put(f"{url}/logo", headers=a, files={"file": ("logo.png", bomb_png(), "image/png")}),
+        422,
+        "file",
+    )
+    assert body["errors"][0]["code"] == "file_too_large"
+    after = (await client.get(url, headers=a)).json()
+    assert (after["logo_filename"], after["version"]) == (None, before["version"])
 
 
 async def test_delivery_waits_for_the_shipping_documents_of_the_spec(
