@@ -210,13 +210,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         uow_factory=uow_factory,
         ttl=timedelta(hours=settings.api.idempotency_ttl_hours),
     )
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.api.max_body_bytes,
-        # Uploads may be larger than a JSON body: their own bounds, plus the form's envelope.
-        upload_max_bytes=settings.proposals.max_photo_bytes + 64 * 1024,
-        document_max_bytes=settings.storage.max_document_bytes + 64 * 1024,
-    )
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     app.add_middleware(RequestIdMiddleware)
