@@ -54,6 +54,7 @@ from app.api.middleware import (
     MetricsMiddleware,
     NulInUrlMiddleware,
     RequestIdMiddleware,
+    StaleWriteRetryMiddleware,
 )
 from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock, SystemClock
@@ -73,6 +74,7 @@ workshop specs, receivables, the morning warehouse check and the daily report.
   422 carries `errors` with the field and the reason.
 * A query parameter an operation does not take is refused (422, `query.<name>`), not ignored.
 * Creating POSTs accept `Idempotency-Key`; updates take `If-Match` with the `ETag` you read (412 if stale).
+  Without `If-Match` a change is applied over the row as it stands, or refused on its own merits.
 * Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
 """
 
@@ -196,7 +198,9 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     ):
         app.include_router(router.router)
 
-    # Outermost last: request id → metrics → body limit → idempotency → CORS → routes.
+    # Outermost last: request id → metrics → body limit → idempotency → CORS → stale-write retry →
+    # routes.
+    app.add_middleware(StaleWriteRetryMiddleware)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -23,7 +23,7 @@ from app.core.logging import get_logger, request_id_var
 from app.services.idempotency import IdempotencyService
 from app.services.unit_of_work import UnitOfWork
 
-from .problems import domain_problem, http_problem
+from .problems import STALE_WRITE, domain_problem, http_problem
 
 log = get_logger(__name__)
 
@@ -200,6 +200,79 @@ class BodyLimitMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = http_problem(413, f"the request body is larger than {limit} bytes", scope.get("path"))
         await response(scope, receive, send)
+
+
+class StaleWriteRetryMiddleware:
+    """A change sent without If-Match is applied or refused on its own merits: when its write loses
+    a race with another request's (the row's version moved between the read and the write; the
+    unit of work rolled back, no job left), it is run again over the row as it now stands, at most
+    ``attempts`` times, and the caller sees only the last answer. A change that names a version with
+    If-Match gets 412 when that version is stale, as it says. Bodies larger than ``replay_bytes``
+    (file uploads) are not kept for a replay."""
+
+    def __init__(self, app: ASGIApp, attempts: int = 3, replay_bytes: int = 1_048_576) -> None:
+        self.app = app
+        self.attempts = attempts
+        self.replay_bytes = replay_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or _header(scope, b"if-match") is not None
+        ):
+            await self.app(scope, receive, send)
+            return
+        kept: list[Message] = []  # the request's body messages, for a replay
+        replayable = True
+        size = 0
+
+        async def keeping_receive() -> Message:
+            nonlocal replayable, size
+            message = await receive()
+            if message["type"] == "http.request" and replayable:
+                size += len(message.get("body", b""))
+                replayable = size <= self.replay_bytes
+                kept.append(message) if replayable else kept.clear()
+            return message
+
+        original = dict(scope)  # each attempt starts from the request as it came
+        for attempt in range(1, self.attempts + 1):
+            last = attempt == self.attempts or not replayable
+            attempt_scope = dict(original)
+            if attempt == 1:
+                stale = await self._attempt(attempt_scope, keeping_receive, send, last)
+            else:
+                stale = await self._attempt(attempt_scope, _replaying(list(kept), receive), send, last)
+            if "route" in attempt_scope:
+                scope["route"] = attempt_scope["route"]  # for the metrics
+            if not stale or last:
+                return
+            log.info("request.stale_write_retried", path=scope.get("path"), attempt=attempt)
+
+    async def _attempt(self, scope: Scope, receive: Receive, send: Send, last: bool) -> bool:
+        """Runs the request once; True when its write was stale and its answer was held back."""
+        swallowed = False
+
+        async def attempt_send(message: Message) -> None:
+            nonlocal swallowed
+            if message["type"] == "http.response.start" and scope.get(STALE_WRITE) and not last:
+                swallowed = True
+            if not swallowed:
+                await send(message)
+
+        await self.app(scope, receive, attempt_send)
+        return swallowed
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """The request's body messages again, then the connection's own (a disconnect)."""
+    replay = iter(messages)
+
+    async def replay_receive() -> Message:
+        return next(replay, None) or await receive()
+
+    return replay_receive
 
 
 class IdempotencyMiddleware:
