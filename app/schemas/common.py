@@ -55,6 +55,12 @@ def _hidden_character(value: object) -> str | None:
     return None
 
 
+def visible(text: str) -> str:
+    """Text from another system (amoCRM, 1C) without its text-direction controls and invisible
+    characters: nobody is there to be told, and an order or a payment must not be lost for them."""
+    return text if text.isascii() else "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_TEXT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
