@@ -18,6 +18,7 @@ from typing import Annotated, TypeVar
 from urllib.parse import urlparse
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.adapters.cbr import build_key_rate_source
@@ -151,11 +152,39 @@ def users_add(
 
     try:
         token = asyncio.run(_in_uow(get_settings(), work))
+    except ValidationError as exc:
+        _say(f"error: {_what_to_pass(exc)}")
+        raise typer.Exit(2) from None
     except Exception as exc:
         _say(f"error: {exc}")
         raise typer.Exit(2) from None
     if token:
         typer.echo(token)
+
+
+# What `users add` says when a value it was given (or derived) is refused: the option to change.
+_USER_OPTIONS = {
+    "full_name": "--name",
+    "email": "--email",
+    "roles": "--role",
+    "position": "--position",
+    "password": "--password",
+}
+
+
+def _what_to_pass(exc: ValidationError) -> str:
+    sentences = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if field == "initials":
+            sentences.append(
+                "the initials code must be 2 to 4 capital letters: give the full name of two or three "
+                "words (--name 'Петров Иван Сергеевич') or pass the code itself (--initials ПИС)."
+            )
+        else:
+            option = _USER_OPTIONS.get(field, field)
+            sentences.append(f"{option}: {str(error['msg']).removeprefix('Value error, ')}.")
+    return " ".join(sentences)
 
 
 @users.command("token")

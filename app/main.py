@@ -54,6 +54,7 @@ from app.api.middleware import (
     MetricsMiddleware,
     NulInUrlMiddleware,
     RequestIdMiddleware,
+    StaleWriteRetryMiddleware,
 )
 from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock, SystemClock
@@ -74,6 +75,7 @@ workshop specs, receivables, the morning warehouse check and the daily report.
   422 carries `errors` with the field and the reason.
 * A query parameter an operation does not take is refused (422, `query.<name>`), not ignored.
 * Creating POSTs accept `Idempotency-Key`; updates take `If-Match` with the `ETag` you read (412 if stale).
+  Without `If-Match` a change is applied over the row as it stands, or refused on its own merits.
 * Lists are cursor-paginated: pass `next_cursor` back as `cursor`.
 * Emails and chat posts are sent by a worker after the change that makes them is committed, at
   least once: sent is recorded the moment the server takes a message, and only a worker that dies
@@ -202,7 +204,9 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     ):
         app.include_router(router.router)
 
-    # Outermost last: request id → metrics → body limit → idempotency → CORS → routes.
+    # Outermost last: request id → metrics → body limit → idempotency → CORS → stale-write retry →
+    # routes.
+    app.add_middleware(StaleWriteRetryMiddleware)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -216,13 +220,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         uow_factory=uow_factory,
         ttl=timedelta(hours=settings.api.idempotency_ttl_hours),
     )
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.api.max_body_bytes,
-        # Uploads may be larger than a JSON body: their own bounds, plus the form's envelope.
-        upload_max_bytes=settings.proposals.max_photo_bytes + 64 * 1024,
-        document_max_bytes=settings.storage.max_document_bytes + 64 * 1024,
-    )
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     app.add_middleware(RequestIdMiddleware)

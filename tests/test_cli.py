@@ -105,6 +105,22 @@ def test_users_add_prints_a_working_token_last(tmp_path: Path, pomoshnik: Callab
     )
     assert duplicate.returncode == 2
     assert "email" in duplicate.stderr
+    # One surname gives one letter of initials: the program says what to pass, not pydantic's error.
+    surname_only = pomoshnik(
+        env, "users", "add", "--name", "Петров", "--email", "p@example.com", "--role", "driver"
+    )
+    assert surname_only.returncode == 2
+    said = surname_only.stderr.strip()
+    assert said.startswith("error: the initials code must be 2 to 4 capital letters"), said
+    assert "--initials" in said
+    assert "--name" in said
+    assert "validation error" not in said
+    assert "\n" not in said
+    bad_email = pomoshnik(env, "users", "add", "--name", "Петров Иван", "--email", "p@", "--role", "driver")
+    assert bad_email.returncode == 2
+    assert bad_email.stderr.strip().startswith("error: --email: value is not a valid email address"), (
+        bad_email.stderr
+    )
     unknown_role = pomoshnik(
         env, "users", "add", "--name", "X Y", "--email", "x@example.com", "--role", "janitor"
     )

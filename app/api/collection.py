@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from app.api.deps import (
+    DOCUMENT_BODY,
     STORED_FILE,
     IfMatchDep,
     PageDep,
@@ -120,7 +121,7 @@ async def case_history(case_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
     response_model=CaseFileRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 413, 422),
-    dependencies=WRITE,
+    dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="attach_collection_file",
 )
 async def attach_file(

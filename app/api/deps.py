@@ -160,6 +160,25 @@ async def if_match(
 
 IfMatchDep = Annotated[int | None, Depends(if_match)]
 
+
+def body_limit(size: Callable[[Settings], int]) -> params.Depends:
+    """A route's own bound on its request body, declared beside it (``dependencies=[...]``) for a
+    route that takes more than ``api.max_body_bytes`` (a file upload). BodyLimitMiddleware reads it
+    from the matched route and answers 413 past it, before the body is read."""
+
+    async def dependency() -> None:
+        return None
+
+    dependency.__body_limit__ = size  # type: ignore[attr-defined]
+    marker: params.Depends = Depends(dependency)
+    return marker
+
+
+# A multipart form's envelope (its boundaries, headers and other fields) around the file it carries.
+FORM_ENVELOPE = 64 * 1024
+DOCUMENT_BODY = body_limit(lambda s: s.storage.max_document_bytes + FORM_ENVELOPE)
+PHOTO_BODY = body_limit(lambda s: s.proposals.max_photo_bytes + FORM_ENVELOPE)
+
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 

@@ -3,6 +3,7 @@ Prometheus metrics."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -13,14 +14,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.config import Settings
 from app.core.errors import DomainError, FieldError
 from app.core.logging import get_logger, request_id_var
 from app.services.idempotency import IdempotencyService
 from app.services.unit_of_work import UnitOfWork
 
-from .problems import domain_problem, http_problem
+from .problems import STALE_WRITE, domain_problem, http_problem
 
 log = get_logger(__name__)
 
@@ -103,67 +106,173 @@ class _TooLarge(Exception):
     pass
 
 
+def route_body_limit(route: Any, settings: Settings) -> int | None:
+    """The body bound a route declares beside itself (``deps.body_limit``), in bytes; None if it
+    declares none."""
+    dependant = getattr(route, "dependant", None)
+    stack = [dependant] if dependant is not None else []
+    while stack:
+        current = stack.pop()
+        size = getattr(current.call, "__body_limit__", None)
+        if size is not None:
+            return int(size(settings))
+        stack.extend(current.dependencies)
+    return None
+
+
+def _api_routes(routes: list[Any]) -> list[Any]:
+    """The routes, with included routers flattened."""
+    flat: list[Any] = []
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            flat.extend(_api_routes(original.routes))
+        elif getattr(route, "dependant", None) is not None:
+            flat.append(route)
+    return flat
+
+
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit with 413, by Content-Length or while streaming."""
+    """Refuses bodies over the limit with 413, by Content-Length or while streaming, before the
+    whole body is read. Every body is held to ``settings.api.max_body_bytes`` unless its route
+    declares its own bound (a file upload): that route is looked up only for a body past the common
+    bound, so the everyday request pays nothing for it. Once a streamed body (chunked, without a
+    Content-Length) passes its bound, the answer is 413 whatever the route made of the cut-off body
+    (FastAPI reads a failed body as invalid JSON)."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        max_bytes: int,
-        upload_max_bytes: int | None = None,
-        document_max_bytes: int | None = None,
-    ) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.upload_max_bytes = max(upload_max_bytes or max_bytes, max_bytes)
-        self.document_max_bytes = max(document_max_bytes or max_bytes, max_bytes)
+        self.settings = settings
+        self._declared: list[Any] | None = None
 
-    def _limit(self, scope: Scope) -> int:
-        # File uploads have their own, larger bounds: photos (multipart PUTs to a …/photo resource)
-        # and documents (POSTs to …/attachments).
-        path = str(scope.get("path", ""))
-        if scope["method"] == "PUT" and path.endswith("/photo"):
-            return self.upload_max_bytes
-        if scope["method"] == "POST" and path.endswith("/attachments"):
-            return self.document_max_bytes
-        return self.max_bytes
+    def _route_limit(self, scope: Scope) -> int:
+        default = self.settings.api.max_body_bytes
+        if self._declared is None:
+            routes = _api_routes(getattr(scope.get("app"), "routes", []))
+            self._declared = [r for r in routes if route_body_limit(r, self.settings) is not None]
+        path = get_route_path(scope)
+        for route in self._declared:
+            if scope["method"] in (route.methods or ()) and route.path_regex.match(path):
+                return max(default, route_body_limit(route, self.settings) or default)
+        return default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope)
+        limit = self.settings.api.max_body_bytes
+        declared = False  # whether the route's own bound was looked up
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            await self._refuse(scope, receive, send, limit)
-            return
+            limit, declared = self._route_limit(scope), True
+            if int(length) > limit:
+                await self._refuse(scope, receive, send, limit)
+                return
         seen = 0
+        over = False
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, over, limit, declared
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                if seen > limit and not declared:
+                    limit, declared = self._route_limit(scope), True
                 if seen > limit:
+                    over = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if over and not started:
+                return  # whatever the route answered to a cut-off body: 413 is sent instead
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
+        with contextlib.suppress(_TooLarge):  # raised past the route when a middleware reads the body
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, receive, send, limit)
+        if over and not started:
+            await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = http_problem(413, f"the request body is larger than {limit} bytes", scope.get("path"))
         await response(scope, receive, send)
+
+
+class StaleWriteRetryMiddleware:
+    """A change sent without If-Match is applied or refused on its own merits: when its write loses
+    a race with another request's (the row's version moved between the read and the write; the
+    unit of work rolled back, no job left), it is run again over the row as it now stands, at most
+    ``attempts`` times, and the caller sees only the last answer. A change that names a version with
+    If-Match gets 412 when that version is stale, as it says. Bodies larger than ``replay_bytes``
+    (file uploads) are not kept for a replay."""
+
+    def __init__(self, app: ASGIApp, attempts: int = 3, replay_bytes: int = 1_048_576) -> None:
+        self.app = app
+        self.attempts = attempts
+        self.replay_bytes = replay_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or _header(scope, b"if-match") is not None
+        ):
+            await self.app(scope, receive, send)
+            return
+        kept: list[Message] = []  # the request's body messages, for a replay
+        replayable = True
+        size = 0
+
+        async def keeping_receive() -> Message:
+            nonlocal replayable, size
+            message = await receive()
+            if message["type"] == "http.request" and replayable:
+                size += len(message.get("body", b""))
+                replayable = size <= self.replay_bytes
+                kept.append(message) if replayable else kept.clear()
+            return message
+
+        original = dict(scope)  # each attempt starts from the request as it came
+        for attempt in range(1, self.attempts + 1):
+            last = attempt == self.attempts or not replayable
+            attempt_scope = dict(original)
+            if attempt == 1:
+                stale = await self._attempt(attempt_scope, keeping_receive, send, last)
+            else:
+                stale = await self._attempt(attempt_scope, _replaying(list(kept), receive), send, last)
+            if "route" in attempt_scope:
+                scope["route"] = attempt_scope["route"]  # for the metrics
+            if not stale or last:
+                return
+            log.info("request.stale_write_retried", path=scope.get("path"), attempt=attempt)
+
+    async def _attempt(self, scope: Scope, receive: Receive, send: Send, last: bool) -> bool:
+        """Runs the request once; True when its write was stale and its answer was held back."""
+        swallowed = False
+
+        async def attempt_send(message: Message) -> None:
+            nonlocal swallowed
+            if message["type"] == "http.response.start" and scope.get(STALE_WRITE) and not last:
+                swallowed = True
+            if not swallowed:
+                await send(message)
+
+        await self.app(scope, receive, attempt_send)
+        return swallowed
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """The request's body messages again, then the connection's own (a disconnect)."""
+    replay = iter(messages)
+
+    async def replay_receive() -> Message:
+        return next(replay, None) or await receive()
+
+    return replay_receive
 
 
 class IdempotencyMiddleware:

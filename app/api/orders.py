@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
 from app.api.deps import (
+    DOCUMENT_BODY,
     STORED_FILE,
     IfMatchDep,
     PageDep,
@@ -188,7 +189,7 @@ def _files(request: Request, orders: OrderService, settings: Settings) -> OrderF
     response_model=OrderAttachmentRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 413, 422),
-    dependencies=WRITE,
+    dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="attach_order_file",
 )
 async def attach_file(

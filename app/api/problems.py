@@ -18,6 +18,9 @@ from app.schemas.common import PROBLEM_MEDIA
 
 log = get_logger(__name__)
 
+# Set on a request's scope when its write lost a race with another writer (a stale row version).
+STALE_WRITE = "pomoshnik.stale_write"
+
 STATUS_OF: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
     (errors.Unauthenticated, 401),
@@ -179,8 +182,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
-        return http_problem(
-            412, "the resource was changed by another request; read it again", request.url.path
+        # Another request changed the row between this one's read and its write. With If-Match the
+        # caller named a version, now stale: 412. Without, the request is run again over the row as
+        # it now stands (StaleWriteRetryMiddleware, told by this mark); if it loses every time, 409.
+        request.scope[STALE_WRITE] = True
+        if request.headers.get("if-match") is not None:
+            return http_problem(
+                412, "the resource was changed by another request; read it again", request.url.path
+            )
+        return problem_response(
+            409,
+            "concurrent_change",
+            "Conflict with the current state",
+            "the resource is being changed by other requests at the same time; try again",
+            instance=request.url.path,
         )
 
     @app.exception_handler(IntegrityError)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from app.api.deps import (
     NOSNIFF,
+    PHOTO_BODY,
     IfMatchDep,
     PageDep,
     PathId,
@@ -246,7 +247,7 @@ async def remove_line(
     "/{proposal_id:int}/lines/{position}/photo",
     response_model=ProposalRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
-    dependencies=WRITE,
+    dependencies=[*WRITE, PHOTO_BODY],
     operation_id="set_proposal_line_photo",
 )
 async def set_photo(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from app.api.deps import (
+    DOCUMENT_BODY,
     STORED_FILE,
     IfMatchDep,
     PageDep,
@@ -136,7 +137,7 @@ async def update_spec(
     "/{spec_id:int}/logo",
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
-    dependencies=WRITE,
+    dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="upload_spec_logo",
 )
 async def upload_spec_logo(
@@ -238,7 +239,7 @@ async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, res
     "/{spec_id:int}/signed-scan",
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
-    dependencies=WRITE,
+    dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="upload_signed_spec_scan",
 )
 async def upload_signed_spec_scan(

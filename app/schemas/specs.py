@@ -7,11 +7,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from app.models.orders import OrderStatus
 from app.models.specs import SpecKind, SpecReceivedVia, SpecStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, StrictVariant, strict_integer
 
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -45,6 +45,10 @@ class LogoMethod(StrEnum):
     PATCH = "patch"  # шеврон
 
 
+# A logo's side on the garment (the variants of SpecDetails type their numbers strictly themselves).
+Millimetres = Annotated[int, Field(ge=5, le=500), BeforeValidator(strict_integer)]
+
+
 class LogoGarment(StrictModel):
     name: Text200 = Field(description="The garment the logo goes on, e.g. «Куртка рабочая „Мастер“»")
     color: Text100 | None = None
@@ -52,15 +56,15 @@ class LogoGarment(StrictModel):
     quantity: Quantity
 
 
-class LogoDetails(StrictModel):
+class LogoDetails(StrictVariant):
     """Logo application: where, how, in which colors and size, on which garments."""
 
     kind: Literal["logo"]
     placement: Text200 = Field(description="Where on the garment, e.g. «левая сторона груди»")
     method: LogoMethod
     colors: list[Text100] = Field(min_length=1, max_length=12, description="Thread or paint colors")
-    width_mm: int = Field(ge=5, le=500, description="Width of the logo on the garment, mm")
-    height_mm: int = Field(ge=5, le=500, description="Height of the logo on the garment, mm")
+    width_mm: Millimetres = Field(description="Width of the logo on the garment, mm")
+    height_mm: Millimetres = Field(description="Height of the logo on the garment, mm")
     garments: list[LogoGarment] = Field(min_length=1, max_length=100)
 
 
@@ -79,7 +83,7 @@ class Wearer(StrictModel):
     note: Text200 | None = None
 
 
-class TailoringDetails(StrictModel):
+class TailoringDetails(StrictVariant):
     """Tailoring to individual measurements: the model, fabric and color, and each wearer."""
 
     kind: Literal["tailoring"]
@@ -95,7 +99,7 @@ class GridCell(StrictModel):
     quantity: int = Field(ge=0, le=100_000)
 
 
-class ManufacturingDetails(StrictModel):
+class ManufacturingDetails(StrictVariant):
     """Manufacturing: the item, its fabric and color, and how many of each size and height."""
 
     kind: Literal["manufacturing"]

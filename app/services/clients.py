@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -11,11 +12,14 @@ from app.core.errors import FieldError, NotFound
 from app.models.clients import Client, ClientContact, Potential, PurchaseFrequency
 from app.models.directory import Employee, Role
 from app.schemas.clients import ClientCreate, ClientUpdate, ContactCreate, ContractTerms, CreditTerms
-from app.services.common import ensure_version, touch
+from app.services.common import ensure_version, touch, within_window
 from app.services.history import HistoryService, snapshot, snapshot_values
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
+
+# Credit terms are approved for what comes: from today, and not from further than a year ahead.
+TERMS_AHEAD = timedelta(days=366)
 
 
 def _contact_row(data: ContactCreate) -> ClientContact:
@@ -195,6 +199,7 @@ class ClientService:
             raise FieldError(
                 "effective_from", f"must be today ({today}) or later: issued invoices keep their terms"
             )
+        within_window(data.effective_from, "effective_from", today, back=timedelta(0), ahead=TERMS_AHEAD)
 
         def terms() -> dict[str, Any]:
             return {

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.orm.attributes import flag_modified
 
-from app.core.errors import NotFound, PreconditionFailed
+from app.core.errors import FieldError, NotFound, PreconditionFailed
 from app.services.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+
+
+def within_window(
+    value: date | datetime, field: str, today: date, *, back: timedelta, ahead: timedelta
+) -> None:
+    """A date the caller gives, held to a sane window around today (the service clock's) where the
+    domain has one: a payment of 1970 or a deadline in year 9999 is a typing slip, and one in year
+    1 cannot even be moved to another time zone. A date-time is judged by its date as written."""
+    day = value.date() if isinstance(value, datetime) else value
+    earliest, latest = today - back, today + ahead
+    if not earliest <= day <= latest:
+        raise FieldError(field, f"must be between {earliest} and {latest}", code="date_out_of_range")
 
 
 def ensure_version(entity: Any, expected: int | None, what: str) -> None:

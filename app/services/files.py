@@ -96,6 +96,8 @@ def check_logo(content: bytes, max_bytes: int, field: str = "file") -> CheckedFi
     try:
         image = check_image(content, max_bytes, field)
     except FieldError as exc:
+        if exc.code == "file_too_large":  # a picture, but too large: say that, not "not a logo"
+            raise
         raise FieldError(
             field, "not a logo: send a PDF, SVG, EPS, JPEG, PNG or WebP file", code="not_a_logo"
         ) from exc

@@ -54,12 +54,18 @@ def check_image(content: bytes, max_bytes: int, field: str = "file") -> CheckedI
         )
     try:
         with warnings.catch_warnings():
+            # PIL warns (then refuses) past its own pixel bound, before it reads a single pixel:
+            # a picture that large is too large here too, said like any other.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(content)) as probe:
                 kind = probe.format
                 width, height = probe.size
                 probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise FieldError(
+            field, f"the picture has more than {MAX_PIXELS} pixels: too large", code="file_too_large"
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise FieldError(field, "not a JPEG, PNG or WebP picture", code="not_an_image") from exc
     if kind not in ALLOWED:
         raise FieldError(field, f"{kind} pictures are not taken: JPEG, PNG or WebP", code="not_an_image")

@@ -22,6 +22,7 @@ from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.orders import DeliveryStatus, OrderChannel, WebhookDelivery
 from app.schemas.clients import ClientCreate, ContactCreate
+from app.schemas.common import visible
 from app.schemas.orders import OrderCreate
 from app.services.clients import ClientService
 from app.services.common import storable
@@ -238,20 +239,22 @@ class AmoCrmIntake:
         for contact in lead.contacts:
             try:
                 contacts.append(
-                    ContactCreate(name=contact.name, phones=list(contact.phones), emails=list(contact.emails))
+                    ContactCreate(
+                        name=visible(contact.name), phones=list(contact.phones), emails=list(contact.emails)
+                    )
                 )
             except ValidationError:
                 try:  # a malformed phone or address must not lose the person
-                    contacts.append(ContactCreate(name=contact.name))
+                    contacts.append(ContactCreate(name=visible(contact.name)))
                 except ValidationError:
                     continue
         address = next(iter(_field(lead, "Юридический адрес", "Адрес")), None)
         try:
             data = ClientCreate(
-                name=(lead.company.name if lead.company and lead.company.name else lead.name)[:300],
+                name=visible(lead.company.name if lead.company and lead.company.name else lead.name)[:300],
                 inn=inn,
                 kpp=next(iter(_field(lead, "КПП", "KPP")), None),
-                legal_address=address[:500] if address else None,
+                legal_address=visible(address)[:500] if address else None,
                 amocrm_id=str(lead.company.id) if lead.company else None,
                 manager_id=manager.id if manager else None,
                 contacts=contacts,
@@ -285,4 +288,4 @@ def _describe(lead: CrmLead) -> str:
     for contact in lead.contacts:
         reach = ", ".join([*contact.phones, *contact.emails])
         lines.append(f"Контакт: {contact.name}" + (f" ({reach})" if reach else ""))
-    return "\n".join(lines)
+    return visible("\n".join(lines))

@@ -23,9 +23,10 @@ from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation, PaymentSource, ReminderStep
 from app.models.tasks import TaskKind, TaskSubject
+from app.schemas.common import visible
 from app.schemas.payments import PaymentCreate
 from app.services.clients import ClientService
-from app.services.common import touch
+from app.services.common import touch, within_window
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, newest_first
@@ -35,6 +36,8 @@ from app.services.tasks import NewTask, TaskService
 from app.services.unit_of_work import UnitOfWork
 
 ZERO = Decimal(0)
+# How old a payment's date may be: the limitation period (three years) with room for a late import.
+PAYMENT_DATES_BACK = timedelta(days=5 * 366)
 
 
 class PaymentService:
@@ -79,6 +82,8 @@ class PaymentService:
         today = self.uow.calendar.local_date(self.uow.clock.now())
         if data.paid_on > today:
             raise FieldError("paid_on", f"is after today ({today}): money that has not come yet")
+        if source == PaymentSource.MANUAL:  # 1C's own history may go back further
+            within_window(data.paid_on, "paid_on", today, back=PAYMENT_DATES_BACK, ahead=timedelta(0))
         client = await self._client(data.client_id)
         invoices = await self.open_invoices(client.id)
         owed = sum((i.outstanding for i in invoices), ZERO)
@@ -162,7 +167,7 @@ class PaymentService:
                 client_id=client_id,
                 amount=entry.amount,
                 paid_on=entry.paid_on,
-                reference=(entry.purpose or "")[:300] or None,
+                reference=visible(entry.purpose or "")[:300] or None,
                 keep_overpayment=True,
             )
             await self.record(data, source=PaymentSource.ONEC, external_id=entry.id)

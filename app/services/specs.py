@@ -752,16 +752,21 @@ class SpecService:
             about=(MessageAbout.SPEC, spec.id),
         )
         if spec.kind == SpecKind.LOGO and spec.logo_key is not None:
-            # The logo file as the designer sent it (a vector original prints only by its name).
+            # The logo file as the designer sent it (a vector original prints only by its name). An
+            # SVG is a program as much as a picture (scripts, handlers, links to elsewhere that run or
+            # load when the chat shows it): the workshop gets its drawing, never the original.
+            key, what = spec.logo_key, "оригинал"
+            if spec.logo_content_type == "image/svg+xml" and spec.logo_print_key is not None:
+                key, what = spec.logo_print_key, "рисунок (без скриптов и внешних ссылок) из"
             await OutboxService(self.uow).add(
                 kind=OutboundKind.CHAT,
                 channel=channel,
                 recipient="",
                 body=(
-                    f"ТЗ № {spec.id} (ред. {spec.revision}): файл логотипа — оригинал «{spec.logo_filename}»."
+                    f"ТЗ № {spec.id} (ред. {spec.revision}): файл логотипа — {what} «{spec.logo_filename}»."
                 ),
                 payload={
-                    "document": {"kind": "stored_file", "key": spec.logo_key, "filename": spec.logo_filename},
+                    "document": {"kind": "stored_file", "key": key, "filename": spec.logo_filename},
                     # An answer to the logo file counts as one to the spec.
                     "reply": {"kind": "workshop_accept", "spec_id": spec.id, "order_id": order.id},
                 },

@@ -14,7 +14,7 @@ from app.models.directory import Employee
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.tasks import TaskComplete, TaskCreate, TaskUpdate
-from app.services.common import ensure_version
+from app.services.common import ensure_version, within_window
 from app.services.history import HistoryService, snapshot
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
@@ -23,6 +23,10 @@ from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
 
 DEFAULT_DUE_TIME = time(18, 0)
+# A deadline given outright: one already passed is recorded late, but not by more than a year; none
+# is set more than two years ahead.
+DEADLINES_BACK = timedelta(days=366)
+DEADLINES_AHEAD = timedelta(days=2 * 366)
 
 # The task state machine, as data: action -> (states it is allowed from, state it leads to).
 TRANSITIONS: dict[str, tuple[frozenset[TaskStatus], TaskStatus]] = {
@@ -160,9 +164,15 @@ class TaskService:
         assert working_days is not None
         return self.uow.calendar.due_after(self.uow.clock.now(), working_days, at or DEFAULT_DUE_TIME)
 
+    def _check_deadline(self, due_at: datetime | None) -> None:
+        if due_at is not None:
+            today = self.uow.calendar.local_date(self.uow.clock.now())
+            within_window(due_at, "due_at", today, back=DEADLINES_BACK, ahead=DEADLINES_AHEAD)
+
     async def create(self, data: TaskCreate) -> Task:
         if (data.due_at is None) == (data.due_in_working_days is None):
             raise FieldError("due_at", "give exactly one of due_at and due_in_working_days")
+        self._check_deadline(data.due_at)
         if data.due_time is not None and data.due_in_working_days is None:
             raise FieldError("due_time", "only goes with due_in_working_days")
         if (data.subject_type == TaskSubject.NONE) != (data.subject_id is None):
@@ -239,6 +249,7 @@ class TaskService:
         for required in ("title", "assignee_id", "due_at"):
             if required in changes and changes[required] is None:
                 raise FieldError(required, "cannot be null")
+        self._check_deadline(data.due_at)
         if task.status not in ACTIVE and changes:
             raise InvalidTransition("task", task.status, "update", allowed_actions(task.status))
         if "assignee_id" in changes:

@@ -3,7 +3,7 @@ purpose), and the regulation's steps around the due date made once each by the s
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -290,3 +290,30 @@ async def test_payments_from_1c_are_recorded_once(
     ]
     for invoice in (first, second):
         assert Decimal((await _invoice(client, head, invoice["id"]))["outstanding"]) == 0
+
+
+async def test_a_payment_from_1c_is_taken_as_1c_has_it(
+    client: httpx.AsyncClient, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    """An old date and an invisible character in the purpose are refused when typed into the API;
+    1C's own history is taken as it is (the purpose without the invisible characters)."""
+    from app.worker.jobs import import_payments
+
+    head = await make_user(Role.HEAD)
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={"name": "ООО «Давний»", "inn": inn10("352512345"), "kpp": "352501001"},
+    )
+    assert card.status_code == 201, card.text
+    job_ctx.erp.record_payment(
+        card.json()["inn"],
+        Decimal("100.00"),
+        date(2019, 3, 1),
+        "Аванс\u200b по договору\u202e",
+        payment_id="1c-pay-old",
+        recorded_at=clock.now(),
+    )
+    assert await import_payments({"app": job_ctx}) == {"new": 1, "unmatched": 0}
+    listed = (await client.get("/api/v1/payments", headers=head.headers)).json()["items"]
+    assert [(p["paid_on"], p["reference"]) for p in listed] == [("2019-03-01", "Аванс по договору")]

@@ -17,6 +17,7 @@ from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound, sweep
 from tests.support.helpers import problem
+from tests.support.logos import bomb_png
 
 
 def if_match(body: dict[str, Any]) -> dict[str, str]:
@@ -167,6 +168,13 @@ async def test_photos_that_are_not_pictures_or_too_large_are_refused(
     problem(
         await client.put(url, headers=headers, files={"file": ("huge.png", b"\0" * (limit + 200_000))}), 413
     )
+    # A small file that decodes into 20000×20000 pixels is as too large as a big one.
+    body = problem(
+        await client.put(url, headers=headers, files={"file": ("bomb.png", bomb_png(), "image/png")}),
+        422,
+        "file",
+    )
+    assert body["errors"][0]["code"] == "file_too_large"
     after = (await client.get(f"/api/v1/proposals/{proposal['id']}", headers=headers)).json()
     assert after["version"] == proposal["version"]
     assert not after["lines"][0]["has_photo"]

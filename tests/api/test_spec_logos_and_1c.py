@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.adapters.chat.stub import StubChat
 from app.core.errors import FieldError
 from app.models.events import Event
 from app.models.invoices import Invoice
@@ -29,7 +30,7 @@ from tests.api.test_spec_walk import (
 )
 from tests.conftest import RecordingQueue
 from tests.support.helpers import problem
-from tests.support.logos import pdf_logo
+from tests.support.logos import bomb_png, pdf_logo
 from tests.support.pdf import image_xobjects, pdf_text
 
 SVG = """<?xml version="1.0" encoding="UTF-8"?>
@@ -148,6 +149,23 @@ async def test_an_svg_that_declares_entities_or_is_broken_is_refused(
     # Entities are refused by the drawing's own check too, not only by the upload's sniffing.
     with pytest.raises(FieldError, match="entities"):
         drawable_svg(bomb)
+
+
+async def test_a_picture_logo_too_large_to_decode_is_refused_as_too_large(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    p = await people(make_user)
+    url = await _logo_spec(client, app, p)
+    a = p.assistant.headers
+    before = (await client.get(url, headers=a)).json()
+    body = problem(
+        await client.put(f"{url}/logo", headers=a, files={"file": ("logo.png", bomb_png(), "image/png")}),
+        422,
+        "file",
+    )
+    assert body["errors"][0]["code"] == "file_too_large"
+    after = (await client.get(url, headers=a)).json()
+    assert (after["logo_filename"], after["version"]) == (None, before["version"])
 
 
 async def test_delivery_waits_for_the_shipping_documents_of_the_spec(
@@ -317,3 +335,39 @@ async def test_the_logo_original_posts_once_with_the_spec(
             "order_id": oid,
         }
     )
+
+
+async def test_an_svg_logo_reaches_the_workshop_chat_as_its_drawing_only(
+    client: httpx.AsyncClient,
+    app: Any,
+    make_user: Any,
+    job_ctx: Any,
+    queue: RecordingQueue,
+) -> None:
+    job_ctx.erp = app.state.erp
+    p = await people(make_user)
+    a = p.assistant.headers
+    url = await _logo_spec(client, app, p)
+    oid = (await client.get(url, headers=a)).json()["order_id"]
+    invoice = (await client.post(f"/api/v1/orders/{oid}/invoice", headers=a)).json()
+    await client.post(f"{url}/invoice-to-manager", headers=a)
+    await client.post(f"{url}/invoice-checked", headers=a)
+    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
+    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
+    assert (await client.put(f"{url}/logo", headers=a, files={"file": ("знак.svg", SVG)})).status_code == 200
+    await client.post(f"{url}/sign", headers=p.supply.headers)
+    sent = await client.post(f"{url}/send", headers=a, json={})
+    assert sent.status_code == 200, sent.text
+    await run_jobs(queue, job_ctx)
+    chat = StubChat(job_ctx.settings.chat.stub_dir)
+    posts = chat.read("workshop_logos")
+    assert len(posts) == 2
+    assert "«знак.svg»" in posts[1]["caption"]
+    assert posts[1]["filename"] == "знак.svg"
+    # What the chat got is the drawing: the lettering and colours, nothing that runs or loads.
+    posted = (chat.document_content(posts[1]) or b"").decode()
+    assert "ВолгаСтальМонтаж" in posted
+    assert "#1a3c8c" in posted
+    for gone in ("<script", "onload", "alert", "tracker.example", "foreignObject", "<image"):
+        assert gone not in posted, gone
+    assert all(chat.document_content(post) != SVG for post in posts)

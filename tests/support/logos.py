@@ -3,6 +3,9 @@ middle of a larger white page (drawn by WeasyPrint, as vector paths and text).""
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
 from weasyprint import HTML
 
 LOGO_BLUE = (26, 60, 140)
@@ -19,3 +22,11 @@ def pdf_logo(page_mm: tuple[int, int] = (200, 120), plate_mm: tuple[int, int] = 
     </style></head><body><div class="plate">ВСМ</div></body></html>"""
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf
+
+
+def bomb_png(side: int = 20_000) -> bytes:
+    """A PNG of side × side pixels that is small as a file (a blank one-bit picture compresses
+    well, about 50 KB) but would take gigabytes to decode: PIL refuses to open it."""
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, "PNG")
+    return out.getvalue()

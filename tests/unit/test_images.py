@@ -18,7 +18,7 @@ from app.core.errors import FieldError
 from app.services import images
 from app.services.images import check_image, draw_pdf_logo, print_copy
 from app.services.pdf_logo import pdf_print_copy
-from tests.support.logos import LOGO_BLUE, pdf_logo
+from tests.support.logos import LOGO_BLUE, bomb_png, pdf_logo
 
 
 def picture(kind: str, size: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
@@ -54,6 +54,14 @@ def test_too_large_is_refused_before_decoding() -> None:
         check_image(picture("JPEG"), 100)
     assert caught.value.code == "file_too_large"
     assert caught.value.field == "file"
+
+
+@pytest.mark.parametrize("side", [20_000, 10_000])  # past PIL's refusal, and past its warning
+def test_a_decompression_bomb_is_too_large_not_an_error(side: int) -> None:
+    with pytest.raises(FieldError) as caught:
+        check_image(bomb_png(side), 10_000_000, "photo")
+    assert (caught.value.field, caught.value.code) == ("photo", "file_too_large")
+    assert "too large" in caught.value.reason
 
 
 def test_print_copy_is_a_small_jpeg_on_white() -> None:

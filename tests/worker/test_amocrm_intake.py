@@ -216,3 +216,30 @@ async def test_a_company_seen_first_gets_a_client_card(
     async with job_ctx.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Client)) == 1
     assert {o.external_id: o.client_id for o in await _orders(job_ctx)}["31000999"] == card.id
+
+
+async def test_a_lead_with_invisible_characters_still_makes_its_order_and_card(
+    client: httpx.AsyncClient, job_ctx: JobContext, make_user: Any
+) -> None:
+    """The API refuses text with text-direction controls or invisible characters; from amoCRM,
+    where nobody could be told, they are dropped, and the order and the card are made."""
+    from app.adapters.amocrm.stub import StubCrm, demo_leads
+    from app.models.clients import Client
+
+    await make_user(Role.HEAD)
+    assert isinstance(job_ctx.crm, StubCrm)
+    lead = demo_leads()[0]
+    assert lead.company is not None
+    company = replace(lead.company, name="ООО «Северный\u200b металл»\u202e")
+    job_ctx.crm.put_lead(replace(lead, id=31_000_777, name="Спецовка\ufeff на 40 человек", company=company))
+    response = await client.post(
+        f"/webhooks/amocrm/{SECRET}", content=_form(("add", 31_000_777, STATUS_NEW)), headers=FORM
+    )
+    assert await process_amocrm_delivery({"app": job_ctx}, response.json()["delivery_id"]) == "processed"
+    [order] = await _orders(job_ctx)
+    assert "Спецовка на 40 человек" in (order.raw_text or "")
+    assert "ООО «Северный металл»" in (order.raw_text or "")
+    async with job_ctx.session_factory() as session:
+        [card] = list((await session.scalars(select(Client))).all())
+    assert card.name == "ООО «Северный металл»"
+    assert order.client_id == card.id
