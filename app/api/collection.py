@@ -42,7 +42,6 @@ from app.schemas.collection import (
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.services.documents.collection import render_claim_pdf
-from app.services.documents.rendering import render
 from app.services.permissions import Permission
 from app.services.receivables.collection import CollectionService, case_actions
 from app.services.receivables.court_archive import CourtArchive
@@ -282,7 +281,7 @@ async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
     if content is None:
         if case.claim_view is None or case.claim_text is None:
             raise Conflict("the claim letter's draft is not ready yet")
-        content = await render(render_claim_pdf, case.claim_view, case.claim_text)
+        content = await uow.renderer.render(render_claim_pdf, case.claim_view, case.claim_text)
     return pdf_response(content, f"claim-{case.id}.pdf")
 
 
