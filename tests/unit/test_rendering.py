@@ -6,32 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from app.services.documents.invoice import html_to_pdf
 from app.services.documents.rendering import Renderer, RendererCrashed, release_free_memory
+from tests.support.crash import crash_once, segfault
 from tests.support.pdf import pdf_text
 
-# Render functions run in another process: they are module-level, so that they can be pickled.
-
-
-def crash_once(flag: str) -> int:
-    """Dies of a segmentation fault the first time (while ``flag`` exists), then answers its pid."""
-    if os.path.exists(flag):
-        os.unlink(flag)
-        os.kill(os.getpid(), signal.SIGSEGV)
-    return os.getpid()
-
-
-def segfault(function: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-    """A process's render that dies of a segmentation fault, as a fault in fontconfig would."""
-    os.kill(os.getpid(), signal.SIGSEGV)
+# Render functions run in another process: module-level, so that they can be pickled.
 
 
 def broken() -> None:

@@ -16,9 +16,9 @@ from app.models.outbox import OutboundMessage, OutboundStatus
 from app.services.documents.rendering import Renderer
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound
+from tests.support.crash import segfault
 from tests.support.pdf import pdf_text
 from tests.support.receivables import add_invoice
-from tests.unit.test_rendering import segfault
 
 
 async def test_an_attachment_whose_render_process_dies_is_sent_on_the_next_attempt(
