@@ -22,7 +22,9 @@ from app.models.directory import Role
 from app.models.invoices import Invoice
 from app.services.documents.rendering import Renderer
 from app.services.seed import inn10
+from app.worker.jobs import sweep
 from tests.api.test_spec_walk import People, png, spec_with_approved_invoice
+from tests.api.test_warehouse_check_days import _at_warehouse, _card, _sheet, _stock, at
 from tests.conftest import RecordingQueue
 from tests.support.crash import segfault
 from tests.support.helpers import problem
@@ -107,7 +109,7 @@ async def _act(client: httpx.AsyncClient, p: People, session_factory: Any, clien
 
 @pytest.fixture
 async def documents(
-    client: httpx.AsyncClient, app: Any, people: People, session_factory: Any
+    client: httpx.AsyncClient, app: Any, people: People, session_factory: Any, clock: FixedClock, job_ctx: Any
 ) -> dict[str, tuple[str, str]]:
     """Each document's URL and a text its PDF must show."""
     p = people
@@ -136,6 +138,16 @@ async def documents(
         "/api/v1/daily-reports/export?date_from=2026-12-01&date_to=2026-12-01",
         "",
     )
+    # The next morning's check sheet of an order at the warehouse.
+    in_stock, _ = await _stock(app)
+    card = await _card(client, p.head, "352811404", assistant_id=p.assistant.id)
+    lines = [{"product_id": in_stock[0].id, "price_category": "Оптовая", "quantity": 2}]
+    await _at_warehouse(client, p.assistant.headers, card, lines)
+    clock.set(at(date(2026, 12, 2), 8, 45))
+    job_ctx.erp = app.state.erp
+    assert (await sweep({"app": job_ctx}))["check_sheets"] == 1
+    sheet = await _sheet(client, p.assistant, date(2026, 12, 2))
+    found["warehouse check"] = (f"/api/v1/warehouse-checks/{sheet['id']}/pdf", "ООО «Склад 352811404»")
     return found
 
 
