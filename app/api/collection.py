@@ -266,7 +266,7 @@ async def edit_claim(
 @router.get(
     f"{PREFIX}/{{case_id:int}}/claim.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 409)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 409, 503)},
     dependencies=READ,
     operation_id="claim_letter_pdf",
 )

@@ -1,7 +1,7 @@
 """Documents rendered many at once through the API (proposals with photos, specs with logos and
-their extracts, reconciliation acts, invoices) come out whole and the API stays up; a render process
-that dies is a 503 problem for that request, and the next request gets its document from a renderer
-built again."""
+their extracts, reconciliation acts, invoices, the working day's pages) come out whole and the API
+stays up; a render process that dies is a 503 problem for that request (on every route that renders,
+the claim letter's too), and the next request gets its document from a renderer built again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -22,7 +22,8 @@ from app.models.directory import Role
 from app.models.invoices import Invoice
 from app.services.documents.rendering import Renderer
 from app.services.seed import inn10
-from app.worker.jobs import sweep
+from app.worker.jobs import draft_claim_letter, sweep
+from tests.api.test_collection_cases import _overdue_case
 from tests.api.test_spec_walk import People, png, spec_with_approved_invoice
 from tests.api.test_warehouse_check_days import _at_warehouse, _card, _sheet, _stock, at
 from tests.conftest import RecordingQueue
@@ -223,3 +224,32 @@ async def test_a_killed_render_process_fails_one_request_and_the_next_gets_its_p
     assert again.status_code == 200, again.text
     assert text in pdf_text(again.content)
     assert renderer.pids() != [pid]
+
+
+async def test_a_claim_letter_whose_render_process_crashes_is_a_503_then_its_pdf(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: FixedClock, api_with: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    lawyer = await make_user(Role.LAWYER, department="administration")
+    _client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352877799")
+    case_url = f"/api/v1/collection-cases/{case['id']}"
+    refused = await client.post(
+        f"{case_url}/guarantee-refusal", headers=assistant.headers, json={"comment": "Нет"}
+    )
+    assert refused.json()["stage"] == "escalated", refused.text
+    call = {"level": "director", "reached": True, "result": "Платить не будут"}
+    assert (await client.post(f"{case_url}/calls", headers=assistant.headers, json=call)).status_code == 201
+    done = await client.post(
+        f"{case_url}/negotiation-done", headers=assistant.headers, json={"comment": "Итог"}
+    )
+    clock.set(datetime.fromisoformat(done.json()["wait_ends_on"]).replace(hour=7, tzinfo=UTC))
+    assert (await sweep({"app": job_ctx}))["case_steps"] == 1
+    assert await draft_claim_letter({"app": job_ctx}, case["id"]) == "drafted"
+
+    crashing = await api_with(Renderer(processes=1, call=segfault))
+    body = problem(await crashing.get(f"{case_url}/claim.pdf", headers=lawyer.headers), 503)
+    assert body["code"] == "renderer_crashed"
+    letter = await client.get(f"{case_url}/claim.pdf", headers=lawyer.headers)
+    assert letter.status_code == 200, letter.text
+    assert "ООО «Клён и Ко»" in pdf_text(letter.content)
