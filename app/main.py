@@ -63,6 +63,7 @@ from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
 from app.core.security import PasswordHashing
 from app.services.actor_cache import ACTORS_CHANGED, ActorCache
+from app.services.documents.rendering import Renderer, default_renderer
 from app.services.ports import Erp, JobQueue, Storage
 from app.services.unit_of_work import UnitOfWork
 
@@ -91,6 +92,7 @@ class Overrides:
     queue: Any = None
     erp: Erp | None = None
     storage: Storage | None = None
+    renderer: Renderer | None = None
 
 
 def create_app(settings: Settings | None = None, overrides: Overrides | None = None) -> FastAPI:
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     queue: JobQueue = overrides.queue or ArqQueue(settings.redis.url, settings.redis.queue_name)
     clock = overrides.clock or SystemClock()
     calendar = BusinessCalendar()
+    renderer = overrides.renderer or default_renderer()
 
     notices = RedisNotices(settings.redis.url, settings.redis.queue_name)
     actors = ActorCache(settings.auth.actor_cache_seconds)
@@ -111,6 +114,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         # Who a token is, changed through another process: forgotten here as soon as it is told.
         app.state.notices_heard = asyncio.Event()  # set while subscribed
         listening = asyncio.create_task(notices.listen(ACTORS_CHANGED, actors.clear, app.state.notices_heard))
+        renderer.start()  # the render processes warm up while the first requests are served
         if settings.env != "test":
             # What is loaded at start lives as long as the process: out of the collector's sight
             # (gc.freeze), and collections less often. Each request makes many short-lived objects
@@ -126,6 +130,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
             close = getattr(resource, "aclose", None)
             if close is not None:
                 await close()
+        await asyncio.to_thread(renderer.shutdown)  # no render process outlives the app
         await engine.dispose()
         app.state.password_hashing.close()
 
@@ -162,13 +167,14 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     app.state.actors = actors
     app.state.notices = notices
     app.state.calendar = calendar
+    app.state.renderer = renderer
     app.state.erp = overrides.erp or build_erp(settings.onec)
     app.state.storage = overrides.storage or build_storage(settings.storage)
     app.state.metrics_registry = CollectorRegistry()
     app.state.password_hashing = PasswordHashing(settings.auth.max_concurrent_hashing)
 
     async def uow_factory() -> UnitOfWork:
-        return UnitOfWork(session=session_factory(), clock=clock, calendar=calendar)
+        return UnitOfWork(session=session_factory(), clock=clock, calendar=calendar, renderer=renderer)
 
     problems.install(app)
     openapi.install(app)

@@ -46,7 +46,16 @@ QUEUE_NAME = "pomoshnik:bench"
 
 
 def rss(process: psutil.Process) -> float:
-    return float(process.memory_info().rss) / 2**20
+    """The worker's resident memory with its render processes' (and their fork server's); those
+    forked from one server share pages, so theirs is counted by PSS where the system tells it."""
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        try:
+            info = child.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # a render process replaced meanwhile
+            continue
+        total += getattr(info, "pss", info.rss)
+    return float(total) / 2**20
 
 
 def wait_idle(process: psutil.Popen, log: Path, timeout: float = 120) -> float:

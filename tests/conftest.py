@@ -35,6 +35,7 @@ from app.main import Overrides, create_app
 from app.models.directory import Department, Role
 from app.schemas.directory import EmployeeCreate
 from app.services.directory import AuthService, EmployeeService
+from app.services.documents.rendering import default_renderer
 from app.services.seed import seed_reference
 from app.services.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
@@ -60,6 +61,13 @@ def _create_pg_database(proc: Any, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"postgresql+asyncpg://{proc.user}@{proc.host}:{proc.port}/{name}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def render_processes() -> Iterator[None]:
+    """The process's render processes stay warm from test to test and are stopped at the end."""
+    yield
+    default_renderer().shutdown()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

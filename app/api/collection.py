@@ -43,7 +43,6 @@ from app.schemas.collection import (
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.services.documents.collection import render_claim_pdf
-from app.services.documents.rendering import render
 from app.services.permissions import Permission
 from app.services.receivables.collection import CollectionService, case_actions
 from app.services.receivables.court_archive import CourtArchive
@@ -268,7 +267,7 @@ async def edit_claim(
 @router.get(
     f"{PREFIX}/{{case_id:int}}/claim.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 409)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 409, 503)},
     dependencies=READ,
     operation_id="claim_letter_pdf",
 )
@@ -283,7 +282,7 @@ async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
     if content is None:
         if case.claim_view is None or case.claim_text is None:
             raise Conflict("the claim letter's draft is not ready yet")
-        content = await render(render_claim_pdf, case.claim_view, case.claim_text)
+        content = await uow.renderer.render(render_claim_pdf, case.claim_view, case.claim_text)
     return pdf_response(content, f"claim-{case.id}.pdf")
 
 

@@ -84,6 +84,7 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
             request_id=request_id_var.get(),
             actors=state.actors,
             notices=state.notices,
+            renderer=state.renderer,
         )
         try:
             yield uow

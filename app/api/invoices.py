@@ -123,7 +123,7 @@ async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Respon
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The invoice as printed"},
-        **problems(401, 403, 404),
+        **problems(401, 403, 404, 503),
     },
     dependencies=READ,
     operation_id="invoice_pdf",

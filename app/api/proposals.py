@@ -338,7 +338,7 @@ async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
 @router.get(
     "/{proposal_id:int}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 422)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 422, 503)},
     dependencies=READ,
     operation_id="proposal_pdf",
 )

@@ -147,7 +147,7 @@ async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Res
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The act as last generated"},
-        **problems(401, 403, 404, 422),
+        **problems(401, 403, 404, 422, 503),
     },
     dependencies=READ,
     operation_id="reconciliation_act_pdf",

@@ -90,7 +90,10 @@ async def list_daily_reports(
 @router.get(
     "/export",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}, "description": "A sheet per person"}, **problems(401, 403, 422)},
+    responses={
+        200: {"content": {XLSX: {}}, "description": "A sheet per person"},
+        **problems(401, 403, 422, 503),
+    },
     dependencies=WRITE,
     operation_id="export_daily_reports",
 )
@@ -125,7 +128,7 @@ async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The report"},
-        **problems(401, 403, 404),
+        **problems(401, 403, 404, 503),
     },
     dependencies=WRITE,
     operation_id="daily_report_pdf",

@@ -199,7 +199,7 @@ async def spec_invoice_checked(
 @router.get(
     "/{spec_id:int}/pdf",
     response_class=Response,
-    responses={**PDF, **problems(401, 403, 404, 422)},
+    responses={**PDF, **problems(401, 403, 404, 422, 503)},
     dependencies=READ,
     operation_id="spec_pdf",
 )
@@ -212,7 +212,7 @@ async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
 @router.get(
     "/{spec_id:int}/requisition-extract",
     response_class=Response,
-    responses={**PDF, **problems(401, 403, 404, 409)},
+    responses={**PDF, **problems(401, 403, 404, 409, 503)},
     dependencies=READ,
     operation_id="spec_requisition_extract",
 )
@@ -225,7 +225,7 @@ async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Respon
 @router.post(
     "/{spec_id:int}/sign",
     response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(401, 403, 404, 409, 412, 422, 503),
     dependencies=[Depends(allow(Permission.SPECS_SIGN))],
     operation_id="sign_spec",
 )

@@ -70,7 +70,7 @@ async def get_statistics(
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The report with charts"},
-        **problems(401, 403, 422),
+        **problems(401, 403, 422, 503),
     },
     dependencies=READ,
     operation_id="statistics_pdf",

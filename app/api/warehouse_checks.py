@@ -92,7 +92,7 @@ async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Re
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The sheet to print"},
-        **problems(401, 403, 404),
+        **problems(401, 403, 404, 503),
     },
     dependencies=WORK,
     operation_id="warehouse_check_pdf",

@@ -30,7 +30,6 @@ from app.services.documents.invoice import (
     build_invoice_view,
     render_invoice_pdf,
 )
-from app.services.documents.rendering import render
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.invoicing.numbering import format_invoice_number
@@ -516,7 +515,7 @@ class InvoiceService:
             basis=f"Заявка №{invoice.order_id}",
         )
         # WeasyPrint is CPU work of tens of milliseconds: keep it off the event loop.
-        return await render(render_invoice_pdf, view)
+        return await self.uow.renderer.render(render_invoice_pdf, view)
 
     async def unregistered(self, batch: int) -> list[int]:
         """Invoices 1C does not have yet a while after issue, those 1C has but not yet «procure

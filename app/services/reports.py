@@ -30,7 +30,6 @@ from app.models.specs import Spec
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.services.common import ensure_version
 from app.services.documents.daily_report import CallView, ReportView, render_report_pdf, render_reports_xlsx
-from app.services.documents.rendering import render
 from app.services.history import HistoryService, snapshot
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
@@ -544,7 +543,7 @@ class DailyReportService:
         report = await self.get(report_id)
         (view,) = await self._views([report])
         view = replace(view, calls=await self._calls(report.employee_id, report.day))
-        return report, await render(render_report_pdf, view)
+        return report, await self.uow.renderer.render(render_report_pdf, view)
 
     async def export(self, date_from: date, date_to: date, employee_id: int | None) -> bytes:
         """Submitted reports of the period as the department's spreadsheet: a sheet per person."""
@@ -567,4 +566,4 @@ class DailyReportService:
             await self.uow.session.scalars(query.order_by(DailyReport.employee_id, DailyReport.day))
         ).all()
         views = await self._views(reports)
-        return await render(render_reports_xlsx, views, [s.key for s in REPORT_SECTIONS])
+        return await self.uow.renderer.render(render_reports_xlsx, views, [s.key for s in REPORT_SECTIONS])

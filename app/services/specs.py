@@ -35,7 +35,6 @@ from app.schemas.specs import SpecCreate, SpecUpdate
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.documents.proposal import CompanyHeader
-from app.services.documents.rendering import render
 from app.services.documents.spec import (
     LOGO_METHODS,
     ExtractLine,
@@ -564,7 +563,7 @@ class SpecService:
             raise FieldError("logo", "upload the logo file first", code="no_logo")
         view = await self.view(spec, signed=signed)
         pictures = await self._pictures([view.logo_key, view.company.logo_key])
-        return await render(render_spec_pdf, view, pictures)
+        return await self.uow.renderer.render(render_spec_pdf, view, pictures)
 
     async def pdf(self, spec_id: int) -> tuple[Spec, bytes]:
         """The spec as it prints now: two copies (supply's and the one kept) in one file."""
@@ -611,7 +610,7 @@ class SpecService:
             lines=tuple(lines),
         )
         pictures = await self._pictures([view.company.logo_key])
-        return spec, await render(render_extract_pdf, view, pictures)
+        return spec, await self.uow.renderer.render(render_extract_pdf, view, pictures)
 
     # --- the signature of supply ----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from app.core.clock import Clock
 from app.core.logging import get_logger
 from app.models.directory import Employee
 from app.services.actor_cache import ACTORS_CHANGED, ActorCache
+from app.services.documents.rendering import Renderer, default_renderer
 from app.services.ports import JobQueue, Notices
 
 log = get_logger(__name__)
@@ -35,6 +36,7 @@ class UnitOfWork:
     actors: ActorCache | None = None
     forget_actors: bool = False  # a token or an employee changed: the caches are cleared on commit
     notices: Notices | None = None  # how the other processes are told
+    renderer: Renderer = field(default_factory=default_renderer)  # documents are made in its processes
 
     def after_commit(self, function: str, *args: Any, job_id: str) -> None:
         """Queue a job to be enqueued once the transaction has committed (never before)."""

@@ -34,7 +34,6 @@ from app.models.warehouse_checks import (
 )
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
-from app.services.documents.rendering import render
 from app.services.documents.warehouse_check import (
     CheckInvoiceView,
     CheckLineView,
@@ -493,4 +492,4 @@ class WarehouseCheckService:
                 for order_id in order_ids
             ],
         )
-        return check, await render(render_check_pdf, view)
+        return check, await self.uow.renderer.render(render_check_pdf, view)

@@ -14,6 +14,7 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.logging import request_id_var
+from app.services.documents.rendering import Renderer, default_renderer
 from app.services.ports import (
     ChatGateway,
     Crm,
@@ -42,6 +43,7 @@ class JobContext:
     storage: Storage
     key_rates: KeyRateSource
     post: PostTracker = field(default_factory=StubPostTracker)
+    renderer: Renderer = field(default_factory=default_renderer)
 
     @property
     def stuck_after(self) -> timedelta:
@@ -52,7 +54,11 @@ class JobContext:
         """One transaction; commits on success and only then enqueues the jobs it produced."""
         async with self.session_factory() as session:
             uow = UnitOfWork(
-                session=session, clock=self.clock, calendar=self.calendar, request_id=request_id_var.get()
+                session=session,
+                clock=self.clock,
+                calendar=self.calendar,
+                request_id=request_id_var.get(),
+                renderer=self.renderer,
             )
             try:
                 yield uow

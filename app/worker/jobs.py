@@ -19,7 +19,7 @@ from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
 from app.services.credit import CreditService
 from app.services.documents.collection import render_claim_pdf, render_guarantee_sample_pdf
 from app.services.documents.reconciliation import ActView, render_act_pdf
-from app.services.documents.rendering import render, render_large
+from app.services.documents.rendering import RendererCrashed
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
@@ -124,7 +124,8 @@ async def deliver_outbound(ctx: dict[str, Any], message_id: int) -> str:
                 ),
                 accepted=record_sent,
             )
-    except (ChatError, MailError) as exc:
+    except (ChatError, MailError, RendererCrashed) as exc:
+        # A renderer that crashed is built again: the message is tried again later.
         error = exc
     if error is None:
         if not recorded:
@@ -354,7 +355,7 @@ async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachm
         elif spec.get("kind") == "reconciliation_act_pdf":
             # The act as it was when sent: its view travels with the message.
             view = ActView.from_json(spec["view"])
-            pdf = await render_large(render_act_pdf, view)
+            pdf = await app.renderer.render_large(render_act_pdf, view)
             attachments.append(Attachment(f"Акт_сверки_{view.number}.pdf", pdf, "application/pdf"))
         elif spec.get("kind") == "claim_pdf":
             attachments.append(await _claim_pdf(app, int(spec["case_id"])))
@@ -365,7 +366,7 @@ async def _attachments(app: JobContext, payload: dict[str, Any]) -> list[Attachm
                 )
             if sample is None:
                 raise MailError(f"collection case {spec['case_id']} does not exist", permanent=True)
-            sample_pdf = await render(render_guarantee_sample_pdf, sample)
+            sample_pdf = await app.renderer.render(render_guarantee_sample_pdf, sample)
             attachments.append(Attachment("Образец_гарантийного_письма.pdf", sample_pdf, "application/pdf"))
     return attachments
 
@@ -403,7 +404,7 @@ async def _claim_pdf(app: JobContext, case_id: int) -> Attachment:
     if stored is None:
         # Stored under a fixed key with no transaction open; recorded only after it is there, so a
         # repeat after a crash stores again before anything is sent.
-        pdf = await render(render_claim_pdf, claim.view, claim.text)
+        pdf = await app.renderer.render(render_claim_pdf, claim.view, claim.text)
         await app.storage.put(claim.key, pdf, "application/pdf")
         async with app.unit_of_work() as uow:
             await CollectionService(uow).record_claim_stored(case_id, hashlib.sha256(pdf).hexdigest())

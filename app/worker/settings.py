@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from arq import cron
@@ -20,6 +21,7 @@ from app.core.clock import SystemClock
 from app.core.config import get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging, get_logger
+from app.services.documents.rendering import default_renderer
 from app.worker.context import JobContext
 from app.worker.jobs import (
     deliver_outbound,
@@ -43,6 +45,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     engine = create_engine(settings.db.url, pool_size=settings.db.pool_size)
+    renderer = default_renderer()
+    renderer.start()
     ctx["app"] = JobContext(
         settings=settings,
         engine=engine,
@@ -57,6 +61,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         storage=build_storage(settings.storage),
         key_rates=build_key_rate_source(settings.rates),
         post=build_post_tracker(settings.post),
+        renderer=renderer,
     )
     log.info("worker.started")
 
@@ -69,6 +74,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         close = getattr(resource, "aclose", None)
         if close is not None:
             await close()
+    await asyncio.to_thread(app.renderer.shutdown)
     await app.engine.dispose()
 
 

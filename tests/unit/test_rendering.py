@@ -1,75 +1,104 @@
-"""Document renders run at most two at a time, large ones one at a time, off the event loop,
-whoever asks."""
+"""Documents render in processes of their own, one render per process at a time: a process that
+crashes fails its render with a 503-kind error and the pool is built again; processes are
+replaced after a number of renders and stopped on shutdown."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
-import threading
-import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from app.services.documents.rendering import RENDER_THREADS, release_free_memory, render, render_large
+from app.services.documents.invoice import html_to_pdf
+from app.services.documents.rendering import Renderer, RendererCrashed, release_free_memory
+from tests.support.crash import crash_once, segfault
+from tests.support.pdf import pdf_text
+
+# Render functions run in another process: module-level, so that they can be pickled.
 
 
-async def test_renders_wait_their_turn_instead_of_all_laying_out_at_once() -> None:
-    running, most = 0, 0
-    lock = threading.Lock()
-
-    def layout(n: int) -> int:
-        nonlocal running, most
-        with lock:
-            running += 1
-            most = max(most, running)
-        time.sleep(0.05)
-        with lock:
-            running -= 1
-        return n * 2
-
-    ticks = 0
-
-    async def loop_stays_free() -> None:
-        nonlocal ticks
-        for _ in range(10):
-            await asyncio.sleep(0.01)
-            ticks += 1
-
-    results, _ = await asyncio.gather(
-        asyncio.gather(*[render(layout, n) for n in range(8)]), loop_stays_free()
-    )
-    assert results == [n * 2 for n in range(8)]
-    assert most == RENDER_THREADS == 2
-    assert ticks == 10  # the event loop kept running while the documents were laid out
+def broken() -> None:
+    raise ValueError("bad view")
 
 
-async def test_large_documents_lay_out_one_at_a_time_beside_the_others() -> None:
-    running: dict[str, int] = {"large": 0, "other": 0}
-    most: dict[str, int] = {"large": 0, "other": 0}
-    lock = threading.Lock()
-
-    def layout(kind: str) -> str:
-        with lock:
-            running[kind] += 1
-            most[kind] = max(most[kind], running[kind])
-        time.sleep(0.03)
-        with lock:
-            running[kind] -= 1
-        return kind
-
-    done = await asyncio.gather(
-        *[render_large(layout, "large") for _ in range(4)], *[render(layout, "other") for _ in range(4)]
-    )
-    assert done == ["large"] * 4 + ["other"] * 4
-    assert most == {"large": 1, "other": 2}
+@pytest.fixture
+def renderer() -> Iterator[Renderer]:
+    made = Renderer(processes=2)
+    yield made
+    made.shutdown()
 
 
-async def test_a_failed_large_render_still_reaches_its_caller() -> None:
-    def broken() -> None:
-        raise ValueError("bad view")
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
+
+async def test_many_documents_at_once_each_made_whole_in_a_render_process(renderer: Renderer) -> None:
+    pages = [f'<p lang="ru">Документ номер {n}</p>' for n in range(12)]
+    pdfs = await asyncio.gather(*[renderer.render(html_to_pdf, page) for page in pages])
+    assert [pdf_text(pdf).strip() for pdf in pdfs] == [f"Документ номер {n}" for n in range(12)]
+    pids = await asyncio.gather(*[renderer.render(os.getpid) for _ in range(6)])
+    assert os.getpid() not in pids
+    assert set(pids) <= set(renderer.pids())
+    assert len(renderer.pids()) == 2
+
+
+async def test_a_render_process_that_dies_fails_its_render_and_is_replaced(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    flag = tmp_path / "crash"
+    flag.touch()
+    with pytest.raises(RendererCrashed) as crashed:
+        await renderer.render(crash_once, str(flag))
+    assert crashed.value.code == "renderer_crashed"
+    # The pool was built again: the next render succeeds in a new process.
+    pid = await renderer.render(crash_once, str(flag))
+    assert pid != os.getpid()
+    assert pid in renderer.pids()
+    letter = await renderer.render(html_to_pdf, "<p>После сбоя</p>")
+    assert "После сбоя" in pdf_text(letter)
+
+
+async def test_a_renderer_whose_processes_always_crash_answers_each_render_with_the_error() -> None:
+    crashing = Renderer(processes=1, call=segfault)
+    try:
+        for _ in range(2):
+            with pytest.raises(RendererCrashed):
+                await crashing.render(html_to_pdf, "<p>x</p>")
+    finally:
+        crashing.shutdown()
+
+
+async def test_a_process_is_replaced_after_its_share_of_renders() -> None:
+    recycled = Renderer(processes=1, renders_per_process=2)
+    try:
+        first, second, third = [await recycled.render(os.getpid) for _ in range(3)]
+    finally:
+        recycled.shutdown()
+    assert first == second != third
+
+
+async def test_shutdown_stops_every_render_process(renderer: Renderer) -> None:
+    await asyncio.gather(*[renderer.render(os.getpid) for _ in range(4)])
+    pids = renderer.pids()
+    assert pids
+    renderer.shutdown()
+    assert renderer.pids() == []
+    assert not any(alive(pid) for pid in pids)
+
+
+async def test_a_failed_large_render_still_reaches_its_caller(renderer: Renderer) -> None:
     with pytest.raises(ValueError, match="bad view"):
-        await render_large(broken)
+        await renderer.render_large(broken)
+    rows = "".join(f"<tr><td>Строка {n}</td></tr>" for n in range(1, 301))
+    act = await renderer.render_large(html_to_pdf, f"<table>{rows}</table>")
+    assert "Строка 300" in pdf_text(act)
 
 
 def test_free_memory_goes_back_to_the_system_on_glibc() -> None:

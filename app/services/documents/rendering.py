@@ -1,16 +1,25 @@
-"""Where documents are rendered: off the event loop, on threads of their own, so the default thread
-pool stays free for the short things (files, passwords).
+"""Where documents are rendered: in worker processes of their own, one render per process at a time.
 
-WeasyPrint holds a whole document's layout until its PDF is written (a 500-line act: some 30-40 MB
-on top of the process), and what it frees goes back to the C allocator, not to the system. So:
+WeasyPrint, Pango and fontconfig are not thread-safe: two renders at once in one process can corrupt
+fontconfig's state and take the whole process down (a general protection fault in
+libfontconfig.so, seen with two proposals rendered at once on two threads). So every render runs in
+a small pool of warm processes (``Renderer``), and a process lays out one document at a time:
 
-- ordinary documents render two at a time (``render``): a letter does not wait behind another;
-- documents that grow with their data, such as a year's reconciliation act, render one at a time
-  on a lane of their own (``render_large``), so two of them never lay out at once; after each, the
-  layout's reference cycles are collected and the allocator's free memory is handed back to the
-  system (``malloc_trim``; glibc only, elsewhere nothing is done). Ten jobs wanting an act queue
-  here instead of holding ten layouts. Two threads would not make a batch faster anyway: the
-  layout is Python and holds the GIL.
+- the processes are forked from a server that has already imported WeasyPrint and the document
+  modules (``forkserver``: no thread of ours is ever forked), and each warms its font configuration
+  and stylesheets with a one-line document before its first render;
+- a process is replaced after ``RENDERS_PER_PROCESS`` renders: what WeasyPrint frees goes back to
+  the C allocator, not to the system, and a new process gives all of it back;
+- documents that grow with their data, such as a year's reconciliation act (a 500-line act holds
+  some 30-40 MB of layout until its PDF is written), render one at a time (``render_large``), so two
+  of them never lay out at once, and after each the process collects the layout's reference cycles
+  and hands the allocator's free memory back to the system (``malloc_trim``; glibc only);
+- a process that dies in a render (a signal, a fault in a C library) fails that render with
+  ``RendererCrashed`` (a 503 problem for a request, a retry for a job) and the pool is built again
+  for the next render: the API and the worker stay up.
+
+What crosses to a process is pickled: a render function is a module-level function, its arguments
+plain views and the bytes of the pictures it may fetch (the URL fetchers are built in the process).
 """
 
 from __future__ import annotations
@@ -19,38 +28,173 @@ import asyncio
 import ctypes
 import ctypes.util
 import gc
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from functools import cache, partial
+import multiprocessing
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import cache
 from typing import Any, TypeVar
 
+from app.core.errors import Unavailable
+from app.core.logging import get_logger
+
 T = TypeVar("T")
+log = get_logger(__name__)
 
-RENDER_THREADS = 2
-LARGE_RENDER_THREADS = 1
-_pool = ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="render")
-_large_pool = ThreadPoolExecutor(max_workers=LARGE_RENDER_THREADS, thread_name_prefix="render-large")
+RENDER_PROCESSES = 2
+RENDERS_PER_PROCESS = 100
+# Imported once by the fork server, so that a new render process starts with them loaded.
+PRELOAD = (
+    "app.services.documents.collection",
+    "app.services.documents.daily_report",
+    "app.services.documents.invoice",
+    "app.services.documents.proposal",
+    "app.services.documents.reconciliation",
+    "app.services.documents.spec",
+    "app.services.documents.statistics",
+    "app.services.documents.warehouse_check",
+)
+
+Call = Callable[[Callable[..., Any], tuple[Any, ...], Mapping[str, Any]], Any]
 
 
-async def render(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a document's render (CPU-bound, blocking) off the event loop, at most two at a time."""
-    return await asyncio.get_running_loop().run_in_executor(_pool, partial(function, *args, **kwargs))
+class RendererCrashed(Unavailable):
+    code = "renderer_crashed"
+    title = "The document renderer is unavailable"
 
 
-async def render_large(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run the render of a document that grows with its data one at a time, then give the memory its
-    layout used back to the system."""
-    return await asyncio.get_running_loop().run_in_executor(
-        _large_pool, partial(_then_trim, partial(function, *args, **kwargs))
-    )
+def run_render(function: Callable[..., T], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> T:
+    """What a render process runs for each document: the render function itself."""
+    return function(*args, **kwargs)
 
 
-def _then_trim(function: Callable[[], T]) -> T:
+def _warm() -> None:
+    """Each render process, before its first render: fonts, Pango and the stylesheets loaded."""
+    from app.services.documents.invoice import html_to_pdf
+
+    html_to_pdf('<p lang="ru">Прогрев</p>')
+
+
+def _ready() -> bool:
+    return True
+
+
+def _then_trim(call: Call, function: Callable[..., T], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> T:
     try:
-        return function()
+        result: T = call(function, args, kwargs)
+        return result
     finally:
         gc.collect()  # the layout's boxes refer to each other: freed only by the collector
         release_free_memory()
+
+
+def _context() -> Any:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class Renderer:
+    """A warm pool of render processes, built again after a crash; ``shutdown`` stops them.
+
+    ``call`` is what a process runs for each render (``run_render``); it is a module-level function,
+    since it is pickled to the process."""
+
+    def __init__(
+        self,
+        processes: int = RENDER_PROCESSES,
+        renders_per_process: int | None = RENDERS_PER_PROCESS,
+        call: Call = run_render,
+    ) -> None:
+        self.processes = processes
+        self.renders_per_process = renders_per_process
+        self.call = call
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        # One large document at a time; a semaphore belongs to its event loop, so one per loop.
+        self._large_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.processes,
+                    mp_context=_context(),
+                    initializer=_warm,
+                    max_tasks_per_child=self.renders_per_process,
+                )
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def start(self) -> None:
+        """Start the processes now (they warm up in the background) instead of at the first render."""
+        pool = self._executor()
+        for _ in range(self.processes):
+            pool.submit(_ready)  # each submit while none is idle starts one more process
+
+    async def _run(self, call: Callable[..., T], *args: Any) -> T:
+        pool = self._executor()
+        try:
+            result: T = await asyncio.wrap_future(pool.submit(call, *args))
+            return result
+        except BrokenProcessPool as exc:
+            self._discard(pool)
+            log.error("render.crashed", error=str(exc))
+            raise RendererCrashed(
+                "the document renderer stopped while making this document and has been restarted; try again"
+            ) from exc
+
+    async def render(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` in a render process: a document's bytes."""
+        return await self._run(self.call, function, args, kwargs)
+
+    async def render_large(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A document that grows with its data: one at a time, then its memory given back."""
+        loop = asyncio.get_running_loop()
+        gate = self._large_gates.get(loop)
+        if gate is None:
+            gate = self._large_gates[loop] = asyncio.Semaphore(1)
+        async with gate:
+            return await self._run(_then_trim, self.call, function, args, kwargs)
+
+    def pids(self) -> list[int]:
+        """The render processes running now."""
+        pool = self._pool
+        if pool is None:
+            return []
+        processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+        return [pid for pid, process in list(processes.items()) if process.is_alive()]
+
+    def shutdown(self) -> None:
+        """Stop the processes (waiting for renders under way); a later render starts them again."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_default: Renderer | None = None
+_default_lock = threading.Lock()
+
+
+def default_renderer() -> Renderer:
+    """The process's renderer, shared by the app, the worker and the services built without one."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Renderer()
+        return _default
 
 
 @cache

@@ -8,10 +8,14 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.services.documents.workday_pages import render_pdf
-from app.services.statistics.sections import SectionResult
+
+if TYPE_CHECKING:
+    # Only a type here: importing the statistics package would import this module again, from
+    # its service, in a render process that loads this module first to unpickle a render.
+    from app.services.statistics.sections import SectionResult
 
 MEASURE_LABELS = {
     "received": "Получено",

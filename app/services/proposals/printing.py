@@ -24,7 +24,6 @@ from app.services.documents.proposal import (
     render_proposal_html,
     render_proposal_pdf,
 )
-from app.services.documents.rendering import render
 from app.services.invoicing.vat import VatSchedule
 from app.services.ports import Storage
 from app.services.proposals.rules import line_amount
@@ -156,14 +155,14 @@ class ProposalPrinting:
     async def pdf(self, proposal: Proposal) -> bytes:
         view = await self.view(proposal)
         pictures = await self.pictures(view)
-        return await render(render_proposal_pdf, view, pictures)
+        return await self.uow.renderer.render(render_proposal_pdf, view, pictures)
 
     async def sent_pdf(self, document: ProposalDocument) -> bytes:
         stored = await self.storage.get(document.storage_key)
         if stored is not None:
             return stored.content
         view = ProposalView.from_json(document.view)
-        return await render(render_proposal_pdf, view, await self.pictures(view))
+        return await self.uow.renderer.render(render_proposal_pdf, view, await self.pictures(view))
 
     async def document_for_sending(self, document_id: int) -> ProposalDocument | None:
         return await self.uow.session.get(ProposalDocument, document_id)

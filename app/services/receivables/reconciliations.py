@@ -35,7 +35,6 @@ from app.services.documents.reconciliation import (
     ActView,
     render_act_pdf,
 )
-from app.services.documents.rendering import render_large
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
@@ -122,7 +121,7 @@ class ReconciliationService:
 
     async def pdf(self, act_id: int) -> tuple[ReconciliationAct, bytes]:
         act = await self.get(act_id)
-        return act, await render_large(render_act_pdf, ActView.from_json(act.view))
+        return act, await self.uow.renderer.render_large(render_act_pdf, ActView.from_json(act.view))
 
     # --- making and sending ----------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from app.core.errors import FieldError, Forbidden
 from app.models.directory import Department, Employee
-from app.services.documents.rendering import render
 from app.services.documents.statistics import StatisticsView, render_statistics_pdf
 from app.services.permissions import Permission, has
 from app.services.statistics.sections import SECTIONS, Scope, SectionResult
@@ -96,4 +95,4 @@ class StatisticsService:
             sections=stats.sections,
             names=names,
         )
-        return await render(render_statistics_pdf, view)
+        return await self.uow.renderer.render(render_statistics_pdf, view)
