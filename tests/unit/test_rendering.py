@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,6 +91,37 @@ async def test_shutdown_stops_every_render_process(renderer: Renderer) -> None:
     assert pids
     renderer.shutdown()
     assert renderer.pids() == []
+    assert not any(alive(pid) for pid in pids)
+
+
+def test_render_processes_end_with_the_process_they_render_for_even_when_it_is_killed() -> None:
+    """No stray processes: a killed app (no shutdown, no exit handlers) takes its render processes
+    and their fork server with it."""
+    import subprocess
+
+    probe = (
+        "import asyncio, os, sys\n"
+        "from app.services.documents.rendering import Renderer\n"
+        "async def main():\n"
+        "    renderer = Renderer(processes=2)\n"
+        "    await asyncio.gather(*[renderer.render(os.getpid) for _ in range(4)])\n"
+        "    print(*renderer.pids(), flush=True)\n"
+        "    sys.stdin.read()\n"
+        "asyncio.run(main())\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", probe], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as app:
+        try:
+            assert app.stdout is not None
+            pids = [int(pid) for pid in app.stdout.readline().split()]
+            assert len(pids) == 2
+            assert all(alive(pid) for pid in pids)
+        finally:
+            app.kill()
+    deadline = time.monotonic() + 60
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not any(alive(pid) for pid in pids)
 
 

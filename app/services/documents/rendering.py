@@ -29,6 +29,8 @@ import ctypes
 import ctypes.util
 import gc
 import multiprocessing
+import multiprocessing.connection
+import os
 import threading
 import weakref
 from collections.abc import Callable, Mapping
@@ -70,11 +72,29 @@ def run_render(function: Callable[..., T], args: tuple[Any, ...], kwargs: Mappin
     return function(*args, **kwargs)
 
 
-def _warm() -> None:
-    """Each render process, before its first render: fonts, Pango and the stylesheets loaded."""
+def _start() -> None:
+    """Each render process, before its first render: bound to the life of the process it renders
+    for, then fonts, Pango and the stylesheets loaded."""
+    _exit_with_parent()
     from app.services.documents.invoice import html_to_pdf
 
     html_to_pdf('<p lang="ru">Прогрев</p>')
+
+
+def _exit_with_parent() -> None:
+    """A render process waits for work on a queue it also holds the writing end of, and holds the
+    fork server's end too: were the process it renders for killed (no shutdown), it would wait
+    forever and keep the fork server alive. So a thread of its own, which touches nothing else,
+    ends it when that process is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="render-parent-watch", daemon=True).start()
 
 
 def _ready() -> bool:
@@ -126,7 +146,7 @@ class Renderer:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.processes,
                     mp_context=_context(),
-                    initializer=_warm,
+                    initializer=_start,
                     max_tasks_per_child=self.renders_per_process,
                 )
             return self._pool
