@@ -20,3 +20,11 @@ def crash_once(flag: str) -> int:
         os.unlink(flag)
         os.kill(os.getpid(), signal.SIGSEGV)
     return os.getpid()
+
+
+def hang(started: str) -> None:
+    """Says it has started (the file ``started`` appears), then never returns: a render stuck in a
+    C library."""
+    with open(started, "w") as mark:
+        mark.write(str(os.getpid()))
+    signal.pause()

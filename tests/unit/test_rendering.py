@@ -15,8 +15,9 @@ import pytest
 
 from app.services.documents.invoice import html_to_pdf
 from app.services.documents.rendering import Renderer, RendererCrashed, release_free_memory
-from tests.support.crash import crash_once, segfault
+from tests.support.crash import crash_once, hang, segfault
 from tests.support.pdf import pdf_text
+from tests.support.stack import wait_for
 
 # Render functions run in another process: module-level, so that they can be pickled.
 
@@ -92,6 +93,20 @@ async def test_shutdown_stops_every_render_process(renderer: Renderer) -> None:
     renderer.shutdown()
     assert renderer.pids() == []
     assert not any(alive(pid) for pid in pids)
+
+
+async def test_shutdown_does_not_wait_for_a_render_that_never_ends(tmp_path: Path) -> None:
+    """A stop of the API or the worker is not held by a render process that hangs (or is still
+    loading WeasyPrint on a busy machine): it gets its grace, then it is killed."""
+    stuck = Renderer(processes=1)
+    started = tmp_path / "started"
+    render = asyncio.ensure_future(stuck.render(hang, str(started)))
+    await asyncio.to_thread(wait_for, started.exists, timeout=60, what="the render to start")
+    pid = int(started.read_text())
+    await asyncio.to_thread(stuck.shutdown, 0.2)
+    assert not alive(pid)
+    with pytest.raises(RendererCrashed):
+        await render
 
 
 def test_render_processes_end_with_the_process_they_render_for_even_when_it_is_killed() -> None:

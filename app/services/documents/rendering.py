@@ -32,6 +32,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -47,6 +48,7 @@ log = get_logger(__name__)
 
 RENDER_PROCESSES = 2
 RENDERS_PER_PROCESS = 100
+SHUTDOWN_GRACE_SECONDS = 3.0
 # Imported once by the fork server, so that a new render process starts with them loaded.
 PRELOAD = (
     "app.services.documents.collection",
@@ -196,12 +198,25 @@ class Renderer:
         processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
         return [pid for pid, process in list(processes.items()) if process.is_alive()]
 
-    def shutdown(self) -> None:
-        """Stop the processes (waiting for renders under way); a later render starts them again."""
+    def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop the processes; a later render starts them again. Called when the API or the worker
+        stops, after its requests and jobs are done: what may still run then is a warm-up, so a
+        process gets ``grace`` seconds to finish and is then killed, and a stop under load never
+        waits on WeasyPrint being loaded."""
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                log.warning("render.killed_at_shutdown", pid=process.pid)
+                process.kill()
+                process.join(1)
 
 
 _default: Renderer | None = None
