@@ -6,11 +6,14 @@ have any name."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar, cast
+
+from redis.exceptions import LockError
 
 from app.core.logging import JOB_REQUEST_ID, get_logger, request_id_var
 from app.models.outbox import OutboundKind
@@ -53,6 +56,8 @@ from app.services.warehouse_checks import WarehouseCheckService
 from app.worker.context import JobContext
 
 log = get_logger(__name__)
+# The sweep's cron timeout, and so how long its lock outlives a worker that died holding it.
+SWEEP_TIMEOUT_SECONDS = 300
 T = TypeVar("T")
 P = ParamSpec("P")
 
@@ -462,8 +467,28 @@ async def _prune_refused(app: JobContext) -> tuple[int, int]:
 
 @correlated
 async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
-    """The minute cron: turn what fell due into rows, then (re)enqueue every due outbound row."""
-    app = _ctx(ctx)
+    """The minute cron: turn what fell due into rows, then (re)enqueue every due outbound row.
+
+    One sweep at a time per installation, whichever worker runs it: two at once (a worker's start-up
+    sweep meeting another's minute) would both find the same invoices due and the second would fail
+    on the reminders the first made. The lock lives in Redis, beside the queue (a sweep runs from
+    it), and expires with the cron's timeout should its holder die; a sweep called outside arq
+    (`ctx` without its Redis) takes none."""
+    redis = ctx.get("redis")
+    if redis is None:
+        return await _sweep(_ctx(ctx))
+    lock = redis.lock(f"{_ctx(ctx).settings.redis.queue_name}:sweep-lock", timeout=SWEEP_TIMEOUT_SECONDS)
+    if not await lock.acquire(blocking=False):
+        log.info("sweep.skipped", reason="another sweep is running")
+        return {"skipped": 1}
+    try:
+        return await _sweep(_ctx(ctx))
+    finally:
+        with contextlib.suppress(LockError):
+            await lock.release()
+
+
+async def _sweep(app: JobContext) -> dict[str, int]:
     batch = app.settings.worker.sweep_batch
     async with app.unit_of_work() as uow:
         reminders = await PaymentScheduleService(uow).make_due_tasks(batch)

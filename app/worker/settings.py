@@ -24,6 +24,7 @@ from app.core.logging import configure_logging, get_logger
 from app.services.documents.rendering import default_renderer
 from app.worker.context import JobContext
 from app.worker.jobs import (
+    SWEEP_TIMEOUT_SECONDS,
     deliver_outbound,
     draft_claim_letter,
     import_payments,
@@ -99,7 +100,7 @@ class WorkerSettings:
         draft_claim_letter,
     ]
     cron_jobs: ClassVar[list[Any]] = [
-        _cron(sweep, second=0, run_at_startup=True, unique=True, timeout=300),
+        _cron(sweep, second=0, run_at_startup=True, unique=True, timeout=SWEEP_TIMEOUT_SECONDS),
         _cron(track_claim_letters, minute={5}, second=0, unique=True, timeout=300),
         _cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
         # Daily at 11:00 on the worker's clock (UTC in the image), 14:00 in Moscow: the Bank of Russia
