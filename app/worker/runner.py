@@ -95,6 +95,11 @@ class ReconnectingWorker:
         return create_worker(self.settings, on_startup=on_startup, **options)
 
     async def _close(self, worker: Worker) -> None:
+        # A stop cancels the jobs under way (their state is in the database: the sweep takes them up
+        # again); arq's close gathers them and would stop at the first cancelled one, before its
+        # shutdown, so they are awaited and let go here first.
+        await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+        worker.tasks.clear()
         try:
             await worker.close()
         except REDIS_DOWN as exc:
