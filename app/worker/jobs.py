@@ -6,6 +6,7 @@ have any name."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
@@ -13,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar, cast
 
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
 from app.core.logging import JOB_REQUEST_ID, get_logger, request_id_var
 from app.models.outbox import OutboundKind
@@ -56,8 +57,12 @@ from app.services.warehouse_checks import WarehouseCheckService
 from app.worker.context import JobContext
 
 log = get_logger(__name__)
-# The sweep's cron timeout, and so how long its lock outlives a worker that died holding it.
-SWEEP_TIMEOUT_SECONDS = 300
+SWEEP_TIMEOUT_SECONDS = 300  # the sweep's cron timeout
+# How long the sweep's lock outlives a worker that died holding it (renewed while the sweep runs),
+# and how long a sweep waits for another's.
+SWEEP_LOCK_SECONDS = 10
+SWEEP_WAIT_SECONDS = 60
+REDIS_ERRORS = (RedisError, OSError)
 T = TypeVar("T")
 P = ParamSpec("P")
 
@@ -471,21 +476,38 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
 
     One sweep at a time per installation, whichever worker runs it: two at once (a worker's start-up
     sweep meeting another's minute) would both find the same invoices due and the second would fail
-    on the reminders the first made. The lock lives in Redis, beside the queue (a sweep runs from
-    it), and expires with the cron's timeout should its holder die; a sweep called outside arq
-    (`ctx` without its Redis) takes none."""
+    on the reminders the first made. So a sweep takes a lock in Redis, beside the queue (a sweep
+    runs from it), and one that finds it taken waits for it, then runs over what the other left.
+    The lock is taken for a few seconds and renewed while the sweep runs, so one left by a worker
+    killed mid-sweep is free again soon. A sweep called outside arq (`ctx` without its Redis) takes
+    none."""
     redis = ctx.get("redis")
     if redis is None:
         return await _sweep(_ctx(ctx))
-    lock = redis.lock(f"{_ctx(ctx).settings.redis.queue_name}:sweep-lock", timeout=SWEEP_TIMEOUT_SECONDS)
-    if not await lock.acquire(blocking=False):
-        log.info("sweep.skipped", reason="another sweep is running")
+    lock = redis.lock(
+        f"{_ctx(ctx).settings.redis.queue_name}:sweep-lock",
+        timeout=SWEEP_LOCK_SECONDS,
+        blocking_timeout=SWEEP_WAIT_SECONDS,
+    )
+    if not await lock.acquire():
+        log.warning("sweep.skipped", reason=f"another sweep held the lock for {SWEEP_WAIT_SECONDS} s")
         return {"skipped": 1}
+    holding = asyncio.create_task(_keep(lock))
     try:
         return await _sweep(_ctx(ctx))
     finally:
-        with contextlib.suppress(LockError):
+        holding.cancel()
+        with contextlib.suppress(LockError, *REDIS_ERRORS):
             await lock.release()
+
+
+async def _keep(lock: Any) -> None:
+    """Keeps the sweep's lock while the sweep runs: it is taken for a short time and renewed, so the
+    lock of a worker killed mid-sweep is free again within ``SWEEP_LOCK_SECONDS``."""
+    with contextlib.suppress(LockError, *REDIS_ERRORS):
+        while True:
+            await asyncio.sleep(SWEEP_LOCK_SECONDS / 3)
+            await lock.reacquire()
 
 
 async def _sweep(app: JobContext) -> dict[str, int]:
