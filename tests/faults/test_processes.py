@@ -7,6 +7,7 @@ import asyncio
 import email
 import email.policy
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -303,13 +304,18 @@ def test_a_worker_killed_while_posting_to_a_chat_posts_it_once_after_a_restart(
 
 @dataclass
 class SlowMailServer:
-    """An SMTP server that takes a moment over each message, so that sends are in flight when a
-    worker is killed; records each message's Message-ID."""
+    """An SMTP server that takes the first message at once and holds every later one until the test
+    opens ``gate``, so that sends are certainly in flight when a worker is killed (a held message
+    whose client dies is never answered 250); records each message's Message-ID."""
 
     message_ids: list[str] = field(default_factory=list)
+    gate: threading.Event = field(default_factory=threading.Event)
+    arrived: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(0.2)
+        self.arrived += 1
+        if self.arrived > 1:
+            await asyncio.to_thread(self.gate.wait)
         parsed = email.message_from_bytes(bytes(envelope.content), policy=email.policy.default)
         self.message_ids.append(str(parsed["Message-ID"]))
         return "250 2.0.0 Ok: queued"
@@ -467,6 +473,7 @@ def test_two_apis_and_two_workers_do_each_job_once_and_send_each_email_once_thou
         stack.kill_worker()
         received_at_kill = len(sink.message_ids)
         assert received_at_kill < emails  # mid-way
+        sink.gate.set()
         stack.start_worker()  # its start-up sweep takes over what the dead one held
 
         def done() -> bool:
