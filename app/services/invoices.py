@@ -31,7 +31,7 @@ from app.services.documents.invoice import (
     render_invoice_pdf,
 )
 from app.services.history import HistoryService, snapshot
-from app.services.invoicing.format import format_rub
+from app.services.invoicing.format import format_rub, item_title
 from app.services.invoicing.numbering import format_invoice_number
 from app.services.invoicing.totals import InvoiceTotals, LineInput, compute_totals
 from app.services.invoicing.vat import VatSchedule
@@ -441,7 +441,8 @@ class InvoiceService:
             field = f"lines.{index}"
             if line.agreed_price is not None:
                 # Agreed before the order (an accepted proposal): that price, not the price list.
-                inputs.append(LineInput(line.name, line.unit or "шт", line.quantity, line.agreed_price))
+                title = item_title(line.name, line.model, line.color, line.size, line.height)
+                inputs.append(LineInput(title, line.unit or "шт", line.quantity, line.agreed_price))
                 details.append({"product_id": line.product_id, "price_category": line.price_category or "КП"})
                 continue
             if line.product_id is None:
@@ -458,7 +459,8 @@ class InvoiceService:
                 raise FieldError(
                     f"{field}.price_category", f"the item has no price in «{line.price_category}»"
                 )
-            inputs.append(LineInput(product.name, product.unit, line.quantity, price))
+            title = item_title(product.name, product.model, product.color, product.size, product.height)
+            inputs.append(LineInput(title, product.unit, line.quantity, price))
             details.append({"product_id": product.id, "price_category": line.price_category})
         return inputs, details
 

@@ -65,3 +65,25 @@ def format_quantity(quantity: int) -> str:
 def format_date_ru(day: date) -> str:
     """A date as printed in a document heading: «15 января 2026 г.»."""
     return f"{day.day} {_MONTHS_GENITIVE[day.month - 1]} {day.year} г."
+
+
+def item_title(name: str, model: str | None, color: str | None, size: str | None, height: str | None) -> str:
+    """An item as a document names it, with what the order required of it: «Костюм рабочий зимний
+    „Север“, тёмно-синий, 52-54/182-188». The model is quoted, the colour follows in lower case and
+    the size and height (ростовка) go together; what is missing, or already in the name, is left out."""
+
+    def given(value: str | None) -> str:
+        value = (value or "").strip()
+        return "" if value.casefold() in name.casefold() else value
+
+    title = name.strip()
+    model, color = given(model), given(color)
+    if model:
+        title += f" „{model}“"
+    parts = [title]
+    if color:
+        parts.append(color[0].lower() + color[1:])
+    measures = "/".join(v for v in (given(size), given(height)) if v)
+    if measures:
+        parts.append(measures)
+    return ", ".join(parts)
