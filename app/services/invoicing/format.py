@@ -8,7 +8,7 @@ mark, always two kopeck digits.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.services.invoicing.totals import KOPECK
 
@@ -60,6 +60,21 @@ def format_quantity(quantity: int) -> str:
     """A whole quantity grouped like money: 12500 → «12 500»."""
     sign = "-" if quantity < 0 else ""
     return f"{sign}{_group(str(abs(quantity)))}"
+
+
+def format_number(value: Decimal | float | int, places: int = 0) -> str:
+    """A number in the Russian style with ``places`` decimals (ROUND_HALF_UP): 1234.56 at one
+    place → «1 234,6», thousands grouped with a no-break space, a comma as the decimal mark."""
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    whole, _, fraction = f"{abs(rounded):.{places}f}".partition(".")
+    return f"{sign}{_group(whole)}{',' + fraction if fraction else ''}"
+
+
+def format_share(share: Decimal | float) -> str:
+    """A share of one as whole percent, the sign after a no-break space: 0.333 → «33 %»."""
+    return f"{format_number(Decimal(str(share)) * 100)}\u00a0%"
 
 
 def format_date_ru(day: date) -> str:
