@@ -31,7 +31,7 @@ from app.services.documents.invoice import (
     render_invoice_pdf,
 )
 from app.services.history import HistoryService, snapshot
-from app.services.invoicing.format import format_rub
+from app.services.invoicing.format import format_rub, item_title
 from app.services.invoicing.numbering import format_invoice_number
 from app.services.invoicing.totals import InvoiceTotals, LineInput, compute_totals
 from app.services.invoicing.vat import VatSchedule
@@ -58,6 +58,13 @@ def invoice_actions(status: InvoiceStatus) -> list[str]:
     return [action for action, (sources, _) in INVOICE_TRANSITIONS.items() if status in sources]
 
 
+def _line_name(name: str, model: str | None, color: str | None, size: str | None, height: str | None) -> str:
+    """The invoice line's name with what the order required; the bare name when that would not fit
+    the line's column (the order line's name fits it alone)."""
+    title = item_title(name, model, color, size, height)
+    return title if len(title) <= LINE_NAME_LENGTH else name
+
+
 @dataclass(frozen=True)
 class LineChange:
     position: int
@@ -67,6 +74,7 @@ class LineChange:
 
 REGISTER_JOB = "register_invoice"
 REGISTER_RETRY_AFTER = timedelta(minutes=2)
+LINE_NAME_LENGTH = 300  # invoice_lines.name, as order_lines.name
 
 
 def _terms_in_force(client: Client, day: date) -> bool:
@@ -441,7 +449,8 @@ class InvoiceService:
             field = f"lines.{index}"
             if line.agreed_price is not None:
                 # Agreed before the order (an accepted proposal): that price, not the price list.
-                inputs.append(LineInput(line.name, line.unit or "шт", line.quantity, line.agreed_price))
+                title = _line_name(line.name, line.model, line.color, line.size, line.height)
+                inputs.append(LineInput(title, line.unit or "шт", line.quantity, line.agreed_price))
                 details.append({"product_id": line.product_id, "price_category": line.price_category or "КП"})
                 continue
             if line.product_id is None:
@@ -458,7 +467,8 @@ class InvoiceService:
                 raise FieldError(
                     f"{field}.price_category", f"the item has no price in «{line.price_category}»"
                 )
-            inputs.append(LineInput(product.name, product.unit, line.quantity, price))
+            title = _line_name(product.name, product.model, product.color, product.size, product.height)
+            inputs.append(LineInput(title, product.unit, line.quantity, price))
             details.append({"product_id": product.id, "price_category": line.price_category})
         return inputs, details
 

@@ -6,6 +6,8 @@ head closes a case; a settled invoice opens no new case."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -385,3 +387,32 @@ async def test_a_refused_case_is_not_escalated_again_when_the_answer_time_runs_o
     same = (await client.get(url, headers=head.headers)).json()
     assert (same["stage"], same["breached_on"]) == ("escalated", "2026-12-09")
     assert [t.kind for t in await _tasks(job_ctx, case["id"])] == ["request_document", "call", "escalate"]
+
+
+async def test_the_court_package_names_each_scan_by_what_it_is(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    _client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352899903")
+    url = f"/api/v1/collection-cases/{case['id']}"
+    clock.set(datetime(2026, 12, 10, 21, 30, tzinfo=UTC))  # Friday the 11th in Moscow
+    scan = await client.post(
+        f"{url}/attachments",
+        headers=assistant.headers,
+        data={"kind": "guarantee_letter"},
+        files={"file": ("IMG_20261211_0931.PDF", SCAN, "application/pdf")},
+    )
+    assert scan.status_code == 201, scan.text
+
+    package = (await client.get(f"{url}/court-package", headers=head.headers)).json()
+    (letter,) = [d for d in package if d["kind"] == "guarantee_letter"]
+    assert (letter["title"], letter["date"]) == ("Гарантийное письмо от 11.12.2026", "2026-12-11")
+    archive = await client.get(f"{url}/court-package.zip", headers=head.headers)
+    assert archive.status_code == 200, archive.text
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+        index = zipped.read("00_Опись.txt").decode("utf-8-sig").splitlines()
+        assert "01_Гарантийное письмо от 11.12.2026.pdf" in zipped.namelist()
+    assert index[2] == "1. Гарантийное письмо от 11.12.2026 — файл 01_Гарантийное письмо от 11.12.2026.pdf"
+    assert not any("IMG_" in line for line in index)
+    assert index[3].startswith("2. Счёт № ")

@@ -380,3 +380,44 @@ async def test_a_discount_may_not_sell_below_the_purchase_price(
     assert f"purchase price {cost}" in body["errors"][0]["reason"], body
     after = (await client.get(f"/api/v1/invoices/{invoice['id']}", headers=assistant.headers)).json()
     assert (after["version"], after["revision"], after["total"]) == (invoice["version"], 1, invoice["total"])
+
+
+async def test_each_line_names_what_the_order_required_and_a_buyer_without_address_ends_cleanly(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={
+            "name": "ООО «Без Адреса»",
+            "inn": inn10("352804562"),
+            "kpp": "352899001",
+            "assistant_id": assistant.id,
+        },
+    )
+    assert card.status_code == 201, card.text
+    jacket = (await app.state.erp.search_products("Куртка рабочая утеплённая", 1))[0]
+    assert all((jacket.model, jacket.color, jacket.size, jacket.height))
+    order = await client.post(
+        "/api/v1/orders",
+        headers=assistant.headers,
+        json={
+            "channel": "mailbox",
+            "client_id": card.json()["id"],
+            "lines": [{"product_id": jacket.id, "price_category": "Оптовая", "quantity": 2}],
+        },
+    )
+    assert order.status_code == 201, order.text
+    response = await client.post(f"/api/v1/orders/{order.json()['id']}/invoice", headers=assistant.headers)
+    assert response.status_code == 201, response.text
+    invoice = response.json()
+    title = f"{jacket.name} „{jacket.model}“, {jacket.color.lower()}, {jacket.size}/{jacket.height}"
+    assert [line["name"] for line in invoice["lines"]] == [title]
+
+    pdf = await client.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=assistant.headers)
+    text = " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages).split())
+    assert title in text
+    buyer = text[text.index("ООО «Без Адреса»") :]
+    assert buyer.startswith("ООО «Без Адреса», ИНН 3528045622, КПП 352899001 "), buyer[:80]

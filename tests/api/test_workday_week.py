@@ -553,9 +553,9 @@ async def test_a_working_week(
     assert "Обработка заявок" in text
     assert "Сверка со складом" in text
     assert "Дебиторская задолженность" in text
-    assert "Доля на уточнении 0.333" in text
+    assert "Доля на уточнении 33\u00a0%" in text
     assert "Заявка → счёт, ч 1" in text
-    assert "Собрано, руб. 1000.00" in text
+    assert "Собрано, руб. 1\u00a0000,00" in text
     assert "Запрос → отправка КП, ч 26" in text
     assert "Получено 3" in text
     assert "Готово 2" in text

@@ -157,3 +157,14 @@ def test_the_engine_parses_a_stylesheet_once_and_drops_only_the_notes_from_weasy
         "::note-marker",
         "::note-callback",
     }
+
+
+@pytest.mark.parametrize(
+    ("opening", "printed"),
+    [(Decimal("0.00"), "0,00"), (Decimal("125400.00"), "125 400,00"), (Decimal("-500.00"), "500,00")],
+)
+def test_the_acts_opening_balance_is_always_printed(opening: Decimal, printed: str) -> None:
+    act = act_view(2)
+    text = _words(pdf_text(render_act_pdf(ActView(**{**_fields(act), "opening": opening}))))
+    opening_row = text[text.index("Сальдо начальное") : text.index(act.entries[0].document)]
+    assert printed in opening_row, opening_row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 from decimal import Decimal
@@ -127,3 +128,11 @@ def test_prices_rounded_as_the_company_rounds() -> None:
     assert markup_price(Decimal("615.40"), 3000, "kopeck") == Decimal("800.02")
     assert markup_price(Decimal("615.40"), 3000, "ruble") == Decimal("800.00")
     assert markup_price(Decimal("100.00"), 0, "kopeck") == Decimal("100.00")
+
+
+@pytest.mark.parametrize("kind", ["Летняя рабочая одежда", "рабочие костюмы", "Обувь"])
+def test_the_kind_stands_as_a_label_and_is_never_put_in_a_case_it_was_not_typed_in(kind: str) -> None:
+    view = dataclasses.replace(make_view(1, photos=False), workwear_kind=kind)
+    text = " ".join(pdf_text(render_proposal_pdf(view, {})).split())
+    assert f"Предмет предложения: {kind}. Предлагаем вам поставку на следующих условиях:" in text
+    assert f"Предлагаем вам {kind}" not in text

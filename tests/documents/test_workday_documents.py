@@ -88,6 +88,40 @@ def test_the_statistics_report_draws_a_chart_per_section_with_counts() -> None:
     assert "Доля на уточнении —" in text
     assert "Шагов с опозданием 2" in text
     assert "Подписано снабжением 4" in text
-    assert "ТЗ → подпись, ч 5.5" in text
+    assert "ТЗ → подпись, ч 5,5" in text
     assert "not_named_yet 7" in text  # a measure with no Russian label yet shows its own key
     assert image_xobjects(pdf) == 3
+
+
+def test_the_statistics_report_prints_numbers_the_russian_way() -> None:
+    sections = [
+        SectionResult(
+            "orders",
+            "Обработка заявок",
+            {"received": 12500, "clarification_share": 0.333},
+            {"received_to_invoiced": 12.0, "invoiced_to_approved": 1234.56},
+        ),
+        SectionResult(
+            "receivables",
+            "Дебиторская задолженность",
+            {"collected": Decimal("1234567.50"), "overdue_share": 1.0, "dso_days": 45.25},
+            on_time=OnTime(1250, 0, 0),
+        ),
+    ]
+    pdf = render_statistics_pdf(StatisticsView(date(2026, 12, 1), date(2026, 12, 31), "все", sections, {}))
+    raw = pdf_text(pdf)
+    text = " ".join(raw.split())
+    for printed in (
+        "Получено 12 500",
+        "Доля на уточнении 33 %",
+        "Заявка → счёт, ч 12,0",
+        "Счёт → согласование, ч 1 234,6",
+        "Собрано, руб. 1 234 567,50",
+        "Доля просроченной 100 %",
+        "DSO, дней 45,3",
+        "Шагов в срок 1 250",
+    ):
+        assert printed in text, printed
+    # Digits are grouped with a no-break space, so a number never wraps inside its cell.
+    assert "1\u00a0234\u00a0567,50" in raw
+    assert "33\u00a0%" in raw

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from app.services.documents.workday_pages import render_pdf
+from app.services.invoicing.format import format_number, format_rub, format_share
 
 if TYPE_CHECKING:
     # Only a type here: importing the statistics package would import this module again, from
@@ -108,17 +109,24 @@ def label(key: str) -> str:
     return MEASURE_LABELS.get(key, CYCLE_LABELS.get(key, key))
 
 
-def shown(value: Any) -> str:
+def shown(value: Any, key: str = "") -> str:
+    """A measure as the report prints it, in the Russian style: a share (a key ending in
+    ``_share``) as whole percent «33 %», money as «1 234,50», hours and days with one decimal
+    «12,5», counts grouped «1 250»; nothing measured as a dash."""
     if value is None:
         return "—"
+    if key.endswith("_share"):
+        return format_share(value)
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return format_rub(value)
     if isinstance(value, float):
-        return f"{value:g}"
+        return format_number(value, 1)
+    if isinstance(value, int):
+        return format_number(value)
     return str(value)
 
 
-def _bar_chart(title: str, labels: list[str], values: list[float]) -> bytes:
+def _bar_chart(title: str, labels: list[str], values: list[float], places: int) -> bytes:
     # matplotlib (and numpy under it) is imported when a chart is drawn, not when the service starts:
     # together they are some 60 MB in every API and worker process that never draws one.
     from matplotlib.figure import Figure  # a bare Figure draws with Agg: no display, no pyplot
@@ -132,7 +140,12 @@ def _bar_chart(title: str, labels: list[str], values: list[float]) -> bytes:
     axes.set_title(title, fontsize=10)
     for y, value in zip(positions, values, strict=True):
         axes.annotate(
-            f"{value:g}", (value, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8
+            format_number(value, places),
+            (value, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
         )
     axes.tick_params(labelsize=8)
     figure.tight_layout()
@@ -150,12 +163,12 @@ def charts(view: StatisticsView) -> dict[str, bytes]:
         ]
         if counts:
             drawn[f"{section.key}-counts"] = _bar_chart(
-                section.title, [label(k) for k, _ in counts], [float(v) for _, v in counts]
+                section.title, [label(k) for k, _ in counts], [float(v) for _, v in counts], 0
             )
         cycles = [(k, v) for k, v in section.cycle_hours.items() if v is not None]
         if cycles:
             drawn[f"{section.key}-cycle"] = _bar_chart(
-                f"{section.title}: среднее время, ч", [label(k) for k, _ in cycles], [v for _, v in cycles]
+                f"{section.title}: среднее время, ч", [label(k) for k, _ in cycles], [v for _, v in cycles], 1
             )
     return drawn
 

@@ -8,7 +8,7 @@ mark, always two kopeck digits.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.services.invoicing.totals import KOPECK
 
@@ -62,6 +62,43 @@ def format_quantity(quantity: int) -> str:
     return f"{sign}{_group(str(abs(quantity)))}"
 
 
+def format_number(value: Decimal | float | int, places: int = 0) -> str:
+    """A number in the Russian style with ``places`` decimals (ROUND_HALF_UP): 1234.56 at one
+    place → «1 234,6», thousands grouped with a no-break space, a comma as the decimal mark."""
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    whole, _, fraction = f"{abs(rounded):.{places}f}".partition(".")
+    return f"{sign}{_group(whole)}{',' + fraction if fraction else ''}"
+
+
+def format_share(share: Decimal | float) -> str:
+    """A share of one as whole percent, the sign after a no-break space: 0.333 → «33 %»."""
+    return f"{format_number(Decimal(str(share)) * 100)}\u00a0%"
+
+
 def format_date_ru(day: date) -> str:
     """A date as printed in a document heading: «15 января 2026 г.»."""
     return f"{day.day} {_MONTHS_GENITIVE[day.month - 1]} {day.year} г."
+
+
+def item_title(name: str, model: str | None, color: str | None, size: str | None, height: str | None) -> str:
+    """An item as a document names it, with what the order required of it: «Костюм рабочий зимний
+    „Север“, тёмно-синий, 52-54/182-188». The model is quoted, the colour follows in lower case and
+    the size and height (ростовка) go together; what is missing, or already in the name, is left out."""
+
+    def given(value: str | None) -> str:
+        value = (value or "").strip()
+        return "" if value.casefold() in name.casefold() else value
+
+    title = name.strip()
+    model, color = given(model), given(color)
+    if model:
+        title += f" „{model}“"
+    parts = [title]
+    if color:
+        parts.append(color[0].lower() + color[1:])
+    measures = "/".join(v for v in (given(size), given(height)) if v)
+    if measures:
+        parts.append(measures)
+    return ", ".join(parts)

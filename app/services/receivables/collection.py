@@ -104,6 +104,16 @@ def _d(day: date) -> str:
     return day.strftime("%d.%m.%Y")
 
 
+# What a scan of the case is, as the court package's index names it (with the day it came in):
+# the lawyer and the court read what the paper is, not the name the scanner gave the file.
+SCAN_TITLES = {
+    CaseFileKind.GUARANTEE_LETTER: "Гарантийное письмо",
+    CaseFileKind.DELIVERY_RECEIPT: "Уведомление о вручении претензии",
+    CaseFileKind.POSTAL_RECEIPT: "Квитанция об отправке претензии заказным письмом",
+    CaseFileKind.COURT: "Документ суда",
+}
+
+
 def _percent(value: str | Decimal) -> str:
     """A percent as a Russian letter prints it: 0.1000 → «0,1», 10.00 → «10»."""
     return f"{Decimal(value).normalize():f}".replace(".", ",")
@@ -138,6 +148,7 @@ class CourtItem:
     tracking: list[dict[str, Any]] | None = None
     storage_key: str | None = None
     invoice_id: int | None = None
+    filename: str | None = None  # a scan's file name as uploaded (its extension is kept in the archive)
 
 
 @dataclass(frozen=True)
@@ -263,13 +274,18 @@ class CollectionService:
                 )
             )
         for row in await self.files(case.id):
+            received = self.uow.calendar.local_date(row.created_at)
+            what = SCAN_TITLES.get(row.kind)
             documents.append(
                 CourtItem(
                     kind=row.kind.value,
-                    title=row.filename,
-                    date=row.created_at.date().isoformat(),
+                    title=f"{what} от {_d(received)}"
+                    if what
+                    else f"Документ «{row.filename}» от {_d(received)}",
+                    date=received.isoformat(),
                     url=f"{base}/attachments/{row.id}",
                     storage_key=row.storage_key,
+                    filename=row.filename,
                 )
             )
         invoices = await self.uow.session.scalars(

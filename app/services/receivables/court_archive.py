@@ -58,7 +58,9 @@ class CourtArchive:
         for number, item in enumerate(items, start=1):
             name, content = await self._document(number, item, invoices)
             files.append((name, content))
-            index.append(f"{number}. {item.title} — от {_ru_date(item.date)} — файл {name}")
+            # A scan's title says what it is and from when; the others are dated here.
+            dated = item.title if item.filename is not None else f"{item.title} — от {_ru_date(item.date)}"
+            index.append(f"{number}. {dated} — файл {name}")
         index += ["", f"Всего документов: {len(items)}."]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -83,9 +85,9 @@ class CourtArchive:
             raise Conflict(f"the document «{item.title}» is missing from storage")
         if item.kind == "claim_letter":
             return _name(number, "Претензия с расчётом процентов", ".pdf"), stored.content
-        stem, dot, suffix = item.title.rpartition(".")
+        _stem, dot, suffix = (item.filename or "").rpartition(".")
         if dot and 0 < len(suffix) <= 5 and suffix.isalnum():
-            return _name(number, stem, f".{suffix.lower()}"), stored.content
+            return _name(number, item.title, f".{suffix.lower()}"), stored.content
         return _name(number, item.title, _extension(stored.content_type)), stored.content
 
 
