@@ -194,6 +194,8 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     parts = {p.get_filename(): p.get_content() for p in received.parsed().iter_attachments()}
     sample = text_of(parts["Образец_гарантийного_письма.pdf"])
     assert "ГАРАНТИЙНОЕ ПИСЬМО" in sample
+    # Addressed to the supplier's director (Лебедева И. П. in the settings) in the dative.
+    assert f"Генеральному директору {job_ctx.settings.company.name} Лебедевой И. П." in sample
     assert "Берёзовый двор" in sample
     assert "23.12.2026" in sample  # the latest date the letter may promise
 
