@@ -11,7 +11,7 @@ import contextlib
 import functools
 import hashlib
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar, cast
 
 from redis.exceptions import LockError, RedisError
@@ -309,9 +309,15 @@ async def push_credit_terms(ctx: dict[str, Any], credit_request_id: int) -> str:
 async def refresh_key_rates(ctx: dict[str, Any]) -> dict[str, Any]:
     """The daily cron: read the Bank of Russia's key rates of the last weeks (no transaction open),
     store what changed, and warn when the table has not been refreshed for too long."""
-    app = _ctx(ctx)
+    return await _refresh_key_rates(_ctx(ctx))
+
+
+async def _refresh_key_rates(app: JobContext, since: date | None = None) -> dict[str, Any]:
+    """The refresh over the configured look-back, or from ``since`` when that is earlier."""
     today = app.calendar.local_date(app.clock.now())
     start = today - timedelta(days=app.settings.rates.lookback_days)
+    if since is not None:
+        start = min(start, since)
     error: str | None = None
     try:
         observations = await app.key_rates.key_rates(start, today)
@@ -428,9 +434,20 @@ async def _claim_pdf(app: JobContext, case_id: int) -> Attachment:
 async def draft_claim_letter(ctx: dict[str, Any], case_id: int) -> str:
     """The claim letter's draft with the penalty calculation, for the lawyer to check (once)."""
     app = _ctx(ctx)
+    # A key rate still unconfirmed is checked against the Bank of Russia first when the source can
+    # confirm (the stub cannot); what stays unconfirmed holds the letter with a task for the lawyer.
+    authoritative = app.key_rates.authoritative
     async with app.unit_of_work() as uow:
-        drafted = await CollectionService(uow).draft_claim(case_id, app.settings.company)
-    return "drafted" if drafted else "skipped"
+        outcome = await CollectionService(uow).draft_claim(
+            case_id, app.settings.company, hold=not authoritative
+        )
+    if outcome == "unconfirmed":
+        async with app.unit_of_work() as uow:
+            unconfirmed = await KeyRateService(uow).unconfirmed()
+        await _refresh_key_rates(app, min(unconfirmed, default=None))
+        async with app.unit_of_work() as uow:
+            outcome = await CollectionService(uow).draft_claim(case_id, app.settings.company)
+    return outcome
 
 
 # track_claim_letters runs once an hour (worker/settings.py).

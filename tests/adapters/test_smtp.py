@@ -94,6 +94,30 @@ async def test_given_message_id_is_kept(mailer: SmtpMailer, handler: RecordingHa
     assert handler.received[0].parsed()["Message-ID"] == "<outbox-17@pomoshnik.example>"
 
 
+LONG_SUBJECTS = [
+    "КП №12 для ООО «Северная Стройгруппа» (редакция 2) — на проверку руководителю отдела продаж",
+    "КП №7 для ООО «Северная Стройгруппа» (редакция 2) — на проверку руководителю отдела продаж",
+    "Коммерческое предложение № 1024 — ООО «Спецодежда Урал» для ООО «Северная Стройгруппа»",
+    "Претензия № 17 — ООО «Северная Стройгруппа»: задолженность 1 250 000,00 ₽ по счёту № 125",
+    "Invoice 125 of 27.11.2025 for LLC Severnaya Stroygruppa, Murmansk, overdue since 05.12.2025",
+    "Отчёт помощника Иванова  Мария  Петровна за 07.12.2026 — звонки, счета, отгрузки и задачи",
+]
+
+
+@pytest.mark.parametrize("subject", LONG_SUBJECTS, ids=[f"subject-{n}" for n in range(len(LONG_SUBJECTS))])
+async def test_a_long_subject_arrives_with_every_space(
+    mailer: SmtpMailer, handler: RecordingHandler, subject: str
+) -> None:
+    """A subject folded over several lines reads back, decoded by the standard library, as it was set."""
+    assert len(subject) > 78
+    await mailer.send(EmailMessage(to=["a@client.example"], subject=subject, text="т"))
+
+    content = handler.received[0].content
+    head = content.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    assert handler.received[0].parsed()["Subject"] == subject
+
+
 async def test_a_subject_with_line_breaks_cannot_inject_headers(
     mailer: SmtpMailer, handler: RecordingHandler
 ) -> None:

@@ -20,6 +20,7 @@ from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep
 from tests.support.helpers import problem
 from tests.support.pdf import pdf_text
+from tests.support.rates import confirm_key_rates
 
 CAL = BusinessCalendar()
 TERMS = {
@@ -181,6 +182,7 @@ async def test_a_claim_charges_the_contracts_penalty_when_the_contract_sets_one(
     until = date.fromisoformat(done.json()["wait_ends_on"])
     clock.set(datetime(until.year, until.month, until.day, 7, 0, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["case_steps"] == 1
+    await confirm_key_rates(job_ctx)  # checked against the Bank of Russia
     assert await draft_claim_letter({"app": job_ctx}, case_id) == "drafted"
 
     drafted = (await client.get(case_url, headers=lawyer.headers)).json()

@@ -22,6 +22,7 @@ from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep
 from tests.support.helpers import problem
+from tests.support.rates import confirm_key_rates
 
 SCAN = b"%PDF-1.4\n% a scanned letter\n%%EOF\n"
 
@@ -156,6 +157,7 @@ async def test_bad_input_changes_nothing_and_roles_are_kept(
     clock.set(datetime(2026, 12, 16, 7, 0, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["case_steps"] == 1
     problem(await client.post(f"{url}/claim/approve", headers=lawyer.headers), 409)  # no draft yet
+    await confirm_key_rates(job_ctx)  # checked against the Bank of Russia
     assert await draft_claim_letter({"app": job_ctx}, case["id"]) == "drafted"
     problem(await client.post(f"{url}/claim/approve", headers=assistant.headers), 403)
     problem(await client.patch(f"{url}/claim", headers=lawyer.headers, json={"text": ""}), 422, "text")
@@ -285,6 +287,7 @@ async def test_a_claim_charges_interest_on_what_was_owed_at_the_due_date(
     )
     clock.set(datetime.fromisoformat(done.json()["wait_ends_on"]).replace(hour=7, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["case_steps"] == 1
+    await confirm_key_rates(job_ctx)  # checked against the Bank of Russia
     assert await draft_claim_letter({"app": job_ctx}, case_id) == "drafted"
 
     drafted = (await client.get(case_url, headers=lawyer.headers)).json()

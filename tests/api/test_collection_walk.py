@@ -32,6 +32,7 @@ from app.worker.jobs import deliver_outbound, draft_claim_letter, sweep, track_c
 from tests.adapters.post_server import PATH, FakeRussianPost, Operation
 from tests.support.helpers import problem
 from tests.support.pdf import pdf_text
+from tests.support.rates import confirm_key_rates
 
 CAL = BusinessCalendar()
 SCAN = b"%PDF-1.4\n% a scanned letter\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -193,6 +194,8 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     parts = {p.get_filename(): p.get_content() for p in received.parsed().iter_attachments()}
     sample = text_of(parts["Образец_гарантийного_письма.pdf"])
     assert "ГАРАНТИЙНОЕ ПИСЬМО" in sample
+    # Addressed to the supplier's director (Лебедева И. П. in the settings) in the dative.
+    assert f"Генеральному директору {job_ctx.settings.company.name} Лебедевой И. П." in sample
     assert "Берёзовый двор" in sample
     assert "23.12.2026" in sample  # the latest date the letter may promise
 
@@ -290,6 +293,7 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
         await client.post(f"{case_url}/claim/send", headers=assistant.headers, json=premature), 409
     )
     assert answer["code"] == "claim_not_approved"
+    await confirm_key_rates(job_ctx)  # checked against the Bank of Russia
     assert await draft_claim_letter({"app": job_ctx}, case["id"]) == "drafted"
     assert await draft_claim_letter({"app": job_ctx}, case["id"]) == "skipped"
     drafted = (await client.get(case_url, headers=lawyer.headers)).json()

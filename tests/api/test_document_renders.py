@@ -30,6 +30,7 @@ from tests.conftest import RecordingQueue
 from tests.support.crash import segfault
 from tests.support.helpers import problem
 from tests.support.pdf import pdf_text
+from tests.support.rates import confirm_key_rates
 from tests.support.receivables import add_invoice
 
 ACTS = "/api/v1/reconciliation-acts"
@@ -245,6 +246,7 @@ async def test_a_claim_letter_whose_render_process_crashes_is_a_503_then_its_pdf
     )
     clock.set(datetime.fromisoformat(done.json()["wait_ends_on"]).replace(hour=7, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["case_steps"] == 1
+    await confirm_key_rates(job_ctx)  # checked against the Bank of Russia
     assert await draft_claim_letter({"app": job_ctx}, case["id"]) == "drafted"
 
     crashing = await api_with(Renderer(processes=1, call=segfault))

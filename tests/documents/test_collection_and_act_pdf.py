@@ -85,8 +85,33 @@ def test_the_guarantee_sample_keeps_the_shared_stylesheet() -> None:
     }
     text = _words(pdf_text(render_guarantee_sample_pdf(sample)))
     assert "ГАРАНТИЙНОЕ ПИСЬМО" in text
+    assert "Генеральному директору ООО «Спецодежда-Север» Смирнову А. В." in text
     assert "№ 2026-000001 от 01.10.2026" in text
     assert "не позднее 07.12.2026" in text
+
+
+@pytest.mark.parametrize(
+    ("director", "dative"),
+    [
+        ("Лебедева И. П.", "Лебедевой И. П."),
+        ("Лебедева Ирина Петровна", "Лебедевой Ирине Петровне"),
+        ("Кузнецов Илья Андреевич", "Кузнецову Илье Андреевичу"),
+    ],
+)
+def test_the_guarantee_sample_is_addressed_to_the_director_in_the_dative(director: str, dative: str) -> None:
+    sample: dict[str, Any] = {
+        "supplier_name": "ООО «Спецодежда-Север»",
+        "supplier_director": director,
+        "supplier_inn": "3525000013",
+        "client_name": "ООО «Лесной терминал»",
+        "client_inn": "3525000020",
+        "client_kpp": None,
+        "debt": "1500.00",
+        "latest": "2026-12-07",
+        "invoices": [],
+    }
+    text = _words(pdf_text(render_guarantee_sample_pdf(sample)))
+    assert f"Генеральному директору ООО «Спецодежда-Север» {dative}" in text
 
 
 def test_the_act_prints_every_line_and_its_totals() -> None:

@@ -15,6 +15,7 @@ import email.policy
 import email.utils
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage as MimeMessage
 
 import aiosmtplib
@@ -38,6 +39,19 @@ def _angle(message_id: str) -> str:
     return message_id if message_id.startswith("<") else f"<{message_id}>"
 
 
+def _encoded_subject(subject: str) -> str:
+    """The Subject as RFC 2047 encoded words, folded, with every space inside the words.
+
+    The folder of ``email.policy`` in Python 3.11 can leave a space between two encoded words, where
+    a reader must drop it (RFC 2047, section 6.2): «Северная Стройгруппа» arrived as
+    «СевернаяСтройгруппа» and «(редакция 2) — на проверку» as «(редакция 2)— на проверку» (fixed
+    upstream only in later Python versions, python/cpython#144156). ``Header`` encodes the whole
+    text, spaces included, as encoded words of at most 78-character lines, and the policy keeps
+    such an already folded value as it is.
+    """
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+
+
 def sender_domain(sender: str) -> str:
     address = email.utils.parseaddr(sender)[1]
     _, _, domain = address.rpartition("@")
@@ -56,7 +70,11 @@ def build_mime(
         mime["To"] = ", ".join(address.strip() for address in message.to)
         if message.reply_to:
             mime["Reply-To"] = message.reply_to.strip()
-        mime["Subject"] = _single_line(message.subject)
+        subject = _single_line(message.subject)
+        if subject.isascii():
+            mime["Subject"] = subject
+        else:
+            mime.set_raw("Subject", _encoded_subject(subject))
         mime["Date"] = email.utils.format_datetime(now or datetime.now(UTC))
         mime["Message-ID"] = (
             _angle(message.message_id) if message.message_id else email.utils.make_msgid(domain=domain)

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from app.services.documents.engine import TEMPLATES_DIR
+from app.services.documents.inflection import person_dative
 from app.services.documents.invoice import html_to_pdf
 from app.services.invoicing.format import format_date_ru, format_rub
 from app.services.invoicing.words import amount_in_words
@@ -60,6 +61,7 @@ def _environment() -> jinja2.Environment:
     env.filters["d"] = _date
     env.filters["long_date"] = _long_date
     env.filters["percent"] = _percent
+    env.filters["dative"] = person_dative
     return env
 
 

@@ -39,10 +39,12 @@ from app.models.directory import Role
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment, PaymentAllocation
+from app.models.rates import RateStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.services.clients import ClientService
 from app.services.common import ensure_version, storable, touch
 from app.services.directory import first_active_with_role
+from app.services.documents.inflection import person_dative, position_dative
 from app.services.files import check_document
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
@@ -54,6 +56,7 @@ from app.services.receivables import collection_policy as policy
 from app.services.receivables.penalties import PenaltyService
 from app.services.receivables.penalty import Method, Request
 from app.services.receivables.penalty import Payment as PenaltyPayment
+from app.services.receivables.rates import KeyRateService, from_bp
 from app.services.tasks import ACTIVE, NewTask, TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -1054,13 +1057,18 @@ class CollectionService:
 
     # --- the claim letter -------------------------------------------------------------------------
 
-    async def draft_claim(self, case_id: int, company: CompanySettings) -> bool:
+    async def draft_claim(self, case_id: int, company: CompanySettings, *, hold: bool = True) -> str:
         """The worker's draft: the debt, the invoices, up to today the penalty the client's contract
         sets (art. 330) or else the interest under art. 395 (its p. 4), and the letter's text; the
-        lawyer edits it before approving. Done once."""
+        lawyer edits it before approving. Done once: «drafted», or «skipped» when there is nothing to do.
+
+        A key rate the table still marks unconfirmed is never printed: the draft is held («held»),
+        the case says which rows, and the lawyer gets a task to confirm them; the sweep drafts the
+        letter once they are. With ``hold=False`` such a case is left untouched («unconfirmed»), so
+        the caller can refresh the rates from the Bank of Russia first."""
         case = await self.uow.session.get(CollectionCase, case_id)
         if case is None or case.stage != S.CLAIM_REQUESTED or case.claim_drafted_at is not None:
-            return False
+            return "skipped"
         client = await ClientService(self.uow).get_for_system(case.client_id)
         rate, cap = client.penalty_rate_per_day_percent, client.penalty_cap_percent
         method = Method.KEY_RATE if rate is None else Method.CONTRACTUAL
@@ -1130,6 +1138,13 @@ class CollectionService:
                 row["capped"] = penalty < uncapped
                 row["uncapped_penalty"] = str(uncapped)
             rows.append(row)
+        unconfirmed = await self._unconfirmed_rates(periods) if method is Method.KEY_RATE else []
+        if unconfirmed:
+            if not hold:
+                return "unconfirmed"
+            await self._hold_claim(case, client.name, unconfirmed)
+            return "held"
+        director = await self._director(client.id)
         view: dict[str, Any] = {
             "number": f"{case.id}-{case.episode}",
             "date": today.isoformat(),
@@ -1150,6 +1165,7 @@ class CollectionService:
                 "inn": client.inn,
                 "kpp": client.kpp,
                 "address": client.legal_address or client.actual_address or "",
+                "director": director,
             },
             "basis": "key_rate" if method is Method.KEY_RATE else "contract",
             "contract": _contract_of(client),
@@ -1182,7 +1198,72 @@ class CollectionService:
             None,
             {"debt": view["debt"], "penalty": view["penalty"], "basis": view["basis"], "error": error},
         )
-        return True
+        await self._close_step_tasks(case, "claim_rates")
+        return "drafted"
+
+    async def _unconfirmed_rates(self, periods: Sequence[dict[str, Any]]) -> list[tuple[date, Decimal]]:
+        """The key-rate rows the calculation used that are not confirmed: each period lies within one
+        row's span (the calculator splits periods where the rate changes)."""
+        rows = await KeyRateService(self.uow).rows()
+        used: dict[date, tuple[date, Decimal]] = {}
+        for period in periods:
+            start = date.fromisoformat(period["start"])
+            row = next((r for r in reversed(rows) if r.effective_from <= start), None)
+            if row is not None and row.status == RateStatus.UNCONFIRMED:
+                used[row.effective_from] = (row.effective_from, from_bp(row.rate_bp))
+        return [used[day] for day in sorted(used)]
+
+    async def _hold_claim(
+        self, case: CollectionCase, client_name: str, rows: Sequence[tuple[date, Decimal]]
+    ) -> None:
+        listing = "; ".join(f"с {_d(day)} — {_percent(rate)} %" for day, rate in rows)
+        reason = f"ключевая ставка не подтверждена Банком России: {listing}"
+        if case.claim_error != reason:
+            case.claim_error = reason
+            touch(case, self.uow)
+            await self.uow.session.flush()
+            self.history.record(
+                "collection_case",
+                case.id,
+                "claim_held",
+                None,
+                {
+                    "unconfirmed_rates": [
+                        {"effective_from": d.isoformat(), "rate_percent": str(r)} for d, r in rows
+                    ]
+                },
+            )
+        lawyer = await self._holder(Role.LAWYER, Role.HEAD, Role.DIRECTOR)
+        await self._step(
+            case,
+            "claim_rates",
+            lawyer,
+            TaskKind.CHECK,
+            f"Подтвердить ключевую ставку для претензии «{client_name}»",
+            "Претензия не подготовлена: расчёт процентов по ст. 395 ГК РФ опирается на ставки, не "
+            f"подтверждённые Банком России: {listing}. Сверить с историей ключевой ставки на cbr.ru и "
+            "подтвердить (pomoshnik rates import); после этого черновик претензии подготовится сам.",
+            self.today,
+        )
+
+    async def _director(self, client_id: int) -> dict[str, str] | None:
+        """The client's director from its card (the first contact of the director's level), as the
+        claim's addressee prints it: position and name in the dative."""
+        contact = await self.uow.session.scalar(
+            select(ClientContact)
+            .where(ClientContact.client_id == client_id, ClientContact.level == ContactLevel.DIRECTOR)
+            .order_by(ClientContact.id)
+            .limit(1)
+        )
+        if contact is None or not contact.name.strip():
+            return None
+        position = (contact.position or "").strip() or "Директор"
+        return {
+            "name": contact.name.strip(),
+            "position": position,
+            "name_dative": person_dative(contact.name.strip()),
+            "position_dative": position_dative(position),
+        }
 
     async def edit_claim(
         self, case_id: int, text: str | None, contract: str | None, if_match: int | None
