@@ -13,7 +13,8 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar, cast
 
-from redis.exceptions import LockError
+from redis.asyncio import Redis
+from redis.exceptions import LockError, RedisError
 
 from app.core.logging import JOB_REQUEST_ID, get_logger, request_id_var
 from app.models.outbox import OutboundKind
@@ -486,6 +487,22 @@ async def sweep(ctx: dict[str, Any]) -> dict[str, int]:
     finally:
         with contextlib.suppress(LockError):
             await lock.release()
+
+
+async def sweep_now(app: JobContext) -> dict[str, int]:
+    """The sweep run outside arq (`pomoshnik sweep`): it takes the installation's sweep lock as the
+    cron does, so it never meets a worker's sweep; with Redis down no worker sweeps, and it runs
+    without."""
+    redis = Redis.from_url(app.settings.redis.url, socket_connect_timeout=1, socket_timeout=5)
+    try:
+        try:
+            await redis.ping()
+        except (RedisError, OSError):
+            log.warning("sweep.without_lock", reason="Redis does not answer")
+            return await sweep({"app": app})
+        return await sweep({"app": app, "redis": redis})
+    finally:
+        await redis.aclose()
 
 
 async def _sweep(app: JobContext) -> dict[str, int]:
