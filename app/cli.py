@@ -392,12 +392,51 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _start_mail_sink(children: Children, settings: Settings, mail_dir: Path) -> str:
+    """A local SMTP server that keeps each message as an .eml in ``mail_dir``, for the worker's mail
+    unless the user named a server of their own; returns where the e-mail goes, to be said."""
+    if {"host", "port"} & settings.smtp.model_fields_set:
+        return f"sent to {settings.smtp.host}:{settings.smtp.port} (APP_SMTP__HOST / APP_SMTP__PORT)"
+    mail_port = settings.smtp.port
+    if not _port_free(mail_port):  # another installation's sink, say: take any free port
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            mail_port = probe.getsockname()[1]
+    _say(f"==> starting the mail server on 127.0.0.1:{mail_port} (messages in {mail_dir})")
+    children.start(
+        "the mail server",
+        [sys.executable, "-m", "app.mailsink", "--port", str(mail_port), "--dir", str(mail_dir)],
+    )
+    # The API and the worker, started next, read their settings from this environment.
+    os.environ["APP_SMTP__HOST"] = "127.0.0.1"
+    os.environ["APP_SMTP__PORT"] = str(mail_port)
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", mail_port)) == 0:
+                break
+        time.sleep(0.1)
+    return f"each message kept as an .eml file in {mail_dir} (SMTP on 127.0.0.1:{mail_port})"
+
+
 @cli.command()
 def dev(
     port: Annotated[int, typer.Option()] = 8000,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
+    mail_dir: Annotated[
+        Path, typer.Option(help="Where the local mail server keeps each e-mail as an .eml file")
+    ] = VAR_DIR / "mail",
 ) -> None:
-    """Everything for a newcomer: migrate, demo data, Redis if none answers, the API and the worker."""
+    """Everything for a newcomer: migrate, demo data, Redis if none answers, a local mail server
+    (unless APP_SMTP__HOST or APP_SMTP__PORT names one), the API and the worker."""
     # The demo amoCRM account: a webhook to /webhooks/amocrm/<secret> with this account id makes
     # an order from the stub's leads (see the README). Real installations set their own.
     os.environ.setdefault("APP_AMOCRM__ACCOUNT_ID", DEMO_AMOCRM_ACCOUNT)
@@ -450,6 +489,7 @@ def dev(
         return await AuthService(uow).issue_for_cli(admin.id, 30)
 
     token = asyncio.run(_in_uow(settings, admin_token))
+    mail = _start_mail_sink(children, settings, mail_dir)
     exe = [sys.executable, "-m", "app.cli"]
     children.start("the API", [*exe, "serve", "--host", host, "--port", str(port)])
     children.start("the worker", [*exe, "worker"])
@@ -462,6 +502,7 @@ def dev(
         f"    Try: curl -H 'Authorization: Bearer {token}' {base}/api/v1/clients\n"
         f"    amoCRM webhook: {base}/webhooks/amocrm/{settings.amocrm.webhook_secret.get_secret_value()}"
         f" (account {settings.amocrm.account_id})\n"
+        f"    E-mail:    {mail}\n"
         f"    Ctrl-C stops everything started here; a process that dies is started again.\n"
     )
 
