@@ -93,7 +93,7 @@ def build_job_context(settings: Settings, clock: Clock, renderer: Renderer | Non
         crm=build_crm(settings.amocrm),
         storage=build_storage(settings.storage),
         key_rates=build_key_rate_source(settings.rates),
-        post=build_post_tracker(settings.post),
+        post=build_post_tracker(settings.post, clock),
         renderer=renderer or default_renderer(),
     )
 

@@ -444,9 +444,9 @@ async def track_claim_letters(ctx: dict[str, Any]) -> dict[str, int]:
     async with app.unit_of_work() as uow:
         letters = await CollectionService(uow).to_track(min(app.settings.worker.sweep_batch, share))
     tracked = failed = 0
-    for case_id, barcode in letters:
+    for case_id, barcode, posted_on in letters:
         try:
-            operations: list[TrackingOperation] = await app.post.history(barcode)
+            operations: list[TrackingOperation] = await app.post.history(barcode, posted_on)
         except Exception as exc:
             failed += 1
             log.warning("post.tracking_failed", case_id=case_id, error=str(exc)[:200])
