@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 from urllib.parse import urlparse
@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.adapters.cbr import build_key_rate_source
 from app.core.calendar import BusinessCalendar
-from app.core.clock import SystemClock
+from app.core.clock import Clock, FixedClock, system_clock
 from app.core.config import ROOT, VAR_DIR, Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_sqlite
 from app.models.directory import Department, Role
@@ -54,11 +54,26 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+@cli.callback()
+def _settings_first() -> None:
+    """Refuse settings before any command starts, in a sentence rather than a traceback."""
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "__".join(str(part) for part in error["loc"]).upper()
+            where = f"APP_{name}: " if name else ""
+            _say(f"error: {where}{str(error['msg']).removeprefix('Value error, ')}")
+        raise typer.Exit(2) from None
+
+
 async def _in_uow(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     engine = create_engine(settings.db.url)
     try:
         async with create_session_factory(engine)() as session:
-            uow = UnitOfWork(session=session, clock=SystemClock(), calendar=BusinessCalendar())
+            uow = UnitOfWork(
+                session=session, clock=system_clock(settings.clock.offset), calendar=BusinessCalendar()
+            )
             result = await work(uow)
             await uow.commit(None)
             return result
@@ -242,7 +257,7 @@ def rates_refresh(
 
     async def fetch() -> list[KeyRateObservation]:
         try:
-            today = BusinessCalendar().local_date(SystemClock().now())
+            today = BusinessCalendar().local_date(system_clock(settings.clock.offset).now())
             return await source.key_rates(today - timedelta(days=days), today)
         finally:
             close = getattr(source, "aclose", None)
@@ -270,6 +285,52 @@ def rates_refresh(
         f"key rates: {len(observations)} published days from {first.day.isoformat()} to "
         f"{last.day.isoformat()} read, {changed} rows added or changed; now {last.rate_percent}%"
     )
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO-8601 time (e.g. 2027-01-15T09:00 or 2027-01-15T06:00Z)"
+        ) from None
+    # A time without an offset is the department's wall clock, as the regulation's deadlines are.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BusinessCalendar().tz)
+
+
+@cli.command("sweep")
+def sweep_cmd(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="ISO-TIME",
+            help="Sweep as of this time (without an offset: Moscow time); now if omitted",
+        ),
+    ] = None,
+) -> None:
+    """Run the worker's minute sweep once, now or as of a time: reminders, cases, acts and tasks that
+    are due by then are made, and their messages and jobs queued for the worker."""
+    from app.worker.context import build_job_context, close_job_context
+    from app.worker.jobs import sweep_now
+
+    settings = get_settings()
+    clock: Clock = system_clock(settings.clock.offset) if at is None else FixedClock(_moment(at))
+
+    async def run() -> dict[str, int]:
+        app = build_job_context(settings, clock)
+        try:
+            return await sweep_now(app)
+        finally:
+            await close_job_context(app)
+            await asyncio.to_thread(app.renderer.shutdown)
+
+    made = asyncio.run(run())
+    if "skipped" in made:
+        _say("another sweep is running now (a worker's); try again in a minute")
+        raise typer.Exit(1)
+    done = ", ".join(f"{name} {count}" for name, count in made.items() if count) or "nothing was due"
+    _say(f"swept as of {clock.now().isoformat()}: {done}")
 
 
 @cli.command()
@@ -331,12 +392,51 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _start_mail_sink(children: Children, settings: Settings, mail_dir: Path) -> str:
+    """A local SMTP server that keeps each message as an .eml in ``mail_dir``, for the worker's mail
+    unless the user named a server of their own; returns where the e-mail goes, to be said."""
+    if {"host", "port"} & settings.smtp.model_fields_set:
+        return f"sent to {settings.smtp.host}:{settings.smtp.port} (APP_SMTP__HOST / APP_SMTP__PORT)"
+    mail_port = settings.smtp.port
+    if not _port_free(mail_port):  # another installation's sink, say: take any free port
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            mail_port = probe.getsockname()[1]
+    _say(f"==> starting the mail server on 127.0.0.1:{mail_port} (messages in {mail_dir})")
+    children.start(
+        "the mail server",
+        [sys.executable, "-m", "app.mailsink", "--port", str(mail_port), "--dir", str(mail_dir)],
+    )
+    # The API and the worker, started next, read their settings from this environment.
+    os.environ["APP_SMTP__HOST"] = "127.0.0.1"
+    os.environ["APP_SMTP__PORT"] = str(mail_port)
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", mail_port)) == 0:
+                break
+        time.sleep(0.1)
+    return f"each message kept as an .eml file in {mail_dir} (SMTP on 127.0.0.1:{mail_port})"
+
+
 @cli.command()
 def dev(
     port: Annotated[int, typer.Option()] = 8000,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
+    mail_dir: Annotated[
+        Path, typer.Option(help="Where the local mail server keeps each e-mail as an .eml file")
+    ] = VAR_DIR / "mail",
 ) -> None:
-    """Everything for a newcomer: migrate, demo data, Redis if none answers, the API and the worker."""
+    """Everything for a newcomer: migrate, demo data, Redis if none answers, a local mail server
+    (unless APP_SMTP__HOST or APP_SMTP__PORT names one), the API and the worker."""
     # The demo amoCRM account: a webhook to /webhooks/amocrm/<secret> with this account id makes
     # an order from the stub's leads (see the README). Real installations set their own.
     os.environ.setdefault("APP_AMOCRM__ACCOUNT_ID", DEMO_AMOCRM_ACCOUNT)
@@ -389,6 +489,7 @@ def dev(
         return await AuthService(uow).issue_for_cli(admin.id, 30)
 
     token = asyncio.run(_in_uow(settings, admin_token))
+    mail = _start_mail_sink(children, settings, mail_dir)
     exe = [sys.executable, "-m", "app.cli"]
     children.start("the API", [*exe, "serve", "--host", host, "--port", str(port)])
     children.start("the worker", [*exe, "worker"])
@@ -401,6 +502,7 @@ def dev(
         f"    Try: curl -H 'Authorization: Bearer {token}' {base}/api/v1/clients\n"
         f"    amoCRM webhook: {base}/webhooks/amocrm/{settings.amocrm.webhook_secret.get_secret_value()}"
         f" (account {settings.amocrm.account_id})\n"
+        f"    E-mail:    {mail}\n"
         f"    Ctrl-C stops everything started here; a process that dies is started again.\n"
     )
 

@@ -57,7 +57,7 @@ from app.api.middleware import (
     StaleWriteRetryMiddleware,
 )
 from app.core.calendar import BusinessCalendar
-from app.core.clock import Clock, SystemClock
+from app.core.clock import Clock, system_clock
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     engine = create_engine(settings.db.url, echo=settings.db.echo, pool_size=settings.db.pool_size)
     session_factory = create_session_factory(engine)
     queue: JobQueue = overrides.queue or ArqQueue(settings.redis.url, settings.redis.queue_name)
-    clock = overrides.clock or SystemClock()
+    clock = overrides.clock or system_clock(settings.clock.offset)
     calendar = BusinessCalendar()
     renderer = overrides.renderer or default_renderer()
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,8 +132,9 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
     port = free_port()
     env = _env(tmp_path, APP_REDIS__URL=redis_url)
     run_migrations(Settings(db=DbSettings(url=env["APP_DB__URL"])))
+    mail = tmp_path / "mail"
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "dev", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "dev", "--port", str(port), "--mail-dir", str(mail)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -210,6 +212,25 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
                 break
             time.sleep(0.2)
         assert sorted(o["external_id"] for o in orders) == ["31000101", "31000102"]
+
+        # An e-mail of the demo (a reconciliation act asked for) is sent to the local mail server,
+        # which keeps it as an .eml file where the banner says.
+        assert f"each message kept as an .eml file in {mail}" in output
+        yesterday = datetime.now(UTC).date() - timedelta(days=1)
+        act = httpx.post(
+            f"{base}/api/v1/reconciliation-acts",
+            headers=headers,
+            json={
+                "client_id": clients.json()["items"][0]["id"],
+                "date_from": (yesterday - timedelta(days=60)).isoformat(),
+                "date_to": yesterday.isoformat(),
+                "email": "buh@demo.example.ru",
+            },
+            timeout=10,
+        )
+        assert act.status_code == 201, act.text
+        kept = wait_for(lambda: list(mail.glob("*.eml")), timeout=90, what="the act's e-mail as an .eml file")
+        assert b"X-Envelope-To: buh@demo.example.ru" in kept[0].read_bytes()
     finally:
         rest, _ = _stop(process, signal.SIGINT, "`pomoshnik dev` did not stop on Ctrl-C")
     assert "stopped" in rest

@@ -15,6 +15,21 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class OffsetClock:
+    """The real time moved by a fixed offset (APP_CLOCK__OFFSET: demos, browser tests, support)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+def system_clock(offset: timedelta = timedelta(0)) -> Clock:
+    """The clock of a running process: the real time, moved by the configured offset if any."""
+    return OffsetClock(offset) if offset else SystemClock()
+
+
 class FixedClock:
     """A clock that only moves when told to (tests, demos, replays)."""
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -275,6 +276,32 @@ class WorkerSettingsModel(BaseModel):
     stuck_after_minutes: float = Field(default=10, gt=0)
 
 
+_SHORT_OFFSET = re.compile(r"([+-]?)((?:\d+[wdhms])+)")
+_OFFSET_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+class ClockSettings(BaseModel):
+    """Time moved for demos, browser tests and support: never in production."""
+
+    offset: timedelta = Field(
+        default=timedelta(0),
+        description="Added to the real time by the API, the worker and the CLI: `+30d`, `-2h`, `1d12h` "
+        "(w d h m s) or an ISO-8601 duration (`P30D`, `-PT2H`). Refused when APP_ENV=prod",
+    )
+
+    @field_validator("offset", mode="before")
+    @classmethod
+    def _short_form(cls, value: object) -> object:
+        if isinstance(value, str) and (match := _SHORT_OFFSET.fullmatch(value.strip().lower())):
+            sign, body = match.groups()
+            parts = {
+                _OFFSET_UNITS[unit]: float(number) for number, unit in re.findall(r"(\d+)([wdhms])", body)
+            }
+            delta = timedelta(**parts)
+            return -delta if sign == "-" else delta
+        return value
+
+
 class CompanySettings(BaseModel):
     """Our requisites as printed on invoices and letters (invented defaults for the demo)."""
 
@@ -344,6 +371,7 @@ class Settings(BaseSettings):
     company: CompanySettings = Field(default_factory=CompanySettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     proposals: ProposalSettings = Field(default_factory=ProposalSettings)
+    clock: ClockSettings = Field(default_factory=ClockSettings)
 
     @model_validator(mode="after")
     def _queue_of_this_installation(self) -> Settings:
@@ -358,6 +386,11 @@ class Settings(BaseSettings):
             raise ValueError("APP_AMOCRM__WEBHOOK_SECRET must be set to a real secret when APP_ENV=prod")
         if self.env == "prod" and self.db.url.startswith("sqlite"):
             raise ValueError("APP_DB__URL must point to PostgreSQL when APP_ENV=prod")
+        if self.env == "prod" and self.clock.offset:
+            # Deadlines, letters and penalties would be dated by a time that is not the real one.
+            raise ValueError(
+                "APP_CLOCK__OFFSET moves the clock for demos and tests only; unset it when APP_ENV=prod"
+            )
         return self
 
 

@@ -212,7 +212,10 @@ class TrackingError(Exception):
 
 
 class PostTracker(Protocol):
-    async def history(self, barcode: str) -> list[TrackingOperation]: ...
+    async def history(self, barcode: str, posted_on: date | None = None) -> list[TrackingOperation]:
+        """The item's operations, oldest first. ``posted_on`` is the day we posted it: the post's
+        own service ignores it (it knows), a stand-in starts its invented history there."""
+        ...
 
 
 # --- amoCRM -----------------------------------------------------------------------------------

@@ -9,10 +9,18 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.adapters.post import StubPostTracker
+from app.adapters.amocrm import build_crm
+from app.adapters.cbr import build_key_rate_source
+from app.adapters.chat import build_chat_gateway
+from app.adapters.email import build_mailer
+from app.adapters.onec import build_erp
+from app.adapters.post import StubPostTracker, build_post_tracker
+from app.adapters.queue import ArqQueue
+from app.adapters.storage import build_storage
 from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.config import Settings
+from app.core.db import create_engine, create_session_factory
 from app.core.logging import request_id_var
 from app.services.documents.rendering import Renderer, default_renderer
 from app.services.ports import (
@@ -66,3 +74,34 @@ class JobContext:
                 await uow.rollback()
                 raise
             await uow.commit(self.queue)
+
+
+def build_job_context(settings: Settings, clock: Clock, renderer: Renderer | None = None) -> JobContext:
+    """The context of the settings' real collaborators (the worker's, and `pomoshnik sweep`'s); the
+    renderer is started by whoever runs it."""
+    engine = create_engine(settings.db.url, pool_size=settings.db.pool_size)
+    return JobContext(
+        settings=settings,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        clock=clock,
+        calendar=BusinessCalendar(),
+        chat=build_chat_gateway(settings),
+        mailer=build_mailer(settings.smtp),
+        queue=ArqQueue(settings.redis.url, settings.redis.queue_name),
+        erp=build_erp(settings.onec),
+        crm=build_crm(settings.amocrm),
+        storage=build_storage(settings.storage),
+        key_rates=build_key_rate_source(settings.rates),
+        post=build_post_tracker(settings.post, clock),
+        renderer=renderer or default_renderer(),
+    )
+
+
+async def close_job_context(app: JobContext) -> None:
+    """Close what ``build_job_context`` opened, but the renderer (its owner stops it)."""
+    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates, app.post):
+        close = getattr(resource, "aclose", None)
+        if close is not None:
+            await close()
+    await app.engine.dispose()

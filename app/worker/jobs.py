@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar, cast
 
+from redis.asyncio import Redis
 from redis.exceptions import LockError, RedisError
 
 from app.core.logging import JOB_REQUEST_ID, get_logger, request_id_var
@@ -465,9 +466,9 @@ async def track_claim_letters(ctx: dict[str, Any]) -> dict[str, int]:
     async with app.unit_of_work() as uow:
         letters = await CollectionService(uow).to_track(min(app.settings.worker.sweep_batch, share))
     tracked = failed = 0
-    for case_id, barcode in letters:
+    for case_id, barcode, posted_on in letters:
         try:
-            operations: list[TrackingOperation] = await app.post.history(barcode)
+            operations: list[TrackingOperation] = await app.post.history(barcode, posted_on)
         except Exception as exc:
             failed += 1
             log.warning("post.tracking_failed", case_id=case_id, error=str(exc)[:200])
@@ -525,6 +526,22 @@ async def _keep(lock: Any) -> None:
         while True:
             await asyncio.sleep(SWEEP_LOCK_SECONDS / 3)
             await lock.reacquire()
+
+
+async def sweep_now(app: JobContext) -> dict[str, int]:
+    """The sweep run outside arq (`pomoshnik sweep`): it takes the installation's sweep lock as the
+    cron does, so it never meets a worker's sweep; with Redis down no worker sweeps, and it runs
+    without."""
+    redis = Redis.from_url(app.settings.redis.url, socket_connect_timeout=1, socket_timeout=5)
+    try:
+        try:
+            await redis.ping()
+        except (RedisError, OSError):
+            log.warning("sweep.without_lock", reason="Redis does not answer")
+            return await sweep({"app": app})
+        return await sweep({"app": app, "redis": redis})
+    finally:
+        await redis.aclose()
 
 
 async def _sweep(app: JobContext) -> dict[str, int]:

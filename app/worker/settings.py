@@ -8,21 +8,11 @@ from typing import Any, ClassVar
 from arq import cron
 from arq.connections import RedisSettings
 
-from app.adapters.amocrm import build_crm
-from app.adapters.cbr import build_key_rate_source
-from app.adapters.chat import build_chat_gateway
-from app.adapters.email import build_mailer
-from app.adapters.onec import build_erp
-from app.adapters.post import build_post_tracker
-from app.adapters.queue import ArqQueue
-from app.adapters.storage import build_storage
-from app.core.calendar import BusinessCalendar
-from app.core.clock import SystemClock
+from app.core.clock import system_clock
 from app.core.config import get_settings
-from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging, get_logger
 from app.services.documents.rendering import default_renderer
-from app.worker.context import JobContext
+from app.worker.context import JobContext, build_job_context, close_job_context
 from app.worker.jobs import (
     SWEEP_TIMEOUT_SECONDS,
     deliver_outbound,
@@ -45,25 +35,9 @@ log = get_logger(__name__)
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    engine = create_engine(settings.db.url, pool_size=settings.db.pool_size)
     renderer = default_renderer()
     renderer.start()
-    ctx["app"] = JobContext(
-        settings=settings,
-        engine=engine,
-        session_factory=create_session_factory(engine),
-        clock=SystemClock(),
-        calendar=BusinessCalendar(),
-        chat=build_chat_gateway(settings),
-        mailer=build_mailer(settings.smtp),
-        queue=ArqQueue(settings.redis.url, settings.redis.queue_name),
-        erp=build_erp(settings.onec),
-        crm=build_crm(settings.amocrm),
-        storage=build_storage(settings.storage),
-        key_rates=build_key_rate_source(settings.rates),
-        post=build_post_tracker(settings.post),
-        renderer=renderer,
-    )
+    ctx["app"] = build_job_context(settings, system_clock(settings.clock.offset), renderer)
     log.info("worker.started")
 
 
@@ -71,12 +45,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     app: JobContext | None = ctx.get("app")
     if app is None:
         return
-    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates, app.post):
-        close = getattr(resource, "aclose", None)
-        if close is not None:
-            await close()
     await asyncio.to_thread(app.renderer.shutdown)
-    await app.engine.dispose()
+    await close_job_context(app)
 
 
 _settings = get_settings()

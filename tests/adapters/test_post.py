@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -17,6 +17,8 @@ from app.adapters.post import (
     validate_barcode,
 )
 from app.adapters.post.stub import ARRIVED_FOR_DELIVERY, DELIVERY, PROCESSING, RECEPTION
+from app.core.calendar import MOSCOW
+from app.core.clock import FixedClock
 from app.core.config import PostSettings
 
 
@@ -120,3 +122,30 @@ async def test_international_history() -> None:
 async def test_invalid_barcode_is_refused() -> None:
     with pytest.raises(ValueError, match="check digit"):
         await StubPostTracker().history("RA123456784RU")
+
+
+async def test_a_posted_letter_s_history_starts_at_the_posting() -> None:
+    """Told the day a letter was posted, the stub invents its history from then on, and shows only
+    what has happened by its clock's now: never an operation from before the letter existed."""
+    posted_on = date(2026, 12, 1)
+    clock = FixedClock(datetime(2026, 12, 1, 5, 0, tzinfo=UTC))  # 8:00 in Moscow: not yet at the office
+    tracker = StubPostTracker(clock=clock)
+    barcodes = [f"{body}{domestic_check_digit(body)}" for body in (f"1600000{n:06d}" for n in range(30))]
+    assert [await tracker.history(b, posted_on) for b in barcodes] == [[]] * len(barcodes)
+
+    clock.set(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))
+    histories = [await tracker.history(b, posted_on) for b in barcodes]
+    for barcode, history in zip(barcodes, histories, strict=True):
+        assert history == await StubPostTracker(clock=clock).history(barcode, posted_on)  # deterministic
+        assert history[0].operation == RECEPTION
+        assert history[0].at.astimezone(MOSCOW).date() == posted_on
+        assert 9 <= history[0].at.astimezone(MOSCOW).hour < 17
+        assert all(op.at <= clock.now() for op in history)
+    assert {h[-1].operation for h in histories} == {PROCESSING, ARRIVED_FOR_DELIVERY, DELIVERY}
+
+    # A day after the posting: the reception and what followed within the day, the rest to come.
+    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    for barcode, later in zip(barcodes, histories, strict=True):
+        early = await tracker.history(barcode, posted_on)
+        assert early == later[: len(early)]
+        assert DELIVERY not in {op.operation for op in early}

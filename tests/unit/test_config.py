@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from pydantic import ValidationError
 
+from app.core.clock import SystemClock, system_clock
 from app.core.config import Settings
+from app.main import create_app
 
 
 def test_environment_variables_with_nested_groups(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,3 +45,41 @@ def test_production_refuses_placeholders() -> None:
         Settings(env="prod", amocrm={"webhook_secret": "s3cret-value"})  # type: ignore[arg-type]
     ok = Settings(env="prod", db={"url": "postgresql+asyncpg://u@h/d"}, amocrm={"webhook_secret": "x" * 32})  # type: ignore[arg-type]
     assert ok.env == "prod"
+
+
+@pytest.mark.parametrize(
+    ("given", "offset"),
+    [
+        ("+30d", timedelta(days=30)),
+        ("-2h", timedelta(hours=-2)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("P30D", timedelta(days=30)),
+        ("-PT90M", timedelta(minutes=-90)),
+    ],
+)
+def test_the_clock_offset_moves_now(monkeypatch: pytest.MonkeyPatch, given: str, offset: timedelta) -> None:
+    monkeypatch.setenv("APP_CLOCK__OFFSET", given)
+    settings = Settings()
+    assert settings.clock.offset == offset
+    before = datetime.now(UTC)
+    moved = system_clock(settings.clock.offset).now()
+    after = datetime.now(UTC)
+    assert before + offset <= moved <= after + offset
+    # The API's clock is the same moved one.
+    assert create_app(settings).state.clock.now() >= before + offset
+
+
+def test_no_offset_is_the_system_clock() -> None:
+    assert isinstance(system_clock(Settings().clock.offset), SystemClock)
+
+
+def test_production_refuses_a_clock_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    prod = {
+        "env": "prod",
+        "db": {"url": "postgresql+asyncpg://u@h/d"},
+        "amocrm": {"webhook_secret": "x" * 32},
+    }
+    with pytest.raises(ValidationError, match=r"APP_CLOCK__OFFSET .*unset it when APP_ENV=prod"):
+        Settings(**prod, clock={"offset": "+30d"})  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"clock\.offset"):
+        Settings(clock={"offset": "thirty days"})  # type: ignore[arg-type]

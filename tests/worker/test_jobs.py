@@ -223,7 +223,7 @@ async def test_tracking_asks_the_post_for_its_hourly_share_oldest_checked_first(
     asked: list[str] = []
 
     class Post:
-        async def history(self, barcode: str) -> list[Any]:
+        async def history(self, barcode: str, posted_on: date | None = None) -> list[Any]:
             asked.append(barcode)
             return []
 

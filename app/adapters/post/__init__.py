@@ -13,6 +13,7 @@ from app.adapters.post.barcodes import (
 )
 from app.adapters.post.stub import StubPostTracker
 from app.adapters.post.tracking import RussianPostTracker
+from app.core.clock import Clock
 from app.core.config import PostSettings
 from app.services.ports import PostTracker
 
@@ -30,9 +31,9 @@ __all__ = [
 ]
 
 
-def build_post_tracker(settings: PostSettings) -> PostTracker:
+def build_post_tracker(settings: PostSettings, clock: Clock | None = None) -> PostTracker:
     if settings.adapter == "stub":
-        return StubPostTracker()
+        return StubPostTracker(clock=clock)
     if settings.adapter == "russianpost":
         return RussianPostTracker(settings)
     raise ValueError(f"unknown Russian Post adapter {settings.adapter!r}")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from app.adapters.post.barcodes import Barcode, parse_barcode
+from app.core.clock import Clock, SystemClock
 from app.services.ports import TrackingOperation
 
 MOSCOW_TIME = timezone(timedelta(hours=3), "MSK")
@@ -46,18 +47,28 @@ def _seed(value: str) -> int:
 class StubPostTracker:
     """The ``PostTracker`` port without the post: ``ValueError`` for an invalid identifier."""
 
-    def __init__(self, *, epoch: datetime = DEFAULT_EPOCH, days_spread: int = 300) -> None:
+    def __init__(
+        self, *, epoch: datetime = DEFAULT_EPOCH, days_spread: int = 300, clock: Clock | None = None
+    ) -> None:
         if epoch.tzinfo is None:
             raise ValueError("epoch must be an aware datetime")
         self.epoch = epoch
         self.days_spread = max(1, days_spread)
+        self.clock = clock or SystemClock()
 
-    async def history(self, barcode: str) -> list[TrackingOperation]:
-        return self.history_of(parse_barcode(barcode))
+    async def history(self, barcode: str, posted_on: date | None = None) -> list[TrackingOperation]:
+        """Posted on a known day: the history starts then (its reception in the office's working
+        hours) and shows what has happened by the clock's now. Without it, a day after the epoch."""
+        operations = self.history_of(parse_barcode(barcode), posted_on)
+        now = self.clock.now()
+        return [operation for operation in operations if operation.at <= now]
 
-    def history_of(self, barcode: Barcode) -> list[TrackingOperation]:
+    def history_of(self, barcode: Barcode, posted_on: date | None = None) -> list[TrackingOperation]:
         rng = random.Random(_seed(barcode.value))  # noqa: S311 - invented data, not a secret
-        at = self.epoch + timedelta(days=rng.randrange(self.days_spread), minutes=rng.randrange(8 * 60))
+        start = self.epoch + timedelta(days=rng.randrange(self.days_spread))
+        if posted_on is not None:
+            start = datetime.combine(posted_on, time(9, 0), tzinfo=MOSCOW_TIME)
+        at = start + timedelta(minutes=rng.randrange(8 * 60))
         destination_index, destination_city = OFFICES[rng.randrange(len(OFFICES))]
         operations: list[TrackingOperation] = []
 

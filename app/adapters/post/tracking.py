@@ -22,7 +22,7 @@ The answer's ``OperationHistoryData`` holds one ``historyRecord`` per operation:
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # the answer is checked for a DTD first: no entities to expand
-from datetime import datetime
+from datetime import date, datetime
 from xml.sax.saxutils import escape
 
 import httpx
@@ -122,7 +122,7 @@ class RussianPostTracker:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def history(self, barcode: str) -> list[TrackingOperation]:
+    async def history(self, barcode: str, posted_on: date | None = None) -> list[TrackingOperation]:
         value = parse_barcode(barcode).value
         body = history_request(value, self._login, self._password)
         headers = {"Content-Type": "application/soap+xml; charset=utf-8", "User-Agent": "pomoshnik/1.0"}

@@ -1409,9 +1409,10 @@ class CollectionService:
 
     # --- the post ---------------------------------------------------------------------------------
 
-    async def to_track(self, batch: int) -> list[tuple[int, str]]:
+    async def to_track(self, batch: int) -> list[tuple[int, str, date | None]]:
+        """The posted letters not yet handed over, checked longest ago first: (case, number, posted on)."""
         rows = await self.uow.session.execute(
-            select(CollectionCase.id, CollectionCase.tracking_number)
+            select(CollectionCase.id, CollectionCase.tracking_number, CollectionCase.claim_sent_on)
             .where(
                 CollectionCase.stage == S.CLAIM_SENT,
                 CollectionCase.delivered_on.is_(None),
@@ -1420,13 +1421,18 @@ class CollectionService:
             .order_by(CollectionCase.tracking_checked_at.is_not(None), CollectionCase.tracking_checked_at)
             .limit(batch)
         )
-        return [(row[0], row[1]) for row in rows if row[1] is not None]
+        return [(row[0], row[1], row[2]) for row in rows if row[1] is not None]
 
     async def record_tracking(self, case_id: int, operations: list[TrackingOperation]) -> bool:
-        """The letter's history as the post gives it; delivered when it was handed over."""
+        """The letter's history as the post gives it; delivered when it was handed over. An operation
+        dated before the day the letter was posted is not the letter's (the post reuses its numbers,
+        and a mistyped number names another item): it is left out, and never counts as delivery."""
         case = await self.uow.session.get(CollectionCase, case_id)
         if case is None or case.stage != S.CLAIM_SENT:
             return False
+        if case.claim_sent_on is not None:
+            posted_on = case.claim_sent_on
+            operations = [o for o in operations if self.uow.calendar.local_date(o.at) >= posted_on]
         history = [
             {"at": o.at.isoformat(), "operation": o.operation, "attribute": o.attribute, "place": o.place}
             for o in operations
