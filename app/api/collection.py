@@ -353,15 +353,17 @@ async def court(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/court-package",
-    response_model=list[CourtDocument],
+    response_model=Page[CourtDocument],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_court_package",
 )
-async def court_package(case_id: PathId, uow: UowDep) -> list[CourtDocument]:
+async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
     """The documents for the lawyer: the claim and its calculation, the proof of sending with the
-    tracking history, the delivery receipt and other scans, the invoices."""
-    return [CourtDocument.model_validate(d) for d in await CollectionService(uow).court_package(case_id)]
+    tracking history, the delivery receipt and other scans, the invoices (one page: the package
+    is whole)."""
+    rows = await CollectionService(uow).court_package(case_id)
+    return Page(items=[CourtDocument.model_validate(d) for d in rows], next_cursor=None)
 
 
 @router.get(

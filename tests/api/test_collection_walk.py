@@ -425,7 +425,7 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     await _renew(job_ctx, head, assistant, lawyer, accountant)
     assert await _sweep_twice(job_ctx) == (0, 2)
     assert (await client.get(case_url, headers=lawyer.headers)).json()["stage"] == "court_ready"
-    package = (await client.get(f"{case_url}/court-package", headers=lawyer.headers)).json()
+    package = (await client.get(f"{case_url}/court-package", headers=lawyer.headers)).json()["items"]
     assert [d["kind"] for d in package] == [
         "claim_letter",
         "proof_of_sending",

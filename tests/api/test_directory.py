@@ -217,7 +217,7 @@ async def test_idempotency_key_replays_and_refuses_reuse(client: httpx.AsyncClie
     assert first.json() == second.json()
     assert second.headers["idempotent-replayed"] == "true"
     assert second.headers["etag"] == first.headers["etag"]
-    listing = (await client.get("/api/v1/departments", headers=admin.headers)).json()
+    listing = (await client.get("/api/v1/departments", headers=admin.headers)).json()["items"]
     assert sum(d["code"] == "logistics" for d in listing) == 1
 
     reused = await client.post(
