@@ -209,7 +209,7 @@ def measure(tmp: Path) -> dict[str, Any]:
         )
         lines = [
             {"product_id": item["id"], "price_category": "Оптовая", "quantity": 1 + i}
-            for i, item in enumerate((products.json() * 10)[:10])
+            for i, item in enumerate((products.json()["items"] * 10)[:10])
         ]
         body = {"channel": "phone", "client_id": client.json()["id"], "lines": lines}
         groups = {"service": servers[0].pid, "baseline": servers[1].pid}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from app.api.deps import ActorDep, allow
 from app.models.directory import Employee
 from app.schemas.catalogue import ProductStaffRead
-from app.schemas.common import problems
+from app.schemas.common import Page, problems
 from app.services.catalogue import CatalogueService
 from app.services.permissions import Permission, prices
 from app.services.ports import Product
@@ -34,7 +34,7 @@ def _read(product: Product, actor: Employee) -> ProductStaffRead:
 
 @router.get(
     "/products",
-    response_model=list[ProductStaffRead],
+    response_model=Page[ProductStaffRead],
     responses=problems(401, 422),
     dependencies=READ,
     operation_id="search_products",
@@ -44,9 +44,14 @@ async def search_products(
     actor: ActorDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Name, model, article or color")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[ProductStaffRead]:
-    """Search the nomenclature (with its characteristic: model, color, size, height)."""
-    return [_read(p, actor) for p in await service.search(q, limit)]
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+    ] = None,
+) -> Page[ProductStaffRead]:
+    """Search the nomenclature (with its characteristic: model, color, size, height), a page at a
+    time."""
+    page = await service.search_page(q, cursor, limit)
+    return Page(items=[_read(p, actor) for p in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(
@@ -66,11 +71,11 @@ async def get_product(
 
 @router.get(
     "/price-categories",
-    response_model=list[str],
+    response_model=Page[str],
     responses=problems(401, 422),
     dependencies=READ,
     operation_id="list_price_categories",
 )
-async def price_categories(service: CatalogueDep) -> list[str]:
-    """The price lists an order line can name."""
-    return await service.price_categories()
+async def price_categories(service: CatalogueDep) -> Page[str]:
+    """The price lists an order line can name (one page)."""
+    return Page(items=await service.price_categories(), next_cursor=None)

@@ -30,14 +30,15 @@ HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
 
 @router.get(
     "/departments",
-    response_model=list[DepartmentRead],
+    response_model=Page[DepartmentRead],
     responses=problems(401, 422),
     dependencies=READ,
     operation_id="list_departments",
 )
-async def list_departments(uow: UowDep) -> list[DepartmentRead]:
-    """All departments, by name."""
-    return [DepartmentRead.model_validate(d) for d in await DepartmentService(uow).all()]
+async def list_departments(uow: UowDep) -> Page[DepartmentRead]:
+    """All departments, by name (one page: a company has a few)."""
+    rows = await DepartmentService(uow).all()
+    return Page(items=[DepartmentRead.model_validate(d) for d in rows], next_cursor=None)
 
 
 @router.post(

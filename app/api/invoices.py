@@ -218,14 +218,16 @@ async def approve_invoice(
 
 @router.get(
     "/invoices/{invoice_id:int}/revisions",
-    response_model=list[InvoiceRevisionRead],
+    response_model=Page[InvoiceRevisionRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="invoice_revisions",
 )
-async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> list[InvoiceRevisionRead]:
-    """Every revision of the invoice as it was issued, to compare what changed."""
-    return [InvoiceRevisionRead.model_validate(r) for r in await invoices.revisions(invoice_id)]
+async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[InvoiceRevisionRead]:
+    """Every revision of the invoice as it was issued, to compare what changed (one page: an
+    invoice has a few)."""
+    rows = await invoices.revisions(invoice_id)
+    return Page(items=[InvoiceRevisionRead.model_validate(r) for r in rows], next_cursor=None)
 
 
 @router.get(

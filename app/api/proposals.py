@@ -350,14 +350,16 @@ async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
 
 @router.get(
     "/{proposal_id:int}/documents",
-    response_model=list[ProposalDocumentRead],
+    response_model=Page[ProposalDocumentRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="proposal_documents",
 )
-async def documents(proposal_id: PathId, proposals: ServiceDep) -> list[ProposalDocumentRead]:
-    """Every revision as it was sent, to the manager and to the client."""
-    return [ProposalDocumentRead.model_validate(d) for d in await proposals.documents(proposal_id)]
+async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[ProposalDocumentRead]:
+    """Every revision as it was sent, to the manager and to the client (one page: a proposal has
+    a few)."""
+    rows = await proposals.documents(proposal_id)
+    return Page(items=[ProposalDocumentRead.model_validate(d) for d in rows], next_cursor=None)
 
 
 @router.get(

@@ -5,12 +5,19 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, event, exc, insert, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, make_transient_to_detached, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    make_transient_to_detached,
+    mapped_column,
+)
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.types import TypeDecorator
 
@@ -70,13 +77,36 @@ class Base(DeclarativeBase):
 
 
 class Versioned:
-    """Row version for optimistic concurrency; exposed to clients as the ETag."""
+    """Row version for optimistic concurrency; exposed to clients as the ETag.
+
+    It is the version of what people edit, so a 412 means a person's data changed: the columns a
+    model names in ``__bookkeeping__`` (what jobs record about outside systems: 1C ids and
+    revisions, sent marks, push times) are written without moving it. Every UPDATE is still
+    checked against the version it read."""
+
+    __bookkeeping__: ClassVar[frozenset[str]] = frozenset()
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        # The next version is chosen in _next_versions below, not by the mapper.
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "before_flush")
+def _next_versions(session: Session, _context: Any, _instances: Any) -> None:
+    """Move the version of each changed row whose change is more than bookkeeping (touch() moves it
+    for a change of the aggregate's children, as before)."""
+    for row in session.dirty:
+        if not isinstance(row, Versioned):
+            continue
+        state = inspect(row)
+        changed = {
+            attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()
+        }
+        if changed - row.__bookkeeping__ - {"version"}:
+            row.version = row.version + 1
 
 
 def is_sqlite(url: str) -> bool:

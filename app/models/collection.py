@@ -45,6 +45,10 @@ class CaseFileKind(StrEnum):
 
 class CollectionCase(Versioned, Base):
     __tablename__ = "collection_cases"
+    # The stored letter and what the post reports do not move the version a person edits.
+    __bookkeeping__ = frozenset(
+        {"claim_pdf_sha256", "claim_pdf_stored_at", "tracking", "tracking_checked_at"}
+    )
     __table_args__ = (
         UniqueConstraint("client_id", "episode"),
         # One open case per client: a second overdue episode starts only after the first is closed.

@@ -27,6 +27,8 @@ class Reliability(StrEnum):
 
 class CreditRequest(Versioned, Base):
     __tablename__ = "credit_requests"
+    # The push of the approved terms to 1C does not move the version a person edits.
+    __bookkeeping__ = frozenset({"pushed_to_1c_at"})
     __table_args__ = (Index("ix_credit_requests_client_status", "client_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -34,6 +34,8 @@ class InvoiceCounter(Base):
 
 class Invoice(Versioned, Base):
     __tablename__ = "invoices"
+    # What the worker records about 1C: it does not move the version a person edits.
+    __bookkeeping__ = frozenset({"onec_id", "onec_procure", "onec_revision"})
     __table_args__ = (UniqueConstraint("year", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -21,6 +21,8 @@ class RequisitionStatus(StrEnum):
 
 class Requisition(Versioned, Base):
     __tablename__ = "requisitions"
+    # The 1C id the worker records does not move the version a person edits.
+    __bookkeeping__ = frozenset({"onec_id"})
     __table_args__ = (Index("ix_requisitions_status_expected", "status", "expected_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -39,6 +39,8 @@ class SpecStatus(StrEnum):
 
 class Spec(Versioned, Base):
     __tablename__ = "specs"
+    # What the worker records about 1C: it does not move the version a person edits.
+    __bookkeeping__ = frozenset({"receipts", "upd_onec_id"})
     __table_args__ = (Index("ix_specs_status_created", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

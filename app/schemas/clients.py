@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -12,7 +11,17 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.ru import inn as stdnum_inn
 
 from app.models.clients import ContactLevel, Potential, PurchaseFrequency
-from app.schemas.common import Id, IsoDate, LongText, Name, Phone, ReadModel, ShortText, StrictModel
+from app.schemas.common import (
+    Id,
+    IsoDate,
+    LongText,
+    Name,
+    Phone,
+    ReadModel,
+    ShortText,
+    StrictModel,
+    Timestamp,
+)
 
 
 def _inn(value: str) -> str:
@@ -165,5 +174,5 @@ class ClientRead(ReadModel):
     comment: str | None
     contacts: list[ContactRead]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -10,7 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from app.models.clients import ContactLevel
 from app.models.collection import CaseFileKind, CaseStage, CloseReason
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50000)]
@@ -103,16 +103,16 @@ class CaseRead(ReadModel):
     claim_requested_on: date | None
     claim_view: dict[str, Any] | None
     claim_text: str | None
-    claim_drafted_at: datetime | None
+    claim_drafted_at: Timestamp | None
     claim_error: str | None
     claim_approved_by_id: int | None
-    claim_approved_at: datetime | None
+    claim_approved_at: Timestamp | None
     claim_sent_on: date | None
     claim_message_id: int | None
     claim_pdf_sha256: str | None
     tracking_number: str | None
     tracking: list[dict[str, Any]]
-    tracking_checked_at: datetime | None
+    tracking_checked_at: Timestamp | None
     delivered_on: date | None
     receipt_file_id: int | None
     court_allowed_on: date | None
@@ -121,12 +121,12 @@ class CaseRead(ReadModel):
     hearings: list[dict[str, Any]]
     judgment: str | None
     enforcement: str | None
-    closed_at: datetime | None
+    closed_at: Timestamp | None
     close_reason: CloseReason | None
     close_comment: str | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class CallRead(ReadModel):
@@ -138,7 +138,7 @@ class CallRead(ReadModel):
     result: str
     promised_on: IsoDate | None
     called_by_id: int | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CaseFileRead(ReadModel):
@@ -148,7 +148,7 @@ class CaseFileRead(ReadModel):
     filename: str
     content_type: str
     size: int
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CourtDocument(ReadModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import UnionType
 from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -247,7 +248,16 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AwareDatetime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_aware)]
+def _utc(value: datetime) -> datetime:
+    # A time computed in Moscow time (a deadline at 18:00) or given with the caller's offset is
+    # answered in UTC; a naive one is UTC already (SQLite gives them so).
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Every timestamp the API answers: in UTC, written with `Z` (e.g. 2026-12-03T15:00:00Z).
+UTC_SERIALIZER = PlainSerializer(_utc, return_type=datetime, when_used="json")
+Timestamp = Annotated[datetime, UTC_SERIALIZER]
+AwareDatetime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_aware), UTC_SERIALIZER]
 
 
 def _iso_date_only(value: object) -> object:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.credit import CreditRequestStatus, Reliability
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
@@ -48,12 +47,12 @@ class CreditRequestRead(ReadModel):
     lawyer_verdict: Reliability | None
     lawyer_comment: str | None
     lawyer_id: int | None
-    reviewed_at: datetime | None
+    reviewed_at: Timestamp | None
     decided_by_id: int | None
-    decided_at: datetime | None
+    decided_at: Timestamp | None
     decision_comment: str | None
     effective_from: IsoDate | None
-    pushed_to_1c_at: datetime | None
+    pushed_to_1c_at: Timestamp | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.deliveries import DeliveryMethod
-from app.schemas.common import IsoDate, ReadModel, StrictModel
+from app.schemas.common import IsoDate, ReadModel, StrictModel, Timestamp
 
 
 class DeliveryAgree(StrictModel):
@@ -31,7 +31,7 @@ class ChecklistItem(ReadModel):
     key: str
     title: str
     done_by: int | None
-    done_at: datetime | None
+    done_at: Timestamp | None
 
 
 class DeliveryRead(ReadModel):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, EmailStr, Field, SecretStr, StringConstraints, field_validator
 
 from app.models.directory import Role
-from app.schemas.common import Id, Name, Phone, ReadModel, StrictModel
+from app.schemas.common import Id, Name, Phone, ReadModel, StrictModel, Timestamp
 
 DepartmentCode = Annotated[
     str,
@@ -48,8 +47,8 @@ class DepartmentRead(ReadModel):
     code: str
     name: str
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class EmployeeCreate(StrictModel):
@@ -90,8 +89,8 @@ class EmployeeRead(ReadModel):
     chat_handle: str | None
     is_active: bool
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -111,7 +110,7 @@ class LoginRequest(StrictModel):
 class TokenResponse(ReadModel):
     access_token: str
     token_type: str = "bearer"
-    expires_at: datetime
+    expires_at: Timestamp
 
 
 class PersonalTokenCreate(StrictModel):
@@ -124,10 +123,10 @@ class PersonalTokenRead(ReadModel):
     name: str
     kind: str
     prefix: str
-    created_at: datetime
-    expires_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: Timestamp
+    expires_at: Timestamp
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
 
 
 class PersonalTokenCreated(PersonalTokenRead):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from app.schemas.common import ReadModel
+from app.schemas.common import ReadModel, Timestamp
 
 
 class EventRead(ReadModel):
     id: int
-    occurred_at: datetime
+    occurred_at: Timestamp
     actor_id: int | None
     entity_type: str
     entity_id: int

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import StringConstraints
 
 from app.models.flags import DocumentKind, FlagStatus
-from app.schemas.common import ReadModel, StrictModel
+from app.schemas.common import ReadModel, StrictModel, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
@@ -33,6 +32,6 @@ class FlagRead(ReadModel):
     flagged_by_id: int | None
     fixed_by_id: int | None
     fix_note: str | None
-    created_at: datetime
-    fixed_at: datetime | None
+    created_at: Timestamp
+    fixed_at: Timestamp | None
     version: int

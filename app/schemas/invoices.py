@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from app.models.invoices import InvoiceStatus
-from app.schemas.common import IsoDate, ReadModel, StrictModel
+from app.schemas.common import IsoDate, ReadModel, StrictModel, Timestamp
 from app.schemas.flags import FlagRead
 
 
@@ -39,18 +38,18 @@ class InvoiceRead(ReadModel):
     vat_total: Decimal
     paid_total: Decimal
     outstanding: Decimal = Field(description="What is still owed")
-    paid_at: datetime | None
+    paid_at: Timestamp | None
     status: InvoiceStatus
     allowed_actions: list[str]
     revision: int
     sent_to: str | None
     client_comment: str | None
-    approved_at: datetime | None
+    approved_at: Timestamp | None
     open_flags: list[FlagRead] = Field(description="Mistakes flagged in this invoice and not fixed yet")
     lines: list[InvoiceLineRead]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class InvoiceRevisionRead(ReadModel):
@@ -59,7 +58,7 @@ class InvoiceRevisionRead(ReadModel):
     lines: list[dict[str, Any]]
     total: Decimal
     vat_total: Decimal
-    created_at: datetime
+    created_at: Timestamp
 
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
 from app.models.orders import OrderChannel, OrderStatus
-from app.schemas.common import Id, ReadModel, StrictModel
+from app.schemas.common import Id, ReadModel, StrictModel, Timestamp
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -105,8 +104,8 @@ class OrderRead(ReadModel):
     proposal_id: int | None = Field(default=None, description="The commercial proposal it was made from")
     lines: list[OrderLineRead]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class WebhookAccepted(ReadModel):
@@ -126,4 +125,4 @@ class OrderAttachmentRead(ReadModel):
     content_type: str
     size: int
     uploaded_by_id: int | None
-    created_at: datetime
+    created_at: Timestamp

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
 from app.models.outbox import MessageAbout, OutboundKind, OutboundStatus
-from app.schemas.common import ReadModel
+from app.schemas.common import ReadModel, Timestamp
 
 
 class ChannelRead(ReadModel):
@@ -27,8 +25,8 @@ class OutboundRead(ReadModel):
     attempts: int
     last_error: str | None
     external_id: str | None
-    created_at: datetime
-    next_attempt_at: datetime
-    sent_at: datetime | None
+    created_at: Timestamp
+    next_attempt_at: Timestamp
+    sent_at: Timestamp | None
     about: MessageAbout | None = Field(description="What it is about: who may read it follows that")
     about_id: int | None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
 from app.models.payments import PaymentSource
-from app.schemas.common import Id, IsoDate, LongText, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, LongText, ReadModel, StrictModel, Timestamp
 
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Amount = Annotated[Decimal, Field(gt=0, le=Decimal("10000000000"), decimal_places=2)]
@@ -64,4 +63,4 @@ class PaymentRead(ReadModel):
     recorded_by_id: int | None
     comment: str | None
     allocations: list[AllocationRead]
-    created_at: datetime
+    created_at: Timestamp

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
 from app.models.proposals import PriceSource, ProposalStage, ProposalStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
 Markup = Annotated[Decimal, Field(ge=0, decimal_places=2, description="Percent added to purchase prices")]
@@ -129,8 +128,8 @@ class ProposalLineRead(ReadModel):
     )
     margin_total: Decimal | None
     below_cost_approved_by_id: int | None
-    price_requested_at: datetime | None
-    price_answered_at: datetime | None
+    price_requested_at: Timestamp | None
+    price_answered_at: Timestamp | None
 
 
 class ProposalRead(ReadModel):
@@ -143,7 +142,7 @@ class ProposalRead(ReadModel):
     models_count: int
     markup_percent: Decimal
     price_category: str | None
-    due_at: datetime
+    due_at: Timestamp
     valid_until: IsoDate | None
     status: ProposalStatus
     allowed_actions: list[str]
@@ -158,8 +157,8 @@ class ProposalRead(ReadModel):
     invoice_id: int | None = Field(description="The invoice of that order")
     lines: list[ProposalLineRead]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ProposalDocumentRead(ReadModel):
@@ -168,5 +167,5 @@ class ProposalDocumentRead(ReadModel):
     stage: ProposalStage
     recipient: str
     total: Decimal
-    created_at: datetime
-    stored_at: datetime | None
+    created_at: Timestamp
+    stored_at: Timestamp | None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints
 
 from app.models.reconciliations import ActPeriodicity, ActStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
@@ -77,10 +76,10 @@ class ActRead(ReadModel):
     credit_total: Decimal
     closing_balance: Decimal
     recipient: str | None
-    sent_at: datetime | None
+    sent_at: Timestamp | None
     signed_on: IsoDate | None
     discrepancy_notes: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     version: int
     allowed_actions: list[str]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import AnyHttpUrl, Field
 
 from app.models.reference import LinkKind, TermKind
-from app.schemas.common import LongText, Name, ReadModel, StrictModel
+from app.schemas.common import LongText, Name, ReadModel, StrictModel, Timestamp
 
 
 class LinkCreate(StrictModel):
@@ -34,7 +32,7 @@ class LinkRead(ReadModel):
     description: str | None
     position: int
     version: int
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class TermCreate(StrictModel):
@@ -55,7 +53,7 @@ class TermRead(ReadModel):
     term: str
     definition: str
     version: int
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class Reference(ReadModel):

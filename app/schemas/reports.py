@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.reports import ReportStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 ReportText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Figures = dict[str, dict[str, int | Decimal]]
@@ -40,11 +39,11 @@ class DailyReportRead(ReadModel):
     figures: Figures
     text: str | None
     manager_id: int | None
-    submitted_at: datetime | None
+    submitted_at: Timestamp | None
     feedback: str | None
     feedback_by_id: int | None
-    feedback_at: datetime | None
-    reminded_at: datetime | None
+    feedback_at: Timestamp | None
+    reminded_at: Timestamp | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from app.models.requisitions import RequisitionStatus
-from app.schemas.common import IsoDate, ReadModel, StrictModel
+from app.schemas.common import IsoDate, ReadModel, StrictModel, Timestamp
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -28,8 +27,8 @@ class RequisitionRead(ReadModel):
     onec_id: str | None
     comment: str | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class RequisitionOrdered(StrictModel):

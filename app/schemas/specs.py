@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -11,7 +10,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from app.models.orders import OrderStatus
 from app.models.specs import SpecKind, SpecReceivedVia, SpecStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, StrictVariant, strict_integer
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, StrictVariant, Timestamp, strict_integer
 
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -152,7 +151,7 @@ class SpecSend(StrictModel):
 
 
 class WorkshopFeedback(ReadModel):
-    at: datetime
+    at: Timestamp
     by: int | None
     text: str
     via: str
@@ -175,20 +174,20 @@ class SpecRead(ReadModel):
     logo_filename: str | None
     logo_content_type: str | None
     signed_by_id: int | None
-    signed_at: datetime | None
+    signed_at: Timestamp | None
     signed_revision: int | None
     signed_via: str | None
     signed_filename: str | None
     signature_current: bool = Field(description="Signed, and for the revision as it stands")
     channel: str | None = Field(description="The workshop chat the spec went to")
-    sent_at: datetime | None
-    workshop_accepted_at: datetime | None
+    sent_at: Timestamp | None
+    workshop_accepted_at: Timestamp | None
     workshop_accepted_by_id: int | None
     workshop_feedback: list[WorkshopFeedback]
-    goods_ready_at: datetime | None
+    goods_ready_at: Timestamp | None
     receipts: dict[str, str] = Field(description="1C receipts posted, per requisition-book entry")
     upd_onec_id: str | None = Field(description="The shipping document (УПД) made in 1C")
     allowed_actions: list[str]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 
 from pydantic import Field
 
 from app.models.tasks import TaskKind, TaskStatus, TaskSubject
-from app.schemas.common import AwareDatetime, Id, LongText, ReadModel, ShortText, StrictModel
+from app.schemas.common import AwareDatetime, Id, LongText, ReadModel, ShortText, StrictModel, Timestamp
 
 
 class TaskCreate(StrictModel):
@@ -50,18 +50,18 @@ class TaskRead(ReadModel):
     subject_id: int | None
     assignee_id: int
     created_by_id: int | None
-    due_at: datetime
+    due_at: Timestamp
     status: TaskStatus
     overdue: bool
     allowed_actions: list[str]
     reached: bool | None
     result: str | None
     next_step: str | None
-    completed_at: datetime | None
-    notified_at: datetime | None
+    completed_at: Timestamp | None
+    notified_at: Timestamp | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class MyTasks(ReadModel):

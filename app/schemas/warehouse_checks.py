@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
 from app.models.warehouse_checks import CheckStatus, ItemMark
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel
+from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 
 class CheckItemRead(ReadModel):
@@ -23,7 +21,7 @@ class CheckItemRead(ReadModel):
     expected_on: IsoDate | None
     mark: ItemMark
     marked_by_id: int | None
-    marked_at: datetime | None
+    marked_at: Timestamp | None
 
 
 class WarehouseCheckRead(ReadModel):
@@ -33,14 +31,14 @@ class WarehouseCheckRead(ReadModel):
     keeper_id: int | None
     status: CheckStatus
     allowed_actions: list[str]
-    started_at: datetime | None
-    completed_at: datetime | None
-    reminded_at: datetime | None
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+    reminded_at: Timestamp | None
     picked_order_ids: list[int] = Field(description="Orders on the sheet whose every position is there")
     items: list[CheckItemRead]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ItemMarkIn(StrictModel):

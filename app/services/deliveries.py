@@ -11,6 +11,7 @@ feedback call finds out whether all was well.
 from __future__ import annotations
 
 from datetime import date, time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
@@ -131,13 +132,15 @@ class DeliveryService:
             keys = ", ".join(x["key"] for x in delivery.checklist)
             raise FieldError("item", f"not on the checklist of this delivery ({keys})")
         if entry["done_at"] is not None:
-            raise Conflict(f"«{entry['title']}» is already ticked")
+            raise Conflict(
+                f"{item} («{entry['title']}») is already ticked", item=item, item_title=entry["title"]
+            )
         if item == "driver_message":
             # The driver is messaged last: only once everything before it on the checklist is done.
             before = delivery.checklist[: delivery.checklist.index(entry)]
-            undone = [x["title"] for x in before if x["done_at"] is None]
+            undone = [x for x in before if x["done_at"] is None]
             if undone:
-                raise Conflict("tick these items first: " + "; ".join(undone), missing=undone)
+                raise _undone("tick these items first", undone)
         actor = self.uow.actor
         entry["done_by"] = actor.id if actor else None
         entry["done_at"] = self.uow.clock.now().isoformat()
@@ -177,9 +180,9 @@ class DeliveryService:
         delivery = await self.of_order(order_id)
         order = await self.orders.get(order_id)
         ensure_version(order, if_match, "order")
-        undone = [x["title"] for x in delivery.checklist if x["done_at"] is None]
+        undone = [x for x in delivery.checklist if x["done_at"] is None]
         if undone:
-            raise Conflict("the checklist is not done: " + "; ".join(undone), missing=undone)
+            raise _undone("the checklist is not done", undone)
         self.orders.move(order, "ship")
         await self.uow.session.flush()
         return order
@@ -228,3 +231,14 @@ class DeliveryService:
         await close_spec_of_order(self.uow, order.id, rating, comment)
         await self.uow.session.flush()
         return order
+
+
+def _undone(what: str, items: list[dict[str, Any]]) -> Conflict:
+    """A 409 naming the checklist items still to tick by their keys (`missing`), the titles beside
+    (`titles`, key → title), so a client matches them to the checklist without reading Russian."""
+    named = "; ".join(f"{x['key']} («{x['title']}»)" for x in items)
+    return Conflict(
+        f"{what}: {named}",
+        missing=[x["key"] for x in items],
+        titles={x["key"]: x["title"] for x in items},
+    )

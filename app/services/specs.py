@@ -881,7 +881,6 @@ class SpecService:
             return
         spec.receipts = receipts | fresh
         flag_modified(spec, "receipts")
-        touch(spec, self.uow)
         self.history.record("spec", spec.id, "receipt_posted_in_1c", None, {"receipts": fresh})
 
     async def issue_documents(self, spec_id: int, if_match: int | None) -> Spec:
@@ -918,7 +917,7 @@ class SpecService:
         before = spec.status
         if spec.status == S.GOODS_READY:
             spec.status = S.DOCUMENTS_ISSUED
-        touch(spec, self.uow)
+            touch(spec, self.uow)
         self.history.record(
             "spec",
             spec.id,

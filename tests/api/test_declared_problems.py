@@ -586,7 +586,7 @@ async def test_a_duplicate_that_races_past_the_check_is_409_not_a_server_error(
         )
         for n in (1, 2)
     ]
-    departments = (await client.get("/api/v1/departments", headers=everyone.headers)).json()
+    departments = (await client.get("/api/v1/departments", headers=everyone.headers)).json()["items"]
     taken = next(d for d in departments if d["id"] != everyone.department_id)
     reference = (await client.get("/api/v1/reference", headers=everyone.headers)).json()
     links, terms = reference["links"], reference["terms"]

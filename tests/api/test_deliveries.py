@@ -65,12 +65,18 @@ async def test_delivery_rules(client: httpx.AsyncClient, app: Any, make_user: An
     problem(await client.post(f"{url}/delivery/checklist/shelf", headers=h), 422, "item")
     ticked = await client.post(f"{url}/delivery/checklist/upd", headers=h)
     assert ticked.json()["checklist"][1]["done_by"] == assistant.id
-    problem(await client.post(f"{url}/delivery/checklist/upd", headers=h), 409)
+    again = problem(await client.post(f"{url}/delivery/checklist/upd", headers=h), 409)
+    assert (again["item"], again["item_title"]) == ("upd", "УПД подготовлен")
     refused = problem(await client.post(f"{url}/ship", headers=h), 409)
     assert "УПД распечатан" in refused["detail"]
+    # A 409 names the items by their keys, the titles beside.
+    assert refused["missing"] == ["carrier_from_manager", "printed", "upd_to_warehouse", "driver_message"]
+    assert refused["titles"]["printed"] == "УПД распечатан"
+    assert set(refused["titles"]) == set(refused["missing"])
     # The driver is told to take the goods to the carrier only with the УПД at the warehouse.
     early = problem(await client.post(f"{url}/delivery/checklist/driver_message", headers=h), 409)
     assert "УПД отнесён на склад" in early["detail"]
+    assert early["missing"] == ["carrier_from_manager", "printed", "upd_to_warehouse"]
     for key in ("carrier_from_manager", "printed", "upd_to_warehouse", "driver_message"):
         await client.post(f"{url}/delivery/checklist/{key}", headers=h)
     assert (await client.post(f"{url}/ship", headers=h)).json()["status"] == "shipped"

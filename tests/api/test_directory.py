@@ -114,7 +114,7 @@ async def test_personal_tokens_expire_and_revoke(
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 200
 
-    tokens = (await client.get("/api/v1/auth/tokens", headers=user.headers)).json()
+    tokens = (await client.get("/api/v1/auth/tokens", headers=user.headers)).json()["items"]
     assert {t["name"] for t in tokens} == {"cli", "script"}
     assert all("token" not in t for t in tokens)
 
@@ -217,7 +217,7 @@ async def test_idempotency_key_replays_and_refuses_reuse(client: httpx.AsyncClie
     assert first.json() == second.json()
     assert second.headers["idempotent-replayed"] == "true"
     assert second.headers["etag"] == first.headers["etag"]
-    listing = (await client.get("/api/v1/departments", headers=admin.headers)).json()
+    listing = (await client.get("/api/v1/departments", headers=admin.headers)).json()["items"]
     assert sum(d["code"] == "logistics" for d in listing) == 1
 
     reused = await client.post(

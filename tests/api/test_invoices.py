@@ -222,7 +222,7 @@ async def test_approval_with_a_revision_by_email(
     pdf = await client.get(f"{url}/pdf", headers=assistant.headers)
     revised_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert format_rub(Decimal(body["total"])) in revised_text.replace("\xa0", "\u00a0")
-    revisions = (await client.get(f"{url}/revisions", headers=assistant.headers)).json()
+    revisions = (await client.get(f"{url}/revisions", headers=assistant.headers)).json()["items"]
     assert [r["revision"] for r in revisions] == [1, 2]
     assert revisions[0]["lines"][0]["quantity"] == 3
     assert revisions[1]["reason"] == "по письму клиента"

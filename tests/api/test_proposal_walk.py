@@ -213,7 +213,7 @@ async def test_proposal_from_request_to_order_and_invoice(
     assert "действительно до 15 декабря 2026 г." in text  # the configured 14 days
     assert "615,40" not in text  # purchase prices are never printed
     assert image_xobjects(pdf) == 2
-    documents = (await client.get(f"/api/v1/proposals/{pid}/documents", headers=a)).json()
+    documents = (await client.get(f"/api/v1/proposals/{pid}/documents", headers=a)).json()["items"]
     assert [(d["revision"], d["stage"]) for d in documents] == [(1, "manager")]
     assert documents[0]["stored_at"] is not None
     kept = await client.get(f"/api/v1/proposals/{pid}/documents/{documents[0]['id']}/pdf", headers=a)
@@ -249,7 +249,7 @@ async def test_proposal_from_request_to_order_and_invoice(
     assert mail["To"] == "zakupki@lesterminal.example"
     client_pdf = next(mail.iter_attachments()).get_content()
     assert "действительно до 20 декабря 2026 г." in pdf_text(client_pdf)
-    documents = (await client.get(f"/api/v1/proposals/{pid}/documents", headers=a)).json()
+    documents = (await client.get(f"/api/v1/proposals/{pid}/documents", headers=a)).json()["items"]
     assert [(d["revision"], d["stage"]) for d in documents] == [(1, "manager"), (2, "manager"), (2, "client")]
 
     # Accepted → an order with the lines, prices and client, and its invoice, linked both ways.

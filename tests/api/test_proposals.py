@@ -378,7 +378,7 @@ async def test_the_email_to_the_manager_goes_once_and_its_pdf_is_kept_once(
     assert len(handler.received) == 1
     document = (
         await client.get(f"/api/v1/proposals/{pid}/documents", headers=people["manager"].headers)
-    ).json()[0]
+    ).json()["items"][0]
     stored = await app.state.storage.get(f"documents/proposals/{pid}/r1-manager.pdf")
     assert stored is not None
     assert stored.content == next(handler.received[0].parsed().iter_attachments()).get_content()

@@ -34,7 +34,7 @@ async def _patch(client: httpx.AsyncClient, url: str, headers: dict[str, str], b
 
 
 async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
-    departments = (await client.get("/api/v1/departments", headers=headers)).json()
+    departments = (await client.get("/api/v1/departments", headers=headers)).json()["items"]
     reference = (await client.get("/api/v1/reference", headers=headers)).json()
     employees = (await client.get("/api/v1/employees", headers=headers, params={"limit": 200})).json()
     clients = (await client.get("/api/v1/clients", headers=headers, params={"limit": 200})).json()
@@ -62,7 +62,7 @@ async def test_a_start_after_the_directory_was_edited_changes_nothing_and_does_n
     assert before["employees"]
     assert before["clients"]
 
-    departments = {d["code"]: d for d in (await client.get("/api/v1/departments", headers=h)).json()}
+    departments = {d["code"]: d for d in (await client.get("/api/v1/departments", headers=h)).json()["items"]}
     await _patch(client, f"/api/v1/departments/{departments['shop']['id']}", h, {"code": "retail"})
     await _patch(client, f"/api/v1/departments/{departments['quality']['id']}", h, {"name": "Отдел качества"})
     reference = (await client.get("/api/v1/reference", headers=h)).json()

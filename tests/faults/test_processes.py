@@ -435,7 +435,7 @@ def test_two_apis_and_two_workers_do_each_job_once_and_send_each_email_once_thou
             )
         cases = asyncio.run(_approved_claims(stack.env["APP_DB__URL"], 4))
         clients = [c["id"] for c in stack.get("/api/v1/clients", params={"limit": 5}).json()["items"]]
-        suit = stack.get("/api/v1/catalogue/products", params={"q": "Костюм", "limit": 1}).json()[0]
+        suit = stack.get("/api/v1/catalogue/products", params={"q": "Костюм", "limit": 1}).json()["items"][0]
 
         # The load, spread over both APIs: three amoCRM leads, each delivered to both; five orders
         # whose invoices are emailed; four claim letters emailed.

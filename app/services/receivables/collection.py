@@ -1464,7 +1464,6 @@ class CollectionService:
                 self.today,
             )
         elif changed:
-            touch(case, self.uow)
             self.history.record("collection_case", case.id, "tracked", None, {"operations": len(history)})
         return True
 
