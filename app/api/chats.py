@@ -20,18 +20,17 @@ READ = [Depends(allow(Permission.CHATS_READ))]
 
 @router.get(
     "/chats",
-    response_model=Page[ChannelRead],
+    response_model=list[ChannelRead],
     responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="list_chats",
 )
-async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
-    """The department's work chats, with the adapter each is routed through (one page)."""
-    channels = [
+async def list_chats(settings: SettingsDep) -> list[ChannelRead]:
+    """The department's work chats, with the adapter each is routed through."""
+    return [
         ChannelRead(key=key, title=channel.title, adapter=channel.adapter)
         for key, channel in settings.chat.channels.items()
     ]
-    return Page(items=channels, next_cursor=None)
 
 
 @router.get(

@@ -143,15 +143,14 @@ async def attach_file(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/attachments",
-    response_model=Page[CaseFileRead],
+    response_model=list[CaseFileRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_files",
 )
-async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
-    """The case's scans, oldest first (one page)."""
-    rows = await CollectionService(uow).files(case_id)
-    return Page(items=[CaseFileRead.model_validate(f) for f in rows], next_cursor=None)
+async def list_files(case_id: PathId, uow: UowDep) -> list[CaseFileRead]:
+    """The case's scans, oldest first."""
+    return [CaseFileRead.model_validate(f) for f in await CollectionService(uow).files(case_id)]
 
 
 @router.get(
@@ -202,15 +201,14 @@ async def refuse_guarantee(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/calls",
-    response_model=Page[CallRead],
+    response_model=list[CallRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_calls",
 )
-async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
-    """The negotiation calls, oldest first (one page)."""
-    rows = await CollectionService(uow).calls(case_id)
-    return Page(items=[CallRead.model_validate(c) for c in rows], next_cursor=None)
+async def list_calls(case_id: PathId, uow: UowDep) -> list[CallRead]:
+    """The negotiation calls, oldest first."""
+    return [CallRead.model_validate(c) for c in await CollectionService(uow).calls(case_id)]
 
 
 @router.post(
@@ -407,14 +405,12 @@ async def close(
 
 @router.get(
     "/api/v1/reports/collection-cases-by-stage",
-    response_model=Page[StageCount],
+    response_model=list[StageCount],
     responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="collection_cases_by_stage",
 )
-async def cases_by_stage(uow: UowDep) -> Page[StageCount]:
-    """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL;
-    one page, a row for every stage)."""
+async def cases_by_stage(uow: UowDep) -> list[StageCount]:
+    """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL)."""
     rows = await CollectionService(uow).by_stage()
-    counts = [StageCount(stage=stage, cases=count, overdue_debt=debt) for stage, count, debt in rows]
-    return Page(items=counts, next_cursor=None)
+    return [StageCount(stage=stage, cases=count, overdue_debt=debt) for stage, count, debt in rows]

@@ -209,17 +209,17 @@ async def attach_file(
 
 @router.get(
     "/{order_id:int}/attachments",
-    response_model=Page[OrderAttachmentRead],
+    response_model=list[OrderAttachmentRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="order_attachments",
 )
 async def order_attachments(
     order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
-) -> Page[OrderAttachmentRead]:
-    """The files the order came with, oldest first (one page)."""
+) -> list[OrderAttachmentRead]:
+    """The files the order came with, oldest first."""
     rows = await _files(request, orders, settings).list(order_id)
-    return Page(items=[OrderAttachmentRead.model_validate(a) for a in rows], next_cursor=None)
+    return [OrderAttachmentRead.model_validate(a) for a in rows]
 
 
 @router.get(
