@@ -408,7 +408,7 @@ async def test_the_court_package_names_each_scan_by_what_it_is(
     )
     assert scan.status_code == 201, scan.text
 
-    package = (await client.get(f"{url}/court-package", headers=head.headers)).json()
+    package = (await client.get(f"{url}/court-package", headers=head.headers)).json()["items"]
     (letter,) = [d for d in package if d["kind"] == "guarantee_letter"]
     assert (letter["title"], letter["date"]) == ("Гарантийное письмо от 11.12.2026", "2026-12-11")
     archive = await client.get(f"{url}/court-package.zip", headers=head.headers)
