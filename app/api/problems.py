@@ -18,6 +18,9 @@ from app.schemas.common import PROBLEM_MEDIA
 
 log = get_logger(__name__)
 
+# A dependency that is down (the database, a file store) is told as a 503 worth retrying soon.
+_RETRY_SOON = {"Retry-After": "5"}
+
 # Set on a request's scope when its write lost a race with another writer (a stale row version).
 STALE_WRITE = "pomoshnik.stale_write"
 
@@ -211,12 +214,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: DBAPIError) -> JSONResponse:
         log.error("db.unavailable", error=str(exc.orig)[:300])
-        return http_problem(503, "the database is unavailable; try again shortly", request.url.path)
+        return http_problem(
+            503, "the database is unavailable; try again shortly", request.url.path, headers=_RETRY_SOON
+        )
 
     @app.exception_handler(OSError)
     async def _os(request: Request, exc: OSError) -> JSONResponse:
         log.error("dependency.unavailable", error=str(exc)[:300])
-        return http_problem(503, "a dependency is unavailable; try again shortly", request.url.path)
+        return http_problem(
+            503, "a dependency is unavailable; try again shortly", request.url.path, headers=_RETRY_SOON
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -365,12 +365,13 @@ async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[Proposal
 @router.get(
     "/{proposal_id:int}/documents/{document_id:int}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 503)},
     dependencies=READ,
     operation_id="proposal_document_pdf",
 )
 async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: ServiceDep) -> Response:
-    """The PDF exactly as it was sent."""
+    """The PDF exactly as it was sent (made again from the kept view until the worker has stored it;
+    a 503 with `Retry-After` if the renderer fails meanwhile)."""
     document, content = await proposals.document_pdf(proposal_id, document_id)
     filename = f"proposal-{proposal_id}-r{document.revision}-{document.stage.value}.pdf"
     return pdf_response(content, filename)

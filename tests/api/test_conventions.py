@@ -151,6 +151,7 @@ async def test_database_down_is_503_not_a_crash() -> None:
         assert (await http.get("/healthz")).status_code == 200
         response = await http.get("/api/v1/clients", headers={"Authorization": "Bearer pmk_x"})
         assert problem(response, 503)["code"] == "unavailable"
+        assert response.headers["Retry-After"] == "5"
     await app.state.engine.dispose()
 
 

@@ -196,8 +196,9 @@ async def test_a_render_process_that_crashes_is_a_503_and_every_later_request_is
     for name, (url, _) in sorted(documents.items()):
         if name.endswith(" 2"):
             continue  # one of each kind
-        body = problem(await crashing.get(url, headers=headers), 503)
-        assert body["code"] == "renderer_crashed", name
+        crashed = await crashing.get(url, headers=headers)
+        assert problem(crashed, 503)["code"] == "renderer_crashed", name
+        assert crashed.headers["Retry-After"] == "1", name
         # The same API answers the next request (each render in processes started again).
         assert (await crashing.get("/api/v1/auth/me", headers=headers)).status_code == 200
     # A signature that needs its PDF is refused whole, and is taken once the renderer works.
@@ -208,6 +209,27 @@ async def test_a_render_process_that_crashes_is_a_503_and_every_later_request_is
     assert (await client.get(spec, headers=headers)).json() == before
     signed = await client.post(f"{spec}/sign", headers=people.supply.headers)
     assert signed.status_code == 200, signed.text
+
+
+async def test_a_sent_proposal_not_yet_stored_is_made_again_and_a_crash_meanwhile_is_a_503(
+    client: httpx.AsyncClient, people: People, documents: dict[str, tuple[str, str]], api_with: Any
+) -> None:
+    """Until the worker stores a sent proposal's PDF it is made again from the kept view; a render
+    that fails then is the same 503 as any other, and the document is given once the renderer works."""
+    url, text = documents["proposal 1"]
+    proposal = url.removesuffix("/pdf")
+    sent = await client.post(f"{proposal}/send-to-manager", headers=people.assistant.headers, json={})
+    assert sent.status_code == 200, sent.text
+    listed = await client.get(f"{proposal}/documents", headers=people.manager.headers)
+    (document,) = listed.json()["items"]
+    pdf = f"{proposal}/documents/{document['id']}/pdf"
+    crashing = await api_with(Renderer(processes=1, call=segfault))
+    crashed = await crashing.get(pdf, headers=people.manager.headers)
+    assert problem(crashed, 503)["code"] == "renderer_crashed"
+    assert crashed.headers["Retry-After"] == "1"
+    made = await client.get(pdf, headers=people.manager.headers)
+    assert made.status_code == 200, made.text
+    assert text in pdf_text(made.content)
 
 
 async def test_a_killed_render_process_fails_one_request_and_the_next_gets_its_pdf(

@@ -64,6 +64,10 @@ PRELOAD = (
 Call = Callable[[Callable[..., Any], tuple[Any, ...], Mapping[str, Any]], Any]
 
 
+# What a request told of a crashed render is told to wait: the pool is being built again.
+RETRY_AFTER_SECONDS = 1
+
+
 class RendererCrashed(Unavailable):
     code = "renderer_crashed"
     title = "The document renderer is unavailable"
@@ -174,7 +178,8 @@ class Renderer:
             self._discard(pool)
             log.error("render.crashed", error=str(exc))
             raise RendererCrashed(
-                "the document renderer stopped while making this document and has been restarted; try again"
+                "the document renderer stopped while making this document and has been restarted; try again",
+                retry_after=RETRY_AFTER_SECONDS,
             ) from exc
 
     async def render(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
