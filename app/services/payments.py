@@ -63,7 +63,8 @@ class PaymentService:
                 Invoice.status == InvoiceStatus.APPROVED,
                 Invoice.paid_total < Invoice.total,
             )
-            .order_by(Invoice.due_on, Invoice.issued_on, Invoice.id)
+            # Goods not shipped on a deferment have no due date yet: they come after every debt.
+            .order_by(Invoice.due_on.is_(None), Invoice.due_on, Invoice.issued_on, Invoice.id)
             .with_for_update()
         )
         return list((await self.uow.session.scalars(query)).all())
@@ -241,6 +242,8 @@ class _Step:
     # The step is due from (due_on + start) and makes sense until (due_on + until), calendar days.
     start: int
     until: int
+    # Only for a debt (goods shipped): checking the signed shipping documents and the act.
+    shipped_only: bool = False
 
 
 # Steps before the due date are made this many days early, so that a call due on the working day
@@ -253,14 +256,17 @@ LEAD_DAYS = 10
 DAY_AFTER_UNTIL = 30
 
 STEPS = (
-    _Step(ReminderStep.WEEK_BEFORE, TaskKind.REQUEST_DOCUMENT, -7, -1),
+    _Step(ReminderStep.WEEK_BEFORE, TaskKind.REQUEST_DOCUMENT, -7, -1, shipped_only=True),
     _Step(ReminderStep.DAY_BEFORE, TaskKind.CALL, -1, 0),
     _Step(ReminderStep.DAY_AFTER, TaskKind.CALL, 1, DAY_AFTER_UNTIL),
 )
 
 
 class PaymentScheduleService:
-    """The sweep's part: the due steps of unpaid approved invoices, each made once."""
+    """The sweep's part: the due steps of unpaid approved invoices, each made once. An invoice has
+    them from its due date: a debt (goods shipped), or a prepayment invoice, which gets the calls
+    only (no documents to check, and never a collection case: its goods have not left). An invoice
+    on a deferment whose goods have not left has no due date, so no steps."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -282,6 +288,8 @@ class PaymentScheduleService:
             Invoice.due_on >= today - timedelta(days=step.until),
             ~done,
         ]
+        if step.shipped_only:
+            conditions.append(Invoice.shipped_on.is_not(None))
         rows = (
             await self.uow.session.execute(
                 select(Invoice, Order.assistant_id, Order.manager_id, Order.taken_by_id, Client.payment_day)
@@ -302,7 +310,7 @@ class PaymentScheduleService:
                     title=title,
                     description=description,
                     assignee_id=assignee,
-                    due_at=self._due_at(step, invoice.due_on, today),
+                    due_at=self._due_at(step, invoice.due, today),
                     subject_type=TaskSubject.INVOICE,
                     subject_id=invoice.id,
                 )
@@ -329,7 +337,7 @@ class PaymentScheduleService:
 
 def _texts(step: ReminderStep, invoice: Invoice, payment_day: int | None) -> tuple[str, str]:
     owed = format_rub(invoice.outstanding)
-    due = invoice.due_on.strftime("%d.%m.%Y")
+    due = invoice.due.strftime("%d.%m.%Y")
     payday = f" Клиент обычно платит {payment_day}-го числа." if payment_day else ""
     if step == ReminderStep.WEEK_BEFORE:
         return (
@@ -341,6 +349,12 @@ def _texts(step: ReminderStep, invoice: Invoice, payment_day: int | None) -> tup
         return (
             f"Позвонить клиенту: подтвердить оплату счёта № {invoice.number} до {due}",
             f"Завтра срок оплаты счёта № {invoice.number}, к оплате {owed}.{payday}",
+        )
+    if invoice.shipped_on is None:  # a prepayment invoice: nothing shipped, so no debt to secure
+        return (
+            f"Счёт № {invoice.number} не оплачен в срок: выяснить причину",
+            f"Срок предоплаты был {due}, не оплачено {owed}; товар не отгружен. Позвонить клиенту "
+            f"и выяснить, будет ли оплата.{payday}",
         )
     return (
         f"Счёт № {invoice.number} не оплачен в срок: выяснить причину",
