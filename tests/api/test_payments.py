@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.models.collection import CollectionCase
 from app.models.directory import Role
 from app.models.tasks import Task
+from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import sweep
 from tests.support.helpers import problem
@@ -158,9 +159,29 @@ async def test_the_due_date_steps_are_made_once(
     assert {t[2] for t in day} == {"2026-12-07T15:00:00+00:00"}  # Monday, the working day before
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 0
 
-    # The first is paid in time; the day after the due date only the second gets the call.
+    # Monday's call is the day before Tuesday's due date: «завтра».
+    async with job_ctx.session_factory() as session:
+        calls = (await session.scalars(select(Task).where(Task.title.contains("подтвердить оплату")))).all()
+    assert {t.description for t in calls} == {
+        f"Завтра, 08.12.2026 (вторник), срок оплаты счёта № {i['number']}, к оплате "
+        f"{format_rub(Decimal(i['total']))}."
+        for i in (first, second)
+    }
+
+    # The first is paid in time: its check and its call have nothing left to ask, the payment closes
+    # them; the second's call stays. The day after the due date only the second gets the call.
     paid = {"client_id": client_id, "amount": first["total"], "paid_on": "2026-12-01"}
-    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
+    payment = await client.post("/api/v1/payments", headers=accountant.headers, json=paid)
+    assert payment.status_code == 201, payment.text
+    async with job_ctx.session_factory() as session:
+        rows = (await session.scalars(select(Task).where(Task.subject_type == "invoice"))).all()
+    ended = {(t.subject_id, t.kind): (t.status, t.result) for t in rows}
+    closed = ("done", f"Счёт оплачен: платёж № {payment.json()['id']} от 01.12.2026")
+    assert ended == {
+        (first["id"], "request_document"): closed,
+        (first["id"], "call"): closed,
+        (second["id"], "call"): ("open", None),
+    }
     clock.advance(timedelta(days=8))  # Wednesday 2026-12-09
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 1
     late = (await tasks())[-1]

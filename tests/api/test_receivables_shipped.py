@@ -116,7 +116,13 @@ async def test_a_debt_runs_from_the_shipment_to_the_claim(
     for day in (date(2026, 12, 11), date(2026, 12, 21), date(2026, 12, 22)):
         clock.set(at(day))
         await _sweep_twice(job_ctx)
-    steps = [(t.kind, t.due_at) for t in await _invoice_tasks(job_ctx, invoice["id"])]
+    tasks = await _invoice_tasks(job_ctx, invoice["id"])
+    steps = [(t.kind, t.due_at) for t in tasks]
+    # The call on Friday names Monday's date: «завтра» would be Saturday.
+    assert tasks[1].description == (
+        f"Срок оплаты счёта № {invoice['number']} — 21.12.2026 (понедельник), к оплате "
+        f"{format_rub(Decimal(invoice['total']))}."
+    )
     assert steps == [
         ("request_document", CAL.at(date(2026, 12, 14), time(18, 0))),  # T-7: Monday the 14th
         ("call", CAL.at(date(2026, 12, 18), time(18, 0))),  # T-1: Friday, the working day before
