@@ -553,6 +553,7 @@ class InvoiceService:
             number=invoice.number,
             issued_on=invoice.issued_on,
             due_on=invoice.due_on,
+            deferment_days=invoice.deferment_days,
             totals=self._totals(invoice),
             director_name=company.director_name,
             accountant_name=company.accountant_name,
