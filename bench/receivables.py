@@ -194,7 +194,9 @@ def generate(dsn: str, today: date) -> dict[str, Any]:
                 n = seq[issued.year] = seq.get(issued.year, 0) + 1
                 paid_at = f"{paid_on.isoformat()} 12:00:00+00" if paid == total else "\\N"
                 yield (
-                    f"{i}\t{issued.year}-{n:06d}\t{issued.year}\t{n}\t{i}\t{client}\t{issued}\t{due}\t22\t"
+                    # Every order is closed: its goods left on the day of issue (a debt until paid).
+                    f"{i}\t{issued.year}-{n:06d}\t{issued.year}\t{n}\t{i}\t{client}\t{issued}\t{due}\t"
+                    f"{issued}\t22\t"
                     f"{total}\t{total * 22 // 122}\t{paid}\t{paid_at}\tapproved\t1\t1c-{i}\t"
                     f"{stamp}\t{stamp}\t1\n"
                 )
@@ -202,8 +204,8 @@ def generate(dsn: str, today: date) -> dict[str, Any]:
         _copy(
             conn,
             "invoices",
-            "id, number, year, seq, order_id, client_id, issued_on, due_on, vat_rate, total, vat_total, "
-            "paid_total, paid_at, status, revision, onec_id, created_at, updated_at, version",
+            "id, number, year, seq, order_id, client_id, issued_on, due_on, shipped_on, vat_rate, total, "
+            "vat_total, paid_total, paid_at, status, revision, onec_id, created_at, updated_at, version",
             invoice_rows(),
         )
         _copy(

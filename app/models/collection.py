@@ -33,6 +33,8 @@ class CloseReason(StrEnum):
     PAID = "paid"
     SETTLED = "settled"
     WRITTEN_OFF = "written_off"
+    # Its invoices' goods were never shipped: no debt (cases opened before that rule was kept).
+    NOT_RECEIVABLE = "not_receivable"
 
 
 class CaseFileKind(StrEnum):

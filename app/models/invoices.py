@@ -7,7 +7,20 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Versioned, str_enum
@@ -45,7 +58,14 @@ class Invoice(Versioned, Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), unique=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
     issued_on: Mapped[date] = mapped_column(Date)
-    due_on: Mapped[date] = mapped_column(Date)
+    # When the money is due. A prepayment invoice: a few working days after issue. An invoice on the
+    # client's deferment: ``deferment_days`` after the shipment (the УПД date), moved to the next
+    # working day (Civil Code art. 193); none while the goods are not shipped.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    # The client's deferment (calendar days) in force on the day of issue; None: payment in advance.
+    deferment_days: Mapped[int | None] = mapped_column(Integer)
+    # The day the goods left (the УПД): only from then is an unpaid invoice a debt (a receivable).
+    shipped_on: Mapped[date | None] = mapped_column(Date)
     vat_rate: Mapped[int] = mapped_column(Integer)  # percent; Russian rates are whole numbers
     total: Mapped[Decimal]
     vat_total: Mapped[Decimal]
@@ -71,6 +91,25 @@ class Invoice(Versioned, Base):
     @property
     def outstanding(self) -> Decimal:
         return self.total - self.paid_total
+
+    @property
+    def due(self) -> date:
+        """The due date of an invoice that has one (a debt, a prepayment invoice): the receivables
+        read only those; an invoice on a deferment whose goods have not left has none."""
+        if self.due_on is None:
+            raise ValueError(f"invoice {self.number} has no due date: its goods are not shipped")
+        return self.due_on
+
+
+def receivable() -> ColumnElement[bool]:
+    """A debt: an approved invoice whose goods were shipped and that is not fully paid. An invoice
+    whose goods have not left is no receivable, whatever its due date (no aging, ledger debit,
+    collection case, claim or limitation watch)."""
+    return and_(
+        Invoice.status == InvoiceStatus.APPROVED,
+        Invoice.shipped_on.is_not(None),
+        Invoice.paid_total < Invoice.total,
+    )
 
 
 class InvoiceLine(Base):

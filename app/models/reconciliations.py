@@ -139,4 +139,7 @@ Index(
     sqlite_where=text("onec_id IS NOT NULL AND revision > onec_revision"),
 )
 Index("ix_invoices_issued_on", Invoice.issued_on)
+# The ledger and the acts date a sale by its shipment.
+Index("ix_invoices_client_shipped", Invoice.client_id, Invoice.shipped_on)
+Index("ix_invoices_shipped_on", Invoice.shipped_on)
 Index("ix_payments_paid_on", Payment.paid_on)

@@ -32,7 +32,16 @@ class InvoiceRead(ReadModel):
     order_id: int
     client_id: int
     issued_on: IsoDate
-    due_on: IsoDate
+    due_on: IsoDate | None = Field(
+        description="When payment is due: for payment in advance, set on issue; on a deferment, "
+        "deferment_days after the shipment (moved to the next working day), none until the goods ship"
+    )
+    deferment_days: int | None = Field(
+        description="The client's deferment on the day of issue; none: in advance"
+    )
+    shipped_on: IsoDate | None = Field(
+        description="When the goods were shipped (the УПД): from then it is a debt"
+    )
     vat_rate: int
     total: Decimal
     vat_total: Decimal

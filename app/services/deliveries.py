@@ -23,6 +23,7 @@ from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.services.common import ensure_version, touch
+from app.services.invoices import record_shipment
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.ports import Erp
@@ -176,7 +177,8 @@ class DeliveryService:
         )
 
     async def ship(self, order_id: int, if_match: int | None) -> Order:
-        """Shipped (or handed over): only with every item of the checklist ticked."""
+        """Shipped (or handed over): only with every item of the checklist ticked. The invoice is a
+        debt from this day (the УПД goes with the goods); on a deferment, it is due from it."""
         delivery = await self.of_order(order_id)
         order = await self.orders.get(order_id)
         ensure_version(order, if_match, "order")
@@ -184,6 +186,7 @@ class DeliveryService:
         if undone:
             raise _undone("the checklist is not done", undone)
         self.orders.move(order, "ship")
+        await record_shipment(self.uow, order.id, self.uow.calendar.local_date(self.uow.clock.now()))
         await self.uow.session.flush()
         return order
 

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.core.calendar import BusinessCalendar
 from app.core.config import CompanySettings
 from app.core.errors import Conflict, FieldError, InvalidTransition
 from app.models.clients import Client, ClientContact
@@ -81,6 +82,40 @@ def _terms_in_force(client: Client, day: date) -> bool:
     return client.terms_from is None or client.terms_from <= day
 
 
+def deferment_on(client: Client, issued_on: date) -> int | None:
+    """The client's approved deferment (calendar days) when its terms apply on the day of issue."""
+    return client.deferment_days if _terms_in_force(client, issued_on) else None
+
+
+def due_after_shipment(shipped_on: date, deferment_days: int, calendar: BusinessCalendar) -> date:
+    """A deferment runs from the shipment (the УПД date): ``deferment_days`` calendar days later,
+    a day off moved to the next working day (Civil Code art. 193)."""
+    return calendar.next_working_day(shipped_on + timedelta(days=deferment_days))
+
+
+async def record_shipment(uow: UnitOfWork, order_id: int, shipped_on: date) -> Invoice | None:
+    """The order's goods left (regulation, process 1, step 12, with the УПД): its invoice becomes a
+    debt from this day, and an invoice on a deferment is due ``deferment_days`` after it."""
+    invoice: Invoice | None = await uow.session.scalar(select(Invoice).where(Invoice.order_id == order_id))
+    if invoice is None or invoice.shipped_on is not None:
+        return invoice
+    invoice.shipped_on = shipped_on
+    if invoice.deferment_days is not None:
+        invoice.due_on = due_after_shipment(shipped_on, invoice.deferment_days, uow.calendar)
+    touch(invoice, uow)
+    HistoryService(uow).record(
+        "invoice",
+        invoice.id,
+        "shipped",
+        None,
+        {
+            "shipped_on": shipped_on.isoformat(),
+            "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
+        },
+    )
+    return invoice
+
+
 class InvoiceService:
     def __init__(
         self, uow: UnitOfWork, erp: Erp, company: CompanySettings, vat: VatSchedule | None = None
@@ -143,6 +178,7 @@ class InvoiceService:
             client_id=client.id,
             issued_on=today,
             due_on=self.due_date(client, today),
+            deferment_days=deferment_on(client, today),
             vat_rate=int(totals.vat_rate),
             total=totals.total,
             vat_total=totals.vat_total,
@@ -373,14 +409,12 @@ class InvoiceService:
         )
         return list(rows)
 
-    def due_date(self, client: Client, issued_on: date) -> date:
-        """The client's approved deferment (calendar days, the end moved to the next working day,
-        Civil Code art. 193) when its terms apply on the day of issue; else the company's default
-        term for payment in advance, in working days."""
-        if client.deferment_days is not None and (
-            client.terms_from is None or client.terms_from <= issued_on
-        ):
-            return self.uow.calendar.next_working_day(issued_on + timedelta(days=client.deferment_days))
+    def due_date(self, client: Client, issued_on: date) -> date | None:
+        """Payment in advance: the company's default term, in working days from the day of issue.
+        On the client's approved deferment (its terms in force on the day of issue) nothing is due
+        until the goods are shipped: the due date is set by the shipment (``due_after_shipment``)."""
+        if deferment_on(client, issued_on) is not None:
+            return None
         return self.uow.calendar.add_working_days(issued_on, self.company.invoice_payment_working_days)
 
     async def compare(self, invoice_id: int, older: int, newer: int) -> dict[str, Any]:
@@ -519,6 +553,7 @@ class InvoiceService:
             number=invoice.number,
             issued_on=invoice.issued_on,
             due_on=invoice.due_on,
+            deferment_days=invoice.deferment_days,
             totals=self._totals(invoice),
             director_name=company.director_name,
             accountant_name=company.accountant_name,

@@ -21,7 +21,7 @@ from app.core.db import insert_persistent
 from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client
 from app.models.directory import Employee, Role
-from app.models.invoices import Invoice, InvoiceStatus
+from app.models.invoices import Invoice, InvoiceStatus, receivable
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
@@ -128,7 +128,10 @@ def _client_with_credit_query() -> Select[Any]:
     )
     owed_kopecks = type_coerce(Invoice.total, Integer) - type_coerce(Invoice.paid_total, Integer)
     debt = select(func.coalesce(func.sum(owed_kopecks), 0)).where(unpaid)
-    overdue = select(func.min(Invoice.due_on)).where(unpaid, Invoice.due_on < bindparam("today", type_=Date))
+    # Overdue is a debt for goods shipped; an invoice whose goods have not left is no debt yet.
+    overdue = select(func.min(Invoice.due_on)).where(
+        receivable(), Invoice.client_id == Client.id, Invoice.due_on < bindparam("today", type_=Date)
+    )
     # Columns, not the entity: the order needs the client's people and limit, and loading a whole
     # client card into the session was a good part of an intake's CPU.
     return select(

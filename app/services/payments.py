@@ -22,7 +22,7 @@ from app.models.clients import Client
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation, PaymentSource, ReminderStep
-from app.models.tasks import TaskKind, TaskSubject
+from app.models.tasks import TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import visible
 from app.schemas.payments import PaymentCreate
 from app.services.clients import ClientService
@@ -63,7 +63,8 @@ class PaymentService:
                 Invoice.status == InvoiceStatus.APPROVED,
                 Invoice.paid_total < Invoice.total,
             )
-            .order_by(Invoice.due_on, Invoice.issued_on, Invoice.id)
+            # Goods not shipped on a deferment have no due date yet: they come after every debt.
+            .order_by(Invoice.due_on.is_(None), Invoice.due_on, Invoice.issued_on, Invoice.id)
             .with_for_update()
         )
         return list((await self.uow.session.scalars(query)).all())
@@ -125,6 +126,7 @@ class PaymentService:
                 invoice.paid_at = now
             touch(invoice, self.uow)
         await self.uow.session.flush()
+        await self._end_reminders([invoice for invoice, _ in plan if invoice.outstanding == 0], payment)
         for invoice, amount in plan:
             self.history.record(
                 "invoice",
@@ -142,6 +144,18 @@ class PaymentService:
         )
         await CollectionService(self.uow).on_payment(client.id, payment)
         return payment
+
+    async def _end_reminders(self, paid: list[Invoice], payment: Payment) -> None:
+        """A paid invoice's reminder tasks (check the documents, the call to confirm the payment, the
+        call for the reason) have nothing left to ask: the payment closes them."""
+        if not paid:
+            return
+        task_ids = select(InvoiceReminder.task_id).where(
+            InvoiceReminder.invoice_id.in_([i.id for i in paid]), InvoiceReminder.task_id.is_not(None)
+        )
+        await TaskService(self.uow).end_ids(
+            task_ids, TaskStatus.DONE, f"Счёт оплачен: платёж № {payment.id} от {payment.paid_on:%d.%m.%Y}"
+        )
 
     async def import_from_erp(self, payments: list[ErpPayment]) -> tuple[int, list[str]]:
         """1C's payments: each recorded once (its 1C id), allocated oldest first; money that came
@@ -241,6 +255,8 @@ class _Step:
     # The step is due from (due_on + start) and makes sense until (due_on + until), calendar days.
     start: int
     until: int
+    # Only for a debt (goods shipped): checking the signed shipping documents and the act.
+    shipped_only: bool = False
 
 
 # Steps before the due date are made this many days early, so that a call due on the working day
@@ -253,14 +269,17 @@ LEAD_DAYS = 10
 DAY_AFTER_UNTIL = 30
 
 STEPS = (
-    _Step(ReminderStep.WEEK_BEFORE, TaskKind.REQUEST_DOCUMENT, -7, -1),
+    _Step(ReminderStep.WEEK_BEFORE, TaskKind.REQUEST_DOCUMENT, -7, -1, shipped_only=True),
     _Step(ReminderStep.DAY_BEFORE, TaskKind.CALL, -1, 0),
     _Step(ReminderStep.DAY_AFTER, TaskKind.CALL, 1, DAY_AFTER_UNTIL),
 )
 
 
 class PaymentScheduleService:
-    """The sweep's part: the due steps of unpaid approved invoices, each made once."""
+    """The sweep's part: the due steps of unpaid approved invoices, each made once. An invoice has
+    them from its due date: a debt (goods shipped), or a prepayment invoice, which gets the calls
+    only (no documents to check, and never a collection case: its goods have not left). An invoice
+    on a deferment whose goods have not left has no due date, so no steps."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -282,6 +301,8 @@ class PaymentScheduleService:
             Invoice.due_on >= today - timedelta(days=step.until),
             ~done,
         ]
+        if step.shipped_only:
+            conditions.append(Invoice.shipped_on.is_not(None))
         rows = (
             await self.uow.session.execute(
                 select(Invoice, Order.assistant_id, Order.manager_id, Order.taken_by_id, Client.payment_day)
@@ -296,13 +317,15 @@ class PaymentScheduleService:
         for invoice, assistant_id, manager_id, taken_by_id, payment_day in rows:
             assignee = assistant_id or manager_id or taken_by_id
             if assignee is not None:
-                title, description = _texts(step.step, invoice, payment_day)
+                due_at = self._due_at(step, invoice.due, today)
+                call_day = self.uow.calendar.local_date(due_at)
+                title, description = _texts(step.step, invoice, payment_day, call_day)
                 drafts[invoice.id] = NewTask(
                     kind=step.kind,
                     title=title,
                     description=description,
                     assignee_id=assignee,
-                    due_at=self._due_at(step, invoice.due_on, today),
+                    due_at=due_at,
                     subject_type=TaskSubject.INVOICE,
                     subject_id=invoice.id,
                 )
@@ -327,9 +350,25 @@ class PaymentScheduleService:
         return calendar.at(max(day, calendar.next_working_day(today)), time(18, 0))
 
 
-def _texts(step: ReminderStep, invoice: Invoice, payment_day: int | None) -> tuple[str, str]:
+WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+
+
+def _due_sentence(invoice: Invoice, owed: str, call_day: date) -> str:
+    """The due date as the call's day sees it: «завтра» only when it is the next day."""
+    due_on = invoice.due
+    named = f"{due_on:%d.%m.%Y} ({WEEKDAYS[due_on.weekday()]})"
+    if due_on == call_day + timedelta(days=1):
+        return f"Завтра, {named}, срок оплаты счёта № {invoice.number}, к оплате {owed}."
+    if due_on == call_day:
+        return f"Сегодня, {named}, срок оплаты счёта № {invoice.number}, к оплате {owed}."
+    return f"Срок оплаты счёта № {invoice.number} — {named}, к оплате {owed}."
+
+
+def _texts(step: ReminderStep, invoice: Invoice, payment_day: int | None, call_day: date) -> tuple[str, str]:
+    """The step's task: the day-before call is made on the working day before the due date, so
+    before a weekend or a holiday the date is named, not «завтра»."""
     owed = format_rub(invoice.outstanding)
-    due = invoice.due_on.strftime("%d.%m.%Y")
+    due = invoice.due.strftime("%d.%m.%Y")
     payday = f" Клиент обычно платит {payment_day}-го числа." if payment_day else ""
     if step == ReminderStep.WEEK_BEFORE:
         return (
@@ -340,7 +379,13 @@ def _texts(step: ReminderStep, invoice: Invoice, payment_day: int | None) -> tup
     if step == ReminderStep.DAY_BEFORE:
         return (
             f"Позвонить клиенту: подтвердить оплату счёта № {invoice.number} до {due}",
-            f"Завтра срок оплаты счёта № {invoice.number}, к оплате {owed}.{payday}",
+            f"{_due_sentence(invoice, owed, call_day)}{payday}",
+        )
+    if invoice.shipped_on is None:  # a prepayment invoice: nothing shipped, so no debt to secure
+        return (
+            f"Счёт № {invoice.number} не оплачен в срок: выяснить причину",
+            f"Срок предоплаты был {due}, не оплачено {owed}; товар не отгружен. Позвонить клиенту "
+            f"и выяснить, будет ли оплата.{payday}",
         )
     return (
         f"Счёт № {invoice.number} не оплачен в срок: выяснить причину",

@@ -343,6 +343,14 @@ class TaskService:
         )
         if kind is not None:
             query = query.where(Task.kind == kind)
+        return await self._end(query, status, result)
+
+    async def end_ids(self, task_ids: Select[Any], status: TaskStatus, result: str) -> list[Task]:
+        """End the open tasks among ``task_ids`` (a query of ids), as ``end_open`` does."""
+        query = select(Task).where(Task.id.in_(task_ids), Task.status.in_(ACTIVE))
+        return await self._end(query, status, result)
+
+    async def _end(self, query: Select[Any], status: TaskStatus, result: str) -> list[Task]:
         tasks = list((await self.uow.session.scalars(query.order_by(Task.id))).all())
         now = self.uow.clock.now()
         action = "complete" if status == TaskStatus.DONE else "cancel"

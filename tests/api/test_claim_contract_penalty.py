@@ -21,6 +21,7 @@ from app.worker.jobs import draft_claim_letter, sweep
 from tests.support.helpers import problem
 from tests.support.pdf import pdf_text
 from tests.support.rates import confirm_key_rates
+from tests.support.receivables import ship
 
 CAL = BusinessCalendar()
 TERMS = {
@@ -158,6 +159,7 @@ async def test_a_claim_charges_the_contracts_penalty_when_the_contract_sets_one(
     await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@olha.example.ru"})
     invoice = (await client.post(f"{url}/approve", headers=assistant.headers, json={})).json()
     assert invoice["due_on"] == "2026-12-08"
+    await ship(job_ctx, invoice["order_id"], date(2026, 12, 1))
     total = Decimal(invoice["total"])
     prepaid = (total / 4).quantize(Decimal("0.01"))
     paid = {"client_id": client_id, "amount": str(prepaid), "paid_on": "2026-12-01"}

@@ -26,6 +26,7 @@ from tests.adapters.cbr_server import PATH, FakeCbr
 from tests.adapters.servers import LoopbackServer
 from tests.support.pdf import pdf_text
 from tests.support.rates import confirm_key_rates
+from tests.support.receivables import ship
 
 DIRECTOR = {
     "name": "Корнилова Анна Сергеевна",
@@ -74,6 +75,7 @@ async def _case_awaiting_the_claim(
     url = f"/api/v1/invoices/{invoice['id']}"
     await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@olha.example.ru"})
     invoice = (await client.post(f"{url}/approve", headers=assistant.headers, json={})).json()
+    await ship(job_ctx, invoice["order_id"], date.fromisoformat(invoice["issued_on"]))
     overdue = date.fromisoformat(invoice["due_on"]) + timedelta(days=1)
     clock.set(datetime(overdue.year, overdue.month, overdue.day, 7, 0, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["cases_opened"] == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep
 from tests.support.helpers import problem
 from tests.support.rates import confirm_key_rates
+from tests.support.receivables import ship
 
 SCAN = b"%PDF-1.4\n% a scanned letter\n%%EOF\n"
 
@@ -64,6 +65,7 @@ async def _overdue_case(
     await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buh@klen.example.ru"})
     invoice = (await client.post(f"{url}/approve", headers=assistant.headers, json={})).json()
     assert invoice["due_on"] == "2026-12-08"
+    await ship(job_ctx, invoice["order_id"], date(2026, 12, 1))  # a debt: the goods left at once
     if before_due is not None:
         await before_due(card.json()["id"], invoice)
     clock.set(datetime(2026, 12, 9, 7, 0, tzinfo=UTC))
@@ -238,6 +240,7 @@ async def test_an_invoice_falling_overdue_joins_the_open_case(
     await client.post(f"{url}/send", headers=head.headers, json={"email": "buh@klen.example.ru"})
     invoice = (await client.post(f"{url}/approve", headers=head.headers, json={})).json()
     assert invoice["due_on"] == "2026-12-16"
+    await ship(job_ctx, invoice["order_id"], date(2026, 12, 9))
     clock.set(datetime(2026, 12, 17, 7, 0, tzinfo=UTC))
     assert (await sweep({"app": job_ctx}))["cases_opened"] == 0
     assert (await sweep({"app": job_ctx}))["cases_opened"] == 0

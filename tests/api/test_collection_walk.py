@@ -33,6 +33,7 @@ from tests.adapters.post_server import PATH, FakeRussianPost, Operation
 from tests.support.helpers import problem
 from tests.support.pdf import pdf_text
 from tests.support.rates import confirm_key_rates
+from tests.support.receivables import ship
 
 CAL = BusinessCalendar()
 SCAN = b"%PDF-1.4\n% a scanned letter\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -161,7 +162,10 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
         f"{inv_url}/send", headers=assistant.headers, json={"email": "buh@berezdvor.example.ru"}
     )
     invoice = (await client.post(f"{inv_url}/approve", headers=assistant.headers, json={})).json()
-    assert invoice["due_on"] == "2026-12-15"
+    assert (invoice["deferment_days"], invoice["due_on"]) == (14, None)  # nothing due before shipment
+    await ship(job_ctx, invoice["order_id"], date(2026, 12, 1))
+    invoice = (await client.get(inv_url, headers=assistant.headers)).json()
+    assert (invoice["shipped_on"], invoice["due_on"]) == ("2026-12-01", "2026-12-15")
     total = Decimal(invoice["total"])
 
     # On the due date nothing is overdue yet; the next day a case opens and the request goes out.

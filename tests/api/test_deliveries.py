@@ -79,7 +79,12 @@ async def test_delivery_rules(client: httpx.AsyncClient, app: Any, make_user: An
     assert early["missing"] == ["carrier_from_manager", "printed", "upd_to_warehouse"]
     for key in ("carrier_from_manager", "printed", "upd_to_warehouse", "driver_message"):
         await client.post(f"{url}/delivery/checklist/{key}", headers=h)
-    assert (await client.post(f"{url}/ship", headers=h)).json()["status"] == "shipped"
+    shipped = (await client.post(f"{url}/ship", headers=h)).json()
+    assert shipped["status"] == "shipped"
+    # The shipment makes the invoice a debt from today; paid in advance, its due date stays.
+    invoices = await client.get("/api/v1/invoices", headers=h, params={"client_id": shipped["client_id"]})
+    [invoice] = invoices.json()["items"]
+    assert (invoice["shipped_on"], invoice["due_on"]) == ("2026-12-01", "2026-12-08")
     problem(
         await client.post(f"{url}/received", headers=h, json={"received_on": "2026-12-25"}),
         422,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from app.models.directory import Role
 from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from tests.support.helpers import problem
+from tests.support.receivables import ship
 
 
 async def _accepted_order(
@@ -299,7 +300,7 @@ async def test_discounts_agreed_before_the_invoice(
 
 
 async def test_the_due_date_follows_the_clients_approved_terms(
-    client: httpx.AsyncClient, app: Any, make_user: Any
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any
 ) -> None:
     head = await make_user(Role.HEAD)
     assistant = await make_user(Role.ASSISTANT)
@@ -330,8 +331,12 @@ async def test_the_due_date_follows_the_clients_approved_terms(
     )
 
     invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=assistant.headers)).json()
-    # 2026-12-01 + 12 days = Sunday 2026-12-13: payment is due the next working day (art. 193).
-    assert invoice["due_on"] == "2026-12-14"
+    # On a deferment nothing is due until the goods leave: the term runs from the shipment.
+    assert (invoice["deferment_days"], invoice["due_on"], invoice["shipped_on"]) == (12, None, None)
+    await ship(job_ctx, order["id"], date(2026, 12, 1))
+    invoice = (await client.get(f"/api/v1/invoices/{invoice['id']}", headers=assistant.headers)).json()
+    # Shipped 2026-12-01 + 12 days = Sunday 2026-12-13: due the next working day (art. 193).
+    assert (invoice["shipped_on"], invoice["due_on"]) == ("2026-12-01", "2026-12-14")
     history = (await client.get(f"{card_url}/history", headers=head.headers)).json()["items"]
     assert history[-1]["action"] == "credit_terms_set"
     assert history[-1]["after"]["reason"] == "решение РО от 01.12"

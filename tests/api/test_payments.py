@@ -13,9 +13,11 @@ from sqlalchemy import select
 from app.models.collection import CollectionCase
 from app.models.directory import Role
 from app.models.tasks import Task
+from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import sweep
 from tests.support.helpers import problem
+from tests.support.receivables import ship
 
 
 async def _two_approved_invoices(
@@ -136,6 +138,8 @@ async def test_the_due_date_steps_are_made_once(
     accountant = await make_user(Role.ACCOUNTANT, department="finance")
     client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
     assert first["due_on"] == "2026-12-08"  # five working days from Tuesday 2026-12-01
+    # The first one's goods left on the day (a debt); the second waits for its prepayment.
+    await ship(job_ctx, first["order_id"], date(2026, 12, 1))
 
     async def tasks() -> list[tuple[int, str, str]]:
         async with job_ctx.session_factory() as session:
@@ -144,19 +148,40 @@ async def test_the_due_date_steps_are_made_once(
             ).all()
         return [(t.subject_id or 0, t.title, t.due_at.isoformat()) for t in rows]
 
-    assert (await sweep({"app": job_ctx}))["payment_reminders"] == 4  # two steps before, per invoice
+    # Two steps before the due date for the debt; the prepayment invoice gets the call only.
+    assert (await sweep({"app": job_ctx}))["payment_reminders"] == 3
     made = await tasks()
-    assert len(made) == 4
+    assert len(made) == 3
     week = [t for t in made if "акт сверки" in t[1]]
     day = [t for t in made if "подтвердить оплату" in t[1]]
-    assert {t[0] for t in week} == {t[0] for t in day} == {first["id"], second["id"]}
+    assert ({t[0] for t in week}, {t[0] for t in day}) == ({first["id"]}, {first["id"], second["id"]})
     assert {t[2] for t in week} == {"2026-12-01T15:00:00+00:00"}  # today (a week before is today), 18:00 MSK
     assert {t[2] for t in day} == {"2026-12-07T15:00:00+00:00"}  # Monday, the working day before
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 0
 
-    # The first is paid in time; the day after the due date only the second gets the call.
+    # Monday's call is the day before Tuesday's due date: «завтра».
+    async with job_ctx.session_factory() as session:
+        calls = (await session.scalars(select(Task).where(Task.title.contains("подтвердить оплату")))).all()
+    assert {t.description for t in calls} == {
+        f"Завтра, 08.12.2026 (вторник), срок оплаты счёта № {i['number']}, к оплате "
+        f"{format_rub(Decimal(i['total']))}."
+        for i in (first, second)
+    }
+
+    # The first is paid in time: its check and its call have nothing left to ask, the payment closes
+    # them; the second's call stays. The day after the due date only the second gets the call.
     paid = {"client_id": client_id, "amount": first["total"], "paid_on": "2026-12-01"}
-    assert (await client.post("/api/v1/payments", headers=accountant.headers, json=paid)).status_code == 201
+    payment = await client.post("/api/v1/payments", headers=accountant.headers, json=paid)
+    assert payment.status_code == 201, payment.text
+    async with job_ctx.session_factory() as session:
+        rows = (await session.scalars(select(Task).where(Task.subject_type == "invoice"))).all()
+    ended = {(t.subject_id, t.kind): (t.status, t.result) for t in rows}
+    closed = ("done", f"Счёт оплачен: платёж № {payment.json()['id']} от 01.12.2026")
+    assert ended == {
+        (first["id"], "request_document"): closed,
+        (first["id"], "call"): closed,
+        (second["id"], "call"): ("open", None),
+    }
     clock.advance(timedelta(days=8))  # Wednesday 2026-12-09
     assert (await sweep({"app": job_ctx}))["payment_reminders"] == 1
     late = (await tasks())[-1]
@@ -171,6 +196,8 @@ async def test_an_invoice_long_overdue_goes_to_its_case_not_to_a_day_after_call(
     head = await make_user(Role.HEAD)
     assistant = await make_user(Role.ASSISTANT)
     client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
+    for invoice in (first, second):
+        await ship(job_ctx, invoice["order_id"], date(2026, 12, 1))
     # Nothing swept while they fell due (2026-12-08) and for 31 days after: the steps around the
     # due date are past their time; the overdue debt joins a collection case.
     clock.advance(timedelta(days=38))  # 2027-01-08
@@ -186,12 +213,14 @@ async def test_an_invoice_long_overdue_goes_to_its_case_not_to_a_day_after_call(
 
 
 async def test_a_client_in_debt_waits_for_a_head(
-    client: httpx.AsyncClient, app: Any, make_user: Any, clock: Any
+    client: httpx.AsyncClient, app: Any, make_user: Any, clock: Any, job_ctx: Any
 ) -> None:
     head = await make_user(Role.HEAD)
     assistant = await make_user(Role.ASSISTANT)
     accountant = await make_user(Role.ACCOUNTANT, department="finance")
     client_id, (first, second) = await _two_approved_invoices(client, app, assistant, head)
+    for invoice in (first, second):
+        await ship(job_ctx, invoice["order_id"], date(2026, 12, 1))  # shipped unpaid: debts
     glove = (await app.state.erp.search_products("Перчатки", 1))[0]
     order = {
         "channel": "phone",

@@ -3,7 +3,7 @@ its invoice is issued only once the head lets the order in."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from app.models.directory import Role
 from app.models.invoices import Invoice
 from app.models.tasks import Task
 from app.services.seed import inn10
+from tests.support.receivables import ship
 
 
 def if_match(body: dict[str, Any]) -> dict[str, str]:
@@ -21,7 +22,7 @@ def if_match(body: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_a_proposal_converted_for_a_client_with_an_overdue_invoice_is_held_without_an_invoice(
-    client: httpx.AsyncClient, app: Any, make_user: Any, clock: Any
+    client: httpx.AsyncClient, app: Any, make_user: Any, clock: Any, job_ctx: Any
 ) -> None:
     head = await make_user(Role.HEAD)
     manager = await make_user(Role.MANAGER)
@@ -55,6 +56,7 @@ async def test_a_proposal_converted_for_a_client_with_an_overdue_invoice_is_held
     url = f"/api/v1/invoices/{invoice['id']}"
     await client.post(f"{url}/send", headers=a, json={"email": "buh@verf.example.ru"})
     assert (await client.post(f"{url}/approve", headers=a, json={})).json()["due_on"] == "2026-12-08"
+    await ship(job_ctx, invoice["order_id"], date(2026, 12, 1))  # shipped unpaid: a debt
 
     clock.advance(timedelta(days=8))  # 2026-12-09: the invoice is a day overdue
     suit = (await app.state.erp.search_products("Костюм", 1))[0]

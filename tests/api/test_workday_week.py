@@ -22,6 +22,7 @@ from app.services.seed import inn10
 from app.worker.jobs import sweep
 from tests.support.helpers import problem
 from tests.support.pdf import image_xobjects, pdf_text
+from tests.support.receivables import ship
 
 MON, TUE, WED, THU, FRI = (date(2026, 11, 30 + d) if d == 0 else date(2026, 12, d) for d in range(5))
 
@@ -433,7 +434,9 @@ async def test_a_working_week(
     assert answered.status_code == 200, answered.text
     assert (answered.json()["status"], answered.json()["feedback_by_id"]) == ("reviewed", manager.id)
 
-    # --- Friday noon: the week's statistics.
+    # --- Friday noon: the week's statistics (both orders' goods left on Thursday: debts now).
+    for order in (order_a, order_c):
+        await ship(job_ctx, order["id"], THU)
     clock.set(at(FRI, 12))
     week = {"date_from": "2026-11-30", "date_to": "2026-12-04"}
     stats = await client.get("/api/v1/statistics", headers=head.headers, params=week)

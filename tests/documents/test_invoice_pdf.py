@@ -164,6 +164,16 @@ def test_html_without_due_date_kpp_or_vat() -> None:
     assert "В том числе НДС" not in html
 
 
+def test_an_invoice_on_a_deferment_not_yet_shipped_gives_the_term_from_the_shipment() -> None:
+    html = render_invoice_html(_view(due_on=None, deferment_days=14))
+
+    assert "Оплата в течение 14 календарных дней с даты отгрузки" in html
+    assert "Оплатить не позднее" not in html
+    shipped = render_invoice_html(_view(due_on=date(2026, 1, 29), deferment_days=14))
+    assert "Оплатить не позднее 29 января 2026 г." in shipped
+    assert "с даты отгрузки" not in shipped
+
+
 @pytest.mark.parametrize(
     "url",
     ["http://127.0.0.1/logo.png", "https://example.com/a.css", "file:///etc/passwd", "data:text/plain,x"],

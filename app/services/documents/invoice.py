@@ -75,6 +75,8 @@ class InvoiceView:
     director_name: str
     accountant_name: str
     basis: str | None = None
+    # On a deferment, before the goods leave: the term runs from the shipment, so no date is printed.
+    deferment_days: int | None = None
 
     @property
     def line_count(self) -> int:
@@ -92,6 +94,7 @@ def build_invoice_view(
     director_name: str,
     accountant_name: str,
     basis: str | None = None,
+    deferment_days: int | None = None,
 ) -> InvoiceView:
     """The view of an invoice from its computed totals (rows numbered from 1)."""
     lines = tuple(
@@ -118,6 +121,7 @@ def build_invoice_view(
         amount_in_words=amount_in_words(totals.total),
         director_name=director_name,
         accountant_name=accountant_name,
+        deferment_days=deferment_days,
         basis=basis,
     )
 

@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, sel
 
 from app.models.clients import Client
 from app.models.directory import Department, Employee
-from app.models.invoices import Invoice, InvoiceStatus
+from app.models.invoices import Invoice, InvoiceStatus, receivable
 from app.services.unit_of_work import UnitOfWork
 
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
@@ -88,7 +88,8 @@ def _outstanding() -> ColumnElement[Any]:
 
 
 def _open() -> ColumnElement[bool]:
-    return and_(Invoice.status == InvoiceStatus.APPROVED, Invoice.paid_total < Invoice.total)
+    """The open debt: shipped goods not paid for (an invoice whose goods have not left is none)."""
+    return receivable()
 
 
 def bucket_conditions(today: date) -> list[ColumnElement[bool]]:
@@ -178,7 +179,7 @@ class AgingService:
 
     async def dso(self, group_by: DsoGroupBy, days: int) -> DsoReport:
         """Days sales outstanding over the last ``days`` days: the open debt now divided by the
-        sales (approved invoices issued) in the period, times its days."""
+        sales (approved invoices shipped) in the period, times its days."""
         today = self._today()
         start = today - timedelta(days=days - 1)
         if group_by == DsoGroupBy.COMPANY:
@@ -201,8 +202,8 @@ class AgingService:
                 literal(0),
                 type_coerce(Invoice.total, BigInteger()),
                 Invoice.status == InvoiceStatus.APPROVED,
-                Invoice.issued_on >= start,
-                Invoice.issued_on <= today,
+                Invoice.shipped_on >= start,
+                Invoice.shipped_on <= today,
             ),
         ).subquery()
         sums = (

@@ -36,7 +36,7 @@ from app.models.collection import (
     CollectionStep,
 )
 from app.models.directory import Role
-from app.models.invoices import Invoice, InvoiceStatus
+from app.models.invoices import Invoice, receivable
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment, PaymentAllocation
 from app.models.rates import RateStatus
@@ -212,20 +212,19 @@ class CollectionService:
         return await newest_first(self.uow.session, query, CollectionCase.id, cursor, limit)
 
     async def overdue(self, client_id: int, today: date | None = None) -> Overdue:
-        """The client's approved invoices unpaid past their due date (art. 193 applied)."""
+        """The client's debts unpaid past their due date (art. 193 applied): shipped goods only."""
         day = today or self.today
         rows = await self.uow.session.scalars(
             select(Invoice)
             .where(
                 Invoice.client_id == client_id,
-                Invoice.status == InvoiceStatus.APPROVED,
-                Invoice.paid_total < Invoice.total,
+                receivable(),
                 Invoice.due_on < day,
             )
             .order_by(Invoice.due_on, Invoice.id)
         )
         calendar = self.uow.calendar
-        return Overdue([i for i in rows if policy.overdue_from(i.due_on, calendar) <= day])
+        return Overdue([i for i in rows if policy.overdue_from(i.due, calendar) <= day])
 
     async def case_debt(self, case_id: int) -> Overdue:
         """The case's invoices still unpaid."""
@@ -302,7 +301,7 @@ class CollectionService:
                 CourtItem(
                     kind="invoice",
                     title=f"Счёт № {invoice.number}: {format_rub(invoice.total)}, оплачено "
-                    f"{format_rub(invoice.paid_total)}, срок {_d(invoice.due_on)}; УПД к нему — в 1С",
+                    f"{format_rub(invoice.paid_total)}, срок {_d(invoice.due)}; УПД к нему — в 1С",
                     date=invoice.issued_on.isoformat(),
                     url=f"/api/v1/invoices/{invoice.id}/pdf",
                     invoice_id=invoice.id,
@@ -359,8 +358,7 @@ class CollectionService:
         today = self.today
         calendar = self.uow.calendar
         unlinked = and_(
-            Invoice.status == InvoiceStatus.APPROVED,
-            Invoice.paid_total < Invoice.total,
+            receivable(),
             Invoice.due_on < today,
             ~exists().where(CollectionCaseInvoice.invoice_id == Invoice.id),
         )
@@ -384,7 +382,7 @@ class CollectionService:
         ).all()
         by_client: dict[int, list[Invoice]] = {}
         for invoice in rows:
-            if policy.overdue_from(invoice.due_on, calendar) <= today:
+            if policy.overdue_from(invoice.due, calendar) <= today:
                 by_client.setdefault(invoice.client_id, []).append(invoice)
         if not by_client:
             return 0
@@ -722,9 +720,9 @@ class CollectionService:
         calendar = self.uow.calendar
         lines = [f"Причина: {why}.", f"Сумма задолженности: {format_rub(debt.debt)}."]
         for invoice in debt.invoices:
-            days = policy.days_overdue(invoice.due_on, today, calendar)
+            days = policy.days_overdue(invoice.due, today, calendar)
             lines.append(
-                f"Счёт № {invoice.number} от {_d(invoice.issued_on)}: срок {_d(invoice.due_on)}, "
+                f"Счёт № {invoice.number} от {_d(invoice.issued_on)}: срок {_d(invoice.due)}, "
                 f"долг {format_rub(invoice.outstanding)}, просрочка {days} дн."
             )
         if case.guarantee_refused:
@@ -1090,16 +1088,16 @@ class CollectionService:
             # Interest runs on what was still owed when the invoice fell due: a prepayment or a part
             # paid before then lowers the principal; what came later lowers it from its day.
             payments = [(day, amount) for day, amount in paid]
-            owed = invoice.total - sum((a for day, a in payments if day < invoice.due_on), ZERO)
+            owed = invoice.total - sum((a for day, a in payments if day < invoice.due), ZERO)
             try:
                 calc = await PenaltyService(self.uow).calculate(
                     Request(
                         method=method,
                         principal=owed,
-                        due_date=invoice.due_on,
+                        due_date=invoice.due,
                         until=today,
                         payments=tuple(
-                            PenaltyPayment(day, amount) for day, amount in payments if day >= invoice.due_on
+                            PenaltyPayment(day, amount) for day, amount in payments if day >= invoice.due
                         ),
                         rate_per_day_percent=rate,
                         cap_percent=cap,
@@ -1127,11 +1125,12 @@ class CollectionService:
             row: dict[str, Any] = {
                 "number": invoice.number,
                 "issued_on": invoice.issued_on.isoformat(),
-                "due_on": invoice.due_on.isoformat(),
+                "shipped_on": invoice.shipped_on.isoformat() if invoice.shipped_on else None,
+                "due_on": invoice.due.isoformat(),
                 "total": str(invoice.total),
                 "paid": str(invoice.paid_total),
                 "debt": str(invoice.outstanding),
-                "days_overdue": policy.days_overdue(invoice.due_on, today, calendar),
+                "days_overdue": policy.days_overdue(invoice.due, today, calendar),
                 "penalty": str(penalty),
             }
             if method is Method.CONTRACTUAL:  # the cap cut the penalty: the appendix says so
@@ -1379,7 +1378,7 @@ class CollectionService:
                 {
                     "number": i.number,
                     "issued_on": i.issued_on.isoformat(),
-                    "due_on": i.due_on.isoformat(),
+                    "due_on": i.due.isoformat(),
                     "debt": str(i.outstanding),
                 }
                 for i in debt.invoices
@@ -1633,7 +1632,7 @@ def _guarantee_request_text(client: Client, contact: ClientContact, debt: Overdu
     ]
     for invoice in debt.invoices:
         lines.append(
-            f"— счёт № {invoice.number} от {_d(invoice.issued_on)}, срок оплаты {_d(invoice.due_on)}, "
+            f"— счёт № {invoice.number} от {_d(invoice.issued_on)}, срок оплаты {_d(invoice.due)}, "
             f"к оплате {format_rub(invoice.outstanding)} руб.;"
         )
     latest = policy.latest_promise(today)

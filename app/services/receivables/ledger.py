@@ -1,8 +1,10 @@
-"""A client's ledger of mutual settlements: approved invoices are debits, payments are credits.
+"""A client's ledger of mutual settlements: shipped goods are debits, payments are credits.
 
 The opening balance is everything before the period; each document in the period moves the
 balance; the turnover and the closing balance follow. A positive balance is owed to us, a negative
-one is the client's advance. Computed with a few aggregate queries, never by loading the history.
+one is the client's advance. A sale is dated by its shipment (the УПД), not by its invoice: goods
+not shipped are no debit, and money paid for them in advance is an advance. Computed with a few
+aggregate queries, never by loading the history.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class LedgerService:
             .where(
                 Invoice.client_id == client_id,
                 Invoice.status == InvoiceStatus.APPROVED,
-                Invoice.issued_on < start,
+                Invoice.shipped_on < start,
             )
             .scalar_subquery()
         )
@@ -80,14 +82,14 @@ class LedgerService:
         opening = Decimal(row[0]) - Decimal(row[1])  # sums of Money columns come back as roubles
         invoices = (
             await session.execute(
-                select(Invoice.id, Invoice.number, Invoice.issued_on, Invoice.total)
+                select(Invoice.id, Invoice.number, Invoice.shipped_on, Invoice.total)
                 .where(
                     Invoice.client_id == client_id,
                     Invoice.status == InvoiceStatus.APPROVED,
-                    Invoice.issued_on >= start,
-                    Invoice.issued_on <= end,
+                    Invoice.shipped_on >= start,
+                    Invoice.shipped_on <= end,
                 )
-                .order_by(Invoice.issued_on, Invoice.id)
+                .order_by(Invoice.shipped_on, Invoice.id)
             )
         ).all()
         payments = (
@@ -99,7 +101,7 @@ class LedgerService:
         ).all()
         # On one day, sales come before the payments (the order 1C prints an act in).
         moves = sorted(
-            [(r.issued_on, 0, r.id, "invoice", r.number, r.total) for r in invoices]
+            [(r.shipped_on, 0, r.id, "invoice", r.number, r.total) for r in invoices]
             + [(r.paid_on, 1, r.id, "payment", r.reference or f"№ {r.id}", r.amount) for r in payments]
         )
         balance = opening.quantize(Decimal("0.01"))

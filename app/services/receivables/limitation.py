@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from app.models.clients import Client
-from app.models.invoices import Invoice, InvoiceStatus
+from app.models.invoices import Invoice, receivable
 from app.models.reconciliations import DebtAcknowledgement, LimitationWarning
 from app.models.tasks import TaskKind, TaskSubject
 from app.services.invoicing.format import format_rub
@@ -60,7 +60,7 @@ class LimitationService:
                 DebtAcknowledgement.invoice_id == invoice.id
             )
         )
-        return max(invoice.due_on, last) if last is not None else invoice.due_on
+        return max(invoice.due, last) if last is not None else invoice.due
 
     async def warn_due(self, batch: int) -> int:
         """Make the task for every unpaid invoice whose period ends within 90 days, once per period."""
@@ -87,8 +87,7 @@ class LimitationService:
                 .join(Client, Client.id == Invoice.client_id)
                 .where(
                     and_(
-                        Invoice.status == InvoiceStatus.APPROVED,
-                        Invoice.paid_total < Invoice.total,
+                        receivable(),
                         Invoice.due_on <= cutoff,
                         ~later_ack,
                         ~warned,
@@ -102,7 +101,7 @@ class LimitationService:
         now = self.uow.clock.now()
         calendar = self.uow.calendar
         for invoice, acknowledged, client_name, assistant_id, manager_id in rows:
-            start = max(invoice.due_on, acknowledged) if acknowledged is not None else invoice.due_on
+            start = max(invoice.due, acknowledged) if acknowledged is not None else invoice.due
             ends = expires_on(start)
             task_id = None
             assignee = assistant_id or manager_id

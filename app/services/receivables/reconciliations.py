@@ -13,7 +13,7 @@ from sqlalchemy import exists, func, select, union
 from app.core.config import CompanySettings
 from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
 from app.models.clients import Client, ClientContact, ContactLevel
-from app.models.invoices import Invoice, InvoiceStatus
+from app.models.invoices import Invoice, InvoiceStatus, receivable
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment
 from app.models.reconciliations import (
@@ -174,9 +174,8 @@ class ReconciliationService:
                     select(Invoice.id)
                     .where(
                         Invoice.client_id == act.client_id,
-                        Invoice.status == InvoiceStatus.APPROVED,
-                        Invoice.paid_total < Invoice.total,
-                        Invoice.issued_on <= act.period_end,
+                        receivable(),
+                        Invoice.shipped_on <= act.period_end,
                     )
                     .order_by(Invoice.id)
                 )
@@ -238,8 +237,8 @@ class ReconciliationService:
             select(Invoice.client_id)
             .where(
                 Invoice.status == InvoiceStatus.APPROVED,
-                Invoice.issued_on >= month_start,
-                Invoice.issued_on <= month_end,
+                Invoice.shipped_on >= month_start,
+                Invoice.shipped_on <= month_end,
             )
             .group_by(Invoice.client_id)
             .having(func.count() >= MONTHLY_FROM_DOCUMENTS)
@@ -249,16 +248,15 @@ class ReconciliationService:
         moved = union(
             select(Invoice.client_id.label("client_id")).where(
                 Invoice.status == InvoiceStatus.APPROVED,
-                Invoice.issued_on >= quarter_start,
-                Invoice.issued_on <= quarter_end,
+                Invoice.shipped_on >= quarter_start,
+                Invoice.shipped_on <= quarter_end,
             ),
             select(Payment.client_id.label("client_id")).where(
                 Payment.paid_on >= quarter_start, Payment.paid_on <= quarter_end
             ),
             select(Invoice.client_id.label("client_id")).where(
-                Invoice.status == InvoiceStatus.APPROVED,
-                Invoice.paid_total < Invoice.total,
-                Invoice.issued_on <= quarter_end,
+                receivable(),
+                Invoice.shipped_on <= quarter_end,
             ),
         ).subquery()
         quarterly = select(moved.c.client_id)
@@ -358,7 +356,7 @@ class ReconciliationService:
                 number=index,
                 on=entry.on,
                 document=(
-                    f"Продажа (счёт № {entry.number} от {entry.on:%d.%m.%Y})"
+                    f"Продажа (отгрузка {entry.on:%d.%m.%Y}, счёт № {entry.number})"
                     if entry.kind == "invoice"
                     else f"Оплата ({entry.number} от {entry.on:%d.%m.%Y})"
                 ),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.collection import CaseStage, CloseReason, CollectionCase
 from app.models.events import Event
-from app.models.invoices import Invoice, InvoiceStatus
+from app.models.invoices import Invoice, InvoiceStatus, receivable
 from app.models.orders import Order
 from app.models.payments import Payment, PaymentAllocation
 from app.models.proposals import Proposal
@@ -401,7 +401,7 @@ class ReceivablesSection:
         # What is owed is as of the end of the period (or today, when the period runs on).
         as_of = min(scope.date_to, scope.today)
         owed = kopecks(Invoice.total) - kopecks(Invoice.paid_total)
-        unpaid = (Invoice.status == InvoiceStatus.APPROVED) & (Invoice.paid_total < Invoice.total)
+        unpaid = receivable()  # a debt is for goods shipped
         row = (
             await session.execute(
                 select(
