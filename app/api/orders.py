@@ -290,9 +290,24 @@ async def send_to_warehouse(
 async def warehouse_accepted(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
 ) -> OrderRead:
-    """The warehouse's «Принято». When every line is reserved or has arrived the order is ready and
-    the assistant gets a call to tell the client; otherwise it waits for supply."""
+    """The warehouse's «Принято»: the order waits at the warehouse for its lines and the picking."""
     return _one(await WarehouseService(orders.uow, request.app.state.erp).accept(order_id, version), response)
+
+
+@router.post(
+    "/{order_id:int}/ready",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412),
+    operation_id="order_ready",
+    dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
+)
+async def order_ready(
+    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """The keeper's «собрано»: every line is at the warehouse (reserved, or arrived) and picked, so
+    the order is ready to ship and the assistant gets a call to tell the client. A line not there
+    yet is a 409 listing its position in `missing` (with its name in `titles`)."""
+    return _one(await WarehouseService(orders.uow, request.app.state.erp).ready(order_id, version), response)
 
 
 @router.get(

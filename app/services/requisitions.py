@@ -17,7 +17,6 @@ from app.services.orders import OrderService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.ports import Erp
 from app.services.unit_of_work import UnitOfWork
-from app.services.warehouse import WarehouseService
 
 S = RequisitionStatus
 TRANSITIONS: dict[str, tuple[frozenset[RequisitionStatus], RequisitionStatus]] = {
@@ -108,10 +107,8 @@ class RequisitionService:
         day = arrived_on or today
         if day > today:
             raise FieldError("arrived_on", "is in the future")
-        requisition = await self._move(requisition_id, "arrive", if_match, arrived_on=day)
-        # The last awaited line makes the order ready (and the assistant calls the client).
-        await WarehouseService(self.uow, self.erp).on_arrival(requisition.order_id)
-        return requisition
+        # The order is ready when the keeper reports it picked, not when its last line arrives.
+        return await self._move(requisition_id, "arrive", if_match, arrived_on=day)
 
     async def cancel(self, requisition_id: int, comment: str, if_match: int | None) -> Requisition:
         """Supply cannot get the goods: the order would wait for them for ever, so the assistant

@@ -62,6 +62,7 @@ from app.services.scope import Scope
 from app.services.svg import drawable_svg
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
+from app.services.warehouse import WarehouseService
 
 S = SpecStatus
 # Regulation, process 3, step 13: the scan goes to «Логотипы.ЩЦ» for a logo, else to «Тех. задание
@@ -850,6 +851,9 @@ class SpecService:
         )
         for requisition_id in list(waiting):
             await requisitions.mark_arrived(requisition_id, None, None)
+        # The warehouse's report is the keeper's «собрано» for the spec's order.
+        order = await OrderService(self.uow, self.erp).get_for_system(spec.order_id)
+        await WarehouseService(self.uow, self.erp).picked(order, {"via": "spec_goods_ready", "spec": spec.id})
         spec.goods_ready_at = self.uow.clock.now()
         self._move(spec, "goods_ready")
         await self.uow.session.flush()
