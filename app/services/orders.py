@@ -530,8 +530,6 @@ class OrderService:
             {"status": was.value},
             {"status": "cancelled", "reason": reason},
         )
-        if was != InvoiceStatus.APPROVED:
-            return
         requisitions = await self.uow.session.scalars(
             select(Requisition).where(
                 Requisition.order_id == order.id,
@@ -551,6 +549,8 @@ class OrderService:
                 None,
                 {"status": "cancelled", "comment": requisition.comment},
             )
+        if was != InvoiceStatus.APPROVED:
+            return  # a workshop spec's lines were in the book; nothing else was set going
         await TaskService(self.uow).end_open(
             TaskSubject.ORDER, order.id, TaskStatus.CANCELLED, "Заявка отменена"
         )

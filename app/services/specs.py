@@ -219,6 +219,9 @@ class SpecService:
         invoice: Invoice | None = await self.uow.session.scalar(
             select(Invoice).where(Invoice.order_id == order.id)
         )
+        if invoice is not None:
+            # The invoice is «procure separately» from now on: in the requisition book at once.
+            await RequisitionService(self.uow, self.erp).book_invoice(order, invoice)
         if invoice is not None and invoice.onec_id is not None and not invoice.onec_procure:
             # 1C has the invoice as it was before the spec: it is written again, every line
             # «procure separately», so that it lands in the requisition book (step 3).
@@ -958,6 +961,9 @@ class SpecService:
         ensure_version(spec, if_match, "spec")
         self._move(spec, "cancel", {"reason": reason})
         await self.uow.session.flush()
+        await RequisitionService(self.uow, self.erp).unbook_invoice(
+            spec.order_id, f"ТЗ в швейный цех № {spec.id} отменено: {reason}"
+        )
         return spec
 
 
