@@ -26,6 +26,7 @@ from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.orders import (
     CreditApproval,
+    OrderAssign,
     OrderAttachmentRead,
     OrderCancel,
     OrderClarify,
@@ -160,6 +161,23 @@ async def cancel_order(
 ) -> OrderRead:
     """Cancel the order, with the reason."""
     return _one(await orders.cancel(order_id, data.reason, version), response)
+
+
+@router.post(
+    "/{order_id:int}/assign",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))],
+    operation_id="assign_order",
+)
+async def assign_order(
+    order_id: PathId, data: OrderAssign, orders: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """Give the order to an assistant and a manager (a head or the director), or to others while
+    it is open, with a history entry. Until an order nobody owns is assigned, its tasks go to who
+    took it (the configured dispatcher, else a head); its open tasks then move to the new people,
+    a clarification to the manager and the rest to the assistant."""
+    return _one(await orders.assign(order_id, data.assistant_id, data.manager_id, version), response)
 
 
 @router.post(
