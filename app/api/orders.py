@@ -26,6 +26,7 @@ from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.orders import (
     CreditApproval,
+    OrderAssign,
     OrderAttachmentRead,
     OrderCancel,
     OrderClarify,
@@ -163,6 +164,23 @@ async def cancel_order(
 
 
 @router.post(
+    "/{order_id:int}/assign",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))],
+    operation_id="assign_order",
+)
+async def assign_order(
+    order_id: PathId, data: OrderAssign, orders: ServiceDep, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """Give the order to an assistant and a manager (a head or the director), or to others while
+    it is open, with a history entry. Until an order nobody owns is assigned, its tasks go to who
+    took it (the configured dispatcher, else a head); its open tasks then move to the new people,
+    a clarification to the manager and the rest to the assistant."""
+    return _one(await orders.assign(order_id, data.assistant_id, data.manager_id, version), response)
+
+
+@router.post(
     "/{order_id:int}/approve-credit",
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
@@ -290,9 +308,24 @@ async def send_to_warehouse(
 async def warehouse_accepted(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
 ) -> OrderRead:
-    """The warehouse's «Принято». When every line is reserved or has arrived the order is ready and
-    the assistant gets a call to tell the client; otherwise it waits for supply."""
+    """The warehouse's «Принято»: the order waits at the warehouse for its lines and the picking."""
     return _one(await WarehouseService(orders.uow, request.app.state.erp).accept(order_id, version), response)
+
+
+@router.post(
+    "/{order_id:int}/ready",
+    response_model=OrderRead,
+    responses=problems(401, 403, 404, 409, 412),
+    operation_id="order_ready",
+    dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
+)
+async def order_ready(
+    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+) -> OrderRead:
+    """The keeper's «собрано»: every line is at the warehouse (reserved, or arrived) and picked, so
+    the order is ready to ship and the assistant gets a call to tell the client. A line not there
+    yet is a 409 listing its position in `missing` (with its name in `titles`)."""
+    return _one(await WarehouseService(orders.uow, request.app.state.erp).ready(order_id, version), response)
 
 
 @router.get(

@@ -59,6 +59,11 @@ class OrderCancel(StrictModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+class OrderAssign(StrictModel):
+    assistant_id: Annotated[Id, Field(description="The assistant who works the order")]
+    manager_id: Annotated[Id, Field(description="The manager the order is from")]
+
+
 class CreditApproval(StrictModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
         description="Why the order is taken despite the debt (a promise, a guarantee letter, …)"

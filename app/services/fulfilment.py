@@ -12,7 +12,7 @@ from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Fulfilment, Order, OrderLine, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
-from app.services.common import ensure_version
+from app.services.common import ensure_version, touch
 from app.services.history import HistoryService
 from app.services.orders import OrderService
 from app.services.ports import Erp
@@ -53,6 +53,9 @@ class FulfilmentService:
         for_spec = await self.uow.session.scalar(
             select(Spec.id).where(Spec.order_id == order.id, Spec.status != SpecStatus.CANCELLED)
         )
+        # A spec's lines were booked when its invoice was entered «procure separately»; an entry
+        # cancelled in the book (its spec was) is taken again if the line is procured after all.
+        booked = await self._booked(order.id)
         for line in order.lines:
             assert line.product_id is not None  # an invoiced line always names its product
             if for_spec is not None:
@@ -62,6 +65,12 @@ class FulfilmentService:
             if left[line.product_id] >= line.quantity:
                 line.fulfilment = Fulfilment.RESERVE
                 left[line.product_id] -= line.quantity
+            elif (entry := booked.get(line.id)) is not None:
+                line.fulfilment = Fulfilment.PROCURE
+                if entry.status == RequisitionStatus.CANCELLED:
+                    entry.status, entry.comment, entry.onec_id = RequisitionStatus.REQUESTED, None, None
+                    entry.quantity, entry.requested_on, entry.invoice_id = line.quantity, today, invoice.id
+                    touch(entry, self.uow)
             else:
                 line.fulfilment = Fulfilment.PROCURE
                 self.uow.session.add(
@@ -84,6 +93,10 @@ class FulfilmentService:
         self.uow.after_commit(SYNC_JOB, order.id, job_id=f"fulfilment:{order.id}:{order.version}")
         return order
 
+    async def _booked(self, order_id: int) -> dict[int, Requisition]:
+        rows = await self.uow.session.scalars(select(Requisition).where(Requisition.order_id == order_id))
+        return {r.order_line_id: r for r in rows}
+
     def _unsynced_lines(self) -> Select[OrderLine]:
         # Whatever the order has moved on to (it may reach the warehouse before the worker runs),
         # a reserved line waits for its 1C reservation until the order is cancelled.
@@ -98,8 +111,13 @@ class FulfilmentService:
         )
 
     def _unsynced_requisitions(self) -> Select[Requisition]:
+        # A spec's lines are in the book before the client approves the invoice: 1C gets them with
+        # the rest of the order's fulfilment, after the approval.
+        approved = select(Invoice.id).where(Invoice.status == InvoiceStatus.APPROVED)
         return select(Requisition).where(
-            Requisition.onec_id.is_(None), Requisition.status != RequisitionStatus.CANCELLED
+            Requisition.onec_id.is_(None),
+            Requisition.status != RequisitionStatus.CANCELLED,
+            Requisition.invoice_id.in_(approved.scalar_subquery()),
         )
 
     async def due_orders(self) -> list[int]:
@@ -131,6 +149,7 @@ class FulfilmentService:
         invoice = await self.approved_invoice(order_id)
         today = self.uow.calendar.local_date(self.uow.clock.now())
         now = self.uow.clock.now()
+        booked = await self._booked(order_id)
         for line_id, ok in reserved.items():
             line = await self.uow.session.get(OrderLine, line_id)
             if line is None or line.reserved_ref is not None:
@@ -138,6 +157,12 @@ class FulfilmentService:
             if ok:
                 line.reserved_ref = f"{invoice.number}/{line.position}"
                 self.history.record("order", order_id, "line_reserved", None, {"position": line.position})
+            elif (entry := booked.get(line.id)) is not None:
+                line.fulfilment = Fulfilment.PROCURE
+                if entry.status == RequisitionStatus.CANCELLED:
+                    entry.status, entry.comment, entry.onec_id = RequisitionStatus.REQUESTED, None, None
+                    entry.quantity, entry.requested_on, entry.invoice_id = line.quantity, today, invoice.id
+                    touch(entry, self.uow)
             else:
                 line.fulfilment = Fulfilment.PROCURE
                 self.uow.session.add(

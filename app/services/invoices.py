@@ -23,6 +23,7 @@ from app.models.clients import Client, ClientContact
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
+from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
 from app.services.common import ensure_version, touch
 from app.services.documents.invoice import (
@@ -40,6 +41,7 @@ from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, ErpInvoice, ErpInvoiceLine
+from app.services.requisitions import RequisitionService
 from app.services.scope import Scope
 from app.services.unit_of_work import UnitOfWork
 
@@ -216,6 +218,9 @@ class InvoiceService:
             None,
             snapshot(invoice) | {"lines": [snapshot(x) for x in invoice.lines]},
         )
+        if await self._spec(order.id) is not None:
+            # A workshop spec's invoice is entered «procure separately»: in the book at once.
+            await RequisitionService(self.uow, self.erp).book_invoice(order, invoice)
         return invoice
 
     def _keep_revision(self, invoice: Invoice, reason: str | None) -> None:
@@ -362,6 +367,15 @@ class InvoiceService:
                 if ordered.quantity != change.quantity:
                     quantities[str(line.position)] = {"before": ordered.quantity, "after": change.quantity}
                 line.quantity = ordered.quantity = change.quantity
+                booked = await self.uow.session.scalar(
+                    select(Requisition).where(
+                        Requisition.order_line_id == ordered.id,
+                        Requisition.status == RequisitionStatus.REQUESTED,
+                    )
+                )
+                if booked is not None:  # a spec's line, in the book before the client approved
+                    booked.quantity = change.quantity
+                    touch(booked, self.uow)
             if change.discount_percent is not None:
                 line.discount_basis_points = int(change.discount_percent * 100)
         totals = self._totals(invoice)

@@ -105,6 +105,9 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus | None]] = {
         ),
         OrderStatus.CANCELLED,
     ),
+    # «Получить заявку от менеджера»: an order nobody owns (an amoCRM lead whose owner is not
+    # mapped) is given to an assistant and a manager, and may be given to others while it is open.
+    "assign": (frozenset(OrderStatus) - {OrderStatus.CLOSED, OrderStatus.CANCELLED}, None),
 }
 # The states in which the warehouse has the order (its file was posted to «Заявки на склад»).
 AT_THE_WAREHOUSE = frozenset(
@@ -487,6 +490,61 @@ class OrderService:
         await self._close_tasks(order, TaskKind.ESCALATE, f"Разрешено: {reason}")
         return order
 
+    async def assign(self, order_id: int, assistant_id: int, manager_id: int, if_match: int | None) -> Order:
+        """Give the order to an assistant and a manager (regulation, process 1, step 1: «Получить
+        заявку от менеджера»), or to others later, with a history entry. Until then an order nobody
+        owns has its tasks with the dispatcher (who took it: the configured employee or a head);
+        its open tasks move to the new people: a clarification to the manager, the rest to the
+        assistant, a head's decision stays with the head."""
+        order = await self.get(order_id)
+        ensure_version(order, if_match, "order")
+        self.allow(order, "assign")
+        for field, ident, role in (
+            ("assistant_id", assistant_id, Role.ASSISTANT),
+            ("manager_id", manager_id, Role.MANAGER),
+        ):
+            employee = await self.uow.session.scalar(
+                select(Employee).options(selectinload(Employee.roles)).where(Employee.id == ident)
+            )
+            if employee is None:
+                raise FieldError(field, f"employee {ident} does not exist")
+            if not employee.is_active:
+                raise FieldError(field, f"employee {ident} is not active")
+            if role not in employee.role_set:
+                raise FieldError(field, f"employee {ident} is not a {role.value}")
+        before = {"assistant_id": order.assistant_id, "manager_id": order.manager_id}
+        after = {"assistant_id": assistant_id, "manager_id": manager_id}
+        if before == after:
+            return order
+        old_assistant, old_manager, dispatcher = order.assistant_id, order.manager_id, order.taken_by_id
+        order.assistant_id, order.manager_id = assistant_id, manager_id
+        touch(order, self.uow)
+        self.history.record("order", order.id, "assign", before, after)
+        tasks = TaskService(self.uow)
+        for task in await self._open_tasks_of_people(order, {old_assistant, old_manager, dispatcher}):
+            if task.assignee_id == old_assistant:
+                target = assistant_id
+            elif task.assignee_id == old_manager:
+                target = manager_id
+            else:
+                target = manager_id if task.kind == TaskKind.CLARIFY else assistant_id
+            await tasks.reassign(task, target)
+        await self.uow.session.flush()
+        return order
+
+    async def _open_tasks_of_people(self, order: Order, people: set[int | None]) -> list[Task]:
+        """The open tasks on the order and its invoices that its former people had; a head's
+        decision (an escalation) is not theirs to move."""
+        invoices = select(Invoice.id).where(Invoice.order_id == order.id)
+        query = select(Task).where(
+            Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
+            Task.kind != TaskKind.ESCALATE,
+            Task.assignee_id.in_([p for p in people if p is not None]),
+            ((Task.subject_type == TaskSubject.ORDER) & (Task.subject_id == order.id))
+            | ((Task.subject_type == TaskSubject.INVOICE) & Task.subject_id.in_(invoices.scalar_subquery())),
+        )
+        return list((await self.uow.session.scalars(query.order_by(Task.id))).all())
+
     async def cancel(self, order_id: int, reason: str, if_match: int | None) -> Order:
         """The client withdraws (or the goods cannot be had), until delivery is agreed. The order's
         invoice is cancelled with it (its number stays taken), so it is never chased as a debt; one
@@ -533,8 +591,6 @@ class OrderService:
             {"status": was.value},
             {"status": "cancelled", "reason": reason},
         )
-        if was != InvoiceStatus.APPROVED:
-            return
         requisitions = await self.uow.session.scalars(
             select(Requisition).where(
                 Requisition.order_id == order.id,
@@ -554,6 +610,8 @@ class OrderService:
                 None,
                 {"status": "cancelled", "comment": requisition.comment},
             )
+        if was != InvoiceStatus.APPROVED:
+            return  # a workshop spec's lines were in the book; nothing else was set going
         await TaskService(self.uow).end_open(
             TaskSubject.ORDER, order.id, TaskStatus.CANCELLED, "Заявка отменена"
         )

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     ORDERS_READ = "orders:read"
     ORDERS_READ_ALL = "orders:read_all"
     ORDERS_WRITE = "orders:write"
+    ORDERS_ASSIGN = "orders:assign"  # give an order to an assistant and a manager: a head
     REQUISITIONS_READ = "requisitions:read"
     REQUISITIONS_WRITE = "requisitions:write"
     WAREHOUSE_ACCEPT = "warehouse:accept"
@@ -97,6 +98,7 @@ _HEADS = {
     Permission.TASKS_READ_ALL,
     Permission.CHATS_READ,
     Permission.ORDERS_READ_ALL,
+    Permission.ORDERS_ASSIGN,
     Permission.PROPOSALS_APPROVE_BELOW_COST,
     Permission.RECEIVABLES_REPORTS,
     Permission.REPORTS_READ_ALL,

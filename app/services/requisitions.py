@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.models.invoices import Invoice
 from app.models.orders import Order, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.services.common import ensure_version, touch
@@ -17,7 +18,6 @@ from app.services.orders import OrderService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.ports import Erp
 from app.services.unit_of_work import UnitOfWork
-from app.services.warehouse import WarehouseService
 
 S = RequisitionStatus
 TRANSITIONS: dict[str, tuple[frozenset[RequisitionStatus], RequisitionStatus]] = {
@@ -80,6 +80,61 @@ class RequisitionService:
         self.history.record("requisition", requisition.id, action, before, snapshot(requisition))
         return requisition
 
+    async def book_invoice(self, order: Order, invoice: Invoice) -> list[Requisition]:
+        """A workshop spec's invoice is entered «procure separately» and lands in the requisition
+        book at once (process 3, step 3: «Ставим обеспечить обособленно и счет автоматически
+        попадает в книгу заявок»), so the extract printed for supply (step 8) lists it. Each line of
+        the order is booked once; a line already booked, or cancelled in the book, is left as it is
+        (fulfilment takes the booked ones and revives a cancelled one it needs)."""
+        booked = set(
+            (
+                await self.uow.session.scalars(
+                    select(Requisition.order_line_id).where(Requisition.order_id == order.id)
+                )
+            ).all()
+        )
+        today = self.uow.calendar.local_date(self.uow.clock.now())
+        now = self.uow.clock.now()
+        added = []
+        for line in order.lines:
+            if line.id in booked:
+                continue
+            requisition = Requisition(
+                order_id=order.id,
+                invoice_id=invoice.id,
+                order_line_id=line.id,
+                product_id=line.product_id,
+                name=line.name,
+                quantity=line.quantity,
+                requested_on=today,
+                status=RequisitionStatus.REQUESTED,
+                created_at=now,
+                updated_at=now,
+            )
+            self.uow.session.add(requisition)
+            added.append(requisition)
+        if added:
+            await self.uow.session.flush()
+            self.history.record(
+                "order",
+                order.id,
+                "booked_in_requisition_book",
+                None,
+                {"invoice": invoice.number, "requisitions": [r.id for r in added]},
+            )
+        return added
+
+    async def unbook_invoice(self, order_id: int, reason: str) -> None:
+        """The order is no longer procured separately (its workshop spec was cancelled before it
+        went to the workshop): what supply has not ordered yet leaves the book."""
+        requested = await self.uow.session.scalars(
+            select(Requisition.id).where(
+                Requisition.order_id == order_id, Requisition.status == RequisitionStatus.REQUESTED
+            )
+        )
+        for requisition_id in list(requested):
+            await self._move(requisition_id, "cancel", None, comment=reason)
+
     async def mark_ordered(
         self, requisition_id: int, comment: str | None, if_match: int | None
     ) -> Requisition:
@@ -108,10 +163,8 @@ class RequisitionService:
         day = arrived_on or today
         if day > today:
             raise FieldError("arrived_on", "is in the future")
-        requisition = await self._move(requisition_id, "arrive", if_match, arrived_on=day)
-        # The last awaited line makes the order ready (and the assistant calls the client).
-        await WarehouseService(self.uow, self.erp).on_arrival(requisition.order_id)
-        return requisition
+        # The order is ready when the keeper reports it picked, not when its last line arrives.
+        return await self._move(requisition_id, "arrive", if_match, arrived_on=day)
 
     async def cancel(self, requisition_id: int, comment: str, if_match: int | None) -> Requisition:
         """Supply cannot get the goods: the order would wait for them for ever, so the assistant

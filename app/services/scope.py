@@ -44,12 +44,27 @@ class Scope:
     # --- filters: a query narrowed to what the actor may see ----------------------------------
 
     def clients(self, query: Select[Any]) -> Select[Any]:
-        """A manager or an assistant sees the clients of their department; lawyers, accountants,
-        heads and the director see all."""
+        """A manager or an assistant sees the clients of their department, and the client of an
+        order their department works (one given to them, or taken); lawyers, accountants, heads and
+        the director see all."""
         colleagues = self._colleagues()
         if colleagues is None or self._sees_all(Permission.CLIENTS_READ_ALL):
             return query
-        return query.where(or_(Client.manager_id.in_(colleagues), Client.assistant_id.in_(colleagues)))
+        worked = select(Order.client_id).where(
+            Order.client_id.is_not(None),
+            or_(
+                Order.manager_id.in_(colleagues),
+                Order.assistant_id.in_(colleagues),
+                Order.taken_by_id.in_(colleagues),
+            ),
+        )
+        return query.where(
+            or_(
+                Client.manager_id.in_(colleagues),
+                Client.assistant_id.in_(colleagues),
+                Client.id.in_(worked),
+            )
+        )
 
     def orders(self, query: Select[Any]) -> Select[Any]:
         """Heads, the warehouse and accounting see every order; others those their department

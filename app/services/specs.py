@@ -62,6 +62,7 @@ from app.services.scope import Scope
 from app.services.svg import drawable_svg
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
+from app.services.warehouse import WarehouseService
 
 S = SpecStatus
 # Regulation, process 3, step 13: the scan goes to «Логотипы.ЩЦ» for a logo, else to «Тех. задание
@@ -218,6 +219,9 @@ class SpecService:
         invoice: Invoice | None = await self.uow.session.scalar(
             select(Invoice).where(Invoice.order_id == order.id)
         )
+        if invoice is not None:
+            # The invoice is «procure separately» from now on: in the requisition book at once.
+            await RequisitionService(self.uow, self.erp).book_invoice(order, invoice)
         if invoice is not None and invoice.onec_id is not None and not invoice.onec_procure:
             # 1C has the invoice as it was before the spec: it is written again, every line
             # «procure separately», so that it lands in the requisition book (step 3).
@@ -850,6 +854,9 @@ class SpecService:
         )
         for requisition_id in list(waiting):
             await requisitions.mark_arrived(requisition_id, None, None)
+        # The warehouse's report is the keeper's «собрано» for the spec's order.
+        order = await OrderService(self.uow, self.erp).get_for_system(spec.order_id)
+        await WarehouseService(self.uow, self.erp).picked(order, {"via": "spec_goods_ready", "spec": spec.id})
         spec.goods_ready_at = self.uow.clock.now()
         self._move(spec, "goods_ready")
         await self.uow.session.flush()
@@ -954,6 +961,9 @@ class SpecService:
         ensure_version(spec, if_match, "spec")
         self._move(spec, "cancel", {"reason": reason})
         await self.uow.session.flush()
+        await RequisitionService(self.uow, self.erp).unbook_invoice(
+            spec.order_id, f"ТЗ в швейный цех № {spec.id} отменено: {reason}"
+        )
         return spec
 
 

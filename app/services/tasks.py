@@ -265,6 +265,17 @@ class TaskService:
             self.history.record_change("task", task.id, before, snapshot(task))
         return task
 
+    async def reassign(self, task: Task, assignee_id: int) -> None:
+        """Hand an open task to another employee (its subject changed hands), with its history."""
+        if task.assignee_id == assignee_id:
+            return
+        before = snapshot(task)
+        task.assignee_id = assignee_id
+        task.notified_at = None  # a new assignee deserves a new notice
+        task.updated_at = self.uow.clock.now()
+        await self.uow.session.flush()
+        self.history.record_change("task", task.id, before, snapshot(task))
+
     async def transition(
         self, task_id: int, action: str, if_match: int | None, outcome: TaskComplete | None = None
     ) -> Task:

@@ -1,14 +1,18 @@
 """The order at the warehouse (regulation, process 1, steps 6–11): the invoice goes to the chat
-«Заявки на склад» as an Excel file; the warehouse answers «Принято»; when every line is reserved or
-has arrived the order is ready and the assistant calls the client."""
+«Заявки на склад» as an Excel file; the warehouse answers «Принято»; when every line is at the
+warehouse (reserved, or arrived) and the keeper reports the order picked («собрано»), it is ready to
+ship and the assistant calls the client."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
+from app.core.errors import Conflict
 from app.models.clients import Client
 from app.models.directory import Employee
-from app.models.orders import Fulfilment, Order, OrderStatus
+from app.models.orders import Fulfilment, Order, OrderLine, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.services.common import ensure_version
@@ -59,12 +63,11 @@ class WarehouseService:
         return order
 
     async def accept(self, order_id: int, if_match: int | None) -> Order:
-        """The warehouse's «Принято»; an order with everything reserved is ready at once."""
+        """The warehouse's «Принято»: the order waits there until the keeper reports it picked."""
         order = await self.orders.get(order_id)
         ensure_version(order, if_match, "order")
         self.orders.move(order, "warehouse_accept")
         await self.uow.session.flush()
-        await self.check_ready(order)
         return order
 
     async def accept_from_chat(self, order_id: int) -> bool:
@@ -75,13 +78,37 @@ class WarehouseService:
             return False
         self.orders.move(order, "warehouse_accept", {"via": "chat"})
         await self.uow.session.flush()
-        await self.check_ready(order)
         return True
 
-    async def check_ready(self, order: Order) -> bool:
-        """Ready when every line is reserved or its requisition has arrived; the assistant calls."""
-        if order.status != OrderStatus.WAITING_FOR_SUPPLY:
+    async def ready(self, order_id: int, if_match: int | None) -> Order:
+        """The keeper's «собрано» (step 11, «Готова к отгрузке»): the order is ready only when every
+        line is at the warehouse (reserved from stock, or its requisition arrived) and picked; then
+        the assistant calls the client. A line still awaited is a 409 naming its position."""
+        order = await self.orders.get(order_id)
+        ensure_version(order, if_match, "order")
+        self.orders.allow(order, "ready")
+        missing = await self.not_at_warehouse(order)
+        if missing:
+            raise Conflict(
+                "positions " + ", ".join(str(line.position) for line in missing) + " have not arrived "
+                "at the warehouse yet: the order is picked when they have",
+                code="not_at_warehouse",
+                missing=[line.position for line in missing],
+                titles={str(line.position): line.name for line in missing},
+            )
+        await self._make_ready(order, {"via": "keeper"})
+        return order
+
+    async def picked(self, order: Order, payload: dict[str, Any]) -> bool:
+        """The keeper reported the order picked another way (the morning check, a workshop spec's
+        goods ready): ready when it waits at the warehouse with every line there."""
+        if order.status != OrderStatus.WAITING_FOR_SUPPLY or await self.not_at_warehouse(order):
             return False
+        await self._make_ready(order, payload)
+        return True
+
+    async def not_at_warehouse(self, order: Order) -> list[OrderLine]:
+        """The lines neither reserved from stock nor arrived through the requisition book."""
         arrived = set(
             (
                 await self.uow.session.scalars(
@@ -91,9 +118,12 @@ class WarehouseService:
                 )
             ).all()
         )
-        if not all(line.fulfilment == Fulfilment.RESERVE or line.id in arrived for line in order.lines):
-            return False
-        self.orders.move(order, "ready")
+        return [
+            line for line in order.lines if line.fulfilment != Fulfilment.RESERVE and line.id not in arrived
+        ]
+
+    async def _make_ready(self, order: Order, payload: dict[str, Any]) -> None:
+        self.orders.move(order, "ready", payload)
         await self.orders.call_task(
             order,
             f"Сообщить клиенту: заявка №{order.id} готова к отгрузке",
@@ -101,11 +131,6 @@ class WarehouseService:
             READY_CALL_WORKING_DAYS,
         )
         await self.uow.session.flush()
-        return True
-
-    async def on_arrival(self, order_id: int) -> None:
-        order = await self.orders.get_for_system(order_id)
-        await self.check_ready(order)
 
     async def document(self, order_id: int) -> tuple[str, bytes]:
         """The Excel file for the warehouse, from the order as it is now."""

@@ -412,7 +412,7 @@ class WarehouseCheckService:
         if order.status == OrderStatus.SENT_TO_WAREHOUSE:
             orders.move(order, "warehouse_accept", {"via": "warehouse_check"})
             await self.uow.session.flush()
-        await WarehouseService(self.uow, self.erp).check_ready(order)
+        await WarehouseService(self.uow, self.erp).picked(order, {"via": "warehouse_check"})
         invoice = await self.uow.session.scalar(select(Invoice).where(Invoice.order_id == order_id))
         if invoice is None:
             return

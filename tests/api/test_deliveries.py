@@ -25,7 +25,7 @@ async def _ready_order(client: httpx.AsyncClient, app: Any, make_user: Any) -> t
     await client.post(f"{url}/warehouse-accepted", headers=keeper.headers)
     book = (await client.get("/api/v1/requisitions", headers=supply.headers)).json()["items"]
     await client.post(f"/api/v1/requisitions/{book[0]['id']}/arrived", headers=supply.headers, json={})
-    assert (await client.get(url, headers=assistant.headers)).json()["status"] == "ready"
+    assert (await client.post(f"{url}/ready", headers=keeper.headers)).json()["status"] == "ready"
     return order["id"], assistant
 
 

@@ -135,7 +135,7 @@ async def test_the_book_is_closed_to_others(client: httpx.AsyncClient, make_user
     problem(await client.get("/api/v1/requisitions", headers=user.headers), 403)
 
 
-async def test_warehouse_excel_accepted_then_ready_when_supply_arrives(
+async def test_warehouse_excel_accepted_then_ready_when_picked(
     client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: Any
 ) -> None:
     import io
@@ -179,6 +179,16 @@ async def test_warehouse_excel_accepted_then_ready_when_supply_arrives(
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "waiting_for_supply"
 
+    # «Готова к отгрузке» is the keeper's «собрано»: not before every line is at the warehouse.
+    early = problem(await client.post(f"{url}/ready", headers=keeper.headers), 409)
+    assert (early["code"], early["missing"]) == ("not_at_warehouse", [2])
+    assert early["titles"] == {"2": accepted.json()["lines"][1]["name"]}
+    problem(await client.post(f"{url}/ready", headers=assistant.headers), 403)
+
+    async def call_titles() -> list[str]:
+        tasks = (await client.get("/api/v1/tasks/mine", headers=assistant.headers)).json()
+        return [t["title"] for t in tasks["today"] + tasks["upcoming"] if "готова к отгрузке" in t["title"]]
+
     book = (
         await client.get("/api/v1/requisitions", headers=supply.headers, params={"order_id": order["id"]})
     ).json()
@@ -187,12 +197,22 @@ async def test_warehouse_excel_accepted_then_ready_when_supply_arrives(
         f"/api/v1/requisitions/{book['items'][0]['id']}/arrived", headers=supply.headers, json={}
     )
     assert arrived.status_code == 200, arrived.text
-    ready = (await client.get(url, headers=assistant.headers)).json()
-    assert ready["status"] == "ready"
-    tasks = (await client.get("/api/v1/tasks/mine", headers=assistant.headers)).json()
-    assert any("готова к отгрузке" in t["title"] for t in tasks["today"] + tasks["upcoming"])
+    # Everything arrived but nothing picked: not ready, and no call to the client yet.
+    waiting = (await client.get(url, headers=assistant.headers)).json()
+    assert waiting["status"] == "waiting_for_supply"
+    assert "ready" in waiting["allowed_actions"]
+    assert await call_titles() == []
+
+    stale = await client.post(f"{url}/ready", headers=keeper.headers | {"If-Match": '"1"'})
+    problem(stale, 412)
+    picked = await client.post(f"{url}/ready", headers=keeper.headers)
+    assert picked.status_code == 200, picked.text
+    assert picked.json()["status"] == "ready"
+    assert await call_titles() == [f"Сообщить клиенту: заявка №{order['id']} готова к отгрузке"]
+    problem(await client.post(f"{url}/ready", headers=keeper.headers), 409)
     history = (await client.get(f"{url}/history", headers=assistant.headers)).json()["items"]
     assert [e["action"] for e in history][-4:] == ["fulfil", "send_to_warehouse", "warehouse_accept", "ready"]
+    assert history[-1]["after"]["via"] == "keeper"
 
     # The 1C side is made even when the order has moved on before the worker ran.
     job_ctx.erp = app.state.erp

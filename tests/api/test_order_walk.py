@@ -124,13 +124,16 @@ async def test_order_from_amocrm_to_feedback(
     order = (await client.post(f"/api/v1/orders/{oid}/warehouse-accepted", headers=keeper.headers)).json()
     assert order["status"] == "waiting_for_supply"
 
-    # 8–11. Supply: ordered, expected (the assistant calls), arrived → ready (the assistant calls).
+    # 8–11. Supply: ordered, expected (the assistant calls), arrived; the keeper's «собрано» →
+    # ready (the assistant calls).
     requisition = (await client.get("/api/v1/requisitions", headers=supply.headers)).json()["items"][0]
     r_url = f"/api/v1/requisitions/{requisition['id']}"
     await client.post(f"{r_url}/ordered", headers=supply.headers, json={})
     await client.post(f"{r_url}/expected", headers=supply.headers, json={"expected_on": "2026-12-07"})
     await client.post(f"{r_url}/arrived", headers=supply.headers, json={})
     order = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()
+    assert order["status"] == "waiting_for_supply"
+    order = (await client.post(f"/api/v1/orders/{oid}/ready", headers=keeper.headers)).json()
     assert order["status"] == "ready"
 
     # 12. Delivery by our own driver, the checklist, the driver's message, shipped, received.

@@ -64,7 +64,7 @@ async def test_a_complete_order_is_accepted(client: httpx.AsyncClient, app: Any,
         product.height,
     )
     assert line["missing"] == []
-    assert order["allowed_actions"] == ["clarify", "invoice", "cancel"]
+    assert order["allowed_actions"] == ["clarify", "invoice", "cancel", "assign"]
     history = (await client.get(f"{URL}/{order['id']}/history", headers=assistant.headers)).json()["items"]
     assert [e["action"] for e in history] == ["received", "accepted"]
 
@@ -90,7 +90,7 @@ async def test_an_incomplete_order_waits_and_the_manager_is_asked(
     assert order["status"] == "needs_clarification"
     assert order["lines"][0]["missing"] == ["model", "height", "price_category"]
     assert order["lines"][0]["suggestions"], "the catalogue should suggest matches for a free-text line"
-    assert order["allowed_actions"] == ["clarify", "cancel"]
+    assert order["allowed_actions"] == ["clarify", "cancel", "assign"]
 
     tasks = (await client.get("/api/v1/tasks/mine", headers=manager.headers)).json()
     clarify = [t for t in tasks["upcoming"] + tasks["today"] if t["kind"] == "clarify"]
@@ -111,13 +111,13 @@ async def test_an_incomplete_order_waits_and_the_manager_is_asked(
     assert task["status"] == "done"
 
     # Accepted, it may still be clarified until it is invoiced; then no more.
-    assert answered.json()["allowed_actions"] == ["clarify", "invoice", "cancel"]
+    assert answered.json()["allowed_actions"] == ["clarify", "invoice", "cancel", "assign"]
     invoiced = await client.post(f"{URL}/{order['id']}/invoice", headers=assistant.headers)
     assert invoiced.status_code == 201, invoiced.text
     again = await client.post(f"{URL}/{order['id']}/clarify", headers=assistant.headers, json={"lines": []})
     body = problem(again, 409)
     assert "clarify" not in body["allowed_actions"]
-    assert body["allowed_actions"] == ["send_for_approval", "revise", "cancel"]
+    assert body["allowed_actions"] == ["send_for_approval", "revise", "cancel", "assign"]
 
 
 async def test_an_order_without_client_or_lines_names_both(client: httpx.AsyncClient, make_user: Any) -> None:

@@ -238,6 +238,10 @@ async def test_a_spec_for_an_invoice_1c_has_writes_it_again_procure_separately_o
         json={"order_id": order["id"], "received_via": "in_person", "details": DETAILS["tailoring"]},
     )
     assert created.status_code == 201, created.text
+    book = (
+        await client.get("/api/v1/requisitions", headers=p.supply.headers, params={"order_id": order["id"]})
+    ).json()["items"]
+    assert [(r["quantity"], r["status"]) for r in book] == [(10, "requested"), (3, "requested")]
     assert [(f, args) for f, args, _ in queue.jobs] == [("register_invoice", (invoice["id"],))]
     assert await run_jobs(queue, job_ctx) == ["register_invoice"]
     assert writes == [onec_id]

@@ -242,6 +242,14 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
         onec_id = (await session.get(Invoice, invoice["id"])).onec_id
     in_1c = app.state.erp.invoice(onec_id)
     assert [line.procure for line in in_1c.lines] == [True, True]
+    # «Procure separately» puts the invoice in the requisition book at once, long before the workshop.
+    book = (
+        await client.get("/api/v1/requisitions", headers=p.supply.headers, params={"order_id": oid})
+    ).json()["items"]
+    assert [(r["quantity"], r["status"], r["invoice_id"]) for r in book] == [
+        (10, "requested", invoice["id"]),
+        (3, "requested", invoice["id"]),
+    ]
 
     # 4. To the manager by email with its PDF; the manager checked it (supply gets the spec to sign).
     spec = (await client.post(f"{url}/invoice-to-manager", headers=a)).json()
@@ -286,6 +294,7 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     assert "Выписка из книги заявок" in extract
     assert invoice["number"] in extract
     assert "Обеспечить обособленно" in extract
+    assert " ".join(extract.split()).count("внесено в книгу заявок") == 2  # supply's copy lists them
 
     # 10–12. Only supply signs; for tailoring the signed paper's scan is kept instead.
     spec = (await client.get(url, headers=a)).json()
@@ -319,7 +328,12 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     assert spec["signature_current"] is True
     assert spec["signed_at"] == "2026-12-01T07:00:00Z"
 
-    # 13. To the workshop chat with the signed file; the order's lines are all procured separately.
+    # 13. To the workshop chat with the signed file; the order's lines are all procured separately,
+    # with the entries booked at step 3 (none twice).
+    book_before = (
+        await client.get("/api/v1/requisitions", headers=p.supply.headers, params={"order_id": oid})
+    ).json()["items"]
+    assert [r["quantity"] for r in book_before] == [10, 3]
     sent = await client.post(f"{url}/send", headers=a | if_match(spec), json={"note": "Срочно"})
     assert sent.status_code == 200, sent.text
     assert sent.json()["status"] == "sent_to_workshop"
@@ -342,7 +356,9 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     book = (
         await client.get("/api/v1/requisitions", headers=p.supply.headers, params={"order_id": oid})
     ).json()
-    assert [r["quantity"] for r in book["items"]] == [10, 3]
+    assert [(r["id"], r["quantity"]) for r in book["items"]] == [
+        (r["id"], r["quantity"]) for r in book_before
+    ]
     assert all(r["onec_id"] for r in book["items"])
     extract = pdf_text((await client.get(f"{url}/requisition-extract", headers=a)).content)
     assert " ".join(extract.split()).count("внесено в книгу заявок") == 2  # as the cells wrap it

@@ -298,11 +298,62 @@ async def test_a_cancelled_spec_or_order_goes_nowhere(
     # The order's own cancellation cancels its spec too.
     other = await order_for_spec(client, app, p, inn=inn10("352507777"))
     second = await _spec(client, p, other["id"], "logo")
+    await client.post(f"/api/v1/orders/{other['id']}/invoice", headers=a)
     await client.post(f"/api/v1/orders/{other['id']}/cancel", headers=a, json={"reason": "Дубль заявки"})
+    # Its invoice was in the requisition book from the start: the entries are cancelled with it.
+    book = (
+        await client.get("/api/v1/requisitions", headers=p.supply.headers, params={"order_id": other["id"]})
+    ).json()["items"]
+    assert [r["status"] for r in book] == ["cancelled", "cancelled"]
     after = (await client.get(f"/api/v1/specs/{second['id']}", headers=a)).json()
     assert after["status"] == "cancelled"
     history = (await client.get(f"/api/v1/specs/{second['id']}/history", headers=a)).json()["items"]
     assert history[-1]["action"] == "cancel"
+
+
+async def test_a_cancelled_spec_takes_its_lines_out_of_the_requisition_book(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    p = await people(make_user)
+    a = p.assistant.headers
+    order = await order_for_spec(client, app, p)
+    spec = await _spec(client, p, order["id"], "tailoring")
+    invoice = (await client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a)).json()
+    # A revision the client asks for before approving changes the booked quantity too.
+    await client.post(f"/api/v1/specs/{spec['id']}/invoice-to-manager", headers=a)
+    await client.post(f"/api/v1/specs/{spec['id']}/invoice-checked", headers=p.manager.headers)
+    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
+    inv = f"/api/v1/invoices/{invoice['id']}"
+    await client.post(f"{inv}/request-changes", headers=a, json={"comment": "Четыре вместо трёх"})
+    revised = await client.post(
+        f"{inv}/revise",
+        headers=a,
+        json={"reason": "по просьбе клиента", "lines": [{"position": 2, "quantity": 4}]},
+    )
+    assert revised.status_code == 200, revised.text
+
+    async def book() -> list[tuple[int, str]]:
+        items = (
+            await client.get(
+                "/api/v1/requisitions", headers=p.supply.headers, params={"order_id": order["id"]}
+            )
+        ).json()["items"]
+        return [(r["quantity"], r["status"]) for r in items]
+
+    assert await book() == [(10, "requested"), (4, "requested")]
+    cancelled = await client.post(
+        f"/api/v1/specs/{spec['id']}/cancel", headers=a, json={"reason": "Клиент передумал"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert await book() == [(10, "cancelled"), (4, "cancelled")]
+    # The order goes on without the spec: the line in stock is reserved, the other booked again.
+    await client.post(f"{inv}/send", headers=a, json={})
+    assert (await client.post(f"{inv}/approve", headers=a, json={})).status_code == 200
+    fulfilled = await client.post(f"/api/v1/orders/{order['id']}/fulfil", headers=a)
+    assert [line["fulfilment"] for line in fulfilled.json()["lines"]] == ["reserve", "procure"], (
+        fulfilled.text
+    )
+    assert await book() == [(10, "cancelled"), (4, "requested")]
 
 
 async def test_a_due_date_in_the_past_is_refused_and_nothing_changes(

@@ -136,6 +136,10 @@ async def _event_counts(
 
 ORDER_OWNER = func.coalesce(Order.assistant_id, Order.taken_by_id, Order.manager_id)
 ORDER_EVENT = (Event.entity_id == Order.id) & (Event.entity_type == "order")
+# A step on an order is credited to who took it (the event's actor), not to whoever owns the order
+# now (it may have been given to somebody else since); a step the system took (a webhook, a job) to
+# the order's owner.
+ORDER_WORKER = func.coalesce(Event.actor_id, ORDER_OWNER)
 
 
 class OrdersSection:
@@ -164,7 +168,7 @@ class OrdersSection:
     )
 
     async def compute(self, session: AsyncSession, scope: Scope) -> SectionResult:
-        counts = await _event_counts(session, scope, "order", Order, ORDER_EVENT, ORDER_OWNER, self.ACTIONS)
+        counts = await _event_counts(session, scope, "order", Order, ORDER_EVENT, ORDER_WORKER, self.ACTIONS)
         received_ids = scope.owned(
             select(Order.id)
             .join(Event, ORDER_EVENT)
@@ -213,15 +217,21 @@ class OrdersSection:
         wanted = ("received", "invoice", "receive")
         query = (
             select(
-                ORDER_OWNER.label("employee_id"),
+                ORDER_WORKER.label("employee_id"),
                 *[func.count(func.distinct(case((Event.action == a, Event.entity_id)))) for a in wanted],
             )
+            .select_from(Order)
             .join(Event, ORDER_EVENT)
-            .where(Event.occurred_at >= scope.start, Event.occurred_at < scope.end, ORDER_OWNER.is_not(None))
-            .group_by(ORDER_OWNER)
-            .order_by(ORDER_OWNER)
+            .where(
+                Event.action.in_(wanted),
+                Event.occurred_at >= scope.start,
+                Event.occurred_at < scope.end,
+                ORDER_WORKER.is_not(None),
+            )
+            .group_by(ORDER_WORKER)
+            .order_by(ORDER_WORKER)
         )
-        rows = (await session.execute(scope.owned(query, ORDER_OWNER))).all()
+        rows = (await session.execute(scope.owned(query, ORDER_WORKER))).all()
         return [
             {"employee_id": int(r[0]), "received": int(r[1]), "invoiced": int(r[2]), "delivered": int(r[3])}
             for r in rows
