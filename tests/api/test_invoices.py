@@ -307,19 +307,21 @@ async def test_the_due_date_follows_the_clients_approved_terms(
     card_url = f"/api/v1/clients/{order['client_id']}"
     terms = {"deferment_days": 12, "credit_limit": "500000.00", "effective_from": "2026-12-01"}
     terms_url = f"{card_url}/credit-terms"
-    # Only the director or the department head approves terms; not for days gone by.
+    # Only management (the director) grants terms, not the head; not for days gone by.
+    director = await make_user(Role.DIRECTOR)
     problem(await client.put(terms_url, headers=assistant.headers, json=terms | {"reason": "x"}), 403)
+    problem(await client.put(terms_url, headers=head.headers, json=terms | {"reason": "x"}), 403)
     past = terms | {"effective_from": "2026-11-30", "reason": "решение РО"}
-    problem(await client.put(terms_url, headers=head.headers, json=past), 422, "effective_from")
+    problem(await client.put(terms_url, headers=director.headers, json=past), 422, "effective_from")
     problem(
         await client.put(
-            terms_url, headers=head.headers, json=terms | {"deferment_days": 400, "reason": "x"}
+            terms_url, headers=director.headers, json=terms | {"deferment_days": 400, "reason": "x"}
         ),
         422,
         "deferment_days",
     )
     approved = await client.put(
-        terms_url, headers=head.headers, json=terms | {"reason": "решение РО от 01.12"}
+        terms_url, headers=director.headers, json=terms | {"reason": "решение РО от 01.12"}
     )
     assert approved.status_code == 200, approved.text
     card = approved.json()
