@@ -1,4 +1,4 @@
-"""management approvals: the head's recommendation on a credit request
+"""management approvals: the head's recommendation on a credit request, an invoice's discounts
 
 Revision ID: 0029
 Revises: 0027
@@ -45,8 +45,53 @@ def upgrade() -> None:
             ondelete="SET NULL",
         )
 
+    # Invoices issued before had their discounts refused below cost and needed no approval: none is
+    # pending (NULL), and their lines' purchase prices are unknown (NULL).
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "discount_approval",
+                sa.Enum("pending", "approved", "refused", name="discountapproval", native_enum=False, length=32),
+                nullable=True,
+            )
+        )
+        batch_op.add_column(sa.Column("discount_requested_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("discount_decided_by_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("discount_decided_at", app.core.db.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("discount_comment", sa.Text(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_invoices_discount_requested_by_id_employees"),
+            "employees",
+            ["discount_requested_by_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_invoices_discount_decided_by_id_employees"),
+            "employees",
+            ["discount_decided_by_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("purchase_price", app.core.db.Money(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
+        batch_op.drop_column("purchase_price")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_invoices_discount_decided_by_id_employees"), type_="foreignkey")
+        batch_op.drop_constraint(
+            batch_op.f("fk_invoices_discount_requested_by_id_employees"), type_="foreignkey"
+        )
+        batch_op.drop_column("discount_comment")
+        batch_op.drop_column("discount_decided_at")
+        batch_op.drop_column("discount_decided_by_id")
+        batch_op.drop_column("discount_requested_by_id")
+        batch_op.drop_column("discount_approval")
     with op.batch_alter_table("credit_requests", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_credit_requests_recommended_by_id_employees"), type_="foreignkey"
