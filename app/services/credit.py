@@ -249,7 +249,8 @@ class CreditService:
             roles: tuple[Role, ...] = management_roles()
         else:
             roles = (role, Role.DIRECTOR) if role == Role.HEAD else (role,)
-        assignee = await first_active_with_role(self.uow, *roles)
+        # Not to whoever asked: nobody recommends or decides their own request.
+        assignee = await first_active_with_role(self.uow, *roles, excluding=request.requested_by_id)
         if assignee is None:
             return
         await TaskService(self.uow).add(

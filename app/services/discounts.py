@@ -258,7 +258,10 @@ class DiscountApprovalService:
     async def _ask_management(
         self, invoice: Invoice, client: Client, approved: Decimal, flagged: list[LineReview]
     ) -> None:
-        assignee = await first_active_with_role(self.uow, *management_roles())
+        # Not to whoever asked: nobody decides their own discount.
+        assignee = await first_active_with_role(
+            self.uow, *management_roles(), excluding=invoice.discount_requested_by_id
+        )
         if assignee is None:
             return
         described = "; ".join(

@@ -143,6 +143,9 @@ async def test_nobody_approves_their_own_discount_and_the_approved_one_needs_nob
     assert created.status_code == 201, created.text
     invoice = created.json()
     approval_url = f"/api/v1/invoices/{invoice['id']}/discount-approval"
+    # The task goes to management other than the one who asked.
+    assert not [t for t in await _tasks(app, director.id) if t.title.startswith("Согласовать скидку")]
+    assert [t for t in await _tasks(app, other_director.id) if t.title.startswith("Согласовать скидку")]
     own = problem(await client.post(f"{approval_url}/approve", headers=director.headers, json={}), 403)
     assert own["code"] == "own_request"
     problem(await client.post(f"{approval_url}/refuse", headers=director.headers, json={"comment": "x"}), 403)
