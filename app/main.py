@@ -64,6 +64,7 @@ from app.core.logging import configure_logging
 from app.core.security import PasswordHashing
 from app.services.actor_cache import ACTORS_CHANGED, ActorCache
 from app.services.documents.rendering import Renderer, default_renderer
+from app.services.permissions import configure_management
 from app.services.ports import Erp, JobQueue, Storage
 from app.services.unit_of_work import UnitOfWork
 
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     settings = settings or get_settings()
     overrides = overrides or Overrides()
     configure_logging(settings.log_level, settings.log_json)
+    configure_management(settings.approvals.management_roles)
     engine = create_engine(settings.db.url, echo=settings.db.echo, pool_size=settings.db.pool_size)
     session_factory = create_session_factory(engine)
     queue: JobQueue = overrides.queue or ArqQueue(settings.redis.url, settings.redis.queue_name)

@@ -108,15 +108,15 @@ async def update_client(
     "/{client_id:int}/credit-terms",
     response_model=ClientRead,
     responses=problems(401, 403, 404, 412, 422),
-    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
     operation_id="set_client_credit_terms",
 )
 async def set_credit_terms(
     client_id: PathId, data: CreditTerms, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
-    """The payment deferment and credit limit approved by the director or the department head,
-    from a date: invoices issued from then are due after the deferment (moved to the next working
-    day when it ends on a day off)."""
+    """The payment deferment, credit limit and discount granted by management (the director, or
+    the roles configured as management), from a date: invoices issued from then are due after the
+    deferment (moved to the next working day when it ends on a day off)."""
     return _read(await ClientService(uow).set_credit_terms(client_id, data, version), response)
 
 

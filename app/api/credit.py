@@ -1,4 +1,5 @@
-"""Requests for credit terms: the dossier, the lawyer's verdict, the head's decision."""
+"""Requests for credit terms: the dossier, the lawyer's verdict, the head's recommendation,
+management's decision."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.credit import CreditRequest, CreditRequestStatus
 from app.schemas.common import Page, problems
-from app.schemas.credit import CreditDecision, CreditRequestCreate, CreditRequestRead, CreditVerdict
+from app.schemas.credit import (
+    CreditDecision,
+    CreditRecommendation,
+    CreditRequestCreate,
+    CreditRequestRead,
+    CreditVerdict,
+)
 from app.schemas.events import EventRead
 from app.services.credit import CreditService, credit_actions
 from app.services.permissions import Permission
@@ -91,22 +98,40 @@ async def get_credit_request(request_id: PathId, uow: UowDep, response: Response
 async def credit_verdict(
     request_id: PathId, data: CreditVerdict, uow: UowDep, version: IfMatchDep, response: Response
 ) -> CreditRequestRead:
-    """The lawyer's verdict on the counterparty's reliability; a head then decides."""
+    """The lawyer's verdict on the counterparty's reliability; the department head then
+    recommends."""
     return _read(await CreditService(uow).verdict(request_id, data, version), response)
+
+
+@router.post(
+    "/{request_id:int}/recommend",
+    response_model=CreditRequestRead,
+    responses=problems(401, 403, 404, 409, 412, 422),
+    dependencies=[Depends(allow(Permission.CREDIT_RECOMMEND))],
+    operation_id="recommend_credit_request",
+)
+async def recommend_credit_request(
+    request_id: PathId, data: CreditRecommendation, uow: UowDep, version: IfMatchDep, response: Response
+) -> CreditRequestRead:
+    """The department head, after the lawyer's verdict, recommends granting the terms or refusing
+    them, with the reasons; management gets the task to decide. Nobody recommends their own
+    request (403 `own_request`); the head may change the recommendation until management decides."""
+    return _read(await CreditService(uow).recommend(request_id, data, version), response)
 
 
 @router.post(
     "/{request_id:int}/approve",
     response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
     operation_id="approve_credit_request",
 )
 async def approve_credit_request(
     request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
 ) -> CreditRequestRead:
-    """The director or the department head approves (after the lawyer's verdict): the terms are
-    the client's from `effective_from` and are written to 1C by the worker."""
+    """Management (the director, or the roles configured as management) approves after the
+    department head's recommendation: the terms are the client's from `effective_from` and are
+    written to 1C by the worker. Nobody approves their own request (403 `own_request`)."""
     return _read(await CreditService(uow).approve(request_id, data, version), response)
 
 
@@ -114,13 +139,14 @@ async def approve_credit_request(
     "/{request_id:int}/reject",
     response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
     operation_id="reject_credit_request",
 )
 async def reject_credit_request(
     request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
 ) -> CreditRequestRead:
-    """The director or the department head refuses, with the reason."""
+    """Management refuses, with the reason (at any step before the decision). Nobody refuses their
+    own request (403 `own_request`)."""
     return _read(await CreditService(uow).reject(request_id, data, version), response)
 
 

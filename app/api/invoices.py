@@ -23,6 +23,9 @@ from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.flags import FlagRead
 from app.schemas.invoices import (
+    DiscountApprovalRead,
+    DiscountApprove,
+    DiscountRefuse,
     InvoiceApprove,
     InvoiceChangesRequested,
     InvoiceCreate,
@@ -33,8 +36,9 @@ from app.schemas.invoices import (
     InvoiceSend,
     RevisionComparison,
 )
+from app.services.discounts import DiscountApprovalService
 from app.services.flags import FlagService
-from app.services.invoices import InvoiceService, LineChange, invoice_actions
+from app.services.invoices import InvoiceService, LineChange, actions_of
 from app.services.permissions import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["invoices"])
@@ -57,7 +61,7 @@ async def to_reads(invoices: InvoiceService, rows: list[Invoice]) -> list[Invoic
         InvoiceRead.model_validate(
             {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in skip}
             | {
-                "allowed_actions": invoice_actions(invoice.status),
+                "allowed_actions": actions_of(invoice),
                 "lines": [InvoiceLineRead.model_validate(x) for x in invoice.lines],
                 "open_flags": [FlagRead.model_validate(f) for f in flags[invoice.id]],
             }
@@ -250,3 +254,66 @@ async def compare_invoice_revisions(
     if newer is None:
         newer = max(r.revision for r in await invoices.revisions(invoice_id))
     return RevisionComparison.model_validate(await invoices.compare(invoice_id, older, newer))
+
+
+DISCOUNTS = [Depends(allow(Permission.DISCOUNTS_APPROVE))]
+
+
+async def _discount_read(
+    invoices: InvoiceService, invoice: Invoice, response: Response
+) -> DiscountApprovalRead:
+    set_etag(response, invoice.version)
+    view = await DiscountApprovalService(invoices.uow, invoices.erp).view(invoice, invoices.uow.actor)
+    return DiscountApprovalRead.model_validate(view)
+
+
+@router.get(
+    "/invoices/{invoice_id:int}/discount-approval",
+    response_model=DiscountApprovalRead,
+    responses=problems(401, 403, 404),
+    dependencies=DISCOUNTS,
+    operation_id="invoice_discount_approval",
+)
+async def invoice_discount_approval(
+    invoice_id: PathId, invoices: ServiceDep, response: Response
+) -> DiscountApprovalRead:
+    """For management: the invoice's discounts against the client's approved one, each line's
+    price, purchase price and margin (the purchase price and margin only for roles that price),
+    and the state of the approval."""
+    return await _discount_read(invoices, await invoices.get(invoice_id), response)
+
+
+@router.post(
+    "/invoices/{invoice_id:int}/discount-approval/approve",
+    response_model=DiscountApprovalRead,
+    responses=_ACTION,
+    dependencies=DISCOUNTS,
+    operation_id="approve_invoice_discount",
+)
+async def approve_invoice_discount(
+    invoice_id: PathId, data: DiscountApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
+) -> DiscountApprovalRead:
+    """Management approves the invoice's discounts: it may now be sent to the client, and whoever
+    asked gets a task saying so. Nobody approves their own invoice's discount (403 `own_request`)."""
+    service = DiscountApprovalService(invoices.uow, invoices.erp)
+    invoice = await service.decide(await invoices.get(invoice_id), "approve", data.comment, version)
+    return await _discount_read(invoices, invoice, response)
+
+
+@router.post(
+    "/invoices/{invoice_id:int}/discount-approval/refuse",
+    response_model=DiscountApprovalRead,
+    responses=_ACTION,
+    dependencies=DISCOUNTS,
+    operation_id="refuse_invoice_discount",
+)
+async def refuse_invoice_discount(
+    invoice_id: PathId, data: DiscountRefuse, invoices: ServiceDep, version: IfMatchDep, response: Response
+) -> DiscountApprovalRead:
+    """Management refuses the invoice's discounts, saying why: the invoice is not sent until a
+    revision brings them within the client's approved discount or management approves the new
+    ones; whoever asked gets a task. Nobody refuses their own invoice's discount (403
+    `own_request`)."""
+    service = DiscountApprovalService(invoices.uow, invoices.erp)
+    invoice = await service.decide(await invoices.get(invoice_id), "refuse", data.comment, version)
+    return await _discount_read(invoices, invoice, response)

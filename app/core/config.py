@@ -342,6 +342,35 @@ class CompanySettings(BaseModel):
     logo_key: str | None = Field(default=None, description="Storage key of the logo printed on proposals")
 
 
+ManagementRole = Literal[
+    "admin",
+    "director",
+    "head",
+    "manager",
+    "assistant",
+    "lawyer",
+    "accountant",
+    "supply",
+    "warehouse",
+    "workshop",
+    "driver",
+]
+
+
+def _director() -> list[ManagementRole]:
+    return ["director"]
+
+
+class ApprovalSettings(BaseModel):
+    management_roles: list[ManagementRole] = Field(
+        default_factory=_director,
+        min_length=1,
+        description="The roles that are the company's management: they alone approve or refuse "
+        "credit terms (deferment, limit, discount) and an invoice's discount beyond the client's "
+        "approved one or below the purchase price (JSON list of role names)",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="APP_",
@@ -372,6 +401,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     proposals: ProposalSettings = Field(default_factory=ProposalSettings)
     clock: ClockSettings = Field(default_factory=ClockSettings)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
 
     @model_validator(mode="after")
     def _queue_of_this_installation(self) -> Settings:

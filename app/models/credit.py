@@ -1,4 +1,5 @@
-"""Requests for credit terms (deferment, limit, discount) and their dossier, decided by a head."""
+"""Requests for credit terms (deferment, limit, discount) and their dossier: recommended by the
+department head, decided by the company's management."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from app.core.db import Base, Versioned, str_enum
 
 class CreditRequestStatus(StrEnum):
     REQUESTED = "requested"  # waiting for the lawyer's verdict on the counterparty
-    REVIEWED = "reviewed"  # the verdict is in: a head decides
+    REVIEWED = "reviewed"  # the verdict is in: the department head recommends
+    RECOMMENDED = "recommended"  # the head recommended (or advised refusal): management decides
     APPROVED = "approved"
     REJECTED = "rejected"
 
@@ -23,6 +25,11 @@ class Reliability(StrEnum):
     RELIABLE = "reliable"
     DOUBTFUL = "doubtful"
     UNRELIABLE = "unreliable"
+
+
+class Recommendation(StrEnum):
+    APPROVE = "approve"
+    REFUSE = "refuse"
 
 
 class CreditRequest(Versioned, Base):
@@ -47,6 +54,10 @@ class CreditRequest(Versioned, Base):
     lawyer_comment: Mapped[str | None] = mapped_column(Text)
     lawyer_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None]
+    recommendation: Mapped[Recommendation | None] = mapped_column(str_enum(Recommendation))
+    recommendation_comment: Mapped[str | None] = mapped_column(Text)
+    recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    recommended_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     decision_comment: Mapped[str | None] = mapped_column(Text)

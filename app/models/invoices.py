@@ -35,6 +35,15 @@ class InvoiceStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class DiscountApproval(StrEnum):
+    """Management's word on a discount beyond the client's approved one, or a price below the
+    purchase price; an invoice that needs none has no state here."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
 class InvoiceCounter(Base):
     """The last number given out in a year; bumped in the same transaction as the invoice insert,
     so a rolled-back invoice gives its number back (no gaps)."""
@@ -76,6 +85,16 @@ class Invoice(Versioned, Base):
     sent_to: Mapped[str | None] = mapped_column(String(254))
     client_comment: Mapped[str | None] = mapped_column(Text)
     approved_at: Mapped[datetime | None]
+    # Management's approval of the discounts (none needed: NULL), who asked and who decided.
+    discount_approval: Mapped[DiscountApproval | None] = mapped_column(str_enum(DiscountApproval))
+    discount_requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL")
+    )
+    discount_decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL")
+    )
+    discount_decided_at: Mapped[datetime | None]
+    discount_comment: Mapped[str | None] = mapped_column(Text)
     onec_id: Mapped[str | None] = mapped_column(String(64))  # set by the worker once 1C has it
     # 1C has every line «procure separately» (a workshop spec's invoice: the requisition book).
     onec_procure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -128,6 +147,8 @@ class InvoiceLine(Base):
     price: Mapped[Decimal]
     amount: Mapped[Decimal]
     vat_amount: Mapped[Decimal]
+    # What the goods cost us (1C) when the line was priced: the margin management decides on.
+    purchase_price: Mapped[Decimal | None]
 
     @property
     def discount_percent(self) -> Decimal:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.models.credit import CreditRequestStatus, Reliability
+from app.models.credit import CreditRequestStatus, Recommendation, Reliability
 from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -24,6 +24,13 @@ class CreditRequestCreate(StrictModel):
 class CreditVerdict(StrictModel):
     verdict: Reliability
     comment: Text = Field(description="What the check found (courts, arrears, bankruptcy, founders)")
+
+
+class CreditRecommendation(StrictModel):
+    recommendation: Recommendation = Field(
+        description="`approve`: the head recommends granting the terms; `refuse`: recommends refusal"
+    )
+    comment: Text = Field(description="The head's reasons, for management")
 
 
 class CreditDecision(StrictModel):
@@ -48,6 +55,10 @@ class CreditRequestRead(ReadModel):
     lawyer_comment: str | None
     lawyer_id: int | None
     reviewed_at: Timestamp | None
+    recommendation: Recommendation | None
+    recommendation_comment: str | None
+    recommended_by_id: int | None
+    recommended_at: Timestamp | None
     decided_by_id: int | None
     decided_at: Timestamp | None
     decision_comment: str | None

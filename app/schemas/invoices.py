@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
-from app.models.invoices import InvoiceStatus
+from app.models.invoices import DiscountApproval, InvoiceStatus
 from app.schemas.common import IsoDate, ReadModel, StrictModel, Timestamp
 from app.schemas.flags import FlagRead
 
@@ -54,6 +54,12 @@ class InvoiceRead(ReadModel):
     sent_to: str | None
     client_comment: str | None
     approved_at: Timestamp | None
+    discount_approval: DiscountApproval | None = Field(
+        description="Management's word on a discount beyond the client's approved one or a price below "
+        "cost (`pending`, `approved`, `refused`); null when none is needed. The invoice is sent only "
+        "when it is null or `approved`"
+    )
+    discount_comment: str | None = Field(description="Management's comment on its decision")
     open_flags: list[FlagRead] = Field(description="Mistakes flagged in this invoice and not fixed yet")
     lines: list[InvoiceLineRead]
     version: int
@@ -144,3 +150,43 @@ class InvoiceRevise(StrictModel):
 
 class InvoiceApprove(StrictModel):
     comment: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class DiscountLineRead(ReadModel):
+    position: int
+    name: str
+    quantity: int
+    unit_price: Decimal
+    discount_percent: Decimal
+    price: Decimal = Field(description="The unit price after the discount")
+    amount: Decimal
+    purchase_price: Decimal | None = Field(description="What the goods cost us (1C); only for who prices")
+    margin: Decimal | None = Field(description="Per unit, price minus purchase price; only for who prices")
+    margin_total: Decimal | None
+    beyond_approved_discount: bool = Field(description="Discounted beyond the client's approved discount")
+    below_cost: bool = Field(description="Priced below the purchase price")
+
+
+class DiscountApprovalRead(ReadModel):
+    invoice_id: int
+    number: str
+    client_id: int
+    status: str = Field(description="`not_needed`, `pending`, `approved` or `refused`")
+    allowed_actions: list[str]
+    approved_discount_percent: Decimal = Field(description="The client's approved discount (0 without)")
+    total: Decimal
+    margin_total: Decimal | None = Field(description="The invoice's margin; only for who prices")
+    margin_percent: Decimal | None = Field(description="The margin as a share of the total, in percent")
+    requested_by_id: int | None
+    decided_by_id: int | None
+    decided_at: Timestamp | None
+    comment: str | None
+    lines: list[DiscountLineRead]
+
+
+class DiscountApprove(StrictModel):
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+
+
+class DiscountRefuse(StrictModel):
+    comment: Comment = Field(description="Why: what discount management would accept")

@@ -1,6 +1,8 @@
 """Credit terms before the first shipment (process 4, step 0): a request with its dossier, the
-lawyer's verdict on the counterparty, and the decision of the director or the department head.
-Approved terms become the client's from a date and are pushed to 1C by the worker."""
+lawyer's verdict on the counterparty, the department head's recommendation and the decision of the
+company's management («Предоставление отсрочки, периода, лимита, увеличение скидки производится только
+по согласованию Руководства компании»). Approved terms become the client's from a date and are pushed
+to 1C by the worker."""
 
 from __future__ import annotations
 
@@ -10,18 +12,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.core.errors import InvalidTransition, NotFound
-from app.models.credit import CreditRequest, CreditRequestStatus
+from app.core.errors import Forbidden, InvalidTransition, NotFound
+from app.models.credit import CreditRequest, CreditRequestStatus, Recommendation
 from app.models.directory import Role
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.clients import CreditTerms
-from app.schemas.credit import CreditDecision, CreditRequestCreate, CreditVerdict
+from app.schemas.credit import CreditDecision, CreditRecommendation, CreditRequestCreate, CreditVerdict
 from app.services.clients import ClientService
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, newest_first
+from app.services.permissions import management_roles
 from app.services.ports import Erp
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -32,8 +35,13 @@ DECISION_WORKING_DAYS = 2
 S = CreditRequestStatus
 TRANSITIONS: dict[str, tuple[frozenset[CreditRequestStatus], CreditRequestStatus]] = {
     "verdict": (frozenset({S.REQUESTED, S.REVIEWED}), S.REVIEWED),
-    "approve": (frozenset({S.REVIEWED}), S.APPROVED),
-    "reject": (frozenset({S.REQUESTED, S.REVIEWED}), S.REJECTED),
+    "recommend": (frozenset({S.REVIEWED, S.RECOMMENDED}), S.RECOMMENDED),
+    "approve": (frozenset({S.RECOMMENDED}), S.APPROVED),
+    "reject": (frozenset({S.REQUESTED, S.REVIEWED, S.RECOMMENDED}), S.REJECTED),
+}
+RECOMMENDATION_TEXT = {
+    Recommendation.APPROVE: "рекомендует согласовать",
+    Recommendation.REFUSE: "рекомендует отказать",
 }
 
 
@@ -106,14 +114,44 @@ class CreditService:
             await self._task(
                 Role.HEAD,
                 TaskKind.CHECK,
+                f"Рекомендация по отсрочке платежа: заявка №{request.id}",
+                f"Заключение юриста: {data.verdict.value}. {data.comment}\n"
+                "Рассмотреть досье и дать рекомендацию руководству.",
+                request,
+            )
+        return request
+
+    async def recommend(
+        self, request_id: int, data: CreditRecommendation, if_match: int | None
+    ) -> CreditRequest:
+        """The department head reviews the dossier and the lawyer's verdict and recommends granting
+        or refusing; management then decides (and gets the task). Not on one's own request."""
+        request = await self._for(request_id, "recommend", if_match)
+        self._not_own(request, "recommend")
+        first = request.status == S.REVIEWED
+        request.recommendation = data.recommendation
+        request.recommendation_comment = data.comment
+        request.recommended_by_id = self.uow.actor.id if self.uow.actor else None
+        request.recommended_at = self.uow.clock.now()
+        await self._move(
+            request, "recommend", {"recommendation": data.recommendation.value, "comment": data.comment}
+        )
+        if first:
+            client = await ClientService(self.uow).get(request.client_id)
+            await self._task(
+                None,
+                TaskKind.CHECK,
                 f"Решение по отсрочке платежа: заявка №{request.id}",
-                f"Заключение юриста: {data.verdict.value}. {data.comment}",
+                f"«{client.name}»: отсрочка {request.deferment_days} дн. Заключение юриста: "
+                f"{request.lawyer_verdict.value if request.lawyer_verdict else '—'}. "
+                f"Руководитель отдела {RECOMMENDATION_TEXT[data.recommendation]}: {data.comment}",
                 request,
             )
         return request
 
     async def approve(self, request_id: int, data: CreditDecision, if_match: int | None) -> CreditRequest:
         request = await self._for(request_id, "approve", if_match)
+        self._not_own(request, "approve")
         client = await ClientService(self.uow).get(request.client_id)
         today = self.uow.calendar.local_date(self.uow.clock.now())
         terms = CreditTerms(
@@ -134,6 +172,7 @@ class CreditService:
 
     async def reject(self, request_id: int, data: CreditDecision, if_match: int | None) -> CreditRequest:
         request = await self._for(request_id, "reject", if_match)
+        self._not_own(request, "reject")
         self._decide(request, data)
         await self._move(request, "reject", {"comment": data.comment})
         return request
@@ -175,6 +214,15 @@ class CreditService:
             raise InvalidTransition("credit request", request.status, action, credit_actions(request.status))
         return request
 
+    def _not_own(self, request: CreditRequest, action: str) -> None:
+        """Nobody recommends or decides the request they made themselves."""
+        actor = self.uow.actor
+        if actor is not None and request.requested_by_id == actor.id:
+            raise Forbidden(
+                f"credit request {request.id} is your own: someone else must {action} it",
+                code="own_request",
+            )
+
     def _decide(self, request: CreditRequest, data: CreditDecision) -> None:
         request.decided_by_id = self.uow.actor.id if self.uow.actor else None
         request.decided_at = self.uow.clock.now()
@@ -194,10 +242,15 @@ class CreditService:
         )
 
     async def _task(
-        self, role: Role, kind: TaskKind, title: str, description: str, request: CreditRequest
+        self, role: Role | None, kind: TaskKind, title: str, description: str, request: CreditRequest
     ) -> None:
-        fallback = (Role.DIRECTOR,) if role == Role.HEAD else ()
-        assignee = await first_active_with_role(self.uow, role, *fallback)
+        """A task for ``role``, or for management when None."""
+        if role is None:
+            roles: tuple[Role, ...] = management_roles()
+        else:
+            roles = (role, Role.DIRECTOR) if role == Role.HEAD else (role,)
+        # Not to whoever asked: nobody recommends or decides their own request.
+        assignee = await first_active_with_role(self.uow, *roles, excluding=request.requested_by_id)
         if assignee is None:
             return
         await TaskService(self.uow).add(

@@ -38,16 +38,14 @@ class Login:
     refused: str | None  # why, when the login is refused
 
 
-async def first_active_with_role(uow: UnitOfWork, *roles: Role) -> int | None:
+async def first_active_with_role(uow: UnitOfWork, *roles: Role, excluding: int | None = None) -> int | None:
     """The longest-serving active employee with the first of ``roles`` anyone has (who gets what
-    nobody else owns: a head, else the director)."""
+    nobody else owns: a head, else the director), other than ``excluding`` (who asked)."""
     for role in roles:
-        ident: int | None = await uow.session.scalar(
-            select(Employee.id)
-            .where(Employee.is_active.is_(True), Employee.roles.any(role=role))
-            .order_by(Employee.id)
-            .limit(1)
-        )
+        query = select(Employee.id).where(Employee.is_active.is_(True), Employee.roles.any(role=role))
+        if excluding is not None:
+            query = query.where(Employee.id != excluding)
+        ident: int | None = await uow.session.scalar(query.order_by(Employee.id).limit(1))
         if ident is not None:
             return ident
     return None

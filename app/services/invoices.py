@@ -6,7 +6,6 @@ totals are exact to the kopeck; numbers run without gaps within a year.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,12 +19,20 @@ from app.core.calendar import BusinessCalendar
 from app.core.config import CompanySettings
 from app.core.errors import Conflict, FieldError, InvalidTransition
 from app.models.clients import Client, ClientContact
-from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
+from app.models.invoices import (
+    DiscountApproval,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceRevision,
+    InvoiceStatus,
+)
 from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
 from app.services.common import ensure_version, touch
+from app.services.discounts import DiscountApprovalService
 from app.services.documents.invoice import (
     BuyerRequisites,
     SupplierRequisites,
@@ -59,6 +66,12 @@ INVOICE_TRANSITIONS: dict[str, tuple[frozenset[InvoiceStatus], InvoiceStatus]] =
 
 def invoice_actions(status: InvoiceStatus) -> list[str]:
     return [action for action, (sources, _) in INVOICE_TRANSITIONS.items() if status in sources]
+
+
+def actions_of(invoice: Invoice) -> list[str]:
+    """The state's actions, but no sending while management has not approved the discounts."""
+    waiting = invoice.discount_approval in (DiscountApproval.PENDING, DiscountApproval.REFUSED)
+    return [a for a in invoice_actions(invoice.status) if not (waiting and a in ("send", "approve"))]
 
 
 def _line_name(name: str, model: str | None, color: str | None, size: str | None, height: str | None) -> str:
@@ -160,16 +173,6 @@ class InvoiceService:
             for i, line in enumerate(inputs)
         ]
         totals = compute_totals(inputs, self.vat.rate_on(today))
-        fields = {p: f"discounts.{n}.discount_percent" for n, p in enumerate(discounts)}
-        await self._refuse_below_cost(
-            (
-                fields.get(i + 1, f"lines.{i}.discount_percent"),
-                detail["product_id"],
-                inputs[i].discount_percent,
-                line.price,
-            )
-            for i, (line, detail) in enumerate(zip(totals.lines, details, strict=True))
-        )
         seq = await self._next_seq(today.year)
         now = self.uow.clock.now()
         invoice = Invoice(
@@ -221,6 +224,9 @@ class InvoiceService:
         if await self._spec(order.id) is not None:
             # A workshop spec's invoice is entered «procure separately»: in the book at once.
             await RequisitionService(self.uow, self.erp).book_invoice(order, invoice)
+        # A discount beyond the client's approved one, or a price below cost: management decides.
+        await DiscountApprovalService(self.uow, self.erp).assess(invoice, discounts_changed=True)
+        await self.uow.session.flush()
         return invoice
 
     def _keep_revision(self, invoice: Invoice, reason: str | None) -> None:
@@ -280,6 +286,7 @@ class InvoiceService:
         """Email the invoice (the worker attaches the PDF) to the client for approval."""
         invoice = await self.get(invoice_id)
         await self._checked_by_manager(invoice)
+        DiscountApprovalService(self.uow, self.erp).ensure_approved(invoice, "send")
         recipient = to or await self._client_email(invoice.client_id)
         await self._transition(invoice, "send", "send_for_approval", if_match, {"to": recipient})
         invoice.sent_to = recipient
@@ -379,17 +386,6 @@ class InvoiceService:
             if change.discount_percent is not None:
                 line.discount_basis_points = int(change.discount_percent * 100)
         totals = self._totals(invoice)
-        discounted = {c.position: i for i, c in enumerate(changes) if c.discount_percent is not None}
-        await self._refuse_below_cost(
-            (
-                f"lines.{discounted[line.position]}.discount_percent",
-                line.product_id,
-                Decimal(line.discount_basis_points) / 100,
-                total.price,
-            )
-            for line, total in zip(invoice.lines, totals.lines, strict=True)
-            if line.position in discounted
-        )
         for line, total in zip(invoice.lines, totals.lines, strict=True):
             line.price, line.amount, line.vat_amount = total.price, total.amount, total.vat_amount
         invoice.total, invoice.vat_total = totals.total, totals.vat_total
@@ -399,6 +395,8 @@ class InvoiceService:
         await self._transition(invoice, "revise", "revise", None, payload)
         await self.uow.session.flush()
         self._keep_revision(invoice, reason)
+        discounted = any(c.discount_percent is not None for c in changes)
+        await DiscountApprovalService(self.uow, self.erp).assess(invoice, discounts_changed=discounted)
         if invoice.onec_id is not None:
             self.request_revision(invoice)
         # Else 1C gets the invoice as it stands when the worker registers it (record_registration).
@@ -407,6 +405,7 @@ class InvoiceService:
     async def approve(self, invoice_id: int, comment: str | None, if_match: int | None) -> Invoice:
         """The client approved the invoice: the order goes on to fulfilment."""
         invoice = await self.get(invoice_id)
+        DiscountApprovalService(self.uow, self.erp).ensure_approved(invoice, "approve")
         await self._transition(invoice, "approve", "approve", if_match, {"comment": comment})
         invoice.approved_at = self.uow.clock.now()
         if comment:
@@ -461,23 +460,6 @@ class InvoiceService:
             "total": {"before": before.total, "after": after.total},
             "vat_total": {"before": before.vat_total, "after": after.vat_total},
         }
-
-    async def _refuse_below_cost(self, lines: Iterable[tuple[str, str | None, Decimal, Decimal]]) -> None:
-        """A discount may not take a line's price below what the goods cost us (the purchase
-        price in 1C): such a line is refused, naming its field and the purchase price. Lines
-        (field, 1C item, discount percent, unit price after the discount)."""
-        for field, product_id, discount, price in lines:
-            if not discount or product_id is None:
-                continue
-            product = await self.erp.get_product(product_id)
-            if product is None or price >= product.purchase_price:
-                continue
-            raise FieldError(
-                field,
-                f"the price after a {discount}% discount, {format_rub(price)}, is below the purchase "
-                f"price {format_rub(product.purchase_price)}",
-                code="below_cost",
-            )
 
     @staticmethod
     def _totals(invoice: Invoice) -> InvoiceTotals:

@@ -15,8 +15,11 @@ class Permission(StrEnum):
     CLIENTS_READ = "clients:read"
     CLIENTS_READ_ALL = "clients:read_all"
     CLIENTS_WRITE = "clients:write"
-    CREDIT_TERMS_APPROVE = "credit_terms:approve"
+    CREDIT_TERMS_APPROVE = "credit_terms:approve"  # an order held for debt or limit goes on: a head
     CREDIT_VERDICT = "credit_terms:verdict"
+    CREDIT_RECOMMEND = "credit_terms:recommend"  # the department head's recommendation
+    CREDIT_TERMS_DECIDE = "credit_terms:decide"  # management: grants or refuses credit terms
+    DISCOUNTS_APPROVE = "discounts:approve"  # management: a discount beyond the approved one
     CONTRACT_TERMS_WRITE = "contract_terms:write"  # the contract and its penalty: the lawyer, a head
     TASKS_READ_OWN = "tasks:read_own"
     TASKS_READ_ALL = "tasks:read_all"
@@ -105,10 +108,16 @@ _HEADS = {
     Permission.STATISTICS_READ_ALL,
 }
 
-MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+# «Предоставление отсрочки, периода, лимита, увеличение скидки производится только по согласованию
+# Руководства компании»: these belong to the roles configured as management (the director by
+# default, APP_APPROVALS__MANAGEMENT_ROLES), to no role by the table below.
+MANAGEMENT_PERMISSIONS = frozenset({Permission.CREDIT_TERMS_DECIDE, Permission.DISCOUNTS_APPROVE})
+DEFAULT_MANAGEMENT = frozenset({Role.DIRECTOR})
+
+_BY_ROLE: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission) - MANAGEMENT_PERMISSIONS,
     Role.DIRECTOR: frozenset(_EVERYONE | _SALES | _HEADS),
-    Role.HEAD: frozenset(_EVERYONE | _SALES | _HEADS),
+    Role.HEAD: frozenset(_EVERYONE | _SALES | _HEADS | {Permission.CREDIT_RECOMMEND}),
     Role.MANAGER: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ, Permission.REPORTS_READ_ALL}),
     Role.ASSISTANT: frozenset(_EVERYONE | _SALES | {Permission.CHATS_READ}),
     Role.LAWYER: frozenset(
@@ -172,6 +181,31 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     ),
     Role.DRIVER: frozenset(_EVERYONE),
 }
+
+
+def _matrix(management: frozenset[Role]) -> dict[Role, frozenset[Permission]]:
+    return {
+        role: granted | (MANAGEMENT_PERMISSIONS if role in management else frozenset())
+        for role, granted in _BY_ROLE.items()
+    }
+
+
+MATRIX: dict[Role, frozenset[Permission]] = _matrix(DEFAULT_MANAGEMENT)
+_management: list[frozenset[Role]] = [DEFAULT_MANAGEMENT]
+
+
+def configure_management(roles: Iterable[str]) -> None:
+    """Make ``roles`` the company's management (from the settings, when the app or the worker is
+    built). Process-wide, as the matrix it changes: one installation has one management."""
+    management = frozenset(Role(r) for r in roles)
+    MATRIX.clear()
+    MATRIX.update(_matrix(management))
+    _management[0] = management
+
+
+def management_roles() -> tuple[Role, ...]:
+    """The roles configured as management, the director first (who gets management's tasks)."""
+    return tuple(sorted(_management[0], key=lambda r: (r != Role.DIRECTOR, r.value)))
 
 
 def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:

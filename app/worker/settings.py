@@ -12,6 +12,7 @@ from app.core.clock import system_clock
 from app.core.config import get_settings
 from app.core.logging import configure_logging, get_logger
 from app.services.documents.rendering import default_renderer
+from app.services.permissions import configure_management
 from app.worker.context import JobContext, build_job_context, close_job_context
 from app.worker.jobs import (
     SWEEP_TIMEOUT_SECONDS,
@@ -35,6 +36,7 @@ log = get_logger(__name__)
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    configure_management(settings.approvals.management_roles)
     renderer = default_renderer()
     renderer.start()
     ctx["app"] = build_job_context(settings, system_clock(settings.clock.offset), renderer)

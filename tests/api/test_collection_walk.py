@@ -106,11 +106,12 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
         transport=httpx.ASGITransport(app=post.app()),
     )
     head = await make_user(Role.HEAD)
+    director = await make_user(Role.DIRECTOR)
     assistant = await make_user(Role.ASSISTANT)
     lawyer = await make_user(Role.LAWYER, department="administration")
     accountant = await make_user(Role.ACCOUNTANT, department="finance")
 
-    # --- credit terms: 14 days' deferment, approved by the head after the lawyer's verdict --------
+    # --- credit terms: 14 days' deferment, the lawyer's verdict, the head's word, the director's --
     card = await client.post(
         "/api/v1/clients",
         headers=head.headers,
@@ -140,7 +141,10 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     await client.post(
         f"{url}/verdict", headers=lawyer.headers, json={"verdict": "reliable", "comment": "Чисто"}
     )
-    approved = await client.post(f"{url}/approve", headers=head.headers, json={"comment": "Согласовано"})
+    await client.post(
+        f"{url}/recommend", headers=head.headers, json={"recommendation": "approve", "comment": "Да"}
+    )
+    approved = await client.post(f"{url}/approve", headers=director.headers, json={"comment": "Согласовано"})
     assert approved.json()["status"] == "approved", approved.text
 
     # --- the invoice, due in 14 days ---------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from app.core.config import Settings
 from app.main import create_app
 from app.models.directory import Role
-from app.services.permissions import MATRIX, Permission
+from app.services.permissions import MANAGEMENT_PERMISSIONS, MATRIX, Permission
 from tests.support.declared import api_routes
 from tests.support.helpers import problem
 
@@ -59,7 +59,11 @@ def test_public_routes_are_only_the_probes_and_login() -> None:
 
 def test_matrix_covers_every_role_and_admin_has_everything() -> None:
     assert set(MATRIX) == set(Role)
-    assert MATRIX[Role.ADMIN] == frozenset(Permission)
+    # Management's decisions belong to the roles configured as management (the director), not to
+    # the administrator of the system.
+    assert MATRIX[Role.ADMIN] == frozenset(Permission) - MANAGEMENT_PERMISSIONS
+    deciding = {role for role, perms in MATRIX.items() if MANAGEMENT_PERMISSIONS & perms}
+    assert deciding == {Role.DIRECTOR}
     # Approvals belong to their roles: the directory is written only by an admin.
     writers = {role for role, perms in MATRIX.items() if Permission.DIRECTORY_WRITE in perms}
     assert writers == {Role.ADMIN}

@@ -1,5 +1,6 @@
 """Credit terms before the first shipment: the request with its dossier, the lawyer's verdict,
-a head's decision; approved terms become the client's and go to 1C through the worker."""
+the department head's recommendation and management's decision; approved terms become the
+client's and go to 1C through the worker."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ async def test_credit_terms_from_request_to_1c(
     client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: Any
 ) -> None:
     head = await make_user(Role.HEAD)
+    director = await make_user(Role.DIRECTOR)
     manager = await make_user(Role.MANAGER)
     lawyer = await make_user(Role.LAWYER, department="administration")
     card = await client.post(
@@ -58,7 +60,7 @@ async def test_credit_terms_from_request_to_1c(
     url = f"/api/v1/credit-requests/{request['id']}"
 
     # Nobody approves before the lawyer has checked the counterparty; only a lawyer gives a verdict.
-    problem(await client.post(f"{url}/approve", headers=head.headers, json={"comment": "ok"}), 409)
+    problem(await client.post(f"{url}/approve", headers=director.headers, json={"comment": "ok"}), 409)
     problem(
         await client.post(
             f"{url}/verdict", headers=manager.headers, json={"verdict": "reliable", "comment": "x"}
@@ -71,15 +73,31 @@ async def test_credit_terms_from_request_to_1c(
         json={"verdict": "reliable", "comment": "Судов и долгов нет"},
     )
     assert verdict.json()["status"] == "reviewed", verdict.text
+    assert verdict.json()["allowed_actions"] == ["verdict", "recommend", "reject"]
     problem(await client.post(f"{url}/approve", headers=manager.headers, json={"comment": "ok"}), 403)
+
+    # The department head recommends; management decides, and the head cannot approve.
+    recommend = {"recommendation": "approve", "comment": "Платит в срок, объём растёт"}
+    problem(await client.post(f"{url}/recommend", headers=manager.headers, json=recommend), 403)
+    problem(await client.post(f"{url}/recommend", headers=director.headers, json=recommend), 403)
+    problem(await client.post(f"{url}/approve", headers=director.headers, json={"comment": "ok"}), 409)
+    recommended = await client.post(f"{url}/recommend", headers=head.headers, json=recommend)
+    assert recommended.status_code == 200, recommended.text
+    assert (recommended.json()["status"], recommended.json()["recommendation"]) == ("recommended", "approve")
+    assert recommended.json()["recommended_by_id"] == head.id
+    assert recommended.json()["allowed_actions"] == ["recommend", "approve", "reject"]
+    said = problem(await client.post(f"{url}/approve", headers=head.headers, json={"comment": "ok"}), 403)
+    assert "credit_terms:decide" in said["detail"]
+    problem(await client.post(f"{url}/reject", headers=head.headers, json={"comment": "нет"}), 403)
 
     approved = await client.post(
         f"{url}/approve",
-        headers=head.headers,
+        headers=director.headers,
         json={"comment": "Согласовано", "effective_from": "2026-12-02"},
     )
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["effective_from"]) == ("approved", "2026-12-02")
+    assert approved.json()["decided_by_id"] == director.id
     terms = (await client.get(f"/api/v1/clients/{client_id}", headers=head.headers)).json()
     assert (terms["deferment_days"], Decimal(terms["credit_limit"]), Decimal(terms["discount_percent"])) == (
         30,
@@ -105,12 +123,68 @@ async def test_credit_terms_from_request_to_1c(
             t.title for t in (await session.scalars(select(Task).where(Task.subject_id == client_id))).all()
         ]
     assert any("Проверить надёжность" in t for t in titles)
-    assert any("Решение по отсрочке" in t for t in titles)
+    assert any("Рекомендация по отсрочке" in t for t in titles)
+    async with app.state.session_factory() as session:
+        decide = (
+            await session.scalars(select(Task).where(Task.title.startswith("Решение по отсрочке")))
+        ).one()
+    assert decide.assignee_id == director.id
+    assert "рекомендует согласовать" in (decide.description or "")
     history = (await client.get(f"{url}/history", headers=head.headers)).json()["items"]
-    assert [e["action"] for e in history] == ["requested", "verdict", "approve", "pushed_to_1c"]
+    assert [(e["action"], e["actor_id"]) for e in history] == [
+        ("requested", manager.id),
+        ("verdict", lawyer.id),
+        ("recommend", head.id),
+        ("approve", director.id),
+        ("pushed_to_1c", None),
+    ]
+    assert history[2]["after"] == {"status": "recommended"} | recommend
 
     rejected = (await client.post("/api/v1/credit-requests", headers=manager.headers, json=ask)).json()
     refused = await client.post(
-        f"/api/v1/credit-requests/{rejected['id']}/reject", headers=head.headers, json={"comment": "Рано"}
+        f"/api/v1/credit-requests/{rejected['id']}/reject", headers=director.headers, json={"comment": "Рано"}
     )
     assert (refused.json()["status"], refused.json()["allowed_actions"]) == ("rejected", [])
+
+
+async def test_nobody_recommends_or_decides_their_own_credit_request(
+    client: httpx.AsyncClient, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    other_head = await make_user(Role.HEAD)
+    director = await make_user(Role.DIRECTOR)
+    lawyer = await make_user(Role.LAWYER, department="administration")
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={"name": "ООО «Вега»", "inn": inn10("352522244"), "kpp": "352501001"},
+    )
+    assert card.status_code == 201, card.text
+    ask = {"client_id": card.json()["id"], "deferment_days": 20, "justification": "Крупный тендер"}
+
+    async def reviewed(by: Any) -> str:
+        made = await client.post("/api/v1/credit-requests", headers=by.headers, json=ask)
+        assert made.status_code == 201, made.text
+        url = f"/api/v1/credit-requests/{made.json()['id']}"
+        verdict = {"verdict": "reliable", "comment": "Чисто"}
+        assert (await client.post(f"{url}/verdict", headers=lawyer.headers, json=verdict)).status_code == 200
+        return url
+
+    recommend = {"recommendation": "refuse", "comment": "Рано"}
+    # The head's own request: another head recommends it.
+    url = await reviewed(head)
+    own = problem(await client.post(f"{url}/recommend", headers=head.headers, json=recommend), 403)
+    assert own["code"] == "own_request"
+    assert (
+        await client.post(f"{url}/recommend", headers=other_head.headers, json=recommend)
+    ).status_code == 200
+    # The director's own request: the director neither approves nor refuses it.
+    url = await reviewed(director)
+    assert (await client.post(f"{url}/recommend", headers=head.headers, json=recommend)).status_code == 200
+    for action in ("approve", "reject"):
+        said = problem(
+            await client.post(f"{url}/{action}", headers=director.headers, json={"comment": "x"}), 403
+        )
+        assert said["code"] == "own_request"
+    after = (await client.get(url, headers=director.headers)).json()
+    assert (after["status"], after["decided_by_id"]) == ("recommended", None)

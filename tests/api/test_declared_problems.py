@@ -354,6 +354,7 @@ async def world(
     """One resource of every kind a route acts on, made as the service makes it (through the API
     where there is a route that creates it; the ones the worker makes, as rows)."""
     from app.models.collection import CaseStage, CollectionCase
+    from app.models.credit import CreditRequest
     from app.models.deliveries import Delivery, DeliveryMethod
     from app.models.invoices import Invoice, InvoiceStatus
     from app.models.orders import OrderLine
@@ -453,6 +454,10 @@ async def world(
         updated_at=now,
     )
     uow.session.add_all([case, check, delivery])
+    # Asked for by someone else: nobody recommends or decides their own credit request.
+    await uow.session.execute(
+        update(CreditRequest).where(CreditRequest.id == ids["request_id"]).values(requested_by_id=manager.id)
+    )
     await uow.session.flush()
     ids["case_id"], ids["check_id"] = case.id, check.id
     line_id = await uow.session.scalar(select(OrderLine.id).where(OrderLine.order_id == order["id"]))

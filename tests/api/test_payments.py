@@ -269,7 +269,11 @@ async def test_a_client_in_debt_waits_for_a_head(
         "reason": "РО",
     }
     assert (
-        await client.put(f"/api/v1/clients/{client_id}/credit-terms", headers=head.headers, json=terms)
+        await client.put(
+            f"/api/v1/clients/{client_id}/credit-terms",
+            headers=(await make_user(Role.DIRECTOR)).headers,
+            json=terms,
+        )
     ).status_code == 200
     paid_second = paid | {
         "amount": second["total"],

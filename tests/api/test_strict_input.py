@@ -95,12 +95,13 @@ async def test_credit_terms_from_the_far_future_are_refused(
     client: httpx.AsyncClient, make_user: Any
 ) -> None:
     head = await make_user(Role.HEAD)
+    director = await make_user(Role.DIRECTOR)
     card = await client.post(CLIENTS, headers=head.headers, json=client_body())
     assert card.status_code == 201, card.text
     terms = {"deferment_days": 10, "effective_from": "9999-12-31", "reason": "РО"}
     url = f"{CLIENTS}/{card.json()['id']}"
     said = reason(
-        await client.put(f"{url}/credit-terms", headers=head.headers, json=terms), 422, "effective_from"
+        await client.put(f"{url}/credit-terms", headers=director.headers, json=terms), 422, "effective_from"
     )
     assert "must be between" in said
     assert (await client.get(url, headers=head.headers)).json()["version"] == card.json()["version"]

@@ -83,3 +83,13 @@ def test_production_refuses_a_clock_offset(monkeypatch: pytest.MonkeyPatch) -> N
         Settings(**prod, clock={"offset": "+30d"})  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"clock\.offset"):
         Settings(clock={"offset": "thirty days"})  # type: ignore[arg-type]
+
+
+def test_management_is_the_director_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().approvals.management_roles == ["director"]
+    monkeypatch.setenv("APP_APPROVALS__MANAGEMENT_ROLES", '["director", "head"]')
+    assert Settings().approvals.management_roles == ["director", "head"]
+    for wrong in ('["boss"]', "[]"):
+        monkeypatch.setenv("APP_APPROVALS__MANAGEMENT_ROLES", wrong)
+        with pytest.raises(ValidationError, match="management_roles"):
+            Settings()
