@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: help run test web-test web-build lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables deps os-deps-run os-deps-test clean
 
 help:
-	@echo "make run    - install what is missing, migrate, load demo data, start Redis, the API and the worker"
+	@echo "make run    - install what is missing, build the console, migrate, load demo data, start Redis, the API and the worker"
 	@echo "make test   - install what is missing, then ruff, mypy, import-linter and pytest (SQLite + PostgreSQL)"
 	@echo "make web-test - the console (web/): npm ci, generated client, tsc, eslint, vitest, build, size budget, audit"
 	@echo "make openapi - regenerate openapi/openapi.json from the app"
@@ -38,7 +38,7 @@ os-deps-run:
 os-deps-test:
 	@scripts/os-deps.sh test
 
-run: os-deps-run deps
+run: os-deps-run deps web-build
 	@$(VENV)/bin/pomoshnik dev --port $${PORT:-8000}
 
 lint: deps
@@ -54,6 +54,22 @@ importlint: deps
 	@echo "==> import-linter (layers)"
 	@$(VENV)/bin/lint-imports --no-cache
 
+# The console's packages when the lock file changed, and its build when its sources changed
+# (web/dist/.built is the stamp): what `make run` serves at /.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
+	web/vite.config.ts web/tsconfig.json
+web/node_modules/.package-lock.json: web/package-lock.json
+	@echo "==> installing the console's packages (npm ci)"
+	@cd web && npm ci --no-fund --no-audit --loglevel=error
+	@touch $@
+
+web/dist/.built: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	@echo "==> building the console (web/)"
+	@cd web && npx vite build --logLevel warn
+	@touch $@
+
+web-build: os-deps-run web/dist/.built
+
 # The console: its own checks, and the build that the API serves at / and the browser tests drive.
 web-test: os-deps-test
 	@echo "==> the console (web/): npm ci, generated client, tsc, eslint, vitest, build, budget, audit"
@@ -62,7 +78,7 @@ web-test: os-deps-test
 	@cd web && npx tsc --noEmit
 	@cd web && npx eslint .
 	@cd web && npx vitest run
-	@cd web && npx vite build --logLevel warn
+	@cd web && npx vite build --logLevel warn && touch dist/.built
 	@cd web && node scripts/check-budget.mjs
 	@cd web && node scripts/audit.mjs
 
