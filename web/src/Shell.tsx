@@ -19,9 +19,10 @@ export function Shell() {
   const queryClient = useQueryClient();
 
   const onLogout = async () => {
-    await logout();
-    queryClient.clear();
+    const revoked = logout();
     await navigate({ to: "/login", search: {} });
+    queryClient.clear();
+    await revoked;
   };
 
   const overdue = tasks.data?.overdue.length ?? 0;
