@@ -15,12 +15,12 @@ export class ApiProblem extends Error {
     this.problem = problem;
   }
 
-  /** Field problems keyed by the field's last name (`body.result` → `result`). */
+  /** Field problems keyed by the field's path without `body.` (`body.result` → `result`), in Russian. */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const e of this.problem?.errors ?? []) {
       const name = e.field.split(".").filter((p) => !/^\d+$/.test(p) && p !== "body").join(".");
-      out[name || e.field] = e.reason;
+      out[name || e.field] = fieldReason(e);
     }
     return out;
   }
@@ -36,4 +36,30 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
     throw new ApiProblem(result.response.status, isProblem(result.error) ? result.error : null);
   }
   return result.data as T;
+}
+
+/** The API's reasons are in English; the ones the console knows by their code are said in Russian. */
+export function fieldReason(e: FieldProblem): string {
+  if (e.code === "missing") return "Обязательное поле";
+  if (e.code === "too_short" || e.code === "string_too_short") return "Слишком коротко";
+  if (e.code === "too_long" || e.code === "string_too_long") return "Слишком длинно";
+  if (e.code === "value_error" && /email/i.test(e.reason)) return "Это не адрес электронной почты";
+  if (e.code.endsWith("_parsing") || e.code.endsWith("_type")) return "Неверный формат";
+  return e.reason;
+}
+
+const TITLES: Record<number, string> = {
+  400: "Неверный запрос",
+  403: "Нет прав",
+  404: "Не найдено",
+  409: "Действие сейчас невозможно",
+  413: "Слишком большой файл",
+  422: "Неверные данные",
+  428: "Нужна версия записи",
+  429: "Слишком много попыток",
+};
+
+/** A notice's title for a problem: by its status, in Russian. */
+export function problemTitle(status: number): string {
+  return TITLES[status] ?? (status >= 500 ? "Ошибка сервера" : "Ошибка");
 }

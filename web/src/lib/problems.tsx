@@ -3,7 +3,7 @@ import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback } from "react";
 
-import { ApiProblem } from "../api/problem";
+import { ApiProblem, problemTitle } from "../api/problem";
 
 /**
  * How the console shows a failed change: a 412 says someone changed it and offers to reload; the
@@ -48,7 +48,7 @@ export function useProblemHandler() {
         }
         notifications.show({
           color: "red",
-          title: error.problem?.title ?? "Ошибка",
+          title: problemTitle(error.status),
           message: error.problem?.detail ?? `Сервер ответил ${error.status}`,
         });
         return;

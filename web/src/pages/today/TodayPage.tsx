@@ -1,5 +1,5 @@
-import { Alert, Badge, Button, Card, Group, Loader, Stack, Text, Title } from "@mantine/core";
-import { Link } from "@tanstack/react-router";
+import { Alert, Anchor, Badge, Button, Card, Group, Loader, Stack, Text, Title } from "@mantine/core";
+import { createLink } from "@tanstack/react-router";
 import { useState } from "react";
 
 import type { components } from "../../api/schema";
@@ -10,6 +10,8 @@ import { CompleteTaskModal } from "./CompleteTaskModal";
 import { RescheduleModal } from "./RescheduleModal";
 
 export type Task = components["schemas"]["TaskRead"];
+
+const AnchorLink = createLink(Anchor);
 
 const TASK_FORMS = ["задача", "задачи", "задач"] as const;
 
@@ -123,9 +125,9 @@ function Subject({ task }: { task: Task }) {
   if (task.subject_type === "order") {
     return (
       <Text size="sm">
-        <Link to="/orders/$orderId" params={{ orderId: task.subject_id }}>
+        <AnchorLink to="/orders/$orderId" params={{ orderId: task.subject_id }}>
           Открыть: {label}
-        </Link>
+        </AnchorLink>
       </Text>
     );
   }
