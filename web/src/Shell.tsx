@@ -74,6 +74,15 @@ export function Shell() {
             }
           />
         ) : null}
+        {permissions.has("orders:read") ? (
+          <NavLink
+            component={Link}
+            to="/orders"
+            label="Заявки"
+            active={pathname.startsWith("/orders")}
+            data-testid="nav-orders"
+          />
+        ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
         <Suspense fallback={<Loader />}>

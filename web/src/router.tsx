@@ -39,6 +39,12 @@ const todayRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/today/TodayPage"), "TodayPage"),
 });
 
+const ordersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/orders",
+  component: lazyRouteComponent(() => import("./pages/orders/OrdersPage"), "OrdersPage"),
+});
+
 export const orderRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/orders/$orderId",
@@ -49,7 +55,7 @@ export const orderRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/orders/OrderPage"), "OrderPage"),
 });
 
-const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([todayRoute, orderRoute])]);
+const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([todayRoute, ordersRoute, orderRoute])]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });
 

@@ -1,4 +1,4 @@
-import { Alert, Badge, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Group, List, Loader, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 
@@ -6,6 +6,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import { formatDateTime, formatMoney } from "../../lib/format";
 import { LINE_FIELD, ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
+import { OrderActions, actionLabel, openAttachment, useOrderAttachments, useOrderHistory } from "./OrderActions";
 
 /** One order: its state, where it came from and its lines, the missing fields highlighted. */
 export function OrderPage() {
@@ -29,6 +30,8 @@ export function OrderPage() {
       <Text size="sm" c="dimmed">
         {ORDER_CHANNEL[o.channel]} · {o.source} · получена {formatDateTime(o.created_at)}
       </Text>
+      <OrderActions order={o} />
+      {o.cancel_reason ? <Text size="sm">Причина отмены: {o.cancel_reason}</Text> : null}
       {o.problems.length > 0 ? (
         <Alert color="orange" title="Не хватает данных">
           {o.problems.join("; ")}
@@ -74,6 +77,70 @@ export function OrderPage() {
           })}
         </Table.Tbody>
       </Table>
+      <Attachments orderId={o.id} />
+      <History orderId={o.id} />
     </Stack>
+  );
+}
+
+function Attachments({ orderId }: { orderId: number }) {
+  const files = useOrderAttachments(orderId);
+  if (!files.data?.length) return null;
+  return (
+    <section aria-label="Вложения">
+      <Title order={3} size="h4" mb="xs">
+        Вложения
+      </Title>
+      <List size="sm">
+        {files.data.map((f) => (
+          <List.Item key={f.id}>
+            <Anchor component="button" type="button" onClick={() => void openAttachment(orderId, f.id)}>
+              {f.filename}
+            </Anchor>{" "}
+            <Text span c="dimmed" size="sm">
+              {Math.ceil(f.size / 1024)} КБ · {formatDateTime(f.created_at)}
+            </Text>
+          </List.Item>
+        ))}
+      </List>
+    </section>
+  );
+}
+
+const EVENT_LABEL: Record<string, string> = {
+  created: "Заявка зарегистрирована",
+  updated: "Изменена",
+  clarified: "Уточнена",
+  credit_approved: "Впущена с долгом",
+  attachment_added: "Добавлен файл",
+  line_reserved: "Позиция зарезервирована",
+  delivery_checked: "Отмечен пункт доставки",
+};
+
+function History({ orderId }: { orderId: number }) {
+  const history = useOrderHistory(orderId);
+  return (
+    <section aria-label="История" data-testid="order-history">
+      <Title order={3} size="h4" mb="xs">
+        История
+      </Title>
+      {history.isPending ? <Loader size="sm" /> : null}
+      <Table withTableBorder>
+        <Table.Tbody>
+          {(history.data?.items ?? []).map((e) => {
+            const to = typeof e.after?.status === "string" ? ORDER_STATUS[e.after.status as keyof typeof ORDER_STATUS] : null;
+            return (
+              <Table.Tr key={e.id}>
+                <Table.Td w={170}>{formatDateTime(e.occurred_at)}</Table.Td>
+                <Table.Td>
+                  {EVENT_LABEL[e.action] ?? actionLabel(e.action)}
+                  {to ? ` → ${to}` : ""}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+    </section>
   );
 }
