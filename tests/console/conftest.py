@@ -5,6 +5,7 @@ built here."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -26,9 +27,9 @@ from playwright.async_api import (
     expect,
 )
 
-from app.cli import run_migrations
+from app.cli import _in_uow, run_migrations
 from app.core.config import DbSettings, Settings
-from app.services.seed import DEMO_PASSWORD
+from app.services.seed import DEMO_PASSWORD, seed_demo
 from tests.conftest import _create_pg_database
 from tests.support.stack import ROOT, Stack
 
@@ -110,7 +111,9 @@ def console_api(
         url = f"sqlite+aiosqlite:///{tmp / 'console.sqlite3'}"
     else:
         url = _create_pg_database(request.getfixturevalue("pg_server"), "pomoshnik_console")
-    run_migrations(Settings(db=DbSettings(url=url)))
+    own = Settings(db=DbSettings(url=url))
+    run_migrations(own)
+    asyncio.run(_in_uow(own, seed_demo))  # here, not through the CLI: one import of the app fewer
     real = datetime.now(UTC)
     noon = datetime.combine(real.astimezone(MOSCOW).date(), datetime.min.time(), MOSCOW) + timedelta(hours=12)
     shift = int((noon - real).total_seconds())
@@ -125,7 +128,6 @@ def console_api(
         "APP_RATES__ADAPTER": "stub",
     }
     api = ConsoleApi(env=env, logs=tmp, now=noon.astimezone(UTC))
-    api.cli("seed-demo")
     api.start_api()
     try:
         yield api
