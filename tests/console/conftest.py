@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,12 @@ async def login(page: Page, email: str) -> None:
 
 def moscow(when: datetime) -> str:
     return when.astimezone(MOSCOW).strftime("%d.%m.%Y, %H:%M")
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the screen when CONSOLE_SHOTS names a folder (the README's are made so:
+    `CONSOLE_SHOTS=docs/console .venv/bin/pytest tests/console -k sqlite`)."""
+    folder = os.environ.get("CONSOLE_SHOTS")
+    if folder:
+        await asyncio.to_thread(Path(folder).mkdir, parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"))

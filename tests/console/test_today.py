@@ -4,18 +4,15 @@ logout revokes the token; a token revoked elsewhere returns to the login page an
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 from playwright.async_api import expect
 
-from tests.console.conftest import MOSCOW, ConsoleApi, Watched, login, moscow
+from tests.console.conftest import MOSCOW, ConsoleApi, Watched, login, moscow, screenshot
 from tests.support.stack import wait_for
 
-SHOTS = os.environ.get("CONSOLE_SHOTS")  # a folder to keep screenshots of the screens in
 ASSISTANT = "smirnova.dv@example.com"
 OTHER_ASSISTANT = "volkova.ey@example.com"
 HEAD = "ershova.vm@example.com"
@@ -72,8 +69,7 @@ async def test_the_day_starts_with_my_tasks_and_a_call_is_completed(
     await expect(page.get_by_test_id("count-overdue")).to_have_text("1")
     await expect(page.get_by_test_id("count-today")).to_have_text("1")
     await watched.assert_no_horizontal_scroll()
-    if SHOTS:
-        await page.screenshot(path=str(Path(SHOTS) / "today.png"))
+    await screenshot(page, "today")
 
     # The subject opens: the order the overdue call is about.
     await overdue.get_by_role("link", name=f"Открыть: Заявка №{order['id']}").click()

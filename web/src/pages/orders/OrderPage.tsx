@@ -46,6 +46,7 @@ export function OrderPage() {
             <Table.Th>Цвет</Table.Th>
             <Table.Th>Размер</Table.Th>
             <Table.Th>Рост</Table.Th>
+            <Table.Th>Цен. категория</Table.Th>
             <Table.Th>Кол-во</Table.Th>
             <Table.Th>Цена</Table.Th>
           </Table.Tr>
@@ -70,6 +71,7 @@ export function OrderPage() {
                 {cell("color", line.color)}
                 {cell("size", line.size)}
                 {cell("height", line.height)}
+                {cell("price_category", line.price_category)}
                 {cell("quantity", line.quantity)}
                 <Table.Td>{line.agreed_price ? formatMoney(line.agreed_price) : "—"}</Table.Td>
               </Table.Tr>
@@ -117,6 +119,14 @@ const EVENT_LABEL: Record<string, string> = {
   delivery_checked: "Отмечен пункт доставки",
 };
 
+/** What happened, in words: a known event by its name, a change of status by the status it led to. */
+function eventText(action: string, to: string | null): string {
+  const known = EVENT_LABEL[action];
+  if (known) return to ? `${known} → ${to}` : known;
+  if (to) return `Статус: ${to}`;
+  return actionLabel(action);
+}
+
 function History({ orderId }: { orderId: number }) {
   const history = useOrderHistory(orderId);
   return (
@@ -132,10 +142,7 @@ function History({ orderId }: { orderId: number }) {
             return (
               <Table.Tr key={e.id}>
                 <Table.Td w={170}>{formatDateTime(e.occurred_at)}</Table.Td>
-                <Table.Td>
-                  {EVENT_LABEL[e.action] ?? actionLabel(e.action)}
-                  {to ? ` → ${to}` : ""}
-                </Table.Td>
+                <Table.Td>{eventText(e.action, to)}</Table.Td>
               </Table.Tr>
             );
           })}
