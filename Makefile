@@ -8,11 +8,12 @@ UV := $(VENV)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables deps os-deps-run os-deps-test clean
+.PHONY: help run test web-test web-build lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables deps os-deps-run os-deps-test clean
 
 help:
-	@echo "make run    - install what is missing, migrate, load demo data, start Redis, the API and the worker"
+	@echo "make run    - install what is missing, build the console, migrate, load demo data, start Redis, the API and the worker"
 	@echo "make test   - install what is missing, then ruff, mypy, import-linter and pytest (SQLite + PostgreSQL)"
+	@echo "make web-test - the console (web/): npm ci, generated client, tsc, eslint, vitest, build, size budget, audit"
 	@echo "make openapi - regenerate openapi/openapi.json from the app"
 	@echo "make fuzz   - a longer schemathesis run over the whole API"
 	@echo "make bench  - every benchmark, then one table of every goal (about 15 min; BENCH_SCALE=0.1 for less data)"
@@ -37,7 +38,7 @@ os-deps-run:
 os-deps-test:
 	@scripts/os-deps.sh test
 
-run: os-deps-run deps
+run: os-deps-run deps web-build
 	@$(VENV)/bin/pomoshnik dev --port $${PORT:-8000}
 
 lint: deps
@@ -53,11 +54,39 @@ importlint: deps
 	@echo "==> import-linter (layers)"
 	@$(VENV)/bin/lint-imports --no-cache
 
+# The console's packages when the lock file changed, and its build when its sources changed
+# (web/dist/.built is the stamp): what `make run` serves at /.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json \
+	web/vite.config.ts web/tsconfig.json
+web/node_modules/.package-lock.json: web/package-lock.json
+	@echo "==> installing the console's packages (npm ci)"
+	@cd web && npm ci --no-fund --no-audit --loglevel=error
+	@touch $@
+
+web/dist/.built: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	@echo "==> building the console (web/)"
+	@cd web && npx vite build --logLevel warn
+	@touch $@
+
+web-build: os-deps-run web/dist/.built
+
+# The console: its own checks, and the build that the API serves at / and the browser tests drive.
+web-test: os-deps-test
+	@echo "==> the console (web/): npm ci, generated client, tsc, eslint, vitest, build, budget, audit"
+	@cd web && npm ci --no-fund --no-audit --loglevel=error
+	@cd web && npm run --silent gen:check
+	@cd web && npx tsc --noEmit
+	@cd web && npx eslint .
+	@cd web && npx vitest run
+	@cd web && npx vite build --logLevel warn && touch dist/.built
+	@cd web && node scripts/check-budget.mjs
+	@cd web && node scripts/audit.mjs
+
 pytest: os-deps-test deps
 	@echo "==> pytest (SQLite and PostgreSQL, real Redis and SMTP)"
 	@POMOSHNIK_CHECK_DECLARED=$${POMOSHNIK_CHECK_DECLARED:-1} $(VENV)/bin/pytest -n $${PYTEST_WORKERS:-2} --dist worksteal $(PYTEST_ARGS)
 
-test: os-deps-test deps lint typecheck importlint pytest
+test: os-deps-test deps lint typecheck importlint web-test pytest
 
 openapi: deps
 	@$(VENV)/bin/pomoshnik openapi

@@ -32,7 +32,7 @@ from app.schemas.directory import EmployeeCreate
 from app.services.directory import AuthService, EmployeeService
 from app.services.ports import KeyRateError, KeyRateObservation
 from app.services.receivables.rates import KeyRateService, RatesFileError, parse_rates_csv
-from app.services.seed import DEMO_PASSWORD, seed_demo, seed_reference
+from app.services.seed import DEMO_PASSWORD, EMPLOYEES, seed_demo, seed_reference
 from app.services.unit_of_work import UnitOfWork
 from app.supervise import Children
 
@@ -427,6 +427,19 @@ def _start_mail_sink(children: Children, settings: Settings, mail_dir: Path) -> 
     return f"each message kept as an .eml file in {mail_dir} (SMTP on 127.0.0.1:{mail_port})"
 
 
+def _demo_logins() -> str:
+    """The demo people to log in as, one per role, with the shared password."""
+    lines = [f"    Demo logins (password '{DEMO_PASSWORD}'):"]
+    seen: set[str] = set()
+    for _name, _initials, _dept, position, roles, handle in EMPLOYEES:
+        role = str(roles[0])
+        if role in seen:
+            continue
+        seen.add(role)
+        lines.append(f"      {handle.replace('_', '.')}@example.com".ljust(34) + f" {position}")
+    return "\n".join(lines) + "\n"
+
+
 @cli.command()
 def dev(
     port: Annotated[int, typer.Option()] = 8000,
@@ -494,10 +507,15 @@ def dev(
     children.start("the API", [*exe, "serve", "--host", host, "--port", str(port)])
     children.start("the worker", [*exe, "worker"])
     base = f"http://{host}:{port}"
+    console = (
+        f"{base}/"
+        if (settings.api.console_dir / "index.html").is_file()
+        else "not built (make run builds it)"
+    )
     _say(
         f"\n==> Pomoshnik is running\n"
+        f"    Console:   {console}\n{_demo_logins()}"
         f"    API docs:  {base}/docs\n    OpenAPI:   {base}/openapi.json\n    Health:    {base}/readyz\n"
-        f"    Demo logins: any *@example.com of the demo directory, password '{DEMO_PASSWORD}'\n"
         f"    Admin token (30 days):\n      {token}\n"
         f"    Try: curl -H 'Authorization: Bearer {token}' {base}/api/v1/clients\n"
         f"    amoCRM webhook: {base}/webhooks/amocrm/{settings.amocrm.webhook_secret.get_secret_value()}"

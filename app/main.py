@@ -48,6 +48,7 @@ from app.api import (
     warehouse_checks,
     webhooks,
 )
+from app.api.console import ConsoleMiddleware
 from app.api.middleware import (
     BodyLimitMiddleware,
     IdempotencyMiddleware,
@@ -213,7 +214,8 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         app.include_router(router.router)
 
     # Outermost last: request id → metrics → body limit → idempotency → CORS → stale-write retry →
-    # routes.
+    # the console's files → routes.
+    app.add_middleware(ConsoleMiddleware, dist=settings.api.console_dir)
     app.add_middleware(StaleWriteRetryMiddleware)
     if settings.api.cors_origins:
         app.add_middleware(

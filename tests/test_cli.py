@@ -151,6 +151,10 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
         token_match = re.search(r"(pmk_[A-Za-z0-9_-]{40,})", output)
         assert token_match, output
         base = f"http://127.0.0.1:{port}"
+        # Where the console is (or that it is not built) and whom to log in as.
+        assert re.search(rf"Console: +({re.escape(base)}/|not built)", output), output
+        assert "smirnova.dv@example.com" in output, output
+        assert "demo-password" in output, output
         # The API imports the whole app first: on a busy machine that takes a while.
         ready_by = time.monotonic() + 90
         while time.monotonic() < ready_by:

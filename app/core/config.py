@@ -85,6 +85,9 @@ class ApiSettings(BaseModel):
     default_page_size: int = Field(default=50, ge=1, le=1000)
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     cors_origins: list[str] = Field(default_factory=list)
+    console_dir: Path = Field(
+        default=ROOT / "web" / "dist", description="The built operator console, served at / (when it exists)"
+    )
 
 
 class SmtpSettings(BaseModel):

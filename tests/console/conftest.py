@@ -1,0 +1,217 @@
+"""The operator console in a real browser (Debian's Chromium through Playwright) against the real
+API as deployed (`pomoshnik serve` in a subprocess) on its own SQLite or PostgreSQL database with the
+demo directory. The console is built by `make test` (make web-test) before pytest runs; nothing is
+built here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    async_playwright,
+    expect,
+)
+
+from app.cli import _in_uow, run_migrations
+from app.core.config import DbSettings, Settings
+from app.services.seed import DEMO_PASSWORD, seed_demo
+from tests.conftest import _create_pg_database
+from tests.support.stack import ROOT, Stack
+
+DIST = ROOT / "web" / "dist"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MOSCOW = ZoneInfo("Europe/Moscow")
+WIDTH, HEIGHT = 1366, 768
+# The browser waits this long for what the page should show (a busy two-core machine).
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
+
+
+def _require_build() -> None:
+    if (DIST / "index.html").is_file():
+        return
+    reason = (
+        "web/dist is not built: `make test` builds it (make web-test), or `cd web && npm ci && npm run build`"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+# The asynchronous API, on the tests' own event loop: the synchronous one keeps a loop running in
+# the thread, and every other test of the worker that runs a coroutine would fail beside it.
+@pytest.fixture(scope="session")
+async def playwright() -> AsyncIterator[Playwright]:
+    async with async_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+async def browser(playwright: Playwright) -> AsyncIterator[Browser]:
+    """One Chromium per test session (per xdist worker), reused by every test."""
+    _require_build()
+    chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    await chromium.close()
+
+
+@dataclass
+class ConsoleApi(Stack):
+    """The API serving the built console; its clock is set to noon in Moscow today, so overdue,
+    today and upcoming are the same buckets whenever the tests run."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def login(self, email: str) -> dict[str, str]:
+        response = httpx.post(
+            f"{self.url}/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
+        response = httpx.request(method, f"{self.url}{path}", headers=headers, timeout=15, **kwargs)
+        assert response.status_code < 300, (method, path, response.status_code, response.text)
+        return response.json() if response.content else None
+
+
+@pytest.fixture(scope="session")
+def console_api(
+    db_url: str, redis_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ConsoleApi]:
+    """The API on a database of its own of the backend `db_url` is (so the other tests' wiping never
+    reaches it), migrated and with the demo directory, serving the console."""
+    _require_build()
+    tmp = tmp_path_factory.mktemp("console")
+    if db_url.startswith("sqlite"):
+        url = f"sqlite+aiosqlite:///{tmp / 'console.sqlite3'}"
+    else:
+        url = _create_pg_database(request.getfixturevalue("pg_server"), "pomoshnik_console")
+    own = Settings(db=DbSettings(url=url))
+    run_migrations(own)
+    asyncio.run(_in_uow(own, seed_demo))  # here, not through the CLI: one import of the app fewer
+    real = datetime.now(UTC)
+    noon = datetime.combine(real.astimezone(MOSCOW).date(), datetime.min.time(), MOSCOW) + timedelta(hours=12)
+    shift = int((noon - real).total_seconds())
+    env = os.environ | {
+        "APP_DB__URL": url,
+        "APP_REDIS__URL": redis_url,
+        "APP_CHAT__STUB_DIR": str(tmp / "chat"),
+        "APP_STORAGE__LOCAL_DIR": str(tmp / "storage"),
+        "APP_API__CONSOLE_DIR": str(DIST),
+        "APP_CLOCK__OFFSET": f"{'-' if shift < 0 else ''}{abs(shift)}s",
+        "APP_LOG_LEVEL": "WARNING",
+        "APP_RATES__ADAPTER": "stub",
+    }
+    api = ConsoleApi(env=env, logs=tmp, now=noon.astimezone(UTC))
+    api.start_api()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+@dataclass
+class Watched:
+    """A page whose console errors and failed requests are kept, to be asserted empty."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        """A failure this test provokes on purpose (matched against the request or the message)."""
+        self.allowed.append(re.compile(pattern))
+
+    def _expected(self, text: str) -> bool:
+        return any(p.search(text) for p in self.allowed)
+
+    def assert_clean(self) -> None:
+        errors = [e for e in self.errors if not self._expected(e)]
+        failed = [f for f in self.failed if not self._expected(f)]
+        assert errors == [], f"console errors: {errors}"
+        assert failed == [], f"failed requests: {failed}"
+
+    async def assert_no_horizontal_scroll(self) -> None:
+        width = await self.page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width[0] <= width[1], f"horizontal scroll at {WIDTH}x{HEIGHT}: {width}"
+
+
+@pytest.fixture
+async def watched(browser: Browser, console_api: ConsoleApi) -> AsyncIterator[Watched]:
+    context = await browser.new_context(
+        base_url=console_api.url, viewport={"width": WIDTH, "height": HEIGHT}, locale="ru-RU",
+        timezone_id="Asia/Vladivostok",  # the console shows Moscow time whatever the browser says
+    )  # fmt: skip
+    context.set_default_timeout(WAIT_MS)
+    page = await context.new_page()
+    seen = Watched(page)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            seen.errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def on_failed(req: Request) -> None:
+        if req.failure == "net::ERR_ABORTED":
+            return  # cancelled by the page itself (a query of a page left), not failed
+        seen.failed.append(f"{req.method} {req.url}: {req.failure}")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            seen.failed.append(f"{response.request.method} {response.url}: {response.status}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: seen.errors.append(f"page error: {exc}"))
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    try:
+        yield seen
+    finally:
+        await context.close()
+
+
+async def login(page: Page, email: str) -> None:
+    await page.get_by_label("E-mail").fill(email)
+    await page.get_by_label("Пароль").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Войти").click()
+
+
+def moscow(when: datetime) -> str:
+    return when.astimezone(MOSCOW).strftime("%d.%m.%Y, %H:%M")
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the screen when CONSOLE_SHOTS names a folder (the README's are made so:
+    `CONSOLE_SHOTS=docs/console .venv/bin/pytest tests/console -k sqlite`)."""
+    folder = os.environ.get("CONSOLE_SHOTS")
+    if folder:
+        await asyncio.to_thread(Path(folder).mkdir, parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"))

@@ -1,0 +1,94 @@
+import { AppShell, Badge, Burger, Button, Group, Loader, NavLink, Text, Title } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { useQueryClient } from "@tanstack/react-query";
+import { Link, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
+import { Suspense } from "react";
+
+import { logout } from "./lib/logout";
+import { useMe, useMyTasks } from "./lib/me";
+
+/** The frame: the header with who is logged in, and the navigation their permissions allow. */
+export function Shell() {
+  const [opened, { toggle }] = useDisclosure();
+  const me = useMe();
+  const permissions = new Set(me.data?.permissions ?? []);
+  const canTasks = permissions.has("tasks:read_own");
+  const tasks = useMyTasks();
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+
+  const onLogout = async () => {
+    const revoked = logout();
+    await navigate({ to: "/login", search: {} });
+    queryClient.clear();
+    await revoked;
+  };
+
+  const overdue = tasks.data?.overdue.length ?? 0;
+  const today = tasks.data?.today.length ?? 0;
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Меню" />
+            <Title order={4}>Помощник</Title>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            {me.data ? (
+              <Text size="sm" data-testid="me">
+                {me.data.full_name}
+                <Text span c="dimmed" size="sm">
+                  {" "}
+                  · {me.data.position}
+                </Text>
+              </Text>
+            ) : null}
+            <Button variant="subtle" size="xs" onClick={() => void onLogout()}>
+              Выйти
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Разделы">
+        {canTasks ? (
+          <NavLink
+            component={Link}
+            to="/"
+            label="Сегодня"
+            active={pathname === "/"}
+            data-testid="nav-today"
+            rightSection={
+              <Group gap={4} wrap="nowrap">
+                {overdue > 0 ? (
+                  <Badge size="sm" color="red" title="Просрочено" data-testid="count-overdue">
+                    {overdue}
+                  </Badge>
+                ) : null}
+                <Badge size="sm" variant="light" title="На сегодня" data-testid="count-today">
+                  {today}
+                </Badge>
+              </Group>
+            }
+          />
+        ) : null}
+        {permissions.has("orders:read") ? (
+          <NavLink
+            component={Link}
+            to="/orders"
+            label="Заявки"
+            active={pathname.startsWith("/orders")}
+            data-testid="nav-orders"
+          />
+        ) : null}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Suspense fallback={<Loader />}>
+          <Outlet />
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,52 @@
+import { Group } from "@mantine/core";
+import { DateInput, TimeInput } from "@mantine/dates";
+import dayjs from "dayjs";
+import customParseFormat from "dayjs/plugin/customParseFormat";
+
+dayjs.extend(customParseFormat);
+
+/** A wall-clock moment in the department's zone: `YYYY-MM-DDTHH:mm`, or "" for none. */
+export type When = string;
+
+/** A date typed as «07.12.2026» (or picked in the calendar) and a time, both in Moscow time. */
+export function WhenInput({
+  label,
+  value,
+  onChange,
+  error,
+  testId,
+}: {
+  label: string;
+  value: When;
+  onChange: (value: When) => void;
+  error?: string | undefined;
+  testId: string;
+}) {
+  const [day = "", time = ""] = value ? value.split("T") : [];
+  return (
+    <Group grow align="flex-start" gap="xs">
+      <DateInput
+        label={label}
+        placeholder="ДД.ММ.ГГГГ"
+        valueFormat="DD.MM.YYYY"
+        locale="ru"
+        clearable
+        dateParser={(input) => {
+          const parsed = dayjs(input, "DD.MM.YYYY", true);
+          return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
+        }}
+        value={day || null}
+        onChange={(next) => onChange(next ? `${next}T${time || "10:00"}` : "")}
+        error={error}
+        data-testid={`${testId}-date`}
+      />
+      <TimeInput
+        label="Время (МСК)"
+        value={time}
+        disabled={!day}
+        onChange={(e) => onChange(day ? `${day}T${e.currentTarget.value || "10:00"}` : "")}
+        data-testid={`${testId}-time`}
+      />
+    </Group>
+  );
+}

@@ -1,0 +1,46 @@
+import "@mantine/core/styles.css";
+import "@mantine/dates/styles.css";
+import "@mantine/notifications/styles.css";
+import "dayjs/locale/ru";
+
+import { MantineProvider, createTheme } from "@mantine/core";
+import { DatesProvider } from "@mantine/dates";
+import { Notifications } from "@mantine/notifications";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { RouterProvider } from "@tanstack/react-router";
+import dayjs from "dayjs";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+
+import { ApiProblem } from "./api/problem";
+import { router } from "./router";
+
+dayjs.locale("ru");
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A problem the API answered is not retried; a network hiccup is, once.
+      retry: (count, error) => !(error instanceof ApiProblem) && count < 1,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+// The system font stack: nothing is fetched from another site.
+const theme = createTheme({ primaryColor: "blue", defaultRadius: "sm" });
+
+const root = document.getElementById("root");
+if (!root) throw new Error("no #root in index.html");
+createRoot(root).render(
+  <StrictMode>
+    <MantineProvider theme={theme}>
+      <DatesProvider settings={{ locale: "ru", firstDayOfWeek: 1 }}>
+        <Notifications position="top-right" />
+        <QueryClientProvider client={queryClient}>
+          <RouterProvider router={router} />
+        </QueryClientProvider>
+      </DatesProvider>
+    </MantineProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,73 @@
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  Outlet,
+  redirect,
+} from "@tanstack/react-router";
+
+import { setUnauthorizedHandler } from "./api/client";
+import { getToken } from "./lib/session";
+import { LoginPage } from "./pages/login/LoginPage";
+import { Shell } from "./Shell";
+
+const rootRoute = createRootRoute({ component: Outlet });
+
+export const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/login",
+  validateSearch: (search: Record<string, unknown>): { next?: string } =>
+    typeof search.next === "string" ? { next: search.next } : {},
+  component: LoginPage,
+});
+
+const appRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: "app",
+  beforeLoad: ({ location }) => {
+    if (!getToken()) {
+      throw redirect({ to: "/login", search: { next: location.href } });
+    }
+  },
+  component: Shell,
+});
+
+const todayRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("./pages/today/TodayPage"), "TodayPage"),
+});
+
+const ordersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/orders",
+  component: lazyRouteComponent(() => import("./pages/orders/OrdersPage"), "OrdersPage"),
+});
+
+export const orderRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/orders/$orderId",
+  params: {
+    parse: (p: { orderId: string }) => ({ orderId: Number(p.orderId) }),
+    stringify: (p: { orderId: number }) => ({ orderId: String(p.orderId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/orders/OrderPage"), "OrderPage"),
+});
+
+const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([todayRoute, ordersRoute, orderRoute])]);
+
+export const router = createRouter({ routeTree, defaultPreload: "intent" });
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}
+
+// A 401 anywhere (an expired or revoked token) returns to the login page, with the place to come back to.
+setUnauthorizedHandler(() => {
+  const here = router.state.location;
+  if (here.pathname === "/login") return;
+  void router.navigate({ to: "/login", search: { next: here.href }, replace: true });
+});
