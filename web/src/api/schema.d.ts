@@ -91,6 +91,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Order
+         * @description Give the order to an assistant and a manager (a head or the director), or to others while
+         *     it is open, with a history entry. Until an order nobody owns is assigned, its tasks go to who
+         *     took it (the configured dispatcher, else a head); its open tasks then move to the new people,
+         *     a clarification to the manager and the rest to the assistant.
+         */
+        post: operations["assign_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/approve-credit": {
         parameters: {
             query?: never;
@@ -230,10 +253,31 @@ export interface paths {
         put?: never;
         /**
          * Warehouse Accepted
-         * @description The warehouse's «Принято». When every line is reserved or has arrived the order is ready and
-         *     the assistant gets a call to tell the client; otherwise it waits for supply.
+         * @description The warehouse's «Принято»: the order waits at the warehouse for its lines and the picking.
          */
         post: operations["warehouse_accepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Order Ready
+         * @description The keeper's «собрано»: every line is at the warehouse (reserved, or arrived) and picked, so
+         *     the order is ready to ship and the assistant gets a call to tell the client. A line not there
+         *     yet is a 409 listing its position in `missing` (with its name in `titles`).
+         */
+        post: operations["order_ready"];
         delete?: never;
         options?: never;
         head?: never;
@@ -655,9 +699,9 @@ export interface paths {
         get?: never;
         /**
          * Set Credit Terms
-         * @description The payment deferment and credit limit approved by the director or the department head,
-         *     from a date: invoices issued from then are due after the deferment (moved to the next working
-         *     day when it ends on a day off).
+         * @description The payment deferment, credit limit and discount granted by management (the director, or
+         *     the roles configured as management), from a date: invoices issued from then are due after the
+         *     deferment (moved to the next working day when it ends on a day off).
          */
         put: operations["set_client_credit_terms"];
         post?: never;
@@ -810,9 +854,32 @@ export interface paths {
         put?: never;
         /**
          * Credit Verdict
-         * @description The lawyer's verdict on the counterparty's reliability; a head then decides.
+         * @description The lawyer's verdict on the counterparty's reliability; the department head then
+         *     recommends.
          */
         post: operations["credit_verdict"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-requests/{request_id}/recommend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recommend Credit Request
+         * @description The department head, after the lawyer's verdict, recommends granting the terms or refusing
+         *     them, with the reasons; management gets the task to decide. Nobody recommends their own
+         *     request (403 `own_request`); the head may change the recommendation until management decides.
+         */
+        post: operations["recommend_credit_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -830,8 +897,9 @@ export interface paths {
         put?: never;
         /**
          * Approve Credit Request
-         * @description The director or the department head approves (after the lawyer's verdict): the terms are
-         *     the client's from `effective_from` and are written to 1C by the worker.
+         * @description Management (the director, or the roles configured as management) approves after the
+         *     department head's recommendation: the terms are the client's from `effective_from` and are
+         *     written to 1C by the worker. Nobody approves their own request (403 `own_request`).
          */
         post: operations["approve_credit_request"];
         delete?: never;
@@ -851,7 +919,8 @@ export interface paths {
         put?: never;
         /**
          * Reject Credit Request
-         * @description The director or the department head refuses, with the reason.
+         * @description Management refuses, with the reason (at any step before the decision). Nobody refuses their
+         *     own request (403 `own_request`).
          */
         post: operations["reject_credit_request"];
         delete?: never;
@@ -1210,6 +1279,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices/{invoice_id}/discount-approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoice Discount Approval
+         * @description For management: the invoice's discounts against the client's approved one, each line's
+         *     price, purchase price and margin (the purchase price and margin only for roles that price),
+         *     and the state of the approval.
+         */
+        get: operations["invoice_discount_approval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/discount-approval/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Invoice Discount
+         * @description Management approves the invoice's discounts: it may now be sent to the client, and whoever
+         *     asked gets a task saying so. Nobody approves their own invoice's discount (403 `own_request`).
+         */
+        post: operations["approve_invoice_discount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{invoice_id}/discount-approval/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refuse Invoice Discount
+         * @description Management refuses the invoice's discounts, saying why: the invoice is not sent until a
+         *     revision brings them within the client's approved discount or management approves the new
+         *     ones; whoever asked gets a task. Nobody refuses their own invoice's discount (403
+         *     `own_request`).
+         */
+        post: operations["refuse_invoice_discount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments": {
         parameters: {
             query?: never;
@@ -1485,7 +1620,8 @@ export interface paths {
         };
         /**
          * Document Pdf
-         * @description The PDF exactly as it was sent.
+         * @description The PDF exactly as it was sent (made again from the kept view until the worker has stored it;
+         *     a 503 with `Retry-After` if the renderer fails meanwhile).
          */
         get: operations["proposal_document_pdf"];
         put?: never;
@@ -4291,7 +4427,7 @@ export interface components {
          * CloseReason
          * @enum {string}
          */
-        CloseReason: "paid" | "settled" | "written_off";
+        CloseReason: "paid" | "settled" | "written_off" | "not_receivable";
         /** ContactCreate */
         ContactCreate: {
             /** Name */
@@ -4407,6 +4543,16 @@ export interface components {
             /** Comment */
             comment: string;
         };
+        /** CreditRecommendation */
+        CreditRecommendation: {
+            /** @description `approve`: the head recommends granting the terms; `refuse`: recommends refusal */
+            recommendation: components["schemas"]["Recommendation"];
+            /**
+             * Comment
+             * @description The head's reasons, for management
+             */
+            comment: string;
+        };
         /** CreditRequestCreate */
         CreditRequestCreate: {
             /** Client Id */
@@ -4461,6 +4607,13 @@ export interface components {
             lawyer_id: number | null;
             /** Reviewed At */
             reviewed_at: string | null;
+            recommendation: components["schemas"]["Recommendation"] | null;
+            /** Recommendation Comment */
+            recommendation_comment: string | null;
+            /** Recommended By Id */
+            recommended_by_id: number | null;
+            /** Recommended At */
+            recommended_at: string | null;
             /** Decided By Id */
             decided_by_id: number | null;
             /** Decided At */
@@ -4488,7 +4641,7 @@ export interface components {
          * CreditRequestStatus
          * @enum {string}
          */
-        CreditRequestStatus: "requested" | "reviewed" | "approved" | "rejected";
+        CreditRequestStatus: "requested" | "reviewed" | "recommended" | "approved" | "rejected";
         /** CreditTerms */
         CreditTerms: {
             /**
@@ -4719,6 +4872,111 @@ export interface components {
             code?: string | null;
             /** Name */
             name?: string | null;
+        };
+        /**
+         * DiscountApproval
+         * @description Management's word on a discount beyond the client's approved one, or a price below the
+         *     purchase price; an invoice that needs none has no state here.
+         * @enum {string}
+         */
+        DiscountApproval: "pending" | "approved" | "refused";
+        /** DiscountApprovalRead */
+        DiscountApprovalRead: {
+            /** Invoice Id */
+            invoice_id: number;
+            /** Number */
+            number: string;
+            /** Client Id */
+            client_id: number;
+            /**
+             * Status
+             * @description `not_needed`, `pending`, `approved` or `refused`
+             */
+            status: string;
+            /** Allowed Actions */
+            allowed_actions: string[];
+            /**
+             * Approved Discount Percent
+             * @description The client's approved discount (0 without)
+             */
+            approved_discount_percent: string;
+            /** Total */
+            total: string;
+            /**
+             * Margin Total
+             * @description The invoice's margin; only for who prices
+             */
+            margin_total: string | null;
+            /**
+             * Margin Percent
+             * @description The margin as a share of the total, in percent
+             */
+            margin_percent: string | null;
+            /** Requested By Id */
+            requested_by_id: number | null;
+            /** Decided By Id */
+            decided_by_id: number | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Comment */
+            comment: string | null;
+            /** Lines */
+            lines: components["schemas"]["DiscountLineRead"][];
+        };
+        /** DiscountApprove */
+        DiscountApprove: {
+            /** Comment */
+            comment?: string | null;
+        };
+        /** DiscountLineRead */
+        DiscountLineRead: {
+            /** Position */
+            position: number;
+            /** Name */
+            name: string;
+            /** Quantity */
+            quantity: number;
+            /** Unit Price */
+            unit_price: string;
+            /** Discount Percent */
+            discount_percent: string;
+            /**
+             * Price
+             * @description The unit price after the discount
+             */
+            price: string;
+            /** Amount */
+            amount: string;
+            /**
+             * Purchase Price
+             * @description What the goods cost us (1C); only for who prices
+             */
+            purchase_price: string | null;
+            /**
+             * Margin
+             * @description Per unit, price minus purchase price; only for who prices
+             */
+            margin: string | null;
+            /** Margin Total */
+            margin_total: string | null;
+            /**
+             * Beyond Approved Discount
+             * @description Discounted beyond the client's approved discount
+             */
+            beyond_approved_discount: boolean;
+            /**
+             * Below Cost
+             * @description Priced below the purchase price
+             */
+            below_cost: boolean;
+        };
+        /** DiscountRefuse */
+        DiscountRefuse: {
+            /**
+             * Comment
+             * @description Why: what discount management would accept
+             */
+            comment: string;
         };
         /**
          * DocumentKind
@@ -5095,9 +5353,19 @@ export interface components {
             issued_on: string;
             /**
              * Due On
-             * Format: date
+             * @description When payment is due: for payment in advance, set on issue; on a deferment, deferment_days after the shipment (moved to the next working day), none until the goods ship
              */
-            due_on: string;
+            due_on: string | null;
+            /**
+             * Deferment Days
+             * @description The client's deferment on the day of issue; none: in advance
+             */
+            deferment_days: number | null;
+            /**
+             * Shipped On
+             * @description When the goods were shipped (the УПД): from then it is a debt
+             */
+            shipped_on: string | null;
             /** Vat Rate */
             vat_rate: number;
             /** Total */
@@ -5124,6 +5392,13 @@ export interface components {
             client_comment: string | null;
             /** Approved At */
             approved_at: string | null;
+            /** @description Management's word on a discount beyond the client's approved one or a price below cost (`pending`, `approved`, `refused`); null when none is needed. The invoice is sent only when it is null or `approved` */
+            discount_approval: components["schemas"]["DiscountApproval"] | null;
+            /**
+             * Discount Comment
+             * @description Management's comment on its decision
+             */
+            discount_comment: string | null;
             /**
              * Open Flags
              * @description Mistakes flagged in this invoice and not fixed yet
@@ -5508,6 +5783,19 @@ export interface components {
             overdue_open: number;
             /** Share On Time */
             share_on_time: number | null;
+        };
+        /** OrderAssign */
+        OrderAssign: {
+            /**
+             * Assistant Id
+             * @description The assistant who works the order
+             */
+            assistant_id: number;
+            /**
+             * Manager Id
+             * @description The manager the order is from
+             */
+            manager_id: number;
         };
         /** OrderAttachmentRead */
         OrderAttachmentRead: {
@@ -6661,6 +6949,11 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /**
+         * Recommendation
+         * @enum {string}
+         */
+        Recommendation: "approve" | "refuse";
         /** Reference */
         Reference: {
             /** Links */
@@ -7673,6 +7966,98 @@ export interface operations {
             };
         };
     };
+    assign_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version you read (e.g. `"3"`); a stale one gets 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderAssign"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     approve_order_credit: {
         parameters: {
             query?: never;
@@ -8187,6 +8572,85 @@ export interface operations {
         };
     };
     warehouse_accepted: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version you read (e.g. `"3"`); a stale one gets 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    order_ready: {
         parameters: {
             query?: never;
             header?: {
@@ -10476,6 +10940,98 @@ export interface operations {
             };
         };
     };
+    recommend_credit_request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version you read (e.g. `"3"`); a stale one gets 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreditRecommendation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditRequestRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     approve_credit_request: {
         parameters: {
             query?: never;
@@ -12042,6 +12598,248 @@ export interface operations {
             };
         };
     };
+    invoice_discount_approval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountApprovalRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_invoice_discount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version you read (e.g. `"3"`); a stale one gets 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountApprove"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountApprovalRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse_invoice_discount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version you read (e.g. `"3"`); a stale one gets 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                invoice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiscountRefuse"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscountApprovalRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_payments: {
         parameters: {
             query?: {
@@ -13368,6 +14166,15 @@ export interface operations {
             };
             /** @description Invalid input: `errors` names each field and reason */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
