@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.credit import CreditRequest, CreditRequestStatus
 from app.schemas.common import Page, problems
@@ -27,7 +28,9 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
         fields
         | {
             "discount_percent": request.discount_basis_points / 100,
-            "allowed_actions": credit_actions(request.status),
+            "allowed_actions": offered(
+                "/api/v1/credit-requests/{request_id}", credit_actions(request.status)
+            ),
         }
     )
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
+from app.api.actions import offered
 from app.api.deps import (
     IfMatchDep,
     PageDep,
@@ -57,7 +58,7 @@ async def to_reads(invoices: InvoiceService, rows: list[Invoice]) -> list[Invoic
         InvoiceRead.model_validate(
             {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in skip}
             | {
-                "allowed_actions": invoice_actions(invoice.status),
+                "allowed_actions": offered("/api/v1/invoices/{invoice_id}", invoice_actions(invoice.status)),
                 "lines": [InvoiceLineRead.model_validate(x) for x in invoice.lines],
                 "open_flags": [FlagRead.model_validate(f) for f in flags[invoice.id]],
             }

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
+from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
@@ -60,12 +61,14 @@ def to_read(order: Order) -> OrderRead:
             for k in OrderRead.model_fields
             if k not in ("allowed_actions", "problems", "lines", "credit_hold")
         },
-        allowed_actions=[
-            action
-            for action in allowed_actions(order.status)
-            if (action != "approve_credit" or "credit" in (order.problems or {}).get("order", []))
-            and action != "workshop_accept"  # taken through the order's workshop spec
-        ],
+        allowed_actions=offered(
+            "/api/v1/orders/{order_id}",
+            [
+                action
+                for action in allowed_actions(order.status)
+                if action != "approve-credit" or "credit" in (order.problems or {}).get("order", [])
+            ],
+        ),
         problems=list((order.problems or {}).get("order", [])),
         credit_hold=(order.problems or {}).get("credit"),
         lines=[

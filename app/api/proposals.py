@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 
+from app.api.actions import offered
 from app.api.deps import (
     NOSNIFF,
     PHOTO_BODY,
@@ -88,7 +89,7 @@ async def to_reads(proposals: ProposalService, rows: list[Proposal]) -> list[Pro
             due_at=p.due_at,
             valid_until=p.valid_until,
             status=p.status,
-            allowed_actions=allowed_actions(p.status),
+            allowed_actions=offered("/api/v1/proposals/{proposal_id}", allowed_actions(p.status)),
             revision=p.revision,
             sent_revision=p.sent_revision,
             sent_to=p.sent_to,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.actions import offered
 from app.api.deps import (
     ActorDep,
     IfMatchDep,
@@ -33,7 +34,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def to_read(report: DailyReport) -> DailyReportRead:
     fields = {k: getattr(report, k) for k in DailyReportRead.model_fields if hasattr(report, k)}
     return DailyReportRead.model_validate(
-        fields | {"allowed_actions": report_actions(report.status), "figures": figures_of(report.figures)}
+        fields
+        | {
+            "allowed_actions": offered("/api/v1/daily-reports/{report_id}", report_actions(report.status)),
+            "figures": figures_of(report.figures),
+        }
     )
 
 

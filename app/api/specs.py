@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
+from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
@@ -65,7 +66,15 @@ async def _read(specs: SpecService, spec: Spec, response: Response | None = None
             "order_status": order.status,
             "signature_current": spec.signed_key is not None and spec.signed_revision == spec.revision,
             "workshop_feedback": [WorkshopFeedback.model_validate(x) for x in spec.workshop_feedback],
-            "allowed_actions": spec_actions(spec.status),
+            "allowed_actions": offered(
+                "/api/v1/specs/{spec_id}",
+                [
+                    action
+                    for action in spec_actions(spec.status)
+                    # the invoice goes to the manager once there is one
+                    if action != "invoice-to-manager" or invoice is not None
+                ],
+            ),
         }
     )
 

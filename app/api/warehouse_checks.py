@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.api.actions import offered
 from app.api.deps import (
     IfMatchDep,
     PageDep,
@@ -45,7 +46,7 @@ def to_read(check: WarehouseCheck) -> WarehouseCheckRead:
     return WarehouseCheckRead.model_validate(
         fields
         | {
-            "allowed_actions": check_actions(check.status),
+            "allowed_actions": offered("/api/v1/warehouse-checks/{check_id}", check_actions(check.status)),
             "picked_order_ids": sorted(o for o, done in orders.items() if done),
             "items": list(check.items),
         }

@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings
-from app.core.errors import Conflict, FieldError, InvalidTransition
+from app.core.errors import Conflict, FieldError
 from app.models.clients import Client, ClientContact
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision, InvoiceStatus
 from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.specs import Spec, SpecStatus
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.documents.invoice import (
     BuyerRequisites,
@@ -54,8 +55,11 @@ INVOICE_TRANSITIONS: dict[str, tuple[frozenset[InvoiceStatus], InvoiceStatus]] =
 }
 
 
+ACTIONS = Actions("invoice", INVOICE_TRANSITIONS, {"request_changes": "request-changes"})
+
+
 def invoice_actions(status: InvoiceStatus) -> list[str]:
-    return [action for action, (sources, _) in INVOICE_TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 def _line_name(name: str, model: str | None, color: str | None, size: str | None, height: str | None) -> str:
@@ -211,7 +215,7 @@ class InvoiceService:
     def _invoice_allow(self, invoice: Invoice, action: str) -> None:
         sources, _ = INVOICE_TRANSITIONS[action]
         if invoice.status not in sources:
-            raise InvalidTransition("invoice", invoice.status, action, invoice_actions(invoice.status))
+            raise ACTIONS.refusal(invoice.status, action)
 
     async def _transition(
         self, invoice: Invoice, action: str, order_action: str, if_match: int | None, payload: dict[str, Any]

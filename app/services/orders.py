@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.db import insert_persistent
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
@@ -27,6 +27,7 @@ from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
@@ -114,8 +115,29 @@ AT_THE_WAREHOUSE = frozenset(
 UNDO_IN_1C_WORKING_DAYS = 1
 
 
+ACTIONS = Actions(
+    "order",
+    TRANSITIONS,
+    {
+        "approve_credit": "approve-credit",
+        # Steps 3–4 are taken through the order's invoice (POST /invoices/{id}/send …).
+        "send_for_approval": None,
+        "request_revision": None,
+        "revise": None,
+        "approve": None,
+        "send_to_warehouse": "send-to-warehouse",
+        "warehouse_accept": "warehouse-accepted",
+        "workshop_accept": None,  # through the order's workshop spec
+        "ready": None,  # the system's, when the last line is at the warehouse
+        "agree_delivery": "delivery",
+        "receive": "received",
+        "close": "feedback",
+    },
+)
+
+
 def allowed_actions(status: OrderStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 def _client_with_credit_query() -> Select[Any]:
@@ -591,9 +613,7 @@ class OrderService:
         )
 
     def allow(self, order: Order, action: str) -> None:
-        sources, _ = TRANSITIONS[action]
-        if order.status not in sources:
-            raise InvalidTransition("order", order.status, action, allowed_actions(order.status))
+        ACTIONS.check(order.status, action)
 
     def move(self, order: Order, action: str, payload: dict[str, Any] | None = None) -> None:
         """Apply a transition of the table (checked) and write it to the history."""

@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.core.config import CompanySettings
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound, Unavailable
+from app.core.errors import Conflict, FieldError, NotFound, Unavailable
 from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
@@ -32,6 +32,7 @@ from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecKind, SpecStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.specs import SpecCreate, SpecUpdate
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.documents.proposal import CompanyHeader
@@ -114,8 +115,26 @@ REQUISITION_STATES = {
 }
 
 
+ACTIONS = Actions(
+    "spec",
+    TRANSITIONS,
+    {
+        "update": None,  # PATCH /specs/{id}
+        "upload_logo": "logo",
+        "send_invoice_to_manager": "invoice-to-manager",
+        "invoice_checked": "invoice-checked",
+        "upload_signed_scan": "signed-scan",
+        "send_to_workshop": "send",
+        "workshop_accept": "workshop-accepted",
+        "workshop_feedback": "workshop-feedback",
+        "goods_ready": "goods-ready",
+        "issue_documents": "shipping-documents",
+    },
+)
+
+
 def spec_actions(status: SpecStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 def _cm(value: Any) -> str:
@@ -229,9 +248,7 @@ class SpecService:
             raise FieldError("due_on", "the due date is in the past")
 
     def allow(self, spec: Spec, action: str) -> None:
-        sources, _ = TRANSITIONS[action]
-        if spec.status not in sources:
-            raise InvalidTransition("spec", spec.status, action, spec_actions(spec.status))
+        ACTIONS.check(spec.status, action)
 
     def _move(self, spec: Spec, action: str, payload: dict[str, Any] | None = None) -> None:
         self.allow(spec, action)

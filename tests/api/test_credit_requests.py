@@ -54,8 +54,11 @@ async def test_credit_terms_from_request_to_1c(
     assert created.status_code == 201, created.text
     request = created.json()
     assert (request["status"], request["headcount"], request["potential"]) == ("requested", 340, "high")
-    assert request["allowed_actions"] == ["verdict", "reject"]
+    # Each sees what they may do: the lawyer reviews, a head refuses, the manager who asked neither.
+    assert request["allowed_actions"] == []
     url = f"/api/v1/credit-requests/{request['id']}"
+    assert (await client.get(url, headers=lawyer.headers)).json()["allowed_actions"] == ["verdict"]
+    assert (await client.get(url, headers=head.headers)).json()["allowed_actions"] == ["reject"]
 
     # Nobody approves before the lawyer has checked the counterparty; only a lawyer gives a verdict.
     problem(await client.post(f"{url}/approve", headers=head.headers, json={"comment": "ok"}), 409)

@@ -10,6 +10,7 @@ from app.models.proposals import (
     ProposalLine,
     ProposalStatus,
 )
+from app.services.actions import Actions
 
 SUPPLY_CHANNEL = "nonstandard_items"  # «Нестандартные позиции»
 # Step 18–19: after sending, the client's answer is asked for within this many working days.
@@ -49,12 +50,17 @@ TRANSITIONS: dict[str, tuple[frozenset[ProposalStatus], ProposalStatus | None]] 
 SYSTEM_ACTIONS = frozenset({"expire"})
 
 
+ACTIONS = Actions(
+    "proposal",
+    TRANSITIONS,
+    {"edit": None, "send_to_manager": "send-to-manager", "send_to_client": "send-to-client"}
+    | dict.fromkeys(SYSTEM_ACTIONS),
+)
+
+
 def allowed_actions(status: ProposalStatus) -> list[str]:
-    return [
-        action
-        for action, (sources, _) in TRANSITIONS.items()
-        if status in sources and action not in SYSTEM_ACTIONS
-    ]
+    """What may be done to the proposal now (editing, a PATCH of it or its lines, is not named)."""
+    return ACTIONS.allowed(status)
 
 
 def round_price(value: Decimal, rounding: str) -> Decimal:
