@@ -9,7 +9,7 @@ and an action with no endpoint is never offered."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from app.services.permissions import Permission
+from app.models.directory import Employee
+from app.services.permissions import Permission, permissions_of
 
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -73,6 +74,7 @@ def action_routes(routes: Iterable[Any]) -> dict[tuple[str, str], list[ActionRou
 
 @dataclass(frozen=True)
 class Caller:
+    actor: Employee
     permissions: frozenset[Permission]
     table: Mapping[tuple[str, str], list[ActionRoute]]
 
@@ -86,17 +88,25 @@ class Caller:
 caller_var: ContextVar[Caller | None] = ContextVar("caller", default=None)
 
 
-def bind_caller(app: FastAPI, permissions: frozenset[Permission]) -> None:
+def bind_caller(app: FastAPI, actor: Employee) -> None:
     table = getattr(app.state, "action_routes", None)
     if table is None:
         table = app.state.action_routes = action_routes(app.routes)
-    caller_var.set(Caller(permissions, table))
+    permissions = permissions_of(actor.role_set) if actor.is_active else frozenset()
+    caller_var.set(Caller(actor, permissions, table))
 
 
-def offered(item: str, actions: Iterable[str]) -> list[str]:
-    """The actions (by name) that the caller of this request may call on the resource at ``item``;
-    none without a caller."""
+def offered(
+    item: str, actions: Iterable[str], person: Callable[[Employee, str], bool] | None = None
+) -> list[str]:
+    """The actions (by name) that the caller of this request may call on the resource at ``item``:
+    their permissions admit the action's endpoint and, where the resource's rules name who may act
+    (``person``: the manager a report was sent to …), they are that person. None without a caller."""
     caller = caller_var.get()
     if caller is None:
         return []
-    return [action for action in actions if caller.may(item, action)]
+    return [
+        action
+        for action in actions
+        if caller.may(item, action) and (person is None or person(caller.actor, action))
+    ]

@@ -23,7 +23,7 @@ from app.schemas.common import Page
 from app.schemas.events import EventRead
 from app.services.directory import AuthService
 from app.services.history import HistoryService
-from app.services.permissions import Permission, permissions_of, require
+from app.services.permissions import Permission, require
 from app.services.unit_of_work import UnitOfWork
 
 
@@ -111,7 +111,7 @@ async def current_actor(
         )
     actor = await AuthService(uow).authenticate(credentials.credentials)
     uow.actor = actor
-    bind_caller(request.app, permissions_of(actor.role_set) if actor.is_active else frozenset())
+    bind_caller(request.app, actor)
     return actor
 
 

@@ -23,7 +23,7 @@ from app.models.reports import DailyReport
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
 from app.services.permissions import Permission
-from app.services.reports import DailyReportService, figures_of, report_actions
+from app.services.reports import DailyReportService, figures_of, may_answer, report_actions
 
 router = APIRouter(prefix="/api/v1/daily-reports", tags=["daily reports"])
 
@@ -36,7 +36,11 @@ def to_read(report: DailyReport) -> DailyReportRead:
     return DailyReportRead.model_validate(
         fields
         | {
-            "allowed_actions": offered("/api/v1/daily-reports/{report_id}", report_actions(report.status)),
+            "allowed_actions": offered(
+                "/api/v1/daily-reports/{report_id}",
+                report_actions(report.status),
+                lambda actor, action: action != "feedback" or may_answer(actor, report),
+            ),
             "figures": figures_of(report.figures),
         }
     )

@@ -28,7 +28,7 @@ from app.schemas.events import EventRead
 from app.schemas.orders import OrderCancel
 from app.schemas.specs import SpecCreate, SpecFeedbackIn, SpecRead, SpecSend, SpecUpdate, WorkshopFeedback
 from app.services.permissions import Permission
-from app.services.specs import SpecService, spec_actions
+from app.services.specs import SpecService
 
 router = APIRouter(prefix="/api/v1/specs", tags=["specs"])
 
@@ -67,13 +67,7 @@ async def _read(specs: SpecService, spec: Spec, response: Response | None = None
             "signature_current": spec.signed_key is not None and spec.signed_revision == spec.revision,
             "workshop_feedback": [WorkshopFeedback.model_validate(x) for x in spec.workshop_feedback],
             "allowed_actions": offered(
-                "/api/v1/specs/{spec_id}",
-                [
-                    action
-                    for action in spec_actions(spec.status)
-                    # the invoice goes to the manager once there is one
-                    if action != "invoice-to-manager" or invoice is not None
-                ],
+                "/api/v1/specs/{spec_id}", await specs.allowed_now(spec, order, invoice)
             ),
         }
     )

@@ -7,6 +7,7 @@ color, size, height (ростовка) and price category; otherwise ask the man
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.core.db import insert_persistent
 from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client
+from app.models.deliveries import Delivery
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
@@ -207,6 +209,27 @@ class OrderService:
 
     def visible(self, query: Select[Any]) -> Select[Any]:
         return Scope(self.uow).orders(query)
+
+    async def allowed_now(self, orders: Sequence[Order]) -> dict[int, list[str]]:
+        """Each order's allowed actions (by endpoint name) whose preconditions hold now: a head lets
+        an order in only while its credit is in question; it ships once the delivery's checklist
+        is done."""
+        agreed = [o.id for o in orders if o.status == OrderStatus.DELIVERY_AGREED]
+        unticked: set[int] = set()
+        if agreed:
+            rows = await self.uow.session.execute(
+                select(Delivery.order_id, Delivery.checklist).where(Delivery.order_id.in_(agreed))
+            )
+            unticked = {oid for oid, checklist in rows if any(x["done_at"] is None for x in checklist)}
+        allowed = {}
+        for order in orders:
+            held = set()
+            if "credit" not in (order.problems or {}).get("order", []):
+                held.add("approve-credit")
+            if order.id in unticked:
+                held.add("ship")
+            allowed[order.id] = [a for a in allowed_actions(order.status) if a not in held]
+        return allowed
 
     async def get(self, order_id: int) -> Order:
         return await Scope(self.uow).order(order_id)

@@ -65,6 +65,13 @@ def report_actions(status: ReportStatus) -> list[str]:
     return ACTIONS.allowed(status)
 
 
+def may_answer(actor: Employee, report: DailyReport) -> bool:
+    """The manager the report was sent to, or a head, answers it; never its author."""
+    return actor.id != report.employee_id and (
+        actor.id == report.manager_id or bool(actor.role_set & {Role.HEAD, Role.DIRECTOR})
+    )
+
+
 @dataclass(frozen=True)
 class Window:
     employee_id: int
@@ -430,10 +437,10 @@ class DailyReportService:
         report = await self.get(report_id)
         ensure_version(report, if_match, "daily_report")
         actor = self._actor()
-        if actor.id != report.manager_id and not actor.role_set & {Role.HEAD, Role.DIRECTOR}:
+        if not may_answer(actor, report):
+            if actor.id == report.employee_id:
+                raise Forbidden("a report is answered by the manager, not by its author")
             raise Forbidden("only the manager the report was sent to, or a head, answers it")
-        if actor.id == report.employee_id:
-            raise Forbidden("a report is answered by the manager, not by its author")
         if report.status not in TRANSITIONS["feedback"][0]:
             raise ACTIONS.refusal(report.status, "feedback")
         before = report.status

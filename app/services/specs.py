@@ -199,6 +199,34 @@ class SpecService:
         )
         return order, invoice
 
+    async def allowed_now(self, spec: Spec, order: Order, invoice: Invoice | None) -> list[str]:
+        """The spec's allowed actions (by endpoint name) whose preconditions hold now: a logo for a
+        logo spec; to the manager once the invoice is made; a logo spec signed once its logo is
+        there; to the workshop signed, as it stands, with the invoice approved and the order not
+        past procurement; the shipping documents once 1C has the goods' receipt."""
+        held = set()
+        if spec.kind != SpecKind.LOGO:
+            held.add("logo")
+        elif spec.logo_key is None:
+            held.add("sign")
+        if invoice is None:
+            held.add("invoice-to-manager")
+        if (
+            spec.signed_key is None
+            or spec.signed_revision != spec.revision
+            or invoice is None
+            or invoice.status != InvoiceStatus.APPROVED
+            or order.status not in PROCURED_ORDER_STATES | {OrderStatus.APPROVED}
+        ):
+            held.add("send")
+        if (
+            spec.status == S.GOODS_READY
+            and (await self.uow.session.scalar(self._without_receipt(spec).with_only_columns(Requisition.id)))
+            is not None
+        ):
+            held.add("shipping-documents")
+        return [action for action in spec_actions(spec.status) if action not in held]
+
     # --- intake ---------------------------------------------------------------------------------
 
     async def create(self, data: SpecCreate) -> Spec:

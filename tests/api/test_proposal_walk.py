@@ -198,7 +198,9 @@ async def test_proposal_from_request_to_order_and_invoice(
     assert sent.status_code == 200, sent.text
     proposal = sent.json()
     assert proposal["status"] == "sent_to_manager"
-    assert proposal["allowed_actions"] == ["send-to-manager", "approve"]
+    assert proposal["allowed_actions"] == ["send-to-manager"]  # the manager approves
+    mine = (await client.get(f"/api/v1/proposals/{pid}", headers=manager.headers)).json()
+    assert mine["allowed_actions"] == ["send-to-manager", "approve"]
     await run_jobs(queue, job_ctx)
     handler, _ = smtp
     mail = handler.received[-1].parsed()

@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.core.db import KOPECK
+from app.models.directory import Employee
 from app.models.proposals import (
     Proposal,
     ProposalLine,
     ProposalStatus,
 )
 from app.services.actions import Actions
+from app.services.permissions import Permission, has
 
 SUPPLY_CHANNEL = "nonstandard_items"  # «Нестандартные позиции»
 # Step 18–19: after sending, the client's answer is asked for within this many working days.
@@ -61,6 +63,11 @@ ACTIONS = Actions(
 def allowed_actions(status: ProposalStatus) -> list[str]:
     """What may be done to the proposal now (editing, a PATCH of it or its lines, is not named)."""
     return ACTIONS.allowed(status)
+
+
+def may_approve(actor: Employee, proposal: Proposal) -> bool:
+    """Only the proposal's manager (or a head) approves it."""
+    return actor.id == proposal.manager_id or has(actor, Permission.ORDERS_READ_ALL)
 
 
 def round_price(value: Decimal, rounding: str) -> Decimal:
