@@ -36,7 +36,7 @@ from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
-from app.services.ports import Erp
+from app.services.ports import Erp, Product
 from app.services.scope import Scope
 from app.services.spec_closing import cancel_spec_of_order
 from app.services.tasks import TaskService
@@ -167,6 +167,16 @@ def _client_with_credit_query() -> Select[Any]:
 _CLIENT_WITH_CREDIT = _client_with_credit_query()
 
 
+# How many catalogue items of a model are looked at to find the one a free-text line names.
+EXACT_MATCH_CANDIDATES = 500
+_DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "ё": "е"})
+
+
+def _folded(text: str) -> str:
+    """A characteristic as compared: case, ё/е, dashes and spacing do not count (`52–54 ` = `52-54`)."""
+    return "".join(text.casefold().translate(_DASHES).split())
+
+
 def missing_fields(line: OrderLine) -> list[str]:
     return [f for f in REQUIRED_LINE_FIELDS if not getattr(line, f) and f not in (line.not_applicable or [])]
 
@@ -266,7 +276,8 @@ class OrderService:
 
     async def resolve_lines(self, lines: list[OrderLineIn], field: str = "lines") -> list[dict[str, Any]]:
         """Check lines against the 1C catalogue before anything is written: a named product fills
-        the characteristics it has; a free-text line gets catalogue suggestions."""
+        the characteristics it has, and so does the one item a free-text line names exactly (model,
+        colour, size, height); another free-text line gets catalogue suggestions."""
         categories = set(await self.erp.price_categories())
         resolved: list[dict[str, Any]] = []
         for index, line in enumerate(lines):
@@ -278,10 +289,18 @@ class OrderService:
                     f"{field}.{index}.price_category",
                     f"unknown price category; known: {', '.join(sorted(categories))}",
                 )
+            product = None
             if line.product_id is not None:
                 product = await self.erp.get_product(line.product_id)
                 if product is None:
                     raise FieldError(f"{field}.{index}.product_id", "no such item in the 1C catalogue")
+            else:
+                product = await self._named_exactly(line)
+                if product is not None:  # matched: the line reads as the catalogue writes it
+                    values |= {"product_id": product.id} | {
+                        key: getattr(product, key) for key in ("model", "color", "size", "height")
+                    }
+            if product is not None:
                 for key in ("model", "color", "size", "height"):
                     values[key] = values[key] or getattr(product, key) or None
                     if not getattr(product, key) and not values[key]:
@@ -304,6 +323,20 @@ class OrderService:
                 ]
             resolved.append(values)
         return resolved
+
+    async def _named_exactly(self, line: OrderLineIn) -> Product | None:
+        """The one catalogue item a free-text line names exactly: its model, colour, size and height,
+        in any case, ё or е, and any dash or spacing; None when the line leaves one out or names
+        none or several."""
+        wanted = [line.model, line.color, line.size, line.height]
+        if line.model is None or not all(wanted):
+            return None
+        key = [_folded(value or "") for value in wanted]
+        candidates = await self.erp.search_products(line.model, limit=EXACT_MATCH_CANDIDATES)
+        found = {
+            p.id: p for p in candidates if [_folded(v) for v in (p.model, p.color, p.size, p.height)] == key
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     async def credit_hold(self, client_id: int) -> str | None:
         """Why the client's credit stops a new order (an overdue debt, or a debt at or over its

@@ -179,3 +179,54 @@ async def test_cancel_and_visibility(client: httpx.AsyncClient, make_user: Any) 
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["allowed_actions"] == []
     problem(await client.post(f"{url}/cancel", headers=assistant.headers, json={"reason": "ещё раз"}), 409)
+
+
+async def test_a_free_text_line_that_names_a_catalogue_item_exactly_is_matched_to_it(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    """Model, colour, size and height as the client wrote them (another case, ё for е, a long dash,
+    spaces) name one item: the line is that item and the invoice can be made. A line that names no
+    item exactly stays free text, with suggestions."""
+    head = await make_user(Role.HEAD)
+    manager = await make_user(Role.MANAGER)
+    assistant = await make_user(Role.ASSISTANT)
+    card = await _client(client, head, manager, assistant)
+    products = await app.state.erp.search_products("Север", 50)
+    item = next(p for p in products if p.model == "Север" and "-" in p.size and p.height)
+    written = {
+        "name": item.name.lower(),
+        "model": item.model.upper(),
+        "color": item.color.lower().replace("е", "ё") + " ",
+        "size": item.size.replace("-", " – "),
+        "height": item.height,
+        "price_category": "Оптовая",
+        "quantity": 4,
+    }
+    response = await client.post(
+        URL,
+        headers=assistant.headers,
+        json={
+            "channel": "mailbox",
+            "client_id": card["id"],
+            "lines": [written, written | {"size": "99-101", "quantity": 1}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    matched, unmatched = response.json()["lines"]
+    assert matched["product_id"] == item.id
+    assert (matched["model"], matched["color"], matched["size"], matched["height"]) == (
+        item.model,
+        item.color,
+        item.size,
+        item.height,
+    )
+    assert unmatched["product_id"] is None
+    assert unmatched["suggestions"]
+
+    order_id = response.json()["id"]
+    clarified = await client.post(
+        f"{URL}/{order_id}/clarify", headers=assistant.headers, json={"lines": [written]}
+    )
+    assert clarified.json()["lines"][0]["product_id"] == item.id, clarified.text
+    invoice = await client.post(f"{URL}/{order_id}/invoice", headers=assistant.headers)
+    assert invoice.status_code == 201, invoice.text
