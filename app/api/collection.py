@@ -45,7 +45,7 @@ from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.services.documents.collection import render_claim_pdf
 from app.services.permissions import Permission
-from app.services.receivables.collection import CollectionService, case_actions
+from app.services.receivables.collection import CollectionService
 from app.services.receivables.court_archive import CourtArchive
 
 router = APIRouter(tags=["collection"])
@@ -68,7 +68,7 @@ async def _read(
     return CaseRead.model_validate(
         fields
         | {
-            "allowed_actions": offered("/api/v1/collection-cases/{case_id}", case_actions(case.stage)),
+            "allowed_actions": offered("/api/v1/collection-cases/{case_id}", await service.allowed_now(case)),
             "overdue_debt": debt,
         }
     )

@@ -84,6 +84,13 @@ def check_actions(status: CheckStatus) -> list[str]:
     return ACTIONS.allowed(status)
 
 
+def allowed_now(check: WarehouseCheck) -> list[str]:
+    """The sheet's allowed actions (by endpoint name) whose preconditions hold now: it is complete
+    once every position has a mark."""
+    unmarked = any(item.mark == ItemMark.PENDING for item in check.items)
+    return [a for a in check_actions(check.status) if not (a == "complete" and unmarked)]
+
+
 @dataclass(frozen=True)
 class Mark:
     item_id: int

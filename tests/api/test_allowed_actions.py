@@ -10,6 +10,7 @@ a state offers them; a body it needs is added to BODIES."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from app.services.permissions import MATRIX
 from app.services.proposals import rules as proposal_rules
 from app.services.receivables import collection, reconciliations
 from app.services.seed import inn10
+from app.worker.jobs import sweep
+from tests.api.test_collection_cases import SCAN, _overdue_case
 from tests.api.test_spec_walk import DETAILS, png
 from tests.conftest import NOW
 
@@ -87,7 +90,8 @@ class Walk:
         route, path = _route(url, action)
         resource = await self.read(url, role)
         assert resource is not None
-        sent = BODIES.get((kind, action), lambda _w, _r: {})(self, resource)
+        made = BODIES.get((kind, action), lambda _w, _r: {})(self, resource)
+        sent = await made if inspect.isawaitable(made) else made
         if "files" not in sent:
             sent = {"json": sent}
         return await self.client.request(route.method, path, headers=self.people[role].headers, **sent)
@@ -113,8 +117,22 @@ DEPARTMENT = {
     Role.LAWYER: "administration",
     Role.ACCOUNTANT: "finance",
 }
+
+
+async def _guarantee(walk: Walk, case: dict[str, Any]) -> dict[str, Any]:
+    scan = await _ok(
+        await walk.client.post(
+            f"/api/v1/collection-cases/{case['id']}/attachments",
+            headers=walk.people[Role.ASSISTANT].headers,
+            data={"kind": "guarantee_letter"},
+            files={"file": ("письмо.pdf", SCAN, "application/pdf")},
+        )
+    )
+    return {"promised_on": "2026-12-15", "file_id": scan["id"]}
+
+
 # (the walk, the resource as read) -> a JSON body, or httpx's `files` and `data` for an upload
-Body = Callable[[Walk, dict[str, Any]], dict[str, Any]]
+Body = Callable[[Walk, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
 BODIES: dict[tuple[str, str], Body] = {
     ("order", "clarify"): lambda w, _: {"lines": [{"product_id": w.context["in_stock"], "quantity": 2}]},
     ("order", "cancel"): lambda _w, _r: {"reason": "Клиент передумал"},
@@ -142,6 +160,20 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("spec", "workshop-feedback"): lambda _w, _r: {"text": "Ткань другого оттенка"},
     ("spec", "cancel"): lambda _w, _r: {"reason": "Клиент отказался"},
+    ("collection case", "guarantee"): _guarantee,
+    ("collection case", "guarantee-refusal"): lambda _w, _r: {"comment": "Денег нет до января"},
+    ("collection case", "calls"): lambda _w, _r: {
+        "level": "director",
+        "reached": True,
+        "result": "Обещал",
+        "promised_on": "2026-12-15",
+    },
+    ("collection case", "negotiation-done"): lambda _w, _r: {"comment": "Итог"},
+    ("collection case", "close"): lambda _w, _r: {"reason": "settled", "comment": "Мировое соглашение"},
+    ("warehouse_check", "marks"): lambda _w, r: {
+        "marks": [{"item_id": item["id"], "mark": "set_aside_warehouse"} for item in r["items"]]
+    },
+    ("warehouse_check", "picked"): lambda _w, r: {"order_id": r["items"][0]["order_id"]},
     ("task", "complete"): lambda _w, _r: {"reached": True, "result": "Договорились"},
 }
 
@@ -160,6 +192,7 @@ class Kind:
 async def _walk(walk: Walk, kind: Kind) -> set[str]:
     """Every state reached from ``kind.make`` through offered actions; asserts as it goes."""
     seen: set[str] = set()
+    walked: set[tuple[str, frozenset[tuple[Role, str]]]] = set()
     pending: list[tuple[list[tuple[Role, str]], str]] = [([], await kind.make(walk))]
     while pending:
         path, url = pending.pop(0)
@@ -170,8 +203,11 @@ async def _walk(walk: Walk, kind: Kind) -> set[str]:
             if resource is not None:
                 offers[role], state = resource["allowed_actions"], resource[kind.state]
         assert state is not None, url
-        if state in seen:
+        # A state is walked again when it offers something new (a call logged ends the negotiation).
+        key = (state, frozenset((role, action) for role, offered in offers.items() for action in offered))
+        if key in walked:
             continue
+        walked.add(key)
         seen.add(state)
         # Nobody is offered an action whose endpoint their permissions do not admit.
         for role, offered in offers.items():
@@ -323,6 +359,72 @@ async def make_spec_with_its_invoice_approved(walk: Walk) -> str:
     return url
 
 
+async def make_collection_case(walk: Walk) -> str:
+    """A case the sweep opened for an overdue invoice (the clock is moved past its due date)."""
+    walk.context["case"] = walk.context.get("case", 0) + 1
+    clock = walk.context["clock"]
+    clock.set(NOW)
+    _, case = await _overdue_case(
+        walk.client,
+        walk.app,
+        walk.context["job_ctx"],
+        clock,
+        walk.people[Role.HEAD],
+        walk.people[Role.ASSISTANT],
+        f"35281{walk.context['case']:04d}",
+    )
+    return f"/api/v1/collection-cases/{case['id']}"
+
+
+async def make_warehouse_check(walk: Walk) -> str:
+    """Today's check sheet of an assistant with an order at the warehouse (one sheet a day each, so
+    a new assistant for each)."""
+    assistant = await walk.context["make_user"](Role.ASSISTANT)
+    walk.context["sheet"] = walk.context.get("sheet", 0) + 1
+    card = await _ok(
+        await walk.client.post(
+            "/api/v1/clients",
+            headers=walk.people[Role.HEAD].headers,
+            json={
+                "name": f"ООО «Склад {walk.context['sheet']}»",
+                "inn": inn10(f"35282{walk.context['sheet']:04d}"),
+                "kpp": "352501001",
+                "assistant_id": assistant.id,
+                "contacts": [{"name": "Ковалёв Андрей", "level": "buyer", "emails": ["snab@sklad.example"]}],
+            },
+        )
+    )
+    await _client_card(walk)  # the catalogue items
+    a = assistant.headers
+    order = await _ok(
+        await walk.client.post(
+            "/api/v1/orders",
+            headers=a,
+            json={
+                "channel": "phone",
+                "client_id": card["id"],
+                "lines": [
+                    {"product_id": walk.context["in_stock"], "price_category": "Оптовая", "quantity": 1}
+                ],
+            },
+        )
+    )
+    invoice = await _ok(await walk.client.post(f"/api/v1/orders/{order['id']}/invoice", headers=a))
+    await _ok(await walk.client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={}))
+    await _ok(await walk.client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={}))
+    await _ok(await walk.client.post(f"/api/v1/orders/{order['id']}/fulfil", headers=a))
+    await _ok(await walk.client.post(f"/api/v1/orders/{order['id']}/send-to-warehouse", headers=a))
+    await sweep({"app": walk.context["job_ctx"]})
+    sheets = await _ok(
+        await walk.client.get(
+            "/api/v1/warehouse-checks",
+            headers=walk.people[Role.WAREHOUSE].headers,
+            params={"assistant_id": assistant.id},
+        )
+    )
+    return f"/api/v1/warehouse-checks/{sheets['items'][0]['id']}"
+
+
 async def make_requisition(walk: Walk) -> str:
     oid = await _at_the_warehouse(walk, "missing")
     found = await _ok(
@@ -462,6 +564,13 @@ KINDS = [
         ),
     ),
     Kind(
+        "collection case",
+        make_collection_case,
+        frozenset({"guarantee_requested", "guarantee_received", "escalated", "waiting", "closed"}),
+        state="stage",
+    ),
+    Kind("warehouse_check", make_warehouse_check, frozenset({"open", "started", "done"})),
+    Kind(
         "spec",
         make_spec,
         frozenset({"received", "invoice_with_manager", "invoice_checked", "signed", "cancelled"}),
@@ -485,8 +594,10 @@ KINDS = [
 
 @pytest.mark.parametrize("kind", KINDS, ids=[k.make.__name__.removeprefix("make_") for k in KINDS])
 async def test_every_action_offered_is_callable_by_who_is_offered_it(
-    client: httpx.AsyncClient, app: Any, make_user: Any, kind: Kind
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any, kind: Kind
 ) -> None:
-    walk = Walk(client, app, await _people(make_user))
+    walk = Walk(
+        client, app, await _people(make_user), {"job_ctx": job_ctx, "clock": clock, "make_user": make_user}
+    )
     seen = await _walk(walk, kind)
     assert seen == kind.reaches

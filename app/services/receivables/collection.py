@@ -902,6 +902,18 @@ class CollectionService:
 
     # --- actions ----------------------------------------------------------------------------------
 
+    async def allowed_now(self, case: CollectionCase) -> list[str]:
+        """The case's allowed actions (by endpoint name) whose preconditions hold now: the
+        negotiation ends once a call is logged; the claim is edited and approved once drafted."""
+        held = set()
+        if case.claim_view is None or not case.claim_text:
+            held |= {"claim", "approve"}
+        if case.stage == S.ESCALATED and not await self.uow.session.scalar(
+            select(func.count()).select_from(CollectionCall).where(CollectionCall.case_id == case.id)
+        ):
+            held.add("negotiation-done")
+        return [action for action in case_actions(case.stage) if action not in held]
+
     async def _for(self, case_id: int, action: str, if_match: int | None) -> CollectionCase:
         case = await self.get(case_id)
         ensure_version(case, if_match, "collection case")
