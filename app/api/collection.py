@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
+from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
@@ -44,7 +45,7 @@ from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.services.documents.collection import render_claim_pdf
 from app.services.permissions import Permission
-from app.services.receivables.collection import CollectionService, case_actions
+from app.services.receivables.collection import CollectionService
 from app.services.receivables.court_archive import CourtArchive
 
 router = APIRouter(tags=["collection"])
@@ -65,7 +66,11 @@ async def _read(
     fields = {k: getattr(case, k) for k in CaseRead.model_fields if hasattr(case, k)}
     debt = (await service.case_debt(case.id)).debt
     return CaseRead.model_validate(
-        fields | {"allowed_actions": case_actions(case.stage), "overdue_debt": debt}
+        fields
+        | {
+            "allowed_actions": offered("/api/v1/collection-cases/{case_id}", await service.allowed_now(case)),
+            "overdue_debt": debt,
+        }
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.credit import CreditRequest, CreditRequestStatus
 from app.schemas.common import Page, problems
@@ -26,6 +27,9 @@ router = APIRouter(prefix="/api/v1/credit-requests", tags=["credit"])
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 
 
+OWN_REFUSED = frozenset({"recommend", "approve", "reject"})
+
+
 def _read(request: CreditRequest, response: Response | None = None) -> CreditRequestRead:
     if response is not None:
         set_etag(response, request.version)
@@ -34,7 +38,12 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
         fields
         | {
             "discount_percent": request.discount_basis_points / 100,
-            "allowed_actions": credit_actions(request.status),
+            "allowed_actions": offered(
+                "/api/v1/credit-requests/{request_id}",
+                credit_actions(request.status),
+                # Nobody recommends or decides a request they made.
+                lambda actor, action: action not in OWN_REFUSED or request.requested_by_id != actor.id,
+            ),
         }
     )
 

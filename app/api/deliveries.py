@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.api.deps import IfMatchDep, PathId, UowDep, allow, set_etag
-from app.api.orders import to_read
+from app.api.orders import one
 from app.models.deliveries import Delivery
 from app.models.orders import Order
 from app.schemas.common import problems
@@ -35,9 +35,8 @@ def _delivery(delivery: Delivery, response: Response) -> DeliveryRead:
     return DeliveryRead.model_validate(delivery)
 
 
-def _order(order: Order, response: Response) -> OrderRead:
-    set_etag(response, order.version)
-    return to_read(order)
+async def _order(deliveries: DeliveryService, order: Order, response: Response) -> OrderRead:
+    return await one(deliveries.orders, order, response)
 
 
 @router.post(
@@ -108,7 +107,7 @@ async def ship_order(
     order_id: PathId, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Shipped or handed over; refused until every item of the checklist is ticked."""
-    return _order(await deliveries.ship(order_id, version), response)
+    return await _order(deliveries, await deliveries.ship(order_id, version), response)
 
 
 @router.post(
@@ -122,7 +121,7 @@ async def order_received(
     order_id: PathId, data: OrderReceived, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The client received the goods; the feedback call is set for the next working day."""
-    return _order(await deliveries.received(order_id, data.received_on, version), response)
+    return await _order(deliveries, await deliveries.received(order_id, data.received_on, version), response)
 
 
 @router.post(
@@ -136,4 +135,6 @@ async def order_feedback(
     order_id: PathId, data: OrderFeedback, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The feedback call's outcome (rating, comment) closes the order."""
-    return _order(await deliveries.feedback(order_id, data.rating, data.comment, version), response)
+    return await _order(
+        deliveries, await deliveries.feedback(order_id, data.rating, data.comment, version), response
+    )

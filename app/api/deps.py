@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api.actions import bind_caller
 from app.core.config import Settings
 from app.core.db import MAX_ID
 from app.core.errors import FieldError, Unauthenticated
@@ -100,7 +101,9 @@ bearer = HTTPBearer(auto_error=False, description="A login session token or a pe
 
 
 async def current_actor(
-    uow: UowDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    uow: UowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Employee:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated(
@@ -108,6 +111,7 @@ async def current_actor(
         )
     actor = await AuthService(uow).authenticate(credentials.credentials)
     uow.actor = actor
+    bind_caller(request.app, actor)
     return actor
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
+from app.api.actions import offered
 from app.api.deps import (
     IfMatchDep,
     PageDep,
@@ -18,6 +20,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -36,7 +39,7 @@ from app.schemas.invoices import (
     InvoiceSend,
     RevisionComparison,
 )
-from app.services.discounts import DiscountApprovalService
+from app.services.discounts import DISCOUNT_DECISIONS, DiscountApprovalService
 from app.services.flags import FlagService
 from app.services.invoices import InvoiceService, LineChange, actions_of
 from app.services.permissions import Permission
@@ -54,6 +57,13 @@ async def service(request: Request, uow: UowDep, settings: SettingsDep) -> Invoi
 ServiceDep = Annotated[InvoiceService, Depends(service)]
 
 
+def not_own_discount(invoice: Invoice) -> Callable[[Employee, str], bool]:
+    """Nobody decides their own invoice's discount."""
+    return lambda actor, action: (
+        action not in DISCOUNT_DECISIONS or invoice.discount_requested_by_id != actor.id
+    )
+
+
 async def to_reads(invoices: InvoiceService, rows: list[Invoice]) -> list[InvoiceRead]:
     flags = await FlagService(invoices.uow).open_for_invoices([i.id for i in rows])
     skip = ("allowed_actions", "lines", "open_flags")
@@ -61,7 +71,11 @@ async def to_reads(invoices: InvoiceService, rows: list[Invoice]) -> list[Invoic
         InvoiceRead.model_validate(
             {k: getattr(invoice, k) for k in InvoiceRead.model_fields if k not in skip}
             | {
-                "allowed_actions": actions_of(invoice),
+                "allowed_actions": offered(
+                    "/api/v1/invoices/{invoice_id}",
+                    actions_of(invoice),
+                    not_own_discount(invoice),
+                ),
                 "lines": [InvoiceLineRead.model_validate(x) for x in invoice.lines],
                 "open_flags": [FlagRead.model_validate(f) for f in flags[invoice.id]],
             }
@@ -284,7 +298,7 @@ async def invoice_discount_approval(
 
 
 @router.post(
-    "/invoices/{invoice_id:int}/discount-approval/approve",
+    "/invoices/{invoice_id:int}/approve-discount",
     response_model=DiscountApprovalRead,
     responses=_ACTION,
     dependencies=DISCOUNTS,
@@ -301,7 +315,7 @@ async def approve_invoice_discount(
 
 
 @router.post(
-    "/invoices/{invoice_id:int}/discount-approval/refuse",
+    "/invoices/{invoice_id:int}/refuse-discount",
     response_model=DiscountApprovalRead,
     responses=_ACTION,
     dependencies=DISCOUNTS,

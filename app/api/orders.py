@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
+from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
@@ -36,7 +38,7 @@ from app.schemas.orders import (
 )
 from app.services.fulfilment import FulfilmentService
 from app.services.order_files import OrderFileService
-from app.services.orders import OrderService, allowed_actions, missing_fields
+from app.services.orders import OrderService, missing_fields
 from app.services.permissions import Permission
 from app.services.warehouse import WarehouseService
 
@@ -54,19 +56,14 @@ async def service(request: Request, uow: UowDep) -> OrderService:
 ServiceDep = Annotated[OrderService, Depends(service)]
 
 
-def to_read(order: Order) -> OrderRead:
+def to_read(order: Order, actions: list[str]) -> OrderRead:
     return OrderRead(
         **{
             k: getattr(order, k)
             for k in OrderRead.model_fields
             if k not in ("allowed_actions", "problems", "lines", "credit_hold")
         },
-        allowed_actions=[
-            action
-            for action in allowed_actions(order.status)
-            if (action != "approve_credit" or "credit" in (order.problems or {}).get("order", []))
-            and action != "workshop_accept"  # taken through the order's workshop spec
-        ],
+        allowed_actions=offered("/api/v1/orders/{order_id}", actions),
         problems=list((order.problems or {}).get("order", [])),
         credit_hold=(order.problems or {}).get("credit"),
         lines=[
@@ -81,9 +78,14 @@ def to_read(order: Order) -> OrderRead:
     )
 
 
-def _one(order: Order, response: Response) -> OrderRead:
+async def to_reads(orders: OrderService, rows: Sequence[Order]) -> list[OrderRead]:
+    allowed = await orders.allowed_now(rows)
+    return [to_read(order, allowed[order.id]) for order in rows]
+
+
+async def one(orders: OrderService, order: Order, response: Response) -> OrderRead:
     set_etag(response, order.version)
-    return to_read(order)
+    return (await to_reads(orders, [order]))[0]
 
 
 @router.get(
@@ -104,7 +106,7 @@ async def list_orders(
     result = await orders.page(
         status=status_, channel=channel, client_id=client_id, cursor=page.cursor, limit=page.limit
     )
-    return Page(items=[to_read(o) for o in result.items], next_cursor=result.next_cursor)
+    return Page(items=await to_reads(orders, result.items), next_cursor=result.next_cursor)
 
 
 @router.post(
@@ -119,7 +121,7 @@ async def create_order(data: OrderCreate, orders: ServiceDep, response: Response
     """Register an order from any channel. It is accepted only when it names the client and every
     line names model, color, size, height and price category; otherwise it waits in
     `needs_clarification` with what is missing, and the manager gets a task to clarify."""
-    return _one(await orders.create(data), response)
+    return await one(orders, await orders.create(data), response)
 
 
 @router.get(
@@ -131,7 +133,7 @@ async def create_order(data: OrderCreate, orders: ServiceDep, response: Response
 )
 async def get_order(order_id: PathId, orders: ServiceDep, response: Response) -> OrderRead:
     """One order with its lines, what each still lacks, and the actions allowed now."""
-    return _one(await orders.get(order_id), response)
+    return await one(orders, await orders.get(order_id), response)
 
 
 @router.post(
@@ -146,7 +148,7 @@ async def clarify_order(
 ) -> OrderRead:
     """Record the manager's answer (the client, the lines in full); the order is checked again.
     Allowed until the order is invoiced: an accepted free-text line is matched to its 1C item here."""
-    return _one(await orders.clarify(order_id, data, version), response)
+    return await one(orders, await orders.clarify(order_id, data, version), response)
 
 
 @router.post(
@@ -160,7 +162,7 @@ async def cancel_order(
     order_id: PathId, data: OrderCancel, orders: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Cancel the order, with the reason."""
-    return _one(await orders.cancel(order_id, data.reason, version), response)
+    return await one(orders, await orders.cancel(order_id, data.reason, version), response)
 
 
 @router.post(
@@ -177,7 +179,9 @@ async def assign_order(
     it is open, with a history entry. Until an order nobody owns is assigned, its tasks go to who
     took it (the configured dispatcher, else a head); its open tasks then move to the new people,
     a clarification to the manager and the rest to the assistant."""
-    return _one(await orders.assign(order_id, data.assistant_id, data.manager_id, version), response)
+    return await one(
+        orders, await orders.assign(order_id, data.assistant_id, data.manager_id, version), response
+    )
 
 
 @router.post(
@@ -193,7 +197,7 @@ async def approve_order_credit(
     """The director or the department head takes an order of a client with an overdue debt or
     over its credit limit, giving the reason; the order is checked again (and accepted when
     nothing else is missing)."""
-    return _one(await orders.approve_credit(order_id, data.reason, version), response)
+    return await one(orders, await orders.approve_credit(order_id, data.reason, version), response)
 
 
 def _files(request: Request, orders: OrderService, settings: Settings) -> OrderFileService:
@@ -281,7 +285,7 @@ async def fulfil_order(
     """After the client approved the invoice: check stock for every line through 1C; in stock →
     reserve, not in stock → procure separately (a requisition-book line for supply)."""
     order = await FulfilmentService(orders.uow, request.app.state.erp).fulfil(order_id, version)
-    return _one(order, response)
+    return await one(orders, order, response)
 
 
 @router.post(
@@ -295,7 +299,9 @@ async def send_to_warehouse(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Post the invoice to the chat «Заявки на склад» as an Excel file (sent by the worker)."""
-    return _one(await WarehouseService(orders.uow, request.app.state.erp).send(order_id, version), response)
+    return await one(
+        orders, await WarehouseService(orders.uow, request.app.state.erp).send(order_id, version), response
+    )
 
 
 @router.post(
@@ -309,7 +315,9 @@ async def warehouse_accepted(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The warehouse's «Принято»: the order waits at the warehouse for its lines and the picking."""
-    return _one(await WarehouseService(orders.uow, request.app.state.erp).accept(order_id, version), response)
+    return await one(
+        orders, await WarehouseService(orders.uow, request.app.state.erp).accept(order_id, version), response
+    )
 
 
 @router.post(
@@ -325,7 +333,9 @@ async def order_ready(
     """The keeper's «собрано»: every line is at the warehouse (reserved, or arrived) and picked, so
     the order is ready to ship and the assistant gets a call to tell the client. A line not there
     yet is a 409 listing its position in `missing` (with its name in `titles`)."""
-    return _one(await WarehouseService(orders.uow, request.app.state.erp).ready(order_id, version), response)
+    return await one(
+        orders, await WarehouseService(orders.uow, request.app.state.erp).ready(order_id, version), response
+    )
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 
+from app.api.actions import offered
 from app.api.deps import (
     NOSNIFF,
     PHOTO_BODY,
@@ -46,6 +47,7 @@ from app.services.proposals import (
     allowed_actions,
     line_amount,
     line_margin,
+    may_approve,
     proposal_margin,
     proposal_total,
 )
@@ -72,6 +74,14 @@ def _times(value: Decimal | None, quantity: int) -> Decimal | None:
     return None if value is None else value * quantity
 
 
+def _actions(proposal: Proposal) -> list[str]:
+    return offered(
+        "/api/v1/proposals/{proposal_id}",
+        allowed_actions(proposal.status),
+        lambda actor, action: action != "approve" or may_approve(actor, proposal),
+    )
+
+
 async def to_reads(proposals: ProposalService, rows: list[Proposal]) -> list[ProposalRead]:
     links = await proposals.links([p.id for p in rows])
     return [
@@ -88,7 +98,7 @@ async def to_reads(proposals: ProposalService, rows: list[Proposal]) -> list[Pro
             due_at=p.due_at,
             valid_until=p.valid_until,
             status=p.status,
-            allowed_actions=allowed_actions(p.status),
+            allowed_actions=_actions(p),
             revision=p.revision,
             sent_revision=p.sent_revision,
             sent_to=p.sent_to,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.actions import offered
 from app.api.deps import (
     IfMatchDep,
     PageDep,
@@ -51,7 +52,9 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
     if response is not None:
         set_etag(response, act.version)
     fields = {k: getattr(act, k) for k in ActRead.model_fields if hasattr(act, k)}
-    return ActRead.model_validate(fields | {"allowed_actions": act_actions(act.status)})
+    return ActRead.model_validate(
+        fields | {"allowed_actions": offered("/api/v1/reconciliation-acts/{act_id}", act_actions(act.status))}
+    )
 
 
 @router.get(

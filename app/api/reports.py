@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.actions import offered
 from app.api.deps import (
     ActorDep,
     IfMatchDep,
@@ -22,7 +23,7 @@ from app.models.reports import DailyReport
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
 from app.services.permissions import Permission
-from app.services.reports import DailyReportService, figures_of, report_actions
+from app.services.reports import DailyReportService, figures_of, may_answer, report_actions
 
 router = APIRouter(prefix="/api/v1/daily-reports", tags=["daily reports"])
 
@@ -33,7 +34,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def to_read(report: DailyReport) -> DailyReportRead:
     fields = {k: getattr(report, k) for k in DailyReportRead.model_fields if hasattr(report, k)}
     return DailyReportRead.model_validate(
-        fields | {"allowed_actions": report_actions(report.status), "figures": figures_of(report.figures)}
+        fields
+        | {
+            "allowed_actions": offered(
+                "/api/v1/daily-reports/{report_id}",
+                report_actions(report.status),
+                lambda actor, action: action != "feedback" or may_answer(actor, report),
+            ),
+            "figures": figures_of(report.figures),
+        }
     )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.schemas.common import Page, problems
@@ -36,7 +37,14 @@ ServiceDep = Annotated[RequisitionService, Depends(service)]
 
 def to_read(requisition: Requisition) -> RequisitionRead:
     fields = {k: getattr(requisition, k) for k in RequisitionRead.model_fields if k != "allowed_actions"}
-    return RequisitionRead.model_validate(fields | {"allowed_actions": allowed_actions(requisition.status)})
+    return RequisitionRead.model_validate(
+        fields
+        | {
+            "allowed_actions": offered(
+                "/api/v1/requisitions/{requisition_id}", allowed_actions(requisition.status)
+            )
+        }
+    )
 
 
 def _one(requisition: Requisition, response: Response) -> RequisitionRead:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 
+from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
@@ -27,7 +28,7 @@ from app.schemas.events import EventRead
 from app.schemas.orders import OrderCancel
 from app.schemas.specs import SpecCreate, SpecFeedbackIn, SpecRead, SpecSend, SpecUpdate, WorkshopFeedback
 from app.services.permissions import Permission
-from app.services.specs import SpecService, spec_actions
+from app.services.specs import SpecService
 
 router = APIRouter(prefix="/api/v1/specs", tags=["specs"])
 
@@ -65,7 +66,9 @@ async def _read(specs: SpecService, spec: Spec, response: Response | None = None
             "order_status": order.status,
             "signature_current": spec.signed_key is not None and spec.signed_revision == spec.revision,
             "workshop_feedback": [WorkshopFeedback.model_validate(x) for x in spec.workshop_feedback],
-            "allowed_actions": spec_actions(spec.status),
+            "allowed_actions": offered(
+                "/api/v1/specs/{spec_id}", await specs.allowed_now(spec, order, invoice)
+            ),
         }
     )
 

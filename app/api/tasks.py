@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import AwareDatetime, Page, problems
@@ -28,7 +29,7 @@ def to_read(task: Task, now: datetime) -> TaskRead:
         {
             **{c: getattr(task, c) for c in TaskRead.model_fields if c not in ("overdue", "allowed_actions")},
             "overdue": active and task.due_at < now,
-            "allowed_actions": allowed_actions(task.status),
+            "allowed_actions": offered("/api/v1/tasks/{task_id}", allowed_actions(task.status)),
         }
     )
 

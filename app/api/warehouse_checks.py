@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.api.actions import offered
 from app.api.deps import (
     IfMatchDep,
     PageDep,
@@ -22,7 +23,7 @@ from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
 from app.schemas.warehouse_checks import CheckKeeper, CheckMarks, CheckPicked, WarehouseCheckRead
 from app.services.permissions import Permission
-from app.services.warehouse_checks import Mark, WarehouseCheckService, check_actions
+from app.services.warehouse_checks import Mark, WarehouseCheckService, allowed_now
 
 router = APIRouter(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
 
@@ -45,7 +46,7 @@ def to_read(check: WarehouseCheck) -> WarehouseCheckRead:
     return WarehouseCheckRead.model_validate(
         fields
         | {
-            "allowed_actions": check_actions(check.status),
+            "allowed_actions": offered("/api/v1/warehouse-checks/{check_id}", allowed_now(check)),
             "picked_order_ids": sorted(o for o, done in orders.items() if done),
             "items": list(check.items),
         }

@@ -10,7 +10,7 @@ from pydantic import EmailStr, Field, StringConstraints
 
 from app.models.clients import ContactLevel
 from app.models.collection import CaseFileKind, CaseStage, CloseReason
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50000)]
@@ -85,7 +85,7 @@ class CaseRead(ReadModel):
     client_id: int
     episode: int
     stage: CaseStage
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     assignee_id: int | None
     opened_on: date
     debt_at_open: Decimal

@@ -191,6 +191,19 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last")
 
 
+AllowedActions = Annotated[
+    list[str],
+    Field(
+        description=(
+            "What you may do to it now: each name is the last path segment of the endpoint that "
+            "does it, under this resource's path (`send-to-warehouse` → "
+            "`POST …/{id}/send-to-warehouse`); only the actions the state allows, whose "
+            "preconditions hold and that your permissions admit"
+        )
+    ),
+]
+
+
 class FieldProblem(BaseModel):
     field: str = Field(description="Dotted path of the offending field, e.g. `body.contacts.0.phones.1`")
     reason: str
@@ -208,7 +221,12 @@ class Problem(BaseModel):
     code: str
     request_id: str | None = None
     errors: list[FieldProblem] | None = None
-    allowed_actions: list[str] | None = None
+    allowed_actions: list[str] | None = Field(
+        default=None,
+        description=(
+            "With an action the state does not allow: the actions it allows, named as in `allowed_actions`"
+        ),
+    )
 
 
 def _phone(value: str) -> str:

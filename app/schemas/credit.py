@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from app.models.credit import CreditRequestStatus, Recommendation, Reliability
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
@@ -50,7 +50,7 @@ class CreditRequestRead(ReadModel):
     headcount: int | None
     potential: str | None
     status: CreditRequestStatus
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     lawyer_verdict: Reliability | None
     lawyer_comment: str | None
     lawyer_id: int | None

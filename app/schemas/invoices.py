@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from app.models.invoices import DiscountApproval, InvoiceStatus
-from app.schemas.common import IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, IsoDate, ReadModel, StrictModel, Timestamp
 from app.schemas.flags import FlagRead
 
 
@@ -49,7 +49,7 @@ class InvoiceRead(ReadModel):
     outstanding: Decimal = Field(description="What is still owed")
     paid_at: Timestamp | None
     status: InvoiceStatus
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     revision: int
     sent_to: str | None
     client_comment: str | None

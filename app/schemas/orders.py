@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, field_validator
 
 from app.models.orders import OrderChannel, OrderStatus
-from app.schemas.common import Id, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, Id, ReadModel, StrictModel, Timestamp
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -98,7 +98,7 @@ class OrderRead(ReadModel):
     taken_by_id: int | None
     raw_text: str | None
     status: OrderStatus
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     problems: list[str] = Field(description="Order-level gaps (no client, no lines, the client's credit)")
     credit_hold: str | None = Field(
         description="Why the client's credit stops the order (overdue debt, over the limit) until a head "

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import EmailStr, Field, StringConstraints, model_validator
 
 from app.models.proposals import PriceSource, ProposalStage, ProposalStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
 Markup = Annotated[Decimal, Field(ge=0, decimal_places=2, description="Percent added to purchase prices")]
@@ -145,7 +145,7 @@ class ProposalRead(ReadModel):
     due_at: Timestamp
     valid_until: IsoDate | None
     status: ProposalStatus
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     revision: int
     sent_revision: int | None
     sent_to: str | None

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import EmailStr, Field, StringConstraints
 
 from app.models.reconciliations import ActPeriodicity, ActStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
@@ -82,4 +82,4 @@ class ActRead(ReadModel):
     created_at: Timestamp
     updated_at: Timestamp
     version: int
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from app.models.reports import ReportStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 ReportText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Figures = dict[str, dict[str, int | Decimal]]
@@ -35,7 +35,7 @@ class DailyReportRead(ReadModel):
     employee_id: int
     day: IsoDate
     status: ReportStatus
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     figures: Figures
     text: str | None
     manager_id: int | None

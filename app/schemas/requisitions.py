@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from app.models.requisitions import RequisitionStatus
-from app.schemas.common import IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, IsoDate, ReadModel, StrictModel, Timestamp
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -23,7 +23,7 @@ class RequisitionRead(ReadModel):
     expected_on: IsoDate | None
     arrived_on: IsoDate | None
     status: RequisitionStatus
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     onec_id: str | None
     comment: str | None
     version: int

@@ -10,7 +10,16 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from app.models.orders import OrderStatus
 from app.models.specs import SpecKind, SpecReceivedVia, SpecStatus
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, StrictVariant, Timestamp, strict_integer
+from app.schemas.common import (
+    AllowedActions,
+    Id,
+    IsoDate,
+    ReadModel,
+    StrictModel,
+    StrictVariant,
+    Timestamp,
+    strict_integer,
+)
 
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -187,7 +196,7 @@ class SpecRead(ReadModel):
     goods_ready_at: Timestamp | None
     receipts: dict[str, str] = Field(description="1C receipts posted, per requisition-book entry")
     upd_onec_id: str | None = Field(description="The shipping document (УПД) made in 1C")
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     version: int
     created_at: Timestamp
     updated_at: Timestamp

@@ -7,7 +7,16 @@ from datetime import time
 from pydantic import Field
 
 from app.models.tasks import TaskKind, TaskStatus, TaskSubject
-from app.schemas.common import AwareDatetime, Id, LongText, ReadModel, ShortText, StrictModel, Timestamp
+from app.schemas.common import (
+    AllowedActions,
+    AwareDatetime,
+    Id,
+    LongText,
+    ReadModel,
+    ShortText,
+    StrictModel,
+    Timestamp,
+)
 
 
 class TaskCreate(StrictModel):
@@ -53,7 +62,7 @@ class TaskRead(ReadModel):
     due_at: Timestamp
     status: TaskStatus
     overdue: bool
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     reached: bool | None
     result: str | None
     next_step: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from app.models.warehouse_checks import CheckStatus, ItemMark
-from app.schemas.common import Id, IsoDate, ReadModel, StrictModel, Timestamp
+from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 
 class CheckItemRead(ReadModel):
@@ -30,7 +30,7 @@ class WarehouseCheckRead(ReadModel):
     assistant_id: int
     keeper_id: int | None
     status: CheckStatus
-    allowed_actions: list[str]
+    allowed_actions: AllowedActions
     started_at: Timestamp | None
     completed_at: Timestamp | None
     reminded_at: Timestamp | None

@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.core.errors import Forbidden, InvalidTransition, NotFound
+from app.core.errors import Forbidden, NotFound
 from app.models.credit import CreditRequest, CreditRequestStatus, Recommendation
 from app.models.directory import Role
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.clients import CreditTerms
 from app.schemas.credit import CreditDecision, CreditRecommendation, CreditRequestCreate, CreditVerdict
+from app.services.actions import Actions
 from app.services.clients import ClientService
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
@@ -45,8 +46,11 @@ RECOMMENDATION_TEXT = {
 }
 
 
+ACTIONS = Actions("credit request", TRANSITIONS)
+
+
 def credit_actions(status: CreditRequestStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 class CreditService:
@@ -211,7 +215,7 @@ class CreditService:
         ensure_version(request, if_match, "credit request")
         sources, _ = TRANSITIONS[action]
         if request.status not in sources:
-            raise InvalidTransition("credit request", request.status, action, credit_actions(request.status))
+            raise ACTIONS.refusal(request.status, action)
         return request
 
     def _not_own(self, request: CreditRequest, action: str) -> None:

@@ -35,8 +35,14 @@ TRANSITIONS = {
 }
 
 
+# Each decision's endpoint under the invoice (`POST /invoices/{id}/approve-discount`): its name in the
+# invoice's `allowed_actions`.
+ENDPOINTS = {"approve": "approve-discount", "refuse": "refuse-discount"}
+DISCOUNT_DECISIONS = frozenset(ENDPOINTS.values())
+
+
 def discount_actions(state: DiscountApproval | None) -> list[str]:
-    return [action for action, (source, _) in TRANSITIONS.items() if state == source]
+    return [ENDPOINTS[action] for action, (source, _) in TRANSITIONS.items() if state == source]
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,10 @@ class DiscountApprovalService:
         if invoice.discount_approval != source:
             state = invoice.discount_approval.value if invoice.discount_approval else "not_needed"
             raise InvalidTransition(
-                "invoice's discount approval", state, action, discount_actions(invoice.discount_approval)
+                "invoice's discount approval",
+                state,
+                ENDPOINTS[action],
+                discount_actions(invoice.discount_approval),
             )
         actor = self.uow.actor
         if actor is not None and invoice.discount_requested_by_id == actor.id:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.calendar import BusinessCalendar
 from app.core.config import CompanySettings
-from app.core.errors import Conflict, FieldError, InvalidTransition
+from app.core.errors import Conflict, FieldError
 from app.models.clients import Client, ClientContact
 from app.models.invoices import (
     DiscountApproval,
@@ -31,8 +31,9 @@ from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
-from app.services.discounts import DiscountApprovalService
+from app.services.discounts import DiscountApprovalService, discount_actions
 from app.services.documents.invoice import (
     BuyerRequisites,
     SupplierRequisites,
@@ -64,14 +65,19 @@ INVOICE_TRANSITIONS: dict[str, tuple[frozenset[InvoiceStatus], InvoiceStatus]] =
 }
 
 
+ACTIONS = Actions("invoice", INVOICE_TRANSITIONS, {"request_changes": "request-changes"})
+
+
 def invoice_actions(status: InvoiceStatus) -> list[str]:
-    return [action for action, (sources, _) in INVOICE_TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 def actions_of(invoice: Invoice) -> list[str]:
-    """The state's actions, but no sending while management has not approved the discounts."""
+    """The state's actions, but no sending while management has not approved the discounts; and
+    management's decisions while the discounts wait for them."""
     waiting = invoice.discount_approval in (DiscountApproval.PENDING, DiscountApproval.REFUSED)
-    return [a for a in invoice_actions(invoice.status) if not (waiting and a in ("send", "approve"))]
+    actions = [a for a in invoice_actions(invoice.status) if not (waiting and a in ("send", "approve"))]
+    return actions + discount_actions(invoice.discount_approval)
 
 
 def _line_name(name: str, model: str | None, color: str | None, size: str | None, height: str | None) -> str:
@@ -258,7 +264,7 @@ class InvoiceService:
     def _invoice_allow(self, invoice: Invoice, action: str) -> None:
         sources, _ = INVOICE_TRANSITIONS[action]
         if invoice.status not in sources:
-            raise InvalidTransition("invoice", invoice.status, action, invoice_actions(invoice.status))
+            raise ACTIONS.refusal(invoice.status, action)
 
     async def _transition(
         self, invoice: Invoice, action: str, order_action: str, if_match: int | None, payload: dict[str, Any]

@@ -7,6 +7,7 @@ color, size, height (ростовка) and price category; otherwise ask the man
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,22 +19,24 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.db import insert_persistent
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client
+from app.models.deliveries import Delivery
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus, receivable
-from app.models.orders import Order, OrderChannel, OrderLine, OrderStatus
+from app.models.orders import Fulfilment, Order, OrderChannel, OrderLine, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
-from app.services.ports import Erp
+from app.services.ports import Erp, Product
 from app.services.scope import Scope
 from app.services.spec_closing import cancel_spec_of_order
 from app.services.tasks import TaskService
@@ -117,8 +120,28 @@ AT_THE_WAREHOUSE = frozenset(
 UNDO_IN_1C_WORKING_DAYS = 1
 
 
+ACTIONS = Actions(
+    "order",
+    TRANSITIONS,
+    {
+        "approve_credit": "approve-credit",
+        # Steps 3–4 are taken through the order's invoice (POST /invoices/{id}/send …).
+        "send_for_approval": None,
+        "request_revision": None,
+        "revise": None,
+        "approve": None,
+        "send_to_warehouse": "send-to-warehouse",
+        "warehouse_accept": "warehouse-accepted",
+        "workshop_accept": None,  # through the order's workshop spec
+        "agree_delivery": "delivery",
+        "receive": "received",
+        "close": "feedback",
+    },
+)
+
+
 def allowed_actions(status: OrderStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 def _client_with_credit_query() -> Select[Any]:
@@ -147,6 +170,16 @@ def _client_with_credit_query() -> Select[Any]:
 
 
 _CLIENT_WITH_CREDIT = _client_with_credit_query()
+
+
+# How many catalogue items of a model are looked at to find the one a free-text line names.
+EXACT_MATCH_CANDIDATES = 500
+_DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "ё": "е"})
+
+
+def _folded(text: str) -> str:
+    """A characteristic as compared: case, ё/е, dashes and spacing do not count (`52–54 ` = `52-54`)."""
+    return "".join(text.casefold().translate(_DASHES).split())
 
 
 def missing_fields(line: OrderLine) -> list[str]:
@@ -192,6 +225,44 @@ class OrderService:
     def visible(self, query: Select[Any]) -> Select[Any]:
         return Scope(self.uow).orders(query)
 
+    async def allowed_now(self, orders: Sequence[Order]) -> dict[int, list[str]]:
+        """Each order's allowed actions (by endpoint name) whose preconditions hold now: a head lets
+        an order in only while its credit is in question; the keeper reports it picked once every
+        line is at the warehouse; it ships once the delivery's checklist is done."""
+        agreed = [o.id for o in orders if o.status == OrderStatus.DELIVERY_AGREED]
+        unticked: set[int] = set()
+        if agreed:
+            rows = await self.uow.session.execute(
+                select(Delivery.order_id, Delivery.checklist).where(Delivery.order_id.in_(agreed))
+            )
+            unticked = {oid for oid, checklist in rows if any(x["done_at"] is None for x in checklist)}
+        waiting = [o.id for o in orders if o.status == OrderStatus.WAITING_FOR_SUPPLY]
+        arrived: set[int] = set()
+        if waiting:
+            arrived = set(
+                (
+                    await self.uow.session.scalars(
+                        select(Requisition.order_line_id).where(
+                            Requisition.order_id.in_(waiting),
+                            Requisition.status == RequisitionStatus.ARRIVED,
+                        )
+                    )
+                ).all()
+            )
+        allowed = {}
+        for order in orders:
+            held = set()
+            if "credit" not in (order.problems or {}).get("order", []):
+                held.add("approve-credit")
+            if order.id in unticked:
+                held.add("ship")
+            if order.status == OrderStatus.WAITING_FOR_SUPPLY and any(
+                line.fulfilment != Fulfilment.RESERVE and line.id not in arrived for line in order.lines
+            ):
+                held.add("ready")  # the keeper reports it picked once every line is there
+            allowed[order.id] = [a for a in allowed_actions(order.status) if a not in held]
+        return allowed
+
     async def get(self, order_id: int) -> Order:
         return await Scope(self.uow).order(order_id)
 
@@ -227,7 +298,8 @@ class OrderService:
 
     async def resolve_lines(self, lines: list[OrderLineIn], field: str = "lines") -> list[dict[str, Any]]:
         """Check lines against the 1C catalogue before anything is written: a named product fills
-        the characteristics it has; a free-text line gets catalogue suggestions."""
+        the characteristics it has, and so does the one item a free-text line names exactly (model,
+        colour, size, height); another free-text line gets catalogue suggestions."""
         categories = set(await self.erp.price_categories())
         resolved: list[dict[str, Any]] = []
         for index, line in enumerate(lines):
@@ -239,10 +311,18 @@ class OrderService:
                     f"{field}.{index}.price_category",
                     f"unknown price category; known: {', '.join(sorted(categories))}",
                 )
+            product = None
             if line.product_id is not None:
                 product = await self.erp.get_product(line.product_id)
                 if product is None:
                     raise FieldError(f"{field}.{index}.product_id", "no such item in the 1C catalogue")
+            else:
+                product = await self._named_exactly(line)
+                if product is not None:  # matched: the line reads as the catalogue writes it
+                    values |= {"product_id": product.id} | {
+                        key: getattr(product, key) for key in ("model", "color", "size", "height")
+                    }
+            if product is not None:
                 for key in ("model", "color", "size", "height"):
                     values[key] = values[key] or getattr(product, key) or None
                     if not getattr(product, key) and not values[key]:
@@ -265,6 +345,20 @@ class OrderService:
                 ]
             resolved.append(values)
         return resolved
+
+    async def _named_exactly(self, line: OrderLineIn) -> Product | None:
+        """The one catalogue item a free-text line names exactly: its model, colour, size and height,
+        in any case, ё or е, and any dash or spacing; None when the line leaves one out or names
+        none or several."""
+        wanted = [line.model, line.color, line.size, line.height]
+        if line.model is None or not all(wanted):
+            return None
+        key = [_folded(value or "") for value in wanted]
+        candidates = await self.erp.search_products(line.model, limit=EXACT_MATCH_CANDIDATES)
+        found = {
+            p.id: p for p in candidates if [_folded(v) for v in (p.model, p.color, p.size, p.height)] == key
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     async def credit_hold(self, client_id: int) -> str | None:
         """Why the client's credit stops a new order (an overdue debt, or a debt at or over its
@@ -652,9 +746,7 @@ class OrderService:
         )
 
     def allow(self, order: Order, action: str) -> None:
-        sources, _ = TRANSITIONS[action]
-        if order.status not in sources:
-            raise InvalidTransition("order", order.status, action, allowed_actions(order.status))
+        ACTIONS.check(order.status, action)
 
     def move(self, order: Order, action: str, payload: dict[str, Any] | None = None) -> None:
         """Apply a transition of the table (checked) and write it to the history."""

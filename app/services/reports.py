@@ -17,7 +17,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
+from app.core.errors import FieldError, Forbidden, NotFound
 from app.models.directory import Employee, Role
 from app.models.events import Event
 from app.models.invoices import Invoice
@@ -28,6 +28,7 @@ from app.models.proposals import Proposal
 from app.models.reports import DailyReport, ReportStatus
 from app.models.specs import Spec
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.services.actions import Actions
 from app.services.common import ensure_version
 from app.services.documents.daily_report import CallView, ReportView, render_report_pdf, render_reports_xlsx
 from app.services.history import HistoryService, snapshot
@@ -56,8 +57,19 @@ TRANSITIONS: dict[str, tuple[frozenset[ReportStatus], ReportStatus]] = {
 }
 
 
+# A report is submitted by POST /daily-reports (the day's report, made or replaced), not an action of it.
+ACTIONS = Actions("daily_report", TRANSITIONS, {"submit": None})
+
+
 def report_actions(status: ReportStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
+
+
+def may_answer(actor: Employee, report: DailyReport) -> bool:
+    """The manager the report was sent to, or a head, answers it; never its author."""
+    return actor.id != report.employee_id and (
+        actor.id == report.manager_id or bool(actor.role_set & {Role.HEAD, Role.DIRECTOR})
+    )
 
 
 @dataclass(frozen=True)
@@ -376,7 +388,7 @@ class DailyReportService:
             )
             self.uow.session.add(report)
         if report.status not in TRANSITIONS["submit"][0]:
-            raise InvalidTransition("daily_report", report.status, "submit", report_actions(report.status))
+            raise ACTIONS.refusal(report.status, "submit")
         report.figures = _jsonable(figures)
         report.text = text
         report.manager_id = manager_id
@@ -425,12 +437,12 @@ class DailyReportService:
         report = await self.get(report_id)
         ensure_version(report, if_match, "daily_report")
         actor = self._actor()
-        if actor.id != report.manager_id and not actor.role_set & {Role.HEAD, Role.DIRECTOR}:
+        if not may_answer(actor, report):
+            if actor.id == report.employee_id:
+                raise Forbidden("a report is answered by the manager, not by its author")
             raise Forbidden("only the manager the report was sent to, or a head, answers it")
-        if actor.id == report.employee_id:
-            raise Forbidden("a report is answered by the manager, not by its author")
         if report.status not in TRANSITIONS["feedback"][0]:
-            raise InvalidTransition("daily_report", report.status, "feedback", report_actions(report.status))
+            raise ACTIONS.refusal(report.status, "feedback")
         before = report.status
         report.feedback, report.feedback_by_id, report.feedback_at = text, actor.id, self.uow.clock.now()
         report.status = ReportStatus.REVIEWED

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.core.errors import FieldError, NotFound
 from app.models.invoices import Invoice
 from app.models.orders import Order, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.history import HistoryService, snapshot
 from app.services.orders import OrderService
@@ -31,8 +32,11 @@ TRANSITIONS: dict[str, tuple[frozenset[RequisitionStatus], RequisitionStatus]] =
 CALL_WITH_DATE_WORKING_DAYS = 1
 
 
+ACTIONS = Actions("requisition", TRANSITIONS, {"order": "ordered", "expect": "expected", "arrive": "arrived"})
+
+
 def allowed_actions(status: RequisitionStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 class RequisitionService:
@@ -66,11 +70,8 @@ class RequisitionService:
     ) -> Requisition:
         requisition = await self.get(requisition_id)
         ensure_version(requisition, if_match, "requisition")
-        sources, target = TRANSITIONS[action]
-        if requisition.status not in sources:
-            raise InvalidTransition(
-                "requisition", requisition.status, action, allowed_actions(requisition.status)
-            )
+        ACTIONS.check(requisition.status, action)
+        target = TRANSITIONS[action][1]
         before = snapshot(requisition)
         for key, value in changes.items():
             setattr(requisition, key, value)

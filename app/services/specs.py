@@ -22,7 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.core.config import CompanySettings
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound, Unavailable
+from app.core.errors import Conflict, FieldError, NotFound, Unavailable
 from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice, InvoiceStatus
@@ -32,6 +32,7 @@ from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecKind, SpecStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.specs import SpecCreate, SpecUpdate
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.documents.proposal import CompanyHeader
@@ -115,8 +116,26 @@ REQUISITION_STATES = {
 }
 
 
+ACTIONS = Actions(
+    "spec",
+    TRANSITIONS,
+    {
+        "update": None,  # PATCH /specs/{id}
+        "upload_logo": "logo",
+        "send_invoice_to_manager": "invoice-to-manager",
+        "invoice_checked": "invoice-checked",
+        "upload_signed_scan": "signed-scan",
+        "send_to_workshop": "send",
+        "workshop_accept": "workshop-accepted",
+        "workshop_feedback": "workshop-feedback",
+        "goods_ready": "goods-ready",
+        "issue_documents": "shipping-documents",
+    },
+)
+
+
 def spec_actions(status: SpecStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 def _cm(value: Any) -> str:
@@ -181,6 +200,34 @@ class SpecService:
         )
         return order, invoice
 
+    async def allowed_now(self, spec: Spec, order: Order, invoice: Invoice | None) -> list[str]:
+        """The spec's allowed actions (by endpoint name) whose preconditions hold now: a logo for a
+        logo spec; to the manager once the invoice is made; a logo spec signed once its logo is
+        there; to the workshop signed, as it stands, with the invoice approved and the order not
+        past procurement; the shipping documents once 1C has the goods' receipt."""
+        held = set()
+        if spec.kind != SpecKind.LOGO:
+            held.add("logo")
+        elif spec.logo_key is None:
+            held.add("sign")
+        if invoice is None:
+            held.add("invoice-to-manager")
+        if (
+            spec.signed_key is None
+            or spec.signed_revision != spec.revision
+            or invoice is None
+            or invoice.status != InvoiceStatus.APPROVED
+            or order.status not in PROCURED_ORDER_STATES | {OrderStatus.APPROVED}
+        ):
+            held.add("send")
+        if (
+            spec.status == S.GOODS_READY
+            and (await self.uow.session.scalar(self._without_receipt(spec).with_only_columns(Requisition.id)))
+            is not None
+        ):
+            held.add("shipping-documents")
+        return [action for action in spec_actions(spec.status) if action not in held]
+
     # --- intake ---------------------------------------------------------------------------------
 
     async def create(self, data: SpecCreate) -> Spec:
@@ -233,9 +280,7 @@ class SpecService:
             raise FieldError("due_on", "the due date is in the past")
 
     def allow(self, spec: Spec, action: str) -> None:
-        sources, _ = TRANSITIONS[action]
-        if spec.status not in sources:
-            raise InvalidTransition("spec", spec.status, action, spec_actions(spec.status))
+        ACTIONS.check(spec.status, action)
 
     def _move(self, spec: Spec, action: str, payload: dict[str, Any] | None = None) -> None:
         self.allow(spec, action)

@@ -14,6 +14,7 @@ from app.models.directory import Employee
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.tasks import TaskComplete, TaskCreate, TaskUpdate
+from app.services.actions import Actions
 from app.services.common import ensure_version, within_window
 from app.services.history import HistoryService, snapshot
 from app.services.outbox import OutboxService
@@ -38,8 +39,11 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskStatus], TaskStatus]] = {
 ACTIVE = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
+ACTIONS = Actions("task", TRANSITIONS)
+
+
 def allowed_actions(status: TaskStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 @dataclass(frozen=True)
@@ -284,7 +288,7 @@ class TaskService:
         self._check_may_change(task)
         sources, target = TRANSITIONS[action]
         if task.status not in sources:
-            raise InvalidTransition("task", task.status, action, allowed_actions(task.status))
+            raise ACTIONS.refusal(task.status, action)
         if action == "complete":
             assert outcome is not None
             if task.kind == TaskKind.CALL and outcome.reached is None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.core.errors import FieldError, NotFound
 from app.models.clients import Client
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice
@@ -32,6 +32,7 @@ from app.models.warehouse_checks import (
     WarehouseCheck,
     WarehouseCheckItem,
 )
+from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.documents.warehouse_check import (
@@ -76,8 +77,18 @@ TRANSITIONS: dict[str, tuple[frozenset[CheckStatus], CheckStatus | None]] = {
 }
 
 
+ACTIONS = Actions("warehouse_check", TRANSITIONS, {"mark": "marks"})
+
+
 def check_actions(status: CheckStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
+
+
+def allowed_now(check: WarehouseCheck) -> list[str]:
+    """The sheet's allowed actions (by endpoint name) whose preconditions hold now: it is complete
+    once every position has a mark."""
+    unmarked = any(item.mark == ItemMark.PENDING for item in check.items)
+    return [a for a in check_actions(check.status) if not (a == "complete" and unmarked)]
 
 
 @dataclass(frozen=True)
@@ -281,7 +292,7 @@ class WarehouseCheckService:
     def _move(self, check: WarehouseCheck, action: str) -> None:
         sources, target = TRANSITIONS[action]
         if check.status not in sources:
-            raise InvalidTransition("warehouse_check", check.status, action, check_actions(check.status))
+            raise ACTIONS.refusal(check.status, action)
         if target is None:
             target = CheckStatus.STARTED if check.status == CheckStatus.OPEN else check.status
         if check.status != target:
@@ -357,7 +368,7 @@ class WarehouseCheckService:
         check = await self.get(check_id)
         ensure_version(check, if_match, "warehouse_check")
         if check.status not in TRANSITIONS["complete"][0]:
-            raise InvalidTransition("warehouse_check", check.status, "complete", check_actions(check.status))
+            raise ACTIONS.refusal(check.status, "complete")
         unmarked = [i.id for i in check.items if i.mark == ItemMark.PENDING]
         if unmarked:
             raise FieldError("marks", f"positions {unmarked} have no mark yet")

@@ -130,7 +130,7 @@ async def test_bad_input_changes_nothing_and_roles_are_kept(
 
     # Steps out of order are conflicts that name what is allowed.
     answer = problem(await client.post(f"{url}/claim/approve", headers=lawyer.headers), 409)
-    assert answer["allowed_actions"] == ["receive_guarantee", "refuse_guarantee", "close"]
+    assert answer["allowed_actions"] == ["guarantee", "guarantee-refusal", "close"]
     problem(
         await client.post(f"{url}/claim/send", headers=assistant.headers, json={"tracking_number": "x"}), 409
     )

@@ -56,8 +56,13 @@ async def test_credit_terms_from_request_to_1c(
     assert created.status_code == 201, created.text
     request = created.json()
     assert (request["status"], request["headcount"], request["potential"]) == ("requested", 340, "high")
-    assert request["allowed_actions"] == ["verdict", "reject"]
+    # Each sees what they may do: the lawyer reviews, management may refuse at once, the head waits
+    # for the verdict, the manager who asked does neither.
+    assert request["allowed_actions"] == []
     url = f"/api/v1/credit-requests/{request['id']}"
+    assert (await client.get(url, headers=lawyer.headers)).json()["allowed_actions"] == ["verdict"]
+    assert (await client.get(url, headers=head.headers)).json()["allowed_actions"] == []
+    assert (await client.get(url, headers=director.headers)).json()["allowed_actions"] == ["reject"]
 
     # Nobody approves before the lawyer has checked the counterparty; only a lawyer gives a verdict.
     problem(await client.post(f"{url}/approve", headers=director.headers, json={"comment": "ok"}), 409)
@@ -73,7 +78,8 @@ async def test_credit_terms_from_request_to_1c(
         json={"verdict": "reliable", "comment": "Судов и долгов нет"},
     )
     assert verdict.json()["status"] == "reviewed", verdict.text
-    assert verdict.json()["allowed_actions"] == ["verdict", "recommend", "reject"]
+    assert verdict.json()["allowed_actions"] == ["verdict"]  # the lawyer may change the verdict
+    assert (await client.get(url, headers=head.headers)).json()["allowed_actions"] == ["recommend"]
     problem(await client.post(f"{url}/approve", headers=manager.headers, json={"comment": "ok"}), 403)
 
     # The department head recommends; management decides, and the head cannot approve.
@@ -85,7 +91,9 @@ async def test_credit_terms_from_request_to_1c(
     assert recommended.status_code == 200, recommended.text
     assert (recommended.json()["status"], recommended.json()["recommendation"]) == ("recommended", "approve")
     assert recommended.json()["recommended_by_id"] == head.id
-    assert recommended.json()["allowed_actions"] == ["recommend", "approve", "reject"]
+    assert recommended.json()["allowed_actions"] == ["recommend"]  # the head may change it
+    decider = (await client.get(url, headers=director.headers)).json()["allowed_actions"]
+    assert decider == ["approve", "reject"]
     said = problem(await client.post(f"{url}/approve", headers=head.headers, json={"comment": "ok"}), 403)
     assert "credit_terms:decide" in said["detail"]
     problem(await client.post(f"{url}/reject", headers=head.headers, json={"comment": "нет"}), 403)

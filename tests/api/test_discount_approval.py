@@ -50,6 +50,10 @@ async def test_a_discount_beyond_the_approved_one_waits_for_management(
     assert all("purchase_price" not in line for line in invoice["lines"])
     url = f"/api/v1/invoices/{invoice['id']}"
     approval_url = f"{url}/discount-approval"
+    decide_url = url
+    assert "approve-discount" not in invoice["allowed_actions"]  # the assistant does not decide
+    seen = (await client.get(url, headers=director.headers)).json()["allowed_actions"]
+    assert {"approve-discount", "refuse-discount"} <= set(seen)
     said = problem(await client.post(f"{url}/send", headers=assistant.headers, json={"email": "a@b.ru"}), 409)
     assert said["code"] == "discount_not_approved"
     assert "waits for management's approval" in said["detail"]
@@ -62,7 +66,7 @@ async def test_a_discount_beyond_the_approved_one_waits_for_management(
     shown = await client.get(approval_url, headers=director.headers)
     assert shown.status_code == 200, shown.text
     view = shown.json()
-    assert (view["status"], view["allowed_actions"]) == ("pending", ["approve", "refuse"])
+    assert (view["status"], view["allowed_actions"]) == ("pending", ["approve-discount", "refuse-discount"])
     assert Decimal(view["approved_discount_percent"]) == 5
     first, second = view["lines"]
     price = (_price(suit, "Оптовая") * Decimal("0.8")).quantize(Decimal("0.01"))
@@ -79,14 +83,16 @@ async def test_a_discount_beyond_the_approved_one_waits_for_management(
     )
 
     # The head cannot decide; the director refuses, and the assistant sees why.
-    problem(await client.post(f"{approval_url}/approve", headers=head.headers, json={}), 403)
-    problem(await client.post(f"{approval_url}/refuse", headers=director.headers, json={}), 422, "comment")
+    problem(await client.post(f"{decide_url}/approve-discount", headers=head.headers, json={}), 403)
+    problem(
+        await client.post(f"{decide_url}/refuse-discount", headers=director.headers, json={}), 422, "comment"
+    )
     refused = await client.post(
-        f"{approval_url}/refuse", headers=director.headers, json={"comment": "Не больше 10 %"}
+        f"{decide_url}/refuse-discount", headers=director.headers, json={"comment": "Не больше 10 %"}
     )
     assert refused.status_code == 200, refused.text
     assert (refused.json()["status"], refused.json()["decided_by_id"]) == ("refused", director.id)
-    problem(await client.post(f"{approval_url}/approve", headers=director.headers, json={}), 409)
+    problem(await client.post(f"{decide_url}/approve-discount", headers=director.headers, json={}), 409)
     seen = (await client.get(url, headers=assistant.headers)).json()
     assert (seen["discount_approval"], seen["discount_comment"]) == ("refused", "Не больше 10 %")
     assert "не согласована" in " ".join(t.title for t in await _tasks(app, assistant.id))
@@ -105,7 +111,7 @@ async def test_a_discount_beyond_the_approved_one_waits_for_management(
     assert (view["lines"][0]["below_cost"], view["lines"][1]["below_cost"]) == (True, False)
     assert Decimal(view["lines"][0]["margin"]) < 0
     approved = await client.post(
-        f"{approval_url}/approve", headers=director.headers, json={"comment": "Распродажа"}
+        f"{decide_url}/approve-discount", headers=director.headers, json={"comment": "Распродажа"}
     )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
@@ -142,15 +148,23 @@ async def test_nobody_approves_their_own_discount_and_the_approved_one_needs_nob
     )
     assert created.status_code == 201, created.text
     invoice = created.json()
-    approval_url = f"/api/v1/invoices/{invoice['id']}/discount-approval"
+    decide_url = f"/api/v1/invoices/{invoice['id']}"
+    approval_url = f"{decide_url}/discount-approval"
+    # Not offered to the one who asked, offered to the rest of management.
+    assert "approve-discount" not in invoice["allowed_actions"]
+    seen = (await client.get(decide_url, headers=other_director.headers)).json()["allowed_actions"]
+    assert "approve-discount" in seen
     # The task goes to management other than the one who asked.
     assert not [t for t in await _tasks(app, director.id) if t.title.startswith("Согласовать скидку")]
     assert [t for t in await _tasks(app, other_director.id) if t.title.startswith("Согласовать скидку")]
-    own = problem(await client.post(f"{approval_url}/approve", headers=director.headers, json={}), 403)
+    own = problem(await client.post(f"{decide_url}/approve-discount", headers=director.headers, json={}), 403)
     assert own["code"] == "own_request"
-    problem(await client.post(f"{approval_url}/refuse", headers=director.headers, json={"comment": "x"}), 403)
+    problem(
+        await client.post(f"{decide_url}/refuse-discount", headers=director.headers, json={"comment": "x"}),
+        403,
+    )
     assert (
-        await client.post(f"{approval_url}/approve", headers=other_director.headers, json={})
+        await client.post(f"{decide_url}/approve-discount", headers=other_director.headers, json={})
     ).status_code == 200
 
     # Within the client's approved discount (its 10 % on every line): nobody's word is needed.

@@ -184,6 +184,7 @@ async def test_warehouse_excel_accepted_then_ready_when_picked(
     assert (early["code"], early["missing"]) == ("not_at_warehouse", [2])
     assert early["titles"] == {"2": accepted.json()["lines"][1]["name"]}
     problem(await client.post(f"{url}/ready", headers=assistant.headers), 403)
+    assert "ready" not in (await client.get(url, headers=keeper.headers)).json()["allowed_actions"]
 
     async def call_titles() -> list[str]:
         tasks = (await client.get("/api/v1/tasks/mine", headers=assistant.headers)).json()
@@ -200,7 +201,8 @@ async def test_warehouse_excel_accepted_then_ready_when_picked(
     # Everything arrived but nothing picked: not ready, and no call to the client yet.
     waiting = (await client.get(url, headers=assistant.headers)).json()
     assert waiting["status"] == "waiting_for_supply"
-    assert "ready" in waiting["allowed_actions"]
+    assert "ready" not in waiting["allowed_actions"]  # the keeper's, not the assistant's
+    assert "ready" in (await client.get(url, headers=keeper.headers)).json()["allowed_actions"]
     assert await call_titles() == []
 
     stale = await client.post(f"{url}/ready", headers=keeper.headers | {"If-Match": '"1"'})

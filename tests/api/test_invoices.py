@@ -241,7 +241,7 @@ async def test_approval_with_a_revision_by_email(
     # The 5 % is beyond the client's approved discount (none): the director approves it first.
     assert body["discount_approval"] == "pending"
     director = await make_user(Role.DIRECTOR)
-    decided = await client.post(f"{url}/discount-approval/approve", headers=director.headers, json={})
+    decided = await client.post(f"{url}/approve-discount", headers=director.headers, json={})
     assert decided.status_code == 200, decided.text
     await client.post(f"{url}/send", headers=assistant.headers, json={"email": "buyer@client.example.ru"})
     approved = await client.post(f"{url}/approve", headers=assistant.headers, json={"comment": "Согласовано"})

@@ -144,7 +144,7 @@ async def test_proposal_from_request_to_order_and_invoice(
 
     # An unpriced proposal cannot go to the manager.
     refused = problem(await client.post(f"/api/v1/proposals/{pid}/send-to-manager", headers=a, json={}), 409)
-    assert refused["allowed_actions"] == ["edit"]
+    assert refused["allowed_actions"] == []
     assert "'draft'" in refused["detail"]
 
     # 8–9. Photos, checked by their content.
@@ -198,7 +198,9 @@ async def test_proposal_from_request_to_order_and_invoice(
     assert sent.status_code == 200, sent.text
     proposal = sent.json()
     assert proposal["status"] == "sent_to_manager"
-    assert proposal["allowed_actions"] == ["edit", "send_to_manager", "approve"]
+    assert proposal["allowed_actions"] == ["send-to-manager"]  # the manager approves
+    mine = (await client.get(f"/api/v1/proposals/{pid}", headers=manager.headers)).json()
+    assert mine["allowed_actions"] == ["send-to-manager", "approve"]
     await run_jobs(queue, job_ctx)
     handler, _ = smtp
     mail = handler.received[-1].parsed()

@@ -224,7 +224,7 @@ async def test_flow_refusals_name_the_state_and_change_nothing(
     )
     body = problem(await client.post(f"/api/v1/proposals/{pid}/accept", headers=a, json={}), 409)
     assert body["code"] == "invalid_transition"
-    assert body["allowed_actions"] == ["edit", "send_to_manager"]
+    assert body["allowed_actions"] == ["send-to-manager"]
     assert "'priced'" in body["detail"]
     await client.post(f"/api/v1/proposals/{pid}/send-to-manager", headers=a, json={})
     problem(await client.post(f"/api/v1/proposals/{pid}/approve", headers=a, json={}), 403)

@@ -424,7 +424,10 @@ async def test_spec_from_the_managers_request_to_the_clients_feedback(
     assert closed.json()["status"] == "closed", closed.text
     spec = (await client.get(url, headers=a)).json()
     assert spec["status"] == "closed"
-    assert spec["allowed_actions"] == ["workshop_feedback"]
+    assert spec["allowed_actions"] == []  # a remark is the workshop's
+    assert (await client.get(url, headers=p.workshop.headers)).json()["allowed_actions"] == [
+        "workshop-feedback"
+    ]
     history = [e["action"] for e in (await client.get(f"{url}/history", headers=a)).json()["items"]]
     for step in (
         "received",

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
-from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
+from app.core.errors import FieldError, Forbidden, NotFound
 from app.models.clients import ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
@@ -42,10 +42,10 @@ from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, Storage
 from app.services.proposals.printing import ProposalPrinting
 from app.services.proposals.rules import (
+    ACTIONS,
     EDITABLE,
     SUPPLY_CHANNEL,
     TRANSITIONS,
-    allowed_actions,
     markup_price,
 )
 from app.services.scope import Scope
@@ -195,7 +195,7 @@ class ProposalEditing:
     def allow(self, proposal: Proposal, action: str) -> None:
         sources, _ = TRANSITIONS[action]
         if proposal.status not in sources:
-            raise InvalidTransition("proposal", proposal.status, action, allowed_actions(proposal.status))
+            raise ACTIONS.refusal(proposal.status, action)
 
     async def _editing(self, proposal_id: int, if_match: int | None) -> tuple[Proposal, dict[str, Any]]:
         proposal = await self.get(proposal_id)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.core.db import KOPECK
+from app.models.directory import Employee
 from app.models.proposals import (
     Proposal,
     ProposalLine,
     ProposalStatus,
 )
+from app.services.actions import Actions
+from app.services.permissions import Permission, has
 
 SUPPLY_CHANNEL = "nonstandard_items"  # «Нестандартные позиции»
 # Step 18–19: after sending, the client's answer is asked for within this many working days.
@@ -49,12 +52,22 @@ TRANSITIONS: dict[str, tuple[frozenset[ProposalStatus], ProposalStatus | None]] 
 SYSTEM_ACTIONS = frozenset({"expire"})
 
 
+ACTIONS = Actions(
+    "proposal",
+    TRANSITIONS,
+    {"edit": None, "send_to_manager": "send-to-manager", "send_to_client": "send-to-client"}
+    | dict.fromkeys(SYSTEM_ACTIONS),
+)
+
+
 def allowed_actions(status: ProposalStatus) -> list[str]:
-    return [
-        action
-        for action, (sources, _) in TRANSITIONS.items()
-        if status in sources and action not in SYSTEM_ACTIONS
-    ]
+    """What may be done to the proposal now (editing, a PATCH of it or its lines, is not named)."""
+    return ACTIONS.allowed(status)
+
+
+def may_approve(actor: Employee, proposal: Proposal) -> bool:
+    """Only the proposal's manager (or a head) approves it."""
+    return actor.id == proposal.manager_id or has(actor, Permission.ORDERS_READ_ALL)
 
 
 def round_price(value: Decimal, rounding: str) -> Decimal:

@@ -29,11 +29,11 @@ from app.services.invoices import InvoiceService
 from app.services.invoicing.format import format_rub
 from app.services.orders import REQUIRED_LINE_FIELDS, OrderService
 from app.services.outbox import OutboxService
-from app.services.permissions import Permission, has
 from app.services.proposals.editing import ProposalEditing
 from app.services.proposals.rules import (
     CLIENT_ANSWER_WORKING_DAYS,
     MANAGER_CHECK_WORKING_DAYS,
+    may_approve,
 )
 from app.services.tasks import TaskService
 
@@ -90,11 +90,7 @@ class ProposalService(ProposalEditing):
         proposal = await self.get(proposal_id)
         ensure_version(proposal, if_match, "proposal")
         actor = self.uow.actor
-        if (
-            actor is not None
-            and actor.id != proposal.manager_id
-            and not has(actor, Permission.ORDERS_READ_ALL)
-        ):
+        if actor is not None and not may_approve(actor, proposal):
             raise Forbidden("only the proposal's manager or a head approves it")
         self._move(proposal, "approve", {"comment": comment})
         await self._close_tasks(proposal, "КП одобрено менеджером")

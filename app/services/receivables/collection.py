@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Integer, and_, distinct, exists, func, or_
 from app.adapters.post import parse_barcode
 from app.core.config import CompanySettings
 from app.core.db import KOPECK
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client, ClientContact, ContactLevel
 from app.models.collection import (
     CaseFileKind,
@@ -41,6 +41,7 @@ from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment, PaymentAllocation
 from app.models.rates import RateStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.services.actions import Actions
 from app.services.clients import ClientService
 from app.services.common import ensure_version, storable, touch
 from app.services.directory import first_active_with_role
@@ -99,8 +100,24 @@ LEVEL_NAMES = {
 }
 
 
+ACTIONS = Actions(
+    "collection case",
+    TRANSITIONS,
+    {
+        "receive_guarantee": "guarantee",
+        "refuse_guarantee": "guarantee-refusal",
+        "log_call": "calls",
+        "finish_negotiation": "negotiation-done",
+        "edit_claim": "claim",  # PATCH …/claim
+        "approve_claim": "approve",  # …/claim/approve
+        "send_claim": "send",  # …/claim/send
+        "record_delivery": "delivery-receipt",
+    },
+)
+
+
 def case_actions(stage: CaseStage) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if stage in sources]
+    return ACTIONS.allowed(stage)
 
 
 def _d(day: date) -> str:
@@ -883,12 +900,24 @@ class CollectionService:
 
     # --- actions ----------------------------------------------------------------------------------
 
+    async def allowed_now(self, case: CollectionCase) -> list[str]:
+        """The case's allowed actions (by endpoint name) whose preconditions hold now: the
+        negotiation ends once a call is logged; the claim is edited and approved once drafted."""
+        held = set()
+        if case.claim_view is None or not case.claim_text:
+            held |= {"claim", "approve"}
+        if case.stage == S.ESCALATED and not await self.uow.session.scalar(
+            select(func.count()).select_from(CollectionCall).where(CollectionCall.case_id == case.id)
+        ):
+            held.add("negotiation-done")
+        return [action for action in case_actions(case.stage) if action not in held]
+
     async def _for(self, case_id: int, action: str, if_match: int | None) -> CollectionCase:
         case = await self.get(case_id)
         ensure_version(case, if_match, "collection case")
         sources, _ = TRANSITIONS[action]
         if case.stage not in sources:
-            raise InvalidTransition("collection case", case.stage, action, case_actions(case.stage))
+            raise ACTIONS.refusal(case.stage, action)
         return case
 
     async def _move(self, case: CollectionCase, action: str, payload: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, union
 
 from app.core.config import CompanySettings
-from app.core.errors import Conflict, FieldError, InvalidTransition, NotFound
+from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client, ClientContact, ContactLevel
 from app.models.invoices import Invoice, InvoiceStatus, receivable
 from app.models.outbox import MessageAbout, OutboundKind
@@ -26,6 +26,7 @@ from app.models.reconciliations import (
 )
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.reconciliations import ActCreate, ActDiscrepancy, ActSend, ActSign
+from app.services.actions import Actions
 from app.services.clients import ClientService
 from app.services.common import ensure_version, touch
 from app.services.documents.reconciliation import (
@@ -67,8 +68,11 @@ TRANSITIONS: dict[str, tuple[frozenset[ActStatus], ActStatus]] = {
 }
 
 
+ACTIONS = Actions("reconciliation act", TRANSITIONS)
+
+
 def act_actions(status: ActStatus) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return ACTIONS.allowed(status)
 
 
 def last_month(today: date) -> tuple[date, date]:
@@ -482,7 +486,7 @@ class ReconciliationService:
         ensure_version(act, if_match, "reconciliation act")
         sources, _ = TRANSITIONS[action]
         if act.status not in sources:
-            raise InvalidTransition("reconciliation act", act.status, action, act_actions(act.status))
+            raise ACTIONS.refusal(act.status, action)
         return act
 
     async def _move(self, act: ReconciliationAct, action: str, payload: dict[str, Any]) -> None:

@@ -1301,7 +1301,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/invoices/{invoice_id}/discount-approval/approve": {
+    "/api/v1/invoices/{invoice_id}/approve-discount": {
         parameters: {
             query?: never;
             header?: never;
@@ -1322,7 +1322,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/invoices/{invoice_id}/discount-approval/refuse": {
+    "/api/v1/invoices/{invoice_id}/refuse-discount": {
         parameters: {
             query?: never;
             header?: never;
@@ -3825,7 +3825,10 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
         };
         /** ActSend */
@@ -4059,7 +4062,10 @@ export interface components {
             /** Episode */
             episode: number;
             stage: components["schemas"]["CaseStage"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Assignee Id */
             assignee_id: number | null;
@@ -4598,7 +4604,10 @@ export interface components {
             /** Potential */
             potential: string | null;
             status: components["schemas"]["CreditRequestStatus"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             lawyer_verdict: components["schemas"]["Reliability"] | null;
             /** Lawyer Comment */
@@ -4713,7 +4722,10 @@ export interface components {
              */
             day: string;
             status: components["schemas"]["ReportStatus"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Figures */
             figures: {
@@ -5382,7 +5394,10 @@ export interface components {
             /** Paid At */
             paid_at: string | null;
             status: components["schemas"]["InvoiceStatus"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Revision */
             revision: number;
@@ -5961,7 +5976,10 @@ export interface components {
             /** Raw Text */
             raw_text: string | null;
             status: components["schemas"]["OrderStatus"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /**
              * Problems
@@ -6621,7 +6639,10 @@ export interface components {
             request_id?: string | null;
             /** Errors */
             errors?: components["schemas"]["FieldProblem"][] | null;
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description With an action the state does not allow: the actions it allows, named as in `allowed_actions`
+             */
             allowed_actions?: string[] | null;
         };
         /** ProductStaffRead */
@@ -6831,7 +6852,10 @@ export interface components {
             /** Valid Until */
             valid_until: string | null;
             status: components["schemas"]["ProposalStatus"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Revision */
             revision: number;
@@ -7022,7 +7046,10 @@ export interface components {
             /** Arrived On */
             arrived_on: string | null;
             status: components["schemas"]["RequisitionStatus"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Onec Id */
             onec_id: string | null;
@@ -7200,7 +7227,10 @@ export interface components {
              * @description The shipping document (УПД) made in 1C
              */
             upd_onec_id: string | null;
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Version */
             version: number;
@@ -7364,7 +7394,10 @@ export interface components {
             status: components["schemas"]["TaskStatus"];
             /** Overdue */
             overdue: boolean;
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Reached */
             reached: boolean | null;
@@ -7477,7 +7510,10 @@ export interface components {
             /** Keeper Id */
             keeper_id: number | null;
             status: components["schemas"]["CheckStatus"];
-            /** Allowed Actions */
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
             allowed_actions: string[];
             /** Started At */
             started_at: string | null;
