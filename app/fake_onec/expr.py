@@ -1,6 +1,7 @@
 """OData 3.0 expressions as 1C reads them: literals (``guid'…'``, ``datetime'…'``, ``'…'`` with a
 doubled quote inside, numbers, ``true``/``false``/``null``), comparisons (eq ne gt ge lt le),
-``and``/``or``/``not``, parentheses and ``substringof('…', Field)``; ``$orderby`` and the parameter
+``and``/``or``/``not``, parentheses, ``substringof('…', Field)`` and
+``cast(guid'…', 'Type')``; ``$orderby`` and the parameter
 lists of virtual tables (``Balance(Period=datetime'…',Condition='…')``)."""
 
 from __future__ import annotations
@@ -199,6 +200,9 @@ class _Parser:
         if name == "substringof" and len(args) == 2:
             needle, haystack = args
             return lambda row: str(needle(row) or "").casefold() in str(haystack(row) or "").casefold()
+        if name == "cast" and len(args) == 2:  # a composite property's value: cast(guid'…', 'Type')
+            value = args[0]
+            return lambda row: value(row)
         raise ExpressionError(f"unknown function {name}")
 
 

@@ -34,6 +34,23 @@ def seed_ref(*parts: str) -> str:
     return str(uuid.uuid5(SEED_NAMESPACE, "/".join(parts)))
 
 
+def demo_mapping(price_categories: tuple[str, ...] = ("Розничная", "Оптовая", "Дилерская")) -> dict[str, Any]:
+    """The seeded base's references as the adapter's mapping (``APP_ONEC__ODATA__MAPPING``)."""
+    prop = "ChartOfCharacteristicTypes_ДополнительныеРеквизитыИСведения"
+    return {
+        "warehouse": seed_ref("Catalog_Склады", WAREHOUSE),
+        "price_types": {name: seed_ref("Catalog_ВидыЦен", name) for name in price_categories},
+        "purchase_price_type": seed_ref("Catalog_ВидыЦен", PURCHASE_PRICE_TYPE),
+        "properties": {
+            "model": seed_ref(prop, "Модель"),
+            "color": seed_ref(prop, "Цвет"),
+            "size": seed_ref(prop, "Размер"),
+            "height": seed_ref(prop, "Рост"),
+            "sku": seed_ref(prop, "Артикул характеристики"),
+        },
+    }
+
+
 def default_value(kind: str) -> Any:
     return {GUID: EMPTY_REF, BOOL: False, DATETIME: EMPTY_DATE, DECIMAL: 0, INT: 0}.get(kind, "")
 
@@ -164,7 +181,10 @@ def _seed(store: Store, catalogue: dict[str, Any]) -> None:
 
     currency = make("Catalog_Валюты", "руб.", Code="643")
     vat = make("Catalog_СтавкиНДС", "20%", Ставка=20)
-    unit = make("Catalog_УпаковкиЕдиницыИзмерения", "шт")
+    units = {
+        name: make("Catalog_УпаковкиЕдиницыИзмерения", name)
+        for name in dict.fromkeys(product["unit"] for product in catalogue["products"])
+    }
     warehouse = make("Catalog_Склады", WAREHOUSE)
     make("Catalog_Организации", ORGANISATION, ИНН="7701234567", КПП="770101001")
     properties = {
@@ -190,10 +210,10 @@ def _seed(store: Store, catalogue: dict[str, Any]) -> None:
                 ENTITIES["Catalog_Номенклатура"],
                 {
                     "Ref_Key": item,
-                    "Description": f"{product['name']} «{product['model']}»",
+                    "Description": product["name"],
                     "НаименованиеПолное": f"{product['name']} «{product['model']}»",
                     "Артикул": article,
-                    "ЕдиницаИзмерения_Key": unit,
+                    "ЕдиницаИзмерения_Key": units[product["unit"]],
                     "ИспользованиеХарактеристик": "ИндивидуальныеДляНоменклатуры",
                     "СтавкаНДС_Key": vat,
                 },

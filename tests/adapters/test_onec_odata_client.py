@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from app.adapters.onec.odata import (
     Guid,
@@ -20,11 +21,13 @@ from app.adapters.onec.odata import (
     OneCUnavailable,
     RetryPolicy,
     all_of,
+    client_from_settings,
     eq,
     ge,
     literal,
     substringof,
 )
+from app.core.config import OneCODataSettings
 from app.fake_onec.store import WAREHOUSE
 from tests.adapters.onec_fake import RunningFake, running_fake
 
@@ -263,3 +266,12 @@ async def test_wrong_credentials_are_an_error_not_a_retry(onec: RunningFake) -> 
         with pytest.raises(ODataError) as denied:
             await odata.metadata()
     assert denied.value.status == 401
+
+
+async def test_the_client_from_settings_reads_the_configured_base(onec: RunningFake) -> None:
+    settings = OneCODataSettings(
+        url=onec.url.rstrip("/"), user=onec.auth[0], password=SecretStr(onec.auth[1])
+    )
+    async with client_from_settings(settings) as odata:
+        assert "EnterpriseV8" in await odata.metadata()
+    assert odata.retry.attempts == settings.max_retries + 1

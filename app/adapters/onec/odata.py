@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 import httpx
 
+from app.core.config import OneCODataSettings
+
 JSON_ACCEPT = "application/json;odata=nometadata"
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
 
@@ -70,6 +72,15 @@ class Guid:
         return self.value
 
 
+@dataclass(frozen=True)
+class Ref:
+    """A value of a composite property (``Owner``, ``ДокументОснование``): a GUID with its type,
+    which 1C wants as ``cast(guid'…', 'StandardODATA.Catalog_X')``."""
+
+    guid: Guid
+    type: str
+
+
 _NAME = re.compile(r"^[^\W\d]\w*(?:/[^\W\d]\w*)*$")
 
 
@@ -86,6 +97,8 @@ def literal(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Ref):
+        return f"cast({literal(value.guid)}, {literal('StandardODATA.' + name(value.type))})"
     if isinstance(value, Guid | uuid.UUID):
         return f"guid'{value}'"
     if isinstance(value, datetime):
@@ -447,3 +460,14 @@ def _error(response: httpx.Response) -> ODataError:
 
 class OneCUnavailableAnswer(ODataError, OneCUnavailable):
     """A 5xx from the web server in front of 1C, not from 1C itself: 1C is unavailable."""
+
+
+def client_from_settings(settings: OneCODataSettings) -> ODataClient:
+    """The client for the configured base (``APP_ONEC__ODATA__*``)."""
+    return ODataClient(
+        settings.url,
+        settings.user,
+        settings.password.get_secret_value(),
+        timeout=httpx.Timeout(settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds)),
+        retry=RetryPolicy(attempts=settings.max_retries + 1),
+    )
