@@ -274,7 +274,8 @@ class FakeOneC:
     users: dict[str, str] = field(default_factory=lambda: {"odata": "odata"})
     faults: Faults = field(default_factory=Faults)
     published: dict[str, Entity] = field(default_factory=lambda: dict(ENTITIES))
-    requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, query
+    # The latest requests (method, path, query), for tests to look at.
+    requests: deque[tuple[str, str, str]] = field(default_factory=lambda: deque(maxlen=1000))
 
     # -- dispatch --
 
