@@ -347,6 +347,33 @@ def serve(
     raise typer.Exit(run(host, port, workers))
 
 
+onec = typer.Typer(help="The 1C base over its standard OData interface.", no_args_is_help=True)
+cli.add_typer(onec, name="onec")
+
+
+@onec.command("check")
+def onec_check() -> None:
+    """Check the configured 1C base (APP_ONEC__ODATA__*): what it publishes against what the adapter
+    reads, the credentials, the mapping and one product with its prices and stock."""
+    from app.adapters.onec.check import check
+    from app.adapters.onec.odata import client_from_settings
+
+    settings = get_settings().onec.odata
+
+    async def run() -> bool:
+        async with client_from_settings(settings) as client:
+            result = await check(client, settings.mapping)
+        for line in result.ok:
+            _say(f"ok      {line}")
+        for line in result.problems:
+            _say(f"missing {line}")
+        return not result.problems
+
+    _say(f"==> checking 1C at {settings.url}")
+    if not asyncio.run(run()):
+        raise typer.Exit(1)
+
+
 @cli.command("fake-1c")
 def fake_onec(
     port: Annotated[int, typer.Option()] = 8090,
