@@ -347,6 +347,57 @@ def serve(
     raise typer.Exit(run(host, port, workers))
 
 
+onec = typer.Typer(help="The 1C base over its standard OData interface.", no_args_is_help=True)
+cli.add_typer(onec, name="onec")
+
+
+@onec.command("check")
+def onec_check() -> None:
+    """Check the configured 1C base (APP_ONEC__ODATA__*): what it publishes against what the adapter
+    reads, the credentials, the mapping and one product with its prices and stock."""
+    from app.adapters.onec.check import check
+    from app.adapters.onec.odata import client_from_settings
+
+    settings = get_settings().onec.odata
+
+    async def run() -> bool:
+        async with client_from_settings(settings) as client:
+            result = await check(client, settings.mapping)
+        for line in result.ok:
+            _say(f"ok      {line}")
+        for line in result.problems:
+            _say(f"missing {line}")
+        return not result.problems
+
+    _say(f"==> checking 1C at {settings.url}")
+    if not asyncio.run(run()):
+        raise typer.Exit(1)
+
+
+@cli.command("fake-1c")
+def fake_onec(
+    port: Annotated[int, typer.Option()] = 8090,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    data: Annotated[
+        Path, typer.Option(help="SQLite file of its state (created and seeded on first use)")
+    ] = VAR_DIR / "fake-1c.sqlite3",
+    user: Annotated[str, typer.Option(help="The OData user (HTTP Basic)")] = "odata",
+    password: Annotated[
+        str, typer.Option(help="The OData user's password (a local demo's, not a secret)")
+    ] = "odata",  # noqa: S107
+) -> None:
+    """Run a local stand-in for 1C:Управление торговлей 11 over its standard OData interface, at
+    http://HOST:PORT/base/odata/standard.odata/, seeded with the demo catalogue."""
+    import uvicorn
+
+    from app.fake_onec.server import create_app, open_fake
+
+    data.parent.mkdir(parents=True, exist_ok=True)
+    fake = open_fake(data, users={user: password})
+    _say(f"==> fake 1C at http://{host}:{port}/base/odata/standard.odata/ (state in {data})")
+    uvicorn.run(create_app(fake), host=host, port=port, log_level="warning", access_log=False)
+
+
 @cli.command()
 def worker() -> None:
     """Run the arq worker (jobs and the minute sweep); it waits out a Redis outage and reconnects."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -142,9 +143,45 @@ class TelegramSettings(BaseModel):
     max_retries: int = Field(default=3, ge=0, le=10)
 
 
+class OneCPropertyKeys(BaseModel):
+    """Which additional properties (``Свойство_Key`` of a characteristic's ДополнительныеРеквизиты)
+    hold a product's model, colour, size and height, and, if the base keeps one, the variant's article
+    (otherwise the nomenclature's Артикул is used)."""
+
+    model: UUID
+    color: UUID
+    size: UUID
+    height: UUID
+    sku: UUID | None = None
+
+
+class OneCMapping(BaseModel):
+    """How the base's references map onto the regulation: the warehouse whose stock is sold, the price
+    type (ВидыЦен Ref_Key) of each price category in the regulation's order, the purchase price type
+    and the characteristics' property keys."""
+
+    warehouse: UUID
+    price_types: dict[str, UUID] = Field(min_length=1)
+    purchase_price_type: UUID | None = None
+    properties: OneCPropertyKeys
+
+
+class OneCODataSettings(BaseModel):
+    url: str = Field(
+        default="http://127.0.0.1:8090/base/odata/standard.odata/",
+        description="The base's standard OData root, …/odata/standard.odata/",
+    )
+    user: str = "odata"
+    password: SecretStr = SecretStr("odata")
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    mapping: OneCMapping | None = None
+
+
 class OneCSettings(BaseModel):
     adapter: Literal["stub"] = "stub"
     catalogue_file: Path | None = Field(default=None, description="JSON catalogue for the stub")
+    odata: OneCODataSettings = Field(default_factory=OneCODataSettings)
 
 
 DEFAULT_WEBHOOK_SECRET = "change-me-webhook-secret"

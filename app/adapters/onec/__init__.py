@@ -1,4 +1,4 @@
-"""1C:Enterprise adapters: an in-memory stub (the OData client comes when the customer publishes it)."""
+"""1C:Enterprise adapters: an in-memory stub, and the client for 1C's standard OData interface."""
 
 from __future__ import annotations
 
