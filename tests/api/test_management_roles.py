@@ -76,5 +76,6 @@ async def test_a_management_role_that_does_not_price_sees_no_purchase_price(
     assert view["lines"][0]["beyond_approved_discount"] is True
     assert [(x["purchase_price"], x["margin"]) for x in view["lines"]] == [(None, None), (None, None)]
     assert view["margin_total"] is None
-    approved = await client.post(f"{url}/approve", headers=accountant.headers, json={})
+    decide = url.removesuffix("/discount-approval") + "/approve-discount"
+    approved = await client.post(decide, headers=accountant.headers, json={})
     assert approved.json()["status"] == "approved", approved.text

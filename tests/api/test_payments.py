@@ -237,7 +237,7 @@ async def test_a_client_in_debt_waits_for_a_head(
     assert body["status"] == "needs_clarification", held.text
     assert body["problems"] == ["credit"]
     assert "просроченный долг (срок оплаты 08.12.2026)" in body["credit_hold"]
-    assert "approve_credit" in body["allowed_actions"]
+    assert "approve-credit" in body["allowed_actions"]
     url = f"/api/v1/orders/{body['id']}"
     async with app.state.session_factory() as session:
         escalations = (

@@ -96,7 +96,9 @@ async def test_a_proposal_converted_for_a_client_with_an_overdue_invoice_is_held
     order = (await client.get(order_url, headers=a)).json()
     assert (order["status"], order["problems"]) == ("needs_clarification", ["credit"])
     assert "просроченный долг (срок оплаты 08.12.2026)" in order["credit_hold"]
-    assert "approve_credit" in order["allowed_actions"]
+    assert "approve-credit" not in order["allowed_actions"]  # a head's to take
+    seen = (await client.get(order_url, headers=head.headers)).json()["allowed_actions"]
+    assert "approve-credit" in seen
     history = (await client.get(f"{order_url}/history", headers=a)).json()["items"]
     assert [e["action"] for e in history] == ["received", "clarification_requested"]
     async with app.state.session_factory() as session:
