@@ -83,6 +83,15 @@ export function Shell() {
             data-testid="nav-orders"
           />
         ) : null}
+        {permissions.has("clients:read") ? (
+          <NavLink
+            component={Link}
+            to="/clients"
+            label="Клиенты"
+            active={pathname.startsWith("/clients")}
+            data-testid="nav-clients"
+          />
+        ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
         <Suspense fallback={<Loader />}>

@@ -55,7 +55,26 @@ export const orderRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/orders/OrderPage"), "OrderPage"),
 });
 
-const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([todayRoute, ordersRoute, orderRoute])]);
+const clientsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/clients",
+  component: lazyRouteComponent(() => import("./pages/clients/ClientsPage"), "ClientsPage"),
+});
+
+export const clientRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/clients/$clientId",
+  params: {
+    parse: (p: { clientId: string }) => ({ clientId: Number(p.clientId) }),
+    stringify: (p: { clientId: number }) => ({ clientId: String(p.clientId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/clients/ClientPage"), "ClientPage"),
+});
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute]),
+]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });
 
