@@ -92,6 +92,15 @@ export function Shell() {
             data-testid="nav-clients"
           />
         ) : null}
+        {permissions.has("warehouse:accept") || permissions.has("warehouse_checks:work") ? (
+          <NavLink
+            component={Link}
+            to="/warehouse"
+            label="Склад"
+            active={pathname.startsWith("/warehouse")}
+            data-testid="nav-warehouse"
+          />
+        ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
         <Suspense fallback={<Loader />}>

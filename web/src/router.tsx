@@ -71,9 +71,25 @@ export const clientRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/clients/ClientPage"), "ClientPage"),
 });
 
+const warehouseRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/warehouse",
+  component: lazyRouteComponent(() => import("./pages/warehouse/WarehousePage"), "WarehousePage"),
+});
+
+export const checkRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/warehouse/checks/$checkId",
+  params: {
+    parse: (p: { checkId: string }) => ({ checkId: Number(p.checkId) }),
+    stringify: (p: { checkId: number }) => ({ checkId: String(p.checkId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/warehouse/CheckPage"), "CheckPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute]),
+  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute]),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });
