@@ -101,6 +101,15 @@ export function Shell() {
             data-testid="nav-warehouse"
           />
         ) : null}
+        {permissions.has("requisitions:read") ? (
+          <NavLink
+            component={Link}
+            to="/requisitions"
+            label="Книга заявок"
+            active={pathname.startsWith("/requisitions")}
+            data-testid="nav-requisitions"
+          />
+        ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
         <Suspense fallback={<Loader />}>

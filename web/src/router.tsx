@@ -87,9 +87,15 @@ export const checkRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/warehouse/CheckPage"), "CheckPage"),
 });
 
+const requisitionsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/requisitions",
+  component: lazyRouteComponent(() => import("./pages/requisitions/RequisitionsPage"), "RequisitionsPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute]),
+  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute]),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });
