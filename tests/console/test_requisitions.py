@@ -11,7 +11,7 @@ from playwright.async_api import expect
 from app.services.seed import inn10
 from tests.console.conftest import ConsoleApi, Watched, login
 
-ASSISTANT = "smirnova.dv@example.com"
+ASSISTANT = "volkova.ey@example.com"  # not the one whose «Сегодня» test_today counts
 HEAD = "ershova.vm@example.com"
 SUPPLY = "novikova.op@example.com"
 

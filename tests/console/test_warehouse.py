@@ -15,7 +15,7 @@ from app.services.seed import inn10
 from app.services.warehouse_checks import WarehouseCheckService
 from tests.console.conftest import ConsoleApi, Watched, login
 
-ASSISTANT = "smirnova.dv@example.com"
+ASSISTANT = "volkova.ey@example.com"  # not the one whose «Сегодня» test_today counts
 HEAD = "ershova.vm@example.com"
 KEEPER = "zaitseva.mi@example.com"
 
