@@ -1,7 +1,7 @@
 import { Alert, Anchor, Badge, Button, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
-import { Fragment } from "react";
+import { Fragment, useEffect, useRef } from "react";
 
 import { api, ifMatch } from "../../api/client";
 import { unwrap } from "../../api/problem";
@@ -51,6 +51,16 @@ export function CheckPage() {
         await api.GET("/api/v1/warehouse-checks/{check_id}", { params: { path: { check_id: checkId } }, signal }),
       ),
   });
+  // After a mark, the next position takes the focus once the sheet shows that mark (not before:
+  // «Проверка завершена» is enabled only by the render that shows the last one).
+  const pendingFocus = useRef<{ after: number; version: number } | null>(null);
+  useEffect(() => {
+    const pending = pendingFocus.current;
+    if (pending && check.data && check.data.version >= pending.version) {
+      pendingFocus.current = null;
+      focusNext(check.data, pending.after);
+    }
+  }, [check.data]);
   const done = (updated: Check) => {
     queryClient.setQueryData(key, updated);
     void queryClient.invalidateQueries({ queryKey: ["warehouse-checks"], exact: false, refetchType: "none" });
@@ -64,8 +74,8 @@ export function CheckPage() {
         }),
       ),
     onSuccess: (updated, { item }) => {
+      pendingFocus.current = { after: item.id, version: updated.version };
       done(updated);
-      requestAnimationFrame(() => focusNext(updated, item.id));
     },
     onError: (error) => onProblem(error),
   });
