@@ -83,6 +83,33 @@ export function Shell() {
             data-testid="nav-orders"
           />
         ) : null}
+        {permissions.has("clients:read") ? (
+          <NavLink
+            component={Link}
+            to="/clients"
+            label="Клиенты"
+            active={pathname.startsWith("/clients")}
+            data-testid="nav-clients"
+          />
+        ) : null}
+        {permissions.has("warehouse:accept") || permissions.has("warehouse_checks:work") ? (
+          <NavLink
+            component={Link}
+            to="/warehouse"
+            label="Склад"
+            active={pathname.startsWith("/warehouse")}
+            data-testid="nav-warehouse"
+          />
+        ) : null}
+        {permissions.has("requisitions:read") ? (
+          <NavLink
+            component={Link}
+            to="/requisitions"
+            label="Книга заявок"
+            active={pathname.startsWith("/requisitions")}
+            data-testid="nav-requisitions"
+          />
+        ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
         <Suspense fallback={<Loader />}>

@@ -55,7 +55,48 @@ export const orderRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/orders/OrderPage"), "OrderPage"),
 });
 
-const routeTree = rootRoute.addChildren([loginRoute, appRoute.addChildren([todayRoute, ordersRoute, orderRoute])]);
+const clientsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/clients",
+  component: lazyRouteComponent(() => import("./pages/clients/ClientsPage"), "ClientsPage"),
+});
+
+export const clientRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/clients/$clientId",
+  params: {
+    parse: (p: { clientId: string }) => ({ clientId: Number(p.clientId) }),
+    stringify: (p: { clientId: number }) => ({ clientId: String(p.clientId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/clients/ClientPage"), "ClientPage"),
+});
+
+const warehouseRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/warehouse",
+  component: lazyRouteComponent(() => import("./pages/warehouse/WarehousePage"), "WarehousePage"),
+});
+
+export const checkRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/warehouse/checks/$checkId",
+  params: {
+    parse: (p: { checkId: string }) => ({ checkId: Number(p.checkId) }),
+    stringify: (p: { checkId: number }) => ({ checkId: String(p.checkId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/warehouse/CheckPage"), "CheckPage"),
+});
+
+const requisitionsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/requisitions",
+  component: lazyRouteComponent(() => import("./pages/requisitions/RequisitionsPage"), "RequisitionsPage"),
+});
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute]),
+]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });
 

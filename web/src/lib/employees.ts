@@ -1,0 +1,16 @@
+import { useQuery } from "@tanstack/react-query";
+
+import { api } from "../api/client";
+import { unwrap } from "../api/problem";
+
+/** One employee's full name, for a row that names them by id. */
+export function useEmployeeName(id: number | null | undefined) {
+  return useQuery({
+    queryKey: ["employees", id],
+    enabled: typeof id === "number",
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET("/api/v1/employees/{employee_id}", { params: { path: { employee_id: id ?? 0 } }, signal })),
+    staleTime: 10 * 60_000,
+    select: (e) => e.full_name,
+  });
+}
