@@ -164,6 +164,14 @@ class OneCMapping(BaseModel):
     price_types: dict[str, UUID] = Field(min_length=1)
     purchase_price_type: UUID | None = None
     properties: OneCPropertyKeys
+    organisation: UUID | None = Field(
+        default=None, description="The organisation (Catalog_Организации) the documents are written for"
+    )
+    vat_rates: dict[str, UUID] = Field(
+        default_factory=dict,
+        description='VAT rate in percent ("20", "10", "0") → its Catalog_СтавкиНДС Ref_Key; an unmapped '
+        "rate is looked up by Ставка",
+    )
 
 
 class OneCODataSettings(BaseModel):
