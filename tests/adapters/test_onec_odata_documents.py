@@ -5,7 +5,7 @@ retried after 1C committed but the answer was lost makes no second document."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,20 @@ import pytest
 
 from app.adapters.onec.odata import ODataClient, OneCUnavailable, RetryPolicy
 from app.adapters.onec.odata_catalogue import ODataCatalogue
-from app.adapters.onec.odata_documents import BILLS, ORDERS, ODataDocuments, marker
+from app.adapters.onec.odata_documents import (
+    BILLS,
+    CONTRACTS,
+    ORDERS,
+    PAYMENTS,
+    RECEIPTS,
+    SALES,
+    SUPPLY_ORDERS,
+    ODataDocuments,
+    marker,
+)
 from app.core.config import OneCMapping
 from app.fake_onec.store import demo_mapping
-from app.services.ports import ErpInvoice, ErpInvoiceLine
+from app.services.ports import ErpInvoice, ErpInvoiceLine, ErpPayment
 from tests.adapters.onec_fake import RunningFake, running_fake
 
 SUIT = "18d48cce-4eaa-5f37-b5b0-61cf5cde0600"  # 24 on the warehouse
@@ -197,3 +207,122 @@ async def test_reserve_moves_a_procured_line_to_stock_once_and_refuses_beyond_th
     assert await catalogue.stock(OTHER) == 0
     assert await documents.reserve("СЧ-2026-00019", OTHER, 1) is False
     assert objects(onec, ORDERS, "СЧ-2026-00019") == []
+
+
+async def test_requisition_book_is_supplier_orders_found_again_and_moved_on_by_receipts(
+    documents: ODataDocuments, catalogue: ODataCatalogue, onec: RunningFake
+) -> None:
+    number = "СЧ-2026-00017"
+    entry = await documents.add_requisition(number, NONE_LEFT, "Костюм «Летний»", 6, date(2026, 12, 7))
+    onec.fake.faults.add("after-commit", method="POST", path=SUPPLY_ORDERS)
+    with pytest.raises(OneCUnavailable):
+        await documents.add_requisition(number, None, "Знак на спину", 2, date(2026, 12, 7))
+    sign = await documents.add_requisition(number, None, "Знак на спину", 2, date(2026, 12, 7))
+    assert (
+        await documents.add_requisition(number, NONE_LEFT, "Костюм «Летний»", 6, date(2026, 12, 7)) == entry
+    )
+    assert entry.product_id == NONE_LEFT
+    assert entry.quantity == 6
+    assert entry.status == "Заказано"
+    assert sign.product_id is None
+    assert sign.name == "Знак на спину"
+    assert len(onec.fake.store.all(SUPPLY_ORDERS)) == 2
+    assert await documents.requisitions("СЧ-2026-00099") == []
+
+    first = await documents.post_receipt(entry.id, 4)
+    assert await documents.post_receipt(entry.id, 4) == first  # a retried job
+    assert await catalogue.stock(NONE_LEFT) == 4
+    assert {e.id: e.status for e in await documents.requisitions(number)} == {
+        entry.id: "Частично поступило",
+        sign.id: "Заказано",
+    }
+    onec.fake.faults.add("after-commit", method="POST", path=RECEIPTS)
+    with pytest.raises(OneCUnavailable):
+        await documents.post_receipt(entry.id, 2)
+    await documents.post_receipt(entry.id, 2)
+    assert await catalogue.stock(NONE_LEFT) == 6
+    assert [e.status for e in await documents.requisitions(number) if e.id == entry.id] == ["Поступило"]
+    receipts = onec.fake.store.all(RECEIPTS)
+    assert len(receipts) == 2
+    assert all(r["Posted"] and r["ЗаказПоставщику"] == entry.id for r in receipts)
+
+
+async def test_upd_is_a_posted_sale_based_on_the_order_once(
+    documents: ODataDocuments, catalogue: ODataCatalogue, onec: RunningFake
+) -> None:
+    buyer = await documents.upsert_counterparty("ООО «Спецодежда»", "7712345678", "771201001")
+    order_id = await documents.create_invoice(invoice(buyer.id, (SUIT, 5, False)))
+    onec.fake.faults.add("after-commit", method="POST", path=SALES)
+    with pytest.raises(OneCUnavailable):
+        await documents.create_upd(order_id)
+    upd = await documents.create_upd(order_id)
+    assert await documents.create_upd("СЧ-2026-00017") == upd  # by our number too
+    (sale,) = onec.fake.store.all(SALES)
+    assert sale["Ref_Key"] == upd
+    assert sale["Posted"]
+    assert sale["ЗаказКлиента"] == order_id
+    assert sale["Контрагент_Key"] == buyer.id
+    assert [(r["Характеристика_Key"], r["Количество"]) for r in sale["Товары"]] == [(SUIT, 5)]
+    assert sale["СуммаДокумента"] == 11600
+    assert any(r[1].endswith("/Post") and "PostingModeOperational=false" in r[2] for r in onec.fake.requests)
+    assert await catalogue.stock(SUIT) == 19  # shipped: the reserve went with the goods
+
+
+async def test_payments_since_a_day_are_the_posted_bank_receipts_with_their_breakdown(
+    documents: ODataDocuments, client: ODataClient
+) -> None:
+    buyer = await documents.upsert_counterparty("ООО «Спецодежда»", "7712345678", "771201001")
+    order_id = await documents.create_invoice(invoice(buyer.id, (SUIT, 5, False)))
+
+    async def payment(day: str, amount: int, *, posted: bool = True) -> str:
+        made = await client.create(
+            PAYMENTS,
+            {
+                "Date": f"{day}T11:30:00",
+                "Контрагент_Key": buyer.id,
+                "СуммаДокумента": amount,
+                "НазначениеПлатежа": "Оплата по счёту СЧ-2026-00017",
+                "ПроведеноБанком": True,
+                "РасшифровкаПлатежа": [
+                    {
+                        "LineNumber": 1,
+                        "ОснованиеПлатежа": order_id,
+                        "ОснованиеПлатежа_Type": "StandardODATA.Document_ЗаказКлиента",
+                        "Сумма": amount,
+                    }
+                ],
+            },
+        )
+        if posted:
+            await client.post_document(PAYMENTS, made["Ref_Key"])
+        return str(made["Ref_Key"])
+
+    await payment("2026-12-01", 1000)
+    paid = await payment("2026-12-05", 11600)
+    await payment("2026-12-06", 500, posted=False)
+    found = await documents.payments_since(datetime(2026, 12, 4, 23, 0, tzinfo=UTC))
+    assert found == [
+        ErpPayment(
+            id=paid,
+            counterparty_id=buyer.id,
+            amount=Decimal("11600.00"),
+            paid_on=date(2026, 12, 5),
+            purpose="Оплата по счёту СЧ-2026-00017",
+        )
+    ]
+
+
+async def test_credit_terms_are_the_contracts_deferment_and_limit(
+    documents: ODataDocuments, onec: RunningFake
+) -> None:
+    buyer = await documents.upsert_counterparty("ООО «Спецодежда»", "7712345678", "771201001")
+    await documents.set_credit_terms(buyer.inn, 30, Decimal("500000"), Decimal("5"))
+    await documents.set_credit_terms(buyer.id, 45, Decimal("750000.50"), Decimal("5"))
+    (contract,) = onec.fake.store.all(CONTRACTS)
+    assert contract["Контрагент_Key"] == buyer.id
+    assert contract["Организация_Key"] == demo_mapping()["organisation"]
+    assert contract["Статус"] == "Действует"
+    assert contract["СрокОплаты"] == 45
+    assert contract["ДопустимаяСуммаЗадолженности"] == 750000.5
+    with pytest.raises(ValueError, match="out of range"):
+        await documents.set_credit_terms(buyer.id, -1, Decimal("0"), Decimal("0"))

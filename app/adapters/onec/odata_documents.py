@@ -1,6 +1,8 @@
 """The write side of the ``Erp`` port over OData: counterparties (Партнер + Контрагент by ИНН/КПП),
 the invoice as a ЗаказКлиента with its СчетНаОплатуКлиенту based on it, its revision and the
-reserve.
+reserve; the requisition book as one-line ЗаказПоставщику, receipts (ПриобретениеТоваровУслуг), the
+УПД (РеализацияТоваровУслуг based on the order), incoming payments
+(ПоступлениеБезналичныхДенежныхСредств) and credit terms (ДоговорыКонтрагентов).
 
 1C has no idempotency key, so every document we create carries our number in ``Комментарий``
 (:func:`marker`) and is looked for by it before it is created: a create retried after a timeout (the
@@ -14,7 +16,7 @@ The order's lines carry the reserve choice in ``ВариантОбеспечен
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -25,24 +27,36 @@ from app.adapters.onec.odata import (
     ODataConflict,
     ODataError,
     OneCUnavailable,
+    Ref,
     all_of,
+    any_of,
     eq,
+    ge,
+    substringof,
 )
 from app.adapters.onec.odata_catalogue import CHARACTERISTICS, STOCK
+from app.adapters.onec.stub import REQUISITION_ORDERED, REQUISITION_PARTLY_RECEIVED, REQUISITION_RECEIVED
 from app.core.config import OneCMapping
-from app.services.ports import ErpCounterparty, ErpInvoice, ErpInvoiceLine
+from app.services.ports import ErpCounterparty, ErpInvoice, ErpInvoiceLine, ErpPayment, RequisitionEntry
 
 PARTNERS = "Catalog_Партнеры"
 COUNTERPARTIES = "Catalog_Контрагенты"
 VAT_RATES = "Catalog_СтавкиНДС"
 ORDERS = "Document_ЗаказКлиента"
 BILLS = "Document_СчетНаОплатуКлиенту"
+SALES = "Document_РеализацияТоваровУслуг"
+SUPPLY_ORDERS = "Document_ЗаказПоставщику"
+RECEIPTS = "Document_ПриобретениеТоваровУслуг"
+PAYMENTS = "Document_ПоступлениеБезналичныхДенежныхСредств"
+CONTRACTS = "Catalog_ДоговорыКонтрагентов"
+EMPTY_DATE = "0001-01-01T00:00:00"
 
 RESERVE = "СоСклада"
 PROCURE = "КОбеспечению"
 RESERVING = ("СоСклада", "Отгрузить")
 
 ORDER_FIELDS = ("Ref_Key", "DataVersion", "Number", "Posted", "Комментарий", "Товары")
+SUPPLY_FIELDS = ("Ref_Key", "Date", "Комментарий", "ЖелаемаяДатаПоступления", "Товары")
 CONFLICT_RETRIES = 3
 CENT = Decimal("0.01")
 
@@ -69,7 +83,7 @@ def _is_guid(value: str) -> bool:
 
 
 class ODataDocuments:
-    """``upsert_counterparty``, ``create_invoice``, ``update_invoice`` and ``reserve``."""
+    """Every writing method of the ``Erp`` port, and the reads of what it wrote."""
 
     def __init__(self, client: ODataClient, mapping: OneCMapping) -> None:
         self.client = client
@@ -213,7 +227,254 @@ class ODataDocuments:
             return enough
         raise ODataConflict(412, None, f"the order {order['Number']} kept changing in 1C")
 
+    # -- the requisition book, the sale, receipts --
+
+    async def add_requisition(
+        self, invoice_id: str, product_id: str | None, name: str, quantity: int, requested_on: date
+    ) -> RequisitionEntry:
+        """A ЗаказПоставщику of one line, its ``Комментарий`` naming our invoice and the item; the
+        same entry again (invoice, item, quantity, day) is found, not made twice."""
+        if quantity <= 0:
+            raise ValueError("requisition quantity must be positive")
+        comment = f"{marker(invoice_id)}: {name}"
+        for row in await self._requisition_orders(invoice_id):
+            goods = row["Товары"]
+            if (
+                row["Комментарий"] == comment
+                and row["Date"][:10] == requested_on.isoformat()
+                and goods
+                and Decimal(str(goods[0]["Количество"])) == quantity
+            ):
+                return await self._requisition_entry(invoice_id, row)
+        key = Guid(product_id) if product_id else None
+        line = await self._line(1, key, quantity, Decimal("0"), Decimal("0"), PROCURE)
+        line.pop("ВариантОбеспечения")
+        created = await self.client.create(
+            SUPPLY_ORDERS,
+            {**self._common(), "Date": _moment(requested_on), "Комментарий": comment, "Товары": [line]},
+        )
+        return await self._requisition_entry(invoice_id, created)
+
+    async def requisitions(self, invoice_id: str) -> list[RequisitionEntry]:
+        return [
+            await self._requisition_entry(invoice_id, row)
+            for row in await self._requisition_orders(invoice_id)
+        ]
+
+    async def create_upd(self, invoice_id: str) -> str:
+        """A РеализацияТоваровУслуг based on the invoice's order (its lines not cancelled), posted in
+        the regular mode; the order's sale already in 1C is found instead of made again."""
+        order = await self._order_of(invoice_id)
+        if order is None:
+            raise ODataError(404, None, f"1C has no order for the invoice {invoice_id}")
+        basis = Ref(Guid(order["Ref_Key"]), ORDERS)
+        found = await self.client.query(
+            SALES,
+            select=["Ref_Key", "Posted"],
+            filter=all_of(eq("ЗаказКлиента", basis), eq("DeletionMark", False)),
+            orderby=["Date", "Ref_Key"],
+            top=1,
+        )
+        if found:
+            sale = found[0]
+        else:
+            header = await self.client.get(
+                ORDERS,
+                order["Ref_Key"],
+                select=["Партнер_Key", "Контрагент_Key", "Организация_Key", "Склад_Key"],
+            )
+            if header is None:
+                raise ODataError(404, None, f"1C has no order {order['Ref_Key']}")
+            rows = [
+                {
+                    **{
+                        k: v for k, v in row.items() if k not in ("Ref_Key", "ВариантОбеспечения", "Отменено")
+                    },
+                    "LineNumber": number,
+                    "ЗаказКлиента": order["Ref_Key"],
+                    "ЗаказКлиента_Type": f"StandardODATA.{ORDERS}",
+                }
+                for number, row in enumerate((r for r in order["Товары"] if not r.get("Отменено")), start=1)
+            ]
+            total = sum((Decimal(str(row["Сумма"])) for row in rows), Decimal("0"))
+            sale = await self.client.create(
+                SALES,
+                {
+                    **header,
+                    "Date": datetime.now().replace(microsecond=0).isoformat(),
+                    "ЗаказКлиента": order["Ref_Key"],
+                    "ЗаказКлиента_Type": f"StandardODATA.{ORDERS}",
+                    "Статус": "Отгружено",
+                    "СуммаДокумента": float(total),
+                    "Комментарий": order["Комментарий"],
+                    "Товары": rows,
+                },
+            )
+        if not sale.get("Posted"):
+            await self.client.post_document(SALES, sale["Ref_Key"])
+        return str(sale["Ref_Key"])
+
+    async def post_receipt(self, requisition_id: str, quantity: int) -> str:
+        """A ПриобретениеТоваровУслуг for the requisition's ЗаказПоставщику, posted: the goods come to
+        the warehouse. A receipt of the same quantity for the same requisition already in 1C is taken
+        for this one (a retried job), so two equal partial receipts of one entry are not told apart."""
+        if quantity <= 0:
+            raise ValueError("received quantity must be positive")
+        supply = await self.client.get(SUPPLY_ORDERS, requisition_id, select=SUPPLY_FIELDS)
+        if supply is None:
+            raise ODataError(404, None, f"1C has no supplier order {requisition_id}")
+        basis = Ref(Guid(requisition_id), SUPPLY_ORDERS)
+        for receipt in await self._receipts([requisition_id]):
+            if sum(Decimal(str(row["Количество"])) for row in receipt["Товары"]) == quantity:
+                if not receipt["Posted"]:
+                    await self.client.post_document(RECEIPTS, receipt["Ref_Key"])
+                return str(receipt["Ref_Key"])
+        line = {
+            k: v
+            for k, v in supply["Товары"][0].items()
+            if k not in ("Ref_Key", "ДатаПоступления", "ВариантОбеспечения")
+        }
+        line.update(LineNumber=1, Количество=quantity)
+        self._amounts(line)
+        created = await self.client.create(
+            RECEIPTS,
+            {
+                **self._common(),
+                "Date": datetime.now().replace(microsecond=0).isoformat(),
+                "ЗаказПоставщику": str(basis.guid),
+                "ЗаказПоставщику_Type": f"StandardODATA.{SUPPLY_ORDERS}",
+                "Комментарий": supply["Комментарий"],
+                "Товары": [line],
+            },
+        )
+        await self.client.post_document(RECEIPTS, created["Ref_Key"])
+        return str(created["Ref_Key"])
+
+    # -- payments and credit terms --
+
+    async def payments_since(self, since: datetime) -> list[ErpPayment]:
+        """Posted incoming bank payments dated on or after ``since``'s day (1C keeps local time
+        without a zone: the day in UTC is never later than the local one, so nothing is missed;
+        the import records each payment once by its id)."""
+        day = (since.astimezone(UTC) if since.tzinfo is not None else since).date()
+        rows = await self.client.all(
+            PAYMENTS,
+            select=[
+                "Ref_Key",
+                "Date",
+                "Контрагент_Key",
+                "СуммаДокумента",
+                "НазначениеПлатежа",
+                "РасшифровкаПлатежа",
+            ],
+            filter=all_of(ge("Date", day), eq("Posted", True), eq("DeletionMark", False)),
+            orderby=["Date", "Ref_Key"],
+        )
+        payments = []
+        for row in rows:
+            lines = row.get("РасшифровкаПлатежа") or []
+            amount = (
+                sum((Decimal(str(line["Сумма"])) for line in lines), Decimal("0"))
+                if lines
+                else Decimal(str(row["СуммаДокумента"]))
+            )
+            payments.append(
+                ErpPayment(
+                    id=row["Ref_Key"],
+                    counterparty_id=row["Контрагент_Key"],
+                    amount=_money(amount),
+                    paid_on=date.fromisoformat(row["Date"][:10]),
+                    purpose=row["НазначениеПлатежа"],
+                )
+            )
+        return payments
+
+    async def set_credit_terms(
+        self, counterparty_id: str, deferment_days: int, credit_limit: Decimal, discount_percent: Decimal
+    ) -> None:
+        """The deferment (СрокОплаты) and the credit limit (ДопустимаяСуммаЗадолженности) on the
+        counterparty's contract with our organisation, made when it has none. The discount is not a
+        contract's property in 1C (it belongs to the agreement) and is kept here only."""
+        if deferment_days < 0 or credit_limit < 0 or not (0 <= discount_percent <= 100):
+            raise ValueError("credit terms out of range")
+        counterparty = await self._counterparty(counterparty_id)
+        conditions = [eq("Контрагент_Key", Guid(counterparty["Контрагент_Key"])), eq("DeletionMark", False)]
+        if self.mapping.organisation is not None:
+            conditions.append(eq("Организация_Key", Guid(str(self.mapping.organisation))))
+        found = await self.client.query(
+            CONTRACTS, select=["Ref_Key"], filter=all_of(*conditions), orderby=["Дата", "Ref_Key"], top=1
+        )
+        terms = {"СрокОплаты": deferment_days, "ДопустимаяСуммаЗадолженности": float(credit_limit)}
+        if found:
+            await self.client.update(CONTRACTS, found[0]["Ref_Key"], terms)
+            return
+        today = date.today()
+        await self.client.create(
+            CONTRACTS,
+            {
+                **self._organisation(),
+                **counterparty,
+                "Description": f"Основной договор от {today:%d.%m.%Y}",
+                "Номер": "б/н",
+                "Дата": _moment(today),
+                "Статус": "Действует",
+                **terms,
+            },
+        )
+
     # -- helpers --
+
+    async def _requisition_orders(self, invoice_id: str) -> list[dict[str, Any]]:
+        prefix = f"{marker(invoice_id)}: "
+        rows = await self.client.all(
+            SUPPLY_ORDERS,
+            select=SUPPLY_FIELDS,
+            filter=all_of(substringof(prefix, "Комментарий"), eq("DeletionMark", False)),
+            orderby=["Date", "Ref_Key"],
+        )
+        return [row for row in rows if row["Комментарий"].startswith(prefix)]
+
+    async def _receipts(self, supply_refs: Sequence[str]) -> list[dict[str, Any]]:
+        if not supply_refs:
+            return []
+        return await self.client.all(
+            RECEIPTS,
+            select=["Ref_Key", "Posted", "ЗаказПоставщику", "Товары"],
+            filter=all_of(
+                eq("DeletionMark", False),
+                any_of(*(eq("ЗаказПоставщику", Ref(Guid(ref), SUPPLY_ORDERS)) for ref in supply_refs)),
+            ),
+            orderby=["Date", "Ref_Key"],
+        )
+
+    async def _requisition_entry(self, invoice_id: str, row: dict[str, Any]) -> RequisitionEntry:
+        goods = row["Товары"][0] if row["Товары"] else {}
+        quantity = int(Decimal(str(goods.get("Количество", 0))))
+        received = sum(
+            Decimal(str(line["Количество"]))
+            for receipt in await self._receipts([row["Ref_Key"]])
+            if receipt["Posted"]
+            for line in receipt["Товары"]
+        )
+        status = (
+            REQUISITION_RECEIVED
+            if received >= quantity > 0
+            else REQUISITION_PARTLY_RECEIVED
+            if received > 0
+            else REQUISITION_ORDERED
+        )
+        expected = row.get("ЖелаемаяДатаПоступления") or EMPTY_DATE
+        product = goods.get("Характеристика_Key") or EMPTY_REF
+        return RequisitionEntry(
+            id=row["Ref_Key"],
+            invoice_id=invoice_id,
+            product_id=None if product == EMPTY_REF else product,
+            name=row["Комментарий"].removeprefix(f"{marker(invoice_id)}: "),
+            quantity=quantity,
+            requested_on=date.fromisoformat(row["Date"][:10]),
+            expected_on=None if expected.startswith(EMPTY_DATE[:10]) else date.fromisoformat(expected[:10]),
+            status=status,
+        )
 
     async def _find(self, entity: str, number: str) -> dict[str, Any] | None:
         rows = await self.client.query(
