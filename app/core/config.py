@@ -187,9 +187,17 @@ class OneCODataSettings(BaseModel):
 
 
 class OneCSettings(BaseModel):
-    adapter: Literal["stub"] = "stub"
+    adapter: Literal["stub", "odata"] = "stub"
     catalogue_file: Path | None = Field(default=None, description="JSON catalogue for the stub")
     odata: OneCODataSettings = Field(default_factory=OneCODataSettings)
+
+    @model_validator(mode="after")
+    def _odata_needs_a_mapping(self) -> OneCSettings:
+        if self.adapter == "odata" and self.odata.mapping is None:
+            raise ValueError(
+                "onec.odata.mapping (APP_ONEC__ODATA__MAPPING) is required for the odata adapter"
+            )
+        return self
 
 
 DEFAULT_WEBHOOK_SECRET = "change-me-webhook-secret"
