@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from app.adapters.onec.odata import ODataClient, client_from_settings
-from app.adapters.onec.odata_catalogue import ODataCatalogue
+from app.adapters.onec.odata_catalogue import PRICE_TYPES, ODataCatalogue
 from app.adapters.onec.odata_documents import ODataDocuments
 from app.core.config import OneCMapping, OneCODataSettings
 from app.services.ports import ErpCounterparty, ErpInvoice, ErpPayment, Product, RequisitionEntry
@@ -29,6 +29,10 @@ class ODataErp:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    async def ping(self) -> None:
+        """Raises :class:`app.adapters.onec.odata.OneCError` when 1C does not answer a small read."""
+        await self.client.query(PRICE_TYPES, select=["Ref_Key"], top=1)
 
     async def search_products(self, query: str, limit: int = 20) -> list[Product]:
         return await self.catalogue.search_products(query, limit)
