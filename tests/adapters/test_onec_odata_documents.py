@@ -5,6 +5,7 @@ retried after 1C committed but the answer was lost makes no second document."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.adapters.onec.odata import ODataClient, OneCUnavailable, RetryPolicy
+from app.adapters.onec.odata import ODataClient, ODataError, OneCUnavailable, RetryPolicy
 from app.adapters.onec.odata_catalogue import ODataCatalogue
 from app.adapters.onec.odata_documents import (
     BILLS,
@@ -326,3 +327,20 @@ async def test_credit_terms_are_the_contracts_deferment_and_limit(
     assert contract["ДопустимаяСуммаЗадолженности"] == 750000.5
     with pytest.raises(ValueError, match="out of range"):
         await documents.set_credit_terms(buyer.id, -1, Decimal("0"), Decimal("0"))
+
+
+async def test_an_invoice_for_a_client_1c_does_not_know_makes_its_counterparty_once(
+    documents: ODataDocuments, onec: RunningFake
+) -> None:
+    unknown = invoice("7801234564", (SUIT, 1, False))
+    with pytest.raises(ODataError, match="no counterparty"):
+        await documents.create_invoice(unknown)
+    named = replace(unknown, counterparty_name="ООО «Северный металл»", counterparty_kpp="780101001")
+    order_id = await documents.create_invoice(named)
+    await documents.update_invoice(order_id, named)
+    (counterparty,) = onec.fake.store.all("Catalog_Контрагенты")
+    assert counterparty["ИНН"] == "7801234564"
+    assert counterparty["КПП"] == "780101001"
+    order = onec.fake.store.get(ORDERS, order_id)
+    assert order is not None
+    assert order["Контрагент_Key"] == counterparty["Ref_Key"]

@@ -1,6 +1,7 @@
 """The whole of process 1 (tests/api/test_order_walk.py) with the API and the worker on the OData
 adapter against the fake 1C over real HTTP: the invoice is a ЗаказКлиента there, its stock line is
-reserved in 1C's register and the procured one is in the requisition book."""
+reserved in 1C's register and the procured one is in the requisition book; the client 1C did not
+know is made its counterparty by INN/KPP."""
 
 from __future__ import annotations
 
@@ -35,8 +36,6 @@ async def app(
 ) -> AsyncIterator[Any]:
     client = ODataClient(onec.url, *onec.auth, retry=RetryPolicy(backoff=0))
     erp = ODataErp(client, OneCMapping.model_validate(demo_mapping()))
-    # The client's counterparty as the accountant keeps it in 1C.
-    await erp.upsert_counterparty("ООО «Северный металл»", "7801234564", "780101001")
     application = create_app(settings, Overrides(clock=clock, queue=queue, erp=erp))
     yield application
     await erp.aclose()
@@ -64,3 +63,11 @@ async def test_the_order_walk_on_odata(
     ]
     assert [r["КОтгрузке"] for r in reserved] == [4]
     assert len(onec.fake.store.all("Document_ЗаказПоставщику")) == 1
+    # 1C did not know the client: the invoice made its counterparty by INN/KPP.
+    (counterparty,) = onec.fake.store.all("Catalog_Контрагенты")
+    assert (counterparty["Description"], counterparty["ИНН"], counterparty["КПП"]) == (
+        "ООО «Северный металл»",
+        "7801234564",
+        "780101001",
+    )
+    assert order["Контрагент_Key"] == counterparty["Ref_Key"]

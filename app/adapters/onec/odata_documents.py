@@ -135,7 +135,7 @@ class ODataDocuments:
     async def create_invoice(self, invoice: ErpInvoice) -> str:
         """The ЗаказКлиента (posted, which reserves its СоСклада lines) and its СчетНаОплатуКлиенту;
         each found by our number first. The order's ``Ref_Key`` is the invoice's 1C id."""
-        counterparty = await self._counterparty(invoice.counterparty_id)
+        counterparty = await self._invoice_counterparty(invoice)
         header = await self._order_header(invoice, counterparty)
         existing = await self._find(ORDERS, invoice.number)
         if existing is None:
@@ -152,7 +152,7 @@ class ODataDocuments:
     async def update_invoice(self, invoice_id: str, invoice: ErpInvoice) -> None:
         """Write the order's lines and the bill's sum again (PATCH with ``If-Match``); lines already
         reserved stay reserved unless they are now procured."""
-        counterparty = await self._counterparty(invoice.counterparty_id)
+        counterparty = await self._invoice_counterparty(invoice)
         header = await self._order_header(invoice, counterparty)
         order = await self._rewrite(invoice_id, invoice, header)
         if order.get("Posted"):
@@ -560,6 +560,16 @@ class ODataDocuments:
 
     def _common(self) -> dict[str, Any]:
         return {**self._organisation(), "Склад_Key": str(self.mapping.warehouse)}
+
+    async def _invoice_counterparty(self, invoice: ErpInvoice) -> dict[str, Any]:
+        """The invoice's counterparty; one 1C does not know by that INN is made (Партнер +
+        Контрагент) when the invoice names the client."""
+        if _is_guid(invoice.counterparty_id) or not invoice.counterparty_name:
+            return await self._counterparty(invoice.counterparty_id)
+        made = await self.upsert_counterparty(
+            invoice.counterparty_name, invoice.counterparty_id, invoice.counterparty_kpp
+        )
+        return await self._counterparty(made.id)
 
     async def _counterparty(self, counterparty_id: str) -> dict[str, Any]:
         """``Контрагент_Key`` and ``Партнер_Key`` of the counterparty with that id, or with that INN."""
