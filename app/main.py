@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         listening.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listening
-        for resource in (queue, notices, app.state.storage):
+        for resource in (queue, notices, app.state.storage, app.state.erp):
             close = getattr(resource, "aclose", None)
             if close is not None:
                 await close()

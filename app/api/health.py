@@ -61,6 +61,18 @@ async def _check_key_rates(request: Request) -> str:
         return f"unavailable: {type(exc).__name__}"
 
 
+async def _check_onec(request: Request) -> str:
+    """Whether 1C answers (an adapter without ``ping``, the in-memory stub, always does)."""
+    ping = getattr(request.app.state.erp, "ping", None)
+    if ping is None:
+        return "ok"
+    try:
+        await asyncio.wait_for(ping(), timeout=2)
+        return "ok"
+    except Exception as exc:  # readiness reports any failure instead of raising it
+        return f"unavailable: {type(exc).__name__}"
+
+
 @router.get(
     "/readyz",
     response_model=Readiness,
@@ -68,16 +80,17 @@ async def _check_key_rates(request: Request) -> str:
     dependencies=[Depends(public("readiness probe"))],
 )
 async def readyz(request: Request) -> Any:
-    """Ready when the database answers. Redis and the key-rate table are reported too: without Redis
-    the API keeps working, and a key-rate table with no refresh for `APP_RATES__STALE_AFTER_DAYS`
-    days says `stale` (penalties still compute, on the rates it has); either makes the status
+    """Ready when the database answers. Redis, the key-rate table and 1C are reported too: without
+    Redis the API keeps working, a key-rate table with no refresh for `APP_RATES__STALE_AFTER_DAYS`
+    days says `stale` (penalties still compute, on the rates it has), and without 1C orders are
+    still taken while the jobs that need it wait and retry; any of them makes the status
     `degraded`."""
-    db, redis, key_rates = await asyncio.gather(
-        _check_db(request), _check_redis(request), _check_key_rates(request)
+    db, redis, key_rates, onec = await asyncio.gather(
+        _check_db(request), _check_redis(request), _check_key_rates(request), _check_onec(request)
     )
-    checks = {"database": db, "redis": redis, "key_rates": key_rates}
+    checks = {"database": db, "redis": redis, "key_rates": key_rates, "1c": onec}
     ready = db == "ok"
-    healthy = ready and redis == "ok" and key_rates == "ok"
+    healthy = ready and redis == "ok" and key_rates == "ok" and onec == "ok"
     body = Readiness(status="ok" if healthy else ("degraded" if ready else "unavailable"), checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 

@@ -164,6 +164,14 @@ class OneCMapping(BaseModel):
     price_types: dict[str, UUID] = Field(min_length=1)
     purchase_price_type: UUID | None = None
     properties: OneCPropertyKeys
+    organisation: UUID | None = Field(
+        default=None, description="The organisation (Catalog_Организации) the documents are written for"
+    )
+    vat_rates: dict[str, UUID] = Field(
+        default_factory=dict,
+        description='VAT rate in percent ("20", "10", "0") → its Catalog_СтавкиНДС Ref_Key; an unmapped '
+        "rate is looked up by Ставка",
+    )
 
 
 class OneCODataSettings(BaseModel):
@@ -179,9 +187,17 @@ class OneCODataSettings(BaseModel):
 
 
 class OneCSettings(BaseModel):
-    adapter: Literal["stub"] = "stub"
+    adapter: Literal["stub", "odata"] = "stub"
     catalogue_file: Path | None = Field(default=None, description="JSON catalogue for the stub")
     odata: OneCODataSettings = Field(default_factory=OneCODataSettings)
+
+    @model_validator(mode="after")
+    def _odata_needs_a_mapping(self) -> OneCSettings:
+        if self.adapter == "odata" and self.odata.mapping is None:
+            raise ValueError(
+                "onec.odata.mapping (APP_ONEC__ODATA__MAPPING) is required for the odata adapter"
+            )
+        return self
 
 
 DEFAULT_WEBHOOK_SECRET = "change-me-webhook-secret"

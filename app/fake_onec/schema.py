@@ -214,6 +214,22 @@ ENTITIES: dict[str, Entity] = {
             },
             {"Товары": {**GOODS_ROW, "ДатаПоступления": DATETIME}},
         ),
+        _document(
+            # The receipt of goods from a supplier; the link to the supplier's order is inferred for
+            # УТ 11.5 (a header reference here), to be checked against a real base.
+            "Document_ПриобретениеТоваровУслуг",
+            {
+                "ЗаказПоставщику": STRING,
+                "ЗаказПоставщику_Type": STRING,
+                "Партнер_Key": GUID,
+                "Контрагент_Key": GUID,
+                "Организация_Key": GUID,
+                "Склад_Key": GUID,
+                "СуммаДокумента": DECIMAL,
+                "Комментарий": STRING,
+            },
+            {"Товары": GOODS_ROW},
+        ),
         Entity(
             "AccumulationRegister_ТоварыНаСкладах",
             "accumulation",

@@ -461,7 +461,7 @@ class FakeOneC:
     def write_movements(self, entity: Entity, document: dict[str, Any]) -> None:
         """What posting writes to ТоварыНаСкладах: an order reserves its СоСклада/Отгрузить lines
         (КОтгрузке up, refused beyond the free stock), a sale takes the goods out (ВНаличии down,
-        and its order's reserve with it)."""
+        and its order's reserve with it), a receipt from a supplier brings them in (ВНаличии up)."""
         register = "AccumulationRegister_ТоварыНаСкладах"
         ref = document["Ref_Key"]
         self.store.delete_records(ref)
@@ -496,6 +496,12 @@ class FakeOneC:
                     self._movement(
                         document, row, warehouse, "Expense", ВНаличии=row["Количество"], КОтгрузке=released
                     )
+                )
+        elif entity.name == "Document_ПриобретениеТоваровУслуг":
+            for row in document["Товары"]:
+                warehouse = row["Склад_Key"] if row["Склад_Key"] != EMPTY_REF else document["Склад_Key"]
+                records.append(
+                    self._movement(document, row, warehouse, "Receipt", ВНаличии=row["Количество"])
                 )
         self.store.write_records(register, ref, records)
 

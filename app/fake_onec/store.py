@@ -48,6 +48,8 @@ def demo_mapping(price_categories: tuple[str, ...] = ("Розничная", "О�
             "height": seed_ref(prop, "Рост"),
             "sku": seed_ref(prop, "Артикул характеристики"),
         },
+        "organisation": seed_ref("Catalog_Организации", ORGANISATION),
+        "vat_rates": {"20": seed_ref("Catalog_СтавкиНДС", "20%")},
     }
 
 

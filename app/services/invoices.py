@@ -634,6 +634,8 @@ class InvoiceService:
             number=invoice.number,
             date=invoice.issued_on,
             counterparty_id=client.onec_id or client.inn,
+            counterparty_name=client.name,
+            counterparty_kpp=client.kpp,
             lines=tuple(
                 ErpInvoiceLine(
                     product_id=x.product_id,

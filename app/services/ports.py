@@ -132,8 +132,11 @@ class ErpInvoiceLine:
 class ErpInvoice:
     number: str
     date: date
-    counterparty_id: str
+    counterparty_id: str  # 1C's id of the counterparty, or its INN while 1C's id is unknown here
     lines: tuple[ErpInvoiceLine, ...]
+    # The client as 1C should know it, for an adapter to find or make the counterparty by INN/KPP.
+    counterparty_name: str = ""
+    counterparty_kpp: str | None = None
 
 
 @dataclass(frozen=True)

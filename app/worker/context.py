@@ -100,7 +100,7 @@ def build_job_context(settings: Settings, clock: Clock, renderer: Renderer | Non
 
 async def close_job_context(app: JobContext) -> None:
     """Close what ``build_job_context`` opened, but the renderer (its owner stops it)."""
-    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates, app.post):
+    for resource in (app.chat, app.queue, app.crm, app.storage, app.key_rates, app.post, app.erp):
         close = getattr(resource, "aclose", None)
         if close is not None:
             await close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.fake_onec.schema import ENTITIES
 from app.fake_onec.store import demo_mapping
 from tests.adapters.onec_fake import RunningFake, running_fake
 from tests.support.cli import Ran
@@ -62,3 +63,20 @@ def test_check_fails_on_wrong_credentials_and_on_a_mapping_to_nothing(
     ran = pomoshnik(_env(onec, APP_ONEC__ODATA__MAPPING=json.dumps(mapping)), "onec", "check")
     assert ran.returncode == 1
     assert "склада 00000000-0000-0000-0000-000000000001 нет в 1С" in ran.stderr
+
+
+def test_check_names_a_document_the_adapter_writes_when_it_is_unpublished(
+    onec: RunningFake, pomoshnik: Callable[..., Ran]
+) -> None:
+    del onec.fake.published["Document_ЗаказКлиента"]
+    mapping = demo_mapping()
+    mapping["organisation"] = "00000000-0000-0000-0000-000000000002"
+    ran = pomoshnik(_env(onec, APP_ONEC__ODATA__MAPPING=json.dumps(mapping)), "onec", "check")
+    assert ran.returncode == 1
+    assert "не опубликован Document_ЗаказКлиента:" in ran.stderr
+    assert "не опубликован Document_ЗаказКлиента_Товары" in ran.stderr
+    onec.fake.published.clear()
+    onec.fake.published.update(ENTITIES)
+    ran = pomoshnik(_env(onec, APP_ONEC__ODATA__MAPPING=json.dumps(mapping)), "onec", "check")
+    assert ran.returncode == 1
+    assert "организации 00000000-0000-0000-0000-000000000002 нет в 1С" in ran.stderr

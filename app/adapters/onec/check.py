@@ -2,7 +2,7 @@
 ``$metadata`` and names every entity set and property the adapter reads that the base does not
 publish, checks the credentials and the mapping, and reads one product with its prices and stock.
 
-The sets below are those the catalogue side reads; the document side adds its own when it is built.
+The sets below are those the catalogue side reads and the document side reads and writes.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from app.adapters.onec import odata_documents as docs
 from app.adapters.onec.odata import Guid, ODataClient, ODataError, OneCError, OneCUnavailable, any_of, eq
 from app.adapters.onec.odata_catalogue import (
     CHARACTERISTIC_PROPERTIES,
@@ -23,10 +24,14 @@ from app.core.config import OneCMapping
 
 PROPERTIES = "ChartOfCharacteristicTypes_ДополнительныеРеквизитыИСведения"
 WAREHOUSES = "Catalog_Склады"
+ORGANISATIONS = "Catalog_Организации"
 PUBLISH_STEP = (
     "опубликуйте в 1С: «Настройка стандартного интерфейса OData» (НСИ и администрирование → "
     "Обслуживание), вкладка «Состав»"
 )
+
+DOCUMENT = ("Ref_Key", "DataVersion", "Number", "Date", "Posted", "DeletionMark")
+GOODS = ("Номенклатура_Key", "Характеристика_Key", "Количество", "Цена", "Сумма", "СтавкаНДС_Key", "СуммаНДС")
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     NOMENCLATURE: ("Ref_Key", "Description", "Артикул", "ЕдиницаИзмерения_Key", "DeletionMark", "IsFolder"),
@@ -35,6 +40,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     PRICE_TYPES: ("Ref_Key", "Description", "DeletionMark"),
     UNITS: ("Ref_Key", "Description"),
     WAREHOUSES: ("Ref_Key", "Description"),
+    ORGANISATIONS: ("Ref_Key", "Description"),
     PROPERTIES: ("Ref_Key", "Description"),
     "InformationRegister_ЦеныНоменклатуры_RecordType": (
         "Period",
@@ -49,6 +55,68 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "ВНаличии",
         "КОтгрузке",
     ),
+    # The document side.
+    docs.PARTNERS: ("Ref_Key", "Description", "Клиент", "DeletionMark"),
+    docs.COUNTERPARTIES: ("Ref_Key", "Description", "ИНН", "КПП", "Партнер_Key", "ЮрФизЛицо", "DeletionMark"),
+    docs.VAT_RATES: ("Ref_Key", "Ставка", "DeletionMark"),
+    docs.CONTRACTS: (
+        "Ref_Key",
+        "Description",
+        "Номер",
+        "Дата",
+        "Партнер_Key",
+        "Контрагент_Key",
+        "Организация_Key",
+        "Статус",
+        "СрокОплаты",
+        "ДопустимаяСуммаЗадолженности",
+        "DeletionMark",
+    ),
+    docs.ORDERS: (
+        *DOCUMENT,
+        "Партнер_Key",
+        "Контрагент_Key",
+        "Организация_Key",
+        "Склад_Key",
+        "Статус",
+        "Согласован",
+        "СуммаДокумента",
+        "Комментарий",
+        "Товары",
+    ),
+    f"{docs.ORDERS}_Товары": (*GOODS, "ВариантОбеспечения", "Отменено"),
+    docs.BILLS: (
+        *DOCUMENT,
+        "Партнер_Key",
+        "Контрагент_Key",
+        "Организация_Key",
+        "ДокументОснование",
+        "ДокументОснование_Type",
+        "СуммаДокумента",
+        "Комментарий",
+        "ЭтапыГрафикаОплаты",
+    ),
+    docs.SALES: (
+        *DOCUMENT,
+        "ЗаказКлиента",
+        "ЗаказКлиента_Type",
+        "Контрагент_Key",
+        "Склад_Key",
+        "Статус",
+        "СуммаДокумента",
+        "Комментарий",
+        "Товары",
+    ),
+    docs.SUPPLY_ORDERS: (*DOCUMENT, "Склад_Key", "ЖелаемаяДатаПоступления", "Комментарий", "Товары"),
+    docs.RECEIPTS: (
+        *DOCUMENT,
+        "ЗаказПоставщику",
+        "ЗаказПоставщику_Type",
+        "Склад_Key",
+        "Комментарий",
+        "Товары",
+    ),
+    docs.PAYMENTS: (*DOCUMENT, "Контрагент_Key", "СуммаДокумента", "НазначениеПлатежа", "РасшифровкаПлатежа"),
 }
 
 EDMX = "{http://schemas.microsoft.com/ado/2007/06/edmx}"
@@ -150,8 +218,17 @@ async def _check_mapping(
     for field, ref in keys.items():
         if str(ref) not in present:
             problems.append(f"свойства {ref} ({field}) нет в 1С")
+    if mapping.organisation is not None and str(mapping.organisation) not in await _exists(
+        client, ORGANISATIONS, [str(mapping.organisation)]
+    ):
+        problems.append(f"организации {mapping.organisation} нет в 1С")
+    if mapping.vat_rates:
+        rates = await _exists(client, docs.VAT_RATES, [str(ref) for ref in mapping.vat_rates.values()])
+        for rate, rate_ref in mapping.vat_rates.items():
+            if str(rate_ref) not in rates:
+                problems.append(f"ставки НДС {rate_ref} ({rate}%) нет в 1С")
     if not problems:
-        ok.append("виды цен и свойства из соответствия: есть")
+        ok.append("виды цен, свойства, организация и ставки НДС из соответствия: есть")
 
 
 async def _read_one_product(
