@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.api.deps import ActorDep, PathId, SettingsDep, UowDep, allow, public
 from app.api.problems import http_problem
 from app.core.security import address_key
-from app.schemas.common import problems
+from app.schemas.common import Page, problems
 from app.schemas.directory import (
     EmployeeRead,
     LoginRequest,
@@ -72,14 +72,16 @@ async def me(actor: ActorDep) -> MeRead:
 
 @router.get(
     "/tokens",
-    response_model=list[PersonalTokenRead],
+    response_model=Page[PersonalTokenRead],
     responses=problems(401, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="list_tokens",
 )
-async def list_tokens(actor: ActorDep, uow: UowDep) -> list[PersonalTokenRead]:
-    """Your tokens (sessions and personal), newest first, without their secrets."""
-    return [PersonalTokenRead.model_validate(t) for t in await AuthService(uow).list_tokens(actor.id)]
+async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
+    """Your tokens (sessions and personal), newest first, without their secrets (one page: a person
+    holds a few)."""
+    rows = await AuthService(uow).list_tokens(actor.id)
+    return Page(items=[PersonalTokenRead.model_validate(t) for t in rows], next_cursor=None)
 
 
 @router.post(

@@ -71,11 +71,11 @@ async def get_product(
 
 @router.get(
     "/price-categories",
-    response_model=list[str],
+    response_model=Page[str],
     responses=problems(401, 422),
     dependencies=READ,
     operation_id="list_price_categories",
 )
-async def price_categories(service: CatalogueDep) -> list[str]:
-    """The price lists an order line can name."""
-    return await service.price_categories()
+async def price_categories(service: CatalogueDep) -> Page[str]:
+    """The price lists an order line can name (one page: 1C keeps a few)."""
+    return Page(items=await service.price_categories(), next_cursor=None)

@@ -20,17 +20,19 @@ READ = [Depends(allow(Permission.CHATS_READ))]
 
 @router.get(
     "/chats",
-    response_model=list[ChannelRead],
+    response_model=Page[ChannelRead],
     responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="list_chats",
 )
-async def list_chats(settings: SettingsDep) -> list[ChannelRead]:
-    """The department's work chats, with the adapter each is routed through."""
-    return [
+async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
+    """The department's work chats, with the adapter each is routed through (one page: the
+    configured few)."""
+    items = [
         ChannelRead(key=key, title=channel.title, adapter=channel.adapter)
         for key, channel in settings.chat.channels.items()
     ]
+    return Page(items=items, next_cursor=None)
 
 
 @router.get(

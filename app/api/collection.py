@@ -148,14 +148,15 @@ async def attach_file(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/attachments",
-    response_model=list[CaseFileRead],
+    response_model=Page[CaseFileRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_files",
 )
-async def list_files(case_id: PathId, uow: UowDep) -> list[CaseFileRead]:
-    """The case's scans, oldest first."""
-    return [CaseFileRead.model_validate(f) for f in await CollectionService(uow).files(case_id)]
+async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
+    """The case's scans, oldest first (one page: a case has a few)."""
+    rows = await CollectionService(uow).files(case_id)
+    return Page(items=[CaseFileRead.model_validate(f) for f in rows], next_cursor=None)
 
 
 @router.get(
@@ -206,14 +207,15 @@ async def refuse_guarantee(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/calls",
-    response_model=list[CallRead],
+    response_model=Page[CallRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_calls",
 )
-async def list_calls(case_id: PathId, uow: UowDep) -> list[CallRead]:
-    """The negotiation calls, oldest first."""
-    return [CallRead.model_validate(c) for c in await CollectionService(uow).calls(case_id)]
+async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
+    """The negotiation calls, oldest first (one page: a case's negotiation has a few)."""
+    rows = await CollectionService(uow).calls(case_id)
+    return Page(items=[CallRead.model_validate(c) for c in rows], next_cursor=None)
 
 
 @router.post(
@@ -410,12 +412,14 @@ async def close(
 
 @router.get(
     "/api/v1/reports/collection-cases-by-stage",
-    response_model=list[StageCount],
+    response_model=Page[StageCount],
     responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="collection_cases_by_stage",
 )
-async def cases_by_stage(uow: UowDep) -> list[StageCount]:
-    """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL)."""
+async def cases_by_stage(uow: UowDep) -> Page[StageCount]:
+    """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL;
+    one page: a row per stage)."""
     rows = await CollectionService(uow).by_stage()
-    return [StageCount(stage=stage, cases=count, overdue_debt=debt) for stage, count, debt in rows]
+    items = [StageCount(stage=stage, cases=count, overdue_debt=debt) for stage, count, debt in rows]
+    return Page(items=items, next_cursor=None)

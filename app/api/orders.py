@@ -231,17 +231,18 @@ async def attach_file(
 
 @router.get(
     "/{order_id:int}/attachments",
-    response_model=list[OrderAttachmentRead],
+    response_model=Page[OrderAttachmentRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="order_attachments",
 )
 async def order_attachments(
     order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
-) -> list[OrderAttachmentRead]:
-    """The files the order came with, oldest first."""
+) -> Page[OrderAttachmentRead]:
+    """The files the order came with, oldest first (one page: an order's files are limited in
+    number)."""
     rows = await _files(request, orders, settings).list(order_id)
-    return [OrderAttachmentRead.model_validate(a) for a in rows]
+    return Page(items=[OrderAttachmentRead.model_validate(a) for a in rows], next_cursor=None)
 
 
 @router.get(

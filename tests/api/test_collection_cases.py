@@ -123,7 +123,7 @@ async def test_bad_input_changes_nothing_and_roles_are_kept(
     problem(await client.post(f"{url}/guarantee", headers=assistant.headers, json=wrong_kind), 422, "file_id")
     same = (await client.get(url, headers=assistant.headers)).json()
     assert (same["stage"], same["promised_on"], same["version"]) == ("guarantee_requested", None, version)
-    files = (await client.get(f"{url}/attachments", headers=assistant.headers)).json()
+    files = (await client.get(f"{url}/attachments", headers=assistant.headers)).json()["items"]
     assert [f["kind"] for f in files] == ["delivery_receipt"]
     download = await client.get(f"{url}/attachments/{files[0]['id']}", headers=assistant.headers)
     assert download.content == SCAN

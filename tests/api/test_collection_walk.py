@@ -276,7 +276,7 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
         assert logged.status_code == 201, logged.text
     wrong_level = {"level": "buyer", "contact_id": contacts["director"], "reached": False, "result": "—"}
     problem(await client.post(f"{case_url}/calls", headers=assistant.headers, json=wrong_level), 422, "level")
-    calls = (await client.get(f"{case_url}/calls", headers=head.headers)).json()
+    calls = (await client.get(f"{case_url}/calls", headers=head.headers)).json()["items"]
     assert [c["level"] for c in calls] == ["buyer", "chief_accountant", "director"]
     done = await client.post(
         f"{case_url}/negotiation-done", headers=assistant.headers, json={"comment": "Итог"}
@@ -473,7 +473,7 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
         await client.get("/api/v1/collection-cases/999999/court-package.zip", headers=lawyer.headers), 404
     )
     # A scan lost from storage: the archive is refused, never made without it.
-    scans = (await client.get(f"{case_url}/attachments", headers=lawyer.headers)).json()
+    scans = (await client.get(f"{case_url}/attachments", headers=lawyer.headers)).json()["items"]
     async with job_ctx.session_factory() as session:
         lost = await session.get(CollectionFile, scans[-1]["id"])
         assert lost is not None
@@ -510,7 +510,9 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
     clock.set(at(monday + timedelta(days=1)))
     assert await _sweep_twice(job_ctx) == (0, 0)
 
-    report = (await client.get("/api/v1/reports/collection-cases-by-stage", headers=head.headers)).json()
+    report = (await client.get("/api/v1/reports/collection-cases-by-stage", headers=head.headers)).json()[
+        "items"
+    ]
     assert [(r["stage"], r["cases"], Decimal(r["overdue_debt"])) for r in report if r["cases"]] == [
         ("in_court", 1, total)
     ]
@@ -534,7 +536,9 @@ async def test_one_debt_from_credit_terms_to_closure_by_payment(
         ).json()["items"]
     ][-3:] == ["payment", "payment", "close"]
 
-    report = (await client.get("/api/v1/reports/collection-cases-by-stage", headers=head.headers)).json()
+    report = (await client.get("/api/v1/reports/collection-cases-by-stage", headers=head.headers)).json()[
+        "items"
+    ]
     counts = {row["stage"]: (row["cases"], row["overdue_debt"]) for row in report}
     assert counts["closed"] == (1, "0.00")
     assert counts["in_court"] == (0, "0.00")

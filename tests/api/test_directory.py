@@ -114,7 +114,7 @@ async def test_personal_tokens_expire_and_revoke(
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 200
 
-    tokens = (await client.get("/api/v1/auth/tokens", headers=user.headers)).json()
+    tokens = (await client.get("/api/v1/auth/tokens", headers=user.headers)).json()["items"]
     assert {t["name"] for t in tokens} == {"cli", "script"}
     assert all("token" not in t for t in tokens)
 

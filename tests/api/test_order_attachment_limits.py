@@ -38,4 +38,6 @@ async def test_too_large_attachments_are_refused(client: httpx.AsyncClient, make
         url, headers=assistant.headers, files={"file": ("c.txt", text[: LIMIT - LIMIT % 13])}
     )
     assert fits.status_code == 201, fits.text
-    assert [a["filename"] for a in (await client.get(url, headers=assistant.headers)).json()] == ["c.txt"]
+    assert [a["filename"] for a in (await client.get(url, headers=assistant.headers)).json()["items"]] == [
+        "c.txt"
+    ]

@@ -55,7 +55,7 @@ async def test_files_the_order_came_with(client: httpx.AsyncClient, app: Any, ma
         )
         assert sent.status_code == 201, sent.text
 
-    listed = (await client.get(url, headers=assistant.headers)).json()
+    listed = (await client.get(url, headers=assistant.headers)).json()["items"]
     assert [(a["filename"], a["content_type"]) for a in listed] == [
         ("Скан заявки.pdf", "application/pdf"),
         ("фото бланка.png", "image/png"),
@@ -90,7 +90,7 @@ async def test_files_the_order_came_with(client: httpx.AsyncClient, app: Any, ma
         404,
     )
     problem(await client.get(f"{url}/{listed[0]['id']}", headers=stranger.headers), 404)
-    assert len((await client.get(url, headers=assistant.headers)).json()) == 4
+    assert len((await client.get(url, headers=assistant.headers)).json()["items"]) == 4
     history = (
         await client.get(f"/api/v1/orders/{order.json()['id']}/history", headers=assistant.headers)
     ).json()

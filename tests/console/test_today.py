@@ -131,7 +131,7 @@ async def test_the_day_starts_with_my_tasks_and_a_call_is_completed(
     assert await page.evaluate("() => sessionStorage.getItem('pomoshnik.token')") is None
 
     def revoked() -> bool:
-        listed = api.call("GET", "/api/v1/auth/tokens", assistant)
+        listed = api.call("GET", "/api/v1/auth/tokens", assistant)["items"]
         return next(t for t in listed if token.startswith(t["prefix"]))["revoked_at"] is not None
 
     wait_for(revoked, timeout=20, what="the console to revoke its token")
@@ -163,7 +163,7 @@ async def test_a_token_revoked_elsewhere_returns_to_the_login_and_back(
     # The login is revoked from the API's side (as another tab's logout or an admin would).
     token = await page.evaluate("() => sessionStorage.getItem('pomoshnik.token')")
     mine = {"Authorization": f"Bearer {token}"}
-    tokens = api.call("GET", "/api/v1/auth/tokens", mine)
+    tokens = api.call("GET", "/api/v1/auth/tokens", mine)["items"]
     this = next(t for t in tokens if token.startswith(t["prefix"]) and t["revoked_at"] is None)
     api.call("DELETE", f"/api/v1/auth/tokens/{this['id']}", mine)
     watched.allow(r"/api/v1/.*: 401$")

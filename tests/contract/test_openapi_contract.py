@@ -24,6 +24,7 @@ from app.core.config import Settings
 from app.main import Overrides, create_app
 from app.models.directory import Role
 from tests.conftest import RecordingQueue
+from tests.contract import demo_data
 from tests.support.servers import LoopbackServer
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -74,25 +75,44 @@ def test_api_conforms_to_its_schema(case: Any, live: Live) -> None:
     )
 
 
-STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "20"))
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "10"))
+# Chains of up to 30 calls (schemathesis's default is 6): with 1400-odd inferred links and 200
+# operations to start from, a chain of 6 ends before it reaches a link whatever the data.
+STATEFUL_STEPS = 30
+# Measured with --seed=1 over the demo data: 27 links covered (SQLite). The same run on an empty
+# database covers 7, and chains of 6 cover 1: a floor between catches either.
+LINKS_FLOOR = 15
 
 
-def test_api_conforms_to_its_schema_through_linked_calls(live: Live, tmp_path: Path) -> None:
+@pytest.fixture
+async def demo(live: Live, make_user: Any) -> Live:
+    """The live server with records in it: without them every list is empty and the chains of calls
+    end on random ids that answer 404, so no link is followed."""
+    await demo_data.load(
+        live.url, live.headers, await make_user(Role.MANAGER), await make_user(Role.ASSISTANT)
+    )
+    return live
+
+
+def test_api_conforms_to_its_schema_through_linked_calls(demo: Live, tmp_path: Path) -> None:
     """Stateful, as schemathesis's own runner does it: the links it infers between operations (a
     created resource's id feeds the calls on it) are followed in chains of calls on the real
     server, with the same checks. The runner keeps the server's state from confusing the
     generator, which a hand-driven state machine does not."""
     cli = Path(sys.executable).with_name("schemathesis")
     events = tmp_path / "events.ndjson"
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f"[phases.stateful]\nmax-steps = {STATEFUL_STEPS}\n")
     done = subprocess.run(
         [
             str(cli),
+            f"--config-file={config}",
             "run",
-            f"{live.url}/openapi.json",
+            f"{demo.url}/openapi.json",
             "--phases=stateful",
             f"--max-examples={STATEFUL_EXAMPLES}",
             "--seed=1",
-            f"--header=Authorization: {live.headers['Authorization']}",
+            f"--header=Authorization: {demo.headers['Authorization']}",
             # As above: valid-looking data may be refused for business reasons, and the token is
             # the one configured, not a generated one.
             "--exclude-checks=positive_data_acceptance,ignored_auth",
@@ -107,5 +127,5 @@ def test_api_conforms_to_its_schema_through_linked_calls(live: Live, tmp_path: P
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     covered = re.search(r"API Links:\s+(\d+) covered", done.stdout)
     assert covered, done.stdout[-3000:]
-    assert int(covered.group(1)) >= 1, done.stdout[-3000:]  # chains went past the first call
+    assert int(covered.group(1)) >= LINKS_FLOOR, done.stdout[-3000:]
     assert events.stat().st_size > 0

@@ -145,7 +145,8 @@ export interface paths {
         };
         /**
          * Order Attachments
-         * @description The files the order came with, oldest first.
+         * @description The files the order came with, oldest first (one page: an order's files are limited in
+         *     number).
          */
         get: operations["order_attachments"];
         put?: never;
@@ -470,7 +471,8 @@ export interface paths {
         };
         /**
          * List Tokens
-         * @description Your tokens (sessions and personal), newest first, without their secrets.
+         * @description Your tokens (sessions and personal), newest first, without their secrets (one page: a person
+         *     holds a few).
          */
         get: operations["list_tokens"];
         put?: never;
@@ -2085,7 +2087,7 @@ export interface paths {
         };
         /**
          * List Files
-         * @description The case's scans, oldest first.
+         * @description The case's scans, oldest first (one page: a case has a few).
          */
         get: operations["collection_files"];
         put?: never;
@@ -2171,7 +2173,7 @@ export interface paths {
         };
         /**
          * List Calls
-         * @description The negotiation calls, oldest first.
+         * @description The negotiation calls, oldest first (one page: a case's negotiation has a few).
          */
         get: operations["collection_calls"];
         put?: never;
@@ -2405,7 +2407,8 @@ export interface paths {
         };
         /**
          * Cases By Stage
-         * @description How many cases are at each stage, and the overdue debt of the open ones (computed in SQL).
+         * @description How many cases are at each stage, and the overdue debt of the open ones (computed in SQL;
+         *     one page: a row per stage).
          */
         get: operations["collection_cases_by_stage"];
         put?: never;
@@ -3330,7 +3333,7 @@ export interface paths {
         };
         /**
          * Price Categories
-         * @description The price lists an order line can name.
+         * @description The price lists an order line can name (one page: 1C keeps a few).
          */
         get: operations["list_price_categories"];
         put?: never;
@@ -3350,7 +3353,8 @@ export interface paths {
         };
         /**
          * List Chats
-         * @description The department's work chats, with the adapter each is routed through.
+         * @description The department's work chats, with the adapter each is routed through (one page: the
+         *     configured few).
          */
         get: operations["list_chats"];
         put?: never;
@@ -6090,10 +6094,40 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[CallRead] */
+        Page_CallRead_: {
+            /** Items */
+            items: components["schemas"]["CallRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** Page[CaseFileRead] */
+        Page_CaseFileRead_: {
+            /** Items */
+            items: components["schemas"]["CaseFileRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
         /** Page[CaseRead] */
         Page_CaseRead_: {
             /** Items */
             items: components["schemas"]["CaseRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** Page[ChannelRead] */
+        Page_ChannelRead_: {
+            /** Items */
+            items: components["schemas"]["ChannelRead"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last
@@ -6200,6 +6234,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[OrderAttachmentRead] */
+        Page_OrderAttachmentRead_: {
+            /** Items */
+            items: components["schemas"]["OrderAttachmentRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
         /** Page[OrderRead] */
         Page_OrderRead_: {
             /** Items */
@@ -6224,6 +6268,16 @@ export interface components {
         Page_PaymentRead_: {
             /** Items */
             items: components["schemas"]["PaymentRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** Page[PersonalTokenRead] */
+        Page_PersonalTokenRead_: {
+            /** Items */
+            items: components["schemas"]["PersonalTokenRead"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last
@@ -6280,6 +6334,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[StageCount] */
+        Page_StageCount_: {
+            /** Items */
+            items: components["schemas"]["StageCount"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
         /** Page[TaskRead] */
         Page_TaskRead_: {
             /** Items */
@@ -6294,6 +6358,16 @@ export interface components {
         Page_WarehouseCheckRead_: {
             /** Items */
             items: components["schemas"]["WarehouseCheckRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** Page[str] */
+        Page_str_: {
+            /** Items */
+            items: string[];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last
@@ -8203,7 +8277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderAttachmentRead"][];
+                    "application/json": components["schemas"]["Page_OrderAttachmentRead_"];
                 };
             };
             /** @description Authentication required */
@@ -9161,7 +9235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PersonalTokenRead"][];
+                    "application/json": components["schemas"]["Page_PersonalTokenRead_"];
                 };
             };
             /** @description Authentication required */
@@ -15856,7 +15930,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CaseFileRead"][];
+                    "application/json": components["schemas"]["Page_CaseFileRead_"];
                 };
             };
             /** @description Authentication required */
@@ -16240,7 +16314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallRead"][];
+                    "application/json": components["schemas"]["Page_CallRead_"];
                 };
             };
             /** @description Authentication required */
@@ -17211,7 +17285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StageCount"][];
+                    "application/json": components["schemas"]["Page_StageCount_"];
                 };
             };
             /** @description Authentication required */
@@ -20875,7 +20949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string[];
+                    "application/json": components["schemas"]["Page_str_"];
                 };
             };
             /** @description Authentication required */
@@ -20913,7 +20987,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChannelRead"][];
+                    "application/json": components["schemas"]["Page_ChannelRead_"];
                 };
             };
             /** @description Authentication required */

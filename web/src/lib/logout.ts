@@ -12,7 +12,7 @@ export async function logout(): Promise<void> {
   const headers = { Authorization: `Bearer ${token}` };
   try {
     const { data } = await api.GET("/api/v1/auth/tokens", { headers });
-    const mine = (data ?? []).find((t) => t.revoked_at === null && token.startsWith(t.prefix));
+    const mine = (data?.items ?? []).find((t) => t.revoked_at === null && token.startsWith(t.prefix));
     if (mine) {
       await api.DELETE("/api/v1/auth/tokens/{token_id}", { params: { path: { token_id: mine.id } }, headers });
     }

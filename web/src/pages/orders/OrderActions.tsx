@@ -322,7 +322,8 @@ export function useOrderAttachments(orderId: number) {
   return useQuery({
     queryKey: ["orders", orderId, "attachments"],
     queryFn: async ({ signal }) =>
-      unwrap(await api.GET("/api/v1/orders/{order_id}/attachments", { params: { path: { order_id: orderId } }, signal })),
+      unwrap(await api.GET("/api/v1/orders/{order_id}/attachments", { params: { path: { order_id: orderId } }, signal }))
+        .items,
   });
 }
 
