@@ -54,7 +54,7 @@ export function OrderActions({ order }: { order: Order }) {
       const post = api.POST as unknown as (
         path: string,
         init: { params: { path: { order_id: number }; header: Record<string, string> }; body?: object },
-      ) => Promise<{ data?: Order; error?: unknown; response: Response }>;
+      ) => Promise<{ data?: Order | object; error?: unknown; response: Response }>;
       return unwrap(
         await post(`/api/v1/orders/{order_id}/${action}`, {
           params: { path: { order_id: order.id }, header: ifMatch(order.version) },
@@ -63,8 +63,10 @@ export function OrderActions({ order }: { order: Order }) {
       );
     },
     onSuccess: (updated) => {
-      queryClient.setQueryData(["orders", order.id], updated);
+      // Most actions answer with the order; some with what they made (the invoice, the delivery).
+      if ("channel" in updated) queryClient.setQueryData(["orders", order.id], updated);
       void queryClient.invalidateQueries({ queryKey: ["orders"] });
+      void queryClient.invalidateQueries({ queryKey: ["invoices"] });
       void queryClient.invalidateQueries({ queryKey: ["tasks"] });
       setAsking(null);
     },

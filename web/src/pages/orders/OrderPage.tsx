@@ -6,6 +6,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import { formatDateTime, formatMoney } from "../../lib/format";
 import { LINE_FIELD, ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
+import { OrderTimeline } from "./Timeline";
 import { OrderActions, actionLabel, openAttachment, useOrderAttachments, useOrderHistory } from "./OrderActions";
 
 /** One order: its state, where it came from and its lines, the missing fields highlighted. */
@@ -79,6 +80,7 @@ export function OrderPage() {
           })}
         </Table.Tbody>
       </Table>
+      <OrderTimeline order={o} />
       <Attachments orderId={o.id} />
       <History orderId={o.id} />
     </Stack>
