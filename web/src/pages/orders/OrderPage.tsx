@@ -6,6 +6,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import { formatDateTime, formatMoney } from "../../lib/format";
 import { LINE_FIELD, ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
+import { InvoiceSection } from "./Invoice";
 import { OrderTimeline } from "./Timeline";
 import { OrderActions, actionLabel, openAttachment, useOrderAttachments, useOrderHistory } from "./OrderActions";
 
@@ -80,6 +81,7 @@ export function OrderPage() {
           })}
         </Table.Tbody>
       </Table>
+      <InvoiceSection order={o} />
       <OrderTimeline order={o} />
       <Attachments orderId={o.id} />
       <History orderId={o.id} />
