@@ -13,7 +13,7 @@ from app.models.orders import Order
 from app.schemas.common import problems
 from app.schemas.deliveries import DeliveryAgree, DeliveryRead, OrderFeedback, OrderReceived
 from app.schemas.orders import OrderRead
-from app.services.deliveries import DeliveryService
+from app.services.deliveries import DeliveryService, driver_message
 from app.services.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -32,7 +32,9 @@ ServiceDep = Annotated[DeliveryService, Depends(service)]
 
 def _delivery(delivery: Delivery, response: Response) -> DeliveryRead:
     set_etag(response, delivery.version)
-    return DeliveryRead.model_validate(delivery)
+    return DeliveryRead.model_validate(delivery).model_copy(
+        update={"driver_message": driver_message(delivery)}
+    )
 
 
 async def _order(deliveries: DeliveryService, order: Order, response: Response) -> OrderRead:

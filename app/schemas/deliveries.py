@@ -47,6 +47,11 @@ class DeliveryRead(ReadModel):
     received_on: IsoDate | None
     rating: int | None
     feedback: str | None
+    driver_message: str | None = Field(
+        default=None,
+        description="The message to the driver as it is posted to the chat «Доставка» when its checklist "
+        "item is ticked; none for a pickup",
+    )
     version: int
 
 

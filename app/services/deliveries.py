@@ -155,18 +155,9 @@ class DeliveryService:
         return delivery
 
     async def _message_driver(self, delivery: Delivery) -> None:
-        when = f"{delivery.planned_on:%d.%m.%Y}"
-        if delivery.window_from and delivery.window_to:
-            when += f" {delivery.window_from:%H:%M}–{delivery.window_to:%H:%M}"
-        if delivery.method == DeliveryMethod.TRANSPORT_COMPANY:
-            text = (
-                f"Заявка №{delivery.order_id}: отвезти груз в ТК «{delivery.carrier}» {when}. УПД на складе."
-            )
-        else:
-            text = (
-                f"Заявка №{delivery.order_id}: доставка {when}, адрес: {delivery.address}. "
-                "Документы на полке водителя."
-            )
+        text = driver_message(delivery)
+        if text is None:
+            return
         await OutboxService(self.uow).add(
             kind=OutboundKind.CHAT,
             channel=DELIVERY_CHANNEL,
@@ -234,6 +225,23 @@ class DeliveryService:
         await close_spec_of_order(self.uow, order.id, rating, comment)
         await self.uow.session.flush()
         return order
+
+
+def driver_message(delivery: Delivery) -> str | None:
+    """The message to the driver in the chat «Доставка», as it is posted; none for a pickup."""
+    if delivery.method == DeliveryMethod.PICKUP:
+        return None
+    when = f"{delivery.planned_on:%d.%m.%Y}"
+    if delivery.window_from and delivery.window_to:
+        when += f" {delivery.window_from:%H:%M}–{delivery.window_to:%H:%M}"
+    if delivery.method == DeliveryMethod.TRANSPORT_COMPANY:
+        text = f"Заявка №{delivery.order_id}: отвезти груз в ТК «{delivery.carrier}» {when}. УПД на складе."
+    else:
+        text = (
+            f"Заявка №{delivery.order_id}: доставка {when}, адрес: {delivery.address}. "
+            "Документы на полке водителя."
+        )
+    return text
 
 
 def _undone(what: str, items: list[dict[str, Any]]) -> Conflict:

@@ -112,6 +112,10 @@ async def test_the_driver_is_messaged_only_after_the_documents_are_on_the_shelf(
         json={"method": "own_driver", "planned_on": "2026-12-02", "address": "г. Череповец, ул. Мира, 1"},
     )
     assert agreed.status_code == 201, agreed.text
+    # The message is shown as it will be posted before anything is posted.
+    shelf = "Документы на полке водителя."
+    message = f"Заявка №{order_id}: доставка 02.12.2026, адрес: г. Череповец, ул. Мира, 1. {shelf}"
+    assert agreed.json()["driver_message"] == message
 
     async def driver_posts() -> list[OutboundMessage]:
         async with job_ctx.session_factory() as session:
@@ -134,4 +138,4 @@ async def test_the_driver_is_messaged_only_after_the_documents_are_on_the_shelf(
     assert all(x["done_at"] for x in ticked.json()["checklist"])
     problem(await client.post(f"{url}/delivery/checklist/driver_message", headers=h), 409)
     [post] = await driver_posts()
-    assert "Документы на полке водителя" in post.body
+    assert post.body == message

@@ -4839,6 +4839,11 @@ export interface components {
             rating: number | null;
             /** Feedback */
             feedback: string | null;
+            /**
+             * Driver Message
+             * @description The message to the driver as it is posted to the chat «Доставка» when its checklist item is ticked; none for a pickup
+             */
+            driver_message?: string | null;
             /** Version */
             version: number;
         };

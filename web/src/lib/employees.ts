@@ -14,3 +14,14 @@ export function useEmployeeName(id: number | null | undefined) {
     select: (e) => e.full_name,
   });
 }
+
+/** Employees' names by id (the directory everyone may read), for who did what. */
+export function useEmployeeNames() {
+  return useQuery({
+    queryKey: ["employees", "names"],
+    queryFn: async ({ signal }) =>
+      unwrap(await api.GET("/api/v1/employees", { params: { query: { limit: 200 } }, signal })),
+    staleTime: 10 * 60_000,
+    select: (page) => new Map(page.items.map((e) => [e.id, e.full_name])),
+  });
+}

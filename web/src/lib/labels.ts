@@ -65,3 +65,11 @@ export const LINE_FIELD: Record<string, string> = {
   price_category: "ценовая категория",
   quantity: "количество",
 };
+
+export const INVOICE_STATUS: Record<S["InvoiceStatus"], string> = {
+  issued: "Выставлен",
+  sent_for_approval: "На согласовании у клиента",
+  revision_requested: "Клиент просит изменить",
+  approved: "Согласован",
+  cancelled: "Отменён",
+};

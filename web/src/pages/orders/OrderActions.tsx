@@ -8,6 +8,7 @@ import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useClientSearch } from "../../lib/clients";
 import { useProblemHandler } from "../../lib/problems";
+import { AgreeDeliveryModal, FeedbackModal } from "./Delivery";
 
 type Order = components["schemas"]["OrderRead"];
 type LineIn = components["schemas"]["OrderLineIn"];
@@ -28,6 +29,9 @@ const ACTION_LABEL: Record<string, string> = {
   "workshop-accept": "Принято цехом",
   ready: "Собрано",
   "agree-delivery": "Доставка согласована",
+  delivery: "Доставка согласована",
+  received: "Получено клиентом",
+  feedback: "Звонок обратной связи",
   ship: "Отгружено",
   receive: "Получено клиентом",
   close: "Закрыть",
@@ -47,6 +51,7 @@ export function OrderActions({ order }: { order: Order }) {
   const onProblem = useProblemHandler();
   const [asking, setAsking] = useState<string | null>(null);
   const [clarifying, setClarifying] = useState(false);
+  const [form, setForm] = useState<"delivery" | "feedback" | null>(null);
 
   const act = useMutation({
     mutationFn: async ({ action, body }: { action: string; body?: object }) => {
@@ -54,7 +59,7 @@ export function OrderActions({ order }: { order: Order }) {
       const post = api.POST as unknown as (
         path: string,
         init: { params: { path: { order_id: number }; header: Record<string, string> }; body?: object },
-      ) => Promise<{ data?: Order; error?: unknown; response: Response }>;
+      ) => Promise<{ data?: Order | object; error?: unknown; response: Response }>;
       return unwrap(
         await post(`/api/v1/orders/{order_id}/${action}`, {
           params: { path: { order_id: order.id }, header: ifMatch(order.version) },
@@ -63,10 +68,13 @@ export function OrderActions({ order }: { order: Order }) {
       );
     },
     onSuccess: (updated) => {
-      queryClient.setQueryData(["orders", order.id], updated);
+      // Most actions answer with the order; some with what they made (the invoice, the delivery).
+      if ("channel" in updated) queryClient.setQueryData(["orders", order.id], updated);
       void queryClient.invalidateQueries({ queryKey: ["orders"] });
+      void queryClient.invalidateQueries({ queryKey: ["invoices"] });
       void queryClient.invalidateQueries({ queryKey: ["tasks"] });
       setAsking(null);
+      setForm(null);
     },
     onError: (error) => onProblem(error),
   });
@@ -85,6 +93,8 @@ export function OrderActions({ order }: { order: Order }) {
             loading={act.isPending && act.variables.action === name}
             onClick={() => {
               if (name === "clarify") setClarifying(true);
+              else if (name === "delivery" || name === "feedback") setForm(name);
+              else if (name === "received") act.mutate({ action: name, body: {} });
               else if (WITH_REASON.has(name)) setAsking(name);
               else act.mutate({ action: name });
             }}
@@ -102,6 +112,10 @@ export function OrderActions({ order }: { order: Order }) {
         />
       ) : null}
       {clarifying ? <ClarifyModal order={order} onClose={() => setClarifying(false)} /> : null}
+      {form === "delivery" ? <AgreeDeliveryModal order={order} onClose={() => setForm(null)} /> : null}
+      {form === "feedback" ? (
+        <FeedbackModal busy={act.isPending} onClose={() => setForm(null)} onSubmit={(body) => act.mutate({ action: "feedback", body })} />
+      ) : null}
     </Group>
   );
 }

@@ -6,6 +6,9 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import { formatDateTime, formatMoney } from "../../lib/format";
 import { LINE_FIELD, ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
+import { DeliverySection } from "./Delivery";
+import { InvoiceSection } from "./Invoice";
+import { OrderTimeline } from "./Timeline";
 import { OrderActions, actionLabel, openAttachment, useOrderAttachments, useOrderHistory } from "./OrderActions";
 
 /** One order: its state, where it came from and its lines, the missing fields highlighted. */
@@ -79,6 +82,9 @@ export function OrderPage() {
           })}
         </Table.Tbody>
       </Table>
+      <DeliverySection order={o} />
+      <InvoiceSection order={o} />
+      <OrderTimeline order={o} />
       <Attachments orderId={o.id} />
       <History orderId={o.id} />
     </Stack>
