@@ -383,9 +383,10 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready when the database answers. Redis and the key-rate table are reported too: without Redis
-         *     the API keeps working, and a key-rate table with no refresh for `APP_RATES__STALE_AFTER_DAYS`
-         *     days says `stale` (penalties still compute, on the rates it has); either makes the status
+         * @description Ready when the database answers. Redis, the key-rate table and 1C are reported too: without
+         *     Redis the API keeps working, a key-rate table with no refresh for `APP_RATES__STALE_AFTER_DAYS`
+         *     days says `stale` (penalties still compute, on the rates it has), and without 1C orders are
+         *     still taken while the jobs that need it wait and retry; any of them makes the status
          *     `degraded`.
          */
         get: operations["readyz_readyz_get"];
