@@ -9,14 +9,14 @@ from app.services.seed import inn10
 from tests.console.conftest import ConsoleApi, Watched, login
 
 MANAGER = "kuznetsova.as@example.com"
-HEAD = "ershova.vm@example.com"
+DIRECTOR = "lebedeva.ip@example.com"  # management sets credit terms
 
 
 async def test_clients_are_searched_paged_and_shown_with_their_terms(
     console_api: ConsoleApi, watched: Watched
 ) -> None:
     api, page = console_api, watched.page
-    manager, head = api.login(MANAGER), api.login(HEAD)
+    manager, director = api.login(MANAGER), api.login(DIRECTOR)
     mine = {"manager_id": api.call("GET", "/api/v1/auth/me", manager)["id"]}
     # One more than a page of clients sharing a word, so the list needs a second page.
     for i in range(51):
@@ -39,7 +39,7 @@ async def test_clients_are_searched_paged_and_shown_with_their_terms(
         },
     )  # fmt: skip
     api.call(
-        "PUT", f"/api/v1/clients/{card['id']}/credit-terms", head | {"If-Match": f'"{card["version"]}"'},
+        "PUT", f"/api/v1/clients/{card['id']}/credit-terms", director | {"If-Match": f'"{card["version"]}"'},
         json={"deferment_days": 30, "credit_limit": "500000", "discount_percent": "5",
               "effective_from": api.now.date().isoformat(), "reason": "Решение директора от 01.12"},
     )  # fmt: skip

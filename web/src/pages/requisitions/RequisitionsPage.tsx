@@ -175,17 +175,17 @@ function Line({ line: r, canWrite }: { line: Requisition; canWrite: boolean }) {
       {canWrite ? (
         <Table.Td>
           <Group gap={4} justify="flex-end">
-            {allowed.has("order") ? (
+            {allowed.has("ordered") ? (
               <Button size="compact-sm" variant="default" loading={busy("ordered")} onClick={() => act.mutate({ action: "ordered", body: {} })}>
                 Заказано
               </Button>
             ) : null}
-            {allowed.has("expect") ? (
+            {allowed.has("expected") ? (
               <Button size="compact-sm" variant="default" onClick={() => setAsking("expected")}>
                 Дата поставки
               </Button>
             ) : null}
-            {allowed.has("arrive") ? (
+            {allowed.has("arrived") ? (
               <Button size="compact-sm" variant="default" loading={busy("arrived")} onClick={() => act.mutate({ action: "arrived", body: {} })}>
                 Пришло
               </Button>

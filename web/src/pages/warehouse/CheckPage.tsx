@@ -189,7 +189,7 @@ export function CheckPage() {
                       </Badge>
                     </Table.Td>
                     <Table.Td>
-                      {allowed.has("mark") ? (
+                      {allowed.has("marks") ? (
                         <Group gap={4} wrap="nowrap">
                           {MARK_BUTTONS.map(({ mark: value, short }) => (
                             <Button
