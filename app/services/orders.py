@@ -236,19 +236,8 @@ class OrderService:
                 select(Delivery.order_id, Delivery.checklist).where(Delivery.order_id.in_(agreed))
             )
             unticked = {oid for oid, checklist in rows if any(x["done_at"] is None for x in checklist)}
-        waiting = [o.id for o in orders if o.status == OrderStatus.WAITING_FOR_SUPPLY]
-        arrived: set[int] = set()
-        if waiting:
-            arrived = set(
-                (
-                    await self.uow.session.scalars(
-                        select(Requisition.order_line_id).where(
-                            Requisition.order_id.in_(waiting),
-                            Requisition.status == RequisitionStatus.ARRIVED,
-                        )
-                    )
-                ).all()
-            )
+        waiting = [o for o in orders if o.status == OrderStatus.WAITING_FOR_SUPPLY]
+        awaited = await self.not_at_warehouse(waiting)
         allowed = {}
         for order in orders:
             held = set()
@@ -256,12 +245,34 @@ class OrderService:
                 held.add("approve-credit")
             if order.id in unticked:
                 held.add("ship")
-            if order.status == OrderStatus.WAITING_FOR_SUPPLY and any(
-                line.fulfilment != Fulfilment.RESERVE and line.id not in arrived for line in order.lines
-            ):
+            if awaited.get(order.id):
                 held.add("ready")  # the keeper reports it picked once every line is there
             allowed[order.id] = [a for a in allowed_actions(order.status) if a not in held]
         return allowed
+
+    async def not_at_warehouse(self, orders: Sequence[Order]) -> dict[int, list[OrderLine]]:
+        """Each order's lines neither reserved from stock nor arrived through the requisition book
+        (one query for them all): the order is picked once there are none."""
+        if not orders:
+            return {}
+        arrived = set(
+            (
+                await self.uow.session.scalars(
+                    select(Requisition.order_line_id).where(
+                        Requisition.order_id.in_([o.id for o in orders]),
+                        Requisition.status == RequisitionStatus.ARRIVED,
+                    )
+                )
+            ).all()
+        )
+        return {
+            order.id: [
+                line
+                for line in order.lines
+                if line.fulfilment != Fulfilment.RESERVE and line.id not in arrived
+            ]
+            for order in orders
+        }
 
     async def get(self, order_id: int) -> Order:
         return await Scope(self.uow).order(order_id)

@@ -14,7 +14,7 @@ from app.models.clients import Client
 from app.models.directory import Employee
 from app.models.orders import Fulfilment, Order, OrderLine, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind
-from app.models.requisitions import Requisition, RequisitionStatus
+from app.models.requisitions import Requisition
 from app.services.common import ensure_version
 from app.services.documents.warehouse_xlsx import (
     WarehouseLine,
@@ -109,18 +109,7 @@ class WarehouseService:
 
     async def not_at_warehouse(self, order: Order) -> list[OrderLine]:
         """The lines neither reserved from stock nor arrived through the requisition book."""
-        arrived = set(
-            (
-                await self.uow.session.scalars(
-                    select(Requisition.order_line_id).where(
-                        Requisition.order_id == order.id, Requisition.status == RequisitionStatus.ARRIVED
-                    )
-                )
-            ).all()
-        )
-        return [
-            line for line in order.lines if line.fulfilment != Fulfilment.RESERVE and line.id not in arrived
-        ]
+        return (await self.orders.not_at_warehouse([order]))[order.id]
 
     async def _make_ready(self, order: Order, payload: dict[str, Any]) -> None:
         self.orders.move(order, "ready", payload)
