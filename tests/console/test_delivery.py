@@ -23,21 +23,7 @@ def _ready_order(api: ConsoleApi) -> int:
     accepted by the warehouse, what was procured arrived."""
     head, assistant = api.login(HEAD), api.login(ASSISTANT)
     keeper, supply = api.login(KEEPER), api.login(SUPPLY)
-    client = api.call("GET", "/api/v1/clients", head, params={"limit": 1})["items"][0]
-    product = api.call("GET", "/api/v1/catalogue/products", assistant, params={"q": "KL-STD-4446-158"})[
-        "items"
-    ][0]
-    line = {
-        "product_id": product["id"], "name": product["name"], "model": product["model"],
-        "color": product["color"], "size": product["size"], "height": product["height"],
-        "price_category": "Оптовая", "quantity": 2,
-    }  # fmt: skip
-    order = api.call(
-        "POST",
-        "/api/v1/orders",
-        assistant,
-        json={"channel": "mailbox", "client_id": client["id"], "lines": [line]},
-    )
+    order = api.mail_order(head, assistant, quantity=2)
     url = f"/api/v1/orders/{order['id']}"
     invoice = api.call("POST", f"{url}/invoice", assistant, json={})
     api.call(

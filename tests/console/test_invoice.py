@@ -32,21 +32,7 @@ async def test_the_invoice_is_sent_revised_compared_flagged_and_approved(
 ) -> None:
     api, page = console_api, watched.page
     head, assistant = api.login(HEAD), api.login(ASSISTANT)
-    client = api.call("GET", "/api/v1/clients", head, params={"limit": 1})["items"][0]
-    product = api.call("GET", "/api/v1/catalogue/products", assistant, params={"q": "KL-STD-4446-158"})[
-        "items"
-    ][0]
-    line = {
-        "product_id": product["id"], "name": product["name"], "model": product["model"],
-        "color": product["color"], "size": product["size"], "height": product["height"],
-        "price_category": "Оптовая", "quantity": 3,
-    }  # fmt: skip
-    order = api.call(
-        "POST",
-        "/api/v1/orders",
-        assistant,
-        json={"channel": "mailbox", "client_id": client["id"], "lines": [line]},
-    )
+    order = api.mail_order(head, assistant, quantity=3)
     pdfs: list[str] = []
     page.on(
         "response",
@@ -58,7 +44,9 @@ async def test_the_invoice_is_sent_revised_compared_flagged_and_approved(
     await page.get_by_test_id("order-actions").get_by_role("button", name="Выставить счёт").click()
     section = page.get_by_test_id("invoice")
     await expect(section.get_by_test_id("invoice-status")).to_have_text("Выставлен")
-    invoice = api.call("GET", "/api/v1/invoices", assistant, params={"client_id": client["id"]})["items"][0]
+    invoice = api.call("GET", "/api/v1/invoices", assistant, params={"client_id": order["client_id"]})[
+        "items"
+    ][0]
     assert invoice["order_id"] == order["id"]
     await expect(section).to_contain_text(f"Счёт № {invoice['number']}")
     await expect(section).to_contain_text("редакция 1")
