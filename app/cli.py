@@ -502,7 +502,7 @@ def dev(
     """Everything for a newcomer: migrate, demo data, Redis if none answers, a local mail server
     (unless APP_SMTP__HOST or APP_SMTP__PORT names one), the API and the worker."""
     # The demo amoCRM account: a webhook to /webhooks/amocrm/<secret> with this account id makes
-    # an order from the stub's leads (see the README). Real installations set their own.
+    # an order from the stub's leads (see docs/api.md). Real installations set their own.
     os.environ.setdefault("APP_AMOCRM__ACCOUNT_ID", DEMO_AMOCRM_ACCOUNT)
     get_settings.cache_clear()
     settings = get_settings()

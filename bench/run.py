@@ -185,7 +185,7 @@ def goal_text(row: Row) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    """The summary as a Markdown table (read as is in a terminal, pasted as is in the README)."""
+    """The summary as a Markdown table (read as is in a terminal, pasted as is in docs/benchmarks.md)."""
     lines = ["| measure | value | baseline | ratio | goal | result |", "|---|---|---|---|---|---|"]
     for row in rows:
         ratio = "" if row.ratio is None else f"{row.ratio:.2f}"
