@@ -15,6 +15,8 @@ INTAKE: dict[str, Any] = {
     "ratio_median": 0.71,
     "paced_rate": 100,
     "paced_p99_ms": 180.0,
+    "baseline_paced_p99_ms": 60.0,
+    "paced_p99_ratio_median": 3.1,
     "webhook_rps_median": 90.0,
     "webhook_baseline_rps_median": 200.0,
     "webhook_ratio_median": 0.45,
@@ -53,7 +55,9 @@ def test_goals_are_judged_on_the_ratio_or_the_value_they_name() -> None:
     assert (throughput["value"], throughput["baseline"], throughput["ratio"]) == (148.1, 211.9, 0.71)
     assert throughput["status"] == "met"  # the ratio 0.71 ≥ 0.5, whatever the req/s
     assert rows["amoCRM webhook throughput"]["status"] == "NOT met"  # 0.45 < 0.5
-    assert rows["order intake p99 at a paced 100 req/s"]["status"] == "NOT met"  # 180 ms ≥ 50 ms
+    p99 = rows["order intake p99 at a paced 100 req/s"]
+    # Judged on the rounds' median ratio against the bare endpoint's p99 (3.1 > 2), not on 180 / 60.
+    assert (p99["value"], p99["baseline"], p99["ratio"], p99["status"]) == (180.0, 60.0, 3.1, "NOT met")
     assert rows["API worker RSS after the intake run"]["status"] == "met"
     assert result["counts"] == {"met": 2, "NOT met": 2, "not built": 0, "failed": 0}
     assert result["benchmarks"]["intake"] == {"seconds": 61.0, "error": None, "result": INTAKE}
@@ -133,18 +137,28 @@ def test_the_documents_timed_are_the_sizes_their_goals_name() -> None:
     assert floor.count("<p>") == 1
 
 
-def test_the_intake_p99_is_judged_on_its_value_with_the_bare_endpoint_beside_it() -> None:
+def test_the_intake_p99_is_judged_on_the_rounds_ratio_to_the_bare_endpoint() -> None:
     from bench.run import intake_rows
 
-    rows = {
-        row.measure: judged(row)
-        for row in intake_rows(
-            INTAKE | {"baseline_paced_p99_ms": 40.0, "cpu_steadiness": {"slow_share": 0.046}}
-        )
+    def p99_row(result: dict[str, Any]) -> Row:
+        rows = {row.measure: judged(row) for row in intake_rows(result)}
+        return rows["order intake p99 at a paced 100 req/s"]
+
+    # Each round's p99 against the bare endpoint's in that round: the median of those ratios (1.8)
+    # is the figure judged, not the ratio of the two medians (180 / 40).
+    rounds = p99_row(INTAKE | {"baseline_paced_p99_ms": 40.0, "paced_p99_ratio_median": 1.8})
+    assert (rounds.value, rounds.baseline, rounds.ratio, rounds.status) == (180.0, 40.0, 1.8, "met")
+    # A result written before the rounds' ratio existed is judged on the ratio of its medians.
+    older = {k: v for k, v in INTAKE.items() if k != "paced_p99_ratio_median"}
+    medians = p99_row(older | {"baseline_paced_p99_ms": 40.0})
+    assert (medians.ratio, medians.status) == (4.5, "NOT met")
+    # With no bare endpoint's figure at all there is nothing to judge.
+    bare = {k: v for k, v in older.items() if k != "baseline_paced_p99_ms"}
+    assert (p99_row(bare).baseline, p99_row(bare).status) == (None, "failed")
+    machine = {
+        row.measure: judged(row) for row in intake_rows(INTAKE | {"cpu_steadiness": {"slow_share": 0.046}})
     }
-    p99 = rows["order intake p99 at a paced 100 req/s"]
-    assert (p99.value, p99.baseline, p99.ratio, p99.status) == (180.0, 40.0, 4.5, "NOT met")
-    machine = rows["machine, idle: time the CPU ran >= 3x slow"]
-    assert (machine.value, machine.status) == (4.6, "no goal")
-    # A result written before these figures existed still makes its rows.
-    assert judged(intake_rows(INTAKE)[1]).baseline is None
+    assert (
+        machine["machine, idle: time the CPU ran >= 3x slow"].value,
+        machine["machine, idle: time the CPU ran >= 3x slow"].status,
+    ) == (4.6, "no goal")
