@@ -37,6 +37,7 @@ from app.schemas.orders import (
     OrderRead,
 )
 from app.services.fulfilment import FulfilmentService
+from app.services.order_cancel import OrderCancellation
 from app.services.order_files import OrderFileService
 from app.services.orders import OrderService, missing_fields
 from app.services.permissions import Permission
@@ -159,10 +160,16 @@ async def clarify_order(
     operation_id="cancel_order",
 )
 async def cancel_order(
-    order_id: PathId, data: OrderCancel, orders: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId,
+    data: OrderCancel,
+    orders: ServiceDep,
+    settings: SettingsDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> OrderRead:
     """Cancel the order, with the reason."""
-    return await one(orders, await orders.cancel(order_id, data.reason, version), response)
+    cancellation = OrderCancellation(orders.uow, orders.erp, settings.company)
+    return await one(orders, await cancellation.cancel(order_id, data.reason, version), response)
 
 
 @router.post(

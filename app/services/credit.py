@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
@@ -18,15 +17,15 @@ from app.models.directory import Role
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.clients import CreditTerms
 from app.schemas.credit import CreditDecision, CreditRecommendation, CreditRequestCreate, CreditVerdict
-from app.services.actions import Actions
 from app.services.clients import ClientService
-from app.services.common import ensure_version, touch
+from app.services.common import ensure_version
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.pagination import Page, newest_first
 from app.services.permissions import management_roles
 from app.services.ports import Erp
+from app.services.state_machine import StateMachine
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -46,7 +45,7 @@ RECOMMENDATION_TEXT = {
 }
 
 
-ACTIONS = Actions("credit request", TRANSITIONS)
+ACTIONS = StateMachine("credit request", TRANSITIONS, kind="credit_request")
 
 
 def credit_actions(status: CreditRequestStatus) -> list[str]:
@@ -113,7 +112,9 @@ class CreditService:
         request.lawyer_id = actor.id if actor else None
         request.reviewed_at = self.uow.clock.now()
         first = request.status == S.REQUESTED
-        await self._move(request, "verdict", {"verdict": data.verdict.value, "comment": data.comment})
+        await ACTIONS.take(
+            request, "verdict", self.history, {"verdict": data.verdict.value, "comment": data.comment}
+        )
         if first:
             await self._task(
                 Role.HEAD,
@@ -137,8 +138,11 @@ class CreditService:
         request.recommendation_comment = data.comment
         request.recommended_by_id = self.uow.actor.id if self.uow.actor else None
         request.recommended_at = self.uow.clock.now()
-        await self._move(
-            request, "recommend", {"recommendation": data.recommendation.value, "comment": data.comment}
+        await ACTIONS.take(
+            request,
+            "recommend",
+            self.history,
+            {"recommendation": data.recommendation.value, "comment": data.comment},
         )
         if first:
             client = await ClientService(self.uow).get(request.client_id)
@@ -168,8 +172,11 @@ class CreditService:
         await ClientService(self.uow).apply_terms(client, terms, request.id)
         self._decide(request, data)
         request.effective_from = terms.effective_from
-        await self._move(
-            request, "approve", {"comment": data.comment, "effective_from": str(terms.effective_from)}
+        await ACTIONS.take(
+            request,
+            "approve",
+            self.history,
+            {"comment": data.comment, "effective_from": str(terms.effective_from)},
         )
         self.uow.after_commit(PUSH_JOB, request.id, job_id=f"credit-1c:{request.id}")
         return request
@@ -178,7 +185,7 @@ class CreditService:
         request = await self._for(request_id, "reject", if_match)
         self._not_own(request, "reject")
         self._decide(request, data)
-        await self._move(request, "reject", {"comment": data.comment})
+        await ACTIONS.take(request, "reject", self.history, {"comment": data.comment})
         return request
 
     # --- 1C --------------------------------------------------------------------------------------
@@ -213,9 +220,7 @@ class CreditService:
     async def _for(self, request_id: int, action: str, if_match: int | None) -> CreditRequest:
         request = await self.get(request_id)
         ensure_version(request, if_match, "credit request")
-        sources, _ = TRANSITIONS[action]
-        if request.status not in sources:
-            raise ACTIONS.refusal(request.status, action)
+        ACTIONS.check(request.status, action)
         return request
 
     def _not_own(self, request: CreditRequest, action: str) -> None:
@@ -231,19 +236,6 @@ class CreditService:
         request.decided_by_id = self.uow.actor.id if self.uow.actor else None
         request.decided_at = self.uow.clock.now()
         request.decision_comment = data.comment
-
-    async def _move(self, request: CreditRequest, action: str, payload: dict[str, Any]) -> None:
-        before = request.status
-        request.status = TRANSITIONS[action][1]
-        touch(request, self.uow)
-        await self.uow.session.flush()
-        self.history.record(
-            "credit_request",
-            request.id,
-            action,
-            {"status": before.value},
-            {"status": request.status.value} | payload,
-        )
 
     async def _task(
         self, role: Role | None, kind: TaskKind, title: str, description: str, request: CreditRequest

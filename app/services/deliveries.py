@@ -28,6 +28,7 @@ from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.ports import Erp
 from app.services.spec_closing import close_spec_of_order, ensure_spec_documents
+from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
 CHECKLISTS: dict[DeliveryMethod, list[tuple[str, str]]] = {
@@ -209,7 +210,6 @@ class DeliveryService:
         self.orders.move(order, "close", {"rating": rating, "comment": comment})
         delivery.rating, delivery.feedback = rating, comment
         touch(delivery, self.uow)
-        now = self.uow.clock.now()
         tasks = await self.uow.session.scalars(
             select(Task).where(
                 Task.subject_type == TaskSubject.ORDER,
@@ -219,9 +219,7 @@ class DeliveryService:
                 Task.title.startswith("Обратная связь"),
             )
         )
-        for task in tasks:
-            task.status, task.reached, task.result, task.completed_at = TaskStatus.DONE, True, comment, now
-            task.updated_at = now
+        TaskService(self.uow).end(tasks, TaskStatus.DONE, comment, reached=True)
         await close_spec_of_order(self.uow, order.id, rating, comment)
         await self.uow.session.flush()
         return order

@@ -8,14 +8,15 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from app.core.errors import FieldError, InvalidTransition, NotFound
+from app.core.errors import FieldError, NotFound
 from app.models.flags import DocumentFlag, DocumentKind, FlagStatus
 from app.models.invoices import Invoice
 from app.models.outbox import OutboundKind
-from app.services.common import ensure_version, touch
+from app.services.common import ensure_version
 from app.services.history import HistoryService, snapshot
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
+from app.services.state_machine import StateMachine
 from app.services.unit_of_work import UnitOfWork
 
 CHANNEL = "document_errors"
@@ -26,6 +27,12 @@ KIND_TITLES = {
     DocumentKind.SPEC: "ТЗ",
     DocumentKind.OTHER: "Документ",
 }
+
+# A flag stays open, visible on its document, until someone records the fix.
+TRANSITIONS: dict[str, tuple[frozenset[FlagStatus], FlagStatus]] = {
+    "fixed": (frozenset({FlagStatus.OPEN}), FlagStatus.FIXED),
+}
+ACTIONS = StateMachine("flag", TRANSITIONS, kind="document_flag", snapshot=snapshot)
 
 
 class FlagService:
@@ -67,17 +74,13 @@ class FlagService:
     async def fix(self, flag_id: int, note: str, if_match: int | None) -> DocumentFlag:
         flag = await self.get(flag_id)
         ensure_version(flag, if_match, "flag")
-        if flag.status != FlagStatus.OPEN:
-            raise InvalidTransition("flag", flag.status, "fix", [])
-        before = snapshot(flag)
         actor = self.uow.actor
-        flag.status = FlagStatus.FIXED
-        flag.fix_note = note
-        flag.fixed_by_id = actor.id if actor else None
-        flag.fixed_at = self.uow.clock.now()
-        touch(flag, self.uow)
-        await self.uow.session.flush()
-        self.history.record("document_flag", flag.id, "fixed", before, snapshot(flag))
+        changes = {
+            "fix_note": note,
+            "fixed_by_id": actor.id if actor else None,
+            "fixed_at": self.uow.clock.now(),
+        }
+        await ACTIONS.take(flag, "fixed", self.history, changes=changes)
         await OutboxService(self.uow).add(
             kind=OutboundKind.CHAT,
             channel=CHANNEL,

@@ -12,10 +12,11 @@ from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Fulfilment, Order, OrderLine, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
-from app.services.common import ensure_version, touch
+from app.services.common import ensure_version
 from app.services.history import HistoryService
 from app.services.orders import OrderService
 from app.services.ports import Erp
+from app.services.requisitions import RequisitionService
 from app.services.unit_of_work import UnitOfWork
 
 SYNC_JOB = "sync_fulfilment"
@@ -68,9 +69,7 @@ class FulfilmentService:
             elif (entry := booked.get(line.id)) is not None:
                 line.fulfilment = Fulfilment.PROCURE
                 if entry.status == RequisitionStatus.CANCELLED:
-                    entry.status, entry.comment, entry.onec_id = RequisitionStatus.REQUESTED, None, None
-                    entry.quantity, entry.requested_on, entry.invoice_id = line.quantity, today, invoice.id
-                    touch(entry, self.uow)
+                    RequisitionService(self.uow, self.erp).rebook(entry, line.quantity, today, invoice.id)
             else:
                 line.fulfilment = Fulfilment.PROCURE
                 self.uow.session.add(
@@ -160,9 +159,7 @@ class FulfilmentService:
             elif (entry := booked.get(line.id)) is not None:
                 line.fulfilment = Fulfilment.PROCURE
                 if entry.status == RequisitionStatus.CANCELLED:
-                    entry.status, entry.comment, entry.onec_id = RequisitionStatus.REQUESTED, None, None
-                    entry.quantity, entry.requested_on, entry.invoice_id = line.quantity, today, invoice.id
-                    touch(entry, self.uow)
+                    RequisitionService(self.uow, self.erp).rebook(entry, line.quantity, today, invoice.id)
             else:
                 line.fulfilment = Fulfilment.PROCURE
                 self.uow.session.add(

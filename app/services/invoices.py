@@ -31,7 +31,6 @@ from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
-from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.discounts import DiscountApprovalService, discount_actions
 from app.services.documents.invoice import (
@@ -51,6 +50,7 @@ from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, ErpInvoice, ErpInvoiceLine
 from app.services.requisitions import RequisitionService
 from app.services.scope import Scope
+from app.services.state_machine import StateMachine
 from app.services.unit_of_work import UnitOfWork
 
 # The invoice's own state machine: action -> (states it is allowed from, state it leads to).
@@ -62,10 +62,18 @@ INVOICE_TRANSITIONS: dict[str, tuple[frozenset[InvoiceStatus], InvoiceStatus]] =
     "request_changes": (frozenset({InvoiceStatus.SENT_FOR_APPROVAL}), InvoiceStatus.REVISION_REQUESTED),
     "revise": (frozenset({InvoiceStatus.ISSUED, InvoiceStatus.REVISION_REQUESTED}), InvoiceStatus.ISSUED),
     "approve": (frozenset({InvoiceStatus.SENT_FOR_APPROVAL}), InvoiceStatus.APPROVED),
+    # With its order (OrderCancellation): the number stays taken, and it is never chased as a debt.
+    "cancel": (frozenset(InvoiceStatus) - {InvoiceStatus.CANCELLED}, InvoiceStatus.CANCELLED),
 }
 
 
-ACTIONS = Actions("invoice", INVOICE_TRANSITIONS, {"request_changes": "request-changes"})
+ACTIONS = StateMachine(
+    "invoice",
+    INVOICE_TRANSITIONS,
+    {"request_changes": "request-changes", "cancel": None},
+    kind="invoice",
+    recorded_as={"cancel": "cancelled"},
+)
 
 
 def invoice_actions(status: InvoiceStatus) -> list[str]:
@@ -262,9 +270,7 @@ class InvoiceService:
     # --- approval by the client (regulation, process 1, step 4) ----------------------------------
 
     def _invoice_allow(self, invoice: Invoice, action: str) -> None:
-        sources, _ = INVOICE_TRANSITIONS[action]
-        if invoice.status not in sources:
-            raise ACTIONS.refusal(invoice.status, action)
+        ACTIONS.check(invoice.status, action)
 
     async def _transition(
         self, invoice: Invoice, action: str, order_action: str, if_match: int | None, payload: dict[str, Any]
@@ -274,17 +280,12 @@ class InvoiceService:
         orders = OrderService(self.uow, self.erp)
         order = await orders.get(invoice.order_id)
         orders.move(order, order_action, {"invoice_id": invoice.id} | payload)
-        before = invoice.status
-        invoice.status = INVOICE_TRANSITIONS[action][1]
-        touch(invoice, self.uow)
-        self.history.record(
-            "invoice",
-            invoice.id,
-            action,
-            {"status": before.value},
-            {"status": invoice.status.value} | payload,
-        )
+        ACTIONS.move(invoice, action, self.history, payload)
         return invoice
+
+    def cancel_with_order(self, invoice: Invoice, reason: str) -> InvoiceStatus:
+        """The order is cancelled, and its invoice with it. Returns the state it left."""
+        return ACTIONS.move(invoice, "cancel", self.history, {"reason": reason})
 
     async def send_for_approval(
         self, invoice_id: int, to: str | None, note: str | None, if_match: int | None

@@ -29,7 +29,6 @@ from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
-from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
@@ -39,6 +38,7 @@ from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, Product
 from app.services.scope import Scope
 from app.services.spec_closing import cancel_spec_of_order
+from app.services.state_machine import StateMachine
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -120,7 +120,7 @@ AT_THE_WAREHOUSE = frozenset(
 UNDO_IN_1C_WORKING_DAYS = 1
 
 
-ACTIONS = Actions(
+ACTIONS = StateMachine(
     "order",
     TRANSITIONS,
     {
@@ -137,6 +137,8 @@ ACTIONS = Actions(
         "receive": "received",
         "close": "feedback",
     },
+    kind="order",
+    recorded_as={"cancel": "cancelled"},
 )
 
 
@@ -650,73 +652,20 @@ class OrderService:
         )
         return list((await self.uow.session.scalars(query.order_by(Task.id))).all())
 
-    async def cancel(self, order_id: int, reason: str, if_match: int | None) -> Order:
-        """The client withdraws (or the goods cannot be had), until delivery is agreed. The order's
-        invoice is cancelled with it (its number stays taken), so it is never chased as a debt; one
-        with payments is refused until the refund is agreed. Past the client's approval, what the
-        order set going is unwound: open requisitions cancelled, the warehouse told in its chat,
-        open tasks on the order cancelled, and the assistant asked to undo the reserve in 1C."""
-        order = await self.get(order_id)
-        ensure_version(order, if_match, "order")
-        self.allow(order, "cancel")
-        invoice = await self.uow.session.scalar(
-            select(Invoice).where(Invoice.order_id == order.id, Invoice.status != InvoiceStatus.CANCELLED)
-        )
-        if invoice is not None and invoice.paid_total > 0:
-            raise Conflict(
-                f"invoice № {invoice.number} has {format_rub(invoice.paid_total)} руб. paid: agree the "
-                "refund with accounting before the order is cancelled"
-            )
-        before = order.status
-        order.status = OrderStatus.CANCELLED
-        order.cancel_reason = reason
-        touch(order, self.uow)
+    async def cancel(self, order: Order, reason: str) -> OrderStatus:
+        """The order's own part of its cancellation (`OrderCancellation` does the whole): the state,
+        its workshop spec, its clarification tasks. Returns the state it left."""
+        changes = {"cancel_reason": reason}
+        before = ACTIONS.move(order, "cancel", self.history, {"reason": reason}, changes=changes)
         await cancel_spec_of_order(self.uow, order.id, reason)
         await self._close_clarification_tasks(order, "Заявка отменена")
         await self.uow.session.flush()
-        self.history.record(
-            "order",
-            order.id,
-            "cancelled",
-            {"status": before.value},
-            {"status": order.status.value, "reason": reason},
-        )
-        if invoice is not None:
-            await self._cancel_invoice(order, invoice, before, reason)
-        return order
+        return before
 
-    async def _cancel_invoice(self, order: Order, invoice: Invoice, before: OrderStatus, reason: str) -> None:
-        was = invoice.status
-        invoice.status = InvoiceStatus.CANCELLED
-        touch(invoice, self.uow)
-        self.history.record(
-            "invoice",
-            invoice.id,
-            "cancelled",
-            {"status": was.value},
-            {"status": "cancelled", "reason": reason},
-        )
-        requisitions = await self.uow.session.scalars(
-            select(Requisition).where(
-                Requisition.order_id == order.id,
-                Requisition.status.in_(
-                    (RequisitionStatus.REQUESTED, RequisitionStatus.ORDERED, RequisitionStatus.EXPECTED)
-                ),
-            )
-        )
-        for requisition in requisitions:
-            requisition.status = RequisitionStatus.CANCELLED
-            requisition.comment = f"Заявка №{order.id} отменена: {reason}"
-            touch(requisition, self.uow)
-            self.history.record(
-                "requisition",
-                requisition.id,
-                "cancel",
-                None,
-                {"status": "cancelled", "comment": requisition.comment},
-            )
-        if was != InvoiceStatus.APPROVED:
-            return  # a workshop spec's lines were in the book; nothing else was set going
+    async def unwind(self, order: Order, invoice: Invoice, before: OrderStatus, reason: str) -> None:
+        """Past the client's approval, what the order set going: its open tasks cancelled, the
+        warehouse told in its chat when it had the order, and the assistant asked to undo the
+        reserve in 1C."""
         await TaskService(self.uow).end_open(
             TaskSubject.ORDER, order.id, TaskStatus.CANCELLED, "Заявка отменена"
         )
@@ -761,15 +710,7 @@ class OrderService:
 
     def move(self, order: Order, action: str, payload: dict[str, Any] | None = None) -> None:
         """Apply a transition of the table (checked) and write it to the history."""
-        self.allow(order, action)
-        _, target = TRANSITIONS[action]
-        assert target is not None
-        before = order.status
-        order.status = target
-        touch(order, self.uow)
-        self.history.record(
-            "order", order.id, action, {"status": before.value}, {"status": target.value} | (payload or {})
-        )
+        ACTIONS.move(order, action, self.history, payload)
 
     # --- the check ------------------------------------------------------------------------------
 
@@ -783,11 +724,12 @@ class OrderService:
         before = order.status
         order.problems = self._problems(gaps, incomplete, credit)
         gaps = order.problems["order"]
+        # The check's own entry (`_record_check`) records the outcome: the machine only moves.
         if not gaps and not incomplete:
-            order.status = OrderStatus.ACCEPTED
+            ACTIONS.move(order, "clarify", to=OrderStatus.ACCEPTED)
             await self._close_clarification_tasks(order, "Заявка уточнена и принята")
         else:
-            order.status = OrderStatus.NEEDS_CLARIFICATION
+            ACTIONS.move(order, "clarify", to=OrderStatus.NEEDS_CLARIFICATION)
             await self._ask_for_clarification(order, gaps, incomplete)
         touch(order, self.uow)
         await self.uow.session.flush()

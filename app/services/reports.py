@@ -28,13 +28,13 @@ from app.models.proposals import Proposal
 from app.models.reports import DailyReport, ReportStatus
 from app.models.specs import Spec
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
-from app.services.actions import Actions
 from app.services.common import ensure_version
 from app.services.documents.daily_report import CallView, ReportView, render_report_pdf, render_reports_xlsx
-from app.services.history import HistoryService, snapshot
+from app.services.history import HistoryService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
+from app.services.state_machine import StateMachine
 from app.services.statistics.sql import kopecks, roubles
 from app.services.tasks import ACTIVE, TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -58,7 +58,7 @@ TRANSITIONS: dict[str, tuple[frozenset[ReportStatus], ReportStatus]] = {
 
 
 # A report is submitted by POST /daily-reports (the day's report, made or replaced), not an action of it.
-ACTIONS = Actions("daily_report", TRANSITIONS, {"submit": None})
+ACTIONS = StateMachine("daily_report", TRANSITIONS, {"submit": None}, kind="daily_report")
 
 
 def report_actions(status: ReportStatus) -> list[str]:
@@ -387,16 +387,10 @@ class DailyReportService:
                 updated_at=now,
             )
             self.uow.session.add(report)
-        if report.status not in TRANSITIONS["submit"][0]:
-            raise ACTIONS.refusal(report.status, "submit")
-        report.figures = _jsonable(figures)
-        report.text = text
-        report.manager_id = manager_id
-        report.submitted_at = now
-        report.status = ReportStatus.SUBMITTED
-        report.updated_at = now
+        ACTIONS.check(report.status, "submit")
         await self.uow.session.flush()
-        self.history.record("daily_report", report.id, "submit", None, snapshot(report))
+        changes = {"figures": _jsonable(figures), "text": text, "manager_id": manager_id, "submitted_at": now}
+        await ACTIONS.take(report, "submit", self.history, changes=changes)
         notice = f"Отчёт помощника {actor.full_name} за {day:%d.%m.%Y} отправлен. Отчёт №{report.id}."
         # The manager is told in the chat, or by e-mail without a chat handle, and gets the answer
         # to give as a task: the feedback closes it.
@@ -441,20 +435,8 @@ class DailyReportService:
             if actor.id == report.employee_id:
                 raise Forbidden("a report is answered by the manager, not by its author")
             raise Forbidden("only the manager the report was sent to, or a head, answers it")
-        if report.status not in TRANSITIONS["feedback"][0]:
-            raise ACTIONS.refusal(report.status, "feedback")
-        before = report.status
-        report.feedback, report.feedback_by_id, report.feedback_at = text, actor.id, self.uow.clock.now()
-        report.status = ReportStatus.REVIEWED
-        report.updated_at = self.uow.clock.now()
-        await self.uow.session.flush()
-        self.history.record(
-            "daily_report",
-            report.id,
-            "feedback",
-            {"status": before.value},
-            {"status": "reviewed", "feedback": text},
-        )
+        changes = {"feedback": text, "feedback_by_id": actor.id, "feedback_at": self.uow.clock.now()}
+        await ACTIONS.take(report, "feedback", self.history, {"feedback": text}, changes=changes)
         tasks = TaskService(self.uow)
         await tasks.end_open(TaskSubject.DAILY_REPORT, report.id, TaskStatus.DONE, "Ответ дан")
         return report

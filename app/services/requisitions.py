@@ -12,12 +12,12 @@ from app.core.errors import FieldError, NotFound
 from app.models.invoices import Invoice
 from app.models.orders import Order, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
-from app.services.actions import Actions
-from app.services.common import ensure_version, touch
+from app.services.common import ensure_version
 from app.services.history import HistoryService, snapshot
 from app.services.orders import OrderService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.ports import Erp
+from app.services.state_machine import StateMachine
 from app.services.unit_of_work import UnitOfWork
 
 S = RequisitionStatus
@@ -26,13 +26,21 @@ TRANSITIONS: dict[str, tuple[frozenset[RequisitionStatus], RequisitionStatus]] =
     "expect": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.EXPECTED),
     "arrive": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.ARRIVED),
     "cancel": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.CANCELLED),
+    # Fulfilment needs a cancelled line again: it is requested anew, for the invoice as it is now.
+    "rebook": (frozenset({S.CANCELLED}), S.REQUESTED),
 }
 # "Read the expected delivery dates in the requisition book and tell the client (call)": by the end
 # of the next working day after supply gives the date.
 CALL_WITH_DATE_WORKING_DAYS = 1
 
 
-ACTIONS = Actions("requisition", TRANSITIONS, {"order": "ordered", "expect": "expected", "arrive": "arrived"})
+ACTIONS = StateMachine(
+    "requisition",
+    TRANSITIONS,
+    {"order": "ordered", "expect": "expected", "arrive": "arrived", "rebook": None},
+    kind="requisition",
+    snapshot=snapshot,
+)
 
 
 def allowed_actions(status: RequisitionStatus) -> list[str]:
@@ -70,15 +78,7 @@ class RequisitionService:
     ) -> Requisition:
         requisition = await self.get(requisition_id)
         ensure_version(requisition, if_match, "requisition")
-        ACTIONS.check(requisition.status, action)
-        target = TRANSITIONS[action][1]
-        before = snapshot(requisition)
-        for key, value in changes.items():
-            setattr(requisition, key, value)
-        requisition.status = target
-        touch(requisition, self.uow)
-        await self.uow.session.flush()
-        self.history.record("requisition", requisition.id, action, before, snapshot(requisition))
+        await ACTIONS.take(requisition, action, self.history, changes=changes)
         return requisition
 
     async def book_invoice(self, order: Order, invoice: Invoice) -> list[Requisition]:
@@ -135,6 +135,30 @@ class RequisitionService:
         )
         for requisition_id in list(requested):
             await self._move(requisition_id, "cancel", None, comment=reason)
+
+    def rebook(self, requisition: Requisition, quantity: int, requested_on: date, invoice_id: int) -> None:
+        """A cancelled line of the book that fulfilment needs again is requested anew."""
+        changes = {
+            "comment": None,
+            "onec_id": None,
+            "quantity": quantity,
+            "requested_on": requested_on,
+            "invoice_id": invoice_id,
+        }
+        ACTIONS.move(requisition, "rebook", self.history, changes=changes)
+
+    async def cancel_open(self, order_id: int, comment: str) -> None:
+        """The order is cancelled: what supply has not received leaves the book."""
+        open_ = await self.uow.session.scalars(
+            select(Requisition).where(
+                Requisition.order_id == order_id,
+                Requisition.status.in_(
+                    (RequisitionStatus.REQUESTED, RequisitionStatus.ORDERED, RequisitionStatus.EXPECTED)
+                ),
+            )
+        )
+        for requisition in list(open_):
+            ACTIONS.move(requisition, "cancel", self.history, changes={"comment": comment})
 
     async def mark_ordered(
         self, requisition_id: int, comment: str | None, if_match: int | None

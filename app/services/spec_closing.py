@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.core.errors import Conflict
 from app.models.specs import Spec, SpecStatus
-from app.services.common import touch
 from app.services.history import HistoryService
+from app.services.spec_states import ACTIONS
 from app.services.unit_of_work import UnitOfWork
 
 
@@ -30,31 +30,13 @@ async def ensure_spec_documents(uow: UnitOfWork, order_id: int) -> None:
 
 async def close_spec_of_order(uow: UnitOfWork, order_id: int, rating: int, comment: str | None) -> None:
     spec: Spec | None = await uow.session.scalar(select(Spec).where(Spec.order_id == order_id))
-    if spec is None or spec.status in (SpecStatus.CLOSED, SpecStatus.CANCELLED):
+    if spec is None or not ACTIONS.can(spec.status, "close"):
         return
-    before = spec.status
-    spec.status = SpecStatus.CLOSED
-    touch(spec, uow)
-    HistoryService(uow).record(
-        "spec",
-        spec.id,
-        "close",
-        {"status": before.value},
-        {"status": SpecStatus.CLOSED.value, "rating": rating, "comment": comment},
-    )
+    ACTIONS.move(spec, "close", HistoryService(uow), {"rating": rating, "comment": comment})
 
 
 async def cancel_spec_of_order(uow: UnitOfWork, order_id: int, reason: str) -> None:
     spec: Spec | None = await uow.session.scalar(select(Spec).where(Spec.order_id == order_id))
-    if spec is None or spec.status in (SpecStatus.CLOSED, SpecStatus.CANCELLED):
+    if spec is None or not ACTIONS.can(spec.status, "cancel_with_order"):
         return
-    before = spec.status
-    spec.status = SpecStatus.CANCELLED
-    touch(spec, uow)
-    HistoryService(uow).record(
-        "spec",
-        spec.id,
-        "cancel",
-        {"status": before.value},
-        {"status": SpecStatus.CANCELLED.value, "reason": f"заявка отменена: {reason}"},
-    )
+    ACTIONS.move(spec, "cancel_with_order", HistoryService(uow), {"reason": f"заявка отменена: {reason}"})

@@ -32,7 +32,6 @@ from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecKind, SpecStatus
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.specs import SpecCreate, SpecUpdate
-from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.documents.proposal import CompanyHeader
@@ -60,6 +59,7 @@ from app.services.pagination import Page, newest_first
 from app.services.ports import Erp, Storage
 from app.services.requisitions import RequisitionService
 from app.services.scope import Scope
+from app.services.spec_states import ACTIONS, EDITABLE
 from app.services.svg import drawable_svg
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
@@ -80,26 +80,6 @@ OPEN_ORDER_STATES = frozenset({OrderStatus.ACCEPTED, OrderStatus.INVOICED})
 PROCURED_ORDER_STATES = frozenset(
     {OrderStatus.FULFILMENT, OrderStatus.SENT_TO_WAREHOUSE, OrderStatus.WAITING_FOR_SUPPLY}
 )
-EDITABLE = frozenset({S.RECEIVED, S.INVOICE_WITH_MANAGER, S.INVOICE_CHECKED, S.SIGNED})
-# The spec's state machine: action -> (states it is allowed from, state it leads to or None).
-TRANSITIONS: dict[str, tuple[frozenset[SpecStatus], SpecStatus | None]] = {
-    "update": (EDITABLE, None),
-    "upload_logo": (EDITABLE, None),
-    "send_invoice_to_manager": (frozenset({S.RECEIVED, S.INVOICE_WITH_MANAGER}), S.INVOICE_WITH_MANAGER),
-    "invoice_checked": (frozenset({S.INVOICE_WITH_MANAGER}), S.INVOICE_CHECKED),
-    "sign": (frozenset({S.INVOICE_CHECKED}), S.SIGNED),
-    "upload_signed_scan": (frozenset({S.INVOICE_CHECKED, S.SIGNED}), S.SIGNED),
-    "send_to_workshop": (frozenset({S.SIGNED}), S.SENT_TO_WORKSHOP),
-    "workshop_accept": (frozenset({S.SENT_TO_WORKSHOP}), S.ACCEPTED_BY_WORKSHOP),
-    "workshop_feedback": (
-        frozenset({S.SENT_TO_WORKSHOP, S.ACCEPTED_BY_WORKSHOP, S.GOODS_READY, S.DOCUMENTS_ISSUED, S.CLOSED}),
-        None,
-    ),
-    "goods_ready": (frozenset({S.ACCEPTED_BY_WORKSHOP}), S.GOODS_READY),
-    # The shipping documents are asked of 1C; the spec moves on when 1C has made them.
-    "issue_documents": (frozenset({S.GOODS_READY}), None),
-    "cancel": (EDITABLE, S.CANCELLED),
-}
 RECEIPTS_JOB = "post_spec_receipts"
 DOCUMENTS_JOB = "issue_spec_documents"
 # A 1C step the worker did not finish (1C down, the job lost) is taken again after this long.
@@ -114,24 +94,6 @@ REQUISITION_STATES = {
     "arrived": "поступило",
     "cancelled": "отменено",
 }
-
-
-ACTIONS = Actions(
-    "spec",
-    TRANSITIONS,
-    {
-        "update": None,  # PATCH /specs/{id}
-        "upload_logo": "logo",
-        "send_invoice_to_manager": "invoice-to-manager",
-        "invoice_checked": "invoice-checked",
-        "upload_signed_scan": "signed-scan",
-        "send_to_workshop": "send",
-        "workshop_accept": "workshop-accepted",
-        "workshop_feedback": "workshop-feedback",
-        "goods_ready": "goods-ready",
-        "issue_documents": "shipping-documents",
-    },
-)
 
 
 def spec_actions(status: SpecStatus) -> list[str]:
@@ -283,29 +245,15 @@ class SpecService:
         ACTIONS.check(spec.status, action)
 
     def _move(self, spec: Spec, action: str, payload: dict[str, Any] | None = None) -> None:
-        self.allow(spec, action)
-        target = TRANSITIONS[action][1]
-        before = spec.status
-        if target is not None:
-            spec.status = target
-        touch(spec, self.uow)
-        self.history.record(
-            "spec", spec.id, action, {"status": before.value}, {"status": spec.status.value} | (payload or {})
-        )
+        ACTIONS.move(spec, action, self.history, payload)
 
     async def _new_revision(self, spec: Spec, reason: str) -> None:
         """The document changed: the next revision; a signature of an earlier one no longer counts,
         and supply gets the spec to check and sign again."""
         spec.revision += 1
         if spec.status == S.SIGNED:
-            spec.status = S.INVOICE_CHECKED
-            self.history.record(
-                "spec",
-                spec.id,
-                "signature_void",
-                {"signed_revision": spec.signed_revision},
-                {"revision": spec.revision, "reason": reason},
-            )
+            payload = {"signed_revision": spec.signed_revision, "revision": spec.revision, "reason": reason}
+            ACTIONS.move(spec, "void_signature", self.history, payload)
             await self._sign_task(
                 spec, f"Подписать заново ТЗ в швейный цех № {spec.id} (ред. {spec.revision})"
             )
@@ -735,10 +683,7 @@ class SpecService:
                 Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
             )
         )
-        now = self.uow.clock.now()
-        for task in tasks:
-            task.status, task.result, task.completed_at, task.updated_at = TaskStatus.DONE, result, now, now
-            self.history.record("task", task.id, "complete", None, {"status": "done", "result": result})
+        TaskService(self.uow).end(tasks, TaskStatus.DONE, result)
 
     async def signed_file(self, spec_id: int) -> tuple[str, str, bytes]:
         spec = await self.get(spec_id)
@@ -875,7 +820,7 @@ class SpecService:
 
     async def feedback_from_chat(self, spec_id: int, text: str) -> bool:
         spec = await self.uow.session.get(Spec, spec_id)
-        if spec is None or spec.status not in TRANSITIONS["workshop_feedback"][0]:
+        if spec is None or not ACTIONS.can(spec.status, "workshop_feedback"):
             return False
         self._record_feedback(spec, text, "chat")
         await self.uow.session.flush()
@@ -965,17 +910,17 @@ class SpecService:
         spec = await self.uow.session.get(Spec, spec_id)
         if spec is None or spec.upd_onec_id is not None:
             return
-        spec.upd_onec_id = upd_id
-        before = spec.status
-        if spec.status == S.GOODS_READY:
-            spec.status = S.DOCUMENTS_ISSUED
-            touch(spec, self.uow)
-        self.history.record(
-            "spec",
-            spec.id,
+        # The worker's record of 1C: the version moves only when the spec moves on.
+        issued = S.DOCUMENTS_ISSUED if spec.status == S.GOODS_READY else None
+        changes = {"upd_onec_id": upd_id}
+        ACTIONS.move(
+            spec,
             "documents_issued",
-            {"status": before.value},
-            {"status": spec.status.value, "upd": upd_id},
+            self.history,
+            {"upd": upd_id},
+            to=issued,
+            changes=changes,
+            moves_version=False,
         )
 
     async def due_jobs(self) -> tuple[list[int], list[int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -14,13 +14,13 @@ from app.models.directory import Employee
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.tasks import TaskComplete, TaskCreate, TaskUpdate
-from app.services.actions import Actions
 from app.services.common import ensure_version, within_window
 from app.services.history import HistoryService, snapshot
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.permissions import Permission, has
 from app.services.scope import Scope
+from app.services.state_machine import StateMachine
 from app.services.unit_of_work import UnitOfWork
 
 DEFAULT_DUE_TIME = time(18, 0)
@@ -39,7 +39,7 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskStatus], TaskStatus]] = {
 ACTIVE = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
 
 
-ACTIONS = Actions("task", TRANSITIONS)
+ACTIONS = StateMachine("task", TRANSITIONS, kind="task")
 
 
 def allowed_actions(status: TaskStatus) -> list[str]:
@@ -286,24 +286,18 @@ class TaskService:
         task = await self.get(task_id)
         ensure_version(task, if_match, "task")
         self._check_may_change(task)
-        sources, target = TRANSITIONS[action]
-        if task.status not in sources:
-            raise ACTIONS.refusal(task.status, action)
+        ACTIONS.check(task.status, action)
         if action == "complete":
             assert outcome is not None
             if task.kind == TaskKind.CALL and outcome.reached is None:
                 raise FieldError("reached", "a call's outcome says whether the person was reached")
             task.reached, task.result, task.next_step = outcome.reached, outcome.result, outcome.next_step
-        now = self.uow.clock.now()
-        before = task.status
-        task.status = target
-        task.completed_at = now if target == TaskStatus.DONE else None
         if action == "reopen":
             task.reached = task.result = task.next_step = None
-        task.updated_at = now
+        target = TRANSITIONS[action][1]
+        task.completed_at = self.uow.clock.now() if target == TaskStatus.DONE else None
+        ACTIONS.move(task, action, self.history, outcome.model_dump(exclude_none=True) if outcome else None)
         await self.uow.session.flush()
-        payload = {"status": target.value} | (outcome.model_dump(exclude_none=True) if outcome else {})
-        self.history.record("task", task.id, action, {"status": before.value}, payload)
         return task
 
     # --- the worker's sweep ---------------------------------------------------------------------
@@ -367,13 +361,24 @@ class TaskService:
 
     async def _end(self, query: Select[Any], status: TaskStatus, result: str) -> list[Task]:
         tasks = list((await self.uow.session.scalars(query.order_by(Task.id))).all())
+        self.end(tasks, status, result)
+        return tasks
+
+    def end(
+        self, tasks: Iterable[Task], status: TaskStatus, result: str | None, *, reached: bool | None = None
+    ) -> None:
+        """End these open tasks: done with ``result`` (and, for a call, whether the person was
+        reached) when what they asked for happened, or cancelled when it no longer will."""
         now = self.uow.clock.now()
         action = "complete" if status == TaskStatus.DONE else "cancel"
         for task in tasks:
-            task.status, task.result, task.updated_at = status, result, now
-            task.completed_at = now if status == TaskStatus.DONE else None
-            self.history.record("task", task.id, action, None, {"status": status.value, "result": result})
-        return tasks
+            changes: dict[str, Any] = {
+                "result": result,
+                "completed_at": now if status == TaskStatus.DONE else None,
+            }
+            if reached is not None:
+                changes["reached"] = reached
+            ACTIONS.move(task, action, self.history, {"result": result}, changes=changes)
 
     async def for_subject(self, subject_type: TaskSubject, subject_id: int) -> Sequence[Task]:
         query = select(Task).where(Task.subject_type == subject_type, Task.subject_id == subject_id)

@@ -32,7 +32,6 @@ from app.models.warehouse_checks import (
     WarehouseCheck,
     WarehouseCheckItem,
 )
-from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.directory import first_active_with_role
 from app.services.documents.warehouse_check import (
@@ -49,6 +48,7 @@ from app.services.permissions import Permission, has
 from app.services.ports import Erp
 from app.services.reports import order_owner
 from app.services.requisitions import RequisitionService
+from app.services.state_machine import StateMachine
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
@@ -77,7 +77,7 @@ TRANSITIONS: dict[str, tuple[frozenset[CheckStatus], CheckStatus | None]] = {
 }
 
 
-ACTIONS = Actions("warehouse_check", TRANSITIONS, {"mark": "marks"})
+ACTIONS = StateMachine("warehouse_check", TRANSITIONS, {"mark": "marks"}, kind="warehouse_check")
 
 
 def check_actions(status: CheckStatus) -> list[str]:
@@ -290,10 +290,9 @@ class WarehouseCheckService:
     # --- the check ------------------------------------------------------------------------------
 
     def _move(self, check: WarehouseCheck, action: str) -> None:
-        sources, target = TRANSITIONS[action]
-        if check.status not in sources:
-            raise ACTIONS.refusal(check.status, action)
-        if target is None:
+        ACTIONS.check(check.status, action)
+        target = TRANSITIONS[action][1]
+        if target is None:  # «picked» starts an open sheet and keeps any other as it is
             target = CheckStatus.STARTED if check.status == CheckStatus.OPEN else check.status
         if check.status != target:
             now = self.uow.clock.now()
@@ -301,10 +300,7 @@ class WarehouseCheckService:
                 check.started_at = now
             if target == CheckStatus.DONE:
                 check.completed_at = now
-            self.history.record(
-                "warehouse_check", check.id, action, {"status": check.status.value}, {"status": target.value}
-            )
-            check.status = target
+            ACTIONS.move(check, action, self.history, to=target)
         touch(check, self.uow)
 
     async def start(self, check_id: int, if_match: int | None) -> WarehouseCheck:
@@ -367,8 +363,7 @@ class WarehouseCheckService:
         """The check is done once every position has a mark."""
         check = await self.get(check_id)
         ensure_version(check, if_match, "warehouse_check")
-        if check.status not in TRANSITIONS["complete"][0]:
-            raise ACTIONS.refusal(check.status, "complete")
+        ACTIONS.check(check.status, "complete")
         unmarked = [i.id for i in check.items if i.mark == ItemMark.PENDING]
         if unmarked:
             raise FieldError("marks", f"positions {unmarked} have no mark yet")

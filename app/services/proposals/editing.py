@@ -45,7 +45,6 @@ from app.services.proposals.rules import (
     ACTIONS,
     EDITABLE,
     SUPPLY_CHANNEL,
-    TRANSITIONS,
     markup_price,
 )
 from app.services.scope import Scope
@@ -193,9 +192,7 @@ class ProposalEditing:
     # --- editing (steps 4–15) -------------------------------------------------------------------
 
     def allow(self, proposal: Proposal, action: str) -> None:
-        sources, _ = TRANSITIONS[action]
-        if proposal.status not in sources:
-            raise ACTIONS.refusal(proposal.status, action)
+        ACTIONS.check(proposal.status, action)
 
     async def _editing(self, proposal_id: int, if_match: int | None) -> tuple[Proposal, dict[str, Any]]:
         proposal = await self.get(proposal_id)
@@ -212,7 +209,8 @@ class ProposalEditing:
         if proposal.sent_revision is not None and proposal.sent_revision == proposal.revision:
             proposal.revision += 1
         priced = bool(proposal.lines) and all(line.price is not None for line in proposal.lines)
-        proposal.status = ProposalStatus.PRICED if priced else ProposalStatus.DRAFT
+        # The entry below is the edit's diff, the status among it: the machine moves, this records.
+        ACTIONS.move(proposal, "edit", to=ProposalStatus.PRICED if priced else ProposalStatus.DRAFT)
         touch(proposal, self.uow)
         await self.uow.session.flush()
         after = self._snapshot(proposal)
@@ -518,19 +516,7 @@ class ProposalEditing:
     # --- transitions and tasks (the journey uses them too) ---------------------------------------
 
     def _move(self, proposal: Proposal, action: str, payload: dict[str, Any] | None = None) -> None:
-        self.allow(proposal, action)
-        _, target = TRANSITIONS[action]
-        assert target is not None
-        before = proposal.status
-        proposal.status = target
-        touch(proposal, self.uow)
-        self.history.record(
-            "proposal",
-            proposal.id,
-            action,
-            {"status": before.value},
-            {"status": target.value, "revision": proposal.revision} | (payload or {}),
-        )
+        ACTIONS.move(proposal, action, self.history, {"revision": proposal.revision} | (payload or {}))
 
     async def _close_tasks(self, proposal: Proposal, result: str) -> None:
         await TaskService(self.uow).end_open(TaskSubject.PROPOSAL, proposal.id, TaskStatus.DONE, result)

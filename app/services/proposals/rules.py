@@ -11,8 +11,8 @@ from app.models.proposals import (
     ProposalLine,
     ProposalStatus,
 )
-from app.services.actions import Actions
 from app.services.permissions import Permission, has
+from app.services.state_machine import StateMachine
 
 SUPPLY_CHANNEL = "nonstandard_items"  # «Нестандартные позиции»
 # Step 18–19: after sending, the client's answer is asked for within this many working days.
@@ -52,11 +52,12 @@ TRANSITIONS: dict[str, tuple[frozenset[ProposalStatus], ProposalStatus | None]] 
 SYSTEM_ACTIONS = frozenset({"expire"})
 
 
-ACTIONS = Actions(
+ACTIONS = StateMachine(
     "proposal",
     TRANSITIONS,
     {"edit": None, "send_to_manager": "send-to-manager", "send_to_client": "send-to-client"}
     | dict.fromkeys(SYSTEM_ACTIONS),
+    kind="proposal",
 )
 
 

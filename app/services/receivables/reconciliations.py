@@ -26,9 +26,8 @@ from app.models.reconciliations import (
 )
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.reconciliations import ActCreate, ActDiscrepancy, ActSend, ActSign
-from app.services.actions import Actions
 from app.services.clients import ClientService
-from app.services.common import ensure_version, touch
+from app.services.common import ensure_version
 from app.services.documents.reconciliation import (
     ActCompany,
     ActEntryView,
@@ -41,6 +40,7 @@ from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
 from app.services.receivables.ledger import Ledger, LedgerService, check_period
+from app.services.state_machine import StateMachine
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -68,7 +68,7 @@ TRANSITIONS: dict[str, tuple[frozenset[ActStatus], ActStatus]] = {
 }
 
 
-ACTIONS = Actions("reconciliation act", TRANSITIONS)
+ACTIONS = StateMachine("reconciliation act", TRANSITIONS, kind="reconciliation_act")
 
 
 def act_actions(status: ActStatus) -> list[str]:
@@ -195,9 +195,10 @@ class ReconciliationService:
                         created_at=now,
                     )
                 )
-        await self._move(
+        await ACTIONS.take(
             act,
             "sign",
+            self.history,
             {
                 "signed_on": data.signed_on.isoformat(),
                 "note": data.note,
@@ -211,7 +212,7 @@ class ReconciliationService:
         them (the act is then sent again or signed as it is)."""
         act = await self._for(act_id, "discrepancy", if_match)
         act.discrepancy_notes = data.notes
-        await self._move(act, "discrepancy", {"notes": data.notes})
+        await ACTIONS.take(act, "discrepancy", self.history, {"notes": data.notes})
         client = await ClientService(self.uow).get_for_system(act.client_id)
         await self._task(
             client,
@@ -429,7 +430,7 @@ class ReconciliationService:
         act.recipient = recipient
         act.sent_at = self.uow.clock.now()
         act.outbound_id = message.id
-        await self._move(act, "send", {"recipient": recipient, "revision": act.revision})
+        await ACTIONS.take(act, "send", self.history, {"recipient": recipient, "revision": act.revision})
         await self._task(
             client,
             TaskKind.REQUEST_DOCUMENT,
@@ -484,20 +485,5 @@ class ReconciliationService:
     async def _for(self, act_id: int, action: str, if_match: int | None) -> ReconciliationAct:
         act = await self.get(act_id)
         ensure_version(act, if_match, "reconciliation act")
-        sources, _ = TRANSITIONS[action]
-        if act.status not in sources:
-            raise ACTIONS.refusal(act.status, action)
+        ACTIONS.check(act.status, action)
         return act
-
-    async def _move(self, act: ReconciliationAct, action: str, payload: dict[str, Any]) -> None:
-        before = act.status
-        act.status = TRANSITIONS[action][1]
-        touch(act, self.uow)
-        await self.uow.session.flush()
-        self.history.record(
-            "reconciliation_act",
-            act.id,
-            action,
-            {"status": before.value},
-            {"status": act.status.value} | payload,
-        )
