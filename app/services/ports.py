@@ -146,6 +146,8 @@ class ErpPayment:
     amount: Decimal
     paid_on: date
     purpose: str
+    # The payer's INN as 1C holds it, for a client whose 1C id is not known here yet.
+    counterparty_inn: str | None = None
 
 
 @dataclass(frozen=True)
