@@ -31,6 +31,7 @@ from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
+from app.models.tasks import TaskSubject
 from app.services.actions import Actions
 from app.services.common import ensure_version, touch
 from app.services.discounts import DiscountApprovalService, discount_actions
@@ -45,6 +46,7 @@ from app.services.invoicing.format import format_rub, item_title
 from app.services.invoicing.numbering import format_invoice_number
 from app.services.invoicing.totals import InvoiceTotals, LineInput, compute_totals
 from app.services.invoicing.vat import VatSchedule
+from app.services.onec_refusals import refused
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
@@ -571,7 +573,11 @@ class InvoiceService:
         cutoff = self.uow.clock.now() - REGISTER_RETRY_AFTER
         rows = await self.uow.session.scalars(
             select(Invoice.id)
-            .where(Invoice.onec_id.is_(None), Invoice.created_at <= cutoff)
+            .where(
+                Invoice.onec_id.is_(None),
+                Invoice.created_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
+            )
             .order_by(Invoice.id)
             .limit(batch)
         )
@@ -583,6 +589,7 @@ class InvoiceService:
                 Invoice.onec_procure.is_(False),
                 Spec.status.notin_((SpecStatus.CANCELLED, SpecStatus.CLOSED)),
                 Spec.created_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
             )
             .order_by(Invoice.id)
             .limit(batch)
@@ -594,6 +601,7 @@ class InvoiceService:
                 Invoice.onec_id.is_not(None),
                 Invoice.revision > Invoice.onec_revision,
                 Invoice.updated_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
             )
             .order_by(Invoice.id)
             .limit(batch)

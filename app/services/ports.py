@@ -162,6 +162,14 @@ class RequisitionEntry:
     status: str
 
 
+class ErpRefused(Exception):
+    """1C refused what it was asked (a document it will not take: no price for a characteristic,
+    a closed period…) with ``message``, its own words; asking again will not help until someone
+    fixes the cause in 1C. 1C not answering is not this: that is retried."""
+
+    message: str
+
+
 class Erp(Protocol):
     """1C:Enterprise: catalogue, stock, counterparties, invoices, reservations, requisitions, payments."""
 

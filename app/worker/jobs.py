@@ -29,6 +29,7 @@ from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
 from app.services.invoices import REGISTER_JOB, InvoiceService
 from app.services.login_throttle import LoginThrottle
+from app.services.onec_refusals import OneCRefusalService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.payments import PaymentScheduleService, PaymentService
 from app.services.ports import (
@@ -37,6 +38,7 @@ from app.services.ports import (
     CrmError,
     CrmLead,
     EmailMessage,
+    ErpRefused,
     KeyRateError,
     MailError,
     TrackingOperation,
@@ -193,11 +195,21 @@ async def sync_fulfilment(ctx: dict[str, Any], order_id: int) -> str:
         entries = [(r.id, r.product_id, r.name, r.quantity, r.requested_on) for r in requisitions]
     if not work and not entries:
         return "skipped"
-    reserved = {line_id: await app.erp.reserve(number, product_id, qty) for line_id, product_id, qty in work}
+    reserved: dict[int, bool] = {}
     registered: dict[int, str] = {}
-    for requisition_id, product_id, name, qty, requested_on in entries:
-        entry = await app.erp.add_requisition(number, product_id, name, qty, requested_on)
-        registered[requisition_id] = entry.id
+    try:
+        for line_id, product, qty in work:
+            reserved[line_id] = await app.erp.reserve(number, product, qty)
+        for requisition_id, product_id, name, qty, requested_on in entries:
+            entry = await app.erp.add_requisition(number, product_id, name, qty, requested_on)
+            registered[requisition_id] = entry.id
+    except ErpRefused as refusal:
+        # What 1C took before it refused is recorded; the rest waits for the assistant's task.
+        async with app.unit_of_work() as uow:
+            await FulfilmentService(uow, app.erp).record_sync(order_id, reserved, registered)
+            await OneCRefusalService(uow).reserves_refused(order_id, refusal.message)
+        log.warning("fulfilment.refused_by_1c", order_id=order_id, message=refusal.message[:200])
+        return "refused"
     async with app.unit_of_work() as uow:
         await FulfilmentService(uow, app.erp).record_sync(order_id, reserved, registered)
     log.info("fulfilment.synced", order_id=order_id, reserved=len(reserved), requisitions=len(registered))
@@ -211,6 +223,16 @@ async def register_invoice(ctx: dict[str, Any], invoice_id: int) -> str:
     separately» (once); or, for one the client had revised since 1C got it, write the revision
     (once for each revision)."""
     app = _ctx(ctx)
+    try:
+        return await _register_invoice(app, invoice_id)
+    except ErpRefused as refusal:
+        async with app.unit_of_work() as uow:
+            await OneCRefusalService(uow).invoice_refused(invoice_id, refusal.message)
+        log.warning("invoice.refused_by_1c", invoice_id=invoice_id, message=refusal.message[:200])
+        return "refused"
+
+
+async def _register_invoice(app: JobContext, invoice_id: int) -> str:
     async with app.unit_of_work() as uow:
         invoices = InvoiceService(uow, app.erp, app.settings.company)
         document = await invoices.erp_document(invoice_id)
