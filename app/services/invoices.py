@@ -98,6 +98,7 @@ class LineChange:
 
 REGISTER_JOB = "register_invoice"
 REGISTER_RETRY_AFTER = timedelta(minutes=2)
+UPD_JOB = "issue_invoice_upd"
 LINE_NAME_LENGTH = 300  # invoice_lines.name, as order_lines.name
 
 
@@ -126,6 +127,8 @@ async def record_shipment(uow: UnitOfWork, order_id: int, shipped_on: date) -> I
     if invoice.deferment_days is not None:
         invoice.due_on = due_after_shipment(shipped_on, invoice.deferment_days, uow.calendar)
     touch(invoice, uow)
+    # The УПД goes with the goods: the worker has 1C make it (the sweep retries what failed).
+    uow.after_commit(UPD_JOB, invoice.id, job_id=f"invoice-upd:{invoice.id}")
     HistoryService(uow).record(
         "invoice",
         invoice.id,
@@ -607,6 +610,43 @@ class InvoiceService:
             .limit(batch)
         )
         return list(dict.fromkeys([*rows, *to_procure, *to_revise]))
+
+    async def without_upd(self, batch: int) -> list[int]:
+        """Shipped invoices 1C has whose УПД it has not made yet, a while after the shipment (for the
+        sweep)."""
+        cutoff = self.uow.clock.now() - REGISTER_RETRY_AFTER
+        rows = await self.uow.session.scalars(
+            select(Invoice.id)
+            .where(
+                Invoice.shipped_on.is_not(None),
+                Invoice.onec_id.is_not(None),
+                Invoice.upd_onec_id.is_(None),
+                Invoice.status != InvoiceStatus.CANCELLED,
+                Invoice.updated_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
+            )
+            .order_by(Invoice.id)
+            .limit(batch)
+        )
+        return list(rows)
+
+    async def upd_plan(self, invoice_id: int) -> tuple[str, str | None] | None:
+        """The invoice's 1C id to make the УПД for, with the УПД its workshop spec already had made
+        (then 1C is not asked again); None when there is nothing to do (yet)."""
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is None or invoice.shipped_on is None or invoice.onec_id is None:
+            return None
+        if invoice.upd_onec_id is not None or invoice.status == InvoiceStatus.CANCELLED:
+            return None
+        spec = await self._spec(invoice.order_id)
+        return invoice.onec_id, spec.upd_onec_id if spec is not None else None
+
+    async def record_upd(self, invoice_id: int, upd_id: str) -> None:
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is None or invoice.upd_onec_id is not None:
+            return
+        invoice.upd_onec_id = upd_id
+        self.history.record("invoice", invoice.id, "upd_in_1c", None, {"upd_onec_id": upd_id})
 
     async def erp_document(self, invoice_id: int) -> tuple[int, ErpInvoice] | None:
         """The invoice as 1C takes it, with its revision; None when 1C already has it."""

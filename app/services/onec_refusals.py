@@ -48,6 +48,15 @@ class OneCRefusalService:
             TaskSubject.INVOICE, invoice.id, invoice.order_id, f"счёт {invoice.number}", message
         )
 
+    async def upd_refused(self, invoice_id: int, message: str) -> Task | None:
+        """1C would not make the УПД for the invoice's shipped goods."""
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is None:
+            raise NotFound("invoice", invoice_id)
+        return await self._record(
+            TaskSubject.INVOICE, invoice.id, invoice.order_id, f"УПД по счёту {invoice.number}", message
+        )
+
     async def reserves_refused(self, order_id: int, message: str) -> Task | None:
         """1C would not take the order's reserves or its requisition-book entries."""
         return await self._record(

@@ -14,14 +14,15 @@ import httpx
 import pytest
 
 from app.adapters.onec.odata import ODataClient, OneCError, RetryPolicy
-from app.adapters.onec.odata_documents import BILLS, ORDERS, SUPPLY_ORDERS
+from app.adapters.onec.odata_documents import BILLS, ORDERS, SALES, SUPPLY_ORDERS
 from app.adapters.onec.odata_erp import ODataErp
 from app.core.clock import FixedClock
 from app.core.config import OneCMapping, Settings
 from app.fake_onec.store import demo_mapping
 from app.main import Overrides, create_app
 from app.models.directory import Role
-from app.worker.jobs import register_invoice, sweep, sync_fulfilment
+from app.services.invoices import record_shipment
+from app.worker.jobs import issue_invoice_upd, register_invoice, sweep, sync_fulfilment
 from tests.adapters.onec_fake import RunningFake, running_fake
 from tests.api.test_fulfilment import _approved_order
 from tests.conftest import RecordingQueue
@@ -31,6 +32,7 @@ NO_PRICE = (
     'Не удалось записать "Заказ клиента"!\n'
     'Для номенклатуры "Костюм рабочий «Труд»" (Синий, 48-50, 170-176) не задана цена вида "Оптовая"'
 )
+CLOSED_PERIOD = 'Дата запрета изменения данных: 30.11.2026. Документ "Реализация товаров и услуг" не записан'
 NO_SUPPLIER = 'Не удалось записать "Заказ поставщику"!\nПоле "Поставщик" не заполнено'
 
 
@@ -164,3 +166,41 @@ async def test_1c_not_answering_is_retried_by_the_sweep_and_nothing_is_made_twic
     assert len(onec.fake.store.all(ORDERS)) == 1
     assert len(onec.fake.store.all(BILLS)) == 1
     assert await _tasks(client, assistant, order["id"]) == []
+
+
+async def test_the_upd_1c_refuses_is_a_task_and_one_it_made_unanswered_is_not_made_twice(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: FixedClock, onec: RunningFake
+) -> None:
+    job_ctx.erp = app.state.erp
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order, _, _ = await _approved_order(client, app, assistant, head)
+    (invoice,) = (await client.get("/api/v1/invoices", headers=head.headers)).json()["items"]
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "registered"
+    async with job_ctx.unit_of_work() as uow:
+        await record_shipment(uow, order["id"], clock.now().date())
+    assert ("issue_invoice_upd", (invoice["id"],)) in [(f, tuple(a)) for f, a, _ in job_ctx.queue.jobs]
+
+    onec.fake.faults.add("refuse", status=400, method="POST", path=SALES, message=CLOSED_PERIOD)
+    assert await issue_invoice_upd({"app": job_ctx}, invoice["id"]) == "refused"
+    (task,) = await _tasks(client, assistant, order["id"])
+    assert task["title"].startswith(f"1С не принял УПД по счёту {invoice['number']}")
+    assert CLOSED_PERIOD in task["description"]
+    assert ("issue_invoice_upd", (invoice["id"],)) not in await _sweep_jobs(job_ctx, clock)
+    done = await client.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        headers=assistant.headers | {"If-Match": f'"{task["version"]}"'},
+        json={},
+    )
+    assert done.status_code == 200, done.text
+
+    # 1C makes the sale, then the gateway gives up waiting; the sweep's next try finds it.
+    onec.fake.faults.add("after-commit", status=504, method="POST", path=SALES)
+    assert ("issue_invoice_upd", (invoice["id"],)) in await _sweep_jobs(job_ctx, clock)
+    with pytest.raises(OneCError):
+        await issue_invoice_upd({"app": job_ctx}, invoice["id"])
+    assert ("issue_invoice_upd", (invoice["id"],)) in await _sweep_jobs(job_ctx, clock)
+    assert await issue_invoice_upd({"app": job_ctx}, invoice["id"]) == "issued"
+    (sale,) = onec.fake.store.all(SALES)
+    assert sale["Posted"]
+    assert ("issue_invoice_upd", (invoice["id"],)) not in await _sweep_jobs(job_ctx, clock)

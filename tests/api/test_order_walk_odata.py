@@ -1,9 +1,9 @@
 """The whole of process 1 (tests/api/test_order_walk.py) with the API and the worker on the OData
 adapter against the fake 1C over real HTTP: the invoice is a ЗаказКлиента there, its stock line is
 reserved in 1C's register and the procured one is in the requisition book, the bill is a
-СчетНаОплатуКлиенту based on the order, the УПД a posted РеализацияТоваровУслуг based on it, and a
-payment entered in 1C against the bill is imported and allocated to the invoice; the client 1C did
-not know is made its counterparty by INN/KPP."""
+СчетНаОплатуКлиенту based on the order, the УПД the worker has 1C make on shipping is a posted
+РеализацияТоваровУслуг based on it, and a payment entered in 1C against the bill is imported and
+allocated to the invoice; the client 1C did not know is made its counterparty by INN/KPP."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from app.core.config import OneCMapping, Settings
 from app.fake_onec.store import demo_mapping
 from app.main import Overrides, create_app
 from app.models.directory import Role
-from app.worker.jobs import import_payments
+from app.worker.jobs import import_payments, issue_invoice_upd
 from tests.adapters.onec_fake import RunningFake, running_fake
 from tests.api.test_order_walk import test_order_from_amocrm_to_feedback as walk
 from tests.conftest import RecordingQueue
@@ -88,12 +88,14 @@ async def test_the_order_walk_on_odata(
     assert Decimal(str(bill["СуммаДокумента"])) == Decimal(invoice["total"])
     assert invoice["number"] in bill["Комментарий"]
 
-    # The УПД: a РеализацияТоваровУслуг based on the order, posted, with the order's lines; the
-    # goods left the warehouse and the order's reserve with them.
-    upd = await app.state.erp.create_upd(order["Ref_Key"])
-    assert await app.state.erp.create_upd(order["Ref_Key"]) == upd  # found, not made twice
+    # The УПД: shipping had the worker ask 1C for a РеализацияТоваровУслуг based on the order,
+    # posted, with the order's lines; the goods left the warehouse and the order's reserve with them.
+    assert ("issue_invoice_upd", (invoice["id"],)) in [(f, a) for f, a, _ in queue.jobs]
+    assert await issue_invoice_upd({"app": job_ctx}, invoice["id"]) == "issued"
+    assert await issue_invoice_upd({"app": job_ctx}, invoice["id"]) == "skipped"  # once
     (sale,) = onec.fake.store.all(SALES)
-    assert (sale["Ref_Key"], sale["Posted"], sale["ЗаказКлиента"]) == (upd, True, order["Ref_Key"])
+    upd = sale["Ref_Key"]
+    assert (sale["Posted"], sale["ЗаказКлиента"]) == (True, order["Ref_Key"])
     assert sorted(row["Количество"] for row in sale["Товары"]) == [4, 6]
     left = [
         r for r in onec.fake.store.records("AccumulationRegister_ТоварыНаСкладах") if r["Recorder"] == upd
