@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 from urllib.parse import urlparse
 
+import httpx
 import typer
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -478,6 +479,49 @@ def _start_mail_sink(children: Children, settings: Settings, mail_dir: Path) -> 
     return f"each message kept as an .eml file in {mail_dir} (SMTP on 127.0.0.1:{mail_port})"
 
 
+def _start_fake_onec(children: Children, settings: Settings, port: int, data: Path) -> str:
+    """The local 1C (``pomoshnik fake-1c``, its state in ``data``) for the API and the worker,
+    unless the user named an adapter of their own (APP_ONEC__ADAPTER); returns where 1C is, to be
+    said. Both processes get the same base through the environment: one 1C for the whole demo."""
+    if "adapter" in settings.onec.model_fields_set:
+        if settings.onec.adapter == "odata":
+            return f"{settings.onec.odata.url} (APP_ONEC__ADAPTER=odata)"
+        return f"the in-memory stub, one copy per process (APP_ONEC__ADAPTER={settings.onec.adapter})"
+    from app.fake_onec.store import demo_mapping
+
+    if not _port_free(port):  # another installation's 1C, say: take any free port
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    data.parent.mkdir(parents=True, exist_ok=True)
+    _say(f"==> starting the local 1C on 127.0.0.1:{port} (its base in {data})")
+    children.start(
+        "the local 1C",
+        [sys.executable, "-m", "app.cli", "fake-1c", "--port", str(port), "--data", str(data)],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/base/odata/standard.odata/"
+    user, password = "odata", "odata"  # the local demo's, not a secret
+    # The API and the worker, started next, read their settings from this environment.
+    os.environ.update(
+        {
+            "APP_ONEC__ADAPTER": "odata",
+            "APP_ONEC__ODATA__URL": url,
+            "APP_ONEC__ODATA__USER": user,
+            "APP_ONEC__ODATA__PASSWORD": password,
+            "APP_ONEC__ODATA__MAPPING": json.dumps(demo_mapping(), ensure_ascii=False),
+        }
+    )
+    for _ in range(100):
+        try:
+            if httpx.get(url + "$metadata", auth=(user, password), timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return f"{url} (user {user}, password {password}; the local 1C, APP_ONEC__ADAPTER=odata)"
+
+
 def _demo_logins() -> str:
     """The demo people to log in as, one per role, with the shared password."""
     lines = [f"    Demo logins (password '{DEMO_PASSWORD}'):"]
@@ -498,9 +542,14 @@ def dev(
     mail_dir: Annotated[
         Path, typer.Option(help="Where the local mail server keeps each e-mail as an .eml file")
     ] = VAR_DIR / "mail",
+    onec_port: Annotated[int, typer.Option(help="The local 1C's port (any free one if taken)")] = 8090,
+    onec_data: Annotated[
+        Path, typer.Option(help="The local 1C's base (SQLite), seeded with the demo catalogue once")
+    ] = VAR_DIR / "fake-1c.sqlite3",
 ) -> None:
     """Everything for a newcomer: migrate, demo data, Redis if none answers, a local mail server
-    (unless APP_SMTP__HOST or APP_SMTP__PORT names one), the API and the worker."""
+    (unless APP_SMTP__HOST or APP_SMTP__PORT names one), a local 1C over OData (unless
+    APP_ONEC__ADAPTER names an adapter), the API and the worker."""
     # The demo amoCRM account: a webhook to /webhooks/amocrm/<secret> with this account id makes
     # an order from the stub's leads (see docs/api.md). Real installations set their own.
     os.environ.setdefault("APP_AMOCRM__ACCOUNT_ID", DEMO_AMOCRM_ACCOUNT)
@@ -554,6 +603,7 @@ def dev(
 
     token = asyncio.run(_in_uow(settings, admin_token))
     mail = _start_mail_sink(children, settings, mail_dir)
+    onec = _start_fake_onec(children, settings, onec_port, onec_data)
     exe = [sys.executable, "-m", "app.cli"]
     children.start("the API", [*exe, "serve", "--host", host, "--port", str(port)])
     children.start("the worker", [*exe, "worker"])
@@ -572,6 +622,7 @@ def dev(
         f"    amoCRM webhook: {base}/webhooks/amocrm/{settings.amocrm.webhook_secret.get_secret_value()}"
         f" (account {settings.amocrm.account_id})\n"
         f"    E-mail:    {mail}\n"
+        f"    1C:        {onec}\n"
         f"    Ctrl-C stops everything started here; a process that dies is started again.\n"
     )
 

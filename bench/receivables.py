@@ -194,10 +194,11 @@ def generate(dsn: str, today: date) -> dict[str, Any]:
                 n = seq[issued.year] = seq.get(issued.year, 0) + 1
                 paid_at = f"{paid_on.isoformat()} 12:00:00+00" if paid == total else "\\N"
                 yield (
-                    # Every order is closed: its goods left on the day of issue (a debt until paid).
+                    # Every order is closed: its goods left on the day of issue (a debt until paid),
+                    # with their УПД made in 1C.
                     f"{i}\t{issued.year}-{n:06d}\t{issued.year}\t{n}\t{i}\t{client}\t{issued}\t{due}\t"
                     f"{issued}\t22\t"
-                    f"{total}\t{total * 22 // 122}\t{paid}\t{paid_at}\tapproved\t1\t1c-{i}\t"
+                    f"{total}\t{total * 22 // 122}\t{paid}\t{paid_at}\tapproved\t1\t1c-{i}\tupd-{i}\t"
                     f"{stamp}\t{stamp}\t1\n"
                 )
 
@@ -205,7 +206,8 @@ def generate(dsn: str, today: date) -> dict[str, Any]:
             conn,
             "invoices",
             "id, number, year, seq, order_id, client_id, issued_on, due_on, shipped_on, vat_rate, total, "
-            "vat_total, paid_total, paid_at, status, revision, onec_id, created_at, updated_at, version",
+            "vat_total, paid_total, paid_at, status, revision, onec_id, upd_onec_id, created_at, updated_at, "
+            "version",
             invoice_rows(),
         )
         _copy(
@@ -405,6 +407,9 @@ async def _profile_steps(ctx: JobContext) -> dict[str, float]:
         "outbox_due": lambda uow: OutboxService(uow).due(batch, ctx.stuck_after),
         "fulfilment_due": lambda uow: FulfilmentService(uow, ctx.erp).due_orders(),
         "invoices_unregistered": lambda uow: InvoiceService(uow, ctx.erp, ctx.settings.company).unregistered(
+            batch
+        ),
+        "invoices_without_upd": lambda uow: InvoiceService(uow, ctx.erp, ctx.settings.company).without_upd(
             batch
         ),
         "credit_unpushed": lambda uow: CreditService(uow).unpushed(batch),

@@ -187,7 +187,12 @@ class OneCODataSettings(BaseModel):
 
 
 class OneCSettings(BaseModel):
-    adapter: Literal["stub", "odata"] = "stub"
+    adapter: Literal["stub", "odata"] = Field(
+        default="stub",
+        description="odata: a 1C base over its standard OData interface (production, and `make run` "
+        "with its local 1C). stub: an in-memory catalogue, one copy per process, so the default only "
+        "for unit tests and a bare process that needs no 1C",
+    )
     catalogue_file: Path | None = Field(default=None, description="JSON catalogue for the stub")
     odata: OneCODataSettings = Field(default_factory=OneCODataSettings)
 

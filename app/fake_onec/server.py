@@ -70,13 +70,17 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 class Fault:
     """``kind``: ``"status"`` (answer ``status`` before doing anything), ``"after-commit"`` (do the
     work, then answer ``status``, 504 by default: a gateway that gave up waiting), ``"drop"`` (do
-    nothing and close the connection in the middle of the answer). ``method``/``path`` (a substring
-    of the decoded path) choose the requests it applies to."""
+    nothing and close the connection in the middle of the answer), ``"refuse"`` (answer 1C's own
+    ``odata.error`` with ``status``, ``code`` and ``message`` before doing anything: 1C refusing the
+    request as it stands). ``method``/``path`` (a substring of the decoded path) choose the requests
+    it applies to."""
 
     kind: str
     status: int = 504
     method: str | None = None
     path: str | None = None
+    code: str = CODE_INTERNAL
+    message: str = ""
 
     def matches(self, scope: Scope) -> bool:
         return (self.method is None or scope["method"] == self.method) and (
@@ -92,9 +96,16 @@ class Faults:
     queue: deque[Fault] = field(default_factory=deque)
 
     def add(
-        self, kind: str, *, status: int = 504, method: str | None = None, path: str | None = None
+        self,
+        kind: str,
+        *,
+        status: int = 504,
+        method: str | None = None,
+        path: str | None = None,
+        code: str = CODE_INTERNAL,
+        message: str = "",
     ) -> None:
-        self.queue.append(Fault(kind, status, method, path))
+        self.queue.append(Fault(kind, status, method, path, code, message))
 
     def take(self, scope: Scope) -> Fault | None:
         for fault in list(self.queue):
@@ -126,6 +137,8 @@ class FaultInjector:
             # The web server in front of 1C answers: its own page, not 1C's odata.error.
             page = Response(f"<html><body>{fault.status} Service Unavailable</body></html>", fault.status)
             await page(scope, receive, send)
+        elif fault.kind == "refuse":
+            await error_response(fault.status, fault.code, fault.message)(scope, receive, send)
         elif fault.kind == "after-commit":
 
             async def swallow(message: Message) -> None:

@@ -15,6 +15,7 @@ from app.models.events import Event
 from app.models.flags import DocumentFlag
 from app.models.idempotency import IdempotencyRecord
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision
+from app.models.onec import OneCRefusal
 from app.models.orders import Order, OrderAttachment, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
 from app.models.payments import InvoiceReminder, Payment, PaymentAllocation
@@ -62,6 +63,7 @@ __all__ = [
     "KeyRate",
     "KeyRateRefresh",
     "LimitationWarning",
+    "OneCRefusal",
     "Order",
     "OrderAttachment",
     "OrderLine",

@@ -57,7 +57,7 @@ class InvoiceCounter(Base):
 class Invoice(Versioned, Base):
     __tablename__ = "invoices"
     # What the worker records about 1C: it does not move the version a person edits.
-    __bookkeeping__ = frozenset({"onec_id", "onec_procure", "onec_revision"})
+    __bookkeeping__ = frozenset({"onec_id", "onec_procure", "onec_revision", "upd_onec_id"})
     __table_args__ = (UniqueConstraint("year", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,6 +100,9 @@ class Invoice(Versioned, Base):
     onec_procure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The revision 1C has (from registration on): below ``revision``, the worker writes the client's.
     onec_revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    # The УПД (РеализацияТоваровУслуг) 1C made for the shipped goods, set by the worker; "" for goods
+    # shipped before the worker made them (their УПД was made by hand).
+    upd_onec_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

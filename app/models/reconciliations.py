@@ -138,6 +138,13 @@ Index(
     postgresql_where=text("onec_id IS NOT NULL AND revision > onec_revision"),
     sqlite_where=text("onec_id IS NOT NULL AND revision > onec_revision"),
 )
+# The sweep's «shipped, and 1C has made no УПД yet» look-up: the few just shipped, not every invoice.
+Index(
+    "ix_invoices_without_upd",
+    Invoice.id,
+    postgresql_where=text("shipped_on IS NOT NULL AND upd_onec_id IS NULL"),
+    sqlite_where=text("shipped_on IS NOT NULL AND upd_onec_id IS NULL"),
+)
 Index("ix_invoices_issued_on", Invoice.issued_on)
 # The ledger and the acts date a sale by its shipment.
 Index("ix_invoices_client_shipped", Invoice.client_id, Invoice.shipped_on)

@@ -12,8 +12,10 @@ from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Fulfilment, Order, OrderLine, OrderStatus
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
+from app.models.tasks import TaskSubject
 from app.services.common import ensure_version
 from app.services.history import HistoryService
+from app.services.onec_refusals import refused
 from app.services.orders import OrderService
 from app.services.ports import Erp
 from app.services.requisitions import RequisitionService
@@ -127,7 +129,11 @@ class FulfilmentService:
         cutoff = self.uow.clock.now() - SYNC_RETRY_AFTER
         stale = await self.uow.session.scalars(
             select(Order.id)
-            .where(Order.id.in_(lines.union(requisitions).scalar_subquery()), Order.updated_at <= cutoff)
+            .where(
+                Order.id.in_(lines.union(requisitions).scalar_subquery()),
+                Order.updated_at <= cutoff,
+                ~refused(TaskSubject.ORDER, Order.id),
+            )
             .order_by(Order.id)
         )
         return list(stale)

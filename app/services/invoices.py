@@ -31,6 +31,7 @@ from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
+from app.models.tasks import TaskSubject
 from app.services.common import ensure_version, touch
 from app.services.discounts import DiscountApprovalService, discount_actions
 from app.services.documents.invoice import (
@@ -44,6 +45,7 @@ from app.services.invoicing.format import format_rub, item_title
 from app.services.invoicing.numbering import format_invoice_number
 from app.services.invoicing.totals import InvoiceTotals, LineInput, compute_totals
 from app.services.invoicing.vat import VatSchedule
+from app.services.onec_refusals import refused
 from app.services.orders import OrderService
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
@@ -104,6 +106,7 @@ class LineChange:
 
 REGISTER_JOB = "register_invoice"
 REGISTER_RETRY_AFTER = timedelta(minutes=2)
+UPD_JOB = "issue_invoice_upd"
 LINE_NAME_LENGTH = 300  # invoice_lines.name, as order_lines.name
 
 
@@ -132,6 +135,8 @@ async def record_shipment(uow: UnitOfWork, order_id: int, shipped_on: date) -> I
     if invoice.deferment_days is not None:
         invoice.due_on = due_after_shipment(shipped_on, invoice.deferment_days, uow.calendar)
     touch(invoice, uow)
+    # The УПД goes with the goods: the worker has 1C make it (the sweep retries what failed).
+    uow.after_commit(UPD_JOB, invoice.id, job_id=f"invoice-upd:{invoice.id}")
     HistoryService(uow).record(
         "invoice",
         invoice.id,
@@ -572,7 +577,11 @@ class InvoiceService:
         cutoff = self.uow.clock.now() - REGISTER_RETRY_AFTER
         rows = await self.uow.session.scalars(
             select(Invoice.id)
-            .where(Invoice.onec_id.is_(None), Invoice.created_at <= cutoff)
+            .where(
+                Invoice.onec_id.is_(None),
+                Invoice.created_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
+            )
             .order_by(Invoice.id)
             .limit(batch)
         )
@@ -584,6 +593,7 @@ class InvoiceService:
                 Invoice.onec_procure.is_(False),
                 Spec.status.notin_((SpecStatus.CANCELLED, SpecStatus.CLOSED)),
                 Spec.created_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
             )
             .order_by(Invoice.id)
             .limit(batch)
@@ -595,11 +605,49 @@ class InvoiceService:
                 Invoice.onec_id.is_not(None),
                 Invoice.revision > Invoice.onec_revision,
                 Invoice.updated_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
             )
             .order_by(Invoice.id)
             .limit(batch)
         )
         return list(dict.fromkeys([*rows, *to_procure, *to_revise]))
+
+    async def without_upd(self, batch: int) -> list[int]:
+        """Shipped invoices 1C has whose УПД it has not made yet, a while after the shipment (for the
+        sweep)."""
+        cutoff = self.uow.clock.now() - REGISTER_RETRY_AFTER
+        rows = await self.uow.session.scalars(
+            select(Invoice.id)
+            .where(
+                Invoice.shipped_on.is_not(None),
+                Invoice.onec_id.is_not(None),
+                Invoice.upd_onec_id.is_(None),
+                Invoice.status != InvoiceStatus.CANCELLED,
+                Invoice.updated_at <= cutoff,
+                ~refused(TaskSubject.INVOICE, Invoice.id),
+            )
+            .order_by(Invoice.id)
+            .limit(batch)
+        )
+        return list(rows)
+
+    async def upd_plan(self, invoice_id: int) -> tuple[str, str | None] | None:
+        """The invoice's 1C id to make the УПД for, with the УПД its workshop spec already had made
+        (then 1C is not asked again); None when there is nothing to do (yet)."""
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is None or invoice.shipped_on is None or invoice.onec_id is None:
+            return None
+        if invoice.upd_onec_id is not None or invoice.status == InvoiceStatus.CANCELLED:
+            return None
+        spec = await self._spec(invoice.order_id)
+        return invoice.onec_id, spec.upd_onec_id if spec is not None else None
+
+    async def record_upd(self, invoice_id: int, upd_id: str) -> None:
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is None or invoice.upd_onec_id is not None:
+            return
+        invoice.upd_onec_id = upd_id
+        self.history.record("invoice", invoice.id, "upd_in_1c", None, {"upd_onec_id": upd_id})
 
     async def erp_document(self, invoice_id: int) -> tuple[int, ErpInvoice] | None:
         """The invoice as 1C takes it, with its revision; None when 1C already has it."""

@@ -169,7 +169,12 @@ class PaymentService:
                 select(Client.id)
                 .where(
                     (Client.onec_id == entry.counterparty_id)
-                    | (Client.onec_id.is_(None) & (Client.inn == entry.counterparty_id))
+                    | (
+                        Client.onec_id.is_(None)
+                        & Client.inn.in_(
+                            {entry.counterparty_id, entry.counterparty_inn or entry.counterparty_id}
+                        )
+                    )
                 )
                 .order_by(Client.id)
                 .limit(1)

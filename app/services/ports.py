@@ -146,6 +146,8 @@ class ErpPayment:
     amount: Decimal
     paid_on: date
     purpose: str
+    # The payer's INN as 1C holds it, for a client whose 1C id is not known here yet.
+    counterparty_inn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,14 @@ class RequisitionEntry:
     requested_on: date
     expected_on: date | None
     status: str
+
+
+class ErpRefused(Exception):
+    """1C refused what it was asked (a document it will not take: no price for a characteristic,
+    a closed period…) with ``message``, its own words; asking again will not help until someone
+    fixes the cause in 1C. 1C not answering is not this: that is retried."""
+
+    message: str
 
 
 class Erp(Protocol):

@@ -27,8 +27,9 @@ from app.services.documents.reconciliation import ActView, render_act_pdf
 from app.services.documents.rendering import RendererCrashed
 from app.services.fulfilment import SYNC_JOB, FulfilmentService
 from app.services.intake import PROCESS_JOB, AmoCrmIntake
-from app.services.invoices import REGISTER_JOB, InvoiceService
+from app.services.invoices import REGISTER_JOB, UPD_JOB, InvoiceService
 from app.services.login_throttle import LoginThrottle
+from app.services.onec_refusals import OneCRefusalService
 from app.services.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.payments import PaymentScheduleService, PaymentService
 from app.services.ports import (
@@ -37,6 +38,7 @@ from app.services.ports import (
     CrmError,
     CrmLead,
     EmailMessage,
+    ErpRefused,
     KeyRateError,
     MailError,
     TrackingOperation,
@@ -193,11 +195,21 @@ async def sync_fulfilment(ctx: dict[str, Any], order_id: int) -> str:
         entries = [(r.id, r.product_id, r.name, r.quantity, r.requested_on) for r in requisitions]
     if not work and not entries:
         return "skipped"
-    reserved = {line_id: await app.erp.reserve(number, product_id, qty) for line_id, product_id, qty in work}
+    reserved: dict[int, bool] = {}
     registered: dict[int, str] = {}
-    for requisition_id, product_id, name, qty, requested_on in entries:
-        entry = await app.erp.add_requisition(number, product_id, name, qty, requested_on)
-        registered[requisition_id] = entry.id
+    try:
+        for line_id, product, qty in work:
+            reserved[line_id] = await app.erp.reserve(number, product, qty)
+        for requisition_id, product_id, name, qty, requested_on in entries:
+            entry = await app.erp.add_requisition(number, product_id, name, qty, requested_on)
+            registered[requisition_id] = entry.id
+    except ErpRefused as refusal:
+        # What 1C took before it refused is recorded; the rest waits for the assistant's task.
+        async with app.unit_of_work() as uow:
+            await FulfilmentService(uow, app.erp).record_sync(order_id, reserved, registered)
+            await OneCRefusalService(uow).reserves_refused(order_id, refusal.message)
+        log.warning("fulfilment.refused_by_1c", order_id=order_id, message=refusal.message[:200])
+        return "refused"
     async with app.unit_of_work() as uow:
         await FulfilmentService(uow, app.erp).record_sync(order_id, reserved, registered)
     log.info("fulfilment.synced", order_id=order_id, reserved=len(reserved), requisitions=len(registered))
@@ -211,6 +223,16 @@ async def register_invoice(ctx: dict[str, Any], invoice_id: int) -> str:
     separately» (once); or, for one the client had revised since 1C got it, write the revision
     (once for each revision)."""
     app = _ctx(ctx)
+    try:
+        return await _register_invoice(app, invoice_id)
+    except ErpRefused as refusal:
+        async with app.unit_of_work() as uow:
+            await OneCRefusalService(uow).invoice_refused(invoice_id, refusal.message)
+        log.warning("invoice.refused_by_1c", invoice_id=invoice_id, message=refusal.message[:200])
+        return "refused"
+
+
+async def _register_invoice(app: JobContext, invoice_id: int) -> str:
     async with app.unit_of_work() as uow:
         invoices = InvoiceService(uow, app.erp, app.settings.company)
         document = await invoices.erp_document(invoice_id)
@@ -242,6 +264,29 @@ async def register_invoice(ctx: dict[str, Any], invoice_id: int) -> str:
         await InvoiceService(uow, app.erp, app.settings.company).record_revision(invoice_id, revision)
     log.info("invoice.revised_in_1c", invoice_id=invoice_id, revision=revision)
     return "revised"
+
+
+@correlated
+async def issue_invoice_upd(ctx: dict[str, Any], invoice_id: int) -> str:
+    """Have 1C make the УПД (a posted РеализацияТоваровУслуг based on the order) for an invoice whose
+    goods were shipped, once, and record it; the УПД a workshop spec already had made is taken."""
+    app = _ctx(ctx)
+    async with app.unit_of_work() as uow:
+        plan = await InvoiceService(uow, app.erp, app.settings.company).upd_plan(invoice_id)
+    if plan is None:
+        return "skipped"
+    onec_id, known = plan
+    try:
+        upd_id = known or await app.erp.create_upd(onec_id)
+    except ErpRefused as refusal:
+        async with app.unit_of_work() as uow:
+            await OneCRefusalService(uow).upd_refused(invoice_id, refusal.message)
+        log.warning("invoice.upd_refused_by_1c", invoice_id=invoice_id, message=refusal.message[:200])
+        return "refused"
+    async with app.unit_of_work() as uow:
+        await InvoiceService(uow, app.erp, app.settings.company).record_upd(invoice_id, upd_id)
+    log.info("invoice.upd_issued", invoice_id=invoice_id)
+    return "issued"
 
 
 def _specs(app: JobContext, uow: UnitOfWork) -> SpecService:
@@ -567,6 +612,7 @@ async def _sweep(app: JobContext) -> dict[str, int]:
         deliveries = await AmoCrmIntake(uow, app.settings.amocrm).due(batch)
         unsynced = await FulfilmentService(uow, app.erp).due_orders()
         unregistered = await InvoiceService(uow, app.erp, app.settings.company).unregistered(batch)
+        without_upd = await InvoiceService(uow, app.erp, app.settings.company).without_upd(batch)
         unpushed = await CreditService(uow).unpushed(batch)
         spec_receipts, spec_documents = await _specs(app, uow).due_jobs()
         undrafted = await CollectionService(uow).undrafted(batch)
@@ -584,6 +630,8 @@ async def _sweep(app: JobContext) -> dict[str, int]:
         enqueued += await app.queue.enqueue(
             REGISTER_JOB, invoice_id, job_id=f"invoice-1c:{invoice_id}:{minute}"
         )
+    for invoice_id in without_upd:
+        enqueued += await app.queue.enqueue(UPD_JOB, invoice_id, job_id=f"invoice-upd:{invoice_id}:{minute}")
     for credit_request_id in unpushed:
         enqueued += await app.queue.enqueue(
             CREDIT_PUSH_JOB, credit_request_id, job_id=f"credit-1c:{credit_request_id}:{minute}"

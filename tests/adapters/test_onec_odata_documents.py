@@ -309,6 +309,7 @@ async def test_payments_since_a_day_are_the_posted_bank_receipts_with_their_brea
             amount=Decimal("11600.00"),
             paid_on=date(2026, 12, 5),
             purpose="Оплата по счёту СЧ-2026-00017",
+            counterparty_inn="7712345678",  # for a client whose 1C id is not known yet
         )
     ]
 

@@ -53,6 +53,7 @@ async def _arguments(
         "process_amocrm_delivery": (MISSING,),
         "sync_fulfilment": (order["id"],),
         "register_invoice": (invoice_id,),
+        "issue_invoice_upd": (invoice_id,),
         "push_credit_terms": (MISSING,),
         "post_spec_receipts": (MISSING,),
         "issue_spec_documents": (MISSING,),

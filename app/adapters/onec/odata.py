@@ -28,6 +28,7 @@ from urllib.parse import quote
 import httpx
 
 from app.core.config import OneCODataSettings
+from app.services.ports import ErpRefused
 
 JSON_ACCEPT = "application/json;odata=nometadata"
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
@@ -50,6 +51,11 @@ class ODataError(OneCError):
         self.status = status
         self.code = code
         self.message = message
+
+
+class ODataRefusal(ODataError, ErpRefused):
+    """1C's own error document on a 4xx (not the credentials, not a conflict of versions): it
+    refused the request as it stands, and the same request will be refused again."""
 
 
 class ODataConflict(ODataError):
@@ -454,8 +460,11 @@ def _error(response: httpx.Response) -> ODataError:
         pass
     if response.status_code >= 500 and code is None:
         return OneCUnavailableAnswer(response.status_code, None, message)
-    kind = ODataConflict if response.status_code == 412 else ODataError
-    return kind(response.status_code, code, message)
+    if response.status_code == 412:
+        return ODataConflict(response.status_code, code, message)
+    if code is not None and 400 <= response.status_code < 500 and response.status_code not in (401, 403):
+        return ODataRefusal(response.status_code, code, message)
+    return ODataError(response.status_code, code, message)
 
 
 class OneCUnavailableAnswer(ODataError, OneCUnavailable):

@@ -58,6 +58,7 @@ RESERVING = ("СоСклада", "Отгрузить")
 ORDER_FIELDS = ("Ref_Key", "DataVersion", "Number", "Posted", "Комментарий", "Товары")
 SUPPLY_FIELDS = ("Ref_Key", "Date", "Комментарий", "ЖелаемаяДатаПоступления", "Товары")
 CONFLICT_RETRIES = 3
+INN_BATCH = 20  # counterparties read per request, to keep the URL short
 CENT = Decimal("0.01")
 
 
@@ -370,6 +371,7 @@ class ODataDocuments:
             filter=all_of(ge("Date", day), eq("Posted", True), eq("DeletionMark", False)),
             orderby=["Date", "Ref_Key"],
         )
+        inns = await self._inns({row["Контрагент_Key"] for row in rows})
         payments = []
         for row in rows:
             lines = row.get("РасшифровкаПлатежа") or []
@@ -385,9 +387,23 @@ class ODataDocuments:
                     amount=_money(amount),
                     paid_on=date.fromisoformat(row["Date"][:10]),
                     purpose=row["НазначениеПлатежа"],
+                    counterparty_inn=inns.get(row["Контрагент_Key"]),
                 )
             )
         return payments
+
+    async def _inns(self, refs: set[str]) -> dict[str, str]:
+        """The counterparties' ИНН by their Ref_Key, a page of them per request."""
+        inns: dict[str, str] = {}
+        wanted = sorted(refs - {EMPTY_REF})
+        for start in range(0, len(wanted), INN_BATCH):
+            rows = await self.client.query(
+                COUNTERPARTIES,
+                select=["Ref_Key", "ИНН"],
+                filter=any_of(*(eq("Ref_Key", Guid(ref)) for ref in wanted[start : start + INN_BATCH])),
+            )
+            inns.update({row["Ref_Key"]: row["ИНН"] for row in rows if row.get("ИНН")})
+        return inns
 
     async def set_credit_terms(
         self, counterparty_id: str, deferment_days: int, credit_limit: Decimal, discount_percent: Decimal

@@ -1,0 +1,112 @@
+"""1C refused a document the worker wrote: the order's assistant gets a task with 1C's own words,
+and the sweep leaves that document alone while the task is open, instead of asking 1C again every
+minute. Once the cause is fixed in 1C and the task is closed, the sweep tries again; a new refusal
+is a new task. 1C not answering is not a refusal: that is retried by the sweep as before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, select
+
+from app.core.errors import NotFound
+from app.models.directory import Role
+from app.models.invoices import Invoice
+from app.models.onec import OneCRefusal
+from app.models.orders import Order
+from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.services.directory import first_active_with_role
+from app.services.history import HistoryService
+from app.services.tasks import TaskService
+from app.services.unit_of_work import UnitOfWork
+
+OPEN = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
+TITLE_LIMIT = 300
+
+
+def refused(subject_type: TaskSubject, subject_id: ColumnElement[Any] | Any) -> ColumnElement[bool]:
+    """True for a subject 1C refused whose task is still open (for the sweep's queries)."""
+    return exists().where(
+        OneCRefusal.subject_type == subject_type,
+        OneCRefusal.subject_id == subject_id,
+        Task.id == OneCRefusal.task_id,
+        Task.status.in_(OPEN),
+    )
+
+
+class OneCRefusalService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.history = HistoryService(uow)
+
+    async def invoice_refused(self, invoice_id: int, message: str) -> Task | None:
+        """1C would not take the invoice (its order, its bill, a revision of them)."""
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is None:
+            raise NotFound("invoice", invoice_id)
+        return await self._record(
+            TaskSubject.INVOICE, invoice.id, invoice.order_id, f"счёт {invoice.number}", message
+        )
+
+    async def upd_refused(self, invoice_id: int, message: str) -> Task | None:
+        """1C would not make the УПД for the invoice's shipped goods."""
+        invoice = await self.uow.session.get(Invoice, invoice_id)
+        if invoice is None:
+            raise NotFound("invoice", invoice_id)
+        return await self._record(
+            TaskSubject.INVOICE, invoice.id, invoice.order_id, f"УПД по счёту {invoice.number}", message
+        )
+
+    async def reserves_refused(self, order_id: int, message: str) -> Task | None:
+        """1C would not take the order's reserves or its requisition-book entries."""
+        return await self._record(
+            TaskSubject.ORDER, order_id, order_id, f"резерв и обеспечение по заявке № {order_id}", message
+        )
+
+    async def _record(
+        self, subject_type: TaskSubject, subject_id: int, order_id: int, what: str, message: str
+    ) -> Task | None:
+        """The task, once: None when an open one already says 1C refused this subject."""
+        session = self.uow.session
+        if await session.scalar(select(refused(subject_type, subject_id))):
+            return None
+        order = await session.get(Order, order_id)
+        if order is None:
+            raise NotFound("order", order_id)
+        assignee = (
+            order.assistant_id
+            or order.manager_id
+            or await first_active_with_role(self.uow, Role.ASSISTANT, Role.HEAD)
+        )
+        if assignee is None:
+            return None
+        now = self.uow.clock.now()
+        title = f"1С не принял {what}: {message}"
+        if len(title) > TITLE_LIMIT:
+            title = title[: TITLE_LIMIT - 1] + "…"
+        task = await TaskService(self.uow).add(
+            kind=TaskKind.CHECK,
+            title=title,
+            description=(
+                f"Заявка № {order_id}: 1С не принял {what}.\n"
+                f"Ответ 1С: {message}\n"
+                "Исправьте причину в 1С и закройте задачу: система передаст документ в 1С снова."
+            ),
+            assignee_id=assignee,
+            due_at=self.uow.calendar.due_after(now, 0),
+            subject_type=TaskSubject.ORDER,
+            subject_id=order_id,
+        )
+        session.add(
+            OneCRefusal(
+                subject_type=subject_type,
+                subject_id=subject_id,
+                task_id=task.id,
+                message=message,
+                created_at=now,
+            )
+        )
+        self.history.record(
+            "order", order_id, "refused_by_1c", None, {"subject": str(subject_type), "message": message}
+        )
+        return task

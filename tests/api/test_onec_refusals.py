@@ -1,0 +1,206 @@
+"""1C refusing a document is the assistant's task with 1C's own words, not a retry every minute; 1C
+not answering (a dropped connection, a gateway's 5xx) is retried by the sweep, and what 1C did
+before it stopped answering is not done twice. Against the fake 1C over real HTTP, its fault
+switch turned."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.adapters.onec.odata import ODataClient, OneCError, RetryPolicy
+from app.adapters.onec.odata_documents import BILLS, ORDERS, SALES, SUPPLY_ORDERS
+from app.adapters.onec.odata_erp import ODataErp
+from app.core.clock import FixedClock
+from app.core.config import OneCMapping, Settings
+from app.fake_onec.store import demo_mapping
+from app.main import Overrides, create_app
+from app.models.directory import Role
+from app.services.invoices import record_shipment
+from app.worker.jobs import issue_invoice_upd, register_invoice, sweep, sync_fulfilment
+from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.api.test_fulfilment import _approved_order
+from tests.conftest import RecordingQueue
+
+# As 1C words it when a price type has no price for the line's characteristic.
+NO_PRICE = (
+    'Не удалось записать "Заказ клиента"!\n'
+    'Для номенклатуры "Костюм рабочий «Труд»" (Синий, 48-50, 170-176) не задана цена вида "Оптовая"'
+)
+CLOSED_PERIOD = 'Дата запрета изменения данных: 30.11.2026. Документ "Реализация товаров и услуг" не записан'
+NO_SUPPLIER = 'Не удалось записать "Заказ поставщику"!\nПоле "Поставщик" не заполнено'
+
+
+@pytest.fixture
+def onec(tmp_path: Path) -> Iterator[RunningFake]:
+    with running_fake(tmp_path / "1c.sqlite3") as running:
+        yield running
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, session_factory: Any, clock: FixedClock, queue: RecordingQueue, onec: RunningFake
+) -> AsyncIterator[Any]:
+    client = ODataClient(onec.url, *onec.auth, retry=RetryPolicy(backoff=0))
+    erp = ODataErp(client, OneCMapping.model_validate(demo_mapping()))
+    application = create_app(settings, Overrides(clock=clock, queue=queue, erp=erp))
+    yield application
+    await erp.aclose()
+    await application.state.engine.dispose()
+
+
+async def _sweep_jobs(job_ctx: Any, clock: FixedClock) -> list[tuple[str, tuple[Any, ...]]]:
+    """What the sweep enqueues once its retry delays have passed."""
+    clock.advance(timedelta(minutes=5))
+    job_ctx.queue.jobs.clear()
+    await sweep({"app": job_ctx})
+    return [(function, tuple(args)) for function, args, _ in job_ctx.queue.jobs]
+
+
+async def _tasks(client: httpx.AsyncClient, user: Any, order_id: int) -> list[dict[str, Any]]:
+    found = await client.get("/api/v1/tasks", headers=user.headers, params={"subject_id": order_id})
+    return [t for t in found.json()["items"] if t["title"].startswith("1С не принял")]
+
+
+async def test_an_invoice_1c_refuses_is_the_assistants_task_with_1cs_words_until_it_is_fixed(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: FixedClock, onec: RunningFake
+) -> None:
+    job_ctx.erp = app.state.erp
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order, _, _ = await _approved_order(client, app, assistant, head)
+    (invoice,) = (await client.get("/api/v1/invoices", headers=head.headers)).json()["items"]
+    onec.fake.faults.add("refuse", status=400, method="POST", path=ORDERS, message=NO_PRICE)
+
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "refused"
+    assert onec.fake.store.all(ORDERS) == []
+    (task,) = await _tasks(client, assistant, order["id"])
+    assert task["assignee_id"] == assistant.id
+    assert task["status"] == "open"
+    assert task["title"].startswith(f"1С не принял счёт {invoice['number']}: Не удалось записать")
+    assert NO_PRICE in task["description"]  # 1C's message as 1C gave it
+    # Refused again before the task is done (a job after a revision, say): still one task.
+    onec.fake.faults.add("refuse", status=400, method="POST", path=ORDERS, message=NO_PRICE)
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "refused"
+    assert len(await _tasks(client, assistant, order["id"])) == 1
+
+    # While the task is open the sweep does not ask 1C again every minute.
+    assert ("register_invoice", (invoice["id"],)) not in await _sweep_jobs(job_ctx, clock)
+
+    # The price is set in 1C and the task closed: the sweep writes the invoice, once.
+    done = await client.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        headers=assistant.headers | {"If-Match": f'"{task["version"]}"'},
+        json={"result": "Цена установлена в 1С"},
+    )
+    assert done.status_code == 200, done.text
+    assert ("register_invoice", (invoice["id"],)) in await _sweep_jobs(job_ctx, clock)
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "registered"
+    assert len(onec.fake.store.all(ORDERS)) == 1
+    assert len(onec.fake.store.all(BILLS)) == 1
+    assert ("register_invoice", (invoice["id"],)) not in await _sweep_jobs(job_ctx, clock)
+
+
+async def test_reserves_1c_refuses_are_the_assistants_task_and_the_sweep_leaves_them(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: FixedClock, onec: RunningFake
+) -> None:
+    job_ctx.erp = app.state.erp
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order, _, _ = await _approved_order(client, app, assistant, head)
+    (invoice,) = (await client.get("/api/v1/invoices", headers=head.headers)).json()["items"]
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "registered"
+    fulfilled = await client.post(f"/api/v1/orders/{order['id']}/fulfil", headers=assistant.headers)
+    assert fulfilled.status_code == 200, fulfilled.text
+    onec.fake.faults.add("refuse", status=400, method="POST", path=SUPPLY_ORDERS, message=NO_SUPPLIER)
+
+    # The reserve is made and kept; the requisition-book entry 1C refused is the assistant's task.
+    assert await sync_fulfilment({"app": job_ctx}, order["id"]) == "refused"
+    (task,) = await _tasks(client, assistant, order["id"])
+    assert task["title"].startswith(f"1С не принял резерв и обеспечение по заявке № {order['id']}")
+    assert NO_SUPPLIER in task["description"]
+    synced = (await client.get(f"/api/v1/orders/{order['id']}", headers=assistant.headers)).json()
+    assert synced["lines"][0]["reserved_ref"] is not None
+    assert onec.fake.store.all(SUPPLY_ORDERS) == []
+    assert ("sync_fulfilment", (order["id"],)) not in await _sweep_jobs(job_ctx, clock)
+    done = await client.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        headers=assistant.headers | {"If-Match": f'"{task["version"]}"'},
+        json={},
+    )
+    assert done.status_code == 200, done.text
+    assert ("sync_fulfilment", (order["id"],)) in await _sweep_jobs(job_ctx, clock)
+    assert await sync_fulfilment({"app": job_ctx}, order["id"]) == "synced"
+    assert len(onec.fake.store.all(SUPPLY_ORDERS)) == 1
+
+
+async def test_1c_not_answering_is_retried_by_the_sweep_and_nothing_is_made_twice(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: FixedClock, onec: RunningFake
+) -> None:
+    job_ctx.erp = app.state.erp
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order, _, _ = await _approved_order(client, app, assistant, head)
+    (invoice,) = (await client.get("/api/v1/invoices", headers=head.headers)).json()["items"]
+
+    # The order is made in 1C, then the gateway gives up waiting: the job fails, no task.
+    onec.fake.faults.add("after-commit", status=504, method="POST", path=ORDERS)
+    with pytest.raises(OneCError):
+        await register_invoice({"app": job_ctx}, invoice["id"])
+    assert len(onec.fake.store.all(ORDERS)) == 1
+    # Then 1C's web server answers 503 for a while.
+    onec.fake.faults.add("status", status=503, method="POST", path=BILLS)
+    assert ("register_invoice", (invoice["id"],)) in await _sweep_jobs(job_ctx, clock)
+    with pytest.raises(OneCError):
+        await register_invoice({"app": job_ctx}, invoice["id"])
+    assert await _tasks(client, assistant, order["id"]) == []
+
+    # 1C is back: the sweep's job finds the order it made and does not make another.
+    assert ("register_invoice", (invoice["id"],)) in await _sweep_jobs(job_ctx, clock)
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "registered"
+    assert len(onec.fake.store.all(ORDERS)) == 1
+    assert len(onec.fake.store.all(BILLS)) == 1
+    assert await _tasks(client, assistant, order["id"]) == []
+
+
+async def test_the_upd_1c_refuses_is_a_task_and_one_it_made_unanswered_is_not_made_twice(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: FixedClock, onec: RunningFake
+) -> None:
+    job_ctx.erp = app.state.erp
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    order, _, _ = await _approved_order(client, app, assistant, head)
+    (invoice,) = (await client.get("/api/v1/invoices", headers=head.headers)).json()["items"]
+    assert await register_invoice({"app": job_ctx}, invoice["id"]) == "registered"
+    async with job_ctx.unit_of_work() as uow:
+        await record_shipment(uow, order["id"], clock.now().date())
+    assert ("issue_invoice_upd", (invoice["id"],)) in [(f, tuple(a)) for f, a, _ in job_ctx.queue.jobs]
+
+    onec.fake.faults.add("refuse", status=400, method="POST", path=SALES, message=CLOSED_PERIOD)
+    assert await issue_invoice_upd({"app": job_ctx}, invoice["id"]) == "refused"
+    (task,) = await _tasks(client, assistant, order["id"])
+    assert task["title"].startswith(f"1С не принял УПД по счёту {invoice['number']}")
+    assert CLOSED_PERIOD in task["description"]
+    assert ("issue_invoice_upd", (invoice["id"],)) not in await _sweep_jobs(job_ctx, clock)
+    done = await client.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        headers=assistant.headers | {"If-Match": f'"{task["version"]}"'},
+        json={},
+    )
+    assert done.status_code == 200, done.text
+
+    # 1C makes the sale, then the gateway gives up waiting; the sweep's next try finds it.
+    onec.fake.faults.add("after-commit", status=504, method="POST", path=SALES)
+    assert ("issue_invoice_upd", (invoice["id"],)) in await _sweep_jobs(job_ctx, clock)
+    with pytest.raises(OneCError):
+        await issue_invoice_upd({"app": job_ctx}, invoice["id"])
+    assert ("issue_invoice_upd", (invoice["id"],)) in await _sweep_jobs(job_ctx, clock)
+    assert await issue_invoice_upd({"app": job_ctx}, invoice["id"]) == "issued"
+    (sale,) = onec.fake.store.all(SALES)
+    assert sale["Posted"]
+    assert ("issue_invoice_upd", (invoice["id"],)) not in await _sweep_jobs(job_ctx, clock)
