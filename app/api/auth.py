@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ActorDep, PathId, SettingsDep, UowDep, allow, public
 from app.api.problems import http_problem
+from app.api.routing import api_router
 from app.core.security import address_key
 from app.schemas.common import Page, problems
 from app.schemas.directory import (
@@ -23,7 +24,7 @@ from app.schemas.directory import (
 from app.services.directory import AuthService
 from app.services.permissions import Permission, permissions_of
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = api_router(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post(
@@ -31,7 +32,6 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     response_model=TokenResponse,
     responses=problems(401, 422, 429),
     dependencies=[Depends(public("the login itself"))],
-    operation_id="login",
 )
 async def login(
     data: LoginRequest, request: Request, uow: UowDep, settings: SettingsDep
@@ -75,7 +75,6 @@ async def me(actor: ActorDep) -> MeRead:
     response_model=Page[PersonalTokenRead],
     responses=problems(401, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="list_tokens",
 )
 async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
     """Your tokens (sessions and personal), newest first, without their secrets (one page: a person
@@ -90,7 +89,6 @@ async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 409, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="create_token",
 )
 async def create_token(
     data: PersonalTokenCreate, actor: ActorDep, uow: UowDep, settings: SettingsDep
@@ -107,7 +105,6 @@ async def create_token(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 404, 409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="revoke_token",
 )
 async def revoke_token(token_id: PathId, actor: ActorDep, uow: UowDep) -> None:
     """Revoke one of your tokens; it stops working at once."""

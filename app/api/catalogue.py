@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from app.api.deps import ActorDep, allow
+from app.api.routing import api_router
 from app.models.directory import Employee
 from app.schemas.catalogue import ProductStaffRead
 from app.schemas.common import Page, problems
@@ -14,7 +15,7 @@ from app.services.catalogue import CatalogueService
 from app.services.permissions import Permission, prices
 from app.services.ports import Product
 
-router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
+router = api_router(prefix="/api/v1/catalogue", tags=["catalogue"])
 
 READ = [Depends(allow(Permission.CATALOGUE_READ))]
 
@@ -33,11 +34,7 @@ def _read(product: Product, actor: Employee) -> ProductStaffRead:
 
 
 @router.get(
-    "/products",
-    response_model=Page[ProductStaffRead],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="search_products",
+    "/products", response_model=Page[ProductStaffRead], responses=problems(401, 422), dependencies=READ
 )
 async def search_products(
     service: CatalogueDep,
@@ -55,11 +52,7 @@ async def search_products(
 
 
 @router.get(
-    "/products/{product_id}",
-    response_model=ProductStaffRead,
-    responses=problems(401, 404),
-    dependencies=READ,
-    operation_id="get_product",
+    "/products/{product_id}", response_model=ProductStaffRead, responses=problems(401, 404), dependencies=READ
 )
 async def get_product(
     product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep, actor: ActorDep

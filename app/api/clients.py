@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.clients import Client, Potential, PurchaseFrequency
 from app.schemas.clients import (
     ClientCreate,
@@ -21,7 +22,7 @@ from app.schemas.events import EventRead
 from app.services.clients import ClientService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
+router = api_router(prefix="/api/v1/clients", tags=["clients"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 WRITE = [Depends(allow(Permission.CLIENTS_WRITE))]
@@ -32,13 +33,7 @@ def _read(client: Client, response: Response) -> ClientRead:
     return ClientRead.model_validate(client)
 
 
-@router.get(
-    "",
-    response_model=Page[ClientRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_clients",
-)
+@router.get("", response_model=Page[ClientRead], responses=problems(401, 403, 422), dependencies=READ)
 async def list_clients(
     uow: UowDep,
     page: PageDep,
@@ -71,7 +66,6 @@ async def list_clients(
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 409, 422),
     dependencies=WRITE,
-    operation_id="create_client",
 )
 async def create_client(data: ClientCreate, uow: UowDep, response: Response) -> ClientRead:
     """Add a client with its contacts. The INN's checksum is verified; INN+KPP must be unique."""
@@ -79,11 +73,7 @@ async def create_client(data: ClientCreate, uow: UowDep, response: Response) -> 
 
 
 @router.get(
-    "/{client_id:int}",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_client",
+    "/{client_id:int}", response_model=ClientRead, responses=problems(401, 403, 404), dependencies=READ
 )
 async def get_client(client_id: PathId, uow: UowDep, response: Response) -> ClientRead:
     """One client with its contacts."""
@@ -95,7 +85,6 @@ async def get_client(client_id: PathId, uow: UowDep, response: Response) -> Clie
     response_model=ClientRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="update_client",
 )
 async def update_client(
     client_id: PathId, data: ClientUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -189,7 +178,6 @@ async def remove_contact(
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
-    operation_id="client_history",
 )
 async def client_history(client_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the client, oldest first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -23,6 +23,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.core.errors import Conflict
 from app.models.collection import CaseFileKind, CaseStage, CollectionCase
 from app.schemas.collection import (
@@ -48,7 +49,7 @@ from app.services.permissions import Permission
 from app.services.receivables.collection import CollectionService
 from app.services.receivables.court_archive import CourtArchive
 
-router = APIRouter(tags=["collection"])
+router = api_router(tags=["collection"])
 PREFIX = "/api/v1/collection-cases"
 
 READ = [Depends(allow(Permission.COLLECTION_READ))]

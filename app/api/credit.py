@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.credit import CreditRequest, CreditRequestStatus
 from app.schemas.common import Page, problems
 from app.schemas.credit import (
@@ -22,7 +23,7 @@ from app.schemas.events import EventRead
 from app.services.credit import CreditService, credit_actions
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/credit-requests", tags=["credit"])
+router = api_router(prefix="/api/v1/credit-requests", tags=["credit"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 
@@ -54,7 +55,6 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
-    operation_id="request_credit_terms",
 )
 async def request_credit_terms(
     data: CreditRequestCreate, uow: UowDep, response: Response
@@ -66,11 +66,7 @@ async def request_credit_terms(
 
 
 @router.get(
-    "",
-    response_model=Page[CreditRequestRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="list_credit_requests",
+    "", response_model=Page[CreditRequestRead], responses=problems(401, 403, 404, 422), dependencies=READ
 )
 async def list_credit_requests(
     uow: UowDep,
@@ -90,7 +86,6 @@ async def list_credit_requests(
     response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
-    operation_id="get_credit_request",
 )
 async def get_credit_request(request_id: PathId, uow: UowDep, response: Response) -> CreditRequestRead:
     """One request with its verdict and decision."""
@@ -102,7 +97,6 @@ async def get_credit_request(request_id: PathId, uow: UowDep, response: Response
     response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_VERDICT))],
-    operation_id="credit_verdict",
 )
 async def credit_verdict(
     request_id: PathId, data: CreditVerdict, uow: UowDep, version: IfMatchDep, response: Response
@@ -117,7 +111,6 @@ async def credit_verdict(
     response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_RECOMMEND))],
-    operation_id="recommend_credit_request",
 )
 async def recommend_credit_request(
     request_id: PathId, data: CreditRecommendation, uow: UowDep, version: IfMatchDep, response: Response
@@ -133,7 +126,6 @@ async def recommend_credit_request(
     response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
-    operation_id="approve_credit_request",
 )
 async def approve_credit_request(
     request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
@@ -149,7 +141,6 @@ async def approve_credit_request(
     response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
-    operation_id="reject_credit_request",
 )
 async def reject_credit_request(
     request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
@@ -164,7 +155,6 @@ async def reject_credit_request(
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
-    operation_id="credit_request_history",
 )
 async def credit_request_history(request_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every step of the request."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from app.api.deps import IfMatchDep, PathId, UowDep, allow, set_etag
 from app.api.orders import one
+from app.api.routing import api_router
 from app.models.deliveries import Delivery
 from app.models.orders import Order
 from app.schemas.common import problems
@@ -16,7 +17,7 @@ from app.schemas.orders import OrderRead
 from app.services.deliveries import DeliveryService, driver_message
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = api_router(prefix="/api/v1/orders", tags=["orders"])
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
@@ -47,7 +48,6 @@ async def _order(deliveries: DeliveryService, order: Order, response: Response) 
     status_code=201,
     responses=ACTION,
     dependencies=WRITE,
-    operation_id="agree_delivery",
 )
 async def agree_delivery(
     order_id: PathId, data: DeliveryAgree, deliveries: ServiceDep, version: IfMatchDep, response: Response
@@ -72,7 +72,6 @@ async def agree_delivery(
     response_model=DeliveryRead,
     responses=problems(401, 403, 404),
     dependencies=READ,
-    operation_id="get_delivery",
 )
 async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Response) -> DeliveryRead:
     """The agreed delivery with its checklist (who ticked what, and when)."""
@@ -98,13 +97,7 @@ async def tick_item(
     return _delivery(await deliveries.tick(order_id, item, version), response)
 
 
-@router.post(
-    "/{order_id:int}/ship",
-    response_model=OrderRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="ship_order",
-)
+@router.post("/{order_id:int}/ship", response_model=OrderRead, responses=ACTION, dependencies=WRITE)
 async def ship_order(
     order_id: PathId, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -112,13 +105,7 @@ async def ship_order(
     return await _order(deliveries, await deliveries.ship(order_id, version), response)
 
 
-@router.post(
-    "/{order_id:int}/received",
-    response_model=OrderRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="order_received",
-)
+@router.post("/{order_id:int}/received", response_model=OrderRead, responses=ACTION, dependencies=WRITE)
 async def order_received(
     order_id: PathId, data: OrderReceived, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -126,13 +113,7 @@ async def order_received(
     return await _order(deliveries, await deliveries.received(order_id, data.received_on, version), response)
 
 
-@router.post(
-    "/{order_id:int}/feedback",
-    response_model=OrderRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="order_feedback",
-)
+@router.post("/{order_id:int}/feedback", response_model=OrderRead, responses=ACTION, dependencies=WRITE)
 async def order_feedback(
     order_id: PathId, data: OrderFeedback, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.directory import Role
 from app.schemas.common import Page, problems
 from app.schemas.directory import (
@@ -21,7 +22,7 @@ from app.schemas.events import EventRead
 from app.services.directory import DepartmentService, EmployeeService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1", tags=["directory"])
+router = api_router(prefix="/api/v1", tags=["directory"])
 
 READ = [Depends(allow(Permission.DIRECTORY_READ))]
 WRITE = [Depends(allow(Permission.DIRECTORY_WRITE))]
@@ -29,11 +30,7 @@ HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
 
 
 @router.get(
-    "/departments",
-    response_model=Page[DepartmentRead],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="list_departments",
+    "/departments", response_model=Page[DepartmentRead], responses=problems(401, 422), dependencies=READ
 )
 async def list_departments(uow: UowDep) -> Page[DepartmentRead]:
     """All departments, by name (one page: a company has a few)."""
@@ -47,7 +44,6 @@ async def list_departments(uow: UowDep) -> Page[DepartmentRead]:
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 409, 422),
     dependencies=WRITE,
-    operation_id="create_department",
 )
 async def create_department(data: DepartmentCreate, uow: UowDep, response: Response) -> DepartmentRead:
     """Add a department (admin)."""
@@ -61,7 +57,6 @@ async def create_department(data: DepartmentCreate, uow: UowDep, response: Respo
     response_model=DepartmentRead,
     responses=problems(401, 404),
     dependencies=READ,
-    operation_id="get_department",
 )
 async def get_department(department_id: PathId, uow: UowDep, response: Response) -> DepartmentRead:
     """One department."""
@@ -75,7 +70,6 @@ async def get_department(department_id: PathId, uow: UowDep, response: Response)
     response_model=DepartmentRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="update_department",
 )
 async def update_department(
     department_id: PathId, data: DepartmentUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -91,7 +85,6 @@ async def update_department(
     response_model=Page[EventRead],
     responses=problems(401, 404, 422),
     dependencies=HISTORY,
-    operation_id="department_history",
 )
 async def department_history(department_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the department, oldest first."""
@@ -99,13 +92,7 @@ async def department_history(department_id: PathId, uow: UowDep, page: PageDep) 
     return await history_page(uow, "department", department_id, page)
 
 
-@router.get(
-    "/employees",
-    response_model=Page[EmployeeRead],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="list_employees",
-)
+@router.get("/employees", response_model=Page[EmployeeRead], responses=problems(401, 422), dependencies=READ)
 async def list_employees(
     uow: UowDep,
     page: PageDep,
@@ -127,7 +114,6 @@ async def list_employees(
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 409, 422),
     dependencies=WRITE,
-    operation_id="create_employee",
 )
 async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response) -> EmployeeRead:
     """Add an employee (admin). A password lets them log in; without one, issue them a token."""
@@ -141,7 +127,6 @@ async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response)
     response_model=EmployeeRead,
     responses=problems(401, 404),
     dependencies=READ,
-    operation_id="get_employee",
 )
 async def get_employee(employee_id: PathId, uow: UowDep, response: Response) -> EmployeeRead:
     """One employee."""
@@ -155,7 +140,6 @@ async def get_employee(employee_id: PathId, uow: UowDep, response: Response) -> 
     response_model=EmployeeRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="update_employee",
 )
 async def update_employee(
     employee_id: PathId, data: EmployeeUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -171,7 +155,6 @@ async def update_employee(
     response_model=Page[EventRead],
     responses=problems(401, 404, 422),
     dependencies=HISTORY,
-    operation_id="employee_history",
 )
 async def employee_history(employee_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the employee, oldest first."""

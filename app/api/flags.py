@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, set_etag
+from app.api.routing import api_router
 from app.models.flags import DocumentFlag, DocumentKind, FlagStatus
 from app.schemas.common import Page, problems
 from app.schemas.flags import FlagCreate, FlagFix, FlagRead
 from app.services.flags import FlagService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/document-flags", tags=["document flags"])
+router = api_router(prefix="/api/v1/document-flags", tags=["document flags"])
 
 ANYONE = [Depends(allow(Permission.DOCUMENT_FLAGS))]
 
@@ -29,7 +30,6 @@ def _one(flag: DocumentFlag, response: Response) -> FlagRead:
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 409, 422),
     dependencies=ANYONE,
-    operation_id="flag_document",
 )
 async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> FlagRead:
     """Flag a document as wrong, saying what is wrong; it is posted to «Косяки в документах»."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi import Body, Depends, Query, Request, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -20,6 +20,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.schemas.common import Page, problems
@@ -44,7 +45,7 @@ from app.services.flags import FlagService
 from app.services.invoices import InvoiceService, LineChange, actions_of
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1", tags=["invoices"])
+router = api_router(prefix="/api/v1", tags=["invoices"])
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
@@ -95,7 +96,6 @@ async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="invoice_order",
 )
 async def invoice_order(
     order_id: PathId,
@@ -112,11 +112,7 @@ async def invoice_order(
 
 
 @router.get(
-    "/invoices",
-    response_model=Page[InvoiceRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_invoices",
+    "/invoices", response_model=Page[InvoiceRead], responses=problems(401, 403, 422), dependencies=READ
 )
 async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
@@ -129,7 +125,6 @@ async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId 
     response_model=InvoiceRead,
     responses=problems(401, 403, 404),
     dependencies=READ,
-    operation_id="get_invoice",
 )
 async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Response) -> InvoiceRead:
     """One invoice with its lines and totals."""
@@ -144,7 +139,6 @@ async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Respon
         **problems(401, 403, 404, 503),
     },
     dependencies=READ,
-    operation_id="invoice_pdf",
 )
 async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     """The invoice as a PDF («Счёт на оплату»)."""
@@ -158,7 +152,6 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
-    operation_id="invoice_history",
 )
 async def invoice_history(
     invoice_id: PathId, invoices: ServiceDep, uow: UowDep, page: PageDep
@@ -172,11 +165,7 @@ _ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 @router.post(
-    "/invoices/{invoice_id:int}/send",
-    response_model=InvoiceRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="send_invoice",
+    "/invoices/{invoice_id:int}/send", response_model=InvoiceRead, responses=_ACTION, dependencies=WRITE
 )
 async def send_invoice(
     invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
@@ -206,11 +195,7 @@ async def request_changes(
 
 
 @router.post(
-    "/invoices/{invoice_id:int}/revise",
-    response_model=InvoiceRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="revise_invoice",
+    "/invoices/{invoice_id:int}/revise", response_model=InvoiceRead, responses=_ACTION, dependencies=WRITE
 )
 async def revise_invoice(
     invoice_id: PathId, data: InvoiceRevise, invoices: ServiceDep, version: IfMatchDep, response: Response
@@ -221,11 +206,7 @@ async def revise_invoice(
 
 
 @router.post(
-    "/invoices/{invoice_id:int}/approve",
-    response_model=InvoiceRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="approve_invoice",
+    "/invoices/{invoice_id:int}/approve", response_model=InvoiceRead, responses=_ACTION, dependencies=WRITE
 )
 async def approve_invoice(
     invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
@@ -239,7 +220,6 @@ async def approve_invoice(
     response_model=Page[InvoiceRevisionRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
-    operation_id="invoice_revisions",
 )
 async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[InvoiceRevisionRead]:
     """Every revision of the invoice as it was issued, to compare what changed (one page: an
@@ -253,7 +233,6 @@ async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[In
     response_model=RevisionComparison,
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
-    operation_id="compare_invoice_revisions",
 )
 async def compare_invoice_revisions(
     invoice_id: PathId,
@@ -286,7 +265,6 @@ async def _discount_read(
     response_model=DiscountApprovalRead,
     responses=problems(401, 403, 404),
     dependencies=DISCOUNTS,
-    operation_id="invoice_discount_approval",
 )
 async def invoice_discount_approval(
     invoice_id: PathId, invoices: ServiceDep, response: Response
@@ -302,7 +280,6 @@ async def invoice_discount_approval(
     response_model=DiscountApprovalRead,
     responses=_ACTION,
     dependencies=DISCOUNTS,
-    operation_id="approve_invoice_discount",
 )
 async def approve_invoice_discount(
     invoice_id: PathId, data: DiscountApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
@@ -319,7 +296,6 @@ async def approve_invoice_discount(
     response_model=DiscountApprovalRead,
     responses=_ACTION,
     dependencies=DISCOUNTS,
-    operation_id="refuse_invoice_discount",
 )
 async def refuse_invoice_discount(
     invoice_id: PathId, data: DiscountRefuse, invoices: ServiceDep, version: IfMatchDep, response: Response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Query, Request, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -22,6 +22,7 @@ from app.api.deps import (
     history_page,
     set_etag,
 )
+from app.api.routing import api_router
 from app.core.config import Settings
 from app.models.orders import Order, OrderChannel, OrderStatus
 from app.schemas.common import Page, problems
@@ -42,7 +43,7 @@ from app.services.orders import OrderService, missing_fields
 from app.services.permissions import Permission
 from app.services.warehouse import WarehouseService
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = api_router(prefix="/api/v1/orders", tags=["orders"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
@@ -88,13 +89,7 @@ async def one(orders: OrderService, order: Order, response: Response) -> OrderRe
     return (await to_reads(orders, [order]))[0]
 
 
-@router.get(
-    "",
-    response_model=Page[OrderRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_orders",
-)
+@router.get("", response_model=Page[OrderRead], responses=problems(401, 403, 422), dependencies=READ)
 async def list_orders(
     orders: ServiceDep,
     page: PageDep,
@@ -115,7 +110,6 @@ async def list_orders(
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 422),
     dependencies=WRITE,
-    operation_id="create_order",
 )
 async def create_order(data: OrderCreate, orders: ServiceDep, response: Response) -> OrderRead:
     """Register an order from any channel. It is accepted only when it names the client and every
@@ -124,13 +118,7 @@ async def create_order(data: OrderCreate, orders: ServiceDep, response: Response
     return await one(orders, await orders.create(data), response)
 
 
-@router.get(
-    "/{order_id:int}",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_order",
-)
+@router.get("/{order_id:int}", response_model=OrderRead, responses=problems(401, 403, 404), dependencies=READ)
 async def get_order(order_id: PathId, orders: ServiceDep, response: Response) -> OrderRead:
     """One order with its lines, what each still lacks, and the actions allowed now."""
     return await one(orders, await orders.get(order_id), response)
@@ -141,7 +129,6 @@ async def get_order(order_id: PathId, orders: ServiceDep, response: Response) ->
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="clarify_order",
 )
 async def clarify_order(
     order_id: PathId, data: OrderClarify, orders: ServiceDep, version: IfMatchDep, response: Response
@@ -156,7 +143,6 @@ async def clarify_order(
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="cancel_order",
 )
 async def cancel_order(
     order_id: PathId, data: OrderCancel, orders: ServiceDep, version: IfMatchDep, response: Response
@@ -170,7 +156,6 @@ async def cancel_order(
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))],
-    operation_id="assign_order",
 )
 async def assign_order(
     order_id: PathId, data: OrderAssign, orders: ServiceDep, version: IfMatchDep, response: Response
@@ -189,7 +174,6 @@ async def assign_order(
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
-    operation_id="approve_order_credit",
 )
 async def approve_order_credit(
     order_id: PathId, data: CreditApproval, orders: ServiceDep, version: IfMatchDep, response: Response
@@ -234,7 +218,6 @@ async def attach_file(
     response_model=Page[OrderAttachmentRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
-    operation_id="order_attachments",
 )
 async def order_attachments(
     order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
@@ -250,7 +233,6 @@ async def order_attachments(
     response_class=Response,
     responses={**STORED_FILE, **problems(401, 403, 404)},
     dependencies=READ,
-    operation_id="order_attachment_file",
 )
 async def order_attachment_file(
     order_id: PathId, attachment_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
@@ -265,7 +247,6 @@ async def order_attachment_file(
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
-    operation_id="order_history",
 )
 async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the order, oldest first."""
@@ -278,7 +259,6 @@ async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page:
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="fulfil_order",
 )
 async def fulfil_order(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
@@ -294,7 +274,6 @@ async def fulfil_order(
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="send_to_warehouse",
 )
 async def send_to_warehouse(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
@@ -309,7 +288,6 @@ async def send_to_warehouse(
     "/{order_id:int}/warehouse-accepted",
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412),
-    operation_id="warehouse_accepted",
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def warehouse_accepted(
@@ -325,7 +303,6 @@ async def warehouse_accepted(
     "/{order_id:int}/ready",
     response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412),
-    operation_id="order_ready",
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def order_ready(
@@ -343,7 +320,6 @@ async def order_ready(
     "/{order_id:int}/warehouse.xlsx",
     response_class=Response,
     dependencies=READ,
-    operation_id="warehouse_document",
     responses={
         200: {"content": {XLSX: {}}, "description": "The order for the warehouse"},
         **problems(401, 403, 404, 422),

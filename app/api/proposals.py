@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 
 from app.api.actions import offered
@@ -24,6 +24,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.proposals import Proposal, ProposalStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -52,7 +53,7 @@ from app.services.proposals import (
     proposal_total,
 )
 
-router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
+router = api_router(prefix="/api/v1/proposals", tags=["proposals"])
 
 READ = [Depends(allow(Permission.PROPOSALS_READ))]
 WRITE = [Depends(allow(Permission.PROPOSALS_WRITE))]
@@ -152,7 +153,6 @@ _ACTION = problems(401, 403, 404, 409, 412, 422)
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 422),
     dependencies=WRITE,
-    operation_id="request_proposal",
 )
 async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response: Response) -> ProposalRead:
     """A manager's request for a commercial proposal: client and contact, kind of workwear, number of
@@ -160,13 +160,7 @@ async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response
     return await _one(proposals, await proposals.create(data), response)
 
 
-@router.get(
-    "",
-    response_model=Page[ProposalRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_proposals",
-)
+@router.get("", response_model=Page[ProposalRead], responses=problems(401, 403, 422), dependencies=READ)
 async def list_proposals(
     proposals: ServiceDep,
     page: PageDep,
@@ -179,24 +173,14 @@ async def list_proposals(
 
 
 @router.get(
-    "/{proposal_id:int}",
-    response_model=ProposalRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_proposal",
+    "/{proposal_id:int}", response_model=ProposalRead, responses=problems(401, 403, 404), dependencies=READ
 )
 async def get_proposal(proposal_id: PathId, proposals: ServiceDep, response: Response) -> ProposalRead:
     """One proposal with its lines, totals and (for staff) purchase prices and margins."""
     return await _one(proposals, await proposals.get(proposal_id), response)
 
 
-@router.patch(
-    "/{proposal_id:int}",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="update_proposal",
-)
+@router.patch("/{proposal_id:int}", response_model=ProposalRead, responses=_ACTION, dependencies=WRITE)
 async def update_proposal(
     proposal_id: PathId, data: ProposalUpdate, proposals: ServiceDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:

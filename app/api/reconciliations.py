@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -19,6 +19,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.reconciliations import ActStatus, ReconciliationAct
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
@@ -34,7 +35,7 @@ from app.schemas.reconciliations import (
 from app.services.permissions import Permission
 from app.services.receivables.reconciliations import ReconciliationService, act_actions
 
-router = APIRouter(prefix="/api/v1", tags=["reconciliation"])
+router = api_router(prefix="/api/v1", tags=["reconciliation"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 WRITE = [Depends(allow(Permission.RECONCILIATION_WRITE))]
@@ -62,7 +63,6 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
     response_model=LedgerRead,
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.PAYMENTS_READ))],
-    operation_id="client_ledger",
 )
 async def client_ledger(
     client_id: PathId,
@@ -106,7 +106,6 @@ async def client_ledger(
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 422),
     dependencies=WRITE,
-    operation_id="create_reconciliation_act",
 )
 async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response: Response) -> ActRead:
     """An act for any period (the regular ones are made by the worker): generated from the ledger and
@@ -120,7 +119,6 @@ async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response:
     response_model=Page[ActRead],
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
-    operation_id="list_reconciliation_acts",
 )
 async def list_reconciliation_acts(
     acts: ServiceDep,
@@ -138,7 +136,6 @@ async def list_reconciliation_acts(
     response_model=ActRead,
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
-    operation_id="get_reconciliation_act",
 )
 async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Response) -> ActRead:
     """One act with its totals and state."""
@@ -153,7 +150,6 @@ async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Res
         **problems(401, 403, 404, 422, 503),
     },
     dependencies=READ,
-    operation_id="reconciliation_act_pdf",
 )
 async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
     """The act as a PDF («Акт сверки взаимных расчётов»), as it was last generated."""
@@ -163,11 +159,7 @@ async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
 
 
 @router.post(
-    "/reconciliation-acts/{act_id:int}/send",
-    response_model=ActRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="send_reconciliation_act",
+    "/reconciliation-acts/{act_id:int}/send", response_model=ActRead, responses=_ACTION, dependencies=WRITE
 )
 async def send_reconciliation_act(
     act_id: PathId, data: ActSend, acts: ServiceDep, version: IfMatchDep, response: Response
@@ -178,11 +170,7 @@ async def send_reconciliation_act(
 
 
 @router.post(
-    "/reconciliation-acts/{act_id:int}/sign",
-    response_model=ActRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="sign_reconciliation_act",
+    "/reconciliation-acts/{act_id:int}/sign", response_model=ActRead, responses=_ACTION, dependencies=WRITE
 )
 async def sign_reconciliation_act(
     act_id: PathId, data: ActSign, acts: ServiceDep, version: IfMatchDep, response: Response
@@ -198,7 +186,6 @@ async def sign_reconciliation_act(
     response_model=ActRead,
     responses=_ACTION,
     dependencies=WRITE,
-    operation_id="reconciliation_act_discrepancy",
 )
 async def reconciliation_act_discrepancy(
     act_id: PathId, data: ActDiscrepancy, acts: ServiceDep, version: IfMatchDep, response: Response
@@ -212,7 +199,6 @@ async def reconciliation_act_discrepancy(
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
-    operation_id="reconciliation_act_history",
 )
 async def reconciliation_act_history(
     act_id: PathId, acts: ServiceDep, uow: UowDep, page: PageDep

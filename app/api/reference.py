@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.core.errors import NotFound
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -20,19 +21,13 @@ from app.schemas.reference import (
 from app.services.permissions import Permission
 from app.services.reference import ReferenceService
 
-router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
+router = api_router(prefix="/api/v1/reference", tags=["reference"])
 
 READ = [Depends(allow(Permission.REFERENCE_READ))]
 WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 
 
-@router.get(
-    "",
-    response_model=Reference,
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="get_reference",
-)
+@router.get("", response_model=Reference, responses=problems(401, 422), dependencies=READ)
 async def get_reference(uow: UowDep) -> Reference:
     """Links (chats, the daily report, 1C training, the company site, the learning platform) and terms."""
     service = ReferenceService(uow)
@@ -48,7 +43,6 @@ async def get_reference(uow: UowDep) -> Reference:
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 409, 422),
     dependencies=WRITE,
-    operation_id="create_link",
 )
 async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> LinkRead:
     """Add a link (admin)."""
@@ -62,7 +56,6 @@ async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> Link
     response_model=LinkRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="update_link",
 )
 async def update_link(
     link_id: PathId, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -78,7 +71,6 @@ async def update_link(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 403, 404, 412),
     dependencies=WRITE,
-    operation_id="delete_link",
 )
 async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a link (admin)."""
@@ -90,7 +82,6 @@ async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None
     response_model=Page[EventRead],
     responses=problems(401, 404, 422),
     dependencies=READ,
-    operation_id="link_history",
 )
 async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the link (kept after it is deleted)."""
@@ -106,7 +97,6 @@ async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 409, 422),
     dependencies=WRITE,
-    operation_id="create_term",
 )
 async def create_term(data: TermCreate, uow: UowDep, response: Response) -> TermRead:
     """Add a term or an abbreviation (admin)."""
@@ -120,7 +110,6 @@ async def create_term(data: TermCreate, uow: UowDep, response: Response) -> Term
     response_model=TermRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="update_term",
 )
 async def update_term(
     term_id: PathId, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -136,7 +125,6 @@ async def update_term(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(401, 403, 404, 412),
     dependencies=WRITE,
-    operation_id="delete_term",
 )
 async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a term (admin)."""
@@ -148,7 +136,6 @@ async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None
     response_model=Page[EventRead],
     responses=problems(401, 404, 422),
     dependencies=READ,
-    operation_id="term_history",
 )
 async def term_history(term_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the term (kept after it is deleted)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -21,7 +22,7 @@ from app.schemas.requisitions import (
 from app.services.permissions import Permission
 from app.services.requisitions import RequisitionService, allowed_actions
 
-router = APIRouter(prefix="/api/v1/requisitions", tags=["requisitions"])
+router = api_router(prefix="/api/v1/requisitions", tags=["requisitions"])
 
 READ = [Depends(allow(Permission.REQUISITIONS_READ))]
 WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
@@ -52,13 +53,7 @@ def _one(requisition: Requisition, response: Response) -> RequisitionRead:
     return to_read(requisition)
 
 
-@router.get(
-    "",
-    response_model=Page[RequisitionRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_requisitions",
-)
+@router.get("", response_model=Page[RequisitionRead], responses=problems(401, 403, 422), dependencies=READ)
 async def list_requisitions(
     request: Request,
     requisitions: ServiceDep,
@@ -76,7 +71,6 @@ async def list_requisitions(
     response_model=RequisitionRead,
     responses=problems(401, 403, 404),
     dependencies=READ,
-    operation_id="get_requisition",
 )
 async def get_requisition(
     requisition_id: PathId, requisitions: ServiceDep, response: Response
@@ -152,11 +146,7 @@ async def mark_arrived(
 
 
 @router.post(
-    "/{requisition_id:int}/cancel",
-    response_model=RequisitionRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="cancel_requisition",
+    "/{requisition_id:int}/cancel", response_model=RequisitionRead, responses=ACTION, dependencies=WRITE
 )
 async def cancel_requisition(
     request: Request,
@@ -178,7 +168,6 @@ async def cancel_requisition(
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
-    operation_id="requisition_history",
 )
 async def requisition_history(
     requisition_id: PathId, requisitions: ServiceDep, page: PageDep

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Request, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -21,6 +21,7 @@ from app.api.deps import (
     history_page,
     set_etag,
 )
+from app.api.routing import api_router
 from app.core.db import MAX_ID
 from app.models.specs import Spec, SpecKind, SpecStatus
 from app.schemas.common import Page, problems
@@ -30,7 +31,7 @@ from app.schemas.specs import SpecCreate, SpecFeedbackIn, SpecRead, SpecSend, Sp
 from app.services.permissions import Permission
 from app.services.specs import SpecService
 
-router = APIRouter(prefix="/api/v1/specs", tags=["specs"])
+router = api_router(prefix="/api/v1/specs", tags=["specs"])
 
 READ = [Depends(allow(Permission.SPECS_READ))]
 WRITE = [Depends(allow(Permission.SPECS_WRITE))]
@@ -83,7 +84,6 @@ def _file(filename: str, content_type: str, content: bytes, disposition: str = "
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 422),
     dependencies=WRITE,
-    operation_id="create_spec",
 )
 async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -> SpecRead:
     """Take a spec a manager brought in person or by email, for an accepted or invoiced order:
@@ -92,13 +92,7 @@ async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -
     return await _read(specs, await specs.create(data), response)
 
 
-@router.get(
-    "",
-    response_model=Page[SpecRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_specs",
-)
+@router.get("", response_model=Page[SpecRead], responses=problems(401, 403, 422), dependencies=READ)
 async def list_specs(
     specs: ServiceDep,
     page: PageDep,
@@ -111,11 +105,7 @@ async def list_specs(
 
 
 @router.get(
-    "/{spec_id:int}",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="get_spec",
+    "/{spec_id:int}", response_model=SpecRead, responses=problems(401, 403, 404, 422), dependencies=READ
 )
 async def get_spec(spec_id: PathId, specs: ServiceDep, response: Response) -> SpecRead:
     """One spec with its signature, its workshop chat and the workshop's remarks."""
@@ -127,7 +117,6 @@ async def get_spec(spec_id: PathId, specs: ServiceDep, response: Response) -> Sp
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="update_spec",
 )
 async def update_spec(
     spec_id: PathId, data: SpecUpdate, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -141,7 +130,6 @@ async def update_spec(
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
-    operation_id="upload_spec_logo",
 )
 async def upload_spec_logo(
     spec_id: PathId,
@@ -163,7 +151,6 @@ async def upload_spec_logo(
     response_class=Response,
     responses={**STORED_FILE, **problems(401, 403, 404)},
     dependencies=READ,
-    operation_id="spec_logo",
 )
 async def spec_logo(spec_id: PathId, specs: ServiceDep) -> Response:
     """The logo file as uploaded."""
@@ -175,7 +162,6 @@ async def spec_logo(spec_id: PathId, specs: ServiceDep) -> Response:
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="send_spec_invoice_to_manager",
 )
 async def send_spec_invoice_to_manager(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -189,7 +175,6 @@ async def send_spec_invoice_to_manager(
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="spec_invoice_checked",
 )
 async def spec_invoice_checked(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -204,7 +189,6 @@ async def spec_invoice_checked(
     response_class=Response,
     responses={**PDF, **problems(401, 403, 404, 422, 503)},
     dependencies=READ,
-    operation_id="spec_pdf",
 )
 async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
     """The spec as it prints now: two copies in one file, one for supply and one kept."""
@@ -217,7 +201,6 @@ async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
     response_class=Response,
     responses={**PDF, **problems(401, 403, 404, 409, 503)},
     dependencies=READ,
-    operation_id="spec_requisition_extract",
 )
 async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Response:
     """The requisition-book extract for the spec (one copy)."""
@@ -230,7 +213,6 @@ async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Respon
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422, 503),
     dependencies=[Depends(allow(Permission.SPECS_SIGN))],
-    operation_id="sign_spec",
 )
 async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response) -> SpecRead:
     """Supply signs the spec as it stands: who, when and which revision are kept, with the signed
@@ -243,7 +225,6 @@ async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, res
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
-    operation_id="upload_signed_spec_scan",
 )
 async def upload_signed_spec_scan(
     spec_id: PathId,
@@ -267,7 +248,6 @@ async def upload_signed_spec_scan(
     response_class=Response,
     responses={**STORED_FILE, **problems(401, 403, 404)},
     dependencies=READ,
-    operation_id="spec_signed_file",
 )
 async def spec_signed_file(spec_id: PathId, specs: ServiceDep) -> Response:
     """The signed spec as kept (the PDF signed in the system, or the scan)."""
@@ -279,7 +259,6 @@ async def spec_signed_file(spec_id: PathId, specs: ServiceDep) -> Response:
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="send_spec_to_workshop",
 )
 async def send_spec_to_workshop(
     spec_id: PathId, data: SpecSend, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -295,7 +274,6 @@ async def send_spec_to_workshop(
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
-    operation_id="spec_workshop_accepted",
 )
 async def spec_workshop_accepted(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -309,7 +287,6 @@ async def spec_workshop_accepted(
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 422),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
-    operation_id="spec_workshop_feedback",
 )
 async def spec_workshop_feedback(
     spec_id: PathId, data: SpecFeedbackIn, specs: ServiceDep, response: Response
@@ -323,7 +300,6 @@ async def spec_workshop_feedback(
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.SPECS_GOODS_READY))],
-    operation_id="spec_goods_ready",
 )
 async def spec_goods_ready(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -338,7 +314,6 @@ async def spec_goods_ready(
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="issue_spec_shipping_documents",
 )
 async def issue_spec_shipping_documents(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -353,7 +328,6 @@ async def issue_spec_shipping_documents(
     response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
-    operation_id="cancel_spec",
 )
 async def cancel_spec(
     spec_id: PathId, data: OrderCancel, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -367,7 +341,6 @@ async def cancel_spec(
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.SPECS_READ))],
-    operation_id="spec_history",
 )
 async def spec_history(spec_id: PathId, specs: ServiceDep, page: PageDep, uow: UowDep) -> Page[EventRead]:
     """Every step of the spec."""

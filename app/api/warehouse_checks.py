@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -18,6 +18,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.warehouse_checks import PRESENT_MARKS, WarehouseCheck
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
@@ -25,7 +26,7 @@ from app.schemas.warehouse_checks import CheckKeeper, CheckMarks, CheckPicked, W
 from app.services.permissions import Permission
 from app.services.warehouse_checks import Mark, WarehouseCheckService, allowed_now
 
-router = APIRouter(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
+router = api_router(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
 
 WORK = [Depends(allow(Permission.WAREHOUSE_CHECKS))]
 ACTION = problems(401, 403, 404, 409, 412, 422)
@@ -58,13 +59,7 @@ def _one(check: WarehouseCheck, response: Response) -> WarehouseCheckRead:
     return to_read(check)
 
 
-@router.get(
-    "",
-    response_model=Page[WarehouseCheckRead],
-    responses=problems(401, 403, 422),
-    dependencies=WORK,
-    operation_id="list_warehouse_checks",
-)
+@router.get("", response_model=Page[WarehouseCheckRead], responses=problems(401, 403, 422), dependencies=WORK)
 async def list_warehouse_checks(
     checks: ServiceDep,
     page: PageDep,
@@ -81,7 +76,6 @@ async def list_warehouse_checks(
     response_model=WarehouseCheckRead,
     responses=problems(401, 403, 404, 422),
     dependencies=WORK,
-    operation_id="get_warehouse_check",
 )
 async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Response) -> WarehouseCheckRead:
     """One sheet with every position and its mark."""
@@ -96,7 +90,6 @@ async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Re
         **problems(401, 403, 404, 503),
     },
     dependencies=WORK,
-    operation_id="warehouse_check_pdf",
 )
 async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     """The check sheet as a PDF, printed and taken to the keeper."""
@@ -105,13 +98,7 @@ async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post(
-    "/{check_id:int}/start",
-    response_model=WarehouseCheckRead,
-    responses=ACTION,
-    dependencies=WORK,
-    operation_id="start_warehouse_check",
-)
+@router.post("/{check_id:int}/start", response_model=WarehouseCheckRead, responses=ACTION, dependencies=WORK)
 async def start_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -124,7 +111,6 @@ async def start_warehouse_check(
     response_model=WarehouseCheckRead,
     responses=problems(401, 403, 404, 412, 422),  # in any state of the sheet
     dependencies=WORK,
-    operation_id="set_warehouse_check_keeper",
 )
 async def set_warehouse_check_keeper(
     check_id: PathId, data: CheckKeeper, checks: ServiceDep, version: IfMatchDep, response: Response
@@ -133,13 +119,7 @@ async def set_warehouse_check_keeper(
     return _one(await checks.set_keeper(check_id, data.keeper_id, version), response)
 
 
-@router.post(
-    "/{check_id:int}/marks",
-    response_model=WarehouseCheckRead,
-    responses=ACTION,
-    dependencies=WORK,
-    operation_id="mark_warehouse_check",
-)
+@router.post("/{check_id:int}/marks", response_model=WarehouseCheckRead, responses=ACTION, dependencies=WORK)
 async def mark_warehouse_check(
     check_id: PathId, data: CheckMarks, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -155,7 +135,6 @@ async def mark_warehouse_check(
     response_model=WarehouseCheckRead,
     responses=problems(401, 403, 404, 412, 422),  # in any state, after the check too
     dependencies=WORK,
-    operation_id="warehouse_check_picked",
 )
 async def warehouse_check_picked(
     check_id: PathId, data: CheckPicked, checks: ServiceDep, version: IfMatchDep, response: Response
@@ -165,11 +144,7 @@ async def warehouse_check_picked(
 
 
 @router.post(
-    "/{check_id:int}/complete",
-    response_model=WarehouseCheckRead,
-    responses=ACTION,
-    dependencies=WORK,
-    operation_id="complete_warehouse_check",
+    "/{check_id:int}/complete", response_model=WarehouseCheckRead, responses=ACTION, dependencies=WORK
 )
 async def complete_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
@@ -183,7 +158,6 @@ async def complete_warehouse_check(
     response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))],
-    operation_id="warehouse_check_history",
 )
 async def warehouse_check_history(
     check_id: PathId, checks: ServiceDep, uow: UowDep, page: PageDep

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import SettingsDep, UowDep, public
 from app.api.problems import http_problem
+from app.api.routing import api_router
 from app.core.security import address_key
 from app.schemas.common import problems
 from app.schemas.orders import ChatUpdateHandled, WebhookAccepted
 from app.services.inbound_chat import InboundChatService
 from app.services.intake import AmoCrmIntake
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = api_router(prefix="/webhooks", tags=["webhooks"])
 
 
 def _address(request: Request) -> str:
@@ -28,7 +29,6 @@ def _address(request: Request) -> str:
     response_model=WebhookAccepted,
     responses=problems(403, 413, 415, 422, 429),
     dependencies=[Depends(public("amoCRM cannot send a bearer token: the secret is in the URL"))],
-    operation_id="amocrm_webhook",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -76,7 +76,6 @@ async def amocrm_webhook(
     response_model=ChatUpdateHandled,
     responses=problems(403, 413, 422, 429),
     dependencies=[Depends(public("Telegram authenticates with the secret_token header it was given"))],
-    operation_id="telegram_webhook",
     openapi_extra={
         "requestBody": {
             "required": True,
