@@ -18,7 +18,7 @@ router = api_router(prefix="/api/v1/reports", tags=["reports"])
 REPORTS = [Depends(allow(Permission.RECEIVABLES_REPORTS))]
 
 
-@router.get("/aging", response_model=AgingReportRead, responses=problems(401, 403, 422), dependencies=REPORTS)
+@router.get("/aging", responses=problems(401, 403, 422), dependencies=REPORTS)
 async def aging_report(
     uow: UowDep,
     group_by: GroupBy = GroupBy.CLIENT,
@@ -46,7 +46,7 @@ async def aging_report(
     )
 
 
-@router.get("/dso", response_model=DsoReportRead, responses=problems(401, 403, 422), dependencies=REPORTS)
+@router.get("/dso", responses=problems(401, 403, 422), dependencies=REPORTS)
 async def dso_report(
     uow: UowDep,
     group_by: DsoGroupBy = DsoGroupBy.COMPANY,

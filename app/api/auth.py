@@ -59,7 +59,6 @@ async def login(
 
 @router.get(
     "/me",
-    response_model=MeRead,
     responses=problems(401, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
     operation_id="get_me",
@@ -70,12 +69,7 @@ async def me(actor: ActorDep) -> MeRead:
     return MeRead(**read.model_dump(), permissions=sorted(permissions_of(actor.role_set)))
 
 
-@router.get(
-    "/tokens",
-    response_model=Page[PersonalTokenRead],
-    responses=problems(401, 422),
-    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-)
+@router.get("/tokens", responses=problems(401, 422), dependencies=[Depends(allow(Permission.TOKENS_OWN))])
 async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
     """Your tokens (sessions and personal), newest first, without their secrets (one page: a person
     holds a few)."""
@@ -85,7 +79,6 @@ async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
 
 @router.post(
     "/tokens",
-    response_model=PersonalTokenCreated,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 409, 422),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],

@@ -19,7 +19,7 @@ router = api_router(prefix="/api/v1", tags=["chats"])
 READ = [Depends(allow(Permission.CHATS_READ))]
 
 
-@router.get("/chats", response_model=Page[ChannelRead], responses=problems(401, 403, 422), dependencies=READ)
+@router.get("/chats", responses=problems(401, 403, 422), dependencies=READ)
 async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
     """The department's work chats, with the adapter each is routed through (one page: the
     configured few)."""
@@ -30,9 +30,7 @@ async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
     return Page(items=items, next_cursor=None)
 
 
-@router.get(
-    "/outbound", response_model=Page[OutboundRead], responses=problems(401, 403, 422), dependencies=READ
-)
+@router.get("/outbound", responses=problems(401, 403, 422), dependencies=READ)
 async def list_outbound(
     uow: UowDep,
     page: PageDep,

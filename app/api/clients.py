@@ -33,7 +33,7 @@ def _read(client: Client, response: Response) -> ClientRead:
     return ClientRead.model_validate(client)
 
 
-@router.get("", response_model=Page[ClientRead], responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", responses=problems(401, 403, 422), dependencies=READ)
 async def list_clients(
     uow: UowDep,
     page: PageDep,
@@ -61,31 +61,20 @@ async def list_clients(
 
 
 @router.post(
-    "",
-    response_model=ClientRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
+    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422), dependencies=WRITE
 )
 async def create_client(data: ClientCreate, uow: UowDep, response: Response) -> ClientRead:
     """Add a client with its contacts. The INN's checksum is verified; INN+KPP must be unique."""
     return _read(await ClientService(uow).create(data), response)
 
 
-@router.get(
-    "/{client_id:int}", response_model=ClientRead, responses=problems(401, 403, 404), dependencies=READ
-)
+@router.get("/{client_id:int}", responses=problems(401, 403, 404), dependencies=READ)
 async def get_client(client_id: PathId, uow: UowDep, response: Response) -> ClientRead:
     """One client with its contacts."""
     return _read(await ClientService(uow).get(client_id), response)
 
 
-@router.patch(
-    "/{client_id:int}",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.patch("/{client_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def update_client(
     client_id: PathId, data: ClientUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
@@ -95,7 +84,6 @@ async def update_client(
 
 @router.put(
     "/{client_id:int}/credit-terms",
-    response_model=ClientRead,
     responses=problems(401, 403, 404, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
     operation_id="set_client_credit_terms",
@@ -111,7 +99,6 @@ async def set_credit_terms(
 
 @router.put(
     "/{client_id:int}/contract-terms",
-    response_model=ClientRead,
     responses=problems(401, 403, 404, 412, 422),
     dependencies=[Depends(allow(Permission.CONTRACT_TERMS_WRITE))],
     operation_id="set_client_contract_terms",
@@ -127,7 +114,6 @@ async def set_contract_terms(
 
 @router.post(
     "/{client_id:int}/contacts",
-    response_model=ClientRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
@@ -142,7 +128,6 @@ async def add_contact(
 
 @router.put(
     "/{client_id:int}/contacts/{contact_id:int}",
-    response_model=ClientRead,
     responses=problems(401, 403, 404, 412, 422),
     dependencies=WRITE,
     operation_id="replace_client_contact",
@@ -161,7 +146,6 @@ async def replace_contact(
 
 @router.delete(
     "/{client_id:int}/contacts/{contact_id:int}",
-    response_model=ClientRead,
     responses=problems(401, 403, 404, 412),
     dependencies=WRITE,
     operation_id="remove_client_contact",
@@ -175,7 +159,6 @@ async def remove_contact(
 
 @router.get(
     "/{client_id:int}/history",
-    response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
 )

@@ -76,11 +76,7 @@ async def _read(
 
 
 @router.get(
-    PREFIX,
-    response_model=Page[CaseRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="list_collection_cases",
+    PREFIX, responses=problems(401, 403, 404, 422), dependencies=READ, operation_id="list_collection_cases"
 )
 async def list_cases(
     uow: UowDep,
@@ -97,7 +93,6 @@ async def list_cases(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}",
-    response_model=CaseRead,
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
     operation_id="get_collection_case",
@@ -110,7 +105,6 @@ async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/history",
-    response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
     operation_id="collection_case_history",
@@ -123,7 +117,6 @@ async def case_history(case_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/attachments",
-    response_model=CaseFileRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
@@ -149,7 +142,6 @@ async def attach_file(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/attachments",
-    response_model=Page[CaseFileRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_files",
@@ -175,7 +167,6 @@ async def get_file(case_id: PathId, file_id: PathId, request: Request, uow: UowD
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/guarantee",
-    response_model=CaseRead,
     responses=ACTION,
     dependencies=WRITE,
     operation_id="receive_guarantee_letter",
@@ -193,7 +184,6 @@ async def receive_guarantee(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/guarantee-refusal",
-    response_model=CaseRead,
     responses=ACTION,
     dependencies=WRITE,
     operation_id="refuse_guarantee_letter",
@@ -208,7 +198,6 @@ async def refuse_guarantee(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/calls",
-    response_model=Page[CallRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_calls",
@@ -221,7 +210,6 @@ async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/calls",
-    response_model=CallRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 422),  # adds a call, the case's version is not asked
     dependencies=WRITE,
@@ -242,7 +230,6 @@ async def log_call(case_id: PathId, data: CallCreate, uow: UowDep) -> CallRead:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/negotiation-done",
-    response_model=CaseRead,
     responses=ACTION,
     dependencies=WRITE,
     operation_id="finish_collection_negotiation",
@@ -256,11 +243,7 @@ async def finish_negotiation(
 
 
 @router.patch(
-    f"{PREFIX}/{{case_id:int}}/claim",
-    response_model=CaseRead,
-    responses=ACTION,
-    dependencies=CLAIM,
-    operation_id="edit_claim_letter",
+    f"{PREFIX}/{{case_id:int}}/claim", responses=ACTION, dependencies=CLAIM, operation_id="edit_claim_letter"
 )
 async def edit_claim(
     case_id: PathId, data: ClaimEdit, uow: UowDep, version: IfMatchDep, response: Response
@@ -296,7 +279,6 @@ async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/claim/approve",
-    response_model=CaseRead,
     responses=ACTION,
     dependencies=CLAIM,
     operation_id="approve_claim_letter",
@@ -309,7 +291,6 @@ async def approve_claim(case_id: PathId, uow: UowDep, version: IfMatchDep, respo
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/claim/send",
-    response_model=CaseRead,
     responses=ACTION,
     dependencies=WRITE,
     operation_id="send_claim_letter",
@@ -329,7 +310,6 @@ async def send_claim(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/delivery-receipt",
-    response_model=CaseRead,
     responses=ACTION,
     dependencies=WRITE,
     operation_id="record_delivery_receipt",
@@ -343,11 +323,7 @@ async def delivery_receipt(
 
 
 @router.post(
-    f"{PREFIX}/{{case_id:int}}/court",
-    response_model=CaseRead,
-    responses=ACTION,
-    dependencies=CLAIM,
-    operation_id="record_court_stage",
+    f"{PREFIX}/{{case_id:int}}/court", responses=ACTION, dependencies=CLAIM, operation_id="record_court_stage"
 )
 async def court(
     case_id: PathId, data: CourtUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -361,7 +337,6 @@ async def court(
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/court-package",
-    response_model=Page[CourtDocument],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="collection_court_package",
@@ -397,7 +372,6 @@ async def court_package_zip(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/close",
-    response_model=CaseRead,
     responses=ACTION,
     dependencies=CLOSE,
     operation_id="close_collection_case",
@@ -413,7 +387,6 @@ async def close(
 
 @router.get(
     "/api/v1/reports/collection-cases-by-stage",
-    response_model=Page[StageCount],
     responses=problems(401, 403, 422),
     dependencies=READ,
     operation_id="collection_cases_by_stage",

@@ -51,7 +51,6 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
 
 @router.post(
     "",
-    response_model=CreditRequestRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
@@ -65,9 +64,7 @@ async def request_credit_terms(
     return _read(await CreditService(uow).request(data), response)
 
 
-@router.get(
-    "", response_model=Page[CreditRequestRead], responses=problems(401, 403, 404, 422), dependencies=READ
-)
+@router.get("", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def list_credit_requests(
     uow: UowDep,
     page: PageDep,
@@ -81,12 +78,7 @@ async def list_credit_requests(
     return Page(items=[_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{request_id:int}",
-    response_model=CreditRequestRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-)
+@router.get("/{request_id:int}", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def get_credit_request(request_id: PathId, uow: UowDep, response: Response) -> CreditRequestRead:
     """One request with its verdict and decision."""
     return _read(await CreditService(uow).get(request_id), response)
@@ -94,7 +86,6 @@ async def get_credit_request(request_id: PathId, uow: UowDep, response: Response
 
 @router.post(
     "/{request_id:int}/verdict",
-    response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_VERDICT))],
 )
@@ -108,7 +99,6 @@ async def credit_verdict(
 
 @router.post(
     "/{request_id:int}/recommend",
-    response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_RECOMMEND))],
 )
@@ -123,7 +113,6 @@ async def recommend_credit_request(
 
 @router.post(
     "/{request_id:int}/approve",
-    response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
 )
@@ -138,7 +127,6 @@ async def approve_credit_request(
 
 @router.post(
     "/{request_id:int}/reject",
-    response_model=CreditRequestRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
 )
@@ -152,7 +140,6 @@ async def reject_credit_request(
 
 @router.get(
     "/{request_id:int}/history",
-    response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
 )

@@ -42,13 +42,7 @@ async def _order(deliveries: DeliveryService, order: Order, response: Response) 
     return await one(deliveries.orders, order, response)
 
 
-@router.post(
-    "/{order_id:int}/delivery",
-    response_model=DeliveryRead,
-    status_code=201,
-    responses=ACTION,
-    dependencies=WRITE,
-)
+@router.post("/{order_id:int}/delivery", status_code=201, responses=ACTION, dependencies=WRITE)
 async def agree_delivery(
     order_id: PathId, data: DeliveryAgree, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> DeliveryRead:
@@ -67,12 +61,7 @@ async def agree_delivery(
     return _delivery(delivery, response)
 
 
-@router.get(
-    "/{order_id:int}/delivery",
-    response_model=DeliveryRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-)
+@router.get("/{order_id:int}/delivery", responses=problems(401, 403, 404), dependencies=READ)
 async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Response) -> DeliveryRead:
     """The agreed delivery with its checklist (who ticked what, and when)."""
     return _delivery(await deliveries.of_order(order_id), response)
@@ -80,7 +69,6 @@ async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Respo
 
 @router.post(
     "/{order_id:int}/delivery/checklist/{item}",
-    response_model=DeliveryRead,
     responses=ACTION,
     dependencies=WRITE,
     operation_id="tick_delivery_item",
@@ -97,7 +85,7 @@ async def tick_item(
     return _delivery(await deliveries.tick(order_id, item, version), response)
 
 
-@router.post("/{order_id:int}/ship", response_model=OrderRead, responses=ACTION, dependencies=WRITE)
+@router.post("/{order_id:int}/ship", responses=ACTION, dependencies=WRITE)
 async def ship_order(
     order_id: PathId, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -105,7 +93,7 @@ async def ship_order(
     return await _order(deliveries, await deliveries.ship(order_id, version), response)
 
 
-@router.post("/{order_id:int}/received", response_model=OrderRead, responses=ACTION, dependencies=WRITE)
+@router.post("/{order_id:int}/received", responses=ACTION, dependencies=WRITE)
 async def order_received(
     order_id: PathId, data: OrderReceived, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -113,7 +101,7 @@ async def order_received(
     return await _order(deliveries, await deliveries.received(order_id, data.received_on, version), response)
 
 
-@router.post("/{order_id:int}/feedback", response_model=OrderRead, responses=ACTION, dependencies=WRITE)
+@router.post("/{order_id:int}/feedback", responses=ACTION, dependencies=WRITE)
 async def order_feedback(
     order_id: PathId, data: OrderFeedback, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:

@@ -29,9 +29,7 @@ WRITE = [Depends(allow(Permission.DIRECTORY_WRITE))]
 HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
 
 
-@router.get(
-    "/departments", response_model=Page[DepartmentRead], responses=problems(401, 422), dependencies=READ
-)
+@router.get("/departments", responses=problems(401, 422), dependencies=READ)
 async def list_departments(uow: UowDep) -> Page[DepartmentRead]:
     """All departments, by name (one page: a company has a few)."""
     rows = await DepartmentService(uow).all()
@@ -40,7 +38,6 @@ async def list_departments(uow: UowDep) -> Page[DepartmentRead]:
 
 @router.post(
     "/departments",
-    response_model=DepartmentRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 409, 422),
     dependencies=WRITE,
@@ -52,12 +49,7 @@ async def create_department(data: DepartmentCreate, uow: UowDep, response: Respo
     return DepartmentRead.model_validate(department)
 
 
-@router.get(
-    "/departments/{department_id:int}",
-    response_model=DepartmentRead,
-    responses=problems(401, 404),
-    dependencies=READ,
-)
+@router.get("/departments/{department_id:int}", responses=problems(401, 404), dependencies=READ)
 async def get_department(department_id: PathId, uow: UowDep, response: Response) -> DepartmentRead:
     """One department."""
     department = await DepartmentService(uow).get(department_id)
@@ -66,10 +58,7 @@ async def get_department(department_id: PathId, uow: UowDep, response: Response)
 
 
 @router.patch(
-    "/departments/{department_id:int}",
-    response_model=DepartmentRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
+    "/departments/{department_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
 )
 async def update_department(
     department_id: PathId, data: DepartmentUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -81,10 +70,7 @@ async def update_department(
 
 
 @router.get(
-    "/departments/{department_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=HISTORY,
+    "/departments/{department_id:int}/history", responses=problems(401, 404, 422), dependencies=HISTORY
 )
 async def department_history(department_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the department, oldest first."""
@@ -92,7 +78,7 @@ async def department_history(department_id: PathId, uow: UowDep, page: PageDep) 
     return await history_page(uow, "department", department_id, page)
 
 
-@router.get("/employees", response_model=Page[EmployeeRead], responses=problems(401, 422), dependencies=READ)
+@router.get("/employees", responses=problems(401, 422), dependencies=READ)
 async def list_employees(
     uow: UowDep,
     page: PageDep,
@@ -110,7 +96,6 @@ async def list_employees(
 
 @router.post(
     "/employees",
-    response_model=EmployeeRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 409, 422),
     dependencies=WRITE,
@@ -122,12 +107,7 @@ async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response)
     return EmployeeRead.model_validate(employee)
 
 
-@router.get(
-    "/employees/{employee_id:int}",
-    response_model=EmployeeRead,
-    responses=problems(401, 404),
-    dependencies=READ,
-)
+@router.get("/employees/{employee_id:int}", responses=problems(401, 404), dependencies=READ)
 async def get_employee(employee_id: PathId, uow: UowDep, response: Response) -> EmployeeRead:
     """One employee."""
     employee = await EmployeeService(uow).get(employee_id)
@@ -136,10 +116,7 @@ async def get_employee(employee_id: PathId, uow: UowDep, response: Response) -> 
 
 
 @router.patch(
-    "/employees/{employee_id:int}",
-    response_model=EmployeeRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
+    "/employees/{employee_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
 )
 async def update_employee(
     employee_id: PathId, data: EmployeeUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -150,12 +127,7 @@ async def update_employee(
     return EmployeeRead.model_validate(employee)
 
 
-@router.get(
-    "/employees/{employee_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=HISTORY,
-)
+@router.get("/employees/{employee_id:int}/history", responses=problems(401, 404, 422), dependencies=HISTORY)
 async def employee_history(employee_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the employee, oldest first."""
     await EmployeeService(uow).get(employee_id)

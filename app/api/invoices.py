@@ -92,7 +92,6 @@ async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -
 
 @router.post(
     "/orders/{order_id:int}/invoice",
-    response_model=InvoiceRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=WRITE,
@@ -111,21 +110,14 @@ async def invoice_order(
     return await _one(invoices, await invoices.create_from_order(order_id, version, discounts), response)
 
 
-@router.get(
-    "/invoices", response_model=Page[InvoiceRead], responses=problems(401, 403, 422), dependencies=READ
-)
+@router.get("/invoices", responses=problems(401, 403, 422), dependencies=READ)
 async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
     result = await invoices.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=await to_reads(invoices, list(result.items)), next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}",
-    response_model=InvoiceRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-)
+@router.get("/invoices/{invoice_id:int}", responses=problems(401, 403, 404), dependencies=READ)
 async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Response) -> InvoiceRead:
     """One invoice with its lines and totals."""
     return await _one(invoices, await invoices.get(invoice_id), response)
@@ -147,12 +139,7 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-)
+@router.get("/invoices/{invoice_id:int}/history", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def invoice_history(
     invoice_id: PathId, invoices: ServiceDep, uow: UowDep, page: PageDep
 ) -> Page[EventRead]:
@@ -164,9 +151,7 @@ async def invoice_history(
 _ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/send", response_model=InvoiceRead, responses=_ACTION, dependencies=WRITE
-)
+@router.post("/invoices/{invoice_id:int}/send", responses=_ACTION, dependencies=WRITE)
 async def send_invoice(
     invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -178,7 +163,6 @@ async def send_invoice(
 
 @router.post(
     "/invoices/{invoice_id:int}/request-changes",
-    response_model=InvoiceRead,
     responses=_ACTION,
     dependencies=WRITE,
     operation_id="request_invoice_changes",
@@ -194,9 +178,7 @@ async def request_changes(
     return await _one(invoices, await invoices.request_changes(invoice_id, data.comment, version), response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/revise", response_model=InvoiceRead, responses=_ACTION, dependencies=WRITE
-)
+@router.post("/invoices/{invoice_id:int}/revise", responses=_ACTION, dependencies=WRITE)
 async def revise_invoice(
     invoice_id: PathId, data: InvoiceRevise, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -205,9 +187,7 @@ async def revise_invoice(
     return await _one(invoices, await invoices.revise(invoice_id, changes, data.reason, version), response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/approve", response_model=InvoiceRead, responses=_ACTION, dependencies=WRITE
-)
+@router.post("/invoices/{invoice_id:int}/approve", responses=_ACTION, dependencies=WRITE)
 async def approve_invoice(
     invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -215,12 +195,7 @@ async def approve_invoice(
     return await _one(invoices, await invoices.approve(invoice_id, data.comment, version), response)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/revisions",
-    response_model=Page[InvoiceRevisionRead],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-)
+@router.get("/invoices/{invoice_id:int}/revisions", responses=problems(401, 403, 404), dependencies=READ)
 async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[InvoiceRevisionRead]:
     """Every revision of the invoice as it was issued, to compare what changed (one page: an
     invoice has a few)."""
@@ -229,10 +204,7 @@ async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[In
 
 
 @router.get(
-    "/invoices/{invoice_id:int}/revisions/compare",
-    response_model=RevisionComparison,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
+    "/invoices/{invoice_id:int}/revisions/compare", responses=problems(401, 403, 404, 422), dependencies=READ
 )
 async def compare_invoice_revisions(
     invoice_id: PathId,
@@ -261,10 +233,7 @@ async def _discount_read(
 
 
 @router.get(
-    "/invoices/{invoice_id:int}/discount-approval",
-    response_model=DiscountApprovalRead,
-    responses=problems(401, 403, 404),
-    dependencies=DISCOUNTS,
+    "/invoices/{invoice_id:int}/discount-approval", responses=problems(401, 403, 404), dependencies=DISCOUNTS
 )
 async def invoice_discount_approval(
     invoice_id: PathId, invoices: ServiceDep, response: Response
@@ -275,12 +244,7 @@ async def invoice_discount_approval(
     return await _discount_read(invoices, await invoices.get(invoice_id), response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/approve-discount",
-    response_model=DiscountApprovalRead,
-    responses=_ACTION,
-    dependencies=DISCOUNTS,
-)
+@router.post("/invoices/{invoice_id:int}/approve-discount", responses=_ACTION, dependencies=DISCOUNTS)
 async def approve_invoice_discount(
     invoice_id: PathId, data: DiscountApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> DiscountApprovalRead:
@@ -291,12 +255,7 @@ async def approve_invoice_discount(
     return await _discount_read(invoices, invoice, response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/refuse-discount",
-    response_model=DiscountApprovalRead,
-    responses=_ACTION,
-    dependencies=DISCOUNTS,
-)
+@router.post("/invoices/{invoice_id:int}/refuse-discount", responses=_ACTION, dependencies=DISCOUNTS)
 async def refuse_invoice_discount(
     invoice_id: PathId, data: DiscountRefuse, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> DiscountApprovalRead:

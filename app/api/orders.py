@@ -89,7 +89,7 @@ async def one(orders: OrderService, order: Order, response: Response) -> OrderRe
     return (await to_reads(orders, [order]))[0]
 
 
-@router.get("", response_model=Page[OrderRead], responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", responses=problems(401, 403, 422), dependencies=READ)
 async def list_orders(
     orders: ServiceDep,
     page: PageDep,
@@ -105,11 +105,7 @@ async def list_orders(
 
 
 @router.post(
-    "",
-    response_model=OrderRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),
-    dependencies=WRITE,
+    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 409, 422), dependencies=WRITE
 )
 async def create_order(data: OrderCreate, orders: ServiceDep, response: Response) -> OrderRead:
     """Register an order from any channel. It is accepted only when it names the client and every
@@ -118,18 +114,13 @@ async def create_order(data: OrderCreate, orders: ServiceDep, response: Response
     return await one(orders, await orders.create(data), response)
 
 
-@router.get("/{order_id:int}", response_model=OrderRead, responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/{order_id:int}", responses=problems(401, 403, 404), dependencies=READ)
 async def get_order(order_id: PathId, orders: ServiceDep, response: Response) -> OrderRead:
     """One order with its lines, what each still lacks, and the actions allowed now."""
     return await one(orders, await orders.get(order_id), response)
 
 
-@router.post(
-    "/{order_id:int}/clarify",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.post("/{order_id:int}/clarify", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def clarify_order(
     order_id: PathId, data: OrderClarify, orders: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -138,12 +129,7 @@ async def clarify_order(
     return await one(orders, await orders.clarify(order_id, data, version), response)
 
 
-@router.post(
-    "/{order_id:int}/cancel",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.post("/{order_id:int}/cancel", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def cancel_order(
     order_id: PathId, data: OrderCancel, orders: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -153,7 +139,6 @@ async def cancel_order(
 
 @router.post(
     "/{order_id:int}/assign",
-    response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))],
 )
@@ -171,7 +156,6 @@ async def assign_order(
 
 @router.post(
     "/{order_id:int}/approve-credit",
-    response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
 )
@@ -192,7 +176,6 @@ def _files(request: Request, orders: OrderService, settings: Settings) -> OrderF
 
 @router.post(
     "/{order_id:int}/attachments",
-    response_model=OrderAttachmentRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
@@ -213,12 +196,7 @@ async def attach_file(
     return OrderAttachmentRead.model_validate(attachment)
 
 
-@router.get(
-    "/{order_id:int}/attachments",
-    response_model=Page[OrderAttachmentRead],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-)
+@router.get("/{order_id:int}/attachments", responses=problems(401, 403, 404), dependencies=READ)
 async def order_attachments(
     order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
 ) -> Page[OrderAttachmentRead]:
@@ -242,24 +220,14 @@ async def order_attachment_file(
     return file_response(content, attachment.content_type, attachment.filename)
 
 
-@router.get(
-    "/{order_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-)
+@router.get("/{order_id:int}/history", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the order, oldest first."""
     await orders.get(order_id)
     return await history_page(uow, "order", order_id, page)
 
 
-@router.post(
-    "/{order_id:int}/fulfil",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.post("/{order_id:int}/fulfil", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def fulfil_order(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -270,10 +238,7 @@ async def fulfil_order(
 
 
 @router.post(
-    "/{order_id:int}/send-to-warehouse",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
+    "/{order_id:int}/send-to-warehouse", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
 )
 async def send_to_warehouse(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
@@ -286,7 +251,6 @@ async def send_to_warehouse(
 
 @router.post(
     "/{order_id:int}/warehouse-accepted",
-    response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412),
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
@@ -301,7 +265,6 @@ async def warehouse_accepted(
 
 @router.post(
     "/{order_id:int}/ready",
-    response_model=OrderRead,
     responses=problems(401, 403, 404, 409, 412),
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )

@@ -17,7 +17,6 @@ router = api_router(prefix="/api/v1", tags=["penalties"])
 
 @router.post(
     "/penalties/calculate",
-    response_model=PenaltyResult,
     responses=problems(401, 403, 422),
     dependencies=[Depends(allow(Permission.PENALTIES_CALCULATE))],
 )

@@ -148,11 +148,7 @@ _ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 @router.post(
-    "",
-    response_model=ProposalRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 422),
-    dependencies=WRITE,
+    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 422), dependencies=WRITE
 )
 async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response: Response) -> ProposalRead:
     """A manager's request for a commercial proposal: client and contact, kind of workwear, number of
@@ -160,7 +156,7 @@ async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response
     return await _one(proposals, await proposals.create(data), response)
 
 
-@router.get("", response_model=Page[ProposalRead], responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", responses=problems(401, 403, 422), dependencies=READ)
 async def list_proposals(
     proposals: ServiceDep,
     page: PageDep,
@@ -172,15 +168,13 @@ async def list_proposals(
     return Page(items=await to_reads(proposals, list(result.items)), next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{proposal_id:int}", response_model=ProposalRead, responses=problems(401, 403, 404), dependencies=READ
-)
+@router.get("/{proposal_id:int}", responses=problems(401, 403, 404), dependencies=READ)
 async def get_proposal(proposal_id: PathId, proposals: ServiceDep, response: Response) -> ProposalRead:
     """One proposal with its lines, totals and (for staff) purchase prices and margins."""
     return await _one(proposals, await proposals.get(proposal_id), response)
 
 
-@router.patch("/{proposal_id:int}", response_model=ProposalRead, responses=_ACTION, dependencies=WRITE)
+@router.patch("/{proposal_id:int}", responses=_ACTION, dependencies=WRITE)
 async def update_proposal(
     proposal_id: PathId, data: ProposalUpdate, proposals: ServiceDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
@@ -190,7 +184,6 @@ async def update_proposal(
 
 @router.post(
     "/{proposal_id:int}/lines",
-    response_model=ProposalRead,
     status_code=status.HTTP_201_CREATED,
     responses=_ACTION,
     dependencies=WRITE,
@@ -206,7 +199,6 @@ async def add_line(
 
 @router.patch(
     "/{proposal_id:int}/lines/{position}",
-    response_model=ProposalRead,
     responses=_ACTION,
     dependencies=WRITE,
     operation_id="update_proposal_line",
@@ -225,7 +217,6 @@ async def update_line(
 
 @router.delete(
     "/{proposal_id:int}/lines/{position}",
-    response_model=ProposalRead,
     responses=_ACTION,
     dependencies=WRITE,
     operation_id="remove_proposal_line",
@@ -239,7 +230,6 @@ async def remove_line(
 
 @router.put(
     "/{proposal_id:int}/lines/{position}/photo",
-    response_model=ProposalRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
     dependencies=[*WRITE, PHOTO_BODY],
     operation_id="set_proposal_line_photo",
@@ -278,7 +268,6 @@ async def get_photo(proposal_id: PathId, position: Position, proposals: ServiceD
 
 @router.post(
     "/{proposal_id:int}/lines/{position}/purchase-price",
-    response_model=ProposalRead,
     responses=_ACTION,
     dependencies=PRICE,
     operation_id="answer_proposal_price",
@@ -298,7 +287,6 @@ async def answer_price(
 
 @router.post(
     "/{proposal_id:int}/lines/{position}/approve-below-cost",
-    response_model=ProposalRead,
     responses=_ACTION,
     dependencies=BELOW_COST,
     operation_id="approve_proposal_below_cost",
@@ -344,7 +332,6 @@ async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
 
 @router.get(
     "/{proposal_id:int}/documents",
-    response_model=Page[ProposalDocumentRead],
     responses=problems(401, 403, 404),
     dependencies=READ,
     operation_id="proposal_documents",
@@ -373,7 +360,6 @@ async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: Serv
 
 @router.get(
     "/{proposal_id:int}/history",
-    response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=READ,
     operation_id="proposal_history",
@@ -386,7 +372,6 @@ async def history(proposal_id: PathId, proposals: ServiceDep, uow: UowDep, page:
 
 @router.post(
     "/{proposal_id:int}/send-to-manager",
-    response_model=ProposalRead,
     responses=_ACTION,
     dependencies=WRITE,
     operation_id="send_proposal_to_manager",
@@ -403,11 +388,7 @@ async def send_to_manager(
 
 
 @router.post(
-    "/{proposal_id:int}/approve",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="approve_proposal",
+    "/{proposal_id:int}/approve", responses=_ACTION, dependencies=WRITE, operation_id="approve_proposal"
 )
 async def approve(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -418,7 +399,6 @@ async def approve(
 
 @router.post(
     "/{proposal_id:int}/send-to-client",
-    response_model=ProposalRead,
     responses=_ACTION,
     dependencies=WRITE,
     operation_id="send_proposal_to_client",
@@ -435,11 +415,7 @@ async def send_to_client(
 
 
 @router.post(
-    "/{proposal_id:int}/accept",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="accept_proposal",
+    "/{proposal_id:int}/accept", responses=_ACTION, dependencies=WRITE, operation_id="accept_proposal"
 )
 async def accept(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -449,11 +425,7 @@ async def accept(
 
 
 @router.post(
-    "/{proposal_id:int}/decline",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="decline_proposal",
+    "/{proposal_id:int}/decline", responses=_ACTION, dependencies=WRITE, operation_id="decline_proposal"
 )
 async def decline(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -463,11 +435,7 @@ async def decline(
 
 
 @router.post(
-    "/{proposal_id:int}/convert",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="convert_proposal",
+    "/{proposal_id:int}/convert", responses=_ACTION, dependencies=WRITE, operation_id="convert_proposal"
 )
 async def convert(
     proposal_id: PathId, proposals: ServiceDep, version: IfMatchDep, response: Response

@@ -60,7 +60,6 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
 
 @router.get(
     "/clients/{client_id:int}/ledger",
-    response_model=LedgerRead,
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.PAYMENTS_READ))],
 )
@@ -102,7 +101,6 @@ async def client_ledger(
 
 @router.post(
     "/reconciliation-acts",
-    response_model=ActRead,
     status_code=status.HTTP_201_CREATED,
     responses=problems(401, 403, 404, 409, 422),
     dependencies=WRITE,
@@ -114,12 +112,7 @@ async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response:
     return _read(await acts.create(data), response)
 
 
-@router.get(
-    "/reconciliation-acts",
-    response_model=Page[ActRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-)
+@router.get("/reconciliation-acts", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def list_reconciliation_acts(
     acts: ServiceDep,
     page: PageDep,
@@ -131,12 +124,7 @@ async def list_reconciliation_acts(
     return Page(items=[_read(a) for a in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/reconciliation-acts/{act_id:int}",
-    response_model=ActRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-)
+@router.get("/reconciliation-acts/{act_id:int}", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Response) -> ActRead:
     """One act with its totals and state."""
     return _read(await acts.get(act_id), response)
@@ -158,9 +146,7 @@ async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post(
-    "/reconciliation-acts/{act_id:int}/send", response_model=ActRead, responses=_ACTION, dependencies=WRITE
-)
+@router.post("/reconciliation-acts/{act_id:int}/send", responses=_ACTION, dependencies=WRITE)
 async def send_reconciliation_act(
     act_id: PathId, data: ActSend, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -169,9 +155,7 @@ async def send_reconciliation_act(
     return _read(await acts.send(act_id, data, version), response)
 
 
-@router.post(
-    "/reconciliation-acts/{act_id:int}/sign", response_model=ActRead, responses=_ACTION, dependencies=WRITE
-)
+@router.post("/reconciliation-acts/{act_id:int}/sign", responses=_ACTION, dependencies=WRITE)
 async def sign_reconciliation_act(
     act_id: PathId, data: ActSign, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -181,12 +165,7 @@ async def sign_reconciliation_act(
     return _read(await acts.sign(act_id, data, version), response)
 
 
-@router.post(
-    "/reconciliation-acts/{act_id:int}/discrepancy",
-    response_model=ActRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-)
+@router.post("/reconciliation-acts/{act_id:int}/discrepancy", responses=_ACTION, dependencies=WRITE)
 async def reconciliation_act_discrepancy(
     act_id: PathId, data: ActDiscrepancy, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -196,7 +175,6 @@ async def reconciliation_act_discrepancy(
 
 @router.get(
     "/reconciliation-acts/{act_id:int}/history",
-    response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
 )

@@ -27,7 +27,7 @@ READ = [Depends(allow(Permission.REFERENCE_READ))]
 WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 
 
-@router.get("", response_model=Reference, responses=problems(401, 422), dependencies=READ)
+@router.get("", responses=problems(401, 422), dependencies=READ)
 async def get_reference(uow: UowDep) -> Reference:
     """Links (chats, the daily report, 1C training, the company site, the learning platform) and terms."""
     service = ReferenceService(uow)
@@ -38,11 +38,7 @@ async def get_reference(uow: UowDep) -> Reference:
 
 
 @router.post(
-    "/links",
-    response_model=LinkRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
+    "/links", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422), dependencies=WRITE
 )
 async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> LinkRead:
     """Add a link (admin)."""
@@ -51,12 +47,7 @@ async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> Link
     return LinkRead.model_validate(link)
 
 
-@router.patch(
-    "/links/{link_id:int}",
-    response_model=LinkRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.patch("/links/{link_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def update_link(
     link_id: PathId, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> LinkRead:
@@ -77,12 +68,7 @@ async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None
     await ReferenceService(uow).delete_link(link_id, version)
 
 
-@router.get(
-    "/links/{link_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=READ,
-)
+@router.get("/links/{link_id:int}/history", responses=problems(401, 404, 422), dependencies=READ)
 async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the link (kept after it is deleted)."""
     history = await history_page(uow, "reference_link", link_id, page)
@@ -92,11 +78,7 @@ async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
 
 
 @router.post(
-    "/terms",
-    response_model=TermRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
+    "/terms", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422), dependencies=WRITE
 )
 async def create_term(data: TermCreate, uow: UowDep, response: Response) -> TermRead:
     """Add a term or an abbreviation (admin)."""
@@ -105,12 +87,7 @@ async def create_term(data: TermCreate, uow: UowDep, response: Response) -> Term
     return TermRead.model_validate(term)
 
 
-@router.patch(
-    "/terms/{term_id:int}",
-    response_model=TermRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.patch("/terms/{term_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def update_term(
     term_id: PathId, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TermRead:
@@ -131,12 +108,7 @@ async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None
     await ReferenceService(uow).delete_term(term_id, version)
 
 
-@router.get(
-    "/terms/{term_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=READ,
-)
+@router.get("/terms/{term_id:int}/history", responses=problems(401, 404, 422), dependencies=READ)
 async def term_history(term_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the term (kept after it is deleted)."""
     history = await history_page(uow, "reference_term", term_id, page)

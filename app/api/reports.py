@@ -47,7 +47,7 @@ def to_read(report: DailyReport) -> DailyReportRead:
     )
 
 
-@router.get("/figures", response_model=DailyFigures, responses=problems(401, 403, 422), dependencies=WRITE)
+@router.get("/figures", responses=problems(401, 403, 422), dependencies=WRITE)
 async def daily_report_figures(
     uow: UowDep, actor: ActorDep, day: Annotated[IsoDate, Query()], employee_id: QueryId = None
 ) -> DailyFigures:
@@ -59,11 +59,7 @@ async def daily_report_figures(
 
 
 @router.post(
-    "",
-    response_model=DailyReportRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
+    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422), dependencies=WRITE
 )
 async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Response) -> DailyReportRead:
     """Submit one's report for a day to a manager: the figures are kept as compiled now, with the
@@ -73,7 +69,7 @@ async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Re
     return to_read(report)
 
 
-@router.get("", response_model=Page[DailyReportRead], responses=problems(401, 403, 422), dependencies=WRITE)
+@router.get("", responses=problems(401, 403, 422), dependencies=WRITE)
 async def list_daily_reports(
     uow: UowDep, page: PageDep, employee_id: QueryId = None, day: Annotated[IsoDate | None, Query()] = None
 ) -> Page[DailyReportRead]:
@@ -105,12 +101,7 @@ async def export_daily_reports(
     return file_response(content, XLSX, filename)
 
 
-@router.get(
-    "/{report_id:int}",
-    response_model=DailyReportRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=WRITE,
-)
+@router.get("/{report_id:int}", responses=problems(401, 403, 404, 422), dependencies=WRITE)
 async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -> DailyReportRead:
     """One report with its feedback."""
     report = await DailyReportService(uow).get(report_id)
@@ -135,10 +126,7 @@ async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
 
 
 @router.post(
-    "/{report_id:int}/feedback",
-    response_model=DailyReportRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
+    "/{report_id:int}/feedback", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
 )
 async def daily_report_feedback(
     report_id: PathId, data: DailyReportFeedback, uow: UowDep, version: IfMatchDep, response: Response

@@ -53,7 +53,7 @@ def _one(requisition: Requisition, response: Response) -> RequisitionRead:
     return to_read(requisition)
 
 
-@router.get("", response_model=Page[RequisitionRead], responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", responses=problems(401, 403, 422), dependencies=READ)
 async def list_requisitions(
     request: Request,
     requisitions: ServiceDep,
@@ -66,12 +66,7 @@ async def list_requisitions(
     return Page(items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{requisition_id:int}",
-    response_model=RequisitionRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-)
+@router.get("/{requisition_id:int}", responses=problems(401, 403, 404), dependencies=READ)
 async def get_requisition(
     requisition_id: PathId, requisitions: ServiceDep, response: Response
 ) -> RequisitionRead:
@@ -80,11 +75,7 @@ async def get_requisition(
 
 
 @router.post(
-    "/{requisition_id:int}/ordered",
-    response_model=RequisitionRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="requisition_ordered",
+    "/{requisition_id:int}/ordered", responses=ACTION, dependencies=WRITE, operation_id="requisition_ordered"
 )
 async def mark_ordered(
     request: Request,
@@ -103,7 +94,6 @@ async def mark_ordered(
 
 @router.post(
     "/{requisition_id:int}/expected",
-    response_model=RequisitionRead,
     responses=ACTION,
     dependencies=WRITE,
     operation_id="requisition_expected",
@@ -124,11 +114,7 @@ async def set_expected(
 
 
 @router.post(
-    "/{requisition_id:int}/arrived",
-    response_model=RequisitionRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="requisition_arrived",
+    "/{requisition_id:int}/arrived", responses=ACTION, dependencies=WRITE, operation_id="requisition_arrived"
 )
 async def mark_arrived(
     request: Request,
@@ -145,9 +131,7 @@ async def mark_arrived(
     )
 
 
-@router.post(
-    "/{requisition_id:int}/cancel", response_model=RequisitionRead, responses=ACTION, dependencies=WRITE
-)
+@router.post("/{requisition_id:int}/cancel", responses=ACTION, dependencies=WRITE)
 async def cancel_requisition(
     request: Request,
     requisition_id: PathId,
@@ -163,12 +147,7 @@ async def cancel_requisition(
     )
 
 
-@router.get(
-    "/{requisition_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-)
+@router.get("/{requisition_id:int}/history", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def requisition_history(
     requisition_id: PathId, requisitions: ServiceDep, page: PageDep
 ) -> Page[EventRead]:

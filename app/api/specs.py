@@ -79,11 +79,7 @@ def _file(filename: str, content_type: str, content: bytes, disposition: str = "
 
 
 @router.post(
-    "",
-    response_model=SpecRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),
-    dependencies=WRITE,
+    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 409, 422), dependencies=WRITE
 )
 async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -> SpecRead:
     """Take a spec a manager brought in person or by email, for an accepted or invoiced order:
@@ -92,7 +88,7 @@ async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -
     return await _read(specs, await specs.create(data), response)
 
 
-@router.get("", response_model=Page[SpecRead], responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", responses=problems(401, 403, 422), dependencies=READ)
 async def list_specs(
     specs: ServiceDep,
     page: PageDep,
@@ -104,20 +100,13 @@ async def list_specs(
     return Page(items=[await _read(specs, s) for s in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{spec_id:int}", response_model=SpecRead, responses=problems(401, 403, 404, 422), dependencies=READ
-)
+@router.get("/{spec_id:int}", responses=problems(401, 403, 404, 422), dependencies=READ)
 async def get_spec(spec_id: PathId, specs: ServiceDep, response: Response) -> SpecRead:
     """One spec with its signature, its workshop chat and the workshop's remarks."""
     return await _read(specs, await specs.get(spec_id), response)
 
 
-@router.patch(
-    "/{spec_id:int}",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.patch("/{spec_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def update_spec(
     spec_id: PathId, data: SpecUpdate, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -127,7 +116,6 @@ async def update_spec(
 
 @router.put(
     "/{spec_id:int}/logo",
-    response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
 )
@@ -158,10 +146,7 @@ async def spec_logo(spec_id: PathId, specs: ServiceDep) -> Response:
 
 
 @router.post(
-    "/{spec_id:int}/invoice-to-manager",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
+    "/{spec_id:int}/invoice-to-manager", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
 )
 async def send_spec_invoice_to_manager(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -171,10 +156,7 @@ async def send_spec_invoice_to_manager(
 
 
 @router.post(
-    "/{spec_id:int}/invoice-checked",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
+    "/{spec_id:int}/invoice-checked", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
 )
 async def spec_invoice_checked(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -210,7 +192,6 @@ async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Respon
 
 @router.post(
     "/{spec_id:int}/sign",
-    response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422, 503),
     dependencies=[Depends(allow(Permission.SPECS_SIGN))],
 )
@@ -222,7 +203,6 @@ async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, res
 
 @router.post(
     "/{spec_id:int}/signed-scan",
-    response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
 )
@@ -254,12 +234,7 @@ async def spec_signed_file(spec_id: PathId, specs: ServiceDep) -> Response:
     return _file(*(await specs.signed_file(spec_id)))
 
 
-@router.post(
-    "/{spec_id:int}/send",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.post("/{spec_id:int}/send", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def send_spec_to_workshop(
     spec_id: PathId, data: SpecSend, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -271,7 +246,6 @@ async def send_spec_to_workshop(
 
 @router.post(
     "/{spec_id:int}/workshop-accepted",
-    response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
 )
@@ -284,7 +258,6 @@ async def spec_workshop_accepted(
 
 @router.post(
     "/{spec_id:int}/workshop-feedback",
-    response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 422),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
 )
@@ -297,7 +270,6 @@ async def spec_workshop_feedback(
 
 @router.post(
     "/{spec_id:int}/goods-ready",
-    response_model=SpecRead,
     responses=problems(401, 403, 404, 409, 412, 422),
     dependencies=[Depends(allow(Permission.SPECS_GOODS_READY))],
 )
@@ -310,10 +282,7 @@ async def spec_goods_ready(
 
 
 @router.post(
-    "/{spec_id:int}/shipping-documents",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
+    "/{spec_id:int}/shipping-documents", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
 )
 async def issue_spec_shipping_documents(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -323,12 +292,7 @@ async def issue_spec_shipping_documents(
     return await _read(specs, await specs.issue_documents(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/cancel",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-)
+@router.post("/{spec_id:int}/cancel", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
 async def cancel_spec(
     spec_id: PathId, data: OrderCancel, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -338,7 +302,6 @@ async def cancel_spec(
 
 @router.get(
     "/{spec_id:int}/history",
-    response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.SPECS_READ))],
 )

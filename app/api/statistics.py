@@ -20,7 +20,7 @@ DateFrom = Annotated[IsoDate, Query(description="First local day of the period")
 DateTo = Annotated[IsoDate, Query(description="Last local day of the period (included)")]
 
 
-@router.get("", response_model=StatisticsRead, responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", responses=problems(401, 403, 422), dependencies=READ)
 async def get_statistics(
     uow: UowDep,
     date_from: DateFrom,

@@ -59,7 +59,7 @@ def _one(check: WarehouseCheck, response: Response) -> WarehouseCheckRead:
     return to_read(check)
 
 
-@router.get("", response_model=Page[WarehouseCheckRead], responses=problems(401, 403, 422), dependencies=WORK)
+@router.get("", responses=problems(401, 403, 422), dependencies=WORK)
 async def list_warehouse_checks(
     checks: ServiceDep,
     page: PageDep,
@@ -71,12 +71,7 @@ async def list_warehouse_checks(
     return Page(items=[to_read(c) for c in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{check_id:int}",
-    response_model=WarehouseCheckRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=WORK,
-)
+@router.get("/{check_id:int}", responses=problems(401, 403, 404, 422), dependencies=WORK)
 async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Response) -> WarehouseCheckRead:
     """One sheet with every position and its mark."""
     return _one(await checks.get(check_id), response)
@@ -98,7 +93,7 @@ async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post("/{check_id:int}/start", response_model=WarehouseCheckRead, responses=ACTION, dependencies=WORK)
+@router.post("/{check_id:int}/start", responses=ACTION, dependencies=WORK)
 async def start_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -108,7 +103,6 @@ async def start_warehouse_check(
 
 @router.post(
     "/{check_id:int}/keeper",
-    response_model=WarehouseCheckRead,
     responses=problems(401, 403, 404, 412, 422),  # in any state of the sheet
     dependencies=WORK,
 )
@@ -119,7 +113,7 @@ async def set_warehouse_check_keeper(
     return _one(await checks.set_keeper(check_id, data.keeper_id, version), response)
 
 
-@router.post("/{check_id:int}/marks", response_model=WarehouseCheckRead, responses=ACTION, dependencies=WORK)
+@router.post("/{check_id:int}/marks", responses=ACTION, dependencies=WORK)
 async def mark_warehouse_check(
     check_id: PathId, data: CheckMarks, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -132,7 +126,6 @@ async def mark_warehouse_check(
 
 @router.post(
     "/{check_id:int}/picked",
-    response_model=WarehouseCheckRead,
     responses=problems(401, 403, 404, 412, 422),  # in any state, after the check too
     dependencies=WORK,
 )
@@ -143,9 +136,7 @@ async def warehouse_check_picked(
     return _one(await checks.picked(check_id, data.order_id, version), response)
 
 
-@router.post(
-    "/{check_id:int}/complete", response_model=WarehouseCheckRead, responses=ACTION, dependencies=WORK
-)
+@router.post("/{check_id:int}/complete", responses=ACTION, dependencies=WORK)
 async def complete_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -155,7 +146,6 @@ async def complete_warehouse_check(
 
 @router.get(
     "/{check_id:int}/history",
-    response_model=Page[EventRead],
     responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))],
 )
