@@ -9,7 +9,6 @@ from fastapi import Depends, Query
 from app.api.deps import UowDep, allow
 from app.api.routing import api_router
 from app.schemas.aging import AgingBuckets, AgingReportRead, AgingRowRead, DsoReportRead, DsoRowRead
-from app.schemas.common import problems
 from app.services.permissions import Permission
 from app.services.receivables.aging import DSO_DEFAULT_DAYS, AgingService, DsoGroupBy, GroupBy
 
@@ -18,7 +17,7 @@ router = api_router(prefix="/api/v1/reports", tags=["reports"])
 REPORTS = [Depends(allow(Permission.RECEIVABLES_REPORTS))]
 
 
-@router.get("/aging", responses=problems(401, 403, 422), dependencies=REPORTS)
+@router.get("/aging", dependencies=REPORTS)
 async def aging_report(
     uow: UowDep,
     group_by: GroupBy = GroupBy.CLIENT,
@@ -46,7 +45,7 @@ async def aging_report(
     )
 
 
-@router.get("/dso", responses=problems(401, 403, 422), dependencies=REPORTS)
+@router.get("/dso", dependencies=REPORTS)
 async def dso_report(
     uow: UowDep,
     group_by: DsoGroupBy = DsoGroupBy.COMPANY,

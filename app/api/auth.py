@@ -30,7 +30,7 @@ router = api_router(prefix="/api/v1/auth", tags=["auth"])
 @router.post(
     "/token",
     response_model=TokenResponse,
-    responses=problems(401, 422, 429),
+    responses=problems(401, 429),
     dependencies=[Depends(public("the login itself"))],
 )
 async def login(
@@ -57,19 +57,14 @@ async def login(
     return TokenResponse(access_token=outcome.token, expires_at=outcome.row.expires_at)
 
 
-@router.get(
-    "/me",
-    responses=problems(401, 422),
-    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="get_me",
-)
+@router.get("/me", dependencies=[Depends(allow(Permission.TOKENS_OWN))], operation_id="get_me")
 async def me(actor: ActorDep) -> MeRead:
     """Who the token belongs to, with the permissions its roles grant."""
     read = EmployeeRead.model_validate(actor)
     return MeRead(**read.model_dump(), permissions=sorted(permissions_of(actor.role_set)))
 
 
-@router.get("/tokens", responses=problems(401, 422), dependencies=[Depends(allow(Permission.TOKENS_OWN))])
+@router.get("/tokens", dependencies=[Depends(allow(Permission.TOKENS_OWN))])
 async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
     """Your tokens (sessions and personal), newest first, without their secrets (one page: a person
     holds a few)."""
@@ -80,7 +75,7 @@ async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
 @router.post(
     "/tokens",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 409, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
 )
 async def create_token(
@@ -96,7 +91,7 @@ async def create_token(
 @router.delete(
     "/tokens/{token_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(401, 404, 409),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
 )
 async def revoke_token(token_id: PathId, actor: ActorDep, uow: UowDep) -> None:

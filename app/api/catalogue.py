@@ -33,7 +33,7 @@ def _read(product: Product, actor: Employee) -> ProductStaffRead:
     return read if prices(actor) else read.model_copy(update={"purchase_price": None})
 
 
-@router.get("/products", responses=problems(401, 422), dependencies=READ)
+@router.get("/products", dependencies=READ)
 async def search_products(
     service: CatalogueDep,
     actor: ActorDep,
@@ -49,7 +49,7 @@ async def search_products(
     return Page(items=[_read(p, actor) for p in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/products/{product_id}", responses=problems(401, 404), dependencies=READ)
+@router.get("/products/{product_id}", responses=problems(404), dependencies=READ)
 async def get_product(
     product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep, actor: ActorDep
 ) -> ProductStaffRead:
@@ -58,9 +58,7 @@ async def get_product(
     return _read(await service.get(product_id), actor)
 
 
-@router.get(
-    "/price-categories", responses=problems(401, 422), dependencies=READ, operation_id="list_price_categories"
-)
+@router.get("/price-categories", dependencies=READ, operation_id="list_price_categories")
 async def price_categories(service: CatalogueDep) -> Page[str]:
     """The price lists an order line can name (one page: 1C keeps a few)."""
     return Page(items=await service.price_categories(), next_cursor=None)

@@ -9,7 +9,7 @@ from fastapi import Depends, Query
 from app.api.deps import PageDep, SettingsDep, UowDep, allow
 from app.api.routing import api_router
 from app.models.outbox import OutboundKind, OutboundStatus
-from app.schemas.common import Page, problems
+from app.schemas.common import Page
 from app.schemas.outbox import ChannelRead, OutboundRead
 from app.services.outbox import OutboxService
 from app.services.permissions import Permission
@@ -19,7 +19,7 @@ router = api_router(prefix="/api/v1", tags=["chats"])
 READ = [Depends(allow(Permission.CHATS_READ))]
 
 
-@router.get("/chats", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("/chats", dependencies=READ)
 async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
     """The department's work chats, with the adapter each is routed through (one page: the
     configured few)."""
@@ -30,7 +30,7 @@ async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
     return Page(items=items, next_cursor=None)
 
 
-@router.get("/outbound", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("/outbound", dependencies=READ)
 async def list_outbound(
     uow: UowDep,
     page: PageDep,

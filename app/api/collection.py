@@ -56,7 +56,6 @@ READ = [Depends(allow(Permission.COLLECTION_READ))]
 WRITE = [Depends(allow(Permission.COLLECTION_WRITE))]
 CLAIM = [Depends(allow(Permission.COLLECTION_CLAIM))]
 CLOSE = [Depends(allow(Permission.COLLECTION_CLOSE))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 async def _read(
@@ -75,9 +74,7 @@ async def _read(
     )
 
 
-@router.get(
-    PREFIX, responses=problems(401, 403, 404, 422), dependencies=READ, operation_id="list_collection_cases"
-)
+@router.get(PREFIX, responses=problems(404), dependencies=READ, operation_id="list_collection_cases")
 async def list_cases(
     uow: UowDep,
     page: PageDep,
@@ -91,12 +88,7 @@ async def list_cases(
     return Page(items=[await _read(service, c) for c in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    f"{PREFIX}/{{case_id:int}}",
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="get_collection_case",
-)
+@router.get(f"{PREFIX}/{{case_id:int}}", dependencies=READ, operation_id="get_collection_case")
 async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead:
     """One case with its stage, the guarantee letter, the claim letter, the post and the court."""
     service = CollectionService(uow)
@@ -105,7 +97,6 @@ async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/history",
-    responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
     operation_id="collection_case_history",
 )
@@ -118,7 +109,6 @@ async def case_history(case_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
 @router.post(
     f"{PREFIX}/{{case_id:int}}/attachments",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="attach_collection_file",
 )
@@ -140,12 +130,7 @@ async def attach_file(
     return CaseFileRead.model_validate(row)
 
 
-@router.get(
-    f"{PREFIX}/{{case_id:int}}/attachments",
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="collection_files",
-)
+@router.get(f"{PREFIX}/{{case_id:int}}/attachments", dependencies=READ, operation_id="collection_files")
 async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
     """The case's scans, oldest first (one page: a case has a few)."""
     rows = await CollectionService(uow).files(case_id)
@@ -155,7 +140,7 @@ async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
 @router.get(
     f"{PREFIX}/{{case_id:int}}/attachments/{{file_id:int}}",
     response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
+    responses=STORED_FILE,
     dependencies=READ,
     operation_id="collection_file",
 )
@@ -167,7 +152,7 @@ async def get_file(case_id: PathId, file_id: PathId, request: Request, uow: UowD
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/guarantee",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="receive_guarantee_letter",
 )
@@ -184,7 +169,7 @@ async def receive_guarantee(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/guarantee-refusal",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="refuse_guarantee_letter",
 )
@@ -196,12 +181,7 @@ async def refuse_guarantee(
     return await _read(service, await service.refuse_guarantee(case_id, data.comment, version), response)
 
 
-@router.get(
-    f"{PREFIX}/{{case_id:int}}/calls",
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="collection_calls",
-)
+@router.get(f"{PREFIX}/{{case_id:int}}/calls", dependencies=READ, operation_id="collection_calls")
 async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
     """The negotiation calls, oldest first (one page: a case's negotiation has a few)."""
     rows = await CollectionService(uow).calls(case_id)
@@ -211,7 +191,7 @@ async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
 @router.post(
     f"{PREFIX}/{{case_id:int}}/calls",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),  # adds a call, the case's version is not asked
+    responses=problems(409),  # adds a call, the case's version is not asked
     dependencies=WRITE,
     operation_id="log_collection_call",
 )
@@ -230,7 +210,7 @@ async def log_call(case_id: PathId, data: CallCreate, uow: UowDep) -> CallRead:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/negotiation-done",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="finish_collection_negotiation",
 )
@@ -243,7 +223,10 @@ async def finish_negotiation(
 
 
 @router.patch(
-    f"{PREFIX}/{{case_id:int}}/claim", responses=ACTION, dependencies=CLAIM, operation_id="edit_claim_letter"
+    f"{PREFIX}/{{case_id:int}}/claim",
+    responses=problems(409),
+    dependencies=CLAIM,
+    operation_id="edit_claim_letter",
 )
 async def edit_claim(
     case_id: PathId, data: ClaimEdit, uow: UowDep, version: IfMatchDep, response: Response
@@ -258,7 +241,7 @@ async def edit_claim(
 @router.get(
     f"{PREFIX}/{{case_id:int}}/claim.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 409, 503)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(409, 503)},
     dependencies=READ,
     operation_id="claim_letter_pdf",
 )
@@ -279,7 +262,7 @@ async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/claim/approve",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=CLAIM,
     operation_id="approve_claim_letter",
 )
@@ -291,7 +274,7 @@ async def approve_claim(case_id: PathId, uow: UowDep, version: IfMatchDep, respo
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/claim/send",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="send_claim_letter",
 )
@@ -310,7 +293,7 @@ async def send_claim(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/delivery-receipt",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="record_delivery_receipt",
 )
@@ -323,7 +306,10 @@ async def delivery_receipt(
 
 
 @router.post(
-    f"{PREFIX}/{{case_id:int}}/court", responses=ACTION, dependencies=CLAIM, operation_id="record_court_stage"
+    f"{PREFIX}/{{case_id:int}}/court",
+    responses=problems(409),
+    dependencies=CLAIM,
+    operation_id="record_court_stage",
 )
 async def court(
     case_id: PathId, data: CourtUpdate, uow: UowDep, version: IfMatchDep, response: Response
@@ -336,10 +322,7 @@ async def court(
 
 
 @router.get(
-    f"{PREFIX}/{{case_id:int}}/court-package",
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="collection_court_package",
+    f"{PREFIX}/{{case_id:int}}/court-package", dependencies=READ, operation_id="collection_court_package"
 )
 async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
     """The documents for the lawyer: the claim and its calculation, the proof of sending with the
@@ -354,7 +337,7 @@ async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
     response_class=Response,
     responses={
         200: {"content": {"application/zip": {}}, "description": "The documents and their index"},
-        **problems(401, 403, 404, 409),
+        **problems(409),
     },
     dependencies=READ,
     operation_id="collection_court_package_zip",
@@ -372,7 +355,7 @@ async def court_package_zip(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/close",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=CLOSE,
     operation_id="close_collection_case",
 )
@@ -386,10 +369,7 @@ async def close(
 
 
 @router.get(
-    "/api/v1/reports/collection-cases-by-stage",
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="collection_cases_by_stage",
+    "/api/v1/reports/collection-cases-by-stage", dependencies=READ, operation_id="collection_cases_by_stage"
 )
 async def cases_by_stage(uow: UowDep) -> Page[StageCount]:
     """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL;

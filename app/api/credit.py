@@ -52,7 +52,7 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(404),
     dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
 )
 async def request_credit_terms(
@@ -64,7 +64,7 @@ async def request_credit_terms(
     return _read(await CreditService(uow).request(data), response)
 
 
-@router.get("", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("", responses=problems(404), dependencies=READ)
 async def list_credit_requests(
     uow: UowDep,
     page: PageDep,
@@ -78,7 +78,7 @@ async def list_credit_requests(
     return Page(items=[_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
-@router.get("/{request_id:int}", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/{request_id:int}", dependencies=READ)
 async def get_credit_request(request_id: PathId, uow: UowDep, response: Response) -> CreditRequestRead:
     """One request with its verdict and decision."""
     return _read(await CreditService(uow).get(request_id), response)
@@ -86,7 +86,7 @@ async def get_credit_request(request_id: PathId, uow: UowDep, response: Response
 
 @router.post(
     "/{request_id:int}/verdict",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_VERDICT))],
 )
 async def credit_verdict(
@@ -99,7 +99,7 @@ async def credit_verdict(
 
 @router.post(
     "/{request_id:int}/recommend",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_RECOMMEND))],
 )
 async def recommend_credit_request(
@@ -113,7 +113,7 @@ async def recommend_credit_request(
 
 @router.post(
     "/{request_id:int}/approve",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
 )
 async def approve_credit_request(
@@ -127,7 +127,7 @@ async def approve_credit_request(
 
 @router.post(
     "/{request_id:int}/reject",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
 )
 async def reject_credit_request(
@@ -138,11 +138,7 @@ async def reject_credit_request(
     return _read(await CreditService(uow).reject(request_id, data, version), response)
 
 
-@router.get(
-    "/{request_id:int}/history",
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.HISTORY_READ))],
-)
+@router.get("/{request_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))])
 async def credit_request_history(request_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every step of the request."""
     await CreditService(uow).get(request_id)

@@ -21,7 +21,6 @@ router = api_router(prefix="/api/v1/orders", tags=["orders"])
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 async def service(request: Request, uow: UowDep) -> DeliveryService:
@@ -42,7 +41,7 @@ async def _order(deliveries: DeliveryService, order: Order, response: Response) 
     return await one(deliveries.orders, order, response)
 
 
-@router.post("/{order_id:int}/delivery", status_code=201, responses=ACTION, dependencies=WRITE)
+@router.post("/{order_id:int}/delivery", status_code=201, responses=problems(409), dependencies=WRITE)
 async def agree_delivery(
     order_id: PathId, data: DeliveryAgree, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> DeliveryRead:
@@ -61,7 +60,7 @@ async def agree_delivery(
     return _delivery(delivery, response)
 
 
-@router.get("/{order_id:int}/delivery", responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/{order_id:int}/delivery", dependencies=READ)
 async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Response) -> DeliveryRead:
     """The agreed delivery with its checklist (who ticked what, and when)."""
     return _delivery(await deliveries.of_order(order_id), response)
@@ -69,7 +68,7 @@ async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Respo
 
 @router.post(
     "/{order_id:int}/delivery/checklist/{item}",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="tick_delivery_item",
 )
@@ -85,7 +84,7 @@ async def tick_item(
     return _delivery(await deliveries.tick(order_id, item, version), response)
 
 
-@router.post("/{order_id:int}/ship", responses=ACTION, dependencies=WRITE)
+@router.post("/{order_id:int}/ship", responses=problems(409), dependencies=WRITE)
 async def ship_order(
     order_id: PathId, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -93,7 +92,7 @@ async def ship_order(
     return await _order(deliveries, await deliveries.ship(order_id, version), response)
 
 
-@router.post("/{order_id:int}/received", responses=ACTION, dependencies=WRITE)
+@router.post("/{order_id:int}/received", responses=problems(409), dependencies=WRITE)
 async def order_received(
     order_id: PathId, data: OrderReceived, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -101,7 +100,7 @@ async def order_received(
     return await _order(deliveries, await deliveries.received(order_id, data.received_on, version), response)
 
 
-@router.post("/{order_id:int}/feedback", responses=ACTION, dependencies=WRITE)
+@router.post("/{order_id:int}/feedback", responses=problems(409), dependencies=WRITE)
 async def order_feedback(
     order_id: PathId, data: OrderFeedback, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:

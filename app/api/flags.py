@@ -24,7 +24,7 @@ def _one(flag: DocumentFlag, response: Response) -> FlagRead:
     return FlagRead.model_validate(flag)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(401, 409, 422), dependencies=ANYONE)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=ANYONE)
 async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> FlagRead:
     """Flag a document as wrong, saying what is wrong; it is posted to «Косяки в документах»."""
     return _one(
@@ -32,7 +32,7 @@ async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> Fl
     )
 
 
-@router.get("", responses=problems(401, 422), dependencies=ANYONE, operation_id="list_document_flags")
+@router.get("", dependencies=ANYONE, operation_id="list_document_flags")
 async def list_flags(
     uow: UowDep,
     page: PageDep,
@@ -48,10 +48,7 @@ async def list_flags(
 
 
 @router.post(
-    "/{flag_id:int}/fixed",
-    responses=problems(401, 404, 409, 412, 422),
-    dependencies=ANYONE,
-    operation_id="fix_document_flag",
+    "/{flag_id:int}/fixed", responses=problems(409), dependencies=ANYONE, operation_id="fix_document_flag"
 )
 async def fix_flag(
     flag_id: PathId, data: FlagFix, uow: UowDep, version: IfMatchDep, response: Response

@@ -93,7 +93,7 @@ async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -
 @router.post(
     "/orders/{order_id:int}/invoice",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=WRITE,
 )
 async def invoice_order(
@@ -110,14 +110,14 @@ async def invoice_order(
     return await _one(invoices, await invoices.create_from_order(order_id, version, discounts), response)
 
 
-@router.get("/invoices", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("/invoices", dependencies=READ)
 async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
     result = await invoices.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=await to_reads(invoices, list(result.items)), next_cursor=result.next_cursor)
 
 
-@router.get("/invoices/{invoice_id:int}", responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/invoices/{invoice_id:int}", dependencies=READ)
 async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Response) -> InvoiceRead:
     """One invoice with its lines and totals."""
     return await _one(invoices, await invoices.get(invoice_id), response)
@@ -128,7 +128,7 @@ async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Respon
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The invoice as printed"},
-        **problems(401, 403, 404, 503),
+        **problems(503),
     },
     dependencies=READ,
 )
@@ -139,7 +139,7 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.get("/invoices/{invoice_id:int}/history", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/invoices/{invoice_id:int}/history", dependencies=READ)
 async def invoice_history(
     invoice_id: PathId, invoices: ServiceDep, uow: UowDep, page: PageDep
 ) -> Page[EventRead]:
@@ -148,10 +148,7 @@ async def invoice_history(
     return await history_page(uow, "invoice", invoice_id, page)
 
 
-_ACTION = problems(401, 403, 404, 409, 412, 422)
-
-
-@router.post("/invoices/{invoice_id:int}/send", responses=_ACTION, dependencies=WRITE)
+@router.post("/invoices/{invoice_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_invoice(
     invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -163,7 +160,7 @@ async def send_invoice(
 
 @router.post(
     "/invoices/{invoice_id:int}/request-changes",
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="request_invoice_changes",
 )
@@ -178,7 +175,7 @@ async def request_changes(
     return await _one(invoices, await invoices.request_changes(invoice_id, data.comment, version), response)
 
 
-@router.post("/invoices/{invoice_id:int}/revise", responses=_ACTION, dependencies=WRITE)
+@router.post("/invoices/{invoice_id:int}/revise", responses=problems(409), dependencies=WRITE)
 async def revise_invoice(
     invoice_id: PathId, data: InvoiceRevise, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -187,7 +184,7 @@ async def revise_invoice(
     return await _one(invoices, await invoices.revise(invoice_id, changes, data.reason, version), response)
 
 
-@router.post("/invoices/{invoice_id:int}/approve", responses=_ACTION, dependencies=WRITE)
+@router.post("/invoices/{invoice_id:int}/approve", responses=problems(409), dependencies=WRITE)
 async def approve_invoice(
     invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -195,7 +192,7 @@ async def approve_invoice(
     return await _one(invoices, await invoices.approve(invoice_id, data.comment, version), response)
 
 
-@router.get("/invoices/{invoice_id:int}/revisions", responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/invoices/{invoice_id:int}/revisions", dependencies=READ)
 async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[InvoiceRevisionRead]:
     """Every revision of the invoice as it was issued, to compare what changed (one page: an
     invoice has a few)."""
@@ -203,9 +200,7 @@ async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[In
     return Page(items=[InvoiceRevisionRead.model_validate(r) for r in rows], next_cursor=None)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/revisions/compare", responses=problems(401, 403, 404, 422), dependencies=READ
-)
+@router.get("/invoices/{invoice_id:int}/revisions/compare", dependencies=READ)
 async def compare_invoice_revisions(
     invoice_id: PathId,
     invoices: ServiceDep,
@@ -232,9 +227,7 @@ async def _discount_read(
     return DiscountApprovalRead.model_validate(view)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/discount-approval", responses=problems(401, 403, 404), dependencies=DISCOUNTS
-)
+@router.get("/invoices/{invoice_id:int}/discount-approval", dependencies=DISCOUNTS)
 async def invoice_discount_approval(
     invoice_id: PathId, invoices: ServiceDep, response: Response
 ) -> DiscountApprovalRead:
@@ -244,7 +237,7 @@ async def invoice_discount_approval(
     return await _discount_read(invoices, await invoices.get(invoice_id), response)
 
 
-@router.post("/invoices/{invoice_id:int}/approve-discount", responses=_ACTION, dependencies=DISCOUNTS)
+@router.post("/invoices/{invoice_id:int}/approve-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def approve_invoice_discount(
     invoice_id: PathId, data: DiscountApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> DiscountApprovalRead:
@@ -255,7 +248,7 @@ async def approve_invoice_discount(
     return await _discount_read(invoices, invoice, response)
 
 
-@router.post("/invoices/{invoice_id:int}/refuse-discount", responses=_ACTION, dependencies=DISCOUNTS)
+@router.post("/invoices/{invoice_id:int}/refuse-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def refuse_invoice_discount(
     invoice_id: PathId, data: DiscountRefuse, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> DiscountApprovalRead:

@@ -89,7 +89,7 @@ async def one(orders: OrderService, order: Order, response: Response) -> OrderRe
     return (await to_reads(orders, [order]))[0]
 
 
-@router.get("", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", dependencies=READ)
 async def list_orders(
     orders: ServiceDep,
     page: PageDep,
@@ -104,9 +104,7 @@ async def list_orders(
     return Page(items=await to_reads(orders, result.items), next_cursor=result.next_cursor)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 409, 422), dependencies=WRITE
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
 async def create_order(data: OrderCreate, orders: ServiceDep, response: Response) -> OrderRead:
     """Register an order from any channel. It is accepted only when it names the client and every
     line names model, color, size, height and price category; otherwise it waits in
@@ -114,13 +112,13 @@ async def create_order(data: OrderCreate, orders: ServiceDep, response: Response
     return await one(orders, await orders.create(data), response)
 
 
-@router.get("/{order_id:int}", responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/{order_id:int}", dependencies=READ)
 async def get_order(order_id: PathId, orders: ServiceDep, response: Response) -> OrderRead:
     """One order with its lines, what each still lacks, and the actions allowed now."""
     return await one(orders, await orders.get(order_id), response)
 
 
-@router.post("/{order_id:int}/clarify", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.post("/{order_id:int}/clarify", responses=problems(409), dependencies=WRITE)
 async def clarify_order(
     order_id: PathId, data: OrderClarify, orders: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -129,7 +127,7 @@ async def clarify_order(
     return await one(orders, await orders.clarify(order_id, data, version), response)
 
 
-@router.post("/{order_id:int}/cancel", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.post("/{order_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_order(
     order_id: PathId, data: OrderCancel, orders: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -138,9 +136,7 @@ async def cancel_order(
 
 
 @router.post(
-    "/{order_id:int}/assign",
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))],
+    "/{order_id:int}/assign", responses=problems(409), dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))]
 )
 async def assign_order(
     order_id: PathId, data: OrderAssign, orders: ServiceDep, version: IfMatchDep, response: Response
@@ -156,7 +152,7 @@ async def assign_order(
 
 @router.post(
     "/{order_id:int}/approve-credit",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
 )
 async def approve_order_credit(
@@ -177,7 +173,6 @@ def _files(request: Request, orders: OrderService, settings: Settings) -> OrderF
 @router.post(
     "/{order_id:int}/attachments",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="attach_order_file",
 )
@@ -196,7 +191,7 @@ async def attach_file(
     return OrderAttachmentRead.model_validate(attachment)
 
 
-@router.get("/{order_id:int}/attachments", responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/{order_id:int}/attachments", dependencies=READ)
 async def order_attachments(
     order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
 ) -> Page[OrderAttachmentRead]:
@@ -209,7 +204,7 @@ async def order_attachments(
 @router.get(
     "/{order_id:int}/attachments/{attachment_id:int}",
     response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
+    responses=STORED_FILE,
     dependencies=READ,
 )
 async def order_attachment_file(
@@ -220,14 +215,14 @@ async def order_attachment_file(
     return file_response(content, attachment.content_type, attachment.filename)
 
 
-@router.get("/{order_id:int}/history", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/{order_id:int}/history", dependencies=READ)
 async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the order, oldest first."""
     await orders.get(order_id)
     return await history_page(uow, "order", order_id, page)
 
 
-@router.post("/{order_id:int}/fulfil", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.post("/{order_id:int}/fulfil", responses=problems(409), dependencies=WRITE)
 async def fulfil_order(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -237,9 +232,7 @@ async def fulfil_order(
     return await one(orders, order, response)
 
 
-@router.post(
-    "/{order_id:int}/send-to-warehouse", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
-)
+@router.post("/{order_id:int}/send-to-warehouse", responses=problems(409), dependencies=WRITE)
 async def send_to_warehouse(
     order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -251,7 +244,7 @@ async def send_to_warehouse(
 
 @router.post(
     "/{order_id:int}/warehouse-accepted",
-    responses=problems(401, 403, 404, 409, 412),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def warehouse_accepted(
@@ -265,7 +258,7 @@ async def warehouse_accepted(
 
 @router.post(
     "/{order_id:int}/ready",
-    responses=problems(401, 403, 404, 409, 412),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def order_ready(
@@ -283,10 +276,7 @@ async def order_ready(
     "/{order_id:int}/warehouse.xlsx",
     response_class=Response,
     dependencies=READ,
-    responses={
-        200: {"content": {XLSX: {}}, "description": "The order for the warehouse"},
-        **problems(401, 403, 404, 422),
-    },
+    responses={200: {"content": {XLSX: {}}, "description": "The order for the warehouse"}},
 )
 async def warehouse_document(order_id: PathId, orders: ServiceDep, request: Request) -> Response:
     """The Excel file the warehouse gets, as it would be made now."""

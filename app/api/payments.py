@@ -22,9 +22,7 @@ def _read(payment: Payment) -> PaymentRead:
     return PaymentRead.model_validate(payment)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 422), dependencies=WRITE
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404), dependencies=WRITE)
 async def record_payment(data: PaymentCreate, uow: UowDep) -> PaymentRead:
     """A payment the accountant enters from the bank statement: allocated to the invoices named,
     or to the oldest due first. More than the client owes is refused unless `keep_overpayment`
@@ -32,14 +30,14 @@ async def record_payment(data: PaymentCreate, uow: UowDep) -> PaymentRead:
     return _read(await PaymentService(uow).record(data))
 
 
-@router.get("", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("", responses=problems(404), dependencies=READ)
 async def list_payments(uow: UowDep, page: PageDep, client_id: QueryId = None) -> Page[PaymentRead]:
     """Payments of the clients you may see, newest first."""
     result = await PaymentService(uow).page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=[_read(p) for p in result.items], next_cursor=result.next_cursor)
 
 
-@router.get("/{payment_id:int}", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/{payment_id:int}", dependencies=READ)
 async def get_payment(payment_id: PathId, uow: UowDep) -> PaymentRead:
     """One payment with its allocations."""
     return _read(await PaymentService(uow).get(payment_id))

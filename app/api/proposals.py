@@ -144,19 +144,14 @@ async def _one(proposals: ProposalService, proposal: Proposal, response: Respons
     return (await to_reads(proposals, [proposal]))[0]
 
 
-_ACTION = problems(401, 403, 404, 409, 412, 422)
-
-
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 422), dependencies=WRITE
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404), dependencies=WRITE)
 async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response: Response) -> ProposalRead:
     """A manager's request for a commercial proposal: client and contact, kind of workwear, number of
     models, markup, deadline. The assistant gets a task due by the deadline."""
     return await _one(proposals, await proposals.create(data), response)
 
 
-@router.get("", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", dependencies=READ)
 async def list_proposals(
     proposals: ServiceDep,
     page: PageDep,
@@ -168,13 +163,13 @@ async def list_proposals(
     return Page(items=await to_reads(proposals, list(result.items)), next_cursor=result.next_cursor)
 
 
-@router.get("/{proposal_id:int}", responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/{proposal_id:int}", dependencies=READ)
 async def get_proposal(proposal_id: PathId, proposals: ServiceDep, response: Response) -> ProposalRead:
     """One proposal with its lines, totals and (for staff) purchase prices and margins."""
     return await _one(proposals, await proposals.get(proposal_id), response)
 
 
-@router.patch("/{proposal_id:int}", responses=_ACTION, dependencies=WRITE)
+@router.patch("/{proposal_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_proposal(
     proposal_id: PathId, data: ProposalUpdate, proposals: ServiceDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
@@ -185,7 +180,7 @@ async def update_proposal(
 @router.post(
     "/{proposal_id:int}/lines",
     status_code=status.HTTP_201_CREATED,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="add_proposal_line",
 )
@@ -199,7 +194,7 @@ async def add_line(
 
 @router.patch(
     "/{proposal_id:int}/lines/{position}",
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="update_proposal_line",
 )
@@ -217,7 +212,7 @@ async def update_line(
 
 @router.delete(
     "/{proposal_id:int}/lines/{position}",
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="remove_proposal_line",
 )
@@ -230,7 +225,7 @@ async def remove_line(
 
 @router.put(
     "/{proposal_id:int}/lines/{position}/photo",
-    responses=problems(401, 403, 404, 409, 412, 413, 422),
+    responses=problems(409),
     dependencies=[*WRITE, PHOTO_BODY],
     operation_id="set_proposal_line_photo",
 )
@@ -252,10 +247,7 @@ async def set_photo(
 @router.get(
     "/{proposal_id:int}/lines/{position}/photo",
     response_class=Response,
-    responses={
-        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
-        **problems(401, 403, 404),
-    },
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
     dependencies=READ,
     operation_id="proposal_line_photo",
 )
@@ -268,7 +260,7 @@ async def get_photo(proposal_id: PathId, position: Position, proposals: ServiceD
 
 @router.post(
     "/{proposal_id:int}/lines/{position}/purchase-price",
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=PRICE,
     operation_id="answer_proposal_price",
 )
@@ -287,7 +279,7 @@ async def answer_price(
 
 @router.post(
     "/{proposal_id:int}/lines/{position}/approve-below-cost",
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=BELOW_COST,
     operation_id="approve_proposal_below_cost",
 )
@@ -308,7 +300,7 @@ async def approve_below_cost(
 @router.get(
     "/{proposal_id:int}/preview",
     response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}}, **problems(401, 403, 404, 422)},
+    responses={200: {"content": {"text/html": {}}}},
     dependencies=READ,
     operation_id="proposal_preview",
 )
@@ -320,7 +312,7 @@ async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
 @router.get(
     "/{proposal_id:int}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 422, 503)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(503)},
     dependencies=READ,
     operation_id="proposal_pdf",
 )
@@ -330,12 +322,7 @@ async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
     return pdf_response(content, f"proposal-{proposal.id}-r{proposal.revision}.pdf")
 
 
-@router.get(
-    "/{proposal_id:int}/documents",
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="proposal_documents",
-)
+@router.get("/{proposal_id:int}/documents", dependencies=READ, operation_id="proposal_documents")
 async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[ProposalDocumentRead]:
     """Every revision as it was sent, to the manager and to the client (one page: a proposal has
     a few)."""
@@ -346,7 +333,7 @@ async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[Proposal
 @router.get(
     "/{proposal_id:int}/documents/{document_id:int}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 503)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(503)},
     dependencies=READ,
     operation_id="proposal_document_pdf",
 )
@@ -358,12 +345,7 @@ async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: Serv
     return pdf_response(content, filename)
 
 
-@router.get(
-    "/{proposal_id:int}/history",
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="proposal_history",
-)
+@router.get("/{proposal_id:int}/history", dependencies=READ, operation_id="proposal_history")
 async def history(proposal_id: PathId, proposals: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the proposal, oldest first."""
     await proposals.get(proposal_id)
@@ -372,7 +354,7 @@ async def history(proposal_id: PathId, proposals: ServiceDep, uow: UowDep, page:
 
 @router.post(
     "/{proposal_id:int}/send-to-manager",
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="send_proposal_to_manager",
 )
@@ -388,7 +370,7 @@ async def send_to_manager(
 
 
 @router.post(
-    "/{proposal_id:int}/approve", responses=_ACTION, dependencies=WRITE, operation_id="approve_proposal"
+    "/{proposal_id:int}/approve", responses=problems(409), dependencies=WRITE, operation_id="approve_proposal"
 )
 async def approve(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -399,7 +381,7 @@ async def approve(
 
 @router.post(
     "/{proposal_id:int}/send-to-client",
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="send_proposal_to_client",
 )
@@ -415,7 +397,7 @@ async def send_to_client(
 
 
 @router.post(
-    "/{proposal_id:int}/accept", responses=_ACTION, dependencies=WRITE, operation_id="accept_proposal"
+    "/{proposal_id:int}/accept", responses=problems(409), dependencies=WRITE, operation_id="accept_proposal"
 )
 async def accept(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -425,7 +407,7 @@ async def accept(
 
 
 @router.post(
-    "/{proposal_id:int}/decline", responses=_ACTION, dependencies=WRITE, operation_id="decline_proposal"
+    "/{proposal_id:int}/decline", responses=problems(409), dependencies=WRITE, operation_id="decline_proposal"
 )
 async def decline(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -435,7 +417,7 @@ async def decline(
 
 
 @router.post(
-    "/{proposal_id:int}/convert", responses=_ACTION, dependencies=WRITE, operation_id="convert_proposal"
+    "/{proposal_id:int}/convert", responses=problems(409), dependencies=WRITE, operation_id="convert_proposal"
 )
 async def convert(
     proposal_id: PathId, proposals: ServiceDep, version: IfMatchDep, response: Response

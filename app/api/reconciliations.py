@@ -39,7 +39,6 @@ router = api_router(prefix="/api/v1", tags=["reconciliation"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 WRITE = [Depends(allow(Permission.RECONCILIATION_WRITE))]
-_ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 async def service(uow: UowDep, settings: SettingsDep) -> ReconciliationService:
@@ -58,11 +57,7 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
     )
 
 
-@router.get(
-    "/clients/{client_id:int}/ledger",
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.PAYMENTS_READ))],
-)
+@router.get("/clients/{client_id:int}/ledger", dependencies=[Depends(allow(Permission.PAYMENTS_READ))])
 async def client_ledger(
     client_id: PathId,
     acts: ServiceDep,
@@ -102,7 +97,7 @@ async def client_ledger(
 @router.post(
     "/reconciliation-acts",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),
+    responses=problems(404, 409),
     dependencies=WRITE,
 )
 async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response: Response) -> ActRead:
@@ -112,7 +107,7 @@ async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response:
     return _read(await acts.create(data), response)
 
 
-@router.get("/reconciliation-acts", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/reconciliation-acts", responses=problems(404), dependencies=READ)
 async def list_reconciliation_acts(
     acts: ServiceDep,
     page: PageDep,
@@ -124,7 +119,7 @@ async def list_reconciliation_acts(
     return Page(items=[_read(a) for a in result.items], next_cursor=result.next_cursor)
 
 
-@router.get("/reconciliation-acts/{act_id:int}", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/reconciliation-acts/{act_id:int}", dependencies=READ)
 async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Response) -> ActRead:
     """One act with its totals and state."""
     return _read(await acts.get(act_id), response)
@@ -135,7 +130,7 @@ async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Res
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The act as last generated"},
-        **problems(401, 403, 404, 422, 503),
+        **problems(503),
     },
     dependencies=READ,
 )
@@ -146,7 +141,7 @@ async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post("/reconciliation-acts/{act_id:int}/send", responses=_ACTION, dependencies=WRITE)
+@router.post("/reconciliation-acts/{act_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_reconciliation_act(
     act_id: PathId, data: ActSend, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -155,7 +150,7 @@ async def send_reconciliation_act(
     return _read(await acts.send(act_id, data, version), response)
 
 
-@router.post("/reconciliation-acts/{act_id:int}/sign", responses=_ACTION, dependencies=WRITE)
+@router.post("/reconciliation-acts/{act_id:int}/sign", responses=problems(409), dependencies=WRITE)
 async def sign_reconciliation_act(
     act_id: PathId, data: ActSign, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -165,7 +160,7 @@ async def sign_reconciliation_act(
     return _read(await acts.sign(act_id, data, version), response)
 
 
-@router.post("/reconciliation-acts/{act_id:int}/discrepancy", responses=_ACTION, dependencies=WRITE)
+@router.post("/reconciliation-acts/{act_id:int}/discrepancy", responses=problems(409), dependencies=WRITE)
 async def reconciliation_act_discrepancy(
     act_id: PathId, data: ActDiscrepancy, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -174,9 +169,7 @@ async def reconciliation_act_discrepancy(
 
 
 @router.get(
-    "/reconciliation-acts/{act_id:int}/history",
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.HISTORY_READ))],
+    "/reconciliation-acts/{act_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))]
 )
 async def reconciliation_act_history(
     act_id: PathId, acts: ServiceDep, uow: UowDep, page: PageDep

@@ -27,7 +27,7 @@ READ = [Depends(allow(Permission.REFERENCE_READ))]
 WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 
 
-@router.get("", responses=problems(401, 422), dependencies=READ)
+@router.get("", dependencies=READ)
 async def get_reference(uow: UowDep) -> Reference:
     """Links (chats, the daily report, 1C training, the company site, the learning platform) and terms."""
     service = ReferenceService(uow)
@@ -37,9 +37,7 @@ async def get_reference(uow: UowDep) -> Reference:
     )
 
 
-@router.post(
-    "/links", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422), dependencies=WRITE
-)
+@router.post("/links", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> LinkRead:
     """Add a link (admin)."""
     link = await ReferenceService(uow).create_link(data)
@@ -47,7 +45,7 @@ async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> Link
     return LinkRead.model_validate(link)
 
 
-@router.patch("/links/{link_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.patch("/links/{link_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_link(
     link_id: PathId, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> LinkRead:
@@ -57,18 +55,13 @@ async def update_link(
     return LinkRead.model_validate(link)
 
 
-@router.delete(
-    "/links/{link_id:int}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(401, 403, 404, 412),
-    dependencies=WRITE,
-)
+@router.delete("/links/{link_id:int}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
 async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a link (admin)."""
     await ReferenceService(uow).delete_link(link_id, version)
 
 
-@router.get("/links/{link_id:int}/history", responses=problems(401, 404, 422), dependencies=READ)
+@router.get("/links/{link_id:int}/history", dependencies=READ)
 async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the link (kept after it is deleted)."""
     history = await history_page(uow, "reference_link", link_id, page)
@@ -77,9 +70,7 @@ async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
     return history
 
 
-@router.post(
-    "/terms", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422), dependencies=WRITE
-)
+@router.post("/terms", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def create_term(data: TermCreate, uow: UowDep, response: Response) -> TermRead:
     """Add a term or an abbreviation (admin)."""
     term = await ReferenceService(uow).create_term(data)
@@ -87,7 +78,7 @@ async def create_term(data: TermCreate, uow: UowDep, response: Response) -> Term
     return TermRead.model_validate(term)
 
 
-@router.patch("/terms/{term_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.patch("/terms/{term_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_term(
     term_id: PathId, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TermRead:
@@ -97,18 +88,13 @@ async def update_term(
     return TermRead.model_validate(term)
 
 
-@router.delete(
-    "/terms/{term_id:int}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(401, 403, 404, 412),
-    dependencies=WRITE,
-)
+@router.delete("/terms/{term_id:int}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
 async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a term (admin)."""
     await ReferenceService(uow).delete_term(term_id, version)
 
 
-@router.get("/terms/{term_id:int}/history", responses=problems(401, 404, 422), dependencies=READ)
+@router.get("/terms/{term_id:int}/history", dependencies=READ)
 async def term_history(term_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the term (kept after it is deleted)."""
     history = await history_page(uow, "reference_term", term_id, page)

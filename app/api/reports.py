@@ -47,7 +47,7 @@ def to_read(report: DailyReport) -> DailyReportRead:
     )
 
 
-@router.get("/figures", responses=problems(401, 403, 422), dependencies=WRITE)
+@router.get("/figures", dependencies=WRITE)
 async def daily_report_figures(
     uow: UowDep, actor: ActorDep, day: Annotated[IsoDate, Query()], employee_id: QueryId = None
 ) -> DailyFigures:
@@ -58,9 +58,7 @@ async def daily_report_figures(
     return DailyFigures(employee_id=who, day=day, figures=figures)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 409, 422), dependencies=WRITE
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Response) -> DailyReportRead:
     """Submit one's report for a day to a manager: the figures are kept as compiled now, with the
     text; the manager is told in the chat."""
@@ -69,7 +67,7 @@ async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Re
     return to_read(report)
 
 
-@router.get("", responses=problems(401, 403, 422), dependencies=WRITE)
+@router.get("", dependencies=WRITE)
 async def list_daily_reports(
     uow: UowDep, page: PageDep, employee_id: QueryId = None, day: Annotated[IsoDate | None, Query()] = None
 ) -> Page[DailyReportRead]:
@@ -83,10 +81,7 @@ async def list_daily_reports(
 @router.get(
     "/export",
     response_class=Response,
-    responses={
-        200: {"content": {XLSX: {}}, "description": "A sheet per person"},
-        **problems(401, 403, 422, 503),
-    },
+    responses={200: {"content": {XLSX: {}}, "description": "A sheet per person"}, **problems(503)},
     dependencies=WRITE,
 )
 async def export_daily_reports(
@@ -101,7 +96,7 @@ async def export_daily_reports(
     return file_response(content, XLSX, filename)
 
 
-@router.get("/{report_id:int}", responses=problems(401, 403, 404, 422), dependencies=WRITE)
+@router.get("/{report_id:int}", dependencies=WRITE)
 async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -> DailyReportRead:
     """One report with its feedback."""
     report = await DailyReportService(uow).get(report_id)
@@ -112,10 +107,7 @@ async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -
 @router.get(
     "/{report_id:int}/pdf",
     response_class=Response,
-    responses={
-        200: {"content": {"application/pdf": {}}, "description": "The report"},
-        **problems(401, 403, 404, 503),
-    },
+    responses={200: {"content": {"application/pdf": {}}, "description": "The report"}, **problems(503)},
     dependencies=WRITE,
 )
 async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
@@ -125,9 +117,7 @@ async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post(
-    "/{report_id:int}/feedback", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
-)
+@router.post("/{report_id:int}/feedback", responses=problems(409), dependencies=WRITE)
 async def daily_report_feedback(
     report_id: PathId, data: DailyReportFeedback, uow: UowDep, version: IfMatchDep, response: Response
 ) -> DailyReportRead:

@@ -26,7 +26,6 @@ router = api_router(prefix="/api/v1/requisitions", tags=["requisitions"])
 
 READ = [Depends(allow(Permission.REQUISITIONS_READ))]
 WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 async def service(request: Request, uow: UowDep) -> RequisitionService:
@@ -53,7 +52,7 @@ def _one(requisition: Requisition, response: Response) -> RequisitionRead:
     return to_read(requisition)
 
 
-@router.get("", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", dependencies=READ)
 async def list_requisitions(
     request: Request,
     requisitions: ServiceDep,
@@ -66,7 +65,7 @@ async def list_requisitions(
     return Page(items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
-@router.get("/{requisition_id:int}", responses=problems(401, 403, 404), dependencies=READ)
+@router.get("/{requisition_id:int}", dependencies=READ)
 async def get_requisition(
     requisition_id: PathId, requisitions: ServiceDep, response: Response
 ) -> RequisitionRead:
@@ -75,7 +74,10 @@ async def get_requisition(
 
 
 @router.post(
-    "/{requisition_id:int}/ordered", responses=ACTION, dependencies=WRITE, operation_id="requisition_ordered"
+    "/{requisition_id:int}/ordered",
+    responses=problems(409),
+    dependencies=WRITE,
+    operation_id="requisition_ordered",
 )
 async def mark_ordered(
     request: Request,
@@ -94,7 +96,7 @@ async def mark_ordered(
 
 @router.post(
     "/{requisition_id:int}/expected",
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="requisition_expected",
 )
@@ -114,7 +116,10 @@ async def set_expected(
 
 
 @router.post(
-    "/{requisition_id:int}/arrived", responses=ACTION, dependencies=WRITE, operation_id="requisition_arrived"
+    "/{requisition_id:int}/arrived",
+    responses=problems(409),
+    dependencies=WRITE,
+    operation_id="requisition_arrived",
 )
 async def mark_arrived(
     request: Request,
@@ -131,7 +136,7 @@ async def mark_arrived(
     )
 
 
-@router.post("/{requisition_id:int}/cancel", responses=ACTION, dependencies=WRITE)
+@router.post("/{requisition_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_requisition(
     request: Request,
     requisition_id: PathId,
@@ -147,7 +152,7 @@ async def cancel_requisition(
     )
 
 
-@router.get("/{requisition_id:int}/history", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/{requisition_id:int}/history", dependencies=READ)
 async def requisition_history(
     requisition_id: PathId, requisitions: ServiceDep, page: PageDep
 ) -> Page[EventRead]:

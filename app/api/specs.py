@@ -78,9 +78,7 @@ def _file(filename: str, content_type: str, content: bytes, disposition: str = "
     return file_response(content, content_type, filename, disposition)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 403, 404, 409, 422), dependencies=WRITE
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
 async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -> SpecRead:
     """Take a spec a manager brought in person or by email, for an accepted or invoiced order:
     logo application, tailoring to measurements or manufacturing, each with its own fields. Every
@@ -88,7 +86,7 @@ async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -
     return await _read(specs, await specs.create(data), response)
 
 
-@router.get("", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", dependencies=READ)
 async def list_specs(
     specs: ServiceDep,
     page: PageDep,
@@ -100,13 +98,13 @@ async def list_specs(
     return Page(items=[await _read(specs, s) for s in result.items], next_cursor=result.next_cursor)
 
 
-@router.get("/{spec_id:int}", responses=problems(401, 403, 404, 422), dependencies=READ)
+@router.get("/{spec_id:int}", dependencies=READ)
 async def get_spec(spec_id: PathId, specs: ServiceDep, response: Response) -> SpecRead:
     """One spec with its signature, its workshop chat and the workshop's remarks."""
     return await _read(specs, await specs.get(spec_id), response)
 
 
-@router.patch("/{spec_id:int}", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.patch("/{spec_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_spec(
     spec_id: PathId, data: SpecUpdate, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -114,11 +112,7 @@ async def update_spec(
     return await _read(specs, await specs.update(spec_id, data, version), response)
 
 
-@router.put(
-    "/{spec_id:int}/logo",
-    responses=problems(401, 403, 404, 409, 412, 413, 422),
-    dependencies=[*WRITE, DOCUMENT_BODY],
-)
+@router.put("/{spec_id:int}/logo", responses=problems(409), dependencies=[*WRITE, DOCUMENT_BODY])
 async def upload_spec_logo(
     spec_id: PathId,
     file: Annotated[UploadFile, File(description="PDF, SVG, EPS, JPEG, PNG or WebP")],
@@ -134,20 +128,13 @@ async def upload_spec_logo(
     return await _read(specs, await specs.upload_logo(spec_id, file.filename, content, version), response)
 
 
-@router.get(
-    "/{spec_id:int}/logo",
-    response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
-    dependencies=READ,
-)
+@router.get("/{spec_id:int}/logo", response_class=Response, responses=STORED_FILE, dependencies=READ)
 async def spec_logo(spec_id: PathId, specs: ServiceDep) -> Response:
     """The logo file as uploaded."""
     return _file(*(await specs.logo(spec_id)))
 
 
-@router.post(
-    "/{spec_id:int}/invoice-to-manager", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
-)
+@router.post("/{spec_id:int}/invoice-to-manager", responses=problems(409), dependencies=WRITE)
 async def send_spec_invoice_to_manager(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -155,9 +142,7 @@ async def send_spec_invoice_to_manager(
     return await _read(specs, await specs.send_invoice_to_manager(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/invoice-checked", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
-)
+@router.post("/{spec_id:int}/invoice-checked", responses=problems(409), dependencies=WRITE)
 async def spec_invoice_checked(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -167,10 +152,7 @@ async def spec_invoice_checked(
 
 
 @router.get(
-    "/{spec_id:int}/pdf",
-    response_class=Response,
-    responses={**PDF, **problems(401, 403, 404, 422, 503)},
-    dependencies=READ,
+    "/{spec_id:int}/pdf", response_class=Response, responses={**PDF, **problems(503)}, dependencies=READ
 )
 async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
     """The spec as it prints now: two copies in one file, one for supply and one kept."""
@@ -181,7 +163,7 @@ async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
 @router.get(
     "/{spec_id:int}/requisition-extract",
     response_class=Response,
-    responses={**PDF, **problems(401, 403, 404, 409, 503)},
+    responses={**PDF, **problems(409, 503)},
     dependencies=READ,
 )
 async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Response:
@@ -191,9 +173,7 @@ async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Respon
 
 
 @router.post(
-    "/{spec_id:int}/sign",
-    responses=problems(401, 403, 404, 409, 412, 422, 503),
-    dependencies=[Depends(allow(Permission.SPECS_SIGN))],
+    "/{spec_id:int}/sign", responses=problems(409, 503), dependencies=[Depends(allow(Permission.SPECS_SIGN))]
 )
 async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response) -> SpecRead:
     """Supply signs the spec as it stands: who, when and which revision are kept, with the signed
@@ -201,11 +181,7 @@ async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, res
     return await _read(specs, await specs.sign(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/signed-scan",
-    responses=problems(401, 403, 404, 409, 412, 413, 422),
-    dependencies=[*WRITE, DOCUMENT_BODY],
-)
+@router.post("/{spec_id:int}/signed-scan", responses=problems(409), dependencies=[*WRITE, DOCUMENT_BODY])
 async def upload_signed_spec_scan(
     spec_id: PathId,
     signer_id: Annotated[int, Form(ge=1, le=MAX_ID, description="The supply employee who signed the paper")],
@@ -223,18 +199,13 @@ async def upload_signed_spec_scan(
     return await _read(specs, spec, response)
 
 
-@router.get(
-    "/{spec_id:int}/signed-file",
-    response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
-    dependencies=READ,
-)
+@router.get("/{spec_id:int}/signed-file", response_class=Response, responses=STORED_FILE, dependencies=READ)
 async def spec_signed_file(spec_id: PathId, specs: ServiceDep) -> Response:
     """The signed spec as kept (the PDF signed in the system, or the scan)."""
     return _file(*(await specs.signed_file(spec_id)))
 
 
-@router.post("/{spec_id:int}/send", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.post("/{spec_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_spec_to_workshop(
     spec_id: PathId, data: SpecSend, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -246,7 +217,7 @@ async def send_spec_to_workshop(
 
 @router.post(
     "/{spec_id:int}/workshop-accepted",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
 )
 async def spec_workshop_accepted(
@@ -258,7 +229,7 @@ async def spec_workshop_accepted(
 
 @router.post(
     "/{spec_id:int}/workshop-feedback",
-    responses=problems(401, 403, 404, 409, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
 )
 async def spec_workshop_feedback(
@@ -270,7 +241,7 @@ async def spec_workshop_feedback(
 
 @router.post(
     "/{spec_id:int}/goods-ready",
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.SPECS_GOODS_READY))],
 )
 async def spec_goods_ready(
@@ -281,9 +252,7 @@ async def spec_goods_ready(
     return await _read(specs, await specs.goods_ready(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/shipping-documents", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE
-)
+@router.post("/{spec_id:int}/shipping-documents", responses=problems(409), dependencies=WRITE)
 async def issue_spec_shipping_documents(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -292,7 +261,7 @@ async def issue_spec_shipping_documents(
     return await _read(specs, await specs.issue_documents(spec_id, version), response)
 
 
-@router.post("/{spec_id:int}/cancel", responses=problems(401, 403, 404, 409, 412, 422), dependencies=WRITE)
+@router.post("/{spec_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_spec(
     spec_id: PathId, data: OrderCancel, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -300,11 +269,7 @@ async def cancel_spec(
     return await _read(specs, await specs.cancel(spec_id, data.reason, version), response)
 
 
-@router.get(
-    "/{spec_id:int}/history",
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.SPECS_READ))],
-)
+@router.get("/{spec_id:int}/history", dependencies=[Depends(allow(Permission.SPECS_READ))])
 async def spec_history(spec_id: PathId, specs: ServiceDep, page: PageDep, uow: UowDep) -> Page[EventRead]:
     """Every step of the spec."""
     await specs.get(spec_id)

@@ -20,7 +20,7 @@ DateFrom = Annotated[IsoDate, Query(description="First local day of the period")
 DateTo = Annotated[IsoDate, Query(description="Last local day of the period (included)")]
 
 
-@router.get("", responses=problems(401, 403, 422), dependencies=READ)
+@router.get("", dependencies=READ)
 async def get_statistics(
     uow: UowDep,
     date_from: DateFrom,
@@ -65,7 +65,7 @@ async def get_statistics(
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The report with charts"},
-        **problems(401, 403, 422, 503),
+        **problems(503),
     },
     dependencies=READ,
 )

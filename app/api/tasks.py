@@ -40,7 +40,7 @@ def _one(task: Task, uow: UnitOfWork, response: Response) -> TaskRead:
     return to_read(task, uow.clock.now())
 
 
-@router.get("/mine", responses=problems(401, 422), dependencies=READ)
+@router.get("/mine", dependencies=READ)
 async def my_tasks(
     uow: UowDep, limit: Annotated[int, Query(ge=1, le=500, description="At most this many per bucket")] = 100
 ) -> MyTasks:
@@ -54,7 +54,7 @@ async def my_tasks(
     )
 
 
-@router.get("", responses=problems(401, 422), dependencies=READ)
+@router.get("", dependencies=READ)
 async def list_tasks(
     uow: UowDep,
     page: PageDep,
@@ -80,22 +80,20 @@ async def list_tasks(
     return Page(items=[to_read(t, now) for t in result.items], next_cursor=result.next_cursor)
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=problems(401, 404, 409, 422), dependencies=WRITE
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
 async def create_task(data: TaskCreate, uow: UowDep, response: Response) -> TaskRead:
     """Set a task. The deadline is exact (`due_at`) or counted in working days on the Russian
     business calendar (`due_in_working_days`, at `due_time` Moscow time, 18:00 by default)."""
     return _one(await TaskService(uow).create(data), uow, response)
 
 
-@router.get("/{task_id:int}", responses=problems(401, 404), dependencies=READ)
+@router.get("/{task_id:int}", dependencies=READ)
 async def get_task(task_id: PathId, uow: UowDep, response: Response) -> TaskRead:
     """One task with the actions allowed now."""
     return _one(await TaskService(uow).get(task_id), uow, response)
 
 
-@router.patch("/{task_id:int}", responses=problems(401, 404, 409, 412, 422), dependencies=WRITE)
+@router.patch("/{task_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_task(
     task_id: PathId, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -103,13 +101,13 @@ async def update_task(
     return _one(await TaskService(uow).update(task_id, data, version), uow, response)
 
 
-@router.post("/{task_id:int}/start", responses=problems(401, 404, 409, 412), dependencies=WRITE)
+@router.post("/{task_id:int}/start", responses=problems(409), dependencies=WRITE)
 async def start_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Take the task into work."""
     return _one(await TaskService(uow).transition(task_id, "start", version), uow, response)
 
 
-@router.post("/{task_id:int}/complete", responses=problems(401, 404, 409, 412, 422), dependencies=WRITE)
+@router.post("/{task_id:int}/complete", responses=problems(409), dependencies=WRITE)
 async def complete_task(
     task_id: PathId, data: TaskComplete, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -117,19 +115,19 @@ async def complete_task(
     return _one(await TaskService(uow).transition(task_id, "complete", version, data), uow, response)
 
 
-@router.post("/{task_id:int}/cancel", responses=problems(401, 404, 409, 412), dependencies=WRITE)
+@router.post("/{task_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Cancel the task."""
     return _one(await TaskService(uow).transition(task_id, "cancel", version), uow, response)
 
 
-@router.post("/{task_id:int}/reopen", responses=problems(401, 404, 409, 412), dependencies=WRITE)
+@router.post("/{task_id:int}/reopen", responses=problems(409), dependencies=WRITE)
 async def reopen_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Open a done or cancelled task again (its outcome is cleared)."""
     return _one(await TaskService(uow).transition(task_id, "reopen", version), uow, response)
 
 
-@router.get("/{task_id:int}/history", responses=problems(401, 404, 422), dependencies=READ)
+@router.get("/{task_id:int}/history", dependencies=READ)
 async def task_history(task_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the task, oldest first."""
     await TaskService(uow).get(task_id)

@@ -29,7 +29,6 @@ from app.services.warehouse_checks import Mark, WarehouseCheckService, allowed_n
 router = api_router(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
 
 WORK = [Depends(allow(Permission.WAREHOUSE_CHECKS))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 async def service(request: Request, uow: UowDep) -> WarehouseCheckService:
@@ -59,7 +58,7 @@ def _one(check: WarehouseCheck, response: Response) -> WarehouseCheckRead:
     return to_read(check)
 
 
-@router.get("", responses=problems(401, 403, 422), dependencies=WORK)
+@router.get("", dependencies=WORK)
 async def list_warehouse_checks(
     checks: ServiceDep,
     page: PageDep,
@@ -71,7 +70,7 @@ async def list_warehouse_checks(
     return Page(items=[to_read(c) for c in result.items], next_cursor=result.next_cursor)
 
 
-@router.get("/{check_id:int}", responses=problems(401, 403, 404, 422), dependencies=WORK)
+@router.get("/{check_id:int}", dependencies=WORK)
 async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Response) -> WarehouseCheckRead:
     """One sheet with every position and its mark."""
     return _one(await checks.get(check_id), response)
@@ -82,7 +81,7 @@ async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Re
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The sheet to print"},
-        **problems(401, 403, 404, 503),
+        **problems(503),
     },
     dependencies=WORK,
 )
@@ -93,7 +92,7 @@ async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post("/{check_id:int}/start", responses=ACTION, dependencies=WORK)
+@router.post("/{check_id:int}/start", responses=problems(409), dependencies=WORK)
 async def start_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -101,11 +100,7 @@ async def start_warehouse_check(
     return _one(await checks.start(check_id, version), response)
 
 
-@router.post(
-    "/{check_id:int}/keeper",
-    responses=problems(401, 403, 404, 412, 422),  # in any state of the sheet
-    dependencies=WORK,
-)
+@router.post("/{check_id:int}/keeper", dependencies=WORK)  # no 409: in any state of the sheet
 async def set_warehouse_check_keeper(
     check_id: PathId, data: CheckKeeper, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -113,7 +108,7 @@ async def set_warehouse_check_keeper(
     return _one(await checks.set_keeper(check_id, data.keeper_id, version), response)
 
 
-@router.post("/{check_id:int}/marks", responses=ACTION, dependencies=WORK)
+@router.post("/{check_id:int}/marks", responses=problems(409), dependencies=WORK)
 async def mark_warehouse_check(
     check_id: PathId, data: CheckMarks, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -124,11 +119,7 @@ async def mark_warehouse_check(
     return _one(await checks.mark(check_id, marks, version), response)
 
 
-@router.post(
-    "/{check_id:int}/picked",
-    responses=problems(401, 403, 404, 412, 422),  # in any state, after the check too
-    dependencies=WORK,
-)
+@router.post("/{check_id:int}/picked", dependencies=WORK)  # no 409: in any state, after the check too
 async def warehouse_check_picked(
     check_id: PathId, data: CheckPicked, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -136,7 +127,7 @@ async def warehouse_check_picked(
     return _one(await checks.picked(check_id, data.order_id, version), response)
 
 
-@router.post("/{check_id:int}/complete", responses=ACTION, dependencies=WORK)
+@router.post("/{check_id:int}/complete", responses=problems(409), dependencies=WORK)
 async def complete_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -144,11 +135,7 @@ async def complete_warehouse_check(
     return _one(await checks.complete(check_id, version), response)
 
 
-@router.get(
-    "/{check_id:int}/history",
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))],
-)
+@router.get("/{check_id:int}/history", dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))])
 async def warehouse_check_history(
     check_id: PathId, checks: ServiceDep, uow: UowDep, page: PageDep
 ) -> Page[EventRead]:

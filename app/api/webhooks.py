@@ -27,7 +27,7 @@ def _address(request: Request) -> str:
 @router.post(
     "/amocrm/{token}",
     response_model=WebhookAccepted,
-    responses=problems(403, 413, 415, 422, 429),
+    responses=problems(403, 413, 415, 429),
     dependencies=[Depends(public("amoCRM cannot send a bearer token: the secret is in the URL"))],
     openapi_extra={
         "requestBody": {
@@ -74,7 +74,7 @@ async def amocrm_webhook(
 @router.post(
     "/telegram",
     response_model=ChatUpdateHandled,
-    responses=problems(403, 413, 422, 429),
+    responses=problems(403, 413, 429),
     dependencies=[Depends(public("Telegram authenticates with the secret_token header it was given"))],
     openapi_extra={
         "requestBody": {
