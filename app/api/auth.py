@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from app.api.deps import ActorDep, PathId, SettingsDep, UowDep, allow, public
+from app.api.deps import ActorDep, PasswordHashingDep, PathId, SettingsDep, UowDep, allow, public
 from app.api.problems import http_problem
 from app.api.routing import api_router
 from app.core.security import address_key
@@ -34,7 +34,7 @@ router = api_router(prefix="/api/v1/auth", tags=["auth"])
     dependencies=[Depends(public("the login itself"))],
 )
 async def login(
-    data: LoginRequest, request: Request, uow: UowDep, settings: SettingsDep
+    data: LoginRequest, request: Request, uow: UowDep, settings: SettingsDep, hashing: PasswordHashingDep
 ) -> TokenResponse | JSONResponse:
     """Exchange an email and password for a bearer token (a login session).
 
@@ -48,7 +48,7 @@ async def login(
         data.password.get_secret_value(),
         ttl,
         address=address_key(request.client.host if request.client else None),
-        hashing=request.app.state.password_hashing,
+        hashing=hashing,
         limits=settings.auth,
     )
     if outcome.token is None or outcome.row is None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     QueryId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
@@ -116,17 +118,15 @@ async def attach_file(
     case_id: PathId,
     kind: Annotated[CaseFileKind, Form()],
     file: Annotated[UploadFile, File(description="A scan: PDF or a picture")],
-    request: Request,
     uow: UowDep,
+    storage: StorageDep,
     settings: SettingsDep,
 ) -> CaseFileRead:
     """Keep a scan with the case: the guarantee letter, the delivery receipt, court papers."""
     limit = settings.storage.max_document_bytes
     content = await file.read(limit + 1)
     await file.close()
-    row = await CollectionService(uow).add_file(
-        case_id, kind, file.filename, content, request.app.state.storage, limit
-    )
+    row = await CollectionService(uow).add_file(case_id, kind, file.filename, content, storage, limit)
     return CaseFileRead.model_validate(row)
 
 
@@ -144,9 +144,9 @@ async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
     dependencies=READ,
     operation_id="collection_file",
 )
-async def get_file(case_id: PathId, file_id: PathId, request: Request, uow: UowDep) -> Response:
+async def get_file(case_id: PathId, file_id: PathId, uow: UowDep, storage: StorageDep) -> Response:
     """The scan as it was uploaded."""
-    row, content = await CollectionService(uow).file_content(case_id, file_id, request.app.state.storage)
+    row, content = await CollectionService(uow).file_content(case_id, file_id, storage)
     return file_response(content, row.content_type, row.filename)
 
 
@@ -245,13 +245,13 @@ async def edit_claim(
     dependencies=READ,
     operation_id="claim_letter_pdf",
 )
-async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
+async def claim_pdf(case_id: PathId, uow: UowDep, storage: StorageDep) -> Response:
     """The claim letter: as it was sent (the kept bytes) once sent, else a preview of the draft."""
     service = CollectionService(uow)
     case = await service.get(case_id)
     content: bytes | None = None
     if case.claim_pdf_key is not None and case.claim_pdf_stored_at is not None:
-        stored = await request.app.state.storage.get(case.claim_pdf_key)
+        stored = await storage.get(case.claim_pdf_key)
         content = stored.content if stored is not None else None
     if content is None:
         if case.claim_view is None or case.claim_text is None:
@@ -343,12 +343,12 @@ async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
     operation_id="collection_court_package_zip",
 )
 async def court_package_zip(
-    case_id: PathId, request: Request, uow: UowDep, settings: SettingsDep
+    case_id: PathId, uow: UowDep, storage: StorageDep, erp: ErpDep, settings: SettingsDep
 ) -> Response:
     """The court package in one archive: the index (опись), the claim letter as it was sent, the
     tracking history as a table, the scans, and the invoices printed. 409 when a document's
     content is missing from storage."""
-    archive = CourtArchive(uow, request.app.state.storage, request.app.state.erp, settings.company)
+    archive = CourtArchive(uow, storage, erp, settings.company)
     filename, content = await archive.build(case_id)
     return file_response(content, "application/zip", filename)
 

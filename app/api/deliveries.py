@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Path, Response
 
-from app.api.deps import IfMatchDep, PathId, UowDep, allow, set_etag
+from app.api.deps import ErpDep, IfMatchDep, PathId, UowDep, allow, set_etag
 from app.api.orders import one
 from app.api.routing import api_router
 from app.models.deliveries import Delivery
@@ -23,8 +23,8 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(request: Request, uow: UowDep) -> DeliveryService:
-    return DeliveryService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> DeliveryService:
+    return DeliveryService(uow, erp)
 
 
 ServiceDep = Annotated[DeliveryService, Depends(service)]

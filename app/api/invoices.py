@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Body, Depends, Query, Request, Response, status
+from fastapi import Body, Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -51,8 +52,8 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(request: Request, uow: UowDep, settings: SettingsDep) -> InvoiceService:
-    return InvoiceService(uow, request.app.state.erp, settings.company)
+async def service(uow: UowDep, erp: ErpDep, settings: SettingsDep) -> InvoiceService:
+    return InvoiceService(uow, erp, settings.company)
 
 
 ServiceDep = Annotated[InvoiceService, Depends(service)]

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Query, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     QueryId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
@@ -23,7 +25,6 @@ from app.api.deps import (
     set_etag,
 )
 from app.api.routing import api_router
-from app.core.config import Settings
 from app.models.orders import Order, OrderChannel, OrderStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -50,11 +51,32 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(request: Request, uow: UowDep) -> OrderService:
-    return OrderService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> OrderService:
+    return OrderService(uow, erp)
 
 
 ServiceDep = Annotated[OrderService, Depends(service)]
+
+
+async def warehouse(uow: UowDep, erp: ErpDep) -> WarehouseService:
+    return WarehouseService(uow, erp)
+
+
+WarehouseDep = Annotated[WarehouseService, Depends(warehouse)]
+
+
+async def fulfilment(uow: UowDep, erp: ErpDep) -> FulfilmentService:
+    return FulfilmentService(uow, erp)
+
+
+FulfilmentDep = Annotated[FulfilmentService, Depends(fulfilment)]
+
+
+async def files(orders: ServiceDep, storage: StorageDep, settings: SettingsDep) -> OrderFileService:
+    return OrderFileService(orders.uow, orders, storage, settings.storage.max_document_bytes)
+
+
+FilesDep = Annotated[OrderFileService, Depends(files)]
 
 
 def to_read(order: Order, actions: list[str]) -> OrderRead:
@@ -164,12 +186,6 @@ async def approve_order_credit(
     return await one(orders, await orders.approve_credit(order_id, data.reason, version), response)
 
 
-def _files(request: Request, orders: OrderService, settings: Settings) -> OrderFileService:
-    return OrderFileService(
-        orders.uow, orders, request.app.state.storage, settings.storage.max_document_bytes
-    )
-
-
 @router.post(
     "/{order_id:int}/attachments",
     status_code=status.HTTP_201_CREATED,
@@ -179,25 +195,22 @@ def _files(request: Request, orders: OrderService, settings: Settings) -> OrderF
 async def attach_file(
     order_id: PathId,
     file: Annotated[UploadFile, File(description="PDF, a picture, Word, Excel or UTF-8 text")],
-    request: Request,
-    orders: ServiceDep,
+    files: FilesDep,
     settings: SettingsDep,
 ) -> OrderAttachmentRead:
     """Keep a file the order came with: a scan of the paper order, the letter from the shared
     mailbox, the client's list (multipart form field `file`; the type is told by the content)."""
     content = await file.read(settings.storage.max_document_bytes + 1)
     await file.close()
-    attachment = await _files(request, orders, settings).add(order_id, file.filename, content)
+    attachment = await files.add(order_id, file.filename, content)
     return OrderAttachmentRead.model_validate(attachment)
 
 
 @router.get("/{order_id:int}/attachments", dependencies=READ)
-async def order_attachments(
-    order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
-) -> Page[OrderAttachmentRead]:
+async def order_attachments(order_id: PathId, files: FilesDep) -> Page[OrderAttachmentRead]:
     """The files the order came with, oldest first (one page: an order's files are limited in
     number)."""
-    rows = await _files(request, orders, settings).list(order_id)
+    rows = await files.list(order_id)
     return Page(items=[OrderAttachmentRead.model_validate(a) for a in rows], next_cursor=None)
 
 
@@ -207,11 +220,9 @@ async def order_attachments(
     responses=STORED_FILE,
     dependencies=READ,
 )
-async def order_attachment_file(
-    order_id: PathId, attachment_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
-) -> Response:
+async def order_attachment_file(order_id: PathId, attachment_id: PathId, files: FilesDep) -> Response:
     """The file as it was uploaded."""
-    attachment, content = await _files(request, orders, settings).content(order_id, attachment_id)
+    attachment, content = await files.content(order_id, attachment_id)
     return file_response(content, attachment.content_type, attachment.filename)
 
 
@@ -224,22 +235,20 @@ async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page:
 
 @router.post("/{order_id:int}/fulfil", responses=problems(409), dependencies=WRITE)
 async def fulfil_order(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, fulfilment: FulfilmentDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """After the client approved the invoice: check stock for every line through 1C; in stock →
     reserve, not in stock → procure separately (a requisition-book line for supply)."""
-    order = await FulfilmentService(orders.uow, request.app.state.erp).fulfil(order_id, version)
+    order = await fulfilment.fulfil(order_id, version)
     return await one(orders, order, response)
 
 
 @router.post("/{order_id:int}/send-to-warehouse", responses=problems(409), dependencies=WRITE)
 async def send_to_warehouse(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Post the invoice to the chat «Заявки на склад» as an Excel file (sent by the worker)."""
-    return await one(
-        orders, await WarehouseService(orders.uow, request.app.state.erp).send(order_id, version), response
-    )
+    return await one(orders, await warehouse.send(order_id, version), response)
 
 
 @router.post(
@@ -248,12 +257,10 @@ async def send_to_warehouse(
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def warehouse_accepted(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The warehouse's «Принято»: the order waits at the warehouse for its lines and the picking."""
-    return await one(
-        orders, await WarehouseService(orders.uow, request.app.state.erp).accept(order_id, version), response
-    )
+    return await one(orders, await warehouse.accept(order_id, version), response)
 
 
 @router.post(
@@ -262,14 +269,12 @@ async def warehouse_accepted(
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def order_ready(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The keeper's «собрано»: every line is at the warehouse (reserved, or arrived) and picked, so
     the order is ready to ship and the assistant gets a call to tell the client. A line not there
     yet is a 409 listing its position in `missing` (with its name in `titles`)."""
-    return await one(
-        orders, await WarehouseService(orders.uow, request.app.state.erp).ready(order_id, version), response
-    )
+    return await one(orders, await warehouse.ready(order_id, version), response)
 
 
 @router.get(
@@ -278,7 +283,7 @@ async def order_ready(
     dependencies=READ,
     responses={200: {"content": {XLSX: {}}, "description": "The order for the warehouse"}},
 )
-async def warehouse_document(order_id: PathId, orders: ServiceDep, request: Request) -> Response:
+async def warehouse_document(order_id: PathId, warehouse: WarehouseDep) -> Response:
     """The Excel file the warehouse gets, as it would be made now."""
-    filename, content = await WarehouseService(orders.uow, request.app.state.erp).document(order_id)
+    filename, content = await warehouse.document(order_id)
     return file_response(content, XLSX, filename)

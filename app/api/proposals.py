@@ -5,18 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Path, Query, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 
 from app.api.actions import offered
 from app.api.deps import (
     NOSNIFF,
     PHOTO_BODY,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     QueryId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
@@ -63,9 +65,8 @@ BELOW_COST = [Depends(allow(Permission.PROPOSALS_APPROVE_BELOW_COST))]
 Position = Annotated[int, Path(ge=1, le=1000)]
 
 
-def service(request: Request, uow: UowDep, settings: SettingsDep) -> ProposalService:
-    state = request.app.state
-    return ProposalService(uow, state.erp, state.storage, settings.company, settings.proposals)
+async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> ProposalService:
+    return ProposalService(uow, erp, storage, settings.company, settings.proposals)
 
 
 ServiceDep = Annotated[ProposalService, Depends(service)]

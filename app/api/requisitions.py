@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Response
 
 from app.api.actions import offered
-from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import ErpDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.api.routing import api_router
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.schemas.common import Page, problems
@@ -28,8 +28,8 @@ READ = [Depends(allow(Permission.REQUISITIONS_READ))]
 WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
 
 
-async def service(request: Request, uow: UowDep) -> RequisitionService:
-    return RequisitionService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> RequisitionService:
+    return RequisitionService(uow, erp)
 
 
 ServiceDep = Annotated[RequisitionService, Depends(service)]
@@ -54,7 +54,6 @@ def _one(requisition: Requisition, response: Response) -> RequisitionRead:
 
 @router.get("", dependencies=READ)
 async def list_requisitions(
-    request: Request,
     requisitions: ServiceDep,
     page: PageDep,
     status: RequisitionStatus | None = None,
@@ -80,7 +79,6 @@ async def get_requisition(
     operation_id="requisition_ordered",
 )
 async def mark_ordered(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionOrdered,
     requisitions: ServiceDep,
@@ -101,7 +99,6 @@ async def mark_ordered(
     operation_id="requisition_expected",
 )
 async def set_expected(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionExpected,
     requisitions: ServiceDep,
@@ -122,7 +119,6 @@ async def set_expected(
     operation_id="requisition_arrived",
 )
 async def mark_arrived(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionArrived,
     requisitions: ServiceDep,
@@ -138,7 +134,6 @@ async def mark_arrived(
 
 @router.post("/{requisition_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_requisition(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionCancel,
     requisitions: ServiceDep,

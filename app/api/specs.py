@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
@@ -40,11 +42,11 @@ PDF: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def service(request: Request, uow: UowDep, settings: SettingsDep) -> SpecService:
+async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> SpecService:
     return SpecService(
         uow,
-        request.app.state.erp,
-        request.app.state.storage,
+        erp,
+        storage,
         settings.company,
         settings.storage.max_document_bytes,
     )

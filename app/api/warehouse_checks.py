@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Response
 
 from app.api.actions import offered
 from app.api.deps import (
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -31,8 +32,8 @@ router = api_router(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"]
 WORK = [Depends(allow(Permission.WAREHOUSE_CHECKS))]
 
 
-async def service(request: Request, uow: UowDep) -> WarehouseCheckService:
-    return WarehouseCheckService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> WarehouseCheckService:
+    return WarehouseCheckService(uow, erp)
 
 
 ServiceDep = Annotated[WarehouseCheckService, Depends(service)]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import SettingsDep, UowDep, public
+from app.api.deps import ErpDep, SettingsDep, UowDep, public
 from app.api.problems import http_problem
 from app.api.routing import api_router
 from app.core.security import address_key
@@ -101,6 +101,7 @@ async def amocrm_webhook(
 async def telegram_webhook(
     request: Request,
     uow: UowDep,
+    erp: ErpDep,
     settings: SettingsDep,
     secret: Annotated[
         str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token", max_length=256, include_in_schema=False)
@@ -113,7 +114,7 @@ async def telegram_webhook(
     A refused update (wrong secret, not an Update) keeps only the beginning of its body; an address
     with too many refused lately gets 429 (Retry-After) and nothing is kept."""
     body = await request.body()
-    verdict = await InboundChatService(uow, settings, request.app.state.erp).receive(
+    verdict = await InboundChatService(uow, settings, erp).receive(
         secret, body, request.headers.get("content-type"), _address(request)
     )
     if verdict.rejected is not None:

@@ -3,11 +3,13 @@ otherwise, and the problems its dependencies can answer with are declared for it
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
+import app.api
 from app.api import openapi
 from app.api.deps import IfMatchDep, PathId, allow, public
 from app.api.routing import api_router
@@ -46,11 +48,11 @@ def _document() -> dict[str, Any]:
     async def probe() -> Thing:
         return Thing(name="up")
 
-    app = FastAPI()
-    openapi.install(app)
-    app.include_router(router)
-    app.include_router(outside)
-    return app.openapi()
+    service = FastAPI()
+    openapi.install(service)
+    service.include_router(router)
+    service.include_router(outside)
+    return service.openapi()
 
 
 def _problems(operation: dict[str, Any]) -> list[int]:
@@ -79,3 +81,17 @@ def test_problems_are_derived_from_the_dependencies() -> None:
     for operation in (one["get"], one["patch"]):
         for code in _problems(operation):
             assert list(operation["responses"][str(code)]["content"]) == ["application/problem+json"]
+
+
+def test_routes_name_their_collaborators_instead_of_reading_app_state() -> None:
+    """1C, the file store and the password hashing come through typed dependencies (deps.ErpDep,
+    StorageDep, PasswordHashingDep); only deps.py reads them off the app, with the middleware and
+    the probes (which check the engine, the queue and 1C themselves)."""
+    api = Path(app.api.__file__).parent
+    readers = sorted(
+        module.name
+        for module in api.glob("*.py")
+        if module.name not in {"deps.py", "middleware.py", "health.py", "actions.py"}
+        and "app.state." in module.read_text(encoding="utf-8")
+    )
+    assert readers == []
