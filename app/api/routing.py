@@ -71,6 +71,9 @@ class ApiRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
+        # The operationId, named or taken from the handler, is what a reader of the route finds in
+        # its operation_id, as when every route wrote it out.
+        self.operation_id = self.operation_id or self.unique_id
         derived = {s: r for s, r in problems(*derived_problems(self)).items() if s not in self.responses}
         self.responses = {**derived, **self.responses}
         for status, response in derived.items():
