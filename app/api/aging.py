@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.api.deps import UowDep, allow
+from app.api.routing import api_router
 from app.schemas.aging import AgingBuckets, AgingReportRead, AgingRowRead, DsoReportRead, DsoRowRead
-from app.schemas.common import problems
 from app.services.permissions import Permission
 from app.services.receivables.aging import DSO_DEFAULT_DAYS, AgingService, DsoGroupBy, GroupBy
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = api_router(prefix="/api/v1/reports", tags=["reports"])
 
 REPORTS = [Depends(allow(Permission.RECEIVABLES_REPORTS))]
 
 
-@router.get(
-    "/aging",
-    response_model=AgingReportRead,
-    responses=problems(401, 403, 422),
-    dependencies=REPORTS,
-    operation_id="aging_report",
-)
+@router.get("/aging", dependencies=REPORTS)
 async def aging_report(
     uow: UowDep,
     group_by: GroupBy = GroupBy.CLIENT,
@@ -51,13 +45,7 @@ async def aging_report(
     )
 
 
-@router.get(
-    "/dso",
-    response_model=DsoReportRead,
-    responses=problems(401, 403, 422),
-    dependencies=REPORTS,
-    operation_id="dso_report",
-)
+@router.get("/dso", dependencies=REPORTS)
 async def dso_report(
     uow: UowDep,
     group_by: DsoGroupBy = DsoGroupBy.COMPANY,

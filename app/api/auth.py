@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from app.api.deps import ActorDep, PathId, SettingsDep, UowDep, allow, public
+from app.api.deps import ActorDep, PasswordHashingDep, PathId, SettingsDep, UowDep, allow, public
 from app.api.problems import http_problem
+from app.api.routing import api_router
 from app.core.security import address_key
 from app.schemas.common import Page, problems
 from app.schemas.directory import (
@@ -23,18 +24,17 @@ from app.schemas.directory import (
 from app.services.directory import AuthService
 from app.services.permissions import Permission, permissions_of
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = api_router(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post(
     "/token",
     response_model=TokenResponse,
-    responses=problems(401, 422, 429),
+    responses=problems(401, 429),
     dependencies=[Depends(public("the login itself"))],
-    operation_id="login",
 )
 async def login(
-    data: LoginRequest, request: Request, uow: UowDep, settings: SettingsDep
+    data: LoginRequest, request: Request, uow: UowDep, settings: SettingsDep, hashing: PasswordHashingDep
 ) -> TokenResponse | JSONResponse:
     """Exchange an email and password for a bearer token (a login session).
 
@@ -48,7 +48,7 @@ async def login(
         data.password.get_secret_value(),
         ttl,
         address=address_key(request.client.host if request.client else None),
-        hashing=request.app.state.password_hashing,
+        hashing=hashing,
         limits=settings.auth,
     )
     if outcome.token is None or outcome.row is None:
@@ -57,26 +57,14 @@ async def login(
     return TokenResponse(access_token=outcome.token, expires_at=outcome.row.expires_at)
 
 
-@router.get(
-    "/me",
-    response_model=MeRead,
-    responses=problems(401, 422),
-    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="get_me",
-)
+@router.get("/me", dependencies=[Depends(allow(Permission.TOKENS_OWN))], operation_id="get_me")
 async def me(actor: ActorDep) -> MeRead:
     """Who the token belongs to, with the permissions its roles grant."""
     read = EmployeeRead.model_validate(actor)
     return MeRead(**read.model_dump(), permissions=sorted(permissions_of(actor.role_set)))
 
 
-@router.get(
-    "/tokens",
-    response_model=Page[PersonalTokenRead],
-    responses=problems(401, 422),
-    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="list_tokens",
-)
+@router.get("/tokens", dependencies=[Depends(allow(Permission.TOKENS_OWN))])
 async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
     """Your tokens (sessions and personal), newest first, without their secrets (one page: a person
     holds a few)."""
@@ -86,11 +74,9 @@ async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
 
 @router.post(
     "/tokens",
-    response_model=PersonalTokenCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 409, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="create_token",
 )
 async def create_token(
     data: PersonalTokenCreate, actor: ActorDep, uow: UowDep, settings: SettingsDep
@@ -105,9 +91,8 @@ async def create_token(
 @router.delete(
     "/tokens/{token_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(401, 404, 409),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
-    operation_id="revoke_token",
 )
 async def revoke_token(token_id: PathId, actor: ActorDep, uow: UowDep) -> None:
     """Revoke one of your tokens; it stops working at once."""

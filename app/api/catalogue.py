@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query
 
-from app.api.deps import ActorDep, allow
+from app.api.deps import ActorDep, ErpDep, allow
+from app.api.routing import api_router
 from app.models.directory import Employee
 from app.schemas.catalogue import ProductStaffRead
 from app.schemas.common import Page, problems
@@ -14,16 +15,16 @@ from app.services.catalogue import CatalogueService
 from app.services.permissions import Permission, prices
 from app.services.ports import Product
 
-router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
+router = api_router(prefix="/api/v1/catalogue", tags=["catalogue"])
 
 READ = [Depends(allow(Permission.CATALOGUE_READ))]
 
 
-async def catalogue(request: Request) -> CatalogueService:
-    return CatalogueService(request.app.state.erp)
+async def service(erp: ErpDep) -> CatalogueService:
+    return CatalogueService(erp)
 
 
-CatalogueDep = Annotated[CatalogueService, Depends(catalogue)]
+ServiceDep = Annotated[CatalogueService, Depends(service)]
 
 
 def _read(product: Product, actor: Employee) -> ProductStaffRead:
@@ -32,15 +33,9 @@ def _read(product: Product, actor: Employee) -> ProductStaffRead:
     return read if prices(actor) else read.model_copy(update={"purchase_price": None})
 
 
-@router.get(
-    "/products",
-    response_model=Page[ProductStaffRead],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="search_products",
-)
+@router.get("/products", dependencies=READ)
 async def search_products(
-    service: CatalogueDep,
+    catalogue: ServiceDep,
     actor: ActorDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Name, model, article or color")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -50,32 +45,20 @@ async def search_products(
 ) -> Page[ProductStaffRead]:
     """Search the nomenclature (with its characteristic: model, color, size, height), a page at a
     time."""
-    page = await service.search_page(q, cursor, limit)
+    page = await catalogue.search_page(q, cursor, limit)
     return Page(items=[_read(p, actor) for p in page.items], next_cursor=page.next_cursor)
 
 
-@router.get(
-    "/products/{product_id}",
-    response_model=ProductStaffRead,
-    responses=problems(401, 404),
-    dependencies=READ,
-    operation_id="get_product",
-)
+@router.get("/products/{product_id}", responses=problems(404), dependencies=READ)
 async def get_product(
-    product_id: Annotated[str, Path(max_length=64)], service: CatalogueDep, actor: ActorDep
+    product_id: Annotated[str, Path(max_length=64)], catalogue: ServiceDep, actor: ActorDep
 ) -> ProductStaffRead:
     """One catalogue item with its prices by category, stock and (to the roles that price) its
     purchase price."""
-    return _read(await service.get(product_id), actor)
+    return _read(await catalogue.get(product_id), actor)
 
 
-@router.get(
-    "/price-categories",
-    response_model=Page[str],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="list_price_categories",
-)
-async def price_categories(service: CatalogueDep) -> Page[str]:
+@router.get("/price-categories", dependencies=READ, operation_id="list_price_categories")
+async def price_categories(catalogue: ServiceDep) -> Page[str]:
     """The price lists an order line can name (one page: 1C keeps a few)."""
-    return Page(items=await service.price_categories(), next_cursor=None)
+    return Page(items=await catalogue.price_categories(), next_cursor=None)

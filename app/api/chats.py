@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.api.deps import PageDep, SettingsDep, UowDep, allow
+from app.api.routing import api_router
 from app.models.outbox import OutboundKind, OutboundStatus
-from app.schemas.common import Page, problems
+from app.schemas.common import Page
 from app.schemas.outbox import ChannelRead, OutboundRead
 from app.services.outbox import OutboxService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1", tags=["chats"])
+router = api_router(prefix="/api/v1", tags=["chats"])
 
 READ = [Depends(allow(Permission.CHATS_READ))]
 
 
-@router.get(
-    "/chats",
-    response_model=Page[ChannelRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_chats",
-)
+@router.get("/chats", dependencies=READ)
 async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
     """The department's work chats, with the adapter each is routed through (one page: the
     configured few)."""
@@ -35,13 +30,7 @@ async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
     return Page(items=items, next_cursor=None)
 
 
-@router.get(
-    "/outbound",
-    response_model=Page[OutboundRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_outbound",
-)
+@router.get("/outbound", dependencies=READ)
 async def list_outbound(
     uow: UowDep,
     page: PageDep,

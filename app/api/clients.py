@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.clients import Client, Potential, PurchaseFrequency
 from app.schemas.clients import (
     ClientCreate,
@@ -21,7 +22,7 @@ from app.schemas.events import EventRead
 from app.services.clients import ClientService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
+router = api_router(prefix="/api/v1/clients", tags=["clients"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 WRITE = [Depends(allow(Permission.CLIENTS_WRITE))]
@@ -32,13 +33,7 @@ def _read(client: Client, response: Response) -> ClientRead:
     return ClientRead.model_validate(client)
 
 
-@router.get(
-    "",
-    response_model=Page[ClientRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_clients",
-)
+@router.get("", dependencies=READ)
 async def list_clients(
     uow: UowDep,
     page: PageDep,
@@ -65,38 +60,19 @@ async def list_clients(
     return Page(items=[ClientRead.model_validate(c) for c in result.items], next_cursor=result.next_cursor)
 
 
-@router.post(
-    "",
-    response_model=ClientRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_client",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def create_client(data: ClientCreate, uow: UowDep, response: Response) -> ClientRead:
     """Add a client with its contacts. The INN's checksum is verified; INN+KPP must be unique."""
     return _read(await ClientService(uow).create(data), response)
 
 
-@router.get(
-    "/{client_id:int}",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_client",
-)
+@router.get("/{client_id:int}", dependencies=READ)
 async def get_client(client_id: PathId, uow: UowDep, response: Response) -> ClientRead:
     """One client with its contacts."""
     return _read(await ClientService(uow).get(client_id), response)
 
 
-@router.patch(
-    "/{client_id:int}",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="update_client",
-)
+@router.patch("/{client_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_client(
     client_id: PathId, data: ClientUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
@@ -106,8 +82,6 @@ async def update_client(
 
 @router.put(
     "/{client_id:int}/credit-terms",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404, 412, 422),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
     operation_id="set_client_credit_terms",
 )
@@ -122,8 +96,6 @@ async def set_credit_terms(
 
 @router.put(
     "/{client_id:int}/contract-terms",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404, 412, 422),
     dependencies=[Depends(allow(Permission.CONTRACT_TERMS_WRITE))],
     operation_id="set_client_contract_terms",
 )
@@ -138,9 +110,8 @@ async def set_contract_terms(
 
 @router.post(
     "/{client_id:int}/contacts",
-    response_model=ClientRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="add_client_contact",
 )
@@ -152,11 +123,7 @@ async def add_contact(
 
 
 @router.put(
-    "/{client_id:int}/contacts/{contact_id:int}",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404, 412, 422),
-    dependencies=WRITE,
-    operation_id="replace_client_contact",
+    "/{client_id:int}/contacts/{contact_id:int}", dependencies=WRITE, operation_id="replace_client_contact"
 )
 async def replace_contact(
     client_id: PathId,
@@ -171,11 +138,7 @@ async def replace_contact(
 
 
 @router.delete(
-    "/{client_id:int}/contacts/{contact_id:int}",
-    response_model=ClientRead,
-    responses=problems(401, 403, 404, 412),
-    dependencies=WRITE,
-    operation_id="remove_client_contact",
+    "/{client_id:int}/contacts/{contact_id:int}", dependencies=WRITE, operation_id="remove_client_contact"
 )
 async def remove_contact(
     client_id: PathId, contact_id: PathId, uow: UowDep, version: IfMatchDep, response: Response
@@ -184,13 +147,7 @@ async def remove_contact(
     return _read(await ClientService(uow).remove_contact(client_id, contact_id, version), response)
 
 
-@router.get(
-    "/{client_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.HISTORY_READ))],
-    operation_id="client_history",
-)
+@router.get("/{client_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))])
 async def client_history(client_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the client, oldest first."""
     await ClientService(uow).get(client_id)

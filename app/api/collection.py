@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     QueryId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
@@ -23,6 +25,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.core.errors import Conflict
 from app.models.collection import CaseFileKind, CaseStage, CollectionCase
 from app.schemas.collection import (
@@ -48,14 +51,13 @@ from app.services.permissions import Permission
 from app.services.receivables.collection import CollectionService
 from app.services.receivables.court_archive import CourtArchive
 
-router = APIRouter(tags=["collection"])
+router = api_router(tags=["collection"])
 PREFIX = "/api/v1/collection-cases"
 
 READ = [Depends(allow(Permission.COLLECTION_READ))]
 WRITE = [Depends(allow(Permission.COLLECTION_WRITE))]
 CLAIM = [Depends(allow(Permission.COLLECTION_CLAIM))]
 CLOSE = [Depends(allow(Permission.COLLECTION_CLOSE))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 async def _read(
@@ -74,13 +76,7 @@ async def _read(
     )
 
 
-@router.get(
-    PREFIX,
-    response_model=Page[CaseRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="list_collection_cases",
-)
+@router.get(PREFIX, responses=problems(404), dependencies=READ, operation_id="list_collection_cases")
 async def list_cases(
     uow: UowDep,
     page: PageDep,
@@ -94,13 +90,7 @@ async def list_cases(
     return Page(items=[await _read(service, c) for c in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    f"{PREFIX}/{{case_id:int}}",
-    response_model=CaseRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="get_collection_case",
-)
+@router.get(f"{PREFIX}/{{case_id:int}}", dependencies=READ, operation_id="get_collection_case")
 async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead:
     """One case with its stage, the guarantee letter, the claim letter, the post and the court."""
     service = CollectionService(uow)
@@ -109,8 +99,6 @@ async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
     operation_id="collection_case_history",
 )
@@ -122,9 +110,7 @@ async def case_history(case_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/attachments",
-    response_model=CaseFileRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="attach_collection_file",
 )
@@ -132,27 +118,19 @@ async def attach_file(
     case_id: PathId,
     kind: Annotated[CaseFileKind, Form()],
     file: Annotated[UploadFile, File(description="A scan: PDF or a picture")],
-    request: Request,
     uow: UowDep,
+    storage: StorageDep,
     settings: SettingsDep,
 ) -> CaseFileRead:
     """Keep a scan with the case: the guarantee letter, the delivery receipt, court papers."""
     limit = settings.storage.max_document_bytes
     content = await file.read(limit + 1)
     await file.close()
-    row = await CollectionService(uow).add_file(
-        case_id, kind, file.filename, content, request.app.state.storage, limit
-    )
+    row = await CollectionService(uow).add_file(case_id, kind, file.filename, content, storage, limit)
     return CaseFileRead.model_validate(row)
 
 
-@router.get(
-    f"{PREFIX}/{{case_id:int}}/attachments",
-    response_model=Page[CaseFileRead],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="collection_files",
-)
+@router.get(f"{PREFIX}/{{case_id:int}}/attachments", dependencies=READ, operation_id="collection_files")
 async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
     """The case's scans, oldest first (one page: a case has a few)."""
     rows = await CollectionService(uow).files(case_id)
@@ -162,20 +140,19 @@ async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
 @router.get(
     f"{PREFIX}/{{case_id:int}}/attachments/{{file_id:int}}",
     response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
+    responses=STORED_FILE,
     dependencies=READ,
     operation_id="collection_file",
 )
-async def get_file(case_id: PathId, file_id: PathId, request: Request, uow: UowDep) -> Response:
+async def get_file(case_id: PathId, file_id: PathId, uow: UowDep, storage: StorageDep) -> Response:
     """The scan as it was uploaded."""
-    row, content = await CollectionService(uow).file_content(case_id, file_id, request.app.state.storage)
+    row, content = await CollectionService(uow).file_content(case_id, file_id, storage)
     return file_response(content, row.content_type, row.filename)
 
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/guarantee",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="receive_guarantee_letter",
 )
@@ -192,8 +169,7 @@ async def receive_guarantee(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/guarantee-refusal",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="refuse_guarantee_letter",
 )
@@ -205,13 +181,7 @@ async def refuse_guarantee(
     return await _read(service, await service.refuse_guarantee(case_id, data.comment, version), response)
 
 
-@router.get(
-    f"{PREFIX}/{{case_id:int}}/calls",
-    response_model=Page[CallRead],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="collection_calls",
-)
+@router.get(f"{PREFIX}/{{case_id:int}}/calls", dependencies=READ, operation_id="collection_calls")
 async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
     """The negotiation calls, oldest first (one page: a case's negotiation has a few)."""
     rows = await CollectionService(uow).calls(case_id)
@@ -220,9 +190,8 @@ async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/calls",
-    response_model=CallRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),  # adds a call, the case's version is not asked
+    responses=problems(409),  # adds a call, the case's version is not asked
     dependencies=WRITE,
     operation_id="log_collection_call",
 )
@@ -241,8 +210,7 @@ async def log_call(case_id: PathId, data: CallCreate, uow: UowDep) -> CallRead:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/negotiation-done",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="finish_collection_negotiation",
 )
@@ -256,8 +224,7 @@ async def finish_negotiation(
 
 @router.patch(
     f"{PREFIX}/{{case_id:int}}/claim",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=CLAIM,
     operation_id="edit_claim_letter",
 )
@@ -274,17 +241,17 @@ async def edit_claim(
 @router.get(
     f"{PREFIX}/{{case_id:int}}/claim.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 409, 503)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(409, 503)},
     dependencies=READ,
     operation_id="claim_letter_pdf",
 )
-async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
+async def claim_pdf(case_id: PathId, uow: UowDep, storage: StorageDep) -> Response:
     """The claim letter: as it was sent (the kept bytes) once sent, else a preview of the draft."""
     service = CollectionService(uow)
     case = await service.get(case_id)
     content: bytes | None = None
     if case.claim_pdf_key is not None and case.claim_pdf_stored_at is not None:
-        stored = await request.app.state.storage.get(case.claim_pdf_key)
+        stored = await storage.get(case.claim_pdf_key)
         content = stored.content if stored is not None else None
     if content is None:
         if case.claim_view is None or case.claim_text is None:
@@ -295,8 +262,7 @@ async def claim_pdf(case_id: PathId, request: Request, uow: UowDep) -> Response:
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/claim/approve",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=CLAIM,
     operation_id="approve_claim_letter",
 )
@@ -308,8 +274,7 @@ async def approve_claim(case_id: PathId, uow: UowDep, version: IfMatchDep, respo
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/claim/send",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="send_claim_letter",
 )
@@ -328,8 +293,7 @@ async def send_claim(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/delivery-receipt",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="record_delivery_receipt",
 )
@@ -343,8 +307,7 @@ async def delivery_receipt(
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/court",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=CLAIM,
     operation_id="record_court_stage",
 )
@@ -359,11 +322,7 @@ async def court(
 
 
 @router.get(
-    f"{PREFIX}/{{case_id:int}}/court-package",
-    response_model=Page[CourtDocument],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="collection_court_package",
+    f"{PREFIX}/{{case_id:int}}/court-package", dependencies=READ, operation_id="collection_court_package"
 )
 async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
     """The documents for the lawyer: the claim and its calculation, the proof of sending with the
@@ -378,26 +337,25 @@ async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
     response_class=Response,
     responses={
         200: {"content": {"application/zip": {}}, "description": "The documents and their index"},
-        **problems(401, 403, 404, 409),
+        **problems(409),
     },
     dependencies=READ,
     operation_id="collection_court_package_zip",
 )
 async def court_package_zip(
-    case_id: PathId, request: Request, uow: UowDep, settings: SettingsDep
+    case_id: PathId, uow: UowDep, storage: StorageDep, erp: ErpDep, settings: SettingsDep
 ) -> Response:
     """The court package in one archive: the index (опись), the claim letter as it was sent, the
     tracking history as a table, the scans, and the invoices printed. 409 when a document's
     content is missing from storage."""
-    archive = CourtArchive(uow, request.app.state.storage, request.app.state.erp, settings.company)
+    archive = CourtArchive(uow, storage, erp, settings.company)
     filename, content = await archive.build(case_id)
     return file_response(content, "application/zip", filename)
 
 
 @router.post(
     f"{PREFIX}/{{case_id:int}}/close",
-    response_model=CaseRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=CLOSE,
     operation_id="close_collection_case",
 )
@@ -411,11 +369,7 @@ async def close(
 
 
 @router.get(
-    "/api/v1/reports/collection-cases-by-stage",
-    response_model=Page[StageCount],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="collection_cases_by_stage",
+    "/api/v1/reports/collection-cases-by-stage", dependencies=READ, operation_id="collection_cases_by_stage"
 )
 async def cases_by_stage(uow: UowDep) -> Page[StageCount]:
     """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL;

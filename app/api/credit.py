@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.credit import CreditRequest, CreditRequestStatus
 from app.schemas.common import Page, problems
 from app.schemas.credit import (
@@ -22,7 +23,7 @@ from app.schemas.events import EventRead
 from app.services.credit import CreditService, credit_actions
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/credit-requests", tags=["credit"])
+router = api_router(prefix="/api/v1/credit-requests", tags=["credit"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 
@@ -50,11 +51,9 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
 
 @router.post(
     "",
-    response_model=CreditRequestRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 422),
+    responses=problems(404),
     dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
-    operation_id="request_credit_terms",
 )
 async def request_credit_terms(
     data: CreditRequestCreate, uow: UowDep, response: Response
@@ -65,13 +64,7 @@ async def request_credit_terms(
     return _read(await CreditService(uow).request(data), response)
 
 
-@router.get(
-    "",
-    response_model=Page[CreditRequestRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="list_credit_requests",
-)
+@router.get("", responses=problems(404), dependencies=READ)
 async def list_credit_requests(
     uow: UowDep,
     page: PageDep,
@@ -85,13 +78,7 @@ async def list_credit_requests(
     return Page(items=[_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{request_id:int}",
-    response_model=CreditRequestRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="get_credit_request",
-)
+@router.get("/{request_id:int}", dependencies=READ)
 async def get_credit_request(request_id: PathId, uow: UowDep, response: Response) -> CreditRequestRead:
     """One request with its verdict and decision."""
     return _read(await CreditService(uow).get(request_id), response)
@@ -99,10 +86,8 @@ async def get_credit_request(request_id: PathId, uow: UowDep, response: Response
 
 @router.post(
     "/{request_id:int}/verdict",
-    response_model=CreditRequestRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_VERDICT))],
-    operation_id="credit_verdict",
 )
 async def credit_verdict(
     request_id: PathId, data: CreditVerdict, uow: UowDep, version: IfMatchDep, response: Response
@@ -114,10 +99,8 @@ async def credit_verdict(
 
 @router.post(
     "/{request_id:int}/recommend",
-    response_model=CreditRequestRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_RECOMMEND))],
-    operation_id="recommend_credit_request",
 )
 async def recommend_credit_request(
     request_id: PathId, data: CreditRecommendation, uow: UowDep, version: IfMatchDep, response: Response
@@ -130,10 +113,8 @@ async def recommend_credit_request(
 
 @router.post(
     "/{request_id:int}/approve",
-    response_model=CreditRequestRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
-    operation_id="approve_credit_request",
 )
 async def approve_credit_request(
     request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
@@ -146,10 +127,8 @@ async def approve_credit_request(
 
 @router.post(
     "/{request_id:int}/reject",
-    response_model=CreditRequestRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
-    operation_id="reject_credit_request",
 )
 async def reject_credit_request(
     request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
@@ -159,13 +138,7 @@ async def reject_credit_request(
     return _read(await CreditService(uow).reject(request_id, data, version), response)
 
 
-@router.get(
-    "/{request_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.HISTORY_READ))],
-    operation_id="credit_request_history",
-)
+@router.get("/{request_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))])
 async def credit_request_history(request_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every step of the request."""
     await CreditService(uow).get(request_id)

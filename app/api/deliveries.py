@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Response
 
-from app.api.deps import IfMatchDep, PathId, UowDep, allow, set_etag
+from app.api.deps import ErpDep, IfMatchDep, PathId, UowDep, allow, set_etag
 from app.api.orders import one
+from app.api.routing import api_router
 from app.models.deliveries import Delivery
 from app.models.orders import Order
 from app.schemas.common import problems
@@ -16,15 +17,14 @@ from app.schemas.orders import OrderRead
 from app.services.deliveries import DeliveryService, driver_message
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = api_router(prefix="/api/v1/orders", tags=["orders"])
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
-async def service(request: Request, uow: UowDep) -> DeliveryService:
-    return DeliveryService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> DeliveryService:
+    return DeliveryService(uow, erp)
 
 
 ServiceDep = Annotated[DeliveryService, Depends(service)]
@@ -41,14 +41,7 @@ async def _order(deliveries: DeliveryService, order: Order, response: Response) 
     return await one(deliveries.orders, order, response)
 
 
-@router.post(
-    "/{order_id:int}/delivery",
-    response_model=DeliveryRead,
-    status_code=201,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="agree_delivery",
-)
+@router.post("/{order_id:int}/delivery", status_code=201, responses=problems(409), dependencies=WRITE)
 async def agree_delivery(
     order_id: PathId, data: DeliveryAgree, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> DeliveryRead:
@@ -67,13 +60,7 @@ async def agree_delivery(
     return _delivery(delivery, response)
 
 
-@router.get(
-    "/{order_id:int}/delivery",
-    response_model=DeliveryRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_delivery",
-)
+@router.get("/{order_id:int}/delivery", dependencies=READ)
 async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Response) -> DeliveryRead:
     """The agreed delivery with its checklist (who ticked what, and when)."""
     return _delivery(await deliveries.of_order(order_id), response)
@@ -81,8 +68,7 @@ async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Respo
 
 @router.post(
     "/{order_id:int}/delivery/checklist/{item}",
-    response_model=DeliveryRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="tick_delivery_item",
 )
@@ -98,13 +84,7 @@ async def tick_item(
     return _delivery(await deliveries.tick(order_id, item, version), response)
 
 
-@router.post(
-    "/{order_id:int}/ship",
-    response_model=OrderRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="ship_order",
-)
+@router.post("/{order_id:int}/ship", responses=problems(409), dependencies=WRITE)
 async def ship_order(
     order_id: PathId, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -112,13 +92,7 @@ async def ship_order(
     return await _order(deliveries, await deliveries.ship(order_id, version), response)
 
 
-@router.post(
-    "/{order_id:int}/received",
-    response_model=OrderRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="order_received",
-)
+@router.post("/{order_id:int}/received", responses=problems(409), dependencies=WRITE)
 async def order_received(
     order_id: PathId, data: OrderReceived, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -126,13 +100,7 @@ async def order_received(
     return await _order(deliveries, await deliveries.received(order_id, data.received_on, version), response)
 
 
-@router.post(
-    "/{order_id:int}/feedback",
-    response_model=OrderRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="order_feedback",
-)
+@router.post("/{order_id:int}/feedback", responses=problems(409), dependencies=WRITE)
 async def order_feedback(
     order_id: PathId, data: OrderFeedback, deliveries: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:

@@ -18,12 +18,14 @@ from app.core.config import Settings
 from app.core.db import MAX_ID
 from app.core.errors import FieldError, Unauthenticated
 from app.core.logging import request_id_var
+from app.core.security import PasswordHashing
 from app.models.directory import Employee
 from app.schemas.common import Page
 from app.schemas.events import EventRead
 from app.services.directory import AuthService
 from app.services.history import HistoryService
 from app.services.permissions import Permission, require
+from app.services.ports import Erp, Storage
 from app.services.unit_of_work import UnitOfWork
 
 
@@ -72,6 +74,31 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+# The app's collaborators, typed: a route names the one it needs instead of reading app.state.
+async def get_erp(request: Request) -> Erp:
+    erp: Erp = request.app.state.erp
+    return erp
+
+
+ErpDep = Annotated[Erp, Depends(get_erp)]
+
+
+async def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]
+
+
+async def get_password_hashing(request: Request) -> PasswordHashing:
+    hashing: PasswordHashing = request.app.state.password_hashing
+    return hashing
+
+
+PasswordHashingDep = Annotated[PasswordHashing, Depends(get_password_hashing)]
 
 
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
@@ -235,7 +262,7 @@ class PageParams:
 
 
 async def page_params(
-    request: Request,
+    settings: SettingsDep,
     limit: Annotated[
         int | None, Query(ge=1, le=1000, description="Page size (at most the configured maximum)")
     ] = None,
@@ -243,7 +270,6 @@ async def page_params(
         str | None, Query(max_length=512, description="`next_cursor` of the previous page")
     ] = None,
 ) -> PageParams:
-    settings: Settings = request.app.state.settings
     if limit is not None and limit > settings.api.max_page_size:
         raise FieldError("query.limit", f"must be at most {settings.api.max_page_size}")
     return PageParams(limit or settings.api.default_page_size, cursor)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.directory import Role
 from app.schemas.common import Page, problems
 from app.schemas.directory import (
@@ -21,34 +22,21 @@ from app.schemas.events import EventRead
 from app.services.directory import DepartmentService, EmployeeService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1", tags=["directory"])
+router = api_router(prefix="/api/v1", tags=["directory"])
 
 READ = [Depends(allow(Permission.DIRECTORY_READ))]
 WRITE = [Depends(allow(Permission.DIRECTORY_WRITE))]
 HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
 
 
-@router.get(
-    "/departments",
-    response_model=Page[DepartmentRead],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="list_departments",
-)
+@router.get("/departments", dependencies=READ)
 async def list_departments(uow: UowDep) -> Page[DepartmentRead]:
     """All departments, by name (one page: a company has a few)."""
     rows = await DepartmentService(uow).all()
     return Page(items=[DepartmentRead.model_validate(d) for d in rows], next_cursor=None)
 
 
-@router.post(
-    "/departments",
-    response_model=DepartmentRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_department",
-)
+@router.post("/departments", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def create_department(data: DepartmentCreate, uow: UowDep, response: Response) -> DepartmentRead:
     """Add a department (admin)."""
     department = await DepartmentService(uow).create(data)
@@ -56,13 +44,7 @@ async def create_department(data: DepartmentCreate, uow: UowDep, response: Respo
     return DepartmentRead.model_validate(department)
 
 
-@router.get(
-    "/departments/{department_id:int}",
-    response_model=DepartmentRead,
-    responses=problems(401, 404),
-    dependencies=READ,
-    operation_id="get_department",
-)
+@router.get("/departments/{department_id:int}", dependencies=READ)
 async def get_department(department_id: PathId, uow: UowDep, response: Response) -> DepartmentRead:
     """One department."""
     department = await DepartmentService(uow).get(department_id)
@@ -70,13 +52,7 @@ async def get_department(department_id: PathId, uow: UowDep, response: Response)
     return DepartmentRead.model_validate(department)
 
 
-@router.patch(
-    "/departments/{department_id:int}",
-    response_model=DepartmentRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="update_department",
-)
+@router.patch("/departments/{department_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_department(
     department_id: PathId, data: DepartmentUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> DepartmentRead:
@@ -86,26 +62,14 @@ async def update_department(
     return DepartmentRead.model_validate(department)
 
 
-@router.get(
-    "/departments/{department_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=HISTORY,
-    operation_id="department_history",
-)
+@router.get("/departments/{department_id:int}/history", dependencies=HISTORY)
 async def department_history(department_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the department, oldest first."""
     await DepartmentService(uow).get(department_id)
     return await history_page(uow, "department", department_id, page)
 
 
-@router.get(
-    "/employees",
-    response_model=Page[EmployeeRead],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="list_employees",
-)
+@router.get("/employees", dependencies=READ)
 async def list_employees(
     uow: UowDep,
     page: PageDep,
@@ -121,14 +85,7 @@ async def list_employees(
     return Page(items=[EmployeeRead.model_validate(e) for e in result.items], next_cursor=result.next_cursor)
 
 
-@router.post(
-    "/employees",
-    response_model=EmployeeRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_employee",
-)
+@router.post("/employees", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response) -> EmployeeRead:
     """Add an employee (admin). A password lets them log in; without one, issue them a token."""
     employee = await EmployeeService(uow).create(data)
@@ -136,13 +93,7 @@ async def create_employee(data: EmployeeCreate, uow: UowDep, response: Response)
     return EmployeeRead.model_validate(employee)
 
 
-@router.get(
-    "/employees/{employee_id:int}",
-    response_model=EmployeeRead,
-    responses=problems(401, 404),
-    dependencies=READ,
-    operation_id="get_employee",
-)
+@router.get("/employees/{employee_id:int}", dependencies=READ)
 async def get_employee(employee_id: PathId, uow: UowDep, response: Response) -> EmployeeRead:
     """One employee."""
     employee = await EmployeeService(uow).get(employee_id)
@@ -150,13 +101,7 @@ async def get_employee(employee_id: PathId, uow: UowDep, response: Response) -> 
     return EmployeeRead.model_validate(employee)
 
 
-@router.patch(
-    "/employees/{employee_id:int}",
-    response_model=EmployeeRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="update_employee",
-)
+@router.patch("/employees/{employee_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_employee(
     employee_id: PathId, data: EmployeeUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> EmployeeRead:
@@ -166,13 +111,7 @@ async def update_employee(
     return EmployeeRead.model_validate(employee)
 
 
-@router.get(
-    "/employees/{employee_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=HISTORY,
-    operation_id="employee_history",
-)
+@router.get("/employees/{employee_id:int}/history", dependencies=HISTORY)
 async def employee_history(employee_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the employee, oldest first."""
     await EmployeeService(uow).get(employee_id)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, set_etag
+from app.api.routing import api_router
 from app.models.flags import DocumentFlag, DocumentKind, FlagStatus
 from app.schemas.common import Page, problems
 from app.schemas.flags import FlagCreate, FlagFix, FlagRead
 from app.services.flags import FlagService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/document-flags", tags=["document flags"])
+router = api_router(prefix="/api/v1/document-flags", tags=["document flags"])
 
 ANYONE = [Depends(allow(Permission.DOCUMENT_FLAGS))]
 
@@ -23,14 +24,7 @@ def _one(flag: DocumentFlag, response: Response) -> FlagRead:
     return FlagRead.model_validate(flag)
 
 
-@router.post(
-    "",
-    response_model=FlagRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 409, 422),
-    dependencies=ANYONE,
-    operation_id="flag_document",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=ANYONE)
 async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> FlagRead:
     """Flag a document as wrong, saying what is wrong; it is posted to «Косяки в документах»."""
     return _one(
@@ -38,13 +32,7 @@ async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> Fl
     )
 
 
-@router.get(
-    "",
-    response_model=Page[FlagRead],
-    responses=problems(401, 422),
-    dependencies=ANYONE,
-    operation_id="list_document_flags",
-)
+@router.get("", dependencies=ANYONE, operation_id="list_document_flags")
 async def list_flags(
     uow: UowDep,
     page: PageDep,
@@ -60,11 +48,7 @@ async def list_flags(
 
 
 @router.post(
-    "/{flag_id:int}/fixed",
-    response_model=FlagRead,
-    responses=problems(401, 404, 409, 412, 422),
-    dependencies=ANYONE,
-    operation_id="fix_document_flag",
+    "/{flag_id:int}/fixed", responses=problems(409), dependencies=ANYONE, operation_id="fix_document_flag"
 )
 async def fix_flag(
     flag_id: PathId, data: FlagFix, uow: UowDep, version: IfMatchDep, response: Response

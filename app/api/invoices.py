@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi import Body, Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -20,6 +21,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.schemas.common import Page, problems
@@ -44,14 +46,14 @@ from app.services.flags import FlagService
 from app.services.invoices import InvoiceService, LineChange, actions_of
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1", tags=["invoices"])
+router = api_router(prefix="/api/v1", tags=["invoices"])
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(request: Request, uow: UowDep, settings: SettingsDep) -> InvoiceService:
-    return InvoiceService(uow, request.app.state.erp, settings.company)
+async def service(uow: UowDep, erp: ErpDep, settings: SettingsDep) -> InvoiceService:
+    return InvoiceService(uow, erp, settings.company)
 
 
 ServiceDep = Annotated[InvoiceService, Depends(service)]
@@ -91,11 +93,9 @@ async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -
 
 @router.post(
     "/orders/{order_id:int}/invoice",
-    response_model=InvoiceRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=WRITE,
-    operation_id="invoice_order",
 )
 async def invoice_order(
     order_id: PathId,
@@ -111,26 +111,14 @@ async def invoice_order(
     return await _one(invoices, await invoices.create_from_order(order_id, version, discounts), response)
 
 
-@router.get(
-    "/invoices",
-    response_model=Page[InvoiceRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_invoices",
-)
+@router.get("/invoices", dependencies=READ)
 async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
     result = await invoices.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=await to_reads(invoices, list(result.items)), next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}",
-    response_model=InvoiceRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_invoice",
-)
+@router.get("/invoices/{invoice_id:int}", dependencies=READ)
 async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Response) -> InvoiceRead:
     """One invoice with its lines and totals."""
     return await _one(invoices, await invoices.get(invoice_id), response)
@@ -141,10 +129,9 @@ async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Respon
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The invoice as printed"},
-        **problems(401, 403, 404, 503),
+        **problems(503),
     },
     dependencies=READ,
-    operation_id="invoice_pdf",
 )
 async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     """The invoice as a PDF («Счёт на оплату»)."""
@@ -153,13 +140,7 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="invoice_history",
-)
+@router.get("/invoices/{invoice_id:int}/history", dependencies=READ)
 async def invoice_history(
     invoice_id: PathId, invoices: ServiceDep, uow: UowDep, page: PageDep
 ) -> Page[EventRead]:
@@ -168,16 +149,7 @@ async def invoice_history(
     return await history_page(uow, "invoice", invoice_id, page)
 
 
-_ACTION = problems(401, 403, 404, 409, 412, 422)
-
-
-@router.post(
-    "/invoices/{invoice_id:int}/send",
-    response_model=InvoiceRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="send_invoice",
-)
+@router.post("/invoices/{invoice_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_invoice(
     invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -189,8 +161,7 @@ async def send_invoice(
 
 @router.post(
     "/invoices/{invoice_id:int}/request-changes",
-    response_model=InvoiceRead,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="request_invoice_changes",
 )
@@ -205,13 +176,7 @@ async def request_changes(
     return await _one(invoices, await invoices.request_changes(invoice_id, data.comment, version), response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/revise",
-    response_model=InvoiceRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="revise_invoice",
-)
+@router.post("/invoices/{invoice_id:int}/revise", responses=problems(409), dependencies=WRITE)
 async def revise_invoice(
     invoice_id: PathId, data: InvoiceRevise, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -220,13 +185,7 @@ async def revise_invoice(
     return await _one(invoices, await invoices.revise(invoice_id, changes, data.reason, version), response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/approve",
-    response_model=InvoiceRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="approve_invoice",
-)
+@router.post("/invoices/{invoice_id:int}/approve", responses=problems(409), dependencies=WRITE)
 async def approve_invoice(
     invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
@@ -234,13 +193,7 @@ async def approve_invoice(
     return await _one(invoices, await invoices.approve(invoice_id, data.comment, version), response)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/revisions",
-    response_model=Page[InvoiceRevisionRead],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="invoice_revisions",
-)
+@router.get("/invoices/{invoice_id:int}/revisions", dependencies=READ)
 async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[InvoiceRevisionRead]:
     """Every revision of the invoice as it was issued, to compare what changed (one page: an
     invoice has a few)."""
@@ -248,13 +201,7 @@ async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[In
     return Page(items=[InvoiceRevisionRead.model_validate(r) for r in rows], next_cursor=None)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/revisions/compare",
-    response_model=RevisionComparison,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="compare_invoice_revisions",
-)
+@router.get("/invoices/{invoice_id:int}/revisions/compare", dependencies=READ)
 async def compare_invoice_revisions(
     invoice_id: PathId,
     invoices: ServiceDep,
@@ -281,13 +228,7 @@ async def _discount_read(
     return DiscountApprovalRead.model_validate(view)
 
 
-@router.get(
-    "/invoices/{invoice_id:int}/discount-approval",
-    response_model=DiscountApprovalRead,
-    responses=problems(401, 403, 404),
-    dependencies=DISCOUNTS,
-    operation_id="invoice_discount_approval",
-)
+@router.get("/invoices/{invoice_id:int}/discount-approval", dependencies=DISCOUNTS)
 async def invoice_discount_approval(
     invoice_id: PathId, invoices: ServiceDep, response: Response
 ) -> DiscountApprovalRead:
@@ -297,13 +238,7 @@ async def invoice_discount_approval(
     return await _discount_read(invoices, await invoices.get(invoice_id), response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/approve-discount",
-    response_model=DiscountApprovalRead,
-    responses=_ACTION,
-    dependencies=DISCOUNTS,
-    operation_id="approve_invoice_discount",
-)
+@router.post("/invoices/{invoice_id:int}/approve-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def approve_invoice_discount(
     invoice_id: PathId, data: DiscountApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> DiscountApprovalRead:
@@ -314,13 +249,7 @@ async def approve_invoice_discount(
     return await _discount_read(invoices, invoice, response)
 
 
-@router.post(
-    "/invoices/{invoice_id:int}/refuse-discount",
-    response_model=DiscountApprovalRead,
-    responses=_ACTION,
-    dependencies=DISCOUNTS,
-    operation_id="refuse_invoice_discount",
-)
+@router.post("/invoices/{invoice_id:int}/refuse-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def refuse_invoice_discount(
     invoice_id: PathId, data: DiscountRefuse, invoices: ServiceDep, version: IfMatchDep, response: Response
 ) -> DiscountApprovalRead:

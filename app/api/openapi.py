@@ -1,5 +1,6 @@
 """The OpenAPI document as integrators read it: every failure is a problem+json, every creating POST
-takes an Idempotency-Key, every protected route says it can answer 401."""
+takes an Idempotency-Key. The problems a route's dependencies can answer with (401, 403, 404, 412,
+413, 422) are declared by the route itself (app.api.routing)."""
 
 from __future__ import annotations
 
@@ -39,18 +40,6 @@ def install(app: FastAPI) -> None:
         for operations in schema.get("paths", {}).values():
             for method, operation in operations.items():
                 responses: dict[str, Any] = operation.setdefault("responses", {})
-                if operation.get("security"):
-                    _ensure(responses, 401, "Authentication required")
-                if operation.get("parameters") or operation.get("requestBody"):
-                    _ensure(responses, 422, "Invalid input")
-                # An identifier in the path may name nothing (a secret in a webhook's path is a 403).
-                if any(
-                    p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
-                    for p in operation.get("parameters", [])
-                ):
-                    _ensure(responses, 404, "Not found (or an identifier that is not a number)")
-                if operation.get("requestBody"):
-                    _ensure(responses, 413, "Request body too large")
                 if method == "post" and "201" in responses:
                     operation.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
                     _ensure(responses, 409, "Conflict (an Idempotency-Key still being processed)")

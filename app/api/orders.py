@@ -5,24 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Query, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     QueryId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
     history_page,
     set_etag,
 )
-from app.core.config import Settings
+from app.api.routing import api_router
 from app.models.orders import Order, OrderChannel, OrderStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -43,18 +45,39 @@ from app.services.orders import OrderService, missing_fields
 from app.services.permissions import Permission
 from app.services.warehouse import WarehouseService
 
-router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+router = api_router(prefix="/api/v1/orders", tags=["orders"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(request: Request, uow: UowDep) -> OrderService:
-    return OrderService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> OrderService:
+    return OrderService(uow, erp)
 
 
 ServiceDep = Annotated[OrderService, Depends(service)]
+
+
+async def warehouse(uow: UowDep, erp: ErpDep) -> WarehouseService:
+    return WarehouseService(uow, erp)
+
+
+WarehouseDep = Annotated[WarehouseService, Depends(warehouse)]
+
+
+async def fulfilment(uow: UowDep, erp: ErpDep) -> FulfilmentService:
+    return FulfilmentService(uow, erp)
+
+
+FulfilmentDep = Annotated[FulfilmentService, Depends(fulfilment)]
+
+
+async def files(orders: ServiceDep, storage: StorageDep, settings: SettingsDep) -> OrderFileService:
+    return OrderFileService(orders.uow, orders, storage, settings.storage.max_document_bytes)
+
+
+FilesDep = Annotated[OrderFileService, Depends(files)]
 
 
 def to_read(order: Order, actions: list[str]) -> OrderRead:
@@ -89,13 +112,7 @@ async def one(orders: OrderService, order: Order, response: Response) -> OrderRe
     return (await to_reads(orders, [order]))[0]
 
 
-@router.get(
-    "",
-    response_model=Page[OrderRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_orders",
-)
+@router.get("", dependencies=READ)
 async def list_orders(
     orders: ServiceDep,
     page: PageDep,
@@ -110,14 +127,7 @@ async def list_orders(
     return Page(items=await to_reads(orders, result.items), next_cursor=result.next_cursor)
 
 
-@router.post(
-    "",
-    response_model=OrderRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_order",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
 async def create_order(data: OrderCreate, orders: ServiceDep, response: Response) -> OrderRead:
     """Register an order from any channel. It is accepted only when it names the client and every
     line names model, color, size, height and price category; otherwise it waits in
@@ -125,25 +135,13 @@ async def create_order(data: OrderCreate, orders: ServiceDep, response: Response
     return await one(orders, await orders.create(data), response)
 
 
-@router.get(
-    "/{order_id:int}",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_order",
-)
+@router.get("/{order_id:int}", dependencies=READ)
 async def get_order(order_id: PathId, orders: ServiceDep, response: Response) -> OrderRead:
     """One order with its lines, what each still lacks, and the actions allowed now."""
     return await one(orders, await orders.get(order_id), response)
 
 
-@router.post(
-    "/{order_id:int}/clarify",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="clarify_order",
-)
+@router.post("/{order_id:int}/clarify", responses=problems(409), dependencies=WRITE)
 async def clarify_order(
     order_id: PathId, data: OrderClarify, orders: ServiceDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
@@ -152,13 +150,7 @@ async def clarify_order(
     return await one(orders, await orders.clarify(order_id, data, version), response)
 
 
-@router.post(
-    "/{order_id:int}/cancel",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="cancel_order",
-)
+@router.post("/{order_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_order(
     order_id: PathId,
     data: OrderCancel,
@@ -173,11 +165,7 @@ async def cancel_order(
 
 
 @router.post(
-    "/{order_id:int}/assign",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))],
-    operation_id="assign_order",
+    "/{order_id:int}/assign", responses=problems(409), dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))]
 )
 async def assign_order(
     order_id: PathId, data: OrderAssign, orders: ServiceDep, version: IfMatchDep, response: Response
@@ -193,10 +181,8 @@ async def assign_order(
 
 @router.post(
     "/{order_id:int}/approve-credit",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
-    operation_id="approve_order_credit",
 )
 async def approve_order_credit(
     order_id: PathId, data: CreditApproval, orders: ServiceDep, version: IfMatchDep, response: Response
@@ -207,156 +193,104 @@ async def approve_order_credit(
     return await one(orders, await orders.approve_credit(order_id, data.reason, version), response)
 
 
-def _files(request: Request, orders: OrderService, settings: Settings) -> OrderFileService:
-    return OrderFileService(
-        orders.uow, orders, request.app.state.storage, settings.storage.max_document_bytes
-    )
-
-
 @router.post(
     "/{order_id:int}/attachments",
-    response_model=OrderAttachmentRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 413, 422),
     dependencies=[*WRITE, DOCUMENT_BODY],
     operation_id="attach_order_file",
 )
 async def attach_file(
     order_id: PathId,
     file: Annotated[UploadFile, File(description="PDF, a picture, Word, Excel or UTF-8 text")],
-    request: Request,
-    orders: ServiceDep,
+    files: FilesDep,
     settings: SettingsDep,
 ) -> OrderAttachmentRead:
     """Keep a file the order came with: a scan of the paper order, the letter from the shared
     mailbox, the client's list (multipart form field `file`; the type is told by the content)."""
     content = await file.read(settings.storage.max_document_bytes + 1)
     await file.close()
-    attachment = await _files(request, orders, settings).add(order_id, file.filename, content)
+    attachment = await files.add(order_id, file.filename, content)
     return OrderAttachmentRead.model_validate(attachment)
 
 
-@router.get(
-    "/{order_id:int}/attachments",
-    response_model=Page[OrderAttachmentRead],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="order_attachments",
-)
-async def order_attachments(
-    order_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
-) -> Page[OrderAttachmentRead]:
+@router.get("/{order_id:int}/attachments", dependencies=READ)
+async def order_attachments(order_id: PathId, files: FilesDep) -> Page[OrderAttachmentRead]:
     """The files the order came with, oldest first (one page: an order's files are limited in
     number)."""
-    rows = await _files(request, orders, settings).list(order_id)
+    rows = await files.list(order_id)
     return Page(items=[OrderAttachmentRead.model_validate(a) for a in rows], next_cursor=None)
 
 
 @router.get(
     "/{order_id:int}/attachments/{attachment_id:int}",
     response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
+    responses=STORED_FILE,
     dependencies=READ,
-    operation_id="order_attachment_file",
 )
-async def order_attachment_file(
-    order_id: PathId, attachment_id: PathId, request: Request, orders: ServiceDep, settings: SettingsDep
-) -> Response:
+async def order_attachment_file(order_id: PathId, attachment_id: PathId, files: FilesDep) -> Response:
     """The file as it was uploaded."""
-    attachment, content = await _files(request, orders, settings).content(order_id, attachment_id)
+    attachment, content = await files.content(order_id, attachment_id)
     return file_response(content, attachment.content_type, attachment.filename)
 
 
-@router.get(
-    "/{order_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="order_history",
-)
+@router.get("/{order_id:int}/history", dependencies=READ)
 async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the order, oldest first."""
     await orders.get(order_id)
     return await history_page(uow, "order", order_id, page)
 
 
-@router.post(
-    "/{order_id:int}/fulfil",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="fulfil_order",
-)
+@router.post("/{order_id:int}/fulfil", responses=problems(409), dependencies=WRITE)
 async def fulfil_order(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, fulfilment: FulfilmentDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """After the client approved the invoice: check stock for every line through 1C; in stock →
     reserve, not in stock → procure separately (a requisition-book line for supply)."""
-    order = await FulfilmentService(orders.uow, request.app.state.erp).fulfil(order_id, version)
+    order = await fulfilment.fulfil(order_id, version)
     return await one(orders, order, response)
 
 
-@router.post(
-    "/{order_id:int}/send-to-warehouse",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="send_to_warehouse",
-)
+@router.post("/{order_id:int}/send-to-warehouse", responses=problems(409), dependencies=WRITE)
 async def send_to_warehouse(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Post the invoice to the chat «Заявки на склад» as an Excel file (sent by the worker)."""
-    return await one(
-        orders, await WarehouseService(orders.uow, request.app.state.erp).send(order_id, version), response
-    )
+    return await one(orders, await warehouse.send(order_id, version), response)
 
 
 @router.post(
     "/{order_id:int}/warehouse-accepted",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412),
-    operation_id="warehouse_accepted",
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def warehouse_accepted(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The warehouse's «Принято»: the order waits at the warehouse for its lines and the picking."""
-    return await one(
-        orders, await WarehouseService(orders.uow, request.app.state.erp).accept(order_id, version), response
-    )
+    return await one(orders, await warehouse.accept(order_id, version), response)
 
 
 @router.post(
     "/{order_id:int}/ready",
-    response_model=OrderRead,
-    responses=problems(401, 403, 404, 409, 412),
-    operation_id="order_ready",
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def order_ready(
-    order_id: PathId, orders: ServiceDep, request: Request, version: IfMatchDep, response: Response
+    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The keeper's «собрано»: every line is at the warehouse (reserved, or arrived) and picked, so
     the order is ready to ship and the assistant gets a call to tell the client. A line not there
     yet is a 409 listing its position in `missing` (with its name in `titles`)."""
-    return await one(
-        orders, await WarehouseService(orders.uow, request.app.state.erp).ready(order_id, version), response
-    )
+    return await one(orders, await warehouse.ready(order_id, version), response)
 
 
 @router.get(
     "/{order_id:int}/warehouse.xlsx",
     response_class=Response,
     dependencies=READ,
-    operation_id="warehouse_document",
-    responses={
-        200: {"content": {XLSX: {}}, "description": "The order for the warehouse"},
-        **problems(401, 403, 404, 422),
-    },
+    responses={200: {"content": {XLSX: {}}, "description": "The order for the warehouse"}},
 )
-async def warehouse_document(order_id: PathId, orders: ServiceDep, request: Request) -> Response:
+async def warehouse_document(order_id: PathId, warehouse: WarehouseDep) -> Response:
     """The Excel file the warehouse gets, as it would be made now."""
-    filename, content = await WarehouseService(orders.uow, request.app.state.erp).document(order_id)
+    filename, content = await warehouse.document(order_id)
     return file_response(content, XLSX, filename)

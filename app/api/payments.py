@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
 from app.api.deps import PageDep, PathId, QueryId, UowDep, allow
+from app.api.routing import api_router
 from app.models.payments import Payment
 from app.schemas.common import Page, problems
 from app.schemas.payments import PaymentCreate, PaymentRead
 from app.services.payments import PaymentService
 from app.services.permissions import Permission
 
-router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
+router = api_router(prefix="/api/v1/payments", tags=["payments"])
 
 READ = [Depends(allow(Permission.PAYMENTS_READ))]
 WRITE = [Depends(allow(Permission.PAYMENTS_WRITE))]
@@ -21,14 +22,7 @@ def _read(payment: Payment) -> PaymentRead:
     return PaymentRead.model_validate(payment)
 
 
-@router.post(
-    "",
-    response_model=PaymentRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 422),
-    dependencies=WRITE,
-    operation_id="record_payment",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404), dependencies=WRITE)
 async def record_payment(data: PaymentCreate, uow: UowDep) -> PaymentRead:
     """A payment the accountant enters from the bank statement: allocated to the invoices named,
     or to the oldest due first. More than the client owes is refused unless `keep_overpayment`
@@ -36,26 +30,14 @@ async def record_payment(data: PaymentCreate, uow: UowDep) -> PaymentRead:
     return _read(await PaymentService(uow).record(data))
 
 
-@router.get(
-    "",
-    response_model=Page[PaymentRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="list_payments",
-)
+@router.get("", responses=problems(404), dependencies=READ)
 async def list_payments(uow: UowDep, page: PageDep, client_id: QueryId = None) -> Page[PaymentRead]:
     """Payments of the clients you may see, newest first."""
     result = await PaymentService(uow).page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=[_read(p) for p in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{payment_id:int}",
-    response_model=PaymentRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="get_payment",
-)
+@router.get("/{payment_id:int}", dependencies=READ)
 async def get_payment(payment_id: PathId, uow: UowDep) -> PaymentRead:
     """One payment with its allocations."""
     return _read(await PaymentService(uow).get(payment_id))

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from app.api.deps import UowDep, allow
-from app.schemas.common import problems
+from app.api.routing import api_router
 from app.schemas.penalties import PenaltyCalculate, PenaltyExcluded, PenaltyPeriod, PenaltyResult
 from app.services.permissions import Permission
 from app.services.receivables.penalties import PenaltyService
 from app.services.receivables.penalty import Method, Payment, Request
 
-router = APIRouter(prefix="/api/v1", tags=["penalties"])
+router = api_router(prefix="/api/v1", tags=["penalties"])
 
 
-@router.post(
-    "/penalties/calculate",
-    response_model=PenaltyResult,
-    responses=problems(401, 403, 422),
-    dependencies=[Depends(allow(Permission.PENALTIES_CALCULATE))],
-    operation_id="calculate_penalty",
-)
+@router.post("/penalties/calculate", dependencies=[Depends(allow(Permission.PENALTIES_CALCULATE))])
 async def calculate_penalty(data: PenaltyCalculate, uow: UowDep) -> PenaltyResult:
     """Calculate interest under art. 395 of the Civil Code (`key_rate`) or a contract's penalty
     (`contractual`) for one debt, period by period.

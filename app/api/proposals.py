@@ -5,18 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Path, Query, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 
 from app.api.actions import offered
 from app.api.deps import (
     NOSNIFF,
     PHOTO_BODY,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     QueryId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
@@ -24,6 +26,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.proposals import Proposal, ProposalStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -52,7 +55,7 @@ from app.services.proposals import (
     proposal_total,
 )
 
-router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
+router = api_router(prefix="/api/v1/proposals", tags=["proposals"])
 
 READ = [Depends(allow(Permission.PROPOSALS_READ))]
 WRITE = [Depends(allow(Permission.PROPOSALS_WRITE))]
@@ -62,9 +65,8 @@ BELOW_COST = [Depends(allow(Permission.PROPOSALS_APPROVE_BELOW_COST))]
 Position = Annotated[int, Path(ge=1, le=1000)]
 
 
-def service(request: Request, uow: UowDep, settings: SettingsDep) -> ProposalService:
-    state = request.app.state
-    return ProposalService(uow, state.erp, state.storage, settings.company, settings.proposals)
+async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> ProposalService:
+    return ProposalService(uow, erp, storage, settings.company, settings.proposals)
 
 
 ServiceDep = Annotated[ProposalService, Depends(service)]
@@ -143,30 +145,14 @@ async def _one(proposals: ProposalService, proposal: Proposal, response: Respons
     return (await to_reads(proposals, [proposal]))[0]
 
 
-_ACTION = problems(401, 403, 404, 409, 412, 422)
-
-
-@router.post(
-    "",
-    response_model=ProposalRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 422),
-    dependencies=WRITE,
-    operation_id="request_proposal",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404), dependencies=WRITE)
 async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response: Response) -> ProposalRead:
     """A manager's request for a commercial proposal: client and contact, kind of workwear, number of
     models, markup, deadline. The assistant gets a task due by the deadline."""
     return await _one(proposals, await proposals.create(data), response)
 
 
-@router.get(
-    "",
-    response_model=Page[ProposalRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_proposals",
-)
+@router.get("", dependencies=READ)
 async def list_proposals(
     proposals: ServiceDep,
     page: PageDep,
@@ -178,25 +164,13 @@ async def list_proposals(
     return Page(items=await to_reads(proposals, list(result.items)), next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{proposal_id:int}",
-    response_model=ProposalRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_proposal",
-)
+@router.get("/{proposal_id:int}", dependencies=READ)
 async def get_proposal(proposal_id: PathId, proposals: ServiceDep, response: Response) -> ProposalRead:
     """One proposal with its lines, totals and (for staff) purchase prices and margins."""
     return await _one(proposals, await proposals.get(proposal_id), response)
 
 
-@router.patch(
-    "/{proposal_id:int}",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="update_proposal",
-)
+@router.patch("/{proposal_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_proposal(
     proposal_id: PathId, data: ProposalUpdate, proposals: ServiceDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
@@ -206,9 +180,8 @@ async def update_proposal(
 
 @router.post(
     "/{proposal_id:int}/lines",
-    response_model=ProposalRead,
     status_code=status.HTTP_201_CREATED,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="add_proposal_line",
 )
@@ -222,8 +195,7 @@ async def add_line(
 
 @router.patch(
     "/{proposal_id:int}/lines/{position}",
-    response_model=ProposalRead,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="update_proposal_line",
 )
@@ -241,8 +213,7 @@ async def update_line(
 
 @router.delete(
     "/{proposal_id:int}/lines/{position}",
-    response_model=ProposalRead,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="remove_proposal_line",
 )
@@ -255,8 +226,7 @@ async def remove_line(
 
 @router.put(
     "/{proposal_id:int}/lines/{position}/photo",
-    response_model=ProposalRead,
-    responses=problems(401, 403, 404, 409, 412, 413, 422),
+    responses=problems(409),
     dependencies=[*WRITE, PHOTO_BODY],
     operation_id="set_proposal_line_photo",
 )
@@ -278,10 +248,7 @@ async def set_photo(
 @router.get(
     "/{proposal_id:int}/lines/{position}/photo",
     response_class=Response,
-    responses={
-        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
-        **problems(401, 403, 404),
-    },
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
     dependencies=READ,
     operation_id="proposal_line_photo",
 )
@@ -294,8 +261,7 @@ async def get_photo(proposal_id: PathId, position: Position, proposals: ServiceD
 
 @router.post(
     "/{proposal_id:int}/lines/{position}/purchase-price",
-    response_model=ProposalRead,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=PRICE,
     operation_id="answer_proposal_price",
 )
@@ -314,8 +280,7 @@ async def answer_price(
 
 @router.post(
     "/{proposal_id:int}/lines/{position}/approve-below-cost",
-    response_model=ProposalRead,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=BELOW_COST,
     operation_id="approve_proposal_below_cost",
 )
@@ -336,7 +301,7 @@ async def approve_below_cost(
 @router.get(
     "/{proposal_id:int}/preview",
     response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}}, **problems(401, 403, 404, 422)},
+    responses={200: {"content": {"text/html": {}}}},
     dependencies=READ,
     operation_id="proposal_preview",
 )
@@ -348,7 +313,7 @@ async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
 @router.get(
     "/{proposal_id:int}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 422, 503)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(503)},
     dependencies=READ,
     operation_id="proposal_pdf",
 )
@@ -358,13 +323,7 @@ async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
     return pdf_response(content, f"proposal-{proposal.id}-r{proposal.revision}.pdf")
 
 
-@router.get(
-    "/{proposal_id:int}/documents",
-    response_model=Page[ProposalDocumentRead],
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="proposal_documents",
-)
+@router.get("/{proposal_id:int}/documents", dependencies=READ, operation_id="proposal_documents")
 async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[ProposalDocumentRead]:
     """Every revision as it was sent, to the manager and to the client (one page: a proposal has
     a few)."""
@@ -375,7 +334,7 @@ async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[Proposal
 @router.get(
     "/{proposal_id:int}/documents/{document_id:int}/pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(401, 403, 404, 503)},
+    responses={200: {"content": {"application/pdf": {}}}, **problems(503)},
     dependencies=READ,
     operation_id="proposal_document_pdf",
 )
@@ -387,13 +346,7 @@ async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: Serv
     return pdf_response(content, filename)
 
 
-@router.get(
-    "/{proposal_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="proposal_history",
-)
+@router.get("/{proposal_id:int}/history", dependencies=READ, operation_id="proposal_history")
 async def history(proposal_id: PathId, proposals: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the proposal, oldest first."""
     await proposals.get(proposal_id)
@@ -402,8 +355,7 @@ async def history(proposal_id: PathId, proposals: ServiceDep, uow: UowDep, page:
 
 @router.post(
     "/{proposal_id:int}/send-to-manager",
-    response_model=ProposalRead,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="send_proposal_to_manager",
 )
@@ -419,11 +371,7 @@ async def send_to_manager(
 
 
 @router.post(
-    "/{proposal_id:int}/approve",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="approve_proposal",
+    "/{proposal_id:int}/approve", responses=problems(409), dependencies=WRITE, operation_id="approve_proposal"
 )
 async def approve(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -434,8 +382,7 @@ async def approve(
 
 @router.post(
     "/{proposal_id:int}/send-to-client",
-    response_model=ProposalRead,
-    responses=_ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="send_proposal_to_client",
 )
@@ -451,11 +398,7 @@ async def send_to_client(
 
 
 @router.post(
-    "/{proposal_id:int}/accept",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="accept_proposal",
+    "/{proposal_id:int}/accept", responses=problems(409), dependencies=WRITE, operation_id="accept_proposal"
 )
 async def accept(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -465,11 +408,7 @@ async def accept(
 
 
 @router.post(
-    "/{proposal_id:int}/decline",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="decline_proposal",
+    "/{proposal_id:int}/decline", responses=problems(409), dependencies=WRITE, operation_id="decline_proposal"
 )
 async def decline(
     proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
@@ -479,11 +418,7 @@ async def decline(
 
 
 @router.post(
-    "/{proposal_id:int}/convert",
-    response_model=ProposalRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="convert_proposal",
+    "/{proposal_id:int}/convert", responses=problems(409), dependencies=WRITE, operation_id="convert_proposal"
 )
 async def convert(
     proposal_id: PathId, proposals: ServiceDep, version: IfMatchDep, response: Response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -19,6 +19,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.reconciliations import ActStatus, ReconciliationAct
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
@@ -34,11 +35,10 @@ from app.schemas.reconciliations import (
 from app.services.permissions import Permission
 from app.services.receivables.reconciliations import ReconciliationService, act_actions
 
-router = APIRouter(prefix="/api/v1", tags=["reconciliation"])
+router = api_router(prefix="/api/v1", tags=["reconciliation"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
 WRITE = [Depends(allow(Permission.RECONCILIATION_WRITE))]
-_ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
 async def service(uow: UowDep, settings: SettingsDep) -> ReconciliationService:
@@ -57,13 +57,7 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
     )
 
 
-@router.get(
-    "/clients/{client_id:int}/ledger",
-    response_model=LedgerRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.PAYMENTS_READ))],
-    operation_id="client_ledger",
-)
+@router.get("/clients/{client_id:int}/ledger", dependencies=[Depends(allow(Permission.PAYMENTS_READ))])
 async def client_ledger(
     client_id: PathId,
     acts: ServiceDep,
@@ -102,11 +96,9 @@ async def client_ledger(
 
 @router.post(
     "/reconciliation-acts",
-    response_model=ActRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),
+    responses=problems(404, 409),
     dependencies=WRITE,
-    operation_id="create_reconciliation_act",
 )
 async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response: Response) -> ActRead:
     """An act for any period (the regular ones are made by the worker): generated from the ledger and
@@ -115,13 +107,7 @@ async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response:
     return _read(await acts.create(data), response)
 
 
-@router.get(
-    "/reconciliation-acts",
-    response_model=Page[ActRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="list_reconciliation_acts",
-)
+@router.get("/reconciliation-acts", responses=problems(404), dependencies=READ)
 async def list_reconciliation_acts(
     acts: ServiceDep,
     page: PageDep,
@@ -133,13 +119,7 @@ async def list_reconciliation_acts(
     return Page(items=[_read(a) for a in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/reconciliation-acts/{act_id:int}",
-    response_model=ActRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="get_reconciliation_act",
-)
+@router.get("/reconciliation-acts/{act_id:int}", dependencies=READ)
 async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Response) -> ActRead:
     """One act with its totals and state."""
     return _read(await acts.get(act_id), response)
@@ -150,10 +130,9 @@ async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Res
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The act as last generated"},
-        **problems(401, 403, 404, 422, 503),
+        **problems(503),
     },
     dependencies=READ,
-    operation_id="reconciliation_act_pdf",
 )
 async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
     """The act as a PDF («Акт сверки взаимных расчётов»), as it was last generated."""
@@ -162,13 +141,7 @@ async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post(
-    "/reconciliation-acts/{act_id:int}/send",
-    response_model=ActRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="send_reconciliation_act",
-)
+@router.post("/reconciliation-acts/{act_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_reconciliation_act(
     act_id: PathId, data: ActSend, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -177,13 +150,7 @@ async def send_reconciliation_act(
     return _read(await acts.send(act_id, data, version), response)
 
 
-@router.post(
-    "/reconciliation-acts/{act_id:int}/sign",
-    response_model=ActRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="sign_reconciliation_act",
-)
+@router.post("/reconciliation-acts/{act_id:int}/sign", responses=problems(409), dependencies=WRITE)
 async def sign_reconciliation_act(
     act_id: PathId, data: ActSign, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -193,13 +160,7 @@ async def sign_reconciliation_act(
     return _read(await acts.sign(act_id, data, version), response)
 
 
-@router.post(
-    "/reconciliation-acts/{act_id:int}/discrepancy",
-    response_model=ActRead,
-    responses=_ACTION,
-    dependencies=WRITE,
-    operation_id="reconciliation_act_discrepancy",
-)
+@router.post("/reconciliation-acts/{act_id:int}/discrepancy", responses=problems(409), dependencies=WRITE)
 async def reconciliation_act_discrepancy(
     act_id: PathId, data: ActDiscrepancy, acts: ServiceDep, version: IfMatchDep, response: Response
 ) -> ActRead:
@@ -208,11 +169,7 @@ async def reconciliation_act_discrepancy(
 
 
 @router.get(
-    "/reconciliation-acts/{act_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.HISTORY_READ))],
-    operation_id="reconciliation_act_history",
+    "/reconciliation-acts/{act_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))]
 )
 async def reconciliation_act_history(
     act_id: PathId, acts: ServiceDep, uow: UowDep, page: PageDep

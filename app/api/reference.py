@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Depends, Response, status
 
 from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.core.errors import NotFound
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -20,19 +21,13 @@ from app.schemas.reference import (
 from app.services.permissions import Permission
 from app.services.reference import ReferenceService
 
-router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
+router = api_router(prefix="/api/v1/reference", tags=["reference"])
 
 READ = [Depends(allow(Permission.REFERENCE_READ))]
 WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
 
 
-@router.get(
-    "",
-    response_model=Reference,
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="get_reference",
-)
+@router.get("", dependencies=READ)
 async def get_reference(uow: UowDep) -> Reference:
     """Links (chats, the daily report, 1C training, the company site, the learning platform) and terms."""
     service = ReferenceService(uow)
@@ -42,14 +37,7 @@ async def get_reference(uow: UowDep) -> Reference:
     )
 
 
-@router.post(
-    "/links",
-    response_model=LinkRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_link",
-)
+@router.post("/links", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> LinkRead:
     """Add a link (admin)."""
     link = await ReferenceService(uow).create_link(data)
@@ -57,13 +45,7 @@ async def create_link(data: LinkCreate, uow: UowDep, response: Response) -> Link
     return LinkRead.model_validate(link)
 
 
-@router.patch(
-    "/links/{link_id:int}",
-    response_model=LinkRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="update_link",
-)
+@router.patch("/links/{link_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_link(
     link_id: PathId, data: LinkUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> LinkRead:
@@ -73,25 +55,13 @@ async def update_link(
     return LinkRead.model_validate(link)
 
 
-@router.delete(
-    "/links/{link_id:int}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(401, 403, 404, 412),
-    dependencies=WRITE,
-    operation_id="delete_link",
-)
+@router.delete("/links/{link_id:int}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
 async def delete_link(link_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a link (admin)."""
     await ReferenceService(uow).delete_link(link_id, version)
 
 
-@router.get(
-    "/links/{link_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=READ,
-    operation_id="link_history",
-)
+@router.get("/links/{link_id:int}/history", dependencies=READ)
 async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the link (kept after it is deleted)."""
     history = await history_page(uow, "reference_link", link_id, page)
@@ -100,14 +70,7 @@ async def link_history(link_id: PathId, uow: UowDep, page: PageDep) -> Page[Even
     return history
 
 
-@router.post(
-    "/terms",
-    response_model=TermRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_term",
-)
+@router.post("/terms", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def create_term(data: TermCreate, uow: UowDep, response: Response) -> TermRead:
     """Add a term or an abbreviation (admin)."""
     term = await ReferenceService(uow).create_term(data)
@@ -115,13 +78,7 @@ async def create_term(data: TermCreate, uow: UowDep, response: Response) -> Term
     return TermRead.model_validate(term)
 
 
-@router.patch(
-    "/terms/{term_id:int}",
-    response_model=TermRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="update_term",
-)
+@router.patch("/terms/{term_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_term(
     term_id: PathId, data: TermUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TermRead:
@@ -131,25 +88,13 @@ async def update_term(
     return TermRead.model_validate(term)
 
 
-@router.delete(
-    "/terms/{term_id:int}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problems(401, 403, 404, 412),
-    dependencies=WRITE,
-    operation_id="delete_term",
-)
+@router.delete("/terms/{term_id:int}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WRITE)
 async def delete_term(term_id: PathId, uow: UowDep, version: IfMatchDep) -> None:
     """Remove a term (admin)."""
     await ReferenceService(uow).delete_term(term_id, version)
 
 
-@router.get(
-    "/terms/{term_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=READ,
-    operation_id="term_history",
-)
+@router.get("/terms/{term_id:int}/history", dependencies=READ)
 async def term_history(term_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change of the term (kept after it is deleted)."""
     history = await history_page(uow, "reference_term", term_id, page)

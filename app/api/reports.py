@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
@@ -19,13 +19,14 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.reports import DailyReport
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
 from app.services.permissions import Permission
 from app.services.reports import DailyReportService, figures_of, may_answer, report_actions
 
-router = APIRouter(prefix="/api/v1/daily-reports", tags=["daily reports"])
+router = api_router(prefix="/api/v1/daily-reports", tags=["daily reports"])
 
 WRITE = [Depends(allow(Permission.REPORTS_WRITE))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,13 +47,7 @@ def to_read(report: DailyReport) -> DailyReportRead:
     )
 
 
-@router.get(
-    "/figures",
-    response_model=DailyFigures,
-    responses=problems(401, 403, 422),
-    dependencies=WRITE,
-    operation_id="daily_report_figures",
-)
+@router.get("/figures", dependencies=WRITE)
 async def daily_report_figures(
     uow: UowDep, actor: ActorDep, day: Annotated[IsoDate, Query()], employee_id: QueryId = None
 ) -> DailyFigures:
@@ -63,14 +58,7 @@ async def daily_report_figures(
     return DailyFigures(employee_id=who, day=day, figures=figures)
 
 
-@router.post(
-    "",
-    response_model=DailyReportRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 409, 422),
-    dependencies=WRITE,
-    operation_id="submit_daily_report",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
 async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Response) -> DailyReportRead:
     """Submit one's report for a day to a manager: the figures are kept as compiled now, with the
     text; the manager is told in the chat."""
@@ -79,13 +67,7 @@ async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Re
     return to_read(report)
 
 
-@router.get(
-    "",
-    response_model=Page[DailyReportRead],
-    responses=problems(401, 403, 422),
-    dependencies=WRITE,
-    operation_id="list_daily_reports",
-)
+@router.get("", dependencies=WRITE)
 async def list_daily_reports(
     uow: UowDep, page: PageDep, employee_id: QueryId = None, day: Annotated[IsoDate | None, Query()] = None
 ) -> Page[DailyReportRead]:
@@ -99,12 +81,8 @@ async def list_daily_reports(
 @router.get(
     "/export",
     response_class=Response,
-    responses={
-        200: {"content": {XLSX: {}}, "description": "A sheet per person"},
-        **problems(401, 403, 422, 503),
-    },
+    responses={200: {"content": {XLSX: {}}, "description": "A sheet per person"}, **problems(503)},
     dependencies=WRITE,
-    operation_id="export_daily_reports",
 )
 async def export_daily_reports(
     uow: UowDep,
@@ -118,13 +96,7 @@ async def export_daily_reports(
     return file_response(content, XLSX, filename)
 
 
-@router.get(
-    "/{report_id:int}",
-    response_model=DailyReportRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=WRITE,
-    operation_id="get_daily_report",
-)
+@router.get("/{report_id:int}", dependencies=WRITE)
 async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -> DailyReportRead:
     """One report with its feedback."""
     report = await DailyReportService(uow).get(report_id)
@@ -135,12 +107,8 @@ async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -
 @router.get(
     "/{report_id:int}/pdf",
     response_class=Response,
-    responses={
-        200: {"content": {"application/pdf": {}}, "description": "The report"},
-        **problems(401, 403, 404, 503),
-    },
+    responses={200: {"content": {"application/pdf": {}}, "description": "The report"}, **problems(503)},
     dependencies=WRITE,
-    operation_id="daily_report_pdf",
 )
 async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
     """The report as a PDF."""
@@ -149,13 +117,7 @@ async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post(
-    "/{report_id:int}/feedback",
-    response_model=DailyReportRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="daily_report_feedback",
-)
+@router.post("/{report_id:int}/feedback", responses=problems(409), dependencies=WRITE)
 async def daily_report_feedback(
     report_id: PathId, data: DailyReportFeedback, uow: UowDep, version: IfMatchDep, response: Response
 ) -> DailyReportRead:

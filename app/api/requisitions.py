@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Response
 
 from app.api.actions import offered
-from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import ErpDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -21,15 +22,14 @@ from app.schemas.requisitions import (
 from app.services.permissions import Permission
 from app.services.requisitions import RequisitionService, allowed_actions
 
-router = APIRouter(prefix="/api/v1/requisitions", tags=["requisitions"])
+router = api_router(prefix="/api/v1/requisitions", tags=["requisitions"])
 
 READ = [Depends(allow(Permission.REQUISITIONS_READ))]
 WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
-async def service(request: Request, uow: UowDep) -> RequisitionService:
-    return RequisitionService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> RequisitionService:
+    return RequisitionService(uow, erp)
 
 
 ServiceDep = Annotated[RequisitionService, Depends(service)]
@@ -52,15 +52,8 @@ def _one(requisition: Requisition, response: Response) -> RequisitionRead:
     return to_read(requisition)
 
 
-@router.get(
-    "",
-    response_model=Page[RequisitionRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_requisitions",
-)
+@router.get("", dependencies=READ)
 async def list_requisitions(
-    request: Request,
     requisitions: ServiceDep,
     page: PageDep,
     status: RequisitionStatus | None = None,
@@ -71,13 +64,7 @@ async def list_requisitions(
     return Page(items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{requisition_id:int}",
-    response_model=RequisitionRead,
-    responses=problems(401, 403, 404),
-    dependencies=READ,
-    operation_id="get_requisition",
-)
+@router.get("/{requisition_id:int}", dependencies=READ)
 async def get_requisition(
     requisition_id: PathId, requisitions: ServiceDep, response: Response
 ) -> RequisitionRead:
@@ -87,13 +74,11 @@ async def get_requisition(
 
 @router.post(
     "/{requisition_id:int}/ordered",
-    response_model=RequisitionRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="requisition_ordered",
 )
 async def mark_ordered(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionOrdered,
     requisitions: ServiceDep,
@@ -109,13 +94,11 @@ async def mark_ordered(
 
 @router.post(
     "/{requisition_id:int}/expected",
-    response_model=RequisitionRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="requisition_expected",
 )
 async def set_expected(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionExpected,
     requisitions: ServiceDep,
@@ -131,13 +114,11 @@ async def set_expected(
 
 @router.post(
     "/{requisition_id:int}/arrived",
-    response_model=RequisitionRead,
-    responses=ACTION,
+    responses=problems(409),
     dependencies=WRITE,
     operation_id="requisition_arrived",
 )
 async def mark_arrived(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionArrived,
     requisitions: ServiceDep,
@@ -151,15 +132,8 @@ async def mark_arrived(
     )
 
 
-@router.post(
-    "/{requisition_id:int}/cancel",
-    response_model=RequisitionRead,
-    responses=ACTION,
-    dependencies=WRITE,
-    operation_id="cancel_requisition",
-)
+@router.post("/{requisition_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_requisition(
-    request: Request,
     requisition_id: PathId,
     data: RequisitionCancel,
     requisitions: ServiceDep,
@@ -173,13 +147,7 @@ async def cancel_requisition(
     )
 
 
-@router.get(
-    "/{requisition_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="requisition_history",
-)
+@router.get("/{requisition_id:int}/history", dependencies=READ)
 async def requisition_history(
     requisition_id: PathId, requisitions: ServiceDep, page: PageDep
 ) -> Page[EventRead]:

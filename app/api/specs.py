@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
     SettingsDep,
+    StorageDep,
     UowDep,
     allow,
     file_response,
     history_page,
     set_etag,
 )
+from app.api.routing import api_router
 from app.core.db import MAX_ID
 from app.models.specs import Spec, SpecKind, SpecStatus
 from app.schemas.common import Page, problems
@@ -30,7 +33,7 @@ from app.schemas.specs import SpecCreate, SpecFeedbackIn, SpecRead, SpecSend, Sp
 from app.services.permissions import Permission
 from app.services.specs import SpecService
 
-router = APIRouter(prefix="/api/v1/specs", tags=["specs"])
+router = api_router(prefix="/api/v1/specs", tags=["specs"])
 
 READ = [Depends(allow(Permission.SPECS_READ))]
 WRITE = [Depends(allow(Permission.SPECS_WRITE))]
@@ -39,11 +42,11 @@ PDF: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def service(request: Request, uow: UowDep, settings: SettingsDep) -> SpecService:
+async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> SpecService:
     return SpecService(
         uow,
-        request.app.state.erp,
-        request.app.state.storage,
+        erp,
+        storage,
         settings.company,
         settings.storage.max_document_bytes,
     )
@@ -77,14 +80,7 @@ def _file(filename: str, content_type: str, content: bytes, disposition: str = "
     return file_response(content, content_type, filename, disposition)
 
 
-@router.post(
-    "",
-    response_model=SpecRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 403, 404, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_spec",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
 async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -> SpecRead:
     """Take a spec a manager brought in person or by email, for an accepted or invoiced order:
     logo application, tailoring to measurements or manufacturing, each with its own fields. Every
@@ -92,13 +88,7 @@ async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -
     return await _read(specs, await specs.create(data), response)
 
 
-@router.get(
-    "",
-    response_model=Page[SpecRead],
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="list_specs",
-)
+@router.get("", dependencies=READ)
 async def list_specs(
     specs: ServiceDep,
     page: PageDep,
@@ -110,25 +100,13 @@ async def list_specs(
     return Page(items=[await _read(specs, s) for s in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{spec_id:int}",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=READ,
-    operation_id="get_spec",
-)
+@router.get("/{spec_id:int}", dependencies=READ)
 async def get_spec(spec_id: PathId, specs: ServiceDep, response: Response) -> SpecRead:
     """One spec with its signature, its workshop chat and the workshop's remarks."""
     return await _read(specs, await specs.get(spec_id), response)
 
 
-@router.patch(
-    "/{spec_id:int}",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="update_spec",
-)
+@router.patch("/{spec_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_spec(
     spec_id: PathId, data: SpecUpdate, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -136,13 +114,7 @@ async def update_spec(
     return await _read(specs, await specs.update(spec_id, data, version), response)
 
 
-@router.put(
-    "/{spec_id:int}/logo",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 413, 422),
-    dependencies=[*WRITE, DOCUMENT_BODY],
-    operation_id="upload_spec_logo",
-)
+@router.put("/{spec_id:int}/logo", responses=problems(409), dependencies=[*WRITE, DOCUMENT_BODY])
 async def upload_spec_logo(
     spec_id: PathId,
     file: Annotated[UploadFile, File(description="PDF, SVG, EPS, JPEG, PNG or WebP")],
@@ -158,25 +130,13 @@ async def upload_spec_logo(
     return await _read(specs, await specs.upload_logo(spec_id, file.filename, content, version), response)
 
 
-@router.get(
-    "/{spec_id:int}/logo",
-    response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
-    dependencies=READ,
-    operation_id="spec_logo",
-)
+@router.get("/{spec_id:int}/logo", response_class=Response, responses=STORED_FILE, dependencies=READ)
 async def spec_logo(spec_id: PathId, specs: ServiceDep) -> Response:
     """The logo file as uploaded."""
     return _file(*(await specs.logo(spec_id)))
 
 
-@router.post(
-    "/{spec_id:int}/invoice-to-manager",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="send_spec_invoice_to_manager",
-)
+@router.post("/{spec_id:int}/invoice-to-manager", responses=problems(409), dependencies=WRITE)
 async def send_spec_invoice_to_manager(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -184,13 +144,7 @@ async def send_spec_invoice_to_manager(
     return await _read(specs, await specs.send_invoice_to_manager(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/invoice-checked",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="spec_invoice_checked",
-)
+@router.post("/{spec_id:int}/invoice-checked", responses=problems(409), dependencies=WRITE)
 async def spec_invoice_checked(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -200,11 +154,7 @@ async def spec_invoice_checked(
 
 
 @router.get(
-    "/{spec_id:int}/pdf",
-    response_class=Response,
-    responses={**PDF, **problems(401, 403, 404, 422, 503)},
-    dependencies=READ,
-    operation_id="spec_pdf",
+    "/{spec_id:int}/pdf", response_class=Response, responses={**PDF, **problems(503)}, dependencies=READ
 )
 async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
     """The spec as it prints now: two copies in one file, one for supply and one kept."""
@@ -215,9 +165,8 @@ async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
 @router.get(
     "/{spec_id:int}/requisition-extract",
     response_class=Response,
-    responses={**PDF, **problems(401, 403, 404, 409, 503)},
+    responses={**PDF, **problems(409, 503)},
     dependencies=READ,
-    operation_id="spec_requisition_extract",
 )
 async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Response:
     """The requisition-book extract for the spec (one copy)."""
@@ -226,11 +175,7 @@ async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Respon
 
 
 @router.post(
-    "/{spec_id:int}/sign",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422, 503),
-    dependencies=[Depends(allow(Permission.SPECS_SIGN))],
-    operation_id="sign_spec",
+    "/{spec_id:int}/sign", responses=problems(409, 503), dependencies=[Depends(allow(Permission.SPECS_SIGN))]
 )
 async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response) -> SpecRead:
     """Supply signs the spec as it stands: who, when and which revision are kept, with the signed
@@ -238,13 +183,7 @@ async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, res
     return await _read(specs, await specs.sign(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/signed-scan",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 413, 422),
-    dependencies=[*WRITE, DOCUMENT_BODY],
-    operation_id="upload_signed_spec_scan",
-)
+@router.post("/{spec_id:int}/signed-scan", responses=problems(409), dependencies=[*WRITE, DOCUMENT_BODY])
 async def upload_signed_spec_scan(
     spec_id: PathId,
     signer_id: Annotated[int, Form(ge=1, le=MAX_ID, description="The supply employee who signed the paper")],
@@ -262,25 +201,13 @@ async def upload_signed_spec_scan(
     return await _read(specs, spec, response)
 
 
-@router.get(
-    "/{spec_id:int}/signed-file",
-    response_class=Response,
-    responses={**STORED_FILE, **problems(401, 403, 404)},
-    dependencies=READ,
-    operation_id="spec_signed_file",
-)
+@router.get("/{spec_id:int}/signed-file", response_class=Response, responses=STORED_FILE, dependencies=READ)
 async def spec_signed_file(spec_id: PathId, specs: ServiceDep) -> Response:
     """The signed spec as kept (the PDF signed in the system, or the scan)."""
     return _file(*(await specs.signed_file(spec_id)))
 
 
-@router.post(
-    "/{spec_id:int}/send",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="send_spec_to_workshop",
-)
+@router.post("/{spec_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_spec_to_workshop(
     spec_id: PathId, data: SpecSend, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -292,10 +219,8 @@ async def send_spec_to_workshop(
 
 @router.post(
     "/{spec_id:int}/workshop-accepted",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
-    operation_id="spec_workshop_accepted",
 )
 async def spec_workshop_accepted(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -306,10 +231,8 @@ async def spec_workshop_accepted(
 
 @router.post(
     "/{spec_id:int}/workshop-feedback",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
-    operation_id="spec_workshop_feedback",
 )
 async def spec_workshop_feedback(
     spec_id: PathId, data: SpecFeedbackIn, specs: ServiceDep, response: Response
@@ -320,10 +243,8 @@ async def spec_workshop_feedback(
 
 @router.post(
     "/{spec_id:int}/goods-ready",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
+    responses=problems(409),
     dependencies=[Depends(allow(Permission.SPECS_GOODS_READY))],
-    operation_id="spec_goods_ready",
 )
 async def spec_goods_ready(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
@@ -333,13 +254,7 @@ async def spec_goods_ready(
     return await _read(specs, await specs.goods_ready(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/shipping-documents",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="issue_spec_shipping_documents",
-)
+@router.post("/{spec_id:int}/shipping-documents", responses=problems(409), dependencies=WRITE)
 async def issue_spec_shipping_documents(
     spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -348,13 +263,7 @@ async def issue_spec_shipping_documents(
     return await _read(specs, await specs.issue_documents(spec_id, version), response)
 
 
-@router.post(
-    "/{spec_id:int}/cancel",
-    response_model=SpecRead,
-    responses=problems(401, 403, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="cancel_spec",
-)
+@router.post("/{spec_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_spec(
     spec_id: PathId, data: OrderCancel, specs: ServiceDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
@@ -362,13 +271,7 @@ async def cancel_spec(
     return await _read(specs, await specs.cancel(spec_id, data.reason, version), response)
 
 
-@router.get(
-    "/{spec_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.SPECS_READ))],
-    operation_id="spec_history",
-)
+@router.get("/{spec_id:int}/history", dependencies=[Depends(allow(Permission.SPECS_READ))])
 async def spec_history(spec_id: PathId, specs: ServiceDep, page: PageDep, uow: UowDep) -> Page[EventRead]:
     """Every step of the spec."""
     await specs.get(spec_id)

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from app.api.deps import QueryId, UowDep, allow, pdf_response
+from app.api.routing import api_router
 from app.schemas.common import IsoDate, problems
 from app.schemas.statistics import StatisticsRead
 from app.services.permissions import Permission
 from app.services.statistics import StatisticsService
 
-router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
+router = api_router(prefix="/api/v1/statistics", tags=["statistics"])
 
 READ = [Depends(allow(Permission.STATISTICS_READ))]
 DateFrom = Annotated[IsoDate, Query(description="First local day of the period")]
 DateTo = Annotated[IsoDate, Query(description="Last local day of the period (included)")]
 
 
-@router.get(
-    "",
-    response_model=StatisticsRead,
-    responses=problems(401, 403, 422),
-    dependencies=READ,
-    operation_id="get_statistics",
-)
+@router.get("", dependencies=READ)
 async def get_statistics(
     uow: UowDep,
     date_from: DateFrom,
@@ -70,10 +65,9 @@ async def get_statistics(
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The report with charts"},
-        **problems(401, 403, 422, 503),
+        **problems(503),
     },
     dependencies=READ,
-    operation_id="statistics_pdf",
 )
 async def statistics_pdf(
     uow: UowDep,

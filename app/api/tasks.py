@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.routing import api_router
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import AwareDatetime, Page, problems
 from app.schemas.events import EventRead
@@ -17,7 +18,7 @@ from app.services.permissions import Permission
 from app.services.tasks import TaskService, allowed_actions
 from app.services.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+router = api_router(prefix="/api/v1/tasks", tags=["tasks"])
 
 READ = [Depends(allow(Permission.TASKS_READ_OWN))]
 WRITE = [Depends(allow(Permission.TASKS_WRITE))]
@@ -39,13 +40,7 @@ def _one(task: Task, uow: UnitOfWork, response: Response) -> TaskRead:
     return to_read(task, uow.clock.now())
 
 
-@router.get(
-    "/mine",
-    response_model=MyTasks,
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="my_tasks",
-)
+@router.get("/mine", dependencies=READ)
 async def my_tasks(
     uow: UowDep, limit: Annotated[int, Query(ge=1, le=500, description="At most this many per bucket")] = 100
 ) -> MyTasks:
@@ -59,13 +54,7 @@ async def my_tasks(
     )
 
 
-@router.get(
-    "",
-    response_model=Page[TaskRead],
-    responses=problems(401, 422),
-    dependencies=READ,
-    operation_id="list_tasks",
-)
+@router.get("", dependencies=READ)
 async def list_tasks(
     uow: UowDep,
     page: PageDep,
@@ -91,39 +80,20 @@ async def list_tasks(
     return Page(items=[to_read(t, now) for t in result.items], next_cursor=result.next_cursor)
 
 
-@router.post(
-    "",
-    response_model=TaskRead,
-    status_code=status.HTTP_201_CREATED,
-    responses=problems(401, 404, 409, 422),
-    dependencies=WRITE,
-    operation_id="create_task",
-)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
 async def create_task(data: TaskCreate, uow: UowDep, response: Response) -> TaskRead:
     """Set a task. The deadline is exact (`due_at`) or counted in working days on the Russian
     business calendar (`due_in_working_days`, at `due_time` Moscow time, 18:00 by default)."""
     return _one(await TaskService(uow).create(data), uow, response)
 
 
-@router.get(
-    "/{task_id:int}",
-    response_model=TaskRead,
-    responses=problems(401, 404),
-    dependencies=READ,
-    operation_id="get_task",
-)
+@router.get("/{task_id:int}", dependencies=READ)
 async def get_task(task_id: PathId, uow: UowDep, response: Response) -> TaskRead:
     """One task with the actions allowed now."""
     return _one(await TaskService(uow).get(task_id), uow, response)
 
 
-@router.patch(
-    "/{task_id:int}",
-    response_model=TaskRead,
-    responses=problems(401, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="update_task",
-)
+@router.patch("/{task_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_task(
     task_id: PathId, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -131,25 +101,13 @@ async def update_task(
     return _one(await TaskService(uow).update(task_id, data, version), uow, response)
 
 
-@router.post(
-    "/{task_id:int}/start",
-    response_model=TaskRead,
-    responses=problems(401, 404, 409, 412),
-    dependencies=WRITE,
-    operation_id="start_task",
-)
+@router.post("/{task_id:int}/start", responses=problems(409), dependencies=WRITE)
 async def start_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Take the task into work."""
     return _one(await TaskService(uow).transition(task_id, "start", version), uow, response)
 
 
-@router.post(
-    "/{task_id:int}/complete",
-    response_model=TaskRead,
-    responses=problems(401, 404, 409, 412, 422),
-    dependencies=WRITE,
-    operation_id="complete_task",
-)
+@router.post("/{task_id:int}/complete", responses=problems(409), dependencies=WRITE)
 async def complete_task(
     task_id: PathId, data: TaskComplete, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -157,37 +115,19 @@ async def complete_task(
     return _one(await TaskService(uow).transition(task_id, "complete", version, data), uow, response)
 
 
-@router.post(
-    "/{task_id:int}/cancel",
-    response_model=TaskRead,
-    responses=problems(401, 404, 409, 412),
-    dependencies=WRITE,
-    operation_id="cancel_task",
-)
+@router.post("/{task_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Cancel the task."""
     return _one(await TaskService(uow).transition(task_id, "cancel", version), uow, response)
 
 
-@router.post(
-    "/{task_id:int}/reopen",
-    response_model=TaskRead,
-    responses=problems(401, 404, 409, 412),
-    dependencies=WRITE,
-    operation_id="reopen_task",
-)
+@router.post("/{task_id:int}/reopen", responses=problems(409), dependencies=WRITE)
 async def reopen_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
     """Open a done or cancelled task again (its outcome is cleared)."""
     return _one(await TaskService(uow).transition(task_id, "reopen", version), uow, response)
 
 
-@router.get(
-    "/{task_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 404, 422),
-    dependencies=READ,
-    operation_id="task_history",
-)
+@router.get("/{task_id:int}/history", dependencies=READ)
 async def task_history(task_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the task, oldest first."""
     await TaskService(uow).get(task_id)

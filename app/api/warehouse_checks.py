@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Response
 
 from app.api.actions import offered
 from app.api.deps import (
+    ErpDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -18,6 +19,7 @@ from app.api.deps import (
     pdf_response,
     set_etag,
 )
+from app.api.routing import api_router
 from app.models.warehouse_checks import PRESENT_MARKS, WarehouseCheck
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
@@ -25,14 +27,13 @@ from app.schemas.warehouse_checks import CheckKeeper, CheckMarks, CheckPicked, W
 from app.services.permissions import Permission
 from app.services.warehouse_checks import Mark, WarehouseCheckService, allowed_now
 
-router = APIRouter(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
+router = api_router(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
 
 WORK = [Depends(allow(Permission.WAREHOUSE_CHECKS))]
-ACTION = problems(401, 403, 404, 409, 412, 422)
 
 
-async def service(request: Request, uow: UowDep) -> WarehouseCheckService:
-    return WarehouseCheckService(uow, request.app.state.erp)
+async def service(uow: UowDep, erp: ErpDep) -> WarehouseCheckService:
+    return WarehouseCheckService(uow, erp)
 
 
 ServiceDep = Annotated[WarehouseCheckService, Depends(service)]
@@ -58,13 +59,7 @@ def _one(check: WarehouseCheck, response: Response) -> WarehouseCheckRead:
     return to_read(check)
 
 
-@router.get(
-    "",
-    response_model=Page[WarehouseCheckRead],
-    responses=problems(401, 403, 422),
-    dependencies=WORK,
-    operation_id="list_warehouse_checks",
-)
+@router.get("", dependencies=WORK)
 async def list_warehouse_checks(
     checks: ServiceDep,
     page: PageDep,
@@ -76,13 +71,7 @@ async def list_warehouse_checks(
     return Page(items=[to_read(c) for c in result.items], next_cursor=result.next_cursor)
 
 
-@router.get(
-    "/{check_id:int}",
-    response_model=WarehouseCheckRead,
-    responses=problems(401, 403, 404, 422),
-    dependencies=WORK,
-    operation_id="get_warehouse_check",
-)
+@router.get("/{check_id:int}", dependencies=WORK)
 async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Response) -> WarehouseCheckRead:
     """One sheet with every position and its mark."""
     return _one(await checks.get(check_id), response)
@@ -93,10 +82,9 @@ async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Re
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "The sheet to print"},
-        **problems(401, 403, 404, 503),
+        **problems(503),
     },
     dependencies=WORK,
-    operation_id="warehouse_check_pdf",
 )
 async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     """The check sheet as a PDF, printed and taken to the keeper."""
@@ -105,13 +93,7 @@ async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
     return pdf_response(pdf, filename)
 
 
-@router.post(
-    "/{check_id:int}/start",
-    response_model=WarehouseCheckRead,
-    responses=ACTION,
-    dependencies=WORK,
-    operation_id="start_warehouse_check",
-)
+@router.post("/{check_id:int}/start", responses=problems(409), dependencies=WORK)
 async def start_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -119,13 +101,7 @@ async def start_warehouse_check(
     return _one(await checks.start(check_id, version), response)
 
 
-@router.post(
-    "/{check_id:int}/keeper",
-    response_model=WarehouseCheckRead,
-    responses=problems(401, 403, 404, 412, 422),  # in any state of the sheet
-    dependencies=WORK,
-    operation_id="set_warehouse_check_keeper",
-)
+@router.post("/{check_id:int}/keeper", dependencies=WORK)  # no 409: in any state of the sheet
 async def set_warehouse_check_keeper(
     check_id: PathId, data: CheckKeeper, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -133,13 +109,7 @@ async def set_warehouse_check_keeper(
     return _one(await checks.set_keeper(check_id, data.keeper_id, version), response)
 
 
-@router.post(
-    "/{check_id:int}/marks",
-    response_model=WarehouseCheckRead,
-    responses=ACTION,
-    dependencies=WORK,
-    operation_id="mark_warehouse_check",
-)
+@router.post("/{check_id:int}/marks", responses=problems(409), dependencies=WORK)
 async def mark_warehouse_check(
     check_id: PathId, data: CheckMarks, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -150,13 +120,7 @@ async def mark_warehouse_check(
     return _one(await checks.mark(check_id, marks, version), response)
 
 
-@router.post(
-    "/{check_id:int}/picked",
-    response_model=WarehouseCheckRead,
-    responses=problems(401, 403, 404, 412, 422),  # in any state, after the check too
-    dependencies=WORK,
-    operation_id="warehouse_check_picked",
-)
+@router.post("/{check_id:int}/picked", dependencies=WORK)  # no 409: in any state, after the check too
 async def warehouse_check_picked(
     check_id: PathId, data: CheckPicked, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -164,13 +128,7 @@ async def warehouse_check_picked(
     return _one(await checks.picked(check_id, data.order_id, version), response)
 
 
-@router.post(
-    "/{check_id:int}/complete",
-    response_model=WarehouseCheckRead,
-    responses=ACTION,
-    dependencies=WORK,
-    operation_id="complete_warehouse_check",
-)
+@router.post("/{check_id:int}/complete", responses=problems(409), dependencies=WORK)
 async def complete_warehouse_check(
     check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
@@ -178,13 +136,7 @@ async def complete_warehouse_check(
     return _one(await checks.complete(check_id, version), response)
 
 
-@router.get(
-    "/{check_id:int}/history",
-    response_model=Page[EventRead],
-    responses=problems(401, 403, 404, 422),
-    dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))],
-    operation_id="warehouse_check_history",
-)
+@router.get("/{check_id:int}/history", dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))])
 async def warehouse_check_history(
     check_id: PathId, checks: ServiceDep, uow: UowDep, page: PageDep
 ) -> Page[EventRead]:

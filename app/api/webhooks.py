@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import SettingsDep, UowDep, public
+from app.api.deps import ErpDep, SettingsDep, UowDep, public
 from app.api.problems import http_problem
+from app.api.routing import api_router
 from app.core.security import address_key
 from app.schemas.common import problems
 from app.schemas.orders import ChatUpdateHandled, WebhookAccepted
 from app.services.inbound_chat import InboundChatService
 from app.services.intake import AmoCrmIntake
 
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = api_router(prefix="/webhooks", tags=["webhooks"])
 
 
 def _address(request: Request) -> str:
@@ -26,9 +27,8 @@ def _address(request: Request) -> str:
 @router.post(
     "/amocrm/{token}",
     response_model=WebhookAccepted,
-    responses=problems(403, 413, 415, 422, 429),
+    responses=problems(403, 413, 415, 429),
     dependencies=[Depends(public("amoCRM cannot send a bearer token: the secret is in the URL"))],
-    operation_id="amocrm_webhook",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -74,9 +74,8 @@ async def amocrm_webhook(
 @router.post(
     "/telegram",
     response_model=ChatUpdateHandled,
-    responses=problems(403, 413, 422, 429),
+    responses=problems(403, 413, 429),
     dependencies=[Depends(public("Telegram authenticates with the secret_token header it was given"))],
-    operation_id="telegram_webhook",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -102,6 +101,7 @@ async def amocrm_webhook(
 async def telegram_webhook(
     request: Request,
     uow: UowDep,
+    erp: ErpDep,
     settings: SettingsDep,
     secret: Annotated[
         str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token", max_length=256, include_in_schema=False)
@@ -114,7 +114,7 @@ async def telegram_webhook(
     A refused update (wrong secret, not an Update) keeps only the beginning of its body; an address
     with too many refused lately gets 429 (Retry-After) and nothing is kept."""
     body = await request.body()
-    verdict = await InboundChatService(uow, settings, request.app.state.erp).receive(
+    verdict = await InboundChatService(uow, settings, erp).receive(
         secret, body, request.headers.get("content-type"), _address(request)
     )
     if verdict.rejected is not None:
