@@ -117,7 +117,7 @@ def test_bench_scale_shrinks_only_the_receivables_dataset(monkeypatch: Any) -> N
     scaled = environment("receivables")
     assert (scaled["BENCH_CLIENTS"], scaled["BENCH_INVOICES"]) == ("10000", "100000")
     assert "BENCH_INVOICES" not in environment("documents")
-    assert [b.name for b in BENCHES] == ["intake", "receivables", "documents", "worker"]
+    assert [b.name for b in BENCHES] == ["intake", "receivables", "documents", "worker", "console"]
 
 
 def test_the_documents_timed_are_the_sizes_their_goals_name() -> None:
@@ -148,3 +148,47 @@ def test_the_intake_p99_is_judged_on_its_value_with_the_bare_endpoint_beside_it(
     assert (machine.value, machine.status) == (4.6, "no goal")
     # A result written before these figures existed still makes its rows.
     assert judged(intake_rows(INTAKE)[1]).baseline is None
+
+
+CONSOLE: dict[str, Any] = {
+    "rows_shown": {"today": 656, "orders": 50},
+    "today": {"console_ms": 640.0, "static_ms": 200.0, "ratio": 3.2, "goal_ratio": 3.0},
+    "orders": {"console_ms": 240.0, "static_ms": 80.0, "ratio": 3.0, "goal_ratio": 3.0},
+}
+
+
+def test_the_console_screens_are_judged_on_their_ratio_to_the_static_page() -> None:
+    result = summary({"console": (CONSOLE, None, 280.0)}, "w", "m")
+    rows = by_measure(result)
+    today = rows["console: «Сегодня» first rows (656 rows; static page)"]
+    assert (today["value"], today["baseline"], today["ratio"], today["status"]) == (
+        640.0,
+        200.0,
+        3.2,
+        "NOT met",
+    )
+    orders = rows["console: «Заявки» first rows (50 rows; static page)"]
+    assert orders["status"] == "met"  # exactly 3× is within «at most 3×»
+    assert "| 240 ms | 80 ms | 3.00 | ratio ≤ 3 | met |" in result["table"]
+
+
+def test_the_static_pages_hold_the_rows_the_console_shows() -> None:
+    from bench.console import static_orders, static_today
+
+    def task(i: int, subject: str) -> dict[str, Any]:
+        return {
+            "id": i, "kind": "call", "title": f"Позвонить <{i}>", "description": None, "overdue": i < 3,
+            "subject_type": subject, "subject_id": i, "due_at": "2026-12-07T09:00:00+00:00",
+        }  # fmt: skip
+
+    buckets = {"overdue": [task(1, "order"), task(2, "client")], "today": [task(3, "none")], "upcoming": []}
+    page = static_today(buckets)
+    assert page.count('data-testid="task"') == 3
+    assert "Позвонить &lt;1&gt;" in page
+    assert 'href="/orders/1">Открыть: Заявка №1<' in page
+    assert "Срок: 07.12.2026, 12:00 — просрочено" in page
+    order = {"id": 7, "created_at": "2026-12-07T09:00:00+00:00", "channel": "phone", "client_id": 5,
+             "status": "accepted"}  # fmt: skip
+    table_ = static_orders([order] * 50, {5: "ООО «Ромашка»"})
+    assert table_.count("<tr><td>") == 50
+    assert "<td>7</td><td>07.12.2026, 12:00</td><td>Телефон</td><td>ООО «Ромашка»</td>" in table_
