@@ -15,10 +15,12 @@ timings): the page's scripts run, the data request answered, the rows rendered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import html
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -316,6 +318,7 @@ def start_api(env: dict[str, str], port: int, logs: Path) -> subprocess.Popen[by
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its worker processes are stopped with it (stop_api)
         )
     deadline = time.monotonic() + 300  # each worker imports the whole app; slow on a busy machine
     while time.monotonic() < deadline:
@@ -325,8 +328,19 @@ def start_api(env: dict[str, str], port: int, logs: Path) -> subprocess.Popen[by
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    process.kill()
+    stop_api(process)
     raise RuntimeError(f"the API did not start:\n{(logs / 'api.log').read_text(errors='replace')}")
+
+
+def stop_api(process: subprocess.Popen[bytes]) -> None:
+    """The API's supervisor and every process it started (uvicorn's workers, their render pools)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 def api_ms(url: str, params: dict[str, Any], headers: dict[str, str], runs: int = 7) -> float:
@@ -398,8 +412,7 @@ def measure(tmp: Path) -> dict[str, Any]:
         samples = asyncio.run(browse(base, token, ROUNDS))
     finally:
         if api is not None:
-            api.terminate()
-            api.wait(timeout=20)
+            stop_api(api)
         redis.terminate()
         redis.wait(timeout=20)
         pg.stop()
