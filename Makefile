@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test web-test web-build lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables deps os-deps-run os-deps-test clean
+.PHONY: help run test web-test web-build lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables bench-console bench-onec deps os-deps-run os-deps-test clean
 
 help:
 	@echo "make run    - install what is missing, build the console, migrate, load demo data, start Redis, the API and the worker"
@@ -21,6 +21,8 @@ help:
 	@echo "make bench-docs - the document PDFs (proposals, a 500-line reconciliation act) against a one-page floor"
 	@echo "make bench-worker - the arq worker's memory through a batch of e-mails with acts"
 	@echo "make bench-pdf - the proposal PDF benchmark (20 lines with photos, and one line)"
+	@echo "make bench-console - the console's first rows («Сегодня», «Заявки») against a static page, in Chromium"
+	@echo "make bench-onec - the 1C adapter's own CPU for a catalogue search and an invoice, against bare httpx"
 	@echo "make bench-receivables - aging, DSO, the ledger and the daily sweep over 1M invoices (PostgreSQL)"
 
 $(UV):
@@ -91,8 +93,8 @@ test: os-deps-test deps lint typecheck importlint web-test pytest
 openapi: deps
 	@$(VENV)/bin/pomoshnik openapi
 
-bench: os-deps-test deps
-	@echo "==> benchmarks: intake, receivables, documents, worker memory; one summary table at the end"
+bench: os-deps-test deps web-build
+	@echo "==> benchmarks: intake, receivables, documents, worker memory, console, 1C adapter; one summary table at the end"
 	@$(PY) bench/run.py
 
 bench-intake: os-deps-test deps
@@ -104,6 +106,14 @@ bench-docs: os-deps-test deps
 
 bench-worker: os-deps-test deps
 	@$(PY) bench/worker_memory.py
+
+bench-console: os-deps-test deps web-build
+	@echo "==> benchmark: the console's first rows against a static page (PostgreSQL, the API, Chromium)"
+	@$(PY) bench/console.py
+
+bench-onec: deps
+	@echo "==> benchmark: the 1C adapter against bare httpx calls to the fake 1C on loopback"
+	@$(PY) bench/onec.py
 
 fuzz: os-deps-test deps
 	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest tests/contract -q

@@ -3,7 +3,9 @@ measure, value, baseline, ratio, goal, met / NOT met; written to bench/results/s
 
 The benchmarks: order intake (bench/intake.py), the receivables dataset (bench/receivables.py, the
 full 1M invoices, or BENCH_SCALE of it: BENCH_SCALE=0.1 loads 10,000 clients and 100,000 invoices),
-the document PDFs (bench/documents.py) and the worker's memory (bench/worker_memory.py).
+the document PDFs (bench/documents.py), the worker's memory (bench/worker_memory.py) and the
+console's first rows in a browser (bench/console.py; the console must be built: make web-build) and the
+1C adapter's CPU against bare httpx (bench/onec.py).
 BENCH_ONLY=documents,worker runs a part of them. Each has a time limit; one that fails or runs out of
 time is reported as such and the others still run. Exits 1 when a benchmark failed, else 0 (goals
 not met are figures, not failures).
@@ -139,6 +141,44 @@ def worker_rows(r: Mapping[str, Any]) -> list[Row]:
     ]  # fmt: skip
 
 
+def console_rows(r: Mapping[str, Any]) -> list[Row]:
+    shown = r["rows_shown"]
+    return [
+        Row("console", f"console: «{label}» first rows ({shown[key]} rows; static page)", "ms",
+            _num(r[key]["console_ms"]), _num(r[key]["static_ms"]), _num(r[key]["ratio"]), "ratio", "<=",
+            _num(r[key]["goal_ratio"]))
+        for key, label in (("today", "Сегодня"), ("orders", "Заявки"))
+    ]  # fmt: skip
+
+
+def onec_rows(r: Mapping[str, Any]) -> list[Row]:
+    rows = []
+    for key, label in (
+        ("search", f"1C: catalogue search, {r['search_results']} results"),
+        ("invoice", f"1C: invoice written, {r['invoice_lines']} lines"),
+    ):
+        o = r[key]
+        rows += [
+            Row(
+                "onec",
+                f"{label}: adapter CPU beyond bare httpx ({o['http_requests']} requests)",
+                "ms",
+                _num(o["overhead_cpu_ms"]),
+                op="<=",
+                limit=_num(o["goal_ms"]),
+            ),
+            Row(
+                "onec",
+                f"{label}: CPU, adapter and bare httpx",
+                "ms",
+                _num(o["adapter_cpu_ms"]),
+                _num(o["bare_cpu_ms"]),
+                _num(o["ratio"]),
+            ),
+        ]
+    return rows  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -153,6 +193,8 @@ BENCHES = (
     Bench("receivables", "bench/receivables.py", receivables_rows, 2400),
     Bench("documents", "bench/documents.py", documents_rows, 900),
     Bench("worker", "bench/worker_memory.py", worker_rows, 900),
+    Bench("console", "bench/console.py", console_rows, 900),
+    Bench("onec", "bench/onec.py", onec_rows, 600),
 )
 
 

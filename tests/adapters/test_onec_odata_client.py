@@ -275,3 +275,24 @@ async def test_the_client_from_settings_reads_the_configured_base(onec: RunningF
     async with client_from_settings(settings) as odata:
         assert "EnterpriseV8" in await odata.metadata()
     assert odata.retry.attempts == settings.max_retries + 1
+
+
+async def test_the_query_is_sent_as_odata_writes_it_and_values_arrive_intact(
+    onec: RunningFake, client: ODataClient
+) -> None:
+    """Spaces as %20 (a '+' in a URL's query is a plus to a server that reads it by RFC 3986, not a
+    space as in a form), OData's own punctuation as it is; a value's '+', '&', '%' and '#' escaped."""
+    odd = "ООО «Плюс+Минус & 100% #1»"
+    created = await client.create("Catalog_Партнеры", {"Description": odd})
+    onec.fake.requests.clear()
+    found = await client.query(
+        "Catalog_Партнеры",
+        select=["Ref_Key", "Description"],
+        filter=all_of(eq("Description", odd), eq("Ref_Key", Guid(created["Ref_Key"]))),
+    )
+    assert found == [{"Ref_Key": created["Ref_Key"], "Description": odd}]
+    (_, _, query), *_ = onec.fake.requests
+    assert query.startswith("$select=Ref_Key,Description&$filter=(Description%20eq%20'")
+    assert f"Ref_Key%20eq%20guid'{created['Ref_Key']}'" in query
+    assert "%2B" in query
+    assert "+" not in query

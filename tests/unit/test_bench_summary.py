@@ -121,7 +121,7 @@ def test_bench_scale_shrinks_only_the_receivables_dataset(monkeypatch: Any) -> N
     scaled = environment("receivables")
     assert (scaled["BENCH_CLIENTS"], scaled["BENCH_INVOICES"]) == ("10000", "100000")
     assert "BENCH_INVOICES" not in environment("documents")
-    assert [b.name for b in BENCHES] == ["intake", "receivables", "documents", "worker"]
+    assert [b.name for b in BENCHES] == ["intake", "receivables", "documents", "worker", "console", "onec"]
 
 
 def test_the_documents_timed_are_the_sizes_their_goals_name() -> None:
@@ -162,3 +162,63 @@ def test_the_intake_p99_is_judged_on_the_rounds_ratio_to_the_bare_endpoint() -> 
         machine["machine, idle: time the CPU ran >= 3x slow"].value,
         machine["machine, idle: time the CPU ran >= 3x slow"].status,
     ) == (4.6, "no goal")
+
+
+CONSOLE: dict[str, Any] = {
+    "rows_shown": {"today": 656, "orders": 50},
+    "today": {"console_ms": 640.0, "static_ms": 200.0, "ratio": 3.2, "goal_ratio": 3.0},
+    "orders": {"console_ms": 240.0, "static_ms": 80.0, "ratio": 3.0, "goal_ratio": 3.0},
+}
+
+
+def test_the_console_screens_are_judged_on_their_ratio_to_the_static_page() -> None:
+    result = summary({"console": (CONSOLE, None, 280.0)}, "w", "m")
+    rows = by_measure(result)
+    today = rows["console: «Сегодня» first rows (656 rows; static page)"]
+    assert (today["value"], today["baseline"], today["ratio"], today["status"]) == (
+        640.0,
+        200.0,
+        3.2,
+        "NOT met",
+    )
+    orders = rows["console: «Заявки» first rows (50 rows; static page)"]
+    assert orders["status"] == "met"  # exactly 3× is within «at most 3×»
+    assert "| 240 ms | 80 ms | 3.00 | ratio ≤ 3 | met |" in result["table"]
+
+
+def test_the_static_pages_hold_the_rows_the_console_shows() -> None:
+    from bench.console import static_orders, static_today
+
+    def task(i: int, subject: str) -> dict[str, Any]:
+        return {
+            "id": i, "kind": "call", "title": f"Позвонить <{i}>", "description": None, "overdue": i < 3,
+            "subject_type": subject, "subject_id": i, "due_at": "2026-12-07T09:00:00+00:00",
+        }  # fmt: skip
+
+    buckets = {"overdue": [task(1, "order"), task(2, "client")], "today": [task(3, "none")], "upcoming": []}
+    page = static_today(buckets)
+    assert page.count('data-testid="task"') == 3
+    assert "Позвонить &lt;1&gt;" in page
+    assert 'href="/orders/1">Открыть: Заявка №1<' in page
+    assert "Срок: 07.12.2026, 12:00 — просрочено" in page
+    order = {"id": 7, "created_at": "2026-12-07T09:00:00+00:00", "channel": "phone", "client_id": 5,
+             "status": "accepted"}  # fmt: skip
+    table_ = static_orders([order] * 50, {5: "ООО «Ромашка»"})
+    assert table_.count("<tr><td>") == 50
+    assert "<td>7</td><td>07.12.2026, 12:00</td><td>Телефон</td><td>ООО «Ромашка»</td>" in table_
+
+
+def test_the_1c_adapter_is_judged_on_its_cpu_beyond_the_bare_calls() -> None:
+    def operation(own: float, bare: float) -> dict[str, Any]:
+        return {"http_requests": 6, "adapter_cpu_ms": own, "bare_cpu_ms": bare, "ratio": round(own / bare, 2),
+                "overhead_cpu_ms": round(own - bare, 2), "goal_ms": 2.0}  # fmt: skip
+
+    onec = {"search_results": 20, "invoice_lines": 5, "search": operation(16.0, 11.0),
+            "invoice": operation(22.0, 20.0)}  # fmt: skip
+    rows = by_measure(summary({"onec": (onec, None, 40.0)}, "w", "m"))
+    search = rows["1C: catalogue search, 20 results: adapter CPU beyond bare httpx (6 requests)"]
+    assert (search["value"], search["status"]) == (5.0, "NOT met")
+    invoice = rows["1C: invoice written, 5 lines: adapter CPU beyond bare httpx (6 requests)"]
+    assert invoice["status"] == "met"  # exactly 2 ms is within «at most 2 ms»
+    both = rows["1C: catalogue search, 20 results: CPU, adapter and bare httpx"]
+    assert (both["value"], both["baseline"], both["ratio"], both["status"]) == (16.0, 11.0, 1.45, "no goal")

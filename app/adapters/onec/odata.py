@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -230,8 +230,9 @@ class ODataClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
+        self._base = base_url if base_url.endswith("/") else base_url + "/"
         self._http = httpx.AsyncClient(
-            base_url=base_url if base_url.endswith("/") else base_url + "/",
+            base_url=self._base,
             auth=httpx.BasicAuth(user, password),
             headers={"Accept": JSON_ACCEPT},
             timeout=timeout,
@@ -373,12 +374,16 @@ class ODataClient:
         idempotent: bool = True,
     ) -> httpx.Response:
         all_headers = {"Accept": accept, **(headers or {})}
+        # The whole URL, its query encoded here: httpx parses an absolute URL once, where a path
+        # joined to the base URL, or params merged into it, has every character of the URL checked
+        # and quoted again (for a $filter of tens of keys, more CPU than the rest of the request).
+        url = self._base + path
+        if params:
+            url += "?" + urlencode(params, quote_via=quote, safe=QUERY_SAFE)
         attempt = 0
         while True:
             try:
-                response = await self._http.request(
-                    method, path, params=params, json=json, headers=all_headers
-                )
+                response = await self._http.request(method, url, json=json, headers=all_headers)
             except httpx.TransportError as error:
                 never_sent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
                 if (idempotent or never_sent) and attempt + 1 < self.retry.attempts:
@@ -393,6 +398,11 @@ class ODataClient:
             if response.status_code >= 400:
                 raise _error(response)
             return response
+
+
+# Left as they are in a query's values: OData's own punctuation (guid'…', in(…), $select's commas),
+# none of which ends a parameter.
+QUERY_SAFE = "$'(),:/*!@;"
 
 
 def _path(entity: str) -> str:

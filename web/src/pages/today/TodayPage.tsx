@@ -1,6 +1,6 @@
 import { Alert, Anchor, Badge, Button, Card, Group, Loader, Stack, Text, Title } from "@mantine/core";
 import { createLink } from "@tanstack/react-router";
-import { useState } from "react";
+import { startTransition, useEffect, useState } from "react";
 
 import type { components } from "../../api/schema";
 import { formatDateTime, plural } from "../../lib/format";
@@ -14,6 +14,27 @@ export type Task = components["schemas"]["TaskRead"];
 const AnchorLink = createLink(Anchor);
 
 const TASK_FORMS = ["задача", "задачи", "задач"] as const;
+
+// A bucket draws its first cards at once and the rest after the first paint, in a transition (the
+// page stays responsive meanwhile): a day of hundreds of tasks shows its first ones as soon as a
+// short day does.
+const FIRST_CARDS = 20;
+
+function useShownAfterPaint(total: number): number {
+  const [all, setAll] = useState(total <= FIRST_CARDS);
+  useEffect(() => {
+    if (all) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => startTransition(() => setAll(true)), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [all]);
+  return all ? total : FIRST_CARDS;
+}
 
 /** The start page: my open tasks, overdue, for today and upcoming. */
 export function TodayPage() {
@@ -52,6 +73,7 @@ function Bucket({
   onComplete: (t: Task) => void;
   onMove: (t: Task) => void;
 }) {
+  const shown = useShownAfterPaint(tasks.length);
   return (
     <section aria-label={title} data-testid={`bucket-${testId}`}>
       <Group gap="xs" mb="xs">
@@ -68,7 +90,7 @@ function Bucket({
         </Text>
       ) : (
         <Stack gap="xs">
-          {tasks.map((task) => (
+          {tasks.slice(0, shown).map((task) => (
             <TaskCard key={task.id} task={task} onComplete={onComplete} onMove={onMove} />
           ))}
         </Stack>
