@@ -13,7 +13,8 @@ export interface paths {
         };
         /**
          * List Orders
-         * @description Orders you may see (your department's; all for heads and accountants), newest first.
+         * @description Orders you may see (your department's; all for heads and accountants), newest first,
+         *     narrowed by every filter given. A `created_to` before `created_from` is a 422.
          */
         get: operations["list_orders"];
         put?: never;
@@ -7710,6 +7711,14 @@ export interface operations {
                 status?: components["schemas"]["OrderStatus"] | null;
                 channel?: components["schemas"]["OrderChannel"] | null;
                 client_id?: number | null;
+                /** @description The employee who works the order as its assistant */
+                assistant_id?: number | null;
+                /** @description Received on or after this day (the company's time zone) */
+                created_from?: string | null;
+                /** @description Received on or before this day (the company's time zone) */
+                created_to?: string | null;
+                /** @description Part of the order's number, of its client's name or INN, or of its text; any letter case */
+                q?: string | null;
                 /** @description Page size (at most the configured maximum) */
                 limit?: number | null;
                 /** @description `next_cursor` of the previous page */
