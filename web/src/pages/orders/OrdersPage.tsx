@@ -15,6 +15,8 @@ import { useClientName, useClientSearch } from "../../lib/clients";
 import { useEmployeesWithRole } from "../../lib/employees";
 import { formatDateTime } from "../../lib/format";
 import { ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
+import { useMe } from "../../lib/me";
+import { NewOrderModal } from "./NewOrderModal";
 import type { OrdersSearch } from "./search";
 
 type Order = components["schemas"]["OrderRead"];
@@ -30,6 +32,9 @@ const PAGE = 50;
 export function OrdersPage() {
   const navigate = useNavigate();
   const search = useSearch({ from: "/app/orders" });
+  const me = useMe();
+  const canCreate = me.data?.permissions.includes("orders:write") ?? false;
+  const [creating, setCreating] = useState(false);
   const setFilter = (change: Partial<OrdersSearch>) =>
     void navigate({ to: "/orders", search: (prev) => clean({ ...prev, ...change }), replace: true });
 
@@ -83,7 +88,11 @@ export function OrdersPage() {
 
   return (
     <Stack maw={1100}>
-      <Title order={2}>Заявки</Title>
+      <Group justify="space-between">
+        <Title order={2}>Заявки</Title>
+        {canCreate ? <Button onClick={() => setCreating(true)}>Новая заявка</Button> : null}
+      </Group>
+      {creating ? <NewOrderModal onClose={() => setCreating(false)} /> : null}
       <Group align="flex-end" gap="sm">
         <TextInput
           label="Поиск"
