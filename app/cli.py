@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import httpx
 import typer
@@ -73,7 +74,9 @@ async def _in_uow(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]
     try:
         async with create_session_factory(engine)() as session:
             uow = UnitOfWork(
-                session=session, clock=system_clock(settings.clock.offset), calendar=BusinessCalendar()
+                session=session,
+                clock=system_clock(settings.clock.offset),
+                calendar=BusinessCalendar(ZoneInfo(settings.company.timezone)),
             )
             result = await work(uow)
             await uow.commit(None)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     session_factory = create_session_factory(engine)
     queue: JobQueue = overrides.queue or ArqQueue(settings.redis.url, settings.redis.queue_name)
     clock = overrides.clock or system_clock(settings.clock.offset)
-    calendar = BusinessCalendar()
+    calendar = BusinessCalendar(ZoneInfo(settings.company.timezone))
     renderer = overrides.renderer or default_renderer()
 
     notices = RedisNotices(settings.redis.url, settings.redis.queue_name)

@@ -2,7 +2,7 @@
 1C made for an invoice's shipped goods
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-07 10:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import app.core.db
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0029"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, File, Query, Response, UploadFile, status
@@ -25,6 +26,7 @@ from app.api.deps import (
     set_etag,
 )
 from app.api.routing import api_router
+from app.core.db import MAX_ID
 from app.models.orders import Order, OrderChannel, OrderStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
@@ -41,7 +43,7 @@ from app.schemas.orders import (
 from app.services.fulfilment import FulfilmentService
 from app.services.order_cancel import OrderCancellation
 from app.services.order_files import OrderFileService
-from app.services.orders import OrderService, missing_fields
+from app.services.orders import OrderFilter, OrderService, missing_fields
 from app.services.permissions import Permission
 from app.services.warehouse import WarehouseService
 
@@ -119,11 +121,36 @@ async def list_orders(
     status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
     channel: OrderChannel | None = None,
     client_id: QueryId = None,
+    assistant_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="The employee who works the order as its assistant")
+    ] = None,
+    created_from: Annotated[
+        date | None, Query(description="Received on or after this day (the company's time zone)")
+    ] = None,
+    created_to: Annotated[
+        date | None, Query(description="Received on or before this day (the company's time zone)")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Part of the order's number, of its client's name or INN, or of its text; "
+            "any letter case",
+        ),
+    ] = None,
 ) -> Page[OrderRead]:
-    """Orders you may see (your department's; all for heads and accountants), newest first."""
-    result = await orders.page(
-        status=status_, channel=channel, client_id=client_id, cursor=page.cursor, limit=page.limit
+    """Orders you may see (your department's; all for heads and accountants), newest first,
+    narrowed by every filter given. A `created_to` before `created_from` is a 422."""
+    filters = OrderFilter(
+        status=status_,
+        channel=channel,
+        client_id=client_id,
+        assistant_id=assistant_id,
+        created_from=created_from,
+        created_to=created_to,
+        q=q.strip() if q and q.strip() else None,
     )
+    result = await orders.page(filters, cursor=page.cursor, limit=page.limit)
     return Page(items=await to_reads(orders, result.items), next_cursor=result.next_cursor)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import Depends, Response, status
 
-from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, history_page, set_etag
+from app.api.deps import IfMatchDep, PageDep, PathId, SettingsDep, UowDep, allow, history_page, set_etag
 from app.api.routing import api_router
 from app.core.errors import NotFound
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.reference import (
+    CompanyRead,
     LinkCreate,
     LinkRead,
     LinkUpdate,
@@ -34,6 +35,21 @@ async def get_reference(uow: UowDep) -> Reference:
     return Reference(
         links=[LinkRead.model_validate(x) for x in await service.links()],
         terms=[TermRead.model_validate(x) for x in await service.terms()],
+    )
+
+
+@router.get("/company", dependencies=READ)
+async def get_company(uow: UowDep, settings: SettingsDep) -> CompanyRead:
+    """The company's time zone, currency and today's date there, with whether it is a working day:
+    what a client needs to show dates and times as the department lives them."""
+    today, working, next_working = ReferenceService(uow).today()
+    return CompanyRead(
+        name=settings.company.name,
+        time_zone=settings.company.timezone,
+        currency="RUB",
+        today=today,
+        working_day=working,
+        next_working_day=next_working,
     )
 
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -366,6 +367,17 @@ class ClockSettings(BaseModel):
 class CompanySettings(BaseModel):
     """Our requisites as printed on invoices and letters (invented defaults for the demo)."""
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone of the tz database (e.g. Europe/Moscow)"
+            ) from None
+        return value
+
     @field_validator("vat_rates")
     @classmethod
     def _vat_rates(cls, value: dict[str, str]) -> dict[str, str]:
@@ -378,6 +390,7 @@ class CompanySettings(BaseModel):
         return value
 
     name: str = "ООО «Спецодежда-Север»"
+    # The department's time zone: its days, deadlines and the dates the console shows.
     timezone: str = "Europe/Moscow"
     inn: str = "3525000013"
     kpp: str | None = "352501001"

@@ -58,9 +58,14 @@ class Order(Versioned, Base):
     external_id: Mapped[str | None] = mapped_column(String(64))
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
-    assistant_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    assistant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL"), index=True
+    )
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
     raw_text: Mapped[str | None] = mapped_column(Text)
+    # raw_text in lower case, for the list's search: SQLite's lower() and LIKE fold only ASCII and
+    # PostgreSQL's fold by the database's locale, so Python folds it once, as for a client's name.
+    text_search: Mapped[str | None] = mapped_column(Text)
     status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus))
     # Why the order waits: per-line missing fields and order-level gaps, as shown to the manager.
     problems: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -72,7 +77,7 @@ class Order(Versioned, Base):
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="RESTRICT"), unique=True
     )
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
     lines: Mapped[list[OrderLine]] = relationship(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import AnyHttpUrl, Field
 
 from app.models.reference import LinkKind, TermKind
@@ -59,3 +61,17 @@ class TermRead(ReadModel):
 class Reference(ReadModel):
     links: list[LinkRead]
     terms: list[TermRead]
+
+
+class CompanyRead(ReadModel):
+    """The company's calendar as its people live it: read once by a client to show dates and times."""
+
+    name: str
+    time_zone: str = Field(description="The tz database zone of the department's days and deadlines")
+    currency: str = Field(description="ISO 4217 code of every sum the API sends (as a decimal string)")
+    today: date = Field(description="Today's date in that zone")
+    working_day: bool = Field(
+        description="Whether today is a working day of the Russian production calendar (holidays and "
+        "transferred days included)"
+    )
+    next_working_day: date = Field(description="Today when it is a working day, else the next one")

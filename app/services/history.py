@@ -14,7 +14,7 @@ from app.models.events import Event
 from app.services.pagination import Page, decode_cursor, page_of
 from app.services.unit_of_work import UnitOfWork
 
-_SKIP = {"password_hash", "name_search"}
+_SKIP = {"password_hash", "name_search", "text_search"}
 
 
 _PLAIN = (str, int, float, bool, type(None))

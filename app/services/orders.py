@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Select, bindparam, func, select, type_coerce
+from sqlalchemy import ColumnElement, Date, Integer, Select, bindparam, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -211,6 +211,19 @@ class ClientPeople(NamedTuple):
     credit_limit: Decimal | None
 
 
+@dataclass(frozen=True)
+class OrderFilter:
+    """What the list of orders is narrowed to (None: not narrowed); dates are the company's."""
+
+    status: OrderStatus | None = None
+    channel: OrderChannel | None = None
+    client_id: int | None = None
+    assistant_id: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str | None = None
+
+
 @dataclass
 class ResolvedLine:
     values: dict[str, Any]
@@ -289,23 +302,51 @@ class OrderService:
             raise NotFound("order", order_id)
         return order
 
-    async def page(
-        self,
-        *,
-        status: OrderStatus | None,
-        channel: OrderChannel | None,
-        client_id: int | None,
-        cursor: str | None,
-        limit: int,
-    ) -> Page[Order]:
+    async def page(self, filters: OrderFilter, *, cursor: str | None, limit: int) -> Page[Order]:
+        """Newest first, narrowed by ``filters``: each filter is an equality on an indexed column or
+        a range on the indexed creation time; the text search reads rows in the order of the
+        primary key and stops at the page's end, so a page costs at most one pass."""
         query = self.visible(select(Order).options(selectinload(Order.lines)))
-        if status is not None:
-            query = query.where(Order.status == status)
-        if channel is not None:
-            query = query.where(Order.channel == channel)
-        if client_id is not None:
-            query = query.where(Order.client_id == client_id)
+        if filters.status is not None:
+            query = query.where(Order.status == filters.status)
+        if filters.channel is not None:
+            query = query.where(Order.channel == filters.channel)
+        if filters.client_id is not None:
+            query = query.where(Order.client_id == filters.client_id)
+        if filters.assistant_id is not None:
+            query = query.where(Order.assistant_id == filters.assistant_id)
+        since, until = filters.created_from, filters.created_to
+        if since is not None and until is not None and until < since:
+            raise FieldError("query.created_to", "is before created_from")
+        calendar = self.uow.calendar
+        if filters.created_from is not None:
+            query = query.where(Order.created_at >= calendar.at(filters.created_from, time.min))
+        if filters.created_to is not None:
+            day_after = filters.created_to + timedelta(days=1)
+            query = query.where(Order.created_at < calendar.at(day_after, time.min))
+        if filters.q:
+            query = query.where(self._matching(filters.q))
         return await newest_first(self.uow.session, query, Order.id, cursor, limit)
+
+    @staticmethod
+    def _matching(q: str) -> ColumnElement[bool]:
+        """The order's number, its client's name or INN, or its text containing ``q``, in any case
+        (the folded columns are lower case, so ``q`` is lowered the same way)."""
+        needle = q.strip().lower()
+        clients = select(Client.id).where(
+            or_(
+                Client.name_search.contains(needle, autoescape=True),
+                Client.inn.startswith(needle, autoescape=True),
+            )
+        )
+        found: list[ColumnElement[bool]] = [
+            Order.text_search.contains(needle, autoescape=True),
+            Order.client_id.in_(clients),
+        ]
+        number = needle.removeprefix("№").strip()
+        if number.isdecimal() and len(number) <= 9:
+            found.append(Order.id == int(number))
+        return or_(*found)
 
     # --- intake ---------------------------------------------------------------------------------
 
@@ -461,6 +502,7 @@ class OrderService:
             "assistant_id": data.assistant_id or (client.assistant_id if client else None),
             "taken_by_id": actor.id if actor else taken_by_id,
             "raw_text": data.raw_text,
+            "text_search": data.raw_text.lower() if data.raw_text is not None else None,
             "status": status,
             "problems": problems,
             "credit_approved": None,

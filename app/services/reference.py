@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -21,6 +22,12 @@ class ReferenceService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self.history = HistoryService(uow)
+
+    def today(self) -> tuple[date, bool, date]:
+        """Today in the company's zone, whether it is a working day, and the next working day."""
+        calendar = self.uow.calendar
+        today = calendar.local_date(self.uow.clock.now())
+        return today, calendar.is_working_day(today), calendar.next_working_day(today)
 
     async def links(self) -> Sequence[ReferenceLink]:
         query = select(ReferenceLink).order_by(ReferenceLink.position, ReferenceLink.id)

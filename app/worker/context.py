@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -85,7 +86,7 @@ def build_job_context(settings: Settings, clock: Clock, renderer: Renderer | Non
         engine=engine,
         session_factory=create_session_factory(engine),
         clock=clock,
-        calendar=BusinessCalendar(),
+        calendar=BusinessCalendar(ZoneInfo(settings.company.timezone)),
         chat=build_chat_gateway(settings),
         mailer=build_mailer(settings.smtp),
         queue=ArqQueue(settings.redis.url, settings.redis.queue_name),

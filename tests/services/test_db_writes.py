@@ -33,6 +33,7 @@ def order_row() -> dict[str, Any]:
         "assistant_id": None,
         "taken_by_id": None,
         "raw_text": "по телефону",
+        "text_search": "по телефону",
         "status": OrderStatus.NEEDS_CLARIFICATION,
         "problems": {"order": ["client"], "lines": {}},
         "credit_approved": None,

@@ -4,6 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useNavigate, useRouterState } from "@tanstack/react-router";
 import { Suspense } from "react";
 
+import { useCompany } from "./lib/company";
 import { logout } from "./lib/logout";
 import { useMe, useMyTasks } from "./lib/me";
 
@@ -11,6 +12,8 @@ import { useMe, useMyTasks } from "./lib/me";
 export function Shell() {
   const [opened, { toggle }] = useDisclosure();
   const me = useMe();
+  // The pages show dates in the company's zone: they wait for it (or its failure: Moscow then).
+  const company = useCompany();
   const permissions = new Set(me.data?.permissions ?? []);
   const canTasks = permissions.has("tasks:read_own");
   const tasks = useMyTasks();
@@ -112,9 +115,13 @@ export function Shell() {
         ) : null}
       </AppShell.Navbar>
       <AppShell.Main>
-        <Suspense fallback={<Loader />}>
-          <Outlet />
-        </Suspense>
+        {company.isPending ? (
+          <Loader />
+        ) : (
+          <Suspense fallback={<Loader />}>
+            <Outlet />
+          </Suspense>
+        )}
       </AppShell.Main>
     </AppShell>
   );

@@ -10,6 +10,7 @@ import {
 import { setUnauthorizedHandler } from "./api/client";
 import { getToken } from "./lib/session";
 import { LoginPage } from "./pages/login/LoginPage";
+import { validateOrdersSearch } from "./pages/orders/search";
 import { Shell } from "./Shell";
 
 const rootRoute = createRootRoute({ component: Outlet });
@@ -42,6 +43,7 @@ const todayRoute = createRoute({
 const ordersRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/orders",
+  validateSearch: validateOrdersSearch,
   component: lazyRouteComponent(() => import("./pages/orders/OrdersPage"), "OrdersPage"),
 });
 

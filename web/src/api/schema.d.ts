@@ -13,7 +13,8 @@ export interface paths {
         };
         /**
          * List Orders
-         * @description Orders you may see (your department's; all for heads and accountants), newest first.
+         * @description Orders you may see (your department's; all for heads and accountants), newest first,
+         *     narrowed by every filter given. A `created_to` before `created_from` is a 422.
          */
         get: operations["list_orders"];
         put?: never;
@@ -3155,6 +3156,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reference/company": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Company
+         * @description The company's time zone, currency and today's date there, with whether it is a working day:
+         *     what a client needs to show dates and times as the department lives them.
+         */
+        get: operations["get_company"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reference/links": {
         parameters: {
             query?: never;
@@ -4439,6 +4461,41 @@ export interface components {
          * @enum {string}
          */
         CloseReason: "paid" | "settled" | "written_off" | "not_receivable";
+        /**
+         * CompanyRead
+         * @description The company's calendar as its people live it: read once by a client to show dates and times.
+         */
+        CompanyRead: {
+            /** Name */
+            name: string;
+            /**
+             * Time Zone
+             * @description The tz database zone of the department's days and deadlines
+             */
+            time_zone: string;
+            /**
+             * Currency
+             * @description ISO 4217 code of every sum the API sends (as a decimal string)
+             */
+            currency: string;
+            /**
+             * Today
+             * Format: date
+             * @description Today's date in that zone
+             */
+            today: string;
+            /**
+             * Working Day
+             * @description Whether today is a working day of the Russian production calendar (holidays and transferred days included)
+             */
+            working_day: boolean;
+            /**
+             * Next Working Day
+             * Format: date
+             * @description Today when it is a working day, else the next one
+             */
+            next_working_day: string;
+        };
         /** ContactCreate */
         ContactCreate: {
             /** Name */
@@ -7710,6 +7767,14 @@ export interface operations {
                 status?: components["schemas"]["OrderStatus"] | null;
                 channel?: components["schemas"]["OrderChannel"] | null;
                 client_id?: number | null;
+                /** @description The employee who works the order as its assistant */
+                assistant_id?: number | null;
+                /** @description Received on or after this day (the company's time zone) */
+                created_from?: string | null;
+                /** @description Received on or before this day (the company's time zone) */
+                created_to?: string | null;
+                /** @description Part of the order's number, of its client's name or INN, or of its text; any letter case */
+                q?: string | null;
                 /** @description Page size (at most the configured maximum) */
                 limit?: number | null;
                 /** @description `next_cursor` of the previous page */
@@ -20253,6 +20318,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_company: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompanyRead"];
                 };
             };
             /** @description Authentication required */

@@ -1,6 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 
-import { formatDate, formatDateTime, formatMoney, fromZonedInput, plural, toZonedInput } from "./format";
+import {
+  formatDate,
+  formatDateTime,
+  formatMoney,
+  formatTime,
+  fromZonedInput,
+  plural,
+  setTimeZone,
+  timeZone,
+  toZonedInput,
+} from "./format";
 
 const NBSP = "\u00a0";
 const spaced = (s: string) => s.replaceAll(" ", NBSP);
@@ -26,6 +36,20 @@ describe("formatMoney", () => {
     expect(formatMoney("-0.001")).toBe(spaced("0,00 ₽"));
     expect(formatMoney(null)).toBe("—");
     expect(formatMoney("")).toBe("—");
+  });
+});
+
+describe("the company's published zone", () => {
+  afterEach(() => setTimeZone("Europe/Moscow"));
+
+  it("shows every date and time in the zone the API publishes", () => {
+    setTimeZone("Asia/Vladivostok");
+    expect(timeZone()).toBe("Asia/Vladivostok");
+    expect(formatDate("2026-12-06T15:00:00Z")).toBe("07.12.2026");
+    expect(formatDateTime("2026-12-06T15:00:00Z")).toBe("07.12.2026, 01:00");
+    expect(formatTime("2026-12-06T15:00:00Z")).toBe("01:00");
+    expect(toZonedInput("2026-12-06T15:00:00Z")).toBe("2026-12-07T01:00");
+    expect(fromZonedInput("2026-12-07T01:00")).toBe("2026-12-06T15:00:00.000Z");
   });
 });
 

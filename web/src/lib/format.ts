@@ -1,7 +1,22 @@
 // One place for how the console writes money, dates and times: ru-RU, in the department's zone.
 
-/** The department's time zone (the API's company setting; Moscow unless it says otherwise). */
-export const DEPARTMENT_TIME_ZONE = "Europe/Moscow";
+/**
+ * The department's time zone: the API publishes it (`GET /reference/company`), and the console
+ * reads it once after login (useCompany) before any page formats a date. Moscow until then.
+ */
+let zone = "Europe/Moscow";
+
+/** The zone every date and time is shown in. */
+export function timeZone(): string {
+  return zone;
+}
+
+/** Show every date and time in ``name`` from now on (the company's published zone). */
+export function setTimeZone(name: string): void {
+  if (name === zone) return;
+  zone = name;
+  [dateFormat, timeFormat] = formatsOf(zone);
+}
 
 const NBSP = "\u00a0";
 
@@ -41,17 +56,13 @@ function addOne(digits: string): string {
   return `1${out.join("")}`;
 }
 
-const dateFormat = new Intl.DateTimeFormat("ru-RU", {
-  timeZone: DEPARTMENT_TIME_ZONE,
-  day: "2-digit",
-  month: "2-digit",
-  year: "numeric",
-});
-const timeFormat = new Intl.DateTimeFormat("ru-RU", {
-  timeZone: DEPARTMENT_TIME_ZONE,
-  hour: "2-digit",
-  minute: "2-digit",
-});
+function formatsOf(timeZone: string): [Intl.DateTimeFormat, Intl.DateTimeFormat] {
+  return [
+    new Intl.DateTimeFormat("ru-RU", { timeZone, day: "2-digit", month: "2-digit", year: "numeric" }),
+    new Intl.DateTimeFormat("ru-RU", { timeZone, hour: "2-digit", minute: "2-digit" }),
+  ];
+}
+let [dateFormat, timeFormat] = formatsOf(zone);
 
 /** «07.12.2026» in the department's zone. */
 export function formatDate(value: string | Date | null | undefined): string {
@@ -79,7 +90,7 @@ export function formatTime(value: string | Date | null | undefined): string {
 export function toZonedInput(value: string | Date): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-GB", {
-      timeZone: DEPARTMENT_TIME_ZONE,
+      timeZone: zone,
       year: "numeric",
       month: "2-digit",
       day: "2-digit",

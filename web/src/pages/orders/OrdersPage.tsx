@@ -1,18 +1,23 @@
 import "mantine-datatable/styles.css";
 
-import { Badge, Button, Group, Select, Stack, Text, Title } from "@mantine/core";
+import { Badge, Button, Group, Select, Stack, Text, TextInput, Title } from "@mantine/core";
+import { DatePickerInput } from "@mantine/dates";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useNavigate } from "@tanstack/react-router";
+import { useNavigate, useSearch } from "@tanstack/react-router";
 import { DataTable } from "mantine-datatable";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useClientName, useClientSearch } from "../../lib/clients";
+import { useEmployeesWithRole } from "../../lib/employees";
 import { formatDateTime } from "../../lib/format";
 import { ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
+import { useMe } from "../../lib/me";
+import { NewOrderModal } from "./NewOrderModal";
+import type { OrdersSearch } from "./search";
 
 type Order = components["schemas"]["OrderRead"];
 type Status = components["schemas"]["OrderStatus"];
@@ -20,31 +25,60 @@ type Channel = components["schemas"]["OrderChannel"];
 
 const PAGE = 50;
 
-/** «Заявки»: the orders I may see, newest first, filtered by status, channel and client, page by page. */
+/**
+ * «Заявки»: the orders I may see, newest first, page by page, filtered by status, channel, client,
+ * assistant, the days received and a search; the filters live in the address (reload, share).
+ */
 export function OrdersPage() {
   const navigate = useNavigate();
-  const [status, setStatus] = useState<Status | null>(null);
-  const [channel, setChannel] = useState<Channel | null>(null);
-  const [clientId, setClientId] = useState<string | null>(null);
+  const search = useSearch({ from: "/app/orders" });
+  const me = useMe();
+  const canCreate = me.data?.permissions.includes("orders:write") ?? false;
+  const [creating, setCreating] = useState(false);
+  const setFilter = (change: Partial<OrdersSearch>) =>
+    void navigate({ to: "/orders", search: (prev) => clean({ ...prev, ...change }), replace: true });
+
+  const [text, setText] = useState(search.q ?? "");
+  const [typed] = useDebouncedValue(text.trim(), 300);
+  useEffect(() => {
+    if (typed !== (search.q ?? "")) setFilter({ q: typed || undefined });
+    // Only the debounced text moves the address; the address moving (back, a link) moves the text.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [typed]);
+  // The address moving (back, a shared link) moves the text: adjusted while rendering, as React advises.
+  const [shownQ, setShownQ] = useState(search.q);
+  if (shownQ !== search.q) {
+    setShownQ(search.q);
+    if (text.trim() !== (search.q ?? "")) setText(search.q ?? "");
+  }
+
+  const [rangeStart, setRangeStart] = useState<string | null>(null);
   const [clientQuery, setClientQuery] = useState("");
   const [debounced] = useDebouncedValue(clientQuery, 250);
   const clients = useClientSearch(debounced);
+  const chosenClient = useClientName(search.client);
+  const clientOptions = (clients.data?.items ?? []).map((c) => ({ value: String(c.id), label: c.name }));
+  if (search.client !== undefined && !clientOptions.some((o) => o.value === String(search.client))) {
+    clientOptions.unshift({ value: String(search.client), label: chosenClient.data ?? `№${search.client}` });
+  }
+  const assistants = useEmployeesWithRole("assistant");
 
+  const query = {
+    status: search.status,
+    channel: search.channel,
+    client_id: search.client,
+    assistant_id: search.assistant,
+    created_from: search.from,
+    created_to: search.to,
+    q: search.q,
+  };
   const orders = useInfiniteQuery({
-    queryKey: ["orders", "list", status, channel, clientId],
+    queryKey: ["orders", "list", query],
     initialPageParam: null as string | null,
     queryFn: async ({ pageParam, signal }) =>
       unwrap(
         await api.GET("/api/v1/orders", {
-          params: {
-            query: {
-              status: status ?? undefined,
-              channel: channel ?? undefined,
-              client_id: clientId ? Number(clientId) : undefined,
-              cursor: pageParam ?? undefined,
-              limit: PAGE,
-            },
-          },
+          params: { query: { ...query, cursor: pageParam ?? undefined, limit: PAGE } },
           signal,
         }),
       ),
@@ -54,24 +88,37 @@ export function OrdersPage() {
 
   return (
     <Stack maw={1100}>
-      <Title order={2}>Заявки</Title>
+      <Group justify="space-between">
+        <Title order={2}>Заявки</Title>
+        {canCreate ? <Button onClick={() => setCreating(true)}>Новая заявка</Button> : null}
+      </Group>
+      {creating ? <NewOrderModal onClose={() => setCreating(false)} /> : null}
       <Group align="flex-end" gap="sm">
+        <TextInput
+          label="Поиск"
+          placeholder="№, клиент, ИНН или текст"
+          w={260}
+          maxLength={100}
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+          data-testid="orders-search"
+        />
         <Select
           label="Статус"
           placeholder="Все"
           clearable
-          w={220}
-          value={status}
-          onChange={(v) => setStatus(v as Status | null)}
+          w={200}
+          value={search.status ?? null}
+          onChange={(v) => setFilter({ status: (v as Status | null) ?? undefined })}
           data={Object.entries(ORDER_STATUS).map(([value, label]) => ({ value, label }))}
         />
         <Select
           label="Канал"
           placeholder="Все"
           clearable
-          w={200}
-          value={channel}
-          onChange={(v) => setChannel(v as Channel | null)}
+          w={180}
+          value={search.channel ?? null}
+          onChange={(v) => setFilter({ channel: (v as Channel | null) ?? undefined })}
           data={Object.entries(ORDER_CHANNEL).map(([value, label]) => ({ value, label }))}
         />
         <Select
@@ -79,14 +126,43 @@ export function OrdersPage() {
           placeholder="Название или ИНН"
           searchable
           clearable
-          w={300}
-          value={clientId}
-          onChange={setClientId}
+          w={260}
+          value={search.client !== undefined ? String(search.client) : null}
+          onChange={(v) => setFilter({ client: v ? Number(v) : undefined })}
           searchValue={clientQuery}
           onSearchChange={setClientQuery}
           filter={({ options }) => options}
           nothingFoundMessage="Не найдено"
-          data={(clients.data?.items ?? []).map((c) => ({ value: String(c.id), label: c.name }))}
+          data={clientOptions}
+        />
+        <Select
+          label="Помощник"
+          placeholder="Все"
+          clearable
+          searchable
+          w={220}
+          value={search.assistant !== undefined ? String(search.assistant) : null}
+          onChange={(v) => setFilter({ assistant: v ? Number(v) : undefined })}
+          data={assistants.data ?? []}
+        />
+        <DatePickerInput
+          type="range"
+          label="Получена"
+          placeholder="Любые дни"
+          clearable
+          allowSingleDateInRange
+          valueFormat="DD.MM.YYYY"
+          w={240}
+          value={rangeStart ? [rangeStart, null] : [search.from ?? null, search.to ?? null]}
+          onChange={([from, to]) => {
+            // The first day picked waits here; the address takes the range once both ends are picked.
+            if (from && !to) {
+              setRangeStart(from);
+              return;
+            }
+            setRangeStart(null);
+            setFilter({ from: from ?? undefined, to: to ?? undefined });
+          }}
         />
       </Group>
       <DataTable<Order>
@@ -128,6 +204,11 @@ export function OrdersPage() {
       </Group>
     </Stack>
   );
+}
+
+/** The search without its empty filters, so the address names only what narrows the list. */
+function clean(search: OrdersSearch): OrdersSearch {
+  return Object.fromEntries(Object.entries(search).filter(([, v]) => v !== undefined && v !== "")) as OrdersSearch;
 }
 
 function ClientName({ id }: { id: number | null }) {
