@@ -14,6 +14,7 @@ from app.models.directory import Role
 from app.models.invoices import Invoice
 from app.models.onec import OneCRefusal
 from app.models.orders import Order
+from app.models.specs import Spec
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService
@@ -63,14 +64,27 @@ class OneCRefusalService:
             TaskSubject.ORDER, order_id, order_id, f"резерв и обеспечение по заявке № {order_id}", message
         )
 
+    async def spec_refused(self, spec_id: int, step: str, message: str) -> Task | None:
+        """1C would not take a workshop spec's ``step`` (the receipt of its goods, its УПД)."""
+        spec = await self.uow.session.get(Spec, spec_id)
+        if spec is None:
+            raise NotFound("spec", spec_id)
+        return await self._record(
+            TaskSubject.SPEC, spec.id, spec.order_id, f"{step} по ТЗ № {spec.id}", message
+        )
+
+    async def _open(self, subject_type: TaskSubject, subject_id: int) -> bool:
+        """Whether an open task already says 1C refused this subject."""
+        return bool(await self.uow.session.scalar(select(refused(subject_type, subject_id))))
+
     async def _record(
         self, subject_type: TaskSubject, subject_id: int, order_id: int, what: str, message: str
     ) -> Task | None:
-        """The task, once: None when an open one already says 1C refused this subject."""
-        session = self.uow.session
-        if await session.scalar(select(refused(subject_type, subject_id))):
+        """The task for the order's assistant, once: None when an open one already says 1C
+        refused this subject."""
+        if await self._open(subject_type, subject_id):
             return None
-        order = await session.get(Order, order_id)
+        order = await self.uow.session.get(Order, order_id)
         if order is None:
             raise NotFound("order", order_id)
         assignee = (
@@ -78,26 +92,52 @@ class OneCRefusalService:
             or order.manager_id
             or await first_active_with_role(self.uow, Role.ASSISTANT, Role.HEAD)
         )
+        return await self._task(
+            subject_type,
+            subject_id,
+            assignee,
+            what,
+            message,
+            heading=f"Заявка № {order_id}",
+            history=("order", order_id),
+            about=(TaskSubject.ORDER, order_id),
+        )
+
+    async def _task(
+        self,
+        subject_type: TaskSubject,
+        subject_id: int,
+        assignee: int | None,
+        what: str,
+        message: str,
+        *,
+        heading: str,
+        history: tuple[str, int],
+        about: tuple[TaskSubject, int] | None = None,
+    ) -> Task | None:
+        """The task for ``assignee`` with 1C's words and the refusal that holds the sweep back;
+        ``about`` is what the task is shown under (the subject itself by default)."""
         if assignee is None:
             return None
         now = self.uow.clock.now()
         title = f"1С не принял {what}: {message}"
         if len(title) > TITLE_LIMIT:
             title = title[: TITLE_LIMIT - 1] + "…"
+        task_subject, task_subject_id = about or (subject_type, subject_id)
         task = await TaskService(self.uow).add(
             kind=TaskKind.CHECK,
             title=title,
             description=(
-                f"Заявка № {order_id}: 1С не принял {what}.\n"
+                f"{heading}: 1С не принял {what}.\n"
                 f"Ответ 1С: {message}\n"
                 "Исправьте причину в 1С и закройте задачу: система передаст документ в 1С снова."
             ),
             assignee_id=assignee,
             due_at=self.uow.calendar.due_after(now, 0),
-            subject_type=TaskSubject.ORDER,
-            subject_id=order_id,
+            subject_type=task_subject,
+            subject_id=task_subject_id,
         )
-        session.add(
+        self.uow.session.add(
             OneCRefusal(
                 subject_type=subject_type,
                 subject_id=subject_id,
@@ -106,7 +146,8 @@ class OneCRefusalService:
                 created_at=now,
             )
         )
+        entity, entity_id = history
         self.history.record(
-            "order", order_id, "refused_by_1c", None, {"subject": str(subject_type), "message": message}
+            entity, entity_id, "refused_by_1c", None, {"subject": str(subject_type), "message": message}
         )
         return task

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from app.adapters.onec.odata import ODataClient, OneCError, RetryPolicy
-from app.adapters.onec.odata_documents import BILLS, ORDERS, SALES, SUPPLY_ORDERS
+from app.adapters.onec.odata_documents import BILLS, ORDERS, RECEIPTS, SALES, SUPPLY_ORDERS
 from app.adapters.onec.odata_erp import ODataErp
 from app.core.clock import FixedClock
 from app.core.config import OneCMapping, Settings
@@ -22,9 +22,17 @@ from app.fake_onec.store import demo_mapping
 from app.main import Overrides, create_app
 from app.models.directory import Role
 from app.services.invoices import record_shipment
-from app.worker.jobs import issue_invoice_upd, register_invoice, sweep, sync_fulfilment
+from app.worker.jobs import (
+    issue_invoice_upd,
+    issue_spec_documents,
+    post_spec_receipts,
+    register_invoice,
+    sweep,
+    sync_fulfilment,
+)
 from tests.adapters.onec_fake import RunningFake, running_fake
 from tests.api.test_fulfilment import _approved_order
+from tests.api.test_spec_walk import people, spec_at_goods_ready
 from tests.conftest import RecordingQueue
 
 # As 1C words it when a price type has no price for the line's characteristic.
@@ -34,6 +42,7 @@ NO_PRICE = (
 )
 CLOSED_PERIOD = 'Дата запрета изменения данных: 30.11.2026. Документ "Реализация товаров и услуг" не записан'
 NO_SUPPLIER = 'Не удалось записать "Заказ поставщику"!\nПоле "Поставщик" не заполнено'
+NO_CONTRACT = 'Не удалось записать "Приобретение товаров и услуг"!\nНе указан договор с поставщиком'
 
 
 @pytest.fixture
@@ -60,6 +69,15 @@ async def _sweep_jobs(job_ctx: Any, clock: FixedClock) -> list[tuple[str, tuple[
     job_ctx.queue.jobs.clear()
     await sweep({"app": job_ctx})
     return [(function, tuple(args)) for function, args, _ in job_ctx.queue.jobs]
+
+
+async def _complete(client: httpx.AsyncClient, user: Any, task: dict[str, Any]) -> None:
+    done = await client.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        headers=user.headers | {"If-Match": f'"{task["version"]}"'},
+        json={},
+    )
+    assert done.status_code == 200, done.text
 
 
 async def _tasks(client: httpx.AsyncClient, user: Any, order_id: int) -> list[dict[str, Any]]:
@@ -204,3 +222,54 @@ async def test_the_upd_1c_refuses_is_a_task_and_one_it_made_unanswered_is_not_ma
     (sale,) = onec.fake.store.all(SALES)
     assert sale["Posted"]
     assert ("issue_invoice_upd", (invoice["id"],)) not in await _sweep_jobs(job_ctx, clock)
+
+
+async def test_a_specs_1c_steps_1c_refuses_are_the_assistants_task_and_5xx_is_retried(
+    client: httpx.AsyncClient,
+    app: Any,
+    make_user: Any,
+    job_ctx: Any,
+    queue: RecordingQueue,
+    clock: FixedClock,
+    onec: RunningFake,
+) -> None:
+    job_ctx.erp = app.state.erp
+    p = await people(make_user)
+    order, url = await spec_at_goods_ready(client, app, p, job_ctx, queue)
+    spec_id = int(url.rsplit("/", 1)[1])
+
+    # 1C will not post the receipt of the workshop's goods: one task, with 1C's words.
+    for _ in range(2):
+        onec.fake.faults.add("refuse", status=400, method="POST", path=RECEIPTS, message=NO_CONTRACT)
+        assert await post_spec_receipts({"app": job_ctx}, spec_id) == "refused"
+    (task,) = await _tasks(client, p.assistant, order["id"])
+    assert task["assignee_id"] == p.assistant.id
+    assert task["title"].startswith(f"1С не принял приход товаров по ТЗ № {spec_id}: Не удалось записать")
+    assert NO_CONTRACT in task["description"]
+    assert onec.fake.store.all(RECEIPTS) == []
+    assert ("post_spec_receipts", (spec_id,)) not in await _sweep_jobs(job_ctx, clock)
+    await _complete(client, p.assistant, task)
+    assert ("post_spec_receipts", (spec_id,)) in await _sweep_jobs(job_ctx, clock)
+    assert await post_spec_receipts({"app": job_ctx}, spec_id) == "posted"
+    assert len(onec.fake.store.all(RECEIPTS)) == 2
+
+    # The УПД: 1C's web server not answering is retried by the sweep, with no task.
+    requested = await client.post(f"{url}/shipping-documents", headers=p.assistant.headers)
+    assert requested.status_code == 200, requested.text
+    onec.fake.faults.add("status", status=503, method="POST", path=SALES)
+    with pytest.raises(OneCError):
+        await issue_spec_documents({"app": job_ctx}, spec_id)
+    assert [t["id"] for t in await _tasks(client, p.assistant, order["id"])] == [task["id"]]
+    assert ("issue_spec_documents", (spec_id,)) in await _sweep_jobs(job_ctx, clock)
+    # 1C refuses it: a new task, and the sweep leaves the spec alone until it is done.
+    onec.fake.faults.add("refuse", status=400, method="POST", path=SALES, message=CLOSED_PERIOD)
+    assert await issue_spec_documents({"app": job_ctx}, spec_id) == "refused"
+    (upd_task,) = [t for t in await _tasks(client, p.assistant, order["id"]) if t["id"] != task["id"]]
+    assert upd_task["title"].startswith(f"1С не принял УПД по ТЗ № {spec_id}: Дата запрета")
+    assert CLOSED_PERIOD in upd_task["description"]
+    assert ("issue_spec_documents", (spec_id,)) not in await _sweep_jobs(job_ctx, clock)
+    await _complete(client, p.assistant, upd_task)
+    assert ("issue_spec_documents", (spec_id,)) in await _sweep_jobs(job_ctx, clock)
+    assert await issue_spec_documents({"app": job_ctx}, spec_id) == "issued"
+    assert len(onec.fake.store.all(SALES)) == 1
+    assert (await client.get(url, headers=p.assistant.headers)).json()["status"] == "documents_issued"
