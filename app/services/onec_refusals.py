@@ -1,7 +1,8 @@
-"""1C refused a document the worker wrote: the order's assistant gets a task with 1C's own words,
-and the sweep leaves that document alone while the task is open, instead of asking 1C again every
-minute. Once the cause is fixed in 1C and the task is closed, the sweep tries again; a new refusal
-is a new task. 1C not answering is not a refusal: that is retried by the sweep as before."""
+"""1C refused a document the worker wrote: the order's assistant (for approved credit terms, whoever
+approved them) gets a task with 1C's own words, and the sweep leaves that document alone while the
+task is open, instead of asking 1C again every minute. Once the cause is fixed in 1C and the task
+is closed, the sweep tries again; a new refusal is a new task. 1C not answering is not a refusal:
+that is retried by the sweep as before."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
 
-from app.core.errors import NotFound
+from app.models.credit import CreditRequest
 from app.models.directory import Role
 from app.models.invoices import Invoice
 from app.models.onec import OneCRefusal
 from app.models.orders import Order
 from app.models.specs import Spec
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.services.clients import ClientService
+from app.services.common import get_or_404
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService
+from app.services.permissions import management_roles
 from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 
@@ -42,18 +46,14 @@ class OneCRefusalService:
 
     async def invoice_refused(self, invoice_id: int, message: str) -> Task | None:
         """1C would not take the invoice (its order, its bill, a revision of them)."""
-        invoice = await self.uow.session.get(Invoice, invoice_id)
-        if invoice is None:
-            raise NotFound("invoice", invoice_id)
+        invoice = await get_or_404(self.uow, Invoice, invoice_id, "invoice")
         return await self._record(
             TaskSubject.INVOICE, invoice.id, invoice.order_id, f"счёт {invoice.number}", message
         )
 
     async def upd_refused(self, invoice_id: int, message: str) -> Task | None:
         """1C would not make the УПД for the invoice's shipped goods."""
-        invoice = await self.uow.session.get(Invoice, invoice_id)
-        if invoice is None:
-            raise NotFound("invoice", invoice_id)
+        invoice = await get_or_404(self.uow, Invoice, invoice_id, "invoice")
         return await self._record(
             TaskSubject.INVOICE, invoice.id, invoice.order_id, f"УПД по счёту {invoice.number}", message
         )
@@ -66,11 +66,28 @@ class OneCRefusalService:
 
     async def spec_refused(self, spec_id: int, step: str, message: str) -> Task | None:
         """1C would not take a workshop spec's ``step`` (the receipt of its goods, its УПД)."""
-        spec = await self.uow.session.get(Spec, spec_id)
-        if spec is None:
-            raise NotFound("spec", spec_id)
+        spec = await get_or_404(self.uow, Spec, spec_id, "spec")
         return await self._record(
             TaskSubject.SPEC, spec.id, spec.order_id, f"{step} по ТЗ № {spec.id}", message
+        )
+
+    async def credit_terms_refused(self, request_id: int, message: str) -> Task | None:
+        """1C would not take approved credit terms on the counterparty's contract: a task for whoever
+        approved them, else for management. The refusal is the client's: its contract in 1C."""
+        request = await get_or_404(self.uow, CreditRequest, request_id, "credit request")
+        if await self._open(TaskSubject.CLIENT, request.client_id):
+            return None
+        client = await ClientService(self.uow).get_for_system(request.client_id)
+        assignee = request.decided_by_id or await first_active_with_role(self.uow, *management_roles())
+        what = f"условия отсрочки по заявке № {request.id}"
+        return await self._task(
+            TaskSubject.CLIENT,
+            client.id,
+            assignee,
+            what,
+            message,
+            heading=f"Клиент «{client.name}» (ИНН {client.inn})",
+            history=("credit_request", request.id),
         )
 
     async def _open(self, subject_type: TaskSubject, subject_id: int) -> bool:
@@ -84,9 +101,7 @@ class OneCRefusalService:
         refused this subject."""
         if await self._open(subject_type, subject_id):
             return None
-        order = await self.uow.session.get(Order, order_id)
-        if order is None:
-            raise NotFound("order", order_id)
+        order = await get_or_404(self.uow, Order, order_id, "order")
         assignee = (
             order.assistant_id
             or order.manager_id

@@ -358,10 +358,19 @@ async def import_payments(ctx: dict[str, Any]) -> dict[str, int]:
 
 @correlated
 async def push_credit_terms(ctx: dict[str, Any], credit_request_id: int) -> str:
-    """Approved credit terms written to the counterparty in 1C (the sweep retries what failed)."""
+    """Approved credit terms written to the counterparty in 1C (the sweep retries what failed);
+    terms 1C refuses are a task for whoever approved them."""
     app = _ctx(ctx)
-    async with app.unit_of_work() as uow:
-        pushed = await CreditService(uow).push(credit_request_id, app.erp)
+    try:
+        async with app.unit_of_work() as uow:
+            pushed = await CreditService(uow).push(credit_request_id, app.erp)
+    except ErpRefused as refusal:
+        async with app.unit_of_work() as uow:
+            await OneCRefusalService(uow).credit_terms_refused(credit_request_id, refusal.message)
+        log.warning(
+            "credit.refused_by_1c", credit_request_id=credit_request_id, message=refusal.message[:200]
+        )
+        return "refused"
     return "pushed" if pushed else "skipped"
 
 
