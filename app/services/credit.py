@@ -22,6 +22,7 @@ from app.services.common import ensure_version
 from app.services.directory import first_active_with_role
 from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
+from app.services.onec_refusals import refused
 from app.services.pagination import Page, newest_first
 from app.services.permissions import management_roles
 from app.services.ports import Erp
@@ -191,9 +192,15 @@ class CreditService:
     # --- 1C --------------------------------------------------------------------------------------
 
     async def unpushed(self, batch: int) -> list[int]:
+        """Approved terms not in 1C yet, but for a client whose terms 1C refused while the task for
+        it is open."""
         rows = await self.uow.session.scalars(
             select(CreditRequest.id)
-            .where(CreditRequest.status == S.APPROVED, CreditRequest.pushed_to_1c_at.is_(None))
+            .where(
+                CreditRequest.status == S.APPROVED,
+                CreditRequest.pushed_to_1c_at.is_(None),
+                ~refused(TaskSubject.CLIENT, CreditRequest.client_id),
+            )
             .order_by(CreditRequest.id)
             .limit(batch)
         )

@@ -51,6 +51,7 @@ from app.services.fulfilment import FulfilmentService
 from app.services.history import HistoryService, snapshot
 from app.services.images import check_image, draw_pdf_logo, print_copy
 from app.services.invoices import InvoiceService
+from app.services.onec_refusals import refused
 from app.services.order_files import clean_filename
 from app.services.orders import TRANSITIONS as ORDER_TRANSITIONS
 from app.services.orders import OrderService
@@ -924,11 +925,14 @@ class SpecService:
         )
 
     async def due_jobs(self) -> tuple[list[int], list[int]]:
-        """Specs whose 1C steps are still not done a while after the last change (for the sweep)."""
+        """Specs whose 1C steps are still not done a while after the last change (for the sweep),
+        but for one 1C refused whose task is still open."""
         cutoff = self.uow.clock.now() - RETRY_AFTER
         ready = await self.uow.session.scalars(
             select(Spec).where(
-                Spec.status.in_((S.GOODS_READY, S.DOCUMENTS_ISSUED)), Spec.updated_at <= cutoff
+                Spec.status.in_((S.GOODS_READY, S.DOCUMENTS_ISSUED)),
+                Spec.updated_at <= cutoff,
+                ~refused(TaskSubject.SPEC, Spec.id),
             )
         )
         receipts: list[int] = []
@@ -940,6 +944,7 @@ class SpecService:
                 Spec.documents_requested_at.is_not(None),
                 Spec.upd_onec_id.is_(None),
                 Spec.updated_at <= cutoff,
+                ~refused(TaskSubject.SPEC, Spec.id),
             )
         )
         return receipts, list(documents)

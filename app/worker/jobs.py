@@ -302,9 +302,17 @@ async def post_spec_receipts(ctx: dict[str, Any], spec_id: int) -> str:
         plan = await _specs(app, uow).receipts_plan(spec_id)
     if not plan:
         return "skipped"
-    posted = {
-        requisition_id: await app.erp.post_receipt(onec_id, qty) for requisition_id, onec_id, qty in plan
-    }
+    posted: dict[int, str] = {}
+    try:
+        for requisition_id, onec_id, qty in plan:
+            posted[requisition_id] = await app.erp.post_receipt(onec_id, qty)
+    except ErpRefused as refusal:
+        # The receipts 1C took before it refused are recorded; the rest waits for the task.
+        async with app.unit_of_work() as uow:
+            await _specs(app, uow).record_receipts(spec_id, posted)
+            await OneCRefusalService(uow).spec_refused(spec_id, "приход товаров", refusal.message)
+        log.warning("spec.receipts_refused_by_1c", spec_id=spec_id, message=refusal.message[:200])
+        return "refused"
     async with app.unit_of_work() as uow:
         await _specs(app, uow).record_receipts(spec_id, posted)
     log.info("spec.receipts_posted", spec_id=spec_id, receipts=len(posted))
@@ -319,7 +327,13 @@ async def issue_spec_documents(ctx: dict[str, Any], spec_id: int) -> str:
         invoice_onec_id = await _specs(app, uow).documents_plan(spec_id)
     if invoice_onec_id is None:
         return "skipped"
-    upd_id = await app.erp.create_upd(invoice_onec_id)
+    try:
+        upd_id = await app.erp.create_upd(invoice_onec_id)
+    except ErpRefused as refusal:
+        async with app.unit_of_work() as uow:
+            await OneCRefusalService(uow).spec_refused(spec_id, "УПД", refusal.message)
+        log.warning("spec.upd_refused_by_1c", spec_id=spec_id, message=refusal.message[:200])
+        return "refused"
     async with app.unit_of_work() as uow:
         await _specs(app, uow).record_documents(spec_id, upd_id)
     log.info("spec.documents_issued", spec_id=spec_id)
@@ -344,10 +358,19 @@ async def import_payments(ctx: dict[str, Any]) -> dict[str, int]:
 
 @correlated
 async def push_credit_terms(ctx: dict[str, Any], credit_request_id: int) -> str:
-    """Approved credit terms written to the counterparty in 1C (the sweep retries what failed)."""
+    """Approved credit terms written to the counterparty in 1C (the sweep retries what failed);
+    terms 1C refuses are a task for whoever approved them."""
     app = _ctx(ctx)
-    async with app.unit_of_work() as uow:
-        pushed = await CreditService(uow).push(credit_request_id, app.erp)
+    try:
+        async with app.unit_of_work() as uow:
+            pushed = await CreditService(uow).push(credit_request_id, app.erp)
+    except ErpRefused as refusal:
+        async with app.unit_of_work() as uow:
+            await OneCRefusalService(uow).credit_terms_refused(credit_request_id, refusal.message)
+        log.warning(
+            "credit.refused_by_1c", credit_request_id=credit_request_id, message=refusal.message[:200]
+        )
+        return "refused"
     return "pushed" if pushed else "skipped"
 
 
