@@ -154,13 +154,13 @@ async def test_the_assistants_day_through_the_console(console_api: ConsoleApi, w
     await expect(page.get_by_test_id("me")).to_contain_text(ME)
     clarify = page.get_by_test_id("task").filter(has_text=f"Уточнить заявку {number}")
     await expect(clarify).to_contain_text("Уточнение")
-    await watched.assert_screen("today")
+    await watched.assert_screen()  # the picture of «Сегодня» is test_today's, with every bucket
 
     # «Заявки»: the amoCRM order is in the list.
     await page.get_by_test_id("nav-orders").click()
     row = page.locator("tbody tr").filter(has_text=str(order_id))
     await expect(row.first).to_contain_text("amoCRM")
-    await watched.assert_screen("orders")
+    await watched.assert_screen()  # the list's and the order's pictures are test_orders'
 
     # The task opens the order: it needs its lines; the timeline has the first step done.
     await _today(page)
@@ -169,8 +169,11 @@ async def test_the_assistants_day_through_the_console(console_api: ConsoleApi, w
     await expect(status).to_have_text("Нужно уточнение")
     await expect(page.get_by_text("amoCRM ·")).to_be_visible()
     await expect(done_steps).to_have_count(1)
-    await expect(timeline.locator('[data-step="current"]')).to_contain_text("2. Заявка принята")
-    await watched.assert_screen("order")
+    current = timeline.locator('[data-step="current"]')
+    await expect(current).to_contain_text("2. Заявка принята")
+    await expect(current).to_contain_text(f"Уточнить заявку {number} — срок ")
+    await expect(timeline.locator('[data-step="next"]')).to_have_count(11)
+    await watched.assert_screen()
 
     # Clarified with the catalogue searched as the name is typed: one suit in stock, one to procure.
     await actions.get_by_role("button", name="Уточнить").click()
