@@ -87,7 +87,7 @@ async def _confirm(page: Page, fields: dict[str, str], button: str = "Подтв
 async def _shot_of(watched: Watched, part: Locator, name: str) -> None:
     """The screen checked with a part of the page scrolled to its top for the picture, then back (a
     control left under the fixed header would take no click)."""
-    await part.evaluate("e => e.scrollIntoView({block: 'start'})")
+    await part.evaluate("e => { e.scrollIntoView({block: 'start'}); window.scrollBy(0, -72); }")
     await watched.assert_screen(name)
     await watched.page.evaluate("() => window.scrollTo(0, 0)")
 
