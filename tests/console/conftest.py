@@ -109,24 +109,6 @@ class ConsoleApi(Stack):
         assert response.status_code < 300, (method, path, response.status_code, response.text)
         return response.json() if response.content else None
 
-    def mail_order(self, head: dict[str, str], assistant: dict[str, str], quantity: int) -> dict[str, Any]:
-        """An order by mail from the first client, of one catalogue suit with every field given."""
-        client = self.call("GET", "/api/v1/clients", head, params={"limit": 1})["items"][0]
-        found = self.call("GET", "/api/v1/catalogue/products", assistant, params={"q": "KL-STD-4446-158"})
-        product = found["items"][0]
-        line = {
-            "product_id": product["id"], "name": product["name"], "model": product["model"],
-            "color": product["color"], "size": product["size"], "height": product["height"],
-            "price_category": "Оптовая", "quantity": quantity,
-        }  # fmt: skip
-        order: dict[str, Any] = self.call(
-            "POST",
-            "/api/v1/orders",
-            assistant,
-            json={"channel": "mailbox", "client_id": client["id"], "lines": [line]},
-        )
-        return order
-
 
 @pytest.fixture(scope="session")
 def console_api(
