@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -50,6 +51,10 @@ WIDTH, HEIGHT = 1366, 768
 # The browser waits this long for what the page should show (a busy two-core machine).
 WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
+# The demo amoCRM account the console's API takes webhooks from; an order nobody owns goes to the
+# demo assistant, as `APP_AMOCRM__DEFAULT_ASSIGNEE` says in an installation.
+AMOCRM_ACCOUNT = "29001234"
+DEMO_ASSISTANT = "smirnova.dv@example.com"
 
 
 def _require_build() -> None:
@@ -87,6 +92,11 @@ class ConsoleApi(Stack):
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    def settings(self) -> Settings:
+        """The settings the API runs with (its environment), for what the worker does beside it."""
+        with patch.dict(os.environ, self.env):
+            return Settings()
+
     def login(self, email: str) -> dict[str, str]:
         response = httpx.post(
             f"{self.url}/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
@@ -98,24 +108,6 @@ class ConsoleApi(Stack):
         response = httpx.request(method, f"{self.url}{path}", headers=headers, timeout=15, **kwargs)
         assert response.status_code < 300, (method, path, response.status_code, response.text)
         return response.json() if response.content else None
-
-    def mail_order(self, head: dict[str, str], assistant: dict[str, str], quantity: int) -> dict[str, Any]:
-        """An order by mail from the first client, of one catalogue suit with every field given."""
-        client = self.call("GET", "/api/v1/clients", head, params={"limit": 1})["items"][0]
-        found = self.call("GET", "/api/v1/catalogue/products", assistant, params={"q": "KL-STD-4446-158"})
-        product = found["items"][0]
-        line = {
-            "product_id": product["id"], "name": product["name"], "model": product["model"],
-            "color": product["color"], "size": product["size"], "height": product["height"],
-            "price_category": "Оптовая", "quantity": quantity,
-        }  # fmt: skip
-        order: dict[str, Any] = self.call(
-            "POST",
-            "/api/v1/orders",
-            assistant,
-            json={"channel": "mailbox", "client_id": client["id"], "lines": [line]},
-        )
-        return order
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +137,8 @@ def console_api(
         "APP_CLOCK__OFFSET": f"{'-' if shift < 0 else ''}{abs(shift)}s",
         "APP_LOG_LEVEL": "WARNING",
         "APP_RATES__ADAPTER": "stub",
+        "APP_AMOCRM__ACCOUNT_ID": AMOCRM_ACCOUNT,
+        "APP_AMOCRM__DEFAULT_ASSIGNEE": DEMO_ASSISTANT,
     }
     api = ConsoleApi(env=env, logs=tmp, now=noon.astimezone(UTC))
     api.start_api()
@@ -176,11 +170,82 @@ class Watched:
         assert errors == [], f"console errors: {errors}"
         assert failed == [], f"failed requests: {failed}"
 
+    async def assert_screen(self, shot: str | None = None) -> None:
+        """What every screen must hold: nothing failed so far, no horizontal scroll at 1366×768, and
+        every action button reached by Tab from the top of the page; then its picture, if named."""
+        self.assert_clean()
+        await self.assert_no_horizontal_scroll()
+        if shot:  # before Tab goes round, with no focus ring left by a click
+            await self.page.evaluate("() => document.activeElement?.blur()")
+            await screenshot(self.page, shot)
+        await self.assert_keyboard_reaches_buttons()
+
+    async def assert_keyboard_reaches_buttons(self) -> None:
+        """Tab from the top of the page reaches every visible, enabled button (an action a mouse can
+        click must not be out of a keyboard's reach). Focus only moves: nothing is pressed."""
+        page = self.page
+        count = await page.evaluate(_MARK_BUTTONS)
+        if count == 0:
+            return
+        stops = await page.evaluate(_COUNT_TAB_STOPS)
+        await page.evaluate(_START)
+        # A frame (the invoice's PDF in Chromium's viewer) is left out while Tab goes round: its own
+        # stops are the viewer's, not the console's.
+        await page.evaluate(
+            "() => document.querySelectorAll('iframe').forEach((f) => f.style.display = 'none')"
+        )
+        try:
+            for _ in range(stops + 1):
+                await page.keyboard.press("Tab")
+        finally:
+            await page.evaluate(
+                "() => document.querySelectorAll('iframe').forEach((f) => f.style.display = '')"
+            )
+        missed = await page.evaluate(_UNREACHED)
+        assert missed == [], f"buttons Tab never reaches: {missed}"
+
     async def assert_no_horizontal_scroll(self) -> None:
         width = await self.page.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
         assert width[0] <= width[1], f"horizontal scroll at {WIDTH}x{HEIGHT}: {width}"
+
+
+# The part of the page Tab moves in: an open dialog (it keeps the focus), else the whole page.
+_SCOPE = """(() => [...document.querySelectorAll('[role="dialog"]')].find((d) => d.checkVisibility())
+  || document)()"""
+# Marks every visible enabled button and starts recording which of them get the focus.
+_MARK_BUTTONS = f"""() => {{
+  const buttons = [...{_SCOPE}.querySelectorAll('button:not([disabled])')].filter(
+    (b) => b.checkVisibility() && b.getAttribute('aria-hidden') !== 'true'
+      // A tab list is one stop (its selected tab); the arrow keys move along it.
+      && !(b.getAttribute('role') === 'tab' && b.tabIndex < 0));
+  document.querySelectorAll('[data-kb]').forEach((b) => b.removeAttribute('data-kb'));
+  buttons.forEach((b, i) => b.setAttribute('data-kb', String(i)));
+  window.__kbReached = new Set();
+  if (!window.__kbListening) {{
+    document.addEventListener('focusin', (e) => {{
+      const b = e.target.closest && e.target.closest('[data-kb]');
+      if (b && window.__kbReached) window.__kbReached.add(b.getAttribute('data-kb'));
+    }});
+    window.__kbListening = true;
+  }}
+  return buttons.length;
+}}"""
+# How many elements Tab may stop at (an upper bound: a loop of Tab presses need not go further).
+_COUNT_TAB_STOPS = f"""() => [...{_SCOPE}.querySelectorAll(
+  'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
+  (e) => e.checkVisibility() && !e.disabled && e.tabIndex >= 0).length"""
+# Tab from the start: the top of the page, or the open dialog itself.
+_START = f"""() => {{
+  const scope = {_SCOPE};
+  document.activeElement?.blur();
+  if (scope === document) window.scrollTo(0, 0);
+  else {{ scope.setAttribute('tabindex', '-1'); scope.focus(); }}
+}}"""
+_UNREACHED = """() => [...document.querySelectorAll('[data-kb]')]
+  .filter((b) => !window.__kbReached.has(b.getAttribute('data-kb')))
+  .map((b) => (b.getAttribute('aria-label') || b.textContent || b.outerHTML.slice(0, 80)).trim())"""
 
 
 @pytest.fixture
@@ -214,6 +279,11 @@ async def watched(browser: Browser, console_api: ConsoleApi) -> AsyncIterator[Wa
         yield seen
     finally:
         await context.close()
+
+
+async def logout(page: Page) -> None:
+    await page.get_by_role("button", name="Выйти").click()
+    await expect(page.get_by_label("E-mail")).to_be_visible()
 
 
 async def login(page: Page, email: str) -> None:

@@ -57,7 +57,7 @@ async def test_clients_are_searched_paged_and_shown_with_their_terms(
     await page.get_by_role("button", name="Показать ещё").click()
     await expect(page.get_by_test_id("clients-shown")).to_have_text("Показано: 51")
     await expect(page.get_by_role("button", name="Показать ещё")).to_have_count(0)
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
 
     # By the INN's start, and the card opened from the keyboard.
     await page.get_by_label("Поиск").fill(card["inn"][:7])
@@ -84,5 +84,5 @@ async def test_clients_are_searched_paged_and_shown_with_their_terms(
     history = page.get_by_test_id("client-history")
     await expect(history).to_contain_text("Клиент заведён")
     await expect(history).to_contain_text("Утверждены условия оплаты: Решение директора от 01.12")
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
     watched.assert_clean()

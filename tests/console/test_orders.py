@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.console.conftest import ConsoleApi, Watched, login, screenshot
+from tests.console.conftest import ConsoleApi, Watched, login
 
 MANAGER = "kuznetsova.as@example.com"
 
@@ -31,8 +31,7 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
     rows = page.locator("tbody tr")
     await expect(rows.filter(has_text=client["name"]).first).to_be_visible()
     await expect(rows.filter(has_text="WhatsApp")).to_have_count(1)
-    await watched.assert_no_horizontal_scroll()
-    await screenshot(page, "orders")
+    await watched.assert_screen("orders")
 
     # Only WhatsApp: the other order leaves the list.
     await (
@@ -56,8 +55,7 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
     await expect(page.get_by_test_id("order-status")).to_have_text("Нужно уточнение")
     await expect(page.locator("td[data-missing]")).to_have_count(5)
     await expect(page.get_by_test_id("order-history")).to_contain_text("Статус: Нужно уточнение")
-    await watched.assert_no_horizontal_scroll()
-    await screenshot(page, "order")
+    await watched.assert_screen("order")
 
     # Clarified from the 1C catalogue, found as the name is typed.
     await page.get_by_test_id("order-actions").get_by_role("button", name="Уточнить").click()
@@ -66,7 +64,6 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
     await page.get_by_role("option").filter(has_text="KL-STD-4446-158").click()
     await expect(dialog.get_by_label("Модель, строка 1")).to_have_value("Стандарт")
     await expect(dialog.get_by_label("Рост, строка 1")).to_have_value("158-164")
-    await screenshot(page, "clarification")
     await dialog.get_by_label("Цен. категория, строка 1").fill("Оптовая")
     await dialog.get_by_role("button", name="Сохранить уточнение").click()
     await expect(dialog).to_be_hidden()
@@ -85,5 +82,5 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
         page.get_by_test_id("order-actions").get_by_role("button", name="Отменить заявку")
     ).to_have_count(0)
     assert api.call("GET", f"/api/v1/orders/{chat['id']}", manager)["status"] == "cancelled"
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
     watched.assert_clean()

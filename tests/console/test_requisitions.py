@@ -55,7 +55,7 @@ async def test_supply_works_the_requisition_book(console_api: ConsoleApi, watche
     open_lines = page.get_by_test_id("book-requested")
     for row in (first, second, third):
         await expect(open_lines.locator(row)).to_contain_text(f"№{order['id']}")
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
 
     # Ordered: the line leaves the open ones for «Заказано».
     await open_lines.locator(first).get_by_role("button", name="Заказано").click()
@@ -102,5 +102,5 @@ async def test_supply_works_the_requisition_book(console_api: ConsoleApi, watche
         for r in api.call("GET", "/api/v1/requisitions", supply, params={"order_id": order["id"]})["items"]
     ]
     assert statuses == ["expected", "arrived", "cancelled"]
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
     watched.assert_clean()

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from playwright.async_api import expect
 
-from tests.console.conftest import MOSCOW, ConsoleApi, Watched, login, moscow, screenshot
+from tests.console.conftest import MOSCOW, ConsoleApi, Watched, login, moscow
 from tests.support.stack import wait_for
 
 ASSISTANT = "smirnova.dv@example.com"
@@ -68,14 +68,13 @@ async def test_the_day_starts_with_my_tasks_and_a_call_is_completed(
     await expect(page.get_by_test_id("bucket-upcoming")).to_contain_text(str(later["title"]))
     await expect(page.get_by_test_id("count-overdue")).to_have_text("1")
     await expect(page.get_by_test_id("count-today")).to_have_text("1")
-    await watched.assert_no_horizontal_scroll()
-    await screenshot(page, "today")
+    await watched.assert_screen("today")
 
     # The subject opens: the order the overdue call is about.
     await overdue.get_by_role("link", name=f"Открыть: Заявка №{order['id']}").click()
     await expect(page.get_by_role("heading", name=f"Заявка №{order['id']}")).to_be_visible()
     await expect(page).to_have_url(re.compile(rf"/orders/{order['id']}$"))
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
     await page.get_by_test_id("nav-today").click()
 
     # Rescheduling over a version someone else changed meanwhile: 412, and the offer to reload.
@@ -122,7 +121,7 @@ async def test_the_day_starts_with_my_tasks_and_a_call_is_completed(
     done = api.call("GET", f"/api/v1/tasks/{today['id']}", assistant)
     assert (done["status"], done["reached"], done["result"]) == ("done", True, "Закупщик ждёт счёт")
     assert done["next_step"].startswith("Выставить счёт. Следующий звонок: ")
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
 
     # Logout revokes this login's token.
     token = await page.evaluate("() => sessionStorage.getItem('pomoshnik.token')")
@@ -175,5 +174,5 @@ async def test_a_token_revoked_elsewhere_returns_to_the_login_and_back(
     await login(page, OTHER_ASSISTANT)
     await expect(page.get_by_role("heading", name=f"Заявка №{order['id']}")).to_be_visible()
     await expect(page).to_have_url(re.compile(rf"{place}$"))
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
     watched.assert_clean()

@@ -84,7 +84,7 @@ async def test_the_keeper_accepts_and_works_the_morning_check(
     sent = page.get_by_test_id("warehouse-orders")
     await expect(sent.locator(f'tr[data-order="{first}"]')).to_contain_text(f"№{first}")
     await expect(sent.locator(f'tr[data-order="{second}"]')).to_be_visible()
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
 
     # The warehouse's Excel file, downloaded with the keeper's token.
     async with page.expect_download() as download_info:
@@ -112,7 +112,7 @@ async def test_the_keeper_accepts_and_works_the_morning_check(
     await expect(page.get_by_test_id("check-sheet").locator(f'tr[data-order="{first}"]')).to_contain_text(
         f"Заявка №{first}"
     )
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
 
     # Position by position from the keyboard: Enter marks the focused mark, the next row is focused;
     # Tab moves along a row's marks («На складе», «В магазине», «Пришло», «Нет»).
@@ -160,5 +160,5 @@ async def test_the_keeper_accepts_and_works_the_morning_check(
     assert [i["mark"] for i in mine["items"]] == [
         "set_aside_warehouse", "set_aside_warehouse", "set_aside_warehouse", "set_aside_shop",
     ]  # fmt: skip
-    await watched.assert_no_horizontal_scroll()
+    await watched.assert_screen()
     watched.assert_clean()

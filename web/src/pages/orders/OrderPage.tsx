@@ -6,6 +6,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import { formatDateTime, formatMoney } from "../../lib/format";
 import { LINE_FIELD, ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
+import { FULFILMENT } from "../warehouse/labels";
 import { DeliverySection } from "./Delivery";
 import { InvoiceSection } from "./Invoice";
 import { OrderTimeline } from "./Timeline";
@@ -40,7 +41,7 @@ export function OrderPage() {
           {o.problems.join("; ")}
         </Alert>
       ) : null}
-      <Table striped withTableBorder>
+      <Table striped withTableBorder data-testid="order-lines">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>№</Table.Th>
@@ -52,6 +53,7 @@ export function OrderPage() {
             <Table.Th>Цен. категория</Table.Th>
             <Table.Th>Кол-во</Table.Th>
             <Table.Th>Цена</Table.Th>
+            <Table.Th>Обеспечение</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -77,6 +79,7 @@ export function OrderPage() {
                 {cell("price_category", line.price_category)}
                 {cell("quantity", line.quantity)}
                 <Table.Td>{line.agreed_price ? formatMoney(line.agreed_price) : "—"}</Table.Td>
+                <Table.Td>{line.fulfilment ? (FULFILMENT[line.fulfilment] ?? line.fulfilment) : "—"}</Table.Td>
               </Table.Tr>
             );
           })}

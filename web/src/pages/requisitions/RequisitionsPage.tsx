@@ -84,7 +84,7 @@ function Book({ status, empty, canWrite }: { status: Status; empty: string; canW
               <Table.Th>Наименование</Table.Th>
               <Table.Th w={70}>Кол-во</Table.Th>
               <Table.Th w={110}>Запрошено</Table.Th>
-              <Table.Th w={110}>{status === "arrived" ? "Пришло" : "Ожидается"}</Table.Th>
+              <Table.Th w={130}>{status === "arrived" ? "Пришло" : "Ожидается"}</Table.Th>
               {canWrite ? <Table.Th w={330} /> : null}
             </Table.Tr>
           </Table.Thead>
