@@ -525,6 +525,12 @@ def _start_fake_onec(children: Children, settings: Settings, port: int, data: Pa
     return f"{url} (user {user}, password {password}; the local 1C, APP_ONEC__ADAPTER=odata)"
 
 
+def _demo_assistant() -> str:
+    """The demo assistant's login: the first assistant of the demo directory."""
+    handle = next(h for _n, _i, _d, _p, roles, h in EMPLOYEES if Role.ASSISTANT in roles)
+    return f"{handle.replace('_', '.')}@example.com"
+
+
 def _demo_logins() -> str:
     """The demo people to log in as, one per role, with the shared password."""
     lines = [f"    Demo logins (password '{DEMO_PASSWORD}'):"]
@@ -556,6 +562,8 @@ def dev(
     # The demo amoCRM account: a webhook to /webhooks/amocrm/<secret> with this account id makes
     # an order from the stub's leads (see docs/api.md). Real installations set their own.
     os.environ.setdefault("APP_AMOCRM__ACCOUNT_ID", DEMO_AMOCRM_ACCOUNT)
+    # Its orders nobody owns go to the demo assistant, who logs in first and finds them on «Сегодня».
+    os.environ.setdefault("APP_AMOCRM__DEFAULT_ASSIGNEE", _demo_assistant())
     get_settings.cache_clear()
     settings = get_settings()
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -79,7 +79,7 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
             run.children = self  # stopped when the module's tests are done
 
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for key in (*ONEC_KEYS, "APP_AMOCRM__ACCOUNT_ID"):
+        for key in (*ONEC_KEYS, "APP_AMOCRM__ACCOUNT_ID", "APP_AMOCRM__DEFAULT_ASSIGNEE"):
             monkeypatch.delenv(key, raising=False)
         monkeypatch.setenv("APP_DB__URL", f"sqlite+aiosqlite:///{tmp_path / 'dev.sqlite3'}")
         monkeypatch.setenv("APP_REDIS__URL", redis_url)
@@ -121,6 +121,8 @@ def test_dev_starts_the_local_1c_and_points_the_api_and_the_worker_at_it(dev_run
         assert json.loads(environment["APP_ONEC__ODATA__MAPPING"]) == demo_mapping(), name
         onec = _onec_settings(environment)
         assert (onec.adapter, onec.odata.url) == ("odata", url)
+        # The demo amoCRM order goes to the demo assistant, who logs in first.
+        assert environment["APP_AMOCRM__DEFAULT_ASSIGNEE"] == "smirnova.dv@example.com", name
     # The banner says where 1C is.
     assert f"1C:        {url}" in dev_run.said, dev_run.said
     # The local 1C answers with the demo base: four price types.
