@@ -47,6 +47,7 @@ async def test_a_paper_order_is_made_with_its_scan(console_api: ConsoleApi, watc
         files=[{"name": "blank.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
     await expect(dialog.get_by_test_id("scan")).to_have_text("Скан: blank.pdf")
+    await watched.assert_screen("new-order")
 
     await dialog.get_by_role("button", name="Создать заявку").dblclick()
     heading = page.get_by_role("heading", name="Заявка №")
