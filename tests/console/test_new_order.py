@@ -34,6 +34,7 @@ async def test_a_paper_order_is_made_with_its_scan(console_api: ConsoleApi, watc
         .first.click()
     )
     await page.get_by_role("option", name="Бумажная заявка", exact=True).click()
+    await expect(dialog.get_by_text("Укажите, откуда пришла заявка")).to_be_hidden()  # answered
     found = dialog.get_by_role("textbox", name="Клиент", exact=True).or_(
         dialog.get_by_role("combobox", name="Клиент", exact=True)
     )

@@ -37,6 +37,11 @@ export function NewOrderModal({ onClose }: { onClose: () => void }) {
   const [fileKey] = useState(newIdempotencyKey);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [channel, setChannel] = useState<Channel | null>(null);
+  // A field's problem is shown until that field is changed.
+  const cleared = (...fields: string[]) =>
+    setErrors((current) =>
+      Object.fromEntries(Object.entries(current).filter(([field]) => !fields.includes(field))),
+    );
   const [clientId, setClientId] = useState<string | null>(null);
   const [clientQuery, setClientQuery] = useState("");
   const [debounced] = useDebouncedValue(clientQuery, 250);
@@ -129,7 +134,10 @@ export function NewOrderModal({ onClose }: { onClose: () => void }) {
             required
             data={CHANNELS}
             value={channel}
-            onChange={(v) => setChannel(v as Channel | null)}
+            onChange={(v) => {
+              setChannel(v as Channel | null);
+              cleared("channel");
+            }}
             error={errors.channel}
           />
           <Select
@@ -138,7 +146,10 @@ export function NewOrderModal({ onClose }: { onClose: () => void }) {
             searchable
             clearable
             value={clientId}
-            onChange={setClientId}
+            onChange={(v) => {
+              setClientId(v);
+              cleared("client_id");
+            }}
             searchValue={clientQuery}
             onSearchChange={setClientQuery}
             filter={({ options }) => options}
@@ -162,7 +173,10 @@ export function NewOrderModal({ onClose }: { onClose: () => void }) {
             maxRows={8}
             maxLength={20000}
             value={text}
-            onChange={(e) => setText(e.currentTarget.value)}
+            onChange={(e) => {
+              setText(e.currentTarget.value);
+              cleared("raw_text");
+            }}
             error={errors.raw_text}
           />
           <Stack gap={4}>
