@@ -8,8 +8,8 @@ from app.api.deps import UowDep, allow
 from app.schemas.common import problems
 from app.schemas.penalties import PenaltyCalculate, PenaltyExcluded, PenaltyPeriod, PenaltyResult
 from app.services.permissions import Permission
-from app.services.receivables.penalties import PenaltyService
-from app.services.receivables.penalty import Method, Payment, Request
+from app.services.receivables.penalty.calculator import Method, Payment, Request
+from app.services.receivables.penalty.service import PenaltyService
 
 router = APIRouter(prefix="/api/v1", tags=["penalties"])
 

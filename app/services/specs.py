@@ -65,7 +65,6 @@ from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
 
-S = SpecStatus
 # Regulation, process 3, step 13: the scan goes to «Логотипы.ЩЦ» for a logo, else to «Тех. задание
 # швейный цех» (channel keys of the chat registry).
 CHANNELS = {
@@ -80,25 +79,38 @@ OPEN_ORDER_STATES = frozenset({OrderStatus.ACCEPTED, OrderStatus.INVOICED})
 PROCURED_ORDER_STATES = frozenset(
     {OrderStatus.FULFILMENT, OrderStatus.SENT_TO_WAREHOUSE, OrderStatus.WAITING_FOR_SUPPLY}
 )
-EDITABLE = frozenset({S.RECEIVED, S.INVOICE_WITH_MANAGER, S.INVOICE_CHECKED, S.SIGNED})
+EDITABLE = frozenset(
+    {SpecStatus.RECEIVED, SpecStatus.INVOICE_WITH_MANAGER, SpecStatus.INVOICE_CHECKED, SpecStatus.SIGNED}
+)
 # The spec's state machine: action -> (states it is allowed from, state it leads to or None).
 TRANSITIONS: dict[str, tuple[frozenset[SpecStatus], SpecStatus | None]] = {
     "update": (EDITABLE, None),
     "upload_logo": (EDITABLE, None),
-    "send_invoice_to_manager": (frozenset({S.RECEIVED, S.INVOICE_WITH_MANAGER}), S.INVOICE_WITH_MANAGER),
-    "invoice_checked": (frozenset({S.INVOICE_WITH_MANAGER}), S.INVOICE_CHECKED),
-    "sign": (frozenset({S.INVOICE_CHECKED}), S.SIGNED),
-    "upload_signed_scan": (frozenset({S.INVOICE_CHECKED, S.SIGNED}), S.SIGNED),
-    "send_to_workshop": (frozenset({S.SIGNED}), S.SENT_TO_WORKSHOP),
-    "workshop_accept": (frozenset({S.SENT_TO_WORKSHOP}), S.ACCEPTED_BY_WORKSHOP),
+    "send_invoice_to_manager": (
+        frozenset({SpecStatus.RECEIVED, SpecStatus.INVOICE_WITH_MANAGER}),
+        SpecStatus.INVOICE_WITH_MANAGER,
+    ),
+    "invoice_checked": (frozenset({SpecStatus.INVOICE_WITH_MANAGER}), SpecStatus.INVOICE_CHECKED),
+    "sign": (frozenset({SpecStatus.INVOICE_CHECKED}), SpecStatus.SIGNED),
+    "upload_signed_scan": (frozenset({SpecStatus.INVOICE_CHECKED, SpecStatus.SIGNED}), SpecStatus.SIGNED),
+    "send_to_workshop": (frozenset({SpecStatus.SIGNED}), SpecStatus.SENT_TO_WORKSHOP),
+    "workshop_accept": (frozenset({SpecStatus.SENT_TO_WORKSHOP}), SpecStatus.ACCEPTED_BY_WORKSHOP),
     "workshop_feedback": (
-        frozenset({S.SENT_TO_WORKSHOP, S.ACCEPTED_BY_WORKSHOP, S.GOODS_READY, S.DOCUMENTS_ISSUED, S.CLOSED}),
+        frozenset(
+            {
+                SpecStatus.SENT_TO_WORKSHOP,
+                SpecStatus.ACCEPTED_BY_WORKSHOP,
+                SpecStatus.GOODS_READY,
+                SpecStatus.DOCUMENTS_ISSUED,
+                SpecStatus.CLOSED,
+            }
+        ),
         None,
     ),
-    "goods_ready": (frozenset({S.ACCEPTED_BY_WORKSHOP}), S.GOODS_READY),
+    "goods_ready": (frozenset({SpecStatus.ACCEPTED_BY_WORKSHOP}), SpecStatus.GOODS_READY),
     # The shipping documents are asked of 1C; the spec moves on when 1C has made them.
-    "issue_documents": (frozenset({S.GOODS_READY}), None),
-    "cancel": (EDITABLE, S.CANCELLED),
+    "issue_documents": (frozenset({SpecStatus.GOODS_READY}), None),
+    "cancel": (EDITABLE, SpecStatus.CANCELLED),
 }
 RECEIPTS_JOB = "post_spec_receipts"
 DOCUMENTS_JOB = "issue_spec_documents"
@@ -221,7 +233,7 @@ class SpecService:
         ):
             held.add("send")
         if (
-            spec.status == S.GOODS_READY
+            spec.status == SpecStatus.GOODS_READY
             and (await self.uow.session.scalar(self._without_receipt(spec).with_only_columns(Requisition.id)))
             is not None
         ):
@@ -248,7 +260,7 @@ class SpecService:
             order_id=order.id,
             kind=SpecKind(data.details.kind),
             received_via=data.received_via,
-            status=S.RECEIVED,
+            status=SpecStatus.RECEIVED,
             details=data.details.model_dump(mode="json"),
             comment=data.comment,
             due_on=data.due_on,
@@ -297,8 +309,8 @@ class SpecService:
         """The document changed: the next revision; a signature of an earlier one no longer counts,
         and supply gets the spec to check and sign again."""
         spec.revision += 1
-        if spec.status == S.SIGNED:
-            spec.status = S.INVOICE_CHECKED
+        if spec.status == SpecStatus.SIGNED:
+            spec.status = SpecStatus.INVOICE_CHECKED
             self.history.record(
                 "spec",
                 spec.id,
@@ -837,7 +849,7 @@ class SpecService:
         """«Принято» answered in the workshop chat by a workshop employee (the unit of work's
         actor); a repeated answer, or one to a spec that moved on, changes nothing."""
         spec = await self.uow.session.get(Spec, spec_id)
-        if spec is None or spec.status != S.SENT_TO_WORKSHOP:
+        if spec is None or spec.status != SpecStatus.SENT_TO_WORKSHOP:
             return False
         await self._accept(spec, "chat")
         return True
@@ -918,7 +930,11 @@ class SpecService:
     async def receipts_plan(self, spec_id: int) -> list[tuple[int, str, int]]:
         """(requisition id, its 1C id, quantity) still to post as received in 1C."""
         spec = await self.uow.session.get(Spec, spec_id)
-        if spec is None or spec.status not in (S.GOODS_READY, S.DOCUMENTS_ISSUED, S.CLOSED):
+        if spec is None or spec.status not in (
+            SpecStatus.GOODS_READY,
+            SpecStatus.DOCUMENTS_ISSUED,
+            SpecStatus.CLOSED,
+        ):
             return []
         rows = await self.uow.session.scalars(self._without_receipt(spec))
         return [(r.id, r.onec_id, r.quantity) for r in rows if r.onec_id]
@@ -967,8 +983,8 @@ class SpecService:
             return
         spec.upd_onec_id = upd_id
         before = spec.status
-        if spec.status == S.GOODS_READY:
-            spec.status = S.DOCUMENTS_ISSUED
+        if spec.status == SpecStatus.GOODS_READY:
+            spec.status = SpecStatus.DOCUMENTS_ISSUED
             touch(spec, self.uow)
         self.history.record(
             "spec",
@@ -983,7 +999,8 @@ class SpecService:
         cutoff = self.uow.clock.now() - RETRY_AFTER
         ready = await self.uow.session.scalars(
             select(Spec).where(
-                Spec.status.in_((S.GOODS_READY, S.DOCUMENTS_ISSUED)), Spec.updated_at <= cutoff
+                Spec.status.in_((SpecStatus.GOODS_READY, SpecStatus.DOCUMENTS_ISSUED)),
+                Spec.updated_at <= cutoff,
             )
         )
         receipts: list[int] = []

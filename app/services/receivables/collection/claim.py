@@ -40,9 +40,9 @@ from app.services.invoicing.words import amount_in_words
 from app.services.outbox import OutboxService
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.workflow import ZERO, CaseWorkflow, NewStep, short_date
-from app.services.receivables.penalties import PenaltyService
-from app.services.receivables.penalty import Method, Request
-from app.services.receivables.penalty import Payment as PenaltyPayment
+from app.services.receivables.penalty.calculator import Method, Request
+from app.services.receivables.penalty.calculator import Payment as PenaltyPayment
+from app.services.receivables.penalty.service import PenaltyService
 from app.services.receivables.rates import KeyRateService, from_bp
 from app.services.unit_of_work import UnitOfWork
 
