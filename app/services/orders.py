@@ -677,7 +677,7 @@ class OrderService:
         self.history.record(
             "order",
             order.id,
-            "cancelled",
+            "cancel",
             {"status": before.value},
             {"status": order.status.value, "reason": reason},
         )
@@ -692,7 +692,7 @@ class OrderService:
         self.history.record(
             "invoice",
             invoice.id,
-            "cancelled",
+            "cancel",
             {"status": was.value},
             {"status": "cancelled", "reason": reason},
         )
