@@ -233,9 +233,12 @@ class CollectionSweep:
             select(CollectionStep.case_id, CollectionStep.step).where(CollectionStep.case_id.in_(ids))
         ):
             made[case_id].add(step)
-        names: dict[int, str] = dict(
-            await self.uow.session.execute(select(Client.id, Client.name).where(Client.id.in_(client_ids)))
-        )
+        names: dict[int, str] = {
+            row.id: row.name
+            for row in await self.uow.session.execute(
+                select(Client.id, Client.name).where(Client.id.in_(client_ids))
+            )
+        }
         debts: dict[int, list[Invoice]] = {case_id: [] for case_id in ids}
         for case_id, invoice in await self.uow.session.execute(
             select(CollectionCaseInvoice.case_id, Invoice)
