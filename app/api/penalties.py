@@ -8,8 +8,8 @@ from app.api.deps import UowDep, allow
 from app.api.routing import api_router
 from app.schemas.penalties import PenaltyCalculate, PenaltyExcluded, PenaltyPeriod, PenaltyResult
 from app.services.permissions import Permission
-from app.services.receivables.penalties import PenaltyService
-from app.services.receivables.penalty import Method, Payment, Request
+from app.services.receivables.penalty.calculator import Method, Payment, Request
+from app.services.receivables.penalty.service import PenaltyService
 
 router = api_router(prefix="/api/v1", tags=["penalties"])
 

@@ -33,12 +33,22 @@ from app.services.unit_of_work import UnitOfWork
 PUSH_JOB = "push_credit_terms"
 DECISION_WORKING_DAYS = 2
 
-S = CreditRequestStatus
 TRANSITIONS: dict[str, tuple[frozenset[CreditRequestStatus], CreditRequestStatus]] = {
-    "verdict": (frozenset({S.REQUESTED, S.REVIEWED}), S.REVIEWED),
-    "recommend": (frozenset({S.REVIEWED, S.RECOMMENDED}), S.RECOMMENDED),
-    "approve": (frozenset({S.RECOMMENDED}), S.APPROVED),
-    "reject": (frozenset({S.REQUESTED, S.REVIEWED, S.RECOMMENDED}), S.REJECTED),
+    "verdict": (
+        frozenset({CreditRequestStatus.REQUESTED, CreditRequestStatus.REVIEWED}),
+        CreditRequestStatus.REVIEWED,
+    ),
+    "recommend": (
+        frozenset({CreditRequestStatus.REVIEWED, CreditRequestStatus.RECOMMENDED}),
+        CreditRequestStatus.RECOMMENDED,
+    ),
+    "approve": (frozenset({CreditRequestStatus.RECOMMENDED}), CreditRequestStatus.APPROVED),
+    "reject": (
+        frozenset(
+            {CreditRequestStatus.REQUESTED, CreditRequestStatus.REVIEWED, CreditRequestStatus.RECOMMENDED}
+        ),
+        CreditRequestStatus.REJECTED,
+    ),
 }
 RECOMMENDATION_TEXT = {
     Recommendation.APPROVE: "рекомендует согласовать",
@@ -88,7 +98,7 @@ class CreditService:
             purchase_frequency=client.purchase_frequency.value if client.purchase_frequency else None,
             headcount=client.headcount,
             potential=client.potential.value if client.potential else None,
-            status=S.REQUESTED,
+            status=CreditRequestStatus.REQUESTED,
             created_at=now,
             updated_at=now,
         )
@@ -112,7 +122,7 @@ class CreditService:
         request.lawyer_comment = data.comment
         request.lawyer_id = actor.id if actor else None
         request.reviewed_at = self.uow.clock.now()
-        first = request.status == S.REQUESTED
+        first = request.status == CreditRequestStatus.REQUESTED
         await ACTIONS.take(
             request, "verdict", self.history, {"verdict": data.verdict.value, "comment": data.comment}
         )
@@ -134,7 +144,7 @@ class CreditService:
         or refusing; management then decides (and gets the task). Not on one's own request."""
         request = await self._for(request_id, "recommend", if_match)
         self._not_own(request, "recommend")
-        first = request.status == S.REVIEWED
+        first = request.status == CreditRequestStatus.REVIEWED
         request.recommendation = data.recommendation
         request.recommendation_comment = data.comment
         request.recommended_by_id = self.uow.actor.id if self.uow.actor else None
@@ -197,7 +207,7 @@ class CreditService:
         rows = await self.uow.session.scalars(
             select(CreditRequest.id)
             .where(
-                CreditRequest.status == S.APPROVED,
+                CreditRequest.status == CreditRequestStatus.APPROVED,
                 CreditRequest.pushed_to_1c_at.is_(None),
                 ~refused(TaskSubject.CLIENT, CreditRequest.client_id),
             )
@@ -209,7 +219,11 @@ class CreditService:
     async def push(self, request_id: int, erp: Erp) -> bool:
         """The approved terms written to the 1C counterparty (a repeat writes the same again)."""
         request = await self.uow.session.get(CreditRequest, request_id)
-        if request is None or request.status != S.APPROVED or request.pushed_to_1c_at is not None:
+        if (
+            request is None
+            or request.status != CreditRequestStatus.APPROVED
+            or request.pushed_to_1c_at is not None
+        ):
             return False
         client = await ClientService(self.uow).get_for_system(request.client_id)
         await erp.set_credit_terms(

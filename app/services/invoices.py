@@ -74,7 +74,6 @@ ACTIONS = StateMachine(
     INVOICE_TRANSITIONS,
     {"request_changes": "request-changes", "cancel": None},
     kind="invoice",
-    recorded_as={"cancel": "cancelled"},
 )
 
 

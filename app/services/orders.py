@@ -138,7 +138,6 @@ ACTIONS = StateMachine(
         "close": "feedback",
     },
     kind="order",
-    recorded_as={"cancel": "cancelled"},
 )
 
 

@@ -50,10 +50,9 @@ MAX_EXPORT_DAYS = 92
 
 order_owner = func.coalesce(Order.assistant_id, Order.taken_by_id, Order.manager_id)
 
-S = ReportStatus
 TRANSITIONS: dict[str, tuple[frozenset[ReportStatus], ReportStatus]] = {
-    "submit": (frozenset({S.DRAFT}), S.SUBMITTED),
-    "feedback": (frozenset({S.SUBMITTED, S.REVIEWED}), S.REVIEWED),
+    "submit": (frozenset({ReportStatus.DRAFT}), ReportStatus.SUBMITTED),
+    "feedback": (frozenset({ReportStatus.SUBMITTED, ReportStatus.REVIEWED}), ReportStatus.REVIEWED),
 }
 
 

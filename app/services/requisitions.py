@@ -20,14 +20,22 @@ from app.services.ports import Erp
 from app.services.state_machine import StateMachine
 from app.services.unit_of_work import UnitOfWork
 
-S = RequisitionStatus
 TRANSITIONS: dict[str, tuple[frozenset[RequisitionStatus], RequisitionStatus]] = {
-    "order": (frozenset({S.REQUESTED}), S.ORDERED),
-    "expect": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.EXPECTED),
-    "arrive": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.ARRIVED),
-    "cancel": (frozenset({S.REQUESTED, S.ORDERED, S.EXPECTED}), S.CANCELLED),
+    "order": (frozenset({RequisitionStatus.REQUESTED}), RequisitionStatus.ORDERED),
+    "expect": (
+        frozenset({RequisitionStatus.REQUESTED, RequisitionStatus.ORDERED, RequisitionStatus.EXPECTED}),
+        RequisitionStatus.EXPECTED,
+    ),
+    "arrive": (
+        frozenset({RequisitionStatus.REQUESTED, RequisitionStatus.ORDERED, RequisitionStatus.EXPECTED}),
+        RequisitionStatus.ARRIVED,
+    ),
+    "cancel": (
+        frozenset({RequisitionStatus.REQUESTED, RequisitionStatus.ORDERED, RequisitionStatus.EXPECTED}),
+        RequisitionStatus.CANCELLED,
+    ),
     # Fulfilment needs a cancelled line again: it is requested anew, for the invoice as it is now.
-    "rebook": (frozenset({S.CANCELLED}), S.REQUESTED),
+    "rebook": (frozenset({RequisitionStatus.CANCELLED}), RequisitionStatus.REQUESTED),
 }
 # "Read the expected delivery dates in the requisition book and tell the client (call)": by the end
 # of the next working day after supply gives the date.

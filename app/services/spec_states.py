@@ -6,34 +6,46 @@ from __future__ import annotations
 from app.models.specs import SpecStatus
 from app.services.state_machine import StateMachine
 
-S = SpecStatus
-LIVE = frozenset(S) - {S.CLOSED, S.CANCELLED}
-EDITABLE = frozenset({S.RECEIVED, S.INVOICE_WITH_MANAGER, S.INVOICE_CHECKED, S.SIGNED})
+LIVE = frozenset(SpecStatus) - {SpecStatus.CLOSED, SpecStatus.CANCELLED}
+EDITABLE = frozenset(
+    {SpecStatus.RECEIVED, SpecStatus.INVOICE_WITH_MANAGER, SpecStatus.INVOICE_CHECKED, SpecStatus.SIGNED}
+)
 # The spec's state machine: action -> (states it is allowed from, state it leads to or None).
 TRANSITIONS: dict[str, tuple[frozenset[SpecStatus], SpecStatus | None]] = {
     "update": (EDITABLE, None),
     "upload_logo": (EDITABLE, None),
-    "send_invoice_to_manager": (frozenset({S.RECEIVED, S.INVOICE_WITH_MANAGER}), S.INVOICE_WITH_MANAGER),
-    "invoice_checked": (frozenset({S.INVOICE_WITH_MANAGER}), S.INVOICE_CHECKED),
-    "sign": (frozenset({S.INVOICE_CHECKED}), S.SIGNED),
-    "upload_signed_scan": (frozenset({S.INVOICE_CHECKED, S.SIGNED}), S.SIGNED),
-    "send_to_workshop": (frozenset({S.SIGNED}), S.SENT_TO_WORKSHOP),
-    "workshop_accept": (frozenset({S.SENT_TO_WORKSHOP}), S.ACCEPTED_BY_WORKSHOP),
+    "send_invoice_to_manager": (
+        frozenset({SpecStatus.RECEIVED, SpecStatus.INVOICE_WITH_MANAGER}),
+        SpecStatus.INVOICE_WITH_MANAGER,
+    ),
+    "invoice_checked": (frozenset({SpecStatus.INVOICE_WITH_MANAGER}), SpecStatus.INVOICE_CHECKED),
+    "sign": (frozenset({SpecStatus.INVOICE_CHECKED}), SpecStatus.SIGNED),
+    "upload_signed_scan": (frozenset({SpecStatus.INVOICE_CHECKED, SpecStatus.SIGNED}), SpecStatus.SIGNED),
+    "send_to_workshop": (frozenset({SpecStatus.SIGNED}), SpecStatus.SENT_TO_WORKSHOP),
+    "workshop_accept": (frozenset({SpecStatus.SENT_TO_WORKSHOP}), SpecStatus.ACCEPTED_BY_WORKSHOP),
     "workshop_feedback": (
-        frozenset({S.SENT_TO_WORKSHOP, S.ACCEPTED_BY_WORKSHOP, S.GOODS_READY, S.DOCUMENTS_ISSUED, S.CLOSED}),
+        frozenset(
+            {
+                SpecStatus.SENT_TO_WORKSHOP,
+                SpecStatus.ACCEPTED_BY_WORKSHOP,
+                SpecStatus.GOODS_READY,
+                SpecStatus.DOCUMENTS_ISSUED,
+                SpecStatus.CLOSED,
+            }
+        ),
         None,
     ),
-    "goods_ready": (frozenset({S.ACCEPTED_BY_WORKSHOP}), S.GOODS_READY),
+    "goods_ready": (frozenset({SpecStatus.ACCEPTED_BY_WORKSHOP}), SpecStatus.GOODS_READY),
     # The shipping documents are asked of 1C; the spec moves on when 1C has made them.
-    "issue_documents": (frozenset({S.GOODS_READY}), None),
-    "cancel": (EDITABLE, S.CANCELLED),
+    "issue_documents": (frozenset({SpecStatus.GOODS_READY}), None),
+    "cancel": (EDITABLE, SpecStatus.CANCELLED),
     # What other steps do to the spec: a change voids supply's signature; 1C's shipping documents
     # move a spec whose goods are ready on; the client's feedback on the order closes it, and a
     # cancelled order cancels it (recorded as the spec's own cancellation).
-    "void_signature": (frozenset({S.SIGNED}), S.INVOICE_CHECKED),
-    "documents_issued": (frozenset(S), None),
-    "close": (LIVE, S.CLOSED),
-    "cancel_with_order": (LIVE, S.CANCELLED),
+    "void_signature": (frozenset({SpecStatus.SIGNED}), SpecStatus.INVOICE_CHECKED),
+    "documents_issued": (frozenset(SpecStatus), None),
+    "close": (LIVE, SpecStatus.CLOSED),
+    "cancel_with_order": (LIVE, SpecStatus.CANCELLED),
 }
 
 

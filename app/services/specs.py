@@ -66,7 +66,6 @@ from app.services.tasks import TaskService
 from app.services.unit_of_work import UnitOfWork
 from app.services.warehouse import WarehouseService
 
-S = SpecStatus
 # Regulation, process 3, step 13: the scan goes to «Логотипы.ЩЦ» for a logo, else to «Тех. задание
 # швейный цех» (channel keys of the chat registry).
 CHANNELS = {
@@ -184,7 +183,7 @@ class SpecService:
         ):
             held.add("send")
         if (
-            spec.status == S.GOODS_READY
+            spec.status == SpecStatus.GOODS_READY
             and (await self.uow.session.scalar(self._without_receipt(spec).with_only_columns(Requisition.id)))
             is not None
         ):
@@ -211,7 +210,7 @@ class SpecService:
             order_id=order.id,
             kind=SpecKind(data.details.kind),
             received_via=data.received_via,
-            status=S.RECEIVED,
+            status=SpecStatus.RECEIVED,
             details=data.details.model_dump(mode="json"),
             comment=data.comment,
             due_on=data.due_on,
@@ -252,7 +251,7 @@ class SpecService:
         """The document changed: the next revision; a signature of an earlier one no longer counts,
         and supply gets the spec to check and sign again."""
         spec.revision += 1
-        if spec.status == S.SIGNED:
+        if spec.status == SpecStatus.SIGNED:
             payload = {"signed_revision": spec.signed_revision, "revision": spec.revision, "reason": reason}
             ACTIONS.move(spec, "void_signature", self.history, payload)
             await self._sign_task(
@@ -783,7 +782,7 @@ class SpecService:
         """«Принято» answered in the workshop chat by a workshop employee (the unit of work's
         actor); a repeated answer, or one to a spec that moved on, changes nothing."""
         spec = await self.uow.session.get(Spec, spec_id)
-        if spec is None or spec.status != S.SENT_TO_WORKSHOP:
+        if spec is None or spec.status != SpecStatus.SENT_TO_WORKSHOP:
             return False
         await self._accept(spec, "chat")
         return True
@@ -864,7 +863,11 @@ class SpecService:
     async def receipts_plan(self, spec_id: int) -> list[tuple[int, str, int]]:
         """(requisition id, its 1C id, quantity) still to post as received in 1C."""
         spec = await self.uow.session.get(Spec, spec_id)
-        if spec is None or spec.status not in (S.GOODS_READY, S.DOCUMENTS_ISSUED, S.CLOSED):
+        if spec is None or spec.status not in (
+            SpecStatus.GOODS_READY,
+            SpecStatus.DOCUMENTS_ISSUED,
+            SpecStatus.CLOSED,
+        ):
             return []
         rows = await self.uow.session.scalars(self._without_receipt(spec))
         return [(r.id, r.onec_id, r.quantity) for r in rows if r.onec_id]
@@ -912,7 +915,7 @@ class SpecService:
         if spec is None or spec.upd_onec_id is not None:
             return
         # The worker's record of 1C: the version moves only when the spec moves on.
-        issued = S.DOCUMENTS_ISSUED if spec.status == S.GOODS_READY else None
+        issued = SpecStatus.DOCUMENTS_ISSUED if spec.status == SpecStatus.GOODS_READY else None
         changes = {"upd_onec_id": upd_id}
         ACTIONS.move(
             spec,
@@ -930,7 +933,7 @@ class SpecService:
         cutoff = self.uow.clock.now() - RETRY_AFTER
         ready = await self.uow.session.scalars(
             select(Spec).where(
-                Spec.status.in_((S.GOODS_READY, S.DOCUMENTS_ISSUED)),
+                Spec.status.in_((SpecStatus.GOODS_READY, SpecStatus.DOCUMENTS_ISSUED)),
                 Spec.updated_at <= cutoff,
                 ~refused(TaskSubject.SPEC, Spec.id),
             )

@@ -66,14 +66,13 @@ TELL_MANAGER_WORKING_DAYS = 0
 # Orders whose invoices the check looks at: at the warehouse, being picked or waiting for supply.
 CHECKED_STATUSES = (OrderStatus.SENT_TO_WAREHOUSE, OrderStatus.WAITING_FOR_SUPPLY)
 
-S = CheckStatus
 # action -> (states it is allowed from, state it leads to; None: a done sheet stays done).
 TRANSITIONS: dict[str, tuple[frozenset[CheckStatus], CheckStatus | None]] = {
-    "start": (frozenset({S.OPEN}), S.STARTED),
-    "mark": (frozenset({S.OPEN, S.STARTED}), S.STARTED),
+    "start": (frozenset({CheckStatus.OPEN}), CheckStatus.STARTED),
+    "mark": (frozenset({CheckStatus.OPEN, CheckStatus.STARTED}), CheckStatus.STARTED),
     # The keeper's "picked" later in the day, also after the morning check is done.
-    "picked": (frozenset({S.OPEN, S.STARTED, S.DONE}), None),
-    "complete": (frozenset({S.STARTED}), S.DONE),
+    "picked": (frozenset({CheckStatus.OPEN, CheckStatus.STARTED, CheckStatus.DONE}), None),
+    "complete": (frozenset({CheckStatus.STARTED}), CheckStatus.DONE),
 }
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from app.core.calendar import BusinessCalendar
 from app.models.directory import Role
-from app.services.receivables.penalty import Method, Request, calculate
+from app.services.receivables.penalty.calculator import Method, Request, calculate
 from app.services.receivables.rates import KeyRateService
 from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep

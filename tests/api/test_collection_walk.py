@@ -26,7 +26,7 @@ from app.models.outbox import OutboundMessage
 from app.models.tasks import Task
 from app.services.directory import AuthService
 from app.services.invoicing.format import format_rub
-from app.services.receivables import collection_policy as policy
+from app.services.receivables.collection import policy
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound, draft_claim_letter, sweep, track_claim_letters
 from tests.adapters.post_server import PATH, FakeRussianPost, Operation

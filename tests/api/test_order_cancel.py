@@ -114,7 +114,7 @@ async def test_an_order_cancelled_at_the_warehouse_is_unwound(
     [undo] = await _open_tasks(client, w["assistant"], oid)  # the supply call is cancelled with the order
     assert undo["title"] == f"Отменить в 1С счёт № {invoice['number']} (заявка №{oid} отменена)"
     history = (await client.get(f"/api/v1/invoices/{invoice['id']}/history", headers=a)).json()["items"]
-    assert history[-1]["action"] == "cancelled"
+    assert history[-1]["action"] == "cancel"  # as every cancellation is recorded: its action's name
 
     problem(await client.post(f"/api/v1/orders/{oid}/cancel", headers=a, json={"reason": "ещё раз"}), 409)
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.core.clock import FixedClock
 from app.models.clients import Client
 from app.models.collection import CaseStage, CollectionCase, CollectionStep
-from app.services.receivables import collection_policy as policy
-from app.services.receivables.collection import CollectionService, _latest_day
+from app.services.receivables.collection import CollectionService, policy
+from app.services.receivables.collection.sweep import CollectionSweep, latest_day
 from app.services.unit_of_work import UnitOfWork
 
 TODAY = date(2026, 12, 9)  # a Wednesday
@@ -23,8 +23,8 @@ def test_latest_day_is_the_last_whose_deadline_has_come() -> None:
     def deadline(day: date) -> date:
         return day + timedelta(days=3)
 
-    assert _latest_day(TODAY, TODAY - timedelta(days=10), deadline) == TODAY - timedelta(days=3)
-    assert _latest_day(TODAY, TODAY, deadline) == TODAY - timedelta(days=1)  # none from today on
+    assert latest_day(TODAY, TODAY - timedelta(days=10), deadline) == TODAY - timedelta(days=3)
+    assert latest_day(TODAY, TODAY, deadline) == TODAY - timedelta(days=1)  # none from today on
 
 
 async def test_the_cut_takes_exactly_the_cases_with_a_step_due(uow: UnitOfWork, clock: FixedClock) -> None:
@@ -106,7 +106,7 @@ async def test_the_cut_takes_exactly_the_cases_with_a_step_due(uow: UnitOfWork, 
     await session.flush()
 
     service = CollectionService(uow)
-    chosen = set(await session.scalars(select(CollectionCase.id).where(service._due(TODAY))))
+    chosen = set(await session.scalars(select(CollectionCase.id).where(CollectionSweep(uow).due(TODAY))))
     expected = {row.id for row, due in cases if due}
     assert expected  # the fixture has both kinds
     assert chosen == expected

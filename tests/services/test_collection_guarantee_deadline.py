@@ -13,8 +13,8 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
 from app.models.clients import Client
 from app.models.collection import CaseStage, CollectionCase
-from app.services.receivables import collection_policy as policy
-from app.services.receivables.collection import CollectionService
+from app.services.receivables.collection import policy
+from app.services.receivables.collection.sweep import CollectionSweep
 from app.services.seed import inn10
 from app.services.unit_of_work import UnitOfWork
 
@@ -80,9 +80,9 @@ async def test_the_cut_takes_exactly_the_requests_past_their_deadline(
     )
     uow.session.add_all([*cases, received])
     await uow.session.flush()
-    service = CollectionService(uow)
+    sweep = CollectionSweep(uow)
     for today in (date(2026, 12, 9), date(2026, 12, 14), date(2026, 12, 31), date(2027, 1, 11)):
-        chosen = set(await uow.session.scalars(select(CollectionCase.id).where(service._due(today))))
+        chosen = set(await uow.session.scalars(select(CollectionCase.id).where(sweep.due(today))))
         expected = {c.id for c in cases if policy.guarantee_overdue_on(c.opened_on, CAL) <= today}
         assert 0 < len(expected) < len(cases)  # both kinds on every day
         assert chosen == expected, today

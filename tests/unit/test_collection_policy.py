@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from app.core.calendar import BusinessCalendar
-from app.services.receivables import collection_policy as policy
+from app.services.receivables.collection import policy
 
 CAL = BusinessCalendar()
 

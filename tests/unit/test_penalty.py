@@ -10,7 +10,7 @@ import pytest
 
 from app.core.calendar import BusinessCalendar
 from app.core.errors import FieldError
-from app.services.receivables.penalty import (
+from app.services.receivables.penalty.calculator import (
     Method,
     Payment,
     RateTimeline,

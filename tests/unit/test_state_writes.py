@@ -15,7 +15,6 @@ ALLOWED = {
     "inbound_chat.py": "a Telegram webhook delivery: processed, the job's own bookkeeping",
     "outbox.py": "an outbound message's delivery state, kept by the worker that sends it",
     "receivables/rates.py": "a key rate's confirmation, data read from the Bank of Russia",
-    "receivables/collection.py": "the collection case, moved by its own transition table",
 }
 
 

@@ -23,7 +23,8 @@ from app.core.errors import Conflict
 from app.models.invoices import Invoice
 from app.services.invoices import InvoiceService
 from app.services.ports import Erp, Storage
-from app.services.receivables.collection import CollectionService, CourtItem
+from app.services.receivables.collection.court import CourtItem
+from app.services.receivables.collection.service import CollectionService
 from app.services.unit_of_work import UnitOfWork
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from app.core.logging import get_logger
 from app.models.rates import KeyRate, KeyRateRefresh, RateSource, RateStatus
 from app.services.ports import KeyRateObservation
-from app.services.receivables.penalty import RateTimeline
+from app.services.receivables.penalty.calculator import RateTimeline
 from app.services.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)

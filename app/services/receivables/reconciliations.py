@@ -60,11 +60,10 @@ RECIPIENT_LEVELS = (
     ContactLevel.BUYER,
 )
 
-S = ActStatus
 TRANSITIONS: dict[str, tuple[frozenset[ActStatus], ActStatus]] = {
-    "send": (frozenset({S.DRAFT, S.DISCREPANCY}), S.SENT),
-    "sign": (frozenset({S.SENT, S.DISCREPANCY}), S.SIGNED),
-    "discrepancy": (frozenset({S.SENT}), S.DISCREPANCY),
+    "send": (frozenset({ActStatus.DRAFT, ActStatus.DISCREPANCY}), ActStatus.SENT),
+    "sign": (frozenset({ActStatus.SENT, ActStatus.DISCREPANCY}), ActStatus.SIGNED),
+    "discrepancy": (frozenset({ActStatus.SENT}), ActStatus.DISCREPANCY),
 }
 
 
@@ -155,7 +154,7 @@ class ReconciliationService:
         recipient = data.email or await self._contact_email(client.id)
         if recipient is None:
             raise FieldError("email", "the client has no contact with an e-mail; give the address")
-        if act.status == S.DISCREPANCY:
+        if act.status == ActStatus.DISCREPANCY:
             await self._regenerate(act, client)
         await self._send(act, client, recipient)
         return act
@@ -322,7 +321,7 @@ class ReconciliationService:
             periodicity=periodicity,
             period_start=start,
             period_end=end,
-            status=S.DRAFT,
+            status=ActStatus.DRAFT,
             revision=1,
             opening_balance=ledger.opening,
             debit_total=ledger.debit_total,

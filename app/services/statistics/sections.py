@@ -157,7 +157,8 @@ class OrdersSection:
         "ready",
         "receive",
         "close",
-        "cancelled",
+        "cancel",
+        "cancelled",  # what an order's cancellation was recorded as before it took its action's name
     )
     CYCLE = (
         ("received_to_invoiced", "received", "invoice"),
@@ -205,7 +206,7 @@ class OrdersSection:
                 "ready": counts["ready"],
                 "delivered": counts["receive"],
                 "closed": counts["close"],
-                "cancelled": counts["cancelled"],
+                "cancelled": counts["cancel"] + counts["cancelled"],
                 "clarification_share": _share(clarified, received),
             },
             cycle_hours={name: hours(value) for (name, _, _), value in zip(self.CYCLE, row[2:], strict=True)},
