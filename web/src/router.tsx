@@ -7,7 +7,10 @@ import {
   redirect,
 } from "@tanstack/react-router";
 
-import { setUnauthorizedHandler } from "./api/client";
+import { api, setUnauthorizedHandler } from "./api/client";
+import { unwrap } from "./api/problem";
+import { myTasksQuery } from "./lib/me";
+import { queryClient } from "./lib/queryClient";
 import { getToken } from "./lib/session";
 import { LoginPage } from "./pages/login/LoginPage";
 import { Shell } from "./Shell";
@@ -33,15 +36,56 @@ const appRoute = createRoute({
   component: Shell,
 });
 
+// A screen's first data is asked for by its route as it is entered, while the screen's own code is
+// still loading: the page then finds it in the cache under the same key, under way or just answered,
+// and does not ask again (an answer is fresh for a moment, for a page whose code came after it). The
+// loaders do not wait for it, so a slow answer or a problem is the page's to show, as without them;
+// a link the pointer rests on (a preload) loads the code only.
+const FIRST_DATA_FRESH_MS = 3_000;
+
+queryClient.setQueryDefaults(myTasksQuery.queryKey, { staleTime: FIRST_DATA_FRESH_MS });
+
 const todayRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/",
+  loader: ({ preload }) => {
+    if (!preload) void queryClient.prefetchQuery(myTasksQuery);
+  },
   component: lazyRouteComponent(() => import("./pages/today/TodayPage"), "TodayPage"),
 });
+
+// The first page of «Заявки» with no filter, exactly as OrdersPage asks for it: the same query key
+// (["orders", "list", status, channel, clientId]), the same first page parameter and the same request.
+const ORDERS_PAGE = 50;
+const ORDERS_FIRST_KEY = ["orders", "list", null, null, null];
+queryClient.setQueryDefaults(ORDERS_FIRST_KEY, { staleTime: FIRST_DATA_FRESH_MS });
 
 const ordersRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/orders",
+  loader: ({ preload }) => {
+    if (preload) return;
+    void queryClient.prefetchInfiniteQuery({
+      queryKey: ORDERS_FIRST_KEY,
+      initialPageParam: null as string | null,
+      queryFn: async ({ pageParam, signal }) =>
+        unwrap(
+          await api.GET("/api/v1/orders", {
+            params: {
+              query: {
+                status: undefined,
+                channel: undefined,
+                client_id: undefined,
+                cursor: pageParam ?? undefined,
+                limit: ORDERS_PAGE,
+              },
+            },
+            signal,
+          }),
+        ),
+      getNextPageParam: (last) => last.next_cursor ?? null,
+    });
+  },
   component: lazyRouteComponent(() => import("./pages/orders/OrdersPage"), "OrdersPage"),
 });
 
