@@ -13,7 +13,7 @@ from app.api.routing import api_router
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import AwareDatetime, Page, problems
 from app.schemas.events import EventRead
-from app.schemas.tasks import MyTasks, TaskComplete, TaskCreate, TaskRead, TaskUpdate
+from app.schemas.tasks import MyTaskCounts, MyTasks, TaskComplete, TaskCreate, TaskRead, TaskUpdate
 from app.services.permissions import Permission
 from app.services.tasks import TaskService, allowed_actions
 from app.services.unit_of_work import UnitOfWork
@@ -52,6 +52,14 @@ async def my_tasks(
         today=[to_read(t, now) for t in buckets.today],
         upcoming=[to_read(t, now) for t in buckets.upcoming],
     )
+
+
+@router.get("/mine/counts", dependencies=READ)
+async def my_task_counts(uow: UowDep) -> MyTaskCounts:
+    """How many open tasks I have overdue, due today (Moscow time) and upcoming: the same buckets as
+    `GET /tasks/mine`, without the tasks themselves (for a badge or a navigation count)."""
+    counts = await TaskService(uow).my_counts()
+    return MyTaskCounts(overdue=counts.overdue, today=counts.today, upcoming=counts.upcoming)
 
 
 @router.get("", dependencies=READ)

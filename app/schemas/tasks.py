@@ -77,3 +77,11 @@ class MyTasks(ReadModel):
     overdue: list[TaskRead]
     today: list[TaskRead]
     upcoming: list[TaskRead]
+
+
+class MyTaskCounts(ReadModel):
+    """How many of my open tasks fall in each bucket of ``GET /tasks/mine``."""
+
+    overdue: int = Field(description="Due before now")
+    today: int = Field(description="Due from now to the end of today (Moscow time)")
+    upcoming: int = Field(description="Due after today")

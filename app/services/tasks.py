@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, case, func, select, update
 
 from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
 from app.models.directory import Employee
@@ -57,6 +57,13 @@ class NewTask:
     subject_type: TaskSubject = TaskSubject.NONE
     subject_id: int | None = None
     description: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    overdue: int
+    today: int
+    upcoming: int
 
 
 @dataclass
@@ -117,14 +124,17 @@ class TaskService:
         rows = (await self.uow.session.scalars(query.order_by(Task.id).limit(limit + 1))).all()
         return page_of(rows, limit, lambda t: [t.id])
 
+    def _bounds(self) -> tuple[datetime, datetime]:
+        """Now and the end of today on the business calendar: the edges of my buckets."""
+        now = self.uow.clock.now()
+        cal = self.uow.calendar
+        return now, cal.at(cal.local_date(now) + timedelta(days=1), time(0, 0))
+
     async def mine(self, limit: int) -> TaskBuckets:
         """My tasks: overdue, due today (local day), upcoming — each ordered by deadline."""
         actor = self.uow.actor
         assert actor is not None
-        now = self.uow.clock.now()
-        cal = self.uow.calendar
-        today = cal.local_date(now)
-        end_of_today = cal.at(today + timedelta(days=1), time(0, 0))
+        now, end_of_today = self._bounds()
         base = (
             select(Task)
             .where(Task.assignee_id == actor.id, Task.status.in_(ACTIVE))
@@ -137,6 +147,19 @@ class TaskService:
         ).all()
         upcoming = (await session.scalars(base.where(Task.due_at >= end_of_today).limit(limit))).all()
         return TaskBuckets(list(overdue), list(today_rows), list(upcoming))
+
+    async def my_counts(self) -> TaskCounts:
+        """How many of my open tasks are in each of ``mine``'s buckets, counted in one query."""
+        actor = self.uow.actor
+        assert actor is not None
+        now, end_of_today = self._bounds()
+        query = select(
+            func.count(case((Task.due_at < now, 1))),
+            func.count(case(((Task.due_at >= now) & (Task.due_at < end_of_today), 1))),
+            func.count(case((Task.due_at >= end_of_today, 1))),
+        ).where(Task.assignee_id == actor.id, Task.status.in_(ACTIVE))
+        overdue, today, upcoming = (await self.uow.session.execute(query)).one()
+        return TaskCounts(overdue, today, upcoming)
 
     # --- writing --------------------------------------------------------------------------------
 

@@ -197,6 +197,10 @@ async def test_my_buckets(client: httpx.AsyncClient, make_user, clock) -> None:
         data = response.json()
         assert all(t["overdue"] for t in data["overdue"])
         assert not any(t["overdue"] for t in data["today"] + data["upcoming"])
+        # The counts are the same buckets, counted.
+        counts = await client.get(f"{URL}/mine/counts", headers=me.headers)
+        assert counts.status_code == 200, counts.text
+        assert counts.json() == {name: len(data[name]) for name in ("overdue", "today", "upcoming")}
         return {name: [t["id"] for t in data[name]] for name in ("overdue", "today", "upcoming")}
 
     assert await buckets() == {
@@ -223,6 +227,15 @@ async def test_my_buckets(client: httpx.AsyncClient, make_user, clock) -> None:
     assert [t["id"] for t in limited["overdue"]] == [late["id"]]
     problem(await client.get(f"{URL}/mine", params={"limit": 0}, headers=me.headers), 422, "query.limit")
     assert (await client.get(f"{URL}/mine", headers=other.headers)).json()["overdue"][0]["title"] == "Чужая"
+    assert (await client.get(f"{URL}/mine/counts", headers=other.headers)).json() == {
+        "overdue": 1,
+        "today": 0,
+        "upcoming": 0,
+    }
+    assert (await client.get(f"{URL}/mine/counts")).status_code == 401
+    problem(
+        await client.get(f"{URL}/mine/counts", params={"limit": 1}, headers=me.headers), 422, "query.limit"
+    )
 
 
 async def test_state_machine(client: httpx.AsyncClient, make_user, clock) -> None:

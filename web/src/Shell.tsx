@@ -6,7 +6,7 @@ import { Suspense } from "react";
 
 import { useCompany } from "./lib/company";
 import { logout } from "./lib/logout";
-import { useMe, useMyTasks } from "./lib/me";
+import { useMe, useMyTaskCounts } from "./lib/me";
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */
 export function Shell() {
@@ -16,7 +16,7 @@ export function Shell() {
   const company = useCompany();
   const permissions = new Set(me.data?.permissions ?? []);
   const canTasks = permissions.has("tasks:read_own");
-  const tasks = useMyTasks();
+  const counts = useMyTaskCounts();
   const pathname = useRouterState({ select: (s) => s.location.pathname });
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -28,8 +28,8 @@ export function Shell() {
     await revoked;
   };
 
-  const overdue = tasks.data?.overdue.length ?? 0;
-  const today = tasks.data?.today.length ?? 0;
+  const overdue = counts.data?.overdue ?? 0;
+  const today = counts.data?.today ?? 0;
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">

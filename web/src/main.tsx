@@ -6,26 +6,16 @@ import "dayjs/locale/ru";
 import { MantineProvider, createTheme } from "@mantine/core";
 import { DatesProvider } from "@mantine/dates";
 import { Notifications } from "@mantine/notifications";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "@tanstack/react-router";
 import dayjs from "dayjs";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
-import { ApiProblem } from "./api/problem";
+import { queryClient } from "./lib/queryClient";
 import { router } from "./router";
 
 dayjs.locale("ru");
-
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // A problem the API answered is not retried; a network hiccup is, once.
-      retry: (count, error) => !(error instanceof ApiProblem) && count < 1,
-      refetchOnWindowFocus: false,
-    },
-  },
-});
 
 // The system font stack: nothing is fetched from another site.
 const theme = createTheme({ primaryColor: "blue", defaultRadius: "sm" });

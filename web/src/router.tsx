@@ -8,8 +8,11 @@ import {
 } from "@tanstack/react-router";
 
 import { setUnauthorizedHandler } from "./api/client";
+import { myTasksQuery } from "./lib/me";
+import { queryClient } from "./lib/queryClient";
 import { getToken } from "./lib/session";
 import { LoginPage } from "./pages/login/LoginPage";
+import { ordersQuery } from "./pages/orders/query";
 import { validateOrdersSearch } from "./pages/orders/search";
 import { Shell } from "./Shell";
 
@@ -34,16 +37,35 @@ const appRoute = createRoute({
   component: Shell,
 });
 
+// A screen's first data is asked for by its route as it is entered, while the screen's own code is
+// still loading: the page then finds it in the cache under the same key, under way or just answered,
+// and does not ask again (an answer is fresh for ten seconds, for a page whose code came after it on
+// a slow line). The loaders do not wait for it, so a slow answer or a problem is the page's to show,
+// as without them; a link the pointer rests on (a preload) loads the code only.
+const FIRST_DATA_FRESH_MS = 10_000;
+
+queryClient.setQueryDefaults(myTasksQuery.queryKey, { staleTime: FIRST_DATA_FRESH_MS });
+
 const todayRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/",
+  loader: ({ preload }) => {
+    if (!preload) void queryClient.prefetchQuery(myTasksQuery);
+  },
   component: lazyRouteComponent(() => import("./pages/today/TodayPage"), "TodayPage"),
 });
+
+// The first page of «Заявки» for the filters in the address, as the page asks for it (one query).
+queryClient.setQueryDefaults(["orders", "list"], { staleTime: FIRST_DATA_FRESH_MS });
 
 const ordersRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/orders",
   validateSearch: validateOrdersSearch,
+  loaderDeps: ({ search }) => search,
+  loader: ({ deps, preload }) => {
+    if (!preload) void queryClient.prefetchInfiniteQuery(ordersQuery(deps));
+  },
   component: lazyRouteComponent(() => import("./pages/orders/OrdersPage"), "OrdersPage"),
 });
 

@@ -2987,6 +2987,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/mine/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Task Counts
+         * @description How many open tasks I have overdue, due today (Moscow time) and upcoming: the same buckets as
+         *     `GET /tasks/mine`, without the tasks themselves (for a badge or a navigation count).
+         */
+        get: operations["my_task_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -5841,6 +5862,27 @@ export interface components {
          * @enum {string}
          */
         MessengerKind: "whatsapp" | "telegram" | "max" | "viber" | "other";
+        /**
+         * MyTaskCounts
+         * @description How many of my open tasks fall in each bucket of ``GET /tasks/mine``.
+         */
+        MyTaskCounts: {
+            /**
+             * Overdue
+             * @description Due before now
+             */
+            overdue: number;
+            /**
+             * Today
+             * @description Due from now to the end of today (Moscow time)
+             */
+            today: number;
+            /**
+             * Upcoming
+             * @description Due after today
+             */
+            upcoming: number;
+        };
         /** MyTasks */
         MyTasks: {
             /** Overdue */
@@ -19680,6 +19722,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyTasks"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_task_counts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyTaskCounts"];
                 };
             };
             /** @description Authentication required */

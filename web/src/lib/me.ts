@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 
 import { api } from "../api/client";
 import { unwrap } from "../api/problem";
@@ -11,11 +11,23 @@ export function useMe() {
   });
 }
 
+/** My open tasks in their buckets, as «Сегодня» shows them (its route starts this before its code arrives). */
+export const myTasksQuery = queryOptions({
+  queryKey: ["tasks", "mine"],
+  queryFn: async ({ signal }) =>
+    unwrap(await api.GET("/api/v1/tasks/mine", { params: { query: { limit: 500 } }, signal })),
+  refetchInterval: 60_000,
+});
+
 export function useMyTasks() {
+  return useQuery(myTasksQuery);
+}
+
+/** How many tasks each bucket holds, for the navigation: counted by the API, not fetched. */
+export function useMyTaskCounts() {
   return useQuery({
-    queryKey: ["tasks", "mine"],
-    queryFn: async ({ signal }) =>
-      unwrap(await api.GET("/api/v1/tasks/mine", { params: { query: { limit: 500 } }, signal })),
+    queryKey: ["tasks", "counts"],
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/tasks/mine/counts", { signal })),
     refetchInterval: 60_000,
   });
 }

@@ -8,8 +8,6 @@ import { useNavigate, useSearch } from "@tanstack/react-router";
 import { DataTable } from "mantine-datatable";
 import { useEffect, useState } from "react";
 
-import { api } from "../../api/client";
-import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useClientName, useClientSearch } from "../../lib/clients";
 import { useEmployeesWithRole } from "../../lib/employees";
@@ -17,13 +15,12 @@ import { formatDateTime } from "../../lib/format";
 import { ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
 import { useMe } from "../../lib/me";
 import { NewOrderModal } from "./NewOrderModal";
+import { ordersQuery } from "./query";
 import type { OrdersSearch } from "./search";
 
 type Order = components["schemas"]["OrderRead"];
 type Status = components["schemas"]["OrderStatus"];
 type Channel = components["schemas"]["OrderChannel"];
-
-const PAGE = 50;
 
 /**
  * «Заявки»: the orders I may see, newest first, page by page, filtered by status, channel, client,
@@ -63,27 +60,7 @@ export function OrdersPage() {
   }
   const assistants = useEmployeesWithRole("assistant");
 
-  const query = {
-    status: search.status,
-    channel: search.channel,
-    client_id: search.client,
-    assistant_id: search.assistant,
-    created_from: search.from,
-    created_to: search.to,
-    q: search.q,
-  };
-  const orders = useInfiniteQuery({
-    queryKey: ["orders", "list", query],
-    initialPageParam: null as string | null,
-    queryFn: async ({ pageParam, signal }) =>
-      unwrap(
-        await api.GET("/api/v1/orders", {
-          params: { query: { ...query, cursor: pageParam ?? undefined, limit: PAGE } },
-          signal,
-        }),
-      ),
-    getNextPageParam: (last) => last.next_cursor ?? null,
-  });
+  const orders = useInfiniteQuery(ordersQuery(search));
   const rows = orders.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
