@@ -78,7 +78,9 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
         def stop(self, timeout: float = 10.0) -> None:
             run.children = self  # stopped when the module's tests are done
 
-    with pytest.MonkeyPatch.context() as monkeypatch:
+    # `dev` sets what its children inherit in this process's environment: all of it is put back
+    # after, or the settings of every later test in this process would name the local 1C.
+    with mock.patch.dict(os.environ), pytest.MonkeyPatch.context() as monkeypatch:
         for key in (*ONEC_KEYS, "APP_AMOCRM__ACCOUNT_ID", "APP_AMOCRM__DEFAULT_ASSIGNEE"):
             monkeypatch.delenv(key, raising=False)
         monkeypatch.setenv("APP_DB__URL", f"sqlite+aiosqlite:///{tmp_path / 'dev.sqlite3'}")
