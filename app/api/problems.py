@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.core import errors
 from app.core.logging import get_logger, request_id_var
 from app.schemas.common import PROBLEM_MEDIA
+from app.services.ports import ErpUnavailable
 
 log = get_logger(__name__)
 
@@ -216,6 +217,13 @@ def install(app: FastAPI) -> None:
         log.error("db.unavailable", error=str(exc.orig)[:300])
         return http_problem(
             503, "the database is unavailable; try again shortly", request.url.path, headers=_RETRY_SOON
+        )
+
+    @app.exception_handler(ErpUnavailable)
+    async def _erp_down(request: Request, exc: ErpUnavailable) -> JSONResponse:
+        log.error("onec.unavailable", error=str(exc)[:300])
+        return http_problem(
+            503, "1C is unavailable; try again shortly", request.url.path, headers=_RETRY_SOON
         )
 
     @app.exception_handler(OSError)

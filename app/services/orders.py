@@ -35,7 +35,7 @@ from app.services.history import HistoryService, snapshot
 from app.services.invoicing.format import format_rub
 from app.services.outbox import OutboxService
 from app.services.pagination import Page, newest_first
-from app.services.ports import Erp, Product
+from app.services.ports import Erp, ErpUnavailable, Product
 from app.services.scope import Scope
 from app.services.spec_closing import cancel_spec_of_order
 from app.services.state_machine import StateMachine
@@ -480,7 +480,16 @@ class OrderService:
         Who took it is the caller; the system (a webhook) names ``taken_by_id`` instead. The order
         given back is detached from the session, for reading: load it again to change it."""
         client, credit = await self._check_people(data)
-        lines = resolved if resolved is not None else await self.resolve_lines(data.lines)
+        unchecked = False
+        if resolved is not None:
+            lines = resolved
+        else:
+            try:
+                lines = await self.resolve_lines(data.lines)
+            except ErpUnavailable:
+                # 1C down does not stop intake: the lines are kept as written, and the order waits
+                # for clarification until they are checked against the catalogue.
+                lines, unchecked = [_as_written(line) for line in data.lines], True
         now = self.uow.clock.now()
         actor = self.uow.actor
         line_rows = [{"position": i + 1, **_LINE_DEFAULTS, **values} for i, values in enumerate(lines)]
@@ -488,6 +497,8 @@ class OrderService:
         gaps = [] if data.client_id is not None else ["client"]
         if not line_rows:
             gaps.append("lines")
+        if unchecked:
+            gaps.append("catalogue")
         incomplete = {row["position"]: missing_fields_of(row) for row in line_rows if missing_fields_of(row)}
         problems = self._problems(gaps, incomplete, credit)
         gaps = problems["order"]
@@ -800,6 +811,8 @@ class OrderService:
                 "клиент с долгом — нужно разрешение руководителя: " + str(order.problems.get("credit"))
             )
             await self._ask_a_head(order)
+        if "catalogue" in gaps:
+            parts.append("1С не ответила: позиции не сверены с каталогом, уточнить заявку, когда 1С ответит")
         if "client" in gaps:
             parts.append("не указан клиент")
         if "lines" in gaps:
@@ -854,3 +867,8 @@ class OrderService:
     @staticmethod
     def _snapshot(order: Order) -> dict[str, Any]:
         return snapshot(order) | {"lines": [snapshot(line) for line in order.lines]}
+
+
+def _as_written(line: OrderLineIn) -> dict[str, Any]:
+    """A line as the order wrote it, not checked against the catalogue (1C did not answer)."""
+    return line.model_dump() | {"suggestions": [], "not_applicable": []}

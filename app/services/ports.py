@@ -162,6 +162,11 @@ class RequisitionEntry:
     status: str
 
 
+class ErpUnavailable(Exception):
+    """1C did not answer (or its web server answered 5xx) after the adapter's retries: what needs it
+    waits and is tried again; nothing was refused."""
+
+
 class ErpRefused(Exception):
     """1C refused what it was asked (a document it will not take: no price for a characteristic,
     a closed period…) with ``message``, its own words; asking again will not help until someone

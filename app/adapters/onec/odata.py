@@ -28,7 +28,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from app.core.config import OneCODataSettings
-from app.services.ports import ErpRefused
+from app.services.ports import ErpRefused, ErpUnavailable
 
 JSON_ACCEPT = "application/json;odata=nometadata"
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"
@@ -38,7 +38,7 @@ class OneCError(Exception):
     """Anything that went wrong talking to 1C."""
 
 
-class OneCUnavailable(OneCError):
+class OneCUnavailable(OneCError, ErpUnavailable):
     """1C did not answer (connection, timeout) or its web server answered 5xx, after the retries."""
 
 
