@@ -24,12 +24,22 @@ from app.api.actions import ActionRoute, action_routes
 from app.core.config import Settings
 from app.main import create_app
 from app.models.directory import Role
-from app.services import credit, invoices, orders, reports, requisitions, specs, tasks, warehouse_checks
-from app.services.actions import Actions
+from app.services import (
+    credit,
+    flags,
+    invoices,
+    orders,
+    reports,
+    requisitions,
+    specs,
+    tasks,
+    warehouse_checks,
+)
 from app.services.permissions import MATRIX
 from app.services.proposals import rules as proposal_rules
 from app.services.receivables import collection, reconciliations
 from app.services.seed import inn10
+from app.services.state_machine import StateMachine
 from app.worker.jobs import sweep
 from tests.api.test_collection_cases import SCAN, _overdue_case
 from tests.api.test_spec_walk import DETAILS, png
@@ -39,7 +49,7 @@ ROUTES = action_routes(create_app(Settings()).routes)
 TODAY = NOW.date()
 
 # Every state machine, with the path of the resource it belongs to.
-MACHINES: list[tuple[Actions, str]] = [
+MACHINES: list[tuple[StateMachine[Any], str]] = [
     (orders.ACTIONS, "/api/v1/orders/{order_id}"),
     (invoices.ACTIONS, "/api/v1/invoices/{invoice_id}"),
     (requisitions.ACTIONS, "/api/v1/requisitions/{requisition_id}"),
@@ -51,11 +61,14 @@ MACHINES: list[tuple[Actions, str]] = [
     (warehouse_checks.ACTIONS, "/api/v1/warehouse-checks/{check_id}"),
     (reports.ACTIONS, "/api/v1/daily-reports/{report_id}"),
     (credit.ACTIONS, "/api/v1/credit-requests/{request_id}"),
+    (flags.ACTIONS, "/api/v1/document-flags/{flag_id}"),
 ]
 
 
 @pytest.mark.parametrize(("machine", "item"), MACHINES, ids=[m.entity for m, _ in MACHINES])
-def test_every_action_a_state_allows_names_an_endpoint_of_its_resource(machine: Actions, item: str) -> None:
+def test_every_action_a_state_allows_names_an_endpoint_of_its_resource(
+    machine: StateMachine[Any], item: str
+) -> None:
     states = {state for sources, _ in machine.transitions.values() for state in sources}
     names = {name for state in states for name in machine.allowed(state)}
     assert names
