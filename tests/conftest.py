@@ -39,6 +39,7 @@ from app.services.documents.rendering import default_renderer
 from app.services.seed import seed_reference
 from app.services.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
+from tests.adapters.onec_fake import RunningFake, running_fake
 from tests.support.smtp import RecordingHandler, smtp_sink
 
 # Records every response of the app under test; `make test` checks every declared problem was met.
@@ -252,3 +253,10 @@ async def job_ctx(
     )
     yield ctx
     await chat.aclose()
+
+
+@pytest.fixture
+def onec(tmp_path: Path) -> Iterator[RunningFake]:
+    """A protocol-faithful 1C (the fake OData base) on loopback, with its own base for the test."""
+    with running_fake(tmp_path / "1c.sqlite3") as running:
+        yield running

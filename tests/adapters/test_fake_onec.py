@@ -19,12 +19,6 @@ JSON = {"Accept": "application/json;odata=nometadata"}
 
 
 @pytest.fixture
-def onec(tmp_path: Path) -> Iterator[RunningFake]:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
-
-
-@pytest.fixture
 def http(onec: RunningFake) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=onec.url, auth=onec.auth, headers=JSON, timeout=10) as client:
         yield client

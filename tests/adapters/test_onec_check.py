@@ -4,21 +4,12 @@ naming what is missing (an unpublished set, a wrong password, a mapping to nothi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
-import pytest
+from collections.abc import Callable
 
 from app.fake_onec.schema import ENTITIES
 from app.fake_onec.store import demo_mapping
-from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.adapters.onec_fake import RunningFake
 from tests.support.cli import Ran
-
-
-@pytest.fixture
-def onec(tmp_path: Path) -> Iterator[RunningFake]:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
 
 
 def _env(onec: RunningFake, **changes: str) -> dict[str, str]:

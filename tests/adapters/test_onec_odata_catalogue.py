@@ -4,8 +4,7 @@ purchase price and free stock on the configured warehouse."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -14,13 +13,7 @@ from app.adapters.onec.odata_catalogue import ODataCatalogue
 from app.adapters.onec.stub import StubErp
 from app.core.config import OneCMapping
 from app.fake_onec.store import demo_mapping
-from tests.adapters.onec_fake import RunningFake, running_fake
-
-
-@pytest.fixture
-def onec(tmp_path: Path) -> Iterator[RunningFake]:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
+from tests.adapters.onec_fake import RunningFake
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@ writing and posting, retries only where they are safe, and 1C's errors as typed 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -29,16 +28,10 @@ from app.adapters.onec.odata import (
 )
 from app.core.config import OneCODataSettings
 from app.fake_onec.store import WAREHOUSE
-from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.adapters.onec_fake import RunningFake
 
 CHARACTERISTICS = "Catalog_ХарактеристикиНоменклатуры"
 NO_WAIT = RetryPolicy(attempts=3, backoff=0)
-
-
-@pytest.fixture
-def onec(tmp_path: Path) -> Iterator[RunningFake]:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ retried after 1C committed but the answer was lost makes no second document."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,17 +28,11 @@ from app.adapters.onec.odata_documents import (
 from app.core.config import OneCMapping
 from app.fake_onec.store import demo_mapping
 from app.services.ports import ErpInvoice, ErpInvoiceLine, ErpPayment
-from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.adapters.onec_fake import RunningFake
 
 SUIT = "18d48cce-4eaa-5f37-b5b0-61cf5cde0600"  # 24 on the warehouse
 NONE_LEFT = "58a77eec-e5b1-5477-9278-37d24e8d0bd9"  # 0 on the warehouse
 OTHER = "7e426a2d-36ed-5219-980f-9f10e9c83b99"  # 8 on the warehouse
-
-
-@pytest.fixture
-def onec(tmp_path: Path) -> Iterator[RunningFake]:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
 
 
 @pytest.fixture

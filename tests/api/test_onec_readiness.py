@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,14 +14,8 @@ from app.adapters.onec.odata_erp import ODataErp
 from app.core.config import OneCMapping, Settings
 from app.fake_onec.store import demo_mapping
 from app.main import Overrides, create_app
-from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.adapters.onec_fake import RunningFake
 from tests.conftest import RecordingQueue
-
-
-@pytest.fixture
-def onec(tmp_path: Path) -> Any:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ switch turned."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,7 +31,7 @@ from app.worker.jobs import (
     sweep,
     sync_fulfilment,
 )
-from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.adapters.onec_fake import RunningFake
 from tests.api.test_fulfilment import _approved_order
 from tests.api.test_spec_walk import people, spec_at_goods_ready
 from tests.conftest import RecordingQueue
@@ -46,12 +45,6 @@ CLOSED_PERIOD = 'Дата запрета изменения данных: 30.11.
 NO_SUPPLIER = 'Не удалось записать "Заказ поставщику"!\nПоле "Поставщик" не заполнено'
 NO_CURRENCY = 'Не удалось записать "Договор с контрагентом"!\nПоле "Валюта взаиморасчетов" не заполнено'
 NO_CONTRACT = 'Не удалось записать "Приобретение товаров и услуг"!\nНе указан договор с поставщиком'
-
-
-@pytest.fixture
-def onec(tmp_path: Path) -> Iterator[RunningFake]:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ allocated to the invoice; the client 1C did not know is made its counterparty by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,15 +23,9 @@ from app.fake_onec.store import demo_mapping
 from app.main import Overrides, create_app
 from app.models.directory import Role
 from app.worker.jobs import import_payments, issue_invoice_upd
-from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.adapters.onec_fake import RunningFake
 from tests.api.test_order_walk import test_order_from_amocrm_to_feedback as walk
 from tests.conftest import RecordingQueue
-
-
-@pytest.fixture
-def onec(tmp_path: Path) -> Iterator[RunningFake]:
-    with running_fake(tmp_path / "1c.sqlite3") as running:
-        yield running
 
 
 @pytest.fixture
