@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, File, Query, Response, UploadFile, status
@@ -28,7 +27,7 @@ from app.api.deps import (
 from app.api.routing import api_router
 from app.core.db import MAX_ID
 from app.models.orders import Order, OrderChannel, OrderStatus
-from app.schemas.common import Page, problems
+from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
 from app.schemas.orders import (
     CreditApproval,
@@ -125,10 +124,10 @@ async def list_orders(
         int | None, Query(ge=1, le=MAX_ID, description="The employee who works the order as its assistant")
     ] = None,
     created_from: Annotated[
-        date | None, Query(description="Received on or after this day (the company's time zone)")
+        IsoDate | None, Query(description="Received on or after this day (the company's time zone)")
     ] = None,
     created_to: Annotated[
-        date | None, Query(description="Received on or before this day (the company's time zone)")
+        IsoDate | None, Query(description="Received on or before this day (the company's time zone)")
     ] = None,
     q: Annotated[
         str | None,

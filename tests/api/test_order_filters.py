@@ -81,6 +81,8 @@ async def test_bad_filters_are_named(client: httpx.AsyncClient, make_user: Any) 
     for params, field in [
         ({"created_from": "2026-12-05", "created_to": "2026-12-04"}, "query.created_to"),
         ({"created_from": "2026-02-30"}, "query.created_from"),
+        ({"created_to": "0"}, "query.created_to"),  # a number is no day, not 1970-01-01
+        ({"created_from": "1733529600"}, "query.created_from"),
         ({"assistant_id": "Иванова"}, "query.assistant_id"),
         ({"assistant_id": "0"}, "query.assistant_id"),
         ({"q": "я" * 101}, "query.q"),
