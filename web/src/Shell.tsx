@@ -8,6 +8,24 @@ import { useCompany } from "./lib/company";
 import { logout } from "./lib/logout";
 import { useMe, useMyTaskCounts } from "./lib/me";
 
+/** The sections after «Сегодня», each shown to whoever holds a permission it needs. */
+const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<string>) => boolean }[] = [
+  { to: "/orders", label: "Заявки", testId: "nav-orders", shown: (p) => p.has("orders:read") },
+  { to: "/clients", label: "Клиенты", testId: "nav-clients", shown: (p) => p.has("clients:read") },
+  {
+    to: "/warehouse",
+    label: "Склад",
+    testId: "nav-warehouse",
+    shown: (p) => p.has("warehouse:accept") || p.has("warehouse_checks:work"),
+  },
+  {
+    to: "/requisitions",
+    label: "Книга заявок",
+    testId: "nav-requisitions",
+    shown: (p) => p.has("requisitions:read"),
+  },
+];
+
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */
 export function Shell() {
   const [opened, { toggle }] = useDisclosure();
@@ -77,42 +95,16 @@ export function Shell() {
             }
           />
         ) : null}
-        {permissions.has("orders:read") ? (
+        {SECTIONS.filter((s) => s.shown(permissions)).map((s) => (
           <NavLink
+            key={s.to}
             component={Link}
-            to="/orders"
-            label="Заявки"
-            active={pathname.startsWith("/orders")}
-            data-testid="nav-orders"
+            to={s.to}
+            label={s.label}
+            active={pathname.startsWith(s.to)}
+            data-testid={s.testId}
           />
-        ) : null}
-        {permissions.has("clients:read") ? (
-          <NavLink
-            component={Link}
-            to="/clients"
-            label="Клиенты"
-            active={pathname.startsWith("/clients")}
-            data-testid="nav-clients"
-          />
-        ) : null}
-        {permissions.has("warehouse:accept") || permissions.has("warehouse_checks:work") ? (
-          <NavLink
-            component={Link}
-            to="/warehouse"
-            label="Склад"
-            active={pathname.startsWith("/warehouse")}
-            data-testid="nav-warehouse"
-          />
-        ) : null}
-        {permissions.has("requisitions:read") ? (
-          <NavLink
-            component={Link}
-            to="/requisitions"
-            label="Книга заявок"
-            active={pathname.startsWith("/requisitions")}
-            data-testid="nav-requisitions"
-          />
-        ) : null}
+        ))}
       </AppShell.Navbar>
       <AppShell.Main>
         {company.isPending ? (
