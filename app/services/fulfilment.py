@@ -31,6 +31,7 @@ class FulfilmentService:
         self.uow = uow
         self.erp = erp
         self.history = HistoryService(uow)
+        self.requisitions = RequisitionService(uow, erp)
 
     async def approved_invoice(self, order_id: int) -> Invoice:
         invoice: Invoice | None = await self.uow.session.scalar(
@@ -71,7 +72,7 @@ class FulfilmentService:
             elif (entry := booked.get(line.id)) is not None:
                 line.fulfilment = Fulfilment.PROCURE
                 if entry.status == RequisitionStatus.CANCELLED:
-                    RequisitionService(self.uow, self.erp).rebook(entry, line.quantity, today, invoice.id)
+                    self.requisitions.rebook(entry, line.quantity, today, invoice.id)
             else:
                 line.fulfilment = Fulfilment.PROCURE
                 self.uow.session.add(
@@ -165,7 +166,7 @@ class FulfilmentService:
             elif (entry := booked.get(line.id)) is not None:
                 line.fulfilment = Fulfilment.PROCURE
                 if entry.status == RequisitionStatus.CANCELLED:
-                    RequisitionService(self.uow, self.erp).rebook(entry, line.quantity, today, invoice.id)
+                    self.requisitions.rebook(entry, line.quantity, today, invoice.id)
             else:
                 line.fulfilment = Fulfilment.PROCURE
                 self.uow.session.add(
