@@ -38,7 +38,7 @@ from app.adapters.onec.odata_catalogue import ODataCatalogue  # noqa: E402
 from app.adapters.onec.odata_documents import ODataDocuments  # noqa: E402
 from app.core.config import OneCMapping  # noqa: E402
 from app.fake_onec.store import demo_mapping  # noqa: E402
-from app.services.ports import ErpInvoice, ErpInvoiceLine  # noqa: E402
+from app.services.kernel.ports import ErpInvoice, ErpInvoiceLine  # noqa: E402
 from bench.common import cpu_steadiness, free_port, machine, shown, verdict, write_result  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ONEC_ROUNDS", "30"))

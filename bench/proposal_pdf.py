@@ -32,7 +32,7 @@ from app.services.documents.proposal import (  # noqa: E402
     ProposalView,
     render_proposal_pdf,
 )
-from app.services.images import check_image, print_copy  # noqa: E402
+from app.services.media.images import check_image, print_copy  # noqa: E402
 from bench.common import machine, shown, verdict, write_result  # noqa: E402
 
 COMPANY = CompanyHeader(

@@ -54,23 +54,23 @@ from app.core.calendar import BusinessCalendar  # noqa: E402
 from app.core.clock import FixedClock  # noqa: E402
 from app.core.config import DbSettings, Settings  # noqa: E402
 from app.core.db import create_engine, create_session_factory  # noqa: E402
-from app.services.credit import CreditService  # noqa: E402
-from app.services.fulfilment import FulfilmentService  # noqa: E402
-from app.services.invoices import InvoiceService  # noqa: E402
-from app.services.outbox import OutboxService  # noqa: E402
-from app.services.payments import PaymentScheduleService  # noqa: E402
+from app.services.directory.tasks import TaskService  # noqa: E402
+from app.services.invoices.service import InvoiceService  # noqa: E402
+from app.services.kernel.outbox import OutboxService  # noqa: E402
+from app.services.kernel.unit_of_work import UnitOfWork  # noqa: E402
+from app.services.orders.fulfilment import FulfilmentService  # noqa: E402
 from app.services.receivables.collection import CollectionService  # noqa: E402
+from app.services.receivables.credit import CreditService  # noqa: E402
 from app.services.receivables.limitation import LimitationService, warning_cutoff  # noqa: E402
+from app.services.receivables.payments import PaymentScheduleService  # noqa: E402
 from app.services.receivables.reconciliations import (  # noqa: E402
     ReconciliationService,
     last_month,
     last_quarter,
 )
-from app.services.reports import DailyReportService  # noqa: E402
 from app.services.seed import inn10  # noqa: E402
-from app.services.tasks import TaskService  # noqa: E402
-from app.services.unit_of_work import UnitOfWork  # noqa: E402
-from app.services.warehouse_checks import WarehouseCheckService  # noqa: E402
+from app.services.workday.daily_reports import DailyReportService  # noqa: E402
+from app.services.workday.warehouse_checks import WarehouseCheckService  # noqa: E402
 from app.worker.context import JobContext  # noqa: E402
 from app.worker.jobs import sweep  # noqa: E402
 from bench.common import free_port, machine, shown, start_postgres, verdict, write_result  # noqa: E402

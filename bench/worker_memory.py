@@ -33,8 +33,8 @@ from app.core.calendar import BusinessCalendar  # noqa: E402
 from app.core.clock import FixedClock  # noqa: E402
 from app.core.db import create_engine, create_session_factory  # noqa: E402
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus  # noqa: E402
-from app.services.outbox import OutboxService  # noqa: E402
-from app.services.unit_of_work import UnitOfWork  # noqa: E402
+from app.services.kernel.outbox import OutboxService  # noqa: E402
+from app.services.kernel.unit_of_work import UnitOfWork  # noqa: E402
 from bench.common import machine, shown, start_postgres, start_redis, verdict, write_result  # noqa: E402
 from bench.documents import act_view  # noqa: E402
 from tests.support.smtp import smtp_sink  # noqa: E402

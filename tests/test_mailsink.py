@@ -11,7 +11,7 @@ from pathlib import Path
 from app.adapters.email import build_mailer
 from app.core.config import SmtpSettings
 from app.mailsink import start
-from app.services.ports import Attachment, EmailMessage
+from app.services.kernel.ports import Attachment, EmailMessage
 from tests.support.servers import free_port
 
 

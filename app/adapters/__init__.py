@@ -1,1 +1,1 @@
-"""Concrete integrations behind the ports of ``app.services.ports``: 1C, chat, email, amoCRM, post."""
+"""Concrete integrations behind the ports of ``app.services.kernel.ports``: 1C, chat, email, amoCRM, post."""

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app.models.directory import Employee
-from app.services.permissions import Permission, permissions_of
+from app.services.kernel.permissions import Permission, permissions_of
 
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
 READS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -9,7 +9,7 @@ from fastapi import Depends, Query
 from app.api.deps import UowDep, allow
 from app.api.routing import api_router
 from app.schemas.aging import AgingBuckets, AgingReportRead, AgingRowRead, DsoReportRead, DsoRowRead
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 from app.services.receivables.aging import DSO_DEFAULT_DAYS, AgingService, DsoGroupBy, GroupBy
 
 router = api_router(prefix="/api/v1/reports", tags=["reports"])

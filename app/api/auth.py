@@ -21,8 +21,8 @@ from app.schemas.directory import (
     PersonalTokenRead,
     TokenResponse,
 )
-from app.services.directory import AuthService
-from app.services.permissions import Permission, permissions_of
+from app.services.directory.employees import AuthService
+from app.services.kernel.permissions import Permission, permissions_of
 
 router = api_router(prefix="/api/v1/auth", tags=["auth"])
 

@@ -11,9 +11,9 @@ from app.api.routing import api_router
 from app.models.directory import Employee
 from app.schemas.catalogue import ProductStaffRead
 from app.schemas.common import Page, problems
-from app.services.catalogue import CatalogueService
-from app.services.permissions import Permission, prices
-from app.services.ports import Product
+from app.services.directory.catalogue import CatalogueService
+from app.services.kernel.permissions import Permission, prices
+from app.services.kernel.ports import Product
 
 router = api_router(prefix="/api/v1/catalogue", tags=["catalogue"])
 

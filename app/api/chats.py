@@ -11,8 +11,8 @@ from app.api.routing import api_router
 from app.models.outbox import OutboundKind, OutboundStatus
 from app.schemas.common import Page
 from app.schemas.outbox import ChannelRead, OutboundRead
-from app.services.outbox import OutboxService
-from app.services.permissions import Permission
+from app.services.kernel.outbox import OutboxService
+from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1", tags=["chats"])
 

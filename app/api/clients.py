@@ -19,8 +19,8 @@ from app.schemas.clients import (
 )
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
-from app.services.clients import ClientService
-from app.services.permissions import Permission
+from app.services.directory.clients import ClientService
+from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1/clients", tags=["clients"])
 

@@ -20,8 +20,8 @@ from app.schemas.credit import (
     CreditVerdict,
 )
 from app.schemas.events import EventRead
-from app.services.credit import CreditService, credit_actions
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
+from app.services.receivables.credit import CreditService, credit_actions
 
 router = api_router(prefix="/api/v1/credit-requests", tags=["credit"])
 

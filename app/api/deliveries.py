@@ -14,8 +14,8 @@ from app.models.orders import Order
 from app.schemas.common import problems
 from app.schemas.deliveries import DeliveryAgree, DeliveryRead, OrderFeedback, OrderReceived
 from app.schemas.orders import OrderRead
-from app.services.deliveries import DeliveryService, driver_message
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
+from app.services.orders.deliveries import DeliveryService, driver_message
 
 router = api_router(prefix="/api/v1/orders", tags=["orders"])
 

@@ -22,11 +22,11 @@ from app.core.security import PasswordHashing
 from app.models.directory import Employee
 from app.schemas.common import Page
 from app.schemas.events import EventRead
-from app.services.directory import AuthService
-from app.services.history import HistoryService
-from app.services.permissions import Permission, require
-from app.services.ports import Erp, Storage
-from app.services.unit_of_work import UnitOfWork
+from app.services.directory.employees import AuthService
+from app.services.kernel.history import HistoryService
+from app.services.kernel.permissions import Permission, require
+from app.services.kernel.ports import Erp, Storage
+from app.services.kernel.unit_of_work import UnitOfWork
 
 
 def known_query_only(request: Request) -> None:

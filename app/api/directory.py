@@ -19,8 +19,8 @@ from app.schemas.directory import (
     EmployeeUpdate,
 )
 from app.schemas.events import EventRead
-from app.services.directory import DepartmentService, EmployeeService
-from app.services.permissions import Permission
+from app.services.directory.employees import DepartmentService, EmployeeService
+from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1", tags=["directory"])
 

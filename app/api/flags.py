@@ -11,8 +11,8 @@ from app.api.routing import api_router
 from app.models.flags import DocumentFlag, DocumentKind, FlagStatus
 from app.schemas.common import Page, problems
 from app.schemas.flags import FlagCreate, FlagFix, FlagRead
-from app.services.flags import FlagService
-from app.services.permissions import Permission
+from app.services.directory.flags import FlagService
+from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1/document-flags", tags=["document flags"])
 

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.api.deps import public
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.rates import KeyRateService
-from app.services.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["health"])
 

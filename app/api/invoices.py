@@ -41,10 +41,10 @@ from app.schemas.invoices import (
     InvoiceSend,
     RevisionComparison,
 )
-from app.services.discounts import DISCOUNT_DECISIONS, DiscountApprovalService
-from app.services.flags import FlagService
-from app.services.invoices import InvoiceService, LineChange, actions_of
-from app.services.permissions import Permission
+from app.services.directory.flags import FlagService
+from app.services.invoices.discounts import DISCOUNT_DECISIONS, DiscountApprovalService
+from app.services.invoices.service import InvoiceService, LineChange, actions_of
+from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1", tags=["invoices"])
 

@@ -20,8 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.config import Settings
 from app.core.errors import DomainError, FieldError
 from app.core.logging import get_logger, request_id_var
-from app.services.idempotency import IdempotencyService
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.idempotency import IdempotencyService
+from app.services.kernel.unit_of_work import UnitOfWork
 
 from .problems import STALE_WRITE, domain_problem, http_problem
 

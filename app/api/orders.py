@@ -39,12 +39,12 @@ from app.schemas.orders import (
     OrderLineRead,
     OrderRead,
 )
-from app.services.fulfilment import FulfilmentService
-from app.services.order_cancel import OrderCancellation
-from app.services.order_files import OrderFileService
-from app.services.orders import OrderFilter, OrderService, missing_fields
-from app.services.permissions import Permission
-from app.services.warehouse import WarehouseService
+from app.services.kernel.permissions import Permission
+from app.services.orders.attachments import OrderFileService
+from app.services.orders.cancel import OrderCancellation
+from app.services.orders.fulfilment import FulfilmentService
+from app.services.orders.service import OrderFilter, OrderService, missing_fields
+from app.services.orders.warehouse import WarehouseService
 
 router = api_router(prefix="/api/v1/orders", tags=["orders"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -9,8 +9,8 @@ from app.api.routing import api_router
 from app.models.payments import Payment
 from app.schemas.common import Page, problems
 from app.schemas.payments import PaymentCreate, PaymentRead
-from app.services.payments import PaymentService
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
+from app.services.receivables.payments import PaymentService
 
 router = api_router(prefix="/api/v1/payments", tags=["payments"])
 

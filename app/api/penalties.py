@@ -7,7 +7,7 @@ from fastapi import Depends
 from app.api.deps import UowDep, allow
 from app.api.routing import api_router
 from app.schemas.penalties import PenaltyCalculate, PenaltyExcluded, PenaltyPeriod, PenaltyResult
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 from app.services.receivables.penalty.calculator import Method, Payment, Request
 from app.services.receivables.penalty.service import PenaltyService
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.core import errors
 from app.core.logging import get_logger, request_id_var
 from app.schemas.common import PROBLEM_MEDIA
-from app.services.ports import ErpUnavailable
+from app.services.kernel.ports import ErpUnavailable
 
 log = get_logger(__name__)
 

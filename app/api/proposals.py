@@ -44,7 +44,7 @@ from app.schemas.proposals import (
     ProposalUpdate,
     PurchasePriceAnswer,
 )
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 from app.services.proposals import (
     ProposalService,
     allowed_actions,

@@ -32,7 +32,7 @@ from app.schemas.reconciliations import (
     LedgerEntryRead,
     LedgerRead,
 )
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 from app.services.receivables.reconciliations import ReconciliationService, act_actions
 
 router = api_router(prefix="/api/v1", tags=["reconciliation"])

@@ -19,8 +19,8 @@ from app.schemas.reference import (
     TermRead,
     TermUpdate,
 )
-from app.services.permissions import Permission
-from app.services.reference import ReferenceService
+from app.services.directory.reference import ReferenceService
+from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1/reference", tags=["reference"])
 

@@ -19,8 +19,8 @@ from app.schemas.requisitions import (
     RequisitionOrdered,
     RequisitionRead,
 )
-from app.services.permissions import Permission
-from app.services.requisitions import RequisitionService, allowed_actions
+from app.services.kernel.permissions import Permission
+from app.services.orders.requisitions import RequisitionService, allowed_actions
 
 router = api_router(prefix="/api/v1/requisitions", tags=["requisitions"])
 

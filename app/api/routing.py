@@ -29,7 +29,7 @@ from starlette.convertors import IntegerConvertor
 
 from app.api.deps import if_match
 from app.schemas.common import problems
-from app.services.permissions import MATRIX, Permission
+from app.services.kernel.permissions import MATRIX, Permission
 
 
 def operation_id(route: APIRoute) -> str:

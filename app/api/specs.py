@@ -30,8 +30,8 @@ from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.orders import OrderCancel
 from app.schemas.specs import SpecCreate, SpecFeedbackIn, SpecRead, SpecSend, SpecUpdate, WorkshopFeedback
-from app.services.permissions import Permission
-from app.services.specs import SpecService
+from app.services.kernel.permissions import Permission
+from app.services.specs.service import SpecService
 
 router = api_router(prefix="/api/v1/specs", tags=["specs"])
 

@@ -24,8 +24,8 @@ from app.models.warehouse_checks import PRESENT_MARKS, WarehouseCheck
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.events import EventRead
 from app.schemas.warehouse_checks import CheckKeeper, CheckMarks, CheckPicked, WarehouseCheckRead
-from app.services.permissions import Permission
-from app.services.warehouse_checks import Mark, WarehouseCheckService, allowed_now
+from app.services.kernel.permissions import Permission
+from app.services.workday.warehouse_checks import Mark, WarehouseCheckService, allowed_now
 
 router = api_router(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
 

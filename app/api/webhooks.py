@@ -13,8 +13,8 @@ from app.api.routing import api_router
 from app.core.security import address_key
 from app.schemas.common import problems
 from app.schemas.orders import ChatUpdateHandled, WebhookAccepted
-from app.services.inbound_chat import InboundChatService
-from app.services.intake import AmoCrmIntake
+from app.services.orders.inbound_chat import InboundChatService
+from app.services.orders.intake import AmoCrmIntake
 
 router = api_router(prefix="/webhooks", tags=["webhooks"])
 

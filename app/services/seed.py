@@ -13,11 +13,11 @@ from app.models.seeds import AppliedSeed
 from app.schemas.clients import ClientCreate, ContactCreate, Messenger, MessengerKind
 from app.schemas.directory import DepartmentCreate, EmployeeCreate
 from app.schemas.reference import LinkCreate, TermCreate
-from app.services.clients import ClientService
-from app.services.directory import DepartmentService, EmployeeService
+from app.services.directory.clients import ClientService
+from app.services.directory.employees import DepartmentService, EmployeeService
+from app.services.directory.reference import ReferenceService
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.rates import KeyRateService
-from app.services.reference import ReferenceService
-from app.services.unit_of_work import UnitOfWork
 
 # The departments of the regulation's directory.
 DEPARTMENTS = [

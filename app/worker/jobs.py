@@ -20,19 +20,14 @@ from redis.exceptions import LockError, RedisError
 from app.core.logging import JOB_REQUEST_ID, get_logger, request_id_var
 from app.models.outbox import OutboundKind
 from app.models.rates import RateSource
-from app.services.credit import PUSH_JOB as CREDIT_PUSH_JOB
-from app.services.credit import CreditService
+from app.services.directory.login_throttle import LoginThrottle
+from app.services.directory.onec_refusals import OneCRefusalService
+from app.services.directory.tasks import TaskService
 from app.services.documents.collection import render_claim_pdf, render_guarantee_sample_pdf
 from app.services.documents.reconciliation import ActView, render_act_pdf
-from app.services.documents.rendering import RendererCrashed
-from app.services.fulfilment import SYNC_JOB, FulfilmentService
-from app.services.intake import PROCESS_JOB, AmoCrmIntake
-from app.services.invoices import REGISTER_JOB, UPD_JOB, InvoiceService
-from app.services.login_throttle import LoginThrottle
-from app.services.onec_refusals import OneCRefusalService
-from app.services.outbox import DELIVER_JOB, OutboxService, job_id
-from app.services.payments import PaymentScheduleService, PaymentService
-from app.services.ports import (
+from app.services.invoices.service import REGISTER_JOB, UPD_JOB, InvoiceService
+from app.services.kernel.outbox import DELIVER_JOB, OutboxService, job_id
+from app.services.kernel.ports import (
     Attachment,
     ChatError,
     CrmError,
@@ -43,20 +38,25 @@ from app.services.ports import (
     MailError,
     TrackingOperation,
 )
+from app.services.kernel.rendering import RendererCrashed
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.orders.fulfilment import SYNC_JOB, FulfilmentService
+from app.services.orders.intake import PROCESS_JOB, AmoCrmIntake
+from app.services.orders.refused_deliveries import RefusedDeliveries
+from app.services.orders.warehouse import WarehouseService
 from app.services.proposals import ProposalService
 from app.services.receivables.collection import DRAFT_JOB, CollectionService
+from app.services.receivables.credit import PUSH_JOB as CREDIT_PUSH_JOB
+from app.services.receivables.credit import CreditService
 from app.services.receivables.limitation import LimitationService
+from app.services.receivables.payments import PaymentScheduleService, PaymentService
 from app.services.receivables.rates import KeyRateService
 from app.services.receivables.reconciliations import ReconciliationService
-from app.services.refused_deliveries import RefusedDeliveries
-from app.services.reports import DailyReportService
-from app.services.specs import DOCUMENTS_JOB as SPEC_DOCUMENTS_JOB
-from app.services.specs import RECEIPTS_JOB as SPEC_RECEIPTS_JOB
-from app.services.specs import SpecService
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
-from app.services.warehouse import WarehouseService
-from app.services.warehouse_checks import WarehouseCheckService
+from app.services.specs.service import DOCUMENTS_JOB as SPEC_DOCUMENTS_JOB
+from app.services.specs.service import RECEIPTS_JOB as SPEC_RECEIPTS_JOB
+from app.services.specs.service import SpecService
+from app.services.workday.daily_reports import DailyReportService
+from app.services.workday.warehouse_checks import WarehouseCheckService
 from app.worker.context import JobContext
 
 log = get_logger(__name__)

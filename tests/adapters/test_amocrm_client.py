@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from app.adapters.amocrm import AmoCrmClient, StubCrm, build_crm
 from app.adapters.amocrm.client import RateLimiter, default_base_url
 from app.core.config import AmoCrmSettings
-from app.services.ports import CrmError
+from app.services.kernel.ports import CrmError
 from tests.adapters.servers import FakeAmoCrm, LoopbackServer
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake-long-lived-token"

@@ -11,7 +11,7 @@ import pytest
 from app.adapters.cbr import CbrKeyRates, StubKeyRates, parse_key_rates
 from app.adapters.cbr.client import key_rate_request
 from app.core.config import KeyRateSettings
-from app.services.ports import KeyRateError, KeyRateObservation
+from app.services.kernel.ports import KeyRateError, KeyRateObservation
 from tests.adapters.cbr_server import PATH, FakeCbr
 from tests.adapters.servers import LoopbackServer, free_port
 

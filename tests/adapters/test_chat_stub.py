@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from app.adapters.chat import ChatRouter, StubChat, build_chat_gateway, safe_name
 from app.core.config import ChatChannelSettings, ChatSettings, Settings, TelegramSettings
-from app.services.ports import ChatError
+from app.services.kernel.ports import ChatError
 from tests.adapters.servers import FakeBotApi, LoopbackServer
 
 TOKEN = "7000000002:AAE-router_token_for_tests"

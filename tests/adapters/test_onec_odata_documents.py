@@ -27,7 +27,7 @@ from app.adapters.onec.odata_documents import (
 )
 from app.core.config import OneCMapping
 from app.fake_onec.store import demo_mapping
-from app.services.ports import ErpInvoice, ErpInvoiceLine, ErpPayment
+from app.services.kernel.ports import ErpInvoice, ErpInvoiceLine, ErpPayment
 from tests.adapters.onec_fake import RunningFake
 
 SUIT = "18d48cce-4eaa-5f37-b5b0-61cf5cde0600"  # 24 on the warehouse

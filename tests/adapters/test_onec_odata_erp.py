@@ -16,7 +16,7 @@ from app.adapters.onec import build_erp
 from app.adapters.onec.odata_erp import ODataErp
 from app.core.config import Settings
 from app.fake_onec.store import demo_mapping
-from app.services.ports import Erp, ErpInvoice, ErpInvoiceLine
+from app.services.kernel.ports import Erp, ErpInvoice, ErpInvoiceLine
 from tests.adapters.onec_fake import PASSWORD, USER, running_fake
 
 SUIT = "18d48cce-4eaa-5f37-b5b0-61cf5cde0600"  # 24 on the warehouse

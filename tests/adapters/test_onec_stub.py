@@ -14,7 +14,7 @@ import pytest
 
 from app.adapters.onec import CATALOGUE_FILE, StubErp, build_erp
 from app.core.config import OneCSettings
-from app.services.ports import ErpInvoice, ErpInvoiceLine
+from app.services.kernel.ports import ErpInvoice, ErpInvoiceLine
 
 
 def invoice() -> ErpInvoice:

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from app.adapters.post import RussianPostTracker, build_post_tracker
 from app.core.config import PostSettings
-from app.services.ports import TrackingError
+from app.services.kernel.ports import TrackingError
 from tests.adapters.post_server import PATH, FakeRussianPost, Operation
 
 MSK = timezone(timedelta(hours=3))

@@ -8,7 +8,7 @@ import pytest
 
 from app.adapters.email import SmtpMailer, build_mailer
 from app.core.config import SmtpSettings
-from app.services.ports import Attachment, EmailMessage, MailError
+from app.services.kernel.ports import Attachment, EmailMessage, MailError
 from tests.support.servers import free_port
 from tests.support.smtp import RecordingHandler, smtp_sink
 

@@ -12,7 +12,7 @@ from moto.server import ThreadedMotoServer
 from app.adapters.storage import LocalStorage, build_storage
 from app.adapters.storage.s3 import S3Storage
 from app.core.config import StorageSettings
-from app.services.ports import Storage
+from app.services.kernel.ports import Storage
 
 
 @pytest.fixture(scope="module")

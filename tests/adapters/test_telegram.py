@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from app.adapters.chat.telegram import MAX_CAPTION, TelegramChat, split_text, tg_length, truncate_caption
 from app.core.config import TelegramSettings
-from app.services.ports import ChatError
+from app.services.kernel.ports import ChatError
 from tests.adapters.servers import FakeBotApi, LoopbackServer, free_port
 
 TOKEN = "7000000001:AAH-fake_Token_for_tests_0123456789"

@@ -24,22 +24,18 @@ from app.api.actions import ActionRoute, action_routes
 from app.core.config import Settings
 from app.main import create_app
 from app.models.directory import Role
-from app.services import (
-    credit,
-    flags,
-    invoices,
-    orders,
-    reports,
-    requisitions,
-    specs,
-    tasks,
-    warehouse_checks,
-)
-from app.services.permissions import MATRIX
+from app.services.directory import flags, tasks
+from app.services.invoices import service as invoices
+from app.services.kernel.permissions import MATRIX
+from app.services.kernel.state_machine import StateMachine
+from app.services.orders import requisitions
+from app.services.orders import service as orders
 from app.services.proposals import rules as proposal_rules
-from app.services.receivables import collection, reconciliations
+from app.services.receivables import collection, credit, reconciliations
 from app.services.seed import inn10
-from app.services.state_machine import StateMachine
+from app.services.specs import service as specs
+from app.services.workday import daily_reports as reports
+from app.services.workday import warehouse_checks
 from app.worker.jobs import sweep
 from tests.api.test_collection_cases import SCAN, _overdue_case
 from tests.api.test_spec_walk import DETAILS, png

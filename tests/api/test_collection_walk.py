@@ -24,8 +24,8 @@ from app.models.collection import CollectionFile
 from app.models.directory import Role
 from app.models.outbox import OutboundMessage
 from app.models.tasks import Task
-from app.services.directory import AuthService
-from app.services.invoicing.format import format_rub
+from app.services.directory.employees import AuthService
+from app.services.money.format import format_rub
 from app.services.receivables.collection import policy
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound, draft_claim_letter, sweep, track_claim_letters

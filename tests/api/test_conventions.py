@@ -12,7 +12,7 @@ import pytest
 from app.core.config import Settings
 from app.main import create_app
 from app.models.directory import Role
-from app.services.permissions import MANAGEMENT_PERMISSIONS, MATRIX, Permission
+from app.services.kernel.permissions import MANAGEMENT_PERMISSIONS, MATRIX, Permission
 from tests.support.declared import api_routes
 from tests.support.helpers import problem
 

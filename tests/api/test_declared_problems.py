@@ -25,8 +25,8 @@ from sqlalchemy import func, select, update
 from app.core.db import MAX_ID
 from app.models.directory import Role
 from app.models.events import Event
-from app.services.idempotency import IdempotencyService
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.idempotency import IdempotencyService
+from app.services.kernel.unit_of_work import UnitOfWork
 from tests.support.declared import OPENAPI_FILE
 from tests.support.helpers import problem
 
@@ -573,9 +573,9 @@ async def test_a_duplicate_that_races_past_the_check_is_409_not_a_server_error(
     """Two requests take the same unique value at once: both pass the service's check before either
     has written, and the database refuses the second. The race is made by letting the check see
     nothing (as it would before the other commit); the answer must be a 409 problem, not a 500."""
-    from app.services.clients import ClientService
-    from app.services.directory import DepartmentService, EmployeeService
-    from app.services.reference import ReferenceService
+    from app.services.directory.clients import ClientService
+    from app.services.directory.employees import DepartmentService, EmployeeService
+    from app.services.directory.reference import ReferenceService
     from app.services.seed import inn10
 
     async def sees_nothing(*args: Any, **kwargs: Any) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.db import Base
 from app.models.directory import Role
-from app.services.permissions import MATRIX, Permission
+from app.services.kernel.permissions import MATRIX, Permission
 from app.services.seed import inn10
 from tests.conftest import NOW
 from tests.support.declared import api_routes

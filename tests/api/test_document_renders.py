@@ -20,7 +20,7 @@ from app.core.clock import FixedClock
 from app.main import Overrides, create_app
 from app.models.directory import Role
 from app.models.invoices import Invoice
-from app.services.documents.rendering import Renderer
+from app.services.kernel.rendering import Renderer
 from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep
 from tests.api.test_collection_cases import _overdue_case

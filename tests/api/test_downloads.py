@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from app.models.directory import Role
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.unit_of_work import UnitOfWork
 from tests.api.test_declared_problems import SPEC, Operation, everyone, request_args, world
 
 __all__ = ["everyone"]  # the fixture, shared

@@ -19,7 +19,7 @@ from app.models.events import Event
 from app.models.invoices import Invoice
 from app.models.orders import OrderLine
 from app.services.documents.warehouse_xlsx import FIRST_LINE_ROW, QUANTITY_COLUMN
-from app.services.invoices import InvoiceService
+from app.services.invoices.service import InvoiceService
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound, register_invoice, sweep, sync_fulfilment
 from tests.conftest import RecordingQueue

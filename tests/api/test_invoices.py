@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from app.core.clock import FixedClock
 from app.models.directory import Role
-from app.services.invoicing.format import format_rub
+from app.services.money.format import format_rub
 from app.services.seed import inn10
 from tests.support.helpers import problem
 from tests.support.receivables import ship

@@ -11,7 +11,7 @@ import pytest
 
 from app.core.config import Settings
 from app.models.directory import Role
-from app.services.permissions import configure_management
+from app.services.kernel.permissions import configure_management
 from app.services.seed import inn10
 from tests.api.test_invoices import _accepted_order
 from tests.support.helpers import problem

@@ -20,7 +20,7 @@ from app.core.config import OneCMapping, Settings
 from app.fake_onec.store import demo_mapping
 from app.main import Overrides, create_app
 from app.models.directory import Role
-from app.services.invoices import record_shipment
+from app.services.invoices.service import record_shipment
 from app.services.seed import inn10
 from app.worker.jobs import (
     issue_invoice_upd,

@@ -14,9 +14,9 @@ from app.core.calendar import BusinessCalendar
 from app.models.collection import CaseStage, CollectionCase
 from app.models.directory import Role
 from app.models.outbox import MessageAbout, OutboundKind
-from app.services.outbox import OutboxService
+from app.services.kernel.outbox import OutboxService
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.seed import inn10
-from app.services.unit_of_work import UnitOfWork
 from tests.conftest import NOW
 
 

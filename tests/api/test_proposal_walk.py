@@ -15,7 +15,7 @@ from PIL import Image
 from app.adapters.chat import StubChat
 from app.core.clock import FixedClock
 from app.models.directory import Role
-from app.services.invoicing.format import format_rub
+from app.services.money.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound, register_invoice, sweep
 from tests.conftest import RecordingQueue

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from app.core.calendar import BusinessCalendar
 from app.models.directory import Role
 from app.models.tasks import Task
-from app.services.directory import AuthService
-from app.services.invoicing.format import format_rub
+from app.services.directory.employees import AuthService
+from app.services.money.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep
 from tests.support.pdf import pdf_text

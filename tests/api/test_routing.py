@@ -14,7 +14,7 @@ from app.api import openapi
 from app.api.deps import IfMatchDep, PathId, allow, public
 from app.api.routing import api_router
 from app.schemas.common import problems
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 
 
 class Thing(BaseModel):

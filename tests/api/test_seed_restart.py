@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
 from app.models.directory import Role
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.seed import seed_demo, seed_reference
-from app.services.unit_of_work import UnitOfWork
 
 
 async def _start(session_factory: async_sessionmaker[AsyncSession], clock: FixedClock) -> None:

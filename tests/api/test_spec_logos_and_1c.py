@@ -18,7 +18,7 @@ from app.core.errors import FieldError
 from app.models.events import Event
 from app.models.invoices import Invoice
 from app.models.outbox import OutboundMessage
-from app.services.svg import drawable_svg
+from app.services.media.svg import drawable_svg
 from app.worker.jobs import register_invoice, sweep
 from tests.api.test_spec_walk import (
     DETAILS,

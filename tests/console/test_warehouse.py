@@ -12,7 +12,7 @@ from playwright.async_api import expect
 from app.cli import _in_uow
 from app.core.config import ClockSettings, DbSettings, Settings
 from app.services.seed import inn10
-from app.services.warehouse_checks import WarehouseCheckService
+from app.services.workday.warehouse_checks import WarehouseCheckService
 from tests.console.conftest import ConsoleApi, Watched, login
 
 ASSISTANT = "volkova.ey@example.com"  # not the one whose «Сегодня» test_today counts

@@ -21,7 +21,7 @@ from app.services.documents.reconciliation import (
     render_act_html,
     render_act_pdf,
 )
-from app.services.invoicing.format import format_rub
+from app.services.money.format import format_rub
 from app.services.receivables.collection import claim_text
 from bench.documents import act_view, claim_view
 from tests.support.pdf import pdf_text

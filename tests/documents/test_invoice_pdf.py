@@ -23,7 +23,7 @@ from app.services.documents.invoice import (
     render_invoice_html,
     render_invoice_pdf,
 )
-from app.services.invoicing.totals import LineInput, compute_totals
+from app.services.money.totals import LineInput, compute_totals
 
 D = Decimal
 

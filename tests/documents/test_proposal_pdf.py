@@ -18,7 +18,7 @@ from app.services.documents.proposal import (
     render_proposal_html,
     render_proposal_pdf,
 )
-from app.services.invoicing.format import format_rub
+from app.services.money.format import format_rub
 from app.services.proposals import markup_price, round_price
 from tests.support.pdf import image_xobjects, pdf_text
 

@@ -91,8 +91,8 @@ async def test_a_round_trip_of_the_later_migrations_on_the_demo_data_loses_no_ro
     from app.core.calendar import BusinessCalendar
     from app.core.clock import SystemClock
     from app.core.db import create_session_factory
+    from app.services.kernel.unit_of_work import UnitOfWork
     from app.services.seed import seed_demo
-    from app.services.unit_of_work import UnitOfWork
 
     settings = Settings(db=DbSettings(url=fresh_url))
 
@@ -137,8 +137,8 @@ async def test_an_installation_seeded_before_the_record_is_not_seeded_again(fres
     from app.models.directory import Department
     from app.models.reference import ReferenceLink
     from app.models.seeds import AppliedSeed
+    from app.services.kernel.unit_of_work import UnitOfWork
     from app.services.seed import seed_reference
-    from app.services.unit_of_work import UnitOfWork
 
     settings = Settings(db=DbSettings(url=fresh_url))
     await asyncio.to_thread(run_migrations, settings, "0024")

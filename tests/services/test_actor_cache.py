@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import inspect
 
 from app.models.directory import Employee, EmployeeRole, Role
-from app.services.actor_cache import ActorCache
+from app.services.kernel.actor_cache import ActorCache
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from app.core.clock import FixedClock
 from app.models.clients import Client
 from app.models.collection import CaseStage, CollectionCase, CollectionStep
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection import CollectionService, policy
 from app.services.receivables.collection.sweep import CollectionSweep, latest_day
-from app.services.unit_of_work import UnitOfWork
 
 TODAY = date(2026, 12, 9)  # a Wednesday
 

@@ -13,10 +13,10 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
 from app.models.clients import Client
 from app.models.collection import CaseStage, CollectionCase
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.sweep import CollectionSweep
 from app.services.seed import inn10
-from app.services.unit_of_work import UnitOfWork
 
 CAL = BusinessCalendar()
 

@@ -10,9 +10,9 @@ from typing import Any
 from app.core.clock import FixedClock
 from app.models.clients import Client
 from app.models.collection import CaseStage, CollectionCase
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection import CollectionService
 from app.services.seed import inn10
-from app.services.unit_of_work import UnitOfWork
 
 TUESDAY = datetime(2026, 12, 15, 7, 0, tzinfo=UTC)  # no checkpoint on Tuesdays
 

@@ -10,9 +10,9 @@ from app.models.directory import Role
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from app.models.tasks import Task, TaskKind, TaskStatus
 from app.schemas.tasks import TaskComplete, TaskUpdate
-from app.services.outbox import DELIVER_JOB
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
+from app.services.directory.tasks import TaskService
+from app.services.kernel.outbox import DELIVER_JOB
+from app.services.kernel.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.orders import Order, OrderChannel, OrderStatus
-from app.services.invoices import record_shipment
+from app.services.invoices.service import record_shipment
 from tests.conftest import NOW
 
 

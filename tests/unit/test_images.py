@@ -15,9 +15,9 @@ from structlog.testing import capture_logs
 from weasyprint import HTML
 
 from app.core.errors import FieldError
-from app.services import images
-from app.services.images import check_image, draw_pdf_logo, print_copy
-from app.services.pdf_logo import pdf_print_copy
+from app.services.media import images
+from app.services.media.images import check_image, draw_pdf_logo, print_copy
+from app.services.media.pdf_logo import pdf_print_copy
 from tests.support.logos import LOGO_BLUE, bomb_png, pdf_logo
 
 
@@ -154,7 +154,7 @@ async def test_a_drawing_that_crashes_or_runs_out_of_memory_gives_no_picture(
     the spec names the file, and the log says why."""
     crash = "import os; os.abort()"
     greedy = (
-        "import sys; from app.services import pdf_logo; "
+        "import sys; from app.services.media import pdf_logo; "
         "pdf_logo.pdf_print_copy = lambda content: bytes(2 * pdf_logo.MEMORY); "
         "sys.exit(pdf_logo.main())"
     )

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from app.services.invoicing.format import format_date_ru, format_quantity, format_rub
-from app.services.invoicing.numbering import InvoiceNumber, format_invoice_number, parse_invoice_number
-from app.services.invoicing.totals import LineInput, compute_line, compute_totals, round_kopecks
-from app.services.invoicing.vat import RUSSIA_VAT, VatSchedule
-from app.services.invoicing.words import amount_in_words
+from app.services.invoices.numbering import InvoiceNumber, format_invoice_number, parse_invoice_number
+from app.services.money.format import format_date_ru, format_quantity, format_rub
+from app.services.money.totals import LineInput, compute_line, compute_totals, round_kopecks
+from app.services.money.vat import RUSSIA_VAT, VatSchedule
+from app.services.money.words import amount_in_words
 
 D = Decimal
 NBSP = "\u00a0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.invoicing.format import item_title
+from app.services.money.format import item_title
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from app.models.rates import RateStatus
-from app.services.ports import KeyRateObservation
+from app.services.kernel.ports import KeyRateObservation
 from app.services.receivables.rates import (
     RateRow,
     RatesFileError,

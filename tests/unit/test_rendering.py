@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.services.documents.invoice import html_to_pdf
-from app.services.documents.rendering import Renderer, RendererCrashed, release_free_memory
+from app.services.kernel.rendering import Renderer, RendererCrashed, release_free_memory
 from tests.support.crash import crash_once, hang, segfault
 from tests.support.pdf import pdf_text
 from tests.support.stack import wait_for
@@ -116,7 +116,7 @@ def test_render_processes_end_with_the_process_they_render_for_even_when_it_is_k
 
     probe = (
         "import asyncio, os, sys\n"
-        "from app.services.documents.rendering import Renderer\n"
+        "from app.services.kernel.rendering import Renderer\n"
         "async def main():\n"
         "    renderer = Renderer(processes=2)\n"
         "    await asyncio.gather(*[renderer.render(os.getpid) for _ in range(4)])\n"

@@ -10,10 +10,10 @@ SERVICES = Path(__file__).resolve().parents[2] / "app" / "services"
 STATE_FIELDS = {"status", "stage"}
 # The one writer, and rows that are no aggregate of the regulation: their state is their own record.
 ALLOWED = {
-    "state_machine.py": "the one writer",
-    "intake.py": "an amoCRM webhook delivery: processed or failed, the job's own bookkeeping",
-    "inbound_chat.py": "a Telegram webhook delivery: processed, the job's own bookkeeping",
-    "outbox.py": "an outbound message's delivery state, kept by the worker that sends it",
+    "kernel/state_machine.py": "the one writer",
+    "orders/intake.py": "an amoCRM webhook delivery: processed or failed, the job's own bookkeeping",
+    "orders/inbound_chat.py": "a Telegram webhook delivery: processed, the job's own bookkeeping",
+    "kernel/outbox.py": "an outbound message's delivery state, kept by the worker that sends it",
     "receivables/rates.py": "a key rate's confirmation, data read from the Bank of Russia",
 }
 

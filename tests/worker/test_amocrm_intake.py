@@ -140,7 +140,7 @@ async def test_amocrm_down_is_retried_by_the_sweep(client: httpx.AsyncClient, jo
     from datetime import timedelta
 
     from app.core.clock import FixedClock
-    from app.services.ports import CrmError
+    from app.services.kernel.ports import CrmError
 
     class DownCrm:
         async def get_lead(self, lead_id: int) -> Any:

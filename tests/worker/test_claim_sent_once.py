@@ -31,8 +31,8 @@ from app.models.collection import CaseStage, CollectionCase
 from app.models.directory import Role
 from app.models.events import Event
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
-from app.services.directory import AuthService
-from app.services.outbox import DELIVER_JOB, OutboxService, job_id
+from app.services.directory.employees import AuthService
+from app.services.kernel.outbox import DELIVER_JOB, OutboxService, job_id
 from app.services.receivables.collection import CollectionService, claim_text
 from app.services.seed import inn10
 from app.worker.context import JobContext

@@ -12,7 +12,7 @@ from app.adapters.post import domestic_check_digit
 from app.adapters.post.stub import MOSCOW_TIME
 from app.models.collection import CaseStage, CollectionCase
 from app.models.directory import Role
-from app.services.ports import TrackingOperation
+from app.services.kernel.ports import TrackingOperation
 from app.services.seed import inn10
 from app.worker.context import JobContext
 from app.worker.jobs import track_claim_letters

@@ -18,7 +18,7 @@ from app.core.logging import request_id_var
 from app.models.directory import Role
 from app.models.invoices import Invoice
 from app.models.outbox import OutboundKind
-from app.services.outbox import OutboxService
+from app.services.kernel.outbox import OutboxService
 from app.worker.context import JobContext
 from app.worker.settings import WorkerSettings
 from tests.api.test_fulfilment import _approved_order

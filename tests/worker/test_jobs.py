@@ -20,10 +20,10 @@ from app.models.collection import CaseStage, CollectionCase
 from app.models.directory import Role
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
 from app.models.tasks import TaskKind
-from app.services.outbox import OutboxService
-from app.services.ports import ChatError, ChatReceipt
+from app.services.directory.tasks import TaskService
+from app.services.kernel.outbox import OutboxService
+from app.services.kernel.ports import ChatError, ChatReceipt
 from app.services.seed import inn10
-from app.services.tasks import TaskService
 from app.worker.context import JobContext
 from app.worker.jobs import deliver_outbound, sweep, track_claim_letters
 from tests.conftest import RecordingQueue

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.models.directory import Role
 from app.models.outbox import OutboundMessage, OutboundStatus
-from app.services.documents.rendering import Renderer
+from app.services.kernel.rendering import Renderer
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound
 from tests.support.crash import segfault

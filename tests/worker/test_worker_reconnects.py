@@ -24,8 +24,8 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import SystemClock
 from app.core.config import Settings
 from app.models.outbox import OutboundKind, OutboundMessage, OutboundStatus
-from app.services.outbox import DELIVER_JOB, OutboxService, job_id
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.outbox import DELIVER_JOB, OutboxService, job_id
+from app.services.kernel.unit_of_work import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[2]
 

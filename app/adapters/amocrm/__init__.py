@@ -6,7 +6,7 @@ from app.adapters.amocrm.client import AmoCrmClient, RateLimiter
 from app.adapters.amocrm.stub import StubCrm
 from app.adapters.amocrm.webhook import LeadEvent, WebhookDelivery, parse_webhook_form
 from app.core.config import AmoCrmSettings
-from app.services.ports import Crm
+from app.services.kernel.ports import Crm
 
 __all__ = [
     "AmoCrmClient",

@@ -21,7 +21,7 @@ import httpx
 
 from app.core.config import AmoCrmSettings
 from app.core.logging import get_logger
-from app.services.ports import CrmCompany, CrmContact, CrmError, CrmLead
+from app.services.kernel.ports import CrmCompany, CrmContact, CrmError, CrmLead
 
 log = get_logger(__name__)
 

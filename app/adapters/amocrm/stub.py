@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.services.ports import CrmCompany, CrmContact, CrmLead
+from app.services.kernel.ports import CrmCompany, CrmContact, CrmLead
 
 PIPELINE_SALES = 7_001_001
 STATUS_NEW = 61_000_001

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.adapters.cbr.client import CbrKeyRates, parse_key_rates
 from app.adapters.cbr.stub import StubKeyRates
 from app.core.config import KeyRateSettings
-from app.services.ports import KeyRateSource
+from app.services.kernel.ports import KeyRateSource
 
 __all__ = ["CbrKeyRates", "StubKeyRates", "build_key_rate_source", "parse_key_rates"]
 

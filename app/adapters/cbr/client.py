@@ -27,7 +27,7 @@ import httpx
 
 from app.core.config import KeyRateSettings
 from app.core.logging import get_logger
-from app.services.ports import KeyRateError, KeyRateObservation
+from app.services.kernel.ports import KeyRateError, KeyRateObservation
 
 log = get_logger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
 
-from app.services.ports import KeyRateObservation
+from app.services.kernel.ports import KeyRateObservation
 
 
 def _packaged() -> list[tuple[date, Decimal]]:

@@ -7,7 +7,7 @@ import httpx
 from app.adapters.chat.stub import StubChat
 from app.adapters.chat.telegram import TelegramChat
 from app.core.config import Settings
-from app.services.ports import Chat, ChatError, ChatReceipt
+from app.services.kernel.ports import Chat, ChatError, ChatReceipt
 
 PERSONAL = "personal"
 

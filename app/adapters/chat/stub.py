@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.services.ports import ChatError, ChatReceipt
+from app.services.kernel.ports import ChatError, ChatReceipt
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")

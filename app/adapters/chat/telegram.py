@@ -25,7 +25,7 @@ import httpx
 
 from app.core.config import TelegramSettings
 from app.core.logging import get_logger
-from app.services.ports import ChatError, ChatReceipt
+from app.services.kernel.ports import ChatError, ChatReceipt
 
 log = get_logger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.adapters.email.smtp import SmtpMailer, build_mime
 from app.core.config import SmtpSettings
-from app.services.ports import Mailer
+from app.services.kernel.ports import Mailer
 
 __all__ = ["SmtpMailer", "build_mailer", "build_mime"]
 

@@ -22,7 +22,7 @@ import aiosmtplib
 
 from app.core.config import SmtpSettings
 from app.core.logging import get_logger
-from app.services.ports import EmailMessage, MailError
+from app.services.kernel.ports import EmailMessage, MailError
 
 log = get_logger(__name__)
 

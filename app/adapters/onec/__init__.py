@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.adapters.onec.odata_erp import ODataErp
 from app.adapters.onec.stub import CATALOGUE_FILE, CreditTerms, StubErp
 from app.core.config import OneCSettings
-from app.services.ports import Erp
+from app.services.kernel.ports import Erp
 
 __all__ = ["CATALOGUE_FILE", "CreditTerms", "ODataErp", "StubErp", "build_erp"]
 

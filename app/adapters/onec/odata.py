@@ -28,7 +28,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from app.core.config import OneCODataSettings
-from app.services.ports import ErpRefused, ErpUnavailable
+from app.services.kernel.ports import ErpRefused, ErpUnavailable
 
 JSON_ACCEPT = "application/json;odata=nometadata"
 EMPTY_REF = "00000000-0000-0000-0000-000000000000"

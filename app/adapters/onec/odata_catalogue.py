@@ -29,7 +29,7 @@ from app.adapters.onec.odata import (
     substringof,
 )
 from app.core.config import OneCMapping
-from app.services.ports import PriceCategoryPrice, Product
+from app.services.kernel.ports import PriceCategoryPrice, Product
 
 NOMENCLATURE = "Catalog_Номенклатура"
 CHARACTERISTICS = "Catalog_ХарактеристикиНоменклатуры"

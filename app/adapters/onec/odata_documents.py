@@ -37,7 +37,13 @@ from app.adapters.onec.odata import (
 from app.adapters.onec.odata_catalogue import CHARACTERISTICS, STOCK
 from app.adapters.onec.stub import REQUISITION_ORDERED, REQUISITION_PARTLY_RECEIVED, REQUISITION_RECEIVED
 from app.core.config import OneCMapping
-from app.services.ports import ErpCounterparty, ErpInvoice, ErpInvoiceLine, ErpPayment, RequisitionEntry
+from app.services.kernel.ports import (
+    ErpCounterparty,
+    ErpInvoice,
+    ErpInvoiceLine,
+    ErpPayment,
+    RequisitionEntry,
+)
 
 PARTNERS = "Catalog_Партнеры"
 COUNTERPARTIES = "Catalog_Контрагенты"

@@ -10,7 +10,7 @@ from app.adapters.onec.odata import ODataClient, client_from_settings
 from app.adapters.onec.odata_catalogue import PRICE_TYPES, ODataCatalogue
 from app.adapters.onec.odata_documents import ODataDocuments
 from app.core.config import OneCMapping, OneCODataSettings
-from app.services.ports import ErpCounterparty, ErpInvoice, ErpPayment, Product, RequisitionEntry
+from app.services.kernel.ports import ErpCounterparty, ErpInvoice, ErpPayment, Product, RequisitionEntry
 
 
 class ODataErp:

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from app.services.ports import (
+from app.services.kernel.ports import (
     ErpCounterparty,
     ErpInvoice,
     ErpPayment,

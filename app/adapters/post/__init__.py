@@ -15,7 +15,7 @@ from app.adapters.post.stub import StubPostTracker
 from app.adapters.post.tracking import RussianPostTracker
 from app.core.clock import Clock
 from app.core.config import PostSettings
-from app.services.ports import PostTracker
+from app.services.kernel.ports import PostTracker
 
 __all__ = [
     "Barcode",

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from app.adapters.post.barcodes import Barcode, parse_barcode
 from app.core.clock import Clock, SystemClock
-from app.services.ports import TrackingOperation
+from app.services.kernel.ports import TrackingOperation
 
 MOSCOW_TIME = timezone(timedelta(hours=3), "MSK")
 DEFAULT_EPOCH = datetime(2025, 1, 9, 9, 0, tzinfo=MOSCOW_TIME)

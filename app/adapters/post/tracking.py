@@ -29,7 +29,7 @@ import httpx
 
 from app.adapters.post.barcodes import parse_barcode
 from app.core.config import PostSettings
-from app.services.ports import TrackingError, TrackingOperation
+from app.services.kernel.ports import TrackingError, TrackingOperation
 
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 OPER_NS = "http://russianpost.org/operationhistory"

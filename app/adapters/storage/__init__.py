@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.adapters.storage.keys import check_key
 from app.adapters.storage.local import LocalStorage
 from app.core.config import StorageSettings
-from app.services.ports import Storage
+from app.services.kernel.ports import Storage
 
 __all__ = ["LocalStorage", "build_storage", "check_key"]
 

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from app.adapters.storage.keys import check_key
-from app.services.ports import StoredObject
+from app.services.kernel.ports import StoredObject
 
 
 class LocalStorage:

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from app.adapters.storage.keys import check_key
 from app.core.config import StorageSettings
-from app.services.ports import StorageError, StoredObject
+from app.services.kernel.ports import StorageError, StoredObject
 
 
 class S3Storage:

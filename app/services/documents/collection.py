@@ -23,8 +23,8 @@ from app.services.documents.engine import TEMPLATES_DIR
 from app.services.documents.inflection import person_dative
 from app.services.documents.invoice import html_to_pdf
 from app.services.documents.views import plain
-from app.services.invoicing.format import format_date_ru, format_rub
-from app.services.invoicing.words import amount_in_words
+from app.services.money.format import format_date_ru, format_rub
+from app.services.money.words import amount_in_words
 
 CLAIM_TEMPLATE = "claim.html"
 GUARANTEE_TEMPLATE = "guarantee_sample.html"

@@ -17,9 +17,9 @@ import jinja2
 from weasyprint.urls import URLFetcher
 
 from app.services.documents.engine import TEMPLATES_DIR, write_pdf
-from app.services.invoicing.format import format_date_ru, format_quantity, format_rub
-from app.services.invoicing.totals import InvoiceTotals
-from app.services.invoicing.words import amount_in_words
+from app.services.money.format import format_date_ru, format_quantity, format_rub
+from app.services.money.totals import InvoiceTotals
+from app.services.money.words import amount_in_words
 
 INVOICE_TEMPLATE = "invoice.html"
 

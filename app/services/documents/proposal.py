@@ -133,7 +133,7 @@ def render_proposal_html(
 
 class StorageURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type hints
     """Serves ``storage:KEY`` from pictures read beforehand through the storage port; refuses the rest.
-    A key ending in ``.svg`` is a drawing made safe beforehand (app/services/svg.py)."""
+    A key ending in ``.svg`` is a drawing made safe beforehand (app/services/media/svg.py)."""
 
     def __init__(self, pictures: Mapping[str, bytes]) -> None:
         super().__init__()

@@ -5,7 +5,7 @@ The spec is printed twice in one file (regulation, process 3, steps 9 and 11): o
 supply, one is kept. Both copies carry the company's header and, once signed in the system, who
 signed which revision and when. A raster or PDF logo is printed from its print copy (a JPEG; a
 PDF's first page drawn by PDFium), an SVG logo from its copy with only the drawing kept
-(app/services/svg.py), both read through the storage port; nothing else is fetched. An EPS logo, or
+(app/services/media/svg.py), both read through the storage port; nothing else is fetched. An EPS logo, or
 a PDF that could not be drawn, is printed by its file name, the original going to the workshop.
 """
 

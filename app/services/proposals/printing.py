@@ -24,10 +24,10 @@ from app.services.documents.proposal import (
     render_proposal_html,
     render_proposal_pdf,
 )
-from app.services.invoicing.vat import VatSchedule
-from app.services.ports import Storage
+from app.services.kernel.ports import Storage
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.money.vat import VatSchedule
 from app.services.proposals.rules import line_amount
-from app.services.unit_of_work import UnitOfWork
 
 
 class ProposalPrinting:

@@ -11,8 +11,8 @@ from app.models.proposals import (
     ProposalLine,
     ProposalStatus,
 )
-from app.services.permissions import Permission, has
-from app.services.state_machine import StateMachine
+from app.services.kernel.permissions import Permission, has
+from app.services.kernel.state_machine import StateMachine
 
 SUPPLY_CHANNEL = "nonstandard_items"  # «Нестандартные позиции»
 # Step 18–19: after sending, the client's answer is asked for within this many working days.

@@ -23,19 +23,19 @@ from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.proposals import (
     ProposalSendToClient,
 )
-from app.services.common import ensure_version
-from app.services.history import snapshot
-from app.services.invoices import InvoiceService
-from app.services.invoicing.format import format_rub
-from app.services.orders import REQUIRED_LINE_FIELDS, OrderService
-from app.services.outbox import OutboxService
+from app.services.directory.tasks import TaskService
+from app.services.invoices.service import InvoiceService
+from app.services.kernel.common import ensure_version
+from app.services.kernel.history import snapshot
+from app.services.kernel.outbox import OutboxService
+from app.services.money.format import format_rub
+from app.services.orders.service import REQUIRED_LINE_FIELDS, OrderService
 from app.services.proposals.editing import ProposalEditing
 from app.services.proposals.rules import (
     CLIENT_ANSWER_WORKING_DAYS,
     MANAGER_CHECK_WORKING_DAYS,
     may_approve,
 )
-from app.services.tasks import TaskService
 
 
 class ProposalService(ProposalEditing):

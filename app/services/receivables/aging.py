@@ -19,7 +19,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, sel
 from app.models.clients import Client
 from app.models.directory import Department, Employee
 from app.models.invoices import Invoice, InvoiceStatus, receivable
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.unit_of_work import UnitOfWork
 
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
 DSO_DEFAULT_DAYS = 90

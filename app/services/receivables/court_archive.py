@@ -21,11 +21,11 @@ from app.core.calendar import MOSCOW
 from app.core.config import CompanySettings
 from app.core.errors import Conflict
 from app.models.invoices import Invoice
-from app.services.invoices import InvoiceService
-from app.services.ports import Erp, Storage
+from app.services.invoices.service import InvoiceService
+from app.services.kernel.ports import Erp, Storage
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection.court import CourtItem
 from app.services.receivables.collection.service import CollectionService
-from app.services.unit_of_work import UnitOfWork
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 

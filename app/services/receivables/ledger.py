@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app.core.errors import FieldError
 from app.models.invoices import Invoice, InvoiceStatus
 from app.models.payments import Payment
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.unit_of_work import UnitOfWork
 
 ZERO = Decimal("0.00")
 # A ledger asked for through the API covers at most this many days (the acts cover a quarter).

@@ -18,9 +18,9 @@ from app.models.clients import Client
 from app.models.invoices import Invoice, receivable
 from app.models.reconciliations import DebtAcknowledgement, LimitationWarning
 from app.models.tasks import TaskKind, TaskSubject
-from app.services.invoicing.format import format_rub
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
+from app.services.directory.tasks import TaskService
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.money.format import format_rub
 
 LIMITATION_YEARS = 3  # art. 196: «Общий срок исковой давности составляет три года»
 WARN_DAYS_BEFORE = 90  # the watch: a task this many days before the period ends

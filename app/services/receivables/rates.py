@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from app.core.logging import get_logger
 from app.models.rates import KeyRate, KeyRateRefresh, RateSource, RateStatus
-from app.services.ports import KeyRateObservation
+from app.services.kernel.ports import KeyRateObservation
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.penalty.calculator import RateTimeline
-from app.services.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)
 

@@ -26,8 +26,8 @@ from app.models.reconciliations import (
 )
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.reconciliations import ActCreate, ActDiscrepancy, ActSend, ActSign
-from app.services.clients import ClientService
-from app.services.common import ensure_version
+from app.services.directory.clients import ClientService
+from app.services.directory.tasks import TaskService
 from app.services.documents.reconciliation import (
     ActCompany,
     ActEntryView,
@@ -35,14 +35,14 @@ from app.services.documents.reconciliation import (
     ActView,
     render_act_pdf,
 )
-from app.services.history import HistoryService, snapshot
-from app.services.invoicing.format import format_rub
-from app.services.outbox import OutboxService
-from app.services.pagination import Page, newest_first
+from app.services.kernel.common import ensure_version
+from app.services.kernel.history import HistoryService, snapshot
+from app.services.kernel.outbox import OutboxService
+from app.services.kernel.pagination import Page, newest_first
+from app.services.kernel.state_machine import StateMachine
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.money.format import format_rub
 from app.services.receivables.ledger import Ledger, LedgerService, check_period
-from app.services.state_machine import StateMachine
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
 
 # The regulation, process 4, step 10: «Периодичность рассылки актов зависит от количества документов
 # в месяц по клиенту. От 10 документов в месяц — ежемесячно. Запрашивать ежеквартальные акты сверки

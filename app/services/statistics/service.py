@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app.core.errors import FieldError, Forbidden
 from app.models.directory import Department, Employee
 from app.services.documents.statistics import StatisticsView, render_statistics_pdf
-from app.services.permissions import Permission, has
+from app.services.kernel.permissions import Permission, has
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.statistics.sections import SECTIONS, Scope, SectionResult
-from app.services.unit_of_work import UnitOfWork
 
 MAX_PERIOD_DAYS = 366
 # The days a period may cover: the service keeps no history before 2000 and none after 2100.

@@ -27,12 +27,13 @@ from app.models.collection import (
 from app.models.invoices import Invoice, receivable
 from app.models.payments import Payment
 from app.models.tasks import TaskKind
-from app.services.clients import ClientService
-from app.services.common import storable, touch
-from app.services.files import check_document
-from app.services.history import snapshot
-from app.services.pagination import Page, newest_first
-from app.services.ports import Storage
+from app.services.directory.clients import ClientService
+from app.services.kernel.common import storable, touch
+from app.services.kernel.history import snapshot
+from app.services.kernel.pagination import Page, newest_first
+from app.services.kernel.ports import Storage
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.media.files import check_document
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.steps import escalation
 from app.services.receivables.collection.sweep import CollectionSweep
@@ -45,7 +46,6 @@ from app.services.receivables.collection.workflow import (
     case_actions,
     short_date,
 )
-from app.services.unit_of_work import UnitOfWork
 
 
 class CaseService:

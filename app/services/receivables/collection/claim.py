@@ -22,8 +22,7 @@ from app.models.outbox import MessageAbout, OutboundKind
 from app.models.payments import Payment, PaymentAllocation
 from app.models.rates import RateStatus
 from app.models.tasks import TaskKind
-from app.services.clients import ClientService
-from app.services.common import ensure_version, touch
+from app.services.directory.clients import ClientService
 from app.services.documents.collection import (
     ClaimBuyer,
     ClaimDirector,
@@ -35,16 +34,17 @@ from app.services.documents.collection import (
     claim_view,
 )
 from app.services.documents.inflection import person_dative, position_dative
-from app.services.invoicing.format import format_rub
-from app.services.invoicing.words import amount_in_words
-from app.services.outbox import OutboxService
+from app.services.kernel.common import ensure_version, touch
+from app.services.kernel.outbox import OutboxService
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.money.format import format_rub
+from app.services.money.words import amount_in_words
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.workflow import ZERO, CaseWorkflow, NewStep, short_date
 from app.services.receivables.penalty.calculator import Method, Request
 from app.services.receivables.penalty.calculator import Payment as PenaltyPayment
 from app.services.receivables.penalty.service import PenaltyService
 from app.services.receivables.rates import KeyRateService, from_bp
-from app.services.unit_of_work import UnitOfWork
 
 NOT_READY = "the draft is not ready yet: the worker is preparing it"
 

@@ -17,9 +17,9 @@ from app.models.collection import (
     CollectionFile,
 )
 from app.models.invoices import Invoice
-from app.services.invoicing.format import format_rub
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.money.format import format_rub
 from app.services.receivables.collection.workflow import CaseWorkflow, short_date
-from app.services.unit_of_work import UnitOfWork
 
 # What a scan of the case is, as the court package's index names it (with the day it came in):
 # the lawyer and the court read what the paper is, not the name the scanner gave the file.

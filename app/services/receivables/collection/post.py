@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.models.collection import CaseFileKind, CaseStage, CollectionCase
 from app.models.tasks import TaskKind
-from app.services.ports import TrackingOperation
+from app.services.kernel.ports import TrackingOperation
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection.workflow import CaseWorkflow, NewStep, short_date
-from app.services.unit_of_work import UnitOfWork
 
 DELIVERED_OPERATION = "Вручение"
 

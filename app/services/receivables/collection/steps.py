@@ -25,7 +25,7 @@ from app.models.clients import ClientContact, ContactLevel
 from app.models.collection import CaseStage, CollectionCase
 from app.models.directory import Role
 from app.models.tasks import TaskKind
-from app.services.invoicing.format import format_rub
+from app.services.money.format import format_rub
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.workflow import LEVEL_NAMES, Overdue, short_date
 

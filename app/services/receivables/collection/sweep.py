@@ -19,14 +19,14 @@ from app.models.directory import Role
 from app.models.invoices import Invoice, receivable
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import TaskKind
-from app.services.common import touch
-from app.services.history import snapshot
-from app.services.invoicing.format import format_rub
-from app.services.outbox import NewMessage, OutboxService
+from app.services.kernel.common import touch
+from app.services.kernel.history import snapshot
+from app.services.kernel.outbox import NewMessage, OutboxService
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.money.format import format_rub
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.steps import CaseFacts, Move, Step, Task, Who, steps_due
 from app.services.receivables.collection.workflow import DRAFT_JOB, CaseWorkflow, NewStep, Overdue, short_date
-from app.services.unit_of_work import UnitOfWork
 
 
 class CollectionSweep:

@@ -25,14 +25,14 @@ from app.models.collection import (
 from app.models.directory import Role
 from app.models.invoices import Invoice
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
-from app.services.clients import ClientService
-from app.services.common import ensure_version
-from app.services.directory import first_active_with_role
-from app.services.history import HistoryService
+from app.services.directory.clients import ClientService
+from app.services.directory.employees import first_active_with_role
+from app.services.directory.tasks import ACTIVE, NewTask, TaskService
+from app.services.kernel.common import ensure_version
+from app.services.kernel.history import HistoryService
+from app.services.kernel.state_machine import StateMachine
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection import policy
-from app.services.state_machine import StateMachine
-from app.services.tasks import ACTIVE, NewTask, TaskService
-from app.services.unit_of_work import UnitOfWork
 
 DRAFT_JOB = "draft_claim_letter"
 ZERO = Decimal(0)

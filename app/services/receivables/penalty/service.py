@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.penalty.calculator import Method, RateTimeline, Request, Result, calculate
 from app.services.receivables.rates import KeyRateService
-from app.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
