@@ -15,19 +15,11 @@ from app.services.kernel.permissions import configure_management
 from app.services.kernel.rendering import default_renderer
 from app.worker.context import JobContext, build_job_context, close_job_context
 from app.worker.jobs import (
+    FUNCTIONS,
     SWEEP_TIMEOUT_SECONDS,
-    deliver_outbound,
-    draft_claim_letter,
     import_payments,
-    issue_invoice_upd,
-    issue_spec_documents,
-    post_spec_receipts,
-    process_amocrm_delivery,
-    push_credit_terms,
     refresh_key_rates,
-    register_invoice,
     sweep,
-    sync_fulfilment,
     track_claim_letters,
 )
 
@@ -62,17 +54,7 @@ def _cron(job: Any, **schedule: Any) -> Any:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [
-        deliver_outbound,
-        process_amocrm_delivery,
-        sync_fulfilment,
-        register_invoice,
-        issue_invoice_upd,
-        push_credit_terms,
-        post_spec_receipts,
-        issue_spec_documents,
-        draft_claim_letter,
-    ]
+    functions: ClassVar[list[Any]] = list(FUNCTIONS)
     cron_jobs: ClassVar[list[Any]] = [
         _cron(sweep, second=0, run_at_startup=True, unique=True, timeout=SWEEP_TIMEOUT_SECONDS),
         _cron(track_claim_letters, minute={5}, second=0, unique=True, timeout=300),

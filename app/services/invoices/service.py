@@ -43,6 +43,7 @@ from app.services.invoices.discounts import DiscountApprovalService, discount_ac
 from app.services.invoices.numbering import format_invoice_number
 from app.services.kernel.common import ensure_version, touch
 from app.services.kernel.history import HistoryService, snapshot
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.outbox import OutboxService
 from app.services.kernel.pagination import Page, newest_first
 from app.services.kernel.ports import Erp, ErpInvoice, ErpInvoiceLine
@@ -103,9 +104,9 @@ class LineChange:
     discount_percent: Decimal | None = None
 
 
-REGISTER_JOB = "register_invoice"
+REGISTER_JOB = JobKind("register_invoice", "invoice-1c")
 REGISTER_RETRY_AFTER = timedelta(minutes=2)
-UPD_JOB = "issue_invoice_upd"
+UPD_JOB = JobKind("issue_invoice_upd", "invoice-upd")
 LINE_NAME_LENGTH = 300  # invoice_lines.name, as order_lines.name
 
 
@@ -135,7 +136,7 @@ async def record_shipment(uow: UnitOfWork, order_id: int, shipped_on: date) -> I
         invoice.due_on = due_after_shipment(shipped_on, invoice.deferment_days, uow.calendar)
     touch(invoice, uow)
     # The УПД goes with the goods: the worker has 1C make it (the sweep retries what failed).
-    uow.after_commit(UPD_JOB, invoice.id, job_id=f"invoice-upd:{invoice.id}")
+    uow.after_commit(UPD_JOB, invoice.id)
     HistoryService(uow).record(
         "invoice",
         invoice.id,
@@ -230,7 +231,7 @@ class InvoiceService:
         self._keep_revision(invoice, reason=None)
         orders.move(order, "invoice", {"invoice_id": invoice.id, "number": invoice.number})
         # "Create the invoice (in 1C)": the worker registers it through the 1C port after the commit.
-        self.uow.after_commit(REGISTER_JOB, invoice.id, job_id=f"invoice-1c:{invoice.id}")
+        self.uow.after_commit(REGISTER_JOB, invoice.id)
         await self.uow.session.flush()
         self.history.record(
             "invoice",
@@ -719,12 +720,11 @@ class InvoiceService:
 
     def request_procure(self, invoice: Invoice) -> None:
         """Have the worker write the invoice again in 1C with every line «procure separately»."""
-        self.uow.after_commit(REGISTER_JOB, invoice.id, job_id=f"invoice-1c-procure:{invoice.id}")
+        self.uow.after_commit(REGISTER_JOB, invoice.id, "procure")
 
     def request_revision(self, invoice: Invoice) -> None:
         """Have the worker write the invoice's current revision to 1C (once for each revision)."""
-        job_id = f"invoice-1c-revision:{invoice.id}:{invoice.revision}"
-        self.uow.after_commit(REGISTER_JOB, invoice.id, job_id=job_id)
+        self.uow.after_commit(REGISTER_JOB, invoice.id, "revision", invoice.revision)
 
     async def record_procure(self, invoice_id: int, revision: int) -> None:
         invoice = await self.uow.session.get(Invoice, invoice_id)

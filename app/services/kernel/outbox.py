@@ -25,18 +25,19 @@ from app.models.reconciliations import ReconciliationAct
 from app.models.reports import DailyReport
 from app.models.specs import Spec
 from app.models.tasks import Task
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.pagination import Page, newest_first
 from app.services.kernel.permissions import Permission, has
 from app.services.kernel.scope import Scope
 from app.services.kernel.unit_of_work import UnitOfWork
 
-DELIVER_JOB = "deliver_outbound"
+DELIVER_JOB = JobKind("deliver_outbound", "outbound")
 # Backoff between attempts: 1, 2, 4, ... minutes, capped at an hour.
 MAX_BACKOFF = timedelta(hours=1)
 
 
 def job_id(message_id: int, attempts: int) -> str:
-    return f"outbound:{message_id}:{attempts}"
+    return DELIVER_JOB.run_id(message_id, attempts)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class OutboxService:
             self.uow.session.add_all(made.values())
             await self.uow.session.flush()
             for message in made.values():
-                self.uow.after_commit(DELIVER_JOB, message.id, job_id=job_id(message.id, 0))
+                self.uow.after_commit(DELIVER_JOB, message.id, 0)
         # A key given twice is created by its first draft only.
         fresh = set(made)
         result: list[tuple[OutboundMessage, bool]] = []

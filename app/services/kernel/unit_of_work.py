@@ -12,6 +12,7 @@ from app.core.clock import Clock
 from app.core.logging import get_logger
 from app.models.directory import Employee
 from app.services.kernel.actor_cache import ACTORS_CHANGED, ActorCache
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.ports import JobQueue, Notices
 from app.services.kernel.rendering import Renderer, default_renderer
 
@@ -38,10 +39,12 @@ class UnitOfWork:
     notices: Notices | None = None  # how the other processes are told
     renderer: Renderer = field(default_factory=default_renderer)  # documents are made in its processes
 
-    def after_commit(self, function: str, *args: Any, job_id: str) -> None:
-        """Queue a job to be enqueued once the transaction has committed (never before)."""
+    def after_commit(self, kind: JobKind, subject: int, *run: object) -> None:
+        """Queue a job about ``subject`` to be enqueued once the transaction has committed (never
+        before), under the id ``run`` tells apart from the kind's other runs."""
+        job_id = kind.run_id(subject, *run)
         if all(j.job_id != job_id for j in self.jobs):
-            self.jobs.append(PendingJob(function, args, job_id))
+            self.jobs.append(PendingJob(kind.function, (subject,), job_id))
 
     async def commit(self, queue: JobQueue | None) -> None:
         await self.session.commit()

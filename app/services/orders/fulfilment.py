@@ -16,12 +16,13 @@ from app.models.tasks import TaskSubject
 from app.services.directory.onec_refusals import refused
 from app.services.kernel.common import ensure_version
 from app.services.kernel.history import HistoryService
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.ports import Erp
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.orders.requisitions import RequisitionService
 from app.services.orders.service import OrderService
 
-SYNC_JOB = "sync_fulfilment"
+SYNC_JOB = JobKind("sync_fulfilment", "fulfilment")
 # A sync the worker did not finish (1C down, the job lost) is taken again after this long.
 SYNC_RETRY_AFTER = timedelta(minutes=2)
 
@@ -92,7 +93,7 @@ class FulfilmentService:
             decisions[str(line.position)] = line.fulfilment.value
         orders.move(order, "fulfil", {"lines": decisions})
         await self.uow.session.flush()
-        self.uow.after_commit(SYNC_JOB, order.id, job_id=f"fulfilment:{order.id}:{order.version}")
+        self.uow.after_commit(SYNC_JOB, order.id, order.version)
         return order
 
     async def _booked(self, order_id: int) -> dict[int, Requisition]:

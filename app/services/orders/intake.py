@@ -27,6 +27,7 @@ from app.schemas.orders import OrderCreate
 from app.services.directory.clients import ClientService
 from app.services.directory.employees import first_active_with_role
 from app.services.kernel.common import storable
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.ports import CrmLead, Erp
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.orders.refused_deliveries import RefusedDeliveries
@@ -35,7 +36,7 @@ from app.services.orders.service import OrderService
 log = get_logger(__name__)
 
 SOURCE = "amocrm"
-PROCESS_JOB = "process_amocrm_delivery"
+PROCESS_JOB = JobKind("process_amocrm_delivery", "amocrm")
 MAX_ATTEMPTS = 10
 # A delivery still "received" this long after its last try is taken again by the sweep.
 
@@ -86,7 +87,7 @@ class AmoCrmIntake:
         }
         (delivery,) = await insert_persistent(self.uow.session, WebhookDelivery, [row])
         if reason is None:
-            self.uow.after_commit(PROCESS_JOB, delivery.id, job_id=f"amocrm:{delivery.id}:0")
+            self.uow.after_commit(PROCESS_JOB, delivery.id, 0)
         return Verdict(delivery, reason, status)
 
     def _judge(self, token: str, text: str, content_type: str | None) -> tuple[str | None, int]:

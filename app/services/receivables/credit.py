@@ -23,6 +23,7 @@ from app.services.directory.onec_refusals import refused
 from app.services.directory.tasks import TaskService
 from app.services.kernel.common import ensure_version
 from app.services.kernel.history import HistoryService, snapshot
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.pagination import Page, newest_first
 from app.services.kernel.permissions import management_roles
 from app.services.kernel.ports import Erp
@@ -30,7 +31,7 @@ from app.services.kernel.state_machine import StateMachine
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.money.format import format_rub
 
-PUSH_JOB = "push_credit_terms"
+PUSH_JOB = JobKind("push_credit_terms", "credit-1c")
 DECISION_WORKING_DAYS = 2
 
 TRANSITIONS: dict[str, tuple[frozenset[CreditRequestStatus], CreditRequestStatus]] = {
@@ -189,7 +190,7 @@ class CreditService:
             self.history,
             {"comment": data.comment, "effective_from": str(terms.effective_from)},
         )
-        self.uow.after_commit(PUSH_JOB, request.id, job_id=f"credit-1c:{request.id}")
+        self.uow.after_commit(PUSH_JOB, request.id)
         return request
 
     async def reject(self, request_id: int, data: CreditDecision, if_match: int | None) -> CreditRequest:

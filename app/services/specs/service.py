@@ -50,6 +50,7 @@ from app.services.documents.spec import (
 from app.services.invoices.service import InvoiceService
 from app.services.kernel.common import ensure_version, touch
 from app.services.kernel.history import HistoryService, snapshot
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.outbox import OutboxService
 from app.services.kernel.pagination import Page, newest_first
 from app.services.kernel.ports import Erp, Storage
@@ -80,8 +81,8 @@ OPEN_ORDER_STATES = frozenset({OrderStatus.ACCEPTED, OrderStatus.INVOICED})
 PROCURED_ORDER_STATES = frozenset(
     {OrderStatus.FULFILMENT, OrderStatus.SENT_TO_WAREHOUSE, OrderStatus.WAITING_FOR_SUPPLY}
 )
-RECEIPTS_JOB = "post_spec_receipts"
-DOCUMENTS_JOB = "issue_spec_documents"
+RECEIPTS_JOB = JobKind("post_spec_receipts", "spec-receipts")
+DOCUMENTS_JOB = JobKind("issue_spec_documents", "spec-upd")
 # A 1C step the worker did not finish (1C down, the job lost) is taken again after this long.
 RETRY_AFTER = timedelta(minutes=2)
 # Supply checks and signs the spec by the end of the next working day (step 10).
@@ -850,7 +851,7 @@ class SpecService:
         spec.goods_ready_at = self.uow.clock.now()
         self._move(spec, "goods_ready")
         await self.uow.session.flush()
-        self.uow.after_commit(RECEIPTS_JOB, spec.id, job_id=f"spec-receipts:{spec.id}")
+        self.uow.after_commit(RECEIPTS_JOB, spec.id)
         return spec
 
     def _without_receipt(self, spec: Spec) -> Select[Any]:
@@ -899,7 +900,7 @@ class SpecService:
             spec.documents_requested_at = self.uow.clock.now()
             self._move(spec, "issue_documents")
         await self.uow.session.flush()
-        self.uow.after_commit(DOCUMENTS_JOB, spec.id, job_id=f"spec-upd:{spec.id}")
+        self.uow.after_commit(DOCUMENTS_JOB, spec.id)
         return spec
 
     async def documents_plan(self, spec_id: int) -> str | None:

@@ -285,7 +285,7 @@ class CollectionSweep:
             case.claim_requested_on = today
         await self.workflow.move_to(case, move.stage, move.event, payload)
         if move.stage == CaseStage.CLAIM_REQUESTED:
-            self.uow.after_commit(DRAFT_JOB, case.id, job_id=f"claim-draft:{case.id}")
+            self.uow.after_commit(DRAFT_JOB, case.id)
         if move.ends is not None:
             await self.workflow.close_step_tasks(case, move.ends)
 

@@ -30,11 +30,12 @@ from app.services.directory.employees import first_active_with_role
 from app.services.directory.tasks import ACTIVE, NewTask, TaskService
 from app.services.kernel.common import ensure_version
 from app.services.kernel.history import HistoryService
+from app.services.kernel.jobs import JobKind
 from app.services.kernel.state_machine import StateMachine
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection import policy
 
-DRAFT_JOB = "draft_claim_letter"
+DRAFT_JOB = JobKind("draft_claim_letter", "claim-draft")
 ZERO = Decimal(0)
 
 # action -> (stages it is allowed from, stage it leads to; None: stays)
