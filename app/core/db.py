@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar, TypeVar, cast
@@ -200,17 +203,46 @@ def str_enum(enum_cls: type[Any], length: int = 32) -> Enum:
 
 
 T = TypeVar("T", bound=Base)
-_INSERTS: dict[type[Base], tuple[ReturningInsert[Any], str, frozenset[str]]] = {}
 
 
-def _insert_of(cls: type[Base]) -> tuple[ReturningInsert[Any], str, frozenset[str]]:
+@dataclass(frozen=True)
+class _Insert:
+    statement: ReturningInsert[Any]
+    key: str  # the primary key's attribute
+    required: frozenset[str]  # the columns with no default, which every row must give
+    defaults: dict[str, Any]  # the others, with the model's default (a scalar, or None)
+    factories: tuple[tuple[str, Callable[[], Any]], ...]  # the defaults made per row (``default=dict``)
+
+
+_INSERTS: dict[type[Base], _Insert] = {}
+
+
+def _insert_of(cls: type[Base]) -> _Insert:
     found = _INSERTS.get(cls)
     if found is None:
         mapper = inspect(cls)
         (column,) = mapper.primary_key
         key = mapper.get_property_by_column(column).key
+        required: set[str] = set()
+        defaults: list[tuple[str, Any]] = []
+        factories: list[tuple[str, Callable[[], Any]]] = []
+        for attr in mapper.column_attrs:
+            (col,) = attr.columns
+            if col is column:
+                continue
+            default = col.default
+            if default is not None and default.is_scalar:
+                defaults.append((attr.key, default.arg))
+            elif default is not None and default.is_callable:
+                # SQLAlchemy wraps ``default=dict`` as a function of the execution context.
+                make = default.arg
+                factories.append((attr.key, functools.partial(make, None)))
+            elif default is None and col.nullable and col.server_default is None:
+                defaults.append((attr.key, None))
+            else:
+                required.add(attr.key)
         statement = insert(cls).returning(column, sort_by_parameter_order=True)
-        found = (statement, key, frozenset(mapper.columns.keys()) - {key})
+        found = _Insert(statement, key, frozenset(required), dict(defaults), tuple(factories))
         _INSERTS[cls] = found
     return found
 
@@ -226,24 +258,26 @@ async def insert_persistent(
 
     For a hot path that writes many new rows: the unit of work (object construction, flush
     planning, attribute history) costs several times the statement itself. What is pending in the
-    session is flushed first, as before a query. Every row must give every column but the primary
-    key, with the values the database keeps (the objects are built from them, not read back);
-    relationships are left unloaded (set them with ``set_committed_value``)."""
+    session is flushed first, as before a query. A row gives every column that has no default; the
+    others take the model's default (``None`` for a nullable column without one) as the ORM would,
+    so the objects are built from what the database keeps, not read back. Relationships are left
+    unloaded (set them with ``set_committed_value``)."""
     if not rows:
         return []
-    statement, key, columns = _insert_of(cls)
-    if missing := columns - rows[0].keys():
+    plan = _insert_of(cls)
+    if missing := plan.required - rows[0].keys():
         raise ValueError(f"{cls.__name__}: no value for {', '.join(sorted(missing))}")
+    full = [{**plan.defaults, **{k: make() for k, make in plan.factories}, **row} for row in rows]
     await session.flush()  # what is pending goes first: the rows may refer to it
     connection = await session.connection()
-    idents = (await connection.execute(statement, rows)).scalars().all()
+    idents = (await connection.execute(plan.statement, full)).scalars().all()
     new = inspect(cls).class_manager.new_instance
     objects: list[T] = []
-    for ident, values in zip(idents, rows, strict=True):
+    for ident, values in zip(idents, full, strict=True):
         obj = cast(T, new())
         # Straight into the state (what loading does): no attribute events, no history.
         obj.__dict__.update(values)
-        obj.__dict__[key] = ident
+        obj.__dict__[plan.key] = ident
         make_transient_to_detached(obj)
         objects.append(obj)
     if attach:

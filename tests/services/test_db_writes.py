@@ -118,15 +118,40 @@ async def test_rows_inserted_unattached_are_written_and_read_as_detached_objects
         assert await session.scalar(select(func.count()).select_from(OrderLine)) == 1
 
 
-async def test_a_row_without_every_column_is_refused_before_anything_is_written(
+async def test_a_row_without_a_column_that_has_no_default_is_refused_before_anything_is_written(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     row = order_row()
-    del row["proposal_id"], row["cancel_reason"]
+    del row["status"], row["created_at"]
     async with session_factory() as session:
-        with pytest.raises(ValueError, match="cancel_reason, proposal_id"):
+        with pytest.raises(ValueError, match="created_at, status"):
             await insert_persistent(session, Order, [row])
         assert await session.scalar(select(Order.id)) is None
+
+
+async def test_columns_a_row_leaves_out_take_the_models_defaults_as_the_orm_gives_them(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    row = order_row()
+    for column in ("version", "problems", "credit_approved", "cancel_reason", "proposal_id", "external_id"):
+        del row[column]
+    async with session_factory() as session:
+        (fast, other) = await insert_persistent(session, Order, [row, dict(row)], attach=False)
+        session.add(orm := Order(**row))
+        await session.flush()
+        expected = {"version": 1, "problems": {}, "credit_approved": None, "cancel_reason": None}
+        for order in (fast, orm):
+            assert {k: getattr(order, k) for k in expected} == expected
+            assert order.proposal_id is None
+            assert order.external_id is None
+        # A default made per row (``default=dict``) is a new object for each.
+        assert fast.problems is not other.problems
+        await session.commit()
+    async with session_factory() as session:
+        stored = await session.get(Order, fast.id)
+        assert stored is not None
+        assert stored.version == 1
+        assert stored.problems == {}
 
 
 @pytest.fixture

@@ -16,9 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Date, Integer, Select, bindparam, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core.db import insert_persistent
 from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client
 from app.models.deliveries import Delivery
@@ -40,6 +38,7 @@ from app.services.kernel.scope import Scope
 from app.services.kernel.state_machine import StateMachine
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.money.format import format_rub
+from app.services.orders.repository import OrderRepository
 from app.services.specs.closing import cancel_spec_of_order
 
 # The chat «Заявки на склад».
@@ -191,15 +190,6 @@ def missing_fields_of(values: dict[str, Any]) -> list[str]:
     """``missing_fields`` of a line not yet written (its values)."""
     skip = values.get("not_applicable") or []
     return [f for f in REQUIRED_LINE_FIELDS if not values.get(f) and f not in skip]
-
-
-# The line columns an intake line does not set (a line from a proposal does).
-_LINE_DEFAULTS: dict[str, Any] = {
-    "fulfilment": None,
-    "reserved_ref": None,
-    "agreed_price": None,
-    "unit": None,
-}
 
 
 class ClientPeople(NamedTuple):
@@ -492,45 +482,36 @@ class OrderService:
                 lines, unchecked = [_as_written(line) for line in data.lines], True
         now = self.uow.clock.now()
         actor = self.uow.actor
-        line_rows = [{"position": i + 1, **_LINE_DEFAULTS, **values} for i, values in enumerate(lines)]
-        # Checked before the first write: a new order is inserted once, already accepted or waiting.
+        # Checked before the first write: a new order is written once, already accepted or waiting.
         gaps = [] if data.client_id is not None else ["client"]
-        if not line_rows:
+        if not lines:
             gaps.append("lines")
         if unchecked:
             gaps.append("catalogue")
-        incomplete = {row["position"]: missing_fields_of(row) for row in line_rows if missing_fields_of(row)}
+        incomplete = {
+            i: missing_fields_of(line) for i, line in enumerate(lines, 1) if missing_fields_of(line)
+        }
         problems = self._problems(gaps, incomplete, credit)
         gaps = problems["order"]
         status = OrderStatus.ACCEPTED if not gaps and not incomplete else OrderStatus.NEEDS_CLARIFICATION
-        order_row = {
-            "channel": data.channel,
-            "source": source,
-            "external_id": external_id,
-            "client_id": data.client_id,
-            "manager_id": data.manager_id or (client.manager_id if client else None),
-            "assistant_id": data.assistant_id or (client.assistant_id if client else None),
-            "taken_by_id": actor.id if actor else taken_by_id,
-            "raw_text": data.raw_text,
-            "text_search": data.raw_text.lower() if data.raw_text is not None else None,
-            "status": status,
-            "problems": problems,
-            "credit_approved": None,
-            "cancel_reason": None,
-            "proposal_id": None,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
-        # The order, its lines and its events are three statements, not the unit of work's flush
-        # (which cost most of the CPU of an intake). Nothing below changes the new order or its
-        # lines, so they are not put in the session: they come back detached, fully loaded.
-        session = self.uow.session
-        (order,) = await insert_persistent(session, Order, [order_row], attach=False)
-        for row in line_rows:
-            row["order_id"] = order.id
-        order_lines = await insert_persistent(session, OrderLine, line_rows, attach=False)
-        set_committed_value(order, "lines", order_lines)
+        order = await OrderRepository(self.uow.session).add_new(
+            {
+                "channel": data.channel,
+                "source": source,
+                "external_id": external_id,
+                "client_id": data.client_id,
+                "manager_id": data.manager_id or (client.manager_id if client else None),
+                "assistant_id": data.assistant_id or (client.assistant_id if client else None),
+                "taken_by_id": actor.id if actor else taken_by_id,
+                "raw_text": data.raw_text,
+                "text_search": data.raw_text.lower() if data.raw_text is not None else None,
+                "status": status,
+                "problems": problems,
+                "created_at": now,
+                "updated_at": now,
+            },
+            lines,
+        )
         received = self._snapshot(order) | {"status": OrderStatus.RECEIVED.value}
         events = [self.history.row("order", order.id, "received", None, received)]
         check = self._check_event(order, OrderStatus.RECEIVED)
