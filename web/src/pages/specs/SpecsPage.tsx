@@ -105,7 +105,7 @@ export function SpecsPage() {
                 </Table.Td>
                 <Table.Td>{s.invoice_number ? `№ ${s.invoice_number}` : "—"}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light" data-testid="spec-status">
+                  <Badge variant="light" data-testid="spec-row-status">
                     {SPEC_STATUS[s.status]}
                   </Badge>
                 </Table.Td>
