@@ -227,7 +227,7 @@ function Signature({ spec }: { spec: Spec }) {
             {spec.signed_revision}, {spec.signed_via === "scan" ? "скан бумажной копии" : "в системе"}
           </Text>
           {spec.signed_filename ? (
-            <Anchor component="button" type="button" size="sm"
+            <Anchor component="button" type="button" size="sm" style={{ alignSelf: "flex-start" }}
               onClick={() =>
                 void save(api.GET("/api/v1/specs/{spec_id}/signed-file", { params: { path: { spec_id: spec.id } }, parseAs: "blob" }),
                   spec.signed_filename ?? "ТЗ.pdf").catch(onProblem)
