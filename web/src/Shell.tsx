@@ -24,6 +24,7 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
     testId: "nav-requisitions",
     shown: (p) => p.has("requisitions:read"),
   },
+  { to: "/specs", label: "ТЗ в швейный цех", testId: "nav-specs", shown: (p) => p.has("specs:read") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

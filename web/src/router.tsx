@@ -117,9 +117,26 @@ const requisitionsRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/requisitions/RequisitionsPage"), "RequisitionsPage"),
 });
 
+// «ТЗ в швейный цех»: the list and one spec.
+const specsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/specs",
+  component: lazyRouteComponent(() => import("./pages/specs/SpecsPage"), "SpecsPage"),
+});
+
+export const specRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/specs/$specId",
+  params: {
+    parse: (p: { specId: string }) => ({ specId: Number(p.specId) }),
+    stringify: (p: { specId: number }) => ({ specId: String(p.specId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/specs/SpecPage"), "SpecPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute]),
+  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute, specsRoute, specRoute]),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

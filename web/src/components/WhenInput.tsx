@@ -25,20 +25,12 @@ export function WhenInput({
   const [day = "", time = ""] = value ? value.split("T") : [];
   return (
     <Group grow align="flex-start" gap="xs">
-      <DateInput
+      <DayInput
         label={label}
-        placeholder="ДД.ММ.ГГГГ"
-        valueFormat="DD.MM.YYYY"
-        locale="ru"
-        clearable
-        dateParser={(input) => {
-          const parsed = dayjs(input, "DD.MM.YYYY", true);
-          return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
-        }}
-        value={day || null}
+        value={day}
         onChange={(next) => onChange(next ? `${next}T${time || "10:00"}` : "")}
         error={error}
-        data-testid={`${testId}-date`}
+        testId={`${testId}-date`}
       />
       <TimeInput
         label="Время (МСК)"
@@ -48,5 +40,33 @@ export function WhenInput({
         data-testid={`${testId}-time`}
       />
     </Group>
+  );
+}
+
+/** A date typed as «07.12.2026» or picked in the calendar: `YYYY-MM-DD`, or "" for none (one Tab stop,
+ * unlike the browser's own date field). */
+export function DayInput({ label, value, onChange, error, testId }: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  testId?: string;
+}) {
+  return (
+    <DateInput
+      label={label}
+      placeholder="ДД.ММ.ГГГГ"
+      valueFormat="DD.MM.YYYY"
+      locale="ru"
+      clearable
+      dateParser={(input) => {
+        const parsed = dayjs(input, "DD.MM.YYYY", true);
+        return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
+      }}
+      value={value || null}
+      onChange={(next) => onChange(next ?? "")}
+      error={error}
+      data-testid={testId}
+    />
   );
 }
