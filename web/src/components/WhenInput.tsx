@@ -5,6 +5,12 @@ import customParseFormat from "dayjs/plugin/customParseFormat";
 
 dayjs.extend(customParseFormat);
 
+/** A day typed as «07.12.2026» as `YYYY-MM-DD`, or null when it is not one. */
+export function parseDay(input: string): string | null {
+  const parsed = dayjs(input, "DD.MM.YYYY", true);
+  return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
+}
+
 /** A wall-clock moment in the department's zone: `YYYY-MM-DDTHH:mm`, or "" for none. */
 export type When = string;
 
@@ -31,10 +37,7 @@ export function WhenInput({
         valueFormat="DD.MM.YYYY"
         locale="ru"
         clearable
-        dateParser={(input) => {
-          const parsed = dayjs(input, "DD.MM.YYYY", true);
-          return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
-        }}
+        dateParser={parseDay}
         value={day || null}
         onChange={(next) => onChange(next ? `${next}T${time || "10:00"}` : "")}
         error={error}
