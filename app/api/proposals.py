@@ -46,8 +46,8 @@ from app.schemas.proposals import (
     ProposalUpdate,
     PurchasePriceAnswer,
 )
-from app.services.images import Crop
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
+from app.services.media.images import Crop
 from app.services.proposals import (
     ProposalService,
     allowed_actions,

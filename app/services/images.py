@@ -16,7 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.core.errors import FieldError
 from app.core.logging import get_logger
-from app.services.pdf_logo import PRINT_SIDE
+from app.services.media.pdf_logo import PRINT_SIDE
 
 log = get_logger(__name__)
 
@@ -145,13 +145,13 @@ def print_copy(image: CheckedImage, crop: Crop | None = None) -> bytes:
 # A drawing of a PDF logo runs in a process of its own, bounded in time and memory, with no more
 # of the environment than it takes to start (no database URL, no tokens), at most two at once.
 PDF_DRAW_SECONDS = 10.0
-_DRAW_COMMAND = (sys.executable, "-m", "app.services.pdf_logo")
+_DRAW_COMMAND = (sys.executable, "-m", "app.services.media.pdf_logo")
 _DRAW_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG")
 _DRAWINGS = asyncio.Semaphore(2)
 
 
 async def draw_pdf_logo(content: bytes, seconds: float = PDF_DRAW_SECONDS) -> bytes | None:
-    """A PDF logo's print copy, drawn by ``app.services.pdf_logo`` in a child process: PDFium parses
+    """A PDF logo's print copy, drawn by ``app.services.media.pdf_logo`` in a child process: PDFium parses
     a file from outside, and a PDF made to keep it busy, to eat memory or to crash it costs that
     process, killed after ``seconds``, not the API's. None then, as for any PDF that cannot be
     drawn (the document names the file instead)."""

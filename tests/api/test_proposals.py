@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from app.services.money.format import format_rub
 from PIL import Image
 
 from app.core.clock import FixedClock
 from app.models.directory import Role
-from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import deliver_outbound, sweep
 from tests.support.helpers import problem

@@ -33,13 +33,16 @@ from app.schemas.proposals import (
     ProposalUpdate,
     PurchasePriceAnswer,
 )
-from app.services.common import ensure_version, touch
-from app.services.history import HistoryService, snapshot
-from app.services.images import Crop, check_crop, check_image, print_copy
-from app.services.invoicing.format import format_rub
-from app.services.outbox import OutboxService
-from app.services.pagination import Page, decode_cursor, newest_first, page_of
-from app.services.ports import Erp, Storage
+from app.services.directory.tasks import TaskService
+from app.services.kernel.common import ensure_version, touch
+from app.services.kernel.history import HistoryService, snapshot
+from app.services.kernel.outbox import OutboxService
+from app.services.kernel.pagination import Page, decode_cursor, newest_first, page_of
+from app.services.kernel.ports import Erp, Storage
+from app.services.kernel.scope import Scope
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.media.images import Crop, check_crop, check_image, print_copy
+from app.services.money.format import format_rub
 from app.services.proposals.printing import ProposalPrinting
 from app.services.proposals.rules import (
     ACTIONS,
@@ -47,9 +50,6 @@ from app.services.proposals.rules import (
     SUPPLY_CHANNEL,
     markup_price,
 )
-from app.services.scope import Scope
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
