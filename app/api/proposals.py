@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Depends, File, Path, Query, Response, UploadFile, status
+from fastapi import Depends, File, Form, Path, Query, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 
 from app.api.actions import offered
@@ -27,11 +27,13 @@ from app.api.deps import (
     set_etag,
 )
 from app.api.routing import api_router
+from app.core.errors import FieldError
 from app.models.proposals import Proposal, ProposalStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.proposals import (
     BelowCostApproval,
+    PriceRequestRead,
     ProposalComment,
     ProposalCreate,
     ProposalDocumentRead,
@@ -45,6 +47,7 @@ from app.schemas.proposals import (
     PurchasePriceAnswer,
 )
 from app.services.kernel.permissions import Permission
+from app.services.media.images import Crop
 from app.services.proposals import (
     ProposalService,
     allowed_actions,
@@ -164,6 +167,37 @@ async def list_proposals(
     return Page(items=await to_reads(proposals, list(result.items)), next_cursor=result.next_cursor)
 
 
+@router.get("/price-requests", dependencies=READ, operation_id="list_price_requests")
+async def price_requests(proposals: ServiceDep, page: PageDep) -> Page[PriceRequestRead]:
+    """Supply's queue: the non-standard positions of open proposals waiting for their purchase price,
+    the longest waiting first (the overdue ones, past the hours after which the chat is reminded,
+    before the rest). Answer each with `POST …/lines/{position}/purchase-price`."""
+    result = await proposals.price_requests(page.cursor, page.limit)
+    return Page(
+        items=[
+            PriceRequestRead(
+                proposal_id=r.proposal.id,
+                proposal_version=r.proposal.version,
+                proposal_due_at=r.proposal.due_at,
+                client_id=r.proposal.client_id,
+                client_name=r.client_name,
+                position=r.line.position,
+                name=r.line.name,
+                description=r.line.description,
+                quantity=r.line.quantity,
+                unit=r.line.unit,
+                has_photo=r.line.photo_key is not None,
+                requested_at=r.requested_at,
+                reminders=r.line.reminders,
+                due_at=r.due_at,
+                overdue=r.overdue,
+            )
+            for r in result.items
+        ],
+        next_cursor=result.next_cursor,
+    )
+
+
 @router.get("/{proposal_id:int}", dependencies=READ)
 async def get_proposal(proposal_id: PathId, proposals: ServiceDep, response: Response) -> ProposalRead:
     """One proposal with its lines, totals and (for staff) purchase prices and margins."""
@@ -238,11 +272,36 @@ async def set_photo(
     settings: SettingsDep,
     version: IfMatchDep,
     response: Response,
+    crop_left: Annotated[
+        int | None, Form(ge=0, le=100_000, description="The printed square's left edge, px")
+    ] = None,
+    crop_top: Annotated[
+        int | None, Form(ge=0, le=100_000, description="The printed square's top edge, px")
+    ] = None,
+    crop_side: Annotated[
+        int | None, Form(ge=1, le=100_000, description="The printed square's side, px")
+    ] = None,
 ) -> ProposalRead:
-    """Upload the line's photo (multipart form field `file`); its type is told by its content."""
+    """Upload the line's photo (multipart form field `file`); its type is told by its content. The
+    document prints the whole picture in its square, or only the square `crop_left`, `crop_top`,
+    `crop_side` (pixels of the picture as shown, turned upright by its EXIF orientation; the three
+    together or none). The photo is kept as uploaded either way."""
     content = await file.read(settings.proposals.max_photo_bytes + 1)
     await file.close()
-    return await _one(proposals, await proposals.set_photo(proposal_id, position, content, version), response)
+    crop = _crop(crop_left, crop_top, crop_side)
+    return await _one(
+        proposals, await proposals.set_photo(proposal_id, position, content, version, crop), response
+    )
+
+
+def _crop(left: int | None, top: int | None, side: int | None) -> Crop | None:
+    given = {"crop_left": left, "crop_top": top, "crop_side": side}
+    if all(v is None for v in given.values()):
+        return None
+    if left is None or top is None or side is None:
+        missing = next(name for name, v in given.items() if v is None)
+        raise FieldError(missing, "a crop needs crop_left, crop_top and crop_side together")
+    return Crop(left, top, side)
 
 
 @router.get(
@@ -252,9 +311,16 @@ async def set_photo(
     dependencies=READ,
     operation_id="proposal_line_photo",
 )
-async def get_photo(proposal_id: PathId, position: Position, proposals: ServiceDep) -> Response:
-    """The line's photo as uploaded."""
-    content, content_type = await proposals.photo(proposal_id, position)
+async def get_photo(
+    proposal_id: PathId,
+    position: Position,
+    proposals: ServiceDep,
+    printed: Annotated[
+        bool, Query(description="The copy the document prints (its square, as a JPEG)")
+    ] = False,
+) -> Response:
+    """The line's photo as uploaded, or the copy the document prints."""
+    content, content_type = await proposals.photo(proposal_id, position, printed)
     extension = content_type.rsplit("/", 1)[-1]
     return file_response(content, content_type, f"proposal-{proposal_id}-{position}.{extension}")
 

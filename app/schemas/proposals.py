@@ -169,3 +169,23 @@ class ProposalDocumentRead(ReadModel):
     total: Decimal
     created_at: Timestamp
     stored_at: Timestamp | None
+
+
+class PriceRequestRead(ReadModel):
+    """A non-standard position waiting for supply's purchase price."""
+
+    proposal_id: int
+    proposal_version: int = Field(description="The proposal's version: the If-Match of the answer")
+    proposal_due_at: Timestamp = Field(description="When the proposal itself is due")
+    client_id: int
+    client_name: str
+    position: int
+    name: str
+    description: str | None
+    quantity: int
+    unit: str
+    has_photo: bool
+    requested_at: Timestamp
+    reminders: int = Field(description="How many times the chat was reminded")
+    due_at: Timestamp = Field(description="When a reminder goes to the chat if it is still unanswered")
+    overdue: bool = Field(description="Past `due_at` and still unanswered")

@@ -438,3 +438,107 @@ async def test_a_head_may_not_approve_a_below_cost_price_on_their_own_proposal(
     approved = await client.post(url, headers=other.headers, json=approval)
     assert approved.status_code == 200, approved.text
     assert approved.json()["lines"][0]["below_cost_approved_by_id"] == other.id
+
+
+def _picture(width: int, height: int) -> bytes:
+    """Left half red, right half blue: a crop's side is told by its colour."""
+    picture = Image.new("RGB", (width, height), (255, 0, 0))
+    picture.paste((0, 0, 255), (width // 2, 0, width, height))
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_the_printed_square_is_cut_from_the_photo_as_asked(
+    client: httpx.AsyncClient, app: Any, people: dict[str, Any]
+) -> None:
+    proposal = await with_catalogue_line(client, app, people)
+    url = f"/api/v1/proposals/{proposal['id']}/lines/1/photo"
+    headers = people["assistant"].headers
+    photo = {"file": ("wide.png", _picture(80, 40), "image/png")}
+    # A square that leaves the picture, or a crop half given, is refused beside its field.
+    for crop, field in [
+        ({"crop_left": "50", "crop_top": "0", "crop_side": "40"}, "crop_left"),
+        ({"crop_left": "0", "crop_top": "10", "crop_side": "40"}, "crop_top"),
+        ({"crop_left": "0", "crop_top": "0"}, "crop_side"),
+        ({"crop_left": "0", "crop_top": "0", "crop_side": "0"}, "crop_side"),
+    ]:
+        problem(
+            await client.put(url, headers=headers | if_match(proposal), files=photo, data=crop), 422, field
+        )
+    unchanged = (await client.get(f"/api/v1/proposals/{proposal['id']}", headers=headers)).json()
+    assert (unchanged["version"], unchanged["lines"][0]["has_photo"]) == (proposal["version"], False)
+
+    # The right half's square: the print copy is that square, blue; the photo is kept whole.
+    response = await client.put(
+        url,
+        headers=headers | if_match(proposal),
+        files=photo,
+        data={"crop_left": "40", "crop_top": "0", "crop_side": "40"},
+    )
+    assert response.status_code == 200, response.text
+    printed = await client.get(url, headers=headers, params={"printed": "true"})
+    assert printed.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(printed.content)) as square:
+        assert square.size == (40, 40)
+        red, _, blue = square.convert("RGB").getpixel((20, 20))  # type: ignore[misc]
+        assert blue > 200 > red
+    whole = await client.get(url, headers=headers)
+    with Image.open(io.BytesIO(whole.content)) as kept:
+        assert (kept.format, kept.size) == ("PNG", (80, 40))
+
+
+async def test_supply_sees_the_price_requests_the_longest_waiting_first_and_overdue_marked(
+    client: httpx.AsyncClient, app: Any, people: dict[str, Any], clock: FixedClock
+) -> None:
+    a, supply = people["assistant"].headers, people["supply"].headers
+    older = await new_proposal(client, people)
+    newer = await new_proposal(client, people)
+    url = "/api/v1/proposals/{}/lines"
+
+    async def add(proposal: dict[str, Any], **line: Any) -> dict[str, Any]:
+        response = await client.post(url.format(proposal["id"]), headers=a, json={"quantity": 3} | line)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    older = await add(older, name="Куртка с логотипом по образцу", description="синяя")
+    older = await add(older, name="Жилет сигнальный", purchase_price="300.00")  # priced: no request
+    clock.advance(timedelta(hours=3))
+    newer = await add(newer, name="Фартук кожаный")
+    clock.advance(timedelta(hours=2))  # the older request is now 5 hours old: past the 4 of a reminder
+
+    listed = await client.get("/api/v1/proposals/price-requests", headers=supply)
+    assert listed.status_code == 200, listed.text
+    queue = [(r["proposal_id"], r["position"], r["name"], r["overdue"]) for r in listed.json()["items"]]
+    assert queue == [
+        (older["id"], 1, "Куртка с логотипом по образцу", True),
+        (newer["id"], 1, "Фартук кожаный", False),
+    ]
+    first = listed.json()["items"][0]
+    assert (first["proposal_version"], first["description"], first["quantity"]) == (
+        older["version"],
+        "синяя",
+        3,
+    )
+
+    # One at a time, the cursor carries on after the first.
+    one = (await client.get("/api/v1/proposals/price-requests", headers=supply, params={"limit": 1})).json()
+    rest = await client.get(
+        "/api/v1/proposals/price-requests", headers=supply, params={"limit": 1, "cursor": one["next_cursor"]}
+    )
+    assert [r["proposal_id"] for r in one["items"] + rest.json()["items"]] == [older["id"], newer["id"]]
+    problem(
+        await client.get("/api/v1/proposals/price-requests", headers=supply, params={"cursor": "nonsense"}),
+        422,
+        "cursor",
+    )
+
+    # Answered, it leaves the queue.
+    answered = await client.post(
+        f"/api/v1/proposals/{older['id']}/lines/1/purchase-price",
+        headers=supply | {"If-Match": f'"{first["proposal_version"]}"'},
+        json={"purchase_price": "1000.00"},
+    )
+    assert answered.status_code == 200, answered.text
+    left = (await client.get("/api/v1/proposals/price-requests", headers=supply)).json()["items"]
+    assert [r["proposal_id"] for r in left] == [newer["id"]]

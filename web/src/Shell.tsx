@@ -25,6 +25,8 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
     shown: (p) => p.has("requisitions:read"),
   },
   { to: "/specs", label: "ТЗ в швейный цех", testId: "nav-specs", shown: (p) => p.has("specs:read") },
+  { to: "/proposals", label: "Коммерческие предложения", testId: "nav-proposals", shown: (p) => p.has("proposals:read") },
+  { to: "/supply", label: "Снабжение", testId: "nav-supply", shown: (p) => p.has("proposals:price") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

@@ -134,9 +134,35 @@ export const specRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/specs/SpecPage"), "SpecPage"),
 });
 
+// «Коммерческие предложения» and supply's queue.
+const proposalsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/proposals",
+  component: lazyRouteComponent(() => import("./pages/proposals/ProposalsPage"), "ProposalsPage"),
+});
+
+export const proposalRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/proposals/$proposalId",
+  params: {
+    parse: (p: { proposalId: string }) => ({ proposalId: Number(p.proposalId) }),
+    stringify: (p: { proposalId: number }) => ({ proposalId: String(p.proposalId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/proposals/ProposalPage"), "ProposalPage"),
+});
+
+const supplyRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/supply",
+  component: lazyRouteComponent(() => import("./pages/supply/SupplyPage"), "SupplyPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute, specsRoute, specRoute]),
+  appRoute.addChildren([
+    todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute,
+    specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute,
+  ]),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

@@ -12,7 +12,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.core.errors import FieldError
 from app.core.logging import get_logger
@@ -42,6 +42,51 @@ class CheckedImage:
     @property
     def print_key(self) -> str:
         return f"photos/{self.digest}-print.jpg"
+
+    def print_key_of(self, crop: Crop | None) -> str:
+        """The print copy's key: one per picture and square cut from it."""
+        if crop is None:
+            return self.print_key
+        return f"photos/{self.digest}-print-{crop.left}-{crop.top}-{crop.side}.jpg"
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A square of a picture, in its pixels from the top left corner: what a document prints."""
+
+    left: int
+    top: int
+    side: int
+
+
+def check_crop(image: CheckedImage, crop: Crop, prefix: str = "crop_") -> Crop:
+    """A square that lies inside the picture as it is shown (turned upright by its EXIF orientation,
+    as browsers show it); anything else is a FieldError naming the coordinate."""
+    width, height = upright_size(image)
+    if crop.side < 1:
+        raise FieldError(f"{prefix}side", "the square needs a side of at least one pixel")
+    if crop.left < 0 or crop.left + crop.side > width:
+        raise FieldError(
+            f"{prefix}left",
+            f"the square of side {crop.side} at {crop.left} leaves the picture {width} px wide",
+        )
+    if crop.top < 0 or crop.top + crop.side > height:
+        raise FieldError(
+            f"{prefix}top",
+            f"the square of side {crop.side} at {crop.top} leaves the picture {height} px high",
+        )
+    return crop
+
+
+# EXIF orientations that turn a picture by a quarter: its width and height change places.
+_QUARTER_TURNS = {5, 6, 7, 8}
+
+
+def upright_size(image: CheckedImage) -> tuple[int, int]:
+    """Width and height as the picture is shown, turned upright by its EXIF orientation."""
+    with Image.open(io.BytesIO(image.content)) as probe:
+        turned = probe.getexif().get(0x0112) in _QUARTER_TURNS
+    return (image.height, image.width) if turned else (image.width, image.height)
 
 
 def check_image(content: bytes, max_bytes: int, field: str = "file") -> CheckedImage:
@@ -76,11 +121,15 @@ def check_image(content: bytes, max_bytes: int, field: str = "file") -> CheckedI
     return CheckedImage(content, content_type, extension, digest, width, height)
 
 
-def print_copy(image: CheckedImage) -> bytes:
-    """A JPEG at most 480 px a side on white: what documents embed (fast to render, small PDFs)."""
+def print_copy(image: CheckedImage, crop: Crop | None = None) -> bytes:
+    """A JPEG at most 480 px a side on white: what documents embed (fast to render, small PDFs);
+    of the ``crop`` square only, when one is given."""
     with Image.open(io.BytesIO(image.content)) as source:
         source.load()
-        picture = source.convert("RGBA") if source.mode in {"P", "LA", "PA"} else source
+        upright = ImageOps.exif_transpose(source) if crop is not None else source
+        picture = upright.convert("RGBA") if upright.mode in {"P", "LA", "PA"} else upright
+        if crop is not None:
+            picture = picture.crop((crop.left, crop.top, crop.left + crop.side, crop.top + crop.side))
         if picture.mode == "RGBA":
             background = Image.new("RGB", picture.size, (255, 255, 255))
             background.paste(picture, mask=picture.getchannel("A"))

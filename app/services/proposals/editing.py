@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
 from app.core.errors import FieldError, Forbidden, NotFound
-from app.models.clients import ClientContact
+from app.models.clients import Client, ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
 from app.models.orders import Order
@@ -37,11 +37,11 @@ from app.services.directory.tasks import TaskService
 from app.services.kernel.common import ensure_version, touch
 from app.services.kernel.history import HistoryService, snapshot
 from app.services.kernel.outbox import OutboxService
-from app.services.kernel.pagination import Page, newest_first
+from app.services.kernel.pagination import Page, decode_cursor, newest_first, page_of
 from app.services.kernel.ports import Erp, Storage
 from app.services.kernel.scope import Scope
 from app.services.kernel.unit_of_work import UnitOfWork
-from app.services.media.images import check_image, print_copy
+from app.services.media.images import Crop, check_crop, check_image, print_copy
 from app.services.money.format import format_rub
 from app.services.proposals.printing import ProposalPrinting
 from app.services.proposals.rules import (
@@ -50,6 +50,22 @@ from app.services.proposals.rules import (
     SUPPLY_CHANNEL,
     markup_price,
 )
+
+
+@dataclass(frozen=True)
+class PriceRequest:
+    """A non-standard position waiting for supply's purchase price."""
+
+    line: ProposalLine
+    proposal: Proposal
+    client_name: str
+    due_at: datetime
+    overdue: bool
+
+    @property
+    def requested_at(self) -> datetime:
+        assert self.line.price_requested_at is not None  # a request has been asked
+        return self.line.price_requested_at
 
 
 @dataclass(frozen=True)
@@ -362,19 +378,23 @@ class ProposalEditing:
         raise NotFound("proposal line", position)
 
     async def set_photo(
-        self, proposal_id: int, position: int, content: bytes, if_match: int | None
+        self, proposal_id: int, position: int, content: bytes, if_match: int | None, crop: Crop | None = None
     ) -> Proposal:
-        """The line's photo (steps 3, 8–9): a JPEG, PNG or WebP of bounded size, told by its content.
+        """The line's photo (steps 3, 8–9): a JPEG, PNG or WebP of bounded size, told by its content;
+        the document prints the ``crop`` square of it when one is given, else the whole picture.
 
         Pictures are stored under their content hash before anything is written to the database: a
         refused change leaves at most an unreferenced file, never a row pointing at nothing."""
         image = check_image(content, self.config.max_photo_bytes, "file")
-        printable = await asyncio.to_thread(print_copy, image)
+        if crop is not None:
+            check_crop(image, crop)
+        printable = await asyncio.to_thread(print_copy, image, crop)
+        print_key = image.print_key_of(crop)
         await self.storage.put(image.key, image.content, image.content_type)
-        await self.storage.put(image.print_key, printable, "image/jpeg")
+        await self.storage.put(print_key, printable, "image/jpeg")
         proposal, before = await self._editing(proposal_id, if_match)
         line = self._line(proposal, position)
-        line.photo_key, line.photo_print_key = image.key, image.print_key
+        line.photo_key, line.photo_print_key = image.key, print_key
         if line.nonstandard and line.purchase_price is None and line.price_requested_at is not None:
             # Supply finds the item by its photo: it follows the open price request to the chat.
             await OutboxService(self.uow).add(
@@ -394,10 +414,12 @@ class ProposalEditing:
             )
         return await self._settle(proposal, "photo_set", before)
 
-    async def photo(self, proposal_id: int, position: int) -> tuple[bytes, str]:
+    async def photo(self, proposal_id: int, position: int, printed: bool = False) -> tuple[bytes, str]:
+        """The line's photo as uploaded, or (``printed``) the copy the document prints."""
         proposal = await self.get(proposal_id)
         line = self._line(proposal, position)
-        stored = await self.storage.get(line.photo_key) if line.photo_key else None
+        key = line.photo_print_key if printed else line.photo_key
+        stored = await self.storage.get(key) if key else None
         if stored is None:
             raise NotFound("photo of line", position)
         return stored.content, stored.content_type
@@ -420,6 +442,48 @@ class ProposalEditing:
             dedupe_key=f"proposal-price-request:{line.id}",
             about=(MessageAbout.PROPOSAL, proposal.id),
         )
+
+    async def price_requests(self, cursor: str | None, limit: int) -> Page[PriceRequest]:
+        """Supply's queue (step 14): the non-standard positions of open proposals still waiting for
+        their purchase price, the longest waiting first, so those past the reminder's hours (overdue)
+        come before the rest."""
+        # Three columns, which the scope's one-column signature does not spell.
+        query = self.visible(
+            cast("Select[Any]", select(ProposalLine, Proposal, Client.name))
+            .join(Proposal, Proposal.id == ProposalLine.proposal_id)
+            .join(Client, Client.id == Proposal.client_id)
+            .where(
+                ProposalLine.nonstandard.is_(True),
+                ProposalLine.purchase_price.is_(None),
+                ProposalLine.price_requested_at.is_not(None),
+                Proposal.status.in_(EDITABLE),
+            )
+        )
+        if cursor is not None:
+            asked_text, after_id = decode_cursor(cursor, [str, int])
+            try:
+                asked = datetime.fromisoformat(asked_text)
+            except ValueError:
+                raise FieldError("cursor", "is not a cursor returned by this list") from None
+            query = query.where(
+                or_(
+                    ProposalLine.price_requested_at > asked,
+                    and_(ProposalLine.price_requested_at == asked, ProposalLine.id > after_id),
+                )
+            )
+        rows = (
+            await self.uow.session.execute(
+                query.order_by(ProposalLine.price_requested_at, ProposalLine.id).limit(limit + 1)
+            )
+        ).all()
+        now = self.uow.clock.now()
+        wait = timedelta(hours=self.config.supply_reminder_hours)
+        found = []
+        for line, proposal, client_name in rows:
+            asked = line.price_requested_at
+            assert asked is not None  # selected so
+            found.append(PriceRequest(line, proposal, client_name, asked + wait, asked + wait <= now))
+        return page_of(found, limit, lambda r: [r.requested_at.isoformat(), r.line.id])
 
     async def answer_price(
         self, proposal_id: int, position: int, data: PurchasePriceAnswer, if_match: int | None

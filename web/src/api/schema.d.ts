@@ -1420,6 +1420,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/proposals/price-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Price Requests
+         * @description Supply's queue: the non-standard positions of open proposals waiting for their purchase price,
+         *     the longest waiting first (the overdue ones, past the hours after which the chat is reminded,
+         *     before the rest). Answer each with `POST …/lines/{position}/purchase-price`.
+         */
+        get: operations["list_price_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/proposals/{proposal_id}": {
         parameters: {
             query?: never;
@@ -1498,12 +1520,15 @@ export interface paths {
         };
         /**
          * Get Photo
-         * @description The line's photo as uploaded.
+         * @description The line's photo as uploaded, or the copy the document prints.
          */
         get: operations["proposal_line_photo"];
         /**
          * Set Photo
-         * @description Upload the line's photo (multipart form field `file`); its type is told by its content.
+         * @description Upload the line's photo (multipart form field `file`); its type is told by its content. The
+         *     document prints the whole picture in its square, or only the square `crop_left`, `crop_top`,
+         *     `crop_side` (pixels of the picture as shown, turned upright by its EXIF orientation; the three
+         *     together or none). The photo is kept as uploaded either way.
          */
         put: operations["set_proposal_line_photo"];
         post?: never;
@@ -4009,6 +4034,21 @@ export interface components {
              * @description A JPEG, PNG or WebP picture
              */
             file: string;
+            /**
+             * Crop Left
+             * @description The printed square's left edge, px
+             */
+            crop_left?: number | null;
+            /**
+             * Crop Top
+             * @description The printed square's top edge, px
+             */
+            crop_top?: number | null;
+            /**
+             * Crop Side
+             * @description The printed square's side, px
+             */
+            crop_side?: number | null;
         };
         /** Body_upload_signed_spec_scan */
         Body_upload_signed_spec_scan: {
@@ -6389,6 +6429,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[PriceRequestRead] */
+        Page_PriceRequestRead_: {
+            /** Items */
+            items: components["schemas"]["PriceRequestRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
         /** Page[ProductStaffRead] */
         Page_ProductStaffRead_: {
             /** Items */
@@ -6788,6 +6838,62 @@ export interface components {
             category: string;
             /** Price */
             price: string;
+        };
+        /**
+         * PriceRequestRead
+         * @description A non-standard position waiting for supply's purchase price.
+         */
+        PriceRequestRead: {
+            /** Proposal Id */
+            proposal_id: number;
+            /**
+             * Proposal Version
+             * @description The proposal's version: the If-Match of the answer
+             */
+            proposal_version: number;
+            /**
+             * Proposal Due At
+             * Format: date-time
+             * @description When the proposal itself is due
+             */
+            proposal_due_at: string;
+            /** Client Id */
+            client_id: number;
+            /** Client Name */
+            client_name: string;
+            /** Position */
+            position: number;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string | null;
+            /** Quantity */
+            quantity: number;
+            /** Unit */
+            unit: string;
+            /** Has Photo */
+            has_photo: boolean;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Reminders
+             * @description How many times the chat was reminded
+             */
+            reminders: number;
+            /**
+             * Due At
+             * Format: date-time
+             * @description When a reminder goes to the chat if it is still unanswered
+             */
+            due_at: string;
+            /**
+             * Overdue
+             * @description Past `due_at` and still unanswered
+             */
+            overdue: boolean;
         };
         /**
          * PriceSource
@@ -13399,6 +13505,58 @@ export interface operations {
             };
         };
     };
+    list_price_requests: {
+        parameters: {
+            query?: {
+                /** @description Page size (at most the configured maximum) */
+                limit?: number | null;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PriceRequestRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_proposal: {
         parameters: {
             query?: never;
@@ -13818,7 +13976,10 @@ export interface operations {
     };
     proposal_line_photo: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The copy the document prints (its square, as a JPEG) */
+                printed?: boolean;
+            };
             header?: never;
             path: {
                 proposal_id: number;

@@ -5,6 +5,12 @@ import customParseFormat from "dayjs/plugin/customParseFormat";
 
 dayjs.extend(customParseFormat);
 
+/** A day typed as «07.12.2026» as `YYYY-MM-DD`, or null when it is not one. */
+export function parseDay(input: string): string | null {
+  const parsed = dayjs(input, "DD.MM.YYYY", true);
+  return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
+}
+
 /** A wall-clock moment in the department's zone: `YYYY-MM-DDTHH:mm`, or "" for none. */
 export type When = string;
 
@@ -45,24 +51,23 @@ export function WhenInput({
 
 /** A date typed as «07.12.2026» or picked in the calendar: `YYYY-MM-DD`, or "" for none (one Tab stop,
  * unlike the browser's own date field). */
-export function DayInput({ label, value, onChange, error, testId }: {
+export function DayInput({ label, value, onChange, error, testId, description }: {
   label: string;
   value: string;
   onChange: (value: string) => void;
   error?: string | undefined;
   testId?: string;
+  description?: string;
 }) {
   return (
     <DateInput
       label={label}
+      description={description}
       placeholder="ДД.ММ.ГГГГ"
       valueFormat="DD.MM.YYYY"
       locale="ru"
       clearable
-      dateParser={(input) => {
-        const parsed = dayjs(input, "DD.MM.YYYY", true);
-        return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
-      }}
+      dateParser={parseDay}
       value={value || null}
       onChange={(next) => onChange(next ?? "")}
       error={error}
