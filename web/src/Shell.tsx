@@ -24,6 +24,7 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
     testId: "nav-requisitions",
     shown: (p) => p.has("requisitions:read"),
   },
+  { to: "/reports", label: "Отчёты", testId: "nav-reports", shown: (p) => p.has("reports:receivables") || p.has("reports:write") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

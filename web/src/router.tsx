@@ -117,9 +117,18 @@ const requisitionsRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/requisitions/RequisitionsPage"), "RequisitionsPage"),
 });
 
+// Reports, statistics, the directory and administration (their charts load with their pages).
+const reportsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/reports",
+  component: lazyRouteComponent(() => import("./pages/reports/ReportsPage"), "ReportsPage"),
+});
+
+const reportRoutes = [reportsRoute];
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
-  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute]),
+  appRoute.addChildren([todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute, ...reportRoutes]),
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });
