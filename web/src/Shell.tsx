@@ -25,6 +25,7 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
     shown: (p) => p.has("requisitions:read"),
   },
   { to: "/reports", label: "Отчёты", testId: "nav-reports", shown: (p) => p.has("reports:receivables") || p.has("reports:write") },
+  { to: "/statistics", label: "Статистика", testId: "nav-statistics", shown: (p) => p.has("statistics:read") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

@@ -124,7 +124,13 @@ const reportsRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/reports/ReportsPage"), "ReportsPage"),
 });
 
-const reportRoutes = [reportsRoute];
+const statisticsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/statistics",
+  component: lazyRouteComponent(() => import("./pages/statistics/StatisticsPage"), "StatisticsPage"),
+});
+
+const reportRoutes = [reportsRoute, statisticsRoute];
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
