@@ -130,7 +130,19 @@ const statisticsRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/statistics/StatisticsPage"), "StatisticsPage"),
 });
 
-const reportRoutes = [reportsRoute, statisticsRoute];
+const directoryRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/directory",
+  component: lazyRouteComponent(() => import("./pages/directory/DirectoryPage"), "DirectoryPage"),
+});
+
+const adminRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/admin",
+  component: lazyRouteComponent(() => import("./pages/admin/AdminPage"), "AdminPage"),
+});
+
+const reportRoutes = [reportsRoute, statisticsRoute, directoryRoute, adminRoute];
 
 const routeTree = rootRoute.addChildren([
   loginRoute,

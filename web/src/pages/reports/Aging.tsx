@@ -21,6 +21,7 @@ const GROUPS: { value: GroupBy; label: string }[] = [
   { value: "department", label: "По отделам" },
 ];
 const NOBODY: Record<GroupBy, string> = { client: "Без клиента", manager: "Без менеджера", department: "Без отдела" };
+const COLUMN: Record<GroupBy, string> = { client: "Клиент", manager: "Менеджер", department: "Отдел" };
 const CHART_ROWS = 10;
 
 const rub = (value: number) => formatMoney(value);
@@ -74,7 +75,7 @@ export function Aging() {
           <Table striped withTableBorder fz="xs" data-testid="aging-table">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>{GROUPS.find((g) => g.value === groupBy)?.label.replace("По ", "") ?? ""}</Table.Th>
+                <Table.Th>{COLUMN[groupBy]}</Table.Th>
                 {BUCKETS.map((b) => (
                   <Table.Th key={b.key} ta="right">
                     {b.label}

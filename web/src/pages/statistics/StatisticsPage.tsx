@@ -10,6 +10,7 @@ import { formatDay, formatMoney, formatPercent, todayIso } from "../../lib/forma
 import { useEmployeeNames } from "../../lib/employees";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
+import { useDepartments } from "../admin/departments";
 import { amountAxis, countAxis, shareAxis } from "./axis";
 import { Bars } from "./Bars";
 
@@ -91,11 +92,7 @@ function WhoPicker(props: {
   errors: Record<string, string>;
 }) {
   const employees = useEmployeeNames();
-  const departments = useQuery({
-    queryKey: ["departments"],
-    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/departments", { signal })),
-    staleTime: 10 * 60_000,
-  });
+  const departments = useDepartments();
   return (
     <Group align="flex-end" gap="sm">
       <Stack gap={4}>
