@@ -19,7 +19,7 @@ from app.schemas.aging import (
     DsoRowRead,
 )
 from app.schemas.common import Page
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 from app.services.receivables.aging import DSO_DEFAULT_DAYS, AgingService, DsoGroupBy, GroupBy
 
 router = api_router(prefix="/api/v1/reports", tags=["reports"])

@@ -24,8 +24,8 @@ from app.models.reports import DailyReport
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
 from app.services.documents.daily_report import figure_labels
-from app.services.permissions import Permission
-from app.services.reports import DailyReportService, figures_of, may_answer, report_actions
+from app.services.kernel.permissions import Permission
+from app.services.workday.daily_reports import DailyReportService, figures_of, may_answer, report_actions
 
 router = api_router(prefix="/api/v1/daily-reports", tags=["daily reports"])
 

@@ -11,7 +11,7 @@ from app.api.routing import api_router
 from app.schemas.common import IsoDate, problems
 from app.schemas.statistics import StatisticsRead
 from app.services.documents.statistics import label
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 from app.services.statistics import StatisticsService
 
 router = api_router(prefix="/api/v1/statistics", tags=["statistics"])

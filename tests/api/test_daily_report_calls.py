@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from app.services.directory.tasks import TaskService
+from app.services.kernel.unit_of_work import UnitOfWork
 
 from app.models.directory import Role
 from app.models.tasks import TaskKind, TaskStatus, TaskSubject
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
 from tests.support.pdf import pdf_text
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from app.services.documents.workday_pages import render_pdf
-from app.services.invoicing.format import format_number, format_rub, format_share
+from app.services.money.format import format_number, format_rub, format_share
 
 if TYPE_CHECKING:
     # Only a type here: importing the statistics package would import this module again, from

@@ -11,7 +11,7 @@ import jinja2
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.services.documents.engine import TEMPLATES_DIR, write_pdf
-from app.services.invoicing.format import format_date_ru, format_rub
+from app.services.money.format import format_date_ru, format_rub
 
 CHART_SCHEME = "chart:"
 

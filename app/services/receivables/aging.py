@@ -20,8 +20,8 @@ from app.core.errors import FieldError
 from app.models.clients import Client
 from app.models.directory import Department, Employee
 from app.models.invoices import Invoice, InvoiceStatus, receivable
-from app.services.pagination import Page, decode_cursor, page_of
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.pagination import Page, decode_cursor, page_of
+from app.services.kernel.unit_of_work import UnitOfWork
 
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
 DSO_DEFAULT_DAYS = 90
