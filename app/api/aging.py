@@ -6,9 +6,19 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.api.deps import UowDep, allow
+from app.api.deps import PageDep, UowDep, allow
 from app.api.routing import api_router
-from app.schemas.aging import AgingBuckets, AgingReportRead, AgingRowRead, DsoReportRead, DsoRowRead
+from app.core.db import MAX_ID
+from app.schemas.aging import (
+    AgingBucket,
+    AgingBuckets,
+    AgingInvoiceRead,
+    AgingReportRead,
+    AgingRowRead,
+    DsoReportRead,
+    DsoRowRead,
+)
+from app.schemas.common import Page
 from app.services.kernel.permissions import Permission
 from app.services.receivables.aging import DSO_DEFAULT_DAYS, AgingService, DsoGroupBy, GroupBy
 
@@ -42,6 +52,26 @@ async def aging_report(
         totals=AgingBuckets.model_validate(report.totals),
         total=report.total,
         groups=report.groups,
+    )
+
+
+@router.get("/aging/invoices", dependencies=REPORTS)
+async def aging_invoices(
+    uow: UowDep,
+    page: PageDep,
+    group_by: GroupBy = GroupBy.CLIENT,
+    key: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="The row's key (client, manager or department); absent: none set"),
+    ] = None,
+    bucket: Annotated[AgingBucket | None, Query(description="Only the invoices of this bucket")] = None,
+) -> Page[AgingInvoiceRead]:
+    """The open invoices behind one row of the aging report (its drill-down), the longest overdue
+    first, with the days past due and what is still owed."""
+    result = await AgingService(uow).invoices(group_by, key, bucket, page.cursor, page.limit)
+    return Page(
+        items=[AgingInvoiceRead.model_validate(i, from_attributes=True) for i in result.items],
+        next_cursor=result.next_cursor,
     )
 
 

@@ -23,6 +23,7 @@ from app.api.routing import api_router
 from app.models.reports import DailyReport
 from app.schemas.common import IsoDate, Page, problems
 from app.schemas.reports import DailyFigures, DailyReportFeedback, DailyReportRead, DailyReportSubmit
+from app.services.documents.daily_report import figure_labels
 from app.services.kernel.permissions import Permission
 from app.services.workday.daily_reports import DailyReportService, figures_of, may_answer, report_actions
 
@@ -33,6 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def to_read(report: DailyReport) -> DailyReportRead:
+    figures = figures_of(report.figures)
     fields = {k: getattr(report, k) for k in DailyReportRead.model_fields if hasattr(report, k)}
     return DailyReportRead.model_validate(
         fields
@@ -42,7 +44,8 @@ def to_read(report: DailyReport) -> DailyReportRead:
                 report_actions(report.status),
                 lambda actor, action: action != "feedback" or may_answer(actor, report),
             ),
-            "figures": figures_of(report.figures),
+            "figures": figures,
+            "labels": figure_labels(figures),
         }
     )
 
@@ -55,7 +58,7 @@ async def daily_report_figures(
     `employee_id`)."""
     who = employee_id or actor.id
     figures = await DailyReportService(uow).compile(who, day)
-    return DailyFigures(employee_id=who, day=day, figures=figures)
+    return DailyFigures(employee_id=who, day=day, figures=figures, labels=figure_labels(figures))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)

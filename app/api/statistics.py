@@ -10,6 +10,7 @@ from app.api.deps import QueryId, UowDep, allow, pdf_response
 from app.api.routing import api_router
 from app.schemas.common import IsoDate, problems
 from app.schemas.statistics import StatisticsRead
+from app.services.documents.statistics import label
 from app.services.kernel.permissions import Permission
 from app.services.statistics import StatisticsService
 
@@ -44,6 +45,7 @@ async def get_statistics(
                     "title": s.title,
                     "measures": s.measures,
                     "cycle_hours": s.cycle_hours,
+                    "labels": {k: label(k) for k in [*s.measures, *s.cycle_hours]},
                     "on_time": None
                     if s.on_time is None
                     else {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
@@ -32,6 +33,22 @@ class AgingReportRead(ReadModel):
     totals: AgingBuckets = Field(description="Over every group, not only the rows shown")
     total: Decimal
     groups: int = Field(description="How many groups have an open debt")
+
+
+AgingBucket = Literal["current", "days_1_30", "days_31_60", "days_61_90", "over_90"]
+
+
+class AgingInvoiceRead(ReadModel):
+    id: int
+    number: str
+    order_id: int
+    client_id: int
+    client_name: str
+    issued_on: IsoDate
+    due_on: IsoDate
+    days_past_due: int = Field(description="Days since the due date; 0 when not yet overdue")
+    outstanding: Decimal = Field(description="What is still owed")
+    bucket: AgingBucket
 
 
 class DsoRowRead(ReadModel):

@@ -12,12 +12,20 @@ from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictMod
 
 ReportText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Figures = dict[str, dict[str, int | Decimal]]
+FigureLabels = Annotated[
+    dict[str, str],
+    Field(
+        description="The Russian name of each section (`orders`) and each figure (`orders.received`), "
+        "as the printed report names them"
+    ),
+]
 
 
 class DailyFigures(ReadModel):
     employee_id: int
     day: IsoDate
     figures: Figures = Field(description="Per section of the report (orders, invoices, ...), its counts")
+    labels: FigureLabels
 
 
 class DailyReportSubmit(StrictModel):
@@ -37,6 +45,7 @@ class DailyReportRead(ReadModel):
     status: ReportStatus
     allowed_actions: AllowedActions
     figures: Figures
+    labels: FigureLabels
     text: str | None
     manager_id: int | None
     submitted_at: Timestamp | None

@@ -32,6 +32,9 @@ class SectionRead(BaseModel):
         description="Counts, shares (0..1) and money (decimal strings)"
     )
     cycle_hours: dict[str, float | None] = Field(description="Average hours between the process's steps")
+    labels: dict[str, str] = Field(
+        description="The Russian name of each measure and cycle, as the printed report names them"
+    )
     on_time: OnTimeRead | None = Field(description="Steps with the regulation's deadlines that fell due")
     by_employee: list[EmployeeThroughput]
 

@@ -174,3 +174,55 @@ async def test_reports_with_no_debt_at_all(client: httpx.AsyncClient, make_user:
     assert (aging["rows"], D(aging["total"]), aging["groups"]) == ([], D(0), 0)
     [row] = (await client.get("/api/v1/reports/dso", headers=head.headers)).json()["rows"]
     assert (D(row["receivables"]), D(row["sales"]), row["dso"]) == (D(0), D(0), None)
+
+
+async def test_an_aging_row_drills_down_to_its_open_invoices(
+    client: httpx.AsyncClient, make_user: Any, session_factory: Any
+) -> None:
+    data = await _dataset(client, make_user, session_factory)
+    ids, head = data["ids"], data["head"]
+    url = "/api/v1/reports/aging/invoices"
+
+    first = (await client.get(url, headers=head.headers, params={"key": ids["c2"], "limit": 3})).json()
+    # The longest overdue first; the paid and the unapproved invoice are no debt.
+    assert [(i["due_on"], i["days_past_due"], i["bucket"], D(i["outstanding"])) for i in first["items"]] == [
+        ("2026-09-01", 91, "over_90", D(800)),
+        ("2026-09-02", 90, "days_61_90", D(700)),
+        ("2026-10-31", 31, "days_31_60", D(600)),
+    ]
+    assert first["items"][0]["client_name"] == "ООО «Второй»"
+    rest = (
+        await client.get(
+            url, headers=head.headers, params={"key": ids["c2"], "limit": 3, "cursor": first["next_cursor"]}
+        )
+    ).json()
+    assert [(i["due_on"], i["bucket"]) for i in rest["items"]] == [("2026-11-01", "days_1_30")]
+    assert rest["next_cursor"] is None
+
+    # One bucket of a manager's clients; the row with no manager set is asked for without a key.
+    current = (
+        await client.get(
+            url,
+            headers=head.headers,
+            params={"group_by": "manager", "key": data["service_manager"].id, "bucket": "current"},
+        )
+    ).json()
+    assert [(i["due_on"], i["days_past_due"], D(i["outstanding"])) for i in current["items"]] == [
+        ("2026-12-01", 0, D(500)),
+        ("2026-12-05", 0, D(1000)),
+    ]
+    unowned = (await client.get(url, headers=head.headers, params={"group_by": "manager"})).json()
+    assert [i["client_id"] for i in unowned["items"]] == [ids["c3"]]
+    shop = (
+        await client.get(
+            url,
+            headers=head.headers,
+            params={"group_by": "department", "key": data["shop_manager"].department_id, "bucket": "over_90"},
+        )
+    ).json()
+    assert [D(i["outstanding"]) for i in shop["items"]] == [D(800)]
+
+    problem(await client.get(url, headers=head.headers, params={"bucket": "days_2_3"}), 422, "query.bucket")
+    problem(await client.get(url, headers=head.headers, params={"key": 0}), 422, "query.key")
+    problem(await client.get(url, headers=head.headers, params={"cursor": "bm90"}), 422, "cursor")
+    problem(await client.get(url, headers=data["service_manager"].headers), 403)

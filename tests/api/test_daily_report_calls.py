@@ -54,6 +54,13 @@ async def test_a_call_closed_automatically_is_not_reported_as_not_reached(
     )
     assert figures.status_code == 200, figures.text
     assert figures.json()["figures"]["calls"] == {"made": 2, "reached": 1, "not_reached": 1}
+    # The figures come with the names the printed report gives them.
+    labels = figures.json()["labels"]
+    assert (labels["calls"], labels["calls.made"], labels["orders.received"]) == (
+        "Звонки",
+        "Звонков сделано",
+        "Получено заявок",
+    )
 
     report = await client.post(
         "/api/v1/daily-reports",
@@ -61,6 +68,7 @@ async def test_a_call_closed_automatically_is_not_reported_as_not_reached(
         json={"day": day.isoformat(), "manager_id": manager.id, "text": "Три звонка"},
     )
     assert report.status_code == 201, report.text
+    assert report.json()["labels"]["calls.not_reached"] == "Не дозвонились"
     pdf = await client.get(f"/api/v1/daily-reports/{report.json()['id']}/pdf", headers=assistant.headers)
     assert pdf.status_code == 200, pdf.text
     text = " ".join(pdf_text(pdf.content).split())

@@ -114,6 +114,11 @@ async def test_an_order_nobody_owns_is_assigned_and_reassigned(
     week = {"date_from": "2026-11-30", "date_to": "2026-12-06"}
     stats = (await client.get("/api/v1/statistics", headers=head.headers, params=week)).json()
     orders = next(s for s in stats["sections"] if s["key"] == "orders")
+    # Each measure comes with the name the printed report gives it.
+    assert (orders["labels"]["received"], orders["labels"]["received_to_invoiced"]) == (
+        "Получено",
+        "Заявка → счёт",
+    )
     invoiced_by = {row["employee_id"]: row["invoiced"] for row in orders["by_employee"]}
     assert invoiced_by.get(assistant.id) == 1
     assert invoiced_by.get(other_assistant.id, 0) == 0

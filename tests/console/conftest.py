@@ -232,10 +232,12 @@ _MARK_BUTTONS = f"""() => {{
   }}
   return buttons.length;
 }}"""
-# How many elements Tab may stop at (an upper bound: a loop of Tab presses need not go further).
+# How many times Tab may stop (an upper bound: a loop of Tab presses need not go further); Chromium
+# stops at each part of a date (day, month, year and its calendar button) or of a date and time.
 _COUNT_TAB_STOPS = f"""() => [...{_SCOPE}.querySelectorAll(
   'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
-  (e) => e.checkVisibility() && !e.disabled && e.tabIndex >= 0).length"""
+  (e) => e.checkVisibility() && !e.disabled && e.tabIndex >= 0).reduce(
+  (n, e) => n + ({{date: 4, 'datetime-local': 6, time: 3}}[e.type] ?? 1), 0)"""
 # Tab from the start: the top of the page, or the open dialog itself.
 _START = f"""() => {{
   const scope = {_SCOPE};

@@ -27,6 +27,10 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
   { to: "/specs", label: "ТЗ в швейный цех", testId: "nav-specs", shown: (p) => p.has("specs:read") },
   { to: "/proposals", label: "Коммерческие предложения", testId: "nav-proposals", shown: (p) => p.has("proposals:read") },
   { to: "/supply", label: "Снабжение", testId: "nav-supply", shown: (p) => p.has("proposals:price") },
+  { to: "/reports", label: "Отчёты", testId: "nav-reports", shown: (p) => p.has("reports:receivables") || p.has("reports:write") },
+  { to: "/statistics", label: "Статистика", testId: "nav-statistics", shown: (p) => p.has("statistics:read") },
+  { to: "/directory", label: "Справочник", testId: "nav-directory", shown: (p) => p.has("directory:read") },
+  { to: "/admin", label: "Администрирование", testId: "nav-admin", shown: (p) => p.has("tokens:own") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

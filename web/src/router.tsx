@@ -157,11 +157,38 @@ const supplyRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/supply/SupplyPage"), "SupplyPage"),
 });
 
+// Reports, statistics, the directory and administration (their charts load with their pages).
+const reportsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/reports",
+  component: lazyRouteComponent(() => import("./pages/reports/ReportsPage"), "ReportsPage"),
+});
+
+const statisticsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/statistics",
+  component: lazyRouteComponent(() => import("./pages/statistics/StatisticsPage"), "StatisticsPage"),
+});
+
+const directoryRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/directory",
+  component: lazyRouteComponent(() => import("./pages/directory/DirectoryPage"), "DirectoryPage"),
+});
+
+const adminRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/admin",
+  component: lazyRouteComponent(() => import("./pages/admin/AdminPage"), "AdminPage"),
+});
+
+const reportRoutes = [reportsRoute, statisticsRoute, directoryRoute, adminRoute];
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
     todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute,
-    specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute,
+    specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute, ...reportRoutes,
   ]),
 ]);
 

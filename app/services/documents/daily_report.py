@@ -48,6 +48,16 @@ def measure_label(section: str, measure: str) -> str:
     return MEASURE_LABELS.get((section, measure), f"{SECTION_LABELS.get(section, section)}: {measure}")
 
 
+def figure_labels(figures: dict[str, Figures]) -> dict[str, str]:
+    """The names of the sections and figures of a report, keyed `section` and `section.measure`."""
+    labels: dict[str, str] = {}
+    for section, measures in figures.items():
+        labels[section] = SECTION_LABELS.get(section, section)
+        for measure in measures:
+            labels[f"{section}.{measure}"] = measure_label(section, measure)
+    return labels
+
+
 @dataclass(frozen=True, slots=True)
 class CallView:
     title: str

@@ -1,6 +1,7 @@
-"""The statistics report as a PDF: a table and a chart per process. Charts are drawn with
-matplotlib (a bare Figure, drawn by its Agg renderer: no display) as PNG and served to WeasyPrint
-by the page's own fetcher."""
+"""The statistics report as a PDF: a table and charts per process. Charts are drawn with
+matplotlib (a bare Figure: no display) as SVG with their text kept as text, and served to
+WeasyPrint by the page's own fetcher; their value axes read as the department counts: whole
+numbers for counts, «33 %» for shares, from 0 even when a series is all zeros."""
 
 from __future__ import annotations
 
@@ -126,9 +127,33 @@ def shown(value: Any, key: str = "") -> str:
     return str(value)
 
 
-def _bar_chart(title: str, labels: list[str], values: list[float], places: int) -> bytes:
+def _ticks(top: float, *, counts: bool) -> list[float]:
+    """The value axis's ticks from 0: whole numbers for counts, steps of 1, 2 or 5 (times a power of
+    ten) otherwise; 0 and 1 when there is nothing to draw, never matplotlib's −0.04…0.04 around zero."""
+    from matplotlib.ticker import MaxNLocator
+
+    locator = MaxNLocator(nbins=5, steps=[1, 2, 5, 10], integer=counts, min_n_ticks=2)
+    ticks = [float(t) for t in locator.tick_values(0.0, top if top > 0 else 1.0) if t >= 0]
+    return ticks if ticks[-1] >= top else [*ticks, ticks[-1] + (ticks[-1] - ticks[-2])]
+
+
+def _tick_label(value: float, places: int, share: bool) -> str:
+    return format_share(value) if share else format_number(value, places)
+
+
+def _bar_chart(
+    title: str,
+    labels: list[str],
+    values: list[float],
+    places: int,
+    *,
+    counts: bool = False,
+    share: bool = False,
+) -> bytes:
+    """Horizontal bars as SVG, their text kept as text (so the PDF carries the axis as words)."""
     # matplotlib (and numpy under it) is imported when a chart is drawn, not when the service starts:
     # together they are some 60 MB in every API and worker process that never draws one.
+    from matplotlib import rc_context
     from matplotlib.figure import Figure  # a bare Figure draws with Agg: no display, no pyplot
 
     figure = Figure(figsize=(7.0, 0.4 + 0.32 * max(len(labels), 1)), dpi=110)
@@ -138,9 +163,13 @@ def _bar_chart(title: str, labels: list[str], values: list[float], places: int) 
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
     axes.set_title(title, fontsize=10)
+    ticks = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if share else _ticks(max(values, default=0.0), counts=counts)
+    tick_places = 0 if all(t.is_integer() for t in ticks) else max(places, 1)
+    axes.set_xticks(ticks, [_tick_label(t, tick_places, share) for t in ticks])
+    axes.set_xlim(0, ticks[-1] * 1.08)  # room for the value written after the longest bar
     for y, value in zip(positions, values, strict=True):
         axes.annotate(
-            format_number(value, places),
+            _tick_label(value, places, share),
             (value, y),
             xytext=(3, 0),
             textcoords="offset points",
@@ -150,12 +179,14 @@ def _bar_chart(title: str, labels: list[str], values: list[float], places: int) 
     axes.tick_params(labelsize=8)
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "statistics"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
 
 
 def charts(view: StatisticsView) -> dict[str, bytes]:
-    """A chart of each section's counts and one of its cycle times (where it has any)."""
+    """A chart of each section's counts, one of its shares and one of its cycle times (where it
+    has any)."""
     drawn: dict[str, bytes] = {}
     for section in view.sections:
         counts = [
@@ -163,7 +194,16 @@ def charts(view: StatisticsView) -> dict[str, bytes]:
         ]
         if counts:
             drawn[f"{section.key}-counts"] = _bar_chart(
-                section.title, [label(k) for k, _ in counts], [float(v) for _, v in counts], 0
+                section.title, [label(k) for k, _ in counts], [float(v) for _, v in counts], 0, counts=True
+            )
+        shares = [(k, v) for k, v in section.measures.items() if k.endswith("_share") and v is not None]
+        if shares:
+            drawn[f"{section.key}-shares"] = _bar_chart(
+                f"{section.title}: доли",
+                [label(k) for k, _ in shares],
+                [float(v) for _, v in shares],
+                0,
+                share=True,
             )
         cycles = [(k, v) for k, v in section.cycle_hours.items() if v is not None]
         if cycles:

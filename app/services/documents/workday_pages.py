@@ -42,7 +42,8 @@ class ChartURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no 
         content = self.charts.get(url.removeprefix(CHART_SCHEME)) if url.startswith(CHART_SCHEME) else None
         if content is None:
             raise ValueError(f"documents fetch only their own charts: {url[:80]}")
-        return URLFetcherResponse(url, body=content, headers={"Content-Type": "image/png"})
+        kind = "image/svg+xml" if content.lstrip()[:5] in (b"<?xml", b"<svg ") else "image/png"
+        return URLFetcherResponse(url, body=content, headers={"Content-Type": kind})
 
 
 def render_pdf(template: str, pictures: Mapping[str, bytes] | None = None, **context: Any) -> bytes:

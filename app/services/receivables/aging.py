@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, select, type_coerce, union_all
 
+from app.core.errors import FieldError
 from app.models.clients import Client
 from app.models.directory import Department, Employee
 from app.models.invoices import Invoice, InvoiceStatus, receivable
+from app.services.kernel.pagination import Page, decode_cursor, page_of
 from app.services.kernel.unit_of_work import UnitOfWork
 
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
@@ -54,6 +56,20 @@ class AgingReport:
     totals: dict[str, Decimal]
     total: Decimal
     groups: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgingInvoice:
+    id: int
+    number: str
+    order_id: int
+    client_id: int
+    client_name: str
+    issued_on: date
+    due_on: date
+    days_past_due: int
+    outstanding: Decimal
+    bucket: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +118,18 @@ def bucket_conditions(today: date) -> list[ColumnElement[bool]]:
         and_(Invoice.due_on < today - 60 * day, Invoice.due_on >= today - 90 * day),
         Invoice.due_on < today - 90 * day,
     ]
+
+
+def _bucket_of(days_past_due: int) -> str:
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "days_1_30"
+    if days_past_due <= 60:
+        return "days_31_60"
+    if days_past_due <= 90:
+        return "days_61_90"
+    return "over_90"
 
 
 class AgingService:
@@ -176,6 +204,71 @@ class AgingService:
             total=sum(totals.values(), Decimal("0.00")),
             groups=int(result[0][14]) if result else 0,
         )
+
+    async def invoices(
+        self,
+        group_by: GroupBy,
+        key: int | None,
+        bucket: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[AgingInvoice]:
+        """The open invoices behind one row of the aging report (``key`` None: the group with none
+        set), optionally of one bucket; the longest overdue first."""
+        today = self._today()
+        group_key, _ = self._grouping(group_by)
+        query = (
+            select(
+                Invoice.id,
+                Invoice.number,
+                Invoice.order_id,
+                Invoice.client_id,
+                Client.name,
+                Invoice.issued_on,
+                Invoice.due_on,
+                Invoice.total,
+                Invoice.paid_total,
+            )
+            .join(Client, Client.id == Invoice.client_id)
+            .where(_open(), Invoice.due_on.is_not(None))
+        )
+        if group_by == GroupBy.DEPARTMENT:
+            query = query.outerjoin(Employee, Employee.id == Client.manager_id)
+        query = query.where(group_key.is_(None) if key is None else group_key == key)
+        conditions = bucket_conditions(today)
+        if bucket is not None:
+            query = query.where(conditions[BUCKETS.index(bucket)])
+        if cursor is not None:
+            after_due, after_id = decode_cursor(cursor, [str, int])
+            try:
+                after = date.fromisoformat(after_due)
+            except ValueError:
+                raise FieldError("cursor", "is not a cursor returned by this list") from None
+            query = query.where(
+                (Invoice.due_on > after) | and_(Invoice.due_on == after, Invoice.id > after_id)
+            )
+        rows = (
+            await self.uow.session.execute(query.order_by(Invoice.due_on, Invoice.id).limit(limit + 1))
+        ).all()
+        items = []
+        for row in rows:
+            due: date = row.due_on
+            past = (today - due).days
+            items.append(
+                AgingInvoice(
+                    id=row.id,
+                    number=row.number,
+                    order_id=row.order_id,
+                    client_id=row.client_id,
+                    client_name=row.name,
+                    issued_on=row.issued_on,
+                    due_on=due,
+                    days_past_due=max(past, 0),
+                    outstanding=(row.total - row.paid_total).quantize(Decimal("0.01")),
+                    bucket=_bucket_of(past),
+                )
+            )
+        return page_of(items, limit, lambda i: [i.due_on.isoformat(), i.id])
 
     async def dso(self, group_by: DsoGroupBy, days: int) -> DsoReport:
         """Days sales outstanding over the last ``days`` days: the open debt now divided by the

@@ -2023,6 +2023,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/aging/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Aging Invoices
+         * @description The open invoices behind one row of the aging report (its drill-down), the longest overdue
+         *     first, with the days past due and what is still owed.
+         */
+        get: operations["aging_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/dso": {
         parameters: {
             query?: never;
@@ -3944,6 +3965,44 @@ export interface components {
             /** Over 90 */
             over_90: string;
         };
+        /** AgingInvoiceRead */
+        AgingInvoiceRead: {
+            /** Id */
+            id: number;
+            /** Number */
+            number: string;
+            /** Order Id */
+            order_id: number;
+            /** Client Id */
+            client_id: number;
+            /** Client Name */
+            client_name: string;
+            /**
+             * Issued On
+             * Format: date
+             */
+            issued_on: string;
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+            /**
+             * Days Past Due
+             * @description Days since the due date; 0 when not yet overdue
+             */
+            days_past_due: number;
+            /**
+             * Outstanding
+             * @description What is still owed
+             */
+            outstanding: string;
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "current" | "days_1_30" | "days_31_60" | "days_61_90" | "over_90";
+        };
         /** AgingReportRead */
         AgingReportRead: {
             /**
@@ -4827,6 +4886,13 @@ export interface components {
                     [key: string]: number | string;
                 };
             };
+            /**
+             * Labels
+             * @description The Russian name of each section (`orders`) and each figure (`orders.received`), as the printed report names them
+             */
+            labels: {
+                [key: string]: string;
+            };
         };
         /** DailyReportFeedback */
         DailyReportFeedback: {
@@ -4855,6 +4921,13 @@ export interface components {
                 [key: string]: {
                     [key: string]: number | string;
                 };
+            };
+            /**
+             * Labels
+             * @description The Russian name of each section (`orders`) and each figure (`orders.received`), as the printed report names them
+             */
+            labels: {
+                [key: string]: string;
             };
             /** Text */
             text: string | null;
@@ -6239,6 +6312,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[AgingInvoiceRead] */
+        Page_AgingInvoiceRead_: {
+            /** Items */
+            items: components["schemas"]["AgingInvoiceRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
         /** Page[CallRead] */
         Page_CallRead_: {
             /** Items */
@@ -7403,6 +7486,13 @@ export interface components {
              */
             cycle_hours: {
                 [key: string]: number | null;
+            };
+            /**
+             * Labels
+             * @description The Russian name of each measure and cycle, as the printed report names them
+             */
+            labels: {
+                [key: string]: string;
             };
             /** @description Steps with the regulation's deadlines that fell due */
             on_time: components["schemas"]["OnTimeRead"] | null;
@@ -15921,6 +16011,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgingReportRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    aging_invoices: {
+        parameters: {
+            query?: {
+                group_by?: components["schemas"]["GroupBy"];
+                /** @description The row's key (client, manager or department); absent: none set */
+                key?: number | null;
+                /** @description Only the invoices of this bucket */
+                bucket?: ("current" | "days_1_30" | "days_31_60" | "days_61_90" | "over_90") | null;
+                /** @description Page size (at most the configured maximum) */
+                limit?: number | null;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AgingInvoiceRead_"];
                 };
             };
             /** @description Authentication required */

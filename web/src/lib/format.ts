@@ -122,3 +122,20 @@ export function plural(n: number, forms: readonly [string, string, string]): str
   if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) return forms[1];
   return forms[2];
 }
+
+/** A share (0..1) as whole percent, the Russian way: 0.333 → «33 %» (a no-break space before %). */
+export function formatPercent(share: number | null | undefined): string {
+  if (share === null || share === undefined || !Number.isFinite(share)) return "—";
+  return `${Math.round(share * 100)}${NBSP}%`;
+}
+
+/** A calendar date of the API (`YYYY-MM-DD`) as «07.12.2026», whatever the zone. */
+export function formatDay(value: string | null | undefined): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value ?? "");
+  return match ? `${match[3]}.${match[2]}.${match[1]}` : "—";
+}
+
+/** Today in the department's zone, as the API writes a date (`YYYY-MM-DD`). */
+export function todayIso(): string {
+  return toZonedInput(new Date()).slice(0, 10);
+}

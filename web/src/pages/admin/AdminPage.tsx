@@ -1,0 +1,322 @@
+import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Loader, Modal, MultiSelect, NumberInput, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+
+import { api, ifMatch, newIdempotencyKey } from "../../api/client";
+import { unwrap } from "../../api/problem";
+import type { components } from "../../api/schema";
+import { formatDate, formatDateTime } from "../../lib/format";
+import { useMe } from "../../lib/me";
+import { useProblemHandler } from "../../lib/problems";
+import { useDepartments } from "./departments";
+import { ROLE } from "./labels";
+
+type Employee = components["schemas"]["EmployeeRead"];
+type Department = components["schemas"]["DepartmentRead"];
+type Role = components["schemas"]["Role"];
+
+/** «Администрирование»: employees with their roles and chat handles, departments (admin); one's own API tokens. */
+export function AdminPage() {
+  const me = useMe();
+  const admin = me.data?.permissions.includes("directory:write") ?? false;
+  if (!me.data) return null;
+  return (
+    <Stack maw={1100}>
+      <Title order={2}>Администрирование</Title>
+      <Tabs defaultValue={admin ? "employees" : "tokens"} keepMounted={false}>
+        <Tabs.List>
+          {admin ? <Tabs.Tab value="employees">Сотрудники и роли</Tabs.Tab> : null}
+          {admin ? <Tabs.Tab value="departments">Отделы</Tabs.Tab> : null}
+          <Tabs.Tab value="tokens">Мои API-токены</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="employees" pt="sm">
+          <Employees />
+        </Tabs.Panel>
+        <Tabs.Panel value="departments" pt="sm">
+          <Departments />
+        </Tabs.Panel>
+        <Tabs.Panel value="tokens" pt="sm">
+          <Tokens />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}
+
+
+function Employees() {
+  const departments = useDepartments();
+  const names = new Map((departments.data?.items ?? []).map((d) => [d.id, d.name]));
+  const employees = useQuery({
+    queryKey: ["employees", "admin"],
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/employees", { params: { query: { limit: 200 } }, signal })),
+  });
+  const [editing, setEditing] = useState<Employee | null>(null);
+  if (employees.isPending) return <Loader size="sm" aria-label="Загрузка" />;
+  return (
+    <>
+      <Table striped withTableBorder fz="sm" data-testid="admin-employees">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Сотрудник</Table.Th>
+            <Table.Th>Отдел</Table.Th>
+            <Table.Th>Роли</Table.Th>
+            <Table.Th>Чат</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {(employees.data?.items ?? []).map((e) => (
+            <Table.Tr key={e.id} data-employee={e.id} c={e.is_active ? undefined : "dimmed"}>
+              <Table.Td>
+                {e.full_name}
+                <Text size="xs" c="dimmed">
+                  {e.position}
+                  {e.is_active ? "" : " · не работает"}
+                </Text>
+              </Table.Td>
+              <Table.Td>{names.get(e.department_id) ?? ""}</Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  {e.roles.map((r) => (
+                    <Badge key={r} size="sm" variant="light">
+                      {ROLE[r]}
+                    </Badge>
+                  ))}
+                </Group>
+              </Table.Td>
+              <Table.Td>{e.chat_handle ? `@${e.chat_handle}` : "—"}</Table.Td>
+              <Table.Td w={110}>
+                <Button size="compact-xs" variant="subtle" onClick={() => setEditing(e)} aria-label={`Изменить: ${e.full_name}`}>
+                  Изменить
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {editing ? <EmployeeModal employee={editing} departments={departments.data?.items ?? []} onClose={() => setEditing(null)} /> : null}
+    </>
+  );
+}
+
+function EmployeeModal({ employee, departments, onClose }: { employee: Employee; departments: Department[]; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const onProblem = useProblemHandler();
+  const [form, setForm] = useState({
+    position: employee.position,
+    department_id: String(employee.department_id),
+    roles: employee.roles as string[],
+    chat_handle: employee.chat_handle ?? "",
+    phone: employee.phone ?? "",
+    is_active: employee.is_active,
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const save = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.PATCH("/api/v1/employees/{employee_id}", {
+          params: { path: { employee_id: employee.id }, header: ifMatch(employee.version) },
+          body: {
+            position: form.position,
+            department_id: Number(form.department_id),
+            roles: form.roles as Role[],
+            chat_handle: form.chat_handle.trim().replace(/^@/, "") || null,
+            phone: form.phone.trim() || null,
+            is_active: form.is_active,
+          },
+        }),
+      ),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["employees"] });
+      onClose();
+    },
+    onError: (error) => onProblem(error, setErrors, ["position", "department_id", "roles", "chat_handle", "phone", "is_active"]),
+  });
+  return (
+    <Modal opened onClose={onClose} title={employee.full_name}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setErrors({});
+          save.mutate();
+        }}
+      >
+        <Stack>
+          <TextInput label="Должность" required value={form.position} error={errors.position} onChange={(e) => setForm({ ...form, position: e.currentTarget.value })} />
+          <Select label="Отдел" value={form.department_id} allowDeselect={false} error={errors.department_id}
+            data={departments.map((d) => ({ value: String(d.id), label: d.name }))} onChange={(v) => v && setForm({ ...form, department_id: v })} />
+          <MultiSelect label="Роли" value={form.roles} error={errors.roles}
+            data={(Object.keys(ROLE) as Role[]).map((r) => ({ value: r, label: ROLE[r] }))} onChange={(v) => setForm({ ...form, roles: v })} />
+          <TextInput label="Ник в чате" value={form.chat_handle} error={errors.chat_handle} onChange={(e) => setForm({ ...form, chat_handle: e.currentTarget.value })} data-autofocus />
+          <TextInput label="Телефон" value={form.phone} error={errors.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
+          <Checkbox label="Работает (снятие отзывает все его токены)" checked={form.is_active} onChange={(e) => setForm({ ...form, is_active: e.currentTarget.checked })} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              Отмена
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              Сохранить
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function Departments() {
+  const queryClient = useQueryClient();
+  const onProblem = useProblemHandler();
+  const departments = useDepartments();
+  const [key, setKey] = useState(newIdempotencyKey);
+  const [form, setForm] = useState({ code: "", name: "" });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const add = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST("/api/v1/departments", { params: { header: { "Idempotency-Key": key } }, body: form })),
+    onSuccess: () => {
+      setKey(newIdempotencyKey());
+      setForm({ code: "", name: "" });
+      void queryClient.invalidateQueries({ queryKey: ["departments"] });
+    },
+    onError: (error) => onProblem(error, setErrors, ["code", "name"]),
+  });
+  return (
+    <Stack gap="sm">
+      <Table striped withTableBorder fz="sm" data-testid="admin-departments">
+        <Table.Tbody>
+          {(departments.data?.items ?? []).map((d) => (
+            <Table.Tr key={d.id} data-department={d.id}>
+              <Table.Td w={200}>
+                <Code>{d.code}</Code>
+              </Table.Td>
+              <Table.Td>{d.name}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setErrors({});
+          add.mutate();
+        }}
+      >
+        <Group align="flex-start">
+          <TextInput label="Код" required value={form.code} error={errors.code} onChange={(e) => setForm({ ...form, code: e.currentTarget.value })} w={180} />
+          <TextInput label="Название" required value={form.name} error={errors.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} w={320} />
+          <Button type="submit" mt={25} loading={add.isPending}>
+            Добавить отдел
+          </Button>
+        </Group>
+      </form>
+    </Stack>
+  );
+}
+
+function Tokens() {
+  const queryClient = useQueryClient();
+  const onProblem = useProblemHandler();
+  const tokens = useQuery({
+    queryKey: ["tokens"],
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/auth/tokens", { signal })),
+  });
+  const [key, setKey] = useState(newIdempotencyKey);
+  const [name, setName] = useState("");
+  const [days, setDays] = useState<number | string>(90);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [secret, setSecret] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.POST("/api/v1/auth/tokens", {
+          params: { header: { "Idempotency-Key": key } },
+          body: { name, expires_in_days: Number(days) },
+        }),
+      ),
+    onSuccess: (made) => {
+      setSecret(made.token);
+      setKey(newIdempotencyKey());
+      setName("");
+      void queryClient.invalidateQueries({ queryKey: ["tokens"] });
+    },
+    onError: (error) => onProblem(error, setErrors, ["name", "expires_in_days"]),
+  });
+  const revoke = useMutation({
+    mutationFn: async (id: number) => {
+      const { response, error } = await api.DELETE("/api/v1/auth/tokens/{token_id}", { params: { path: { token_id: id } } });
+      if (!response.ok) unwrap({ error, response });
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["tokens"] }),
+    onError: (error) => onProblem(error),
+  });
+  const personal = (tokens.data?.items ?? []).filter((t) => t.kind === "personal" && !t.revoked_at);
+  return (
+    <Stack gap="sm">
+      <Text size="sm" c="dimmed">
+        Личный токен — для своих скриптов и выгрузок через API; он действует от вашего имени с вашими правами.
+      </Text>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setErrors({});
+          setSecret(null);
+          create.mutate();
+        }}
+      >
+        <Group align="flex-start">
+          <TextInput label="Назначение" required value={name} error={errors.name} onChange={(e) => setName(e.currentTarget.value)} w={320} data-testid="token-name" />
+          <NumberInput label="Срок, дней" min={1} max={3650} value={days} error={errors.expires_in_days} onChange={setDays} w={140} />
+          <Button type="submit" mt={25} loading={create.isPending}>
+            Выпустить токен
+          </Button>
+        </Group>
+      </form>
+      {secret ? (
+        <Alert color="green" title="Токен выпущен: скопируйте его сейчас, больше он не будет показан" data-testid="token-secret">
+          <Group gap="xs" wrap="nowrap">
+            <Code style={{ wordBreak: "break-all" }}>{secret}</Code>
+            <CopyButton value={secret}>
+              {({ copied, copy }) => (
+                <Button size="compact-xs" variant="light" onClick={copy}>
+                  {copied ? "Скопировано" : "Копировать"}
+                </Button>
+              )}
+            </CopyButton>
+          </Group>
+        </Alert>
+      ) : null}
+      <Table striped withTableBorder fz="sm" data-testid="tokens">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Назначение</Table.Th>
+            <Table.Th>Начало</Table.Th>
+            <Table.Th>Выпущен</Table.Th>
+            <Table.Th>Действует до</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {personal.map((t) => (
+            <Table.Tr key={t.id} data-token={t.id}>
+              <Table.Td>{t.name}</Table.Td>
+              <Table.Td>
+                <Code>{t.prefix}…</Code>
+              </Table.Td>
+              <Table.Td>{formatDateTime(t.created_at)}</Table.Td>
+              <Table.Td>{formatDate(t.expires_at)}</Table.Td>
+              <Table.Td w={120}>
+                <Button size="compact-xs" color="red" variant="light" loading={revoke.isPending && revoke.variables === t.id}
+                  onClick={() => revoke.mutate(t.id)} aria-label={`Отозвать: ${t.name}`}>
+                  Отозвать
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {tokens.data && personal.length === 0 ? <Text c="dimmed">Личных токенов нет</Text> : null}
+    </Stack>
+  );
+}
