@@ -24,6 +24,7 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
     testId: "nav-requisitions",
     shown: (p) => p.has("requisitions:read"),
   },
+  { to: "/receivables", label: "Дебиторка", testId: "nav-receivables", shown: (p) => p.has("collection:read") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

@@ -5,6 +5,54 @@ import customParseFormat from "dayjs/plugin/customParseFormat";
 
 dayjs.extend(customParseFormat);
 
+/** A day typed as «07.12.2026»: `YYYY-MM-DD`, or null when it is not one. */
+export function parseDay(input: string): string | null {
+  const parsed = dayjs(input, "DD.MM.YYYY", true);
+  return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
+}
+
+/** A day typed as «07.12.2026» (or picked in the calendar): `YYYY-MM-DD`, or "" for none. */
+export function DayInput({
+  label,
+  value,
+  onChange,
+  error,
+  required,
+  minDate,
+  maxDate,
+  w,
+  testId,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  required?: boolean | undefined;
+  minDate?: string | undefined;
+  maxDate?: string | undefined;
+  w?: number | undefined;
+  testId?: string | undefined;
+}) {
+  return (
+    <DateInput
+      label={label}
+      placeholder="ДД.ММ.ГГГГ"
+      valueFormat="DD.MM.YYYY"
+      locale="ru"
+      clearable
+      required={required}
+      w={w}
+      minDate={minDate}
+      maxDate={maxDate}
+      dateParser={parseDay}
+      value={value || null}
+      onChange={(next) => onChange(next ?? "")}
+      error={error}
+      data-testid={testId}
+    />
+  );
+}
+
 /** A wall-clock moment in the department's zone: `YYYY-MM-DDTHH:mm`, or "" for none. */
 export type When = string;
 
@@ -25,20 +73,12 @@ export function WhenInput({
   const [day = "", time = ""] = value ? value.split("T") : [];
   return (
     <Group grow align="flex-start" gap="xs">
-      <DateInput
+      <DayInput
         label={label}
-        placeholder="ДД.ММ.ГГГГ"
-        valueFormat="DD.MM.YYYY"
-        locale="ru"
-        clearable
-        dateParser={(input) => {
-          const parsed = dayjs(input, "DD.MM.YYYY", true);
-          return parsed.isValid() ? parsed.format("YYYY-MM-DD") : null;
-        }}
-        value={day || null}
+        value={day}
         onChange={(next) => onChange(next ? `${next}T${time || "10:00"}` : "")}
         error={error}
-        data-testid={`${testId}-date`}
+        testId={`${testId}-date`}
       />
       <TimeInput
         label="Время (МСК)"

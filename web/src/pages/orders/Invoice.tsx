@@ -15,9 +15,10 @@ import {
   Title,
 } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useState } from "react";
 
 import { api, ifMatch, newIdempotencyKey } from "../../api/client";
+import { PdfFrame } from "../../components/PdfFrame";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useEmployeeNames } from "../../lib/employees";
@@ -452,31 +453,17 @@ function Flags({ invoice }: { invoice: Invoice }) {
   );
 }
 
-/** The invoice's PDF, fetched with the token (a plain link carries none) and shown in the page. */
+/** The invoice's PDF, shown in the page. */
 function InvoicePdf({ invoice }: { invoice: Invoice }) {
-  const pdf = useQuery({
-    queryKey: ["invoices", invoice.id, "pdf", invoice.version],
-    queryFn: async ({ signal }) => {
-      const { data, response } = await api.GET("/api/v1/invoices/{invoice_id}/pdf", {
-        params: { path: { invoice_id: invoice.id } },
-        parseAs: "blob",
-        signal,
-      });
-      if (!response.ok || !(data instanceof Blob)) throw new Error(`PDF: ${response.status}`);
-      return data;
-    },
-  });
-  const url = useMemo(() => (pdf.data ? URL.createObjectURL(pdf.data) : null), [pdf.data]);
-  useEffect(
-    () => () => {
-      if (url) URL.revokeObjectURL(url);
-    },
-    [url],
-  );
-  if (pdf.isError) return <Alert color="red">Не удалось получить PDF счёта</Alert>;
-  if (!url) return <Loader size="sm" aria-label="Загрузка PDF" />;
   return (
-    <iframe title={`Счёт № ${invoice.number}, PDF`} src={url} data-testid="invoice-pdf"
-      style={{ width: "100%", height: 560, border: "1px solid var(--mantine-color-gray-3)" }} />
+    <PdfFrame
+      queryKey={["invoices", invoice.id, "pdf", invoice.version]}
+      load={(signal) =>
+        api.GET("/api/v1/invoices/{invoice_id}/pdf", { params: { path: { invoice_id: invoice.id } }, parseAs: "blob", signal })
+      }
+      title={`Счёт № ${invoice.number}, PDF`}
+      failed="Не удалось получить PDF счёта"
+      testId="invoice-pdf"
+    />
   );
 }
