@@ -131,6 +131,14 @@ async def test_a_collection_case_from_overdue_to_the_claim_sent(
     await expect(card.get_by_test_id("case-debt")).to_have_text(_money("184250.00"))
     await watched.assert_screen("receivables-board")
 
+    # The client's card shows the settlements: the invoice owed, the balance in the company's favour.
+    await page.goto(f"/clients/{client['id']}")
+    ledger = page.get_by_test_id("client-ledger")
+    await expect(ledger).to_contain_text("Счёт № T-")
+    await expect(page.get_by_test_id("ledger-closing")).to_contain_text(_money("184250.00"))
+    await watched.assert_screen()
+    await page.goto("/receivables")
+
     # The case: its steps and the first deadline; the guarantee letter with its scan, promising
     # payment in three days (more than seven is refused beside the field).
     await card.get_by_role("link", name=name).click()
