@@ -47,7 +47,7 @@ from app.schemas.collection import (
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.services.documents.collection import render_claim_pdf
-from app.services.permissions import Permission
+from app.services.kernel.permissions import Permission
 from app.services.receivables.collection import CollectionService
 from app.services.receivables.court_archive import CourtArchive
 

@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from app.services.money.format import format_rub
 from sqlalchemy import select
 
 from app.models.directory import Role
 from app.models.tasks import Task
-from app.services.invoicing.format import format_rub
 from app.services.seed import inn10
 from app.worker.jobs import draft_claim_letter, sweep
 from tests.support.helpers import problem

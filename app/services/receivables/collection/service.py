@@ -19,8 +19,9 @@ from app.models.collection import (
     CollectionFile,
 )
 from app.models.payments import Payment
-from app.services.pagination import Page
-from app.services.ports import Storage, TrackingOperation
+from app.services.kernel.pagination import Page
+from app.services.kernel.ports import Storage, TrackingOperation
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.cases import CaseService
 from app.services.receivables.collection.claim import ClaimService, ClaimToSend
@@ -28,7 +29,6 @@ from app.services.receivables.collection.court import CourtItem, CourtService
 from app.services.receivables.collection.post import PostTracking
 from app.services.receivables.collection.sweep import CollectionSweep
 from app.services.receivables.collection.workflow import CaseWorkflow, Overdue
-from app.services.unit_of_work import UnitOfWork
 
 
 class CollectionService:
