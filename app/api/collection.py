@@ -66,12 +66,14 @@ async def _read(
     if response is not None:
         set_etag(response, case.version)
     fields = {k: getattr(case, k) for k in CaseRead.model_fields if hasattr(case, k)}
-    debt = (await service.case_debt(case.id)).debt
+    debt = await service.case_debt(case.id)
     return CaseRead.model_validate(
         fields
         | {
             "allowed_actions": offered("/api/v1/collection-cases/{case_id}", await service.allowed_now(case)),
-            "overdue_debt": debt,
+            "overdue_debt": debt.debt,
+            "days_overdue": service.days_overdue(debt),
+            "deadlines": [{"step": step, "due_on": day} for step, day in service.deadlines(case)],
         }
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, StringConstraints
 
@@ -80,6 +80,31 @@ class CaseClose(StrictModel):
     comment: Text
 
 
+DeadlineStep = Literal[
+    "guarantee_answer",
+    "confirmation_call",
+    "promise_breach",
+    "claim_request",
+    "claim_prepared",
+    "tracking_check",
+    "claim_payment",
+    "court_allowed",
+]
+
+
+class CaseDeadline(ReadModel):
+    step: DeadlineStep = Field(
+        description="`guarantee_answer`: with no guarantee letter by then the case escalates; "
+        "`confirmation_call`: the call before the promised date; `promise_breach`: the promise counts as "
+        "broken if no money came; `claim_request`: the wait after the negotiations ends and the lawyer is "
+        "asked for the claim; `claim_prepared`: the claim is due from the lawyer; `tracking_check`: an "
+        "undelivered letter is followed up at the post office; `claim_payment`: the term the claim gives "
+        "to pay; `court_allowed`: the first day the case may go to the arbitration court (30 days after "
+        "sending)"
+    )
+    due_on: date
+
+
 class CaseRead(ReadModel):
     id: int
     client_id: int
@@ -90,6 +115,10 @@ class CaseRead(ReadModel):
     opened_on: date
     debt_at_open: Decimal
     overdue_debt: Decimal = Field(description="The client's overdue debt now")
+    days_overdue: int = Field(description="Days the case's oldest unpaid invoice is overdue today")
+    deadlines: list[CaseDeadline] = Field(
+        description="The regulation's deadlines the case's facts so far fix, in the regulation's order"
+    )
     invoice_ids: list[int]
     promised_on: IsoDate | None
     guarantee_file_id: int | None

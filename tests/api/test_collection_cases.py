@@ -378,6 +378,38 @@ async def test_a_guarantee_letter_received_in_time_stops_the_deadline(
     assert [(t.kind, t.status) for t in await _tasks(job_ctx, case["id"])] == [("request_document", "done")]
 
 
+async def test_a_case_shows_its_deadlines_and_days_overdue(
+    client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
+) -> None:
+    """Opened on Wednesday the 9th for an invoice due the 8th: the letter is due by the end of Friday,
+    so the case escalates on Monday the 14th. A letter promising Thursday the 17th adds the call on
+    Wednesday the 16th and the broken promise on Friday the 18th; the days overdue count on."""
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    _client_id, case = await _overdue_case(client, app, job_ctx, clock, head, assistant, "352877711")
+    url = f"/api/v1/collection-cases/{case['id']}"
+    assert case["days_overdue"] == 1
+    assert case["deadlines"] == [{"step": "guarantee_answer", "due_on": "2026-12-14"}]
+    clock.set(datetime(2026, 12, 11, 7, 0, tzinfo=UTC))
+    scan = await client.post(
+        f"{url}/attachments",
+        headers=assistant.headers,
+        data={"kind": "guarantee_letter"},
+        files={"file": ("letter.pdf", SCAN, "application/pdf")},
+    )
+    letter = {"promised_on": "2026-12-17", "file_id": scan.json()["id"]}
+    received = (await client.post(f"{url}/guarantee", headers=assistant.headers, json=letter)).json()
+    assert received["days_overdue"] == 3
+    assert [(d["step"], d["due_on"]) for d in received["deadlines"]] == [
+        ("guarantee_answer", "2026-12-14"),
+        ("confirmation_call", "2026-12-16"),
+        ("promise_breach", "2026-12-18"),
+    ]
+    listed = (await client.get("/api/v1/collection-cases", headers=head.headers)).json()["items"]
+    [same] = [c for c in listed if c["id"] == case["id"]]
+    assert (same["days_overdue"], len(same["deadlines"])) == (3, 3)
+
+
 async def test_a_refused_case_is_not_escalated_again_when_the_answer_time_runs_out(
     client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, clock: Any
 ) -> None:

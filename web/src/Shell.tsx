@@ -31,6 +31,7 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
   { to: "/statistics", label: "Статистика", testId: "nav-statistics", shown: (p) => p.has("statistics:read") },
   { to: "/directory", label: "Справочник", testId: "nav-directory", shown: (p) => p.has("directory:read") },
   { to: "/admin", label: "Администрирование", testId: "nav-admin", shown: (p) => p.has("tokens:own") },
+  { to: "/receivables", label: "Дебиторка", testId: "nav-receivables", shown: (p) => p.has("collection:read") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

@@ -184,11 +184,35 @@ const adminRoute = createRoute({
 
 const reportRoutes = [reportsRoute, statisticsRoute, directoryRoute, adminRoute];
 
+// «Дебиторка»: the collection cases' board, one case, and the penalty calculator.
+const receivablesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/receivables",
+  component: lazyRouteComponent(() => import("./pages/receivables/CasesPage"), "CasesPage"),
+});
+
+export const caseRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/receivables/$caseId",
+  params: {
+    parse: (p: { caseId: string }) => ({ caseId: Number(p.caseId) }),
+    stringify: (p: { caseId: number }) => ({ caseId: String(p.caseId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/receivables/CasePage"), "CasePage"),
+});
+
+const penaltyRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/penalty",
+  component: lazyRouteComponent(() => import("./pages/penalty/PenaltyPage"), "PenaltyPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
     todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute,
     specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute, ...reportRoutes,
+    receivablesRoute, caseRoute, penaltyRoute,
   ]),
 ]);
 

@@ -4176,6 +4176,20 @@ export interface components {
             /** Comment */
             comment: string;
         };
+        /** CaseDeadline */
+        CaseDeadline: {
+            /**
+             * Step
+             * @description `guarantee_answer`: with no guarantee letter by then the case escalates; `confirmation_call`: the call before the promised date; `promise_breach`: the promise counts as broken if no money came; `claim_request`: the wait after the negotiations ends and the lawyer is asked for the claim; `claim_prepared`: the claim is due from the lawyer; `tracking_check`: an undelivered letter is followed up at the post office; `claim_payment`: the term the claim gives to pay; `court_allowed`: the first day the case may go to the arbitration court (30 days after sending)
+             * @enum {string}
+             */
+            step: "guarantee_answer" | "confirmation_call" | "promise_breach" | "claim_request" | "claim_prepared" | "tracking_check" | "claim_payment" | "court_allowed";
+            /**
+             * Due On
+             * Format: date
+             */
+            due_on: string;
+        };
         /**
          * CaseFileKind
          * @enum {string}
@@ -4228,6 +4242,16 @@ export interface components {
              * @description The client's overdue debt now
              */
             overdue_debt: string;
+            /**
+             * Days Overdue
+             * @description Days the case's oldest unpaid invoice is overdue today
+             */
+            days_overdue: number;
+            /**
+             * Deadlines
+             * @description The regulation's deadlines the case's facts so far fix, in the regulation's order
+             */
+            deadlines: components["schemas"]["CaseDeadline"][];
             /** Invoice Ids */
             invoice_ids: number[];
             /** Promised On */

@@ -51,13 +51,28 @@ export function WhenInput({
 
 /** A date typed as «07.12.2026» or picked in the calendar: `YYYY-MM-DD`, or "" for none (one Tab stop,
  * unlike the browser's own date field). */
-export function DayInput({ label, value, onChange, error, testId, description }: {
+export function DayInput({
+  label,
+  value,
+  onChange,
+  error,
+  testId,
+  description,
+  required,
+  minDate,
+  maxDate,
+  w,
+}: {
   label: string;
   value: string;
   onChange: (value: string) => void;
   error?: string | undefined;
-  testId?: string;
-  description?: string;
+  testId?: string | undefined;
+  description?: string | undefined;
+  required?: boolean | undefined;
+  minDate?: string | undefined;
+  maxDate?: string | undefined;
+  w?: number | undefined;
 }) {
   return (
     <DateInput
@@ -67,6 +82,10 @@ export function DayInput({ label, value, onChange, error, testId, description }:
       valueFormat="DD.MM.YYYY"
       locale="ru"
       clearable
+      required={required}
+      w={w}
+      minDate={minDate}
+      maxDate={maxDate}
       dateParser={parseDay}
       value={value || null}
       onChange={(next) => onChange(next ?? "")}

@@ -127,3 +127,46 @@ def checkpoint_days(start: date, end: date, calendar: BusinessCalendar) -> list[
 def days_overdue(due_on: date, today: date, calendar: BusinessCalendar) -> int:
     first = overdue_from(due_on, calendar)
     return max((today - first).days + 1, 0)
+
+
+# The deadlines a case shows, by name, in the regulation's order.
+DEADLINE_STEPS = (
+    "guarantee_answer",
+    "confirmation_call",
+    "promise_breach",
+    "claim_request",
+    "claim_prepared",
+    "tracking_check",
+    "claim_payment",
+    "court_allowed",
+)
+
+
+def case_deadlines(
+    *,
+    opened_on: date,
+    promised_on: date | None,
+    negotiated_on: date | None,
+    wait_ends_on: date | None,
+    claim_requested_on: date | None,
+    claim_sent_on: date | None,
+    court_allowed: date | None,
+    calendar: BusinessCalendar,
+) -> list[tuple[str, date]]:
+    """Each deadline of the case that its facts so far fix, by the rules above: the day the
+    guarantee letter counts as refused, the confirmation call and the day the promise is broken, the
+    day the lawyer is asked for the claim and the day it is due, the post's follow-up, the claim's
+    payment term and the first day the case may go to court."""
+    days: list[tuple[str, date]] = [("guarantee_answer", guarantee_overdue_on(opened_on, calendar))]
+    if promised_on is not None:
+        days.append(("confirmation_call", confirmation_call_on(promised_on, calendar)))
+        days.append(("promise_breach", breach_on(promised_on, calendar)))
+    if negotiated_on is not None:
+        days.append(("claim_request", wait_ends_on or wait_ends(negotiated_on, calendar)))
+    if claim_requested_on is not None:
+        days.append(("claim_prepared", claim_prepare_due(claim_requested_on, calendar)))
+    if claim_sent_on is not None:
+        days.append(("tracking_check", tracking_check_on(claim_sent_on, calendar)))
+        days.append(("claim_payment", claim_payment_term(claim_sent_on)))
+        days.append(("court_allowed", court_allowed or court_allowed_on(claim_sent_on, calendar)))
+    return days

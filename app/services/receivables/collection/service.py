@@ -22,6 +22,7 @@ from app.models.payments import Payment
 from app.services.kernel.pagination import Page
 from app.services.kernel.ports import Storage, TrackingOperation
 from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.receivables.collection import policy
 from app.services.receivables.collection.cases import CaseService
 from app.services.receivables.collection.claim import ClaimService, ClaimToSend
 from app.services.receivables.collection.court import CourtItem, CourtService
@@ -55,6 +56,25 @@ class CollectionService:
 
     async def case_debt(self, case_id: int) -> Overdue:
         return await self.workflow.case_debt(case_id)
+
+    def deadlines(self, case: CollectionCase) -> list[tuple[str, date]]:
+        """The case's deadlines its facts so far fix (``policy.case_deadlines``)."""
+        return policy.case_deadlines(
+            opened_on=case.opened_on,
+            promised_on=case.promised_on,
+            negotiated_on=case.negotiated_on,
+            wait_ends_on=case.wait_ends_on,
+            claim_requested_on=case.claim_requested_on,
+            claim_sent_on=case.claim_sent_on,
+            court_allowed=case.court_allowed_on,
+            calendar=self.uow.calendar,
+        )
+
+    def days_overdue(self, debt: Overdue) -> int:
+        """How many days the case's oldest unpaid invoice is overdue today (0 when none is)."""
+        today = self.workflow.today
+        dues = [i.due_on for i in debt.invoices if i.due_on is not None]
+        return max((policy.days_overdue(due, today, self.uow.calendar) for due in dues), default=0)
 
     async def calls(self, case_id: int) -> Sequence[CollectionCall]:
         return await self.cases.calls(case_id)
