@@ -17,11 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from app.services.money.format import format_rub
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from app.core.clock import system_clock
+from app.services.money.format import format_rub
 from app.services.seed import inn10
 from app.worker.context import build_job_context, close_job_context
 from app.worker.jobs import draft_claim_letter
