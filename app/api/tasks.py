@@ -14,10 +14,10 @@ from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import AwareDatetime, Page, problems
 from app.schemas.events import EventRead
 from app.schemas.tasks import MyTaskCounts, MyTasks, TaskComplete, TaskCreate, TaskRead, TaskUpdate
-from app.services.permissions import Permission
+from app.services.directory.tasks import TaskService, allowed_actions
+from app.services.kernel.permissions import Permission
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.task_completion import TaskCompletion
-from app.services.tasks import TaskService, allowed_actions
-from app.services.unit_of_work import UnitOfWork
 
 router = api_router(prefix="/api/v1/tasks", tags=["tasks"])
 

@@ -22,14 +22,14 @@ from app.models.deliveries import Delivery, DeliveryMethod
 from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
-from app.services.common import ensure_version, touch
-from app.services.invoices import record_shipment
-from app.services.orders import ACTIONS, OrderService
-from app.services.outbox import OutboxService
-from app.services.ports import Erp
-from app.services.spec_closing import close_spec_of_order, ensure_spec_documents
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
+from app.services.directory.tasks import TaskService
+from app.services.invoices.service import record_shipment
+from app.services.kernel.common import ensure_version, touch
+from app.services.kernel.outbox import OutboxService
+from app.services.kernel.ports import Erp
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.orders.service import ACTIONS, OrderService
+from app.services.specs.closing import close_spec_of_order, ensure_spec_documents
 
 CHECKLISTS: dict[DeliveryMethod, list[tuple[str, str]]] = {
     DeliveryMethod.OWN_DRIVER: [

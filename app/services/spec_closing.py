@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.core.errors import Conflict
 from app.models.specs import Spec, SpecStatus
-from app.services.history import HistoryService
-from app.services.spec_states import ACTIONS
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.history import HistoryService
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.specs.states import ACTIONS
 
 
 async def ensure_spec_documents(uow: UnitOfWork, order_id: int) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from app.core.errors import FieldError
 from app.models.tasks import Task
 from app.schemas.tasks import TaskComplete
-from app.services.deliveries import DeliveryService
-from app.services.ports import Erp
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
+from app.services.directory.tasks import TaskService
+from app.services.kernel.ports import Erp
+from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.orders.deliveries import DeliveryService
 
 
 class TaskCompletion:

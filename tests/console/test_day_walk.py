@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from app.services.workday.warehouse_checks import WarehouseCheckService
 from playwright.async_api import Locator, Page, expect
 
 from app.core.clock import system_clock
 from app.core.config import DEFAULT_WEBHOOK_SECRET, ClockSettings, DbSettings, Settings
-from app.services.warehouse_checks import WarehouseCheckService
 from app.worker.context import build_job_context, close_job_context
 from app.worker.jobs import process_amocrm_delivery
 from tests.console.conftest import (
