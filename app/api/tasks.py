@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
-from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import ErpDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
 from app.api.routing import api_router
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import AwareDatetime, Page, problems
@@ -17,6 +17,7 @@ from app.schemas.tasks import MyTaskCounts, MyTasks, TaskComplete, TaskCreate, T
 from app.services.directory.tasks import TaskService, allowed_actions
 from app.services.kernel.permissions import Permission
 from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.orders.task_completion import TaskCompletion
 
 router = api_router(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -117,10 +118,12 @@ async def start_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response
 
 @router.post("/{task_id:int}/complete", responses=problems(409), dependencies=WRITE)
 async def complete_task(
-    task_id: PathId, data: TaskComplete, uow: UowDep, version: IfMatchDep, response: Response
+    task_id: PathId, data: TaskComplete, uow: UowDep, erp: ErpDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
-    """Close the task with its outcome; a call says whether the person was reached."""
-    return _one(await TaskService(uow).transition(task_id, "complete", version, data), uow, response)
+    """Close the task with its outcome; a call says whether the person was reached. An order's
+    feedback call reached, with what the client said (`result`, required then), records the order's
+    feedback and closes the order, as `POST /orders/{order_id}/feedback` does (without a rating)."""
+    return _one(await TaskCompletion(uow, erp).complete(task_id, data, version), uow, response)
 
 
 @router.post("/{task_id:int}/cancel", responses=problems(409), dependencies=WRITE)

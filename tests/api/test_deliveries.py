@@ -139,3 +139,66 @@ async def test_the_driver_is_messaged_only_after_the_documents_are_on_the_shelf(
     problem(await client.post(f"{url}/delivery/checklist/driver_message", headers=h), 409)
     [post] = await driver_posts()
     assert post.body == message
+
+
+async def test_the_feedback_call_completed_as_reached_closes_the_order(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    """The feedback call's task, completed as reached with what the client said, records the
+    order's feedback and closes the order, as the order's own feedback does; not reached, the order
+    waits for the next call."""
+    order_id, assistant = await _ready_order(client, app, make_user)
+    h = assistant.headers
+    url = f"/api/v1/orders/{order_id}"
+    await client.post(f"{url}/delivery", headers=h, json={"method": "pickup", "planned_on": "2026-12-02"})
+    await client.post(f"{url}/delivery/checklist/client_called", headers=h)
+    assert (await client.post(f"{url}/ship", headers=h)).json()["status"] == "shipped"
+    assert (await client.post(f"{url}/received", headers=h, json={})).json()["status"] == "delivered"
+
+    async def feedback_call() -> dict[str, Any]:
+        tasks = await client.get(
+            "/api/v1/tasks",
+            headers=h,
+            params={"subject_type": "order", "subject_id": order_id, "kind": "call", "status": "open"},
+        )
+        [call] = [t for t in tasks.json()["items"] if t["title"].startswith("Обратная связь")]
+        return call  # type: ignore[no-any-return]
+
+    async def order_status() -> str:
+        return str((await client.get(url, headers=h)).json()["status"])
+
+    call = await feedback_call()
+    complete = f"/api/v1/tasks/{call['id']}/complete"
+    # Reached, the call's result is the order's feedback: without it, nothing changes.
+    problem(await client.post(complete, headers=h, json={"reached": True}), 422, "result")
+    assert await order_status() == "delivered"
+
+    # Not reached: the task is done, the order still waits; the next call is set as any call's is.
+    missed = await client.post(complete, headers=h, json={"reached": False, "result": "Не отвечают"})
+    assert missed.json()["status"] == "done", missed.text
+    assert await order_status() == "delivered"
+    await client.post(
+        "/api/v1/tasks",
+        headers=h,
+        json={
+            "kind": "call", "title": call["title"], "subject_type": "order", "subject_id": order_id,
+            "assignee_id": assistant.id, "due_in_working_days": 1,
+        },
+    )  # fmt: skip
+
+    again = await feedback_call()
+    done = await client.post(
+        f"/api/v1/tasks/{again['id']}/complete",
+        headers=h,
+        json={"reached": True, "result": "Всё хорошо, спасибо"},
+    )
+    assert (done.json()["status"], done.json()["reached"]) == ("done", True), done.text
+    assert await order_status() == "closed"
+    delivery = (await client.get(f"{url}/delivery", headers=h)).json()
+    assert (delivery["rating"], delivery["feedback"]) == (None, "Всё хорошо, спасибо")
+    history = (await client.get(f"{url}/history", headers=h)).json()["items"]
+    [closing] = [e for e in history if e["after"] and e["after"].get("status") == "closed"]
+    assert (closing["after"]["status"], closing["after"]["comment"]) == ("closed", "Всё хорошо, спасибо")
+    assert closing["after"]["task_id"] == again["id"]
+    # The order's own feedback has nothing left to close.
+    problem(await client.post(f"{url}/feedback", headers=h, json={"rating": 5}), 409)

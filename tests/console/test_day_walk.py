@@ -391,21 +391,21 @@ async def test_the_assistants_day_through_the_console(console_api: ConsoleApi, w
     await expect(status).to_have_text("Доставлена")
     await expect(delivery).to_contain_text("Получено клиентом:")
 
-    # The feedback call, from «Сегодня»: its task opens the order, the call's outcome closes it.
+    # The feedback call, from «Сегодня»: reached, what the client said closes the order, as the
+    # order page's «Звонок обратной связи» would.
     await _today(page)
     feedback = page.get_by_test_id("task").filter(has_text=f"Обратная связь по заявке {number}")
     await expect(feedback).to_be_visible()
-    await feedback.get_by_role("link", name=f"Открыть: Заявка {number}").click()
-    await actions.get_by_role("button", name="Звонок обратной связи").click()
-    dialog = page.get_by_role("dialog")
-    await dialog.get_by_label("Оценка клиента (1–5)").fill("5")
-    await dialog.get_by_label("Что сказал клиент").fill("Всё хорошо, спасибо")
-    await dialog.get_by_role("button", name="Записать и закрыть заявку").click()
+    await feedback.get_by_role("button", name="Итог звонка").click()
+    dialog = page.get_by_role("dialog", name="Итог звонка")
+    await dialog.get_by_text("Дозвонились", exact=True).click()
+    await dialog.get_by_label("Результат").fill("Всё хорошо, спасибо")
+    await dialog.get_by_role("button", name="Сохранить").click()
     await expect(dialog).to_be_hidden()
+    await expect(feedback).to_have_count(0)
+    await page.goto(f"/orders/{order_id}")
     await expect(status).to_have_text("Закрыта")
-    await expect(page.get_by_test_id("delivery-feedback")).to_have_text(
-        "Обратная связь: оценка 5 из 5 — Всё хорошо, спасибо"
-    )
+    await expect(page.get_by_test_id("delivery-feedback")).to_have_text("Обратная связь: Всё хорошо, спасибо")
     await expect(done_steps).to_have_count(13)
     await expect(actions).to_have_count(0)
     await _today(page)

@@ -20,6 +20,10 @@ dayjs.locale("ru");
 // The system font stack: nothing is fetched from another site.
 const theme = createTheme({ primaryColor: "blue", defaultRadius: "sm" });
 
+// The address's route starts loading (a screen's first data, its code) as this script runs, not
+// after React's first render of the whole tree; the router's provider then finds it under way.
+void router.load();
+
 const root = document.getElementById("root");
 if (!root) throw new Error("no #root in index.html");
 createRoot(root).render(

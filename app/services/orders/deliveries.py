@@ -28,7 +28,7 @@ from app.services.kernel.common import ensure_version, touch
 from app.services.kernel.outbox import OutboxService
 from app.services.kernel.ports import Erp
 from app.services.kernel.unit_of_work import UnitOfWork
-from app.services.orders.service import OrderService
+from app.services.orders.service import ACTIONS, OrderService
 from app.services.specs.closing import close_spec_of_order, ensure_spec_documents
 
 CHECKLISTS: dict[DeliveryMethod, list[tuple[str, str]]] = {
@@ -54,6 +54,8 @@ CHECKLISTS: dict[DeliveryMethod, list[tuple[str, str]]] = {
 }
 # The feedback call: the next working day after the goods were received, by default.
 FEEDBACK_CALL_WORKING_DAYS = 1
+# The feedback call's task is known by its title, as it is set when the goods are received.
+FEEDBACK_CALL_TITLE = "Обратная связь"
 DELIVERY_CHANNEL = "delivery"
 
 
@@ -195,7 +197,7 @@ class DeliveryService:
         delivery.received_on = day
         await self.orders.call_task(
             order,
-            f"Обратная связь по заявке №{order.id}: всё ли хорошо",
+            f"{FEEDBACK_CALL_TITLE} по заявке №{order.id}: всё ли хорошо",
             "Узнать у клиента, всё ли в порядке с товаром и доставкой; записать оценку.",
             FEEDBACK_CALL_WORKING_DAYS,
         )
@@ -207,7 +209,42 @@ class DeliveryService:
         delivery = await self.of_order(order_id)
         order = await self.orders.get(order_id)
         ensure_version(order, if_match, "order")
-        self.orders.move(order, "close", {"rating": rating, "comment": comment})
+        await self._close(order, delivery, {"rating": rating, "comment": comment}, rating, comment)
+        return order
+
+    async def awaits_feedback(self, task: Task) -> bool:
+        """Whether this task is the feedback call of an order that still waits for its feedback."""
+        if not (
+            task.kind == TaskKind.CALL
+            and task.subject_type == TaskSubject.ORDER
+            and task.subject_id is not None
+            and task.title.startswith(FEEDBACK_CALL_TITLE)
+        ):
+            return False
+        order = await self.orders.get(task.subject_id)
+        return ACTIONS.can(order.status, "close")
+
+    async def feedback_by_call(self, task: Task) -> Order:
+        """The feedback call completed as reached, with what the client said, records it as the
+        order's feedback and closes the order, as the order's own feedback does (without a rating:
+        a call's outcome has none)."""
+        assert task.subject_id is not None
+        delivery = await self.of_order(task.subject_id)
+        order = await self.orders.get(task.subject_id)
+        await self._close(order, delivery, {"comment": task.result, "task_id": task.id}, None, task.result)
+        return order
+
+    async def _close(
+        self,
+        order: Order,
+        delivery: Delivery,
+        payload: dict[str, Any],
+        rating: int | None,
+        comment: str | None,
+    ) -> None:
+        """Close the order with its feedback: the order's move, the delivery's record, the other
+        open feedback calls done, the order's workshop spec closed."""
+        self.orders.move(order, "close", payload)
         delivery.rating, delivery.feedback = rating, comment
         touch(delivery, self.uow)
         tasks = await self.uow.session.scalars(
@@ -216,13 +253,12 @@ class DeliveryService:
                 Task.subject_id == order.id,
                 Task.kind == TaskKind.CALL,
                 Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
-                Task.title.startswith("Обратная связь"),
+                Task.title.startswith(FEEDBACK_CALL_TITLE),
             )
         )
         TaskService(self.uow).end(tasks, TaskStatus.DONE, comment, reached=True)
         await close_spec_of_order(self.uow, order.id, rating, comment)
         await self.uow.session.flush()
-        return order
 
 
 def driver_message(delivery: Delivery) -> str | None:

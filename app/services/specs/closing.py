@@ -28,7 +28,9 @@ async def ensure_spec_documents(uow: UnitOfWork, order_id: int) -> None:
         )
 
 
-async def close_spec_of_order(uow: UnitOfWork, order_id: int, rating: int, comment: str | None) -> None:
+async def close_spec_of_order(
+    uow: UnitOfWork, order_id: int, rating: int | None, comment: str | None
+) -> None:
     spec: Spec | None = await uow.session.scalar(select(Spec).where(Spec.order_id == order_id))
     if spec is None or not ACTIONS.can(spec.status, "close"):
         return

@@ -3134,7 +3134,9 @@ export interface paths {
         put?: never;
         /**
          * Complete Task
-         * @description Close the task with its outcome; a call says whether the person was reached.
+         * @description Close the task with its outcome; a call says whether the person was reached. An order's
+         *     feedback call reached, with what the client said (`result`, required then), records the order's
+         *     feedback and closes the order, as `POST /orders/{order_id}/feedback` does (without a rating).
          */
         post: operations["complete_task"];
         delete?: never;

@@ -96,9 +96,10 @@ export function DeliverySection({ order }: { order: Order }) {
           </Alert>
         ) : null}
         {d.received_on ? <Text size="sm">Получено клиентом: {formatDate(d.received_on)}</Text> : null}
-        {d.rating !== null ? (
+        {d.rating !== null || d.feedback ? (
           <Text size="sm" data-testid="delivery-feedback">
-            Обратная связь: оценка {d.rating} из 5{d.feedback ? ` — ${d.feedback}` : ""}
+            {/* The feedback call's outcome from «Сегодня» has what the client said, and no rating. */}
+            Обратная связь: {[d.rating !== null ? `оценка ${d.rating} из 5` : "", d.feedback ?? ""].filter(Boolean).join(" — ")}
           </Text>
         ) : null}
       </Stack>

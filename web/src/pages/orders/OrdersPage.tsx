@@ -1,30 +1,38 @@
 import "mantine-datatable/styles.css";
 
-import { Badge, Button, Group, Select, Stack, Text, TextInput, Title } from "@mantine/core";
-import { DatePickerInput } from "@mantine/dates";
+import { Button, Center, ComboboxChevron, Group, Input, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
-import { DataTable } from "mantine-datatable";
-import { useEffect, useState } from "react";
+import { lazy, startTransition, Suspense, useEffect, useState } from "react";
 
-import type { components } from "../../api/schema";
-import { useClientName, useClientSearch } from "../../lib/clients";
-import { useEmployeesWithRole } from "../../lib/employees";
-import { formatDateTime } from "../../lib/format";
+import { useClientName } from "../../lib/clients";
+import { useEmployeeName } from "../../lib/employees";
 import { ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
 import { useMe } from "../../lib/me";
-import { NewOrderModal } from "./NewOrderModal";
+import { ORDER_COLUMNS, type Order } from "./columns";
 import { ordersQuery } from "./query";
 import type { OrdersSearch } from "./search";
 
-type Order = components["schemas"]["OrderRead"];
-type Status = components["schemas"]["OrderStatus"];
-type Channel = components["schemas"]["OrderChannel"];
+// What the list's first rows do not need comes right after them: the data table, the selects and
+// the days picker (with the dates library), and the new order's form.
+const OrdersTable = lazy(() => import("./OrdersTable").then((m) => ({ default: m.OrdersTable })));
+const OrdersFilters = lazy(() => import("./OrdersFilters").then((m) => ({ default: m.OrdersFilters })));
+const NewOrderModal = lazy(() => import("./NewOrderModal").then((m) => ({ default: m.NewOrderModal })));
+// If the first page is slow to come, the rest of the page does not wait for it longer than this.
+const REST_AT_THE_LATEST_MS = 1000;
+// The rows drawn first: a screen's worth (the rest of the page's 50 come with the rest of the page).
+const FIRST_ROWS = 15;
 
 /**
  * «Заявки»: the orders I may see, newest first, page by page, filtered by status, channel, client,
  * assistant, the days received and a search; the filters live in the address (reload, share).
+ *
+ * The first rows are drawn as soon as the first page is there: a screen's worth, as a plain table
+ * that looks as the data table does (the same columns, classes and styles). The rest of the rows,
+ * the data table and the filters' selects come after that paint; the data table and the selects
+ * take the plain table's and fields' places, the same size, while the search field (which may
+ * already hold the focus) stays as it is.
  */
 export function OrdersPage() {
   const navigate = useNavigate();
@@ -49,27 +57,35 @@ export function OrdersPage() {
     if (text.trim() !== (search.q ?? "")) setText(search.q ?? "");
   }
 
-  const [rangeStart, setRangeStart] = useState<string | null>(null);
-  const [clientQuery, setClientQuery] = useState("");
-  const [debounced] = useDebouncedValue(clientQuery, 250);
-  const clients = useClientSearch(debounced);
-  const chosenClient = useClientName(search.client);
-  const clientOptions = (clients.data?.items ?? []).map((c) => ({ value: String(c.id), label: c.name }));
-  if (search.client !== undefined && !clientOptions.some((o) => o.value === String(search.client))) {
-    clientOptions.unshift({ value: String(search.client), label: chosenClient.data ?? `№${search.client}` });
-  }
-  const assistants = useEmployeesWithRole("assistant");
-
   const orders = useInfiniteQuery(ordersQuery(search));
   const rows = orders.data?.pages.flatMap((p) => p.items) ?? [];
+  const open = (order: Order) => void navigate({ to: "/orders/$orderId", params: { orderId: order.id } });
 
+  // The rest of the page is asked for once the first rows are drawn (or the first page failed).
+  const [rest, setRest] = useState(false);
+  // A filter the reader reached for before its select came: that select opens as it arrives.
+  const [wanted, setWanted] = useState<string>();
+  useEffect(() => {
+    if (rest) return;
+    const timer = window.setTimeout(
+      () => startTransition(() => setRest(true)),
+      orders.isPending ? REST_AT_THE_LATEST_MS : 0,
+    );
+    return () => window.clearTimeout(timer);
+  }, [rest, orders.isPending]);
+
+  const firstRows = <FirstRows rows={rest ? rows : rows.slice(0, FIRST_ROWS)} settled={!orders.isPending} onOpen={open} />;
   return (
     <Stack maw={1100}>
       <Group justify="space-between">
         <Title order={2}>Заявки</Title>
         {canCreate ? <Button onClick={() => setCreating(true)}>Новая заявка</Button> : null}
       </Group>
-      {creating ? <NewOrderModal onClose={() => setCreating(false)} /> : null}
+      {creating ? (
+        <Suspense fallback={null}>
+          <NewOrderModal onClose={() => setCreating(false)} />
+        </Suspense>
+      ) : null}
       <Group align="flex-end" gap="sm">
         <TextInput
           label="Поиск"
@@ -80,95 +96,21 @@ export function OrdersPage() {
           onChange={(e) => setText(e.currentTarget.value)}
           data-testid="orders-search"
         />
-        <Select
-          label="Статус"
-          placeholder="Все"
-          clearable
-          w={200}
-          value={search.status ?? null}
-          onChange={(v) => setFilter({ status: (v as Status | null) ?? undefined })}
-          data={Object.entries(ORDER_STATUS).map(([value, label]) => ({ value, label }))}
-        />
-        <Select
-          label="Канал"
-          placeholder="Все"
-          clearable
-          w={180}
-          value={search.channel ?? null}
-          onChange={(v) => setFilter({ channel: (v as Channel | null) ?? undefined })}
-          data={Object.entries(ORDER_CHANNEL).map(([value, label]) => ({ value, label }))}
-        />
-        <Select
-          label="Клиент"
-          placeholder="Название или ИНН"
-          searchable
-          clearable
-          w={260}
-          value={search.client !== undefined ? String(search.client) : null}
-          onChange={(v) => setFilter({ client: v ? Number(v) : undefined })}
-          searchValue={clientQuery}
-          onSearchChange={setClientQuery}
-          filter={({ options }) => options}
-          nothingFoundMessage="Не найдено"
-          data={clientOptions}
-        />
-        <Select
-          label="Помощник"
-          placeholder="Все"
-          clearable
-          searchable
-          w={220}
-          value={search.assistant !== undefined ? String(search.assistant) : null}
-          onChange={(v) => setFilter({ assistant: v ? Number(v) : undefined })}
-          data={assistants.data ?? []}
-        />
-        <DatePickerInput
-          type="range"
-          label="Получена"
-          placeholder="Любые дни"
-          clearable
-          allowSingleDateInRange
-          valueFormat="DD.MM.YYYY"
-          w={240}
-          value={rangeStart ? [rangeStart, null] : [search.from ?? null, search.to ?? null]}
-          onChange={([from, to]) => {
-            // The first day picked waits here; the address takes the range once both ends are picked.
-            if (from && !to) {
-              setRangeStart(from);
-              return;
-            }
-            setRangeStart(null);
-            setFilter({ from: from ?? undefined, to: to ?? undefined });
-          }}
-        />
+        {rest ? (
+          <Suspense fallback={<PlainFilters search={search} onWant={setWanted} />}>
+            <OrdersFilters search={search} setFilter={setFilter} wanted={wanted} />
+          </Suspense>
+        ) : (
+          <PlainFilters search={search} onWant={setWanted} />
+        )}
       </Group>
-      <DataTable<Order>
-        withTableBorder
-        striped
-        highlightOnHover
-        minHeight={160}
-        fetching={orders.isFetching}
-        records={rows}
-        idAccessor="id"
-        noRecordsText="Заявок нет"
-        onRowClick={({ record }) => void navigate({ to: "/orders/$orderId", params: { orderId: record.id } })}
-        columns={[
-          { accessor: "id", title: "№", width: 70 },
-          { accessor: "created_at", title: "Получена", width: 160, render: (o) => formatDateTime(o.created_at) },
-          { accessor: "channel", title: "Канал", width: 150, render: (o) => ORDER_CHANNEL[o.channel] },
-          { accessor: "client_id", title: "Клиент", render: (o) => <ClientName id={o.client_id} /> },
-          {
-            accessor: "status",
-            title: "Статус",
-            width: 200,
-            render: (o) => (
-              <Badge variant="light" color={o.problems.length ? "orange" : "blue"}>
-                {ORDER_STATUS[o.status]}
-              </Badge>
-            ),
-          },
-        ]}
-      />
+      {rest ? (
+        <Suspense fallback={firstRows}>
+          <OrdersTable rows={rows} fetching={orders.isFetching} onOpen={open} />
+        </Suspense>
+      ) : (
+        firstRows
+      )}
       <Group justify="space-between">
         <Text size="sm" c="dimmed" data-testid="orders-shown">
           Показано: {rows.length}
@@ -188,8 +130,109 @@ function clean(search: OrdersSearch): OrdersSearch {
   return Object.fromEntries(Object.entries(search).filter(([, v]) => v !== undefined && v !== "")) as OrdersSearch;
 }
 
-function ClientName({ id }: { id: number | null }) {
-  const name = useClientName(id);
-  if (id === null) return <Text c="orange" size="sm">не указан</Text>;
-  return <>{name.data ?? `№${id}`}</>;
+/**
+ * The rows as a plain table in the data table's own markup (mantine-datatable's classes and
+ * stylesheet on Mantine's Table), so the data table that replaces it draws the same rows in the
+ * same places.
+ */
+function FirstRows({ rows, settled, onOpen }: { rows: Order[]; settled: boolean; onOpen: (order: Order) => void }) {
+  const width = (w: number | undefined) => (w === undefined ? undefined : { width: w, minWidth: w, maxWidth: w });
+  return (
+    <div
+      className="mantine-datatable mantine-datatable-with-border"
+      style={{ height: "100%", minHeight: 160, position: "relative" }}
+    >
+      <div className="mantine-datatable-scroll-area">
+        <Table
+          className="mantine-datatable-table"
+          verticalSpacing={7}
+          data-striped="true"
+          data-highlight-on-hover="true"
+        >
+          <Table.Thead className="mantine-datatable-header">
+            <Table.Tr>
+              {ORDER_COLUMNS.map((c) => (
+                <Table.Th key={c.accessor} data-accessor={c.accessor} style={width(c.width)}>
+                  <div className="mantine-datatable-nowrap mantine-datatable-ellipsis" title={c.title}>
+                    {c.title}
+                  </div>
+                </Table.Th>
+              ))}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((o) => (
+              <Table.Tr key={o.id} className="mantine-datatable-row mantine-datatable-pointer-cursor" onClick={() => onOpen(o)}>
+                {ORDER_COLUMNS.map((c) => (
+                  <Table.Td key={c.accessor} style={width(c.width)}>
+                    {c.render(o)}
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </div>
+      {settled && rows.length === 0 ? (
+        <Center pos="absolute" inset={0} top={37}>
+          <Text c="dimmed" size="sm">
+            Заявок нет
+          </Text>
+        </Center>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The filters' fields drawn plain, the same size and words, until their selects arrive (not inputs:
+ * nothing is typed into a field that is about to be replaced); the one pressed is remembered.
+ */
+function PlainFilters({ search, onWant }: { search: OrdersSearch; onWant: (label: string) => void }) {
+  const client = useClientName(search.client);
+  const assistant = useEmployeeName(search.assistant);
+  const day = (iso: string | undefined) => (iso ? iso.split("-").reverse().join(".") : "");
+  const fields: { label: string; placeholder: string; w: number; value: string; chevron: boolean }[] = [
+    { label: "Статус", placeholder: "Все", w: 200, value: search.status ? ORDER_STATUS[search.status] : "", chevron: true },
+    { label: "Канал", placeholder: "Все", w: 180, value: search.channel ? ORDER_CHANNEL[search.channel] : "", chevron: true },
+    {
+      label: "Клиент",
+      placeholder: "Название или ИНН",
+      w: 260,
+      value: search.client !== undefined ? (client.data ?? `№${search.client}`) : "",
+      chevron: true,
+    },
+    {
+      label: "Помощник",
+      placeholder: "Все",
+      w: 220,
+      value: search.assistant !== undefined ? (assistant.data ?? "") : "",
+      chevron: true,
+    },
+    {
+      label: "Получена",
+      placeholder: "Любые дни",
+      w: 240,
+      value: search.from || search.to ? `${day(search.from)} – ${day(search.to)}` : "",
+      chevron: false,
+    },
+  ];
+  return (
+    <>
+      {fields.map((f) => (
+        <Input.Wrapper key={f.label} label={f.label} w={f.w}>
+          <Input
+            component="div"
+            pointer
+            onMouseDown={() => onWant(f.label)}
+            rightSection={f.chevron ? <ComboboxChevron /> : null}
+            rightSectionPointerEvents="none"
+            styles={{ input: { display: "flex", alignItems: "center" } }}
+          >
+            {f.value || <Input.Placeholder>{f.placeholder}</Input.Placeholder>}
+          </Input>
+        </Input.Wrapper>
+      ))}
+    </>
+  );
 }
