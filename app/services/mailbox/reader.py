@@ -1,0 +1,103 @@
+"""The reader's run: for each folder, take every message not yet taken, each in its own unit of
+work, then mark it on the server; then wait for new mail (IDLE) until the run's time is up.
+
+Nothing is lost and nothing is taken twice, whatever breaks when: a message is recorded (unique by
+folder, UIDVALIDITY and UID) before it is marked on the server, so a connection dropped before the
+record leaves it unmarked and unrecorded (the next run takes it), and one dropped after the record
+leaves it recorded but unmarked (the next run only marks it). A second reader racing for the same
+message loses on the unique key and only marks it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from app.core.config import MailboxSettings
+from app.core.logging import get_logger
+from app.services.mailbox.service import Folder, MailboxService
+from app.services.ports import Erp, Mailbox, MailboxSession, Storage
+from app.services.unit_of_work import UnitOfWork
+
+log = get_logger(__name__)
+
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+
+
+@dataclass
+class ReadReport:
+    taken: int = 0  # recorded by this run
+    marked: int = 0  # marked on the server by this run (its own, and those recorded before)
+
+
+class MailboxReader:
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        settings: MailboxSettings,
+        unit_of_work: UnitOfWorkFactory,
+        storage: Storage,
+        erp: Erp,
+        max_file_bytes: int,
+    ) -> None:
+        self.mailbox = mailbox
+        self.settings = settings
+        self.unit_of_work = unit_of_work
+        self.storage = storage
+        self.erp = erp
+        self.max_file_bytes = max_file_bytes
+
+    def _service(self, uow: UnitOfWork) -> MailboxService:
+        return MailboxService(uow, self.settings, self.storage, self.erp, self.max_file_bytes)
+
+    async def run(self, wait_seconds: float = 0) -> ReadReport:
+        """Take what is there; then, for up to ``wait_seconds``, what comes. ``MailboxError`` when
+        the server fails: what was recorded stays, the rest is the next run's."""
+        report = ReadReport()
+        async with self.mailbox.connect() as session:
+            for name in self.settings.folders:
+                await self._folder(session, name, report)
+            deadline = time.monotonic() + wait_seconds
+            first = self.settings.folders[0] if self.settings.folders else None
+            while first is not None and (left := deadline - time.monotonic()) > 0:
+                if await session.wait(left):
+                    await self._folder(session, first, report)
+        return report
+
+    async def _folder(self, session: MailboxSession, name: str, report: ReadReport) -> None:
+        settings = self.settings
+        opened = await session.open(name, settings.taken_keyword)
+        folder = Folder(name, opened.uidvalidity)
+        uids = opened.uids[: settings.batch]
+        async with self.unit_of_work() as uow:
+            recorded = await self._service(uow).taken(folder, uids)
+        for uid in sorted(recorded):  # taken by an earlier run that did not get to mark them
+            await session.mark(uid, settings.taken_keyword, settings.move_to)
+            report.marked += 1
+        rest = [uid for uid in uids if uid not in recorded]
+        sizes = await session.sizes(rest)
+        for uid in rest:
+            size = sizes.get(uid)
+            raw: bytes | None = None
+            if size is None or size <= settings.max_message_bytes:
+                raw = await session.fetch(uid)
+                if raw is None:
+                    continue  # deleted meanwhile
+                size = len(raw)
+            try:
+                async with self.unit_of_work() as uow:
+                    row = await self._service(uow).take(folder, uid, raw, size or 0)
+                    kind, outcome = row.kind, row.outcome
+            except IntegrityError:
+                log.info("mailbox.taken_elsewhere", folder=name, uid=uid)
+            else:
+                report.taken += 1
+                log.info(
+                    "mailbox.taken", folder=name, uid=uid, kind=kind.value, outcome=(outcome or "")[:200]
+                )
+            await session.mark(uid, settings.taken_keyword, settings.move_to)
+            report.marked += 1

@@ -1,0 +1,183 @@
+"""The shared mailbox read from a real IMAP server (Debian's dovecot, started once for the run),
+messages put in with IMAP APPEND, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.adapters.mail_in import ImapMailbox
+from app.core.calendar import BusinessCalendar
+from app.core.clock import FixedClock
+from app.core.config import MailboxSettings
+from app.devimap import LocalImap
+from app.models.directory import Role
+from app.models.mailbox import InboundEmail, InboundKind
+from app.models.orders import Order, OrderAttachment, OrderChannel, OrderStatus
+from app.models.tasks import Task, TaskSubject
+from app.schemas.clients import ClientCreate, ContactCreate
+from app.services.clients import ClientService
+from app.services.unit_of_work import UnitOfWork
+from app.worker.context import JobContext
+from app.worker.mailbox import read_mailbox
+from tests.conftest import NOW
+from tests.support.imap import append, new_folder, not_taken
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+_inns = itertools.count(1)
+
+
+def _inn() -> str:
+    from stdnum.ru import inn
+
+    base = f"77{next(_inns) + 7000000:07d}"[:9]
+    return base + inn.calc_company_check_digit(base)
+
+
+def letter(
+    subject: str,
+    text: str,
+    *,
+    sender: str = "Иван Петров <buyer@romashka.ru>",
+    in_reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
+    pdf: bytes | None = None,
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "zakaz@pomoshnik.local"
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="romashka.ru")
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    if pdf is not None:
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename="Заявка №5.pdf")
+    return bytes(message)
+
+
+def dsn(original_id: str, recipient: str) -> bytes:
+    """A bounce as Postfix sends it: multipart/report with the delivery status and our headers."""
+    boundary = "dsn-boundary-1"
+    return (
+        "From: MAILER-DAEMON@mx.romashka.ru (Mail Delivery System)\r\n"
+        "To: zakaz@pomoshnik.local\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: {make_msgid(domain='mx.romashka.ru')}\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+        "\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        "I'm sorry to have to inform you that your message could not be delivered.\r\n\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.romashka.ru\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\n"
+        "Action: failed\r\n"
+        "Status: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        "From: pomoshnik@example.com\r\n"
+        f"To: {recipient}\r\n"
+        "Subject: =?utf-8?b?0KHRh9GR0YI=?=\r\n"
+        f"Message-ID: {original_id}\r\n\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+
+
+@pytest.fixture
+async def mailbox_ctx(job_ctx: JobContext, imap_server: LocalImap) -> AsyncIterator[JobContext]:
+    """The worker's context reading a folder of its own on the local server."""
+    folder = await new_folder(imap_server)
+    settings = MailboxSettings(
+        host=imap_server.host,
+        port=imap_server.port,
+        tls=False,
+        username=imap_server.username,
+        password=imap_server.password,  # type: ignore[arg-type]
+        folders=[folder],
+        idle_seconds=0,
+        timeout_seconds=10,
+    )
+    job_ctx.settings = job_ctx.settings.model_copy(update={"mailbox": settings})
+    job_ctx.mailbox = ImapMailbox(settings)
+    return job_ctx
+
+
+def _folder(ctx: JobContext) -> str:
+    return ctx.settings.mailbox.folders[0]
+
+
+async def _client(
+    factory: async_sessionmaker[AsyncSession], assistant_id: int, email: str = "buyer@romashka.ru"
+) -> int:
+    async with factory() as session:
+        uow = UnitOfWork(session=session, clock=FixedClock(NOW), calendar=BusinessCalendar())
+        client = await ClientService(uow).create_unchecked(
+            ClientCreate(
+                name="ООО «Ромашка»",
+                inn=_inn(),
+                kpp="770101001",
+                assistant_id=assistant_id,
+                contacts=[ContactCreate(name="Иван Петров", emails=[email])],
+            )
+        )
+        await uow.commit(None)
+        return client.id
+
+
+async def _rows(factory: async_sessionmaker[AsyncSession], model: Any, *where: Any) -> list[Any]:
+    async with factory() as session:
+        return list((await session.scalars(select(model).where(*where).order_by(model.id))).all())
+
+
+async def test_a_new_order_with_a_pdf_becomes_an_order_from_the_mailbox_with_the_file(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    assistant = await make_user(Role.ASSISTANT)
+    client_id = await _client(session_factory, assistant.id)
+    raw = letter("Заявка", "Добрый день! Прошу счёт на 10 курток, размеры в файле.", pdf=PDF)
+    await append(imap_server, _folder(mailbox_ctx), raw)
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 1"
+
+    (order,) = await _rows(session_factory, Order)
+    assert order.channel == OrderChannel.MAILBOX
+    assert order.source == "mailbox"
+    assert order.status == OrderStatus.NEEDS_CLARIFICATION
+    assert order.client_id == client_id
+    assert "10 курток" in (order.raw_text or "")
+    files = await _rows(session_factory, OrderAttachment, OrderAttachment.order_id == order.id)
+    assert sorted((f.filename, f.content_type) for f in files) == [
+        ("Заявка №5.pdf", "application/pdf"),
+        ("письмо.txt", "text/plain; charset=utf-8"),
+    ]
+    stored = await mailbox_ctx.storage.get(next(f.storage_key for f in files if f.filename.endswith(".pdf")))
+    assert stored is not None
+    assert stored.content == PDF
+    (task,) = await _rows(session_factory, Task, Task.subject_type == TaskSubject.ORDER)
+    assert task.subject_id == order.id
+    assert task.assignee_id == assistant.id
+    (row,) = await _rows(session_factory, InboundEmail)
+    assert row.kind == InboundKind.ORDER
+    assert row.order_id == order.id
+    assert row.raw_key
+    kept = await mailbox_ctx.storage.get(row.raw_key)
+    assert kept is not None
+    assert kept.content.replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
+    assert await not_taken(imap_server, _folder(mailbox_ctx)) == []
+    # A second run finds nothing new.
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 0, marked 0"
