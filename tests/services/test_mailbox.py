@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -21,6 +22,7 @@ from app.devimap import LocalImap
 from app.models.directory import Role
 from app.models.mailbox import InboundEmail, InboundKind
 from app.models.orders import Order, OrderAttachment, OrderChannel, OrderStatus
+from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, OutboundStatus
 from app.models.tasks import Task, TaskSubject
 from app.schemas.clients import ClientCreate, ContactCreate
 from app.services.clients import ClientService
@@ -29,6 +31,7 @@ from app.worker.context import JobContext
 from app.worker.mailbox import read_mailbox
 from tests.conftest import NOW
 from tests.support.imap import append, new_folder, not_taken
+from tests.support.receivables import add_invoice
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 _inns = itertools.count(1)
@@ -181,3 +184,96 @@ async def test_a_new_order_with_a_pdf_becomes_an_order_from_the_mailbox_with_the
     assert await not_taken(imap_server, _folder(mailbox_ctx)) == []
     # A second run finds nothing new.
     assert await read_mailbox({"app": mailbox_ctx}) == "taken 0, marked 0"
+
+
+async def test_a_clients_answer_to_a_sent_invoice_lands_on_that_invoice_with_a_task(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    assistant = await make_user(Role.ASSISTANT)
+    client_id = await _client(session_factory, assistant.id)
+    invoice_id = await add_invoice(
+        session_factory,
+        client_id,
+        issued_on=date(2026, 11, 30),
+        due_on=date(2026, 12, 10),
+        total="1000.00",
+        assistant_id=assistant.id,
+    )
+    async with session_factory() as session:
+        sent = OutboundMessage(
+            dedupe_key="invoice-sent:1",
+            kind=OutboundKind.EMAIL,
+            channel="personal",
+            recipient="buyer@romashka.ru",
+            subject="Счёт",
+            body="Счёт во вложении",
+            payload={},
+            status=OutboundStatus.SENT,
+            attempts=1,
+            created_at=NOW,
+            next_attempt_at=NOW,
+            sent_at=NOW,
+            about=MessageAbout.INVOICE,
+            about_id=invoice_id,
+        )
+        session.add(sent)
+        await session.flush()
+        sent.external_id = f"<outbound-{sent.id}@example.com>"
+        await session.commit()
+        our_id = sent.external_id
+    answer = letter(
+        "Re: Счёт",
+        "Добрый день!\nСогласовано, но уберите вторую позицию.\n\nС уважением,\nИван\n\n"
+        "пн, 30 нояб. 2026 г. в 10:00, Помощник <pomoshnik@example.com>:\n"
+        "> Счёт во вложении\n> Оплатите до 10.12\n",
+        in_reply_to=our_id,
+    )
+    await append(imap_server, _folder(mailbox_ctx), answer)
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 1"
+
+    (row,) = await _rows(session_factory, InboundEmail)
+    assert (row.kind, row.about, row.about_id) == (InboundKind.REPLY, MessageAbout.INVOICE, invoice_id)
+    assert row.text == "Добрый день!\nСогласовано, но уберите вторую позицию.\n\nС уважением,\nИван"
+    (task,) = await _rows(session_factory, Task, Task.subject_type == TaskSubject.INVOICE)
+    assert task.subject_id == invoice_id
+    assert task.assignee_id == assistant.id
+    assert task.title.startswith("Клиент ответил на счёт № T-2026-")
+    assert "уберите вторую позицию" in (task.description or "")
+    assert "Оплатите до" not in (task.description or "")
+    assert await _rows(session_factory, Order, Order.channel == OrderChannel.MAILBOX) == []
+
+
+async def test_an_answer_that_names_the_invoice_in_its_subject_lands_on_it_for_the_senders_client(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    assistant = await make_user(Role.ASSISTANT)
+    client_id = await _client(session_factory, assistant.id)
+    other_id = await _client(session_factory, assistant.id, email="someone@elsewhere.ru")
+    invoice_id = await add_invoice(
+        session_factory, client_id, issued_on=date(2026, 11, 30), due_on=date(2026, 12, 10), total="5.00"
+    )
+    async with session_factory() as session:
+        from app.models.invoices import Invoice
+
+        number = (await session.get(Invoice, invoice_id)).number  # type: ignore[union-attr]
+    await append(
+        imap_server,
+        _folder(mailbox_ctx),
+        # No In-Reply-To (written anew), but the subject names the invoice of the sender's client…
+        letter(f"Счёт № {number} — гарантийное письмо", "Оплатим до пятницы.", pdf=PDF),
+        # …while the same number from a stranger's address is not an answer to it.
+        letter(f"Счёт № {number}", "Что это?", sender="someone@elsewhere.ru"),
+    )
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 2, marked 2"
+
+    reply, stranger = await _rows(session_factory, InboundEmail)
+    assert (reply.kind, reply.about, reply.about_id) == (InboundKind.REPLY, MessageAbout.INVOICE, invoice_id)
+    assert [part["filename"] for part in reply.parts] == ["Заявка №5.pdf"]
+    stored = await mailbox_ctx.storage.get(reply.parts[0]["key"])
+    assert stored is not None
+    assert stored.content == PDF
+    assert stranger.kind == InboundKind.ORDER
+    (order,) = await _rows(session_factory, Order, Order.channel == OrderChannel.MAILBOX)
+    assert order.client_id == other_id

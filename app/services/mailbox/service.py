@@ -50,8 +50,9 @@ SOURCE = "mailbox"
 # A task about an e-mail is due within a working day: the client waits for an answer.
 DUE_WORKING_DAYS = 1
 _OUR_ID = re.compile(r"<outbound-(\d{1,12})@", re.I)
+# «Счёт № 2026-000015», «счета 2026-000015», «Invoice #2026-000015»: a number after the word.
 _INVOICE_IN_SUBJECT = re.compile(
-    r"(?:сч[её]т[а-яё]*|invoice)\s*(?:№|N|#|No\.?)?\s*([0-9][0-9/-]{0,30})", re.I
+    r"(?:сч[её]т[а-яё]*|invoice)\s*(?:(?:№|N|#|No\.?)\s*([\w/-]{1,32}\d)|([0-9][\w/-]{0,31}))", re.I
 )
 _INN = re.compile(r"(?<!\d)(\d{12}|\d{10})(?!\d)")
 
@@ -200,7 +201,7 @@ class MailboxService:
 
     async def _invoice_named(self, parsed: ParsedEmail) -> Invoice | None:
         """The invoice whose number the subject names, when it is of the sender's client."""
-        numbers = _INVOICE_IN_SUBJECT.findall(parsed.subject)
+        numbers = [a or b for a, b in _INVOICE_IN_SUBJECT.findall(parsed.subject)]
         if not numbers or not parsed.sender:
             return None
         clients = await self._clients_of(parsed.sender)
