@@ -277,3 +277,103 @@ async def test_an_answer_that_names_the_invoice_in_its_subject_lands_on_it_for_t
     assert stranger.kind == InboundKind.ORDER
     (order,) = await _rows(session_factory, Order, Order.channel == OrderChannel.MAILBOX)
     assert order.client_id == other_id
+
+
+async def _sent_email(factory: async_sessionmaker[AsyncSession], invoice_id: int, recipient: str) -> int:
+    async with factory() as session:
+        sent = OutboundMessage(
+            dedupe_key=f"invoice-sent:{invoice_id}",
+            kind=OutboundKind.EMAIL,
+            channel="personal",
+            recipient=recipient,
+            subject="Счёт",
+            body="Счёт во вложении",
+            payload={},
+            status=OutboundStatus.SENT,
+            attempts=1,
+            created_at=NOW,
+            next_attempt_at=NOW,
+            sent_at=NOW,
+            about=MessageAbout.INVOICE,
+            about_id=invoice_id,
+        )
+        session.add(sent)
+        await session.flush()
+        sent.external_id = f"<outbound-{sent.id}@example.com>"
+        await session.commit()
+        return sent.id
+
+
+async def test_auto_replies_lists_and_bounces_are_recognised_and_a_bounce_fails_our_delivery(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    assistant = await make_user(Role.ASSISTANT)
+    client_id = await _client(session_factory, assistant.id)
+    invoice_id = await add_invoice(
+        session_factory,
+        client_id,
+        issued_on=date(2026, 11, 30),
+        due_on=date(2026, 12, 10),
+        total="5.00",
+        assistant_id=assistant.id,
+    )
+    sent_id = await _sent_email(session_factory, invoice_id, "old-buyer@romashka.ru")
+    await append(
+        imap_server,
+        _folder(mailbox_ctx),
+        letter(
+            "Автоответ: Re: Счёт",
+            "Я в отпуске до 14 декабря.",
+            in_reply_to=f"<outbound-{sent_id}@example.com>",
+            headers={"Auto-Submitted": "auto-replied", "X-Autoreply": "yes"},
+        ),
+        letter("Новости отрасли", "Выставка в марте", headers={"List-Id": "<news.example.org>"}),
+        dsn(f"<outbound-{sent_id}@example.com>", "old-buyer@romashka.ru"),
+    )
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 3, marked 3"
+
+    auto, listed, bounce = await _rows(session_factory, InboundEmail)
+    assert auto.kind == InboundKind.AUTO_REPLY
+    assert listed.kind == InboundKind.MAILING_LIST
+    assert (bounce.kind, bounce.outbound_id, bounce.about_id) == (InboundKind.BOUNCE, sent_id, invoice_id)
+    assert await _rows(session_factory, Order, Order.channel == OrderChannel.MAILBOX) == []
+    (sent,) = await _rows(session_factory, OutboundMessage)
+    assert sent.status == OutboundStatus.FAILED
+    assert "old-buyer@romashka.ru" in (sent.last_error or "")
+    assert "5.1.1" in (sent.last_error or "")
+    (task,) = await _rows(session_factory, Task)
+    assert task.id == bounce.task_id
+    assert task.assignee_id == assistant.id
+    assert (task.subject_type, task.subject_id) == (TaskSubject.INVOICE, invoice_id)
+    assert task.title == "Письмо не доставлено: old-buyer@romashka.ru"
+
+
+async def test_a_message_too_large_or_unreadable_is_kept_as_a_failure_and_does_not_block_the_rest(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    settings = mailbox_ctx.settings.mailbox.model_copy(update={"max_message_bytes": 4096})
+    mailbox_ctx.settings = mailbox_ctx.settings.model_copy(update={"mailbox": settings})
+    mailbox_ctx.mailbox = ImapMailbox(settings)
+    await append(
+        imap_server,
+        _folder(mailbox_ctx),
+        letter("Большая заявка", "Во вложении", pdf=PDF + b"0" * 8000),
+        b"\r\n\r\nno headers at all\r\n",
+        letter("Заявка", "10 курток"),
+    )
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 3, marked 3"
+
+    large, broken, good = await _rows(session_factory, InboundEmail)
+    assert large.kind == InboundKind.FAILED
+    assert large.raw_key is None
+    assert "too large" in (large.outcome or "")
+    assert broken.kind == InboundKind.FAILED
+    assert broken.raw_key is not None
+    assert "no headers" in (broken.outcome or "")
+    assert good.kind == InboundKind.ORDER
+    tasks = await _rows(session_factory, Task, Task.id.in_([large.task_id, broken.task_id]))
+    assert [t.assignee_id for t in tasks] == [head.id, head.id]
+    assert await not_taken(imap_server, _folder(mailbox_ctx)) == []
