@@ -3,8 +3,10 @@ messages put in with IMAP APPEND, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -18,7 +20,7 @@ from app.adapters.mail_in import ImapMailbox
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
 from app.core.config import MailboxSettings
-from app.devimap import LocalImap
+from app.devimap import LocalImap, restart_connections
 from app.models.directory import Role
 from app.models.mailbox import InboundEmail, InboundKind
 from app.models.orders import Order, OrderAttachment, OrderChannel, OrderStatus
@@ -26,6 +28,7 @@ from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, Outbo
 from app.models.tasks import Task, TaskSubject
 from app.schemas.clients import ClientCreate, ContactCreate
 from app.services.clients import ClientService
+from app.services.ports import MailboxFolder, MailboxSession
 from app.services.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from app.worker.mailbox import read_mailbox
@@ -377,3 +380,118 @@ async def test_a_message_too_large_or_unreadable_is_kept_as_a_failure_and_does_n
     tasks = await _rows(session_factory, Task, Task.id.in_([large.task_id, broken.task_id]))
     assert [t.assignee_id for t in tasks] == [head.id, head.id]
     assert await not_taken(imap_server, _folder(mailbox_ctx)) == []
+
+
+class _Interrupted:
+    """The real mailbox, with a hook around one message's fetch and mark (a dropped connection,
+    a killed worker)."""
+
+    def __init__(self, inner: ImapMailbox, **hooks: Callable[[int], Awaitable[None]]) -> None:
+        self.inner = inner
+        self.hooks = hooks
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[MailboxSession]:
+        async with self.inner.connect() as session:
+            yield _Session(session, self.hooks)
+
+
+class _Session:
+    def __init__(self, inner: MailboxSession, hooks: dict[str, Callable[[int], Awaitable[None]]]) -> None:
+        self.inner = inner
+        self.hooks = hooks
+
+    async def open(self, folder: str, keyword: str) -> MailboxFolder:
+        return await self.inner.open(folder, keyword)
+
+    async def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        return await self.inner.sizes(uids)
+
+    async def fetch(self, uid: int) -> bytes | None:
+        if "before_fetch" in self.hooks:
+            await self.hooks["before_fetch"](uid)
+        raw = await self.inner.fetch(uid)
+        if "after_fetch" in self.hooks:
+            await self.hooks["after_fetch"](uid)
+        return raw
+
+    async def mark(self, uid: int, keyword: str, move_to: str | None) -> None:
+        if "before_mark" in self.hooks:
+            await self.hooks["before_mark"](uid)
+        await self.inner.mark(uid, keyword, move_to)
+
+    async def wait(self, seconds: float) -> bool:
+        return await self.inner.wait(seconds)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def _orders_by_uid(factory: async_sessionmaker[AsyncSession]) -> list[tuple[int, int]]:
+    rows = await _rows(factory, InboundEmail)
+    orders = await _rows(factory, Order, Order.channel == OrderChannel.MAILBOX)
+    assert sorted(r.order_id for r in rows) == sorted(o.id for o in orders)
+    return sorted((r.uid, r.order_id) for r in rows)
+
+
+async def test_a_connection_dropped_mid_fetch_loses_nothing_and_takes_nothing_twice(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    await make_user(Role.HEAD)
+    folder = _folder(mailbox_ctx)
+    await append(imap_server, folder, *(letter(f"Заявка {n}", f"{n} курток") for n in (1, 2, 3)))
+    real = mailbox_ctx.mailbox
+    assert isinstance(real, ImapMailbox)
+
+    async def drop(at: int) -> Callable[[int], Awaitable[None]]:
+        async def hook(uid: int) -> None:
+            if uid == at:
+                await asyncio.to_thread(restart_connections, imap_server)
+
+        return hook
+
+    # The server drops the connection while the second message is being fetched…
+    mailbox_ctx.mailbox = _Interrupted(real, before_fetch=await drop(2))
+    assert (await read_mailbox({"app": mailbox_ctx})).startswith("failed:")
+    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1]
+    # …then, on the next run, between its fetch and its mark (it is recorded, not marked)…
+    mailbox_ctx.mailbox = _Interrupted(real, after_fetch=await drop(2))
+    assert (await read_mailbox({"app": mailbox_ctx})).startswith("failed:")
+    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1, 2]
+    assert await not_taken(imap_server, folder) == [2, 3]
+    # …and the run after that marks the second and takes the third: each once.
+    mailbox_ctx.mailbox = real
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 2"
+    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1, 2, 3]
+    assert await not_taken(imap_server, folder) == []
+
+
+async def test_a_message_delivered_during_a_worker_restart_is_taken_once(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    await make_user(Role.HEAD)
+    folder = _folder(mailbox_ctx)
+    real = mailbox_ctx.mailbox
+    assert isinstance(real, ImapMailbox)
+    await append(imap_server, folder, letter("Заявка 1", "1 куртка"))
+    recorded = asyncio.Event()
+
+    async def killed_here(uid: int) -> None:
+        recorded.set()
+        await asyncio.Event().wait()  # the worker dies here: the message is recorded, not marked
+
+    mailbox_ctx.mailbox = _Interrupted(real, before_mark=killed_here)
+    old_worker = asyncio.create_task(read_mailbox({"app": mailbox_ctx}))
+    await recorded.wait()
+    old_worker.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await old_worker
+    # Delivered while no worker runs; the new worker's first run (at its start) and a run of a
+    # second worker overlapping it take it, and the first one, once.
+    await append(imap_server, folder, letter("Заявка 2", "2 куртки"))
+    mailbox_ctx.mailbox = real
+    results = await asyncio.gather(read_mailbox({"app": mailbox_ctx}), read_mailbox({"app": mailbox_ctx}))
+    assert sum(int(r.split()[1].rstrip(",")) for r in results) == 1, results
+    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1, 2]
+    assert await not_taken(imap_server, folder) == []
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 0, marked 0"

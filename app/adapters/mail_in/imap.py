@@ -39,13 +39,32 @@ def _quoted(folder: str) -> str:
 
 
 class ImapSession:
-    def __init__(self, client: aioimaplib.IMAP4, settings: MailboxSettings) -> None:
+    def __init__(
+        self, client: aioimaplib.IMAP4, settings: MailboxSettings, lost: asyncio.Future[None]
+    ) -> None:
         self._client = client
         self._settings = settings
+        self._lost = lost
 
     async def _call(self, what: str, call: Any) -> Any:
+        # aioimaplib leaves a command waiting for its timeout when the connection is gone: the
+        # command races the connection's end, so a dropped connection fails the run at once.
+        command = asyncio.ensure_future(call)
         try:
-            return _ok(await asyncio.wait_for(call, self._settings.timeout_seconds), what)
+            done, _ = await asyncio.wait(
+                {command, self._lost},
+                timeout=self._settings.timeout_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        except BaseException:
+            command.cancel()
+            raise
+        if command not in done:
+            command.cancel()
+            reason = "the connection was closed" if self._lost.done() else "no answer in time"
+            raise MailboxError(f"{what}: {reason}")
+        try:
+            return _ok(command.result(), what)
         except _ERRORS as exc:
             raise MailboxError(f"{what}: {type(exc).__name__}: {exc}"[:500]) from exc
 
@@ -123,6 +142,8 @@ class ImapSession:
         return any(b"EXISTS" in bytes(line) for line in (pushed if isinstance(pushed, list) else []))
 
     async def close(self) -> None:
+        if self._lost.done():
+            return
         try:
             await asyncio.wait_for(self._client.logout(), 5)
         except (*_ERRORS, MailboxError):
@@ -138,13 +159,21 @@ class ImapMailbox:
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[ImapSession]:
         settings = self.settings
+        lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def connection_lost(_: Exception | None) -> None:
+            if not lost.done():
+                lost.set_result(None)
+
         try:
-            if settings.tls:
-                client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(
-                    settings.host, settings.port, timeout=settings.timeout_seconds
-                )
-            else:
-                client = aioimaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout_seconds)
+            client = aioimaplib.IMAP4(
+                settings.host,
+                settings.port,
+                timeout=settings.timeout_seconds,
+                conn_lost_cb=connection_lost,
+                # IMAP4_SSL takes no connection-lost callback: the TLS context is given here instead.
+                ssl_context=ssl.create_default_context() if settings.tls else None,
+            )
             await client.wait_hello_from_server()
             _ok(
                 await client.login(settings.username, settings.password.get_secret_value()),
@@ -154,7 +183,7 @@ class ImapMailbox:
             raise MailboxError(
                 f"cannot log in to {settings.host}:{settings.port}: {type(exc).__name__}: {exc}"
             ) from exc
-        session = ImapSession(client, settings)
+        session = ImapSession(client, settings, lost)
         try:
             yield session
         finally:
