@@ -495,3 +495,33 @@ async def test_a_message_delivered_during_a_worker_restart_is_taken_once(
     assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1, 2]
     assert await not_taken(imap_server, folder) == []
     assert await read_mailbox({"app": mailbox_ctx}) == "taken 0, marked 0"
+
+
+async def test_mail_that_comes_while_the_reader_waits_is_taken_in_the_same_run(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    await make_user(Role.HEAD)
+    folder = _folder(mailbox_ctx)
+    waiting = asyncio.Event()
+    real = mailbox_ctx.mailbox
+    assert isinstance(real, ImapMailbox)
+
+    class Watched(_Interrupted):
+        @asynccontextmanager
+        async def connect(self) -> AsyncIterator[MailboxSession]:
+            async with real.connect() as session:
+                original = session.wait
+
+                async def wait(seconds: float) -> bool:
+                    waiting.set()
+                    return await original(seconds)
+
+                session.wait = wait  # type: ignore[method-assign]
+                yield session
+
+    mailbox_ctx.mailbox = Watched(real)
+    run = asyncio.create_task(read_mailbox({"app": mailbox_ctx}, wait_seconds=4))
+    await waiting.wait()
+    await append(imap_server, folder, letter("Заявка", "Пришла, пока ждали"))
+    assert await run == "taken 1, marked 1"
+    assert await not_taken(imap_server, folder) == []
