@@ -7,6 +7,8 @@ unprivileged ``dovenull`` user; run as anyone else, to that user, and the server
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import pwd
 import shutil
@@ -17,7 +19,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
+
+import aioimaplib
 
 USER = "shared@pomoshnik.local"
 PASSWORD = "mailbox-demo"  # the loopback server's own user
@@ -184,3 +191,69 @@ def restart_connections(server: LocalImap) -> None:
         check=False,
         capture_output=True,
     )
+
+
+async def append(server: LocalImap, messages: list[bytes], folder: str = "INBOX") -> None:
+    """Deliver ``messages`` into ``folder`` (IMAP APPEND), as a mail server would."""
+    client = aioimaplib.IMAP4(server.host, server.port, timeout=10)
+    await client.wait_hello_from_server()
+    await client.login(server.username, server.password)
+    try:
+        for raw in messages:
+            answer = await client.append(raw, mailbox=folder)
+            if answer.result != "OK":
+                raise RuntimeError(f"APPEND refused: {answer.lines[-1:]!r}")
+    finally:
+        await client.logout()
+
+
+# A one-page PDF: the demo letter's attachment, as a client's scanned order would come.
+_DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def demo_letters() -> list[bytes]:
+    """What the demo mailbox holds at first: a demo client's order with its scan attached."""
+    message = EmailMessage()
+    message["From"] = "Соколов Андрей Викторович <supply1@client1.example.ru>"
+    message["To"] = USER
+    message["Subject"] = "Заявка на спецодежду"
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain="client1.example.ru")
+    message.set_content(
+        "Добрый день!\n\nПросим выставить счёт: куртка утеплённая — 10 шт., размеры 50–56, "
+        "рост 182–188. Скан заявки во вложении.\n\nС уважением,\nСоколов Андрей, снабженец"
+    )
+    message.add_attachment(_DEMO_PDF, maintype="application", subtype="pdf", filename="Заявка.pdf")
+    return [bytes(message)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dir", type=Path, required=True, help="The server's folder (config, maildir)")
+    parser.add_argument("--demo", action="store_true", help="Put the demo letter in the first time")
+    args = parser.parse_args(argv)
+    stopped = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopped
+        stopped = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    with running(args.dir, args.port) as server:
+        seeded = args.dir / ".demo-delivered"
+        if args.demo and not seeded.exists():
+            asyncio.run(append(server, demo_letters()))
+            seeded.touch()
+        while not stopped:
+            time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()
