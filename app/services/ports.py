@@ -109,8 +109,8 @@ class MailboxSession(Protocol):
         """The whole message, not marking it read; None when it is gone."""
         ...
 
-    async def mark(self, uid: int, keyword: str, move_to: str | None) -> None:
-        """Show people the message was taken: the keyword, and a move when one is configured."""
+    async def mark(self, uids: Sequence[int], keyword: str, move_to: str | None) -> None:
+        """Show people the messages were taken: the keyword, and a move when one is configured."""
         ...
 
     async def wait(self, seconds: float) -> bool:

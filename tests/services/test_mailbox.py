@@ -415,10 +415,11 @@ class _Session:
             await self.hooks["after_fetch"](uid)
         return raw
 
-    async def mark(self, uid: int, keyword: str, move_to: str | None) -> None:
+    async def mark(self, uids: Sequence[int], keyword: str, move_to: str | None) -> None:
         if "before_mark" in self.hooks:
-            await self.hooks["before_mark"](uid)
-        await self.inner.mark(uid, keyword, move_to)
+            for uid in uids:
+                await self.hooks["before_mark"](uid)
+        await self.inner.mark(uids, keyword, move_to)
 
     async def wait(self, seconds: float) -> bool:
         return await self.inner.wait(seconds)

@@ -111,15 +111,18 @@ class ImapSession:
                 return bytes(line)
         return None
 
-    async def mark(self, uid: int, keyword: str, move_to: str | None) -> None:
-        await self._call("UID STORE", self._client.uid("STORE", str(uid), "+FLAGS.SILENT", f"({keyword})"))
+    async def mark(self, uids: Sequence[int], keyword: str, move_to: str | None) -> None:
+        if not uids:
+            return
+        uid_set = ",".join(map(str, uids))
+        await self._call("UID STORE", self._client.uid("STORE", uid_set, "+FLAGS.SILENT", f"({keyword})"))
         if move_to:
             if "MOVE" in self._client.protocol.capabilities:
-                await self._call("UID MOVE", self._client.uid("MOVE", str(uid), _quoted(move_to)))
+                await self._call("UID MOVE", self._client.uid("MOVE", uid_set, _quoted(move_to)))
             else:
-                await self._call("UID COPY", self._client.uid("COPY", str(uid), _quoted(move_to)))
+                await self._call("UID COPY", self._client.uid("COPY", uid_set, _quoted(move_to)))
                 await self._call(
-                    "UID STORE", self._client.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)")
+                    "UID STORE", self._client.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted)")
                 )
 
     async def wait(self, seconds: float) -> bool:

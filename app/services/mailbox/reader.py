@@ -10,10 +10,12 @@ message loses on the unique key and only marks it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +27,8 @@ from app.services.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)
 
+# Messages recorded before they are marked on the server together.
+MARK_EVERY = 50
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
 
@@ -50,14 +54,16 @@ class MailboxReader:
         self.storage = storage
         self.erp = erp
         self.max_file_bytes = max_file_bytes
+        self.memo: dict[str, Any] = {}  # looked up once a run (MailboxService.memo)
 
     def _service(self, uow: UnitOfWork) -> MailboxService:
-        return MailboxService(uow, self.settings, self.storage, self.erp, self.max_file_bytes)
+        return MailboxService(uow, self.settings, self.storage, self.erp, self.max_file_bytes, self.memo)
 
     async def run(self, wait_seconds: float = 0) -> ReadReport:
         """Take what is there; then, for up to ``wait_seconds``, what comes. ``MailboxError`` when
         the server fails: what was recorded stays, the rest is the next run's."""
         report = ReadReport()
+        self.memo.clear()
         async with self.mailbox.connect() as session:
             for name in self.settings.folders:
                 await self._folder(session, name, report)
@@ -75,29 +81,57 @@ class MailboxReader:
         uids = opened.uids[: settings.batch]
         async with self.unit_of_work() as uow:
             recorded = await self._service(uow).taken(folder, uids)
-        for uid in sorted(recorded):  # taken by an earlier run that did not get to mark them
-            await session.mark(uid, settings.taken_keyword, settings.move_to)
-            report.marked += 1
+        # Taken by an earlier run that did not get to mark them.
+        await self._mark(session, sorted(recorded), report)
         rest = [uid for uid in uids if uid not in recorded]
+        unmarked: list[int] = []
         sizes = await session.sizes(rest)
-        for uid in rest:
+
+        async def fetched(uid: int) -> tuple[bytes | None, int, bool]:
+            """(the message or None when too large, its size, whether it is still there)."""
             size = sizes.get(uid)
-            raw: bytes | None = None
-            if size is None or size <= settings.max_message_bytes:
-                raw = await session.fetch(uid)
-                if raw is None:
+            if size is not None and size > settings.max_message_bytes:
+                return None, size, True
+            raw = await session.fetch(uid)
+            return raw, len(raw or b""), raw is not None
+
+        # The next message is fetched while this one is recorded: the IMAP round trip and the
+        # database's work overlap instead of adding up.
+        ahead: asyncio.Future[tuple[bytes | None, int, bool]] | None = None
+        try:
+            for index, uid in enumerate(rest):
+                raw, size, present = await (ahead if ahead is not None else fetched(uid))
+                ahead = asyncio.ensure_future(fetched(rest[index + 1])) if index + 1 < len(rest) else None
+                if not present:
                     continue  # deleted meanwhile
-                size = len(raw)
-            try:
-                async with self.unit_of_work() as uow:
-                    row = await self._service(uow).take(folder, uid, raw, size or 0)
-                    kind, outcome = row.kind, row.outcome
-            except IntegrityError:
-                log.info("mailbox.taken_elsewhere", folder=name, uid=uid)
-            else:
-                report.taken += 1
-                log.info(
-                    "mailbox.taken", folder=name, uid=uid, kind=kind.value, outcome=(outcome or "")[:200]
-                )
-            await session.mark(uid, settings.taken_keyword, settings.move_to)
-            report.marked += 1
+                await self._take(folder, uid, raw, size, report)
+                # Marked in groups, each after its messages are recorded: a round trip per
+                # message would cost as much as the fetch.
+                unmarked.append(uid)
+                if len(unmarked) >= MARK_EVERY:
+                    if ahead is not None:
+                        await asyncio.wait([ahead])  # one command at a time on the connection
+                    await self._mark(session, unmarked, report)
+                    unmarked = []
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+        await self._mark(session, unmarked, report)
+
+    async def _take(self, folder: Folder, uid: int, raw: bytes | None, size: int, report: ReadReport) -> None:
+        try:
+            async with self.unit_of_work() as uow:
+                row = await self._service(uow).take(folder, uid, raw, size)
+                kind, outcome = row.kind, row.outcome
+        except IntegrityError:
+            log.info("mailbox.taken_elsewhere", folder=folder.name, uid=uid)
+        else:
+            report.taken += 1
+            log.info(
+                "mailbox.taken", folder=folder.name, uid=uid, kind=kind.value, outcome=(outcome or "")[:200]
+            )
+
+    async def _mark(self, session: MailboxSession, uids: list[int], report: ReadReport) -> None:
+        if uids:
+            await session.mark(uids, self.settings.taken_keyword, self.settings.move_to)
+            report.marked += len(uids)

@@ -31,7 +31,7 @@ from app.models.collection import CollectionCase
 from app.models.directory import Employee, Role
 from app.models.invoices import Invoice
 from app.models.mailbox import InboundEmail, InboundKind
-from app.models.orders import Order, OrderChannel
+from app.models.orders import Order, OrderAttachment, OrderChannel
 from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, OutboundStatus
 from app.models.proposals import Proposal
 from app.models.reconciliations import ReconciliationAct
@@ -39,8 +39,9 @@ from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.orders import OrderCreate
 from app.services.directory import first_active_with_role
 from app.services.files import check_document
+from app.services.history import HistoryService, snapshot
 from app.services.mailbox.parsing import MalformedEmail, ParsedEmail, parse
-from app.services.order_files import OrderFileService
+from app.services.order_files import clean_filename
 from app.services.orders import OrderService
 from app.services.ports import Erp, Storage
 from app.services.tasks import TaskService
@@ -73,13 +74,21 @@ class Owner:
 
 class MailboxService:
     def __init__(
-        self, uow: UnitOfWork, settings: MailboxSettings, storage: Storage, erp: Erp, max_file_bytes: int
+        self,
+        uow: UnitOfWork,
+        settings: MailboxSettings,
+        storage: Storage,
+        erp: Erp,
+        max_file_bytes: int,
+        memo: dict[str, Any] | None = None,
     ) -> None:
         self.uow = uow
         self.settings = settings
         self.storage = storage
         self.erp = erp
         self.max_file_bytes = max_file_bytes  # an attachment, as an upload (APP_STORAGE__MAX_DOCUMENT_BYTES)
+        # What one run of the reader looks up once: who gets mail nobody owns, each sender's clients.
+        self.memo = memo if memo is not None else {}
 
     async def taken(self, folder: Folder, uids: list[int]) -> set[int]:
         """Which of ``uids`` are recorded already (taken, but perhaps not yet marked on the server)."""
@@ -216,13 +225,17 @@ class MailboxService:
         return found
 
     async def _clients_of(self, address: str) -> list[int]:
-        needle = f'%"{address.lower()}"%'
-        rows = await self.uow.session.scalars(
-            select(ClientContact.client_id)
-            .where(func.lower(cast(ClientContact.emails, Text)).like(needle))
-            .order_by(ClientContact.client_id)
-        )
-        return list(dict.fromkeys(rows))
+        key = f"clients:{address.lower()}"
+        if key not in self.memo:
+            needle = f'%"{address.lower()}"%'
+            rows = await self.uow.session.scalars(
+                select(ClientContact.client_id)
+                .where(func.lower(cast(ClientContact.emails, Text)).like(needle))
+                .order_by(ClientContact.client_id)
+            )
+            self.memo[key] = list(dict.fromkeys(rows))
+        found: list[int] = self.memo[key]
+        return found
 
     async def _owner(
         self, about: MessageAbout | None, about_id: int | None, outbound: OutboundMessage | None
@@ -284,6 +297,12 @@ class MailboxService:
 
     async def _fallback(self) -> int | None:
         """Somebody must see mail that nobody owns: the configured employee, else a head."""
+        if "fallback" not in self.memo:
+            self.memo["fallback"] = await self._find_fallback()
+        found: int | None = self.memo["fallback"]
+        return found
+
+    async def _find_fallback(self) -> int | None:
         address = (self.settings.default_assignee or "").strip().lower()
         if address:
             found = await self.uow.session.scalar(
@@ -354,35 +373,60 @@ class MailboxService:
             raw_text=raw_text.strip()[:20_000],
             lines=[],
         )
-        order, _ = await orders.create_once(
+        # The row's id is new (the unique folder, UIDVALIDITY and UID): no order can have it yet.
+        order = await orders.create(
             data,
             source=SOURCE,
             external_id=str(row.id),
+            resolved=[],
             taken_by_id=None if people else await self._fallback(),
         )
         row.order_id = order.id
-        files = OrderFileService(self.uow, orders, self.storage, self.max_file_bytes)
         letter = (parsed.text or parsed.subject or "(пустое письмо)").encode()
-        await files.add(order.id, "письмо.txt", letter)
-        kept: list[dict[str, Any]] = []
-        for part in parsed.attachments:
-            try:
-                attachment = await files.add(order.id, part.filename, part.content)
-            except FieldError as exc:
-                kept.append({"filename": part.filename, "problem": exc.reason})
-            else:
-                kept.append(
-                    {
-                        "filename": attachment.filename,
-                        "content_type": attachment.content_type,
-                        "size": attachment.size,
-                        "key": attachment.storage_key,
-                    }
-                )
-        row.parts = kept
+        files = [("письмо.txt", letter), *((p.filename, p.content) for p in parsed.attachments)]
+        row.parts = (await self._attach(order.id, files))[1:]
         row.outcome = f"order {order.id}" + (
             f" of client {client.id}" if client else ", client not recognised"
         )
+
+    async def _attach(self, order_id: int, files: list[tuple[str | None, bytes]]) -> list[dict[str, Any]]:
+        """The order's files, checked as uploads are (``OrderFileService.add``, for the order just
+        made, in one flush): what was kept, or why not."""
+        kept: list[dict[str, Any]] = []
+        rows: list[OrderAttachment] = []
+        now = self.uow.clock.now()
+        for filename, content in files:
+            try:
+                checked = check_document(content, self.max_file_bytes)
+            except FieldError as exc:
+                kept.append({"filename": filename, "problem": exc.reason})
+                continue
+            key = f"orders/{order_id}/{hashlib.sha256(content).hexdigest()}.{checked.extension}"
+            await self.storage.put(key, content, checked.content_type)
+            attachment = OrderAttachment(
+                order_id=order_id,
+                filename=clean_filename(filename, checked.extension),
+                content_type=checked.content_type,
+                size=len(content),
+                storage_key=key,
+                uploaded_by_id=None,
+                created_at=now,
+            )
+            rows.append(attachment)
+            kept.append(
+                {
+                    "filename": attachment.filename,
+                    "content_type": checked.content_type,
+                    "size": len(content),
+                    "key": key,
+                }
+            )
+        self.uow.session.add_all(rows)
+        await self.uow.session.flush()
+        history = HistoryService(self.uow)
+        for attachment in rows:
+            history.record("order", order_id, "attachment_added", None, snapshot(attachment))
+        return kept
 
     async def _client_for(self, parsed: ParsedEmail) -> Client | None:
         """The sender's client: by a contact's e-mail, else by an INN in the text or signature."""
