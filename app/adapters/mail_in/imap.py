@@ -23,6 +23,7 @@ from app.services.ports import MailboxError, MailboxFolder
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _FETCH_SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 _FETCH_UID = re.compile(rb"FETCH \(.*UID (\d+)")
+SIZES_PER_COMMAND = 100
 _ERRORS = (aioimaplib.AioImapException, OSError, asyncio.TimeoutError, ssl.SSLError)
 
 
@@ -82,20 +83,22 @@ class ImapSession:
         return MailboxFolder(folder, validity, uids)
 
     async def sizes(self, uids: Sequence[int]) -> dict[int, int]:
-        if not uids:
-            return {}
-        answer = await self._call(
-            "UID FETCH RFC822.SIZE",
-            self._client.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)"),
-        )
         sizes: dict[int, int] = {}
-        for line in answer.lines:
-            match = _FETCH_SIZE.search(bytes(line))
-            if match:
-                if match.group(1):
-                    sizes[int(match.group(1))] = int(match.group(2))
-                else:
-                    sizes[int(match.group(4))] = int(match.group(3))
+        # aioimaplib reads an answer's lines by recursion, one level a line: a thousand lines in one
+        # answer overflow Python's stack. A hundred UIDs a command stay far below.
+        for start in range(0, len(uids), SIZES_PER_COMMAND):
+            chunk = uids[start : start + SIZES_PER_COMMAND]
+            answer = await self._call(
+                "UID FETCH RFC822.SIZE",
+                self._client.uid("FETCH", ",".join(map(str, chunk)), "(UID RFC822.SIZE)"),
+            )
+            for line in answer.lines:
+                match = _FETCH_SIZE.search(bytes(line))
+                if match:
+                    if match.group(1):
+                        sizes[int(match.group(1))] = int(match.group(2))
+                    else:
+                        sizes[int(match.group(4))] = int(match.group(3))
         return sizes
 
     async def fetch(self, uid: int) -> bytes | None:
