@@ -185,12 +185,20 @@ def running(directory: Path, port: int | None = None) -> Iterator[LocalImap]:
 
 
 def restart_connections(server: LocalImap) -> None:
-    """Drop every client connection (``doveadm kick``): what a server restart does to a reader."""
+    """Drop every client connection (``doveadm kick``), as a server restart does to a reader, and
+    return once the server holds none of them (the kick itself returns before)."""
+    config = str(server.directory / "dovecot.conf")
     subprocess.run(  # noqa: S603  (our own command line)
-        [_binary("doveadm"), "-c", str(server.directory / "dovecot.conf"), "kick", server.username],
-        check=False,
-        capture_output=True,
+        [_binary("doveadm"), "-c", config, "kick", server.username], check=False, capture_output=True
     )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        who = subprocess.run(  # noqa: S603  (our own command line)
+            [_binary("doveadm"), "-c", config, "who", server.username], check=False, capture_output=True
+        )
+        if server.username.encode() not in who.stdout:
+            return
+        time.sleep(0.05)
 
 
 async def append(server: LocalImap, messages: list[bytes], folder: str = "INBOX") -> None:
