@@ -32,11 +32,11 @@ from app.core.db import create_engine, create_session_factory, is_sqlite
 from app.models.directory import Department, Role
 from app.models.rates import RateSource
 from app.schemas.directory import EmployeeCreate
-from app.services.directory import AuthService, EmployeeService
-from app.services.ports import KeyRateError, KeyRateObservation
+from app.services.directory.employees import AuthService, EmployeeService
+from app.services.kernel.ports import KeyRateError, KeyRateObservation
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.receivables.rates import KeyRateService, RatesFileError, parse_rates_csv
 from app.services.seed import DEMO_PASSWORD, EMPLOYEES, seed_demo, seed_reference
-from app.services.unit_of_work import UnitOfWork
 from app.supervise import Children
 
 T = TypeVar("T")

@@ -32,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.services.directory.clients import ClientService  # noqa: E402
+from app.services.kernel.unit_of_work import UnitOfWork  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from app import devimap  # noqa: E402
@@ -45,10 +47,8 @@ from app.core.config import DbSettings, MailboxSettings, Settings  # noqa: E402
 from app.core.db import create_engine, create_session_factory  # noqa: E402
 from app.models.orders import Order, OrderChannel  # noqa: E402
 from app.schemas.clients import ClientCreate, ContactCreate  # noqa: E402
-from app.services.clients import ClientService  # noqa: E402
 from app.services.mailbox import MailboxReader  # noqa: E402
 from app.services.seed import seed_reference  # noqa: E402
-from app.services.unit_of_work import UnitOfWork  # noqa: E402
 from bench.common import cpu_steadiness, machine, shown, verdict, write_result  # noqa: E402
 
 MESSAGES = int(os.environ.get("BENCH_MAILBOX_MESSAGES", "1000"))

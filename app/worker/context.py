@@ -24,8 +24,7 @@ from app.core.clock import Clock
 from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import request_id_var
-from app.services.documents.rendering import Renderer, default_renderer
-from app.services.ports import (
+from app.services.kernel.ports import (
     ChatGateway,
     Crm,
     Erp,
@@ -36,7 +35,8 @@ from app.services.ports import (
     PostTracker,
     Storage,
 )
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.rendering import Renderer, default_renderer
+from app.services.kernel.unit_of_work import UnitOfWork
 
 
 @dataclass

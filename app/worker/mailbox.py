@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.logging import get_logger
+from app.services.kernel.ports import MailboxError
 from app.services.mailbox import MailboxReader
-from app.services.ports import MailboxError
 from app.worker.context import JobContext
 from app.worker.jobs import correlated
 

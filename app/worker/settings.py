@@ -11,8 +11,8 @@ from arq.connections import RedisSettings
 from app.core.clock import system_clock
 from app.core.config import get_settings
 from app.core.logging import configure_logging, get_logger
-from app.services.documents.rendering import default_renderer
-from app.services.permissions import configure_management
+from app.services.kernel.permissions import configure_management
+from app.services.kernel.rendering import default_renderer
 from app.worker.context import JobContext, build_job_context, close_job_context
 from app.worker.jobs import (
     SWEEP_TIMEOUT_SECONDS,

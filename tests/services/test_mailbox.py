@@ -13,6 +13,9 @@ from email.utils import make_msgid
 from typing import Any
 
 import pytest
+from app.services.directory.clients import ClientService
+from app.services.kernel.ports import MailboxFolder, MailboxSession
+from app.services.kernel.unit_of_work import UnitOfWork
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,9 +30,6 @@ from app.models.orders import Order, OrderAttachment, OrderChannel, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, OutboundStatus
 from app.models.tasks import Task, TaskSubject
 from app.schemas.clients import ClientCreate, ContactCreate
-from app.services.clients import ClientService
-from app.services.ports import MailboxFolder, MailboxSession
-from app.services.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from app.worker.mailbox import read_mailbox
 from tests.conftest import NOW

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.adapters.mail_in.imap import ImapMailbox
 from app.core.config import MailboxSettings
-from app.services.ports import Mailbox
+from app.services.kernel.ports import Mailbox
 
 __all__ = ["ImapMailbox", "build_mailbox"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import aioimaplib
 
 from app.core.config import MailboxSettings
-from app.services.ports import MailboxError, MailboxFolder
+from app.services.kernel.ports import MailboxError, MailboxFolder
 
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _FETCH_SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")

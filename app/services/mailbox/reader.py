@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.config import MailboxSettings
 from app.core.logging import get_logger
+from app.services.kernel.ports import Erp, Mailbox, MailboxSession, Storage
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.mailbox.service import Folder, MailboxService
-from app.services.ports import Erp, Mailbox, MailboxSession, Storage
-from app.services.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)
 

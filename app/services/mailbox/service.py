@@ -37,15 +37,15 @@ from app.models.proposals import Proposal
 from app.models.reconciliations import ReconciliationAct
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.orders import OrderCreate
-from app.services.directory import first_active_with_role
-from app.services.files import check_document
-from app.services.history import HistoryService, snapshot
+from app.services.directory.employees import first_active_with_role
+from app.services.directory.tasks import TaskService
+from app.services.kernel.history import HistoryService, snapshot
+from app.services.kernel.ports import Erp, Storage
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.mailbox.parsing import MalformedEmail, ParsedEmail, parse
-from app.services.order_files import clean_filename
-from app.services.orders import OrderService
-from app.services.ports import Erp, Storage
-from app.services.tasks import TaskService
-from app.services.unit_of_work import UnitOfWork
+from app.services.media.files import check_document
+from app.services.orders.attachments import clean_filename
+from app.services.orders.service import OrderService
 
 SOURCE = "mailbox"
 # A task about an e-mail is due within a working day: the client waits for an answer.
