@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help run test web-test web-build lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables bench-console bench-onec deps os-deps-run os-deps-test clean
+.PHONY: help run test web-test web-build lint typecheck importlint pytest openapi fuzz bench bench-intake bench-pdf bench-docs bench-worker bench-receivables bench-console bench-onec bench-mailbox deps os-deps-run os-deps-test clean
 
 help:
 	@echo "make run    - install what is missing, build the console, migrate, load demo data, start Redis, the API and the worker"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench-pdf - the proposal PDF benchmark (20 lines with photos, and one line)"
 	@echo "make bench-console - the console's first rows («Сегодня», «Заявки») against a static page, in Chromium"
 	@echo "make bench-onec - the 1C adapter's own CPU for a catalogue search and an invoice, against bare httpx"
+	@echo "make bench-mailbox - the shared mailbox's reader against a bare IMAP fetch-and-parse loop (local dovecot)"
 	@echo "make bench-receivables - aging, DSO, the ledger and the daily sweep over 1M invoices (PostgreSQL)"
 
 $(UV):
@@ -110,6 +111,10 @@ bench-worker: os-deps-test deps
 bench-console: os-deps-test deps web-build
 	@echo "==> benchmark: the console's first rows against a static page (PostgreSQL, the API, Chromium)"
 	@$(PY) bench/console.py
+
+bench-mailbox: os-deps-test deps
+	@echo "==> benchmark: 1 000 e-mails taken from a local dovecot against a bare fetch-and-parse loop"
+	@$(PY) bench/mailbox.py
 
 bench-onec: deps
 	@echo "==> benchmark: the 1C adapter against bare httpx calls to the fake 1C on loopback"

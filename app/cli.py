@@ -23,6 +23,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app import devimap
 from app.adapters.cbr import build_key_rate_source
 from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock, FixedClock, system_clock
@@ -482,6 +483,46 @@ def _start_mail_sink(children: Children, settings: Settings, mail_dir: Path) -> 
     return f"each message kept as an .eml file in {mail_dir} (SMTP on 127.0.0.1:{mail_port})"
 
 
+def _start_mailbox(children: Children, settings: Settings, directory: Path) -> str:
+    """A local IMAP server (dovecot, when installed) with the demo mailbox, read by the worker,
+    unless the user named a mailbox of their own; returns what to say about it."""
+    if settings.mailbox.enabled:
+        return f"read from {settings.mailbox.host}:{settings.mailbox.port} (APP_MAILBOX__*)"
+    if not devimap.available():
+        return (
+            "not read: install dovecot-imapd for a local one, or set APP_MAILBOX__HOST, __PORT, "
+            "__USERNAME, __PASSWORD (see docs/mailbox.md)"
+        )
+    port = 1143 if _port_free(1143) else _free_port()
+    _say(f"==> starting the local IMAP server on 127.0.0.1:{port} (the shared mailbox, in {directory})")
+    children.start(
+        "the IMAP server",
+        [sys.executable, "-m", "app.devimap", "--port", str(port), "--dir", str(directory), "--demo"],
+    )
+    # The worker, started next, reads its settings from this environment.
+    os.environ.update(
+        {
+            "APP_MAILBOX__HOST": "127.0.0.1",
+            "APP_MAILBOX__PORT": str(port),
+            "APP_MAILBOX__TLS": "false",
+            "APP_MAILBOX__USERNAME": devimap.USER,
+            "APP_MAILBOX__PASSWORD": devimap.PASSWORD,
+        }
+    )
+    # Mail nobody owns goes to the demo assistant, as the demo amoCRM orders do.
+    os.environ.setdefault("APP_MAILBOX__DEFAULT_ASSIGNEE", os.environ.get("APP_AMOCRM__DEFAULT_ASSIGNEE", ""))
+    return (
+        f"{devimap.USER} / {devimap.PASSWORD} on IMAP 127.0.0.1:{port} (no TLS); the worker takes "
+        "its demo order at start, and whatever a mail client puts in its INBOX"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _start_fake_onec(children: Children, settings: Settings, port: int, data: Path) -> str:
     """The local 1C (``pomoshnik fake-1c``, its state in ``data``) for the API and the worker,
     unless the user named an adapter of their own (APP_ONEC__ADAPTER); returns where 1C is, to be
@@ -555,10 +596,14 @@ def dev(
     onec_data: Annotated[
         Path, typer.Option(help="The local 1C's base (SQLite), seeded with the demo catalogue once")
     ] = VAR_DIR / "fake-1c.sqlite3",
+    imap_dir: Annotated[
+        Path, typer.Option(help="The local IMAP server's folder: its configuration and the demo mailbox")
+    ] = VAR_DIR / "imap",
 ) -> None:
     """Everything for a newcomer: migrate, demo data, Redis if none answers, a local mail server
     (unless APP_SMTP__HOST or APP_SMTP__PORT names one), a local 1C over OData (unless
-    APP_ONEC__ADAPTER names an adapter), the API and the worker."""
+    APP_ONEC__ADAPTER names an adapter), a local IMAP server with the demo mailbox (when dovecot is
+    installed and APP_MAILBOX__HOST names none), the API and the worker."""
     # The demo amoCRM account: a webhook to /webhooks/amocrm/<secret> with this account id makes
     # an order from the stub's leads (see docs/api.md). Real installations set their own.
     os.environ.setdefault("APP_AMOCRM__ACCOUNT_ID", DEMO_AMOCRM_ACCOUNT)
@@ -615,6 +660,7 @@ def dev(
     token = asyncio.run(_in_uow(settings, admin_token))
     mail = _start_mail_sink(children, settings, mail_dir)
     onec = _start_fake_onec(children, settings, onec_port, onec_data)
+    mailbox = _start_mailbox(children, settings, imap_dir)
     exe = [sys.executable, "-m", "app.cli"]
     children.start("the API", [*exe, "serve", "--host", host, "--port", str(port)])
     children.start("the worker", [*exe, "worker"])
@@ -634,6 +680,7 @@ def dev(
         f" (account {settings.amocrm.account_id})\n"
         f"    E-mail:    {mail}\n"
         f"    1C:        {onec}\n"
+        f"    Mailbox:   {mailbox}\n"
         f"    Ctrl-C stops everything started here; a process that dies is started again.\n"
     )
 

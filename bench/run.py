@@ -5,7 +5,8 @@ The benchmarks: order intake (bench/intake.py), the receivables dataset (bench/r
 full 1M invoices, or BENCH_SCALE of it: BENCH_SCALE=0.1 loads 10,000 clients and 100,000 invoices),
 the document PDFs (bench/documents.py), the worker's memory (bench/worker_memory.py) and the
 console's first rows in a browser (bench/console.py; the console must be built: make web-build) and the
-1C adapter's CPU against bare httpx (bench/onec.py).
+1C adapter's CPU against bare httpx (bench/onec.py) and the shared mailbox's reader against a bare
+IMAP fetch-and-parse loop (bench/mailbox.py).
 BENCH_ONLY=documents,worker runs a part of them. Each has a time limit; one that fails or runs out of
 time is reported as such and the others still run. Exits 1 when a benchmark failed, else 0 (goals
 not met are figures, not failures).
@@ -179,6 +180,13 @@ def onec_rows(r: Mapping[str, Any]) -> list[Row]:
     return rows  # fmt: skip
 
 
+def mailbox_rows(r: Mapping[str, Any]) -> list[Row]:
+    return [
+        Row("mailbox", f"mailbox: {r['messages']} e-mails taken (orders with a PDF; bare fetch-and-parse)",
+            "msg/s", _num(r["reader_median"]), _num(r["bare_median"]), _num(r["ratio"]), "ratio", ">=", 0.5),
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -195,6 +203,7 @@ BENCHES = (
     Bench("worker", "bench/worker_memory.py", worker_rows, 900),
     Bench("console", "bench/console.py", console_rows, 900),
     Bench("onec", "bench/onec.py", onec_rows, 600),
+    Bench("mailbox", "bench/mailbox.py", mailbox_rows, 1500),
 )
 
 

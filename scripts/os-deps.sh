@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the OS packages the service needs when they are missing (Debian/Ubuntu, as root).
 #   scripts/os-deps.sh run   -> Redis, Pango, DejaVu fonts and HarfBuzz subsetting for WeasyPrint, Node.js
-#   scripts/os-deps.sh test  -> the same, plus the PostgreSQL server the tests start and Chromium
+#   scripts/os-deps.sh test  -> the same, plus the PostgreSQL and IMAP (dovecot) servers the tests start and Chromium
 set -euo pipefail
 purpose=${1:-run}
 packages=(redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # Node.js builds the console (web/); the browser tests drive Debian's Chromium.
 packages+=(nodejs)
-[ "$purpose" = test ] && packages+=(postgresql chromium)
+# dovecot-imapd: the IMAP server the shared mailbox's tests start (app/devimap.py).
+[ "$purpose" = test ] && packages+=(postgresql chromium dovecot-imapd)
 # npm comes with some builds of nodejs and is its own package in Debian's.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 # Debian's own Python needs python3-venv to make a virtualenv; other Pythons carry it.

@@ -20,6 +20,7 @@ from pytest_redis import factories as redis_factories
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import devimap
 from app.adapters.amocrm.stub import StubCrm
 from app.adapters.cbr import StubKeyRates
 from app.adapters.chat import build_chat_gateway
@@ -31,6 +32,7 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
 from app.core.config import DbSettings, RedisSettings, Settings, SmtpSettings
 from app.core.db import Base, create_engine, create_session_factory
+from app.devimap import LocalImap
 from app.main import Overrides, create_app
 from app.models.directory import Department, Role
 from app.schemas.directory import EmployeeCreate
@@ -253,6 +255,13 @@ async def job_ctx(
     )
     yield ctx
     await chat.aclose()
+
+
+@pytest.fixture(scope="session")
+def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalImap]:
+    """One local IMAP server (Debian's dovecot) for the whole run; each test reads its own folder."""
+    with devimap.running(tmp_path_factory.mktemp("dovecot")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import httpx
 import psutil
 import pytest
 
+from app import devimap
 from app.cli import run_migrations
 from app.core.config import DbSettings, Settings
 from app.main import create_app
@@ -134,7 +135,10 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
     run_migrations(Settings(db=DbSettings(url=env["APP_DB__URL"])))
     mail = tmp_path / "mail"
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "dev", "--port", str(port), "--mail-dir", str(mail)],
+        [
+            *(sys.executable, "-m", "app.cli", "dev", "--port", str(port), "--mail-dir", str(mail)),
+            *("--imap-dir", str(tmp_path / "imap")),
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -191,7 +195,7 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
         assert delivered.status_code == 200, delivered.text
         orders: list[dict[str, object]] = []
         for _ in range(100):
-            orders = httpx.get(f"{base}/api/v1/orders", headers=headers, timeout=5).json()["items"]
+            orders = _amocrm_orders(base, headers)
             if orders:
                 break
             time.sleep(0.2)
@@ -211,7 +215,7 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
         )
         assert delivered.status_code == 200, delivered.text
         for _ in range(300):
-            orders = httpx.get(f"{base}/api/v1/orders", headers=headers, timeout=5).json()["items"]
+            orders = _amocrm_orders(base, headers)
             if len(orders) == 2:
                 break
             time.sleep(0.2)
@@ -235,10 +239,36 @@ def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, re
         assert act.status_code == 201, act.text
         kept = wait_for(lambda: list(mail.glob("*.eml")), timeout=90, what="the act's e-mail as an .eml file")
         assert b"X-Envelope-To: buh@demo.example.ru" in kept[0].read_bytes()
+
+        # The demo mailbox (a local dovecot, where it is installed): its letter is an order «почта».
+        if devimap.available():
+            assert re.search(
+                r"Mailbox: +shared@pomoshnik\.local / mailbox-demo on IMAP 127\.0\.0\.1:\d+", output
+            )
+            mailed = wait_for(
+                lambda: [
+                    o
+                    for o in httpx.get(f"{base}/api/v1/orders", headers=headers, timeout=5).json()["items"]
+                    if o["channel"] == "mailbox"
+                ],
+                timeout=90,
+                what="the demo letter's order",
+            )
+            assert mailed[0]["status"] == "needs_clarification"
+            assert mailed[0]["client_id"] is not None
+        else:
+            assert "Mailbox:   not read: install dovecot-imapd" in output
     finally:
         rest, _ = _stop(process, signal.SIGINT, "`pomoshnik dev` did not stop on Ctrl-C")
     assert "stopped" in rest
     assert process.returncode == 0
+
+
+def _amocrm_orders(base: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = httpx.get(f"{base}/api/v1/orders", headers=headers, timeout=5).json()[
+        "items"
+    ]
+    return [o for o in items if o["channel"] == "amocrm"]
 
 
 def _read_until(process: subprocess.Popen[str], text: str, seconds: float) -> str:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import typer
 
-from app import cli
+from app import cli, devimap
 from app.adapters.onec import ODataErp, build_erp
 from app.core.clock import FixedClock
 from app.core.config import OneCSettings, Settings, get_settings
@@ -36,6 +36,8 @@ ONEC_KEYS = (
     "APP_ONEC__ODATA__MAPPING",
 )
 NOT_STARTED = ("the API", "the worker")
+MAILBOX_KEYS = ("APP_MAILBOX__HOST", "APP_MAILBOX__PORT", "APP_MAILBOX__DEFAULT_ASSIGNEE")
+IMAP = "the IMAP server"  # recorded, not started: the mailbox's own tests start one
 
 
 @dataclass
@@ -68,7 +70,7 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
         def start(self, name: str, argv: Sequence[str], **options: Any) -> Any:
             run.started.append((name, list(argv)))
             run.environments[name] = dict(os.environ)
-            if name in NOT_STARTED:
+            if name in (*NOT_STARTED, IMAP):
                 return None
             return super().start(name, argv, **options)
 
@@ -81,7 +83,7 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
     # `dev` sets what its children inherit in this process's environment: all of it is put back
     # after, or the settings of every later test in this process would name the local 1C.
     with mock.patch.dict(os.environ), pytest.MonkeyPatch.context() as monkeypatch:
-        for key in (*ONEC_KEYS, "APP_AMOCRM__ACCOUNT_ID", "APP_AMOCRM__DEFAULT_ASSIGNEE"):
+        for key in (*ONEC_KEYS, "APP_AMOCRM__ACCOUNT_ID", "APP_AMOCRM__DEFAULT_ASSIGNEE", *MAILBOX_KEYS):
             monkeypatch.delenv(key, raising=False)
         monkeypatch.setenv("APP_DB__URL", f"sqlite+aiosqlite:///{tmp_path / 'dev.sqlite3'}")
         monkeypatch.setenv("APP_REDIS__URL", redis_url)
@@ -111,7 +113,8 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
 
 
 def test_dev_starts_the_local_1c_and_points_the_api_and_the_worker_at_it(dev_run: DevRun) -> None:
-    assert [name for name, _ in dev_run.started] == ["the local 1C", "the API", "the worker"]
+    imap = [IMAP] if devimap.available() else []
+    assert [name for name, _ in dev_run.started] == ["the local 1C", *imap, "the API", "the worker"]
     _, argv = dev_run.started[0]
     assert argv[-5:] == ["fake-1c", "--port", str(dev_run.onec_port), "--data", str(dev_run.onec_data)]
     assert dev_run.onec_data.is_file()  # its own base, seeded
@@ -135,6 +138,22 @@ def test_dev_starts_the_local_1c_and_points_the_api_and_the_worker_at_it(dev_run
         timeout=5,
     )
     assert len(kinds.json()["value"]) == 4
+
+
+def test_dev_points_the_worker_at_a_local_mailbox_with_the_demo_letter(dev_run: DevRun) -> None:
+    if not devimap.available():
+        assert "Mailbox:   not read: install dovecot-imapd" in dev_run.said
+        return
+    (argv,) = [argv for name, argv in dev_run.started if name == IMAP]
+    port = argv[argv.index("--port") + 1]
+    assert argv[-1] == "--demo"
+    environment = dev_run.environments["the worker"]
+    with mock.patch.dict(os.environ, environment, clear=True):
+        mailbox = Settings(_env_file=None).mailbox  # type: ignore[call-arg]
+    assert (mailbox.host, str(mailbox.port), mailbox.tls) == ("127.0.0.1", port, False)
+    assert (mailbox.username, mailbox.password.get_secret_value()) == (devimap.USER, devimap.PASSWORD)
+    assert mailbox.default_assignee == "smirnova.dv@example.com"
+    assert f"Mailbox:   {devimap.USER} / {devimap.PASSWORD} on IMAP 127.0.0.1:{port}" in dev_run.said
 
 
 def test_dev_leaves_an_adapter_the_user_named(

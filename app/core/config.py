@@ -236,6 +236,50 @@ class AmoCrmSettings(BaseModel):
     )
 
 
+class MailboxSettings(BaseModel):
+    """The shared mailbox read over IMAP: orders and clients' answers that arrive by e-mail."""
+
+    host: str = Field(
+        default="",
+        description="IMAP server (imap.yandex.ru, imap.mail.ru, …); empty: the mailbox is not read",
+    )
+    port: int = Field(default=993, ge=1, le=65_535)
+    tls: bool = Field(default=True, description="IMAP over TLS (port 993); false only for a local server")
+    username: str = ""
+    password: SecretStr = Field(default=SecretStr(""), description="The password or an app password")
+    folders: list[str] = Field(default_factory=lambda: ["INBOX"], description="Folders read, in order")
+    taken_keyword: str = Field(
+        default="Pomoshnik",
+        pattern=r"^[A-Za-z$][A-Za-z0-9_$-]{0,40}$",
+        description="The IMAP keyword (a tag mail clients show) put on every message taken",
+    )
+    move_to: str | None = Field(
+        default=None, description="A folder every message taken is moved to (after the keyword)"
+    )
+    max_message_bytes: int = Field(
+        default=30 * 1024 * 1024,
+        ge=1024,
+        description="A larger message is not fetched: it is kept as a failure with its size",
+    )
+    batch: int = Field(default=200, ge=1, le=10_000, description="Messages taken per folder per run")
+    idle_seconds: float = Field(
+        default=50,
+        ge=0,
+        le=25 * 60,
+        description="After taking what is there, wait this long with IDLE (where the server has it) "
+        "for new mail before the run ends; the next minute's run polls again",
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    default_assignee: str | None = Field(
+        default=None,
+        description="Email of the employee who gets the tasks of mail nobody else owns (else a head)",
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host.strip())
+
+
 class WebhookSettings(BaseModel):
     """What the webhooks (amoCRM, Telegram) keep of the deliveries they refuse, and how many they
     take from one source address."""
@@ -469,6 +513,7 @@ class Settings(BaseSettings):
     amocrm: AmoCrmSettings = Field(default_factory=AmoCrmSettings)
     post: PostSettings = Field(default_factory=PostSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    mailbox: MailboxSettings = Field(default_factory=MailboxSettings)
     worker: WorkerSettingsModel = Field(default_factory=WorkerSettingsModel)
     rates: KeyRateSettings = Field(default_factory=KeyRateSettings)
     company: CompanySettings = Field(default_factory=CompanySettings)

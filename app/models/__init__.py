@@ -15,6 +15,7 @@ from app.models.events import Event
 from app.models.flags import DocumentFlag
 from app.models.idempotency import IdempotencyRecord
 from app.models.invoices import Invoice, InvoiceCounter, InvoiceLine, InvoiceRevision
+from app.models.mailbox import InboundEmail
 from app.models.onec import OneCRefusal
 from app.models.orders import Order, OrderAttachment, OrderLine, WebhookDelivery
 from app.models.outbox import OutboundMessage
@@ -55,6 +56,7 @@ __all__ = [
     "EmployeeRole",
     "Event",
     "IdempotencyRecord",
+    "InboundEmail",
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",

@@ -14,6 +14,7 @@ from app.adapters.amocrm import build_crm
 from app.adapters.cbr import build_key_rate_source
 from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
+from app.adapters.mail_in import build_mailbox
 from app.adapters.onec import build_erp
 from app.adapters.post import StubPostTracker, build_post_tracker
 from app.adapters.queue import ArqQueue
@@ -29,6 +30,7 @@ from app.services.kernel.ports import (
     Erp,
     JobQueue,
     KeyRateSource,
+    Mailbox,
     Mailer,
     PostTracker,
     Storage,
@@ -53,6 +55,7 @@ class JobContext:
     key_rates: KeyRateSource
     post: PostTracker = field(default_factory=StubPostTracker)
     renderer: Renderer = field(default_factory=default_renderer)
+    mailbox: Mailbox | None = None  # the shared mailbox, when one is configured
 
     @property
     def stuck_after(self) -> timedelta:
@@ -96,6 +99,7 @@ def build_job_context(settings: Settings, clock: Clock, renderer: Renderer | Non
         key_rates=build_key_rate_source(settings.rates),
         post=build_post_tracker(settings.post, clock),
         renderer=renderer or default_renderer(),
+        mailbox=build_mailbox(settings.mailbox),
     )
 
 

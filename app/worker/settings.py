@@ -22,6 +22,7 @@ from app.worker.jobs import (
     sweep,
     track_claim_letters,
 )
+from app.worker.jobs.mailbox import READ_TIMEOUT_SECONDS, read_mailbox
 
 log = get_logger(__name__)
 
@@ -59,6 +60,8 @@ class WorkerSettings:
         _cron(sweep, second=0, run_at_startup=True, unique=True, timeout=SWEEP_TIMEOUT_SECONDS),
         _cron(track_claim_letters, minute={5}, second=0, unique=True, timeout=300),
         _cron(import_payments, minute=set(range(0, 60, 10)), second=30, unique=True, timeout=300),
+        # Every minute; each run waits for new mail (IDLE) most of its minute, so mail is taken at once.
+        _cron(read_mailbox, second=15, run_at_startup=True, unique=True, timeout=READ_TIMEOUT_SECONDS),
         # Daily at 11:00 on the worker's clock (UTC in the image), 14:00 in Moscow: the Bank of Russia
         # announces a decision at 13:30 and it takes effect on a later day, so the table has it in time.
         _cron(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -82,6 +83,45 @@ class Mailer(Protocol):
         moment the server has taken the message, before anything else, so that the caller can
         record it as sent while the window for a duplicate after a crash is smallest."""
         ...
+
+
+class MailboxError(Exception):
+    """The mailbox could not be reached, refused a command, or the connection broke."""
+
+
+@dataclass(frozen=True)
+class MailboxFolder:
+    name: str
+    uidvalidity: int
+    uids: list[int]  # the messages not yet taken, oldest first
+
+
+class MailboxSession(Protocol):
+    """One connection to the shared mailbox (IMAP), logged in."""
+
+    async def open(self, folder: str, keyword: str) -> MailboxFolder:
+        """Select ``folder``; the UIDs of its messages without ``keyword``."""
+        ...
+
+    async def sizes(self, uids: Sequence[int]) -> dict[int, int]: ...
+
+    async def fetch(self, uid: int) -> bytes | None:
+        """The whole message, not marking it read; None when it is gone."""
+        ...
+
+    async def mark(self, uids: Sequence[int], keyword: str, move_to: str | None) -> None:
+        """Show people the messages were taken: the keyword, and a move when one is configured."""
+        ...
+
+    async def wait(self, seconds: float) -> bool:
+        """Wait for new mail in the selected folder (IDLE where the server has it); whether any came."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Mailbox(Protocol):
+    def connect(self) -> AbstractAsyncContextManager[MailboxSession]: ...
 
 
 # --- 1C ---------------------------------------------------------------------------------------
