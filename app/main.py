@@ -64,11 +64,11 @@ from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.core.logging import configure_logging
 from app.core.security import PasswordHashing
-from app.services.actor_cache import ACTORS_CHANGED, ActorCache
-from app.services.documents.rendering import Renderer, default_renderer
-from app.services.permissions import configure_management
-from app.services.ports import Erp, JobQueue, Storage
-from app.services.unit_of_work import UnitOfWork
+from app.services.kernel.actor_cache import ACTORS_CHANGED, ActorCache
+from app.services.kernel.permissions import configure_management
+from app.services.kernel.ports import Erp, JobQueue, Storage
+from app.services.kernel.rendering import Renderer, default_renderer
+from app.services.kernel.unit_of_work import UnitOfWork
 
 API_DESCRIPTION = """
 Pomoshnik runs the regulations of the sales service department: orders, invoices, proposals,

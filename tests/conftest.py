@@ -15,6 +15,9 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from app.services.directory.employees import AuthService, EmployeeService
+from app.services.kernel.rendering import default_renderer
+from app.services.kernel.unit_of_work import UnitOfWork
 from pytest_postgresql import factories as pg_factories
 from pytest_redis import factories as redis_factories
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,9 +36,6 @@ from app.core.db import create_engine, create_session_factory
 from app.main import Overrides, create_app
 from app.models.directory import Department, Role
 from app.schemas.directory import EmployeeCreate
-from app.services.directory import AuthService, EmployeeService
-from app.services.documents.rendering import default_renderer
-from app.services.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from tests.adapters.onec_fake import RunningFake, running_fake
 from tests.support.seeded import SeededDatabase

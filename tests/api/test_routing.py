@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app.services.kernel.permissions import Permission
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
@@ -14,7 +15,6 @@ from app.api import openapi
 from app.api.deps import IfMatchDep, PathId, allow, public
 from app.api.routing import api_router
 from app.schemas.common import problems
-from app.services.permissions import Permission
 
 
 class Thing(BaseModel):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.services.kernel.unit_of_work import UnitOfWork
 from sqlalchemy import Row, Table, delete, exists, insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,7 +23,6 @@ from app.core.calendar import BusinessCalendar
 from app.core.clock import Clock
 from app.core.db import Base
 from app.services.seed import seed_reference
-from app.services.unit_of_work import UnitOfWork
 
 
 def _tables() -> list[Table]:
