@@ -185,6 +185,10 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
     # Routes are matched in this order, one pattern after another, on every request: the intake
     # paths (orders, the amoCRM webhook) first, as the busiest. The prefixes do not overlap, so the
     # order decides nothing else.
+    # The routers' own routes are added as they are, not through include_router: FastAPI builds an
+    # included router's routes again for each app, on its first requests (seconds for ours), while
+    # these were built once, when their modules were imported. Nothing is added at inclusion (no
+    # prefix, tags, dependencies or overrides), so the routes are the same.
     for router in (
         orders,
         webhooks,
@@ -212,7 +216,7 @@ def create_app(settings: Settings | None = None, overrides: Overrides | None = N
         reports,
         statistics,
     ):
-        app.include_router(router.router)
+        app.router.routes.extend(router.router.routes)
 
     # Outermost last: request id → metrics → body limit → idempotency → CORS → stale-write retry →
     # the console's files → routes.

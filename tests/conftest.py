@@ -17,7 +17,6 @@ import psycopg
 import pytest
 from pytest_postgresql import factories as pg_factories
 from pytest_redis import factories as redis_factories
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import devimap
@@ -31,7 +30,7 @@ from app.cli import run_migrations
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
 from app.core.config import DbSettings, RedisSettings, Settings, SmtpSettings
-from app.core.db import Base, create_engine, create_session_factory
+from app.core.db import create_engine, create_session_factory
 from app.devimap import LocalImap
 from app.main import Overrides, create_app
 from app.models.directory import Department, Role
@@ -39,9 +38,9 @@ from app.schemas.directory import EmployeeCreate
 from app.services.directory.employees import AuthService, EmployeeService
 from app.services.kernel.rendering import default_renderer
 from app.services.kernel.unit_of_work import UnitOfWork
-from app.services.seed import seed_reference
 from app.worker.context import JobContext
 from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.support.seeded import SeededDatabase
 from tests.support.smtp import RecordingHandler, smtp_sink
 
 # Records every response of the app under test; `make test` checks every declared problem was met.
@@ -128,24 +127,20 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     )
 
 
-async def _wipe(session_factory: async_sessionmaker[AsyncSession]) -> None:
-    async with session_factory() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            await session.execute(delete(table))
-        await session.commit()
+@pytest.fixture(scope="session")
+async def seeded_database(db_url: str) -> AsyncIterator[SeededDatabase]:
+    """The reference seed, loaded once per backend and worker, on one engine kept for the session."""
+    engine = create_engine(db_url, pool_size=5)
+    seeded = await SeededDatabase.create(engine, create_session_factory(engine), FixedClock(NOW))
+    yield seeded
+    await engine.dispose()
 
 
 @pytest.fixture
-async def session_factory(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(settings.db.url, pool_size=5)
-    factory = create_session_factory(engine)
-    await _wipe(factory)
-    async with factory() as session:
-        uow = UnitOfWork(session=session, clock=FixedClock(NOW), calendar=BusinessCalendar())
-        await seed_reference(uow)
-        await uow.commit(None)
-    yield factory
-    await engine.dispose()
+async def session_factory(seeded_database: SeededDatabase) -> async_sessionmaker[AsyncSession]:
+    """Sessions on a database holding exactly the reference seed: what an earlier test wrote is gone."""
+    await seeded_database.restore()
+    return seeded_database.session_factory
 
 
 @pytest.fixture

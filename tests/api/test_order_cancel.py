@@ -16,7 +16,7 @@ from app.models.directory import Role
 from app.models.outbox import OutboundMessage
 from app.services.seed import inn10
 from app.worker.jobs import sweep
-from tests.support.helpers import problem
+from tests.support.helpers import ok, problem
 
 
 async def _at_the_warehouse(client: httpx.AsyncClient, app: Any, make_user: Any, inn: str) -> dict[str, Any]:
@@ -27,42 +27,61 @@ async def _at_the_warehouse(client: httpx.AsyncClient, app: Any, make_user: Any,
     keeper = await make_user(Role.WAREHOUSE, department="warehouse")
     accountant = await make_user(Role.ACCOUNTANT, department="finance")
     a = assistant.headers
-    card = await client.post(
-        "/api/v1/clients",
-        headers=head.headers,
-        json={"name": "ООО «Отмена»", "inn": inn10(inn), "kpp": "352801001", "assistant_id": assistant.id},
+    card = ok(
+        await client.post(
+            "/api/v1/clients",
+            headers=head.headers,
+            json={
+                "name": "ООО «Отмена»",
+                "inn": inn10(inn),
+                "kpp": "352801001",
+                "assistant_id": assistant.id,
+            },
+        ),
+        201,
     )
     products = await app.state.erp.search_products("Костюм", 100)
     in_stock = next(p for p in products if p.stock >= 4 and p.height)
     missing = next(p for p in products if p.stock == 0 and p.height)
-    order = await client.post(
-        "/api/v1/orders",
-        headers=a,
-        json={
-            "channel": "phone",
-            "client_id": card.json()["id"],
-            "lines": [
-                {"product_id": in_stock.id, "price_category": "Оптовая", "quantity": 4},
-                {"product_id": missing.id, "price_category": "Оптовая", "quantity": 6},
-            ],
-        },
+    order = ok(
+        await client.post(
+            "/api/v1/orders",
+            headers=a,
+            json={
+                "channel": "phone",
+                "client_id": card["id"],
+                "lines": [
+                    {"product_id": in_stock.id, "price_category": "Оптовая", "quantity": 4},
+                    {"product_id": missing.id, "price_category": "Оптовая", "quantity": 6},
+                ],
+            },
+        ),
+        201,
     )
-    oid = order.json()["id"]
-    invoice = (await client.post(f"/api/v1/orders/{oid}/invoice", headers=a)).json()
-    await client.post(
-        f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={"email": "buh@otmena.example"}
+    assert order["status"] == "accepted"
+    oid = order["id"]
+    invoice = ok(await client.post(f"/api/v1/orders/{oid}/invoice", headers=a), 201)
+    sent = ok(
+        await client.post(
+            f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={"email": "buh@otmena.example"}
+        )
     )
-    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={})
-    await client.post(f"/api/v1/orders/{oid}/fulfil", headers=a)
-    await client.post(f"/api/v1/orders/{oid}/send-to-warehouse", headers=a)
-    accepted = await client.post(f"/api/v1/orders/{oid}/warehouse-accepted", headers=keeper.headers)
-    assert accepted.json()["status"] == "waiting_for_supply", accepted.text
-    [requisition] = (
+    assert sent["status"] == "sent_for_approval"
+    assert ok(await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={}))[
+        "status"
+    ] == ("approved")
+    assert ok(await client.post(f"/api/v1/orders/{oid}/fulfil", headers=a))["status"] == "fulfilment"
+    sent_to = ok(await client.post(f"/api/v1/orders/{oid}/send-to-warehouse", headers=a))
+    assert sent_to["status"] == "sent_to_warehouse"
+    accepted = ok(await client.post(f"/api/v1/orders/{oid}/warehouse-accepted", headers=keeper.headers))
+    assert accepted["status"] == "waiting_for_supply"
+    [requisition] = ok(
         await client.get("/api/v1/requisitions", headers=supply.headers, params={"order_id": oid})
-    ).json()["items"]
+    )["items"]
+    assert (requisition["status"], requisition["product_id"]) == ("requested", missing.id)
     return {
         "order_id": oid,
-        "client_id": card.json()["id"],
+        "client_id": card["id"],
         "invoice": invoice,
         "requisition": requisition,
         "assistant": assistant,
@@ -72,7 +91,7 @@ async def _at_the_warehouse(client: httpx.AsyncClient, app: Any, make_user: Any,
 
 
 async def _open_tasks(client: httpx.AsyncClient, user: Any, order_id: int) -> list[dict[str, Any]]:
-    tasks = (await client.get("/api/v1/tasks", headers=user.headers, params={"subject_id": order_id})).json()
+    tasks = ok(await client.get("/api/v1/tasks", headers=user.headers, params={"subject_id": order_id}))
     return [t for t in tasks["items"] if t["status"] == "open" and t["subject_type"] == "order"]
 
 
@@ -84,22 +103,26 @@ async def test_an_order_cancelled_at_the_warehouse_is_unwound(
 
     # Supply cannot get the procured line: the assistant is to agree with the client what instead.
     r_url = f"/api/v1/requisitions/{w['requisition']['id']}"
-    cancelled = await client.post(
-        f"{r_url}/cancel", headers=w["supply"].headers, json={"comment": "Снято с производства"}
+    cancelled = ok(
+        await client.post(
+            f"{r_url}/cancel", headers=w["supply"].headers, json={"comment": "Снято с производства"}
+        )
     )
-    assert cancelled.json()["status"] == "cancelled", cancelled.text
+    assert cancelled["status"] == "cancelled"
     [call] = [
         t for t in await _open_tasks(client, w["assistant"], oid) if "не будет поставлена" in t["title"]
     ]
     assert "Снято с производства" in call["description"]
-    order = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()
+    order = ok(await client.get(f"/api/v1/orders/{oid}", headers=a))
     assert order["status"] == "waiting_for_supply"
     assert "cancel" in order["allowed_actions"]
 
     # The client withdraws: the order and its invoice are cancelled, and what they set going.
-    done = await client.post(f"/api/v1/orders/{oid}/cancel", headers=a, json={"reason": "Клиент отказался"})
-    assert done.json()["status"] == "cancelled", done.text
-    invoice = (await client.get(f"/api/v1/invoices/{w['invoice']['id']}", headers=a)).json()
+    done = ok(
+        await client.post(f"/api/v1/orders/{oid}/cancel", headers=a, json={"reason": "Клиент отказался"})
+    )
+    assert done["status"] == "cancelled"
+    invoice = ok(await client.get(f"/api/v1/invoices/{w['invoice']['id']}", headers=a))
     assert (invoice["status"], invoice["allowed_actions"]) == ("cancelled", [])
     async with session_factory() as session:
         told = (
@@ -113,7 +136,7 @@ async def test_an_order_cancelled_at_the_warehouse_is_unwound(
     )
     [undo] = await _open_tasks(client, w["assistant"], oid)  # the supply call is cancelled with the order
     assert undo["title"] == f"Отменить в 1С счёт № {invoice['number']} (заявка №{oid} отменена)"
-    history = (await client.get(f"/api/v1/invoices/{invoice['id']}/history", headers=a)).json()["items"]
+    history = ok(await client.get(f"/api/v1/invoices/{invoice['id']}/history", headers=a))["items"]
     assert history[-1]["action"] == "cancel"  # as every cancellation is recorded: its action's name
 
     problem(await client.post(f"/api/v1/orders/{oid}/cancel", headers=a, json={"reason": "ещё раз"}), 409)
@@ -136,9 +159,9 @@ async def test_an_order_whose_invoice_has_payments_is_not_cancelled(
         await client.post(f"/api/v1/orders/{oid}/cancel", headers=a, json={"reason": "Клиент отказался"}), 409
     )
     assert "refund" in refused["detail"]
-    order = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()
+    order = ok(await client.get(f"/api/v1/orders/{oid}", headers=a))
     assert order["status"] == "waiting_for_supply"
-    invoice = (await client.get(f"/api/v1/invoices/{w['invoice']['id']}", headers=a)).json()
+    invoice = ok(await client.get(f"/api/v1/invoices/{w['invoice']['id']}", headers=a))
     assert (invoice["status"], Decimal(invoice["paid_total"])) == ("approved", Decimal("100.00"))
-    requisition = (await client.get(f"/api/v1/requisitions/{w['requisition']['id']}", headers=a)).json()
+    requisition = ok(await client.get(f"/api/v1/requisitions/{w['requisition']['id']}", headers=a))
     assert requisition["status"] == "requested"

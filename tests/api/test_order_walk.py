@@ -14,6 +14,7 @@ from app.adapters.chat import StubChat
 from app.models.directory import Role
 from app.worker.jobs import deliver_outbound, process_amocrm_delivery, register_invoice, sync_fulfilment
 from tests.conftest import AMOCRM_ACCOUNT, AMOCRM_SECRET, RecordingQueue
+from tests.support.helpers import ok
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -44,7 +45,7 @@ async def test_order_from_amocrm_to_feedback(
     supply = await make_user(Role.SUPPLY, department="supply")
     keeper = await make_user(Role.WAREHOUSE, department="warehouse")
     a = assistant.headers
-    card = (
+    card = ok(
         await client.post(
             "/api/v1/clients",
             headers=head.headers,
@@ -63,19 +64,18 @@ async def test_order_from_amocrm_to_feedback(
                     }
                 ],
             },
-        )
-    ).json()
+        ),
+        201,
+    )
 
     # 1. amoCRM: a new lead → the order, waiting for its lines.
     form = (
         f"leads[add][0][id]=31000101&leads[add][0][status_id]=61000001&leads[add][0][pipeline_id]=7001001"
         f"&account[id]={AMOCRM_ACCOUNT}&account[subdomain]=example"
     )
-    assert (
-        await client.post(f"/webhooks/amocrm/{AMOCRM_SECRET}", content=form, headers=FORM)
-    ).status_code == 200
+    ok(await client.post(f"/webhooks/amocrm/{AMOCRM_SECRET}", content=form, headers=FORM))
     await _run_jobs(queue, job_ctx)
-    orders = (await client.get("/api/v1/orders", headers=a)).json()["items"]
+    orders = ok(await client.get("/api/v1/orders", headers=a))["items"]
     assert len(orders) == 1
     order = orders[0]
     assert (order["client_id"], order["status"]) == (card["id"], "needs_clarification")
@@ -84,7 +84,7 @@ async def test_order_from_amocrm_to_feedback(
     products = await app.state.erp.search_products("Костюм", 100)
     in_stock = next(p for p in products if p.stock >= 4 and p.height)
     missing = next(p for p in products if p.stock == 0 and p.height)
-    order = (
+    order = ok(
         await client.post(
             f"/api/v1/orders/{order['id']}/clarify",
             headers=a | _if(order),
@@ -95,13 +95,14 @@ async def test_order_from_amocrm_to_feedback(
                 ]
             },
         )
-    ).json()
+    )
     assert order["status"] == "accepted"
     oid = order["id"]
 
     # 3–4. The invoice, emailed with its PDF, approved.
-    invoice = (await client.post(f"/api/v1/orders/{oid}/invoice", headers=a)).json()
-    await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={})
+    invoice = ok(await client.post(f"/api/v1/orders/{oid}/invoice", headers=a), 201)
+    sent = ok(await client.post(f"/api/v1/invoices/{invoice['id']}/send", headers=a, json={}))
+    assert sent["status"] == "sent_for_approval"
     await _run_jobs(queue, job_ctx)
     mail = smtp[0].received[-1].parsed()
     assert mail["To"] == "snab@severmetall.example"
@@ -109,11 +110,18 @@ async def test_order_from_amocrm_to_feedback(
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert invoice["number"] in text
     assert "Северный металл" in text
-    await client.post(f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={"comment": "Согласовано"})
+    approved = ok(
+        await client.post(
+            f"/api/v1/invoices/{invoice['id']}/approve", headers=a, json={"comment": "Согласовано"}
+        )
+    )
+    assert approved["status"] == "approved"
 
     # 5–7. Reserve / procure, the Excel to the warehouse chat, «Принято».
-    await client.post(f"/api/v1/orders/{oid}/fulfil", headers=a)
-    await client.post(f"/api/v1/orders/{oid}/send-to-warehouse", headers=a)
+    fulfilled = ok(await client.post(f"/api/v1/orders/{oid}/fulfil", headers=a))
+    assert fulfilled["status"] == "fulfilment"
+    sent_to = ok(await client.post(f"/api/v1/orders/{oid}/send-to-warehouse", headers=a))
+    assert sent_to["status"] == "sent_to_warehouse"
     await _run_jobs(queue, job_ctx)
     chat = StubChat(job_ctx.settings.chat.stub_dir)
     posted = chat.read("warehouse_orders")[-1]
@@ -121,23 +129,25 @@ async def test_order_from_amocrm_to_feedback(
     values = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert invoice["number"] in " ".join(values)
     assert {"Резерв", "Обеспечить обособленно"} <= set(values)
-    order = (await client.post(f"/api/v1/orders/{oid}/warehouse-accepted", headers=keeper.headers)).json()
+    order = ok(await client.post(f"/api/v1/orders/{oid}/warehouse-accepted", headers=keeper.headers))
     assert order["status"] == "waiting_for_supply"
 
     # 8–11. Supply: ordered, expected (the assistant calls), arrived; the keeper's «собрано» →
     # ready (the assistant calls).
-    requisition = (await client.get("/api/v1/requisitions", headers=supply.headers)).json()["items"][0]
+    requisitions = ok(await client.get("/api/v1/requisitions", headers=supply.headers))["items"]
+    assert [(r["status"], r["product_id"]) for r in requisitions] == [("requested", missing.id)]
+    requisition = requisitions[0]
     r_url = f"/api/v1/requisitions/{requisition['id']}"
-    await client.post(f"{r_url}/ordered", headers=supply.headers, json={})
-    await client.post(f"{r_url}/expected", headers=supply.headers, json={"expected_on": "2026-12-07"})
-    await client.post(f"{r_url}/arrived", headers=supply.headers, json={})
-    order = (await client.get(f"/api/v1/orders/{oid}", headers=a)).json()
+    for step, body in (("ordered", {}), ("expected", {"expected_on": "2026-12-07"}), ("arrived", {})):
+        requisition = ok(await client.post(f"{r_url}/{step}", headers=supply.headers, json=body))
+        assert requisition["status"] == step
+    order = ok(await client.get(f"/api/v1/orders/{oid}", headers=a))
     assert order["status"] == "waiting_for_supply"
-    order = (await client.post(f"/api/v1/orders/{oid}/ready", headers=keeper.headers)).json()
+    order = ok(await client.post(f"/api/v1/orders/{oid}/ready", headers=keeper.headers))
     assert order["status"] == "ready"
 
     # 12. Delivery by our own driver, the checklist, the driver's message, shipped, received.
-    delivery = (
+    delivery = ok(
         await client.post(
             f"/api/v1/orders/{oid}/delivery",
             headers=a,
@@ -147,35 +157,36 @@ async def test_order_from_amocrm_to_feedback(
                 "window_from": "10:00",
                 "window_to": "13:00",
             },
-        )
-    ).json()
+        ),
+        201,
+    )
+    assert (delivery["method"], delivery["planned_on"]) == ("own_driver", "2026-12-03")
     assert delivery["address"] == "г. Череповец, ул. Заводская, д. 5"
     for item in [x["key"] for x in delivery["checklist"]]:
-        assert (
-            await client.post(f"/api/v1/orders/{oid}/delivery/checklist/{item}", headers=a)
-        ).status_code == 200
+        checked = ok(await client.post(f"/api/v1/orders/{oid}/delivery/checklist/{item}", headers=a))
+        assert [x["done_by"] for x in checked["checklist"] if x["key"] == item] == [assistant.id]
     await _run_jobs(queue, job_ctx)
     assert "Заводская" in chat.read("delivery")[-1]["text"]
-    await client.post(f"/api/v1/orders/{oid}/ship", headers=a)
-    await client.post(f"/api/v1/orders/{oid}/received", headers=a, json={})
+    shipped = ok(await client.post(f"/api/v1/orders/{oid}/ship", headers=a))
+    assert shipped["status"] == "shipped"
+    received = ok(await client.post(f"/api/v1/orders/{oid}/received", headers=a, json={}))
+    assert received["status"] == "delivered"
 
     # The feedback call closes it.
-    order = (
+    order = ok(
         await client.post(
             f"/api/v1/orders/{oid}/feedback", headers=a, json={"rating": 5, "comment": "Всё хорошо, спасибо"}
         )
-    ).json()
+    )
     assert order["status"] == "closed"
     assert order["allowed_actions"] == []
-    tasks = (await client.get("/api/v1/tasks", headers=head.headers, params={"subject_id": oid})).json()[
-        "items"
-    ]
+    tasks = ok(await client.get("/api/v1/tasks", headers=head.headers, params={"subject_id": oid}))["items"]
     kinds = [(t["kind"], t["status"]) for t in tasks]
     assert ("clarify", "done") in kinds
     assert [t for t in tasks if t["status"] == "open" and t["title"].startswith("Обратная связь")] == []
     history = [
         e["action"]
-        for e in (await client.get(f"/api/v1/orders/{oid}/history", headers=a, params={"limit": 200})).json()[
+        for e in ok(await client.get(f"/api/v1/orders/{oid}/history", headers=a, params={"limit": 200}))[
             "items"
         ]
     ]

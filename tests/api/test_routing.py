@@ -95,3 +95,25 @@ def test_routes_name_their_collaborators_instead_of_reading_app_state() -> None:
         and "app.state." in module.read_text(encoding="utf-8")
     )
     assert readers == []
+
+
+def test_every_app_serves_the_routes_built_at_import() -> None:
+    """An app is given the routers' own routes, not included routers that FastAPI builds again for
+    each app on its first requests (seconds for the first caller of a fresh process)."""
+    from fastapi.routing import APIRoute
+
+    from app.core.config import Settings
+    from app.main import create_app
+    from tests.support.declared import api_routes
+
+    routes = create_app(Settings()).routes
+    assert [r for r in routes if hasattr(r, "original_router")] == []
+    built = {
+        id(r)
+        for module in vars(app.api).values()
+        for r in getattr(getattr(module, "router", None), "routes", [])
+    }
+    served = {id(r) for r in api_routes(routes)}
+    assert built
+    assert built <= served
+    assert all(isinstance(r, APIRoute) for r in api_routes(routes))

@@ -20,3 +20,15 @@ def problem(response: httpx.Response, status: int, field: str | None = None) -> 
         fields = [e["field"] for e in body.get("errors") or []]
         assert field in fields, (field, body)
     return body
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """Assert the answer of one step of a walk (its status) and return its JSON body, if it has one."""
+    request = response.request
+    assert response.status_code == status, (
+        request.method,
+        request.url.path,
+        response.status_code,
+        response.text,
+    )
+    return response.json() if response.content else None

@@ -116,6 +116,14 @@ def test_due_after() -> None:
     # Late evening UTC is already the next day in Moscow: counting starts from the Moscow date.
     late = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)  # Friday 01:00 in Moscow
     assert cal.due_after(late, 1) == datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+    # One working day from Friday afternoon is Monday; "today" asked on a Sunday is Monday too.
+    assert cal.due_after(datetime(2026, 12, 4, 12, 0, tzinfo=UTC), 1) == datetime(
+        2026, 12, 7, 15, 0, tzinfo=UTC
+    )
+    assert cal.due_after(datetime(2026, 12, 5, 22, 0, tzinfo=UTC), 0) == datetime(
+        2026, 12, 7, 15, 0, tzinfo=UTC
+    )
+    # 31 Dec 2026 (transferred), 1–8 Jan holidays, 9–10 Jan a weekend: the next working day is 11 Jan.
     assert cal.due_after(datetime(2026, 12, 30, 7, 0, tzinfo=UTC), 1) == datetime(
         2027, 1, 11, 15, 0, tzinfo=UTC
     )
