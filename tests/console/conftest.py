@@ -109,6 +109,23 @@ class ConsoleApi(Stack):
         assert response.status_code < 300, (method, path, response.status_code, response.text)
         return response.json() if response.content else None
 
+    def new_assistant(self, full_name: str, email: str) -> str:
+        """An assistant of the service department of one test's own, with the demo password: the
+        console's tests share one database, and what a walk counts on the demo assistant's desk
+        other walks add to."""
+        admin = self.login("kiselev.av@example.com")
+        service = next(
+            d for d in self.call("GET", "/api/v1/departments", admin)["items"] if d["code"] == "service"
+        )
+        initials = "".join(word[0] for word in full_name.split())
+        self.call(
+            "POST", "/api/v1/employees", admin,
+            json={"full_name": full_name, "initials": initials, "department_id": service["id"],
+                  "position": "Помощник менеджера", "roles": ["assistant"], "email": email,
+                  "password": DEMO_PASSWORD},
+        )  # fmt: skip
+        return email
+
 
 @pytest.fixture(scope="session")
 def console_api(
@@ -195,7 +212,9 @@ class Watched:
             "() => document.querySelectorAll('iframe').forEach((f) => f.style.display = 'none')"
         )
         try:
-            for _ in range(stops + 1):
+            # Twice round at most: a page that grows while Tab moves (a count arriving) keeps its
+            # last buttons within reach.
+            for _ in range(2 * stops + 2):
                 await page.keyboard.press("Tab")
         finally:
             await page.evaluate(

@@ -124,7 +124,8 @@ async def test_daily_report_aging_and_statistics(
     client_row = page.get_by_test_id("aging-table").locator(f'tr[data-key="{debts["client"]}"]')
     await expect(client_row).to_contain_text("ООО «Сроки оплаты»")
     await expect(client_row).to_contain_text(f"1{NBSP}750,00{NBSP}₽")
-    await expect(page.get_by_test_id("aging-chart").locator(".recharts-bar-rectangle").first).to_be_visible()
+    # The chart's bars are drawn (the first may be a client with nothing in the band drawn: no height).
+    await expect(page.get_by_test_id("aging-chart").locator(".recharts-bar-rectangle")).not_to_have_count(0)
     assert all(t.endswith("₽") or t == "0" or t[0].isdigit() for t in await _axis(page, "aging-chart"))
     await client_row.get_by_role("button", name="ООО «Сроки оплаты»").click()
     invoices = page.get_by_test_id("aging-invoices")

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,7 +54,10 @@ async def test_the_keeper_accepts_and_works_the_morning_check(
     console_api: ConsoleApi, watched: Watched
 ) -> None:
     api, page = console_api, watched.page
-    assistant, head = api.login(ASSISTANT), api.login(HEAD)
+    # An assistant of its own: the morning sheet is one per assistant and day, and other walks make
+    # the demo assistant's.
+    own = api.new_assistant("Осипова Вера Львовна", f"osipova.vl.{uuid.uuid4().hex[:8]}@example.com")
+    assistant, head = api.login(own), api.login(HEAD)
     me = api.call("GET", "/api/v1/auth/me", assistant)
     card = api.call(
         "POST", "/api/v1/clients", head,

@@ -50,7 +50,7 @@ async def test_due_task_gets_exactly_one_notice(uow: UnitOfWork, make_user, cloc
         "Срок задачи наступил: «Позвонить в «Северную Стройгруппу»» (до 01.12.2026 10:00). "
         f"Задача №{task.id}."
     )
-    assert queue.jobs == [(DELIVER_JOB, (message.id,), f"outbound:{message.id}:0")]
+    assert queue.jobs == [(DELIVER_JOB.function, (message.id,), f"outbound:{message.id}:0")]
     assert await notified_at(uow, task.id) == NOW
     assert await notified_at(uow, later.id) is None
 

@@ -121,7 +121,15 @@ def test_bench_scale_shrinks_only_the_receivables_dataset(monkeypatch: Any) -> N
     scaled = environment("receivables")
     assert (scaled["BENCH_CLIENTS"], scaled["BENCH_INVOICES"]) == ("10000", "100000")
     assert "BENCH_INVOICES" not in environment("documents")
-    assert [b.name for b in BENCHES] == ["intake", "receivables", "documents", "worker", "console", "onec"]
+    assert [b.name for b in BENCHES] == [
+        "intake",
+        "receivables",
+        "documents",
+        "worker",
+        "console",
+        "onec",
+        "mailbox",
+    ]
 
 
 def test_the_documents_timed_are_the_sizes_their_goals_name() -> None:

@@ -228,7 +228,7 @@ async def test_claim_letter_is_emailed_once_though_the_worker_is_killed_mid_send
             service = CollectionService(uow)
             with pytest.raises(InvalidTransition):
                 await service.send_claim(case_id, TRACKING, None, None)
-        assert await arq_queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, 0))
+        assert await arq_queue.enqueue(DELIVER_JOB.function, message_id, job_id=job_id(message_id, 0))
 
         # The first worker claims the email, keeps the PDF, and is killed while talking to the server.
         workers.append(_start_worker(job_ctx, redis_url, queue_name, port, log))
@@ -349,7 +349,7 @@ async def test_an_email_the_server_took_is_recorded_sent_before_the_session_ends
                 body="Добрый день! Направляем акт сверки.",
                 dedupe_key="quit:1",
             )
-        assert await arq_queue.enqueue(DELIVER_JOB, message.id, job_id=job_id(message.id, 0))
+        assert await arq_queue.enqueue(DELIVER_JOB.function, message.id, job_id=job_id(message.id, 0))
         worker = _start_worker(job_ctx, redis_url, queue_name, port, log)
 
         async def at_quit() -> bool:

@@ -110,7 +110,7 @@ async def test_the_worker_reconnects_after_redis_restarts_and_runs_a_job_queued_
         assert worker.poll() is None
 
         message_id = await _message(session_factory)
-        assert await queue.enqueue(DELIVER_JOB, message_id, job_id=job_id(message_id, 0))
+        assert await queue.enqueue(DELIVER_JOB.function, message_id, job_id=job_id(message_id, 0))
 
         async def sent() -> bool:
             async with session_factory() as session:

@@ -193,6 +193,11 @@ class OutboxService:
         message.next_attempt_at = now + backoff
         return message.next_attempt_at
 
+    def mark_undelivered(self, message: OutboundMessage, reason: str) -> None:
+        """A message the server took that came back undelivered (a bounce): failed, with why."""
+        message.status = OutboundStatus.FAILED
+        message.last_error = reason[:2000]
+
     async def page(
         self,
         *,

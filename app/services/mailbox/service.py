@@ -32,7 +32,7 @@ from app.models.directory import Employee, Role
 from app.models.invoices import Invoice
 from app.models.mailbox import InboundEmail, InboundKind
 from app.models.orders import Order, OrderAttachment, OrderChannel
-from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, OutboundStatus
+from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage
 from app.models.proposals import Proposal
 from app.models.reconciliations import ReconciliationAct
 from app.models.tasks import TaskKind, TaskSubject
@@ -40,6 +40,7 @@ from app.schemas.orders import OrderCreate
 from app.services.directory.employees import first_active_with_role
 from app.services.directory.tasks import TaskService
 from app.services.kernel.history import HistoryService, snapshot
+from app.services.kernel.outbox import OutboxService
 from app.services.kernel.ports import Erp, Storage
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.mailbox.parsing import MalformedEmail, ParsedEmail, parse
@@ -341,8 +342,7 @@ class MailboxService:
             row.outcome = f"a delivery failure of a message that is not ours ({recipients})"
             return
         reason = f"не доставлено: {recipients}" + (f" ({bounce.diagnostic})" if bounce.diagnostic else "")
-        outbound.status = OutboundStatus.FAILED
-        outbound.last_error = reason[:2000]
+        OutboxService(self.uow).mark_undelivered(outbound, reason)
         row.outbound_id = outbound.id
         row.about, row.about_id = outbound.about, outbound.about_id
         owner = await self._owner(outbound.about, outbound.about_id, outbound)
