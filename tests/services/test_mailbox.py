@@ -202,28 +202,8 @@ async def test_a_clients_answer_to_a_sent_invoice_lands_on_that_invoice_with_a_t
         total="1000.00",
         assistant_id=assistant.id,
     )
-    async with session_factory() as session:
-        sent = OutboundMessage(
-            dedupe_key="invoice-sent:1",
-            kind=OutboundKind.EMAIL,
-            channel="personal",
-            recipient="buyer@romashka.ru",
-            subject="Счёт",
-            body="Счёт во вложении",
-            payload={},
-            status=OutboundStatus.SENT,
-            attempts=1,
-            created_at=NOW,
-            next_attempt_at=NOW,
-            sent_at=NOW,
-            about=MessageAbout.INVOICE,
-            about_id=invoice_id,
-        )
-        session.add(sent)
-        await session.flush()
-        sent.external_id = f"<outbound-{sent.id}@example.com>"
-        await session.commit()
-        our_id = sent.external_id
+    sent_id = await _sent_email(session_factory, invoice_id, "buyer@romashka.ru")
+    our_id = f"<outbound-{sent_id}@example.com>"
     answer = letter(
         "Re: Счёт",
         "Добрый день!\nСогласовано, но уберите вторую позицию.\n\nС уважением,\nИван\n\n"
