@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Loader, Modal, MultiSelect, NumberInput, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Loader, MultiSelect, NumberInput, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
@@ -8,6 +8,7 @@ import type { components } from "../../api/schema";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
+import { FormModal } from "../../components/FormModal";
 import { useDepartments } from "./departments";
 import { ROLE } from "./labels";
 
@@ -134,15 +135,15 @@ function EmployeeModal({ employee, departments, onClose }: { employee: Employee;
     onError: (error) => onProblem(error, setErrors, ["position", "department_id", "roles", "chat_handle", "phone", "is_active"]),
   });
   return (
-    <Modal opened onClose={onClose} title={employee.full_name}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setErrors({});
-          save.mutate();
-        }}
-      >
-        <Stack>
+    <FormModal
+      title={employee.full_name}
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        save.mutate();
+      }}
+      saving={save.isPending}
+    >
           <TextInput label="Должность" required value={form.position} error={errors.position} onChange={(e) => setForm({ ...form, position: e.currentTarget.value })} />
           <Select label="Отдел" value={form.department_id} allowDeselect={false} error={errors.department_id}
             data={departments.map((d) => ({ value: String(d.id), label: d.name }))} onChange={(v) => v && setForm({ ...form, department_id: v })} />
@@ -151,17 +152,7 @@ function EmployeeModal({ employee, departments, onClose }: { employee: Employee;
           <TextInput label="Ник в чате" value={form.chat_handle} error={errors.chat_handle} onChange={(e) => setForm({ ...form, chat_handle: e.currentTarget.value })} data-autofocus />
           <TextInput label="Телефон" value={form.phone} error={errors.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
           <Checkbox label="Работает (снятие отзывает все его токены)" checked={form.is_active} onChange={(e) => setForm({ ...form, is_active: e.currentTarget.checked })} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Сохранить
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }
 

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Loader, Modal, Select, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Loader, Select, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,6 +8,7 @@ import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
+import { FormModal } from "../../components/FormModal";
 import { useDepartments } from "../admin/departments";
 import { LINK_KIND, ROLE, TERM_KIND } from "../admin/labels";
 
@@ -197,41 +198,29 @@ function LinkModal({ link, onClose }: { link: Link | null; onClose: () => void }
     onError: (error) => onProblem(error),
   });
   return (
-    <Modal opened onClose={onClose} title={link ? `Ссылка: ${link.title}` : "Новая ссылка"}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setErrors({});
-          save.mutate();
-        }}
-      >
-        <Stack>
+    <FormModal
+      title={link ? `Ссылка: ${link.title}` : "Новая ссылка"}
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        save.mutate();
+      }}
+      saving={save.isPending}
+      aside={
+        link ? (
+          <Button color="red" variant="light" loading={remove.isPending} onClick={() => remove.mutate()}>
+            Удалить
+          </Button>
+        ) : undefined
+      }
+    >
           <Select label="Раздел" value={form.kind} allowDeselect={false} error={errors.kind}
             data={(Object.keys(LINK_KIND) as LinkKind[]).map((k) => ({ value: k, label: LINK_KIND[k] }))}
             onChange={(v) => v && setForm({ ...form, kind: v as LinkKind })} />
           <TextInput label="Название" required value={form.title} error={errors.title} onChange={(e) => setForm({ ...form, title: e.currentTarget.value })} data-autofocus />
           <TextInput label="Адрес" required value={form.url} error={errors.url} onChange={(e) => setForm({ ...form, url: e.currentTarget.value })} />
           <Textarea label="Описание" value={form.description} error={errors.description} onChange={(e) => setForm({ ...form, description: e.currentTarget.value })} />
-          <Group justify="space-between">
-            {link ? (
-              <Button color="red" variant="light" loading={remove.isPending} onClick={() => remove.mutate()}>
-                Удалить
-              </Button>
-            ) : (
-              <span />
-            )}
-            <Group>
-              <Button variant="default" onClick={onClose}>
-                Отмена
-              </Button>
-              <Button type="submit" loading={save.isPending}>
-                Сохранить
-              </Button>
-            </Group>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -294,30 +283,20 @@ function TermModal({ term, onClose }: { term: Term | null; onClose: () => void }
     onError: (error) => onProblem(error, setErrors, ["kind", "term", "definition"]),
   });
   return (
-    <Modal opened onClose={onClose} title={term ? `Термин: ${term.term}` : "Новый термин"}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setErrors({});
-          save.mutate();
-        }}
-      >
-        <Stack>
+    <FormModal
+      title={term ? `Термин: ${term.term}` : "Новый термин"}
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        save.mutate();
+      }}
+      saving={save.isPending}
+    >
           <Select label="Вид" value={form.kind} allowDeselect={false} error={errors.kind}
             data={(Object.keys(TERM_KIND) as TermKind[]).map((k) => ({ value: k, label: TERM_KIND[k] }))}
             onChange={(v) => v && setForm({ ...form, kind: v as TermKind })} />
           <TextInput label="Термин" required value={form.term} error={errors.term} onChange={(e) => setForm({ ...form, term: e.currentTarget.value })} data-autofocus />
           <Textarea label="Определение" required autosize minRows={3} value={form.definition} error={errors.definition} onChange={(e) => setForm({ ...form, definition: e.currentTarget.value })} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Сохранить
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    </FormModal>
   );
 }
