@@ -20,16 +20,23 @@ export function useObjectUrl(blob: Blob | null | undefined): string | null {
   return url;
 }
 
-/** A PDF of the API shown in the page: fetched once per `queryKey` (put the record's version in it). */
-export function PdfFrame({ queryKey, load, title, testId, failed, height = 560 }: {
+/**
+ * A PDF of the API shown in the page: fetched once per `queryKey` (put the record's version in it).
+ * It prints the record as it is *now*, so it must not be fetched again under the old version: a
+ * change started meanwhile cancels the fetch (see `queryClient`), and the key is kept out of the
+ * record's own (`["document", …]`), so invalidating the record after a change does not refetch it
+ * before the page has the new version.
+ */
+export function PdfFrame({ queryKey, load, title, testId, failed, enabled = true, height = 560 }: {
   queryKey: readonly unknown[];
   load: (signal: AbortSignal) => Promise<Blob>;
   title: string;
   testId: string;
   failed: string;
+  enabled?: boolean;
   height?: number;
 }) {
-  const pdf = useQuery({ queryKey, queryFn: ({ signal }) => load(signal) });
+  const pdf = useQuery({ queryKey: ["document", ...queryKey], queryFn: ({ signal }) => load(signal), enabled, meta: { currentState: true } });
   const url = useObjectUrl(pdf.data);
   if (pdf.isError) return <Alert color="red">{failed}</Alert>;
   if (!url) return <Loader size="sm" aria-label="Загрузка PDF" />;

@@ -1,10 +1,11 @@
 import { Box, Button, Checkbox, Group, Image, Loader, Modal, Slider, Stack, Text } from "@mantine/core";
 import { Dropzone, IMAGE_MIME_TYPE } from "@mantine/dropzone";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 
 import { api, ifMatch } from "../../api/client";
 import { unwrap } from "../../api/problem";
+import { useObjectUrl } from "../../components/PdfFrame";
 import type { components } from "../../api/schema";
 import { useProblemHandler } from "../../lib/problems";
 
@@ -14,18 +15,6 @@ type Line = components["schemas"]["ProposalLineRead"];
 /** The pictures the API takes (told by their content there; this only keeps the picker honest). */
 const ACCEPTED: string[] = IMAGE_MIME_TYPE.filter((t) => ["image/jpeg", "image/png", "image/webp"].includes(t));
 const PREVIEW_SIDE = 360;
-
-/** An object URL for a blob, revoked when the blob changes or the component goes. */
-export function useObjectUrl(blob: Blob | null | undefined): string | null {
-  const url = useMemo(() => (blob ? URL.createObjectURL(blob) : null), [blob]);
-  useEffect(
-    () => () => {
-      if (url) URL.revokeObjectURL(url);
-    },
-    [url],
-  );
-  return url;
-}
 
 /** The line's photo as the document prints it (its square), fetched with the token. */
 export function LinePhoto({ proposalId, version, line }: {

@@ -30,7 +30,7 @@ import { AnchorLink } from "./AnchorLink";
 import { DayInput } from "../../components/WhenInput";
 import { PROPOSAL_ACTION, PROPOSAL_STAGE, PROPOSAL_STATUS } from "./labels";
 import { AddLine, decimal, EDITABLE, LinesTable } from "./Lines";
-import { useObjectUrl } from "./Photo";
+import { blobOf, PdfFrame } from "../../components/PdfFrame";
 
 type Proposal = components["schemas"]["ProposalRead"];
 type Client = components["schemas"]["ClientRead"];
@@ -370,38 +370,35 @@ function Documents({ proposal }: { proposal: Proposal }) {
 /** The proposal as it prints now, fetched with the token and shown in the page. */
 function ProposalPdf({ proposal }: { proposal: Proposal }) {
   // The document prints once every line has its price.
-  const printable = proposal.lines.length > 0 && proposal.unpriced_positions.length === 0;
-  const pdf = useQuery({
-    queryKey: ["proposals", proposal.id, "pdf", proposal.version],
-    enabled: printable,
-    queryFn: async ({ signal }) => {
-      const { data, response } = await api.GET("/api/v1/proposals/{proposal_id}/pdf", {
-        params: { path: { proposal_id: proposal.id } },
-        parseAs: "blob",
-        signal,
-      });
-      if (!response.ok || !(data instanceof Blob)) throw new Error(`PDF: ${response.status}`);
-      return data;
-    },
-  });
-  const url = useObjectUrl(pdf.data);
   if (proposal.lines.length === 0) return null;
-  if (!printable) {
+  if (proposal.unpriced_positions.length > 0) {
     return (
       <Text size="sm" c="dimmed">
         PDF будет, когда у всех позиций появятся цены (ждут: {proposal.unpriced_positions.join(", ")}).
       </Text>
     );
   }
-  if (pdf.isError) return <Alert color="red">Не удалось получить PDF предложения</Alert>;
-  if (!url) return <Loader size="sm" aria-label="Загрузка PDF" />;
   return (
     <section aria-label="PDF">
       <Title order={3} size="h4" mb="xs">
         Как напечатается
       </Title>
-      <iframe title={`КП №${proposal.id}, PDF`} src={url} data-testid="proposal-pdf"
-        style={{ width: "100%", height: 560, border: "1px solid var(--mantine-color-gray-3)" }} />
+      <PdfFrame
+        queryKey={["proposals", proposal.id, "pdf", proposal.version]}
+        load={async (signal) =>
+          blobOf(
+            await api.GET("/api/v1/proposals/{proposal_id}/pdf", {
+              params: { path: { proposal_id: proposal.id } },
+              parseAs: "blob",
+              signal,
+            }),
+            "PDF",
+          )
+        }
+        title={`КП №${proposal.id}, PDF`}
+        testId="proposal-pdf"
+        failed="Не удалось получить PDF предложения"
+      />
     </section>
   );
 }
