@@ -34,6 +34,13 @@ class TaskSubject(StrEnum):
     NONE = "none"
 
 
+class TaskPurpose(StrEnum):
+    """The rule a task was made for, where a later step must know it (the title is for people and
+    may be anything)."""
+
+    FEEDBACK_CALL = "feedback_call"  # the call after delivery whose outcome closes the order
+
+
 class TaskStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
@@ -51,6 +58,7 @@ class Task(Versioned, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[TaskKind] = mapped_column(str_enum(TaskKind))
+    purpose: Mapped[TaskPurpose | None] = mapped_column(str_enum(TaskPurpose))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     subject_type: Mapped[TaskSubject] = mapped_column(str_enum(TaskSubject))

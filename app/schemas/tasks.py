@@ -6,7 +6,7 @@ from datetime import time
 
 from pydantic import Field
 
-from app.models.tasks import TaskKind, TaskStatus, TaskSubject
+from app.models.tasks import TaskKind, TaskPurpose, TaskStatus, TaskSubject
 from app.schemas.common import (
     AllowedActions,
     AwareDatetime,
@@ -53,6 +53,11 @@ class TaskComplete(StrictModel):
 class TaskRead(ReadModel):
     id: int
     kind: TaskKind
+    purpose: TaskPurpose | None = Field(
+        description="The rule the service made this task for, where a later step depends on it: "
+        "`feedback_call` is the call after delivery whose outcome, reached, closes the order "
+        "(not reached, the service sets the next one for the next working day)."
+    )
     title: str
     description: str | None
     subject_type: TaskSubject

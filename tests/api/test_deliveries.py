@@ -161,7 +161,7 @@ async def test_the_feedback_call_completed_as_reached_closes_the_order(
             headers=h,
             params={"subject_type": "order", "subject_id": order_id, "kind": "call", "status": "open"},
         )
-        [call] = [t for t in tasks.json()["items"] if t["title"].startswith("Обратная связь")]
+        [call] = [t for t in tasks.json()["items"] if t["purpose"] == "feedback_call"]
         return call  # type: ignore[no-any-return]
 
     async def order_status() -> str:
@@ -173,11 +173,17 @@ async def test_the_feedback_call_completed_as_reached_closes_the_order(
     problem(await client.post(complete, headers=h, json={"reached": True}), 422, "result")
     assert await order_status() == "delivered"
 
-    # Not reached: the task is done, the order still waits; the next call is set as any call's is.
+    # Not reached: the task is done, the order still waits, and the next feedback call is set for
+    # the next working day by the service, not by somebody remembering it.
     missed = await client.post(complete, headers=h, json={"reached": False, "result": "Не отвечают"})
     assert missed.json()["status"] == "done", missed.text
     assert await order_status() == "delivered"
-    await client.post(
+    again = await feedback_call()
+    assert again["id"] != call["id"]
+    assert (again["title"], again["assignee_id"]) == (call["title"], assistant.id)
+    # A call of the same order made by hand with the same title is not the feedback call: only the
+    # one the delivery set closes the order.
+    by_hand = await client.post(
         "/api/v1/tasks",
         headers=h,
         json={
@@ -185,8 +191,15 @@ async def test_the_feedback_call_completed_as_reached_closes_the_order(
             "assignee_id": assistant.id, "due_in_working_days": 1,
         },
     )  # fmt: skip
+    assert by_hand.json()["purpose"] is None, by_hand.text
+    other = await client.post(
+        f"/api/v1/tasks/{by_hand.json()['id']}/complete",
+        headers=h,
+        json={"reached": True, "result": "Перезвонили по другому вопросу"},
+    )
+    assert other.json()["status"] == "done", other.text
+    assert await order_status() == "delivered"
 
-    again = await feedback_call()
     done = await client.post(
         f"/api/v1/tasks/{again['id']}/complete",
         headers=h,

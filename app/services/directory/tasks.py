@@ -12,7 +12,7 @@ from sqlalchemy import Select, case, func, select, update
 from app.core.errors import FieldError, Forbidden, InvalidTransition, NotFound
 from app.models.directory import Employee
 from app.models.outbox import MessageAbout, OutboundKind
-from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.models.tasks import Task, TaskKind, TaskPurpose, TaskStatus, TaskSubject
 from app.schemas.tasks import TaskComplete, TaskCreate, TaskUpdate
 from app.services.kernel.common import ensure_version, within_window
 from app.services.kernel.history import HistoryService, snapshot
@@ -57,6 +57,7 @@ class NewTask:
     subject_type: TaskSubject = TaskSubject.NONE
     subject_id: int | None = None
     description: str | None = None
+    purpose: TaskPurpose | None = None
 
 
 @dataclass(frozen=True)
@@ -226,10 +227,11 @@ class TaskService:
         subject_type: TaskSubject = TaskSubject.NONE,
         subject_id: int | None = None,
         description: str | None = None,
+        purpose: TaskPurpose | None = None,
     ) -> Task:
         """Create a task; the entry point later processes use for the regulation's deadlines."""
         (task,) = await self.add_many(
-            [NewTask(kind, title, assignee_id, due_at, subject_type, subject_id, description)]
+            [NewTask(kind, title, assignee_id, due_at, subject_type, subject_id, description, purpose)]
         )
         return task
 
@@ -240,6 +242,7 @@ class TaskService:
         tasks = [
             Task(
                 kind=d.kind,
+                purpose=d.purpose,
                 title=d.title,
                 description=d.description,
                 subject_type=d.subject_type,

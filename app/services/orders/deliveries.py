@@ -21,7 +21,7 @@ from app.models.clients import Client
 from app.models.deliveries import Delivery, DeliveryMethod
 from app.models.orders import Order
 from app.models.outbox import MessageAbout, OutboundKind
-from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.models.tasks import Task, TaskPurpose, TaskStatus, TaskSubject
 from app.services.directory.tasks import TaskService
 from app.services.invoices.service import record_shipment
 from app.services.kernel.common import ensure_version, touch
@@ -195,14 +195,18 @@ class DeliveryService:
             raise FieldError("received_on", "is in the future")
         self.orders.move(order, "receive", {"received_on": day.isoformat()})
         delivery.received_on = day
+        await self._feedback_call(order)
+        await self.uow.session.flush()
+        return order
+
+    async def _feedback_call(self, order: Order) -> None:
         await self.orders.call_task(
             order,
             f"{FEEDBACK_CALL_TITLE} по заявке №{order.id}: всё ли хорошо",
             "Узнать у клиента, всё ли в порядке с товаром и доставкой; записать оценку.",
             FEEDBACK_CALL_WORKING_DAYS,
+            TaskPurpose.FEEDBACK_CALL,
         )
-        await self.uow.session.flush()
-        return order
 
     async def feedback(self, order_id: int, rating: int, comment: str | None, if_match: int | None) -> Order:
         """The feedback call's outcome closes the order (the exit criterion of the process)."""
@@ -215,14 +219,20 @@ class DeliveryService:
     async def awaits_feedback(self, task: Task) -> bool:
         """Whether this task is the feedback call of an order that still waits for its feedback."""
         if not (
-            task.kind == TaskKind.CALL
+            task.purpose == TaskPurpose.FEEDBACK_CALL
             and task.subject_type == TaskSubject.ORDER
             and task.subject_id is not None
-            and task.title.startswith(FEEDBACK_CALL_TITLE)
         ):
             return False
         order = await self.orders.get(task.subject_id)
         return ACTIONS.can(order.status, "close")
+
+    async def call_again(self, task: Task) -> None:
+        """A feedback call not reached: the next one is set for the next working day, so that the
+        order does not wait on somebody remembering to call again."""
+        assert task.subject_id is not None
+        await self._feedback_call(await self.orders.get(task.subject_id))
+        await self.uow.session.flush()
 
     async def feedback_by_call(self, task: Task) -> Order:
         """The feedback call completed as reached, with what the client said, records it as the
@@ -251,9 +261,8 @@ class DeliveryService:
             select(Task).where(
                 Task.subject_type == TaskSubject.ORDER,
                 Task.subject_id == order.id,
-                Task.kind == TaskKind.CALL,
+                Task.purpose == TaskPurpose.FEEDBACK_CALL,
                 Task.status.in_((TaskStatus.OPEN, TaskStatus.IN_PROGRESS)),
-                Task.title.startswith(FEEDBACK_CALL_TITLE),
             )
         )
         TaskService(self.uow).end(tasks, TaskStatus.DONE, comment, reached=True)

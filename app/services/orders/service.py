@@ -25,7 +25,7 @@ from app.models.invoices import Invoice, InvoiceStatus, receivable
 from app.models.orders import Fulfilment, Order, OrderChannel, OrderLine, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind
 from app.models.requisitions import Requisition, RequisitionStatus
-from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
+from app.models.tasks import Task, TaskKind, TaskPurpose, TaskStatus, TaskSubject
 from app.schemas.orders import OrderClarify, OrderCreate, OrderLineIn
 from app.services.directory.employees import first_active_with_role
 from app.services.directory.tasks import TaskService
@@ -722,7 +722,14 @@ class OrderService:
         )
         await self.uow.session.flush()
 
-    async def call_task(self, order: Order, title: str, description: str, working_days: int) -> None:
+    async def call_task(
+        self,
+        order: Order,
+        title: str,
+        description: str,
+        working_days: int,
+        purpose: TaskPurpose | None = None,
+    ) -> None:
         """A call for whoever works the order (its assistant, else who took it, else its manager),
         due in ``working_days`` on the business calendar."""
         assignee = order.assistant_id or order.taken_by_id or order.manager_id
@@ -736,6 +743,7 @@ class OrderService:
             due_at=self.uow.calendar.due_after(self.uow.clock.now(), working_days),
             subject_type=TaskSubject.ORDER,
             subject_id=order.id,
+            purpose=purpose,
         )
 
     def allow(self, order: Order, action: str) -> None:

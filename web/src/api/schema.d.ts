@@ -7771,11 +7771,20 @@ export interface components {
          * @enum {string}
          */
         TaskKind: "call" | "request_document" | "send_document" | "escalate" | "check" | "clarify" | "remind" | "other";
+        /**
+         * TaskPurpose
+         * @description The rule a task was made for, where a later step must know it (the title is for people and
+         *     may be anything).
+         * @enum {string}
+         */
+        TaskPurpose: "feedback_call";
         /** TaskRead */
         TaskRead: {
             /** Id */
             id: number;
             kind: components["schemas"]["TaskKind"];
+            /** @description The rule the service made this task for, where a later step depends on it: `feedback_call` is the call after delivery whose outcome, reached, closes the order (not reached, the service sets the next one for the next working day). */
+            purpose: components["schemas"]["TaskPurpose"] | null;
             /** Title */
             title: string;
             /** Description */

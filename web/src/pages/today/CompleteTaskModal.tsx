@@ -13,6 +13,8 @@ import type { Task } from "./TodayPage";
 /** Close a task with its outcome; a call says whether the person was reached and when to call next. */
 export function CompleteTaskModal({ task, onClose }: { task: Task; onClose: () => void }) {
   const isCall = task.kind === "call";
+  // The feedback call after delivery: not reached, the service itself sets the next one.
+  const isFeedback = task.purpose === "feedback_call";
   const me = useMe();
   const queryClient = useQueryClient();
   const onProblem = useProblemHandler();
@@ -26,7 +28,7 @@ export function CompleteTaskModal({ task, onClose }: { task: Task; onClose: () =
 
   const complete = useMutation({
     mutationFn: async () => {
-      if (isCall && nextCall && me.data) {
+      if (isCall && !isFeedback && nextCall && me.data) {
         unwrap(
           await api.POST("/api/v1/tasks", {
             headers: { "Idempotency-Key": key },
@@ -104,7 +106,12 @@ export function CompleteTaskModal({ task, onClose }: { task: Task; onClose: () =
             onChange={(e) => setNextStep(e.currentTarget.value)}
             error={errors.next_step}
           />
-          {isCall ? (
+          {isFeedback && reached === "no" ? (
+            <Text size="sm" c="dimmed" data-testid="next-feedback-call">
+              Следующий звонок обратной связи будет поставлен на следующий рабочий день.
+            </Text>
+          ) : null}
+          {isCall && !isFeedback ? (
             <WhenInput label="Следующий звонок" value={nextCall} onChange={setNextCall} error={errors.due_at} testId="next-call" />
           ) : null}
           <Group justify="flex-end">
