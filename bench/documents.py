@@ -39,10 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.adapters.storage import LocalStorage  # noqa: E402
+from app.services.documents.company import CompanyRequisites  # noqa: E402
 from app.services.documents.engine import TEMPLATES_DIR  # noqa: E402
 from app.services.documents.invoice import html_to_pdf  # noqa: E402
 from app.services.documents.reconciliation import (  # noqa: E402
-    ActCompany,
     ActEntryView,
     ActParty,
     ActView,
@@ -103,7 +103,7 @@ def act_view(lines: int = ACT_LINES) -> ActView:
     debit = sum((e.debit for e in entries), Decimal("0.00"))
     credit = sum((e.credit for e in entries), Decimal("0.00"))
     return ActView(
-        company=ActCompany(
+        company=CompanyRequisites(
             name="ООО «Спецодежда-Север»",
             inn="3525000013",
             kpp="352501001",

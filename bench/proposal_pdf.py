@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 from app.adapters.storage import LocalStorage  # noqa: E402
+from app.services.documents.company import CompanyRequisites  # noqa: E402
 from app.services.documents.proposal import (  # noqa: E402
-    CompanyHeader,
     ProposalLineView,
     ProposalView,
     render_proposal_pdf,
@@ -35,7 +35,7 @@ from app.services.documents.proposal import (  # noqa: E402
 from app.services.media.images import check_image, print_copy  # noqa: E402
 from bench.common import machine, shown, verdict, write_result  # noqa: E402
 
-COMPANY = CompanyHeader(
+COMPANY = CompanyRequisites(
     name="ООО «Спецодежда-Север»",
     inn="3525000013",
     kpp="352501001",

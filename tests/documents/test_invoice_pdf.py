@@ -13,11 +13,11 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.invoice import (
     BuyerRequisites,
     InvoiceView,
     RefusingURLFetcher,
-    SupplierRequisites,
     build_invoice_view,
     html_to_pdf,
     render_invoice_html,
@@ -27,7 +27,7 @@ from app.services.money.totals import LineInput, compute_totals
 
 D = Decimal
 
-SUPPLIER = SupplierRequisites(
+SUPPLIER = CompanyRequisites(
     name="ООО «Спецодежда-Опт»",
     inn="7701234567",
     kpp="770101001",

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.proposal import (
-    CompanyHeader,
     ProposalLineView,
     ProposalView,
     StorageURLFetcher,
@@ -22,7 +22,7 @@ from app.services.money.format import format_rub
 from app.services.proposals import markup_price, round_price
 from tests.support.pdf import image_xobjects, pdf_text
 
-COMPANY = CompanyHeader(
+COMPANY = CompanyRequisites(
     name="ООО «Спецодежда-Опт»",
     inn="7701234567",
     kpp="770101001",

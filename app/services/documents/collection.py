@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import jinja2
 
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.engine import TEMPLATES_DIR
 from app.services.documents.inflection import person_dative
 from app.services.documents.invoice import html_to_pdf
@@ -69,21 +70,6 @@ def _environment() -> jinja2.Environment:
     env.filters["percent"] = _percent
     env.filters["dative"] = person_dative
     return env
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimSupplier:
-    """Our requisites, as the claim prints them for the payment."""
-
-    name: str
-    inn: str
-    kpp: str | None
-    address: str
-    bank_name: str
-    bik: str
-    account: str
-    correspondent_account: str
-    director_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +138,7 @@ class ClaimView:
     number: str
     date: dt.date
     until: dt.date  # the penalty is counted up to this day
-    supplier: ClaimSupplier
+    supplier: CompanyRequisites
     buyer: ClaimBuyer
     basis: Literal["key_rate", "contract"]
     contract: str | None  # «договора № 17/2026 от 01.12.2026», as the claim cites it
@@ -207,7 +193,7 @@ class ClaimView:
             number=str(data["number"]),
             date=_day(data["date"]),
             until=_day(data["until"]),
-            supplier=ClaimSupplier(**data["supplier"]),
+            supplier=CompanyRequisites.from_json(data["supplier"]),
             buyer=ClaimBuyer(
                 name=buyer["name"],
                 inn=buyer["inn"],

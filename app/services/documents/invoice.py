@@ -16,26 +16,13 @@ from typing import Any, NoReturn
 import jinja2
 from weasyprint.urls import URLFetcher
 
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.engine import TEMPLATES_DIR, write_pdf
 from app.services.money.format import format_date_ru, format_quantity, format_rub
 from app.services.money.totals import InvoiceTotals
 from app.services.money.words import amount_in_words
 
 INVOICE_TEMPLATE = "invoice.html"
-
-
-@dataclass(frozen=True, slots=True)
-class SupplierRequisites:
-    """Our company as printed in the bank details block and the «Поставщик» line."""
-
-    name: str
-    inn: str
-    kpp: str | None
-    address: str
-    bank_name: str
-    bik: str
-    account: str
-    correspondent_account: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +49,7 @@ class InvoiceLineView:
 class InvoiceView:
     """Everything the invoice template prints, already computed."""
 
-    supplier: SupplierRequisites
+    supplier: CompanyRequisites
     buyer: BuyerRequisites
     number: str
     issued_on: date
@@ -85,7 +72,7 @@ class InvoiceView:
 
 def build_invoice_view(
     *,
-    supplier: SupplierRequisites,
+    supplier: CompanyRequisites,
     buyer: BuyerRequisites,
     number: str,
     issued_on: date,

@@ -17,6 +17,7 @@ from typing import Any
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.engine import write_pdf
 from app.services.documents.invoice import _environment
 from app.services.documents.views import view_json
@@ -24,20 +25,6 @@ from app.services.documents.views import view_json
 PROPOSAL_TEMPLATE = "proposal.html"
 PROPOSAL_STYLESHEET = "proposal.css"
 STORAGE_SCHEME = "storage:"
-
-
-@dataclass(frozen=True, slots=True)
-class CompanyHeader:
-    name: str
-    inn: str
-    kpp: str | None
-    address: str
-    phone: str
-    email: str
-    bank_name: str
-    bik: str
-    account: str
-    logo_key: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +43,7 @@ class ProposalLineView:
 class ProposalView:
     """Everything the proposal prints: no purchase prices, no margins."""
 
-    company: CompanyHeader
+    company: CompanyRequisites
     number: str
     revision: int
     issued_on: date
@@ -84,7 +71,7 @@ class ProposalView:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProposalView:
         return cls(
-            company=CompanyHeader(**data["company"]),
+            company=CompanyRequisites.from_json(data["company"]),
             number=data["number"],
             revision=int(data["revision"]),
             issued_on=date.fromisoformat(data["issued_on"]),

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.invoice import _environment, html_to_pdf
 from app.services.documents.views import view_json
 
@@ -28,20 +29,6 @@ class ActParty:
 
 
 @dataclass(frozen=True, slots=True)
-class ActCompany:
-    """Our letterhead: as on the proposals."""
-
-    name: str
-    inn: str
-    kpp: str | None
-    address: str
-    phone: str
-    email: str
-    director_name: str
-    accountant_name: str
-
-
-@dataclass(frozen=True, slots=True)
 class ActEntryView:
     number: int
     on: date
@@ -54,7 +41,7 @@ class ActEntryView:
 class ActView:
     """Everything the act prints: our side filled in, the client's side left for the client."""
 
-    company: ActCompany
+    company: CompanyRequisites
     client: ActParty
     number: str
     issued_on: date
@@ -101,7 +88,7 @@ class ActView:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ActView:
         return cls(
-            company=ActCompany(**data["company"]),
+            company=CompanyRequisites.from_json(data["company"]),
             client=ActParty(**data["client"]),
             number=data["number"],
             issued_on=date.fromisoformat(data["issued_on"]),

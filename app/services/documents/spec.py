@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.engine import write_pdf
 from app.services.documents.invoice import _environment
-from app.services.documents.proposal import CompanyHeader, StorageURLFetcher, storage_url
+from app.services.documents.proposal import StorageURLFetcher, storage_url
 
 SPEC_TEMPLATE = "spec.html"
 EXTRACT_TEMPLATE = "requisition_extract.html"
@@ -62,7 +63,7 @@ class Signature:
 
 @dataclass(frozen=True, slots=True)
 class SpecView:
-    company: CompanyHeader
+    company: CompanyRequisites
     number: int
     revision: int
     kind: str
@@ -101,7 +102,7 @@ class ExtractLine:
 
 @dataclass(frozen=True, slots=True)
 class ExtractView:
-    company: CompanyHeader
+    company: CompanyRequisites
     spec_number: int
     kind: str
     issued_on: date

@@ -33,9 +33,9 @@ from app.models.requisitions import Requisition, RequisitionStatus
 from app.models.specs import Spec, SpecStatus
 from app.models.tasks import TaskSubject
 from app.services.directory.onec_refusals import refused
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.invoice import (
     BuyerRequisites,
-    SupplierRequisites,
     build_invoice_view,
     render_invoice_pdf,
 )
@@ -542,16 +542,7 @@ class InvoiceService:
         assert client is not None
         company = self.company
         view = build_invoice_view(
-            supplier=SupplierRequisites(
-                name=company.name,
-                inn=company.inn,
-                kpp=company.kpp,
-                address=company.address,
-                bank_name=company.bank_name,
-                bik=company.bik,
-                account=company.account,
-                correspondent_account=company.correspondent_account,
-            ),
+            supplier=CompanyRequisites.of(company),
             buyer=BuyerRequisites(
                 name=client.name,
                 inn=client.inn,

@@ -16,8 +16,8 @@ from app.models.proposals import (
     ProposalDocument,
     ProposalStage,
 )
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.proposal import (
-    CompanyHeader,
     ProposalLineView,
     ProposalView,
     data_url,
@@ -77,18 +77,7 @@ class ProposalPrinting:
             for index, line in enumerate(proposal.lines, start=1)
         )
         return ProposalView(
-            company=CompanyHeader(
-                name=company.name,
-                inn=company.inn,
-                kpp=company.kpp,
-                address=company.address,
-                phone=company.phone,
-                email=company.email,
-                bank_name=company.bank_name,
-                bik=company.bik,
-                account=company.account,
-                logo_key=company.logo_key,
-            ),
+            company=CompanyRequisites.of(company),
             number=str(proposal.id),
             revision=proposal.revision,
             issued_on=today,

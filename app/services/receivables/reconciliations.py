@@ -28,8 +28,8 @@ from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.reconciliations import ActCreate, ActDiscrepancy, ActSend, ActSign
 from app.services.directory.clients import ClientService
 from app.services.directory.tasks import TaskService
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.reconciliation import (
-    ActCompany,
     ActEntryView,
     ActParty,
     ActView,
@@ -371,16 +371,7 @@ class ReconciliationService:
         )
         number = f"{act.id}" if act.revision == 1 else f"{act.id}/{act.revision}"
         return ActView(
-            company=ActCompany(
-                name=company.name,
-                inn=company.inn,
-                kpp=company.kpp,
-                address=company.address,
-                phone=company.phone,
-                email=company.email,
-                director_name=company.director_name,
-                accountant_name=company.accountant_name,
-            ),
+            company=CompanyRequisites.of(company),
             client=ActParty(name=client.name, inn=client.inn, kpp=client.kpp, address=client.legal_address),
             number=number,
             issued_on=self._today(),

@@ -35,7 +35,7 @@ from app.schemas.specs import SpecCreate, SpecUpdate
 from app.services.directory.employees import first_active_with_role
 from app.services.directory.onec_refusals import refused
 from app.services.directory.tasks import TaskService
-from app.services.documents.proposal import CompanyHeader
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.spec import (
     LOGO_METHODS,
     ExtractLine,
@@ -403,20 +403,8 @@ class SpecService:
 
     # --- the documents --------------------------------------------------------------------------
 
-    def _header(self) -> CompanyHeader:
-        c = self.company
-        return CompanyHeader(
-            name=c.name,
-            inn=c.inn,
-            kpp=c.kpp,
-            address=c.address,
-            phone=c.phone,
-            email=c.email,
-            bank_name=c.bank_name,
-            bik=c.bik,
-            account=c.account,
-            logo_key=c.logo_key,
-        )
+    def _header(self) -> CompanyRequisites:
+        return CompanyRequisites.of(self.company)
 
     async def view(self, spec: Spec, *, signed: bool = True) -> SpecView:
         """What the spec prints now; ``signed`` prints the system signature when it is current."""

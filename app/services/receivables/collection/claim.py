@@ -28,11 +28,11 @@ from app.services.documents.collection import (
     ClaimDirector,
     ClaimInvoice,
     ClaimPeriod,
-    ClaimSupplier,
     ClaimView,
     PenaltyTerms,
     claim_view,
 )
+from app.services.documents.company import CompanyRequisites
 from app.services.documents.inflection import person_dative, position_dative
 from app.services.kernel.common import ensure_version, touch
 from app.services.kernel.outbox import OutboxService
@@ -157,17 +157,7 @@ class ClaimService:
             number=f"{case.id}-{case.episode}",
             date=today,
             until=today,
-            supplier=ClaimSupplier(
-                name=company.name,
-                inn=company.inn,
-                kpp=company.kpp,
-                address=company.address,
-                bank_name=company.bank_name,
-                bik=company.bik,
-                account=company.account,
-                correspondent_account=company.correspondent_account,
-                director_name=company.director_name,
-            ),
+            supplier=CompanyRequisites.of(company),
             buyer=ClaimBuyer(
                 name=client.name,
                 inn=client.inn,
