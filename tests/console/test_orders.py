@@ -4,6 +4,8 @@ order allows as buttons (a cancel with its reason), with the history."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from tests.console.conftest import ConsoleApi, Watched, login
@@ -32,6 +34,16 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
     await expect(rows.filter(has_text=client["name"]).first).to_be_visible()
     await expect(rows.filter(has_text="WhatsApp")).to_have_count(1)
     await watched.assert_screen("orders")
+
+    # Opened afresh, the list's first page is asked for once, by the page as it starts (before the
+    # console's code has loaded), and the console shows that answer rather than asking again.
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/orders?" in r.url else None)
+    await page.reload()
+    await expect(rows.filter(has_text="WhatsApp")).to_have_count(1)
+    await expect(page.get_by_test_id("orders-shown")).to_have_text(re.compile(r"Показано: \d+"))
+    assert [url.split("/api/v1/")[1] for url in asked] == ["orders?limit=50"]
+    assert await page.evaluate("window.__early && window.__early.taken") is True
 
     # Only WhatsApp: the other order leaves the list.
     await (

@@ -1,6 +1,7 @@
 import createClient, { type Middleware } from "openapi-fetch";
 
 import { clearToken, getToken } from "../lib/session";
+import { early } from "./early";
 import type { paths } from "./schema";
 
 type Unauthorized = () => void;
@@ -27,7 +28,7 @@ const auth: Middleware = {
 };
 
 export const api = createClient<paths>({ baseUrl: "" });
-api.use(auth);
+api.use(auth, early);
 
 /** The If-Match header for a change to what was read at this version (its ETag is `"<version>"`). */
 export function ifMatch(version: number): { "If-Match": string } {

@@ -11,11 +11,14 @@ export function useMe() {
   });
 }
 
+/** How many tasks a bucket of «Сегодня» brings (index.html asks for the same list as the page starts). */
+export const MY_TASKS_LIMIT = 500;
+
 /** My open tasks in their buckets, as «Сегодня» shows them (its route starts this before its code arrives). */
 export const myTasksQuery = queryOptions({
   queryKey: ["tasks", "mine"],
   queryFn: async ({ signal }) =>
-    unwrap(await api.GET("/api/v1/tasks/mine", { params: { query: { limit: 500 } }, signal })),
+    unwrap(await api.GET("/api/v1/tasks/mine", { params: { query: { limit: MY_TASKS_LIMIT } }, signal })),
   refetchInterval: 60_000,
 });
 

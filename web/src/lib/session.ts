@@ -1,14 +1,14 @@
 // The login token lives in sessionStorage: one tab's login, gone when the tab closes.
-const KEY = "pomoshnik.token";
+export const TOKEN_KEY = "pomoshnik.token";
 
 export function getToken(): string | null {
-  return sessionStorage.getItem(KEY);
+  return sessionStorage.getItem(TOKEN_KEY);
 }
 
 export function setToken(token: string): void {
-  sessionStorage.setItem(KEY, token);
+  sessionStorage.setItem(TOKEN_KEY, token);
 }
 
 export function clearToken(): void {
-  sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(TOKEN_KEY);
 }
