@@ -11,7 +11,9 @@ from app.services.documents.proposal import ProposalView
 
 
 def test_every_requisite_comes_from_the_company_settings() -> None:
-    company = CompanySettings(name="ООО «Тестовая спецодежда»", director_name="Орлова Е. А.", logo_key="logo/x.png")
+    company = CompanySettings(
+        name="ООО «Тестовая спецодежда»", director_name="Орлова Е. А.", logo_key="logo/x.png"
+    )
     requisites = CompanyRequisites.of(company)
     for field in fields(CompanyRequisites):
         assert getattr(requisites, field.name) == getattr(company, field.name), field.name
