@@ -10,6 +10,7 @@ from fastapi import Body, Depends, Query, Response, status
 from app.api.actions import offered
 from app.api.deps import (
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -142,11 +143,11 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
 
 @router.get("/invoices/{invoice_id:int}/history", dependencies=READ)
 async def invoice_history(
-    invoice_id: PathId, invoices: ServiceDep, uow: UowDep, page: PageDep
+    invoice_id: PathId, invoices: ServiceDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every change of the invoice, oldest first."""
     await invoices.get(invoice_id)
-    return await history_page(uow, "invoice", invoice_id, page)
+    return await history_page(events, "invoice", invoice_id, page)
 
 
 @router.post("/invoices/{invoice_id:int}/send", responses=problems(409), dependencies=WRITE)
@@ -220,43 +221,58 @@ async def compare_invoice_revisions(
 DISCOUNTS = [Depends(allow(Permission.DISCOUNTS_APPROVE))]
 
 
+async def discount_approval_service(uow: UowDep, erp: ErpDep) -> DiscountApprovalService:
+    return DiscountApprovalService(uow, erp)
+
+
+DiscountApprovalDep = Annotated[DiscountApprovalService, Depends(discount_approval_service)]
+
+
 async def _discount_read(
-    invoices: InvoiceService, invoice: Invoice, response: Response
+    discounts: DiscountApprovalService, invoice: Invoice, response: Response
 ) -> DiscountApprovalRead:
     set_etag(response, invoice.version)
-    view = await DiscountApprovalService(invoices.uow, invoices.erp).view(invoice, invoices.uow.actor)
+    view = await discounts.view(invoice, discounts.uow.actor)
     return DiscountApprovalRead.model_validate(view)
 
 
 @router.get("/invoices/{invoice_id:int}/discount-approval", dependencies=DISCOUNTS)
 async def invoice_discount_approval(
-    invoice_id: PathId, invoices: ServiceDep, response: Response
+    invoice_id: PathId, invoices: ServiceDep, discounts: DiscountApprovalDep, response: Response
 ) -> DiscountApprovalRead:
     """For management: the invoice's discounts against the client's approved one, each line's
     price, purchase price and margin (the purchase price and margin only for roles that price),
     and the state of the approval."""
-    return await _discount_read(invoices, await invoices.get(invoice_id), response)
+    return await _discount_read(discounts, await invoices.get(invoice_id), response)
 
 
 @router.post("/invoices/{invoice_id:int}/approve-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def approve_invoice_discount(
-    invoice_id: PathId, data: DiscountApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId,
+    data: DiscountApprove,
+    invoices: ServiceDep,
+    discounts: DiscountApprovalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> DiscountApprovalRead:
     """Management approves the invoice's discounts: it may now be sent to the client, and whoever
     asked gets a task saying so. Nobody approves their own invoice's discount (403 `own_request`)."""
-    service = DiscountApprovalService(invoices.uow, invoices.erp)
-    invoice = await service.decide(await invoices.get(invoice_id), "approve", data.comment, version)
-    return await _discount_read(invoices, invoice, response)
+    invoice = await discounts.decide(await invoices.get(invoice_id), "approve", data.comment, version)
+    return await _discount_read(discounts, invoice, response)
 
 
 @router.post("/invoices/{invoice_id:int}/refuse-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def refuse_invoice_discount(
-    invoice_id: PathId, data: DiscountRefuse, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId,
+    data: DiscountRefuse,
+    invoices: ServiceDep,
+    discounts: DiscountApprovalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> DiscountApprovalRead:
     """Management refuses the invoice's discounts, saying why: the invoice is not sent until a
     revision brings them within the client's approved discount or management approves the new
     ones; whoever asked gets a task. Nobody refuses their own invoice's discount (403
     `own_request`)."""
-    service = DiscountApprovalService(invoices.uow, invoices.erp)
-    invoice = await service.decide(await invoices.get(invoice_id), "refuse", data.comment, version)
-    return await _discount_read(invoices, invoice, response)
+    invoice = await discounts.decide(await invoices.get(invoice_id), "refuse", data.comment, version)
+    return await _discount_read(discounts, invoice, response)

@@ -12,6 +12,7 @@ from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -260,10 +261,12 @@ async def order_attachment_file(order_id: PathId, attachment_id: PathId, files: 
 
 
 @router.get("/{order_id:int}/history", dependencies=READ)
-async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def order_history(
+    order_id: PathId, orders: ServiceDep, events: HistoryDep, page: PageDep
+) -> Page[EventRead]:
     """Every change and transition of the order, oldest first."""
     await orders.get(order_id)
-    return await history_page(uow, "order", order_id, page)
+    return await history_page(events, "order", order_id, page)
 
 
 @router.post("/{order_id:int}/fulfil", responses=problems(409), dependencies=WRITE)

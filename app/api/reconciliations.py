@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -172,8 +173,8 @@ async def reconciliation_act_discrepancy(
     "/reconciliation-acts/{act_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))]
 )
 async def reconciliation_act_history(
-    act_id: PathId, acts: ServiceDep, uow: UowDep, page: PageDep
+    act_id: PathId, acts: ServiceDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every step of the act."""
     await acts.get(act_id)
-    return await history_page(uow, "reconciliation_act", act_id, page)
+    return await history_page(events, "reconciliation_act", act_id, page)

@@ -7,7 +7,18 @@ from typing import Annotated
 from fastapi import Depends, Response
 
 from app.api.actions import offered
-from app.api.deps import ErpDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    ErpDep,
+    HistoryDep,
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
 from app.api.routing import api_router
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.schemas.common import Page, problems
@@ -149,8 +160,8 @@ async def cancel_requisition(
 
 @router.get("/{requisition_id:int}/history", dependencies=READ)
 async def requisition_history(
-    requisition_id: PathId, requisitions: ServiceDep, page: PageDep
+    requisition_id: PathId, requisitions: ServiceDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every change of the line, oldest first."""
     await requisitions.get(requisition_id)
-    return await history_page(requisitions.uow, "requisition", requisition_id, page)
+    return await history_page(events, "requisition", requisition_id, page)

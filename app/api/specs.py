@@ -12,6 +12,7 @@ from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -272,7 +273,9 @@ async def cancel_spec(
 
 
 @router.get("/{spec_id:int}/history", dependencies=[Depends(allow(Permission.SPECS_READ))])
-async def spec_history(spec_id: PathId, specs: ServiceDep, page: PageDep, uow: UowDep) -> Page[EventRead]:
+async def spec_history(
+    spec_id: PathId, specs: ServiceDep, page: PageDep, events: HistoryDep
+) -> Page[EventRead]:
     """Every step of the spec."""
     await specs.get(spec_id)
-    return await history_page(uow, "spec", spec_id, page)
+    return await history_page(events, "spec", spec_id, page)

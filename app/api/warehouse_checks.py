@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Response
 from app.api.actions import offered
 from app.api.deps import (
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -138,8 +139,8 @@ async def complete_warehouse_check(
 
 @router.get("/{check_id:int}/history", dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))])
 async def warehouse_check_history(
-    check_id: PathId, checks: ServiceDep, uow: UowDep, page: PageDep
+    check_id: PathId, checks: ServiceDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every step of the sheet."""
     await checks.get(check_id)
-    return await history_page(uow, "warehouse_check", check_id, page)
+    return await history_page(events, "warehouse_check", check_id, page)
