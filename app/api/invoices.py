@@ -53,11 +53,11 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(uow: UowDep, erp: ErpDep, settings: SettingsDep) -> InvoiceService:
+async def invoice_service(uow: UowDep, erp: ErpDep, settings: SettingsDep) -> InvoiceService:
     return InvoiceService(uow, erp, settings.company)
 
 
-ServiceDep = Annotated[InvoiceService, Depends(service)]
+InvoiceDep = Annotated[InvoiceService, Depends(invoice_service)]
 
 
 def not_own_discount(invoice: Invoice) -> Callable[[Employee, str], bool]:
@@ -100,7 +100,7 @@ async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -
 )
 async def invoice_order(
     order_id: PathId,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     version: IfMatchDep,
     response: Response,
     data: Annotated[InvoiceCreate | None, Body()] = None,
@@ -113,14 +113,14 @@ async def invoice_order(
 
 
 @router.get("/invoices", dependencies=READ)
-async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
+async def list_invoices(invoices: InvoiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
     result = await invoices.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=await to_reads(invoices, list(result.items)), next_cursor=result.next_cursor)
 
 
 @router.get("/invoices/{invoice_id:int}", dependencies=READ)
-async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Response) -> InvoiceRead:
+async def get_invoice(invoice_id: PathId, invoices: InvoiceDep, response: Response) -> InvoiceRead:
     """One invoice with its lines and totals."""
     return await _one(invoices, await invoices.get(invoice_id), response)
 
@@ -134,7 +134,7 @@ async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Respon
     },
     dependencies=READ,
 )
-async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
+async def invoice_pdf(invoice_id: PathId, invoices: InvoiceDep) -> Response:
     """The invoice as a PDF («Счёт на оплату»)."""
     invoice, pdf = await invoices.pdf(invoice_id)
     filename = f"invoice-{invoice.number}.pdf"
@@ -143,7 +143,7 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
 
 @router.get("/invoices/{invoice_id:int}/history", dependencies=READ)
 async def invoice_history(
-    invoice_id: PathId, invoices: ServiceDep, events: HistoryDep, page: PageDep
+    invoice_id: PathId, invoices: InvoiceDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every change of the invoice, oldest first."""
     await invoices.get(invoice_id)
@@ -152,7 +152,7 @@ async def invoice_history(
 
 @router.post("/invoices/{invoice_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_invoice(
-    invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId, data: InvoiceSend, invoices: InvoiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Send the invoice to the client for approval by email, with the PDF (sent by the worker)."""
     return await _one(
@@ -169,7 +169,7 @@ async def send_invoice(
 async def request_changes(
     invoice_id: PathId,
     data: InvoiceChangesRequested,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     version: IfMatchDep,
     response: Response,
 ) -> InvoiceRead:
@@ -179,7 +179,7 @@ async def request_changes(
 
 @router.post("/invoices/{invoice_id:int}/revise", responses=problems(409), dependencies=WRITE)
 async def revise_invoice(
-    invoice_id: PathId, data: InvoiceRevise, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId, data: InvoiceRevise, invoices: InvoiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Change quantities or discounts as the client asked; a new revision, to be sent again."""
     changes = [LineChange(c.position, c.quantity, c.discount_percent) for c in data.lines]
@@ -188,14 +188,14 @@ async def revise_invoice(
 
 @router.post("/invoices/{invoice_id:int}/approve", responses=problems(409), dependencies=WRITE)
 async def approve_invoice(
-    invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId, data: InvoiceApprove, invoices: InvoiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Record the client's approval: the order goes on to fulfilment."""
     return await _one(invoices, await invoices.approve(invoice_id, data.comment, version), response)
 
 
 @router.get("/invoices/{invoice_id:int}/revisions", dependencies=READ)
-async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[InvoiceRevisionRead]:
+async def invoice_revisions(invoice_id: PathId, invoices: InvoiceDep) -> Page[InvoiceRevisionRead]:
     """Every revision of the invoice as it was issued, to compare what changed (one page: an
     invoice has a few)."""
     rows = await invoices.revisions(invoice_id)
@@ -205,7 +205,7 @@ async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[In
 @router.get("/invoices/{invoice_id:int}/revisions/compare", dependencies=READ)
 async def compare_invoice_revisions(
     invoice_id: PathId,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     older: Annotated[int, Query(alias="from", ge=1, le=10_000, description="The earlier revision")] = 1,
     newer: Annotated[
         int | None, Query(alias="to", ge=1, le=10_000, description="The later one; the latest if omitted")
@@ -238,7 +238,7 @@ async def _discount_read(
 
 @router.get("/invoices/{invoice_id:int}/discount-approval", dependencies=DISCOUNTS)
 async def invoice_discount_approval(
-    invoice_id: PathId, invoices: ServiceDep, discounts: DiscountApprovalDep, response: Response
+    invoice_id: PathId, invoices: InvoiceDep, discounts: DiscountApprovalDep, response: Response
 ) -> DiscountApprovalRead:
     """For management: the invoice's discounts against the client's approved one, each line's
     price, purchase price and margin (the purchase price and margin only for roles that price),
@@ -250,7 +250,7 @@ async def invoice_discount_approval(
 async def approve_invoice_discount(
     invoice_id: PathId,
     data: DiscountApprove,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     discounts: DiscountApprovalDep,
     version: IfMatchDep,
     response: Response,
@@ -265,7 +265,7 @@ async def approve_invoice_discount(
 async def refuse_invoice_discount(
     invoice_id: PathId,
     data: DiscountRefuse,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     discounts: DiscountApprovalDep,
     version: IfMatchDep,
     response: Response,
