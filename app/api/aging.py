@@ -27,15 +27,22 @@ router = api_router(prefix="/api/v1/reports", tags=["reports"])
 REPORTS = [Depends(allow(Permission.RECEIVABLES_REPORTS))]
 
 
+async def aging_service(uow: UowDep) -> AgingService:
+    return AgingService(uow)
+
+
+AgingDep = Annotated[AgingService, Depends(aging_service)]
+
+
 @router.get("/aging", dependencies=REPORTS)
 async def aging_report(
-    uow: UowDep,
+    aging: AgingDep,
     group_by: GroupBy = GroupBy.CLIENT,
     limit: Annotated[int, Query(ge=1, le=1000, description="Groups shown, largest debt first")] = 100,
 ) -> AgingReportRead:
     """The open debt of approved invoices by days past the due date (current, 1–30, 31–60, 61–90,
     over 90) per client, manager (the client's) or department (the manager's), as of today."""
-    report = await AgingService(uow).aging(group_by, limit)
+    report = await aging.aging(group_by, limit)
     return AgingReportRead(
         as_of=report.as_of,
         group_by=report.group_by.value,
@@ -57,7 +64,7 @@ async def aging_report(
 
 @router.get("/aging/invoices", dependencies=REPORTS)
 async def aging_invoices(
-    uow: UowDep,
+    aging: AgingDep,
     page: PageDep,
     group_by: GroupBy = GroupBy.CLIENT,
     key: Annotated[
@@ -68,7 +75,7 @@ async def aging_invoices(
 ) -> Page[AgingInvoiceRead]:
     """The open invoices behind one row of the aging report (its drill-down), the longest overdue
     first, with the days past due and what is still owed."""
-    result = await AgingService(uow).invoices(group_by, key, bucket, page.cursor, page.limit)
+    result = await aging.invoices(group_by, key, bucket, page.cursor, page.limit)
     return Page(
         items=[AgingInvoiceRead.model_validate(i, from_attributes=True) for i in result.items],
         next_cursor=result.next_cursor,
@@ -77,7 +84,7 @@ async def aging_invoices(
 
 @router.get("/dso", dependencies=REPORTS)
 async def dso_report(
-    uow: UowDep,
+    aging: AgingDep,
     group_by: DsoGroupBy = DsoGroupBy.COMPANY,
     days: Annotated[
         int, Query(ge=7, le=366, description="The period of sales, ending today")
@@ -85,7 +92,7 @@ async def dso_report(
 ) -> DsoReportRead:
     """Days sales outstanding: the open debt now divided by the sales of the last `days` days, times
     `days`; for the company, per manager or per department."""
-    report = await AgingService(uow).dso(group_by, days)
+    report = await aging.dso(group_by, days)
     return DsoReportRead(
         as_of=report.as_of,
         days=report.days,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from app.api.deps import ActorDep, PasswordHashingDep, PathId, SettingsDep, UowDep, allow, public
+from app.api.deps import ActorDep, AuthDep, PasswordHashingDep, PathId, SettingsDep, allow, public
 from app.api.problems import http_problem
 from app.api.routing import api_router
 from app.core.security import address_key
@@ -21,7 +21,6 @@ from app.schemas.directory import (
     PersonalTokenRead,
     TokenResponse,
 )
-from app.services.directory.employees import AuthService
 from app.services.kernel.permissions import Permission, permissions_of
 
 router = api_router(prefix="/api/v1/auth", tags=["auth"])
@@ -34,7 +33,7 @@ router = api_router(prefix="/api/v1/auth", tags=["auth"])
     dependencies=[Depends(public("the login itself"))],
 )
 async def login(
-    data: LoginRequest, request: Request, uow: UowDep, settings: SettingsDep, hashing: PasswordHashingDep
+    data: LoginRequest, request: Request, auth: AuthDep, settings: SettingsDep, hashing: PasswordHashingDep
 ) -> TokenResponse | JSONResponse:
     """Exchange an email and password for a bearer token (a login session).
 
@@ -43,7 +42,7 @@ async def login(
     with the right password, for a lock-out that doubles each time in a row. A login that finds
     every password check of the server busy is answered 429 (`Retry-After: 1`) at once."""
     ttl = timedelta(minutes=settings.auth.session_ttl_minutes)
-    outcome = await AuthService(uow).login(
+    outcome = await auth.login(
         data.email,
         data.password.get_secret_value(),
         ttl,
@@ -65,10 +64,10 @@ async def me(actor: ActorDep) -> MeRead:
 
 
 @router.get("/tokens", dependencies=[Depends(allow(Permission.TOKENS_OWN))])
-async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
+async def list_tokens(actor: ActorDep, auth: AuthDep) -> Page[PersonalTokenRead]:
     """Your tokens (sessions and personal), newest first, without their secrets (one page: a person
     holds a few)."""
-    rows = await AuthService(uow).list_tokens(actor.id)
+    rows = await auth.list_tokens(actor.id)
     return Page(items=[PersonalTokenRead.model_validate(t) for t in rows], next_cursor=None)
 
 
@@ -79,10 +78,10 @@ async def list_tokens(actor: ActorDep, uow: UowDep) -> Page[PersonalTokenRead]:
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
 )
 async def create_token(
-    data: PersonalTokenCreate, actor: ActorDep, uow: UowDep, settings: SettingsDep
+    data: PersonalTokenCreate, actor: ActorDep, auth: AuthDep, settings: SettingsDep
 ) -> PersonalTokenCreated:
     """A personal API token for scripts; the secret is shown only in this response."""
-    token, row = await AuthService(uow).create_personal(actor.id, data, settings.auth.personal_token_max_days)
+    token, row = await auth.create_personal(actor.id, data, settings.auth.personal_token_max_days)
     return PersonalTokenCreated.model_validate(
         {**PersonalTokenRead.model_validate(row).model_dump(), "token": token}
     )
@@ -94,6 +93,6 @@ async def create_token(
     responses=problems(409),
     dependencies=[Depends(allow(Permission.TOKENS_OWN))],
 )
-async def revoke_token(token_id: PathId, actor: ActorDep, uow: UowDep) -> None:
+async def revoke_token(token_id: PathId, actor: ActorDep, auth: AuthDep) -> None:
     """Revoke one of your tokens; it stops working at once."""
-    await AuthService(uow).revoke(actor.id, token_id)
+    await auth.revoke(actor.id, token_id)

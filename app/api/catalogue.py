@@ -20,11 +20,11 @@ router = api_router(prefix="/api/v1/catalogue", tags=["catalogue"])
 READ = [Depends(allow(Permission.CATALOGUE_READ))]
 
 
-async def service(erp: ErpDep) -> CatalogueService:
+async def catalogue_service(erp: ErpDep) -> CatalogueService:
     return CatalogueService(erp)
 
 
-ServiceDep = Annotated[CatalogueService, Depends(service)]
+CatalogueDep = Annotated[CatalogueService, Depends(catalogue_service)]
 
 
 def _read(product: Product, actor: Employee) -> ProductStaffRead:
@@ -35,7 +35,7 @@ def _read(product: Product, actor: Employee) -> ProductStaffRead:
 
 @router.get("/products", dependencies=READ)
 async def search_products(
-    catalogue: ServiceDep,
+    catalogue: CatalogueDep,
     actor: ActorDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Name, model, article or color")],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -51,7 +51,7 @@ async def search_products(
 
 @router.get("/products/{product_id}", responses=problems(404), dependencies=READ)
 async def get_product(
-    product_id: Annotated[str, Path(max_length=64)], catalogue: ServiceDep, actor: ActorDep
+    product_id: Annotated[str, Path(max_length=64)], catalogue: CatalogueDep, actor: ActorDep
 ) -> ProductStaffRead:
     """One catalogue item with its prices by category, stock and (to the roles that price) its
     purchase price."""
@@ -59,6 +59,6 @@ async def get_product(
 
 
 @router.get("/price-categories", dependencies=READ, operation_id="list_price_categories")
-async def price_categories(catalogue: ServiceDep) -> Page[str]:
+async def price_categories(catalogue: CatalogueDep) -> Page[str]:
     """The price lists an order line can name (one page: 1C keeps a few)."""
     return Page(items=await catalogue.price_categories(), next_cursor=None)

@@ -19,6 +19,13 @@ router = api_router(prefix="/api/v1", tags=["chats"])
 READ = [Depends(allow(Permission.CHATS_READ))]
 
 
+async def outbox_service(uow: UowDep) -> OutboxService:
+    return OutboxService(uow)
+
+
+OutboxDep = Annotated[OutboxService, Depends(outbox_service)]
+
+
 @router.get("/chats", dependencies=READ)
 async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
     """The department's work chats, with the adapter each is routed through (one page: the
@@ -32,7 +39,7 @@ async def list_chats(settings: SettingsDep) -> Page[ChannelRead]:
 
 @router.get("/outbound", dependencies=READ)
 async def list_outbound(
-    uow: UowDep,
+    outbox: OutboxDep,
     page: PageDep,
     kind: OutboundKind | None = None,
     channel: Annotated[str | None, Query(max_length=100)] = None,
@@ -47,7 +54,7 @@ async def list_outbound(
     or `failed` for good. Delivery is at least once: a worker that dies between the server taking a
     message and that commit leaves it `sending`, and it is sent again (an email with the same
     Message-ID) once the claim is older than the stuck-claim limit."""
-    result = await OutboxService(uow).page(
+    result = await outbox.page(
         kind=kind, channel=channel, status=status, cursor=page.cursor, limit=page.limit
     )
     return Page(items=[OutboundRead.model_validate(m) for m in result.items], next_cursor=result.next_cursor)

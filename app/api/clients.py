@@ -6,7 +6,17 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
-from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    HistoryDep,
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
 from app.api.routing import api_router
 from app.models.clients import Client, Potential, PurchaseFrequency
 from app.schemas.clients import (
@@ -28,6 +38,13 @@ READ = [Depends(allow(Permission.CLIENTS_READ))]
 WRITE = [Depends(allow(Permission.CLIENTS_WRITE))]
 
 
+async def client_service(uow: UowDep) -> ClientService:
+    return ClientService(uow)
+
+
+ClientDep = Annotated[ClientService, Depends(client_service)]
+
+
 def _read(client: Client, response: Response) -> ClientRead:
     set_etag(response, client.version)
     return ClientRead.model_validate(client)
@@ -35,7 +52,7 @@ def _read(client: Client, response: Response) -> ClientRead:
 
 @router.get("", dependencies=READ)
 async def list_clients(
-    uow: UowDep,
+    clients: ClientDep,
     page: PageDep,
     q: Annotated[
         str | None, Query(max_length=300, description="Part of the name, or the start of the INN")
@@ -47,7 +64,7 @@ async def list_clients(
     purchase_frequency: PurchaseFrequency | None = None,
 ) -> Page[ClientRead]:
     """Clients you may see (your department's, or all for lawyers, accountants and heads), by name."""
-    result = await ClientService(uow).page(
+    result = await clients.page(
         q=q,
         inn=inn,
         manager_id=manager_id,
@@ -61,23 +78,23 @@ async def list_clients(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
-async def create_client(data: ClientCreate, uow: UowDep, response: Response) -> ClientRead:
+async def create_client(data: ClientCreate, clients: ClientDep, response: Response) -> ClientRead:
     """Add a client with its contacts. The INN's checksum is verified; INN+KPP must be unique."""
-    return _read(await ClientService(uow).create(data), response)
+    return _read(await clients.create(data), response)
 
 
 @router.get("/{client_id:int}", dependencies=READ)
-async def get_client(client_id: PathId, uow: UowDep, response: Response) -> ClientRead:
+async def get_client(client_id: PathId, clients: ClientDep, response: Response) -> ClientRead:
     """One client with its contacts."""
-    return _read(await ClientService(uow).get(client_id), response)
+    return _read(await clients.get(client_id), response)
 
 
 @router.patch("/{client_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_client(
-    client_id: PathId, data: ClientUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, data: ClientUpdate, clients: ClientDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """Change the client's card. Send `If-Match` with the ETag you read."""
-    return _read(await ClientService(uow).update(client_id, data, version), response)
+    return _read(await clients.update(client_id, data, version), response)
 
 
 @router.put(
@@ -86,12 +103,12 @@ async def update_client(
     operation_id="set_client_credit_terms",
 )
 async def set_credit_terms(
-    client_id: PathId, data: CreditTerms, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, data: CreditTerms, clients: ClientDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """The payment deferment, credit limit and discount granted by management (the director, or
     the roles configured as management), from a date: invoices issued from then are due after the
     deferment (moved to the next working day when it ends on a day off)."""
-    return _read(await ClientService(uow).set_credit_terms(client_id, data, version), response)
+    return _read(await clients.set_credit_terms(client_id, data, version), response)
 
 
 @router.put(
@@ -100,12 +117,12 @@ async def set_credit_terms(
     operation_id="set_client_contract_terms",
 )
 async def set_contract_terms(
-    client_id: PathId, data: ContractTerms, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, data: ContractTerms, clients: ClientDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """The supply contract (number, date) and its penalty for late payment, set by the lawyer or a
     head: a percent of the overdue sum a day, optionally capped at a percent of it. A claim letter
     then charges that penalty (art. 330) instead of the interest of art. 395 (art. 395 p. 4)."""
-    return _read(await ClientService(uow).set_contract_terms(client_id, data, version), response)
+    return _read(await clients.set_contract_terms(client_id, data, version), response)
 
 
 @router.post(
@@ -116,10 +133,10 @@ async def set_contract_terms(
     operation_id="add_client_contact",
 )
 async def add_contact(
-    client_id: PathId, data: ContactCreate, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, data: ContactCreate, clients: ClientDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """Add a contact person (buyer … director) to the client."""
-    return _read(await ClientService(uow).add_contact(client_id, data, version), response)
+    return _read(await clients.add_contact(client_id, data, version), response)
 
 
 @router.put(
@@ -129,26 +146,28 @@ async def replace_contact(
     client_id: PathId,
     contact_id: PathId,
     data: ContactCreate,
-    uow: UowDep,
+    clients: ClientDep,
     version: IfMatchDep,
     response: Response,
 ) -> ClientRead:
     """Replace a contact person's details."""
-    return _read(await ClientService(uow).replace_contact(client_id, contact_id, data, version), response)
+    return _read(await clients.replace_contact(client_id, contact_id, data, version), response)
 
 
 @router.delete(
     "/{client_id:int}/contacts/{contact_id:int}", dependencies=WRITE, operation_id="remove_client_contact"
 )
 async def remove_contact(
-    client_id: PathId, contact_id: PathId, uow: UowDep, version: IfMatchDep, response: Response
+    client_id: PathId, contact_id: PathId, clients: ClientDep, version: IfMatchDep, response: Response
 ) -> ClientRead:
     """Remove a contact person."""
-    return _read(await ClientService(uow).remove_contact(client_id, contact_id, version), response)
+    return _read(await clients.remove_contact(client_id, contact_id, version), response)
 
 
 @router.get("/{client_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))])
-async def client_history(client_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def client_history(
+    client_id: PathId, clients: ClientDep, events: HistoryDep, page: PageDep
+) -> Page[EventRead]:
     """Every change of the client, oldest first."""
-    await ClientService(uow).get(client_id)
-    return await history_page(uow, "client", client_id, page)
+    await clients.get(client_id)
+    return await history_page(events, "client", client_id, page)

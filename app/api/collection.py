@@ -12,6 +12,7 @@ from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -60,6 +61,20 @@ CLAIM = [Depends(allow(Permission.COLLECTION_CLAIM))]
 CLOSE = [Depends(allow(Permission.COLLECTION_CLOSE))]
 
 
+async def collection_service(uow: UowDep) -> CollectionService:
+    return CollectionService(uow)
+
+
+CollectionDep = Annotated[CollectionService, Depends(collection_service)]
+
+
+async def court_archive(uow: UowDep, storage: StorageDep, erp: ErpDep, settings: SettingsDep) -> CourtArchive:
+    return CourtArchive(uow, storage, erp, settings.company)
+
+
+CourtArchiveDep = Annotated[CourtArchive, Depends(court_archive)]
+
+
 async def _read(
     service: CollectionService, case: CollectionCase, response: Response | None = None
 ) -> CaseRead:
@@ -80,22 +95,20 @@ async def _read(
 
 @router.get(PREFIX, responses=problems(404), dependencies=READ, operation_id="list_collection_cases")
 async def list_cases(
-    uow: UowDep,
+    service: CollectionDep,
     page: PageDep,
     client_id: QueryId = None,
     stage: Annotated[CaseStage | None, Query()] = None,
 ) -> Page[CaseRead]:
     """Cases of the clients you may see, newest first. The worker opens a case for a client whose
     debt is overdue and emails the request for a guarantee letter with a sample to fill in."""
-    service = CollectionService(uow)
     result = await service.page(client_id=client_id, stage=stage, cursor=page.cursor, limit=page.limit)
     return Page(items=[await _read(service, c) for c in result.items], next_cursor=result.next_cursor)
 
 
 @router.get(f"{PREFIX}/{{case_id:int}}", dependencies=READ, operation_id="get_collection_case")
-async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead:
+async def get_case(case_id: PathId, service: CollectionDep, response: Response) -> CaseRead:
     """One case with its stage, the guarantee letter, the claim letter, the post and the court."""
-    service = CollectionService(uow)
     return await _read(service, await service.get(case_id), response)
 
 
@@ -104,10 +117,12 @@ async def get_case(case_id: PathId, uow: UowDep, response: Response) -> CaseRead
     dependencies=[Depends(allow(Permission.HISTORY_READ))],
     operation_id="collection_case_history",
 )
-async def case_history(case_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def case_history(
+    case_id: PathId, service: CollectionDep, events: HistoryDep, page: PageDep
+) -> Page[EventRead]:
     """Every step of the case."""
-    await CollectionService(uow).get(case_id)
-    return await history_page(uow, "collection_case", case_id, page)
+    await service.get(case_id)
+    return await history_page(events, "collection_case", case_id, page)
 
 
 @router.post(
@@ -120,7 +135,7 @@ async def attach_file(
     case_id: PathId,
     kind: Annotated[CaseFileKind, Form()],
     file: Annotated[UploadFile, File(description="A scan: PDF or a picture")],
-    uow: UowDep,
+    service: CollectionDep,
     storage: StorageDep,
     settings: SettingsDep,
 ) -> CaseFileRead:
@@ -128,14 +143,14 @@ async def attach_file(
     limit = settings.storage.max_document_bytes
     content = await file.read(limit + 1)
     await file.close()
-    row = await CollectionService(uow).add_file(case_id, kind, file.filename, content, storage, limit)
+    row = await service.add_file(case_id, kind, file.filename, content, storage, limit)
     return CaseFileRead.model_validate(row)
 
 
 @router.get(f"{PREFIX}/{{case_id:int}}/attachments", dependencies=READ, operation_id="collection_files")
-async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
+async def list_files(case_id: PathId, service: CollectionDep) -> Page[CaseFileRead]:
     """The case's scans, oldest first (one page: a case has a few)."""
-    rows = await CollectionService(uow).files(case_id)
+    rows = await service.files(case_id)
     return Page(items=[CaseFileRead.model_validate(f) for f in rows], next_cursor=None)
 
 
@@ -146,9 +161,9 @@ async def list_files(case_id: PathId, uow: UowDep) -> Page[CaseFileRead]:
     dependencies=READ,
     operation_id="collection_file",
 )
-async def get_file(case_id: PathId, file_id: PathId, uow: UowDep, storage: StorageDep) -> Response:
+async def get_file(case_id: PathId, file_id: PathId, service: CollectionDep, storage: StorageDep) -> Response:
     """The scan as it was uploaded."""
-    row, content = await CollectionService(uow).file_content(case_id, file_id, storage)
+    row, content = await service.file_content(case_id, file_id, storage)
     return file_response(content, row.content_type, row.filename)
 
 
@@ -159,12 +174,11 @@ async def get_file(case_id: PathId, file_id: PathId, uow: UowDep, storage: Stora
     operation_id="receive_guarantee_letter",
 )
 async def receive_guarantee(
-    case_id: PathId, data: GuaranteeReceived, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: GuaranteeReceived, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """The guarantee letter came: its scan and the promised date (no more than 7 calendar days
     ahead). The worker makes the confirmation call the working day before it, and escalates to the
     department head the day after it if the money has not come."""
-    service = CollectionService(uow)
     case = await service.receive_guarantee(case_id, data.promised_on, data.file_id, version)
     return await _read(service, case, response)
 
@@ -176,17 +190,16 @@ async def receive_guarantee(
     operation_id="refuse_guarantee_letter",
 )
 async def refuse_guarantee(
-    case_id: PathId, data: GuaranteeRefused, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: GuaranteeRefused, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """The client will not give a guarantee letter (or took back its promise): escalated at once."""
-    service = CollectionService(uow)
     return await _read(service, await service.refuse_guarantee(case_id, data.comment, version), response)
 
 
 @router.get(f"{PREFIX}/{{case_id:int}}/calls", dependencies=READ, operation_id="collection_calls")
-async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
+async def list_calls(case_id: PathId, service: CollectionDep) -> Page[CallRead]:
     """The negotiation calls, oldest first (one page: a case's negotiation has a few)."""
-    rows = await CollectionService(uow).calls(case_id)
+    rows = await service.calls(case_id)
     return Page(items=[CallRead.model_validate(c) for c in rows], next_cursor=None)
 
 
@@ -197,9 +210,9 @@ async def list_calls(case_id: PathId, uow: UowDep) -> Page[CallRead]:
     dependencies=WRITE,
     operation_id="log_collection_call",
 )
-async def log_call(case_id: PathId, data: CallCreate, uow: UowDep) -> CallRead:
+async def log_call(case_id: PathId, data: CallCreate, service: CollectionDep) -> CallRead:
     """A negotiation call after the escalation, at one level of the client's people."""
-    call = await CollectionService(uow).log_call(
+    call = await service.log_call(
         case_id,
         level=data.level,
         contact_id=data.contact_id,
@@ -217,10 +230,9 @@ async def log_call(case_id: PathId, data: CallCreate, uow: UowDep) -> CallRead:
     operation_id="finish_collection_negotiation",
 )
 async def finish_negotiation(
-    case_id: PathId, data: NegotiationDone, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: NegotiationDone, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """The negotiations are over: 2 working days of waiting, then the lawyer is asked for the claim."""
-    service = CollectionService(uow)
     return await _read(service, await service.finish_negotiation(case_id, data.comment, version), response)
 
 
@@ -231,10 +243,9 @@ async def finish_negotiation(
     operation_id="edit_claim_letter",
 )
 async def edit_claim(
-    case_id: PathId, data: ClaimEdit, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: ClaimEdit, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """The lawyer edits the worker's draft (the text, the contract it rests on) before approving."""
-    service = CollectionService(uow)
     return await _read(
         service, await service.edit_claim(case_id, data.text, data.contract, version), response
     )
@@ -247,9 +258,8 @@ async def edit_claim(
     dependencies=READ,
     operation_id="claim_letter_pdf",
 )
-async def claim_pdf(case_id: PathId, uow: UowDep, storage: StorageDep) -> Response:
+async def claim_pdf(case_id: PathId, service: CollectionDep, uow: UowDep, storage: StorageDep) -> Response:
     """The claim letter: as it was sent (the kept bytes) once sent, else a preview of the draft."""
-    service = CollectionService(uow)
     case = await service.get(case_id)
     content: bytes | None = None
     if case.claim_pdf_key is not None and case.claim_pdf_stored_at is not None:
@@ -268,9 +278,10 @@ async def claim_pdf(case_id: PathId, uow: UowDep, storage: StorageDep) -> Respon
     dependencies=CLAIM,
     operation_id="approve_claim_letter",
 )
-async def approve_claim(case_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> CaseRead:
+async def approve_claim(
+    case_id: PathId, service: CollectionDep, version: IfMatchDep, response: Response
+) -> CaseRead:
     """The lawyer approves the claim letter; the assistant sends it the same day."""
-    service = CollectionService(uow)
     return await _read(service, await service.approve_claim(case_id, version), response)
 
 
@@ -281,14 +292,13 @@ async def approve_claim(case_id: PathId, uow: UowDep, version: IfMatchDep, respo
     operation_id="send_claim_letter",
 )
 async def send_claim(
-    case_id: PathId, data: ClaimSend, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: ClaimSend, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """Record the approved claim as sent: the registered letter's postal identifier (14 digits,
     check digit verified) and the email with the PDF, which the worker sends once. A second call
     changes nothing (409). The email goes out at least once: only a worker that dies between the
     mail server's acceptance of it and the record of that (one database write) leaves it to be sent
     again, with the same Message-ID."""
-    service = CollectionService(uow)
     case = await service.send_claim(case_id, data.tracking_number, data.email, version)
     return await _read(service, case, response)
 
@@ -300,10 +310,9 @@ async def send_claim(
     operation_id="record_delivery_receipt",
 )
 async def delivery_receipt(
-    case_id: PathId, data: DeliveryReceipt, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: DeliveryReceipt, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """The delivery receipt (уведомление о вручении) is back: its scan is kept with the case."""
-    service = CollectionService(uow)
     return await _read(service, await service.record_delivery(case_id, data.file_id, version), response)
 
 
@@ -314,11 +323,10 @@ async def delivery_receipt(
     operation_id="record_court_stage",
 )
 async def court(
-    case_id: PathId, data: CourtUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: CourtUpdate, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """The lawyer records the court: the case number when filed, then hearings, the judgment and
     the enforcement. A checkpoint with the department head is made twice a week."""
-    service = CollectionService(uow)
     changes = data.model_dump(exclude_none=True, mode="json")
     return await _read(service, await service.court(case_id, changes, version), response)
 
@@ -326,11 +334,11 @@ async def court(
 @router.get(
     f"{PREFIX}/{{case_id:int}}/court-package", dependencies=READ, operation_id="collection_court_package"
 )
-async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
+async def court_package(case_id: PathId, service: CollectionDep) -> Page[CourtDocument]:
     """The documents for the lawyer: the claim and its calculation, the proof of sending with the
     tracking history, the delivery receipt and other scans, the invoices (one page: the package
     is whole)."""
-    rows = await CollectionService(uow).court_package(case_id)
+    rows = await service.court_package(case_id)
     return Page(items=[CourtDocument.model_validate(d) for d in rows], next_cursor=None)
 
 
@@ -344,13 +352,10 @@ async def court_package(case_id: PathId, uow: UowDep) -> Page[CourtDocument]:
     dependencies=READ,
     operation_id="collection_court_package_zip",
 )
-async def court_package_zip(
-    case_id: PathId, uow: UowDep, storage: StorageDep, erp: ErpDep, settings: SettingsDep
-) -> Response:
+async def court_package_zip(case_id: PathId, archive: CourtArchiveDep) -> Response:
     """The court package in one archive: the index (опись), the claim letter as it was sent, the
     tracking history as a table, the scans, and the invoices printed. 409 when a document's
     content is missing from storage."""
-    archive = CourtArchive(uow, storage, erp, settings.company)
     filename, content = await archive.build(case_id)
     return file_response(content, "application/zip", filename)
 
@@ -362,20 +367,19 @@ async def court_package_zip(
     operation_id="close_collection_case",
 )
 async def close(
-    case_id: PathId, data: CaseClose, uow: UowDep, version: IfMatchDep, response: Response
+    case_id: PathId, data: CaseClose, service: CollectionDep, version: IfMatchDep, response: Response
 ) -> CaseRead:
     """A head closes the case as settled or written off (a payment of the whole overdue debt closes
     it as paid by itself)."""
-    service = CollectionService(uow)
     return await _read(service, await service.close(case_id, data.reason, data.comment, version), response)
 
 
 @router.get(
     "/api/v1/reports/collection-cases-by-stage", dependencies=READ, operation_id="collection_cases_by_stage"
 )
-async def cases_by_stage(uow: UowDep) -> Page[StageCount]:
+async def cases_by_stage(service: CollectionDep) -> Page[StageCount]:
     """How many cases are at each stage, and the overdue debt of the open ones (computed in SQL;
     one page: a row per stage)."""
-    rows = await CollectionService(uow).by_stage()
+    rows = await service.by_stage()
     items = [StageCount(stage=stage, cases=count, overdue_debt=debt) for stage, count, debt in rows]
     return Page(items=items, next_cursor=None)

@@ -8,7 +8,17 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
-from app.api.deps import IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    HistoryDep,
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
 from app.api.routing import api_router
 from app.models.credit import CreditRequest, CreditRequestStatus
 from app.schemas.common import Page, problems
@@ -26,6 +36,13 @@ from app.services.receivables.credit import CreditService, credit_actions
 router = api_router(prefix="/api/v1/credit-requests", tags=["credit"])
 
 READ = [Depends(allow(Permission.CLIENTS_READ))]
+
+
+async def credit_service(uow: UowDep) -> CreditService:
+    return CreditService(uow)
+
+
+CreditDep = Annotated[CreditService, Depends(credit_service)]
 
 
 OWN_REFUSED = frozenset({"recommend", "approve", "reject"})
@@ -56,32 +73,30 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
     dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
 )
 async def request_credit_terms(
-    data: CreditRequestCreate, uow: UowDep, response: Response
+    data: CreditRequestCreate, credit: CreditDep, response: Response
 ) -> CreditRequestRead:
     """Ask for a payment deferment, a credit limit and a discount for a client. The client's card
     (purchase frequency, headcount, potential) goes with it; the lawyer gets a task to check the
     counterparty."""
-    return _read(await CreditService(uow).request(data), response)
+    return _read(await credit.request(data), response)
 
 
 @router.get("", responses=problems(404), dependencies=READ)
 async def list_credit_requests(
-    uow: UowDep,
+    credit: CreditDep,
     page: PageDep,
     client_id: QueryId = None,
     state: Annotated[CreditRequestStatus | None, Query(alias="status")] = None,
 ) -> Page[CreditRequestRead]:
     """Requests of the clients you may see, newest first."""
-    result = await CreditService(uow).page(
-        client_id=client_id, status=state, cursor=page.cursor, limit=page.limit
-    )
+    result = await credit.page(client_id=client_id, status=state, cursor=page.cursor, limit=page.limit)
     return Page(items=[_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
 @router.get("/{request_id:int}", dependencies=READ)
-async def get_credit_request(request_id: PathId, uow: UowDep, response: Response) -> CreditRequestRead:
+async def get_credit_request(request_id: PathId, credit: CreditDep, response: Response) -> CreditRequestRead:
     """One request with its verdict and decision."""
-    return _read(await CreditService(uow).get(request_id), response)
+    return _read(await credit.get(request_id), response)
 
 
 @router.post(
@@ -90,11 +105,11 @@ async def get_credit_request(request_id: PathId, uow: UowDep, response: Response
     dependencies=[Depends(allow(Permission.CREDIT_VERDICT))],
 )
 async def credit_verdict(
-    request_id: PathId, data: CreditVerdict, uow: UowDep, version: IfMatchDep, response: Response
+    request_id: PathId, data: CreditVerdict, credit: CreditDep, version: IfMatchDep, response: Response
 ) -> CreditRequestRead:
     """The lawyer's verdict on the counterparty's reliability; the department head then
     recommends."""
-    return _read(await CreditService(uow).verdict(request_id, data, version), response)
+    return _read(await credit.verdict(request_id, data, version), response)
 
 
 @router.post(
@@ -103,12 +118,12 @@ async def credit_verdict(
     dependencies=[Depends(allow(Permission.CREDIT_RECOMMEND))],
 )
 async def recommend_credit_request(
-    request_id: PathId, data: CreditRecommendation, uow: UowDep, version: IfMatchDep, response: Response
+    request_id: PathId, data: CreditRecommendation, credit: CreditDep, version: IfMatchDep, response: Response
 ) -> CreditRequestRead:
     """The department head, after the lawyer's verdict, recommends granting the terms or refusing
     them, with the reasons; management gets the task to decide. Nobody recommends their own
     request (403 `own_request`); the head may change the recommendation until management decides."""
-    return _read(await CreditService(uow).recommend(request_id, data, version), response)
+    return _read(await credit.recommend(request_id, data, version), response)
 
 
 @router.post(
@@ -117,12 +132,12 @@ async def recommend_credit_request(
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
 )
 async def approve_credit_request(
-    request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
+    request_id: PathId, data: CreditDecision, credit: CreditDep, version: IfMatchDep, response: Response
 ) -> CreditRequestRead:
     """Management (the director, or the roles configured as management) approves after the
     department head's recommendation: the terms are the client's from `effective_from` and are
     written to 1C by the worker. Nobody approves their own request (403 `own_request`)."""
-    return _read(await CreditService(uow).approve(request_id, data, version), response)
+    return _read(await credit.approve(request_id, data, version), response)
 
 
 @router.post(
@@ -131,15 +146,17 @@ async def approve_credit_request(
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
 )
 async def reject_credit_request(
-    request_id: PathId, data: CreditDecision, uow: UowDep, version: IfMatchDep, response: Response
+    request_id: PathId, data: CreditDecision, credit: CreditDep, version: IfMatchDep, response: Response
 ) -> CreditRequestRead:
     """Management refuses, with the reason (at any step before the decision). Nobody refuses their
     own request (403 `own_request`)."""
-    return _read(await CreditService(uow).reject(request_id, data, version), response)
+    return _read(await credit.reject(request_id, data, version), response)
 
 
 @router.get("/{request_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))])
-async def credit_request_history(request_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def credit_request_history(
+    request_id: PathId, credit: CreditDep, events: HistoryDep, page: PageDep
+) -> Page[EventRead]:
     """Every step of the request."""
-    await CreditService(uow).get(request_id)
-    return await history_page(uow, "credit_request", request_id, page)
+    await credit.get(request_id)
+    return await history_page(events, "credit_request", request_id, page)

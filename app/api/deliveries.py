@@ -23,11 +23,11 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(uow: UowDep, erp: ErpDep) -> DeliveryService:
+async def delivery_service(uow: UowDep, erp: ErpDep) -> DeliveryService:
     return DeliveryService(uow, erp)
 
 
-ServiceDep = Annotated[DeliveryService, Depends(service)]
+DeliveryDep = Annotated[DeliveryService, Depends(delivery_service)]
 
 
 def _delivery(delivery: Delivery, response: Response) -> DeliveryRead:
@@ -43,7 +43,7 @@ async def _order(deliveries: DeliveryService, order: Order, response: Response) 
 
 @router.post("/{order_id:int}/delivery", status_code=201, responses=problems(409), dependencies=WRITE)
 async def agree_delivery(
-    order_id: PathId, data: DeliveryAgree, deliveries: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId, data: DeliveryAgree, deliveries: DeliveryDep, version: IfMatchDep, response: Response
 ) -> DeliveryRead:
     """Record the delivery agreed with the client: own driver, transport company or pickup; the
     date and time window; the address. The regulation's checklist for the method comes with it."""
@@ -61,7 +61,7 @@ async def agree_delivery(
 
 
 @router.get("/{order_id:int}/delivery", dependencies=READ)
-async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Response) -> DeliveryRead:
+async def get_delivery(order_id: PathId, deliveries: DeliveryDep, response: Response) -> DeliveryRead:
     """The agreed delivery with its checklist (who ticked what, and when)."""
     return _delivery(await deliveries.of_order(order_id), response)
 
@@ -75,7 +75,7 @@ async def get_delivery(order_id: PathId, deliveries: ServiceDep, response: Respo
 async def tick_item(
     order_id: PathId,
     item: Annotated[str, Path(max_length=64, pattern=r"^[a-z_]+$")],
-    deliveries: ServiceDep,
+    deliveries: DeliveryDep,
     version: IfMatchDep,
     response: Response,
 ) -> DeliveryRead:
@@ -86,7 +86,7 @@ async def tick_item(
 
 @router.post("/{order_id:int}/ship", responses=problems(409), dependencies=WRITE)
 async def ship_order(
-    order_id: PathId, deliveries: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId, deliveries: DeliveryDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Shipped or handed over; refused until every item of the checklist is ticked."""
     return await _order(deliveries, await deliveries.ship(order_id, version), response)
@@ -94,7 +94,7 @@ async def ship_order(
 
 @router.post("/{order_id:int}/received", responses=problems(409), dependencies=WRITE)
 async def order_received(
-    order_id: PathId, data: OrderReceived, deliveries: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId, data: OrderReceived, deliveries: DeliveryDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The client received the goods; the feedback call is set for the next working day."""
     return await _order(deliveries, await deliveries.received(order_id, data.received_on, version), response)
@@ -102,7 +102,7 @@ async def order_received(
 
 @router.post("/{order_id:int}/feedback", responses=problems(409), dependencies=WRITE)
 async def order_feedback(
-    order_id: PathId, data: OrderFeedback, deliveries: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId, data: OrderFeedback, deliveries: DeliveryDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The feedback call's outcome (rating, comment) closes the order."""
     return await _order(

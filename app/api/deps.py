@@ -124,20 +124,30 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 
+
+# A service that several routers use has its alias here; one that only its own router uses is
+# provided beside that router's routes. FastAPI caches ``get_uow`` per request, so every service a
+# route takes shares the request's one unit of work.
+async def auth_service(uow: UowDep) -> AuthService:
+    return AuthService(uow)
+
+
+AuthDep = Annotated[AuthService, Depends(auth_service)]
+
 bearer = HTTPBearer(auto_error=False, description="A login session token or a personal API token")
 
 
 async def current_actor(
     request: Request,
-    uow: UowDep,
+    auth: AuthDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Employee:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated(
             "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token"
         )
-    actor = await AuthService(uow).authenticate(credentials.credentials)
-    uow.actor = actor
+    actor = await auth.authenticate(credentials.credentials)
+    auth.uow.actor = actor
     bind_caller(request.app, actor)
     return actor
 
@@ -280,7 +290,16 @@ async def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-async def history_page(uow: UnitOfWork, entity: str, entity_id: int, page: PageParams) -> Page[EventRead]:
+async def history_service(uow: UowDep) -> HistoryService:
+    return HistoryService(uow)
+
+
+HistoryDep = Annotated[HistoryService, Depends(history_service)]
+
+
+async def history_page(
+    history: HistoryService, entity: str, entity_id: int, page: PageParams
+) -> Page[EventRead]:
     """One page of an aggregate's history, oldest first."""
-    result = await HistoryService(uow).page(entity, entity_id, cursor=page.cursor, limit=page.limit)
+    result = await history.page(entity, entity_id, cursor=page.cursor, limit=page.limit)
     return Page(items=[EventRead.model_validate(e) for e in result.items], next_cursor=result.next_cursor)

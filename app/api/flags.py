@@ -19,29 +19,34 @@ router = api_router(prefix="/api/v1/document-flags", tags=["document flags"])
 ANYONE = [Depends(allow(Permission.DOCUMENT_FLAGS))]
 
 
+async def flag_service(uow: UowDep) -> FlagService:
+    return FlagService(uow)
+
+
+FlagDep = Annotated[FlagService, Depends(flag_service)]
+
+
 def _one(flag: DocumentFlag, response: Response) -> FlagRead:
     set_etag(response, flag.version)
     return FlagRead.model_validate(flag)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=ANYONE)
-async def flag_document(data: FlagCreate, uow: UowDep, response: Response) -> FlagRead:
+async def flag_document(data: FlagCreate, flags: FlagDep, response: Response) -> FlagRead:
     """Flag a document as wrong, saying what is wrong; it is posted to «Косяки в документах»."""
-    return _one(
-        await FlagService(uow).flag(data.document_kind, data.document_ref, data.description), response
-    )
+    return _one(await flags.flag(data.document_kind, data.document_ref, data.description), response)
 
 
 @router.get("", dependencies=ANYONE, operation_id="list_document_flags")
 async def list_flags(
-    uow: UowDep,
+    flags: FlagDep,
     page: PageDep,
     status: FlagStatus | None = None,
     document_kind: DocumentKind | None = None,
     document_ref: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[FlagRead]:
     """Flags, oldest first; `status=open` for what still waits for a fix."""
-    result = await FlagService(uow).page(
+    result = await flags.page(
         status=status, kind=document_kind, ref=document_ref, cursor=page.cursor, limit=page.limit
     )
     return Page(items=[FlagRead.model_validate(f) for f in result.items], next_cursor=result.next_cursor)
@@ -51,7 +56,7 @@ async def list_flags(
     "/{flag_id:int}/fixed", responses=problems(409), dependencies=ANYONE, operation_id="fix_document_flag"
 )
 async def fix_flag(
-    flag_id: PathId, data: FlagFix, uow: UowDep, version: IfMatchDep, response: Response
+    flag_id: PathId, data: FlagFix, flags: FlagDep, version: IfMatchDep, response: Response
 ) -> FlagRead:
     """Record the fix (what was done); the chat is told."""
-    return _one(await FlagService(uow).fix(flag_id, data.note, version), response)
+    return _one(await flags.fix(flag_id, data.note, version), response)

@@ -10,6 +10,7 @@ from fastapi import Body, Depends, Query, Response, status
 from app.api.actions import offered
 from app.api.deps import (
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -52,11 +53,11 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(uow: UowDep, erp: ErpDep, settings: SettingsDep) -> InvoiceService:
+async def invoice_service(uow: UowDep, erp: ErpDep, settings: SettingsDep) -> InvoiceService:
     return InvoiceService(uow, erp, settings.company)
 
 
-ServiceDep = Annotated[InvoiceService, Depends(service)]
+InvoiceDep = Annotated[InvoiceService, Depends(invoice_service)]
 
 
 def not_own_discount(invoice: Invoice) -> Callable[[Employee, str], bool]:
@@ -99,7 +100,7 @@ async def _one(invoices: InvoiceService, invoice: Invoice, response: Response) -
 )
 async def invoice_order(
     order_id: PathId,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     version: IfMatchDep,
     response: Response,
     data: Annotated[InvoiceCreate | None, Body()] = None,
@@ -112,14 +113,14 @@ async def invoice_order(
 
 
 @router.get("/invoices", dependencies=READ)
-async def list_invoices(invoices: ServiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
+async def list_invoices(invoices: InvoiceDep, page: PageDep, client_id: QueryId = None) -> Page[InvoiceRead]:
     """Invoices of the orders you may see, newest first."""
     result = await invoices.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=await to_reads(invoices, list(result.items)), next_cursor=result.next_cursor)
 
 
 @router.get("/invoices/{invoice_id:int}", dependencies=READ)
-async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Response) -> InvoiceRead:
+async def get_invoice(invoice_id: PathId, invoices: InvoiceDep, response: Response) -> InvoiceRead:
     """One invoice with its lines and totals."""
     return await _one(invoices, await invoices.get(invoice_id), response)
 
@@ -133,7 +134,7 @@ async def get_invoice(invoice_id: PathId, invoices: ServiceDep, response: Respon
     },
     dependencies=READ,
 )
-async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
+async def invoice_pdf(invoice_id: PathId, invoices: InvoiceDep) -> Response:
     """The invoice as a PDF («Счёт на оплату»)."""
     invoice, pdf = await invoices.pdf(invoice_id)
     filename = f"invoice-{invoice.number}.pdf"
@@ -142,16 +143,16 @@ async def invoice_pdf(invoice_id: PathId, invoices: ServiceDep) -> Response:
 
 @router.get("/invoices/{invoice_id:int}/history", dependencies=READ)
 async def invoice_history(
-    invoice_id: PathId, invoices: ServiceDep, uow: UowDep, page: PageDep
+    invoice_id: PathId, invoices: InvoiceDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every change of the invoice, oldest first."""
     await invoices.get(invoice_id)
-    return await history_page(uow, "invoice", invoice_id, page)
+    return await history_page(events, "invoice", invoice_id, page)
 
 
 @router.post("/invoices/{invoice_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_invoice(
-    invoice_id: PathId, data: InvoiceSend, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId, data: InvoiceSend, invoices: InvoiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Send the invoice to the client for approval by email, with the PDF (sent by the worker)."""
     return await _one(
@@ -168,7 +169,7 @@ async def send_invoice(
 async def request_changes(
     invoice_id: PathId,
     data: InvoiceChangesRequested,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     version: IfMatchDep,
     response: Response,
 ) -> InvoiceRead:
@@ -178,7 +179,7 @@ async def request_changes(
 
 @router.post("/invoices/{invoice_id:int}/revise", responses=problems(409), dependencies=WRITE)
 async def revise_invoice(
-    invoice_id: PathId, data: InvoiceRevise, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId, data: InvoiceRevise, invoices: InvoiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Change quantities or discounts as the client asked; a new revision, to be sent again."""
     changes = [LineChange(c.position, c.quantity, c.discount_percent) for c in data.lines]
@@ -187,14 +188,14 @@ async def revise_invoice(
 
 @router.post("/invoices/{invoice_id:int}/approve", responses=problems(409), dependencies=WRITE)
 async def approve_invoice(
-    invoice_id: PathId, data: InvoiceApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId, data: InvoiceApprove, invoices: InvoiceDep, version: IfMatchDep, response: Response
 ) -> InvoiceRead:
     """Record the client's approval: the order goes on to fulfilment."""
     return await _one(invoices, await invoices.approve(invoice_id, data.comment, version), response)
 
 
 @router.get("/invoices/{invoice_id:int}/revisions", dependencies=READ)
-async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[InvoiceRevisionRead]:
+async def invoice_revisions(invoice_id: PathId, invoices: InvoiceDep) -> Page[InvoiceRevisionRead]:
     """Every revision of the invoice as it was issued, to compare what changed (one page: an
     invoice has a few)."""
     rows = await invoices.revisions(invoice_id)
@@ -204,7 +205,7 @@ async def invoice_revisions(invoice_id: PathId, invoices: ServiceDep) -> Page[In
 @router.get("/invoices/{invoice_id:int}/revisions/compare", dependencies=READ)
 async def compare_invoice_revisions(
     invoice_id: PathId,
-    invoices: ServiceDep,
+    invoices: InvoiceDep,
     older: Annotated[int, Query(alias="from", ge=1, le=10_000, description="The earlier revision")] = 1,
     newer: Annotated[
         int | None, Query(alias="to", ge=1, le=10_000, description="The later one; the latest if omitted")
@@ -220,43 +221,58 @@ async def compare_invoice_revisions(
 DISCOUNTS = [Depends(allow(Permission.DISCOUNTS_APPROVE))]
 
 
+async def discount_approval_service(uow: UowDep, erp: ErpDep) -> DiscountApprovalService:
+    return DiscountApprovalService(uow, erp)
+
+
+DiscountApprovalDep = Annotated[DiscountApprovalService, Depends(discount_approval_service)]
+
+
 async def _discount_read(
-    invoices: InvoiceService, invoice: Invoice, response: Response
+    discounts: DiscountApprovalService, invoice: Invoice, response: Response
 ) -> DiscountApprovalRead:
     set_etag(response, invoice.version)
-    view = await DiscountApprovalService(invoices.uow, invoices.erp).view(invoice, invoices.uow.actor)
+    view = await discounts.view(invoice, discounts.uow.actor)
     return DiscountApprovalRead.model_validate(view)
 
 
 @router.get("/invoices/{invoice_id:int}/discount-approval", dependencies=DISCOUNTS)
 async def invoice_discount_approval(
-    invoice_id: PathId, invoices: ServiceDep, response: Response
+    invoice_id: PathId, invoices: InvoiceDep, discounts: DiscountApprovalDep, response: Response
 ) -> DiscountApprovalRead:
     """For management: the invoice's discounts against the client's approved one, each line's
     price, purchase price and margin (the purchase price and margin only for roles that price),
     and the state of the approval."""
-    return await _discount_read(invoices, await invoices.get(invoice_id), response)
+    return await _discount_read(discounts, await invoices.get(invoice_id), response)
 
 
 @router.post("/invoices/{invoice_id:int}/approve-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def approve_invoice_discount(
-    invoice_id: PathId, data: DiscountApprove, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId,
+    data: DiscountApprove,
+    invoices: InvoiceDep,
+    discounts: DiscountApprovalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> DiscountApprovalRead:
     """Management approves the invoice's discounts: it may now be sent to the client, and whoever
     asked gets a task saying so. Nobody approves their own invoice's discount (403 `own_request`)."""
-    service = DiscountApprovalService(invoices.uow, invoices.erp)
-    invoice = await service.decide(await invoices.get(invoice_id), "approve", data.comment, version)
-    return await _discount_read(invoices, invoice, response)
+    invoice = await discounts.decide(await invoices.get(invoice_id), "approve", data.comment, version)
+    return await _discount_read(discounts, invoice, response)
 
 
 @router.post("/invoices/{invoice_id:int}/refuse-discount", responses=problems(409), dependencies=DISCOUNTS)
 async def refuse_invoice_discount(
-    invoice_id: PathId, data: DiscountRefuse, invoices: ServiceDep, version: IfMatchDep, response: Response
+    invoice_id: PathId,
+    data: DiscountRefuse,
+    invoices: InvoiceDep,
+    discounts: DiscountApprovalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> DiscountApprovalRead:
     """Management refuses the invoice's discounts, saying why: the invoice is not sent until a
     revision brings them within the client's approved discount or management approves the new
     ones; whoever asked gets a task. Nobody refuses their own invoice's discount (403
     `own_request`)."""
-    service = DiscountApprovalService(invoices.uow, invoices.erp)
-    invoice = await service.decide(await invoices.get(invoice_id), "refuse", data.comment, version)
-    return await _discount_read(invoices, invoice, response)
+    invoice = await discounts.decide(await invoices.get(invoice_id), "refuse", data.comment, version)
+    return await _discount_read(discounts, invoice, response)

@@ -12,6 +12,7 @@ from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -53,32 +54,34 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(uow: UowDep, erp: ErpDep) -> OrderService:
+async def order_service(uow: UowDep, erp: ErpDep) -> OrderService:
     return OrderService(uow, erp)
 
 
-ServiceDep = Annotated[OrderService, Depends(service)]
+OrderDep = Annotated[OrderService, Depends(order_service)]
 
 
-async def warehouse(uow: UowDep, erp: ErpDep) -> WarehouseService:
+async def warehouse_service(uow: UowDep, erp: ErpDep) -> WarehouseService:
     return WarehouseService(uow, erp)
 
 
-WarehouseDep = Annotated[WarehouseService, Depends(warehouse)]
+WarehouseDep = Annotated[WarehouseService, Depends(warehouse_service)]
 
 
-async def fulfilment(uow: UowDep, erp: ErpDep) -> FulfilmentService:
+async def fulfilment_service(uow: UowDep, erp: ErpDep) -> FulfilmentService:
     return FulfilmentService(uow, erp)
 
 
-FulfilmentDep = Annotated[FulfilmentService, Depends(fulfilment)]
+FulfilmentDep = Annotated[FulfilmentService, Depends(fulfilment_service)]
 
 
-async def files(orders: ServiceDep, storage: StorageDep, settings: SettingsDep) -> OrderFileService:
+async def order_file_service(
+    orders: OrderDep, storage: StorageDep, settings: SettingsDep
+) -> OrderFileService:
     return OrderFileService(orders.uow, orders, storage, settings.storage.max_document_bytes)
 
 
-FilesDep = Annotated[OrderFileService, Depends(files)]
+OrderFileDep = Annotated[OrderFileService, Depends(order_file_service)]
 
 
 def to_read(order: Order, actions: list[str]) -> OrderRead:
@@ -115,7 +118,7 @@ async def one(orders: OrderService, order: Order, response: Response) -> OrderRe
 
 @router.get("", dependencies=READ)
 async def list_orders(
-    orders: ServiceDep,
+    orders: OrderDep,
     page: PageDep,
     status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
     channel: OrderChannel | None = None,
@@ -154,7 +157,7 @@ async def list_orders(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
-async def create_order(data: OrderCreate, orders: ServiceDep, response: Response) -> OrderRead:
+async def create_order(data: OrderCreate, orders: OrderDep, response: Response) -> OrderRead:
     """Register an order from any channel. It is accepted only when it names the client and every
     line names model, color, size, height and price category; otherwise it waits in
     `needs_clarification` with what is missing, and the manager gets a task to clarify."""
@@ -162,14 +165,14 @@ async def create_order(data: OrderCreate, orders: ServiceDep, response: Response
 
 
 @router.get("/{order_id:int}", dependencies=READ)
-async def get_order(order_id: PathId, orders: ServiceDep, response: Response) -> OrderRead:
+async def get_order(order_id: PathId, orders: OrderDep, response: Response) -> OrderRead:
     """One order with its lines, what each still lacks, and the actions allowed now."""
     return await one(orders, await orders.get(order_id), response)
 
 
 @router.post("/{order_id:int}/clarify", responses=problems(409), dependencies=WRITE)
 async def clarify_order(
-    order_id: PathId, data: OrderClarify, orders: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId, data: OrderClarify, orders: OrderDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Record the manager's answer (the client, the lines in full); the order is checked again.
     Allowed until the order is invoiced: an accepted free-text line is matched to its 1C item here."""
@@ -180,7 +183,7 @@ async def clarify_order(
 async def cancel_order(
     order_id: PathId,
     data: OrderCancel,
-    orders: ServiceDep,
+    orders: OrderDep,
     settings: SettingsDep,
     version: IfMatchDep,
     response: Response,
@@ -194,7 +197,7 @@ async def cancel_order(
     "/{order_id:int}/assign", responses=problems(409), dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))]
 )
 async def assign_order(
-    order_id: PathId, data: OrderAssign, orders: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId, data: OrderAssign, orders: OrderDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Give the order to an assistant and a manager (a head or the director), or to others while
     it is open, with a history entry. Until an order nobody owns is assigned, its tasks go to who
@@ -211,7 +214,7 @@ async def assign_order(
     dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
 )
 async def approve_order_credit(
-    order_id: PathId, data: CreditApproval, orders: ServiceDep, version: IfMatchDep, response: Response
+    order_id: PathId, data: CreditApproval, orders: OrderDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The director or the department head takes an order of a client with an overdue debt or
     over its credit limit, giving the reason; the order is checked again (and accepted when
@@ -228,7 +231,7 @@ async def approve_order_credit(
 async def attach_file(
     order_id: PathId,
     file: Annotated[UploadFile, File(description="PDF, a picture, Word, Excel or UTF-8 text")],
-    files: FilesDep,
+    files: OrderFileDep,
     settings: SettingsDep,
 ) -> OrderAttachmentRead:
     """Keep a file the order came with: a scan of the paper order, the letter from the shared
@@ -240,7 +243,7 @@ async def attach_file(
 
 
 @router.get("/{order_id:int}/attachments", dependencies=READ)
-async def order_attachments(order_id: PathId, files: FilesDep) -> Page[OrderAttachmentRead]:
+async def order_attachments(order_id: PathId, files: OrderFileDep) -> Page[OrderAttachmentRead]:
     """The files the order came with, oldest first (one page: an order's files are limited in
     number)."""
     rows = await files.list(order_id)
@@ -253,22 +256,24 @@ async def order_attachments(order_id: PathId, files: FilesDep) -> Page[OrderAtta
     responses=STORED_FILE,
     dependencies=READ,
 )
-async def order_attachment_file(order_id: PathId, attachment_id: PathId, files: FilesDep) -> Response:
+async def order_attachment_file(order_id: PathId, attachment_id: PathId, files: OrderFileDep) -> Response:
     """The file as it was uploaded."""
     attachment, content = await files.content(order_id, attachment_id)
     return file_response(content, attachment.content_type, attachment.filename)
 
 
 @router.get("/{order_id:int}/history", dependencies=READ)
-async def order_history(order_id: PathId, orders: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def order_history(
+    order_id: PathId, orders: OrderDep, events: HistoryDep, page: PageDep
+) -> Page[EventRead]:
     """Every change and transition of the order, oldest first."""
     await orders.get(order_id)
-    return await history_page(uow, "order", order_id, page)
+    return await history_page(events, "order", order_id, page)
 
 
 @router.post("/{order_id:int}/fulfil", responses=problems(409), dependencies=WRITE)
 async def fulfil_order(
-    order_id: PathId, orders: ServiceDep, fulfilment: FulfilmentDep, version: IfMatchDep, response: Response
+    order_id: PathId, orders: OrderDep, fulfilment: FulfilmentDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """After the client approved the invoice: check stock for every line through 1C; in stock →
     reserve, not in stock → procure separately (a requisition-book line for supply)."""
@@ -278,7 +283,7 @@ async def fulfil_order(
 
 @router.post("/{order_id:int}/send-to-warehouse", responses=problems(409), dependencies=WRITE)
 async def send_to_warehouse(
-    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
+    order_id: PathId, orders: OrderDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """Post the invoice to the chat «Заявки на склад» as an Excel file (sent by the worker)."""
     return await one(orders, await warehouse.send(order_id, version), response)
@@ -290,7 +295,7 @@ async def send_to_warehouse(
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def warehouse_accepted(
-    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
+    order_id: PathId, orders: OrderDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The warehouse's «Принято»: the order waits at the warehouse for its lines and the picking."""
     return await one(orders, await warehouse.accept(order_id, version), response)
@@ -302,7 +307,7 @@ async def warehouse_accepted(
     dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
 )
 async def order_ready(
-    order_id: PathId, orders: ServiceDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
+    order_id: PathId, orders: OrderDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
 ) -> OrderRead:
     """The keeper's «собрано»: every line is at the warehouse (reserved, or arrived) and picked, so
     the order is ready to ship and the assistant gets a call to tell the client. A line not there

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Depends, status
 
 from app.api.deps import PageDep, PathId, QueryId, UowDep, allow
@@ -18,26 +20,33 @@ READ = [Depends(allow(Permission.PAYMENTS_READ))]
 WRITE = [Depends(allow(Permission.PAYMENTS_WRITE))]
 
 
+async def payment_service(uow: UowDep) -> PaymentService:
+    return PaymentService(uow)
+
+
+PaymentDep = Annotated[PaymentService, Depends(payment_service)]
+
+
 def _read(payment: Payment) -> PaymentRead:
     return PaymentRead.model_validate(payment)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404), dependencies=WRITE)
-async def record_payment(data: PaymentCreate, uow: UowDep) -> PaymentRead:
+async def record_payment(data: PaymentCreate, payments: PaymentDep) -> PaymentRead:
     """A payment the accountant enters from the bank statement: allocated to the invoices named,
     or to the oldest due first. More than the client owes is refused unless `keep_overpayment`
     keeps the rest as an advance. Send an `Idempotency-Key` so a retry records it once."""
-    return _read(await PaymentService(uow).record(data))
+    return _read(await payments.record(data))
 
 
 @router.get("", responses=problems(404), dependencies=READ)
-async def list_payments(uow: UowDep, page: PageDep, client_id: QueryId = None) -> Page[PaymentRead]:
+async def list_payments(payments: PaymentDep, page: PageDep, client_id: QueryId = None) -> Page[PaymentRead]:
     """Payments of the clients you may see, newest first."""
-    result = await PaymentService(uow).page(client_id=client_id, cursor=page.cursor, limit=page.limit)
+    result = await payments.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
     return Page(items=[_read(p) for p in result.items], next_cursor=result.next_cursor)
 
 
 @router.get("/{payment_id:int}", dependencies=READ)
-async def get_payment(payment_id: PathId, uow: UowDep) -> PaymentRead:
+async def get_payment(payment_id: PathId, payments: PaymentDep) -> PaymentRead:
     """One payment with its allocations."""
-    return _read(await PaymentService(uow).get(payment_id))
+    return _read(await payments.get(payment_id))

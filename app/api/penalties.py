@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Depends
 
 from app.api.deps import UowDep, allow
@@ -14,8 +16,15 @@ from app.services.receivables.penalty.service import PenaltyService
 router = api_router(prefix="/api/v1", tags=["penalties"])
 
 
+async def penalty_service(uow: UowDep) -> PenaltyService:
+    return PenaltyService(uow)
+
+
+PenaltyDep = Annotated[PenaltyService, Depends(penalty_service)]
+
+
 @router.post("/penalties/calculate", dependencies=[Depends(allow(Permission.PENALTIES_CALCULATE))])
-async def calculate_penalty(data: PenaltyCalculate, uow: UowDep) -> PenaltyResult:
+async def calculate_penalty(data: PenaltyCalculate, penalties: PenaltyDep) -> PenaltyResult:
     """Calculate interest under art. 395 of the Civil Code (`key_rate`) or a contract's penalty
     (`contractual`) for one debt, period by period.
 
@@ -34,7 +43,7 @@ async def calculate_penalty(data: PenaltyCalculate, uow: UowDep) -> PenaltyResul
         cap_percent=data.cap_percent,
         moratorium_2022=data.moratorium_2022,
     )
-    calculation = await PenaltyService(uow).calculate(request)
+    calculation = await penalties.calculate(request)
     result = calculation.result
     return PenaltyResult(
         method=data.method,

@@ -13,6 +13,7 @@ from app.api.deps import (
     NOSNIFF,
     PHOTO_BODY,
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -413,10 +414,12 @@ async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: Serv
 
 
 @router.get("/{proposal_id:int}/history", dependencies=READ, operation_id="proposal_history")
-async def history(proposal_id: PathId, proposals: ServiceDep, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def history(
+    proposal_id: PathId, proposals: ServiceDep, events: HistoryDep, page: PageDep
+) -> Page[EventRead]:
     """Every change of the proposal, oldest first."""
     await proposals.get(proposal_id)
-    return await history_page(uow, "proposal", proposal_id, page)
+    return await history_page(events, "proposal", proposal_id, page)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
 from app.api.deps import (
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -41,11 +42,11 @@ READ = [Depends(allow(Permission.CLIENTS_READ))]
 WRITE = [Depends(allow(Permission.RECONCILIATION_WRITE))]
 
 
-async def service(uow: UowDep, settings: SettingsDep) -> ReconciliationService:
+async def reconciliation_service(uow: UowDep, settings: SettingsDep) -> ReconciliationService:
     return ReconciliationService(uow, settings.company)
 
 
-ServiceDep = Annotated[ReconciliationService, Depends(service)]
+ReconciliationDep = Annotated[ReconciliationService, Depends(reconciliation_service)]
 
 
 def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
@@ -60,7 +61,7 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
 @router.get("/clients/{client_id:int}/ledger", dependencies=[Depends(allow(Permission.PAYMENTS_READ))])
 async def client_ledger(
     client_id: PathId,
-    acts: ServiceDep,
+    acts: ReconciliationDep,
     date_from: Annotated[
         IsoDate | None, Query(description="First day; the quarter's first by default")
     ] = None,
@@ -100,7 +101,7 @@ async def client_ledger(
     responses=problems(404, 409),
     dependencies=WRITE,
 )
-async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response: Response) -> ActRead:
+async def create_reconciliation_act(data: ActCreate, acts: ReconciliationDep, response: Response) -> ActRead:
     """An act for any period (the regular ones are made by the worker): generated from the ledger and
     e-mailed with its PDF to `email`, or to the client's contact (the chief accountant first). With
     no address known it stays a draft to send later."""
@@ -109,7 +110,7 @@ async def create_reconciliation_act(data: ActCreate, acts: ServiceDep, response:
 
 @router.get("/reconciliation-acts", responses=problems(404), dependencies=READ)
 async def list_reconciliation_acts(
-    acts: ServiceDep,
+    acts: ReconciliationDep,
     page: PageDep,
     client_id: QueryId = None,
     state: Annotated[ActStatus | None, Query(alias="status")] = None,
@@ -120,7 +121,7 @@ async def list_reconciliation_acts(
 
 
 @router.get("/reconciliation-acts/{act_id:int}", dependencies=READ)
-async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Response) -> ActRead:
+async def get_reconciliation_act(act_id: PathId, acts: ReconciliationDep, response: Response) -> ActRead:
     """One act with its totals and state."""
     return _read(await acts.get(act_id), response)
 
@@ -134,7 +135,7 @@ async def get_reconciliation_act(act_id: PathId, acts: ServiceDep, response: Res
     },
     dependencies=READ,
 )
-async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
+async def reconciliation_act_pdf(act_id: PathId, acts: ReconciliationDep) -> Response:
     """The act as a PDF («Акт сверки взаимных расчётов»), as it was last generated."""
     act, pdf = await acts.pdf(act_id)
     filename = f"reconciliation-act-{act.id}-r{act.revision}.pdf"
@@ -143,7 +144,7 @@ async def reconciliation_act_pdf(act_id: PathId, acts: ServiceDep) -> Response:
 
 @router.post("/reconciliation-acts/{act_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_reconciliation_act(
-    act_id: PathId, data: ActSend, acts: ServiceDep, version: IfMatchDep, response: Response
+    act_id: PathId, data: ActSend, acts: ReconciliationDep, version: IfMatchDep, response: Response
 ) -> ActRead:
     """E-mail a draft act, or send it again after a discrepancy (made again from the ledger as it is
     now, as a new revision). The e-mail goes out once, by the worker."""
@@ -152,7 +153,7 @@ async def send_reconciliation_act(
 
 @router.post("/reconciliation-acts/{act_id:int}/sign", responses=problems(409), dependencies=WRITE)
 async def sign_reconciliation_act(
-    act_id: PathId, data: ActSign, acts: ServiceDep, version: IfMatchDep, response: Response
+    act_id: PathId, data: ActSign, acts: ReconciliationDep, version: IfMatchDep, response: Response
 ) -> ActRead:
     """The client signed the act: an acknowledgement of the debt it shows, so the limitation period
     of each unpaid invoice up to the period's end starts again from `signed_on` (art. 203 of the
@@ -162,7 +163,7 @@ async def sign_reconciliation_act(
 
 @router.post("/reconciliation-acts/{act_id:int}/discrepancy", responses=problems(409), dependencies=WRITE)
 async def reconciliation_act_discrepancy(
-    act_id: PathId, data: ActDiscrepancy, acts: ServiceDep, version: IfMatchDep, response: Response
+    act_id: PathId, data: ActDiscrepancy, acts: ReconciliationDep, version: IfMatchDep, response: Response
 ) -> ActRead:
     """The client's figures differ: the notes are kept and the assistant gets a task to settle them."""
     return _read(await acts.discrepancy(act_id, data, version), response)
@@ -172,8 +173,8 @@ async def reconciliation_act_discrepancy(
     "/reconciliation-acts/{act_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))]
 )
 async def reconciliation_act_history(
-    act_id: PathId, acts: ServiceDep, uow: UowDep, page: PageDep
+    act_id: PathId, acts: ReconciliationDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every step of the act."""
     await acts.get(act_id)
-    return await history_page(uow, "reconciliation_act", act_id, page)
+    return await history_page(events, "reconciliation_act", act_id, page)

@@ -30,6 +30,13 @@ from app.services.workday.daily_reports import DailyReportService, figures_of, m
 router = api_router(prefix="/api/v1/daily-reports", tags=["daily reports"])
 
 WRITE = [Depends(allow(Permission.REPORTS_WRITE))]
+
+
+async def daily_report_service(uow: UowDep) -> DailyReportService:
+    return DailyReportService(uow)
+
+
+DailyReportDep = Annotated[DailyReportService, Depends(daily_report_service)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,32 +59,35 @@ def to_read(report: DailyReport) -> DailyReportRead:
 
 @router.get("/figures", dependencies=WRITE)
 async def daily_report_figures(
-    uow: UowDep, actor: ActorDep, day: Annotated[IsoDate, Query()], employee_id: QueryId = None
+    reports: DailyReportDep, actor: ActorDep, day: Annotated[IsoDate, Query()], employee_id: QueryId = None
 ) -> DailyFigures:
     """The day's figures as they are now, compiled from the history (one's own without
     `employee_id`)."""
     who = employee_id or actor.id
-    figures = await DailyReportService(uow).compile(who, day)
+    figures = await reports.compile(who, day)
     return DailyFigures(employee_id=who, day=day, figures=figures, labels=figure_labels(figures))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409), dependencies=WRITE)
-async def submit_daily_report(data: DailyReportSubmit, uow: UowDep, response: Response) -> DailyReportRead:
+async def submit_daily_report(
+    data: DailyReportSubmit, reports: DailyReportDep, response: Response
+) -> DailyReportRead:
     """Submit one's report for a day to a manager: the figures are kept as compiled now, with the
     text; the manager is told in the chat."""
-    report = await DailyReportService(uow).submit(data.day, data.text, data.manager_id)
+    report = await reports.submit(data.day, data.text, data.manager_id)
     set_etag(response, report.version)
     return to_read(report)
 
 
 @router.get("", dependencies=WRITE)
 async def list_daily_reports(
-    uow: UowDep, page: PageDep, employee_id: QueryId = None, day: Annotated[IsoDate | None, Query()] = None
+    reports: DailyReportDep,
+    page: PageDep,
+    employee_id: QueryId = None,
+    day: Annotated[IsoDate | None, Query()] = None,
 ) -> Page[DailyReportRead]:
     """Reports one may read: one's own and those sent to one; a manager or a head reads all."""
-    result = await DailyReportService(uow).page(
-        employee_id=employee_id, day=day, cursor=page.cursor, limit=page.limit
-    )
+    result = await reports.page(employee_id=employee_id, day=day, cursor=page.cursor, limit=page.limit)
     return Page(items=[to_read(r) for r in result.items], next_cursor=result.next_cursor)
 
 
@@ -88,21 +98,21 @@ async def list_daily_reports(
     dependencies=WRITE,
 )
 async def export_daily_reports(
-    uow: UowDep,
+    reports: DailyReportDep,
     date_from: Annotated[IsoDate, Query()],
     date_to: Annotated[IsoDate, Query()],
     employee_id: QueryId = None,
 ) -> Response:
     """The submitted reports of a period as the department's spreadsheet (XLSX, a sheet per person)."""
-    content = await DailyReportService(uow).export(date_from, date_to, employee_id)
+    content = await reports.export(date_from, date_to, employee_id)
     filename = f"daily-reports-{date_from.isoformat()}-{date_to.isoformat()}.xlsx"
     return file_response(content, XLSX, filename)
 
 
 @router.get("/{report_id:int}", dependencies=WRITE)
-async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -> DailyReportRead:
+async def get_daily_report(report_id: PathId, reports: DailyReportDep, response: Response) -> DailyReportRead:
     """One report with its feedback."""
-    report = await DailyReportService(uow).get(report_id)
+    report = await reports.get(report_id)
     set_etag(response, report.version)
     return to_read(report)
 
@@ -113,18 +123,22 @@ async def get_daily_report(report_id: PathId, uow: UowDep, response: Response) -
     responses={200: {"content": {"application/pdf": {}}, "description": "The report"}, **problems(503)},
     dependencies=WRITE,
 )
-async def daily_report_pdf(report_id: PathId, uow: UowDep) -> Response:
+async def daily_report_pdf(report_id: PathId, reports: DailyReportDep) -> Response:
     """The report as a PDF."""
-    report, pdf = await DailyReportService(uow).pdf(report_id)
+    report, pdf = await reports.pdf(report_id)
     filename = f"daily-report-{report.day.isoformat()}-{report.employee_id}.pdf"
     return pdf_response(pdf, filename)
 
 
 @router.post("/{report_id:int}/feedback", responses=problems(409), dependencies=WRITE)
 async def daily_report_feedback(
-    report_id: PathId, data: DailyReportFeedback, uow: UowDep, version: IfMatchDep, response: Response
+    report_id: PathId,
+    data: DailyReportFeedback,
+    reports: DailyReportDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> DailyReportRead:
     """The manager's feedback on the report (kept with it)."""
-    report = await DailyReportService(uow).feedback(report_id, data.feedback, version)
+    report = await reports.feedback(report_id, data.feedback, version)
     set_etag(response, report.version)
     return to_read(report)

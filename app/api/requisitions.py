@@ -7,7 +7,18 @@ from typing import Annotated
 from fastapi import Depends, Response
 
 from app.api.actions import offered
-from app.api.deps import ErpDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    ErpDep,
+    HistoryDep,
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
 from app.api.routing import api_router
 from app.models.requisitions import Requisition, RequisitionStatus
 from app.schemas.common import Page, problems
@@ -28,11 +39,11 @@ READ = [Depends(allow(Permission.REQUISITIONS_READ))]
 WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
 
 
-async def service(uow: UowDep, erp: ErpDep) -> RequisitionService:
+async def requisition_service(uow: UowDep, erp: ErpDep) -> RequisitionService:
     return RequisitionService(uow, erp)
 
 
-ServiceDep = Annotated[RequisitionService, Depends(service)]
+RequisitionDep = Annotated[RequisitionService, Depends(requisition_service)]
 
 
 def to_read(requisition: Requisition) -> RequisitionRead:
@@ -54,7 +65,7 @@ def _one(requisition: Requisition, response: Response) -> RequisitionRead:
 
 @router.get("", dependencies=READ)
 async def list_requisitions(
-    requisitions: ServiceDep,
+    requisitions: RequisitionDep,
     page: PageDep,
     status: RequisitionStatus | None = None,
     order_id: QueryId = None,
@@ -66,7 +77,7 @@ async def list_requisitions(
 
 @router.get("/{requisition_id:int}", dependencies=READ)
 async def get_requisition(
-    requisition_id: PathId, requisitions: ServiceDep, response: Response
+    requisition_id: PathId, requisitions: RequisitionDep, response: Response
 ) -> RequisitionRead:
     """One line of the requisition book."""
     return _one(await requisitions.get(requisition_id), response)
@@ -81,7 +92,7 @@ async def get_requisition(
 async def mark_ordered(
     requisition_id: PathId,
     data: RequisitionOrdered,
-    requisitions: ServiceDep,
+    requisitions: RequisitionDep,
     version: IfMatchDep,
     response: Response,
 ) -> RequisitionRead:
@@ -101,7 +112,7 @@ async def mark_ordered(
 async def set_expected(
     requisition_id: PathId,
     data: RequisitionExpected,
-    requisitions: ServiceDep,
+    requisitions: RequisitionDep,
     version: IfMatchDep,
     response: Response,
 ) -> RequisitionRead:
@@ -121,7 +132,7 @@ async def set_expected(
 async def mark_arrived(
     requisition_id: PathId,
     data: RequisitionArrived,
-    requisitions: ServiceDep,
+    requisitions: RequisitionDep,
     version: IfMatchDep,
     response: Response,
 ) -> RequisitionRead:
@@ -136,7 +147,7 @@ async def mark_arrived(
 async def cancel_requisition(
     requisition_id: PathId,
     data: RequisitionCancel,
-    requisitions: ServiceDep,
+    requisitions: RequisitionDep,
     version: IfMatchDep,
     response: Response,
 ) -> RequisitionRead:
@@ -149,8 +160,8 @@ async def cancel_requisition(
 
 @router.get("/{requisition_id:int}/history", dependencies=READ)
 async def requisition_history(
-    requisition_id: PathId, requisitions: ServiceDep, page: PageDep
+    requisition_id: PathId, requisitions: RequisitionDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every change of the line, oldest first."""
     await requisitions.get(requisition_id)
-    return await history_page(requisitions.uow, "requisition", requisition_id, page)
+    return await history_page(events, "requisition", requisition_id, page)

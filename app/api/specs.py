@@ -12,6 +12,7 @@ from app.api.deps import (
     DOCUMENT_BODY,
     STORED_FILE,
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -42,7 +43,7 @@ PDF: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> SpecService:
+async def spec_service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> SpecService:
     return SpecService(
         uow,
         erp,
@@ -52,7 +53,7 @@ async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: Setti
     )
 
 
-ServiceDep = Annotated[SpecService, Depends(service)]
+SpecDep = Annotated[SpecService, Depends(spec_service)]
 
 
 async def _read(specs: SpecService, spec: Spec, response: Response | None = None) -> SpecRead:
@@ -81,7 +82,7 @@ def _file(filename: str, content_type: str, content: bytes, disposition: str = "
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
-async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -> SpecRead:
+async def create_spec(data: SpecCreate, specs: SpecDep, response: Response) -> SpecRead:
     """Take a spec a manager brought in person or by email, for an accepted or invoiced order:
     logo application, tailoring to measurements or manufacturing, each with its own fields. Every
     line of the order's invoice is then procured separately (the requisition book)."""
@@ -90,7 +91,7 @@ async def create_spec(data: SpecCreate, specs: ServiceDep, response: Response) -
 
 @router.get("", dependencies=READ)
 async def list_specs(
-    specs: ServiceDep,
+    specs: SpecDep,
     page: PageDep,
     kind: SpecKind | None = None,
     state: Annotated[SpecStatus | None, Query(alias="status")] = None,
@@ -101,14 +102,14 @@ async def list_specs(
 
 
 @router.get("/{spec_id:int}", dependencies=READ)
-async def get_spec(spec_id: PathId, specs: ServiceDep, response: Response) -> SpecRead:
+async def get_spec(spec_id: PathId, specs: SpecDep, response: Response) -> SpecRead:
     """One spec with its signature, its workshop chat and the workshop's remarks."""
     return await _read(specs, await specs.get(spec_id), response)
 
 
 @router.patch("/{spec_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_spec(
-    spec_id: PathId, data: SpecUpdate, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, data: SpecUpdate, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """Change the details (the kind stays): the next revision, which supply must sign again."""
     return await _read(specs, await specs.update(spec_id, data, version), response)
@@ -118,7 +119,7 @@ async def update_spec(
 async def upload_spec_logo(
     spec_id: PathId,
     file: Annotated[UploadFile, File(description="PDF, SVG, EPS, JPEG, PNG or WebP")],
-    specs: ServiceDep,
+    specs: SpecDep,
     settings: SettingsDep,
     version: IfMatchDep,
     response: Response,
@@ -131,14 +132,14 @@ async def upload_spec_logo(
 
 
 @router.get("/{spec_id:int}/logo", response_class=Response, responses=STORED_FILE, dependencies=READ)
-async def spec_logo(spec_id: PathId, specs: ServiceDep) -> Response:
+async def spec_logo(spec_id: PathId, specs: SpecDep) -> Response:
     """The logo file as uploaded."""
     return _file(*(await specs.logo(spec_id)))
 
 
 @router.post("/{spec_id:int}/invoice-to-manager", responses=problems(409), dependencies=WRITE)
 async def send_spec_invoice_to_manager(
-    spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """Email the order's invoice (PDF attached) to its manager to check."""
     return await _read(specs, await specs.send_invoice_to_manager(spec_id, version), response)
@@ -146,7 +147,7 @@ async def send_spec_invoice_to_manager(
 
 @router.post("/{spec_id:int}/invoice-checked", responses=problems(409), dependencies=WRITE)
 async def spec_invoice_checked(
-    spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """The manager checked the invoice: it may now go to the client for approval, and supply gets
     a task to check and sign the spec."""
@@ -156,7 +157,7 @@ async def spec_invoice_checked(
 @router.get(
     "/{spec_id:int}/pdf", response_class=Response, responses={**PDF, **problems(503)}, dependencies=READ
 )
-async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
+async def spec_pdf(spec_id: PathId, specs: SpecDep) -> Response:
     """The spec as it prints now: two copies in one file, one for supply and one kept."""
     spec, pdf = await specs.pdf(spec_id)
     return _file(f"ТЗ_{spec.id}_ред{spec.revision}.pdf", "application/pdf", pdf, "inline")
@@ -168,7 +169,7 @@ async def spec_pdf(spec_id: PathId, specs: ServiceDep) -> Response:
     responses={**PDF, **problems(409, 503)},
     dependencies=READ,
 )
-async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Response:
+async def spec_requisition_extract(spec_id: PathId, specs: SpecDep) -> Response:
     """The requisition-book extract for the spec (one copy)."""
     spec, pdf = await specs.extract_pdf(spec_id)
     return _file(f"Выписка_книга_заявок_ТЗ_{spec.id}.pdf", "application/pdf", pdf, "inline")
@@ -177,7 +178,7 @@ async def spec_requisition_extract(spec_id: PathId, specs: ServiceDep) -> Respon
 @router.post(
     "/{spec_id:int}/sign", responses=problems(409, 503), dependencies=[Depends(allow(Permission.SPECS_SIGN))]
 )
-async def sign_spec(spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response) -> SpecRead:
+async def sign_spec(spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response) -> SpecRead:
     """Supply signs the spec as it stands: who, when and which revision are kept, with the signed
     PDF the workshop will get."""
     return await _read(specs, await specs.sign(spec_id, version), response)
@@ -188,7 +189,7 @@ async def upload_signed_spec_scan(
     spec_id: PathId,
     signer_id: Annotated[int, Form(ge=1, le=MAX_ID, description="The supply employee who signed the paper")],
     file: Annotated[UploadFile, File(description="The scan: PDF, JPEG, PNG or WebP")],
-    specs: ServiceDep,
+    specs: SpecDep,
     settings: SettingsDep,
     version: IfMatchDep,
     response: Response,
@@ -202,14 +203,14 @@ async def upload_signed_spec_scan(
 
 
 @router.get("/{spec_id:int}/signed-file", response_class=Response, responses=STORED_FILE, dependencies=READ)
-async def spec_signed_file(spec_id: PathId, specs: ServiceDep) -> Response:
+async def spec_signed_file(spec_id: PathId, specs: SpecDep) -> Response:
     """The signed spec as kept (the PDF signed in the system, or the scan)."""
     return _file(*(await specs.signed_file(spec_id)))
 
 
 @router.post("/{spec_id:int}/send", responses=problems(409), dependencies=WRITE)
 async def send_spec_to_workshop(
-    spec_id: PathId, data: SpecSend, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, data: SpecSend, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """Post the signed spec to its workshop chat («Логотипы.ЩЦ» for a logo, «Тех. задание швейный
     цех» for the rest). Refused when it is not signed for its current revision or the client has
@@ -223,7 +224,7 @@ async def send_spec_to_workshop(
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
 )
 async def spec_workshop_accepted(
-    spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """The workshop's «принято» (it may also answer so in its chat)."""
     return await _read(specs, await specs.workshop_accept(spec_id, version), response)
@@ -235,7 +236,7 @@ async def spec_workshop_accepted(
     dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
 )
 async def spec_workshop_feedback(
-    spec_id: PathId, data: SpecFeedbackIn, specs: ServiceDep, response: Response
+    spec_id: PathId, data: SpecFeedbackIn, specs: SpecDep, response: Response
 ) -> SpecRead:
     """A remark of the workshop on the spec, kept with who and when."""
     return await _read(specs, await specs.add_feedback(spec_id, data.text), response)
@@ -247,7 +248,7 @@ async def spec_workshop_feedback(
     dependencies=[Depends(allow(Permission.SPECS_GOODS_READY))],
 )
 async def spec_goods_ready(
-    spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """The warehouse reports the goods ready: the order is ready (the assistant gets the call to the
     client) and the receipt is posted in 1C by the worker."""
@@ -256,7 +257,7 @@ async def spec_goods_ready(
 
 @router.post("/{spec_id:int}/shipping-documents", responses=problems(409), dependencies=WRITE)
 async def issue_spec_shipping_documents(
-    spec_id: PathId, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """Have the shipping documents (УПД) made in 1C, once the receipt is posted there. Delivery is
     then agreed on the order, and the client's feedback on it closes the spec."""
@@ -265,14 +266,14 @@ async def issue_spec_shipping_documents(
 
 @router.post("/{spec_id:int}/cancel", responses=problems(409), dependencies=WRITE)
 async def cancel_spec(
-    spec_id: PathId, data: OrderCancel, specs: ServiceDep, version: IfMatchDep, response: Response
+    spec_id: PathId, data: OrderCancel, specs: SpecDep, version: IfMatchDep, response: Response
 ) -> SpecRead:
     """Cancel a spec that has not gone to the workshop."""
     return await _read(specs, await specs.cancel(spec_id, data.reason, version), response)
 
 
 @router.get("/{spec_id:int}/history", dependencies=[Depends(allow(Permission.SPECS_READ))])
-async def spec_history(spec_id: PathId, specs: ServiceDep, page: PageDep, uow: UowDep) -> Page[EventRead]:
+async def spec_history(spec_id: PathId, specs: SpecDep, page: PageDep, events: HistoryDep) -> Page[EventRead]:
     """Every step of the spec."""
     await specs.get(spec_id)
-    return await history_page(uow, "spec", spec_id, page)
+    return await history_page(events, "spec", spec_id, page)

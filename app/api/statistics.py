@@ -17,13 +17,20 @@ from app.services.statistics import StatisticsService
 router = api_router(prefix="/api/v1/statistics", tags=["statistics"])
 
 READ = [Depends(allow(Permission.STATISTICS_READ))]
+
+
+async def statistics_service(uow: UowDep) -> StatisticsService:
+    return StatisticsService(uow)
+
+
+StatisticsDep = Annotated[StatisticsService, Depends(statistics_service)]
 DateFrom = Annotated[IsoDate, Query(description="First local day of the period")]
 DateTo = Annotated[IsoDate, Query(description="Last local day of the period (included)")]
 
 
 @router.get("", dependencies=READ)
 async def get_statistics(
-    uow: UowDep,
+    statistics: StatisticsDep,
     date_from: DateFrom,
     date_to: DateTo,
     employee_id: QueryId = None,
@@ -32,7 +39,7 @@ async def get_statistics(
     """Each process's measures for the period: throughput, cycle times, the share needing
     clarification, steps done on time, receivables (collected, overdue share, DSO), the morning
     checks and the daily reports; for one employee, one department or everybody."""
-    stats = await StatisticsService(uow).compute(date_from, date_to, employee_id, department_id)
+    stats = await statistics.compute(date_from, date_to, employee_id, department_id)
     return StatisticsRead.model_validate(
         {
             "date_from": stats.date_from,
@@ -72,13 +79,13 @@ async def get_statistics(
     dependencies=READ,
 )
 async def statistics_pdf(
-    uow: UowDep,
+    statistics: StatisticsDep,
     date_from: DateFrom,
     date_to: DateTo,
     employee_id: QueryId = None,
     department_id: QueryId = None,
 ) -> Response:
     """The same statistics as a PDF report, a table and charts per process."""
-    pdf = await StatisticsService(uow).pdf(date_from, date_to, employee_id, department_id)
+    pdf = await statistics.pdf(date_from, date_to, employee_id, department_id)
     filename = f"statistics-{date_from.isoformat()}-{date_to.isoformat()}.pdf"
     return pdf_response(pdf, filename)

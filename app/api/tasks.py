@@ -8,7 +8,18 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from app.api.actions import offered
-from app.api.deps import ErpDep, IfMatchDep, PageDep, PathId, QueryId, UowDep, allow, history_page, set_etag
+from app.api.deps import (
+    ErpDep,
+    HistoryDep,
+    IfMatchDep,
+    PageDep,
+    PathId,
+    QueryId,
+    UowDep,
+    allow,
+    history_page,
+    set_etag,
+)
 from app.api.routing import api_router
 from app.models.tasks import Task, TaskKind, TaskStatus, TaskSubject
 from app.schemas.common import AwareDatetime, Page, problems
@@ -23,6 +34,13 @@ router = api_router(prefix="/api/v1/tasks", tags=["tasks"])
 
 READ = [Depends(allow(Permission.TASKS_READ_OWN))]
 WRITE = [Depends(allow(Permission.TASKS_WRITE))]
+
+
+async def task_service(uow: UowDep) -> TaskService:
+    return TaskService(uow)
+
+
+TaskDep = Annotated[TaskService, Depends(task_service)]
 
 
 def to_read(task: Task, now: datetime) -> TaskRead:
@@ -43,10 +61,12 @@ def _one(task: Task, uow: UnitOfWork, response: Response) -> TaskRead:
 
 @router.get("/mine", dependencies=READ)
 async def my_tasks(
-    uow: UowDep, limit: Annotated[int, Query(ge=1, le=500, description="At most this many per bucket")] = 100
+    tasks: TaskDep,
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="At most this many per bucket")] = 100,
 ) -> MyTasks:
     """My open tasks: overdue, due today (Moscow time) and upcoming, each by deadline."""
-    buckets = await TaskService(uow).mine(limit)
+    buckets = await tasks.mine(limit)
     now = uow.clock.now()
     return MyTasks(
         overdue=[to_read(t, now) for t in buckets.overdue],
@@ -56,15 +76,16 @@ async def my_tasks(
 
 
 @router.get("/mine/counts", dependencies=READ)
-async def my_task_counts(uow: UowDep) -> MyTaskCounts:
+async def my_task_counts(tasks: TaskDep) -> MyTaskCounts:
     """How many open tasks I have overdue, due today (Moscow time) and upcoming: the same buckets as
     `GET /tasks/mine`, without the tasks themselves (for a badge or a navigation count)."""
-    counts = await TaskService(uow).my_counts()
+    counts = await tasks.my_counts()
     return MyTaskCounts(overdue=counts.overdue, today=counts.today, upcoming=counts.upcoming)
 
 
 @router.get("", dependencies=READ)
 async def list_tasks(
+    tasks: TaskDep,
     uow: UowDep,
     page: PageDep,
     assignee_id: QueryId = None,
@@ -75,7 +96,7 @@ async def list_tasks(
     due_before: AwareDatetime | None = None,
 ) -> Page[TaskRead]:
     """Tasks you may see (yours and those you set; all of them for heads), oldest first."""
-    result = await TaskService(uow).page(
+    result = await tasks.page(
         assignee_id=assignee_id,
         status=status_,
         kind=kind,
@@ -90,30 +111,32 @@ async def list_tasks(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404, 409), dependencies=WRITE)
-async def create_task(data: TaskCreate, uow: UowDep, response: Response) -> TaskRead:
+async def create_task(data: TaskCreate, tasks: TaskDep, uow: UowDep, response: Response) -> TaskRead:
     """Set a task. The deadline is exact (`due_at`) or counted in working days on the Russian
     business calendar (`due_in_working_days`, at `due_time` Moscow time, 18:00 by default)."""
-    return _one(await TaskService(uow).create(data), uow, response)
+    return _one(await tasks.create(data), uow, response)
 
 
 @router.get("/{task_id:int}", dependencies=READ)
-async def get_task(task_id: PathId, uow: UowDep, response: Response) -> TaskRead:
+async def get_task(task_id: PathId, tasks: TaskDep, uow: UowDep, response: Response) -> TaskRead:
     """One task with the actions allowed now."""
-    return _one(await TaskService(uow).get(task_id), uow, response)
+    return _one(await tasks.get(task_id), uow, response)
 
 
 @router.patch("/{task_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_task(
-    task_id: PathId, data: TaskUpdate, uow: UowDep, version: IfMatchDep, response: Response
+    task_id: PathId, data: TaskUpdate, tasks: TaskDep, uow: UowDep, version: IfMatchDep, response: Response
 ) -> TaskRead:
     """Change an open task: title, description, assignee, deadline."""
-    return _one(await TaskService(uow).update(task_id, data, version), uow, response)
+    return _one(await tasks.update(task_id, data, version), uow, response)
 
 
 @router.post("/{task_id:int}/start", responses=problems(409), dependencies=WRITE)
-async def start_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+async def start_task(
+    task_id: PathId, tasks: TaskDep, uow: UowDep, version: IfMatchDep, response: Response
+) -> TaskRead:
     """Take the task into work."""
-    return _one(await TaskService(uow).transition(task_id, "start", version), uow, response)
+    return _one(await tasks.transition(task_id, "start", version), uow, response)
 
 
 @router.post("/{task_id:int}/complete", responses=problems(409), dependencies=WRITE)
@@ -127,19 +150,23 @@ async def complete_task(
 
 
 @router.post("/{task_id:int}/cancel", responses=problems(409), dependencies=WRITE)
-async def cancel_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+async def cancel_task(
+    task_id: PathId, tasks: TaskDep, uow: UowDep, version: IfMatchDep, response: Response
+) -> TaskRead:
     """Cancel the task."""
-    return _one(await TaskService(uow).transition(task_id, "cancel", version), uow, response)
+    return _one(await tasks.transition(task_id, "cancel", version), uow, response)
 
 
 @router.post("/{task_id:int}/reopen", responses=problems(409), dependencies=WRITE)
-async def reopen_task(task_id: PathId, uow: UowDep, version: IfMatchDep, response: Response) -> TaskRead:
+async def reopen_task(
+    task_id: PathId, tasks: TaskDep, uow: UowDep, version: IfMatchDep, response: Response
+) -> TaskRead:
     """Open a done or cancelled task again (its outcome is cleared)."""
-    return _one(await TaskService(uow).transition(task_id, "reopen", version), uow, response)
+    return _one(await tasks.transition(task_id, "reopen", version), uow, response)
 
 
 @router.get("/{task_id:int}/history", dependencies=READ)
-async def task_history(task_id: PathId, uow: UowDep, page: PageDep) -> Page[EventRead]:
+async def task_history(task_id: PathId, tasks: TaskDep, events: HistoryDep, page: PageDep) -> Page[EventRead]:
     """Every change and transition of the task, oldest first."""
-    await TaskService(uow).get(task_id)
-    return await history_page(uow, "task", task_id, page)
+    await tasks.get(task_id)
+    return await history_page(events, "task", task_id, page)

@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Response
 from app.api.actions import offered
 from app.api.deps import (
     ErpDep,
+    HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
@@ -32,11 +33,11 @@ router = api_router(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"]
 WORK = [Depends(allow(Permission.WAREHOUSE_CHECKS))]
 
 
-async def service(uow: UowDep, erp: ErpDep) -> WarehouseCheckService:
+async def warehouse_check_service(uow: UowDep, erp: ErpDep) -> WarehouseCheckService:
     return WarehouseCheckService(uow, erp)
 
 
-ServiceDep = Annotated[WarehouseCheckService, Depends(service)]
+WarehouseCheckDep = Annotated[WarehouseCheckService, Depends(warehouse_check_service)]
 
 
 def to_read(check: WarehouseCheck) -> WarehouseCheckRead:
@@ -61,7 +62,7 @@ def _one(check: WarehouseCheck, response: Response) -> WarehouseCheckRead:
 
 @router.get("", dependencies=WORK)
 async def list_warehouse_checks(
-    checks: ServiceDep,
+    checks: WarehouseCheckDep,
     page: PageDep,
     day: Annotated[IsoDate | None, Query()] = None,
     assistant_id: QueryId = None,
@@ -72,7 +73,9 @@ async def list_warehouse_checks(
 
 
 @router.get("/{check_id:int}", dependencies=WORK)
-async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Response) -> WarehouseCheckRead:
+async def get_warehouse_check(
+    check_id: PathId, checks: WarehouseCheckDep, response: Response
+) -> WarehouseCheckRead:
     """One sheet with every position and its mark."""
     return _one(await checks.get(check_id), response)
 
@@ -86,7 +89,7 @@ async def get_warehouse_check(check_id: PathId, checks: ServiceDep, response: Re
     },
     dependencies=WORK,
 )
-async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
+async def warehouse_check_pdf(check_id: PathId, checks: WarehouseCheckDep) -> Response:
     """The check sheet as a PDF, printed and taken to the keeper."""
     check, pdf = await checks.pdf(check_id)
     filename = f"warehouse-check-{check.day.isoformat()}-{check.assistant_id}.pdf"
@@ -95,7 +98,7 @@ async def warehouse_check_pdf(check_id: PathId, checks: ServiceDep) -> Response:
 
 @router.post("/{check_id:int}/start", responses=problems(409), dependencies=WORK)
 async def start_warehouse_check(
-    check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
+    check_id: PathId, checks: WarehouseCheckDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
     """The assistant and the keeper begin the check."""
     return _one(await checks.start(check_id, version), response)
@@ -103,7 +106,7 @@ async def start_warehouse_check(
 
 @router.post("/{check_id:int}/keeper", dependencies=WORK)  # no 409: in any state of the sheet
 async def set_warehouse_check_keeper(
-    check_id: PathId, data: CheckKeeper, checks: ServiceDep, version: IfMatchDep, response: Response
+    check_id: PathId, data: CheckKeeper, checks: WarehouseCheckDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
     """The keeper the assistant checks with (the next sheets keep them)."""
     return _one(await checks.set_keeper(check_id, data.keeper_id, version), response)
@@ -111,7 +114,7 @@ async def set_warehouse_check_keeper(
 
 @router.post("/{check_id:int}/marks", responses=problems(409), dependencies=WORK)
 async def mark_warehouse_check(
-    check_id: PathId, data: CheckMarks, checks: ServiceDep, version: IfMatchDep, response: Response
+    check_id: PathId, data: CheckMarks, checks: WarehouseCheckDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
     """Marks per position: set aside in the warehouse or in the shop, arrived yesterday, missing.
     Arrivals are recorded in the requisition book; an invoice with every position there is picked
@@ -122,7 +125,7 @@ async def mark_warehouse_check(
 
 @router.post("/{check_id:int}/picked", dependencies=WORK)  # no 409: in any state, after the check too
 async def warehouse_check_picked(
-    check_id: PathId, data: CheckPicked, checks: ServiceDep, version: IfMatchDep, response: Response
+    check_id: PathId, data: CheckPicked, checks: WarehouseCheckDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
     """The keeper's «собрано» for an invoice left on the sheet: it is picked, the manager is told."""
     return _one(await checks.picked(check_id, data.order_id, version), response)
@@ -130,7 +133,7 @@ async def warehouse_check_picked(
 
 @router.post("/{check_id:int}/complete", responses=problems(409), dependencies=WORK)
 async def complete_warehouse_check(
-    check_id: PathId, checks: ServiceDep, version: IfMatchDep, response: Response
+    check_id: PathId, checks: WarehouseCheckDep, version: IfMatchDep, response: Response
 ) -> WarehouseCheckRead:
     """The check is done (every position has a mark)."""
     return _one(await checks.complete(check_id, version), response)
@@ -138,8 +141,8 @@ async def complete_warehouse_check(
 
 @router.get("/{check_id:int}/history", dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))])
 async def warehouse_check_history(
-    check_id: PathId, checks: ServiceDep, uow: UowDep, page: PageDep
+    check_id: PathId, checks: WarehouseCheckDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every step of the sheet."""
     await checks.get(check_id)
-    return await history_page(uow, "warehouse_check", check_id, page)
+    return await history_page(events, "warehouse_check", check_id, page)

@@ -19,6 +19,20 @@ from app.services.orders.intake import AmoCrmIntake
 router = api_router(prefix="/webhooks", tags=["webhooks"])
 
 
+async def amocrm_intake(uow: UowDep, settings: SettingsDep) -> AmoCrmIntake:
+    return AmoCrmIntake(uow, settings.amocrm, settings.webhooks)
+
+
+AmoCrmIntakeDep = Annotated[AmoCrmIntake, Depends(amocrm_intake)]
+
+
+async def inbound_chat_service(uow: UowDep, settings: SettingsDep, erp: ErpDep) -> InboundChatService:
+    return InboundChatService(uow, settings, erp)
+
+
+InboundChatDep = Annotated[InboundChatService, Depends(inbound_chat_service)]
+
+
 def _address(request: Request) -> str:
     """Where the delivery came from (behind a trusted proxy, what it forwarded)."""
     return address_key(request.client.host if request.client else None)
@@ -44,8 +58,7 @@ def _address(request: Request) -> str:
 )
 async def amocrm_webhook(
     request: Request,
-    uow: UowDep,
-    settings: SettingsDep,
+    intake: AmoCrmIntakeDep,
     # One path segment, as the route matches it: a secret that is empty or holds a slash names no
     # route at all (404 before this operation), so the schema says what can reach it.
     token: Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^/]+$")],
@@ -56,9 +69,7 @@ async def amocrm_webhook(
     only the beginning of its body; an address with too many refused lately gets 429 (Retry-After)
     and nothing is kept."""
     body = await request.body()
-    verdict = await AmoCrmIntake(uow, settings.amocrm, settings.webhooks).receive(
-        token, body, request.headers.get("content-type"), _address(request)
-    )
+    verdict = await intake.receive(token, body, request.headers.get("content-type"), _address(request))
     if verdict.rejected is not None:
         # Returned, not raised: the rejected delivery is kept (the unit of work commits it).
         errors = (
@@ -100,9 +111,7 @@ async def amocrm_webhook(
 )
 async def telegram_webhook(
     request: Request,
-    uow: UowDep,
-    erp: ErpDep,
-    settings: SettingsDep,
+    inbound_chat: InboundChatDep,
     secret: Annotated[
         str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token", max_length=256, include_in_schema=False)
     ] = None,
@@ -114,9 +123,7 @@ async def telegram_webhook(
     A refused update (wrong secret, not an Update) keeps only the beginning of its body; an address
     with too many refused lately gets 429 (Retry-After) and nothing is kept."""
     body = await request.body()
-    verdict = await InboundChatService(uow, settings, erp).receive(
-        secret, body, request.headers.get("content-type"), _address(request)
-    )
+    verdict = await inbound_chat.receive(secret, body, request.headers.get("content-type"), _address(request))
     if verdict.rejected is not None:
         errors = (
             [{"field": "body", "reason": verdict.rejected, "code": "malformed"}]

@@ -3,13 +3,16 @@ debt × rate × days / days in the year, each period rounded half-up to the kope
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from app.core.calendar import BusinessCalendar
 from app.core.errors import FieldError
+from app.schemas.penalties import PenaltyCalculate
 from app.services.receivables.penalty.calculator import (
     Method,
     Payment,
@@ -238,6 +241,7 @@ def test_contractual_penalty_under_its_cap_and_the_moratorium() -> None:
             "payments",
         ),
         ({"cap_percent": D("10")}, "cap_percent"),
+        ({"rate_per_day_percent": D("0.1")}, "rate_per_day_percent"),
         ({"method": Method.CONTRACTUAL}, "rate_per_day_percent"),
         ({"method": Method.CONTRACTUAL, "rate_per_day_percent": D("1.5")}, "rate_per_day_percent"),
         (
@@ -257,6 +261,30 @@ def test_bad_requests_name_the_field(changes: dict[str, object], field: str) -> 
     with pytest.raises(FieldError) as caught:
         calculate(request, CAL, RATES)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"principal": "0"}, "principal"),
+        ({"principal": "-5"}, "principal"),
+        ({"principal": "10.001"}, "principal"),
+        ({"due_date": "2024-02-30"}, "due_date"),
+        ({"method": "penalty"}, "method"),
+        ({"payments": [{"date": "2024-03-05", "amount": "0"}]}, "payments.0.amount"),
+        ({"method": "contractual", "rate_per_day_percent": "2"}, "rate_per_day_percent"),
+        ({"method": "contractual", "rate_per_day_percent": "0.1", "cap_percent": "0"}, "cap_percent"),
+        ({"method": "contractual", "rate_per_day_percent": "0.1", "cap_percent": "150"}, "cap_percent"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_the_request_bounds_name_the_field(changes: dict[str, object], field: str) -> None:
+    """The API's request schema refuses what is out of its bounds before any rule runs (the API
+    answers 422 naming the field, tests/api/test_penalties.py)."""
+    body = {"method": "key_rate", "principal": "100000", "due_date": "2024-03-01", "until": "2024-04-01"}
+    with pytest.raises(ValidationError) as caught:
+        PenaltyCalculate.model_validate_json(json.dumps(body | changes))
+    assert [".".join(str(part) for part in error["loc"]) for error in caught.value.errors()] == [field]
 
 
 def test_a_date_before_the_first_known_rate_is_refused_not_guessed() -> None:
