@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Date, Integer, Select, bindparam, func, or
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.core.db import flushed_connection
 from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client
 from app.models.deliveries import Delivery
@@ -430,7 +431,9 @@ class OrderService:
         query instead of loading the client card first."""
         today = self.uow.calendar.local_date(self.uow.clock.now())
         query = Scope(self.uow).clients(_CLIENT_WITH_CREDIT) if scoped else _CLIENT_WITH_CREDIT
-        row = (await self.uow.session.execute(query, {"client_id": client_id, "today": today})).first()
+        # Columns, no entity: a Core query on the session's connection, not through the ORM.
+        connection = await flushed_connection(self.uow.session)
+        row = (await connection.execute(query, {"client_id": client_id, "today": today})).first()
         if row is None:
             return None
         manager_id, assistant_id, credit_limit, owed, overdue_since = row
