@@ -12,7 +12,13 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, event, exc, insert, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -247,6 +253,16 @@ def _insert_of(cls: type[Base]) -> _Insert:
     return found
 
 
+async def flushed_connection(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, in its transaction, with what is pending in the session flushed
+    first, as before a query: for a hot path's Core statement, which goes to the database without
+    the session's ORM execution (its compile state, its result loading, its autoflush call). A
+    clean session, the usual case there, is not asked to flush at all."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return await session.connection()
+
+
 async def insert_persistent(
     session: AsyncSession, cls: type[T], rows: list[dict[str, Any]], *, attach: bool = True
 ) -> list[T]:
@@ -268,8 +284,7 @@ async def insert_persistent(
     if missing := plan.required - rows[0].keys():
         raise ValueError(f"{cls.__name__}: no value for {', '.join(sorted(missing))}")
     full = [{**plan.defaults, **{k: make() for k, make in plan.factories}, **row} for row in rows]
-    await session.flush()  # what is pending goes first: the rows may refer to it
-    connection = await session.connection()
+    connection = await flushed_connection(session)  # what is pending goes first: rows may refer to it
     idents = (await connection.execute(plan.statement, full)).scalars().all()
     new = inspect(cls).class_manager.new_instance
     objects: list[T] = []

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Date, Integer, Select, bindparam, func, or
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.core.db import flushed_connection
 from app.core.errors import Conflict, FieldError, NotFound
 from app.models.clients import Client
 from app.models.deliveries import Delivery
@@ -421,13 +422,18 @@ class OrderService:
         """The problems of a new order whose lines are complete: its credit hold, if any."""
         return cls._problems([], {}, credit)
 
-    async def _client_with_credit(self, client_id: int) -> tuple[ClientPeople, str | None] | None:
+    async def _client_with_credit(
+        self, client_id: int, *, scoped: bool = False
+    ) -> tuple[ClientPeople, str | None] | None:
         """The client's manager and assistant and, in the same query, why its credit stops a new
-        order: an overdue debt, or a debt at or over its approved limit (None when nothing does)."""
+        order: an overdue debt, or a debt at or over its approved limit (None when nothing does).
+        ``scoped``: None also for a client the caller may not see (``Scope.clients``), in the same
+        query instead of loading the client card first."""
         today = self.uow.calendar.local_date(self.uow.clock.now())
-        row = (
-            await self.uow.session.execute(_CLIENT_WITH_CREDIT, {"client_id": client_id, "today": today})
-        ).first()
+        query = Scope(self.uow).clients(_CLIENT_WITH_CREDIT) if scoped else _CLIENT_WITH_CREDIT
+        # Columns, no entity: a Core query on the session's connection, not through the ORM.
+        connection = await flushed_connection(self.uow.session)
+        row = (await connection.execute(query, {"client_id": client_id, "today": today})).first()
         if row is None:
             return None
         manager_id, assistant_id, credit_limit, owed, overdue_since = row
@@ -446,8 +452,8 @@ class OrderService:
     async def _check_people(self, data: OrderCreate) -> tuple[ClientPeople | None, str | None]:
         client, credit = None, None
         if data.client_id is not None:
-            await Scope(self.uow).client(data.client_id)  # 404 for a client the caller may not see
-            found = await self._client_with_credit(data.client_id)
+            # 404 for a client that does not exist or that the caller may not see, alike.
+            found = await self._client_with_credit(data.client_id, scoped=True)
             if found is None:
                 raise NotFound("client", data.client_id)
             client, credit = found
