@@ -1,6 +1,8 @@
 """«Справочник» and «Администрирование» in the browser, as the system's administrator: the directory
-of people, a useful link added and the glossary; an employee's chat handle changed, the departments,
-and a personal API token issued (its secret shown once, then working) and revoked."""
+of people, a useful link added and the glossary; a department added and renamed, an employee added
+to it with a password made up for them (shown once), another's chat handle changed and then
+deactivated, and a personal API token issued (its secret shown once, then working) and revoked; then
+the new employee logs in with that password and sees the sections of their role only."""
 
 from __future__ import annotations
 
@@ -68,9 +70,63 @@ async def test_the_directory_and_administration(console_api: ConsoleApi, watched
     await page.get_by_role("dialog").get_by_role("button", name="Сохранить").click()
     await expect(employee).to_contain_text("@sokolova_ka")
     assert api.call("GET", f"/api/v1/employees/{newcomer['id']}", admin)["chat_handle"] == "sokolova_ka"
+
+    # A department added, then renamed over the version read.
     await page.get_by_role("tab", name="Отделы").click()
-    await expect(page.get_by_test_id("admin-departments")).to_contain_text("service")
+    departments = page.get_by_test_id("admin-departments")
+    await expect(departments).to_contain_text("service")
+    await page.get_by_label("Код").fill("embroidery")
+    await page.get_by_label("Название").fill("Вышивка")
+    await page.get_by_role("button", name="Добавить отдел").click()
+    await expect(departments.locator("tr", has_text="embroidery")).to_contain_text("Вышивка")
+    await page.get_by_role("button", name="Переименовать: Вышивка").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("Название").fill("Вышивальный цех")
+    await dialog.get_by_role("button", name="Сохранить").click()
+    await expect(dialog).to_be_hidden()
+    await expect(departments.locator("tr", has_text="embroidery")).to_contain_text("Вышивальный цех")
+    embroidery = next(
+        d for d in api.call("GET", "/api/v1/departments", admin)["items"] if d["code"] == "embroidery"
+    )
+    assert (embroidery["name"], embroidery["version"]) == ("Вышивальный цех", 2)
     await watched.assert_screen()
+
+    # An employee added to it, with a password made up for them and shown once.
+    await page.get_by_role("tab", name="Сотрудники и роли").click()
+    await page.get_by_role("button", name="Добавить сотрудника").click()
+    dialog = page.get_by_role("dialog", name="Новый сотрудник")
+    await dialog.get_by_label("ФИО").fill("Лаптев Игорь Сергеевич")
+    await expect(dialog.get_by_label("Инициалы")).to_have_value("ЛИС")
+    await dialog.get_by_label("E-mail").fill("laptev.is@example.com")
+    await dialog.get_by_label("Должность").fill("Специалист по снабжению")
+    await dialog.get_by_label("Отдел").click()
+    await page.get_by_role("option", name="Вышивальный цех").click()
+    await dialog.get_by_label("Роли").click(force=True)  # the pills box over it opens the list
+    await page.get_by_role("option", name="Снабжение").click()
+    await dialog.get_by_label("Ник в чате").fill("@laptev_is")
+    await dialog.get_by_role("button", name="Придумать").click()
+    password = await dialog.get_by_label("Пароль для входа").input_value()
+    assert len(password) == 12
+    await dialog.get_by_role("button", name="Добавить", exact=True).click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_test_id("employee-password").locator("code")).to_have_text(password)
+    laptev = next(
+        e for e in api.call("GET", "/api/v1/employees", admin, params={"q": "Лаптев"})["items"]
+        if e["email"] == "laptev.is@example.com"
+    )  # fmt: skip
+    made = (laptev["initials"], laptev["department_id"], laptev["roles"], laptev["chat_handle"])
+    assert made == ("ЛИС", embroidery["id"], ["supply"], "laptev_is")
+    row = page.get_by_test_id("admin-employees").locator(f'tr[data-employee="{laptev["id"]}"]')
+    for shown in ("Лаптев Игорь Сергеевич", "Вышивальный цех", "Снабжение", "@laptev_is"):
+        await expect(row).to_contain_text(shown)
+    await watched.assert_screen()
+
+    # The other newcomer deactivated: the row says so, the API too.
+    await employee.get_by_role("button", name="Изменить: Соколова Ксения Андреевна").click()
+    await page.get_by_role("dialog").get_by_label("Работает").uncheck()
+    await page.get_by_role("dialog").get_by_role("button", name="Сохранить").click()
+    await expect(employee).to_contain_text("не работает")
+    assert api.call("GET", f"/api/v1/employees/{newcomer['id']}", admin)["is_active"] is False
 
     # A personal token: its secret shown once and working, then revoked.
     await page.get_by_role("tab", name="Мои API-токены").click()
@@ -88,4 +144,19 @@ async def test_the_directory_and_administration(console_api: ConsoleApi, watched
     async with httpx.AsyncClient(base_url=api.url, timeout=10) as http:
         revoked = await http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
     assert revoked.status_code == 401
+
+    # The new employee logs in with the password handed over and sees supply's sections only.
+    await page.get_by_role("button", name="Выйти").click()
+    await page.get_by_label("E-mail").fill("laptev.is@example.com")
+    await page.get_by_label("Пароль").fill(password)
+    await page.get_by_role("button", name="Войти").click()
+    await expect(page.get_by_test_id("me")).to_contain_text("Лаптев Игорь Сергеевич")
+    for section in ("today", "requisitions", "specs", "proposals", "supply", "directory", "admin"):
+        await expect(page.get_by_test_id(f"nav-{section}")).to_be_visible()
+    for section in ("orders", "clients", "warehouse", "reports", "statistics", "receivables"):
+        await expect(page.get_by_test_id(f"nav-{section}")).to_have_count(0)
+    await page.get_by_test_id("nav-admin").click()
+    await expect(page.get_by_role("tab", name="Мои API-токены")).to_be_visible()
+    await expect(page.get_by_role("tab")).to_have_count(1)
+    await watched.assert_screen()
     watched.assert_clean()

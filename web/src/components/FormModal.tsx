@@ -3,7 +3,9 @@ import type { ReactNode } from "react";
 
 /**
  * A dialog holding one form: its fields, then «Отмена» and «Сохранить» (Enter submits);
- * `aside` sits at the footer's other end (a «Удалить», say).
+ * `aside` sits at the footer's other end (a «Удалить», say). `submitLabel` names the step where
+ * «Сохранить» would not («Перенести», «Создать ТЗ»), `danger` paints it red, `size` widens a
+ * dialog whose form is a table.
  */
 export function FormModal({
   title,
@@ -11,6 +13,9 @@ export function FormModal({
   onSubmit,
   saving,
   aside,
+  submitLabel = "Сохранить",
+  danger = false,
+  size,
   children,
 }: {
   title: string;
@@ -18,10 +23,13 @@ export function FormModal({
   onSubmit: () => void;
   saving: boolean;
   aside?: ReactNode;
+  submitLabel?: string;
+  danger?: boolean;
+  size?: string;
   children: ReactNode;
 }) {
   return (
-    <Modal opened onClose={onClose} title={title}>
+    <Modal opened onClose={onClose} title={title} size={size}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -36,8 +44,8 @@ export function FormModal({
               <Button variant="default" onClick={onClose}>
                 Отмена
               </Button>
-              <Button type="submit" loading={saving}>
-                Сохранить
+              <Button type="submit" color={danger ? "red" : undefined} loading={saving}>
+                {submitLabel}
               </Button>
             </Group>
           </Group>

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Loader, MultiSelect, NumberInput, Select, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Code, Group, Loader, NumberInput, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
@@ -10,11 +10,11 @@ import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
 import { FormModal } from "../../components/FormModal";
 import { useDepartments } from "./departments";
+import { EmployeeModal, type Handover, HandoverNotice, NewEmployeeModal, ShownOnce } from "./EmployeeDialogs";
 import { ROLE } from "./labels";
 
 type Employee = components["schemas"]["EmployeeRead"];
 type Department = components["schemas"]["DepartmentRead"];
-type Role = components["schemas"]["Role"];
 
 /** «Администрирование»: employees with their roles and chat handles, departments (admin); one's own API tokens. */
 export function AdminPage() {
@@ -52,10 +52,19 @@ function Employees() {
     queryKey: ["employees", "admin"],
     queryFn: async ({ signal }) => unwrap(await api.GET("/api/v1/employees", { params: { query: { limit: 200 } }, signal })),
   });
-  const [editing, setEditing] = useState<Employee | null>(null);
+  const [editing, setEditing] = useState<Employee | "new" | null>(null);
+  const [handover, setHandover] = useState<Handover | null>(null);
   if (employees.isPending) return <Loader size="sm" aria-label="Загрузка" />;
+  const saved = (made: Handover | null) => {
+    setEditing(null);
+    setHandover(made);
+  };
   return (
-    <>
+    <Stack gap="sm">
+      <Group>
+        <Button onClick={() => setEditing("new")}>Добавить сотрудника</Button>
+      </Group>
+      {handover ? <HandoverNotice handover={handover} onClose={() => setHandover(null)} /> : null}
       <Table striped withTableBorder fz="sm" data-testid="admin-employees">
         <Table.Thead>
           <Table.Tr>
@@ -96,63 +105,12 @@ function Employees() {
           ))}
         </Table.Tbody>
       </Table>
-      {editing ? <EmployeeModal employee={editing} departments={departments.data?.items ?? []} onClose={() => setEditing(null)} /> : null}
-    </>
-  );
-}
-
-function EmployeeModal({ employee, departments, onClose }: { employee: Employee; departments: Department[]; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const onProblem = useProblemHandler();
-  const [form, setForm] = useState({
-    position: employee.position,
-    department_id: String(employee.department_id),
-    roles: employee.roles as string[],
-    chat_handle: employee.chat_handle ?? "",
-    phone: employee.phone ?? "",
-    is_active: employee.is_active,
-  });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const save = useMutation({
-    mutationFn: async () =>
-      unwrap(
-        await api.PATCH("/api/v1/employees/{employee_id}", {
-          params: { path: { employee_id: employee.id }, header: ifMatch(employee.version) },
-          body: {
-            position: form.position,
-            department_id: Number(form.department_id),
-            roles: form.roles as Role[],
-            chat_handle: form.chat_handle.trim().replace(/^@/, "") || null,
-            phone: form.phone.trim() || null,
-            is_active: form.is_active,
-          },
-        }),
-      ),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["employees"] });
-      onClose();
-    },
-    onError: (error) => onProblem(error, setErrors, ["position", "department_id", "roles", "chat_handle", "phone", "is_active"]),
-  });
-  return (
-    <FormModal
-      title={employee.full_name}
-      onClose={onClose}
-      onSubmit={() => {
-        setErrors({});
-        save.mutate();
-      }}
-      saving={save.isPending}
-    >
-          <TextInput label="Должность" required value={form.position} error={errors.position} onChange={(e) => setForm({ ...form, position: e.currentTarget.value })} />
-          <Select label="Отдел" value={form.department_id} allowDeselect={false} error={errors.department_id}
-            data={departments.map((d) => ({ value: String(d.id), label: d.name }))} onChange={(v) => v && setForm({ ...form, department_id: v })} />
-          <MultiSelect label="Роли" value={form.roles} error={errors.roles}
-            data={(Object.keys(ROLE) as Role[]).map((r) => ({ value: r, label: ROLE[r] }))} onChange={(v) => setForm({ ...form, roles: v })} />
-          <TextInput label="Ник в чате" value={form.chat_handle} error={errors.chat_handle} onChange={(e) => setForm({ ...form, chat_handle: e.currentTarget.value })} data-autofocus />
-          <TextInput label="Телефон" value={form.phone} error={errors.phone} onChange={(e) => setForm({ ...form, phone: e.currentTarget.value })} />
-          <Checkbox label="Работает (снятие отзывает все его токены)" checked={form.is_active} onChange={(e) => setForm({ ...form, is_active: e.currentTarget.checked })} />
-    </FormModal>
+      {editing === "new" ? (
+        <NewEmployeeModal departments={departments.data?.items ?? []} onClose={() => setEditing(null)} onSaved={saved} />
+      ) : editing ? (
+        <EmployeeModal employee={editing} departments={departments.data?.items ?? []} onClose={() => setEditing(null)} onSaved={saved} />
+      ) : null}
+    </Stack>
   );
 }
 
@@ -163,6 +121,7 @@ function Departments() {
   const [key, setKey] = useState(newIdempotencyKey);
   const [form, setForm] = useState({ code: "", name: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [renaming, setRenaming] = useState<Department | null>(null);
   const add = useMutation({
     mutationFn: async () =>
       unwrap(await api.POST("/api/v1/departments", { params: { header: { "Idempotency-Key": key } }, body: form })),
@@ -183,10 +142,16 @@ function Departments() {
                 <Code>{d.code}</Code>
               </Table.Td>
               <Table.Td>{d.name}</Table.Td>
+              <Table.Td w={150}>
+                <Button size="compact-xs" variant="subtle" onClick={() => setRenaming(d)} aria-label={`Переименовать: ${d.name}`}>
+                  Переименовать
+                </Button>
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
+      {renaming ? <RenameDepartmentModal department={renaming} onClose={() => setRenaming(null)} /> : null}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -203,6 +168,38 @@ function Departments() {
         </Group>
       </form>
     </Stack>
+  );
+}
+
+/** A department's name changed over the version read (its code, which others may rely on, stays). */
+function RenameDepartmentModal({ department, onClose }: { department: Department; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const onProblem = useProblemHandler();
+  const [name, setName] = useState(department.name);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const rename = useMutation({
+    mutationFn: async () =>
+      unwrap(
+        await api.PATCH("/api/v1/departments/{department_id}", {
+          params: { path: { department_id: department.id }, header: ifMatch(department.version) },
+          body: { name },
+        }),
+      ),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["departments"] });
+      onClose();
+    },
+    onError: (error) => onProblem(error, setErrors, ["name"]),
+  });
+  return (
+    <FormModal title={`Отдел «${department.code}»`} onClose={onClose} saving={rename.isPending}
+      onSubmit={() => {
+        setErrors({});
+        rename.mutate();
+      }}
+    >
+      <TextInput label="Название" required value={name} error={errors.name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus />
+    </FormModal>
   );
 }
 
@@ -266,16 +263,7 @@ function Tokens() {
       </form>
       {secret ? (
         <Alert color="green" title="Токен выпущен: скопируйте его сейчас, больше он не будет показан" data-testid="token-secret">
-          <Group gap="xs" wrap="nowrap">
-            <Code style={{ wordBreak: "break-all" }}>{secret}</Code>
-            <CopyButton value={secret}>
-              {({ copied, copy }) => (
-                <Button size="compact-xs" variant="light" onClick={copy}>
-                  {copied ? "Скопировано" : "Копировать"}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
+          <ShownOnce secret={secret} />
         </Alert>
       ) : null}
       <Table striped withTableBorder fz="sm" data-testid="tokens">

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Loader, Modal, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Loader, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
@@ -6,6 +6,7 @@ import { useState } from "react";
 import { api, ifMatch } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
+import { FormModal } from "../../components/FormModal";
 import { formatDate, toZonedInput } from "../../lib/format";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
@@ -238,34 +239,22 @@ function ExpectedModal(props: {
 }) {
   const [value, setValue] = useState(props.line.expected_on ?? toZonedInput(new Date()).slice(0, 10));
   return (
-    <Modal opened onClose={props.onClose} title={`Дата поставки: ${props.line.name}`}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          props.onSubmit(value);
-        }}
-      >
-        <Stack>
-          <TextInput
-            type="date"
-            label="Ожидаемая дата"
-            required
-            value={value}
-            error={props.error}
-            onChange={(e) => setValue(e.currentTarget.value)}
-            data-autofocus
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={props.busy}>
-              Сохранить
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={`Дата поставки: ${props.line.name}`}
+      onClose={props.onClose}
+      onSubmit={() => props.onSubmit(value)}
+      saving={props.busy}
+    >
+      <TextInput
+        type="date"
+        label="Ожидаемая дата"
+        required
+        value={value}
+        error={props.error}
+        onChange={(e) => setValue(e.currentTarget.value)}
+        data-autofocus
+      />
+    </FormModal>
   );
 }
 
@@ -278,32 +267,22 @@ function CancelModal(props: {
 }) {
   const [comment, setComment] = useState("");
   return (
-    <Modal opened onClose={props.onClose} title={`Не можем обеспечить: ${props.line.name}`}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          props.onSubmit(comment);
-        }}
-      >
-        <Stack>
-          <Textarea
-            label="Причина"
-            required
-            value={comment}
-            error={props.error}
-            onChange={(e) => setComment(e.currentTarget.value)}
-            data-autofocus
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" color="red" loading={props.busy}>
-              Подтвердить
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={`Не можем обеспечить: ${props.line.name}`}
+      onClose={props.onClose}
+      onSubmit={() => props.onSubmit(comment)}
+      saving={props.busy}
+      submitLabel="Подтвердить"
+      danger
+    >
+      <Textarea
+        label="Причина"
+        required
+        value={comment}
+        error={props.error}
+        onChange={(e) => setComment(e.currentTarget.value)}
+        data-autofocus
+      />
+    </FormModal>
   );
 }

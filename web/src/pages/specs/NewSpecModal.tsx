@@ -1,4 +1,4 @@
-import { Button, Group, Modal, NumberInput, SegmentedControl, Select, Stack, Text, Textarea } from "@mantine/core";
+import { Group, NumberInput, SegmentedControl, Select, Text, Textarea } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
@@ -7,6 +7,7 @@ import { useState } from "react";
 import { api, ifMatch, newIdempotencyKey } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
+import { FormModal } from "../../components/FormModal";
 import { DayInput } from "../../components/WhenInput";
 import { useProblemHandler } from "../../lib/problems";
 import { detailsOf, draftOf, emptyDraft, type Draft, type Kind } from "./drafts";
@@ -96,54 +97,46 @@ export function NewSpecModal({ onClose }: { onClose: () => void }) {
   });
 
   return (
-    <Modal opened onClose={onClose} title="Новое ТЗ в швейный цех" size="95%">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setErrors({});
-          create.mutate();
-        }}
-      >
-        <Stack>
-          <Group grow align="flex-start">
-            <NumberInput label="Заявка №" required min={1} allowDecimal={false} allowNegative={false} value={orderId}
-              onChange={setOrderId} error={errors.order_id} data-autofocus />
-            <Select label="Как пришло" required data={Object.entries(RECEIVED_VIA).map(([value, label]) => ({ value, label }))}
-              value={via} onChange={(v) => setVia(v as typeof via)} error={errors.received_via} />
-            <DayInput label="Срок (по желанию менеджера)" value={dueOn} onChange={setDueOn} error={errors.due_on} />
-          </Group>
-          <div>
-            <Text size="sm" fw={500} mb={4}>
-              Вид ТЗ
-            </Text>
-            <SegmentedControl
-              aria-label="Вид ТЗ"
-              data={Object.entries(SPEC_KIND).map(([value, label]) => ({ value, label }))}
-              value={draft.kind}
-              onChange={(kind) => {
-                setErrors({});
-                setDraft(emptyDraft(kind as Kind));
-              }}
-            />
-          </div>
-          <DetailsForm draft={draft} onChange={setDraft} errors={errors} />
-          {draft.kind === "logo" ? (
-            <LogoFilePicker file={logo} onFile={setLogo} error={errors.file}
-              onReject={() => setErrors((e) => ({ ...e, file: "Нужен PDF, SVG, EPS или картинка до 20 МБ" }))} />
-          ) : null}
-          <Textarea label="Комментарий" autosize minRows={1} value={comment} onChange={(e) => setComment(e.currentTarget.value)}
-            error={errors.comment} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Создать ТЗ
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title="Новое ТЗ в швейный цех"
+      size="95%"
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        create.mutate();
+      }}
+      saving={create.isPending}
+      submitLabel="Создать ТЗ"
+    >
+      <Group grow align="flex-start">
+        <NumberInput label="Заявка №" required min={1} allowDecimal={false} allowNegative={false} value={orderId}
+          onChange={setOrderId} error={errors.order_id} data-autofocus />
+        <Select label="Как пришло" required data={Object.entries(RECEIVED_VIA).map(([value, label]) => ({ value, label }))}
+          value={via} onChange={(v) => setVia(v as typeof via)} error={errors.received_via} />
+        <DayInput label="Срок (по желанию менеджера)" value={dueOn} onChange={setDueOn} error={errors.due_on} />
+      </Group>
+      <div>
+        <Text size="sm" fw={500} mb={4}>
+          Вид ТЗ
+        </Text>
+        <SegmentedControl
+          aria-label="Вид ТЗ"
+          data={Object.entries(SPEC_KIND).map(([value, label]) => ({ value, label }))}
+          value={draft.kind}
+          onChange={(kind) => {
+            setErrors({});
+            setDraft(emptyDraft(kind as Kind));
+          }}
+        />
+      </div>
+      <DetailsForm draft={draft} onChange={setDraft} errors={errors} />
+      {draft.kind === "logo" ? (
+        <LogoFilePicker file={logo} onFile={setLogo} error={errors.file}
+          onReject={() => setErrors((e) => ({ ...e, file: "Нужен PDF, SVG, EPS или картинка до 20 МБ" }))} />
+      ) : null}
+      <Textarea label="Комментарий" autosize minRows={1} value={comment} onChange={(e) => setComment(e.currentTarget.value)}
+        error={errors.comment} />
+    </FormModal>
   );
 }
 
@@ -186,36 +179,28 @@ export function EditSpecModal({ spec, onClose }: { spec: Spec; onClose: () => vo
     },
   });
   return (
-    <Modal opened onClose={onClose} title={`ТЗ №${spec.id}: новая редакция`} size="95%">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setErrors({});
-          save.mutate();
-        }}
-      >
-        <Stack>
-          {spec.signature_current ? (
-            <Text size="sm" c="orange">
-              После изменения подпись снабжения снимается: новую редакцию нужно подписать снова.
-            </Text>
-          ) : null}
-          <DetailsForm draft={draft} onChange={setDraft} errors={errors} />
-          <Group grow align="flex-start">
-            <DayInput label="Срок" value={dueOn} onChange={setDueOn} error={errors.due_on} />
-            <Textarea label="Комментарий" autosize minRows={1} value={comment} onChange={(e) => setComment(e.currentTarget.value)}
-              error={errors.comment} />
-          </Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Сохранить редакцию
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={`ТЗ №${spec.id}: новая редакция`}
+      size="95%"
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        save.mutate();
+      }}
+      saving={save.isPending}
+      submitLabel="Сохранить редакцию"
+    >
+      {spec.signature_current ? (
+        <Text size="sm" c="orange">
+          После изменения подпись снабжения снимается: новую редакцию нужно подписать снова.
+        </Text>
+      ) : null}
+      <DetailsForm draft={draft} onChange={setDraft} errors={errors} />
+      <Group grow align="flex-start">
+        <DayInput label="Срок" value={dueOn} onChange={setDueOn} error={errors.due_on} />
+        <Textarea label="Комментарий" autosize minRows={1} value={comment} onChange={(e) => setComment(e.currentTarget.value)}
+          error={errors.comment} />
+      </Group>
+    </FormModal>
   );
 }

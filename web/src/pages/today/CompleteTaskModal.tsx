@@ -1,9 +1,10 @@
-import { Button, Group, Modal, SegmentedControl, Stack, Text, Textarea } from "@mantine/core";
+import { SegmentedControl, Text, Textarea } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { api, ifMatch, newIdempotencyKey } from "../../api/client";
 import { unwrap } from "../../api/problem";
+import { FormModal } from "../../components/FormModal";
 import { WhenInput } from "../../components/WhenInput";
 import { formatDateTime, fromZonedInput } from "../../lib/format";
 import { useMe } from "../../lib/me";
@@ -68,62 +69,53 @@ export function CompleteTaskModal({ task, onClose }: { task: Task; onClose: () =
   });
 
   return (
-    <Modal opened onClose={onClose} title={isCall ? "Итог звонка" : "Задача выполнена"} size="lg">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setErrors({});
-          complete.mutate();
-        }}
-      >
-        <Stack>
-          <Text fw={600}>{task.title}</Text>
-          {isCall ? (
-            <SegmentedControl
-              aria-label="Дозвонились?"
-              value={reached}
-              onChange={(v) => setReached(v === "no" ? "no" : "yes")}
-              data={[
-                { value: "yes", label: "Дозвонились" },
-                { value: "no", label: "Не дозвонились" },
-              ]}
-            />
-          ) : null}
-          <Textarea
-            label="Результат"
-            autosize
-            minRows={2}
-            value={result}
-            onChange={(e) => setResult(e.currentTarget.value)}
-            error={errors.result}
-            data-autofocus
-          />
-          <Textarea
-            label="Следующий шаг"
-            autosize
-            minRows={1}
-            value={nextStep}
-            onChange={(e) => setNextStep(e.currentTarget.value)}
-            error={errors.next_step}
-          />
-          {isFeedback && reached === "no" ? (
-            <Text size="sm" c="dimmed" data-testid="next-feedback-call">
-              Следующий звонок обратной связи будет поставлен на следующий рабочий день.
-            </Text>
-          ) : null}
-          {isCall && !isFeedback ? (
-            <WhenInput label="Следующий звонок" value={nextCall} onChange={setNextCall} error={errors.due_at} testId="next-call" />
-          ) : null}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={complete.isPending}>
-              Сохранить
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={isCall ? "Итог звонка" : "Задача выполнена"}
+      size="lg"
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        complete.mutate();
+      }}
+      saving={complete.isPending}
+    >
+      <Text fw={600}>{task.title}</Text>
+      {isCall ? (
+        <SegmentedControl
+          aria-label="Дозвонились?"
+          value={reached}
+          onChange={(v) => setReached(v === "no" ? "no" : "yes")}
+          data={[
+            { value: "yes", label: "Дозвонились" },
+            { value: "no", label: "Не дозвонились" },
+          ]}
+        />
+      ) : null}
+      <Textarea
+        label="Результат"
+        autosize
+        minRows={2}
+        value={result}
+        onChange={(e) => setResult(e.currentTarget.value)}
+        error={errors.result}
+        data-autofocus
+      />
+      <Textarea
+        label="Следующий шаг"
+        autosize
+        minRows={1}
+        value={nextStep}
+        onChange={(e) => setNextStep(e.currentTarget.value)}
+        error={errors.next_step}
+      />
+      {isFeedback && reached === "no" ? (
+        <Text size="sm" c="dimmed" data-testid="next-feedback-call">
+          Следующий звонок обратной связи будет поставлен на следующий рабочий день.
+        </Text>
+      ) : null}
+      {isCall && !isFeedback ? (
+        <WhenInput label="Следующий звонок" value={nextCall} onChange={setNextCall} error={errors.due_at} testId="next-call" />
+      ) : null}
+    </FormModal>
   );
 }

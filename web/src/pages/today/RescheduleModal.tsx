@@ -1,9 +1,10 @@
-import { Button, Group, Modal, Stack, Text } from "@mantine/core";
+import { Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { api, ifMatch } from "../../api/client";
 import { unwrap } from "../../api/problem";
+import { FormModal } from "../../components/FormModal";
 import { WhenInput } from "../../components/WhenInput";
 import { fromZonedInput, toZonedInput } from "../../lib/format";
 import { useProblemHandler } from "../../lib/problems";
@@ -35,31 +36,22 @@ export function RescheduleModal({ task, onClose }: { task: Task; onClose: () => 
   });
 
   return (
-    <Modal opened onClose={onClose} title="Перенести задачу">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!when) {
-            setErrors({ due_at: "Укажите дату" });
-            return;
-          }
-          setErrors({});
-          move.mutate();
-        }}
-      >
-        <Stack>
-          <Text fw={600}>{task.title}</Text>
-          <WhenInput label="Новый срок" value={when} onChange={setWhen} error={errors.due_at} testId="due" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={move.isPending}>
-              Перенести
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title="Перенести задачу"
+      onClose={onClose}
+      onSubmit={() => {
+        if (!when) {
+          setErrors({ due_at: "Укажите дату" });
+          return;
+        }
+        setErrors({});
+        move.mutate();
+      }}
+      saving={move.isPending}
+      submitLabel="Перенести"
+    >
+      <Text fw={600}>{task.title}</Text>
+      <WhenInput label="Новый срок" value={when} onChange={setWhen} error={errors.due_at} testId="due" />
+    </FormModal>
   );
 }
