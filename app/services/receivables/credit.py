@@ -6,7 +6,6 @@ to 1C by the worker."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import time
 from decimal import Decimal
@@ -23,7 +22,7 @@ from app.services.directory.clients import ClientService
 from app.services.directory.employees import first_active_with_role
 from app.services.directory.onec_refusals import refused
 from app.services.directory.tasks import TaskService
-from app.services.kernel.common import ensure_version, storable
+from app.services.kernel.common import ensure_version
 from app.services.kernel.history import HistoryService, snapshot
 from app.services.kernel.jobs import JobKind
 from app.services.kernel.pagination import Page, newest_first
@@ -31,7 +30,7 @@ from app.services.kernel.permissions import management_roles
 from app.services.kernel.ports import Erp, Storage
 from app.services.kernel.state_machine import StateMachine
 from app.services.kernel.unit_of_work import UnitOfWork
-from app.services.media.files import check_document
+from app.services.kernel.uploads import keep_document
 from app.services.money.format import format_rub
 
 PUSH_JOB = JobKind("push_credit_terms", "credit-1c")
@@ -217,18 +216,16 @@ class CreditService:
         """A document for the dossier the department head and management read (the counterparty's
         card, the register extract, the statements), kept with the request."""
         request = await self.get(request_id)
-        checked = check_document(content, max_bytes)
-        digest = hashlib.sha256(content).hexdigest()
-        key = f"documents/credit/{request.id}/{digest}.{checked.extension}"
-        await storage.put(key, content, checked.content_type)
-        name = (filename or "").strip().replace("/", "_").replace("\\", "_")[:200]
+        kept = await keep_document(
+            storage, f"documents/credit/{request.id}", filename, content, max_bytes, kind.value
+        )
         row = CreditFile(
             request_id=request.id,
             kind=kind,
-            filename=storable(name) or f"{kind.value}.{checked.extension}",
-            content_type=checked.content_type,
-            size=len(content),
-            storage_key=key,
+            filename=kept.filename,
+            content_type=kept.content_type,
+            size=kept.size,
+            storage_key=kept.key,
             uploaded_by_id=self.uow.actor.id if self.uow.actor else None,
             created_at=self.uow.clock.now(),
         )
