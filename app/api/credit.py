@@ -5,25 +5,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, File, Form, Query, Response, UploadFile, status
 
 from app.api.actions import offered
 from app.api.deps import (
+    DOCUMENT_BODY,
+    STORED_FILE,
     HistoryDep,
     IfMatchDep,
     PageDep,
     PathId,
     QueryId,
+    SettingsDep,
+    StorageDep,
     UowDep,
     allow,
+    file_response,
     history_page,
     set_etag,
 )
 from app.api.routing import api_router
-from app.models.credit import CreditRequest, CreditRequestStatus
+from app.models.credit import CreditFileKind, CreditRequest, CreditRequestStatus
 from app.schemas.common import Page, problems
 from app.schemas.credit import (
     CreditDecision,
+    CreditFileRead,
     CreditRecommendation,
     CreditRequestCreate,
     CreditRequestRead,
@@ -160,3 +166,48 @@ async def credit_request_history(
     """Every step of the request."""
     await credit.get(request_id)
     return await history_page(events, "credit_request", request_id, page)
+
+
+@router.post(
+    "/{request_id:int}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(allow(Permission.CLIENTS_WRITE)), DOCUMENT_BODY],
+    operation_id="attach_credit_file",
+)
+async def attach_credit_file(
+    request_id: PathId,
+    kind: Annotated[CreditFileKind, Form()],
+    file: Annotated[UploadFile, File(description="PDF or a picture")],
+    credit: CreditDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> CreditFileRead:
+    """Add a document to the request's dossier: the counterparty's card from 1C, the register
+    extract, the accounting statements or another paper the lawyer and the head should read."""
+    limit = settings.storage.max_document_bytes
+    content = await file.read(limit + 1)
+    await file.close()
+    row = await credit.add_file(request_id, kind, file.filename, content, storage, limit)
+    return CreditFileRead.model_validate(row)
+
+
+@router.get("/{request_id:int}/attachments", dependencies=READ, operation_id="credit_files")
+async def credit_files(request_id: PathId, credit: CreditDep) -> Page[CreditFileRead]:
+    """The dossier's documents, oldest first (one page: a request has a few)."""
+    rows = await credit.files(request_id)
+    return Page(items=[CreditFileRead.model_validate(f) for f in rows], next_cursor=None)
+
+
+@router.get(
+    "/{request_id:int}/attachments/{file_id:int}",
+    response_class=Response,
+    responses=STORED_FILE,
+    dependencies=READ,
+    operation_id="credit_file",
+)
+async def credit_file(
+    request_id: PathId, file_id: PathId, credit: CreditDep, storage: StorageDep
+) -> Response:
+    """The document as it was uploaded."""
+    row, content = await credit.file_content(request_id, file_id, storage)
+    return file_response(content, row.content_type, row.filename)

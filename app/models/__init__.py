@@ -8,7 +8,7 @@ from app.models.collection import (
     CollectionFile,
     CollectionStep,
 )
-from app.models.credit import CreditRequest
+from app.models.credit import CreditFile, CreditRequest
 from app.models.deliveries import Delivery
 from app.models.directory import ApiToken, Department, Employee, EmployeeRole, Role
 from app.models.events import Event
@@ -46,6 +46,7 @@ __all__ = [
     "CollectionCaseInvoice",
     "CollectionFile",
     "CollectionStep",
+    "CreditFile",
     "CreditRequest",
     "DailyReport",
     "DebtAcknowledgement",

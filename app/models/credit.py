@@ -32,6 +32,13 @@ class Recommendation(StrEnum):
     REFUSE = "refuse"
 
 
+class CreditFileKind(StrEnum):
+    COUNTERPARTY_CARD = "counterparty_card"  # the counterparty's card from 1C
+    REGISTRY_EXTRACT = "registry_extract"  # the extract from the state register (ЕГРЮЛ/ЕГРИП)
+    FINANCIALS = "financials"  # the accounting statements
+    OTHER = "other"
+
+
 class CreditRequest(Versioned, Base):
     __tablename__ = "credit_requests"
     # The push of the approved terms to 1C does not move the version a person edits.
@@ -65,3 +72,19 @@ class CreditRequest(Versioned, Base):
     pushed_to_1c_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class CreditFile(Base):
+    """A document of the request's dossier: what the lawyer and the head read before they decide."""
+
+    __tablename__ = "credit_request_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("credit_requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[CreditFileKind] = mapped_column(str_enum(CreditFileKind))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(300))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]

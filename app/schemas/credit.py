@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.models.credit import CreditRequestStatus, Recommendation, Reliability
+from app.models.credit import CreditFileKind, CreditRequestStatus, Recommendation, Reliability
 from app.schemas.common import AllowedActions, Id, IsoDate, ReadModel, StrictModel, Timestamp
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -67,3 +67,17 @@ class CreditRequestRead(ReadModel):
     version: int
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class CreditFileRead(ReadModel):
+    id: int
+    request_id: int
+    kind: CreditFileKind = Field(
+        description="`counterparty_card` (the card from 1C), `registry_extract` (ЕГРЮЛ/ЕГРИП), "
+        "`financials` (the accounting statements), `other`"
+    )
+    filename: str
+    content_type: str
+    size: int
+    uploaded_by_id: int | None
+    created_at: Timestamp

@@ -16,6 +16,8 @@ from app.services.seed import inn10
 from app.worker.jobs import push_credit_terms, sweep
 from tests.support.helpers import problem
 
+DOSSIER_PDF = b"%PDF-1.4\n% the counterparty card\n%%EOF\n"
+
 
 async def test_credit_terms_from_request_to_1c(
     client: httpx.AsyncClient, app: Any, make_user: Any, job_ctx: Any, queue: Any
@@ -196,3 +198,61 @@ async def test_nobody_recommends_or_decides_their_own_credit_request(
         assert said["code"] == "own_request"
     after = (await client.get(url, headers=director.headers)).json()
     assert (after["status"], after["decided_by_id"]) == ("recommended", None)
+
+
+async def test_the_dossier_keeps_its_documents_with_the_request(
+    client: httpx.AsyncClient, make_user: Any
+) -> None:
+    """The manager adds the counterparty's card and the register extract to the request; the lawyer
+    and the head read and download them; a file that is no document changes nothing."""
+    head = await make_user(Role.HEAD)
+    manager = await make_user(Role.MANAGER)
+    lawyer = await make_user(Role.LAWYER, department="administration")
+    card = await client.post(
+        "/api/v1/clients",
+        headers=head.headers,
+        json={"name": "ООО «Досье»", "inn": inn10("352522255"), "kpp": "352501001", "manager_id": manager.id},
+    )
+    assert card.status_code == 201, card.text
+    ask = {"client_id": card.json()["id"], "deferment_days": 14, "justification": "Постоянный клиент"}
+    made = await client.post("/api/v1/credit-requests", headers=manager.headers, json=ask)
+    url = f"/api/v1/credit-requests/{made.json()['id']}"
+    version = made.json()["version"]
+
+    def upload(kind: str, name: str, content: bytes) -> Any:
+        return client.post(
+            f"{url}/attachments",
+            headers=manager.headers,
+            data={"kind": kind},
+            files={"file": (name, content, "application/pdf")},
+        )
+
+    problem(await upload("counterparty_card", "card.pdf", b"\x00\x01binary"), 422, "file")
+    problem(await upload("passport", "card.pdf", DOSSIER_PDF), 422, "kind")
+    problem(
+        await client.post(
+            f"{url}/attachments",
+            headers=lawyer.headers,
+            data={"kind": "other"},
+            files={"file": ("x.pdf", DOSSIER_PDF, "application/pdf")},
+        ),
+        403,
+    )
+    assert (await client.get(f"{url}/attachments", headers=lawyer.headers)).json()["items"] == []
+
+    first = await upload("counterparty_card", "Карточка контрагента.pdf", DOSSIER_PDF)
+    assert first.status_code == 201, first.text
+    assert (first.json()["filename"], first.json()["content_type"]) == (
+        "Карточка контрагента.pdf",
+        "application/pdf",
+    )
+    assert (await upload("registry_extract", "egrul.pdf", DOSSIER_PDF + b" ")).status_code == 201
+    files = (await client.get(f"{url}/attachments", headers=lawyer.headers)).json()["items"]
+    assert [f["kind"] for f in files] == ["counterparty_card", "registry_extract"]
+    download = await client.get(f"{url}/attachments/{files[0]['id']}", headers=head.headers)
+    assert (download.status_code, download.content) == (200, DOSSIER_PDF)
+    problem(await client.get(f"{url}/attachments/{files[0]['id'] + 1000}", headers=head.headers), 404)
+    # A document does not change the request the others are deciding on.
+    assert (await client.get(url, headers=head.headers)).json()["version"] == version
+    history = (await client.get(f"{url}/history", headers=head.headers)).json()["items"]
+    assert [e["action"] for e in history].count("file_added") == 2

@@ -32,6 +32,7 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
   { to: "/directory", label: "Справочник", testId: "nav-directory", shown: (p) => p.has("directory:read") },
   { to: "/admin", label: "Администрирование", testId: "nav-admin", shown: (p) => p.has("tokens:own") },
   { to: "/receivables", label: "Дебиторка", testId: "nav-receivables", shown: (p) => p.has("collection:read") },
+  { to: "/credit", label: "Отсрочка и лимиты", testId: "nav-credit", shown: (p) => p.has("clients:read") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

@@ -13,6 +13,7 @@ import { queryClient } from "./lib/queryClient";
 import { getToken } from "./lib/session";
 import { LoginPage } from "./pages/login/LoginPage";
 import { ordersQuery } from "./pages/orders/query";
+import { validateCreditSearch } from "./pages/credit/search";
 import { validateOrdersSearch } from "./pages/orders/search";
 import { Shell } from "./Shell";
 
@@ -207,12 +208,32 @@ const penaltyRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/penalty/PenaltyPage"), "PenaltyPage"),
 });
 
+// «Кредитные лимиты / отсрочка»: the requests (and a new one, `?new=<client>`), one request.
+const creditRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/credit",
+  validateSearch: validateCreditSearch,
+  component: lazyRouteComponent(() => import("./pages/credit/CreditRequestsPage"), "CreditRequestsPage"),
+});
+
+export const creditRequestRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/credit/$requestId",
+  params: {
+    parse: (p: { requestId: string }) => ({ requestId: Number(p.requestId) }),
+    stringify: (p: { requestId: number }) => ({ requestId: String(p.requestId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/credit/CreditRequestPage"), "CreditRequestPage"),
+});
+const creditRoutes = [creditRoute, creditRequestRoute];
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
     todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute,
     specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute, ...reportRoutes,
     receivablesRoute, caseRoute, penaltyRoute,
+    ...creditRoutes,
   ]),
 ]);
 

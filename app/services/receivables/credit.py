@@ -6,13 +6,14 @@ to 1C by the worker."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import time
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from app.core.errors import Forbidden, NotFound
-from app.models.credit import CreditRequest, CreditRequestStatus, Recommendation
+from app.models.credit import CreditFile, CreditFileKind, CreditRequest, CreditRequestStatus, Recommendation
 from app.models.directory import Role
 from app.models.tasks import TaskKind, TaskSubject
 from app.schemas.clients import CreditTerms
@@ -26,9 +27,10 @@ from app.services.kernel.history import HistoryService, snapshot
 from app.services.kernel.jobs import JobKind
 from app.services.kernel.pagination import Page, newest_first
 from app.services.kernel.permissions import management_roles
-from app.services.kernel.ports import Erp
+from app.services.kernel.ports import Erp, Storage
 from app.services.kernel.state_machine import StateMachine
 from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.kernel.uploads import keep_document
 from app.services.money.format import format_rub
 
 PUSH_JOB = JobKind("push_credit_terms", "credit-1c")
@@ -199,6 +201,53 @@ class CreditService:
         self._decide(request, data)
         await ACTIONS.take(request, "reject", self.history, {"comment": data.comment})
         return request
+
+    # --- the dossier ------------------------------------------------------------------------------
+
+    async def add_file(
+        self,
+        request_id: int,
+        kind: CreditFileKind,
+        filename: str | None,
+        content: bytes,
+        storage: Storage,
+        max_bytes: int,
+    ) -> CreditFile:
+        """A document for the dossier the department head and management read (the counterparty's
+        card, the register extract, the statements), kept with the request."""
+        request = await self.get(request_id)
+        kept = await keep_document(
+            storage, f"documents/credit/{request.id}", filename, content, max_bytes, kind.value
+        )
+        row = CreditFile(
+            request_id=request.id,
+            kind=kind,
+            filename=kept.filename,
+            content_type=kept.content_type,
+            size=kept.size,
+            storage_key=kept.key,
+            uploaded_by_id=self.uow.actor.id if self.uow.actor else None,
+            created_at=self.uow.clock.now(),
+        )
+        self.uow.session.add(row)
+        await self.uow.session.flush()
+        self.history.record("credit_request", request.id, "file_added", None, snapshot(row))
+        return row
+
+    async def files(self, request_id: int) -> Sequence[CreditFile]:
+        await self.get(request_id)
+        query = select(CreditFile).where(CreditFile.request_id == request_id).order_by(CreditFile.id)
+        return (await self.uow.session.scalars(query)).all()
+
+    async def file_content(self, request_id: int, file_id: int, storage: Storage) -> tuple[CreditFile, bytes]:
+        await self.get(request_id)
+        row = await self.uow.session.get(CreditFile, file_id)
+        if row is None or row.request_id != request_id:
+            raise NotFound("credit request file", file_id)
+        stored = await storage.get(row.storage_key)
+        if stored is None:
+            raise NotFound("credit request file", file_id)
+        return row, stored.content
 
     # --- 1C --------------------------------------------------------------------------------------
 

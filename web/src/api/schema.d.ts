@@ -953,6 +953,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit-requests/{request_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credit Files
+         * @description The dossier's documents, oldest first (one page: a request has a few).
+         */
+        get: operations["credit_files"];
+        put?: never;
+        /**
+         * Attach Credit File
+         * @description Add a document to the request's dossier: the counterparty's card from 1C, the register
+         *     extract, the accounting statements or another paper the lawyer and the head should read.
+         */
+        post: operations["attach_credit_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-requests/{request_id}/attachments/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credit File
+         * @description The document as it was uploaded.
+         */
+        get: operations["credit_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/delivery": {
         parameters: {
             query?: never;
@@ -4080,6 +4125,15 @@ export interface components {
              */
             file: string;
         };
+        /** Body_attach_credit_file */
+        Body_attach_credit_file: {
+            kind: components["schemas"]["CreditFileKind"];
+            /**
+             * File
+             * @description PDF or a picture
+             */
+            file: string;
+        };
         /** Body_attach_order_file */
         Body_attach_order_file: {
             /**
@@ -4756,6 +4810,33 @@ export interface components {
             effective_from?: string | null;
             /** Comment */
             comment: string;
+        };
+        /**
+         * CreditFileKind
+         * @enum {string}
+         */
+        CreditFileKind: "counterparty_card" | "registry_extract" | "financials" | "other";
+        /** CreditFileRead */
+        CreditFileRead: {
+            /** Id */
+            id: number;
+            /** Request Id */
+            request_id: number;
+            /** @description `counterparty_card` (the card from 1C), `registry_extract` (ЕГРЮЛ/ЕГРИП), `financials` (the accounting statements), `other` */
+            kind: components["schemas"]["CreditFileKind"];
+            /** Filename */
+            filename: string;
+            /** Content Type */
+            content_type: string;
+            /** Size */
+            size: number;
+            /** Uploaded By Id */
+            uploaded_by_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** CreditRecommendation */
         CreditRecommendation: {
@@ -6402,6 +6483,16 @@ export interface components {
         Page_CourtDocument_: {
             /** Items */
             items: components["schemas"]["CourtDocument"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** Page[CreditFileRead] */
+        Page_CreditFileRead_: {
+            /** Items */
+            items: components["schemas"]["CreditFileRead"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last
@@ -11693,6 +11784,206 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_EventRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credit_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CreditFileRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_credit_file: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first response (422 if the body differs, 409 while the first is still running). Kept 48 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_attach_credit_file"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditFileRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict (an Idempotency-Key still being processed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    credit_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+                file_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file as it was uploaded, with its own content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
                 };
             };
             /** @description Authentication required */

@@ -4,7 +4,6 @@ that update it."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -28,12 +27,12 @@ from app.models.invoices import Invoice, receivable
 from app.models.payments import Payment
 from app.models.tasks import TaskKind
 from app.services.directory.clients import ClientService
-from app.services.kernel.common import storable, touch
+from app.services.kernel.common import touch
 from app.services.kernel.history import snapshot
 from app.services.kernel.pagination import Page, newest_first
 from app.services.kernel.ports import Storage
 from app.services.kernel.unit_of_work import UnitOfWork
-from app.services.media.files import check_document
+from app.services.kernel.uploads import keep_document
 from app.services.receivables.collection import policy
 from app.services.receivables.collection.steps import escalation
 from app.services.receivables.collection.sweep import CollectionSweep
@@ -154,18 +153,16 @@ class CaseService:
         max_bytes: int,
     ) -> CollectionFile:
         case = await self.workflow.get(case_id)
-        checked = check_document(content, max_bytes)
-        digest = hashlib.sha256(content).hexdigest()
-        key = f"documents/collection/{case.id}/{digest}.{checked.extension}"
-        await storage.put(key, content, checked.content_type)
-        name = (filename or "").strip().replace("/", "_").replace("\\", "_")[:200]
+        kept = await keep_document(
+            storage, f"documents/collection/{case.id}", filename, content, max_bytes, kind.value
+        )
         row = CollectionFile(
             case_id=case.id,
             kind=kind,
-            filename=storable(name) or f"{kind.value}.{checked.extension}",
-            content_type=checked.content_type,
-            size=len(content),
-            storage_key=key,
+            filename=kept.filename,
+            content_type=kept.content_type,
+            size=kept.size,
+            storage_key=kept.key,
             uploaded_by_id=self.uow.actor.id if self.uow.actor else None,
             created_at=self.uow.clock.now(),
         )

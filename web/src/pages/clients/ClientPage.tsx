@@ -7,6 +7,7 @@ import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { formatDate, formatDateTime, formatMoney } from "../../lib/format";
 import { useMe } from "../../lib/me";
+import { ClientCredit } from "../credit/ClientCredit";
 import { ClientLedger } from "../receivables/Ledger";
 import { deferment } from "./ClientsPage";
 import { CLIENT_EVENT, CONTACT_LEVEL, LEVEL_ORDER, MESSENGER, POTENTIAL, PURCHASE_FREQUENCY } from "./labels";
@@ -38,6 +39,7 @@ export function ClientPage() {
         <Requisites client={c} />
         <Terms client={c} />
       </SimpleGrid>
+      <ClientCredit clientId={c.id} />
       <Contacts client={c} />
       {me.data?.permissions.includes("payments:read") ? <ClientLedger clientId={c.id} /> : null}
       {canHistory ? <History clientId={c.id} /> : null}
