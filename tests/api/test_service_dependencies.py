@@ -48,11 +48,12 @@ async def test_two_services_of_one_route_share_the_request_unit_of_work(
     # overrides): the overrides record each service as its provider makes it.
     route = next(r for r in app.routes if isinstance(r, APIRoute) and r.name == "department_history")
     app.add_api_route(
-        "/probe/departments/{department_id:int}/history", route.endpoint, dependencies=route.dependencies
+        "/api/v1/probe/departments/{department_id:int}/history", route.endpoint, dependencies=route.dependencies
     )
     app.dependency_overrides[department_service] = departments
     app.dependency_overrides[history_service] = history
-    response = await client.get(f"/probe/departments/{created.json()['id']}/history", headers=admin.headers)
+    url = f"/api/v1/probe/departments/{created.json()['id']}/history"
+    response = await client.get(url, headers=admin.headers)
     assert response.status_code == 200, response.text
     assert [e["action"] for e in response.json()["items"]] == ["created"]
 
