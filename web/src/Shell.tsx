@@ -32,6 +32,8 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
   { to: "/directory", label: "Справочник", testId: "nav-directory", shown: (p) => p.has("directory:read") },
   { to: "/admin", label: "Администрирование", testId: "nav-admin", shown: (p) => p.has("tokens:own") },
   { to: "/receivables", label: "Дебиторка", testId: "nav-receivables", shown: (p) => p.has("collection:read") },
+  { to: "/payments", label: "Оплаты", testId: "nav-payments", shown: (p) => p.has("payments:read") },
+  { to: "/reconciliation-acts", label: "Акты сверки", testId: "nav-acts", shown: (p) => p.has("reconciliation:write") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

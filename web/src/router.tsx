@@ -14,6 +14,7 @@ import { getToken } from "./lib/session";
 import { LoginPage } from "./pages/login/LoginPage";
 import { ordersQuery } from "./pages/orders/query";
 import { validateOrdersSearch } from "./pages/orders/search";
+import { validatePaymentsSearch } from "./pages/receivables/PaymentsSearch";
 import { Shell } from "./Shell";
 
 const rootRoute = createRootRoute({ component: Outlet });
@@ -207,12 +208,48 @@ const penaltyRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/penalty/PenaltyPage"), "PenaltyPage"),
 });
 
+// «Оплаты» and «Акты сверки»: the accountants' payments and the reconciliation acts.
+const paymentsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/payments",
+  validateSearch: validatePaymentsSearch,
+  component: lazyRouteComponent(() => import("./pages/receivables/PaymentsPage"), "PaymentsPage"),
+});
+
+export const paymentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/payments/$paymentId",
+  params: {
+    parse: (p: { paymentId: string }) => ({ paymentId: Number(p.paymentId) }),
+    stringify: (p: { paymentId: number }) => ({ paymentId: String(p.paymentId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/receivables/PaymentsDetail"), "PaymentPage"),
+});
+
+const actsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/reconciliation-acts",
+  component: lazyRouteComponent(() => import("./pages/receivables/ReconciliationsPage"), "ReconciliationsPage"),
+});
+
+export const actRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/reconciliation-acts/$actId",
+  params: {
+    parse: (p: { actId: string }) => ({ actId: Number(p.actId) }),
+    stringify: (p: { actId: number }) => ({ actId: String(p.actId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/receivables/ReconciliationPage"), "ReconciliationPage"),
+});
+
+const paymentRoutes = [paymentsRoute, paymentRoute, actsRoute, actRoute];
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
     todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute,
     specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute, ...reportRoutes,
-    receivablesRoute, caseRoute, penaltyRoute,
+    receivablesRoute, caseRoute, penaltyRoute, ...paymentRoutes,
   ]),
 ]);
 
