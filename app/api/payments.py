@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, status
+from fastapi import Depends, Query, status
 
 from app.api.deps import PageDep, PathId, QueryId, UowDep, allow
 from app.api.routing import api_router
 from app.models.payments import Payment
-from app.schemas.common import Page, problems
+from app.schemas.common import IsoDate, Page, problems
 from app.schemas.payments import PaymentCreate, PaymentRead
 from app.services.kernel.permissions import Permission
 from app.services.receivables.payments import PaymentService
@@ -40,9 +40,18 @@ async def record_payment(data: PaymentCreate, payments: PaymentDep) -> PaymentRe
 
 
 @router.get("", responses=problems(404), dependencies=READ)
-async def list_payments(payments: PaymentDep, page: PageDep, client_id: QueryId = None) -> Page[PaymentRead]:
-    """Payments of the clients you may see, newest first."""
-    result = await payments.page(client_id=client_id, cursor=page.cursor, limit=page.limit)
+async def list_payments(
+    payments: PaymentDep,
+    page: PageDep,
+    client_id: QueryId = None,
+    paid_from: Annotated[IsoDate | None, Query(description="Paid on or after this day")] = None,
+    paid_to: Annotated[IsoDate | None, Query(description="Paid on or before this day")] = None,
+) -> Page[PaymentRead]:
+    """Payments of the clients you may see, newest first, narrowed by the client and the days the
+    money came (`paid_on`). A `paid_to` before `paid_from` is a 422."""
+    result = await payments.page(
+        client_id=client_id, paid_from=paid_from, paid_to=paid_to, cursor=page.cursor, limit=page.limit
+    )
     return Page(items=[_read(p) for p in result.items], next_cursor=result.next_cursor)
 
 

@@ -350,3 +350,40 @@ async def test_a_payment_from_1c_is_taken_as_1c_has_it(
     assert await import_payments({"app": job_ctx}) == {"new": 1, "unmatched": 0}
     listed = (await client.get("/api/v1/payments", headers=head.headers)).json()["items"]
     assert [(p["paid_on"], p["reference"]) for p in listed] == [("2019-03-01", "Аванс по договору")]
+
+
+async def test_payments_are_listed_by_the_days_the_money_came(
+    client: httpx.AsyncClient, app: Any, make_user: Any
+) -> None:
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    accountant = await make_user(Role.ACCOUNTANT, department="finance")
+    client_id, _ = await _two_approved_invoices(client, app, assistant, head)
+    for day, reference in (("2026-11-20", "п/п 7"), ("2026-11-25", "п/п 8"), ("2026-12-01", "п/п 9")):
+        recorded = await client.post(
+            "/api/v1/payments",
+            headers=accountant.headers,
+            json={"client_id": client_id, "amount": "10.00", "paid_on": day, "reference": reference},
+        )
+        assert recorded.status_code == 201, recorded.text
+
+    async def listed(**params: str) -> list[str]:
+        answer = await client.get(
+            "/api/v1/payments", headers=accountant.headers, params={"client_id": client_id, **params}
+        )
+        assert answer.status_code == 200, answer.text
+        return [p["reference"] for p in answer.json()["items"]]
+
+    assert await listed(paid_from="2026-11-21", paid_to="2026-11-30") == ["п/п 8"]
+    assert await listed(paid_from="2026-11-25") == ["п/п 9", "п/п 8"]
+    assert await listed(paid_to="2026-11-25") == ["п/п 8", "п/п 7"]
+    reversed_ = {"paid_from": "2026-12-01", "paid_to": "2026-11-01"}
+    problem(
+        await client.get("/api/v1/payments", headers=accountant.headers, params=reversed_),
+        422,
+        "query.paid_to",
+    )
+    bad = {"paid_from": "2026-02-30"}
+    problem(
+        await client.get("/api/v1/payments", headers=accountant.headers, params=bad), 422, "query.paid_from"
+    )

@@ -47,9 +47,8 @@ async def test_two_services_of_one_route_share_the_request_unit_of_work(
     # (the app adds its routers' routes as they were built at import, without a provider of
     # overrides): the overrides record each service as its provider makes it.
     route = next(r for r in app.routes if isinstance(r, APIRoute) and r.name == "department_history")
-    app.add_api_route(
-        "/api/v1/probe/departments/{department_id:int}/history", route.endpoint, dependencies=route.dependencies
-    )
+    probe = "/api/v1/probe/departments/{department_id:int}/history"
+    app.add_api_route(probe, route.endpoint, dependencies=route.dependencies)
     app.dependency_overrides[department_service] = departments
     app.dependency_overrides[history_service] = history
     url = f"/api/v1/probe/departments/{created.json()['id']}/history"

@@ -33,6 +33,8 @@ const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<stri
   { to: "/admin", label: "Администрирование", testId: "nav-admin", shown: (p) => p.has("tokens:own") },
   { to: "/receivables", label: "Дебиторка", testId: "nav-receivables", shown: (p) => p.has("collection:read") },
   { to: "/credit", label: "Отсрочка и лимиты", testId: "nav-credit", shown: (p) => p.has("clients:read") },
+  { to: "/payments", label: "Оплаты", testId: "nav-payments", shown: (p) => p.has("payments:read") },
+  { to: "/reconciliation-acts", label: "Акты сверки", testId: "nav-acts", shown: (p) => p.has("reconciliation:write") },
 ];
 
 /** The frame: the header with who is logged in, and the navigation their permissions allow. */

@@ -15,6 +15,7 @@ import { LoginPage } from "./pages/login/LoginPage";
 import { ordersQuery } from "./pages/orders/query";
 import { validateCreditSearch } from "./pages/credit/search";
 import { validateOrdersSearch } from "./pages/orders/search";
+import { validatePaymentsSearch } from "./pages/receivables/PaymentsSearch";
 import { Shell } from "./Shell";
 
 const rootRoute = createRootRoute({ component: Outlet });
@@ -227,12 +228,48 @@ export const creditRequestRoute = createRoute({
 });
 const creditRoutes = [creditRoute, creditRequestRoute];
 
+// «Оплаты» and «Акты сверки»: the accountants' payments and the reconciliation acts.
+const paymentsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/payments",
+  validateSearch: validatePaymentsSearch,
+  component: lazyRouteComponent(() => import("./pages/receivables/PaymentsPage"), "PaymentsPage"),
+});
+
+export const paymentRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/payments/$paymentId",
+  params: {
+    parse: (p: { paymentId: string }) => ({ paymentId: Number(p.paymentId) }),
+    stringify: (p: { paymentId: number }) => ({ paymentId: String(p.paymentId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/receivables/PaymentsDetail"), "PaymentPage"),
+});
+
+const actsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/reconciliation-acts",
+  component: lazyRouteComponent(() => import("./pages/receivables/ReconciliationsPage"), "ReconciliationsPage"),
+});
+
+export const actRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/reconciliation-acts/$actId",
+  params: {
+    parse: (p: { actId: string }) => ({ actId: Number(p.actId) }),
+    stringify: (p: { actId: number }) => ({ actId: String(p.actId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/receivables/ReconciliationPage"), "ReconciliationPage"),
+});
+
+const paymentRoutes = [paymentsRoute, paymentRoute, actsRoute, actRoute];
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
     todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute,
     specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute, ...reportRoutes,
-    receivablesRoute, caseRoute, penaltyRoute,
+    receivablesRoute, caseRoute, penaltyRoute, ...paymentRoutes,
     ...creditRoutes,
   ]),
 ]);

@@ -246,10 +246,24 @@ class PaymentService:
         await ClientService(self.uow).get(payment.client_id)  # visible only with its client
         return payment
 
-    async def page(self, *, client_id: int | None, cursor: str | None, limit: int) -> Page[Payment]:
+    async def page(
+        self,
+        *,
+        client_id: int | None,
+        cursor: str | None,
+        limit: int,
+        paid_from: date | None = None,
+        paid_to: date | None = None,
+    ) -> Page[Payment]:
+        if paid_from is not None and paid_to is not None and paid_to < paid_from:
+            raise FieldError("query.paid_to", "is before paid_from")
         query = await ClientService(self.uow).of_clients(
             select(Payment).options(selectinload(Payment.allocations)), Payment.client_id, client_id
         )
+        if paid_from is not None:
+            query = query.where(Payment.paid_on >= paid_from)
+        if paid_to is not None:
+            query = query.where(Payment.paid_on <= paid_to)
         return await newest_first(self.uow.session, query, Payment.id, cursor, limit)
 
 

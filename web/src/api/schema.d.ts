@@ -1403,7 +1403,8 @@ export interface paths {
         };
         /**
          * List Payments
-         * @description Payments of the clients you may see, newest first.
+         * @description Payments of the clients you may see, newest first, narrowed by the client and the days the
+         *     money came (`paid_on`). A `paid_to` before `paid_from` is a 422.
          */
         get: operations["list_payments"];
         put?: never;
@@ -13589,6 +13590,10 @@ export interface operations {
         parameters: {
             query?: {
                 client_id?: number | null;
+                /** @description Paid on or after this day */
+                paid_from?: string | null;
+                /** @description Paid on or before this day */
+                paid_to?: string | null;
                 /** @description Page size (at most the configured maximum) */
                 limit?: number | null;
                 /** @description `next_cursor` of the previous page */

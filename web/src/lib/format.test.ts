@@ -6,6 +6,7 @@ import {
   formatMoney,
   formatTime,
   fromZonedInput,
+  parseMoney,
   plural,
   setTimeZone,
   timeZone,
@@ -78,5 +79,17 @@ describe("plural", () => {
       "задач",
       "задач",
     ]);
+  });
+});
+
+describe("parseMoney", () => {
+  it("reads a sum typed the Russian way", () => {
+    expect(parseMoney("1 960,50")).toBe("1960.50");
+    expect(parseMoney(`1${NBSP}960,5 ₽`)).toBe("1960.50");
+    expect(parseMoney("1960.5")).toBe("1960.50");
+    expect(parseMoney("007")).toBe("7.00");
+  });
+  it("refuses what is not rubles and kopecks", () => {
+    for (const bad of ["", "12,345", "1,960,50", "-5", "1e3", "сто"]) expect(parseMoney(bad)).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import { formatDateTime, formatMoney } from "../../lib/format";
 import { CONTACT_LEVEL } from "../clients/labels";
 import { CaseActions } from "./CaseActions";
 import { ClaimSection } from "./Claim";
+import { CasePayments } from "./PaymentsOfCase";
 import { daysBetween, daysText, formatDay } from "./days";
 import { CLOSE_REASON, DEADLINE, FILE_KIND, STAGE, STAGES } from "./labels";
 
@@ -98,6 +99,7 @@ export function CasePage() {
         </Stack>
       </Group>
       <Calls c={c} />
+      <CasePayments c={c} />
       <ClaimSection c={c} />
       <Tracking c={c} />
       <CourtPackage c={c} />

@@ -1,5 +1,6 @@
-import { Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
 
 import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
@@ -49,7 +50,15 @@ export function ClientLedger({ clientId }: { clientId: number }) {
             {l.entries.map((e) => (
               <Table.Tr key={`${e.kind}-${e.document_id}`}>
                 <Table.Td>{formatDay(e.on)}</Table.Td>
-                <Table.Td>{e.kind === "invoice" ? `Счёт № ${e.number}` : `Оплата ${e.number}`}</Table.Td>
+                <Table.Td>
+                  {e.kind === "invoice" ? (
+                    `Счёт № ${e.number}`
+                  ) : (
+                    <Anchor renderRoot={(props) => <Link {...props} to="/payments/$paymentId" params={{ paymentId: e.document_id }} />}>
+                      Оплата {e.number}
+                    </Anchor>
+                  )}
+                </Table.Td>
                 <Table.Td ta="right">{e.kind === "invoice" ? formatMoney(e.debit) : ""}</Table.Td>
                 <Table.Td ta="right">{e.kind === "payment" ? formatMoney(e.credit) : ""}</Table.Td>
                 <Table.Td ta="right">{formatMoney(e.balance)}</Table.Td>
