@@ -111,7 +111,9 @@ async def _detail(inbox: InboxService, row: InboundEmail) -> InboundEmailDetail:
         text=row.text,
         headers=[InboundHeader(name=n, value=v) for n, v in await inbox.headers(row)],
         parts=parts,
-        document=InboundDocument(about=document.about, id=document.id, title=document.title)
+        document=InboundDocument(
+            about=document.about, id=document.id, title=document.title, order_id=document.order_id
+        )
         if document
         else None,
         raw_available=row.raw_key is not None,

@@ -51,6 +51,9 @@ class InboundDocument(BaseModel):
     about: MessageAbout
     id: int
     title: Annotated[str, Field(description="As people name it: «Счёт № 2026-000015»")]
+    order_id: int | None = Field(
+        description="The order whose page shows the document (an invoice: where its approval is recorded)"
+    )
 
 
 class InboundEmailDetail(InboundEmailRead):

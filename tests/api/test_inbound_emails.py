@@ -132,6 +132,8 @@ async def test_the_list_filters_and_one_message_with_what_it_led_to_and_its_file
     assert answered["document"]["about"] == "invoice"
     assert answered["document"]["id"] == invoice_id
     assert answered["document"]["title"].startswith("Счёт № ")
+    invoice = ok(await client.get(f"/api/v1/invoices/{invoice_id}", headers=h))
+    assert answered["document"]["order_id"] == invoice["order_id"]
     assert answered["outbound_id"] == sent_id
     task = ok(await client.get(f"/api/v1/tasks/{answered['task_id']}", headers=h))
     assert task["assignee_id"] == assistant.id

@@ -207,12 +207,30 @@ const penaltyRoute = createRoute({
   component: lazyRouteComponent(() => import("./pages/penalty/PenaltyPage"), "PenaltyPage"),
 });
 
+// «Почта»: the letters taken from the shared mailbox, and one letter.
+const mailRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/mail",
+  component: lazyRouteComponent(() => import("./pages/mail/MailPage"), "MailPage"),
+});
+
+export const mailMessageRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/mail/$emailId",
+  params: {
+    parse: (p: { emailId: string }) => ({ emailId: Number(p.emailId) }),
+    stringify: (p: { emailId: number }) => ({ emailId: String(p.emailId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/mail/MessagePage"), "MessagePage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
     todayRoute, ordersRoute, orderRoute, clientsRoute, clientRoute, warehouseRoute, checkRoute, requisitionsRoute,
     specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute, ...reportRoutes,
     receivablesRoute, caseRoute, penaltyRoute,
+    mailRoute, mailMessageRoute,
   ]),
 ]);
 

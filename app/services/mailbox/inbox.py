@@ -58,6 +58,7 @@ class Document:
     about: MessageAbout
     id: int
     title: str
+    order_id: int | None  # the order whose page shows it (an invoice's approval is recorded there)
 
 
 def retryable(row: InboundEmail) -> bool:
@@ -135,19 +136,21 @@ class InboxService:
             return None
         session = self.uow.session
         title = f"№ {row.about_id}"
+        order_id: int | None = None
         if row.about == MessageAbout.INVOICE:
             invoice = await session.get(Invoice, row.about_id)
             title = f"Счёт № {invoice.number}" if invoice else title
+            order_id = invoice.order_id if invoice else None
         elif row.about == MessageAbout.PROPOSAL:
             proposal = await session.get(Proposal, row.about_id)
             title = f"Коммерческое предложение № {proposal.id}" if proposal else title
         elif row.about == MessageAbout.ORDER:
-            title = f"Заявка № {row.about_id}"
+            title, order_id = f"Заявка № {row.about_id}", row.about_id
         elif row.about == MessageAbout.COLLECTION_CASE:
             title = f"Взыскание № {row.about_id}"
         elif row.about == MessageAbout.RECONCILIATION_ACT:
             title = f"Акт сверки № {row.about_id}"
-        return Document(row.about, row.about_id, title)
+        return Document(row.about, row.about_id, title, order_id)
 
     async def retry(self, email_id: int) -> InboundEmail:
         """Take a failed message again from the copy kept as it came: it becomes what it would
