@@ -117,7 +117,7 @@ async def test_mail_from_the_mailbox_to_the_order_and_the_invoice(
     await watched.assert_screen()
     await page.get_by_test_id("mail-order").click()
     await expect(page.get_by_role("heading", name=f"Заявка №{made}")).to_be_visible()
-    await expect(page.get_by_test_id("order-status")).to_have_text("Требует уточнения")
+    await expect(page.get_by_test_id("order-status")).to_have_text("Нужно уточнение")
     await expect(page.get_by_role("button", name="Заявка.pdf")).to_be_visible()
 
     # The client's answer: its new text without the quote, and the invoice where the approval is recorded.
