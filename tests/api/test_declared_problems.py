@@ -357,6 +357,7 @@ async def world(
     from app.models.credit import CreditRequest
     from app.models.deliveries import Delivery, DeliveryMethod
     from app.models.invoices import Invoice, InvoiceStatus
+    from app.models.mailbox import InboundEmail, InboundKind
     from app.models.orders import OrderLine
     from app.models.proposals import Proposal, ProposalStatus
     from app.models.reports import DailyReport, ReportStatus
@@ -453,13 +454,17 @@ async def world(
         created_at=now,
         updated_at=now,
     )
-    uow.session.add_all([case, check, delivery])
+    # A message of the shared mailbox that failed and was never fetched (too large).
+    failed_email = InboundEmail(
+        folder="INBOX", uidvalidity=1, uid=1, kind=InboundKind.FAILED, size=10**9, parts=[], received_at=now
+    )
+    uow.session.add_all([case, check, delivery, failed_email])
     # Asked for by someone else: nobody recommends or decides their own credit request.
     await uow.session.execute(
         update(CreditRequest).where(CreditRequest.id == ids["request_id"]).values(requested_by_id=manager.id)
     )
     await uow.session.flush()
-    ids["case_id"], ids["check_id"] = case.id, check.id
+    ids["case_id"], ids["check_id"], ids["email_id"] = case.id, check.id, failed_email.id
     line_id = await uow.session.scalar(select(OrderLine.id).where(OrderLine.order_id == order["id"]))
     requisition = Requisition(
         order_id=order["id"],

@@ -395,6 +395,16 @@ class _Session:
             await self.hooks["after_fetch"](uid)
         return raw
 
+    async def fetch_many(self, uids: Sequence[int]) -> dict[int, bytes]:
+        for uid in uids:
+            if "before_fetch" in self.hooks:
+                await self.hooks["before_fetch"](uid)
+        raws = await self.inner.fetch_many(uids)
+        for uid in uids:
+            if "after_fetch" in self.hooks:
+                await self.hooks["after_fetch"](uid)
+        return raws
+
     async def mark(self, uids: Sequence[int], keyword: str, move_to: str | None) -> None:
         if "before_mark" in self.hooks:
             for uid in uids:
@@ -431,18 +441,19 @@ async def test_a_connection_dropped_mid_fetch_loses_nothing_and_takes_nothing_tw
 
         return hook
 
-    # The server drops the connection while the second message is being fetched…
+    # The server drops the connection while the messages (fetched together) are being fetched…
     mailbox_ctx.mailbox = _Interrupted(real, before_fetch=await drop(2))
     assert (await read_mailbox({"app": mailbox_ctx})).startswith("failed:")
-    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1]
-    # …then, on the next run, between its fetch and its mark (it is recorded, not marked)…
+    assert await _orders_by_uid(session_factory) == []
+    assert await not_taken(imap_server, folder) == [1, 2, 3]
+    # …then, on the next run, between their fetch and their mark (recorded, not marked)…
     mailbox_ctx.mailbox = _Interrupted(real, after_fetch=await drop(2))
     assert (await read_mailbox({"app": mailbox_ctx})).startswith("failed:")
-    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1, 2]
-    assert await not_taken(imap_server, folder) == [2, 3]
-    # …and the run after that marks the second and takes the third: each once.
+    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1, 2, 3]
+    assert await not_taken(imap_server, folder) == [1, 2, 3]
+    # …and the run after that only marks them: each taken once.
     mailbox_ctx.mailbox = real
-    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 2"
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 0, marked 3"
     assert [uid for uid, _ in await _orders_by_uid(session_factory)] == [1, 2, 3]
     assert await not_taken(imap_server, folder) == []
 
@@ -505,4 +516,46 @@ async def test_mail_that_comes_while_the_reader_waits_is_taken_in_the_same_run(
     await waiting.wait()
     await append(imap_server, folder, letter("Заявка", "Пришла, пока ждали"))
     assert await run == "taken 1, marked 1"
+    assert await not_taken(imap_server, folder) == []
+
+
+async def test_messages_are_fetched_recorded_and_marked_in_batches(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    """Thirty letters cost two FETCH commands and two marks (a batch of 25 and the rest), not
+    thirty of each: the round trips per message are what the reader's throughput is made of."""
+    await make_user(Role.HEAD)
+    folder = _folder(mailbox_ctx)
+    await append(imap_server, folder, *(letter(f"Заявка {n}", f"{n} курток") for n in range(1, 31)))
+    real = mailbox_ctx.mailbox
+    assert isinstance(real, ImapMailbox)
+    commands: list[tuple[str, int]] = []  # (command, how many UIDs it names)
+
+    class Counted(_Interrupted):
+        @asynccontextmanager
+        async def connect(self) -> AsyncIterator[MailboxSession]:
+            async with real.connect() as session:
+                fetch_many, fetch, mark = session.fetch_many, session.fetch, session.mark
+
+                async def counted_fetch_many(uids: Sequence[int]) -> dict[int, bytes]:
+                    commands.append(("fetch", len(uids)))
+                    return await fetch_many(uids)
+
+                async def counted_fetch(uid: int) -> bytes | None:
+                    commands.append(("fetch", 1))
+                    return await fetch(uid)
+
+                async def counted_mark(uids: Sequence[int], keyword: str, move_to: str | None) -> None:
+                    commands.append(("mark", len(uids)))
+                    await mark(uids, keyword, move_to)
+
+                session.fetch_many = counted_fetch_many  # type: ignore[method-assign]
+                session.fetch = counted_fetch  # type: ignore[method-assign]
+                session.mark = counted_mark  # type: ignore[method-assign]
+                yield session
+
+    mailbox_ctx.mailbox = Counted(real)
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 30, marked 30"
+    assert sorted(commands) == [("fetch", 5), ("fetch", 25), ("mark", 5), ("mark", 25)], commands
+    assert [uid for uid, _ in await _orders_by_uid(session_factory)] == list(range(1, 31))
     assert await not_taken(imap_server, folder) == []

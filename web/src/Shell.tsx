@@ -11,6 +11,7 @@ import { useMe, useMyTaskCounts } from "./lib/me";
 /** The sections after «Сегодня», each shown to whoever holds a permission it needs. */
 const SECTIONS: { to: string; label: string; testId: string; shown: (p: Set<string>) => boolean }[] = [
   { to: "/orders", label: "Заявки", testId: "nav-orders", shown: (p) => p.has("orders:read") },
+  { to: "/mail", label: "Почта", testId: "nav-mail", shown: (p) => p.has("orders:read") },
   { to: "/clients", label: "Клиенты", testId: "nav-clients", shown: (p) => p.has("clients:read") },
   {
     to: "/warehouse",

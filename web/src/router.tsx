@@ -264,6 +264,24 @@ export const actRoute = createRoute({
 
 const paymentRoutes = [paymentsRoute, paymentRoute, actsRoute, actRoute];
 
+
+// «Почта»: the letters taken from the shared mailbox, and one letter.
+const mailRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/mail",
+  component: lazyRouteComponent(() => import("./pages/mail/MailPage"), "MailPage"),
+});
+
+export const mailMessageRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/mail/$emailId",
+  params: {
+    parse: (p: { emailId: string }) => ({ emailId: Number(p.emailId) }),
+    stringify: (p: { emailId: number }) => ({ emailId: String(p.emailId) }),
+  },
+  component: lazyRouteComponent(() => import("./pages/mail/MessagePage"), "MessagePage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
@@ -271,6 +289,7 @@ const routeTree = rootRoute.addChildren([
     specsRoute, specRoute, proposalsRoute, proposalRoute, supplyRoute, ...reportRoutes,
     receivablesRoute, caseRoute, penaltyRoute, ...paymentRoutes,
     ...creditRoutes,
+    mailRoute, mailMessageRoute,
   ]),
 ]);
 

@@ -114,6 +114,27 @@ class ImapSession:
                 return bytes(line)
         return None
 
+    async def fetch_many(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """The whole messages of ``uids`` in one command (one round trip), not marking them read;
+        a message gone meanwhile is left out."""
+        if not uids:
+            return {}
+        answer = await self._call(
+            "UID FETCH BODY.PEEK[]",
+            self._client.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])"),
+        )
+        found: dict[int, bytes] = {}
+        previous: bytes = b""
+        for line in answer.lines:
+            if isinstance(line, bytearray):
+                match = _FETCH_UID.search(previous)
+                if match:
+                    found[int(match.group(1))] = bytes(line)
+            else:
+                previous = bytes(line)
+        wanted = set(uids)
+        return {uid: raw for uid, raw in found.items() if uid in wanted}
+
     async def mark(self, uids: Sequence[int], keyword: str, move_to: str | None) -> None:
         if not uids:
             return

@@ -109,6 +109,11 @@ class MailboxSession(Protocol):
         """The whole message, not marking it read; None when it is gone."""
         ...
 
+    async def fetch_many(self, uids: Sequence[int]) -> dict[int, bytes]:
+        """The whole messages of ``uids`` in one round trip, not marking them read; those gone are
+        left out."""
+        ...
+
     async def mark(self, uids: Sequence[int], keyword: str, move_to: str | None) -> None:
         """Show people the messages were taken: the keyword, and a move when one is configured."""
         ...

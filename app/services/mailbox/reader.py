@@ -1,11 +1,13 @@
-"""The reader's run: for each folder, take every message not yet taken, each in its own unit of
-work, then mark it on the server; then wait for new mail (IDLE) until the run's time is up.
+"""The reader's run: for each folder, take every message not yet taken, in batches (fetched in one
+IMAP command, recorded in one unit of work, then marked on the server in one command); then wait
+for new mail (IDLE) until the run's time is up.
 
 Nothing is lost and nothing is taken twice, whatever breaks when: a message is recorded (unique by
 folder, UIDVALIDITY and UID) before it is marked on the server, so a connection dropped before the
 record leaves it unmarked and unrecorded (the next run takes it), and one dropped after the record
 leaves it recorded but unmarked (the next run only marks it). A second reader racing for the same
-message loses on the unique key and only marks it.
+message loses on the unique key: its batch is rolled back and recorded again message by message, so
+it only marks that one.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from app.services.mailbox.service import Folder, MailboxService
 
 log = get_logger(__name__)
 
-# Messages recorded before they are marked on the server together.
-MARK_EVERY = 50
+# Messages fetched in one command, recorded in one transaction and marked in one command.
+FETCH_EVERY = 25
+# …and at most this many bytes of messages in one batch (a batch holds at least one message).
+BATCH_BYTES = 16 * 1024 * 1024
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
 
@@ -84,39 +88,74 @@ class MailboxReader:
         # Taken by an earlier run that did not get to mark them.
         await self._mark(session, sorted(recorded), report)
         rest = [uid for uid in uids if uid not in recorded]
-        unmarked: list[int] = []
         sizes = await session.sizes(rest)
+        batches: list[list[int]] = []
+        weight = 0
+        for uid in rest:
+            size = min(sizes.get(uid, 0), settings.max_message_bytes)
+            if not batches or len(batches[-1]) >= FETCH_EVERY or weight + size > BATCH_BYTES:
+                batches.append([])
+                weight = 0
+            batches[-1].append(uid)
+            weight += size
 
-        async def fetched(uid: int) -> tuple[bytes | None, int, bool]:
-            """(the message or None when too large, its size, whether it is still there)."""
-            size = sizes.get(uid)
-            if size is not None and size > settings.max_message_bytes:
-                return None, size, True
-            raw = await session.fetch(uid)
-            return raw, len(raw or b""), raw is not None
+        async def fetched(batch: list[int]) -> list[tuple[int, bytes | None, int]]:
+            """(UID, the message or None when too large, its size) of those still there."""
+            too_large = {uid for uid in batch if sizes.get(uid, 0) > settings.max_message_bytes}
+            raws = await session.fetch_many([uid for uid in batch if uid not in too_large])
+            for uid in batch:
+                if uid not in too_large and uid not in raws:
+                    # Not in the batch's answer (a server that writes it otherwise, or gone).
+                    raw = await session.fetch(uid)
+                    if raw is not None:
+                        raws[uid] = raw
+            return [
+                (uid, None, sizes[uid]) if uid in too_large else (uid, raws[uid], len(raws[uid]))
+                for uid in batch
+                if uid in too_large or uid in raws
+            ]
 
-        # The next message is fetched while this one is recorded: the IMAP round trip and the
-        # database's work overlap instead of adding up.
-        ahead: asyncio.Future[tuple[bytes | None, int, bool]] | None = None
+        # A batch is fetched in one command, recorded in one transaction, then marked in one
+        # command; the next batch is fetched while this one is recorded, so the IMAP round trips
+        # and the database's work overlap instead of adding up.
+        ahead: asyncio.Future[list[tuple[int, bytes | None, int]]] | None = None
         try:
-            for index, uid in enumerate(rest):
-                raw, size, present = await (ahead if ahead is not None else fetched(uid))
-                ahead = asyncio.ensure_future(fetched(rest[index + 1])) if index + 1 < len(rest) else None
-                if not present:
-                    continue  # deleted meanwhile
-                await self._take(folder, uid, raw, size, report)
-                # Marked in groups, each after its messages are recorded: a round trip per
-                # message would cost as much as the fetch.
-                unmarked.append(uid)
-                if len(unmarked) >= MARK_EVERY:
-                    if ahead is not None:
-                        await asyncio.wait([ahead])  # one command at a time on the connection
-                    await self._mark(session, unmarked, report)
-                    unmarked = []
+            for index, batch in enumerate(batches):
+                messages = await (ahead if ahead is not None else fetched(batch))
+                ahead = (
+                    asyncio.ensure_future(fetched(batches[index + 1])) if index + 1 < len(batches) else None
+                )
+                await self._take_batch(folder, messages, report)
+                if ahead is not None:
+                    await asyncio.wait([ahead])  # one command at a time on the connection
+                await self._mark(session, [uid for uid, _, _ in messages], report)
         finally:
             if ahead is not None and not ahead.done():
                 ahead.cancel()
-        await self._mark(session, unmarked, report)
+
+    async def _take_batch(
+        self, folder: Folder, messages: list[tuple[int, bytes | None, int]], report: ReadReport
+    ) -> None:
+        """Record a batch in one unit of work; when that fails (another reader took one of them
+        meanwhile, or one of them cannot be recorded), each on its own, so the rest are still taken."""
+        if not messages:
+            return
+        try:
+            async with self.unit_of_work() as uow:
+                service = self._service(uow)
+                done = []
+                for uid, raw, size in messages:
+                    row = await service.take(folder, uid, raw, size)
+                    done.append((uid, row.kind, row.outcome))
+        except Exception:
+            for uid, raw, size in messages:
+                await self._take(folder, uid, raw, size, report)
+            return
+        report.taken += len(done)
+        for uid, kind, outcome in done:
+            log.info(
+                "mailbox.taken", folder=folder.name, uid=uid, kind=kind.value, outcome=(outcome or "")[:200]
+            )
 
     async def _take(self, folder: Folder, uid: int, raw: bytes | None, size: int, report: ReadReport) -> None:
         try:

@@ -123,12 +123,17 @@ class MailboxService:
             return row
         row.raw_key = f"mailbox/{hashlib.sha256(raw).hexdigest()}.eml"
         await self.storage.put(row.raw_key, raw, "message/rfc822")
+        await self.act(row, raw)
+        return row
+
+    async def act(self, row: InboundEmail, raw: bytes) -> None:
+        """Read the recorded message ``raw`` and do what it asks for (or record why not)."""
         try:
             parsed = parse(raw)
         except MalformedEmail as exc:
             row.outcome = str(exc)
             await self._failed(row)
-            return row
+            return
         row.message_id = parsed.message_id
         row.sender = (parsed.sender or "")[:254] or None
         row.subject = parsed.subject or None
@@ -144,7 +149,6 @@ class MailboxService:
         elif not await self._reply(row, parsed):
             await self._order(row, parsed)
         await self.uow.session.flush()
-        return row
 
     async def _seen(self, message_id: str, row_id: int) -> bool:
         found = await self.uow.session.scalar(

@@ -2557,6 +2557,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inbound-emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Inbound Emails
+         * @description E-mails taken from the shared mailbox, newest first, narrowed by every filter given. A
+         *     `received_to` before `received_from`, or an `about_id` without `about`, is a 422.
+         */
+        get: operations["list_inbound_emails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inbound-emails/{email_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Inbound Email
+         * @description One e-mail: the headers that matter, its new text without the quoted history, its parts
+         *     (each downloadable), the order, document and task it led to, or why it failed.
+         */
+        get: operations["get_inbound_email"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inbound-emails/{email_id}/raw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Inbound Email Raw
+         * @description The message as it came (RFC 5322, `.eml`); 404 when it was never fetched (too large).
+         */
+        get: operations["get_inbound_email_raw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inbound-emails/{email_id}/parts/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Inbound Email Part
+         * @description An attachment of the message as it was kept.
+         */
+        get: operations["get_inbound_email_part"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inbound-emails/{email_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Inbound Email
+         * @description Take a failed message again from the copy kept as it came: it becomes what it would have
+         *     become on arrival. 409 when it is not a failure, was never fetched (too large: only the
+         *     mailbox has it), or still cannot be read; then nothing changes.
+         */
+        post: operations["retry_inbound_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/requisitions": {
         parameters: {
             query?: never;
@@ -5599,6 +5703,183 @@ export interface components {
             /** Note */
             note: string;
         };
+        /** InboundDocument */
+        InboundDocument: {
+            about: components["schemas"]["MessageAbout"];
+            /** Id */
+            id: number;
+            /**
+             * Title
+             * @description As people name it: «Счёт № 2026-000015»
+             */
+            title: string;
+            /**
+             * Order Id
+             * @description The order whose page shows the document (an invoice: where its approval is recorded)
+             */
+            order_id: number | null;
+        };
+        /** InboundEmailDetail */
+        InboundEmailDetail: {
+            /** Id */
+            id: number;
+            /** @description What it became: `order` (an order made), `reply` (attached to the document it answers), `auto_reply`, `bounce`, `mailing_list`, `duplicate` (the same Message-ID taken before), `failed` (kept with the reason in `outcome`) */
+            kind: components["schemas"]["InboundKind"];
+            /** Sender */
+            sender: string | null;
+            /** Subject */
+            subject: string | null;
+            /**
+             * Outcome
+             * @description What was done with it, or why not (a failure's reason)
+             */
+            outcome: string | null;
+            /** Message Id */
+            message_id: string | null;
+            /** Folder */
+            folder: string;
+            /** Uid */
+            uid: number;
+            /**
+             * Size
+             * @description Bytes, as it came
+             */
+            size: number;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** @description The kind of document it answers or bounced from */
+            about: components["schemas"]["MessageAbout"] | null;
+            /** About Id */
+            about_id: number | null;
+            /**
+             * Outbound Id
+             * @description Our e-mail it answers or bounced from
+             */
+            outbound_id: number | null;
+            /**
+             * Order Id
+             * @description The order it made
+             */
+            order_id: number | null;
+            /**
+             * Task Id
+             * @description The task it gave someone
+             */
+            task_id: number | null;
+            /**
+             * Text
+             * @description The new text of the message, without the quoted history
+             */
+            text: string | null;
+            /**
+             * Headers
+             * @description From, To, Date, Subject, Message-ID, In-Reply-To…
+             */
+            headers: components["schemas"]["InboundHeader"][];
+            /**
+             * Parts
+             * @description Its attachments as kept, or why not
+             */
+            parts: components["schemas"]["InboundPart"][];
+            document: components["schemas"]["InboundDocument"] | null;
+            /**
+             * Raw Available
+             * @description `GET …/raw` gives the message as it came (.eml)
+             */
+            raw_available: boolean;
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
+            allowed_actions: string[];
+        };
+        /** InboundEmailRead */
+        InboundEmailRead: {
+            /** Id */
+            id: number;
+            /** @description What it became: `order` (an order made), `reply` (attached to the document it answers), `auto_reply`, `bounce`, `mailing_list`, `duplicate` (the same Message-ID taken before), `failed` (kept with the reason in `outcome`) */
+            kind: components["schemas"]["InboundKind"];
+            /** Sender */
+            sender: string | null;
+            /** Subject */
+            subject: string | null;
+            /**
+             * Outcome
+             * @description What was done with it, or why not (a failure's reason)
+             */
+            outcome: string | null;
+            /** Message Id */
+            message_id: string | null;
+            /** Folder */
+            folder: string;
+            /** Uid */
+            uid: number;
+            /**
+             * Size
+             * @description Bytes, as it came
+             */
+            size: number;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** @description The kind of document it answers or bounced from */
+            about: components["schemas"]["MessageAbout"] | null;
+            /** About Id */
+            about_id: number | null;
+            /**
+             * Outbound Id
+             * @description Our e-mail it answers or bounced from
+             */
+            outbound_id: number | null;
+            /**
+             * Order Id
+             * @description The order it made
+             */
+            order_id: number | null;
+            /**
+             * Task Id
+             * @description The task it gave someone
+             */
+            task_id: number | null;
+        };
+        /** InboundHeader */
+        InboundHeader: {
+            /** Name */
+            name: string;
+            /** Value */
+            value: string;
+        };
+        /**
+         * InboundKind
+         * @enum {string}
+         */
+        InboundKind: "order" | "reply" | "auto_reply" | "bounce" | "mailing_list" | "duplicate" | "failed";
+        /** InboundPart */
+        InboundPart: {
+            /**
+             * Index
+             * @description Its place among the parts: `GET …/parts/{index}` downloads it
+             */
+            index: number;
+            /** Filename */
+            filename: string | null;
+            /** Content Type */
+            content_type: string | null;
+            /** Size */
+            size: number | null;
+            /**
+             * Problem
+             * @description Why it was not kept (type, size), else null
+             */
+            problem: string | null;
+            /** Downloadable */
+            downloadable: boolean;
+        };
         /** InvoiceApprove */
         InvoiceApprove: {
             /** Comment */
@@ -6554,6 +6835,16 @@ export interface components {
         Page_FlagRead_: {
             /** Items */
             items: components["schemas"]["FlagRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** Page[InboundEmailRead] */
+        Page_InboundEmailRead_: {
+            /** Items */
+            items: components["schemas"]["InboundEmailRead"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last
@@ -18243,6 +18534,314 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_inbound_emails: {
+        parameters: {
+            query?: {
+                /** @description What it became: order, reply, auto_reply, bounce, mailing_list, duplicate, failed */
+                kind?: components["schemas"]["InboundKind"] | null;
+                /** @description Part of the sender's address */
+                sender?: string | null;
+                /** @description Taken on or after this day (the company's time zone) */
+                received_from?: string | null;
+                /** @description Taken on or before this day (the company's time zone) */
+                received_to?: string | null;
+                /** @description The kind of document it answers (with `about_id`) */
+                about?: components["schemas"]["MessageAbout"] | null;
+                /** @description The document it answers (needs `about`) */
+                about_id?: number | null;
+                /** @description The order it made */
+                order_id?: number | null;
+                /** @description Page size (at most the configured maximum) */
+                limit?: number | null;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InboundEmailRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_inbound_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundEmailDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_inbound_email_raw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file as it was uploaded, with its own content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_inbound_email_part: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email_id: number;
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file as it was uploaded, with its own content type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_inbound_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundEmailDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
