@@ -103,6 +103,12 @@ export function ProposalPage() {
           {p.invoice_id !== null ? " и счёт к ней" : " (счёт — после приёма заявки)"}
         </Alert>
       ) : null}
+      {p.below_cost_pending_positions.length > 0 ? (
+        <Alert color="red" title="Ждёт решения руководителя" data-testid="below-cost-pending">
+          Цена ниже закупочной (позиции: {p.below_cost_pending_positions.join(", ")}): пока руководитель её не
+          согласует или не отклонит, КП не отправить ни менеджеру, ни клиенту.
+        </Alert>
+      ) : null}
       <Group gap="xs">
         <Actions proposal={p} client={client.data} />
         {editable ? <TermsButton proposal={p} /> : null}
