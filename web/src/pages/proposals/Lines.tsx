@@ -21,6 +21,7 @@ import { api, ifMatch, newIdempotencyKey } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useEmployeeNames } from "../../lib/employees";
+import { FormModal } from "../../components/FormModal";
 import { formatMoney } from "../../lib/format";
 import { useProblemHandler } from "../../lib/problems";
 import { PRICE_SOURCE } from "./labels";
@@ -116,9 +117,9 @@ export function LinesTable({ proposal, permissions }: { proposal: Proposal; perm
                       </Badge>
                     ) : null}
                     {l.below_cost_pending ? (
-                      <Badge size="xs" color="red" data-testid="waits-head">
+                      <Text size="xs" c="red" fw={600} data-testid="waits-head">
                         ниже закупки — ждёт руководителя
-                      </Badge>
+                      </Text>
                     ) : null}
                     {below && l.below_cost_approved_by_id !== null ? (
                       <Badge size="xs" color="grape">
@@ -235,43 +236,33 @@ function LineModal({ proposal, line, onClose }: { proposal: Proposal; line: Line
     onError: (e) => onProblem(e, setErrors, ["name", "description", "quantity", "price"]),
   });
   return (
-    <Modal opened onClose={onClose} title={`Позиция ${line.position}`} size="lg">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setErrors({});
-          save.mutate();
-        }}
-      >
-        <Stack>
-          <TextInput label="Наименование" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
-          <Textarea label="Описание" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} />
-          <Group grow align="flex-start">
-            <NumberInput label="Количество" min={1} allowDecimal={false} value={quantity} onChange={setQuantity} error={errors.quantity} />
-            <TextInput
-              label="Цена за единицу, ₽"
-              inputMode="decimal"
-              value={price}
-              onChange={(e) => setPrice(e.currentTarget.value)}
-              error={errors.price}
-              description={
-                line.purchase_price !== null
-                  ? `Закупочная: ${formatMoney(line.purchase_price)}; ниже неё цена ждёт решения руководителя`
-                  : undefined
-              }
-            />
-          </Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Отмена
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              Сохранить
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={`Позиция ${line.position}`}
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        save.mutate();
+      }}
+      saving={save.isPending}
+    >
+      <TextInput label="Наименование" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
+      <Textarea label="Описание" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} />
+      <Group grow align="flex-start">
+        <NumberInput label="Количество" min={1} allowDecimal={false} value={quantity} onChange={setQuantity} error={errors.quantity} />
+        <TextInput
+          label="Цена за единицу, ₽"
+          inputMode="decimal"
+          value={price}
+          onChange={(e) => setPrice(e.currentTarget.value)}
+          error={errors.price}
+          description={
+            line.purchase_price !== null
+              ? `Закупочная: ${formatMoney(line.purchase_price)}; ниже — ждёт руководителя`
+              : undefined
+          }
+        />
+      </Group>
+    </FormModal>
   );
 }
 
