@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, File, Form, Path, Query, Response, UploadFile, status
 from fastapi.responses import HTMLResponse
 
-from app.api.actions import offered
+from app.api.actions import caller_var, offered
 from app.api.deps import (
     NOSNIFF,
     PHOTO_BODY,
@@ -29,11 +29,12 @@ from app.api.deps import (
 )
 from app.api.routing import api_router
 from app.core.errors import FieldError
-from app.models.proposals import Proposal, ProposalStatus
+from app.models.proposals import Proposal, ProposalLine, ProposalStatus
 from app.schemas.common import Page, problems
 from app.schemas.events import EventRead
 from app.schemas.proposals import (
     BelowCostApproval,
+    BelowCostRejection,
     PriceRequestRead,
     ProposalComment,
     ProposalCreate,
@@ -52,9 +53,11 @@ from app.services.media.images import Crop
 from app.services.proposals import (
     ProposalService,
     allowed_actions,
+    below_cost_pending,
     line_amount,
     line_margin,
     may_approve,
+    pending_positions,
     proposal_margin,
     proposal_total,
 )
@@ -88,6 +91,19 @@ def _actions(proposal: Proposal) -> list[str]:
     )
 
 
+def _line_actions(proposal: Proposal, line: ProposalLine) -> list[str]:
+    """A line waiting with a below-cost price offers a head's word on it, to heads other than the
+    proposal's manager and assistant."""
+    caller = caller_var.get()
+    if caller is None or not below_cost_pending(line):
+        return []
+    if Permission.PROPOSALS_APPROVE_BELOW_COST not in caller.permissions:
+        return []
+    if caller.actor.id in (proposal.manager_id, proposal.assistant_id):
+        return []
+    return ["approve-below-cost", "reject-below-cost"]
+
+
 async def to_reads(proposals: ProposalService, rows: list[Proposal]) -> list[ProposalRead]:
     links = await proposals.links([p.id for p in rows])
     return [
@@ -112,6 +128,7 @@ async def to_reads(proposals: ProposalService, rows: list[Proposal]) -> list[Pro
             total=proposal_total(p),
             margin_total=proposal_margin(p),
             unpriced_positions=[x.position for x in p.lines if x.price is None],
+            below_cost_pending_positions=pending_positions(p),
             order_id=links[p.id].order_id,
             invoice_id=links[p.id].invoice_id,
             lines=[
@@ -131,6 +148,8 @@ async def to_reads(proposals: ProposalService, rows: list[Proposal]) -> list[Pro
                     margin=line_margin(x),
                     margin_total=_times(line_margin(x), x.quantity),
                     below_cost_approved_by_id=x.below_cost_approved_by_id,
+                    below_cost_pending=below_cost_pending(x),
+                    allowed_actions=_line_actions(p, x),
                     price_requested_at=x.price_requested_at,
                     price_answered_at=x.price_answered_at,
                 )
@@ -162,9 +181,22 @@ async def list_proposals(
     page: PageDep,
     status_: Annotated[ProposalStatus | None, Query(alias="status")] = None,
     client_id: QueryId = None,
+    below_cost_pending: Annotated[
+        bool | None,
+        Query(
+            description="Only those with (true) or without (false) a line priced below the purchase "
+            "price waiting for a head's decision"
+        ),
+    ] = None,
 ) -> Page[ProposalRead]:
     """Proposals you may see, newest first."""
-    result = await proposals.page(status=status_, client_id=client_id, cursor=page.cursor, limit=page.limit)
+    result = await proposals.page(
+        status=status_,
+        client_id=client_id,
+        cursor=page.cursor,
+        limit=page.limit,
+        below_cost_pending=below_cost_pending,
+    )
     return Page(items=await to_reads(proposals, list(result.items)), next_cursor=result.next_cursor)
 
 
@@ -242,7 +274,9 @@ async def update_line(
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
-    """Change a line's name, description, quantity or price (never below the purchase price)."""
+    """Change a line's name, description, quantity or price. A price below the purchase price is
+    kept as asked and waits for a head (`below_cost_pending`): until a head approves or rejects it,
+    the proposal goes neither to the manager nor to the client."""
     return await _one(proposals, await proposals.update_line(proposal_id, position, data, version), response)
 
 
@@ -359,9 +393,32 @@ async def approve_below_cost(
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
-    """A head approves selling the position below its purchase price, with the reason."""
+    """A head approves selling the position below its purchase price, with the reason: the price
+    the line waits with, or the head's own `price`. Not on a proposal the head asked for or
+    prepares (403); without `price`, a line with no below-cost price waiting is a 409."""
     return await _one(
         proposals, await proposals.approve_below_cost(proposal_id, position, data, version), response
+    )
+
+
+@router.post(
+    "/{proposal_id:int}/lines/{position}/reject-below-cost",
+    responses=problems(409),
+    dependencies=BELOW_COST,
+    operation_id="reject_proposal_below_cost",
+)
+async def reject_below_cost(
+    proposal_id: PathId,
+    position: Position,
+    data: BelowCostRejection,
+    proposals: ServiceDep,
+    version: IfMatchDep,
+    response: Response,
+) -> ProposalRead:
+    """A head refuses the below-cost price a line waits with: the line needs a price again, the
+    price asked and the reason kept in the history. A line with nothing waiting is a 409."""
+    return await _one(
+        proposals, await proposals.reject_below_cost(proposal_id, position, data, version), response
     )
 
 
@@ -435,7 +492,8 @@ async def send_to_manager(
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
-    """Email the priced proposal with its PDF to the manager for checking."""
+    """Email the priced proposal with its PDF to the manager for checking; a 409
+    (`below_cost_pending`, naming the `positions`) while a below-cost price waits for a head."""
     return await _one(proposals, await proposals.send_to_manager(proposal_id, data.note, version), response)
 
 

@@ -83,8 +83,18 @@ class PurchasePriceAnswer(StrictModel):
 
 
 class BelowCostApproval(StrictModel):
-    price: Money = Field(description="The selling price approved although it is below the purchase price")
+    price: Money | None = Field(
+        default=None,
+        description="The selling price approved although it is below the purchase price; the price the "
+        "line waits with if omitted",
+    )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class BelowCostRejection(StrictModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="Why the price is refused (kept in the proposal's history)"
+    )
 
 
 class ProposalSendToManager(StrictModel):
@@ -128,6 +138,10 @@ class ProposalLineRead(ReadModel):
     )
     margin_total: Decimal | None
     below_cost_approved_by_id: int | None
+    below_cost_pending: bool = Field(
+        description="Priced by hand below the purchase price and waiting for a head's approval"
+    )
+    allowed_actions: AllowedActions
     price_requested_at: Timestamp | None
     price_answered_at: Timestamp | None
 
@@ -153,6 +167,10 @@ class ProposalRead(ReadModel):
     total: Decimal | None = Field(description="Null while a line has no price")
     margin_total: Decimal | None
     unpriced_positions: list[int]
+    below_cost_pending_positions: list[int] = Field(
+        description="Lines priced below the purchase price waiting for a head: until none waits, the "
+        "proposal goes neither to the manager nor to the client"
+    )
     order_id: int | None = Field(description="The order it was converted into")
     invoice_id: int | None = Field(description="The invoice of that order")
     lines: list[ProposalLineRead]

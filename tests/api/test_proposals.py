@@ -181,32 +181,84 @@ async def test_photos_that_are_not_pictures_or_too_large_are_refused(
     problem(await client.get(url, headers=headers), 404)
 
 
-async def test_below_cost_is_refused_unless_a_head_approves(
+async def test_a_below_cost_price_waits_for_a_head_who_approves_or_rejects_it(
     client: httpx.AsyncClient, app: Any, people: dict[str, Any]
 ) -> None:
     proposal = await with_catalogue_line(client, app, people)
     pid = proposal["id"]
     line = proposal["lines"][0]
-    purchase = Decimal(line["purchase_price"])
-    cheap = str(purchase - 1)
-    a = people["assistant"].headers
-    body = problem(
-        await client.patch(f"/api/v1/proposals/{pid}/lines/1", headers=a, json={"price": cheap}), 422, "price"
+    cheap = str(Decimal(line["purchase_price"]) - 1)
+    a, head = people["assistant"].headers, people["head"].headers
+    url = f"/api/v1/proposals/{pid}"
+
+    async def waiting_list(pending: bool) -> list[int]:
+        found = await client.get(f"/api/v1/proposals?below_cost_pending={str(pending).lower()}", headers=head)
+        assert found.status_code == 200, found.text
+        return [p["id"] for p in found.json()["items"]]
+
+    # The assistant's price below the purchase is kept as asked and waits; the proposal stays a draft.
+    asked = await client.patch(f"{url}/lines/1", headers=a, json={"price": cheap})
+    assert asked.status_code == 200, asked.text
+    waiting = asked.json()
+    assert (waiting["lines"][0]["price"], waiting["lines"][0]["below_cost_pending"]) == (cheap, True)
+    assert (waiting["status"], waiting["below_cost_pending_positions"]) == ("draft", [1])
+    assert "send-to-manager" not in waiting["allowed_actions"]
+    assert waiting["lines"][0]["allowed_actions"] == []
+    refused = problem(await client.post(f"{url}/send-to-manager", headers=a, json={}), 409)
+    assert (refused["code"], refused["positions"]) == ("below_cost_pending", [1])
+    assert (await client.get(url, headers=a)).json()["version"] == waiting["version"]
+    # The heads see it on their list, and are offered their word on the line.
+    assert pid in await waiting_list(True)
+    assert pid not in await waiting_list(False)
+    seen = (await client.get(url, headers=head)).json()
+    assert seen["lines"][0]["allowed_actions"] == ["approve-below-cost", "reject-below-cost"]
+
+    # Rejected: the line needs a price again, the reason in the history.
+    problem(await client.post(f"{url}/lines/1/reject-below-cost", headers=head, json={}), 422, "reason")
+    problem(await client.post(f"{url}/lines/1/reject-below-cost", headers=a, json={"reason": "нет"}), 403)
+    rejected = await client.post(
+        f"{url}/lines/1/reject-below-cost", headers=head, json={"reason": "Ниже закупки не продаём"}
     )
-    assert body["errors"][0]["code"] == "below_cost"
-    assert (await client.get(f"/api/v1/proposals/{pid}", headers=a)).json()["lines"][0]["price"] == line[
-        "price"
-    ]
-    approval = {"price": cheap, "reason": "Пробная партия для нового клиента"}
-    url = f"/api/v1/proposals/{pid}/lines/1/approve-below-cost"
-    problem(await client.post(url, headers=a, json=approval), 403)
-    problem(await client.post(url, headers=people["manager"].headers, json=approval), 403)
-    approved = await client.post(url, headers=people["head"].headers, json=approval)
+    assert rejected.status_code == 200, rejected.text
+    after = rejected.json()
+    assert (after["lines"][0]["price"], after["lines"][0]["below_cost_pending"]) == (None, False)
+    assert (after["status"], after["unpriced_positions"], after["below_cost_pending_positions"]) == (
+        "draft",
+        [1],
+        [],
+    )
+    events = (await client.get(f"{url}/history?limit=100", headers=head)).json()["items"]
+    entry = next(e for e in events if e["action"] == "below_cost_rejected")
+    assert (entry["after"]["reason"], entry["after"]["price"]) == ("Ниже закупки не продаём", cheap)
+    assert pid not in await waiting_list(True)
+    not_waiting = problem(
+        await client.post(f"{url}/lines/1/reject-below-cost", headers=head, json={"reason": "ещё раз"}), 409
+    )
+    assert not_waiting["code"] == "not_waiting"
+
+    # Asked again and approved by a head at the price asked: the proposal is priced and goes on.
+    asked = await client.patch(f"{url}/lines/1", headers=a, json={"price": cheap})
+    assert asked.json()["below_cost_pending_positions"] == [1]
+    approval = {"reason": "Пробная партия для нового клиента"}
+    problem(await client.post(f"{url}/lines/1/approve-below-cost", headers=a, json=approval), 403)
+    problem(
+        await client.post(
+            f"{url}/lines/1/approve-below-cost", headers=people["manager"].headers, json=approval
+        ),
+        403,
+    )
+    approved = await client.post(f"{url}/lines/1/approve-below-cost", headers=head, json=approval)
     assert approved.status_code == 200, approved.text
-    line = approved.json()["lines"][0]
-    assert (line["price"], line["price_source"]) == (cheap, "manual")
+    done = approved.json()
+    line = done["lines"][0]
+    assert (line["price"], line["price_source"], line["below_cost_pending"]) == (cheap, "manual", False)
     assert line["below_cost_approved_by_id"] == people["head"].id
     assert Decimal(line["margin"]) == Decimal(-1)
+    assert (done["status"], done["below_cost_pending_positions"]) == ("priced", [])
+    assert "send-to-manager" in (await client.get(url, headers=a)).json()["allowed_actions"]
+    assert pid not in await waiting_list(True)
+    sent = await client.post(f"{url}/send-to-manager", headers=a, json={})
+    assert sent.status_code == 200, sent.text
 
 
 async def test_flow_refusals_name_the_state_and_change_nothing(

@@ -1,17 +1,20 @@
 """«Коммерческие предложения» and «Снабжение» in the browser: the manager asks for a proposal, the
 assistant adds a catalogue line and a non-standard one with a pasted photo cut to its printed square,
 supply prices the non-standard line from its queue, the manager approves, the proposal goes to the
-client's contact, is accepted and becomes an order with its invoice; every sent PDF is listed."""
+client's contact, is accepted and becomes an order with its invoice; every sent PDF is listed. And a
+price below the purchase: it waits for a head, who finds it on the list and approves it."""
 
 from __future__ import annotations
 
 import base64
 import io
 import re
+from decimal import Decimal
 
 from PIL import Image
 from playwright.async_api import Page, expect
 
+from app.services.money.format import format_rub
 from app.services.seed import inn10
 from tests.console.conftest import ConsoleApi, Watched, login, logout
 
@@ -20,6 +23,7 @@ ASSISTANT = "volkova.ey@example.com"
 SUPPLY = "novikova.op@example.com"
 HEAD = "ershova.vm@example.com"
 CLIENT = "ООО «Пошив КП»"
+CLIENT_BELOW = "ООО «Пошив ниже закупки»"
 
 # A File pasted into the page, as a copied picture arrives (the clipboard's files on a paste event).
 _PASTE = """([data, name]) => {
@@ -205,4 +209,78 @@ async def test_a_proposal_from_the_request_to_the_order_and_its_invoice(
         True,
         True,
     )
+    watched.assert_clean()
+
+
+async def test_a_price_below_the_purchase_waits_for_a_head(console_api: ConsoleApi, watched: Watched) -> None:
+    api, page = console_api, watched.page
+    head, manager, assistant = api.login(HEAD), api.login(MANAGER), api.login(ASSISTANT)
+    manager_id = api.call("GET", "/api/v1/auth/me", manager)["id"]
+    assistant_id = api.call("GET", "/api/v1/auth/me", assistant)["id"]
+    client = api.call(
+        "POST", "/api/v1/clients", head,
+        json={"name": CLIENT_BELOW, "inn": inn10("352588779"), "kpp": "352501001",
+              "manager_id": manager_id, "assistant_id": assistant_id, "contacts": []},
+    )  # fmt: skip
+    proposal = api.call(
+        "POST", "/api/v1/proposals", manager,
+        json={"client_id": client["id"], "workwear_kind": "зимние куртки", "models_count": 1,
+              "markup_percent": "25"},
+    )  # fmt: skip
+    pid = proposal["id"]
+    suit = api.call("GET", "/api/v1/catalogue/products?q=Костюм&limit=1", assistant)["items"][0]
+    proposal = api.call(
+        "POST", f"/api/v1/proposals/{pid}/lines", assistant, json={"product_id": suit["id"], "quantity": 2}
+    )
+    cheap = Decimal(proposal["lines"][0]["purchase_price"]) - 10
+    typed = f"{cheap:.2f}".replace(".", ",")
+    shown = f"{format_rub(cheap)}\u00a0₽"
+
+    # The assistant types a price below the purchase: the line waits, and nothing goes to the manager.
+    await page.goto(f"/proposals/{pid}")
+    await login(page, ASSISTANT)
+    await _status(page, "Цены проставлены")
+    line = page.get_by_test_id("proposal-lines").locator('tr[data-line="1"]')
+    await line.get_by_role("button", name="Изменить").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("Цена за единицу, ₽").fill(typed)
+    await dialog.get_by_role("button", name="Сохранить").click()
+    await expect(dialog).to_be_hidden()
+    await expect(line.get_by_test_id("waits-head")).to_have_text("ниже закупки — ждёт руководителя")
+    await _status(page, "Готовится")
+    await expect(page.get_by_test_id("below-cost-pending")).to_contain_text("позиции: 1")
+    await expect(page.get_by_role("button", name="Отправить менеджеру")).to_have_count(0)
+    await expect(line.get_by_role("button", name="Согласовать")).to_have_count(0)  # not hers to decide
+    await watched.assert_screen()
+    await logout(page)
+
+    # The head finds it by the list's filter and approves the price asked.
+    await page.goto("/proposals")
+    await login(page, HEAD)
+    await page.get_by_label("Ждёт решения по цене ниже закупки").check()
+    rows = page.get_by_test_id("proposals").locator("tr[data-proposal]")
+    await expect(rows.filter(has_text=f"КП №{pid}")).to_contain_text("ниже закупки — ждёт руководителя")
+    await expect(rows.filter(has_not_text="ждёт руководителя")).to_have_count(0)
+    await watched.assert_screen()
+    await rows.filter(has_text=f"КП №{pid}").get_by_role("link").click()
+    line = page.get_by_test_id("proposal-lines").locator('tr[data-line="1"]')
+    await expect(line.get_by_role("button", name="Отклонить")).to_be_visible()
+    await watched.assert_screen("proposal-below-cost")
+    await line.get_by_role("button", name="Согласовать").click()
+    dialog = page.get_by_role("dialog")
+    await expect(dialog.get_by_test_id("below-cost-asked")).to_contain_text(f"цена {shown}")
+    await dialog.get_by_label("Причина").fill("Пробная партия для нового клиента")
+    await dialog.get_by_role("button", name="Согласовать").click()
+    await expect(dialog).to_be_hidden()
+    await expect(line.get_by_test_id("waits-head")).to_have_count(0)
+    await expect(line).to_contain_text("ниже закупки: согласовал(а)")
+    await _status(page, "Цены проставлены")
+    await logout(page)
+
+    # Then it goes on to the manager.
+    await page.goto(f"/proposals/{pid}")
+    await login(page, ASSISTANT)
+    await expect(line.get_by_test_id("price")).to_have_text(shown)
+    await _act(page, "Отправить менеджеру")
+    await _status(page, "У менеджера на проверке")
     watched.assert_clean()

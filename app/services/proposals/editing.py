@@ -8,11 +8,11 @@ from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.config import CompanySettings, ProposalSettings
-from app.core.errors import FieldError, Forbidden, NotFound
+from app.core.errors import Conflict, FieldError, Forbidden, NotFound
 from app.models.clients import Client, ClientContact
 from app.models.directory import Employee
 from app.models.invoices import Invoice
@@ -27,6 +27,7 @@ from app.models.proposals import (
 from app.models.tasks import TaskKind, TaskStatus, TaskSubject
 from app.schemas.proposals import (
     BelowCostApproval,
+    BelowCostRejection,
     ProposalCreate,
     ProposalLineIn,
     ProposalLineUpdate,
@@ -48,7 +49,9 @@ from app.services.proposals.rules import (
     ACTIONS,
     EDITABLE,
     SUPPLY_CHANNEL,
+    below_cost_pending,
     markup_price,
+    pending_positions,
 )
 
 
@@ -102,13 +105,22 @@ class ProposalEditing:
         return await Scope(self.uow).proposal(proposal_id)
 
     async def page(
-        self, *, status: ProposalStatus | None, client_id: int | None, cursor: str | None, limit: int
+        self,
+        *,
+        status: ProposalStatus | None,
+        client_id: int | None,
+        cursor: str | None,
+        limit: int,
+        below_cost_pending: bool | None = None,
     ) -> Page[Proposal]:
         query = self.visible(select(Proposal).options(selectinload(Proposal.lines)))
         if status is not None:
             query = query.where(Proposal.status == status)
         if client_id is not None:
             query = query.where(Proposal.client_id == client_id)
+        if below_cost_pending is not None:
+            waiting = _waiting_for_head()
+            query = query.where(waiting if below_cost_pending else ~waiting)
         return await newest_first(self.uow.session, query, Proposal.id, cursor, limit)
 
     async def links(self, proposal_ids: list[int]) -> dict[int, Links]:
@@ -224,7 +236,12 @@ class ProposalEditing:
         before_status = proposal.status
         if proposal.sent_revision is not None and proposal.sent_revision == proposal.revision:
             proposal.revision += 1
-        priced = bool(proposal.lines) and all(line.price is not None for line in proposal.lines)
+        # A line whose below-cost price waits for a head is not priced yet: the proposal stays a draft.
+        priced = (
+            bool(proposal.lines)
+            and all(line.price is not None for line in proposal.lines)
+            and not pending_positions(proposal)
+        )
         # The entry below is the edit's diff, the status among it: the machine moves, this records.
         ACTIONS.move(proposal, "edit", to=ProposalStatus.PRICED if priced else ProposalStatus.DRAFT)
         touch(proposal, self.uow)
@@ -288,7 +305,6 @@ class ProposalEditing:
             line.purchase_price = product.purchase_price
             catalogue = next((p.price for p in product.prices if p.category == proposal.price_category), None)
             if data.price is not None:
-                self._check_cost(data.price, line.purchase_price, "price")
                 line.price, line.price_source = data.price, PriceSource.MANUAL
             elif catalogue is not None:
                 line.price, line.price_source = catalogue, PriceSource.CATALOGUE
@@ -305,7 +321,6 @@ class ProposalEditing:
             if data.purchase_price is not None:
                 line.purchase_price = data.purchase_price
                 if data.price is not None:
-                    self._check_cost(data.price, data.purchase_price, "price")
                     line.price, line.price_source = data.price, PriceSource.MANUAL
                 else:
                     line.price = markup_price(
@@ -324,19 +339,11 @@ class ProposalEditing:
             await self._request_price(proposal, line)
         return await self._settle(proposal, "line_added", before)
 
-    @staticmethod
-    def _check_cost(price: Decimal, purchase: Decimal | None, field: str) -> None:
-        if purchase is not None and price < purchase:
-            raise FieldError(
-                field,
-                f"{price} is below the purchase price {purchase}: only a head may approve selling "
-                "below cost (approve-below-cost)",
-                code="below_cost",
-            )
-
     async def update_line(
         self, proposal_id: int, position: int, data: ProposalLineUpdate, if_match: int | None
     ) -> Proposal:
+        """A price given by hand below the purchase price is kept as asked and waits for a head's
+        approval (approve-below-cost or reject-below-cost); until then the proposal stays a draft."""
         proposal, before = await self._editing(proposal_id, if_match)
         line = self._line(proposal, position)
         fields = data.model_dump(exclude_unset=True)
@@ -354,7 +361,6 @@ class ProposalEditing:
                 raise FieldError("price", "cannot be emptied")
             if line.nonstandard and line.purchase_price is None:
                 raise FieldError("price", "the position waits for supply's purchase price")
-            self._check_cost(data.price, line.purchase_price, "price")
             line.price, line.price_source = data.price, PriceSource.MANUAL
             line.below_cost_approved_by_id = None
         return await self._settle(proposal, "line_updated", before)
@@ -500,6 +506,7 @@ class ProposalEditing:
                 data.purchase_price, proposal.markup_basis_points, self.company.price_rounding
             )
             line.price_source = PriceSource.MARKUP
+            line.below_cost_approved_by_id = None
         now = self.uow.clock.now()
         line.price_answered_at = now
         line.price_answered_by_id = self.uow.actor.id if self.uow.actor else None
@@ -520,22 +527,71 @@ class ProposalEditing:
     async def approve_below_cost(
         self, proposal_id: int, position: int, data: BelowCostApproval, if_match: int | None
     ) -> Proposal:
-        """A head's approval to sell a position below its purchase price: never the head's own
-        proposal (one who asked for or prepares it), which another head or the director approves."""
+        """A head's approval to sell a position below its purchase price: the price the line waits
+        with, or the head's own ``price``. Never the head's own proposal (one who asked for or
+        prepares it), which another head or the director approves."""
         proposal, before = await self._editing(proposal_id, if_match)
+        self._head_decides(proposal)
+        line = self._line(proposal, position)
+        if line.purchase_price is None:
+            raise FieldError("position", "the position has no purchase price yet")
+        if data.price is None:
+            self._waiting(line)
+        else:
+            line.price, line.price_source = data.price, PriceSource.MANUAL
+        line.below_cost_approved_by_id = self.uow.actor.id if self.uow.actor else None
+        return await self._settle(
+            proposal,
+            "below_cost_approved",
+            before,
+            {"position": position, "price": str(line.price), "reason": data.reason},
+        )
+
+    async def reject_below_cost(
+        self, proposal_id: int, position: int, data: BelowCostRejection, if_match: int | None
+    ) -> Proposal:
+        """A head refuses the below-cost price a line waits with: the line needs a price again (the
+        proposal is a draft until it has one), the price asked and the reason kept in the history."""
+        proposal, before = await self._editing(proposal_id, if_match)
+        self._head_decides(proposal)
+        line = self._line(proposal, position)
+        self._waiting(line)
+        asked = line.price
+        line.price, line.price_source = None, None
+        return await self._settle(
+            proposal,
+            "below_cost_rejected",
+            before,
+            {"position": position, "price": str(asked), "reason": data.reason},
+        )
+
+    def _head_decides(self, proposal: Proposal) -> None:
         actor = self.uow.actor
         if actor is not None and actor.id in (proposal.manager_id, proposal.assistant_id):
             raise Forbidden(
                 "a below-cost price on your own proposal is approved by another head or the director"
             )
-        line = self._line(proposal, position)
-        if line.purchase_price is None:
-            raise FieldError("position", "the position has no purchase price yet")
-        line.price, line.price_source = data.price, PriceSource.MANUAL
-        line.below_cost_approved_by_id = self.uow.actor.id if self.uow.actor else None
-        return await self._settle(
-            proposal, "below_cost_approved", before, {"position": position, "reason": data.reason}
-        )
+
+    @staticmethod
+    def _waiting(line: ProposalLine) -> None:
+        if not below_cost_pending(line):
+            raise Conflict(
+                f"position {line.position} has no price below the purchase price waiting for a head",
+                code="not_waiting",
+                position=line.position,
+            )
+
+    @staticmethod
+    def check_nothing_waits(proposal: Proposal) -> None:
+        """A proposal goes to the manager or the client only when no below-cost price waits."""
+        waiting = pending_positions(proposal)
+        if waiting:
+            raise Conflict(
+                f"positions {', '.join(map(str, waiting))} wait for a head's approval of a price "
+                "below the purchase price",
+                code="below_cost_pending",
+                positions=waiting,
+            )
 
     async def remind_supply(self, batch: int) -> int:
         """Price requests unanswered for the configured hours remind the chat again (the sweep);
@@ -593,3 +649,13 @@ class ProposalEditing:
                 for line in proposal.lines
             ]
         }
+
+
+def _waiting_for_head() -> ColumnElement[bool]:
+    """The proposal has a line whose below-cost price waits for a head (as `below_cost_pending`)."""
+    return exists().where(
+        ProposalLine.proposal_id == Proposal.id,
+        ProposalLine.price_source == PriceSource.MANUAL,
+        ProposalLine.price < ProposalLine.purchase_price,
+        ProposalLine.below_cost_approved_by_id.is_(None),
+    )

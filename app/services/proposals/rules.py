@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app.core.db import KOPECK
 from app.models.directory import Employee
 from app.models.proposals import (
+    PriceSource,
     Proposal,
     ProposalLine,
     ProposalStatus,
@@ -80,6 +81,23 @@ def round_price(value: Decimal, rounding: str) -> Decimal:
 def markup_price(purchase: Decimal, markup_basis_points: int, rounding: str) -> Decimal:
     """Purchase price plus the manager's markup (regulation, process 2, step 14)."""
     return round_price(purchase * (1 + Decimal(markup_basis_points) / 10_000), rounding)
+
+
+def below_cost_pending(line: ProposalLine) -> bool:
+    """A price given by hand below the purchase price waits for a head's approval (regulation,
+    process 2: selling below cost is a head's decision); catalogue and markup prices never do."""
+    return (
+        line.price_source == PriceSource.MANUAL
+        and line.price is not None
+        and line.purchase_price is not None
+        and line.price < line.purchase_price
+        and line.below_cost_approved_by_id is None
+    )
+
+
+def pending_positions(proposal: Proposal) -> list[int]:
+    """The positions whose below-cost price waits for a head."""
+    return [line.position for line in proposal.lines if below_cost_pending(line)]
 
 
 def line_amount(line: ProposalLine) -> Decimal | None:

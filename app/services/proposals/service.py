@@ -46,6 +46,7 @@ class ProposalService(ProposalEditing):
         task to check it and say whom to send it to."""
         proposal = await self.get(proposal_id)
         ensure_version(proposal, if_match, "proposal")
+        self.check_nothing_waits(proposal)
         self.allow(proposal, "send_to_manager")
         manager = await self.uow.session.get(Employee, proposal.manager_id)
         assert manager is not None
@@ -104,6 +105,7 @@ class ProposalService(ProposalEditing):
         address the manager gave; the assistant gets a call to hear the client's answer."""
         proposal = await self.get(proposal_id)
         ensure_version(proposal, if_match, "proposal")
+        self.check_nothing_waits(proposal)
         self.allow(proposal, "send_to_client")
         today = self.uow.calendar.local_date(self.uow.clock.now())
         valid_until = data.valid_until or proposal.valid_until or self.printing.default_validity()

@@ -1552,7 +1552,9 @@ export interface paths {
         head?: never;
         /**
          * Update Line
-         * @description Change a line's name, description, quantity or price (never below the purchase price).
+         * @description Change a line's name, description, quantity or price. A price below the purchase price is
+         *     kept as asked and waits for a head (`below_cost_pending`): until a head approves or rejects it,
+         *     the proposal goes neither to the manager nor to the client.
          */
         patch: operations["update_proposal_line"];
         trace?: never;
@@ -1616,9 +1618,32 @@ export interface paths {
         put?: never;
         /**
          * Approve Below Cost
-         * @description A head approves selling the position below its purchase price, with the reason.
+         * @description A head approves selling the position below its purchase price, with the reason: the price
+         *     the line waits with, or the head's own `price`. Not on a proposal the head asked for or
+         *     prepares (403); without `price`, a line with no below-cost price waiting is a 409.
          */
         post: operations["approve_proposal_below_cost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{proposal_id}/lines/{position}/reject-below-cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Below Cost
+         * @description A head refuses the below-cost price a line waits with: the line needs a price again, the
+         *     price asked and the reason kept in the history. A line with nothing waiting is a 409.
+         */
+        post: operations["reject_proposal_below_cost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1738,7 +1763,8 @@ export interface paths {
         put?: never;
         /**
          * Send To Manager
-         * @description Email the priced proposal with its PDF to the manager for checking.
+         * @description Email the priced proposal with its PDF to the manager for checking; a 409
+         *     (`below_cost_pending`, naming the `positions`) while a below-cost price waits for a head.
          */
         post: operations["send_proposal_to_manager"];
         delete?: never;
@@ -4215,10 +4241,18 @@ export interface components {
         BelowCostApproval: {
             /**
              * Price
-             * @description The selling price approved although it is below the purchase price
+             * @description The selling price approved although it is below the purchase price; the price the line waits with if omitted
              */
-            price: number | string;
+            price?: number | string | null;
             /** Reason */
+            reason: string;
+        };
+        /** BelowCostRejection */
+        BelowCostRejection: {
+            /**
+             * Reason
+             * @description Why the price is refused (kept in the proposal's history)
+             */
             reason: string;
         };
         /** Body_attach_collection_file */
@@ -7585,6 +7619,16 @@ export interface components {
             margin_total: string | null;
             /** Below Cost Approved By Id */
             below_cost_approved_by_id: number | null;
+            /**
+             * Below Cost Pending
+             * @description Priced by hand below the purchase price and waiting for a head's approval
+             */
+            below_cost_pending: boolean;
+            /**
+             * Allowed Actions
+             * @description What you may do to it now: each name is the last path segment of the endpoint that does it, under this resource's path (`send-to-warehouse` → `POST …/{id}/send-to-warehouse`); only the actions the state allows, whose preconditions hold and that your permissions admit
+             */
+            allowed_actions: string[];
             /** Price Requested At */
             price_requested_at: string | null;
             /** Price Answered At */
@@ -7651,6 +7695,11 @@ export interface components {
             margin_total: string | null;
             /** Unpriced Positions */
             unpriced_positions: number[];
+            /**
+             * Below Cost Pending Positions
+             * @description Lines priced below the purchase price waiting for a head: until none waits, the proposal goes neither to the manager nor to the client
+             */
+            below_cost_pending_positions: number[];
             /**
              * Order Id
              * @description The order it was converted into
@@ -14087,6 +14136,8 @@ export interface operations {
             query?: {
                 status?: components["schemas"]["ProposalStatus"] | null;
                 client_id?: number | null;
+                /** @description Only those with (true) or without (false) a line priced below the purchase price waiting for a head's decision */
+                below_cost_pending?: boolean | null;
                 /** @description Page size (at most the configured maximum) */
                 limit?: number | null;
                 /** @description `next_cursor` of the previous page */
@@ -14952,6 +15003,99 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BelowCostApproval"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: `errors` names each field and reason */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_proposal_below_cost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of the version you read (e.g. `"3"`); a stale one gets 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                proposal_id: number;
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BelowCostRejection"];
             };
         };
         responses: {

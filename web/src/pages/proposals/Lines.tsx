@@ -1,6 +1,5 @@
 import {
   ActionIcon,
-  Alert,
   Autocomplete,
   Badge,
   Button,
@@ -8,7 +7,6 @@ import {
   Modal,
   NumberInput,
   SegmentedControl,
-  Select,
   Stack,
   Table,
   Text,
@@ -20,9 +18,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
 import { api, ifMatch, newIdempotencyKey } from "../../api/client";
-import { ApiProblem, unwrap } from "../../api/problem";
+import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
-import { useEmployeeNames, useEmployeesWithRole } from "../../lib/employees";
+import { useEmployeeNames } from "../../lib/employees";
+import { FormModal } from "../../components/FormModal";
 import { formatMoney } from "../../lib/format";
 import { useProblemHandler } from "../../lib/problems";
 import { PRICE_SOURCE } from "./labels";
@@ -63,6 +62,9 @@ export function LinesTable({ proposal, permissions }: { proposal: Proposal; perm
   const [editing, setEditing] = useState<Line | null>(null);
   const [photo, setPhoto] = useState<Line | null>(null);
   const [approving, setApproving] = useState<Line | null>(null);
+  const [deciding, setDeciding] = useState<{ line: Line; action: Decision } | null>(null);
+  // A head deciding on a waiting price has the column even where the lines are not theirs to edit.
+  const withActions = editable || proposal.lines.some((l) => l.allowed_actions.length > 0);
   const remove = useMutation({
     mutationFn: async (line: Line) =>
       unwrap(
@@ -87,7 +89,7 @@ export function LinesTable({ proposal, permissions }: { proposal: Proposal; perm
             <Table.Th>Цена</Table.Th>
             {staff ? <Table.Th>Маржа</Table.Th> : null}
             <Table.Th>Сумма</Table.Th>
-            {editable ? <Table.Th /> : null}
+            {withActions ? <Table.Th /> : null}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -114,6 +116,11 @@ export function LinesTable({ proposal, permissions }: { proposal: Proposal; perm
                         ждёт цену снабжения
                       </Badge>
                     ) : null}
+                    {l.below_cost_pending ? (
+                      <Text size="xs" c="red" fw={600} data-testid="waits-head">
+                        ниже закупки — ждёт руководителя
+                      </Text>
+                    ) : null}
                     {below && l.below_cost_approved_by_id !== null ? (
                       <Badge size="xs" color="grape">
                         ниже закупки: согласовал(а) {names.data?.get(l.below_cost_approved_by_id) ?? "руководитель"}
@@ -139,30 +146,47 @@ export function LinesTable({ proposal, permissions }: { proposal: Proposal; perm
                   </Table.Td>
                 ) : null}
                 <Table.Td>{formatMoney(l.amount)}</Table.Td>
-                {editable ? (
+                {withActions ? (
                   <Table.Td>
                     <Group gap={4} wrap="nowrap">
-                      <Button size="compact-xs" variant="light" onClick={() => setEditing(l)}>
-                        Изменить
-                      </Button>
-                      <Button size="compact-xs" variant="light" onClick={() => setPhoto(l)}>
-                        Фото
-                      </Button>
-                      {mayApproveBelowCost && l.purchase_price !== null ? (
-                        <Button size="compact-xs" variant="light" color="grape" onClick={() => setApproving(l)}>
-                          Ниже закупки
-                        </Button>
+                      {(["approve-below-cost", "reject-below-cost"] as const)
+                        .filter((action) => l.allowed_actions.includes(action))
+                        .map((action) => (
+                          <Button
+                            key={action}
+                            size="compact-xs"
+                            variant="light"
+                            color={action === "approve-below-cost" ? "grape" : "red"}
+                            onClick={() => setDeciding({ line: l, action })}
+                          >
+                            {DECISION[action].button}
+                          </Button>
+                        ))}
+                      {editable ? (
+                        <>
+                          <Button size="compact-xs" variant="light" onClick={() => setEditing(l)}>
+                            Изменить
+                          </Button>
+                          <Button size="compact-xs" variant="light" onClick={() => setPhoto(l)}>
+                            Фото
+                          </Button>
+                          {mayApproveBelowCost && l.purchase_price !== null && !l.below_cost_pending ? (
+                            <Button size="compact-xs" variant="light" color="grape" onClick={() => setApproving(l)}>
+                              Ниже закупки
+                            </Button>
+                          ) : null}
+                          <ActionIcon
+                            size="sm"
+                            variant="subtle"
+                            color="red"
+                            aria-label={`Удалить позицию ${l.position}`}
+                            loading={remove.isPending && remove.variables.position === l.position}
+                            onClick={() => remove.mutate(l)}
+                          >
+                            ×
+                          </ActionIcon>
+                        </>
                       ) : null}
-                      <ActionIcon
-                        size="sm"
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Удалить позицию ${l.position}`}
-                        loading={remove.isPending && remove.variables.position === l.position}
-                        onClick={() => remove.mutate(l)}
-                      >
-                        ×
-                      </ActionIcon>
                     </Group>
                   </Table.Td>
                 ) : null}
@@ -174,6 +198,9 @@ export function LinesTable({ proposal, permissions }: { proposal: Proposal; perm
       {editing ? <LineModal proposal={proposal} line={editing} onClose={() => setEditing(null)} /> : null}
       {photo ? <PhotoModal proposal={proposal} line={photo} onClose={() => setPhoto(null)} /> : null}
       {approving ? <BelowCostModal proposal={proposal} line={approving} onClose={() => setApproving(null)} /> : null}
+      {deciding ? (
+        <DecisionModal proposal={proposal} line={deciding.line} action={deciding.action} onClose={() => setDeciding(null)} />
+      ) : null}
     </>
   );
 }
@@ -187,7 +214,6 @@ function LineModal({ proposal, line, onClose }: { proposal: Proposal; line: Line
   const [quantity, setQuantity] = useState<number | string>(line.quantity);
   const [price, setPrice] = useState(line.price ?? "");
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [belowCost, setBelowCost] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: async () => {
       const priceChanged = price.trim() !== "" && decimal(price) !== line.price;
@@ -207,93 +233,96 @@ function LineModal({ proposal, line, onClose }: { proposal: Proposal; line: Line
       settled(updated);
       onClose();
     },
-    onError: (e) => {
-      const below = e instanceof ApiProblem && (e.problem?.errors ?? []).some((x) => x.code === "below_cost");
-      if (below) {
-        setBelowCost(decimal(price));
-        setErrors({ price: "Ниже закупочной цены: продать по ней можно только с согласия руководителя" });
-        return;
-      }
-      onProblem(e, setErrors, ["name", "description", "quantity", "price"]);
-    },
+    onError: (e) => onProblem(e, setErrors, ["name", "description", "quantity", "price"]),
   });
   return (
-    <Modal opened onClose={onClose} title={`Позиция ${line.position}`} size="lg">
+    <FormModal
+      title={`Позиция ${line.position}`}
+      onClose={onClose}
+      onSubmit={() => {
+        setErrors({});
+        save.mutate();
+      }}
+      saving={save.isPending}
+    >
+      <TextInput label="Наименование" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
+      <Textarea label="Описание" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} />
+      <Group grow align="flex-start">
+        <NumberInput label="Количество" min={1} allowDecimal={false} value={quantity} onChange={setQuantity} error={errors.quantity} />
+        <TextInput
+          label="Цена за единицу, ₽"
+          inputMode="decimal"
+          value={price}
+          onChange={(e) => setPrice(e.currentTarget.value)}
+          error={errors.price}
+          description={
+            line.purchase_price !== null
+              ? `Закупочная: ${formatMoney(line.purchase_price)}; ниже — ждёт руководителя`
+              : undefined
+          }
+        />
+      </Group>
+    </FormModal>
+  );
+}
+
+type Decision = "approve-below-cost" | "reject-below-cost";
+
+const DECISION: Record<Decision, { button: string; title: string; submit: string }> = {
+  "approve-below-cost": { button: "Согласовать", title: "Согласовать цену ниже закупочной", submit: "Согласовать" },
+  "reject-below-cost": { button: "Отклонить", title: "Отклонить цену ниже закупочной", submit: "Отклонить" },
+};
+
+/** A head's word on the price a line waits with: approved as asked, or rejected (the line needs a price again). */
+function DecisionModal({ proposal, line, action, onClose }: { proposal: Proposal; line: Line; action: Decision; onClose: () => void }) {
+  const onProblem = useProblemHandler();
+  const settled = useSettled(proposal.id);
+  const [reason, setReason] = useState("");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const decide = useMutation({
+    mutationFn: async () => {
+      const init = {
+        params: { path: { proposal_id: proposal.id, position: line.position }, header: ifMatch(proposal.version) },
+        body: { reason: reason.trim() },
+      };
+      return unwrap(
+        action === "approve-below-cost"
+          ? await api.POST("/api/v1/proposals/{proposal_id}/lines/{position}/approve-below-cost", init)
+          : await api.POST("/api/v1/proposals/{proposal_id}/lines/{position}/reject-below-cost", init),
+      );
+    },
+    onSuccess: (updated) => {
+      settled(updated);
+      onClose();
+    },
+    onError: (e) => onProblem(e, setErrors, ["reason"]),
+  });
+  const { title, submit } = DECISION[action];
+  return (
+    <Modal opened onClose={onClose} title={`${title}: позиция ${line.position}`}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           setErrors({});
-          setBelowCost(null);
-          save.mutate();
+          decide.mutate();
         }}
       >
         <Stack>
-          <TextInput label="Наименование" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
-          <Textarea label="Описание" autosize minRows={2} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.description} />
-          <Group grow align="flex-start">
-            <NumberInput label="Количество" min={1} allowDecimal={false} value={quantity} onChange={setQuantity} error={errors.quantity} />
-            <TextInput
-              label="Цена за единицу, ₽"
-              inputMode="decimal"
-              value={price}
-              onChange={(e) => setPrice(e.currentTarget.value)}
-              error={errors.price}
-              description={line.purchase_price !== null ? `Закупочная: ${formatMoney(line.purchase_price)}` : undefined}
-            />
-          </Group>
-          {belowCost ? <AskHead proposal={proposal} line={line} price={belowCost} onDone={onClose} /> : null}
+          <Text size="sm" data-testid="below-cost-asked">
+            {line.name}: цена {formatMoney(line.price)} при закупочной {formatMoney(line.purchase_price)}
+          </Text>
+          <Textarea label="Причина" required autosize minRows={2} value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={errors.reason} data-autofocus />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Отмена
             </Button>
-            <Button type="submit" loading={save.isPending}>
-              Сохранить
+            <Button type="submit" color={action === "approve-below-cost" ? "grape" : "red"} loading={decide.isPending} disabled={!reason.trim()}>
+              {submit}
             </Button>
           </Group>
         </Stack>
       </form>
     </Modal>
-  );
-}
-
-/** A price below the purchase price waits for a head: a task on the proposal for the head chosen. */
-function AskHead({ proposal, line, price, onDone }: { proposal: Proposal; line: Line; price: string; onDone: () => void }) {
-  const onProblem = useProblemHandler();
-  const queryClient = useQueryClient();
-  const heads = useEmployeesWithRole("head");
-  const [head, setHead] = useState<string | null>(null);
-  const [key] = useState(newIdempotencyKey);
-  const ask = useMutation({
-    mutationFn: async () =>
-      unwrap(
-        await api.POST("/api/v1/tasks", {
-          params: { header: { "Idempotency-Key": key } },
-          body: {
-            kind: "check",
-            title: `Согласовать цену ниже закупочной: КП №${proposal.id}, позиция ${line.position}`,
-            description: `${line.name}: цена ${formatMoney(price)} при закупочной ${formatMoney(line.purchase_price)}.`,
-            subject_type: "proposal",
-            subject_id: proposal.id,
-            assignee_id: Number(head),
-            due_in_working_days: 0,
-          },
-        }),
-      ),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["tasks"] });
-      onDone();
-    },
-    onError: (e) => onProblem(e),
-  });
-  return (
-    <Alert color="grape" title="Нужно согласие руководителя">
-      <Group align="flex-end">
-        <Select label="Руководитель" w={260} data={heads.data ?? []} value={head} onChange={setHead} />
-        <Button variant="light" color="grape" disabled={!head} loading={ask.isPending} onClick={() => ask.mutate()}>
-          Попросить согласовать
-        </Button>
-      </Group>
-    </Alert>
   );
 }
 

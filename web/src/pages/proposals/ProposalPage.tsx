@@ -31,6 +31,7 @@ import { DayInput } from "../../components/WhenInput";
 import { PROPOSAL_ACTION, PROPOSAL_STAGE, PROPOSAL_STATUS } from "./labels";
 import { AddLine, decimal, EDITABLE, LinesTable } from "./Lines";
 import { blobOf, PdfFrame } from "../../components/PdfFrame";
+import { FormModal } from "../../components/FormModal";
 
 type Proposal = components["schemas"]["ProposalRead"];
 type Client = components["schemas"]["ClientRead"];
@@ -101,6 +102,12 @@ export function ProposalPage() {
             Заявка №{p.order_id}
           </AnchorLink>
           {p.invoice_id !== null ? " и счёт к ней" : " (счёт — после приёма заявки)"}
+        </Alert>
+      ) : null}
+      {p.below_cost_pending_positions.length > 0 ? (
+        <Alert color="red" title="Ждёт решения руководителя" data-testid="below-cost-pending">
+          Цена ниже закупочной (позиции: {p.below_cost_pending_positions.join(", ")}): пока руководитель её не
+          согласует или не отклонит, КП не отправить ни менеджеру, ни клиенту.
         </Alert>
       ) : null}
       <Group gap="xs">
@@ -311,18 +318,18 @@ function TermsButton({ proposal }: { proposal: Proposal }) {
         Условия
       </Button>
       {open ? (
-        <Modal opened onClose={() => setOpen(false)} title={`Условия КП №${proposal.id}`}>
-          <form onSubmit={(e) => { e.preventDefault(); setErrors({}); save.mutate(); }}>
-            <Stack>
-              <TextInput label="Наценка, %" inputMode="decimal" value={markup} onChange={(e) => setMarkup(e.currentTarget.value)} error={errors.markup_percent} data-autofocus />
-              <DayInput label="Действует до" value={validUntil} onChange={setValidUntil} error={errors.valid_until} />
-              <Group justify="flex-end">
-                <Button variant="default" onClick={() => setOpen(false)}>Назад</Button>
-                <Button type="submit" loading={save.isPending}>Сохранить</Button>
-              </Group>
-            </Stack>
-          </form>
-        </Modal>
+        <FormModal
+          title={`Условия КП №${proposal.id}`}
+          onClose={() => setOpen(false)}
+          onSubmit={() => {
+            setErrors({});
+            save.mutate();
+          }}
+          saving={save.isPending}
+        >
+          <TextInput label="Наценка, %" inputMode="decimal" value={markup} onChange={(e) => setMarkup(e.currentTarget.value)} error={errors.markup_percent} data-autofocus />
+          <DayInput label="Действует до" value={validUntil} onChange={setValidUntil} error={errors.valid_until} />
+        </FormModal>
       ) : null}
     </>
   );

@@ -1,6 +1,7 @@
 import {
   Badge,
   Button,
+  Checkbox,
   Group,
   Loader,
   Modal,
@@ -38,16 +39,25 @@ const PAGE = 50;
 export function ProposalsPage() {
   const me = useMe();
   const canWrite = me.data?.permissions.includes("proposals:write") ?? false;
+  const decidesBelowCost = me.data?.permissions.includes("proposals:approve_below_cost") ?? false;
   const [status, setStatus] = useState<Status | null>(null);
+  const [belowCost, setBelowCost] = useState(false);
   const [asking, setAsking] = useState(false);
   const names = useEmployeeNames();
   const list = useInfiniteQuery({
-    queryKey: ["proposals", "list", status],
+    queryKey: ["proposals", "list", status, belowCost],
     initialPageParam: null as string | null,
     queryFn: async ({ pageParam, signal }) =>
       unwrap(
         await api.GET("/api/v1/proposals", {
-          params: { query: { status: status ?? undefined, cursor: pageParam ?? undefined, limit: PAGE } },
+          params: {
+            query: {
+              status: status ?? undefined,
+              below_cost_pending: belowCost || undefined,
+              cursor: pageParam ?? undefined,
+              limit: PAGE,
+            },
+          },
           signal,
         }),
       ),
@@ -61,15 +71,25 @@ export function ProposalsPage() {
         {canWrite ? <Button onClick={() => setAsking(true)}>Запросить КП</Button> : null}
       </Group>
       {asking ? <RequestModal onClose={() => setAsking(false)} /> : null}
-      <Select
-        label="Статус"
-        placeholder="Все"
-        clearable
-        w={260}
-        value={status}
-        onChange={(v) => setStatus(v as Status | null)}
-        data={Object.entries(PROPOSAL_STATUS).map(([value, label]) => ({ value, label }))}
-      />
+      <Group align="flex-end">
+        <Select
+          label="Статус"
+          placeholder="Все"
+          clearable
+          w={260}
+          value={status}
+          onChange={(v) => setStatus(v as Status | null)}
+          data={Object.entries(PROPOSAL_STATUS).map(([value, label]) => ({ value, label }))}
+        />
+        {decidesBelowCost ? (
+          <Checkbox
+            mb={8}
+            label="Ждёт решения по цене ниже закупки"
+            checked={belowCost}
+            onChange={(e) => setBelowCost(e.currentTarget.checked)}
+          />
+        ) : null}
+      </Group>
       {list.isPending ? <Loader aria-label="Загрузка" /> : null}
       {list.isSuccess && rows.length === 0 ? <Text c="dimmed">Предложений нет</Text> : null}
       {rows.length > 0 ? (
@@ -94,7 +114,14 @@ export function ProposalsPage() {
                 </Table.Td>
                 <Table.Td>{p.workwear_kind}</Table.Td>
                 <Table.Td>
-                  <Badge variant="light">{PROPOSAL_STATUS[p.status]}</Badge>
+                  <Group gap={4}>
+                    <Badge variant="light">{PROPOSAL_STATUS[p.status]}</Badge>
+                    {p.below_cost_pending_positions.length > 0 ? (
+                      <Badge variant="light" color="red">
+                        ниже закупки — ждёт руководителя
+                      </Badge>
+                    ) : null}
+                  </Group>
                 </Table.Td>
                 <Table.Td>{names.data?.get(p.manager_id) ?? "—"}</Table.Td>
                 <Table.Td>{formatDateTime(p.due_at)}</Table.Td>
