@@ -92,18 +92,25 @@ class ConsoleApi(Stack):
     today and upcoming are the same buckets whenever the tests run."""
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The API's logins by e-mail, one per person for the session: a login is an argon2 run of some
+    # 64 MiB on the server, and the walks ask for the same few people again and again.
+    logins: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def settings(self) -> Settings:
         """The settings the API runs with (its environment), for what the worker does beside it."""
         with patch.dict(os.environ, self.env):
             return Settings()
 
-    def login(self, email: str) -> dict[str, str]:
-        response = httpx.post(
-            f"{self.url}/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    def login(self, email: str, *, fresh: bool = False) -> dict[str, str]:
+        """The headers of a login of this person through the API (the one made before, unless
+        ``fresh``: a walk that revokes this person's tokens asks for a new one)."""
+        if fresh or email not in self.logins:
+            response = httpx.post(
+                f"{self.url}/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
+            )
+            assert response.status_code == 200, response.text
+            self.logins[email] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return dict(self.logins[email])
 
     def call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
         response = httpx.request(method, f"{self.url}{path}", headers=headers, timeout=15, **kwargs)
