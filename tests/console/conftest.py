@@ -147,9 +147,6 @@ def console_api(
         url = f"sqlite+aiosqlite:///{tmp / 'console.sqlite3'}"
     else:
         url = _create_pg_database(request.getfixturevalue("pg_server"), "pomoshnik_console")
-    own = Settings(db=DbSettings(url=url))
-    run_migrations(own)
-    asyncio.run(_in_uow(own, seed_demo))  # here, not through the CLI: one import of the app fewer
     real = datetime.now(UTC)
     noon = datetime.combine(real.astimezone(MOSCOW).date(), datetime.min.time(), MOSCOW) + timedelta(hours=12)
     shift = int((noon - real).total_seconds())
@@ -166,8 +163,13 @@ def console_api(
         "APP_AMOCRM__DEFAULT_ASSIGNEE": DEMO_ASSISTANT,
     }
     api = ConsoleApi(env=env, logs=tmp, now=noon.astimezone(UTC))
-    api.start_api()
+    # The API imports itself while its database is made here: it reads it only when asked.
+    api.spawn_api()
     try:
+        own = Settings(db=DbSettings(url=url))
+        run_migrations(own)
+        asyncio.run(_in_uow(own, seed_demo))  # here, not through the CLI: one import of the app fewer
+        api.wait_for_api()
         yield api
     finally:
         api.stop()
