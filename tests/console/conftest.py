@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.async_api import (
     Browser,
+    CDPSession,
     ConsoleMessage,
     Page,
     Playwright,
@@ -91,18 +92,25 @@ class ConsoleApi(Stack):
     today and upcoming are the same buckets whenever the tests run."""
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The API's logins by e-mail, one per person for the session: a login is an argon2 run of some
+    # 64 MiB on the server, and the walks ask for the same few people again and again.
+    logins: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def settings(self) -> Settings:
         """The settings the API runs with (its environment), for what the worker does beside it."""
         with patch.dict(os.environ, self.env):
             return Settings()
 
-    def login(self, email: str) -> dict[str, str]:
-        response = httpx.post(
-            f"{self.url}/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    def login(self, email: str, *, fresh: bool = False) -> dict[str, str]:
+        """The headers of a login of this person through the API (the one made before, unless
+        ``fresh``: a walk that revokes this person's tokens asks for a new one)."""
+        if fresh or email not in self.logins:
+            response = httpx.post(
+                f"{self.url}/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
+            )
+            assert response.status_code == 200, response.text
+            self.logins[email] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return dict(self.logins[email])
 
     def call(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
         response = httpx.request(method, f"{self.url}{path}", headers=headers, timeout=15, **kwargs)
@@ -139,9 +147,6 @@ def console_api(
         url = f"sqlite+aiosqlite:///{tmp / 'console.sqlite3'}"
     else:
         url = _create_pg_database(request.getfixturevalue("pg_server"), "pomoshnik_console")
-    own = Settings(db=DbSettings(url=url))
-    run_migrations(own)
-    asyncio.run(_in_uow(own, seed_demo))  # here, not through the CLI: one import of the app fewer
     real = datetime.now(UTC)
     noon = datetime.combine(real.astimezone(MOSCOW).date(), datetime.min.time(), MOSCOW) + timedelta(hours=12)
     shift = int((noon - real).total_seconds())
@@ -158,8 +163,13 @@ def console_api(
         "APP_AMOCRM__DEFAULT_ASSIGNEE": DEMO_ASSISTANT,
     }
     api = ConsoleApi(env=env, logs=tmp, now=noon.astimezone(UTC))
-    api.start_api()
+    # The API imports itself while its database is made here: it reads it only when asked.
+    api.spawn_api()
     try:
+        own = Settings(db=DbSettings(url=url))
+        run_migrations(own)
+        asyncio.run(_in_uow(own, seed_demo))  # here, not through the CLI: one import of the app fewer
+        api.wait_for_api()
         yield api
     finally:
         api.stop()
@@ -173,6 +183,8 @@ class Watched:
     errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     allowed: list[re.Pattern[str]] = field(default_factory=list)
+    # The page's input as the browser takes it (Chromium's DevTools protocol), opened at the first Tab.
+    _input: CDPSession | None = None
 
     def allow(self, pattern: str) -> None:
         """A failure this test provokes on purpose (matched against the request or the message)."""
@@ -199,28 +211,35 @@ class Watched:
 
     async def assert_keyboard_reaches_buttons(self) -> None:
         """Tab from the top of the page reaches every visible, enabled button (an action a mouse can
-        click must not be out of a keyboard's reach). Focus only moves: nothing is pressed."""
+        click must not be out of a keyboard's reach). Focus only moves: nothing is pressed.
+
+        The presses are real key events of the browser's input (as `keyboard.press` sends them),
+        sent one round at a time without waiting for each to come back: the browser handles them
+        in order, and a round costs one round trip instead of one per press."""
         page = self.page
-        count = await page.evaluate(_MARK_BUTTONS)
-        if count == 0:
+        # Marks the buttons, counts the stops, starts from the top; a frame (the invoice's PDF in
+        # Chromium's viewer) is left out while Tab goes round: its own stops are the viewer's.
+        stops = await page.evaluate(_PREPARE)
+        if stops is None:
             return
-        stops = await page.evaluate(_COUNT_TAB_STOPS)
-        await page.evaluate(_START)
-        # A frame (the invoice's PDF in Chromium's viewer) is left out while Tab goes round: its own
-        # stops are the viewer's, not the console's.
-        await page.evaluate(
-            "() => document.querySelectorAll('iframe').forEach((f) => f.style.display = 'none')"
-        )
+        if self._input is None:
+            self._input = await page.context.new_cdp_session(page)
+        cdp = self._input
         try:
             # Twice round at most: a page that grows while Tab moves (a count arriving) keeps its
-            # last buttons within reach.
-            for _ in range(2 * stops + 2):
-                await page.keyboard.press("Tab")
+            # last buttons within reach. The second round only when the first missed a button.
+            for _ in range(2):
+                await asyncio.gather(
+                    *(cdp.send("Input.dispatchKeyEvent", {"type": kind, **_TAB})
+                      for _ in range(stops + 1) for kind in ("rawKeyDown", "keyUp"))
+                )  # fmt: skip
+                missed = await page.evaluate(_UNREACHED)
+                if not missed:
+                    break
         finally:
             await page.evaluate(
                 "() => document.querySelectorAll('iframe').forEach((f) => f.style.display = '')"
             )
-        missed = await page.evaluate(_UNREACHED)
         assert missed == [], f"buttons Tab never reaches: {missed}"
 
     async def assert_no_horizontal_scroll(self) -> None:
@@ -233,9 +252,16 @@ class Watched:
 # The part of the page Tab moves in: an open dialog (it keeps the focus), else the whole page.
 _SCOPE = """(() => [...document.querySelectorAll('[role="dialog"]')].find((d) => d.checkVisibility())
   || document)()"""
-# Marks every visible enabled button and starts recording which of them get the focus.
-_MARK_BUTTONS = f"""() => {{
-  const buttons = [...{_SCOPE}.querySelectorAll('button:not([disabled])')].filter(
+# Tab as the browser's input sends it (what `keyboard.press("Tab")` sends, without a round trip each).
+_TAB = {"key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9, "nativeVirtualKeyCode": 9}
+# Marks every visible enabled button and starts recording which of them get the focus; then, if
+# there is any, hides the frames, puts the focus at the start (the top of the page, or the open
+# dialog itself) and returns how many times Tab may stop (an upper bound: a loop of Tab presses
+# need not go further; Chromium stops at each part of a date (day, month, year and its calendar
+# button) or of a date and time); null when there is no button.
+_PREPARE = f"""() => {{
+  const scope = {_SCOPE};
+  const buttons = [...scope.querySelectorAll('button:not([disabled])')].filter(
     (b) => b.checkVisibility() && b.getAttribute('aria-hidden') !== 'true'
       // A tab list is one stop (its selected tab); the arrow keys move along it.
       && !(b.getAttribute('role') === 'tab' && b.tabIndex < 0));
@@ -249,20 +275,16 @@ _MARK_BUTTONS = f"""() => {{
     }});
     window.__kbListening = true;
   }}
-  return buttons.length;
-}}"""
-# How many times Tab may stop (an upper bound: a loop of Tab presses need not go further); Chromium
-# stops at each part of a date (day, month, year and its calendar button) or of a date and time.
-_COUNT_TAB_STOPS = f"""() => [...{_SCOPE}.querySelectorAll(
-  'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
-  (e) => e.checkVisibility() && !e.disabled && e.tabIndex >= 0).reduce(
-  (n, e) => n + ({{date: 4, 'datetime-local': 6, time: 3}}[e.type] ?? 1), 0)"""
-# Tab from the start: the top of the page, or the open dialog itself.
-_START = f"""() => {{
-  const scope = {_SCOPE};
+  if (buttons.length === 0) return null;
+  const stops = [...scope.querySelectorAll(
+    'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
+    (e) => e.checkVisibility() && !e.disabled && e.tabIndex >= 0).reduce(
+    (n, e) => n + ({{date: 4, 'datetime-local': 6, time: 3}}[e.type] ?? 1), 0);
+  document.querySelectorAll('iframe').forEach((f) => f.style.display = 'none');
   document.activeElement?.blur();
   if (scope === document) window.scrollTo(0, 0);
   else {{ scope.setAttribute('tabindex', '-1'); scope.focus(); }}
+  return stops;
 }}"""
 _UNREACHED = """() => [...document.querySelectorAll('[data-kb]')]
   .filter((b) => !window.__kbReached.has(b.getAttribute('data-kb')))

@@ -82,12 +82,25 @@ class Stack:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def start_api(self) -> None:
+        self.spawn_api()
+        self.wait_for_api()
+
+    def spawn_api(self) -> None:
+        """The API's process, started without waiting: it imports the app (seconds of CPU) while
+        the caller prepares its database, which the API does not touch until its first request."""
         self.api = self._spawn("api", "serve", "--port", str(self.port))
-        wait_for(
-            lambda: httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200,
-            timeout=60,
-            what=f"the API to start:\n{self.log('api')}",
-        )
+
+    def wait_for_api(self) -> None:
+        """Until the API answers; a process that never does is stopped, not left running."""
+        try:
+            wait_for(
+                lambda: httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200,
+                timeout=60,
+                what=f"the API to start:\n{self.log('api')}",
+            )
+        except BaseException:
+            self.stop()
+            raise
 
     def start_worker(self) -> None:
         self.worker = self._spawn("worker", "worker")
