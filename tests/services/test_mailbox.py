@@ -253,6 +253,7 @@ async def test_an_answer_that_names_the_invoice_in_its_subject_lands_on_it_for_t
 
     reply, stranger = await _rows(session_factory, InboundEmail)
     assert (reply.kind, reply.about, reply.about_id) == (InboundKind.REPLY, MessageAbout.INVOICE, invoice_id)
+    assert reply.outcome == f"reply to invoice {invoice_id}"
     assert [part["filename"] for part in reply.parts] == ["Заявка №5.pdf"]
     stored = await mailbox_ctx.storage.get(reply.parts[0]["key"])
     assert stored is not None

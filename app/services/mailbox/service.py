@@ -208,9 +208,8 @@ class MailboxService:
         await self._keep_parts(row, parsed)
         task = await self._task(owner, f"Клиент ответил {owner.title}", description)
         row.task_id = task
-        row.outcome = (
-            f"reply to {row.about or 'our e-mail'} {row.about_id or outbound.id if outbound else ''}".strip()
-        )
+        subject_id = row.about_id or (outbound.id if outbound else None)
+        row.outcome = f"reply to {row.about or 'our e-mail'} {subject_id or ''}".strip()
         return True
 
     async def _invoice_named(self, parsed: ParsedEmail) -> Invoice | None:
