@@ -42,18 +42,18 @@ READ = [Depends(allow(Permission.ORDERS_READ))]
 WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
 
 
-async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> InboxService:
+async def inbox_service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> InboxService:
     return InboxService(
         MailboxService(uow, settings.mailbox, storage, erp, settings.storage.max_document_bytes)
     )
 
 
-ServiceDep = Annotated[InboxService, Depends(service)]
+InboxDep = Annotated[InboxService, Depends(inbox_service)]
 
 
 @router.get("", dependencies=READ)
 async def list_inbound_emails(
-    inbox: ServiceDep,
+    inbox: InboxDep,
     page: PageDep,
     kind: Annotated[
         InboundKind | None,
@@ -122,14 +122,14 @@ async def _detail(inbox: InboxService, row: InboundEmail) -> InboundEmailDetail:
 
 
 @router.get("/{email_id:int}", dependencies=READ)
-async def get_inbound_email(email_id: PathId, inbox: ServiceDep) -> InboundEmailDetail:
+async def get_inbound_email(email_id: PathId, inbox: InboxDep) -> InboundEmailDetail:
     """One e-mail: the headers that matter, its new text without the quoted history, its parts
     (each downloadable), the order, document and task it led to, or why it failed."""
     return await _detail(inbox, await inbox.get(email_id))
 
 
 @router.get("/{email_id:int}/raw", response_class=Response, responses=STORED_FILE, dependencies=READ)
-async def get_inbound_email_raw(email_id: PathId, inbox: ServiceDep) -> Response:
+async def get_inbound_email_raw(email_id: PathId, inbox: InboxDep) -> Response:
     """The message as it came (RFC 5322, `.eml`); 404 when it was never fetched (too large)."""
     row = await inbox.get(email_id)
     stored = await inbox.raw(row)
@@ -142,7 +142,7 @@ async def get_inbound_email_raw(email_id: PathId, inbox: ServiceDep) -> Response
     "/{email_id:int}/parts/{index:int}", response_class=Response, responses=STORED_FILE, dependencies=READ
 )
 async def get_inbound_email_part(
-    email_id: PathId, index: Annotated[int, Path(ge=0, le=1000)], inbox: ServiceDep
+    email_id: PathId, index: Annotated[int, Path(ge=0, le=1000)], inbox: InboxDep
 ) -> Response:
     """An attachment of the message as it was kept."""
     part, stored = await inbox.part(await inbox.get(email_id), index)
@@ -150,7 +150,7 @@ async def get_inbound_email_part(
 
 
 @router.post("/{email_id:int}/retry", responses=problems(409), dependencies=WRITE)
-async def retry_inbound_email(email_id: PathId, inbox: ServiceDep) -> InboundEmailDetail:
+async def retry_inbound_email(email_id: PathId, inbox: InboxDep) -> InboundEmailDetail:
     """Take a failed message again from the copy kept as it came: it becomes what it would have
     become on arrival. 409 when it is not a failure, was never fetched (too large: only the
     mailbox has it), or still cannot be read; then nothing changes."""

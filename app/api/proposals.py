@@ -72,11 +72,13 @@ BELOW_COST = [Depends(allow(Permission.PROPOSALS_APPROVE_BELOW_COST))]
 Position = Annotated[int, Path(ge=1, le=1000)]
 
 
-async def service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> ProposalService:
+async def proposal_service(
+    uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep
+) -> ProposalService:
     return ProposalService(uow, erp, storage, settings.company, settings.proposals)
 
 
-ServiceDep = Annotated[ProposalService, Depends(service)]
+ProposalDep = Annotated[ProposalService, Depends(proposal_service)]
 
 
 def _times(value: Decimal | None, quantity: int) -> Decimal | None:
@@ -169,7 +171,7 @@ async def _one(proposals: ProposalService, proposal: Proposal, response: Respons
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(404), dependencies=WRITE)
-async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response: Response) -> ProposalRead:
+async def request_proposal(data: ProposalCreate, proposals: ProposalDep, response: Response) -> ProposalRead:
     """A manager's request for a commercial proposal: client and contact, kind of workwear, number of
     models, markup, deadline. The assistant gets a task due by the deadline."""
     return await _one(proposals, await proposals.create(data), response)
@@ -177,7 +179,7 @@ async def request_proposal(data: ProposalCreate, proposals: ServiceDep, response
 
 @router.get("", dependencies=READ)
 async def list_proposals(
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     page: PageDep,
     status_: Annotated[ProposalStatus | None, Query(alias="status")] = None,
     client_id: QueryId = None,
@@ -201,7 +203,7 @@ async def list_proposals(
 
 
 @router.get("/price-requests", dependencies=READ, operation_id="list_price_requests")
-async def price_requests(proposals: ServiceDep, page: PageDep) -> Page[PriceRequestRead]:
+async def price_requests(proposals: ProposalDep, page: PageDep) -> Page[PriceRequestRead]:
     """Supply's queue: the non-standard positions of open proposals waiting for their purchase price,
     the longest waiting first (the overdue ones, past the hours after which the chat is reminded,
     before the rest). Answer each with `POST …/lines/{position}/purchase-price`."""
@@ -232,14 +234,14 @@ async def price_requests(proposals: ServiceDep, page: PageDep) -> Page[PriceRequ
 
 
 @router.get("/{proposal_id:int}", dependencies=READ)
-async def get_proposal(proposal_id: PathId, proposals: ServiceDep, response: Response) -> ProposalRead:
+async def get_proposal(proposal_id: PathId, proposals: ProposalDep, response: Response) -> ProposalRead:
     """One proposal with its lines, totals and (for staff) purchase prices and margins."""
     return await _one(proposals, await proposals.get(proposal_id), response)
 
 
 @router.patch("/{proposal_id:int}", responses=problems(409), dependencies=WRITE)
 async def update_proposal(
-    proposal_id: PathId, data: ProposalUpdate, proposals: ServiceDep, version: IfMatchDep, response: Response
+    proposal_id: PathId, data: ProposalUpdate, proposals: ProposalDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
     """Change the terms (contact, markup, validity…); a sent proposal gets a new revision."""
     return await _one(proposals, await proposals.update(proposal_id, data, version), response)
@@ -253,7 +255,7 @@ async def update_proposal(
     operation_id="add_proposal_line",
 )
 async def add_line(
-    proposal_id: PathId, data: ProposalLineIn, proposals: ServiceDep, version: IfMatchDep, response: Response
+    proposal_id: PathId, data: ProposalLineIn, proposals: ProposalDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
     """Add a catalogue item or a non-standard position (which asks supply for its price in the chat
     «Нестандартные позиции» unless its purchase price is given)."""
@@ -270,7 +272,7 @@ async def update_line(
     proposal_id: PathId,
     position: Position,
     data: ProposalLineUpdate,
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
@@ -287,7 +289,7 @@ async def update_line(
     operation_id="remove_proposal_line",
 )
 async def remove_line(
-    proposal_id: PathId, position: Position, proposals: ServiceDep, version: IfMatchDep, response: Response
+    proposal_id: PathId, position: Position, proposals: ProposalDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
     """Remove a line; the lines after it move up."""
     return await _one(proposals, await proposals.remove_line(proposal_id, position, version), response)
@@ -303,7 +305,7 @@ async def set_photo(
     proposal_id: PathId,
     position: Position,
     file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP picture")],
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     settings: SettingsDep,
     version: IfMatchDep,
     response: Response,
@@ -349,7 +351,7 @@ def _crop(left: int | None, top: int | None, side: int | None) -> Crop | None:
 async def get_photo(
     proposal_id: PathId,
     position: Position,
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     printed: Annotated[
         bool, Query(description="The copy the document prints (its square, as a JPEG)")
     ] = False,
@@ -370,7 +372,7 @@ async def answer_price(
     proposal_id: PathId,
     position: Position,
     data: PurchasePriceAnswer,
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
@@ -389,7 +391,7 @@ async def approve_below_cost(
     proposal_id: PathId,
     position: Position,
     data: BelowCostApproval,
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
@@ -411,7 +413,7 @@ async def reject_below_cost(
     proposal_id: PathId,
     position: Position,
     data: BelowCostRejection,
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
@@ -429,7 +431,7 @@ async def reject_below_cost(
     dependencies=READ,
     operation_id="proposal_preview",
 )
-async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
+async def preview(proposal_id: PathId, proposals: ProposalDep) -> HTMLResponse:
     """The proposal as an HTML page (photos inlined), as it would print now."""
     return HTMLResponse(await proposals.preview_html(proposal_id), headers=NOSNIFF)
 
@@ -441,14 +443,14 @@ async def preview(proposal_id: PathId, proposals: ServiceDep) -> HTMLResponse:
     dependencies=READ,
     operation_id="proposal_pdf",
 )
-async def pdf(proposal_id: PathId, proposals: ServiceDep) -> Response:
+async def pdf(proposal_id: PathId, proposals: ProposalDep) -> Response:
     """The proposal as a PDF, as it would print now."""
     proposal, content = await proposals.pdf(proposal_id)
     return pdf_response(content, f"proposal-{proposal.id}-r{proposal.revision}.pdf")
 
 
 @router.get("/{proposal_id:int}/documents", dependencies=READ, operation_id="proposal_documents")
-async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[ProposalDocumentRead]:
+async def documents(proposal_id: PathId, proposals: ProposalDep) -> Page[ProposalDocumentRead]:
     """Every revision as it was sent, to the manager and to the client (one page: a proposal has
     a few)."""
     rows = await proposals.documents(proposal_id)
@@ -462,7 +464,7 @@ async def documents(proposal_id: PathId, proposals: ServiceDep) -> Page[Proposal
     dependencies=READ,
     operation_id="proposal_document_pdf",
 )
-async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: ServiceDep) -> Response:
+async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: ProposalDep) -> Response:
     """The PDF exactly as it was sent (made again from the kept view until the worker has stored it;
     a 503 with `Retry-After` if the renderer fails meanwhile)."""
     document, content = await proposals.document_pdf(proposal_id, document_id)
@@ -472,7 +474,7 @@ async def document_pdf(proposal_id: PathId, document_id: PathId, proposals: Serv
 
 @router.get("/{proposal_id:int}/history", dependencies=READ, operation_id="proposal_history")
 async def history(
-    proposal_id: PathId, proposals: ServiceDep, events: HistoryDep, page: PageDep
+    proposal_id: PathId, proposals: ProposalDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
     """Every change of the proposal, oldest first."""
     await proposals.get(proposal_id)
@@ -488,7 +490,7 @@ async def history(
 async def send_to_manager(
     proposal_id: PathId,
     data: ProposalSendToManager,
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
@@ -501,7 +503,11 @@ async def send_to_manager(
     "/{proposal_id:int}/approve", responses=problems(409), dependencies=WRITE, operation_id="approve_proposal"
 )
 async def approve(
-    proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
+    proposal_id: PathId,
+    data: ProposalComment,
+    proposals: ProposalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> ProposalRead:
     """The manager approves the proposal as sent to them."""
     return await _one(proposals, await proposals.approve(proposal_id, data.comment, version), response)
@@ -516,7 +522,7 @@ async def approve(
 async def send_to_client(
     proposal_id: PathId,
     data: ProposalSendToClient,
-    proposals: ServiceDep,
+    proposals: ProposalDep,
     version: IfMatchDep,
     response: Response,
 ) -> ProposalRead:
@@ -528,7 +534,11 @@ async def send_to_client(
     "/{proposal_id:int}/accept", responses=problems(409), dependencies=WRITE, operation_id="accept_proposal"
 )
 async def accept(
-    proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
+    proposal_id: PathId,
+    data: ProposalComment,
+    proposals: ProposalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> ProposalRead:
     """Record that the client accepted the proposal."""
     return await _one(proposals, await proposals.accept(proposal_id, data.comment, version), response)
@@ -538,7 +548,11 @@ async def accept(
     "/{proposal_id:int}/decline", responses=problems(409), dependencies=WRITE, operation_id="decline_proposal"
 )
 async def decline(
-    proposal_id: PathId, data: ProposalComment, proposals: ServiceDep, version: IfMatchDep, response: Response
+    proposal_id: PathId,
+    data: ProposalComment,
+    proposals: ProposalDep,
+    version: IfMatchDep,
+    response: Response,
 ) -> ProposalRead:
     """Record that the client declined the proposal."""
     return await _one(proposals, await proposals.decline(proposal_id, data.comment, version), response)
@@ -548,7 +562,7 @@ async def decline(
     "/{proposal_id:int}/convert", responses=problems(409), dependencies=WRITE, operation_id="convert_proposal"
 )
 async def convert(
-    proposal_id: PathId, proposals: ServiceDep, version: IfMatchDep, response: Response
+    proposal_id: PathId, proposals: ProposalDep, version: IfMatchDep, response: Response
 ) -> ProposalRead:
     """Turn the accepted proposal into an order (lines, prices and client carried) and that order's
     invoice at the proposal's prices; `order_id` and `invoice_id` name them. A client whose credit
