@@ -105,6 +105,7 @@ def test_each_upload_route_declares_its_bound_beside_it(app: Any) -> None:
     document = settings.storage.max_document_bytes + 64 * 1024
     assert declared == {
         "attach_collection_file": document,
+        "attach_credit_file": document,
         "attach_order_file": document,
         "upload_spec_logo": document,
         "upload_signed_spec_scan": document,

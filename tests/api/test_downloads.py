@@ -22,6 +22,7 @@ __all__ = ["everyone"]  # the fixture, shared
 UPLOADS: dict[str, tuple[str, str | None]] = {
     "order_attachment_file": ("attach_order_file", "attachment_id"),
     "collection_file": ("attach_collection_file", "file_id"),
+    "credit_file": ("attach_credit_file", "file_id"),
     "proposal_line_photo": ("set_proposal_line_photo", None),
     "spec_logo": ("upload_spec_logo", None),
     "spec_signed_file": ("upload_signed_spec_scan", None),
@@ -64,7 +65,8 @@ async def test_every_download_is_nosniff_and_an_upload_is_an_attachment(
     downloads = _downloads()
     stored = {op.id for op in downloads if _stored(op)}
     assert stored == set(UPLOADS) | RECEIVED, "name the upload of each stored file here"
-    for upload_id, named in UPLOADS.values():
+    own: dict[str, dict[str, Any]] = {}  # each download's own ids (two name their file `file_id`)
+    for download_id, (upload_id, named) in UPLOADS.items():
         for step in BEFORE.get(upload_id, []):
             op = operations[step]
             done = await client.request(
@@ -78,11 +80,11 @@ async def test_every_download_is_nosniff_and_an_upload_is_an_attachment(
         response = await client.request(upload.method, upload.url(**ids), headers=everyone.headers, **args)
         assert response.status_code in (200, 201), (upload_id, response.text)
         if named is not None:
-            ids[named] = response.json()["id"]
+            own[download_id] = {named: response.json()["id"]}
     reached = set()
     for op in downloads:
         response = await client.get(
-            op.url(**ids), headers=everyone.headers, params=request_args(op)["params"]
+            op.url(**(ids | own.get(op.id, {}))), headers=everyone.headers, params=request_args(op)["params"]
         )
         if response.status_code != 200:
             continue  # a document the state of the world does not have yet

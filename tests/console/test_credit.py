@@ -119,6 +119,9 @@ async def test_credit_terms_from_the_request_to_the_clients_card(
     preview = page.get_by_role("dialog")
     await expect(preview.get_by_test_id("credit-file-preview")).to_be_visible()
     await watched.assert_screen()
+    # The keyboard check leaves the focus where Tab last was (it may be the PDF frame, which keeps
+    # its keys): Escape is pressed in the dialog itself.
+    await preview.focus()
     await page.keyboard.press("Escape")
     await expect(preview).to_be_hidden()
     await expect(page.get_by_test_id("credit-actions")).to_have_count(0)  # not the asker's to decide
