@@ -127,7 +127,9 @@ async def test_an_order_cancelled_at_the_warehouse_is_unwound(
     async with session_factory() as session:
         told = (
             await session.scalars(
-                select(OutboundMessage).where(OutboundMessage.dedupe_key.like(f"warehouse-order:{oid}:%"))
+                select(OutboundMessage)
+                .where(OutboundMessage.dedupe_key.like(f"warehouse-order:{oid}:%"))
+                .order_by(OutboundMessage.id)
             )
         ).all()
     assert [m.body for m in told][-1] == (

@@ -100,7 +100,10 @@ async def test_mail_from_the_mailbox_to_the_order_and_the_invoice(
     await login(page, assistant_email)
     await page.get_by_test_id("nav-mail").click()
     await expect(page.get_by_role("heading", name="Почта")).to_be_visible()
-    await page.get_by_test_id("mail-sender").fill("pochta-walk")
+    # The list asks again once the typed sender settles: wait for that answer, so that the rows
+    # clicked below are not replaced under the pointer.
+    async with page.expect_response(lambda r: "inbound-emails?" in r.url and "sender=pochta-walk" in r.url):
+        await page.get_by_test_id("mail-sender").fill("pochta-walk")
     rows = page.get_by_test_id("mail").locator("tbody tr")
     await expect(rows).to_have_count(2)
     await expect(rows.nth(0)).to_contain_text("Ответ клиента")
