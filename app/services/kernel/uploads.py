@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from app.services.kernel.common import storable
 from app.services.kernel.ports import Storage
+from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.media.files import check_document
 
 
@@ -16,6 +18,17 @@ class KeptDocument:
     content_type: str
     filename: str
     size: int
+
+    def row(self, uow: UnitOfWork) -> dict[str, Any]:
+        """The columns every kept-file row has: what was stored, who uploaded it and when."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "storage_key": self.key,
+            "uploaded_by_id": uow.actor.id if uow.actor else None,
+            "created_at": uow.clock.now(),
+        }
 
 
 async def keep_document(

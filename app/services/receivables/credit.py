@@ -219,16 +219,7 @@ class CreditService:
         kept = await keep_document(
             storage, f"documents/credit/{request.id}", filename, content, max_bytes, kind.value
         )
-        row = CreditFile(
-            request_id=request.id,
-            kind=kind,
-            filename=kept.filename,
-            content_type=kept.content_type,
-            size=kept.size,
-            storage_key=kept.key,
-            uploaded_by_id=self.uow.actor.id if self.uow.actor else None,
-            created_at=self.uow.clock.now(),
-        )
+        row = CreditFile(request_id=request.id, kind=kind, **kept.row(self.uow))
         self.uow.session.add(row)
         await self.uow.session.flush()
         self.history.record("credit_request", request.id, "file_added", None, snapshot(row))

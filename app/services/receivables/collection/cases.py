@@ -156,16 +156,7 @@ class CaseService:
         kept = await keep_document(
             storage, f"documents/collection/{case.id}", filename, content, max_bytes, kind.value
         )
-        row = CollectionFile(
-            case_id=case.id,
-            kind=kind,
-            filename=kept.filename,
-            content_type=kept.content_type,
-            size=kept.size,
-            storage_key=kept.key,
-            uploaded_by_id=self.uow.actor.id if self.uow.actor else None,
-            created_at=self.uow.clock.now(),
-        )
+        row = CollectionFile(case_id=case.id, kind=kind, **kept.row(self.uow))
         self.uow.session.add(row)
         await self.uow.session.flush()
         self.history.record("collection_case", case.id, "file_added", None, snapshot(row))
