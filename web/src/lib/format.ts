@@ -141,11 +141,12 @@ export function todayIso(): string {
 }
 
 /**
- * A sum typed the Russian way — «1 960,50», «1960.5», «1 960 ₽» — as the API's decimal string
- * («1960.50»), or null when it is not a sum of rubles and kopecks.
+ * A sum typed the Russian way — «1 960,50», «1960.5», «1 960 ₽», «750 000 руб.» — as the API's
+ * decimal string («1960.50»), or null when it is not a sum of rubles and kopecks.
  */
 export function parseMoney(input: string): string | null {
-  const match = /^(\d+)(?:[.,](\d{1,2}))?$/.exec(input.replace(/[\s\u00a0₽]/g, ""));
+  const compact = input.replace(/[\s\u00a0\u202f₽]/g, "").replace(/руб\.?$/i, "");
+  const match = /^(\d{1,13})(?:[.,](\d{1,2}))?$/.exec(compact);
   if (!match) return null;
   const whole = (match[1] ?? "0").replace(/^0+(?=\d)/, "");
   return `${whole}.${(match[2] ?? "").padEnd(2, "0")}`;

@@ -5,11 +5,11 @@ import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 
 import { api, newIdempotencyKey } from "../../api/client";
+import { parseMoney } from "../../lib/format";
 import { ApiProblem, unwrap } from "../../api/problem";
 import { FormModal } from "../../components/FormModal";
 import { useClientName, useClientSearch } from "../../lib/clients";
 import { useProblemHandler } from "../../lib/problems";
-import { rublesOf } from "./rubles";
 
 const FIELDS = ["client_id", "deferment_days", "credit_limit", "discount_percent", "justification"];
 
@@ -44,7 +44,7 @@ export function NewCreditRequest({ clientId, onClose }: { clientId?: number; onC
           body: {
             client_id: Number(client),
             deferment_days: Number(daysValue),
-            credit_limit: limit.trim() ? rublesOf(limit) : null,
+            credit_limit: limit.trim() ? parseMoney(limit) : null,
             discount_percent: discount.trim() ? discount.trim().replace(",", ".") : "0",
             justification: reason.trim(),
           },
@@ -68,7 +68,7 @@ export function NewCreditRequest({ clientId, onClose }: { clientId?: number; onC
     const local: Record<string, string> = {};
     if (!client) local.client_id = "Выберите клиента";
     if (daysValue === "" || !Number.isInteger(Number(daysValue))) local.deferment_days = "Сколько дней отсрочки";
-    if (limit.trim() && rublesOf(limit) === null) local.credit_limit = "Сумма в рублях, например 1 960,50";
+    if (limit.trim() && parseMoney(limit) === null) local.credit_limit = "Сумма в рублях, например 1 960,50";
     if (!reason.trim()) local.justification = "Почему клиенту нужны эти условия";
     setErrors(local);
     if (Object.keys(local).length === 0) create.mutate();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 
-import { rublesOf } from "./rubles";
+import { parseMoney as rublesOf } from "./format";
 
-describe("rublesOf", () => {
+describe("parseMoney, as the credit limit is typed", () => {
   it("reads rubles as the department types them", () => {
     expect(rublesOf("1 960,50")).toBe("1960.50");
     expect(rublesOf("1\u00a0960,5 ₽")).toBe("1960.50");
