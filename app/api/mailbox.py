@@ -76,8 +76,14 @@ async def list_inbound_emails(
     about_id: Annotated[QueryId, Query(description="The document it answers (needs `about`)")] = None,
     order_id: Annotated[QueryId, Query(description="The order it made")] = None,
 ) -> Page[InboundEmailRead]:
-    """E-mails taken from the shared mailbox, newest first, narrowed by every filter given. A
-    `received_to` before `received_from`, or an `about_id` without `about`, is a 422."""
+    """E-mails taken from the shared mailbox, newest first, narrowed by every filter given and to
+    the letters the caller may read. A `received_to` before `received_from`, or an `about_id`
+    without `about`, is a 422.
+
+    Each letter is read by whoever sees what it led to or answers: its order, the document it
+    answers or bounced from, that document's client, or the client it came from (a contact's
+    address is its sender); one tied to none of them (an unknown sender's auto-reply, a mailing
+    list, a failure) only by those who see every order."""
     filters = InboundFilter(
         kind=kind,
         sender=sender,
@@ -124,13 +130,21 @@ async def _detail(inbox: InboxService, row: InboundEmail) -> InboundEmailDetail:
 @router.get("/{email_id:int}", dependencies=READ)
 async def get_inbound_email(email_id: PathId, inbox: InboxDep) -> InboundEmailDetail:
     """One e-mail: the headers that matter, its new text without the quoted history, its parts
-    (each downloadable), the order, document and task it led to, or why it failed."""
+    (each downloadable), the order, document and task it led to, or why it failed.
+
+    Each letter is read by whoever sees what it led to or answers: its order, the document it
+    answers or bounced from, that document's client, or the client it came from (a contact's
+    address is its sender); one tied to none of them (an unknown sender's auto-reply, a mailing
+    list, a failure) only by those who see every order.
+
+    A letter the caller may not read is a 404, the same as one that does not exist."""
     return await _detail(inbox, await inbox.get(email_id))
 
 
 @router.get("/{email_id:int}/raw", response_class=Response, responses=STORED_FILE, dependencies=READ)
 async def get_inbound_email_raw(email_id: PathId, inbox: InboxDep) -> Response:
-    """The message as it came (RFC 5322, `.eml`); 404 when it was never fetched (too large)."""
+    """The message as it came (RFC 5322, `.eml`); 404 when it was never fetched (too large) or
+    the caller may not read the letter."""
     row = await inbox.get(email_id)
     stored = await inbox.raw(row)
     if stored is None:
@@ -144,7 +158,7 @@ async def get_inbound_email_raw(email_id: PathId, inbox: InboxDep) -> Response:
 async def get_inbound_email_part(
     email_id: PathId, index: Annotated[int, Path(ge=0, le=1000)], inbox: InboxDep
 ) -> Response:
-    """An attachment of the message as it was kept."""
+    """An attachment of the message as it was kept; 404 when the caller may not read the letter."""
     part, stored = await inbox.part(await inbox.get(email_id), index)
     return file_response(stored.content, stored.content_type, str(part.get("filename") or "вложение"))
 
@@ -153,5 +167,6 @@ async def get_inbound_email_part(
 async def retry_inbound_email(email_id: PathId, inbox: InboxDep) -> InboundEmailDetail:
     """Take a failed message again from the copy kept as it came: it becomes what it would have
     become on arrival. 409 when it is not a failure, was never fetched (too large: only the
-    mailbox has it), or still cannot be read; then nothing changes."""
+    mailbox has it), or still cannot be read; then nothing changes. 404 when the caller may not
+    read the letter (a failure tied to nothing: only those who see every order)."""
     return await _detail(inbox, await inbox.retry(email_id))

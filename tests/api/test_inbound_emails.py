@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from app.adapters.mail_in import ImapMailbox
 from app.core.config import MailboxSettings
@@ -168,7 +169,7 @@ async def test_a_failed_message_is_taken_again_when_it_can_be_read(
     client_id = await _client(session_factory, assistant.id, email="buyer@retry.example.ru")
     await append(imap_server, reader_ctx.settings.mailbox.folders[0], b"\r\n\r\nno headers at all\r\n")
     assert await read_mailbox({"app": reader_ctx}) == "taken 1, marked 1"
-    h = assistant.headers
+    h = head.headers
     (broken,) = ok(
         await client.get(
             "/api/v1/inbound-emails", headers=h, params={"kind": "failed", "received_from": "2026-01-01"}
@@ -182,9 +183,8 @@ async def test_a_failed_message_is_taken_again_when_it_can_be_read(
     body = problem(await client.post(f"/api/v1/inbound-emails/{broken['id']}/retry", headers=h), 409)
     assert "cannot be read" in body["detail"]
     assert ok(await client.get(f"/api/v1/inbound-emails/{broken['id']}", headers=h))["kind"] == "failed"
-    # Only the department's people who work orders take a message again.
-    head_view = ok(await client.get(f"/api/v1/inbound-emails/{broken['id']}", headers=head.headers))
-    assert head_view["allowed_actions"] == ["retry"]
+    # A failure is tied to nobody's order or client: only those who see every order read it.
+    problem(await client.get(f"/api/v1/inbound-emails/{broken['id']}", headers=assistant.headers), 404)
 
     # A letter an earlier reader could not read, kept as it came, and one never fetched (too large).
     good = letter("Заявка", "Прошу счёт на 5 курток.", sender="buyer@retry.example.ru", pdf=PDF)
@@ -204,9 +204,15 @@ async def test_a_failed_message_is_taken_again_when_it_can_be_read(
         await session.commit()
         kept_id, large_id = kept.id, large.id
 
+    problem(await client.post(f"/api/v1/inbound-emails/{kept_id}/retry", headers=assistant.headers), 404)
     taken = ok(await client.post(f"/api/v1/inbound-emails/{kept_id}/retry", headers=h))
     assert taken["kind"] == "order"
     assert taken["allowed_actions"] == []
+    # Now it made an order of the assistant's client, the assistant reads it.
+    h = assistant.headers
+    assert (
+        ok(await client.get(f"/api/v1/inbound-emails/{kept_id}", headers=h))["order_id"] == taken["order_id"]
+    )
     order = ok(await client.get(f"/api/v1/orders/{taken['order_id']}", headers=h))
     assert (order["channel"], order["client_id"], order["status"]) == (
         "mailbox",
@@ -217,7 +223,114 @@ async def test_a_failed_message_is_taken_again_when_it_can_be_read(
     assert sorted(f["filename"] for f in files) == ["Заявка №5.pdf", "письмо.txt"]
     body = problem(await client.post(f"/api/v1/inbound-emails/{kept_id}/retry", headers=h), 409)
     assert body["code"] == "not_failed"
+    h = head.headers
     body = problem(await client.post(f"/api/v1/inbound-emails/{large_id}/retry", headers=h), 409)
     assert body["code"] == "not_kept"
     assert ok(await client.get(f"/api/v1/inbound-emails/{large_id}", headers=h))["allowed_actions"] == []
     problem(await client.get(f"/api/v1/inbound-emails/{large_id}/raw", headers=h), 404)
+
+
+async def test_an_email_is_read_by_whoever_sees_what_it_led_to_or_answers(
+    client: httpx.AsyncClient,
+    reader_ctx: JobContext,
+    imap_server: LocalImap,
+    session_factory: Any,
+    make_user: Any,
+) -> None:
+    service = await make_user(Role.MANAGER, department="service")
+    shop = await make_user(Role.MANAGER, department="shop")
+    head = await make_user(Role.HEAD)
+    await _client(
+        session_factory, (await make_user(Role.ASSISTANT)).id, email="buyer@scope-service.example.ru"
+    )
+    shop_client = await _client(
+        session_factory,
+        (await make_user(Role.ASSISTANT, department="shop")).id,
+        email="buyer@scope-shop.example.ru",
+    )
+    invoice_id = await add_invoice(
+        session_factory, shop_client, issued_on=date(2026, 11, 30), due_on=date(2026, 12, 10), total="50.00"
+    )
+    sent_id = await _sent_email(session_factory, invoice_id, "buyer@scope-shop.example.ru")
+    await append(
+        imap_server,
+        reader_ctx.settings.mailbox.folders[0],
+        letter("Заявка", "Прошу счёт на 3 куртки.", sender="buyer@scope-service.example.ru", pdf=PDF),
+        letter(
+            "Автоответ",
+            "В отпуске",
+            sender="buyer@scope-service.example.ru",
+            headers={"Auto-Submitted": "auto"},
+        ),
+        letter("Заявка", "Прошу счёт на 7 курток.", sender="buyer@scope-shop.example.ru", pdf=PDF),
+        letter(
+            "Re: Счёт",
+            "Согласовано.",
+            sender="other@scope-shop.example.ru",
+            in_reply_to=f"<outbound-{sent_id}@example.com>",
+        ),
+        letter(
+            "Автоответ", "В отпуске", sender="nobody@scope.example.ru", headers={"Auto-Submitted": "auto"}
+        ),
+        b"\r\n\r\nno headers at all\r\n",
+    )
+    assert await read_mailbox({"app": reader_ctx}) == "taken 6, marked 6"
+    async with session_factory() as session:
+        rows = (await session.scalars(select(InboundEmail).order_by(InboundEmail.id))).all()
+    by = {(r.sender, r.kind): r.id for r in rows}
+    ours = by["buyer@scope-service.example.ru", InboundKind.ORDER]
+    our_auto = by["buyer@scope-service.example.ru", InboundKind.AUTO_REPLY]
+    theirs = by["buyer@scope-shop.example.ru", InboundKind.ORDER]
+    their_reply = by["other@scope-shop.example.ru", InboundKind.REPLY]
+    unknown = by["nobody@scope.example.ru", InboundKind.AUTO_REPLY]
+    failed = by[None, InboundKind.FAILED]
+
+    async def listed(user: Any, limit: int = 100) -> list[int]:
+        """Every page of the list, followed by its cursor."""
+        found: list[int] = []
+        params: dict[str, Any] = {"limit": limit}
+        while True:
+            body = ok(await client.get("/api/v1/inbound-emails", headers=user.headers, params=params))
+            found += [m["id"] for m in body["items"]]
+            if body["next_cursor"] is None:
+                return found
+            params["cursor"] = body["next_cursor"]
+
+    taken = {ours, our_auto, theirs, their_reply, unknown, failed}
+    # Each department reads its own client's letters (the order it made, its auto-reply, the
+    # answer to its invoice), a page at a time; the head reads all, the unmatched ones too.
+    assert [i for i in await listed(service, limit=1) if i in taken] == [our_auto, ours]
+    assert [i for i in await listed(shop, limit=1) if i in taken] == [their_reply, theirs]
+    assert taken <= set(await listed(head, limit=2))
+    for user, own, others in ((service, ours, theirs), (shop, their_reply, ours)):
+        ok(await client.get(f"/api/v1/inbound-emails/{own}", headers=user.headers))
+        for other in (others, unknown, failed):
+            for path in ("", "/raw", "/parts/0"):
+                problem(await client.get(f"/api/v1/inbound-emails/{other}{path}", headers=user.headers), 404)
+            problem(await client.post(f"/api/v1/inbound-emails/{other}/retry", headers=user.headers), 404)
+    part = await client.get(f"/api/v1/inbound-emails/{ours}/parts/0", headers=service.headers)
+    assert (part.status_code, part.content) == (200, PDF)
+    raw = await client.get(f"/api/v1/inbound-emails/{theirs}/raw", headers=shop.headers)
+    assert raw.status_code == 200
+    assert b"scope-shop" in raw.content
+    # Filtering by another department's order or document finds nothing.
+    (order_id,) = (r.order_id for r in rows if r.id == theirs)
+    assert (
+        ok(
+            await client.get("/api/v1/inbound-emails", headers=service.headers, params={"order_id": order_id})
+        )["items"]
+        == []
+    )
+    assert (
+        ok(
+            await client.get(
+                "/api/v1/inbound-emails",
+                headers=service.headers,
+                params={"about": "invoice", "about_id": invoice_id},
+            )
+        )["items"]
+        == []
+    )
+    for message in (unknown, failed):
+        ok(await client.get(f"/api/v1/inbound-emails/{message}", headers=head.headers))
+    problem(await client.post(f"/api/v1/inbound-emails/{failed}/retry", headers=head.headers), 409)

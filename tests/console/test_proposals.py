@@ -145,7 +145,7 @@ async def test_a_proposal_from_the_request_to_the_order_and_its_invoice(
     await expect(request).to_contain_text(CLIENT)
     await expect(request.get_by_test_id("line-photo")).to_be_visible()
     await watched.assert_screen("supply-queue")
-    await request.get_by_label(f"Закупочная цена: КП №{pid}, позиция 2").fill("400")
+    await request.get_by_label(f"Закупочная цена: КП №{pid}, позиция 2").fill("400 руб.")
     await request.get_by_role("button", name="Ответить").click()
     await expect(request).to_have_count(0)
     await page.goto(f"/proposals/{pid}")
@@ -233,7 +233,7 @@ async def test_a_price_below_the_purchase_waits_for_a_head(console_api: ConsoleA
         "POST", f"/api/v1/proposals/{pid}/lines", assistant, json={"product_id": suit["id"], "quantity": 2}
     )
     cheap = Decimal(proposal["lines"][0]["purchase_price"]) - 10
-    typed = f"{cheap:.2f}".replace(".", ",")
+    typed = f"{cheap:.2f}".replace(".", ",") + " руб."
     shown = f"{format_rub(cheap)}\u00a0₽"
 
     # The assistant types a price below the purchase: the line waits, and nothing goes to the manager.

@@ -10,15 +10,23 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, Text, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from app.core.errors import Conflict, FieldError, NotFound
+from app.models.clients import Client, ClientContact
+from app.models.collection import CollectionCase
 from app.models.invoices import Invoice
 from app.models.mailbox import InboundEmail, InboundKind
+from app.models.orders import Order
 from app.models.outbox import MessageAbout
 from app.models.proposals import Proposal
+from app.models.reconciliations import ReconciliationAct
+from app.models.specs import Spec
 from app.services.kernel.pagination import Page, newest_first
+from app.services.kernel.permissions import Permission, has
 from app.services.kernel.ports import StoredObject
+from app.services.kernel.scope import Scope
 from app.services.mailbox.parsing import MalformedEmail, parse
 from app.services.mailbox.service import MailboxService
 
@@ -72,9 +80,73 @@ class InboxService:
         self.mailbox = mailbox
         self.uow = mailbox.uow
 
+    def readable(self, query: Select[Any]) -> Select[Any]:
+        """The e-mails the actor may read, as the rest of the API narrows what one sees: an e-mail
+        is seen by whoever sees what it led to or answers (its order, the document it answers or
+        bounced from, or that document's client) or the client it came from (the order's client,
+        or a client whose contact's address is its sender); one tied to none of them (an unknown
+        sender's auto-reply, a mailing list, a failure) only by those who see every order. All
+        in the one query (subqueries), so a page holds only what may be read."""
+        actor = self.uow.actor
+        if actor is None or has(actor, Permission.ORDERS_READ_ALL):
+            return query
+        scope = Scope(self.uow)
+        clients = scope.clients(select(Client.id))
+        orders = scope.orders(select(Order.id))
+        # A separate alias: the client filter reads the orders table too, and must not be
+        # correlated with the outer one.
+        other = aliased(Order)
+        orders_of_clients = select(other.id).where(other.client_id.in_(clients))
+
+        def of_clients(row_id: Any, client_id: Any) -> Select[Any]:
+            return select(row_id).where(client_id.in_(clients))
+
+        # Each kind of document: seen for itself, or for its client.
+        documents: dict[MessageAbout, tuple[Select[Any], ...]] = {
+            MessageAbout.ORDER: (orders, orders_of_clients),
+            MessageAbout.INVOICE: (
+                scope.invoices(select(Invoice.id)),
+                of_clients(Invoice.id, Invoice.client_id),
+            ),
+            MessageAbout.PROPOSAL: (
+                scope.proposals(select(Proposal.id)),
+                of_clients(Proposal.id, Proposal.client_id),
+            ),
+            MessageAbout.SPEC: (
+                scope.specs(select(Spec.id)),
+                select(Spec.id).where(Spec.order_id.in_(orders_of_clients)),
+            ),
+            MessageAbout.COLLECTION_CASE: (of_clients(CollectionCase.id, CollectionCase.client_id),),
+            MessageAbout.RECONCILIATION_ACT: (of_clients(ReconciliationAct.id, ReconciliationAct.client_id),),
+        }
+        answered = [
+            (InboundEmail.about == kind) & or_(*(InboundEmail.about_id.in_(v) for v in visible))
+            for kind, visible in documents.items()
+        ]
+        # The sender as a contact's address, matched as the reader matches it (the JSON list's
+        # text holds each address in quotes); LIKE's wildcards in the address are taken literally.
+        sender = func.replace(
+            func.replace(func.replace(InboundEmail.sender, "\\", "\\\\"), "%", "\\%"), "_", "\\_"
+        )
+        pattern = literal('%"', String) + sender + literal('"%', String)
+        from_client = exists(
+            select(ClientContact.id).where(
+                ClientContact.client_id.in_(clients),
+                func.lower(cast(ClientContact.emails, Text)).like(pattern, escape="\\"),
+            )
+        )
+        return query.where(
+            or_(
+                InboundEmail.order_id.in_(orders),
+                InboundEmail.order_id.in_(orders_of_clients),
+                *answered,
+                InboundEmail.sender.is_not(None) & from_client,
+            )
+        )
+
     async def page(self, filters: InboundFilter, *, cursor: str | None, limit: int) -> Page[InboundEmail]:
-        """Messages newest first, narrowed by every filter given."""
-        query = select(InboundEmail)
+        """Messages newest first, narrowed by every filter given and to what the actor may read."""
+        query = self.readable(select(InboundEmail))
         if filters.kind is not None:
             query = query.where(InboundEmail.kind == filters.kind)
         if filters.sender:
@@ -99,7 +171,9 @@ class InboxService:
         return await newest_first(self.uow.session, query, InboundEmail.id, cursor, limit)
 
     async def get(self, email_id: int) -> InboundEmail:
-        row = await self.uow.session.get(InboundEmail, email_id)
+        """One message, or a 404 when it does not exist or the actor may not read it."""
+        query = self.readable(select(InboundEmail).where(InboundEmail.id == email_id))
+        row: InboundEmail | None = await self.uow.session.scalar(query)
         if row is None:
             raise NotFound("inbound e-mail", email_id)
         return row

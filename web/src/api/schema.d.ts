@@ -2592,8 +2592,14 @@ export interface paths {
         };
         /**
          * List Inbound Emails
-         * @description E-mails taken from the shared mailbox, newest first, narrowed by every filter given. A
-         *     `received_to` before `received_from`, or an `about_id` without `about`, is a 422.
+         * @description E-mails taken from the shared mailbox, newest first, narrowed by every filter given and to
+         *     the letters the caller may read. A `received_to` before `received_from`, or an `about_id`
+         *     without `about`, is a 422.
+         *
+         *     Each letter is read by whoever sees what it led to or answers: its order, the document it
+         *     answers or bounced from, that document's client, or the client it came from (a contact's
+         *     address is its sender); one tied to none of them (an unknown sender's auto-reply, a mailing
+         *     list, a failure) only by those who see every order.
          */
         get: operations["list_inbound_emails"];
         put?: never;
@@ -2615,6 +2621,13 @@ export interface paths {
          * Get Inbound Email
          * @description One e-mail: the headers that matter, its new text without the quoted history, its parts
          *     (each downloadable), the order, document and task it led to, or why it failed.
+         *
+         *     Each letter is read by whoever sees what it led to or answers: its order, the document it
+         *     answers or bounced from, that document's client, or the client it came from (a contact's
+         *     address is its sender); one tied to none of them (an unknown sender's auto-reply, a mailing
+         *     list, a failure) only by those who see every order.
+         *
+         *     A letter the caller may not read is a 404, the same as one that does not exist.
          */
         get: operations["get_inbound_email"];
         put?: never;
@@ -2634,7 +2647,8 @@ export interface paths {
         };
         /**
          * Get Inbound Email Raw
-         * @description The message as it came (RFC 5322, `.eml`); 404 when it was never fetched (too large).
+         * @description The message as it came (RFC 5322, `.eml`); 404 when it was never fetched (too large) or
+         *     the caller may not read the letter.
          */
         get: operations["get_inbound_email_raw"];
         put?: never;
@@ -2654,7 +2668,7 @@ export interface paths {
         };
         /**
          * Get Inbound Email Part
-         * @description An attachment of the message as it was kept.
+         * @description An attachment of the message as it was kept; 404 when the caller may not read the letter.
          */
         get: operations["get_inbound_email_part"];
         put?: never;
@@ -2678,7 +2692,8 @@ export interface paths {
          * Retry Inbound Email
          * @description Take a failed message again from the copy kept as it came: it becomes what it would have
          *     become on arrival. 409 when it is not a failure, was never fetched (too large: only the
-         *     mailbox has it), or still cannot be read; then nothing changes.
+         *     mailbox has it), or still cannot be read; then nothing changes. 404 when the caller may not
+         *     read the letter (a failure tied to nothing: only those who see every order).
          */
         post: operations["retry_inbound_email"];
         delete?: never;

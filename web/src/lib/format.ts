@@ -145,9 +145,21 @@ export function todayIso(): string {
  * decimal string («1960.50»), or null when it is not a sum of rubles and kopecks.
  */
 export function parseMoney(input: string): string | null {
-  const compact = input.replace(/[\s\u00a0\u202f₽]/g, "").replace(/руб\.?$/i, "");
-  const match = /^(\d{1,13})(?:[.,](\d{1,2}))?$/.exec(compact);
+  const rubles = parseDecimal(input.replace(/[\s\u00a0\u202f₽]/g, "").replace(/руб\.?$/i, ""), 2);
+  if (rubles === null) return null;
+  const [whole, fraction = ""] = rubles.split(".");
+  return `${whole}.${fraction.padEnd(2, "0")}`;
+}
+
+/**
+ * A number typed the Russian way — «0,05», «1 200,5» — as the API's decimal string («0.05»,
+ * «1200.5»), its fraction as typed; null when it is not a number at or above zero with at most
+ * ``places`` decimals (a rate of 0.0333 % a day wants 4, a percent of a sum 2).
+ */
+export function parseDecimal(input: string, places: number): string | null {
+  const compact = input.replace(/[\s\u00a0\u202f]/g, "");
+  const match = new RegExp(`^(\\d{1,13})(?:[.,](\\d{1,${places}}))?$`).exec(compact);
   if (!match) return null;
   const whole = (match[1] ?? "0").replace(/^0+(?=\d)/, "");
-  return `${whole}.${(match[2] ?? "").padEnd(2, "0")}`;
+  return match[2] === undefined ? whole : `${whole}.${match[2]}`;
 }

@@ -7,7 +7,7 @@ import { api } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useCompany } from "../../lib/company";
-import { formatMoney } from "../../lib/format";
+import { formatMoney, parseDecimal, parseMoney } from "../../lib/format";
 import { DayInput } from "../../components/WhenInput";
 import { useProblemHandler } from "../../lib/problems";
 import { formatDay } from "../receivables/days";
@@ -18,11 +18,6 @@ type Result = components["schemas"]["PenaltyResult"];
 type PaymentRow = { date: string; amount: string };
 
 const FIELDS = ["principal", "due_date", "until", "rate_per_day_percent", "cap_percent", "payments.date", "payments.amount"];
-
-/** «1 960,50» or «1960.5» → «1960.50»: what a person types as a sum, as the API reads it. */
-function amount(text: string): string {
-  return text.replace(/[\s\u00a0₽]/g, "").replace(",", ".");
-}
 
 /** «Калькулятор неустойки»: interest under art. 395 of the Civil Code or the contract's penalty for
  * one debt, with its payments and the 2022 moratorium; the periods table and the total, copied as
@@ -46,12 +41,13 @@ export function PenaltyPage() {
         await api.POST("/api/v1/penalties/calculate", {
           body: {
             method,
-            principal: amount(principal),
+            // What is no sum or rate goes as typed: the API names the field and why.
+            principal: parseMoney(principal) ?? principal.trim(),
             due_date: due,
             until,
-            payments: payments.map((p) => ({ date: p.date, amount: amount(p.amount) })),
-            rate_per_day_percent: method === "contractual" ? amount(rate) : null,
-            cap_percent: method === "contractual" && cap.trim() ? amount(cap) : null,
+            payments: payments.map((p) => ({ date: p.date, amount: parseMoney(p.amount) ?? p.amount.trim() })),
+            rate_per_day_percent: method === "contractual" ? (parseDecimal(rate, 4) ?? rate.trim()) : null,
+            cap_percent: method === "contractual" && cap.trim() ? (parseDecimal(cap, 2) ?? cap.trim()) : null,
             moratorium_2022: moratorium,
           },
         }),
@@ -62,7 +58,7 @@ export function PenaltyPage() {
   const result: Result | undefined = calc.data;
   const copy = async () => {
     if (!result) return;
-    await navigator.clipboard.writeText(penaltyText(result, amount(principal)));
+    await navigator.clipboard.writeText(penaltyText(result, parseMoney(principal) ?? principal));
     notifications.show({ color: "green", message: "Расчёт скопирован: вставьте его в письмо" });
   };
   const setPayment = (i: number, patch: Partial<PaymentRow>) =>

@@ -22,7 +22,7 @@ import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useEmployeeNames } from "../../lib/employees";
 import { FormModal } from "../../components/FormModal";
-import { formatMoney } from "../../lib/format";
+import { formatMoney, parseMoney } from "../../lib/format";
 import { useProblemHandler } from "../../lib/problems";
 import { PRICE_SOURCE } from "./labels";
 import { LinePhoto, PhotoModal } from "./Photo";
@@ -32,11 +32,6 @@ type Proposal = components["schemas"]["ProposalRead"];
 /** The states whose content may still change (a change after sending makes a new revision). */
 export const EDITABLE = new Set<components["schemas"]["ProposalStatus"]>(["draft", "priced", "sent_to_manager", "approved", "sent_to_client"]);
 type Line = components["schemas"]["ProposalLineRead"];
-
-/** A decimal typed the Russian way («1 200,50») as the API's decimal string. */
-export function decimal(text: string): string {
-  return text.replace(/\s/g, "").replace(",", ".");
-}
 
 /** After a change the proposal answered with: shown at once, the lists around it asked again. */
 function useSettled(proposalId: number) {
@@ -216,7 +211,9 @@ function LineModal({ proposal, line, onClose }: { proposal: Proposal; line: Line
   const [errors, setErrors] = useState<Record<string, string>>({});
   const save = useMutation({
     mutationFn: async () => {
-      const priceChanged = price.trim() !== "" && decimal(price) !== line.price;
+      // What is no sum goes as typed: the API names the field and why.
+      const typed = parseMoney(price) ?? price.trim();
+      const priceChanged = typed !== "" && typed !== line.price;
       return unwrap(
         await api.PATCH("/api/v1/proposals/{proposal_id}/lines/{position}", {
           params: { path: { proposal_id: proposal.id, position: line.position }, header: ifMatch(proposal.version) },
@@ -224,7 +221,7 @@ function LineModal({ proposal, line, onClose }: { proposal: Proposal; line: Line
             name: name.trim(),
             description: description.trim() || null,
             quantity: Number(quantity) || 0,
-            ...(priceChanged ? { price: decimal(price) } : {}),
+            ...(priceChanged ? { price: typed } : {}),
           },
         }),
       );
@@ -338,7 +335,7 @@ function BelowCostModal({ proposal, line, onClose }: { proposal: Proposal; line:
       unwrap(
         await api.POST("/api/v1/proposals/{proposal_id}/lines/{position}/approve-below-cost", {
           params: { path: { proposal_id: proposal.id, position: line.position }, header: ifMatch(proposal.version) },
-          body: { price: decimal(price), reason: reason.trim() },
+          body: { price: parseMoney(price) ?? price.trim(), reason: reason.trim() },
         }),
       ),
     onSuccess: (updated) => {
@@ -414,7 +411,7 @@ export function AddLine({ proposal }: { proposal: Proposal }) {
                   name: name.trim(),
                   description: description.trim() || null,
                   quantity: Number(quantity) || 0,
-                  purchase_price: purchase.trim() ? decimal(purchase) : null,
+                  purchase_price: purchase.trim() ? (parseMoney(purchase) ?? purchase.trim()) : null,
                 },
         }),
       ),

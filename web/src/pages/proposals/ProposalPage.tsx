@@ -23,13 +23,13 @@ import { api, ifMatch } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useEmployeeNames } from "../../lib/employees";
-import { formatDate, formatDateTime, formatMoney } from "../../lib/format";
+import { formatDate, formatDateTime, formatMoney, parseDecimal } from "../../lib/format";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
 import { AnchorLink } from "./AnchorLink";
 import { DayInput } from "../../components/WhenInput";
 import { PROPOSAL_ACTION, PROPOSAL_STAGE, PROPOSAL_STATUS } from "./labels";
-import { AddLine, decimal, EDITABLE, LinesTable } from "./Lines";
+import { AddLine, EDITABLE, LinesTable } from "./Lines";
 import { blobOf, PdfFrame } from "../../components/PdfFrame";
 import { FormModal } from "../../components/FormModal";
 
@@ -302,7 +302,7 @@ function TermsButton({ proposal }: { proposal: Proposal }) {
       unwrap(
         await api.PATCH("/api/v1/proposals/{proposal_id}", {
           params: { path: { proposal_id: proposal.id }, header: ifMatch(proposal.version) },
-          body: { markup_percent: decimal(markup), ...(validUntil ? { valid_until: validUntil } : {}) },
+          body: { markup_percent: parseDecimal(markup, 2) ?? markup.trim(), ...(validUntil ? { valid_until: validUntil } : {}) },
         }),
       ),
     onSuccess: (updated) => {

@@ -5,11 +5,10 @@ import { useState } from "react";
 import { api, ifMatch } from "../../api/client";
 import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
-import { formatDateTime } from "../../lib/format";
+import { formatDateTime, parseMoney } from "../../lib/format";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
 import { AnchorLink } from "../proposals/AnchorLink";
-import { decimal } from "../proposals/Lines";
 import { LinePhoto } from "../proposals/Photo";
 
 type Request = components["schemas"]["PriceRequestRead"];
@@ -137,7 +136,7 @@ function Answer({ request }: { request: Request }) {
             path: { proposal_id: request.proposal_id, position: request.position },
             header: ifMatch(request.proposal_version),
           },
-          body: { purchase_price: decimal(price) },
+          body: { purchase_price: parseMoney(price) ?? price.trim() },
         }),
       ),
     onSuccess: (updated) => {
