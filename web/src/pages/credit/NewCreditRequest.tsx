@@ -5,7 +5,7 @@ import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 
 import { api, newIdempotencyKey } from "../../api/client";
-import { parseMoney } from "../../lib/format";
+import { parseDecimal, parseMoney } from "../../lib/format";
 import { ApiProblem, unwrap } from "../../api/problem";
 import { FormModal } from "../../components/FormModal";
 import { useClientName, useClientSearch } from "../../lib/clients";
@@ -44,8 +44,9 @@ export function NewCreditRequest({ clientId, onClose }: { clientId?: number; onC
           body: {
             client_id: Number(client),
             deferment_days: Number(daysValue),
-            credit_limit: limit.trim() ? parseMoney(limit) : null,
-            discount_percent: discount.trim() ? discount.trim().replace(",", ".") : "0",
+            // What cannot be read is sent as typed: the API refuses it beside its field.
+            credit_limit: limit.trim() ? (parseMoney(limit) ?? limit.trim()) : null,
+            discount_percent: discount.trim() ? (parseDecimal(discount, 2) ?? discount.trim()) : "0",
             justification: reason.trim(),
           },
         }),

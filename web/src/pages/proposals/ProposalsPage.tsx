@@ -24,7 +24,7 @@ import { unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { useClientSearch } from "../../lib/clients";
 import { useEmployeeNames } from "../../lib/employees";
-import { formatDateTime, formatMoney } from "../../lib/format";
+import { formatDateTime, formatMoney, parseDecimal } from "../../lib/format";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
 import { AnchorLink } from "./AnchorLink";
@@ -176,7 +176,7 @@ function RequestModal({ onClose }: { onClose: () => void }) {
             contact_id: contactId ? Number(contactId) : null,
             workwear_kind: kind.trim(),
             models_count: Number(models) || 0,
-            markup_percent: markup.replace(",", ".").trim(),
+            markup_percent: parseDecimal(markup, 2) ?? markup.trim(),
             deadline: deadline || null,
             comment: comment.trim() || null,
           },
