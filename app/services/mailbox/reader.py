@@ -142,11 +142,8 @@ class MailboxReader:
             return
         try:
             async with self.unit_of_work() as uow:
-                service = self._service(uow)
-                done = []
-                for uid, raw, size in messages:
-                    row = await service.take(folder, uid, raw, size)
-                    done.append((uid, row.kind, row.outcome))
+                rows = await self._service(uow).take_many(folder, messages)
+                done = [(row.uid, row.kind, row.outcome) for row in rows]
         except Exception:
             for uid, raw, size in messages:
                 await self._take(folder, uid, raw, size, report)
