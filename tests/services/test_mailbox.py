@@ -615,3 +615,31 @@ async def test_a_copy_of_a_letter_taken_before_or_in_the_same_batch_is_a_duplica
     assert rows[1].message_id == rows[0].message_id
     assert rows[3].message_id == rows[2].message_id
     assert len(await _rows(session_factory, Order, Order.channel == OrderChannel.MAILBOX)) == 2
+
+
+async def test_letters_read_while_the_batch_before_is_recorded_are_taken_as_when_read_alone(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    """Past the first batch, letters are read in a process of their own: what it reads (a letter
+    with its PDF, one that cannot be read) is taken as it would be in this one."""
+    assistant = await make_user(Role.ASSISTANT)
+    await _client(session_factory, assistant.id)
+    folder = _folder(mailbox_ctx)
+    letters = [letter(f"Заявка {n}", f"{n} курток") for n in range(1, 27)]
+    await append(
+        imap_server,
+        folder,
+        *letters,
+        b"\r\n\r\nno headers at all\r\n",
+        letter("Заявка с файлом", "Во вложении", pdf=PDF),
+    )
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 28, marked 28"
+
+    rows = await _rows(session_factory, InboundEmail)
+    assert [r.kind for r in rows] == [InboundKind.ORDER] * 26 + [InboundKind.FAILED, InboundKind.ORDER]
+    assert "no headers" in (rows[26].outcome or "")
+    assert rows[27].subject == "Заявка с файлом"
+    files = await _rows(session_factory, OrderAttachment, OrderAttachment.order_id == rows[27].order_id)
+    assert sorted(f.filename for f in files) == ["Заявка №5.pdf", "письмо.txt"]
+    assert await not_taken(imap_server, folder) == []

@@ -265,3 +265,18 @@ def parse(raw: bytes) -> ParsedEmail:
         raise
     except (ValueError, TypeError, LookupError, AttributeError, IndexError, AssertionError) as exc:
         raise MalformedEmail(f"cannot read the message: {type(exc).__name__}: {exc}"[:500]) from exc
+
+
+def parse_all(raws: list[bytes | None]) -> list[ParsedEmail | MalformedEmail | None]:
+    """Each of ``raws`` read (None for one not fetched), or why it cannot be: for a batch read in
+    another process while this one records the batch before."""
+    read: list[ParsedEmail | MalformedEmail | None] = []
+    for raw in raws:
+        if raw is None:
+            read.append(None)
+            continue
+        try:
+            read.append(parse(raw))
+        except MalformedEmail as exc:
+            read.append(exc)
+    return read

@@ -76,10 +76,15 @@ class Folder:
 _INBOUND_COLUMNS = tuple(c.key for c in InboundEmail.__table__.columns if c.key != "id")
 
 
-def _read(row: dict[str, Any], raw: bytes) -> ParsedEmail | None:
-    """The message read, its headers into its ``row``; None when it cannot be (the reason in it)."""
+def _read(
+    row: dict[str, Any], raw: bytes, done: ParsedEmail | MalformedEmail | None = None
+) -> ParsedEmail | None:
+    """The message read (``done``: read already), its headers into its ``row``; None when it
+    cannot be (the reason in it)."""
     try:
-        parsed = parse(raw)
+        if isinstance(done, MalformedEmail):
+            raise done
+        parsed = done if done is not None else parse(raw)
     except MalformedEmail as exc:
         row["outcome"] = str(exc)
         return None
@@ -189,18 +194,23 @@ class MailboxService:
         return row
 
     async def take_many(
-        self, folder: Folder, messages: Sequence[tuple[int, bytes | None, int]]
+        self,
+        folder: Folder,
+        messages: Sequence[tuple[int, bytes | None, int]],
+        read: Sequence[ParsedEmail | MalformedEmail | None] | None = None,
     ) -> list[InboundEmail]:
         """Record the messages ``(UID, the message or None when too large to fetch, its size)`` and
         act on each, as ``take`` does one by one. What every message costs alike is done once for
         all: the rows written in one statement (their unique folder, UIDVALIDITY and UID claim them
         before anything else is done), the Message-IDs seen before looked up in one query, the
         orders' files, their history and the rows' outcomes written at the end in one statement
-        each, the file store's writes made together."""
+        each, the file store's writes made together. ``read``: the messages already read
+        (``parse_all``), else they are read here."""
         now = self.uow.clock.now()
+        given = read if read is not None else [None] * len(messages)
         values: list[dict[str, Any]] = []
         reads: list[ParsedEmail | None] = []
-        for uid, raw, size in messages:
+        for (uid, raw, size), done in zip(messages, given, strict=True):
             new: dict[str, Any] = dict.fromkeys(_INBOUND_COLUMNS)
             new |= {
                 "folder": folder.name,
@@ -218,7 +228,7 @@ class MailboxService:
                 )
             else:
                 new["raw_key"] = f"mailbox/{hashlib.sha256(raw).hexdigest()}.eml"
-                parsed = _read(new, raw)
+                parsed = _read(new, raw, done)
             values.append(new)
             reads.append(parsed)
         # One statement for the batch; the unique (folder, uidvalidity, uid) claims them first.
