@@ -4,6 +4,8 @@ messages put in with IMAP APPEND, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import itertools
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -23,6 +25,7 @@ from app.core.clock import FixedClock
 from app.core.config import MailboxSettings
 from app.devimap import LocalImap, restart_connections
 from app.models.directory import Role
+from app.models.events import Event
 from app.models.mailbox import InboundEmail, InboundKind
 from app.models.orders import Order, OrderAttachment, OrderChannel, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, OutboundStatus
@@ -643,3 +646,28 @@ async def test_letters_read_while_the_batch_before_is_recorded_are_taken_as_when
     files = await _rows(session_factory, OrderAttachment, OrderAttachment.order_id == rows[27].order_id)
     assert sorted(f.filename for f in files) == ["Заявка №5.pdf", "письмо.txt"]
     assert await not_taken(imap_server, folder) == []
+
+
+async def test_the_same_file_attached_twice_is_kept_twice_each_with_its_history(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    await make_user(Role.HEAD)
+    raw = letter("Заявка", "Два раза один файл", pdf=PDF)
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="Заявка №5.pdf")
+    await append(imap_server, _folder(mailbox_ctx), bytes(message))
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 1"
+
+    (order,) = await _rows(session_factory, Order)
+    files = await _rows(session_factory, OrderAttachment, OrderAttachment.order_id == order.id)
+    assert sorted(f.filename for f in files) == ["Заявка №5.pdf", "Заявка №5.pdf", "письмо.txt"]
+    added = await _rows(
+        session_factory,
+        Event,
+        Event.entity_type == "order",
+        Event.entity_id == order.id,
+        Event.action == "attachment_added",
+    )
+    assert sorted(e.after["id"] for e in added) == sorted(f.id for f in files)
