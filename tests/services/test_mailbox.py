@@ -4,7 +4,10 @@ messages put in with IMAP APPEND, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import itertools
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date
@@ -13,7 +16,7 @@ from email.utils import make_msgid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.adapters.mail_in import ImapMailbox
@@ -22,6 +25,7 @@ from app.core.clock import FixedClock
 from app.core.config import MailboxSettings
 from app.devimap import LocalImap, restart_connections
 from app.models.directory import Role
+from app.models.events import Event
 from app.models.mailbox import InboundEmail, InboundKind
 from app.models.orders import Order, OrderAttachment, OrderChannel, OrderStatus
 from app.models.outbox import MessageAbout, OutboundKind, OutboundMessage, OutboundStatus
@@ -560,3 +564,110 @@ async def test_messages_are_fetched_recorded_and_marked_in_batches(
     assert sorted(commands) == [("fetch", 5), ("fetch", 25), ("mark", 5), ("mark", 25)], commands
     assert [uid for uid, _ in await _orders_by_uid(session_factory)] == list(range(1, 31))
     assert await not_taken(imap_server, folder) == []
+
+
+async def test_a_batch_of_new_orders_is_recorded_with_a_few_statements_per_letter(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    """What every letter of a batch costs alike (its row, the Message-IDs seen before, its files,
+    their history, its outcome) is written once for the batch: a letter's own statements are its
+    order's (the client's credit, the order, its history, its task). Counted, not timed: the
+    statements per letter are what the reader's throughput is made of."""
+    assistant = await make_user(Role.ASSISTANT)
+    await _client(session_factory, assistant.id)
+    folder = _folder(mailbox_ctx)
+    await append(imap_server, folder, *(letter(f"Заявка {n}", f"{n} курток", pdf=PDF) for n in range(1, 26)))
+    engine = session_factory.kw["bind"].sync_engine
+    statements: list[str] = []
+
+    def counted(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        statements.append(sql)
+
+    event.listen(engine, "after_cursor_execute", counted)
+    try:
+        assert await read_mailbox({"app": mailbox_ctx}) == "taken 25, marked 25"
+    finally:
+        event.remove(engine, "after_cursor_execute", counted)
+
+    assert len(await _orders_by_uid(session_factory)) == 25
+    assert len(await _rows(session_factory, OrderAttachment)) == 50
+    per_letter = len(statements) / 25
+    assert per_letter <= 6, (per_letter, Counter(" ".join(s.split()[:3]) for s in statements))
+
+
+async def test_a_copy_of_a_letter_taken_before_or_in_the_same_batch_is_a_duplicate(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    await make_user(Role.HEAD)
+    folder = _folder(mailbox_ctx)
+    first, second = letter("Заявка 1", "1 куртка"), letter("Заявка 2", "2 куртки")
+    await append(imap_server, folder, first)
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 1"
+    # A copy of the first letter (forwarded to the shared mailbox again), the second and its copy.
+    await append(imap_server, folder, first, second, second)
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 3, marked 3"
+
+    rows = await _rows(session_factory, InboundEmail)
+    assert [r.kind for r in rows] == [
+        InboundKind.ORDER,
+        InboundKind.DUPLICATE,
+        InboundKind.ORDER,
+        InboundKind.DUPLICATE,
+    ]
+    assert rows[1].message_id == rows[0].message_id
+    assert rows[3].message_id == rows[2].message_id
+    assert len(await _rows(session_factory, Order, Order.channel == OrderChannel.MAILBOX)) == 2
+
+
+async def test_letters_read_while_the_batch_before_is_recorded_are_taken_as_when_read_alone(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    """Past the first batch, letters are read in a process of their own: what it reads (a letter
+    with its PDF, one that cannot be read) is taken as it would be in this one."""
+    assistant = await make_user(Role.ASSISTANT)
+    await _client(session_factory, assistant.id)
+    folder = _folder(mailbox_ctx)
+    letters = [letter(f"Заявка {n}", f"{n} курток") for n in range(1, 27)]
+    await append(
+        imap_server,
+        folder,
+        *letters,
+        b"\r\n\r\nno headers at all\r\n",
+        letter("Заявка с файлом", "Во вложении", pdf=PDF),
+    )
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 28, marked 28"
+
+    rows = await _rows(session_factory, InboundEmail)
+    assert [r.kind for r in rows] == [InboundKind.ORDER] * 26 + [InboundKind.FAILED, InboundKind.ORDER]
+    assert "no headers" in (rows[26].outcome or "")
+    assert rows[27].subject == "Заявка с файлом"
+    files = await _rows(session_factory, OrderAttachment, OrderAttachment.order_id == rows[27].order_id)
+    assert sorted(f.filename for f in files) == ["Заявка №5.pdf", "письмо.txt"]
+    assert await not_taken(imap_server, folder) == []
+
+
+async def test_the_same_file_attached_twice_is_kept_twice_each_with_its_history(
+    mailbox_ctx: JobContext, imap_server: LocalImap, session_factory: Any, make_user: Any
+) -> None:
+    await make_user(Role.HEAD)
+    raw = letter("Заявка", "Два раза один файл", pdf=PDF)
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="Заявка №5.pdf")
+    await append(imap_server, _folder(mailbox_ctx), bytes(message))
+
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 1"
+
+    (order,) = await _rows(session_factory, Order)
+    files = await _rows(session_factory, OrderAttachment, OrderAttachment.order_id == order.id)
+    assert sorted(f.filename for f in files) == ["Заявка №5.pdf", "Заявка №5.pdf", "письмо.txt"]
+    added = await _rows(
+        session_factory,
+        Event,
+        Event.entity_type == "order",
+        Event.entity_id == order.id,
+        Event.action == "attachment_added",
+    )
+    assert sorted(e.after["id"] for e in added) == sorted(f.id for f in files)

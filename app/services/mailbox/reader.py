@@ -13,8 +13,11 @@ it only marks that one.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +28,7 @@ from app.core.config import MailboxSettings
 from app.core.logging import get_logger
 from app.services.kernel.ports import Erp, Mailbox, MailboxSession, Storage
 from app.services.kernel.unit_of_work import UnitOfWork
+from app.services.mailbox.parsing import MalformedEmail, ParsedEmail, parse_all
 from app.services.mailbox.service import Folder, MailboxService
 
 log = get_logger(__name__)
@@ -34,6 +38,27 @@ FETCH_EVERY = 25
 # …and at most this many bytes of messages in one batch (a batch holds at least one message).
 BATCH_BYTES = 16 * 1024 * 1024
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+Messages = list[tuple[int, bytes | None, int]]  # (UID, the message or None when too large, its size)
+Read = list[ParsedEmail | MalformedEmail | None]
+
+
+def _reading_pool() -> ProcessPoolExecutor | None:
+    """A process that reads messages, forked (it needs nothing but the e-mail package, which this
+    process has loaded); None where there is no fork: then they are read here."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
+async def _read(reading: asyncio.Future[Read] | None) -> Read | None:
+    """What the reading process gave; None (read in this process instead) when it broke."""
+    if reading is None:
+        return None
+    try:
+        return await reading
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("mailbox.reading_process_failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        return None
 
 
 @dataclass
@@ -115,26 +140,44 @@ class MailboxReader:
                 if uid in too_large or uid in raws
             ]
 
+        # Reading a message (the e-mail package's parse) is a good part of its CPU: with more
+        # than one batch, each batch past the first is read in a process of its own while this one
+        # records the batch before (the cores do both at once).
+        pool = _reading_pool() if len(batches) > 1 else None
+
+        async def fetched_and_reading(
+            batch: list[int], ahead: bool = True
+        ) -> tuple[Messages, asyncio.Future[Read] | None]:
+            messages = await fetched(batch)
+            if pool is None or not ahead:  # the first batch: nothing is being recorded meanwhile
+                return messages, None
+            raws = [raw for _, raw, _ in messages]
+            return messages, asyncio.get_running_loop().run_in_executor(pool, parse_all, raws)
+
         # A batch is fetched in one command, recorded in one transaction, then marked in one
-        # command; the next batch is fetched while this one is recorded, so the IMAP round trips
-        # and the database's work overlap instead of adding up.
-        ahead: asyncio.Future[list[tuple[int, bytes | None, int]]] | None = None
+        # command; the next batch is fetched (and read) while this one is recorded, so the IMAP
+        # round trips, the reading and the database's work overlap instead of adding up.
+        ahead: asyncio.Future[tuple[Messages, asyncio.Future[Read] | None]] | None = None
         try:
             for index, batch in enumerate(batches):
-                messages = await (ahead if ahead is not None else fetched(batch))
+                messages, reading = await (ahead if ahead is not None else fetched_and_reading(batch, False))
                 ahead = (
-                    asyncio.ensure_future(fetched(batches[index + 1])) if index + 1 < len(batches) else None
+                    asyncio.ensure_future(fetched_and_reading(batches[index + 1]))
+                    if index + 1 < len(batches)
+                    else None
                 )
-                await self._take_batch(folder, messages, report)
+                await self._take_batch(folder, messages, report, await _read(reading))
                 if ahead is not None:
                     await asyncio.wait([ahead])  # one command at a time on the connection
                 await self._mark(session, [uid for uid, _, _ in messages], report)
         finally:
             if ahead is not None and not ahead.done():
                 ahead.cancel()
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     async def _take_batch(
-        self, folder: Folder, messages: list[tuple[int, bytes | None, int]], report: ReadReport
+        self, folder: Folder, messages: Messages, report: ReadReport, read: Read | None = None
     ) -> None:
         """Record a batch in one unit of work; when that fails (another reader took one of them
         meanwhile, or one of them cannot be recorded), each on its own, so the rest are still taken."""
@@ -142,11 +185,8 @@ class MailboxReader:
             return
         try:
             async with self.unit_of_work() as uow:
-                service = self._service(uow)
-                done = []
-                for uid, raw, size in messages:
-                    row = await service.take(folder, uid, raw, size)
-                    done.append((uid, row.kind, row.outcome))
+                rows = await self._service(uow).take_many(folder, messages, read)
+                done = [(row.uid, row.kind, row.outcome) for row in rows]
         except Exception:
             for uid, raw, size in messages:
                 await self._take(folder, uid, raw, size, report)

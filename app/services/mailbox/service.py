@@ -16,15 +16,22 @@ before is a duplicate), kept raw in the file store, and then:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import ColumnElement, Text, cast, func, insert, inspect, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from stdnum.ru import inn as stdnum_inn
 
 from app.core.config import MailboxSettings
+from app.core.db import Base, flushed_connection
 from app.core.errors import FieldError
 from app.models.clients import Client, ClientContact
 from app.models.collection import CollectionCase
@@ -57,12 +64,87 @@ _INVOICE_IN_SUBJECT = re.compile(
     r"(?:сч[её]т[а-яё]*|invoice)\s*(?:(?:№|N|#|No\.?)\s*([\w/-]{1,32}\d)|([0-9][\w/-]{0,31}))", re.I
 )
 _INN = re.compile(r"(?<!\d)(\d{12}|\d{10})(?!\d)")
+T = TypeVar("T", bound=Base)
 
 
 @dataclass(frozen=True)
 class Folder:
     name: str
     uidvalidity: int
+
+
+_INBOUND_COLUMNS = tuple(c.key for c in InboundEmail.__table__.columns if c.key != "id")
+
+
+def _read(
+    row: dict[str, Any], raw: bytes, done: ParsedEmail | MalformedEmail | None = None
+) -> ParsedEmail | None:
+    """The message read (``done``: read already), its headers into its ``row``; None when it
+    cannot be (the reason in it)."""
+    try:
+        if isinstance(done, MalformedEmail):
+            raise done
+        parsed = done if done is not None else parse(raw)
+    except MalformedEmail as exc:
+        row["outcome"] = str(exc)
+        return None
+    row["message_id"] = parsed.message_id
+    row["sender"] = (parsed.sender or "")[:254] or None
+    row["subject"] = parsed.subject or None
+    row["text"] = parsed.new_text
+    return parsed
+
+
+async def _inserted(
+    session: AsyncSession,
+    cls: type[T],
+    rows: list[dict[str, Any]],
+    match: tuple[str, ...],
+    where: ColumnElement[bool],
+    *,
+    attach: bool,
+) -> list[T]:
+    """``rows`` (each giving every column but the key) written in one statement and given back as
+    objects, in the order given: persistent in the session with ``attach``, else detached.
+
+    ``insert_persistent`` would take a statement per row on SQLite (which cannot promise the order
+    of RETURNING), and a multi-row VALUES costs a compilation per batch: here the rows go in one
+    cached ``executemany`` and their keys are read back in one query (``where``, the rows just
+    written), each row finding its own by ``match``, columns that tell the rows apart (rows alike
+    in them are alike in all, so which gets which key does not matter)."""
+    if not rows:
+        return []
+    mapper = inspect(cls)
+    (key,) = mapper.primary_key
+    table = mapper.local_table
+    connection = await flushed_connection(session)
+    await connection.execute(insert(cls), rows)
+    keys: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    found = await connection.execute(
+        select(key, *(table.c[name] for name in match)).where(where).order_by(key)
+    )
+    for ident, *tells in found:
+        keys[tuple(tells)].append(ident)
+    name = mapper.get_property_by_column(key).key
+    objects: list[T] = []
+    for values in rows:
+        obj = cls(**values)
+        setattr(obj, name, keys[tuple(values[n] for n in match)].pop(0))
+        make_transient_to_detached(obj)  # as loaded: what changes later is an UPDATE
+        objects.append(obj)
+    if attach:
+        session.add_all(objects)
+    return objects
+
+
+@dataclass
+class _Pending:
+    """What the messages acted on together leave for their end (``MailboxService._write``)."""
+
+    seen: set[str]  # Message-IDs taken before, and those of the batch so far
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # key: (content, its type)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # the orders' files' rows
+    outcomes: list[tuple[InboundEmail, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,6 +172,8 @@ class MailboxService:
         self.max_file_bytes = max_file_bytes  # an attachment, as an upload (APP_STORAGE__MAX_DOCUMENT_BYTES)
         # What one run of the reader looks up once: who gets mail nobody owns, each sender's clients.
         self.memo = memo if memo is not None else {}
+        self._clients: dict[int, Client | None] = {}
+        self._pending: _Pending | None = None
 
     async def taken(self, folder: Folder, uids: list[int]) -> set[int]:
         """Which of ``uids`` are recorded already (taken, but perhaps not yet marked on the server)."""
@@ -106,41 +190,89 @@ class MailboxService:
 
     async def take(self, folder: Folder, uid: int, raw: bytes | None, size: int) -> InboundEmail:
         """Record the message and act on it. ``raw`` None: it was too large to fetch."""
-        row = InboundEmail(
-            folder=folder.name,
-            uidvalidity=folder.uidvalidity,
-            uid=uid,
-            kind=InboundKind.FAILED,
-            size=size,
-            parts=[],
-            received_at=self.uow.clock.now(),
-        )
-        self.uow.session.add(row)
-        await self.uow.session.flush()  # the unique (folder, uidvalidity, uid) claims it first
-        if raw is None:
-            row.outcome = f"too large: {size} bytes, at most {self.settings.max_message_bytes} are taken"
-            await self._failed(row)
-            return row
-        row.raw_key = f"mailbox/{hashlib.sha256(raw).hexdigest()}.eml"
-        await self.storage.put(row.raw_key, raw, "message/rfc822")
-        await self.act(row, raw)
+        (row,) = await self.take_many(folder, [(uid, raw, size)])
         return row
+
+    async def take_many(
+        self,
+        folder: Folder,
+        messages: Sequence[tuple[int, bytes | None, int]],
+        read: Sequence[ParsedEmail | MalformedEmail | None] | None = None,
+    ) -> list[InboundEmail]:
+        """Record the messages ``(UID, the message or None when too large to fetch, its size)`` and
+        act on each, as ``take`` does one by one. What every message costs alike is done once for
+        all: the rows written in one statement (their unique folder, UIDVALIDITY and UID claim them
+        before anything else is done), the Message-IDs seen before looked up in one query, the
+        orders' files, their history and the rows' outcomes written at the end in one statement
+        each, the file store's writes made together. ``read``: the messages already read
+        (``parse_all``), else they are read here."""
+        now = self.uow.clock.now()
+        given = read if read is not None else [None] * len(messages)
+        values: list[dict[str, Any]] = []
+        reads: list[ParsedEmail | None] = []
+        for (uid, raw, size), done in zip(messages, given, strict=True):
+            new: dict[str, Any] = dict.fromkeys(_INBOUND_COLUMNS)
+            new |= {
+                "folder": folder.name,
+                "uidvalidity": folder.uidvalidity,
+                "uid": uid,
+                "kind": InboundKind.FAILED,
+                "size": size,
+                "parts": [],
+                "received_at": now,
+            }
+            parsed: ParsedEmail | None = None
+            if raw is None:
+                new["outcome"] = (
+                    f"too large: {size} bytes, at most {self.settings.max_message_bytes} are taken"
+                )
+            else:
+                new["raw_key"] = f"mailbox/{hashlib.sha256(raw).hexdigest()}.eml"
+                parsed = _read(new, raw, done)
+            values.append(new)
+            reads.append(parsed)
+        # One statement for the batch; the unique (folder, uidvalidity, uid) claims them first.
+        rows = await _inserted(
+            self.uow.session,
+            InboundEmail,
+            values,
+            ("uid",),
+            (InboundEmail.folder == folder.name)
+            & (InboundEmail.uidvalidity == folder.uidvalidity)
+            & InboundEmail.uid.in_([uid for uid, _, _ in messages]),
+            attach=True,
+        )
+        async with self._batch([p.message_id for p in reads if p is not None and p.message_id]):
+            for (_, raw, _), row, parsed in zip(messages, rows, reads, strict=True):
+                if raw is not None:
+                    self._put(row.raw_key or "", raw, "message/rfc822")
+                if parsed is None:
+                    await self._failed(row)
+                else:
+                    await self._act(row, parsed)
+        return rows
 
     async def act(self, row: InboundEmail, raw: bytes) -> None:
         """Read the recorded message ``raw`` and do what it asks for (or record why not)."""
-        try:
-            parsed = parse(raw)
-        except MalformedEmail as exc:
-            row.outcome = str(exc)
-            await self._failed(row)
-            return
-        row.message_id = parsed.message_id
-        row.sender = (parsed.sender or "")[:254] or None
-        row.subject = parsed.subject or None
-        row.text = parsed.new_text
-        if parsed.message_id and await self._seen(parsed.message_id, row.id):
+        read: dict[str, Any] = {}
+        parsed = _read(read, raw)
+        for name, value in read.items():
+            setattr(row, name, value)
+        async with self._batch([parsed.message_id] if parsed is not None and parsed.message_id else []):
+            if parsed is None:
+                await self._failed(row)
+            else:
+                await self._act(row, parsed)
+
+    async def _act(self, row: InboundEmail, parsed: ParsedEmail) -> None:
+        batch = self._pending
+        assert batch is not None
+        if parsed.message_id and parsed.message_id in batch.seen:
             row.kind, row.outcome = InboundKind.DUPLICATE, "the same Message-ID was taken before"
-        elif parsed.bounce is not None:
+            return
+        if parsed.message_id:
+            batch.seen.add(parsed.message_id)  # a second copy later in the batch is a duplicate
+        if parsed.bounce is not None:
             await self._bounce(row, parsed)
         elif parsed.automatic is not None:
             row.kind, row.outcome = InboundKind.AUTO_REPLY, f"automatic reply ({parsed.automatic})"
@@ -148,19 +280,55 @@ class MailboxService:
             row.kind, row.outcome = InboundKind.MAILING_LIST, f"mailing list ({parsed.mailing_list})"
         elif not await self._reply(row, parsed):
             await self._order(row, parsed)
-        await self.uow.session.flush()
 
-    async def _seen(self, message_id: str, row_id: int) -> bool:
-        found = await self.uow.session.scalar(
-            select(InboundEmail.id)
-            .where(
-                InboundEmail.message_id == message_id,
-                InboundEmail.id != row_id,
-                InboundEmail.kind != InboundKind.FAILED,
+    @asynccontextmanager
+    async def _batch(self, message_ids: list[str]) -> AsyncIterator[None]:
+        """Messages acted on together; what they leave for the end is written as it closes."""
+        seen: set[str] = set()
+        if message_ids:
+            # Taken before: recorded, and not a failure (a failure taken again is not a copy).
+            seen = set(
+                await self.uow.session.scalars(
+                    select(InboundEmail.message_id).where(
+                        InboundEmail.message_id.in_(set(message_ids)),
+                        InboundEmail.kind != InboundKind.FAILED,
+                    )
+                )
             )
-            .limit(1)
+        self._pending = _Pending(seen)
+        try:
+            yield
+            await self._write(self._pending)
+        finally:
+            self._pending = None
+
+    def _put(self, key: str, content: bytes, content_type: str) -> None:
+        assert self._pending is not None
+        self._pending.files[key] = (content, content_type)
+
+    async def _write(self, batch: _Pending) -> None:
+        """What the batch left for its end: the file store's writes (together: they wait on a disk
+        or a network, not on us), the orders' files and their history, the rows' outcomes."""
+        await asyncio.gather(
+            *(self.storage.put(key, content, kind) for key, (content, kind) in batch.files.items())
         )
-        return found is not None
+        attachments = await _inserted(
+            self.uow.session,
+            OrderAttachment,
+            batch.attachments,
+            ("order_id", "storage_key", "filename"),
+            # The orders were made by this batch: these are all their files.
+            OrderAttachment.order_id.in_({a["order_id"] for a in batch.attachments}),
+            attach=False,
+        )
+        history = HistoryService(self.uow)
+        await history.insert(
+            [history.row("order", a.order_id, "attachment_added", None, snapshot(a)) for a in attachments]
+        )
+        for row, values in batch.outcomes:
+            for name, value in values.items():
+                setattr(row, name, value)
+        await self.uow.session.flush()
 
     # --- answers to our e-mails ---------------------------------------------------------------
 
@@ -362,7 +530,6 @@ class MailboxService:
 
     async def _order(self, row: InboundEmail, parsed: ParsedEmail) -> None:
         """A message that answers nothing: an order from «почта», waiting for clarification."""
-        row.kind = InboundKind.ORDER
         client = await self._client_for(parsed)
         people = (client.manager_id or client.assistant_id) if client else None
         raw_text = (
@@ -384,19 +551,28 @@ class MailboxService:
             resolved=[],
             taken_by_id=None if people else await self._fallback(),
         )
-        row.order_id = order.id
         letter = (parsed.text or parsed.subject or "(пустое письмо)").encode()
         files = [("письмо.txt", letter), *((p.filename, p.content) for p in parsed.attachments)]
-        row.parts = (await self._attach(order.id, files))[1:]
-        row.outcome = f"order {order.id}" + (
-            f" of client {client.id}" if client else ", client not recognised"
+        outcome = f"order {order.id}" + (f" of client {client.id}" if client else ", client not recognised")
+        # Written with the batch's other rows at its end, in one statement.
+        assert self._pending is not None
+        self._pending.outcomes.append(
+            (
+                row,
+                {
+                    "kind": InboundKind.ORDER,
+                    "order_id": order.id,
+                    "parts": self._attach(order.id, files)[1:],
+                    "outcome": outcome,
+                },
+            )
         )
 
-    async def _attach(self, order_id: int, files: list[tuple[str | None, bytes]]) -> list[dict[str, Any]]:
+    def _attach(self, order_id: int, files: list[tuple[str | None, bytes]]) -> list[dict[str, Any]]:
         """The order's files, checked as uploads are (``OrderFileService.add``, for the order just
-        made, in one flush): what was kept, or why not."""
+        made, written with the batch's others): what was kept, or why not."""
         kept: list[dict[str, Any]] = []
-        rows: list[OrderAttachment] = []
+        assert self._pending is not None
         now = self.uow.clock.now()
         for filename, content in files:
             try:
@@ -405,30 +581,22 @@ class MailboxService:
                 kept.append({"filename": filename, "problem": exc.reason})
                 continue
             key = f"orders/{order_id}/{hashlib.sha256(content).hexdigest()}.{checked.extension}"
-            await self.storage.put(key, content, checked.content_type)
-            attachment = OrderAttachment(
-                order_id=order_id,
-                filename=clean_filename(filename, checked.extension),
-                content_type=checked.content_type,
-                size=len(content),
-                storage_key=key,
-                uploaded_by_id=None,
-                created_at=now,
-            )
-            rows.append(attachment)
-            kept.append(
+            self._put(key, content, checked.content_type)
+            name = clean_filename(filename, checked.extension)
+            self._pending.attachments.append(
                 {
-                    "filename": attachment.filename,
+                    "order_id": order_id,
+                    "filename": name,
                     "content_type": checked.content_type,
                     "size": len(content),
-                    "key": key,
+                    "storage_key": key,
+                    "uploaded_by_id": None,
+                    "created_at": now,
                 }
             )
-        self.uow.session.add_all(rows)
-        await self.uow.session.flush()
-        history = HistoryService(self.uow)
-        for attachment in rows:
-            history.record("order", order_id, "attachment_added", None, snapshot(attachment))
+            kept.append(
+                {"filename": name, "content_type": checked.content_type, "size": len(content), "key": key}
+            )
         return kept
 
     async def _client_for(self, parsed: ParsedEmail) -> Client | None:
@@ -437,7 +605,11 @@ class MailboxService:
         if parsed.sender:
             clients = await self._clients_of(parsed.sender)
             if len(clients) == 1:
-                return await session.get(Client, clients[0])
+                # Held for the unit of work: the session keeps what nothing holds only weakly, and
+                # would read the client again for each of its letters.
+                if clients[0] not in self._clients:
+                    self._clients[clients[0]] = await session.get(Client, clients[0])
+                return self._clients[clients[0]]
         for inn in dict.fromkeys(_INN.findall(parsed.text)):
             if not stdnum_inn.is_valid(inn):
                 continue
@@ -458,7 +630,7 @@ class MailboxService:
                 kept.append({"filename": part.filename, "problem": exc.reason})
                 continue
             key = f"mailbox/parts/{hashlib.sha256(part.content).hexdigest()}.{checked.extension}"
-            await self.storage.put(key, part.content, checked.content_type)
+            self._put(key, part.content, checked.content_type)
             kept.append(
                 {
                     "filename": part.filename,
