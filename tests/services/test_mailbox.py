@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from structlog.testing import capture_logs
 
 from app.adapters.mail_in import ImapMailbox
 from app.core.calendar import BusinessCalendar
@@ -637,7 +638,10 @@ async def test_letters_read_while_the_batch_before_is_recorded_are_taken_as_when
         letter("Заявка с файлом", "Во вложении", pdf=PDF),
     )
 
-    assert await read_mailbox({"app": mailbox_ctx}) == "taken 28, marked 28"
+    with capture_logs() as logs:
+        assert await read_mailbox({"app": mailbox_ctx}) == "taken 28, marked 28"
+    # The second batch was read by the reading process, not here after it failed.
+    assert "mailbox.reading_process_failed" not in [entry["event"] for entry in logs]
 
     rows = await _rows(session_factory, InboundEmail)
     assert [r.kind for r in rows] == [InboundKind.ORDER] * 26 + [InboundKind.FAILED, InboundKind.ORDER]

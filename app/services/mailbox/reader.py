@@ -43,11 +43,14 @@ Read = list[ParsedEmail | MalformedEmail | None]
 
 
 def _reading_pool() -> ProcessPoolExecutor | None:
-    """A process that reads messages, forked (it needs nothing but the e-mail package, which this
-    process has loaded); None where there is no fork: then they are read here."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """A process that reads messages, started by multiprocessing's fork server (a clean process
+    that has imported the parser once; forking this one, which runs threads, is unsafe); None where
+    there is no fork server: then they are read here."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
         return None
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([parse_all.__module__])
+    return ProcessPoolExecutor(max_workers=1, mp_context=context)
 
 
 async def _read(reading: asyncio.Future[Read] | None) -> Read | None:
