@@ -49,7 +49,8 @@ from bench.common import (  # noqa: E402
     write_result,
 )
 
-DIST = ROOT / "web" / "dist"
+# BENCH_CONSOLE_DIST: another build of the console (two builds compared on the same machine).
+DIST = Path(os.environ.get("BENCH_CONSOLE_DIST", ROOT / "web" / "dist"))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
