@@ -10,6 +10,7 @@ the figures are medians. Goal: each screen within 3× its static page.
 
 Beside the times, each console round reports where its time went (from the browser's own
 timings): the page's scripts run, the data request answered, the rows rendered.
+`BENCH_CONSOLE_BEFORE=<a build's dist>` measures a second build in the same rounds (see BEFORE).
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ from bench.common import (  # noqa: E402
     write_result,
 )
 
-DIST = ROOT / "web" / "dist"
+# BENCH_CONSOLE_DIST: another build of the console to measure instead of web/dist.
+DIST = Path(os.environ.get("BENCH_CONSOLE_DIST", ROOT / "web" / "dist"))
+# BENCH_CONSOLE_BEFORE: a second build (say, the one before a change), served by a second API over the
+# same database and measured in the same rounds, its screens taken in turn with the others: two
+# builds compared on a loaded machine, where separate runs differ more than the builds do.
+BEFORE = os.environ.get("BENCH_CONSOLE_BEFORE")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -276,28 +282,39 @@ async def profiled(page_: Page, url: str) -> list[dict[str, Any]]:
     ]
 
 
-async def browse(base: str, token: str, rounds: int) -> dict[str, list[dict[str, Any]]]:
+async def browse(
+    base: str, token: str, rounds: int, before: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
     samples: dict[str, list[dict[str, Any]]] = {}
     screens = {
-        "console_today": ("/", "today"),
-        "static_today": ("/bench-static-today.html", "today"),
-        "console_orders": ("/orders", "orders"),
-        "static_orders": ("/bench-static-orders.html", "orders"),
+        "console_today": ("/", "today", base),
+        "static_today": ("/bench-static-today.html", "today", base),
+        "console_orders": ("/orders", "orders", base),
+        "static_orders": ("/bench-static-orders.html", "orders", base),
     }
+    if before is not None:
+        screens = {
+            "console_today": screens["console_today"],
+            "before_today": ("/", "today", before),
+            "static_today": screens["static_today"],
+            "console_orders": screens["console_orders"],
+            "before_orders": ("/orders", "orders", before),
+            "static_orders": screens["static_orders"],
+        }
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             pages = {}
-            for name, (_, kind) in screens.items():
+            for name, (_, kind, origin) in screens.items():
                 context = await browser.new_context(
-                    base_url=base, viewport={"width": 1366, "height": 768}, locale="ru-RU"
+                    base_url=origin, viewport={"width": 1366, "height": 768}, locale="ru-RU"
                 )
                 await context.add_init_script(
                     INIT % {"key": PASSWORD_TOKEN_KEY, "token": token, "selector": ROW[kind]}
                 )
                 pages[name] = await context.new_page()
             for round_ in range(rounds + 1):  # the first round warms the caches and is not counted
-                for name, (path, _) in screens.items():
+                for name, (path, _, _) in screens.items():
                     marks = await first_row(pages[name], path)
                     if round_:
                         samples.setdefault(name, []).append(marks)
@@ -375,6 +392,7 @@ def measure(tmp: Path) -> dict[str, Any]:
         "APP_RATES__ADAPTER": "stub",
     }
     api: subprocess.Popen[bytes] | None = None
+    api_before: subprocess.Popen[bytes] | None = None
     try:
         cli = [sys.executable, "-m", "app.cli"]
         subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -408,9 +426,18 @@ def measure(tmp: Path) -> dict[str, Any]:
             "today": api_ms(f"{base}/api/v1/tasks/mine", {"limit": TASKS_PAGE}, headers),
             "orders": api_ms(f"{base}/api/v1/orders", {"limit": ORDERS_PAGE}, headers),
         }
+        before = None
+        if BEFORE:
+            before_dist = tmp / "dist-before"
+            shutil.copytree(BEFORE, before_dist)
+            before_port = free_port()
+            api_before = start_api(env | {"APP_API__CONSOLE_DIR": str(before_dist)}, before_port, tmp)
+            before = f"http://127.0.0.1:{before_port}"
         steadiness = cpu_steadiness()
-        samples = asyncio.run(browse(base, token, ROUNDS))
+        samples = asyncio.run(browse(base, token, ROUNDS, before))
     finally:
+        if api_before is not None:
+            stop_api(api_before)
         if api is not None:
             stop_api(api)
         redis.terminate()
@@ -452,6 +479,18 @@ def measure(tmp: Path) -> dict[str, Any]:
                 )
             },
         }
+        if f"before_{screen}" in samples:
+            then = median_of(samples[f"before_{screen}"], "first_row_ms")
+            result[screen]["before"] = {
+                "build": str(BEFORE),
+                "console_ms": then,
+                "ratio": round(then / static, 2),
+                "console_rounds_ms": [round(s["first_row_ms"], 1) for s in samples[f"before_{screen}"]],
+                "console_marks_ms": {
+                    key: median_of(samples[f"before_{screen}"], key)
+                    for key in ("html_ms", "data_requested_ms", "data_answered_ms", "first_row_ms")
+                },
+            }
         if f"profile_console_{screen}" in samples:
             result[screen]["console_profile"] = samples[f"profile_console_{screen}"]
     return result
@@ -470,6 +509,11 @@ def main() -> None:
             f"page at {r['static_ms']} ms, ratio {r['ratio']} (goal ≤ {GOAL_RATIO:g}: "
             f"{verdict(r['ratio'] <= GOAL_RATIO)}); the way there: {r['console_marks_ms']}"
         )
+        if "before" in r:
+            print(
+                f"  the build before, same rounds: {r['before']['console_ms']} ms, "
+                f"ratio {r['before']['ratio']}"
+            )
     print(f"written to {shown(out)}")
 
 

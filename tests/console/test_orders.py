@@ -4,9 +4,10 @@ order allows as buttons (a cancel with its reason), with the history."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from tests.console.conftest import ConsoleApi, Watched, login
 
@@ -37,11 +38,32 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
 
     # Opened afresh, the list's first page is asked for once, by the page as it starts (before the
     # console's code has loaded), and the console shows that answer rather than asking again.
+    # So is the list's own code, beside the console's main bundle rather than after it has run: the
+    # main bundle is held back until the list's chunk has been asked for (or for ten seconds).
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/api/v1/orders?" in r.url else None)
+    page_code = asyncio.Event()
+    page.on(
+        "request", lambda r: page_code.set() if re.search(r"/assets/OrdersPage-[^/]*\.js$", r.url) else None
+    )
+    beside: list[bool] = []
+
+    async def hold_main(route: Route) -> None:
+        try:
+            await asyncio.wait_for(page_code.wait(), timeout=10)
+        except TimeoutError:
+            beside.append(False)
+        else:
+            beside.append(True)
+        await route.continue_()
+
+    main_bundle = re.compile(r"/assets/index-[^/]*\.js$")
+    await page.route(main_bundle, hold_main)
     await page.reload()
     await expect(rows.filter(has_text="WhatsApp")).to_have_count(1)
     await expect(page.get_by_test_id("orders-shown")).to_have_text(re.compile(r"Показано: \d+"))
+    await page.unroute(main_bundle, hold_main)
+    assert beside == [True], "the list's chunk was not asked for before the main bundle came"
     assert [url.split("/api/v1/")[1] for url in asked] == ["orders?limit=50"]
     assert await page.evaluate("window.__early && window.__early.taken") is True
 

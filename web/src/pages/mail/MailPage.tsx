@@ -1,5 +1,4 @@
 import { Anchor, Badge, Button, Group, Loader, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
@@ -8,6 +7,7 @@ import { api } from "../../api/client";
 import { ApiProblem, unwrap } from "../../api/problem";
 import type { components } from "../../api/schema";
 import { DayInput } from "../../components/WhenInput";
+import { useDebouncedFilter } from "../../lib/debouncedFilter";
 import { formatDateTime } from "../../lib/format";
 import { MAIL_KIND, MAIL_KIND_COLOR } from "./labels";
 
@@ -21,7 +21,10 @@ export function MailPage() {
   const [sender, setSender] = useState("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const [senderNow] = useDebouncedValue(sender.trim(), 300);
+  // Applied after a pause in the typing or on Enter; held while a row is pressed and dropped once a
+  // letter is opened, so the list does not change under the pointer.
+  const typing = useDebouncedFilter(sender.trim(), 300);
+  const senderNow = typing.applied;
   const list = useInfiniteQuery({
     queryKey: ["mail", "list", kind, senderNow, from, to],
     initialPageParam: null as string | null,
@@ -65,6 +68,7 @@ export function MailPage() {
           w={240}
           value={sender}
           onChange={(e) => setSender(e.currentTarget.value)}
+          onKeyDown={typing.onKeyDown}
           error={fields["query.sender"]}
           data-testid="mail-sender"
         />
@@ -83,7 +87,7 @@ export function MailPage() {
         </Text>
       ) : null}
       {rows.length ? (
-        <Table striped withTableBorder data-testid="mail">
+        <Table striped withTableBorder data-testid="mail" {...typing.listProps}>
           <Table.Thead>
             <Table.Tr>
               <Table.Th w={150}>Получено</Table.Th>

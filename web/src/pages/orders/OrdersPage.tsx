@@ -1,12 +1,12 @@
 import "mantine-datatable/styles.css";
 
 import { Button, Center, ComboboxChevron, Group, Input, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { lazy, startTransition, Suspense, useEffect, useState } from "react";
 
 import { useClientName } from "../../lib/clients";
+import { useDebouncedFilter } from "../../lib/debouncedFilter";
 import { useEmployeeName } from "../../lib/employees";
 import { ORDER_CHANNEL, ORDER_STATUS } from "../../lib/labels";
 import { useMe } from "../../lib/me";
@@ -44,7 +44,10 @@ export function OrdersPage() {
     void navigate({ to: "/orders", search: (prev) => clean({ ...prev, ...change }), replace: true });
 
   const [text, setText] = useState(search.q ?? "");
-  const [typed] = useDebouncedValue(text.trim(), 300);
+  // Applied after a pause in the typing or on Enter; held while a row is pressed, dropped once a
+  // row is opened, so the typed text never takes the list (and the address) back from the order.
+  const typing = useDebouncedFilter(text.trim(), 300);
+  const typed = typing.applied;
   useEffect(() => {
     if (typed !== (search.q ?? "")) setFilter({ q: typed || undefined });
     // Only the debounced text moves the address; the address moving (back, a link) moves the text.
@@ -94,6 +97,7 @@ export function OrdersPage() {
           maxLength={100}
           value={text}
           onChange={(e) => setText(e.currentTarget.value)}
+          onKeyDown={typing.onKeyDown}
           data-testid="orders-search"
         />
         {rest ? (
@@ -104,13 +108,15 @@ export function OrdersPage() {
           <PlainFilters search={search} onWant={setWanted} />
         )}
       </Group>
-      {rest ? (
-        <Suspense fallback={firstRows}>
-          <OrdersTable rows={rows} fetching={orders.isFetching} onOpen={open} />
-        </Suspense>
-      ) : (
-        firstRows
-      )}
+      <div {...typing.listProps}>
+        {rest ? (
+          <Suspense fallback={firstRows}>
+            <OrdersTable rows={rows} fetching={orders.isFetching} onOpen={open} />
+          </Suspense>
+        ) : (
+          firstRows
+        )}
+      </div>
       <Group justify="space-between">
         <Text size="sm" c="dimmed" data-testid="orders-shown">
           Показано: {rows.length}
