@@ -12,6 +12,7 @@ from app.api.deps import (
     PageDep,
     PathId,
     QueryId,
+    QueryIds,
     UowDep,
     allow,
     history_page,
@@ -58,15 +59,18 @@ async def list_clients(
         str | None, Query(max_length=300, description="Part of the name, or the start of the INN")
     ] = None,
     inn: Annotated[str | None, Query(pattern=r"^\d{10}(\d{2})?$")] = None,
+    id: QueryIds = None,
     manager_id: QueryId = None,
     assistant_id: QueryId = None,
     potential: Potential | None = None,
     purchase_frequency: PurchaseFrequency | None = None,
 ) -> Page[ClientRead]:
-    """Clients you may see (your department's, or all for lawyers, accountants and heads), by name."""
+    """Clients you may see (your department's, or all for lawyers, accountants and heads), by name.
+    With `id`, only those of the ids given that you may see (a list's rows named in one request)."""
     result = await clients.page(
         q=q,
         inn=inn,
+        ids=id,
         manager_id=manager_id,
         assistant_id=assistant_id,
         potential=potential,

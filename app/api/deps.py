@@ -12,6 +12,7 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
 
 from app.api.actions import bind_caller
 from app.core.config import Settings
@@ -223,6 +224,12 @@ PHOTO_BODY = body_limit(lambda s: s.proposals.max_photo_bytes + FORM_ENVELOPE)
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+# Several ids of one kind (`?id=3&id=7`): a list's rows named by id, read in one request.
+MAX_QUERY_IDS = 100
+QueryIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None,
+    Query(max_length=MAX_QUERY_IDS, description=f"Only these (up to {MAX_QUERY_IDS}, e.g. `?id=3&id=7`)"),
+]
 
 
 # The 200 of a route that gives back a file as it was uploaded: with the content type it came with

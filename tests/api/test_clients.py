@@ -187,6 +187,32 @@ async def test_visibility_by_department(client: httpx.AsyncClient, make_user) ->
     problem(await client.get(URL), 401)
 
 
+async def test_clients_named_by_id_in_one_request(client: httpx.AsyncClient, make_user) -> None:
+    """`?id=…&id=…` gives those of the ids the caller may see, by name: a list names its rows'
+    clients in one request; an id out of scope is left out as one that does not exist."""
+    head = await make_user(Role.HEAD)
+    assistant = await make_user(Role.ASSISTANT)
+    shop_manager = await make_user(Role.MANAGER, department="shop")
+    b = await create(client, head.headers, name="Б-клиент", assistant_id=assistant.id)
+    a = await create(client, head.headers, name="А-клиент", assistant_id=assistant.id)
+    await create(client, head.headers, name="Г-клиент", assistant_id=assistant.id)
+    foreign = await create(client, head.headers, name="В-клиент", manager_id=shop_manager.id)
+
+    asked = [b["id"], foreign["id"], a["id"], 999_999, b["id"]]
+    named = await client.get(URL, params={"id": asked}, headers=assistant.headers)
+    assert named.status_code == 200, named.text
+    assert [c["name"] for c in named.json()["items"]] == ["А-клиент", "Б-клиент"]
+    by_head = await client.get(URL, params={"id": asked}, headers=head.headers)
+    assert [c["name"] for c in by_head.json()["items"]] == ["А-клиент", "Б-клиент", "В-клиент"]
+
+    too_many = await client.get(URL, params={"id": list(range(1, 102))}, headers=head.headers)
+    assert problem(too_many, 422)["errors"][0]["field"] == "query.id"
+    zero = await client.get(URL, params={"id": [a["id"], 0]}, headers=head.headers)
+    assert problem(zero, 422)["errors"][0]["field"].startswith("query.id")
+    word = await client.get(f"{URL}?id=first", headers=head.headers)
+    assert problem(word, 422)["errors"][0]["field"].startswith("query.id")
+
+
 async def test_client_may_not_leave_the_editors_department(client: httpx.AsyncClient, make_user) -> None:
     head = await make_user(Role.HEAD)
     assistant = await make_user(Role.ASSISTANT)

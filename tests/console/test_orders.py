@@ -42,6 +42,9 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
     # main bundle is held back until the list's chunk has been asked for (or for ten seconds).
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/api/v1/orders?" in r.url else None)
+    # The rows' clients are named by one request for the page's ids, not one request per row.
+    named: list[str] = []
+    page.on("request", lambda r: named.append(r.url) if "/api/v1/clients" in r.url else None)
     page_code = asyncio.Event()
     page.on(
         "request", lambda r: page_code.set() if re.search(r"/assets/OrdersPage-[^/]*\.js$", r.url) else None
@@ -65,6 +68,9 @@ async def test_orders_are_listed_clarified_and_cancelled(console_api: ConsoleApi
     await page.unroute(main_bundle, hold_main)
     assert beside == [True], "the list's chunk was not asked for before the main bundle came"
     assert [url.split("/api/v1/")[1] for url in asked] == ["orders?limit=50"]
+    await expect(rows.filter(has_text=client["name"]).first).to_be_visible()
+    assert named, "the rows' clients were not asked for"
+    assert all(re.search(r"/api/v1/clients\?(.*&)?id=", url) for url in named), named
     assert await page.evaluate("window.__early && window.__early.taken") is True
 
     # Only WhatsApp: the other order leaves the list.

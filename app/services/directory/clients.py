@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -76,6 +77,7 @@ class ClientService:
         manager_id: int | None,
         assistant_id: int | None,
         potential: Potential | None,
+        ids: Sequence[int] | None = None,
         purchase_frequency: PurchaseFrequency | None,
         cursor: str | None,
         limit: int,
@@ -91,6 +93,8 @@ class ClientService:
             )
         if inn:
             query = query.where(Client.inn == inn)
+        if ids:
+            query = query.where(Client.id.in_(set(ids)))
         if manager_id is not None:
             query = query.where(Client.manager_id == manager_id)
         if assistant_id is not None:

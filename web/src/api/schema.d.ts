@@ -655,6 +655,7 @@ export interface paths {
         /**
          * List Clients
          * @description Clients you may see (your department's, or all for lawyers, accountants and heads), by name.
+         *     With `id`, only those of the ids given that you may see (a list's rows named in one request).
          */
         get: operations["list_clients"];
         put?: never;
@@ -10794,6 +10795,8 @@ export interface operations {
                 /** @description Part of the name, or the start of the INN */
                 q?: string | null;
                 inn?: string | null;
+                /** @description Only these (up to 100, e.g. `?id=3&id=7`) */
+                id?: number[] | null;
                 manager_id?: number | null;
                 assistant_id?: number | null;
                 potential?: components["schemas"]["Potential"] | null;
