@@ -26,7 +26,7 @@ from app.core.config import DbSettings, Settings
 from app.main import create_app
 from tests.support.cli import Ran
 from tests.support.servers import free_port
-from tests.support.stack import wait_for
+from tests.support.stack import Stack, wait_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -386,3 +386,16 @@ def test_serve_without_reuseport_keeps_the_worker_count(monkeypatch: pytest.Monk
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options, app=app))
     assert serving.serve("127.0.0.1", 8000, 3) == 0
     assert (ran["app"], ran["workers"], ran["factory"]) == (serving.APP, 3, True)
+
+
+def test_a_stack_whose_api_cannot_start_ends_the_wait_at_once_with_the_api_log(tmp_path: Path) -> None:
+    """`serve` with a bad setting exits at its start: the wait for its answer ends then (it does
+    not poll for the whole minute) and says why, with what the process wrote."""
+    stack = Stack(env=_env(tmp_path, APP_DB__POOL_SIZE="0"), logs=tmp_path)
+    stack.spawn_api()
+    with pytest.raises(AssertionError) as failed:
+        stack.wait_for_api()
+    said = str(failed.value)
+    assert "the API exited with status 2 before it answered" in said, said
+    assert "APP_DB__POOL_SIZE: Input should be greater than or equal to 1" in said, said  # its own log
+    assert stack.api is None
