@@ -5,6 +5,7 @@ Every test that asks for `db_url` runs twice: on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -41,6 +42,7 @@ from app.services.kernel.rendering import default_renderer
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.support.ordering import LONG_TESTS, long_tests_first
 from tests.support.seeded import SeededDatabase
 from tests.support.smtp import RecordingHandler, smtp_sink
 
@@ -55,6 +57,14 @@ AMOCRM_ACCOUNT = "29001234"
 
 pg_server = pg_factories.postgresql_proc(executable=str(PG_CTL), port=None, user="postgres")
 redis_server = redis_factories.redis_proc(executable=shutil.which("redis-server"), port=None)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2 or config.getoption("dist", "no") != "worksteal":
+        return
+    items[:] = long_tests_first(items, workers, LONG_TESTS)
 
 
 def _create_pg_database(proc: Any, name: str, template: str | None = None) -> str:
