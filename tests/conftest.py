@@ -60,9 +60,10 @@ redis_server = redis_factories.redis_proc(executable=shutil.which("redis-server"
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # xdist's workers do not see its `--dist` (set to "no" in them): any distribution takes the order.
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers < 2 or config.getoption("dist", "no") != "worksteal":
+    if workers < 2:
         return
     items[:] = long_tests_first(items, workers, LONG_TESTS)
 
