@@ -94,9 +94,11 @@ class Stack:
         the caller prepares its database, which the API does not touch until its first request."""
         self.api = self._spawn("api", "serve", "--port", str(self.port))
 
-    def wait_for_api(self, *, timeout: float = 60) -> None:
+    def wait_for_api(self, *, timeout: float = 120) -> None:
         """Until the API answers; a process that never does is stopped, not left running, and one
-        that exits ends the wait at once with its log (a bad setting is not waited out)."""
+        that exits ends the wait at once with its log (a bad setting is not waited out). The
+        bound is only for a process that hangs: four of them importing the application at once
+        on a busy two-core machine have taken more than a minute."""
         api = self.api
         assert api is not None, "spawn_api first"
 
