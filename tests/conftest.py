@@ -5,7 +5,9 @@ Every test that asks for `db_url` runs twice: on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +42,7 @@ from app.services.kernel.rendering import default_renderer
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.support.ordering import LONG_TESTS, long_tests_first
 from tests.support.seeded import SeededDatabase
 from tests.support.smtp import RecordingHandler, smtp_sink
 
@@ -56,13 +59,50 @@ pg_server = pg_factories.postgresql_proc(executable=str(PG_CTL), port=None, user
 redis_server = redis_factories.redis_proc(executable=shutil.which("redis-server"), port=None)
 
 
-def _create_pg_database(proc: Any, name: str) -> str:
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # xdist's workers do not see its `--dist` (set to "no" in them): any distribution takes the order.
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2:
+        return
+    items[:] = long_tests_first(items, workers, LONG_TESTS)
+
+
+def _create_pg_database(proc: Any, name: str, template: str | None = None) -> str:
+    """A new database ``name`` on the server (a copy of the database ``template``, if named)."""
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(
         host=proc.host, port=proc.port, user=proc.user, dbname="postgres", autocommit=True
     ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     return f"postgresql+asyncpg://{proc.user}@{proc.host}:{proc.port}/{name}"
+
+
+def copy_sqlite(template: Path, to: Path) -> str:
+    """The URL of a copy of the SQLite database ``template`` at ``to`` (through SQLite's backup, so
+    that nothing of it left in a write-ahead log is lost)."""
+    with sqlite3.connect(template) as source, sqlite3.connect(to) as target:
+        source.backup(target)
+    return f"sqlite+aiosqlite:///{to}"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database made by the migrations once for the run (per xdist worker), copied by
+    whatever needs a migrated database of its own (`copy_sqlite`) instead of migrating again."""
+    path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+    run_migrations(Settings(db=DbSettings(url=f"sqlite+aiosqlite:///{path}")))
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(pg_server: Any) -> str:
+    """The name of a PostgreSQL database made by the migrations once for the run (per xdist
+    worker), never connected to again: `CREATE DATABASE … TEMPLATE` copies it."""
+    name = "pomoshnik_migrated"
+    run_migrations(Settings(db=DbSettings(url=_create_pg_database(pg_server, name))))
+    return name
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -76,11 +116,13 @@ def render_processes() -> Iterator[None]:
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database of each backend (schema made by the migrations, as in production)."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'pomoshnik.sqlite3'}"
-    else:
-        url = _create_pg_database(request.getfixturevalue("pg_server"), "pomoshnik_test")
-    run_migrations(Settings(db=DbSettings(url=url)))
-    return url
+        return copy_sqlite(
+            request.getfixturevalue("migrated_sqlite"),
+            tmp_path_factory.mktemp("sqlite") / "pomoshnik.sqlite3",
+        )
+    return _create_pg_database(
+        request.getfixturevalue("pg_server"), "pomoshnik_test", request.getfixturevalue("migrated_pg")
+    )
 
 
 @pytest.fixture(scope="session")

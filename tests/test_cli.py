@@ -21,12 +21,12 @@ import psutil
 import pytest
 
 from app import devimap
-from app.cli import run_migrations
 from app.core.config import DbSettings, Settings
 from app.main import create_app
+from tests.conftest import copy_sqlite
 from tests.support.cli import Ran
 from tests.support.servers import free_port
-from tests.support.stack import wait_for
+from tests.support.stack import Stack, wait_for
 
 ROOT = Path(__file__).parents[1]
 
@@ -129,10 +129,12 @@ def test_users_add_prints_a_working_token_last(tmp_path: Path, pomoshnik: Callab
     assert unknown_role.returncode != 0
 
 
-def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(tmp_path: Path, redis_url: str) -> None:
+def test_dev_serves_the_demo_with_a_token_and_stops_on_ctrl_c(
+    tmp_path: Path, redis_url: str, migrated_sqlite: Path
+) -> None:
     port = free_port()
     env = _env(tmp_path, APP_REDIS__URL=redis_url)
-    run_migrations(Settings(db=DbSettings(url=env["APP_DB__URL"])))
+    copy_sqlite(migrated_sqlite, tmp_path / "cli.sqlite3")
     mail = tmp_path / "mail"
     process = subprocess.Popen(
         [
@@ -296,10 +298,12 @@ def _workers(parent: psutil.Process) -> list[psutil.Process]:
     return [p for p in parent.children() if "resource_tracker" not in " ".join(p.cmdline())]
 
 
-def test_serve_spreads_connections_over_its_workers_and_replaces_a_dead_one(tmp_path: Path) -> None:
+def test_serve_spreads_connections_over_its_workers_and_replaces_a_dead_one(
+    tmp_path: Path, migrated_sqlite: Path
+) -> None:
     port = free_port()
     env = _env(tmp_path)
-    run_migrations(Settings(db=DbSettings(url=env["APP_DB__URL"])))
+    copy_sqlite(migrated_sqlite, tmp_path / "cli.sqlite3")
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -386,3 +390,16 @@ def test_serve_without_reuseport_keeps_the_worker_count(monkeypatch: pytest.Monk
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options, app=app))
     assert serving.serve("127.0.0.1", 8000, 3) == 0
     assert (ran["app"], ran["workers"], ran["factory"]) == (serving.APP, 3, True)
+
+
+def test_a_stack_whose_api_cannot_start_ends_the_wait_at_once_with_the_api_log(tmp_path: Path) -> None:
+    """`serve` with a bad setting exits at its start: the wait for its answer ends then (it does
+    not poll for the whole minute) and says why, with what the process wrote."""
+    stack = Stack(env=_env(tmp_path, APP_DB__POOL_SIZE="0"), logs=tmp_path)
+    stack.spawn_api()
+    with pytest.raises(AssertionError) as failed:
+        stack.wait_for_api()
+    said = str(failed.value)
+    assert "the API exited with status 2 before it answered" in said, said
+    assert "APP_DB__POOL_SIZE: Input should be greater than or equal to 1" in said, said  # its own log
+    assert stack.api is None

@@ -59,9 +59,11 @@ def _onec_settings(environment: dict[str, str]) -> OneCSettings:
         return Settings(_env_file=None).onec  # type: ignore[call-arg]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[DevRun]:
-    """`dev` run once for the module (it migrates and seeds a base of its own: slow)."""
+    """`dev` run once for the run (it migrates and seeds a base of its own: slow). Once for the
+    run, not the module: the module's tests on each database are ordered apart from the others,
+    and a module's fixture would be made again for each part. Its local 1C runs until the end."""
     tmp_path = tmp_path_factory.mktemp("dev")
     run = DevRun(onec_port=free_port(), onec_data=tmp_path / "var" / "fake-1c.sqlite3")
     said: list[str] = []
@@ -81,7 +83,7 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
             run.children = self  # stopped when the module's tests are done
 
     # `dev` sets what its children inherit in this process's environment: all of it is put back
-    # after, or the settings of every later test in this process would name the local 1C.
+    # when it returns, or the settings of every later test in this process would name the local 1C.
     with mock.patch.dict(os.environ), pytest.MonkeyPatch.context() as monkeypatch:
         for key in (*ONEC_KEYS, "APP_AMOCRM__ACCOUNT_ID", "APP_AMOCRM__DEFAULT_ASSIGNEE", *MAILBOX_KEYS):
             monkeypatch.delenv(key, raising=False)
@@ -105,11 +107,18 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
                     onec_data=run.onec_data,
                 )
             run.said = "\n".join(said)
-            yield run
-        finally:
+        except BaseException:
             if run.children is not None:
                 Children.stop(run.children)
+            raise
+        finally:
             get_settings.cache_clear()
+    # The environment is back as it was: the tests read what `dev` gave each child (recorded).
+    try:
+        yield run
+    finally:
+        if run.children is not None:
+            Children.stop(run.children)
 
 
 def test_dev_starts_the_local_1c_and_points_the_api_and_the_worker_at_it(dev_run: DevRun) -> None:
@@ -205,7 +214,7 @@ async def test_a_reserve_made_by_the_worker_shows_in_the_api_stock(
             )
         ).json()["items"]
         product = next(p for p in found if p["stock"] >= 5)
-        # The module's tests share the local 1C: a number of this test's own.
+        # The tests share the local 1C: a number of this test's own.
         assert await worker_erp.reserve(f"СЧ-{uuid.uuid4().hex[:8]}", product["id"], 3)
     finally:
         await worker_erp.aclose()

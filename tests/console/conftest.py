@@ -30,10 +30,10 @@ from playwright.async_api import (
     expect,
 )
 
-from app.cli import _in_uow, run_migrations
+from app.cli import _in_uow
 from app.core.config import DbSettings, Settings
 from app.services.seed import DEMO_PASSWORD, seed_demo
-from tests.conftest import _create_pg_database
+from tests.conftest import _create_pg_database, copy_sqlite
 from tests.support.stack import ROOT, Stack
 
 DIST = ROOT / "web" / "dist"
@@ -143,10 +143,13 @@ def console_api(
     reaches it), migrated and with the demo directory, serving the console."""
     _require_build()
     tmp = tmp_path_factory.mktemp("console")
+    # A copy of the migrated database the run keeps (see tests/conftest.py), not a migration again.
     if db_url.startswith("sqlite"):
-        url = f"sqlite+aiosqlite:///{tmp / 'console.sqlite3'}"
+        url = copy_sqlite(request.getfixturevalue("migrated_sqlite"), tmp / "console.sqlite3")
     else:
-        url = _create_pg_database(request.getfixturevalue("pg_server"), "pomoshnik_console")
+        url = _create_pg_database(
+            request.getfixturevalue("pg_server"), "pomoshnik_console", request.getfixturevalue("migrated_pg")
+        )
     real = datetime.now(UTC)
     noon = datetime.combine(real.astimezone(MOSCOW).date(), datetime.min.time(), MOSCOW) + timedelta(hours=12)
     shift = int((noon - real).total_seconds())
@@ -167,7 +170,6 @@ def console_api(
     api.spawn_api()
     try:
         own = Settings(db=DbSettings(url=url))
-        run_migrations(own)
         asyncio.run(_in_uow(own, seed_demo))  # here, not through the CLI: one import of the app fewer
         api.wait_for_api()
         yield api

@@ -58,19 +58,33 @@ def _env(db_url: str, redis_url: str, tmp: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def template(fault_pg: Any, fault_redis: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A migrated database with the demo data and a head's token, copied for each test."""
+def template(fault_pg: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A migrated database with the demo data and a head's token, copied for each test. Made in this
+    process, through the commands' own code: a `pomoshnik` process per step would import the
+    application anew each time (seconds of CPU each on a busy machine)."""
+    from typer.testing import CliRunner
+
+    from app.cli import _in_uow, cli, run_migrations
+    from app.core.config import DbSettings, Settings, get_settings
+    from app.services.seed import seed_demo
+
     name = "pomoshnik_faults_template"
     url = _create_pg_database(fault_pg, name)
-    tmp = tmp_path_factory.mktemp("template")
-    service = Stack(env=_env(url, f"redis://{fault_redis.host}:{fault_redis.port}/0", tmp), logs=tmp)
-    service.cli("migrate")
-    service.cli("seed-demo")
-    added = service.cli(
-        "users", "add", "--name", "Главная Ирина Петровна", "--email", "head@example.com",
-        "--role", "head", "--print-token",
-    )  # fmt: skip
-    return name, added.strip().splitlines()[-1]
+    settings = Settings(db=DbSettings(url=url))
+    run_migrations(settings)
+    asyncio.run(_in_uow(settings, seed_demo))
+    get_settings.cache_clear()
+    try:
+        added = CliRunner().invoke(
+            cli,
+            ["users", "add", "--name", "Главная Ирина Петровна", "--email", "head@example.com",
+             "--role", "head", "--print-token"],
+            env={"APP_DB__URL": url},
+        )  # fmt: skip
+    finally:
+        get_settings.cache_clear()
+    assert added.exit_code == 0, added.output
+    return name, added.stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture
@@ -435,11 +449,7 @@ def test_two_apis_and_two_workers_do_each_job_once_and_send_each_email_once_thou
         stack.start_worker()
         second.start_worker()
         for api in (stack, second):
-            wait_for(
-                lambda api=api: httpx.get(f"{api.url}/healthz", timeout=2).status_code == 200,  # type: ignore[misc]
-                timeout=60,
-                what=f"the API to start:\n{api.log('api')}",
-            )
+            api.wait_for_api()
         cases = asyncio.run(_approved_claims(stack.env["APP_DB__URL"], 4))
         clients = [c["id"] for c in stack.get("/api/v1/clients", params={"limit": 5}).json()["items"]]
         suit = stack.get("/api/v1/catalogue/products", params={"q": "Костюм", "limit": 1}).json()["items"][0]

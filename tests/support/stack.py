@@ -37,6 +37,10 @@ def wait_for(check: Callable[[], Any], *, timeout: float, what: str, every: floa
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last: {last!r}")
 
 
+class ApiExited(AssertionError):
+    """The API's process ended while it was waited for; the message carries its log."""
+
+
 @dataclass
 class Stack:
     env: dict[str, str]
@@ -90,14 +94,21 @@ class Stack:
         the caller prepares its database, which the API does not touch until its first request."""
         self.api = self._spawn("api", "serve", "--port", str(self.port))
 
-    def wait_for_api(self) -> None:
-        """Until the API answers; a process that never does is stopped, not left running."""
+    def wait_for_api(self, *, timeout: float = 120) -> None:
+        """Until the API answers; a process that never does is stopped, not left running, and one
+        that exits ends the wait at once with its log (a bad setting is not waited out). The
+        bound is only for a process that hangs: four of them importing the application at once
+        on a busy two-core machine have taken more than a minute."""
+        api = self.api
+        assert api is not None, "spawn_api first"
+
+        def answers() -> bool:
+            if (code := api.poll()) is not None:
+                raise ApiExited(f"the API exited with status {code} before it answered:\n{self.log('api')}")
+            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+
         try:
-            wait_for(
-                lambda: httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200,
-                timeout=60,
-                what=f"the API to start:\n{self.log('api')}",
-            )
+            wait_for(answers, timeout=timeout, what=f"the API to start:\n{self.log('api')}")
         except BaseException:
             self.stop()
             raise
