@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Base
 from app.models.events import Event
@@ -110,11 +111,16 @@ class HistoryService:
     ) -> Event:
         return self.add_row(self.row(entity_type, entity_id, action, before, after))
 
-    async def insert(self, rows: list[dict[str, Any]]) -> None:
+    async def insert(self, rows: list[dict[str, Any]], connection: AsyncConnection | None = None) -> None:
         """Write entries at once, in their order, without the unit of work: for a hot path whose
-        entries nobody reads back in the same request."""
-        if rows:
+        entries nobody reads back in the same request; on ``connection``, the session's own that
+        the hot path has taken already (``flushed_connection``), when it gives one."""
+        if not rows:
+            return
+        if connection is None:
             await self.uow.session.execute(_INSERT_EVENTS, rows)
+        else:
+            await connection.execute(_INSERT_EVENTS, rows)
 
     def record_change(
         self, entity_type: str, entity_id: int, before: dict[str, Any], after: dict[str, Any]
