@@ -57,7 +57,12 @@ def snapshot(obj: Base) -> dict[str, Any]:
     the loaded state where it is there (every history entry pays for this), else through the
     attribute (which loads what is expired)."""
     state = obj.__dict__
-    return {key: _jsonable(state[key] if key in state else getattr(obj, key)) for key in _keys(type(obj))}
+    return {
+        key: value
+        if type(value := state[key] if key in state else getattr(obj, key)) in _PLAIN
+        else _jsonable(value)
+        for key in _keys(type(obj))
+    }
 
 
 def snapshot_values(values: dict[str, Any]) -> dict[str, Any]:
