@@ -22,8 +22,11 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN:  # most values; a StrEnum is not one (its type is the enum)
+    kind = type(value)
+    if kind in _PLAIN:  # most values; a StrEnum is not one (its type is the enum)
         return value
+    if kind is list:  # the next most: a line's suggestions, the fields it need not name
+        return [v if type(v) in _PLAIN else _jsonable(v) for v in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):

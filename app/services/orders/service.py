@@ -494,9 +494,7 @@ class OrderService:
             gaps.append("lines")
         if unchecked:
             gaps.append("catalogue")
-        incomplete = {
-            i: missing_fields_of(line) for i, line in enumerate(lines, 1) if missing_fields_of(line)
-        }
+        incomplete = {i: missing for i, line in enumerate(lines, 1) if (missing := missing_fields_of(line))}
         problems = self._problems(gaps, incomplete, credit)
         gaps = problems["order"]
         status = OrderStatus.ACCEPTED if not gaps and not incomplete else OrderStatus.NEEDS_CLARIFICATION
