@@ -139,6 +139,8 @@ class StrictVariant(BaseModel):
         kind = type(value)
         if value is None or kind is int or (kind is str and "\x00" not in value and value.isprintable()):
             return value
+        if kind is list and all(isinstance(item, BaseModel) for item in value):
+            return value  # nested models (an order's lines) have checked their own fields
         if _has_nul(value):
             raise ValueError("must not contain the NUL character (U+0000)")
         hidden = _hidden_character(value)
