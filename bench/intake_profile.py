@@ -8,8 +8,13 @@ database driver's), one request at a time:
     .venv/bin/python bench/intake_profile.py                 # CPU ms per order, median of rounds
     .venv/bin/python bench/intake_profile.py --profile out   # and a pyinstrument profile (text, html)
     .venv/bin/python bench/intake_profile.py --only-profile --cpu-profile out  # calls and CPU, cProfile
+    .venv/bin/python bench/intake_profile.py --only-profile --statements        # the SQL of one order
 
-The CPU time is the process's (time.process_time), so PostgreSQL's own work is not in it.
+The CPU time is the process's (time.process_time), so PostgreSQL's own work is not in it; on a
+busy machine it grows with the load (shared caches, the other processes' turns), so two runs compare
+only when the machine was as busy. Two counts do not depend on that: the SQL statements per request
+(an ``after_cursor_execute`` listener over a sample after the timed rounds and the profile, so
+that its own cost is in neither) and, with --cpu-profile, the Python function calls per order.
 """
 
 from __future__ import annotations
@@ -30,8 +35,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import event  # noqa: E402
+
 from bench.common import start_postgres, start_redis  # noqa: E402
 from bench.intake import AMOCRM_ACCOUNT, AMOCRM_FORM, WEBHOOK_SECRET  # noqa: E402
+
+# Requests whose SQL statements are counted, after the timed rounds.
+STATEMENT_SAMPLE = 50
 
 
 async def call(app: Any, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
@@ -82,6 +92,11 @@ async def drive(args: argparse.Namespace, env: dict[str, str], token: str) -> di
     get_settings.cache_clear()
     app = create_app(get_settings())
     auth = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    statements: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
     async with app.router.lifespan_context(app):
         card = {"name": "ООО «Нагрузка»", "inn": "3525000020", "kpp": "352501001"}
         status, raw = await call(app, "POST", "/api/v1/clients", auth, json.dumps(card).encode())
@@ -156,8 +171,22 @@ async def drive(args: argparse.Namespace, env: dict[str, str], token: str) -> di
             cpu_profiler.dump_stats(out.with_suffix(".pstats"))
             with out.with_suffix(".txt").open("w") as text:
                 stats = pstats.Stats(cpu_profiler, stream=text)
+                # A count, unlike the times: steady however busy the machine is.
+                calls = sum(nc for _cc, nc, *_rest in stats.stats.values())  # type: ignore[attr-defined]
+                result["order_profile_calls"] = round(calls / args.requests)
                 stats.sort_stats("cumulative").print_stats(80)
                 stats.sort_stats("tottime").print_stats(60)
+        # Counted last, apart from the timed rounds and the profile: the listener costs CPU of its
+        # own, and the engine keeps dispatching events once one was listened to.
+        event.listen(app.state.engine.sync_engine, "after_cursor_execute", executed)
+        for name, work in () if args.only_profile else (("order", orders), ("webhook", hooks)):
+            statements.clear()
+            await work(STATEMENT_SAMPLE)
+            result[name]["statements"] = len(statements) / STATEMENT_SAMPLE
+        if args.statements:
+            statements.clear()
+            await orders(1)
+            result["order_statements"] = [" ".join(s.split())[:200] for s in statements]
         return result
 
 
@@ -172,6 +201,9 @@ def main() -> None:
         "--cpu-profile",
         help="write a cProfile of one round of orders in CPU time here (.pstats, and .txt by "
         "cumulative and by own time)",
+    )
+    parser.add_argument(
+        "--statements", action="store_true", help="list the SQL statements of one order (shortened)"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pomoshnik-profile-") as name:

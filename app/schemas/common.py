@@ -133,6 +133,14 @@ class StrictVariant(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
+        # Every field of every input passes here: the usual values leave at once. A printable text
+        # has no format character (Cf is not printable), so it is not looked at character by
+        # character.
+        kind = type(value)
+        if value is None or kind is int or (kind is str and "\x00" not in value and value.isprintable()):
+            return value
+        if kind is list and all(isinstance(item, BaseModel) for item in value):
+            return value  # nested models (an order's lines) have checked their own fields
         if _has_nul(value):
             raise ValueError("must not contain the NUL character (U+0000)")
         hidden = _hidden_character(value)

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.db import Base
 from app.models.events import Event
@@ -21,8 +22,11 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN:  # most values; a StrEnum is not one (its type is the enum)
+    kind = type(value)
+    if kind in _PLAIN:  # most values; a StrEnum is not one (its type is the enum)
         return value
+    if kind is list:  # the next most: a line's suggestions, the fields it need not name
+        return [v if type(v) in _PLAIN else _jsonable(v) for v in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -56,7 +60,12 @@ def snapshot(obj: Base) -> dict[str, Any]:
     the loaded state where it is there (every history entry pays for this), else through the
     attribute (which loads what is expired)."""
     state = obj.__dict__
-    return {key: _jsonable(state[key] if key in state else getattr(obj, key)) for key in _keys(type(obj))}
+    return {
+        key: value
+        if type(value := state[key] if key in state else getattr(obj, key)) in _PLAIN
+        else _jsonable(value)
+        for key in _keys(type(obj))
+    }
 
 
 def snapshot_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -110,11 +119,16 @@ class HistoryService:
     ) -> Event:
         return self.add_row(self.row(entity_type, entity_id, action, before, after))
 
-    async def insert(self, rows: list[dict[str, Any]]) -> None:
+    async def insert(self, rows: list[dict[str, Any]], connection: AsyncConnection | None = None) -> None:
         """Write entries at once, in their order, without the unit of work: for a hot path whose
-        entries nobody reads back in the same request."""
-        if rows:
+        entries nobody reads back in the same request; on ``connection``, the session's own that
+        the hot path has taken already (``flushed_connection``), when it gives one."""
+        if not rows:
+            return
+        if connection is None:
             await self.uow.session.execute(_INSERT_EVENTS, rows)
+        else:
+            await connection.execute(_INSERT_EVENTS, rows)
 
     def record_change(
         self, entity_type: str, entity_id: int, before: dict[str, Any], after: dict[str, Any]

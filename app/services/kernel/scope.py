@@ -29,12 +29,11 @@ class Scope:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    def _colleagues(self) -> Select[Any] | None:
-        """The actor's department as a subquery of employee ids; None when the actor sees all
-        (no actor: the system acts)."""
+    def _colleagues(self) -> Select[Any]:
+        """The actor's department as a subquery of employee ids. Asked only once ``_sees_all`` has
+        said no (so there is an actor): a new order, above all, should not build it for nothing."""
         actor = self.uow.actor
-        if actor is None:
-            return None
+        assert actor is not None
         return select(Employee.id).where(Employee.department_id == actor.department_id)
 
     def _sees_all(self, *permissions: Permission) -> bool:
@@ -47,9 +46,9 @@ class Scope:
         """A manager or an assistant sees the clients of their department, and the client of an
         order their department works (one given to them, or taken); lawyers, accountants, heads and
         the director see all."""
-        colleagues = self._colleagues()
-        if colleagues is None or self._sees_all(Permission.CLIENTS_READ_ALL):
+        if self._sees_all(Permission.CLIENTS_READ_ALL):
             return query
+        colleagues = self._colleagues()
         worked = select(Order.client_id).where(
             Order.client_id.is_not(None),
             or_(
@@ -69,9 +68,9 @@ class Scope:
     def orders(self, query: Select[Any]) -> Select[Any]:
         """Heads, the warehouse and accounting see every order; others those their department
         manages, assists or took."""
-        colleagues = self._colleagues()
-        if colleagues is None or self._sees_all(Permission.ORDERS_READ_ALL):
+        if self._sees_all(Permission.ORDERS_READ_ALL):
             return query
+        colleagues = self._colleagues()
         return query.where(
             or_(
                 Order.manager_id.in_(colleagues),
@@ -87,9 +86,9 @@ class Scope:
     def proposals(self, query: Select[Any]) -> Select[Any]:
         """Heads and supply (who price them) see every proposal; others those their department
         works on."""
-        colleagues = self._colleagues()
-        if colleagues is None or self._sees_all(Permission.ORDERS_READ_ALL, Permission.PROPOSALS_PRICE):
+        if self._sees_all(Permission.ORDERS_READ_ALL, Permission.PROPOSALS_PRICE):
             return query
+        colleagues = self._colleagues()
         return query.where(or_(Proposal.manager_id.in_(colleagues), Proposal.assistant_id.in_(colleagues)))
 
     def specs(self, query: Select[Any]) -> Select[Any]:

@@ -494,9 +494,7 @@ class OrderService:
             gaps.append("lines")
         if unchecked:
             gaps.append("catalogue")
-        incomplete = {
-            i: missing_fields_of(line) for i, line in enumerate(lines, 1) if missing_fields_of(line)
-        }
+        incomplete = {i: missing for i, line in enumerate(lines, 1) if (missing := missing_fields_of(line))}
         problems = self._problems(gaps, incomplete, credit)
         gaps = problems["order"]
         status = OrderStatus.ACCEPTED if not gaps and not incomplete else OrderStatus.NEEDS_CLARIFICATION
@@ -517,16 +515,21 @@ class OrderService:
                 "updated_at": now,
             },
             lines,
+            self.history,
+            self._first_events,
         )
+        if order.status == OrderStatus.NEEDS_CLARIFICATION:
+            await self._ask_for_clarification(order, gaps, incomplete, new=True)
+        return order
+
+    def _first_events(self, order: Order) -> list[dict[str, Any]]:
+        """A new order's history: received, then what its check made of it."""
         received = self._snapshot(order) | {"status": OrderStatus.RECEIVED.value}
         events = [self.history.row("order", order.id, "received", None, received)]
         check = self._check_event(order, OrderStatus.RECEIVED)
         if check is not None:
             events.append(check)
-        await self.history.insert(events)
-        if order.status == OrderStatus.NEEDS_CLARIFICATION:
-            await self._ask_for_clarification(order, gaps, incomplete, new=True)
-        return order
+        return events
 
     @staticmethod
     def _gaps(order: Order) -> tuple[list[str], dict[int, list[str]]]:
