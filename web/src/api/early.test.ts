@@ -13,10 +13,10 @@ const ORIGIN = "http://console.test";
 const INDEX = readFileSync(new URL("../../index.html", import.meta.url), "utf8");
 const INLINE = /<script>([\s\S]*?)<\/script>/.exec(INDEX)?.[1] ?? "";
 
-/** index.html's inline script run at an address with a token: the URL it asks for, if any. */
-function askedAt(path: string, token: string | null = "t0k", search = ""): { url: string; headers: unknown } | undefined {
+/** index.html's inline script run at an address with a token: what it asks for. */
+function askedAt(path: string, token: string | null = "t0k", search = ""): { url: string; headers: unknown }[] {
   const asked: { url: string; headers: unknown }[] = [];
-  const window: { __early?: Early } = {};
+  const window: { __early?: Early[] } = {};
   runInNewContext(INLINE, {
     window,
     location: { pathname: path, search },
@@ -26,18 +26,23 @@ function askedAt(path: string, token: string | null = "t0k", search = ""): { url
       return Promise.resolve(new Response("{}"));
     },
   });
-  return asked[0];
+  return asked;
 }
+const COMPANY = "/api/v1/reference/company";
 
 describe("index.html's early request", () => {
-  it("asks for what «Сегодня» and «Заявки» ask for, with the login's token", () => {
-    expect(askedAt("/")).toEqual({ url: `/api/v1/tasks/mine?limit=${MY_TASKS_LIMIT}`, headers: { Authorization: "Bearer t0k" } });
-    expect(askedAt("/orders")?.url).toBe(`/api/v1/orders?limit=${ORDERS_PAGE}`);
+  it("asks for the company and what «Сегодня» and «Заявки» ask for, with the login's token", () => {
+    const auth = { Authorization: "Bearer t0k" };
+    expect(askedAt("/")).toEqual([
+      { url: COMPANY, headers: auth },
+      { url: `/api/v1/tasks/mine?limit=${MY_TASKS_LIMIT}`, headers: auth },
+    ]);
+    expect(askedAt("/orders").map((a) => a.url)).toEqual([COMPANY, `/api/v1/orders?limit=${ORDERS_PAGE}`]);
   });
-  it("asks for nothing without a login, with filters in the address, or on another screen", () => {
-    expect(askedAt("/orders", null)).toBeUndefined();
-    expect(askedAt("/orders", "t0k", "?status=received")).toBeUndefined();
-    expect(askedAt("/clients")).toBeUndefined();
+  it("asks only for the company with filters in the address or on another screen, and nothing without a login", () => {
+    expect(askedAt("/orders", null)).toEqual([]);
+    expect(askedAt("/orders", "t0k", "?status=received").map((a) => a.url)).toEqual([COMPANY]);
+    expect(askedAt("/clients").map((a) => a.url)).toEqual([COMPANY]);
   });
 });
 
@@ -71,20 +76,30 @@ describe("the API client and the early answer", () => {
   });
 
   it("takes it once for the same request, then asks as usual", async () => {
-    globalThis.__early = { url: "/api/v1/orders?limit=50", token: "t0k", response: answer(200) };
+    globalThis.__early = [{ url: "/api/v1/orders?limit=50", token: "t0k", response: answer(200) }];
     expect(await get("/api/v1/orders?limit=50")).toBe("early");
     expect(fetched).toEqual([]);
     expect(await get("/api/v1/orders?limit=50")).toBe("client");
     expect(fetched).toHaveLength(1);
   });
   it("leaves it for another address or another token", async () => {
-    globalThis.__early = { url: "/api/v1/orders?limit=50&status=received", token: "t0k", response: answer(200) };
+    globalThis.__early = [{ url: "/api/v1/orders?limit=50&status=received", token: "t0k", response: answer(200) }];
     expect(await get("/api/v1/orders?limit=50")).toBe("client");
-    globalThis.__early = { url: "/api/v1/orders?limit=50", token: "other", response: answer(200) };
+    globalThis.__early = [{ url: "/api/v1/orders?limit=50", token: "other", response: answer(200) }];
     expect(await get("/api/v1/orders?limit=50")).toBe("client");
   });
+  it("gives each of several early answers to its own request", async () => {
+    globalThis.__early = [
+      { url: "/api/v1/reference/company", token: "t0k", response: answer(200) },
+      { url: "/api/v1/orders?limit=50", token: "t0k", response: answer(200) },
+    ];
+    expect(await get("/api/v1/orders?limit=50")).toBe("early");
+    expect(await get("/api/v1/reference/company")).toBe("early");
+    expect(fetched).toEqual([]);
+    expect(globalThis.__early.every((one) => one.taken)).toBe(true);
+  });
   it("asks again when the early answer is not a success", async () => {
-    globalThis.__early = { url: "/api/v1/tasks/mine?limit=500", token: "t0k", response: answer(401) };
+    globalThis.__early = [{ url: "/api/v1/tasks/mine?limit=500", token: "t0k", response: answer(401) }];
     expect(await get("/api/v1/tasks/mine?limit=500")).toBe("client");
     expect(fetched).toHaveLength(1);
   });

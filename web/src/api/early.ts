@@ -1,10 +1,11 @@
 import type { Middleware } from "openapi-fetch";
 
 /**
- * The first data of the screen the address names, asked for by index.html's inline script as the
- * page starts, before the console's code has loaded: the code and the data then travel together
- * instead of one after the other. The URLs there are the ones the screens ask for (the «Сегодня»
- * list, the first page of «Заявки» without filters); `early.test.ts` keeps them equal.
+ * What the first screen waits for, asked for by index.html's inline script as the page starts,
+ * before the console's code has loaded: the code and the data then travel together instead of one
+ * after the other. The URLs there are the ones the console asks for (the company, which every page
+ * waits for; the «Сегодня» list; the first page of «Заявки» without filters); `early.test.ts` keeps
+ * them equal.
  */
 export interface Early {
   url: string;
@@ -15,7 +16,7 @@ export interface Early {
 }
 
 declare global {
-  var __early: Early | undefined;
+  var __early: Early[] | undefined;
 }
 
 /**
@@ -25,10 +26,14 @@ declare global {
  */
 export const early: Middleware = {
   async onRequest({ request }) {
-    const asked = globalThis.__early;
-    if (!asked || asked.taken || request.method !== "GET") return undefined;
-    if (request.url !== new URL(asked.url, globalThis.location.origin).href) return undefined;
-    if (request.headers.get("Authorization") !== `Bearer ${asked.token}`) return undefined;
+    if (request.method !== "GET") return undefined;
+    const asked = globalThis.__early?.find(
+      (one) =>
+        !one.taken &&
+        request.url === new URL(one.url, globalThis.location.origin).href &&
+        request.headers.get("Authorization") === `Bearer ${one.token}`,
+    );
+    if (!asked) return undefined;
     asked.taken = true;
     try {
       const response = await asked.response;
