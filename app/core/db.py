@@ -11,7 +11,19 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar, TypeVar, cast
 
-from sqlalchemy import BigInteger, DateTime, Enum, Integer, MetaData, event, exc, insert, inspect
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    event,
+    exc,
+    insert,
+    inspect,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -85,6 +97,19 @@ class Money(TypeDecorator[Decimal]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), Decimal: Money()}  # noqa: RUF012
+
+
+class KeptFile:
+    """The columns of a file kept in the file storage for a record (an order's attachments, a
+    collection case's scans, a credit request's dossier): what was stored, who uploaded it, when.
+    `KeptDocument.row` (app/services/kernel/uploads.py) fills them."""
+
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(300))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
 
 
 class Versioned:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, Versioned, str_enum
+from app.core.db import Base, KeptFile, Versioned, str_enum
 
 
 class CaseStage(StrEnum):
@@ -154,7 +154,7 @@ class CollectionCall(Base):
     created_at: Mapped[datetime]
 
 
-class CollectionFile(Base):
+class CollectionFile(KeptFile, Base):
     """A scan kept with the case (the guarantee letter, the delivery receipt, court papers)."""
 
     __tablename__ = "collection_files"
@@ -162,9 +162,3 @@ class CollectionFile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[CaseFileKind] = mapped_column(str_enum(CaseFileKind))
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    storage_key: Mapped[str] = mapped_column(String(300))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime]

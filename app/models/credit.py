@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, Versioned, str_enum
+from app.core.db import Base, KeptFile, Versioned, str_enum
 
 
 class CreditRequestStatus(StrEnum):
@@ -74,7 +74,7 @@ class CreditRequest(Versioned, Base):
     updated_at: Mapped[datetime]
 
 
-class CreditFile(Base):
+class CreditFile(KeptFile, Base):
     """A document of the request's dossier: what the lawyer and the head read before they decide."""
 
     __tablename__ = "credit_request_files"
@@ -82,9 +82,3 @@ class CreditFile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("credit_requests.id", ondelete="CASCADE"), index=True)
     kind: Mapped[CreditFileKind] = mapped_column(str_enum(CreditFileKind))
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    storage_key: Mapped[str] = mapped_column(String(300))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime]

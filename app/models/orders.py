@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import Base, Versioned, str_enum
+from app.core.db import Base, KeptFile, Versioned, str_enum
 
 
 class OrderChannel(StrEnum):
@@ -149,7 +149,7 @@ class WebhookDelivery(Base):
     order_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
-class OrderAttachment(Base):
+class OrderAttachment(KeptFile, Base):
     """A file the order came with (a scan of a paper order, a letter, a price list), kept in the
     file storage under a key made of its content's hash."""
 
@@ -157,9 +157,3 @@ class OrderAttachment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    storage_key: Mapped[str] = mapped_column(String(300))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime]
