@@ -26,12 +26,13 @@ from app.adapters.amocrm.stub import StubCrm
 from app.adapters.cbr import StubKeyRates
 from app.adapters.chat import build_chat_gateway
 from app.adapters.email import build_mailer
+from app.adapters.mail_in import ImapMailbox
 from app.adapters.onec.stub import StubErp
 from app.adapters.storage import build_storage
 from app.cli import run_migrations
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
-from app.core.config import DbSettings, RedisSettings, Settings, SmtpSettings
+from app.core.config import DbSettings, MailboxSettings, RedisSettings, Settings, SmtpSettings
 from app.core.db import create_engine, create_session_factory
 from app.devimap import LocalImap
 from app.main import Overrides, create_app
@@ -42,6 +43,7 @@ from app.services.kernel.rendering import default_renderer
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from tests.adapters.onec_fake import RunningFake, running_fake
+from tests.support.imap import new_folder
 from tests.support.ordering import LONG_TESTS, long_tests_first
 from tests.support.seeded import SeededDatabase
 from tests.support.smtp import RecordingHandler, smtp_sink
@@ -299,6 +301,25 @@ def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalImap]
     """One local IMAP server (Debian's dovecot) for the whole run; each test reads its own folder."""
     with devimap.running(tmp_path_factory.mktemp("dovecot")) as server:
         yield server
+
+
+@pytest.fixture
+async def mailbox_ctx(job_ctx: JobContext, imap_server: LocalImap) -> JobContext:
+    """The worker's context reading a folder of its own on the local IMAP server."""
+    folder = await new_folder(imap_server)
+    settings = MailboxSettings(
+        host=imap_server.host,
+        port=imap_server.port,
+        tls=False,
+        username=imap_server.username,
+        password=imap_server.password,  # type: ignore[arg-type]
+        folders=[folder],
+        idle_seconds=0,
+        timeout_seconds=10,
+    )
+    job_ctx.settings = job_ctx.settings.model_copy(update={"mailbox": settings})
+    job_ctx.mailbox = ImapMailbox(settings)
+    return job_ctx
 
 
 @pytest.fixture

@@ -8,11 +8,8 @@ from datetime import date
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
-from app.adapters.mail_in import ImapMailbox
-from app.core.config import MailboxSettings
 from app.devimap import LocalImap
 from app.models.directory import Role
 from app.models.mailbox import InboundEmail, InboundKind
@@ -21,31 +18,13 @@ from app.worker.jobs.mailbox import read_mailbox
 from tests.conftest import NOW
 from tests.services.test_mailbox import PDF, _client, _sent_email, letter
 from tests.support.helpers import ok, problem
-from tests.support.imap import append, new_folder
+from tests.support.imap import append
 from tests.support.receivables import add_invoice
-
-
-@pytest.fixture
-async def reader_ctx(job_ctx: JobContext, imap_server: LocalImap) -> JobContext:
-    folder = await new_folder(imap_server)
-    settings = MailboxSettings(
-        host=imap_server.host,
-        port=imap_server.port,
-        tls=False,
-        username=imap_server.username,
-        password=imap_server.password,  # type: ignore[arg-type]
-        folders=[folder],
-        idle_seconds=0,
-        timeout_seconds=10,
-    )
-    job_ctx.settings = job_ctx.settings.model_copy(update={"mailbox": settings})
-    job_ctx.mailbox = ImapMailbox(settings)
-    return job_ctx
 
 
 async def test_the_list_filters_and_one_message_with_what_it_led_to_and_its_files(
     client: httpx.AsyncClient,
-    reader_ctx: JobContext,
+    mailbox_ctx: JobContext,
     imap_server: LocalImap,
     session_factory: Any,
     make_user: Any,
@@ -65,7 +44,7 @@ async def test_the_list_filters_and_one_message_with_what_it_led_to_and_its_file
     sender = "Иван Петров <buyer@list.example.ru>"
     await append(
         imap_server,
-        reader_ctx.settings.mailbox.folders[0],
+        mailbox_ctx.settings.mailbox.folders[0],
         letter("Заявка на куртки", "Прошу счёт на 10 курток.", sender=sender, pdf=PDF),
         letter(
             "Re: Счёт",
@@ -77,7 +56,7 @@ async def test_the_list_filters_and_one_message_with_what_it_led_to_and_its_file
             "Автоответ: в отпуске", "Я в отпуске", sender=sender, headers={"Auto-Submitted": "auto-replied"}
         ),
     )
-    assert await read_mailbox({"app": reader_ctx}) == "taken 3, marked 3"
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 3, marked 3"
     h = assistant.headers
     mine = {"sender": "buyer@list.example"}
 
@@ -159,7 +138,7 @@ async def test_the_list_filters_and_one_message_with_what_it_led_to_and_its_file
 
 async def test_a_failed_message_is_taken_again_when_it_can_be_read(
     client: httpx.AsyncClient,
-    reader_ctx: JobContext,
+    mailbox_ctx: JobContext,
     imap_server: LocalImap,
     session_factory: Any,
     make_user: Any,
@@ -167,8 +146,8 @@ async def test_a_failed_message_is_taken_again_when_it_can_be_read(
     assistant = await make_user(Role.ASSISTANT)
     head = await make_user(Role.HEAD)
     client_id = await _client(session_factory, assistant.id, email="buyer@retry.example.ru")
-    await append(imap_server, reader_ctx.settings.mailbox.folders[0], b"\r\n\r\nno headers at all\r\n")
-    assert await read_mailbox({"app": reader_ctx}) == "taken 1, marked 1"
+    await append(imap_server, mailbox_ctx.settings.mailbox.folders[0], b"\r\n\r\nno headers at all\r\n")
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 1, marked 1"
     h = head.headers
     (broken,) = ok(
         await client.get(
@@ -189,7 +168,7 @@ async def test_a_failed_message_is_taken_again_when_it_can_be_read(
     # A letter an earlier reader could not read, kept as it came, and one never fetched (too large).
     good = letter("Заявка", "Прошу счёт на 5 курток.", sender="buyer@retry.example.ru", pdf=PDF)
     key = f"mailbox/{hashlib.sha256(good).hexdigest()}.eml"
-    await reader_ctx.storage.put(key, good, "message/rfc822")
+    await mailbox_ctx.storage.put(key, good, "message/rfc822")
     async with session_factory() as session:
         common = {
             "folder": "old",
@@ -232,7 +211,7 @@ async def test_a_failed_message_is_taken_again_when_it_can_be_read(
 
 async def test_an_email_is_read_by_whoever_sees_what_it_led_to_or_answers(
     client: httpx.AsyncClient,
-    reader_ctx: JobContext,
+    mailbox_ctx: JobContext,
     imap_server: LocalImap,
     session_factory: Any,
     make_user: Any,
@@ -254,7 +233,7 @@ async def test_an_email_is_read_by_whoever_sees_what_it_led_to_or_answers(
     sent_id = await _sent_email(session_factory, invoice_id, "buyer@scope-shop.example.ru")
     await append(
         imap_server,
-        reader_ctx.settings.mailbox.folders[0],
+        mailbox_ctx.settings.mailbox.folders[0],
         letter("Заявка", "Прошу счёт на 3 куртки.", sender="buyer@scope-service.example.ru", pdf=PDF),
         letter(
             "Автоответ",
@@ -274,7 +253,7 @@ async def test_an_email_is_read_by_whoever_sees_what_it_led_to_or_answers(
         ),
         b"\r\n\r\nno headers at all\r\n",
     )
-    assert await read_mailbox({"app": reader_ctx}) == "taken 6, marked 6"
+    assert await read_mailbox({"app": mailbox_ctx}) == "taken 6, marked 6"
     async with session_factory() as session:
         rows = (await session.scalars(select(InboundEmail).order_by(InboundEmail.id))).all()
     by = {(r.sender, r.kind): r.id for r in rows}

@@ -23,7 +23,6 @@ from structlog.testing import capture_logs
 from app.adapters.mail_in import ImapMailbox
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
-from app.core.config import MailboxSettings
 from app.devimap import LocalImap, restart_connections
 from app.models.directory import Role
 from app.models.events import Event
@@ -38,7 +37,7 @@ from app.services.kernel.unit_of_work import UnitOfWork
 from app.worker.context import JobContext
 from app.worker.jobs.mailbox import read_mailbox
 from tests.conftest import NOW
-from tests.support.imap import append, new_folder, not_taken
+from tests.support.imap import append, not_taken
 from tests.support.receivables import add_invoice
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -107,25 +106,6 @@ def dsn(original_id: str, recipient: str) -> bytes:
         f"Message-ID: {original_id}\r\n\r\n"
         f"--{boundary}--\r\n"
     ).encode()
-
-
-@pytest.fixture
-async def mailbox_ctx(job_ctx: JobContext, imap_server: LocalImap) -> AsyncIterator[JobContext]:
-    """The worker's context reading a folder of its own on the local server."""
-    folder = await new_folder(imap_server)
-    settings = MailboxSettings(
-        host=imap_server.host,
-        port=imap_server.port,
-        tls=False,
-        username=imap_server.username,
-        password=imap_server.password,  # type: ignore[arg-type]
-        folders=[folder],
-        idle_seconds=0,
-        timeout_seconds=10,
-    )
-    job_ctx.settings = job_ctx.settings.model_copy(update={"mailbox": settings})
-    job_ctx.mailbox = ImapMailbox(settings)
-    return job_ctx
 
 
 def _folder(ctx: JobContext) -> str:
