@@ -25,11 +25,13 @@ class LocalStorage:
             raise ValueError(f"not a storage key: {key!r}")
         return path
 
+    # The key's path is resolved in the thread too: resolving reads the file system (a stat per
+    # folder), which the event loop must not wait for.
     async def put(self, key: str, content: bytes, content_type: str) -> None:
-        await asyncio.to_thread(self._put, self._path(key), content)
+        await asyncio.to_thread(self._put, key, content)
 
-    @staticmethod
-    def _put(path: Path, content: bytes) -> None:
+    def _put(self, key: str, content: bytes) -> None:
+        path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
         try:
@@ -41,13 +43,12 @@ class LocalStorage:
             raise
 
     async def get(self, key: str) -> StoredObject | None:
-        path = self._path(key)
         try:
-            content = await asyncio.to_thread(path.read_bytes)
+            content = await asyncio.to_thread(lambda: self._path(key).read_bytes())
         except FileNotFoundError:
             return None
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
         return StoredObject(key, content, content_type)
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
+        await asyncio.to_thread(lambda: self._path(key).unlink(missing_ok=True))
