@@ -50,13 +50,18 @@ def _ru(day: str) -> str:
 
 async def _overdue_invoice(api: ConsoleApi, client_id: int, today: date, assistant_id: int) -> None:
     """An invoice shipped 40 days ago and due 10 days ago, unpaid: the API cannot make one in the past."""
+    # Due on a weekday: a term ending on a weekend ends on the next working day (Civil Code,
+    # art. 193), which would leave fewer days overdue than the walk expects.
+    due = today - timedelta(days=10)
+    while due.weekday() >= 5:
+        due -= timedelta(days=1)
     engine = create_async_engine(api.env["APP_DB__URL"])
     try:
         await add_invoice(
             async_sessionmaker(engine, expire_on_commit=False),
             client_id,
             issued_on=today - timedelta(days=40),
-            due_on=today - timedelta(days=10),
+            due_on=due,
             total="184250.00",
             assistant_id=assistant_id,
         )
