@@ -12,6 +12,7 @@ import dayjs from "dayjs";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
+import { placeEarlyAnswers } from "./lib/earlyAnswers";
 import { queryClient } from "./lib/queryClient";
 import { router } from "./router";
 
@@ -19,6 +20,9 @@ dayjs.locale("ru");
 
 // The system font stack: nothing is fetched from another site.
 const theme = createTheme({ primaryColor: "blue", defaultRadius: "sm" });
+
+// What index.html asked for and has already come is in the cache before anything is drawn.
+placeEarlyAnswers(queryClient);
 
 // The address's route starts loading (a screen's first data, its code) as this script runs, not
 // after React's first render of the whole tree; the router's provider then finds it under way.

@@ -14,16 +14,21 @@ const INDEX = readFileSync(new URL("../../index.html", import.meta.url), "utf8")
 const INLINE = /<script>([\s\S]*?)<\/script>/.exec(INDEX)?.[1] ?? "";
 
 /** index.html's inline script run at an address with a token: what it asks for. */
-function askedAt(path: string, token: string | null = "t0k", search = ""): { url: string; headers: unknown }[] {
+function askedAt(
+  path: string,
+  token: string | null = "t0k",
+  search = "",
+  window: { __early?: Early[] } = {},
+  answer = () => new Response("{}"),
+): { url: string; headers: unknown }[] {
   const asked: { url: string; headers: unknown }[] = [];
-  const window: { __early?: Early[] } = {};
   runInNewContext(INLINE, {
     window,
     location: { pathname: path, search },
     sessionStorage: { getItem: (key: string) => (key === TOKEN_KEY ? token : null) },
     fetch: (url: string, init: { headers: unknown }) => {
       asked.push({ url, headers: init.headers });
-      return Promise.resolve(new Response("{}"));
+      return Promise.resolve(answer());
     },
   });
   return asked;
@@ -38,6 +43,19 @@ describe("index.html's early request", () => {
       { url: `/api/v1/tasks/mine?limit=${MY_TASKS_LIMIT}`, headers: auth },
     ]);
     expect(askedAt("/orders").map((a) => a.url)).toEqual([COMPANY, `/api/v1/orders?limit=${ORDERS_PAGE}`]);
+  });
+  it("reads a successful answer's JSON at once and leaves the response whole for the API client", async () => {
+    const window: { __early?: Early[] } = {};
+    const json = { "Content-Type": "application/json" };
+    let n = 0;
+    askedAt("/orders", "t0k", "", window, () =>
+      n++ === 0 ? new Response('{"time_zone":"Europe/Samara"}', { headers: json }) : new Response("{}", { status: 401 }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const [company, orders] = window.__early ?? [];
+    expect(company?.body).toEqual({ time_zone: "Europe/Samara" });
+    expect(await (await company?.response)?.json()).toEqual({ time_zone: "Europe/Samara" });
+    expect(orders?.body).toBeUndefined();
   });
   it("asks only for the company with filters in the address or on another screen, and nothing without a login", () => {
     expect(askedAt("/orders", null)).toEqual([]);

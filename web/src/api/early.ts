@@ -11,6 +11,8 @@ export interface Early {
   url: string;
   token: string;
   response: Promise<Response>;
+  /** The answer's JSON once read, if it was a success (src/lib/earlyAnswers.ts places it). */
+  body?: unknown;
   /** Set once the client has taken it (what a test of the page reads). */
   taken?: boolean;
 }
