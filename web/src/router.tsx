@@ -8,6 +8,7 @@ import {
 } from "@tanstack/react-router";
 
 import { setUnauthorizedHandler } from "./api/client";
+import { companyQuery } from "./lib/company";
 import { myTasksQuery } from "./lib/me";
 import { queryClient } from "./lib/queryClient";
 import { getToken } from "./lib/session";
@@ -35,6 +36,11 @@ const appRoute = createRoute({
     if (!getToken()) {
       throw redirect({ to: "/login", search: { next: location.href } });
     }
+  },
+  // The company, which every page waits for (its time zone), is asked for as the frame is entered,
+  // beside the screen's own data, not once the frame is first drawn.
+  loader: ({ preload }) => {
+    if (!preload) void queryClient.prefetchQuery(companyQuery);
   },
   component: Shell,
 });
