@@ -85,4 +85,11 @@ async def test_clients_are_searched_paged_and_shown_with_their_terms(
     await expect(history).to_contain_text("Клиент заведён")
     await expect(history).to_contain_text("Утверждены условия оплаты: Решение директора от 01.12")
     await watched.assert_screen()
+
+    # A card that cannot be loaded says so, with the API's reason, instead of a loader for ever.
+    watched.allow(rf"/api/v1/clients/{card['id'] + 1000}(: 404|\)$)")
+    await page.goto(f"/clients/{card['id'] + 1000}")
+    failed = page.get_by_role("alert")
+    await expect(failed).to_contain_text("Не удалось загрузить клиента: ")
+    await expect(page.get_by_label("Загрузка")).to_have_count(0)
     watched.assert_clean()

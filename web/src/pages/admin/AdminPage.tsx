@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Code, Group, Loader, NumberInput, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Code, Group, NumberInput, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
@@ -12,6 +12,7 @@ import { FormModal } from "../../components/FormModal";
 import { useDepartments } from "./departments";
 import { EmployeeModal, type Handover, HandoverNotice, NewEmployeeModal, ShownOnce } from "./EmployeeDialogs";
 import { ROLE } from "./labels";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Employee = components["schemas"]["EmployeeRead"];
 type Department = components["schemas"]["DepartmentRead"];
@@ -54,7 +55,7 @@ function Employees() {
   });
   const [editing, setEditing] = useState<Employee | "new" | null>(null);
   const [handover, setHandover] = useState<Handover | null>(null);
-  if (employees.isPending) return <Loader size="sm" aria-label="Загрузка" />;
+  if (!employees.isSuccess) return <NotLoaded query={employees} what="сотрудников" size="sm" />;
   const saved = (made: Handover | null) => {
     setEditing(null);
     setHandover(made);

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 
@@ -11,6 +11,7 @@ import { ClientCredit } from "../credit/ClientCredit";
 import { ClientLedger } from "../receivables/Ledger";
 import { deferment } from "./ClientsPage";
 import { CLIENT_EVENT, CONTACT_LEVEL, LEVEL_ORDER, MESSENGER, POTENTIAL, PURCHASE_FREQUENCY } from "./labels";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Client = components["schemas"]["ClientRead"];
 
@@ -23,8 +24,7 @@ export function ClientPage() {
       unwrap(await api.GET("/api/v1/clients/{client_id}", { params: { path: { client_id: clientId } }, signal })),
   });
   const me = useMe();
-  if (client.isPending) return <Loader aria-label="Загрузка" />;
-  if (client.isError) return <Alert color="red">Не удалось загрузить клиента: {client.error.message}</Alert>;
+  if (!client.isSuccess) return <NotLoaded query={client} what="клиента" />;
   const c = client.data;
   const canHistory = me.data?.permissions.includes("history:read") ?? false;
   return (

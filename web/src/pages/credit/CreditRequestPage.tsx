@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import type { ReactNode } from "react";
@@ -14,6 +14,7 @@ import { CreditActions } from "./CreditActions";
 import { Dossier } from "./Dossier";
 import { CREDIT_EVENT, CREDIT_STATUS, RECOMMENDATION, RELIABILITY, STATUS_COLOR } from "./labels";
 import { useCreditRequest, type CreditRequest } from "./queries";
+import { NotLoaded } from "../../components/NotLoaded";
 
 /** One credit request: the terms asked and why, the dossier, the lawyer's verdict, the head's
  * recommendation, management's decision, the step the caller may take, and the history. */
@@ -22,8 +23,7 @@ export function CreditRequestPage() {
   const one = useCreditRequest(requestId);
   const name = useClientName(one.data?.client_id);
   const me = useMe();
-  if (one.isPending) return <Loader aria-label="Загрузка" />;
-  if (one.isError) return <Alert color="red">Не удалось загрузить заявку: {one.error.message}</Alert>;
+  if (!one.isSuccess) return <NotLoaded query={one} what="заявку" />;
   const r = one.data;
   return (
     <Stack maw={1100}>

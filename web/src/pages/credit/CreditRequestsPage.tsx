@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Loader, SegmentedControl, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, SegmentedControl, Stack, Table, Text, Title } from "@mantine/core";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 
 import { useClientName } from "../../lib/clients";
@@ -8,6 +8,7 @@ import { deferment } from "../clients/ClientsPage";
 import { CREDIT_STATUS, STATUS_COLOR, STATUS_ORDER } from "./labels";
 import { NewCreditRequest } from "./NewCreditRequest";
 import { useCreditRequests, type CreditRequest } from "./queries";
+import { NotLoaded } from "../../components/NotLoaded";
 
 const WAITING = new Set(["requested", "reviewed", "recommended"]);
 
@@ -23,8 +24,7 @@ export function CreditRequestsPage() {
   const setSearch = (next: { show?: "waiting" | "all"; new?: number }) =>
     void navigate({ search: (s) => ({ ...s, ...next }) });
 
-  if (list.isPending) return <Loader aria-label="Загрузка" />;
-  if (list.isError) return <Alert color="red">Не удалось загрузить заявки: {list.error.message}</Alert>;
+  if (!list.isSuccess) return <NotLoaded query={list} what="заявки" />;
   const rows = list.data.items
     .filter((r) => show === "all" || WAITING.has(r.status))
     .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.id - a.id);

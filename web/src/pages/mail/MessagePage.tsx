@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, List, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Group, List, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 
@@ -9,6 +9,7 @@ import { saveOrThrow } from "../../lib/download";
 import { formatDateTime } from "../../lib/format";
 import { useProblemHandler } from "../../lib/problems";
 import { MAIL_KIND, MAIL_KIND_COLOR } from "./labels";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Mail = components["schemas"]["InboundEmailDetail"];
 
@@ -20,8 +21,7 @@ export function MessagePage() {
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/inbound-emails/{email_id}", { params: { path: { email_id: emailId } }, signal })),
   });
-  if (mail.isPending) return <Loader aria-label="Загрузка" />;
-  if (mail.isError) return <Alert color="red">Не удалось загрузить письмо: {mail.error.message}</Alert>;
+  if (!mail.isSuccess) return <NotLoaded query={mail} what="письмо" />;
   const m = mail.data;
   return (
     <Stack maw={1100}>

@@ -11,6 +11,7 @@ import { DeliverySection } from "./Delivery";
 import { InvoiceSection } from "./Invoice";
 import { OrderTimeline } from "./Timeline";
 import { OrderActions, actionLabel, openAttachment, useOrderAttachments, useOrderHistory } from "./OrderActions";
+import { NotLoaded } from "../../components/NotLoaded";
 
 /** One order: its state, where it came from and its lines, the missing fields highlighted. */
 export function OrderPage() {
@@ -20,8 +21,7 @@ export function OrderPage() {
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/orders/{order_id}", { params: { path: { order_id: orderId } }, signal })),
   });
-  if (order.isPending) return <Loader aria-label="Загрузка" />;
-  if (order.isError) return <Alert color="red">Не удалось загрузить заявку: {order.error.message}</Alert>;
+  if (!order.isSuccess) return <NotLoaded query={order} what="заявку" />;
   const o = order.data;
   return (
     <Stack maw={1100}>

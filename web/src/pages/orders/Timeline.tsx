@@ -1,4 +1,4 @@
-import { Badge, Loader, Text, Timeline as MantineTimeline, Title } from "@mantine/core";
+import { Badge, Text, Timeline as MantineTimeline, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 
 import { api } from "../../api/client";
@@ -7,6 +7,7 @@ import type { components } from "../../api/schema";
 import { useEmployeeNames } from "../../lib/employees";
 import { formatDateTime } from "../../lib/format";
 import { useOrderHistory } from "./OrderActions";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Order = components["schemas"]["OrderRead"];
 type Status = components["schemas"]["OrderStatus"];
@@ -50,9 +51,9 @@ export function OrderTimeline({ order }: { order: Order }) {
         }),
       ),
   });
-  if (history.isPending) return <Loader size="sm" aria-label="Загрузка" />;
+  if (!history.isSuccess) return <NotLoaded query={history} what="историю заявки" size="sm" />;
 
-  const events = history.data?.items ?? [];
+  const events = history.data.items;
   // When (and by whom) each status was last reached; the order's creation is the first step.
   const reached = new Map<string, (typeof events)[number]>();
   for (const e of events) {

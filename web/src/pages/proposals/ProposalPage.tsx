@@ -5,7 +5,6 @@ import {
   Button,
   Group,
   List,
-  Loader,
   Modal,
   SegmentedControl,
   Select,
@@ -32,6 +31,7 @@ import { PROPOSAL_ACTION, PROPOSAL_STAGE, PROPOSAL_STATUS } from "./labels";
 import { AddLine, EDITABLE, LinesTable } from "./Lines";
 import { blobOf, PdfFrame } from "../../components/PdfFrame";
 import { FormModal } from "../../components/FormModal";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Proposal = components["schemas"]["ProposalRead"];
 type Client = components["schemas"]["ClientRead"];
@@ -61,8 +61,7 @@ export function ProposalPage() {
         await api.GET("/api/v1/clients/{client_id}", { params: { path: { client_id: proposal.data?.client_id ?? 0 } }, signal }),
       ),
   });
-  if (proposal.isPending) return <Loader aria-label="Загрузка" />;
-  if (proposal.isError) return <Alert color="red">Не удалось загрузить КП: {proposal.error.message}</Alert>;
+  if (!proposal.isSuccess) return <NotLoaded query={proposal} what="КП" />;
   const p = proposal.data;
   const staff = permissions.has("proposals:write") || permissions.has("proposals:price");
   const editable = permissions.has("proposals:write") && EDITABLE.has(p.status);

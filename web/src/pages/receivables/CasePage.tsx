@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Loader, Stack, Table, Text, Timeline, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Group, Stack, Table, Text, Timeline, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 
@@ -15,6 +15,7 @@ import { ClaimSection } from "./Claim";
 import { CasePayments } from "./PaymentsOfCase";
 import { daysBetween, daysText, formatDay } from "./days";
 import { CLOSE_REASON, DEADLINE, FILE_KIND, STAGE, STAGES } from "./labels";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Case = components["schemas"]["CaseRead"];
 
@@ -58,8 +59,7 @@ export function CasePage() {
       unwrap(await api.GET("/api/v1/collection-cases/{case_id}", { params: { path: { case_id: caseId } }, signal })),
   });
   const name = useClientName(one.data?.client_id);
-  if (one.isPending) return <Loader aria-label="Загрузка" />;
-  if (one.isError) return <Alert color="red">Не удалось загрузить дело: {one.error.message}</Alert>;
+  if (!one.isSuccess) return <NotLoaded query={one} what="дело" />;
   const c = one.data;
   const reached = STAGES.indexOf(c.stage);
   return (

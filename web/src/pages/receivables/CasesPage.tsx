@@ -1,4 +1,4 @@
-import { Anchor, Badge, Card, Group, Loader, Alert, SimpleGrid, Stack, Switch, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Switch, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
@@ -10,6 +10,7 @@ import { useClientName } from "../../lib/clients";
 import { formatMoney } from "../../lib/format";
 import { daysText } from "./days";
 import { STAGE, STAGES } from "./labels";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Case = components["schemas"]["CaseRead"];
 
@@ -38,8 +39,7 @@ export function CasesPage() {
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/collection-cases", { params: { query: { limit: LIMIT } }, signal })),
   });
-  if (cases.isPending) return <Loader aria-label="Загрузка" />;
-  if (cases.isError) return <Alert color="red">Не удалось загрузить дела: {cases.error.message}</Alert>;
+  if (!cases.isSuccess) return <NotLoaded query={cases} what="дела" />;
   const stages = STAGES.filter((s) => closed || s !== "closed");
   return (
     <Stack maw={1100}>

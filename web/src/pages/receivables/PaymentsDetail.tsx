@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { useQueries, useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 
@@ -11,6 +11,7 @@ import { daysText, formatDay } from "./days";
 import { STAGE } from "./labels";
 import { ClientLedger } from "./Ledger";
 import { ClientName } from "./PaymentsPage";
+import { NotLoaded } from "../../components/NotLoaded";
 
 /** One payment and what it did: the invoices it paid with what is still owed on each, the client's
  * open collection case with its overdue debt now, and the client's settlements. */
@@ -37,8 +38,7 @@ export function PaymentPage() {
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/collection-cases", { params: { query: { client_id: p?.client_id, limit: 5 } }, signal })),
   });
-  if (one.isPending) return <Loader aria-label="Загрузка" />;
-  if (one.isError || !p) return <Alert color="red">Не удалось загрузить оплату: {one.error?.message}</Alert>;
+  if (!one.isSuccess || !p) return <NotLoaded query={one} what="оплату" />;
   // The open case, or the one this payment closed (the newest).
   const open = (cases.data?.items ?? []).find((c) => c.stage !== "closed") ?? cases.data?.items[0];
   return (

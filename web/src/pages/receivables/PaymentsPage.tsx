@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 
@@ -12,6 +12,7 @@ import { formatDay } from "./days";
 import { ClientSelect } from "./PaymentsClientSelect";
 import { PaymentForm } from "./PaymentsForm";
 import type { PaymentsSearch } from "./PaymentsSearch";
+import { NotLoaded } from "../../components/NotLoaded";
 
 const PAGE = 50;
 
@@ -55,8 +56,7 @@ export function PaymentsPage() {
         <DayInput label="С" w={150} value={search.from ?? ""} onChange={(v) => set({ from: v || undefined })} />
         <DayInput label="По" w={150} value={search.to ?? ""} onChange={(v) => set({ to: v || undefined })} />
       </Group>
-      {list.isPending ? <Loader aria-label="Загрузка" /> : null}
-      {list.isError ? <Alert color="red">Не удалось загрузить оплаты: {list.error.message}</Alert> : null}
+      {list.isSuccess ? null : <NotLoaded query={list} what="оплаты" />}
       {list.isSuccess && rows.length === 0 ? <Text c="dimmed">Оплат не найдено.</Text> : null}
       {rows.length > 0 ? (
         <Table withTableBorder striped data-testid="payments">

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { useState } from "react";
@@ -16,6 +16,7 @@ import { CaseForm, type CaseField, type CaseValues } from "./CaseForm";
 import { formatDay } from "./days";
 import { ClientName } from "./PaymentsPage";
 import { ACT_ACTION, ACT_EVENT, ACT_PERIODICITY, ACT_STATUS, ACT_STATUS_COLOR } from "./ReconciliationLabels";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Act = components["schemas"]["ActRead"];
 
@@ -56,8 +57,7 @@ export function ReconciliationPage() {
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/reconciliation-acts/{act_id}", { params: { path: { act_id: actId } }, signal })),
   });
-  if (one.isPending) return <Loader aria-label="Загрузка" />;
-  if (one.isError) return <Alert color="red">Не удалось загрузить акт: {one.error.message}</Alert>;
+  if (!one.isSuccess) return <NotLoaded query={one} what="акт" />;
   const a = one.data;
   return (
     <Stack maw={1100}>

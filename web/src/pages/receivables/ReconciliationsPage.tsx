@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Loader, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
@@ -15,6 +15,7 @@ import { formatDay } from "./days";
 import { ClientSelect } from "./PaymentsClientSelect";
 import { ClientName } from "./PaymentsPage";
 import { ACT_STATUS, ACT_STATUS_COLOR } from "./ReconciliationLabels";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Status = components["schemas"]["ActStatus"];
 
@@ -51,8 +52,7 @@ export function ReconciliationsPage() {
           onChange={(v) => setStatus(v as Status | null)}
           data={Object.entries(ACT_STATUS).map(([value, label]) => ({ value, label }))} />
       </Group>
-      {list.isPending ? <Loader aria-label="Загрузка" /> : null}
-      {list.isError ? <Alert color="red">Не удалось загрузить акты: {list.error.message}</Alert> : null}
+      {list.isSuccess ? null : <NotLoaded query={list} what="акты" />}
       {list.isSuccess && rows.length === 0 ? <Text c="dimmed">Актов не найдено.</Text> : null}
       {rows.length > 0 ? (
         <Table withTableBorder striped data-testid="acts">

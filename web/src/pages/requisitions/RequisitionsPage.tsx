@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Loader, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Stack, Table, Tabs, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState } from "react";
@@ -10,6 +10,7 @@ import { FormModal } from "../../components/FormModal";
 import { formatDate, toZonedInput } from "../../lib/format";
 import { useMe } from "../../lib/me";
 import { useProblemHandler } from "../../lib/problems";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Requisition = components["schemas"]["RequisitionRead"];
 type Status = components["schemas"]["RequisitionStatus"];
@@ -70,7 +71,7 @@ function Book({ status, empty, canWrite }: { status: Status; empty: string; canW
     getNextPageParam: (last) => last.next_cursor ?? null,
   });
   const rows = book.data?.pages.flatMap((p) => p.items) ?? [];
-  if (book.isPending) return <Loader size="sm" aria-label="Загрузка" />;
+  if (!book.isSuccess) return <NotLoaded query={book} what="книгу заявок" size="sm" />;
   return (
     <Stack gap="sm">
       {rows.length === 0 ? (

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Image, List, Loader, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Image, List, Loader, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 
@@ -15,6 +15,7 @@ import { draftOf, gridTotals, WEARER_COLUMNS, type Draft } from "./drafts";
 import { CHANNEL, LOGO_METHOD, MEASURES, RECEIVED_VIA, SPEC_EVENT, SPEC_KIND, SPEC_STATUS } from "./labels";
 import { SpecActions } from "./SpecActions";
 import { day } from "./SpecsPage";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Spec = components["schemas"]["SpecRead"];
 
@@ -27,8 +28,7 @@ export function SpecPage() {
     queryFn: async ({ signal }) =>
       unwrap(await api.GET("/api/v1/specs/{spec_id}", { params: { path: { spec_id: specId } }, signal })),
   });
-  if (spec.isPending) return <Loader aria-label="Загрузка" />;
-  if (spec.isError) return <Alert color="red">Не удалось загрузить ТЗ: {spec.error.message}</Alert>;
+  if (!spec.isSuccess) return <NotLoaded query={spec} what="ТЗ" />;
   const s = spec.data;
   return (
     <Stack maw={1100}>

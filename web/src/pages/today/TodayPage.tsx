@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Card, Group, Loader, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Card, Group, Stack, Text, Title } from "@mantine/core";
 import { createLink } from "@tanstack/react-router";
 import { startTransition, useEffect, useState } from "react";
 
@@ -8,6 +8,7 @@ import { TASK_KIND, TASK_SUBJECT } from "../../lib/labels";
 import { useMyTasks } from "../../lib/me";
 import { CompleteTaskModal } from "./CompleteTaskModal";
 import { RescheduleModal } from "./RescheduleModal";
+import { NotLoaded } from "../../components/NotLoaded";
 
 export type Task = components["schemas"]["TaskRead"];
 
@@ -42,8 +43,7 @@ export function TodayPage() {
   const [completing, setCompleting] = useState<Task | null>(null);
   const [moving, setMoving] = useState<Task | null>(null);
 
-  if (tasks.isPending) return <Loader aria-label="Загрузка" />;
-  if (tasks.isError) return <Alert color="red">Не удалось загрузить задачи: {tasks.error.message}</Alert>;
+  if (!tasks.isSuccess) return <NotLoaded query={tasks} what="задачи" />;
 
   const { overdue, today, upcoming } = tasks.data;
   return (

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { Fragment, useEffect, useRef } from "react";
@@ -10,6 +10,7 @@ import { formatDate, formatDateTime } from "../../lib/format";
 import { useProblemHandler } from "../../lib/problems";
 import { CHECK_STATUS, FULFILMENT, MARK, MARK_BUTTONS } from "./labels";
 import { Employee } from "./WarehousePage";
+import { NotLoaded } from "../../components/NotLoaded";
 
 type Check = components["schemas"]["WarehouseCheckRead"];
 type Item = components["schemas"]["CheckItemRead"];
@@ -103,8 +104,7 @@ export function CheckPage() {
     onError: (error) => onProblem(error),
   });
 
-  if (check.isPending) return <Loader aria-label="Загрузка" />;
-  if (check.isError) return <Alert color="red">Не удалось загрузить лист: {check.error.message}</Alert>;
+  if (!check.isSuccess) return <NotLoaded query={check} what="лист" />;
   const c = check.data;
   const allowed = new Set(c.allowed_actions);
   const busy = mark.isPending || step.isPending || picked.isPending;
