@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.api.deps import PageDep, UowDep, allow
+from app.api.deps import PageDep, UowDep, allowed
 from app.api.routing import api_router
 from app.core.db import MAX_ID
 from app.schemas.aging import (
@@ -24,7 +24,7 @@ from app.services.receivables.aging import DSO_DEFAULT_DAYS, AgingService, DsoGr
 
 router = api_router(prefix="/api/v1/reports", tags=["reports"])
 
-REPORTS = [Depends(allow(Permission.RECEIVABLES_REPORTS))]
+REPORTS = allowed(Permission.RECEIVABLES_REPORTS)
 
 
 async def aging_service(uow: UowDep) -> AgingService:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from app.api.deps import ActorDep, AuthDep, PasswordHashingDep, PathId, SettingsDep, allow, public
+from app.api.deps import ActorDep, AuthDep, PasswordHashingDep, PathId, SettingsDep, allowed, public
 from app.api.problems import http_problem
 from app.api.routing import api_router
 from app.core.security import address_key
@@ -56,14 +56,14 @@ async def login(
     return TokenResponse(access_token=outcome.token, expires_at=outcome.row.expires_at)
 
 
-@router.get("/me", dependencies=[Depends(allow(Permission.TOKENS_OWN))], operation_id="get_me")
+@router.get("/me", dependencies=allowed(Permission.TOKENS_OWN), operation_id="get_me")
 async def me(actor: ActorDep) -> MeRead:
     """Who the token belongs to, with the permissions its roles grant."""
     read = EmployeeRead.model_validate(actor)
     return MeRead(**read.model_dump(), permissions=sorted(permissions_of(actor.role_set)))
 
 
-@router.get("/tokens", dependencies=[Depends(allow(Permission.TOKENS_OWN))])
+@router.get("/tokens", dependencies=allowed(Permission.TOKENS_OWN))
 async def list_tokens(actor: ActorDep, auth: AuthDep) -> Page[PersonalTokenRead]:
     """Your tokens (sessions and personal), newest first, without their secrets (one page: a person
     holds a few)."""
@@ -75,7 +75,7 @@ async def list_tokens(actor: ActorDep, auth: AuthDep) -> Page[PersonalTokenRead]
     "/tokens",
     status_code=status.HTTP_201_CREATED,
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
+    dependencies=allowed(Permission.TOKENS_OWN),
 )
 async def create_token(
     data: PersonalTokenCreate, actor: ActorDep, auth: AuthDep, settings: SettingsDep
@@ -91,7 +91,7 @@ async def create_token(
     "/tokens/{token_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.TOKENS_OWN))],
+    dependencies=allowed(Permission.TOKENS_OWN),
 )
 async def revoke_token(token_id: PathId, actor: ActorDep, auth: AuthDep) -> None:
     """Revoke one of your tokens; it stops working at once."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query
 
-from app.api.deps import ActorDep, ErpDep, allow
+from app.api.deps import ActorDep, ErpDep, allowed
 from app.api.routing import api_router
 from app.models.directory import Employee
 from app.schemas.catalogue import ProductStaffRead
@@ -17,7 +17,7 @@ from app.services.kernel.ports import Product
 
 router = api_router(prefix="/api/v1/catalogue", tags=["catalogue"])
 
-READ = [Depends(allow(Permission.CATALOGUE_READ))]
+READ = allowed(Permission.CATALOGUE_READ)
 
 
 async def catalogue_service(erp: ErpDep) -> CatalogueService:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.api.deps import PageDep, SettingsDep, UowDep, allow
+from app.api.deps import PageDep, SettingsDep, UowDep, allowed
 from app.api.routing import api_router
 from app.models.outbox import OutboundKind, OutboundStatus
 from app.schemas.common import Page
@@ -16,7 +16,7 @@ from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1", tags=["chats"])
 
-READ = [Depends(allow(Permission.CHATS_READ))]
+READ = allowed(Permission.CHATS_READ)
 
 
 async def outbox_service(uow: UowDep) -> OutboxService:

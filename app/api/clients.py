@@ -14,7 +14,7 @@ from app.api.deps import (
     QueryId,
     QueryIds,
     UowDep,
-    allow,
+    allowed,
     history_page,
     set_etag,
 )
@@ -35,8 +35,8 @@ from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1/clients", tags=["clients"])
 
-READ = [Depends(allow(Permission.CLIENTS_READ))]
-WRITE = [Depends(allow(Permission.CLIENTS_WRITE))]
+READ = allowed(Permission.CLIENTS_READ)
+WRITE = allowed(Permission.CLIENTS_WRITE)
 
 
 async def client_service(uow: UowDep) -> ClientService:
@@ -103,7 +103,7 @@ async def update_client(
 
 @router.put(
     "/{client_id:int}/credit-terms",
-    dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
+    dependencies=allowed(Permission.CREDIT_TERMS_DECIDE),
     operation_id="set_client_credit_terms",
 )
 async def set_credit_terms(
@@ -117,7 +117,7 @@ async def set_credit_terms(
 
 @router.put(
     "/{client_id:int}/contract-terms",
-    dependencies=[Depends(allow(Permission.CONTRACT_TERMS_WRITE))],
+    dependencies=allowed(Permission.CONTRACT_TERMS_WRITE),
     operation_id="set_client_contract_terms",
 )
 async def set_contract_terms(
@@ -168,7 +168,7 @@ async def remove_contact(
     return _read(await clients.remove_contact(client_id, contact_id, version), response)
 
 
-@router.get("/{client_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))])
+@router.get("/{client_id:int}/history", dependencies=allowed(Permission.HISTORY_READ))
 async def client_history(
     client_id: PathId, clients: ClientDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:

@@ -20,7 +20,7 @@ from app.api.deps import (
     SettingsDep,
     StorageDep,
     UowDep,
-    allow,
+    allowed,
     file_response,
     history_page,
     pdf_response,
@@ -55,10 +55,10 @@ from app.services.receivables.court_archive import CourtArchive
 router = api_router(tags=["collection"])
 PREFIX = "/api/v1/collection-cases"
 
-READ = [Depends(allow(Permission.COLLECTION_READ))]
-WRITE = [Depends(allow(Permission.COLLECTION_WRITE))]
-CLAIM = [Depends(allow(Permission.COLLECTION_CLAIM))]
-CLOSE = [Depends(allow(Permission.COLLECTION_CLOSE))]
+READ = allowed(Permission.COLLECTION_READ)
+WRITE = allowed(Permission.COLLECTION_WRITE)
+CLAIM = allowed(Permission.COLLECTION_CLAIM)
+CLOSE = allowed(Permission.COLLECTION_CLOSE)
 
 
 async def collection_service(uow: UowDep) -> CollectionService:
@@ -114,7 +114,7 @@ async def get_case(case_id: PathId, service: CollectionDep, response: Response) 
 
 @router.get(
     f"{PREFIX}/{{case_id:int}}/history",
-    dependencies=[Depends(allow(Permission.HISTORY_READ))],
+    dependencies=allowed(Permission.HISTORY_READ),
     operation_id="collection_case_history",
 )
 async def case_history(

@@ -19,7 +19,7 @@ from app.api.deps import (
     SettingsDep,
     StorageDep,
     UowDep,
-    allow,
+    allowed,
     file_response,
     history_page,
     set_etag,
@@ -41,7 +41,7 @@ from app.services.receivables.credit import CreditService, credit_actions
 
 router = api_router(prefix="/api/v1/credit-requests", tags=["credit"])
 
-READ = [Depends(allow(Permission.CLIENTS_READ))]
+READ = allowed(Permission.CLIENTS_READ)
 
 
 async def credit_service(uow: UowDep) -> CreditService:
@@ -76,7 +76,7 @@ def _read(request: CreditRequest, response: Response | None = None) -> CreditReq
     "",
     status_code=status.HTTP_201_CREATED,
     responses=problems(404),
-    dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
+    dependencies=allowed(Permission.CLIENTS_WRITE),
 )
 async def request_credit_terms(
     data: CreditRequestCreate, credit: CreditDep, response: Response
@@ -108,7 +108,7 @@ async def get_credit_request(request_id: PathId, credit: CreditDep, response: Re
 @router.post(
     "/{request_id:int}/verdict",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.CREDIT_VERDICT))],
+    dependencies=allowed(Permission.CREDIT_VERDICT),
 )
 async def credit_verdict(
     request_id: PathId, data: CreditVerdict, credit: CreditDep, version: IfMatchDep, response: Response
@@ -121,7 +121,7 @@ async def credit_verdict(
 @router.post(
     "/{request_id:int}/recommend",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.CREDIT_RECOMMEND))],
+    dependencies=allowed(Permission.CREDIT_RECOMMEND),
 )
 async def recommend_credit_request(
     request_id: PathId, data: CreditRecommendation, credit: CreditDep, version: IfMatchDep, response: Response
@@ -135,7 +135,7 @@ async def recommend_credit_request(
 @router.post(
     "/{request_id:int}/approve",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
+    dependencies=allowed(Permission.CREDIT_TERMS_DECIDE),
 )
 async def approve_credit_request(
     request_id: PathId, data: CreditDecision, credit: CreditDep, version: IfMatchDep, response: Response
@@ -149,7 +149,7 @@ async def approve_credit_request(
 @router.post(
     "/{request_id:int}/reject",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.CREDIT_TERMS_DECIDE))],
+    dependencies=allowed(Permission.CREDIT_TERMS_DECIDE),
 )
 async def reject_credit_request(
     request_id: PathId, data: CreditDecision, credit: CreditDep, version: IfMatchDep, response: Response
@@ -159,7 +159,7 @@ async def reject_credit_request(
     return _read(await credit.reject(request_id, data, version), response)
 
 
-@router.get("/{request_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))])
+@router.get("/{request_id:int}/history", dependencies=allowed(Permission.HISTORY_READ))
 async def credit_request_history(
     request_id: PathId, credit: CreditDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
@@ -171,7 +171,7 @@ async def credit_request_history(
 @router.post(
     "/{request_id:int}/attachments",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(allow(Permission.CLIENTS_WRITE)), DOCUMENT_BODY],
+    dependencies=[*allowed(Permission.CLIENTS_WRITE), DOCUMENT_BODY],
     operation_id="attach_credit_file",
 )
 async def attach_credit_file(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Response
 
-from app.api.deps import ErpDep, IfMatchDep, PathId, UowDep, allow, set_etag
+from app.api.deps import ErpDep, IfMatchDep, PathId, UowDep, allowed, set_etag
 from app.api.orders import one
 from app.api.routing import api_router
 from app.models.deliveries import Delivery
@@ -19,8 +19,8 @@ from app.services.orders.deliveries import DeliveryService, driver_message
 
 router = api_router(prefix="/api/v1/orders", tags=["orders"])
 
-READ = [Depends(allow(Permission.ORDERS_READ))]
-WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
+READ = allowed(Permission.ORDERS_READ)
+WRITE = allowed(Permission.ORDERS_WRITE)
 
 
 async def delivery_service(uow: UowDep, erp: ErpDep) -> DeliveryService:

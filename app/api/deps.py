@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
@@ -178,6 +179,18 @@ def allow(permission: Permission) -> Callable[..., Coroutine[Any, Any, Employee]
     dependency.__permission__ = permission  # type: ignore[attr-defined]
     dependency.__name__ = f"allow_{permission.value.replace(':', '_')}"
     return dependency
+
+
+def allowed(permission: Permission) -> list[params.Depends]:
+    """A route's ``dependencies`` admitting only callers with ``permission``:
+    ``@router.get(..., dependencies=allowed(Permission.ORDERS_READ))``."""
+    return [_allowed(permission)]
+
+
+@functools.cache
+def _allowed(permission: Permission) -> params.Depends:
+    """One dependency per permission, whichever module's routes ask for it."""
+    return params.Depends(allow(permission))
 
 
 def public(reason: str) -> Callable[[Request], Coroutine[Any, Any, None]]:

@@ -13,7 +13,7 @@ from app.api.deps import (
     PathId,
     QueryId,
     UowDep,
-    allow,
+    allowed,
     history_page,
     set_etag,
 )
@@ -34,9 +34,9 @@ from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1", tags=["directory"])
 
-READ = [Depends(allow(Permission.DIRECTORY_READ))]
-WRITE = [Depends(allow(Permission.DIRECTORY_WRITE))]
-HISTORY = [Depends(allow(Permission.DIRECTORY_READ))]
+READ = allowed(Permission.DIRECTORY_READ)
+WRITE = allowed(Permission.DIRECTORY_WRITE)
+HISTORY = allowed(Permission.DIRECTORY_READ)
 
 
 async def department_service(uow: UowDep) -> DepartmentService:

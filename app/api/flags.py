@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 
-from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allow, set_etag
+from app.api.deps import IfMatchDep, PageDep, PathId, UowDep, allowed, set_etag
 from app.api.routing import api_router
 from app.models.flags import DocumentFlag, DocumentKind, FlagStatus
 from app.schemas.common import Page, problems
@@ -16,7 +16,7 @@ from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1/document-flags", tags=["document flags"])
 
-ANYONE = [Depends(allow(Permission.DOCUMENT_FLAGS))]
+ANYONE = allowed(Permission.DOCUMENT_FLAGS)
 
 
 async def flag_service(uow: UowDep) -> FlagService:

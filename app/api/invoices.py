@@ -17,7 +17,7 @@ from app.api.deps import (
     QueryId,
     SettingsDep,
     UowDep,
-    allow,
+    allowed,
     history_page,
     pdf_response,
     set_etag,
@@ -49,8 +49,8 @@ from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1", tags=["invoices"])
 
-READ = [Depends(allow(Permission.ORDERS_READ))]
-WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
+READ = allowed(Permission.ORDERS_READ)
+WRITE = allowed(Permission.ORDERS_WRITE)
 
 
 async def invoice_service(uow: UowDep, erp: ErpDep, settings: SettingsDep) -> InvoiceService:
@@ -218,7 +218,7 @@ async def compare_invoice_revisions(
     return RevisionComparison.model_validate(await invoices.compare(invoice_id, older, newer))
 
 
-DISCOUNTS = [Depends(allow(Permission.DISCOUNTS_APPROVE))]
+DISCOUNTS = allowed(Permission.DISCOUNTS_APPROVE)
 
 
 async def discount_approval_service(uow: UowDep, erp: ErpDep) -> DiscountApprovalService:

@@ -16,7 +16,7 @@ from app.api.deps import (
     SettingsDep,
     StorageDep,
     UowDep,
-    allow,
+    allowed,
     file_response,
 )
 from app.api.routing import api_router
@@ -38,8 +38,8 @@ from app.services.mailbox.inbox import InboundFilter, InboxService, retryable
 router = api_router(prefix="/api/v1/inbound-emails", tags=["mailbox"])
 ITEM = "/api/v1/inbound-emails/{email_id}"
 
-READ = [Depends(allow(Permission.ORDERS_READ))]
-WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
+READ = allowed(Permission.ORDERS_READ)
+WRITE = allowed(Permission.ORDERS_WRITE)
 
 
 async def inbox_service(uow: UowDep, erp: ErpDep, storage: StorageDep, settings: SettingsDep) -> InboxService:

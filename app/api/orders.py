@@ -20,7 +20,7 @@ from app.api.deps import (
     SettingsDep,
     StorageDep,
     UowDep,
-    allow,
+    allowed,
     file_response,
     history_page,
     set_etag,
@@ -50,8 +50,8 @@ from app.services.orders.warehouse import WarehouseService
 router = api_router(prefix="/api/v1/orders", tags=["orders"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-READ = [Depends(allow(Permission.ORDERS_READ))]
-WRITE = [Depends(allow(Permission.ORDERS_WRITE))]
+READ = allowed(Permission.ORDERS_READ)
+WRITE = allowed(Permission.ORDERS_WRITE)
 
 
 async def order_service(uow: UowDep, erp: ErpDep) -> OrderService:
@@ -201,7 +201,7 @@ async def cancel_order(
 
 
 @router.post(
-    "/{order_id:int}/assign", responses=problems(409), dependencies=[Depends(allow(Permission.ORDERS_ASSIGN))]
+    "/{order_id:int}/assign", responses=problems(409), dependencies=allowed(Permission.ORDERS_ASSIGN)
 )
 async def assign_order(
     order_id: PathId, data: OrderAssign, orders: OrderDep, version: IfMatchDep, response: Response
@@ -218,7 +218,7 @@ async def assign_order(
 @router.post(
     "/{order_id:int}/approve-credit",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.CREDIT_TERMS_APPROVE))],
+    dependencies=allowed(Permission.CREDIT_TERMS_APPROVE),
 )
 async def approve_order_credit(
     order_id: PathId, data: CreditApproval, orders: OrderDep, version: IfMatchDep, response: Response
@@ -299,7 +299,7 @@ async def send_to_warehouse(
 @router.post(
     "/{order_id:int}/warehouse-accepted",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
+    dependencies=allowed(Permission.WAREHOUSE_ACCEPT),
 )
 async def warehouse_accepted(
     order_id: PathId, orders: OrderDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response
@@ -311,7 +311,7 @@ async def warehouse_accepted(
 @router.post(
     "/{order_id:int}/ready",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.WAREHOUSE_ACCEPT))],
+    dependencies=allowed(Permission.WAREHOUSE_ACCEPT),
 )
 async def order_ready(
     order_id: PathId, orders: OrderDep, warehouse: WarehouseDep, version: IfMatchDep, response: Response

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, status
 
-from app.api.deps import PageDep, PathId, QueryId, UowDep, allow
+from app.api.deps import PageDep, PathId, QueryId, UowDep, allowed
 from app.api.routing import api_router
 from app.models.payments import Payment
 from app.schemas.common import IsoDate, Page, problems
@@ -16,8 +16,8 @@ from app.services.receivables.payments import PaymentService
 
 router = api_router(prefix="/api/v1/payments", tags=["payments"])
 
-READ = [Depends(allow(Permission.PAYMENTS_READ))]
-WRITE = [Depends(allow(Permission.PAYMENTS_WRITE))]
+READ = allowed(Permission.PAYMENTS_READ)
+WRITE = allowed(Permission.PAYMENTS_WRITE)
 
 
 async def payment_service(uow: UowDep) -> PaymentService:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.api.deps import UowDep, allow
+from app.api.deps import UowDep, allowed
 from app.api.routing import api_router
 from app.schemas.penalties import PenaltyCalculate, PenaltyExcluded, PenaltyPeriod, PenaltyResult
 from app.services.kernel.permissions import Permission
@@ -23,7 +23,7 @@ async def penalty_service(uow: UowDep) -> PenaltyService:
 PenaltyDep = Annotated[PenaltyService, Depends(penalty_service)]
 
 
-@router.post("/penalties/calculate", dependencies=[Depends(allow(Permission.PENALTIES_CALCULATE))])
+@router.post("/penalties/calculate", dependencies=allowed(Permission.PENALTIES_CALCULATE))
 async def calculate_penalty(data: PenaltyCalculate, penalties: PenaltyDep) -> PenaltyResult:
     """Calculate interest under art. 395 of the Civil Code (`key_rate`) or a contract's penalty
     (`contractual`) for one debt, period by period.

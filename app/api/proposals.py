@@ -21,7 +21,7 @@ from app.api.deps import (
     SettingsDep,
     StorageDep,
     UowDep,
-    allow,
+    allowed,
     file_response,
     history_page,
     pdf_response,
@@ -64,10 +64,10 @@ from app.services.proposals import (
 
 router = api_router(prefix="/api/v1/proposals", tags=["proposals"])
 
-READ = [Depends(allow(Permission.PROPOSALS_READ))]
-WRITE = [Depends(allow(Permission.PROPOSALS_WRITE))]
-PRICE = [Depends(allow(Permission.PROPOSALS_PRICE))]
-BELOW_COST = [Depends(allow(Permission.PROPOSALS_APPROVE_BELOW_COST))]
+READ = allowed(Permission.PROPOSALS_READ)
+WRITE = allowed(Permission.PROPOSALS_WRITE)
+PRICE = allowed(Permission.PROPOSALS_PRICE)
+BELOW_COST = allowed(Permission.PROPOSALS_APPROVE_BELOW_COST)
 
 Position = Annotated[int, Path(ge=1, le=1000)]
 

@@ -15,7 +15,7 @@ from app.api.deps import (
     QueryId,
     SettingsDep,
     UowDep,
-    allow,
+    allowed,
     history_page,
     pdf_response,
     set_etag,
@@ -38,8 +38,8 @@ from app.services.receivables.reconciliations import ReconciliationService, act_
 
 router = api_router(prefix="/api/v1", tags=["reconciliation"])
 
-READ = [Depends(allow(Permission.CLIENTS_READ))]
-WRITE = [Depends(allow(Permission.RECONCILIATION_WRITE))]
+READ = allowed(Permission.CLIENTS_READ)
+WRITE = allowed(Permission.RECONCILIATION_WRITE)
 
 
 async def reconciliation_service(uow: UowDep, settings: SettingsDep) -> ReconciliationService:
@@ -58,7 +58,7 @@ def _read(act: ReconciliationAct, response: Response | None = None) -> ActRead:
     )
 
 
-@router.get("/clients/{client_id:int}/ledger", dependencies=[Depends(allow(Permission.PAYMENTS_READ))])
+@router.get("/clients/{client_id:int}/ledger", dependencies=allowed(Permission.PAYMENTS_READ))
 async def client_ledger(
     client_id: PathId,
     acts: ReconciliationDep,
@@ -169,9 +169,7 @@ async def reconciliation_act_discrepancy(
     return _read(await acts.discrepancy(act_id, data, version), response)
 
 
-@router.get(
-    "/reconciliation-acts/{act_id:int}/history", dependencies=[Depends(allow(Permission.HISTORY_READ))]
-)
+@router.get("/reconciliation-acts/{act_id:int}/history", dependencies=allowed(Permission.HISTORY_READ))
 async def reconciliation_act_history(
     act_id: PathId, acts: ReconciliationDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:

@@ -13,7 +13,7 @@ from app.api.deps import (
     PathId,
     SettingsDep,
     UowDep,
-    allow,
+    allowed,
     history_page,
     set_etag,
 )
@@ -36,8 +36,8 @@ from app.services.kernel.permissions import Permission
 
 router = api_router(prefix="/api/v1/reference", tags=["reference"])
 
-READ = [Depends(allow(Permission.REFERENCE_READ))]
-WRITE = [Depends(allow(Permission.REFERENCE_WRITE))]
+READ = allowed(Permission.REFERENCE_READ)
+WRITE = allowed(Permission.REFERENCE_WRITE)
 
 
 async def reference_service(uow: UowDep) -> ReferenceService:

@@ -14,7 +14,7 @@ from app.api.deps import (
     PathId,
     QueryId,
     UowDep,
-    allow,
+    allowed,
     file_response,
     pdf_response,
     set_etag,
@@ -29,7 +29,7 @@ from app.services.workday.daily_reports import DailyReportService, figures_of, m
 
 router = api_router(prefix="/api/v1/daily-reports", tags=["daily reports"])
 
-WRITE = [Depends(allow(Permission.REPORTS_WRITE))]
+WRITE = allowed(Permission.REPORTS_WRITE)
 
 
 async def daily_report_service(uow: UowDep) -> DailyReportService:

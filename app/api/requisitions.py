@@ -15,7 +15,7 @@ from app.api.deps import (
     PathId,
     QueryId,
     UowDep,
-    allow,
+    allowed,
     history_page,
     set_etag,
 )
@@ -35,8 +35,8 @@ from app.services.orders.requisitions import RequisitionService, allowed_actions
 
 router = api_router(prefix="/api/v1/requisitions", tags=["requisitions"])
 
-READ = [Depends(allow(Permission.REQUISITIONS_READ))]
-WRITE = [Depends(allow(Permission.REQUISITIONS_WRITE))]
+READ = allowed(Permission.REQUISITIONS_READ)
+WRITE = allowed(Permission.REQUISITIONS_WRITE)
 
 
 async def requisition_service(uow: UowDep, erp: ErpDep) -> RequisitionService:

@@ -19,7 +19,7 @@ from app.api.deps import (
     SettingsDep,
     StorageDep,
     UowDep,
-    allow,
+    allowed,
     file_response,
     history_page,
     set_etag,
@@ -36,8 +36,8 @@ from app.services.specs.service import SpecService
 
 router = api_router(prefix="/api/v1/specs", tags=["specs"])
 
-READ = [Depends(allow(Permission.SPECS_READ))]
-WRITE = [Depends(allow(Permission.SPECS_WRITE))]
+READ = allowed(Permission.SPECS_READ)
+WRITE = allowed(Permission.SPECS_WRITE)
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The document as printed"}
 }
@@ -175,9 +175,7 @@ async def spec_requisition_extract(spec_id: PathId, specs: SpecDep) -> Response:
     return _file(f"Выписка_книга_заявок_ТЗ_{spec.id}.pdf", "application/pdf", pdf, "inline")
 
 
-@router.post(
-    "/{spec_id:int}/sign", responses=problems(409, 503), dependencies=[Depends(allow(Permission.SPECS_SIGN))]
-)
+@router.post("/{spec_id:int}/sign", responses=problems(409, 503), dependencies=allowed(Permission.SPECS_SIGN))
 async def sign_spec(spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response) -> SpecRead:
     """Supply signs the spec as it stands: who, when and which revision are kept, with the signed
     PDF the workshop will get."""
@@ -221,7 +219,7 @@ async def send_spec_to_workshop(
 @router.post(
     "/{spec_id:int}/workshop-accepted",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
+    dependencies=allowed(Permission.SPECS_WORKSHOP),
 )
 async def spec_workshop_accepted(
     spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response
@@ -233,7 +231,7 @@ async def spec_workshop_accepted(
 @router.post(
     "/{spec_id:int}/workshop-feedback",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.SPECS_WORKSHOP))],
+    dependencies=allowed(Permission.SPECS_WORKSHOP),
 )
 async def spec_workshop_feedback(
     spec_id: PathId, data: SpecFeedbackIn, specs: SpecDep, response: Response
@@ -245,7 +243,7 @@ async def spec_workshop_feedback(
 @router.post(
     "/{spec_id:int}/goods-ready",
     responses=problems(409),
-    dependencies=[Depends(allow(Permission.SPECS_GOODS_READY))],
+    dependencies=allowed(Permission.SPECS_GOODS_READY),
 )
 async def spec_goods_ready(
     spec_id: PathId, specs: SpecDep, version: IfMatchDep, response: Response
@@ -272,7 +270,7 @@ async def cancel_spec(
     return await _read(specs, await specs.cancel(spec_id, data.reason, version), response)
 
 
-@router.get("/{spec_id:int}/history", dependencies=[Depends(allow(Permission.SPECS_READ))])
+@router.get("/{spec_id:int}/history", dependencies=allowed(Permission.SPECS_READ))
 async def spec_history(spec_id: PathId, specs: SpecDep, page: PageDep, events: HistoryDep) -> Page[EventRead]:
     """Every step of the spec."""
     await specs.get(spec_id)

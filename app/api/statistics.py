@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
-from app.api.deps import QueryId, UowDep, allow, pdf_response
+from app.api.deps import QueryId, UowDep, allowed, pdf_response
 from app.api.routing import api_router
 from app.schemas.common import IsoDate, problems
 from app.schemas.statistics import StatisticsRead
@@ -16,7 +16,7 @@ from app.services.statistics import StatisticsService
 
 router = api_router(prefix="/api/v1/statistics", tags=["statistics"])
 
-READ = [Depends(allow(Permission.STATISTICS_READ))]
+READ = allowed(Permission.STATISTICS_READ)
 
 
 async def statistics_service(uow: UowDep) -> StatisticsService:

@@ -16,7 +16,7 @@ from app.api.deps import (
     PathId,
     QueryId,
     UowDep,
-    allow,
+    allowed,
     history_page,
     set_etag,
 )
@@ -32,8 +32,8 @@ from app.services.orders.task_completion import TaskCompletion
 
 router = api_router(prefix="/api/v1/tasks", tags=["tasks"])
 
-READ = [Depends(allow(Permission.TASKS_READ_OWN))]
-WRITE = [Depends(allow(Permission.TASKS_WRITE))]
+READ = allowed(Permission.TASKS_READ_OWN)
+WRITE = allowed(Permission.TASKS_WRITE)
 
 
 async def task_service(uow: UowDep) -> TaskService:

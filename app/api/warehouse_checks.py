@@ -15,7 +15,7 @@ from app.api.deps import (
     PathId,
     QueryId,
     UowDep,
-    allow,
+    allowed,
     history_page,
     pdf_response,
     set_etag,
@@ -30,7 +30,7 @@ from app.services.workday.warehouse_checks import Mark, WarehouseCheckService, a
 
 router = api_router(prefix="/api/v1/warehouse-checks", tags=["warehouse checks"])
 
-WORK = [Depends(allow(Permission.WAREHOUSE_CHECKS))]
+WORK = allowed(Permission.WAREHOUSE_CHECKS)
 
 
 async def warehouse_check_service(uow: UowDep, erp: ErpDep) -> WarehouseCheckService:
@@ -139,7 +139,7 @@ async def complete_warehouse_check(
     return _one(await checks.complete(check_id, version), response)
 
 
-@router.get("/{check_id:int}/history", dependencies=[Depends(allow(Permission.WAREHOUSE_CHECKS))])
+@router.get("/{check_id:int}/history", dependencies=allowed(Permission.WAREHOUSE_CHECKS))
 async def warehouse_check_history(
     check_id: PathId, checks: WarehouseCheckDep, events: HistoryDep, page: PageDep
 ) -> Page[EventRead]:
