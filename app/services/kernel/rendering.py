@@ -6,8 +6,10 @@ libfontconfig.so, seen with two proposals rendered at once on two threads). So e
 a small pool of warm processes (``Renderer``), and a process lays out one document at a time:
 
 - the processes are forked from a server that has already imported WeasyPrint and the document
-  modules (``forkserver``: no thread of ours is ever forked), and each warms its font configuration
-  and stylesheets with a one-line document before its first render;
+  modules and laid out a one-line document (``forkserver``: no thread of ours is ever forked;
+  ``documents.warmup``), so they start with fonts, Pango and the stylesheets loaded, in pages shared
+  with the server; each still lays out that line before its first render (where there is no fork
+  server, it is where they are loaded);
 - a process is replaced after ``RENDERS_PER_PROCESS`` renders: what WeasyPrint frees goes back to
   the C allocator, not to the system, and a new process gives all of it back;
 - documents that grow with their data, such as a year's reconciliation act (a 500-line act holds
@@ -59,6 +61,7 @@ PRELOAD = (
     "app.services.documents.spec",
     "app.services.documents.statistics",
     "app.services.documents.warehouse_check",
+    "app.services.documents.warmup",  # last: lays out a document in the server (see there)
 )
 
 Call = Callable[[Callable[..., Any], tuple[Any, ...], Mapping[str, Any]], Any]
