@@ -49,7 +49,7 @@ from app import devimap  # noqa: E402
 from app.adapters.mail_in import ImapMailbox  # noqa: E402
 from app.adapters.onec.stub import StubErp  # noqa: E402
 from app.adapters.storage import LocalStorage  # noqa: E402
-from app.cli import run_migrations  # noqa: E402
+from app.commands import run_migrations  # noqa: E402
 from app.core.calendar import BusinessCalendar  # noqa: E402
 from app.core.clock import system_clock  # noqa: E402
 from app.core.config import DbSettings, MailboxSettings, Settings  # noqa: E402

@@ -29,7 +29,7 @@ from app.adapters.email import build_mailer
 from app.adapters.mail_in import ImapMailbox
 from app.adapters.onec.stub import StubErp
 from app.adapters.storage import build_storage
-from app.cli import run_migrations
+from app.commands import run_migrations
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
 from app.core.config import DbSettings, MailboxSettings, RedisSettings, Settings, SmtpSettings

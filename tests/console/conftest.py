@@ -30,7 +30,7 @@ from playwright.async_api import (
     expect,
 )
 
-from app.cli import _in_uow
+from app.commands import _in_uow
 from app.core.config import DbSettings, Settings
 from app.services.seed import DEMO_PASSWORD, seed_demo
 from tests.conftest import _create_pg_database, copy_sqlite

@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.async_api import expect
 
-from app.cli import _in_uow
+from app.commands import _in_uow
 from app.core.config import ClockSettings, DbSettings, Settings
 from app.services.seed import inn10
 from app.services.workday.warehouse_checks import WarehouseCheckService

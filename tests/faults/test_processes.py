@@ -64,7 +64,7 @@ def template(fault_pg: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[s
     application anew each time (seconds of CPU each on a busy machine)."""
     from typer.testing import CliRunner
 
-    from app.cli import _in_uow, cli, run_migrations
+    from app.commands import _in_uow, cli, run_migrations
     from app.core.config import DbSettings, Settings, get_settings
     from app.services.seed import seed_demo
 

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from app.cli import run_migrations
+from app.commands import run_migrations
 from app.core.config import DbSettings, Settings
 from app.core.db import Base, create_engine
 from tests.conftest import _create_pg_database

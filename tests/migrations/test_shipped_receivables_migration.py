@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.cli import run_migrations
+from app.commands import run_migrations
 from app.core.config import DbSettings, Settings
 from app.core.db import create_engine, create_session_factory
 from app.models.clients import Client

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import cli
+from app.commands import cli
 from app.core.config import get_settings
 
 
