@@ -44,6 +44,7 @@ from typing import Any, TypeVar
 
 from app.core.errors import Unavailable
 from app.core.logging import get_logger
+from app.services.kernel import fork_server
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -119,12 +120,11 @@ def _then_trim(call: Call, function: Callable[..., T], args: tuple[Any, ...], kw
         release_free_memory()
 
 
+fork_server.preload(*PRELOAD)
+
+
 def _context() -> Any:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(PRELOAD))
-        return context
-    return multiprocessing.get_context("spawn")
+    return fork_server.context() or multiprocessing.get_context("spawn")
 
 
 class Renderer:

@@ -13,7 +13,6 @@ it only marks that one.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.config import MailboxSettings
 from app.core.logging import get_logger
+from app.services.kernel import fork_server
 from app.services.kernel.ports import Erp, Mailbox, MailboxSession, Storage
 from app.services.kernel.unit_of_work import UnitOfWork
 from app.services.mailbox.parsing import MalformedEmail, ParsedEmail, parse_all
@@ -42,15 +42,16 @@ Messages = list[tuple[int, bytes | None, int]]  # (UID, the message or None when
 Read = list[ParsedEmail | MalformedEmail | None]
 
 
+# The reading process finds the parser loaded, whoever starts the fork server first.
+fork_server.preload(parse_all.__module__)
+
+
 def _reading_pool() -> ProcessPoolExecutor | None:
     """A process that reads messages, started by multiprocessing's fork server (a clean process
     that has imported the parser once; forking this one, which runs threads, is unsafe); None where
     there is no fork server: then they are read here."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([parse_all.__module__])
-    return ProcessPoolExecutor(max_workers=1, mp_context=context)
+    context = fork_server.context()
+    return None if context is None else ProcessPoolExecutor(max_workers=1, mp_context=context)
 
 
 async def _read(reading: asyncio.Future[Read] | None) -> Read | None:
