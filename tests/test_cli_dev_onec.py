@@ -17,7 +17,7 @@ import httpx
 import pytest
 import typer
 
-from app import cli, devimap
+from app import commands, devimap
 from app.adapters.onec import ODataErp, build_erp
 from app.core.clock import FixedClock
 from app.core.config import OneCSettings, Settings, get_settings
@@ -93,13 +93,13 @@ def dev_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterato
         monkeypatch.setenv("APP_SMTP__HOST", "127.0.0.1")  # no local mail server: not what is tested
         monkeypatch.setenv("APP_SMTP__PORT", "1")
         monkeypatch.setenv("APP_LOG_LEVEL", "WARNING")
-        monkeypatch.setattr(cli.signal, "signal", lambda *_: None)
-        monkeypatch.setattr(cli, "_say", said.append)
-        monkeypatch.setattr(cli, "Children", Recording)
+        monkeypatch.setattr(commands.signal, "signal", lambda *_: None)
+        monkeypatch.setattr(commands, "_say", said.append)
+        monkeypatch.setattr(commands, "Children", Recording)
         get_settings.cache_clear()
         try:
             with pytest.raises(typer.Exit):
-                cli.dev(
+                commands.dev(
                     port=free_port(),
                     host="127.0.0.1",
                     mail_dir=tmp_path / "mail",
@@ -177,7 +177,7 @@ def test_dev_leaves_an_adapter_the_user_named(
             started.append(name)
 
     try:
-        said = cli._start_fake_onec(
+        said = commands._start_fake_onec(
             Recording(say=print), get_settings(), free_port(), tmp_path / "1c.sqlite3"
         )
     finally:
