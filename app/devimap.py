@@ -23,8 +23,11 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 import aioimaplib
+
+from app.core.config import MailboxSettings
 
 USER = "shared@pomoshnik.local"
 PASSWORD = "mailbox-demo"  # the loopback server's own user
@@ -37,6 +40,21 @@ class LocalImap:
     username: str
     password: str
     directory: Path
+
+    def mailbox(self, folder: str, **more: Any) -> MailboxSettings:
+        """Settings that read ``folder`` here, over plain IMAP, without waiting between runs."""
+        return MailboxSettings.model_validate(
+            {
+                "host": self.host,
+                "port": self.port,
+                "tls": False,
+                "username": self.username,
+                "password": self.password,
+                "folders": [folder],
+                "idle_seconds": 0,
+            }
+            | more
+        )
 
 
 def available() -> bool:

@@ -105,17 +105,7 @@ async def bare_loop(server: devimap.LocalImap, folder: str) -> int:
 
 
 def _settings(server: devimap.LocalImap, folder: str) -> MailboxSettings:
-    return MailboxSettings(
-        host=server.host,
-        port=server.port,
-        tls=False,
-        username=server.username,
-        password=server.password,  # type: ignore[arg-type]
-        folders=[folder],
-        batch=MESSAGES,
-        idle_seconds=0,
-        max_message_bytes=10 * 1024 * 1024,
-    )
+    return server.mailbox(folder, batch=MESSAGES, max_message_bytes=10 * 1024 * 1024)
 
 
 def main() -> None:

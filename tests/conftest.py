@@ -32,7 +32,7 @@ from app.adapters.storage import build_storage
 from app.commands import run_migrations
 from app.core.calendar import BusinessCalendar
 from app.core.clock import FixedClock
-from app.core.config import DbSettings, MailboxSettings, RedisSettings, Settings, SmtpSettings
+from app.core.config import DbSettings, RedisSettings, Settings, SmtpSettings
 from app.core.db import create_engine, create_session_factory
 from app.devimap import LocalImap
 from app.main import Overrides, create_app
@@ -307,16 +307,7 @@ def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalImap]
 async def mailbox_ctx(job_ctx: JobContext, imap_server: LocalImap) -> JobContext:
     """The worker's context reading a folder of its own on the local IMAP server."""
     folder = await new_folder(imap_server)
-    settings = MailboxSettings(
-        host=imap_server.host,
-        port=imap_server.port,
-        tls=False,
-        username=imap_server.username,
-        password=imap_server.password,  # type: ignore[arg-type]
-        folders=[folder],
-        idle_seconds=0,
-        timeout_seconds=10,
-    )
+    settings = imap_server.mailbox(folder, timeout_seconds=10)
     job_ctx.settings = job_ctx.settings.model_copy(update={"mailbox": settings})
     job_ctx.mailbox = ImapMailbox(settings)
     return job_ctx

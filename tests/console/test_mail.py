@@ -12,7 +12,6 @@ from playwright.async_api import expect
 
 from app.adapters.mail_in import ImapMailbox
 from app.core.clock import system_clock
-from app.core.config import MailboxSettings
 from app.devimap import LocalImap
 from app.services.seed import inn10
 from app.worker.context import build_job_context, close_job_context
@@ -40,16 +39,7 @@ def _letter(subject: str, text: str, pdf: bool = False) -> bytes:
 async def _read(api: ConsoleApi, server: LocalImap, folder: str) -> str:
     """One run of the worker's reader over ``folder``, on the console's database and file store."""
     settings = api.settings()
-    mailbox = MailboxSettings(
-        host=server.host,
-        port=server.port,
-        tls=False,
-        username=server.username,
-        password=server.password,  # type: ignore[arg-type]
-        folders=[folder],
-        idle_seconds=0,
-        timeout_seconds=10,
-    )
+    mailbox = server.mailbox(folder, timeout_seconds=10)
     settings = settings.model_copy(update={"mailbox": mailbox})
     job = build_job_context(settings, system_clock(settings.clock.offset))
     job.mailbox = ImapMailbox(mailbox)
