@@ -3,7 +3,7 @@ endpoint the caller's permissions admit.
 
 The endpoint of an action is found in the route table, as a client finds it: the route under the
 resource's path (`/api/v1/orders/{order_id}`) whose last segment is the action's name; its required
-permissions are the ones `allow(...)` declares on the route. So a permission is never written twice,
+permissions are the ones `allowed(...)` declares on the route. So a permission is never written twice,
 and an action with no endpoint is never offered."""
 
 from __future__ import annotations

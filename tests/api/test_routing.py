@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 import app.api
 from app.api import openapi
-from app.api.deps import IfMatchDep, PathId, allow, public
+from app.api.deps import IfMatchDep, PathId, allowed, public
 from app.api.routing import api_router
 from app.schemas.common import problems
 from app.services.kernel.permissions import Permission
@@ -24,21 +24,21 @@ class Thing(BaseModel):
 def _document() -> dict[str, Any]:
     router = api_router("/api/v1/things", tags=["things"])
 
-    @router.get("/{thing_id:int}", dependencies=[Depends(allow(Permission.CLIENTS_READ))])
+    @router.get("/{thing_id:int}", dependencies=allowed(Permission.CLIENTS_READ))
     async def get_thing(thing_id: PathId) -> Thing:
         return Thing(name="one")
 
     @router.patch(
         "/{thing_id:int}",
         responses=problems(409),
-        dependencies=[Depends(allow(Permission.CLIENTS_WRITE))],
+        dependencies=allowed(Permission.CLIENTS_WRITE),
         operation_id="change_a_thing",
     )
     async def update_thing(thing_id: PathId, data: Thing, version: IfMatchDep) -> Thing:
         return data
 
     # Every role holds this permission: no 403.
-    @router.get("", dependencies=[Depends(allow(Permission.REFERENCE_READ))])
+    @router.get("", dependencies=allowed(Permission.REFERENCE_READ))
     async def list_things() -> list[Thing]:
         return []
 
